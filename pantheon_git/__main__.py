@@ -1,0 +1,3 @@
+from pantheon_git.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,192 @@
+"""The local Rally cache, ``.bmad/rally-cache/`` (the seed's layout).
+
+::
+
+    epics.json                      epic metadata
+    stories/epic-17/US-123.json     {"rally": raw Rally fields, "bmad": Story.to_dict()}
+    stories/no-epic/US-9.json       stories without a portfolio item
+    assignments.json                current locks
+    dependencies.json               `pantheon deps`
+    workstreams.json                `pantheon plan`
+    meta.json                       schema version, workspace, project, last sync
+
+Every write is atomic (temp file + rename). The cache never holds a secret.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import os
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pantheon_git.adapters.fsio import atomic_write_json
+from pantheon_git.domain.keys import EpicRef, StoryKey, epic_number
+from pantheon_git.domain.story import Story
+from pantheon_git.domain.timefmt import parse_time
+from pantheon_git.errors import CacheCorrupt, CheckFailed, UsageError
+
+SCHEMA_VERSION = 1
+CACHE_RELPATH = Path(".bmad") / "rally-cache"
+NO_EPIC_DIR = "no-epic"
+RESYNC_HINT = "Run `pantheon sync --force` to rebuild the cache."
+
+
+def epic_dir_name(epic: str | None) -> str:
+    return f"epic-{epic_number(epic)}" if epic else NO_EPIC_DIR
+
+
+class Cache:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.dir = root / CACHE_RELPATH
+
+    # --- raw JSON ---------------------------------------------------------------------------
+
+    def path(self, name: str | Path) -> Path:
+        return self.dir / name
+
+    def read_json(self, name: str | Path) -> Any:
+        """The parsed file, or ``None`` if it does not exist. Corrupt files raise (exit 3)."""
+        path = self.path(name)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CacheCorrupt(f"cannot read cache file {path}: {exc}", hint=RESYNC_HINT) from None
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise CacheCorrupt(
+                f"corrupt cache file {path} (line {exc.lineno}): {exc.msg}", hint=RESYNC_HINT
+            ) from None
+
+    def write_json(self, name: str | Path, data: Any) -> Path:
+        path = self.path(name)
+        atomic_write_json(path, data)
+        return path
+
+    # --- meta ------------------------------------------------------------------------------
+
+    def meta(self) -> dict[str, Any] | None:
+        doc = self.read_json("meta.json")
+        if doc is None:
+            return None
+        if not isinstance(doc, dict) or doc.get("schema") != SCHEMA_VERSION:
+            raise CacheCorrupt(
+                f"cache {self.dir} has an unknown schema (expected {SCHEMA_VERSION})",
+                hint=RESYNC_HINT,
+            )
+        return doc
+
+    def require_meta(self) -> dict[str, Any]:
+        meta = self.meta()
+        if meta is None:
+            raise UsageError(
+                f"no Rally cache in {self.dir}", hint="Run `pantheon sync` first to pull stories."
+            )
+        return meta
+
+    def last_sync(self) -> datetime | None:
+        meta = self.meta()
+        if not meta or not meta.get("last_sync"):
+            return None
+        return parse_time(str(meta["last_sync"]))
+
+    # --- stories ---------------------------------------------------------------------------
+
+    def story_files(self) -> Iterator[Path]:
+        base = self.dir / "stories"
+        if not base.is_dir():
+            return
+        for folder in sorted(base.iterdir()):
+            if folder.is_dir():
+                yield from sorted(p for p in folder.glob("*.json") if not p.name.startswith("."))
+
+    def load_entry(self, path: Path) -> dict[str, Any]:
+        doc = self.read_json(path.relative_to(self.dir))
+        if not isinstance(doc, dict) or not isinstance(doc.get("bmad"), dict):
+            raise CacheCorrupt(f"corrupt cache file {path}: no story in it", hint=RESYNC_HINT)
+        return doc
+
+    def load_stories(self, epics: Iterable[EpicRef] | None = None) -> list[Story]:
+        """Stories from the cache, optionally only those of the given epics, in key order."""
+        wanted = list(epics or ())
+        stories: list[Story] = []
+        for path in self.story_files():
+            doc = self.load_entry(path)
+            try:
+                story = Story.from_dict(doc["bmad"])
+            except (KeyError, TypeError, ValueError, UsageError) as exc:
+                raise CacheCorrupt(f"corrupt cache file {path}: {exc}", hint=RESYNC_HINT) from None
+            if wanted and not any(story.epic and ref.matches(story.epic) for ref in wanted):
+                continue
+            stories.append(story)
+        stories.sort(key=lambda s: s.key)
+        return stories
+
+    def find_story(self, key: StoryKey) -> Story | None:
+        name = f"{key}.json"
+        for path in self.story_files():
+            if path.name == name:
+                return Story.from_dict(self.load_entry(path)["bmad"])
+        return None
+
+    def story_path(self, story: Story) -> Path:
+        return self.dir / "stories" / epic_dir_name(story.epic) / f"{story.key}.json"
+
+    # --- concurrency -------------------------------------------------------------------------
+
+    @contextmanager
+    def exclusive(
+        self, *, wait: float = 30.0, what: str = "another pantheon sync"
+    ) -> Iterator[None]:
+        """Hold the cache's write lock; waits up to ``wait`` seconds, then exits 1."""
+        self.dir.mkdir(parents=True, exist_ok=True)
+        handle = open(self.dir / ".lock", "a+")  # noqa: SIM115 - held for the block below
+        try:
+            deadline = time.monotonic() + wait
+            while True:
+                try:
+                    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except OSError as exc:
+                    if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                        raise
+                    if time.monotonic() >= deadline:
+                        raise CheckFailed(
+                            f"{what} is updating {self.dir}",
+                            hint="Wait for it to finish, then run the command again.",
+                        ) from None
+                    time.sleep(0.1)
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"{os.getpid()}\n")
+            handle.flush()
+            yield
+        finally:
+            handle.close()
+
+
+def ensure_gitignored(root: Path, entry: str = ".bmad/") -> bool:
+    """Add ``entry`` to ``root/.gitignore`` if missing. Returns True when the file changed."""
+    path = root / ".gitignore"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        text = ""
+    lines = {line.strip() for line in text.splitlines()}
+    if entry in lines or entry.rstrip("/") in lines or f"/{entry}" in lines:
+        return False
+    prefix = "" if not text or text.endswith("\n") else "\n"
+    from pantheon_git.adapters.fsio import atomic_write_text
+
+    atomic_write_text(path, f"{text}{prefix}{entry}\n")
+    return True

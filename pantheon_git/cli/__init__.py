@@ -1,0 +1,72 @@
+"""The click application. Entry layer only: parse, call one use case, render, exit code.
+
+Commands are registered in :data:`COMMANDS` and imported lazily, so ``pantheon --help`` and
+each command only pay for the modules they use.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Sequence
+
+import click
+
+from pantheon_git import __version__, errors
+from pantheon_git.cli._common import Ctx, common_options
+
+# name -> (module, attribute, one-line help shown by `pantheon --help`)
+COMMANDS: dict[str, tuple[str, str, str]] = {}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMANDS, *self.commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.commands:
+            return self.commands[cmd_name]
+        spec = COMMANDS.get(cmd_name)
+        if spec is None:
+            return None
+        module = importlib.import_module(spec[0])
+        command = getattr(module, spec[1])
+        assert isinstance(command, click.Command)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][2]) for name in sorted(COMMANDS)]
+        rows += [(n, c.get_short_help_str(80)) for n, c in sorted(self.commands.items())]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(sorted(rows))
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="pantheon")
+@common_options
+def app() -> None:
+    """Rally-driven parallel development for teams of 12+ developers.
+
+    Rally stays the source of truth; git hooks and a GitHub Action keep it true.
+    Run `pantheon demo` to see the whole workflow on a built-in Rally emulator.
+    """
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    Ctx.reset()
+
+    def run() -> int | None:
+        try:
+            result = app.main(args=args, prog_name="pantheon", standalone_mode=False)
+        except click.exceptions.Exit as exc:
+            return exc.exit_code
+        except click.ClickException as exc:
+            exc.show()
+            return exc.exit_code
+        except click.exceptions.Abort as exc:
+            raise KeyboardInterrupt from exc
+        return result if isinstance(result, int) else None
+
+    return errors.boundary(run, verbose=Ctx.verbosity, json_mode=Ctx.json_mode)

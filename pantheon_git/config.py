@@ -1,0 +1,309 @@
+"""Configuration: ``_bmad/pantheon/config.yaml`` + environment + flags, frozen.
+
+Precedence: flag > environment > config file > defaults. The seed's keys live under
+``pantheon:``; ours sit beside them. Secrets come only from the environment
+(``RALLY_API_KEY``): a key written in the file is refused here and reported by ``doctor``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from pantheon_git.domain.keys import DEFAULT_BRANCH_PATTERN, DEFAULT_BRANCH_TEMPLATE
+from pantheon_git.domain.states import DEFAULT_STATE_MAP
+from pantheon_git.errors import ConfigError
+
+CONFIG_RELPATH = Path("_bmad") / "pantheon" / "config.yaml"
+DEFAULT_RALLY_URL = "https://rally1.rallydev.com"
+
+DEFAULT_FIELDS: dict[str, str] = {
+    "locked_by": "c_LockedBy",
+    "locked_at": "c_LockedAt",
+    "lock_expiry": "c_LockExpiry",
+    "branch": "c_Branch",
+    "coverage": "c_Coverage",
+    "commit_sha": "c_CommitSHA",
+    "pantheon_status": "c_PantheonStatus",
+    "acceptance_criteria": "c_AcceptanceCriteria",
+}
+
+DEFAULT_COMPLEXITY_HOURS: dict[str, float] = {"micro": 2.0, "standard": 5.0, "complex": 8.0}
+
+DEFAULT_MIGRATE_STATUS_MAP: dict[str, str] = {
+    "draft": "Defined",
+    "backlog": "Defined",
+    "approved": "Defined",
+    "ready-for-dev": "Defined",
+    "inprogress": "In-Progress",
+    "in-progress": "In-Progress",
+    "review": "In-Progress",
+    "done": "Completed",
+    "completed": "Completed",
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    # --- the seed's keys ---
+    rally_enabled: bool = True
+    rally_workspace: str | None = None
+    rally_project: str | None = None
+    rally_auto_sync: bool = True
+    rally_lock_hours: float = 24.0
+    workstream_analysis: bool = True
+    max_parallel_developers: int = 12
+    critical_path_assignment: str | None = None
+    migrate_archive: bool = True
+    migrate_backup: str = ".bmad/archive/"
+    # --- Rally connection ---
+    rally_url: str = DEFAULT_RALLY_URL
+    rally_verify: bool | str = True
+    """TLS verification: true, false, or a CA bundle path."""
+    rally_timeout: float = 30.0
+    rally_max_concurrency: int = 8
+    rally_deadline: float = 120.0
+    """Total seconds a request may spend across retries."""
+    epic_type: str = "PortfolioItem/Feature"
+    fields: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_FIELDS))
+    state_map: Mapping[str, Mapping[str, str]] = field(
+        default_factory=lambda: {k: dict(v) for k, v in DEFAULT_STATE_MAP.items()}
+    )
+    # --- git and branches ---
+    default_branch: str | None = None
+    """None: detect (origin/HEAD, then main, then master)."""
+    branch_template: str = DEFAULT_BRANCH_TEMPLATE
+    branch_pattern: str = DEFAULT_BRANCH_PATTERN
+    story_dir: str = "docs/stories"
+    # --- locks ---
+    lock_write_bound: float = 3.0
+    """T: a lock write whose read-to-reply time exceeds this is void (Fischer's protocol)."""
+    lock_settle_delay: float = 4.0
+    """D > T: wait this long after writing before re-reading to see who won."""
+    # --- hooks ---
+    offline: str = "warn"
+    conflicts: str = "warn"
+    commit_msg: str = "prepend"
+    require_story_branch: bool = False
+    protected_branches: tuple[str, ...] = ("main", "master", "develop", "release/*")
+    lock_check_ttl: float = 600.0
+    hook_timeout: float = 2.0
+    hook_budget: float = 10.0
+    # --- people ---
+    identities: Mapping[str, str] = field(default_factory=dict)
+    """git email or GitHub login -> Rally user (email)."""
+    user: str | None = None
+    """The acting user; from PANTHEON_USER or a flag. None: git user.email."""
+    # --- planning ---
+    complexity_hours: Mapping[str, float] = field(
+        default_factory=lambda: dict(DEFAULT_COMPLEXITY_HOURS)
+    )
+    # --- migration ---
+    migrate_status_map: Mapping[str, str] = field(
+        default_factory=lambda: dict(DEFAULT_MIGRATE_STATUS_MAP)
+    )
+    # --- where it came from (not settable) ---
+    api_key: str | None = field(default=None, repr=False)
+    source: Path | None = None
+    root: Path | None = None
+
+    def field_name(self, logical: str) -> str:
+        """The Rally attribute of a logical field: ``locked_by`` -> ``c_LockedBy``."""
+        return self.fields.get(logical, DEFAULT_FIELDS[logical])
+
+    def identity(self, who: str) -> str:
+        """Map a git email or GitHub login to the Rally user (case-insensitive lookup)."""
+        lowered = {k.lower(): v for k, v in self.identities.items()}
+        return lowered.get(who.lower(), who)
+
+    def to_public_dict(self) -> dict[str, Any]:
+        """All settings, without the secret, for ``--json`` and ``doctor``."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            if f.name == "api_key":
+                continue
+            value = getattr(self, f.name)
+            out[f.name] = str(value) if isinstance(value, Path) else value
+        out["api_key_set"] = bool(self.api_key)
+        return out
+
+
+_INTERNAL = {"api_key", "source", "root"}
+_ENUMS: dict[str, tuple[str, ...]] = {
+    "offline": ("warn", "block"),
+    "conflicts": ("warn", "block", "precise"),
+    "commit_msg": ("prepend", "require", "off"),
+}
+# Environment variables with names of their own; every other key is PANTHEON_<KEY>.
+_ENV_NAMES: dict[str, str] = {
+    "rally_url": "RALLY_URL",
+    "rally_workspace": "RALLY_WORKSPACE",
+    "rally_project": "RALLY_PROJECT",
+    "user": "PANTHEON_USER",
+}
+_SECRET_KEYS = {"api_key", "rally_api_key", "apikey"}
+
+
+def settable_keys() -> list[str]:
+    return [f.name for f in fields(Config) if f.name not in _INTERNAL]
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest ``_bmad/pantheon/config.yaml`` at or above ``start``."""
+    for folder in (start, *start.parents):
+        candidate = folder / CONFIG_RELPATH
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_config(
+    *,
+    cwd: Path | None = None,
+    path: Path | None = None,
+    flags: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    warn: Any = None,
+) -> Config:
+    """Build the frozen configuration. ``warn(message)`` receives unknown-key warnings."""
+    env = os.environ if environ is None else environ
+    here = (cwd or Path.cwd()).resolve()
+    if path is None and env.get("PANTHEON_CONFIG"):
+        path = Path(env["PANTHEON_CONFIG"])
+    if path is not None and not path.is_file():
+        raise ConfigError(
+            f"config file not found: {path}", hint="Run `pantheon init` to write one."
+        )
+    source = path or find_config(here)
+    file_values = _read_file(source, warn or _stderr_warn) if source else {}
+    env_values = _read_env(env)
+    flag_values = {k: v for k, v in (flags or {}).items() if v is not None}
+    merged: dict[str, Any] = {}
+    for layer, origin in ((file_values, "config file"), (env_values, "environment")):
+        for key, value in layer.items():
+            merged[key] = _coerce(key, value, origin)
+    for key, value in flag_values.items():
+        merged[key] = _coerce(key, value, "flag")
+    root = source.parent.parent.parent if source else None
+    api_key = env.get("RALLY_API_KEY") or None
+    return Config(**merged, api_key=api_key, source=source, root=root)
+
+
+def _stderr_warn(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr)
+
+
+def _read_file(source: Path, warn: Any) -> dict[str, Any]:
+    import yaml
+
+    try:
+        text = source.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {source}: {exc}") from None
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else str(source)
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise ConfigError(
+            f"{where}: {problem}", hint="Fix the YAML there, then run the command again."
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{source}: invalid YAML: {exc}") from None
+    if doc is None:
+        return {}
+    if not isinstance(doc, dict):
+        raise ConfigError(f"{source}: expected a mapping with a `pantheon:` section")
+    section = doc.get("pantheon", {})
+    if section is None:
+        return {}
+    if not isinstance(section, dict):
+        raise ConfigError(f"{source}: `pantheon:` must be a mapping of settings")
+    # Other top-level blocks (Pantheon's own tracker:, user_name...) belong to other tools.
+    known = set(settable_keys())
+    values: dict[str, Any] = {}
+    for key, value in section.items():
+        name = str(key)
+        if name.lower() in _SECRET_KEYS:
+            raise ConfigError(
+                f"{source}: `{name}` holds a secret; config files are committed to git",
+                hint="Remove it from the file and set RALLY_API_KEY in the environment instead.",
+            )
+        if name not in known:
+            warn(f"{source}: unknown setting `pantheon.{name}` ignored")
+            continue
+        values[name] = value
+    return values
+
+
+def _read_env(env: Mapping[str, str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key in settable_keys():
+        names = [_ENV_NAMES[key]] if key in _ENV_NAMES else []
+        names.append(f"PANTHEON_{key.upper()}")
+        for name in names:
+            if env.get(name):
+                values[key] = env[name]
+                break
+    return values
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def _coerce(key: str, value: Any, origin: str) -> Any:  # noqa: PLR0911, PLR0912
+    """Check and convert one setting; strings from env/flags become the field's type."""
+    default = getattr(Config(), key)
+    where = f"{key} (from the {origin})"
+    if key == "rally_verify":
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip()
+        if text.lower() in _TRUE:
+            return True
+        if text.lower() in _FALSE:
+            return False
+        return text
+    if key in _ENUMS:
+        text = str(value).strip().lower()
+        if text not in _ENUMS[key]:
+            raise ConfigError(f"{where}: {value!r} is not one of {', '.join(_ENUMS[key])}")
+        return text
+    if isinstance(default, bool):
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in _TRUE | _FALSE:
+            return text in _TRUE
+        raise ConfigError(f"{where}: expected true or false, got {value!r}")
+    if isinstance(default, int | float) or key in {"rally_lock_hours"}:
+        try:
+            number = float(value) if isinstance(default, float) else int(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{where}: expected a number, got {value!r}") from None
+        if number < 0:
+            raise ConfigError(f"{where}: must not be negative")
+        return number
+    if isinstance(default, tuple):
+        if isinstance(value, str):
+            return tuple(p.strip() for p in value.split(",") if p.strip())
+        if isinstance(value, list):
+            return tuple(str(v) for v in value)
+        raise ConfigError(f"{where}: expected a list")
+    if isinstance(default, Mapping):
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"{where}: expected a mapping")
+        merged = dict(default)
+        merged.update({str(k): v for k, v in value.items()})
+        return merged
+    if value is None:
+        return None
+    if isinstance(value, dict | list):
+        raise ConfigError(f"{where}: expected a single value")
+    return str(value)

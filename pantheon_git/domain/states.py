@@ -1,0 +1,71 @@
+"""The story lifecycle and its mapping onto Rally.
+
+Workflow states (the seed): Defined -> In Progress -> Code Review -> Completed -> Accepted.
+Rally's ScheduleState has no "Code Review" by default, so each workflow state maps to a set of
+Rally field values (configurable); ``c_PantheonStatus`` tells the states apart that share a
+ScheduleState. Transitions only move forward and are no-ops when already there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+DEFINED = "Defined"
+IN_PROGRESS = "In Progress"
+CODE_REVIEW = "Code Review"
+COMPLETED = "Completed"
+ACCEPTED = "Accepted"
+
+WORKFLOW: tuple[str, ...] = (DEFINED, IN_PROGRESS, CODE_REVIEW, COMPLETED, ACCEPTED)
+
+# Rally's fixed ScheduleState values, in their fixed order. Workspaces may add one custom value
+# before Defined (often "Idea"/"Backlog") and one after Accepted (often "Released").
+SCHEDULE_STATES: tuple[str, ...] = ("Defined", "In-Progress", "Completed", "Accepted")
+
+StateMap = Mapping[str, Mapping[str, str]]
+
+DEFAULT_STATE_MAP: dict[str, dict[str, str]] = {
+    DEFINED: {"ScheduleState": "Defined", "c_PantheonStatus": ""},
+    IN_PROGRESS: {"ScheduleState": "In-Progress", "c_PantheonStatus": IN_PROGRESS},
+    CODE_REVIEW: {"ScheduleState": "In-Progress", "c_PantheonStatus": CODE_REVIEW},
+    COMPLETED: {"ScheduleState": "Completed", "c_PantheonStatus": COMPLETED},
+    ACCEPTED: {"ScheduleState": "Accepted", "c_PantheonStatus": ACCEPTED},
+}
+
+
+def rank(state: str) -> int:
+    """Position in the workflow; unknown states rank as Defined."""
+    return WORKFLOW.index(state) if state in WORKFLOW else 0
+
+
+def rally_fields(state: str, state_map: StateMap = DEFAULT_STATE_MAP) -> dict[str, str]:
+    """The Rally field values that put a story in ``state``."""
+    return dict(state_map[state])
+
+
+def workflow_state(
+    schedule_state: str | None,
+    pantheon_status: str | None,
+    state_map: StateMap = DEFAULT_STATE_MAP,
+) -> str:
+    """The workflow state of a story from what Rally holds.
+
+    ``c_PantheonStatus`` decides only while it agrees with ScheduleState: when someone moves the
+    story in Rally's UI, ScheduleState wins (Rally is the source of truth).
+    """
+    schedule = schedule_state or "Defined"
+    if pantheon_status and state_map.get(pantheon_status, {}).get("ScheduleState") == schedule:
+        return pantheon_status
+    candidates = [s for s in WORKFLOW if state_map.get(s, {}).get("ScheduleState") == schedule]
+    if candidates:
+        return candidates[0]
+    # A custom value: before Defined counts as Defined, after Accepted as Accepted.
+    return ACCEPTED if schedule not in SCHEDULE_STATES and schedule.lower() in _LATE else DEFINED
+
+
+_LATE = {"released", "done", "shipped", "deployed"}
+
+
+def advance(current: str, target: str) -> str | None:
+    """The state to write, or ``None`` when ``target`` is not ahead of ``current``."""
+    return target if rank(target) > rank(current) else None

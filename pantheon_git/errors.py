@@ -1,0 +1,175 @@
+"""One error root and one exit-code boundary for every entry point.
+
+Exit codes (the README's table):
+0 ok; 1 a check said no; 2 usage or bad input; 3 configuration; 4 git;
+5 Rally or network after retries; 70 internal bug; 130 interrupted.
+
+This module is imported on the hook path: it must stay free of heavy imports.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+
+OK = 0
+CHECK_FAILED = 1
+USAGE = 2
+CONFIG = 3
+GIT = 4
+RALLY = 5
+INTERNAL = 70
+INTERRUPTED = 130
+
+SECRET_ENV_VARS = ("RALLY_API_KEY",)
+
+
+class PantheonError(Exception):
+    """Base of every error a user may see. Carries its exit code and an optional next step."""
+
+    exit_code = INTERNAL
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class CheckFailed(PantheonError):
+    """A check said no: a hook blocks, a lock is taken, a conflict in block mode."""
+
+    exit_code = CHECK_FAILED
+
+
+class UsageError(PantheonError):
+    """Bad arguments or bad input (branch names, markdown, payloads, coverage files)."""
+
+    exit_code = USAGE
+
+
+class ConfigError(PantheonError):
+    exit_code = CONFIG
+
+
+class CacheCorrupt(PantheonError):
+    """A cache file cannot be read back: the fix is a full sync."""
+
+    exit_code = CONFIG
+
+
+class GitError(PantheonError):
+    exit_code = GIT
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        argv: Sequence[str] = (),
+        returncode: int | None = None,
+        stderr: str = "",
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.argv = tuple(argv)
+        self.returncode = returncode
+        self.stderr = stderr
+
+
+class RallyError(PantheonError):
+    """Rally answered with an error, or could not be reached after retries."""
+
+    exit_code = RALLY
+
+
+class RallyAuthError(RallyError):
+    """HTTP 401 (Rally sends an HTML page) or an invalid security token."""
+
+
+class RallyNotFound(RallyError):
+    """'Cannot find object to read', a missing FormattedID, a missing workspace or project."""
+
+
+class RallyRetryableError(RallyError):
+    """Concurrency conflicts, 5xx, 429, timeouts and dropped connections, once retries ran out."""
+
+
+class RallyUnreachable(RallyRetryableError):
+    """No connection could be made at all (offline, DNS, refused)."""
+
+
+class RallyQueryError(RallyError):
+    """Rally could not parse a query or does not know a type: a bug in the caller."""
+
+    exit_code = INTERNAL
+
+
+class RallyValidationError(RallyError):
+    """'Validation error: ...' and other application errors Rally reports with HTTP 200."""
+
+
+class Interrupted(PantheonError):
+    exit_code = INTERRUPTED
+
+
+def redact(text: str, environ: dict[str, str] | None = None) -> str:
+    """Remove secret values (the Rally API key) from anything about to be shown or stored."""
+    env = os.environ if environ is None else environ
+    for name in SECRET_ENV_VARS:
+        value = env.get(name, "")
+        if len(value) >= 4:
+            text = text.replace(value, "***")
+    return text
+
+
+def report(error: PantheonError, *, json_mode: bool = False) -> None:
+    """Print an error the way every entry point does: one or two lines on stderr."""
+    message = redact(error.message)
+    hint = redact(error.hint) if error.hint else None
+    if json_mode:
+        import json
+
+        doc = {"error": {"message": message, "hint": hint, "exit_code": error.exit_code}}
+        print(json.dumps(doc), flush=True)
+    print(f"error: {message}", file=sys.stderr)
+    if hint:
+        print(hint, file=sys.stderr)
+
+
+def boundary(
+    func: Callable[[], int | None], *, verbose: Callable[[], int], json_mode: Callable[[], bool]
+) -> int:
+    """Run ``func`` and turn every outcome into an exit code.
+
+    ``verbose`` and ``json_mode`` are callables because the options are only known once
+    argument parsing (inside ``func``) has happened.
+    """
+    try:
+        code = func()
+    except PantheonError as exc:
+        if verbose():
+            traceback.print_exc()
+        report(exc, json_mode=json_mode())
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return INTERRUPTED
+    except BrokenPipeError:
+        # stdout closed early (`pantheon status | head`): not an error worth a traceback.
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - replaced for the rest of the run
+        return OK
+    except Exception as exc:
+        if verbose():
+            traceback.print_exc()
+        report(
+            PantheonError(
+                f"internal error: {type(exc).__name__}: {exc}",
+                hint="This is a bug: run again with -v for the traceback and report it.",
+            ),
+            json_mode=json_mode(),
+        )
+        return INTERNAL
+    return OK if code is None else code

@@ -1,0 +1,4 @@
+pytest_plugins = [
+    "tests.support.hermetic",
+    "tests.support.gitrepo",
+]
