@@ -1,0 +1,169 @@
+"""What a story says it creates ("Create the user model" -> ``user model``), and the word runs
+in which other stories may mention it.
+
+A thing is provided by an imperative clause: a creating verb (create, add, implement, define,
+build, ...) at the start of a title, sentence, list item or clause, followed by a noun phrase
+that ends at a preposition, a relative word, punctuation or code. ``"Add login and logout
+endpoints"`` provides ``login endpoint`` and ``logout endpoint``. A phrase must have two words
+or be one identifier typed as code (``InvoiceService``), and at least one word that is not
+generic ("page", "data", "user" alone never link). A generic head at the end may be left out
+when others mention it ("payment gateway integration" is also "payment gateway").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pantheon_git.domain.deps.text import is_code_word, word_set
+from pantheon_git.domain.deps.tokens import CLOSE, MARKERS, OPEN, Sentence, Token
+
+PROVIDE_VERBS = word_set(
+    """create add implement define build introduce expose provide develop design scaffold
+    establish setup set write"""
+)
+DETERMINERS = word_set(
+    """the a an new our its their this that these those some basic initial first simple
+    separate dedicated shared proper own"""
+)
+STOP = word_set(
+    """the a an in on at for to from with by of into onto over under via using through across
+    per as about against between behind inside within without after before during until upon
+    toward towards than like and or but so nor yet then that which who whom whose where when
+    while whenever if unless because since is are was were be been being has have had can
+    could will would shall should may might must do does did it its they them their we our
+    us you your i me my he she his her this these those such each every all any only also
+    not no there here e g eg etc ie i e so that once both either neither"""
+)
+# Words too vague to name a thing on their own: a phrase made only of these never links.
+GENERIC = word_set(
+    """page data user item thing feature story support test screen view info information detail
+    list button link section option setting change update field value system app application
+    stuff content part way case error message text time people person account admin customer
+    work task flow process logic code component module function job tool report file folder
+    new existing current simple basic main default other more rest api endpoint service"""
+)
+# Heads that may be left out when others refer to the thing ("the payment gateway").
+DROPPABLE_HEADS = word_set(
+    """integration support library format model module component feature functionality flow
+    system layer logic mechanism framework capability handling"""
+)
+# Test helpers are the test rule's business (a conflict), not a functional dependency.
+TEST_HEADS = word_set("test fixture spec mock stub factory")
+CLAUSE_OPENERS = word_set("and then also first please finally next")
+MAX_WORDS = 5
+
+
+@dataclass(frozen=True)
+class Provided:
+    """A thing a story creates: its words, how sure (2 = as written, 1 = head left out)."""
+
+    words: tuple[str, ...]
+    strength: int
+    quote: str
+
+
+def runs(tokenised: list[Sentence]) -> list[tuple[tuple[str, ...], str]]:
+    """Word runs between breaks, each with its sentence: where mentions are looked up."""
+    out: list[tuple[tuple[str, ...], str]] = []
+    for sentence in tokenised:
+        run: list[str] = []
+        for word in sentence.norms:
+            if word in MARKERS:
+                if run:
+                    out.append((tuple(run), sentence.text))
+                    run = []
+            else:
+                run.append(word)
+        if run:
+            out.append((tuple(run), sentence.text))
+    return out
+
+
+def provided(tokenised: list[Sentence]) -> list[Provided]:
+    """Things the story creates, from each sentence of its title and text."""
+    found: list[Provided] = []
+    for sentence in tokenised:
+        if PROVIDE_VERBS.isdisjoint(sentence.norms):
+            continue
+        toks = sentence.toks()
+        for start in clause_verbs(toks):
+            for phrase in noun_phrases(toks, start):
+                found.extend(_variants(phrase, sentence.text))
+    return found
+
+
+def clause_verbs(toks: list[Token]) -> list[int]:
+    """Indexes just after each creating verb that opens a clause ("set up" counts as one)."""
+    starts = []
+    for i, (word, _raw) in enumerate(toks):
+        if word not in PROVIDE_VERBS:
+            continue
+        if word == "set" and not (i + 1 < len(toks) and toks[i + 1][0] == "up"):
+            continue
+        j = i - 1
+        while j >= 0 and toks[j][0] in CLAUSE_OPENERS:
+            j -= 1
+        if j >= 0 and toks[j][0] not in MARKERS:
+            continue
+        starts.append(i + 2 if word == "set" else i + 1)
+    return starts
+
+
+def noun_phrases(toks: list[Token], start: int) -> list[list[Token]]:
+    """The noun phrase after a verb, and those joined to it by "and" / "or"."""
+    phrases: list[list[Token]] = []
+    i = start
+    while True:
+        while i < len(toks) and toks[i][0] in DETERMINERS:
+            i += 1
+        phrase: list[Token] = []
+        while i < len(toks) and toks[i][0] not in MARKERS and toks[i][0] not in STOP:
+            if phrase and _participle(toks[i][0]):
+                break  # "the template format used by ...": the phrase ended before "used"
+            phrase.append(toks[i])
+            i += 1
+        if not phrase:
+            break
+        phrases.append(phrase[:MAX_WORDS])
+        if i < len(toks) and toks[i][0] == OPEN:  # "the Order model (id, total) and ..."
+            depth = 0
+            while i < len(toks):
+                depth += {OPEN: 1, CLOSE: -1}.get(toks[i][0], 0)
+                i += 1
+                if depth == 0:
+                    break
+        if i < len(toks) and toks[i][0] in ("and", "or"):
+            i += 1
+            continue
+        break
+    # "login and logout endpoints": the last phrase's head belongs to the single words before.
+    if len(phrases) > 1 and len(phrases[-1]) > 1:
+        head = phrases[-1][-1]
+        phrases = [[*p, head] if len(p) == 1 else p for p in phrases[:-1]] + [phrases[-1]]
+    return phrases
+
+
+def _participle(word: str) -> bool:
+    return len(word) > 3 and word.endswith("ed") and not word.endswith("eed")
+
+
+def _variants(phrase: list[tuple[str, str]], quote: str) -> list[Provided]:
+    words = tuple(w for w, _ in phrase)
+    if not specific(words, code=any(is_code_word(raw) for _, raw in phrase)):
+        return []
+    if words[-1] in TEST_HEADS:
+        return []
+    out = [Provided(words, 2, quote)]
+    trimmed = words
+    while len(trimmed) > 2 and trimmed[-1] in DROPPABLE_HEADS:
+        trimmed = trimmed[:-1]
+        if specific(trimmed, code=False):
+            out.append(Provided(trimmed, 1, quote))
+    return out
+
+
+def specific(words: tuple[str, ...], *, code: bool) -> bool:
+    """Two words with one not generic, or a single identifier written as code."""
+    if len(words) == 1:
+        return code and len(words[0]) > 3
+    return any(w not in GENERIC and not w.isdigit() for w in words)
