@@ -16,7 +16,9 @@ from pantheon_git import __version__, errors
 from pantheon_git.cli._common import Ctx, common_options
 
 # name -> (module, attribute, one-line help shown by `pantheon --help`)
-COMMANDS: dict[str, tuple[str, str, str]] = {}
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "deps": ("pantheon_git.cli.deps_cmd", "deps", "Dependency graph, waves, independent stories."),
+}
 
 
 class LazyGroup(click.Group):

@@ -71,7 +71,7 @@ def mentions(toks: list[Token]) -> list[tuple[int, Endpoint]]:
         if norm_ == CODE and raw.lstrip("`'\"").startswith("/"):
             method = toks[i - 1][1].upper()
             if method in METHODS and is_word(toks[i - 1]):
-                path = normalise_path(raw.strip(_QUOTES))
+                path = normalise_path(raw.lstrip(_QUOTES).rstrip(_QUOTES + ".:!?"))
                 out.append((i - 1, Endpoint(method, path)))
     return out
 

@@ -41,14 +41,13 @@ def find_cycles(graph: nx.DiGraph, edges: Sequence[Edge]) -> list[Cycle]:
     for component in nx.strongly_connected_components(graph):
         if len(component) < 2:
             continue
-        loop = [u for u, _v in nx.find_cycle(graph.subgraph(component))]
-        rest = sorted(set(component) - set(loop))
+        loop = tuple(u for u, _v in nx.find_cycle(graph.subgraph(component)))
         inside = sorted(
             (e for (u, v), e in by_pair.items() if u in component and v in component),
             key=lambda e: (e.source, e.target),
         )
         blocks = tuple(sorted(_reachable(graph, component) - set(component)))
-        cycles.append(Cycle(tuple(loop + rest), tuple(inside), blocks))
+        cycles.append(Cycle(tuple(sorted(component)), tuple(inside), blocks, loop))
     return sorted(cycles, key=lambda c: min(c.stories))
 
 

@@ -48,6 +48,8 @@ class Cycle:
     stories: tuple[StoryKey, ...]
     edges: tuple[Edge, ...]
     blocks: tuple[StoryKey, ...]
+    loop: tuple[StoryKey, ...] = ()
+    """One closed path through the cycle, in order (for the report)."""
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,7 @@ def named_paths(tokenised: list[Sentence]) -> dict[str, str]:
 def _as_path(raw: str) -> str | None:
     if "://" in raw:
         return None
-    path = raw.strip(_STRIP).rstrip(".").removeprefix("./")
+    path = raw.lstrip(_STRIP).rstrip(_STRIP + ".").removeprefix("./")
     if path.startswith("/"):
         return None  # an endpoint or a path outside the repository
     if FULL_PATH_RE.fullmatch(path) or BARE_FILE_RE.fullmatch(path):

@@ -27,9 +27,9 @@ def singular(word: str) -> str:
     if "_" in word:  # snake_case identifier: singularise its last part (order_items)
         head, _, last = word.rpartition("_")
         return f"{head}_{singular(last)}"
+    if word.endswith("sses") and len(word) > 5:
+        return word[:-2]  # addresses, classes
     if len(word) <= 3 or not word.endswith("s") or word.endswith(_NOT_PLURAL):
-        if word.endswith("sses") and len(word) > 5:
-            return word[:-2]
         return word
     if word.endswith("ies") and len(word) > 4:
         return word[:-3] + "y"
