@@ -343,3 +343,52 @@ def test_singular_forms() -> None:
         "address",
     ]
     assert singular("order_items") == "order_item"
+
+
+def test_a_three_word_noun_title_names_what_the_story_delivers() -> None:
+    a = analyse(
+        [
+            story("US-1", "Live trip map"),
+            story("US-2", "Flag", "Hide the live trip map behind a flag."),
+            story("US-3", "Audit log"),  # two words: too common to link on
+            story("US-4", "Refunds", "Every refund is written to the audit log."),
+            story("US-5", "Rate limits on the public API"),
+            story("US-6", "Mail", "A per-recipient rate limit applies."),
+        ]
+    )
+    assert edges(a) == {("US-1", "US-2"): "functional"}
+
+
+def test_stand_up_and_spin_up_create_things() -> None:
+    a = analyse(
+        [
+            story("US-1", "Geo", "Stand up a geocoding service with a cache."),
+            story("US-2", "Stops", "Addresses go through the geocoding service."),
+            story("US-3", "Stand", "Stand the flag service behind the proxy."),
+            story("US-4", "Flags", "Reads the flag service."),
+        ]
+    )
+    assert edges(a) == {("US-1", "US-2"): "functional"}
+
+
+def test_fk_to_and_prefixed_id_columns_reference_the_table() -> None:
+    a = analyse(
+        [
+            story("US-1", "Vehicles", "Introduce the vehicles table."),
+            story("US-2", "Drivers", "Add default_vehicle_id to the drivers table."),
+            story("US-3", "Trips", "Trip rows have an FK to vehicles."),
+        ]
+    )
+    assert edges(a) == {("US-1", "US-2"): "data", ("US-1", "US-3"): "data"}
+
+
+def test_factories_are_shared_test_fixtures() -> None:
+    a = analyse(
+        [
+            story("US-1", "A", "Add an employee factory in spec/factories/employees.rb."),
+            story("US-2", "B", "Specs use spec/factories/employees.rb."),
+            story("US-3", "C", "Extend tests/factories.py."),
+            story("US-4", "D", "Use tests/factories.py."),
+        ]
+    )
+    assert conflicts(a) == {("US-1", "US-2"): "test", ("US-3", "US-4"): "test"}

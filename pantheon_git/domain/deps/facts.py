@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from pantheon_git.domain.deps import endpoints, paths, phrases, tables
-from pantheon_git.domain.deps.tokens import tokenise_text
+from pantheon_git.domain.deps.tokens import tokenise, tokenise_text
 from pantheon_git.domain.keys import StoryKey
 from pantheon_git.domain.story import Story, Task
 
@@ -41,7 +41,7 @@ def story_facts(story: Story, branch_files: Iterable[str] = ()) -> Facts:
     files.update(paths.named_fixtures(text))
     return Facts(
         key=story.key,
-        provides=tuple(phrases.provided(tokenised)),
+        provides=tuple(phrases.provided(tokenised) + phrases.named_by_title(tokenise(title))),
         runs=tuple(phrases.runs(tokenised)),
         tables_created=tables.created_tables(tokenised),
         tables_referenced=tables.referenced_tables(tokenised),

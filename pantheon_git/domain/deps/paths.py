@@ -27,8 +27,9 @@ FULL_PATH_RE = re.compile(r"(?:\.{1,2}/)?(?:[\w@.-]+/)+[\w@.-]*\w\.[A-Za-z0-9]{1
 BARE_FILE_RE = re.compile(rf"[\w-]+\.(?:{_EXTS})")
 WELL_KNOWN = word_set("Dockerfile Makefile Jenkinsfile Procfile Gemfile Rakefile CODEOWNERS")
 _STRIP = "`'\"()[]{}<>,;:!?*"
-FIXTURE_DIRS = word_set("fixtures fixture __fixtures__ testdata test_data test-data")
-FIXTURE_FILES = frozenset({"conftest.py"})
+# pytest's conftest.py, fixture folders, and factory_bot / factory_boy factories.
+FIXTURE_DIRS = word_set("fixtures fixture __fixtures__ testdata test_data test-data factories")
+FIXTURE_FILES = word_set("conftest.py factories.py")
 _NAMED_RES = (
     re.compile(r"\b([A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+)`?\s+(?:pytest\s+)?fixtures?\b"),
     re.compile(r"`(\w+)`\s+(?:pytest\s+)?fixtures?\b"),

@@ -19,8 +19,9 @@ from pantheon_git.domain.deps.tokens import CLOSE, MARKERS, OPEN, Sentence, Toke
 
 PROVIDE_VERBS = word_set(
     """create add implement define build introduce expose provide develop design scaffold
-    establish setup set write"""
+    establish setup set stand spin write"""
 )
+PHRASAL = word_set("set stand spin")  # count only as "set up", "stand up", "spin up"
 DETERMINERS = word_set(
     """the a an new our its their this that these those some basic initial first simple
     separate dedicated shared proper own"""
@@ -92,20 +93,43 @@ def provided(tokenised: list[Sentence]) -> list[Provided]:
     return found
 
 
+def named_by_title(title: Sentence) -> list[Provided]:
+    """A title that is a noun phrase of three words or more names what the story delivers
+    ("Live trip map", "Order history page"). Shorter noun titles ("Audit log", "Refunds") are
+    too common to link on; titles opening with a verb say what they create themselves."""
+    toks = title.toks()
+    if not toks or toks[0][0] in PROVIDE_VERBS:
+        return []
+    phrases = noun_phrases(toks, 0)
+    if not phrases or len(phrases[0]) < 3 or len(phrases[0]) != _words_until_break(toks):
+        return []
+    words = tuple(w for w, _ in phrases[0])
+    if not specific(words, code=False) or words[-1] in TEST_HEADS:
+        return []
+    return [Provided(words, 1, title.text)]
+
+
+def _words_until_break(toks: list[Token]) -> int:
+    n = 0
+    while n < len(toks) and toks[n][0] not in MARKERS and toks[n][0] not in DETERMINERS:
+        n += 1
+    return n
+
+
 def clause_verbs(toks: list[Token]) -> list[int]:
     """Indexes just after each creating verb that opens a clause ("set up" counts as one)."""
     starts = []
     for i, (word, _raw) in enumerate(toks):
         if word not in PROVIDE_VERBS:
             continue
-        if word == "set" and not (i + 1 < len(toks) and toks[i + 1][0] == "up"):
+        if word in PHRASAL and not (i + 1 < len(toks) and toks[i + 1][0] == "up"):
             continue
         j = i - 1
         while j >= 0 and toks[j][0] in CLAUSE_OPENERS:
             j -= 1
         if j >= 0 and toks[j][0] not in MARKERS:
             continue
-        starts.append(i + 2 if word == "set" else i + 1)
+        starts.append(i + 2 if word in PHRASAL else i + 1)
     return starts
 
 

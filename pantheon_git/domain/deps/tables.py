@@ -82,11 +82,14 @@ def _references(toks: list[Token]) -> list[str]:
             continue
         low = raw.lower()
         if "_" in low:
-            names.append(table_name(low[:-3] if low.endswith("_id") else low))
+            names.append(table_name(low))
+            if low.endswith("_id"):  # user_id -> users; default_vehicle_id -> also vehicles
+                column = low[:-3]
+                names += [table_name(column), table_name(column.rpartition("_")[2])]
         elif low in TABLE:
             names.extend(_around_table(toks, i))
         elif low.startswith("referenc") or low in ("fk", "fks"):
-            j = next_word(toks, i + 1, DETERMINERS | TABLE)
+            j = next_word(toks, i + 1, DETERMINERS | TABLE | KEY_LINKS)
             names.append(table_name(toks[j][1]) if j is not None else None)
         elif low == "foreign" and i + 1 < len(toks) and toks[i + 1][1].lower() in ("key", "keys"):
             j = _skip_brackets(toks, i + 2)

@@ -17,8 +17,8 @@ BLOCK_RE = re.compile(r"\n\s*\n|\n(?=[ \t]*(?:[*+•-]|\d+[.)])\s)")
 BULLET_RE = re.compile(r"^(?:[*+•>#-]+|\d+[.)])\s+")
 _CAMEL_RE = re.compile(r"[a-z0-9][A-Z]")
 
-# Suffixes that look plural but are not (status, analysis, address, bus, https...).
-_NOT_PLURAL = ("ss", "us", "is", "os", "ps", "as")
+# Suffixes that look plural but are not (address, status, bus, analysis).
+_NOT_PLURAL = ("ss", "us", "is")
 
 
 @lru_cache(maxsize=65536)
