@@ -66,9 +66,9 @@ def normalise_path(raw: str) -> str:
 def mentions(toks: list[Token]) -> list[tuple[int, Endpoint]]:
     """``(index of the method word, endpoint)`` for each "METHOD /path" in a sentence."""
     out = []
-    for i in range(1, len(toks)):
-        norm_, raw = toks[i]
-        if norm_ == CODE and raw.lstrip("`'\"").startswith("/"):
+    for i in [i for i, (w, _r) in enumerate(toks) if w == CODE and i > 0]:
+        raw = toks[i][1]
+        if raw.lstrip("`'\"").startswith("/"):
             method = toks[i - 1][1].upper()
             if method in METHODS and is_word(toks[i - 1]):
                 path = normalise_path(raw.lstrip(_QUOTES).rstrip(_QUOTES + ".:!?"))

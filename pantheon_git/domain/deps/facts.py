@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from pantheon_git.domain.deps import endpoints, paths, phrases, tables
-from pantheon_git.domain.deps.tokens import tokenise, tokenise_text
+from pantheon_git.domain.deps.tokens import Sentence, tokenise, tokenise_text
 from pantheon_git.domain.keys import StoryKey
 from pantheon_git.domain.story import Story, Task
 
@@ -18,8 +18,8 @@ _TAG_RE = re.compile(r"^\s*(?:\[[^\]]{1,30}\]\s*)+")  # "[API] Create user model
 class Facts:
     key: StoryKey
     provides: tuple[phrases.Provided, ...]
-    runs: tuple[tuple[tuple[str, ...], str], ...]
-    """Word runs of the whole text with their sentence: where mentions are looked up."""
+    sentences: tuple[Sentence, ...]
+    """The whole text, tokenised: where mentions are looked up."""
     tables_created: Mapping[str, str]
     tables_referenced: Mapping[str, str]
     endpoints_implemented: Mapping[endpoints.Endpoint, str]
@@ -42,7 +42,7 @@ def story_facts(story: Story, branch_files: Iterable[str] = ()) -> Facts:
     return Facts(
         key=story.key,
         provides=tuple(phrases.provided(tokenised) + phrases.named_by_title(tokenise(title))),
-        runs=tuple(phrases.runs(tokenised)),
+        sentences=tuple(tokenised),
         tables_created=tables.created_tables(tokenised),
         tables_referenced=tables.referenced_tables(tokenised),
         endpoints_implemented=implemented,

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 
 import networkx as nx
 
-from pantheon_git.domain.deps.model import Conflict, Cycle, Edge
+from pantheon_git.domain.deps.model import Conflict, Cycle, Edge, key_order
 from pantheon_git.domain.keys import StoryKey
 
 
@@ -59,10 +59,13 @@ def waves_of(
     for cycle in cycles:
         stuck.update(cycle.stories)
         stuck.update(cycle.blocks)
-    independent = sorted(n for n in graph if graph.degree(n) == 0)
-    linked = [n for n in graph if graph.degree(n) > 0 and n not in stuck]
-    generations = nx.topological_generations(graph.subgraph(linked))
-    return [sorted(gen) for gen in generations], independent
+    degree = dict(graph.degree())
+    independent = sorted((n for n, d in degree.items() if d == 0), key=key_order)
+    linked = nx.DiGraph()  # a real graph, not a subgraph view: views are slow to walk
+    linked.add_nodes_from(n for n, d in degree.items() if d > 0 and n not in stuck)
+    linked.add_edges_from((u, v) for u, v in graph.edges if u in linked and v in linked)
+    generations = nx.topological_generations(linked)
+    return [sorted(gen, key=key_order) for gen in generations], independent
 
 
 def conflict_partners(conflicts: Iterable[Conflict]) -> dict[StoryKey, set[StoryKey]]:

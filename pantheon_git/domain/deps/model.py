@@ -6,6 +6,12 @@ from dataclasses import dataclass, field
 
 from pantheon_git.domain.keys import StoryKey
 
+
+def key_order(key: StoryKey) -> tuple[str, int]:
+    """Sort key for story keys (much cheaper than comparing the dataclasses)."""
+    return (key.prefix, key.number)
+
+
 # Strongest first: when several rules link the same pair, the first kind names the edge.
 EDGE_KINDS = ("explicit", "data", "api", "functional")
 CONFLICT_KINDS = ("file", "test")

@@ -1,5 +1,4 @@
-"""What a story says it creates ("Create the user model" -> ``user model``), and the word runs
-in which other stories may mention it.
+"""What a story says it creates ("Create the user model" -> ``user model``).
 
 A thing is provided by an imperative clause: a creating verb (create, add, implement, define,
 build, ...) at the start of a title, sentence, list item or clause, followed by a noun phrase
@@ -63,23 +62,6 @@ class Provided:
     quote: str
 
 
-def runs(tokenised: list[Sentence]) -> list[tuple[tuple[str, ...], str]]:
-    """Word runs between breaks, each with its sentence: where mentions are looked up."""
-    out: list[tuple[tuple[str, ...], str]] = []
-    for sentence in tokenised:
-        run: list[str] = []
-        for word in sentence.norms:
-            if word in MARKERS:
-                if run:
-                    out.append((tuple(run), sentence.text))
-                    run = []
-            else:
-                run.append(word)
-        if run:
-            out.append((tuple(run), sentence.text))
-    return out
-
-
 def provided(tokenised: list[Sentence]) -> list[Provided]:
     """Things the story creates, from each sentence of its title and text."""
     found: list[Provided] = []
@@ -119,9 +101,8 @@ def _words_until_break(toks: list[Token]) -> int:
 def clause_verbs(toks: list[Token]) -> list[int]:
     """Indexes just after each creating verb that opens a clause ("set up" counts as one)."""
     starts = []
-    for i, (word, _raw) in enumerate(toks):
-        if word not in PROVIDE_VERBS:
-            continue
+    for i in [i for i, (w, _r) in enumerate(toks) if w in PROVIDE_VERBS]:
+        word = toks[i][0]
         if word in PHRASAL and not (i + 1 < len(toks) and toks[i + 1][0] == "up"):
             continue
         j = i - 1

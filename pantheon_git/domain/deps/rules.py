@@ -8,11 +8,11 @@ with the amount of text, not with the square of the number of stories.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from itertools import compress
+from collections.abc import Iterable, Mapping, Sequence
+from itertools import pairwise
 
 from pantheon_git.domain.deps.facts import Facts
-from pantheon_git.domain.deps.model import EDGE_KINDS, Conflict, Edge, HotPath, Link
+from pantheon_git.domain.deps.model import EDGE_KINDS, Conflict, Edge, HotPath, Link, key_order
 from pantheon_git.domain.deps.paths import is_fixture_path
 from pantheon_git.domain.deps.text import excerpt
 from pantheon_git.domain.keys import StoryKey
@@ -46,24 +46,14 @@ def functional_edges(all_facts: Sequence[Facts]) -> list[Edge]:
             known = index[p.words].get(facts.key)
             if known is None or known[0] < p.strength:
                 index[p.words][facts.key] = (p.strength, p.quote)
-    longest: dict[str, int] = {}
-    for words in index:
-        longest[words[0]] = max(longest.get(words[0], 0), len(words))
+    matcher = _Matcher(index)
     out: list[Edge] = []
-    sizes_of = longest.get
     for facts in all_facts:
         seen: set[StoryKey] = set()
-        for run, sentence in facts.runs:
-            sizes = list(map(sizes_of, run))
-            for i in compress(range(len(run)), sizes):  # positions where a phrase may start
-                size: int = sizes[i]  # type: ignore[assignment]
-                for n in range(min(size, len(run) - i), 0, -1):
-                    providers = index.get(run[i : i + n])
-                    if providers:
-                        break
-                else:
-                    continue
-                # Longest match only; none when the story creates it too or it is ambiguous.
+        for sentence in facts.sentences:
+            for words in matcher.matches(sentence.norms):
+                providers = index[words]
+                # None when the story creates the thing too, or when creators are ambiguous.
                 if facts.key in providers:
                     continue
                 top = max(s for s, _ in providers.values())
@@ -72,19 +62,44 @@ def functional_edges(all_facts: Sequence[Facts]) -> list[Edge]:
                     continue
                 source = best[0]
                 seen.add(source)
-                words = run[i : i + n]
-                thing = " ".join(words)
-                said = excerpt(sentence, words[0][:4], words[-1][:4], width=80)
+                said = excerpt(sentence.text, words[0][:4], words[-1][:4], width=80)
                 made = excerpt(providers[source][1], words[0][:4], width=60)
                 out.append(
                     Edge(
                         source,
                         facts.key,
                         "functional",
-                        f'{facts.key} mentions the {thing}: "{said}" ({source}: "{made}")',
+                        f'{facts.key} mentions the {" ".join(words)}: "{said}" '
+                        f'({source}: "{made}")',
                     )
                 )
     return out
+
+
+class _Matcher:
+    """Finds indexed phrases in a sentence, longest first, without trying every position:
+    only where two words are the first two of some phrase (or a one-word one)."""
+
+    def __init__(self, index: Mapping[tuple[str, ...], object]) -> None:
+        self.index = index
+        self.starts = {words[:2] for words in index if len(words) > 1}
+        self.singles = frozenset(words[0] for words in index if len(words) == 1)
+        self.longest = max(map(len, index), default=0)
+
+    def matches(self, words: list[str]) -> list[tuple[str, ...]]:
+        """Indexed phrases in ``words`` (a sentence's tokens: breaks are never in a phrase)."""
+        starts = self.starts
+        hits = [i for i, pair in enumerate(pairwise(words)) if pair in starts]
+        if self.singles and not self.singles.isdisjoint(words):
+            hits = sorted({*hits, *(i for i, word in enumerate(words) if word in self.singles)})
+        found = []
+        for i in hits:
+            for n in range(min(self.longest, len(words) - i), 0, -1):
+                phrase = tuple(words[i : i + n])
+                if phrase in self.index:
+                    found.append(phrase)
+                    break
+        return found
 
 
 def data_edges(all_facts: Sequence[Facts]) -> list[Edge]:
@@ -153,15 +168,15 @@ def conflicts(all_facts: Sequence[Facts]) -> tuple[list[Conflict], list[HotPath]
         if len(holders) < 2:
             continue
         if len(holders) > HOT_PATH_LIMIT:
-            hot.append(HotPath(path, tuple(sorted(holders))))
+            hot.append(HotPath(path, tuple(sorted(holders, key=key_order))))
             continue
         kind = "test" if path.startswith("fixture:") or is_fixture_path(path) else "file"
-        keys = sorted(holders)
+        keys = sorted(holders, key=key_order)
         for i, a in enumerate(keys):
             for b in keys[i + 1 :]:
                 pairs[(a, b, kind)].append(path)
     out = []
-    for (a, b, kind), found in sorted(pairs.items()):
+    for (a, b, kind), found in sorted(pairs.items(), key=_triple_order):
         found.sort()
         shown = ", ".join(_show(p) for p in found[:3]) + (" ..." if len(found) > 3 else "")
         how = _how(by_path[found[0]][a], by_path[found[0]][b])
@@ -205,3 +220,8 @@ def merge_edges(edges: Iterable[Edge]) -> list[Edge]:
 def _pair_order(item: tuple[tuple[StoryKey, StoryKey], object]) -> tuple[str, int, str, int]:
     (a, b), _ = item
     return (a.prefix, a.number, b.prefix, b.number)
+
+
+def _triple_order(item: tuple[tuple[StoryKey, StoryKey, str], object]) -> tuple[object, ...]:
+    (a, b, kind), _ = item
+    return (a.prefix, a.number, b.prefix, b.number, kind)

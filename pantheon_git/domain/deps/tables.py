@@ -26,7 +26,7 @@ NOT_TABLES = STOP | word_set(
     """new one another same each every data database db temp temporary main following separate
     lookup join pivot hash truth routing decision base table"""
 )
-_HINTS = ("_", "table", "referenc", "foreign", "fk")
+_TRIGGERS = word_set("table reference referencing referenced references fk foreign")
 
 
 def table_name(raw: str) -> str | None:
@@ -38,7 +38,7 @@ def created_tables(tokenised: list[Sentence]) -> dict[str, str]:
     """Table name -> the sentence that creates it."""
     found: dict[str, str] = {}
     for sentence in tokenised:
-        if "table" not in sentence.text.lower():
+        if "table" not in sentence.norms:
             continue
         toks = sentence.toks()
         for i, raw in enumerate(sentence.raws):
@@ -66,8 +66,7 @@ def referenced_tables(tokenised: list[Sentence]) -> dict[str, str]:
     """Table name -> the sentence that refers to it (creating sentences included)."""
     found: dict[str, str] = {}
     for sentence in tokenised:
-        lower = sentence.text.lower()
-        if not any(hint in lower for hint in _HINTS):
+        if "_" not in sentence.text and _TRIGGERS.isdisjoint(sentence.norms):
             continue
         for name in _references(sentence.toks()):
             if name not in found:
@@ -77,10 +76,9 @@ def referenced_tables(tokenised: list[Sentence]) -> dict[str, str]:
 
 def _references(toks: list[Token]) -> list[str]:
     names: list[str | None] = []
-    for i, (_word, raw) in enumerate(toks):
-        if not is_word(toks[i]):
-            continue
-        low = raw.lower()
+    triggers = [i for i, (w, _r) in enumerate(toks) if "_" in w or w in _TRIGGERS]
+    for i in triggers:
+        low = toks[i][1].lower()
         if "_" in low:
             names.append(table_name(low))
             if low.endswith("_id"):  # user_id -> users; default_vehicle_id -> also vehicles

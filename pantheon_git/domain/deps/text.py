@@ -15,6 +15,10 @@ from functools import lru_cache
 SENTENCE_RE = re.compile(r"(?<=[.!?])\s+|;\s*")
 BLOCK_RE = re.compile(r"\n\s*\n|\n(?=[ \t]*(?:[*+•-]|\d+[.)])\s)")
 BULLET_RE = re.compile(r"^(?:[*+•>#-]+|\d+[.)])\s+")
+# One split for both: block breaks and sentence ends.
+PIECES_RE = re.compile(r"\n\s*\n|\n(?=[ \t]*(?:[*+•-]|\d+[.)])\s)|(?<=[.!?])\s+|;\s*")
+ITEM_NUMBER_RE = re.compile(r"\d+[.)]")
+_BULLET_START = frozenset("*+•>#-0123456789")
 _CAMEL_RE = re.compile(r"[a-z0-9][A-Z]")
 
 # Suffixes that look plural but are not (address, status, bus, analysis).
@@ -66,11 +70,17 @@ def is_code_word(word: str) -> bool:
 def sentences(text: str) -> list[str]:
     """Sentences and list items of ``text`` on one line each, without bullets or numbers."""
     out = []
-    for raw_block in BLOCK_RE.split(text):
-        block = BULLET_RE.sub("", raw_block.strip())
-        for piece in SENTENCE_RE.split(" ".join(block.split())):
-            if piece:
-                out.append(piece)
+    for raw_piece in PIECES_RE.split(text):
+        piece = raw_piece
+        if not piece or piece.isspace():
+            continue
+        if piece[0] in _BULLET_START or piece[0].isspace():
+            piece = BULLET_RE.sub("", piece.strip())
+            if not piece or ITEM_NUMBER_RE.fullmatch(piece):
+                continue
+        if "\n" in piece or "  " in piece or "\t" in piece:
+            piece = " ".join(piece.split())
+        out.append(piece)
     return out
 
 
@@ -86,10 +96,11 @@ def excerpt(sentence: str, *anchors: str, width: int = 90) -> str:
     if len(flat) <= width:
         return flat
     at = 0
+    lower = flat.lower()
     for anchor in anchors:
-        found = anchor and re.search(r"(?<![\w/])" + re.escape(anchor), flat, re.IGNORECASE)
-        if found:
-            at = found.start()
+        found = _find_word(lower, anchor.lower()) if anchor else -1
+        if found >= 0:
+            at = found
             break
     start = max(0, min(at - width // 3, len(flat) - width))
     piece = flat[start : start + width].strip()
@@ -128,3 +139,11 @@ def fence(text: str) -> str:
 def word_set(words: str) -> frozenset[str]:
     """A set of words written as one string: ``word_set("a an the")``."""
     return frozenset(words.split())
+
+
+def _find_word(text: str, needle: str) -> int:
+    """Where ``needle`` starts a word in ``text`` (not after a letter, digit, _ or /), or -1."""
+    at = text.find(needle)
+    while at > 0 and (text[at - 1].isalnum() or text[at - 1] in "_/"):
+        at = text.find(needle, at + 1)
+    return at
