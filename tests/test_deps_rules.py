@@ -392,3 +392,18 @@ def test_factories_are_shared_test_fixtures() -> None:
         ]
     )
     assert conflicts(a) == {("US-1", "US-2"): "test", ("US-3", "US-4"): "test"}
+
+
+def test_odd_and_huge_texts_do_not_break_the_analysis() -> None:
+    # Long chunks without spaces are scanned once; a quadratic scan would not finish here.
+    blob = "a." * 50_000 + " " + "b/" * 50_000 + " " + "x" * 100_000
+    a = analyse(
+        [
+            story("US-1", "", ""),
+            story("US-2", "   ", "\n\n- \n1. \n" + blob),
+            story("US-3", "Create user model", "POST / and GET /// and DELETE"),
+            story("US-4", "[API] [Auth]", "`` \" ' ( ) [ ] { } < > ; : , . ! ?"),
+        ]
+    )
+    assert set(a.stories) == {StoryKey.parse(f"US-{i}") for i in range(1, 5)}
+    assert a.edges == ()

@@ -31,7 +31,9 @@ class Sentence(NamedTuple):
 _TOKEN_RE = re.compile(
     # A plain word first (the common case, one scan), unless a / or .ext makes it code.
     r"[A-Za-z0-9]+(?:[_'-][A-Za-z0-9]+)*(?![\w/]|\.[A-Za-z])"
-    r"|[^\s/]*/\S*|[\w-]+\.[A-Za-z][A-Za-z0-9]{0,4}\b(?!\.\w)"  # code: has a / or .ext
+    # Code (has a / or an .ext) starts only where a chunk starts, so a long chunk without
+    # spaces is scanned once, not once per character.
+    r"|(?<![^\s(\[{<\"'`])(?:[^\s/]*/\S*|[\w-]+\.[A-Za-z][A-Za-z0-9]{0,4}\b(?!\.\w))"
     r"|[A-Za-z0-9]+(?:[_'-][A-Za-z0-9]+)*"  # a word before a dot that is not code
     r"|[,:;|!?.\"()]"  # break
 )
@@ -43,7 +45,9 @@ _SEEN_LIMIT = 500_000
 def tokenise(sentence: str) -> Sentence:
     raws: list[str] = _TOKEN_RE.findall(sentence)
     if "-" in sentence:
-        raws = [part for raw in raws for part in _split(raw)]
+        hyphenated = [i for i, raw in enumerate(raws) if "-" in raw]
+        for i in reversed(hyphenated):  # order-history -> order, history; e-mail -> email
+            raws[i : i + 1] = _split(raws[i])
     norms: list[str | None] = list(map(_SEEN.get, raws))
     if None in norms:
         norms = [n or _classify(raw) for n, raw in zip(norms, raws, strict=True)]
