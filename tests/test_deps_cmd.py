@@ -147,8 +147,10 @@ def test_help_names_every_option(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_run_analysis_for_the_planner(tmp_path: Path) -> None:
     write_cache(tmp_path, demo_stories())
-    app = App(config=Config(), root=tmp_path)
+    said: list[str] = []
+    app = App(config=Config(), root=tmp_path, progress=said.append)
     doc = run_analysis(app, [EpicRef.parse("17")])
+    assert said == ["Reading story branches and analysing 10 stories..."]
     assert list(doc["waves"]) == [
         ["US-120"],
         ["US-121", "US-122", "US-123"],

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from pantheon_git.cli._common import Ctx, common_options, emit, warn
+from pantheon_git.cli._common import Ctx, common_options, emit, progress_enabled, warn
 from pantheon_git.domain.deps.mermaid import render_mermaid
 from pantheon_git.domain.deps.report import render_text
 from pantheon_git.domain.keys import EpicRef
@@ -48,6 +48,8 @@ from pantheon_git.usecases.deps import DepsResult, analyse_cache, write_output
 def deps(epics: tuple[str, ...], fmt: str, output: Path | None) -> None:
     refs = [EpicRef.parse(e) for e in epics]
     app = App.load(config_path=Ctx.config_path, warn=warn)
+    if progress_enabled():
+        app.progress = lambda message: click.echo(message, err=True)
     result = analyse_cache(app, refs)
     fmt = "json" if Ctx.json else fmt
     content = _render(result, fmt, app.root)

@@ -50,6 +50,8 @@ def analyse_cache(app: App, epics: Sequence[EpicRef]) -> DepsResult:
             f"the cache has no stories for {wanted}",
             hint="Run `pantheon sync` (with --epic for the epics you want) to pull them.",
         )
+    if app.progress:
+        app.progress(f"Reading story branches and analysing {len(stories):,} stories...")
     analysis = analyse(stories, story_branch_files(app, {s.key for s in stories}))
     doc = document(analysis, stories)
     doc["generated_at"] = format_time(app.now())
