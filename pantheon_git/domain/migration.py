@@ -88,7 +88,7 @@ def render_migration(result: MigrationResult) -> str:
 
 
 def _story_lines(story: StoryOutcome) -> list[str]:
-    mark = {"created": "✅", "updated": "🔄", "unchanged": "✅"}.get(story.action, "•")
+    mark = {"created": "✅", "unchanged": "✅", "would create": "➕"}.get(story.action, "🔄")
     key = story.key or "US-?"
     if story.action == "would create":
         head = f"{mark} new story: {story.title}"
@@ -102,11 +102,13 @@ def _story_lines(story: StoryOutcome) -> list[str]:
     details = []
     if story.schedule_state:
         details.append(story.schedule_state)
-    if story.tasks_created or story.tasks_updated:
-        verb = "would create" if story.action.startswith("would") else "created"
-        details.append(f"{story.tasks_created} tasks {verb}")
-        if story.tasks_updated:
-            details.append(f"{story.tasks_updated} updated")
+    if story.tasks_created:
+        tasks = f"{story.tasks_created} {'task' if story.tasks_created == 1 else 'tasks'}"
+        details.append(
+            f"{tasks} to create" if story.action.startswith("would") else f"{tasks} created"
+        )
+    if story.tasks_updated:
+        details.append(f"{story.tasks_updated} tasks updated")
     if story.predecessors:
         details.append("after " + ", ".join(story.predecessors))
     if details:
@@ -170,7 +172,11 @@ def render_rollback(result: RollbackResult) -> str:
     if result.already:
         return f"Migration {result.run} was already rolled back: nothing to do."
     lines = ["Rally Migration Rolled Back", RULE, f"Run: {result.run}", ""]
-    lines.append(f"🗑  Deleted in Rally: {', '.join(result.deleted) or 'nothing'}")
+    stories = [d for d in result.deleted if not d.startswith("TA")]
+    tasks = len(result.deleted) - len(stories)
+    parts = [", ".join(reversed(stories))] if stories else []
+    parts += [f"{tasks} task{'' if tasks == 1 else 's'}"] if tasks else []
+    lines.append(f"🗑  Deleted in Rally: {' and '.join(parts) or 'nothing'}")
     if result.restored_fields:
         lines.append(f"↩  Restored in Rally: {', '.join(result.restored_fields)}")
     if result.unlinked:

@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pantheon_git.adapters.cache import ensure_gitignored
 from pantheon_git.adapters.journal import (
     FINISHED,
     MIGRATIONS,
@@ -32,7 +33,7 @@ from pantheon_git.adapters.journal import (
     migration_lock,
     new_run_id,
 )
-from pantheon_git.domain.bmad import rally_line, with_rally_line
+from pantheon_git.domain.bmad import ParsedStory, rally_line, with_rally_line
 from pantheon_git.domain.bmad.rally_form import (
     RallyStory,
     RallyTask,
@@ -81,6 +82,7 @@ def migrate(app: App, request: MigrateRequest) -> MigrationResult:
         return preview(app, collected, epic_ref)
     with migration_lock(app.root):
         refuse_unfinished(app.root)
+        ensure_gitignored(app.root)  # journals and archives are local, never committed
         client = app.rally()
         epic = find_epic(client, app.config.epic_type, epic_ref)
         archive = app.config.migrate_archive if request.archive is None else request.archive
@@ -119,6 +121,15 @@ def migrate(app: App, request: MigrateRequest) -> MigrationResult:
         errors=collected.errors,
         backup=f"{backups.relative_to(app.root).as_posix()}/" if archive else None,
         notes=tuple(notes),
+    )
+
+
+def parser_notes(parsed: ParsedStory) -> tuple[str, ...]:
+    """What the parser noticed, worth telling (not the absence of optional sections)."""
+    return tuple(
+        f"line {n.line}: {n.message}" if n.line else n.message
+        for n in parsed.notes
+        if not n.message.startswith("no `##")
     )
 
 
@@ -212,6 +223,7 @@ class _Migration:
             )
         except TitleTooLong as exc:
             return _failed(candidate, f"line {candidate.parsed.title_line}: {exc}")
+        form = replace(form, warnings=(*form.warnings, *parser_notes(candidate.parsed)))
         self.journal.keep_original(candidate.rel, candidate.data, self.backups / candidate.rel)
         try:
             if candidate.parsed.rally:

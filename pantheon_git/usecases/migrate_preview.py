@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 def preview(app: App, collected: Collected, epic_ref: EpicRef) -> MigrationResult:
-    from pantheon_git.usecases.migrate import criteria_field, find_epic, story_url
+    from pantheon_git.usecases.migrate import criteria_field, find_epic, parser_notes, story_url
 
     notes: list[str] = []
     client: RallyClient | None = None
@@ -77,7 +77,7 @@ def preview(app: App, collected: Collected, epic_ref: EpicRef) -> MigrationResul
                 url=url,
                 schedule_state=form.schedule_state,
                 tasks_created=0 if key else len(form.tasks),
-                warnings=form.warnings,
+                warnings=(*form.warnings, *parser_notes(parsed)),
             )
         )
     return MigrationResult(
