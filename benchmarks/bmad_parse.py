@@ -65,7 +65,7 @@ def main() -> None:
     for name, text in cases:
         size = len(text.encode())
         assert size <= MAX_STORY_BYTES
-        ours = best(lambda text=text: parse_story(text, name), args.runs)
+        ours = best(lambda text=text, name=name: parse_story(text, name), args.runs)
         theirs = best(lambda text=text: md.parse(text), args.runs)
         print(
             f"{name:<40} {size:>9} {ours * 1000:>9.1f} {theirs * 1000:>15.1f} {ours / theirs:>6.2f}"
