@@ -48,7 +48,9 @@ def _instance(exc_type: type[Exception]) -> Exception:
     if issubclass(exc_type, httpx.RequestError):
         return exc_type("boom", request=request)
     if issubclass(exc_type, httpx.StreamError):
-        return exc_type() if exc_type is not httpx.StreamError else exc_type("boom")
+        if exc_type is httpx.StreamError:
+            return httpx.StreamError("boom")
+        return exc_type()  # type: ignore[call-arg]
     return exc_type("boom")
 
 
@@ -131,13 +133,19 @@ CONFLICT = (
         ("Cannot find object to read", RallyNotFound, Retry.NO),
         ("Object to delete cannot be null", RallyNotFound, Retry.NO),
         (CONFLICT, RallyRetryableError, Retry.SAFE),
-        ("Could not update: Could not write changes in Unit Of Work", RallyRetryableError,
-         Retry.SAFE),
+        (
+            "Could not update: Could not write changes in Unit Of Work",
+            RallyRetryableError,
+            Retry.SAFE,
+        ),
         ("Not authorized to perform action: Invalid key", RallyAuthError, Retry.NO),
         ('Could not parse: Unknown operator "zobolts"', RallyQueryError, Retry.NO),
         ('Requested type name "iamnotarealone" is unknown', RallyQueryError, Retry.NO),
-        ("Validation error: HierarchicalRequirement.Name should not be null",
-         RallyValidationError, Retry.NO),
+        (
+            "Validation error: HierarchicalRequirement.Name should not be null",
+            RallyValidationError,
+            Retry.NO,
+        ),
         ("Something new Rally says", RallyValidationError, Retry.NO),
     ],
 )
@@ -145,7 +153,8 @@ def test_rally_error_texts(text: str, kind: type[PantheonError], retry: Retry) -
     failure = from_app_errors([text, "second"], where="GET /x")
     assert type(failure.error) is kind
     assert failure.retry is retry
-    assert text in failure.error.message and "second" in failure.error.message
+    assert text in failure.error.message
+    assert "second" in failure.error.message
 
 
 def test_query_errors_exit_as_bugs_and_others_as_rally() -> None:
@@ -180,6 +189,6 @@ def test_portfolio_refs_and_bad_refs() -> None:
     assert type_segment("ConversationPost") == "conversationpost"
     for bad in ("", "/hierarchicalrequirement/abc", "../../etc/passwd/1", {"x": 1}):
         with pytest.raises(RallyError):
-            ref_path(bad)  # type: ignore[arg-type]
+            ref_path(bad)
     with pytest.raises(RallyError):
         type_segment("Hierarchical Requirement")
