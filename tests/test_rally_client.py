@@ -172,6 +172,27 @@ def test_scope_by_name_is_resolved_once_and_always_sent(
     assert "projectScopeDown" not in sent
 
 
+def test_another_project_shares_the_connection(
+    fake: FakeRally, make: Callable[..., RallyClient]
+) -> None:
+    client = make()
+    other = client.with_project("Team B")
+    assert other.scope().project_oid == 301
+    assert client.scope().project_oid == 300
+    assert other.session is client.session
+    assert client.with_project(None).scope().project_oid is None
+
+
+def test_app_builds_the_client_from_its_config(tmp_path: Path) -> None:
+    from pantheon_git.usecases.context import App
+
+    app = App(config=Config(rally_url=BASE, api_key=KEY, rally_workspace="WS One"), root=tmp_path)
+    client = app.rally()
+    assert app.rally() is client
+    assert client.base_url == BASE
+    app.close()
+
+
 def test_unknown_workspace_lists_the_existing_ones(make: Callable[..., RallyClient]) -> None:
     with pytest.raises(RallyNotFound) as info:
         make(workspace="Nope").scope()

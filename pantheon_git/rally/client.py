@@ -14,6 +14,7 @@ the risk of duplicates.
 
 from __future__ import annotations
 
+import copy
 import random
 import threading
 import time
@@ -177,6 +178,15 @@ class RallyClient:
                     get_object=lambda path, fetch: self.get(path, fetch=fetch),
                 )
             return self._scope
+
+    def with_project(self, project: str | None) -> RallyClient:
+        """The same connection scoped to another project of the workspace (``None``: all of
+        it). Shares the connection: closing either closes both."""
+        other = copy.copy(self)
+        other._wanted_scope = (str(self.scope().workspace_oid), project)
+        other._scope = None
+        other._scope_lock = threading.Lock()
+        return other
 
     def _subscription(self) -> Item:
         env = self._send("GET", "/subscription", "read", {"fetch": "ObjectID,Name"})
