@@ -132,6 +132,11 @@ CONFLICT = (
     [
         ("Cannot find object to read", RallyNotFound, Retry.NO),
         ("Object to delete cannot be null", RallyNotFound, Retry.NO),
+        (
+            "Could not read: Could not read HierarchicalRequirement 1 to update.",
+            RallyNotFound,
+            Retry.NO,
+        ),
         (CONFLICT, RallyRetryableError, Retry.SAFE),
         (
             "Could not update: Could not write changes in Unit Of Work",

@@ -56,11 +56,15 @@ KEY_HINT = "Run `export RALLY_API_KEY=<key>` (create a key in Rally: your profil
 
 
 def fetch_param(fetch: Fetch) -> str:
+    """``True`` (all fields), ``False`` (shells) or field names, ``ObjectID`` always among them."""
     if isinstance(fetch, bool):
         return "true" if fetch else "false"
     if isinstance(fetch, str):
         fetch = [f.strip() for f in fetch.split(",") if f.strip()]
-    return ",".join(check_field(f) for f in fetch) or "false"
+    names = [check_field(f) for f in fetch]
+    if "ObjectID" not in names:  # every object comes back with its id, whatever was asked
+        names.insert(0, "ObjectID")
+    return ",".join(names)
 
 
 class RallyClient:

@@ -16,6 +16,7 @@ have acted on the request. That second point decides whether a create may be sen
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -59,7 +60,11 @@ BUG_HINT = "This is a bug in pantheon_git: run again with -v and report it."
 
 # --- Errors[] in a reply (usually with HTTP 200) ---------------------------------------------
 
-_NOT_FOUND = ("cannot find object to", "object to delete cannot be null")
+# "Cannot find object to read" and "Object to delete cannot be null" are Rally's (research
+# §2); the update form is unconfirmed on real Rally and matched as the emulator words it.
+_NOT_FOUND = re.compile(
+    r"cannot find object to|object to \w+ cannot be null|could not read \S+ \d+ to update"
+)
 _CONFLICT = ("concurrency conflict", "unit of work")
 _AUTH = ("not authorized", "invalid key")
 _QUERY = ("could not parse", "is unknown")
@@ -70,7 +75,7 @@ def from_app_errors(errors: Sequence[str], *, where: str) -> Failure:
     text = "; ".join(str(e) for e in errors)
     first = str(errors[0]).lower() if errors else ""
     message = f"Rally refused {where}: {text}"
-    if any(p in first for p in _NOT_FOUND):
+    if _NOT_FOUND.search(first):
         return Failure(RallyNotFound(message), Retry.NO)
     if any(p in first for p in _CONFLICT):
         return Failure(
