@@ -1,0 +1,102 @@
+"""Per-clone cache of git scan results, ``.git/pantheon/scan-cache.json``.
+
+Everything in it is keyed by git object ids, so an entry can never be stale, only unused:
+
+- ``merge_bases``  ``"<tip> <base tip>"`` -> merge base (``""``: none)
+- ``files``        ``"<merge base> <tip>"`` -> paths changed between them
+- ``ancestry``     ``"<a> <b>"`` -> whether a is an ancestor of b
+- ``drift``        ``"<tip> <base tip>"`` -> trial merge of the story onto the default branch
+- ``pairs``        ``"<tip a> <tip b> <base tip>"`` -> trial merge of two stories on it
+
+It lives in the git directory (shared by linked worktrees, never committed). A missing, corrupt
+or foreign file is ignored and rebuilt: it is only ever a cache. Writes are atomic; entries not
+used by a run and not about current tips are dropped when it is saved.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection
+from pathlib import Path
+from typing import Any
+
+from pantheon_git.adapters.fsio import atomic_write_bytes
+
+FILE_NAME = "scan-cache.json"
+VERSION = 1
+SECTIONS = ("merge_bases", "files", "ancestry", "drift", "pairs")
+
+
+class ScanCache:
+    def __init__(self, path: Path, data: dict[str, dict[str, Any]] | None = None) -> None:
+        self.path = path
+        self.data: dict[str, dict[str, Any]] = {s: {} for s in SECTIONS}
+        if data:
+            self.data.update(data)
+        self.used: dict[str, set[str]] = {s: set() for s in SECTIONS}
+        self.dirty = False
+        self.note: str | None = None
+        """Set when an unreadable cache was thrown away (shown with -v, never an error)."""
+
+    @classmethod
+    def load(cls, git_dir: Path) -> ScanCache:
+        path = git_dir / "pantheon" / FILE_NAME
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return cls(path)
+        except OSError as exc:
+            cache = cls(path)
+            cache.note = f"ignored unreadable {path}: {exc}"
+            return cache
+        try:
+            doc = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            cache = cls(path)
+            cache.note = f"ignored corrupt {path} ({exc}); rebuilding it"
+            cache.dirty = True
+            return cache
+        if (
+            not isinstance(doc, dict)
+            or doc.get("version") != VERSION
+            or not all(isinstance(doc.get(s, {}), dict) for s in SECTIONS)
+        ):
+            cache = cls(path)
+            cache.note = f"ignored {path} (unknown layout); rebuilding it"
+            cache.dirty = True
+            return cache
+        return cls(path, {s: doc.get(s, {}) for s in SECTIONS})
+
+    def get(self, section: str, key: str) -> Any:
+        value = self.data[section].get(key)
+        if value is not None:
+            self.used[section].add(key)
+        return value
+
+    def put(self, section: str, key: str, value: Any) -> None:
+        self.data[section][key] = value
+        self.used[section].add(key)
+        self.dirty = True
+
+    def save(self, live: Collection[str] = ()) -> bool:
+        """Write if anything changed. Keeps used entries and entries whose ids are all live."""
+        live_set = set(live)
+        kept: dict[str, dict[str, Any]] = {}
+        pruned = False
+        for section in SECTIONS:
+            entries = self.data[section]
+            keep = {
+                k: v
+                for k, v in entries.items()
+                if k in self.used[section] or (live_set and set(k.split(" ")) <= live_set)
+            }
+            pruned = pruned or len(keep) != len(entries)
+            kept[section] = keep
+        if not (self.dirty or pruned):
+            return False
+        doc = {"version": VERSION, **kept}
+        # ensure_ascii keeps paths that are not valid UTF-8 (surrogate escapes) round-tripping.
+        atomic_write_bytes(self.path, json.dumps(doc, separators=(",", ":")).encode("ascii"))
+        self.data = kept
+        self.dirty = False
+        return True
