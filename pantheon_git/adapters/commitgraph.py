@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pantheon_git.adapters.git import run_git
-from pantheon_git.adapters.refs import git_common_dir
+from pantheon_git.adapters.refs import common_dir_from_files, git_common_dir
 
 
 def commit_graph_files(git_dir: Path) -> list[Path]:
@@ -23,7 +23,7 @@ def commit_graph_files(git_dir: Path) -> list[Path]:
 
 
 def has_commit_graph(root: Path) -> bool:
-    return bool(commit_graph_files(git_common_dir(root)))
+    return bool(commit_graph_files(common_dir_from_files(root) or git_common_dir(root)))
 
 
 def write_commit_graph(root: Path, *, timeout: float | None = None) -> None:

@@ -5,7 +5,7 @@ name matches the configured pattern) the set of paths it changes against its mer
 the default branch: what ``git diff --name-only -z --no-renames main...B`` prints, without one
 process per branch:
 
-1. one ``git for-each-ref`` for all refs;
+1. one ``git for-each-ref`` for all refs (the git directory is read from ``.git``);
 2. one ``git rev-list --parents --stdin`` with ``^<base>`` and every tip not in the cache:
    the commits only on story branches. Walking a tip's commits in that set, the parents that
    fall outside it are on the default branch; when there is exactly one, it is the merge base
@@ -14,7 +14,7 @@ process per branch:
 3. one ``git diff-tree --stdin -z -r`` for every (merge base, tip) not in the cache.
 
 Results are cached by object ids (see ``scancache``), so a warm run starts no git process
-beyond the first two, and a run after N branches moved recomputes only those N. Renames are
+beyond ``for-each-ref``, and a run after N branches moved recomputes only those N. Renames are
 not detected: a renamed file counts as its old and its new path, both of which another branch
 may touch. The work tree is never read.
 
@@ -38,6 +38,7 @@ from pantheon_git.adapters.refs import (
     REMOTES,
     Base,
     RefTable,
+    common_dir_from_files,
     git_common_dir,
     list_refs,
     resolve_base,
@@ -120,9 +121,13 @@ class Scanner:
         self.progress = progress or (lambda message: None)
         self.stats = ScanStats()
         self.notes: list[str] = []
-        self.git_dir = git_common_dir(root, deadline=deadline)
+        found = common_dir_from_files(root)
+        if found is None:
+            found = git_common_dir(root, deadline=deadline)
+            self.stats.git_processes += 1
+        self.git_dir = found
         self.table: RefTable = list_refs(root, deadline=deadline)
-        self.stats.git_processes += 2
+        self.stats.git_processes += 1
         self.cache = ScanCache.load(self.git_dir)
         if self.cache.note:
             self.notes.append(self.cache.note)

@@ -9,13 +9,15 @@ Two batches, each one git process:
    merge base is the base itself, so only story-against-story conflicts remain (git 2.39 has no
    ``--merge-base`` option, which would make the commits unnecessary).
 
-All objects these merges write go to a temporary object directory that borrows the clone's
-objects as an alternate, and is deleted afterwards: the repository is not touched. Outcomes
+All objects these merges write go to a temporary object directory (in memory when ``/dev/shm``
+exists) that borrows the clone's objects as an alternate, and is deleted afterwards: the
+repository is not touched. Outcomes
 are cached by (tips, base tip).
 """
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -70,7 +72,7 @@ def trial_merges(
     if not stage1:
         _, skipped = plan_pair_merges(uncached_pairs, drift, scanner.base.short)
         return Trials(drift, {**results, **skipped})
-    with tempfile.TemporaryDirectory(prefix="trial-", dir=_scratch(scanner)) as tmp:
+    with tempfile.TemporaryDirectory(prefix="pantheon-trial-", dir=_scratch()) as tmp:
         env = {
             "GIT_OBJECT_DIRECTORY": tmp,
             "GIT_ALTERNATE_OBJECT_DIRECTORIES": str(scanner.git_dir / "objects"),
@@ -98,10 +100,16 @@ def trial_merges(
     return Trials(drift, results)
 
 
-def _scratch(scanner: Scanner) -> Path:
-    path = scanner.git_dir / "pantheon"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def _scratch() -> Path:
+    """Where the throw-away objects go: memory when the system offers it.
+
+    Each trial merge writes a few tree objects, one file each; on this project's VMs 1,000
+    merges took 3.6 s writing to disk and 0.5 s on tmpfs.
+    """
+    shm = Path("/dev/shm")  # noqa: S108 - only as the parent of a private mkdtemp folder
+    if shm.is_dir() and os.access(shm, os.W_OK | os.X_OK):
+        return shm
+    return Path(tempfile.gettempdir())
 
 
 def _pair_key(tip_a: str, tip_b: str, base_tip: str) -> str:

@@ -65,6 +65,27 @@ def git_common_dir(root: Path, *, deadline: float | None = None) -> Path:
     return Path(out.strip())
 
 
+def common_dir_from_files(root: Path) -> Path | None:
+    """``git_common_dir`` without a process: read ``root/.git`` the way git does (a directory,
+    or a ``gitdir:`` file, plus the ``commondir`` file of a linked worktree). ``None`` when
+    anything is unusual: then ask git."""
+    dot_git = root / ".git"
+    try:
+        if dot_git.is_dir():
+            git_dir = dot_git
+        else:
+            text = dot_git.read_text(encoding="utf-8").strip()
+            if not text.startswith("gitdir:"):
+                return None
+            git_dir = (root / text[len("gitdir:") :].strip()).resolve()
+        commondir = git_dir / "commondir"
+        if commondir.is_file():
+            git_dir = (git_dir / commondir.read_text(encoding="utf-8").strip()).resolve()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return git_dir if (git_dir / "objects").is_dir() and (git_dir / "HEAD").exists() else None
+
+
 def list_refs(root: Path, *, deadline: float | None = None) -> RefTable:
     out = run_git(
         [

@@ -10,7 +10,7 @@ Everything in it is keyed by git object ids, so an entry can never be stale, onl
 
 It lives in the git directory (shared by linked worktrees, never committed). A missing, corrupt
 or foreign file is ignored and rebuilt: it is only ever a cache. Writes are atomic; entries not
-used by a run and not about current tips are dropped when it is saved.
+used by a run and not about current tips are dropped whenever it is written.
 """
 
 from __future__ import annotations
@@ -80,9 +80,10 @@ class ScanCache:
 
     def save(self, live: Collection[str] = ()) -> bool:
         """Write if anything changed. Keeps used entries and entries whose ids are all live."""
+        if not self.dirty:
+            return False  # unused entries stay until the next write: pruning alone is not worth one
         live_set = set(live)
         kept: dict[str, dict[str, Any]] = {}
-        pruned = False
         for section in SECTIONS:
             entries = self.data[section]
             keep = {
@@ -90,10 +91,7 @@ class ScanCache:
                 for k, v in entries.items()
                 if k in self.used[section] or (live_set and set(k.split(" ")) <= live_set)
             }
-            pruned = pruned or len(keep) != len(entries)
             kept[section] = keep
-        if not (self.dirty or pruned):
-            return False
         doc = {"version": VERSION, **kept}
         # ensure_ascii keeps paths that are not valid UTF-8 (surrogate escapes) round-tripping.
         atomic_write_bytes(self.path, json.dumps(doc, separators=(",", ":")).encode("ascii"))

@@ -123,16 +123,25 @@ def overlap_matrix(stories: Iterable[StoryFiles]) -> list[PairOverlap]:
             declarers[path].append(key)
     candidates: set[tuple[StoryKey, StoryKey]] = set()
     for path, keys in changers.items():
-        keys.sort()
-        candidates.update(itertools.combinations(keys, 2))
+        if len(keys) > 1:
+            keys.sort(key=_order)
+            candidates.update(itertools.combinations(keys, 2))
         for other in declarers.get(path, ()):
-            candidates.update((min(k, other), max(k, other)) for k in keys if k != other)
+            candidates.update(_ordered(k, other) for k in keys if k != other)
     pairs = []
-    for a, b in candidates:
+    for a, b in sorted(candidates, key=lambda pair: (_order(pair[0]), _order(pair[1]))):
         both, declared = pair_paths(by_key[a], by_key[b])
         pairs.append(PairOverlap(a, b, both, declared))
-    pairs.sort()
     return pairs
+
+
+def _order(key: StoryKey) -> tuple[str, int]:
+    # Same order as StoryKey's own comparison, without a Python-level __lt__ per comparison.
+    return (key.prefix, key.number)
+
+
+def _ordered(a: StoryKey, b: StoryKey) -> tuple[StoryKey, StoryKey]:
+    return (a, b) if _order(a) <= _order(b) else (b, a)
 
 
 def stories_in(pairs: Iterable[PairOverlap]) -> list[StoryKey]:
