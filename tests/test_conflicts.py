@@ -555,3 +555,40 @@ def test_bad_commit_argument_is_a_usage_error(repo: GitRepo) -> None:
     story(repo, "story/US-1-a", {"src/a.py": "1\n"})
     with pytest.raises(UsageError, match="not a full commit id"):
         check_branch(app_for(repo), "story/US-1-a", commit="HEAD~1")
+
+
+def test_a_path_that_is_not_utf8_is_shown_escaped_and_json_stays_valid(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    import os
+
+    for branch, content in (("story/US-1-a", b"a"), ("story/US-2-b", b"b")):
+        repo.git("checkout", "-q", "-b", branch, "main")
+        fd = os.open(bytes(repo.path) + b"/raw\xffname.txt", os.O_CREAT | os.O_WRONLY)
+        os.write(fd, content)
+        os.close(fd)
+        repo.git("add", "-A")
+        repo.git("commit", "-q", "-m", branch)
+    report = check_branch(app_for(repo), "story/US-1-a")
+    assert report.files == ("raw\udcffname.txt",)  # exact inside
+    assert cli(monkeypatch, repo.path, "conflicts", "--json", "--precise") == 0
+    out = capsysbinary.readouterr().out
+    doc = json.loads(out.decode("utf-8"))  # strict UTF-8
+    assert doc["files"] == ["raw\\xffname.txt"]
+    assert doc["overlaps"][0]["trial_merge"]["conflicts"][0]["path"] == "raw\\xffname.txt"
+
+
+def test_trial_folders_left_by_a_killed_run_are_swept(tmp_path: Path) -> None:
+    import os
+
+    from pantheon_git.adapters.mergetrial import _sweep
+
+    old = tmp_path / "pantheon-trial-old"
+    fresh = tmp_path / "pantheon-trial-fresh"
+    other = tmp_path / "someone-else"
+    for folder in (old, fresh, other):
+        (folder / "objects").mkdir(parents=True)
+    os.utime(old, (time.time() - 2 * 86400, time.time() - 2 * 86400))
+    os.utime(other, (time.time() - 2 * 86400, time.time() - 2 * 86400))
+    _sweep(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pantheon-trial-fresh", "someone-else"]

@@ -17,8 +17,11 @@ are cached by (tips, base tip).
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import tempfile
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
@@ -35,6 +38,7 @@ from pantheon_git.domain.merges import (
 )
 
 _IDENT = "pantheon <pantheon@localhost> 0 +0000"
+_PREFIX = "pantheon-trial-"
 
 
 def trial_merges(
@@ -72,7 +76,7 @@ def trial_merges(
     if not stage1:
         _, skipped = plan_pair_merges(uncached_pairs, drift, scanner.base.short)
         return Trials(drift, {**results, **skipped})
-    with tempfile.TemporaryDirectory(prefix="pantheon-trial-", dir=_scratch()) as tmp:
+    with tempfile.TemporaryDirectory(prefix=_PREFIX, dir=_scratch()) as tmp:
         env = {
             "GIT_OBJECT_DIRECTORY": tmp,
             "GIT_ALTERNATE_OBJECT_DIRECTORIES": str(scanner.git_dir / "objects"),
@@ -107,9 +111,20 @@ def _scratch() -> Path:
     merges took 3.6 s writing to disk and 0.5 s on tmpfs.
     """
     shm = Path("/dev/shm")  # noqa: S108 - only as the parent of a private mkdtemp folder
-    if shm.is_dir() and os.access(shm, os.W_OK | os.X_OK):
-        return shm
-    return Path(tempfile.gettempdir())
+    parent = shm if shm.is_dir() and os.access(shm, os.W_OK | os.X_OK) else None
+    parent = parent or Path(tempfile.gettempdir())
+    _sweep(parent)
+    return parent
+
+
+def _sweep(parent: Path, max_age: float = 86400.0) -> None:
+    """Remove our folders a killed run left behind (tmpfs holds them until reboot)."""
+    now = time.time()
+    for stale in parent.glob(f"{_PREFIX}*"):
+        with contextlib.suppress(OSError):
+            info = stale.lstat()
+            if info.st_uid == os.getuid() and now - info.st_mtime > max_age:
+                shutil.rmtree(stale, ignore_errors=True)
 
 
 def _pair_key(tip_a: str, tip_b: str, base_tip: str) -> str:

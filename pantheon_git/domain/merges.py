@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from pantheon_git.domain.keys import StoryKey
+from pantheon_git.domain.overlap import printable
 
 CLEAN = "clean"
 CONFLICT = "conflict"
@@ -29,7 +30,7 @@ class MergeConflict:
     kind: str = "contents"
 
     def to_dict(self) -> dict[str, str]:
-        return {"path": self.path, "kind": self.kind}
+        return {"path": printable(self.path), "kind": self.kind}
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,21 @@ from dataclasses import dataclass, field
 from pantheon_git.domain.keys import StoryKey
 
 
+def printable(path: str) -> str:
+    """A path for reports and JSON: exact, except bytes that are not UTF-8, shown as ``\\xff``.
+
+    Paths from git keep such bytes as surrogate escapes; printed raw they would make the JSON
+    document invalid UTF-8.
+    """
+    if path.isascii():
+        return path
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def printable_all(paths: Iterable[str]) -> list[str]:
+    return [printable(p) for p in paths]
+
+
 @dataclass(frozen=True)
 class StoryFiles:
     """What one story touches. ``branch`` names the ref the changes come from, if any."""
@@ -50,8 +65,8 @@ class Overlap:
             "story": str(self.story),
             "branch": self.branch,
             "holder": self.holder,
-            "files": list(self.files),
-            "declared_files": list(self.declared),
+            "files": printable_all(self.files),
+            "declared_files": printable_all(self.declared),
         }
 
 
@@ -72,8 +87,8 @@ class PairOverlap:
         return {
             "a": str(self.a),
             "b": str(self.b),
-            "files": list(self.files),
-            "declared_files": list(self.declared),
+            "files": printable_all(self.files),
+            "declared_files": printable_all(self.declared),
         }
 
 

@@ -25,6 +25,7 @@ from pantheon_git.domain.overlap import (
     StoryFiles,
     overlap_matrix,
     overlaps_with,
+    printable_all,
 )
 from pantheon_git.errors import CacheCorrupt, PantheonError, UsageError
 
@@ -100,7 +101,7 @@ class BranchReport:
             "base": self.base,
             "base_tip": self.base_tip,
             "merge_base": self.merge_base,
-            "files": list(self.files),
+            "files": printable_all(self.files),
             "stories_checked": self.stories_checked,
             "overlaps": [{**o.to_dict(), **self._trial_of(o.story)} for o in self.overlaps],
             "precise": self.trials is not None,
