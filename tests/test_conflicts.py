@@ -220,7 +220,8 @@ def test_precise_finds_a_real_conflict_and_passes_a_clean_same_file_change(repo:
     assert clean.clean
     # trial merges write their objects elsewhere: the repository is untouched
     assert repo.git("count-objects", "-v") == objects_before
-    assert [p.name for p in (repo.path / ".git" / "pantheon").iterdir()] == ["scan-cache.json"]
+    names = sorted(p.name for p in (repo.path / ".git" / "pantheon").iterdir())
+    assert names == ["scan-cache.json", "trial-cache.json"]
 
     matrix = check_all(app_for(repo), precise=True)
     assert matrix.trials is not None
@@ -319,6 +320,20 @@ def test_a_corrupt_cache_is_ignored_and_rebuilt(repo: GitRepo, content: bytes) -
     assert scan.stories[K("US-1")].files == {"src/a.py"}
     assert any("scan-cache.json" in n for n in scan.notes)
     assert json.loads(path.read_text())["version"] == 1
+
+
+def test_a_branch_pointing_at_something_else_than_a_commit_is_skipped(repo: GitRepo) -> None:
+    story(repo, "story/US-1-a", {"src/a.py": "1\n"})
+    tree = repo.git("rev-parse", "main^{tree}").strip()
+    # git refuses this for refs/heads, not for remote-tracking refs (a fetch can bring one)
+    repo.git("update-ref", "refs/remotes/origin/story/US-2-tree", tree)
+    scanner = Scanner(repo.path, pattern=DEFAULT_BRANCH_PATTERN)
+    scan = scanner.scan()
+    assert scan.stories[K("US-1")].files == {"src/a.py"}
+    assert scan.stories[K("US-2")].files == frozenset()
+    assert f"{tree[:10]} is a tree, not a commit: skipped" in scan.notes
+    report = check_branch(app_for(repo), "story/US-1-a")
+    assert report.overlaps == []
 
 
 def test_the_cache_lives_in_the_common_git_dir_of_linked_worktrees(

@@ -44,7 +44,7 @@ from pantheon_git.adapters.refs import (
     resolve_base,
     short_name,
 )
-from pantheon_git.adapters.scancache import ScanCache
+from pantheon_git.adapters.scancache import TRIAL_FILE, TRIAL_SECTIONS, ScanCache
 from pantheon_git.domain.keys import StoryKey, branch_story_key
 
 Progress = Callable[[str], None]
@@ -129,6 +129,7 @@ class Scanner:
         self.table: RefTable = list_refs(root, deadline=deadline)
         self.stats.git_processes += 1
         self.cache = ScanCache.load(self.git_dir)
+        self._trial_cache: ScanCache | None = None
         if self.cache.note:
             self.notes.append(self.cache.note)
         self._walk = _Walk()
@@ -189,7 +190,19 @@ class Scanner:
 
     def save(self, also_live: Iterable[str] = ()) -> None:
         live = {*self.table.refs.values(), self.base.tip, *also_live}
-        self.stats.cache_written = self.cache.save(live) or self.stats.cache_written
+        written = self.cache.save(live)
+        if self._trial_cache is not None:
+            written = self._trial_cache.save(live) or written
+        self.stats.cache_written = written or self.stats.cache_written
+
+    @property
+    def trial_cache(self) -> ScanCache:
+        """The cache of trial merges, loaded on first use (only precise checks need it)."""
+        if self._trial_cache is None:
+            self._trial_cache = ScanCache.load(self.git_dir, TRIAL_FILE, TRIAL_SECTIONS)
+            if self._trial_cache.note:
+                self.notes.append(self._trial_cache.note)
+        return self._trial_cache
 
     # --- merge bases -----------------------------------------------------------------------
 
@@ -207,7 +220,12 @@ class Scanner:
                 missing.append(tip)
         if not missing and not also_walk:
             return out
-        self._walk_from([*missing, *also_walk])
+        bad = self._not_commits(missing)
+        for tip, kind in bad.items():
+            out[tip] = None  # not cached: noted on every run until the ref is fixed
+            self.notes.append(f"{tip[:10]} is {kind}, not a commit: skipped")
+        missing = [t for t in missing if t not in bad]
+        self._walk_from([*missing, *(t for t in also_walk if t not in bad)])
         parents = self._walk.parents
         slow = []
         for tip in missing:
@@ -234,6 +252,24 @@ class Scanner:
             self.cache.put("merge_bases", f"{tip} {base_tip}", out[tip] or "")
         self.stats.merge_bases_computed += len(missing)
         return out
+
+    def _not_commits(self, tips: Sequence[str]) -> dict[str, str]:
+        """Tips that are not commits (a branch can be pointed at anything), with their type."""
+        if not tips:
+            return {}
+        bad = {}
+        for line in stream_git(
+            ["cat-file", "--batch-check=%(objectname) %(objecttype)"],
+            tips,
+            cwd=self.root,
+            sep=b"\n",
+            deadline=self.deadline,
+        ):
+            oid, _, kind = line.decode("utf-8", "replace").partition(" ")
+            if kind != "commit":
+                bad[oid] = "missing" if kind == "missing" else f"a {kind}"
+        self.stats.git_processes += 1
+        return bad
 
     def _walk_from(self, tips: Sequence[str]) -> None:
         """``git rev-list --parents ^base tips...``: the story-only commits with parents."""

@@ -48,7 +48,7 @@ def trial_merges(
 ) -> Trials:
     """Drift of every story in ``pairs`` (and in ``tips``), then the pairs themselves."""
     base_tip = scanner.base.tip
-    cache = scanner.cache
+    cache = scanner.trial_cache
     pairs = sorted({normalize_pair(a, b) for a, b in pairs})
     keys = sorted({k for pair in pairs for k in pair} | set(tips))
     drift: dict[StoryKey, TrialOutcome] = {}

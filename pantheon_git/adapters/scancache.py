@@ -1,10 +1,14 @@
-"""Per-clone cache of git scan results, ``.git/pantheon/scan-cache.json``.
+"""Per-clone caches of git scan results under ``.git/pantheon/``.
 
-Everything in it is keyed by git object ids, so an entry can never be stale, only unused:
+Everything in them is keyed by git object ids, so an entry can never be stale, only unused.
+``scan-cache.json`` (read on every check):
 
 - ``merge_bases``  ``"<tip> <base tip>"`` -> merge base (``""``: none)
 - ``files``        ``"<merge base> <tip>"`` -> paths changed between them
-- ``ancestry``     ``"<a> <b>"`` -> whether a is an ancestor of b
+- ``ancestry``     ``"<a> <b>"`` (a < b) -> the preferred of two refs of one story
+
+``trial-cache.json`` (read only by precise checks):
+
 - ``drift``        ``"<tip> <base tip>"`` -> trial merge of the story onto the default branch
 - ``pairs``        ``"<tip a> <tip b> <base tip>"`` -> trial merge of two stories on it
 
@@ -22,50 +26,60 @@ from typing import Any
 
 from pantheon_git.adapters.fsio import atomic_write_bytes
 
-FILE_NAME = "scan-cache.json"
+SCAN_FILE = "scan-cache.json"
+SCAN_SECTIONS = ("merge_bases", "files", "ancestry")
+TRIAL_FILE = "trial-cache.json"
+TRIAL_SECTIONS = ("drift", "pairs")
 VERSION = 1
-SECTIONS = ("merge_bases", "files", "ancestry", "drift", "pairs")
 
 
 class ScanCache:
-    def __init__(self, path: Path, data: dict[str, dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        sections: tuple[str, ...] = SCAN_SECTIONS,
+        data: dict[str, dict[str, Any]] | None = None,
+    ) -> None:
         self.path = path
-        self.data: dict[str, dict[str, Any]] = {s: {} for s in SECTIONS}
+        self.sections = sections
+        self.data: dict[str, dict[str, Any]] = {s: {} for s in sections}
         if data:
             self.data.update(data)
-        self.used: dict[str, set[str]] = {s: set() for s in SECTIONS}
+        self.used: dict[str, set[str]] = {s: set() for s in sections}
         self.dirty = False
         self.note: str | None = None
         """Set when an unreadable cache was thrown away (shown with -v, never an error)."""
 
     @classmethod
-    def load(cls, git_dir: Path) -> ScanCache:
-        path = git_dir / "pantheon" / FILE_NAME
+    def load(
+        cls, git_dir: Path, name: str = SCAN_FILE, sections: tuple[str, ...] = SCAN_SECTIONS
+    ) -> ScanCache:
+        path = git_dir / "pantheon" / name
         try:
             raw = path.read_bytes()
         except FileNotFoundError:
-            return cls(path)
+            return cls(path, sections)
         except OSError as exc:
-            cache = cls(path)
+            cache = cls(path, sections)
             cache.note = f"ignored unreadable {path}: {exc}"
             return cache
         try:
             doc = json.loads(raw)
         except (ValueError, UnicodeDecodeError) as exc:
-            cache = cls(path)
+            cache = cls(path, sections)
             cache.note = f"ignored corrupt {path} ({exc}); rebuilding it"
             cache.dirty = True
             return cache
         if (
             not isinstance(doc, dict)
             or doc.get("version") != VERSION
-            or not all(isinstance(doc.get(s, {}), dict) for s in SECTIONS)
+            or not all(isinstance(doc.get(s, {}), dict) for s in sections)
         ):
-            cache = cls(path)
+            cache = cls(path, sections)
             cache.note = f"ignored {path} (unknown layout); rebuilding it"
             cache.dirty = True
             return cache
-        return cls(path, {s: doc.get(s, {}) for s in SECTIONS})
+        return cls(path, sections, {s: doc.get(s, {}) for s in sections})
 
     def get(self, section: str, key: str) -> Any:
         value = self.data[section].get(key)
@@ -84,7 +98,7 @@ class ScanCache:
             return False  # unused entries stay until the next write: pruning alone is not worth one
         live_set = set(live)
         kept: dict[str, dict[str, Any]] = {}
-        for section in SECTIONS:
+        for section in self.sections:
             entries = self.data[section]
             keep = {
                 k: v

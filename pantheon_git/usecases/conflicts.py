@@ -147,15 +147,15 @@ def check_branch(
     target = StoryFiles(key, changed, frozenset(), short_name(ref))
     others = _story_files(scan.stories, context, exclude=key)
     overlaps = overlaps_with(target, others, context.holders)
-    notes = [*scan.notes, *context.notes]
-    if merge_base is None:
-        notes.append(f"{short_name(ref)} shares no history with {scan.base.short}")
     trials = None
     if _precise(app, precise):
         pairs = [(key, o.story) for o in overlaps if o.files]
         tips = {key: tip, **{o.story: scan.stories[o.story].tip for o in overlaps if o.files}}
         trials = _trials(scanner, tips, pairs)
     scanner.save(also_live=[tip])
+    notes = [*scanner.notes, *context.notes]
+    if merge_base is None:
+        notes.append(f"{short_name(ref)} shares no history with {scan.base.short}")
     stats = scanner.stats.to_dict()
     stats["seconds"] = round(time.perf_counter() - started, 4)
     return BranchReport(
@@ -250,7 +250,7 @@ def check_all(
         pairs=pairs,
         holders=context.holders,
         trials=trials,
-        notes=(*scan.notes, *context.notes),
+        notes=(*scanner.notes, *context.notes),
         stats=stats,
     )
 
