@@ -12,7 +12,6 @@ import contextlib
 import os
 import signal
 import subprocess
-import tempfile
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -51,6 +50,8 @@ def stream_git(
     """
     argv = ["git", *args]
     data = lines if isinstance(lines, bytes) else "".join(f"{x}\n" for x in lines).encode()
+    import tempfile  # not on the warm hook path, which starts no batch
+
     timeout = remaining(deadline)
     with tempfile.TemporaryFile() as errfile:
         try:

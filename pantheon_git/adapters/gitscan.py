@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from pantheon_git.adapters.git import run_git
 from pantheon_git.adapters.gitbatch import decode_path, remaining, stream_git
@@ -51,9 +52,12 @@ Progress = Callable[[str], None]
 _PROGRESS_EVERY = 250
 
 
-@dataclass(frozen=True)
-class BranchChanges:
-    """One story's branch: the ref used, its tip, merge base and changed paths."""
+class BranchChanges(NamedTuple):
+    """One story's branch: the ref used, its tip, merge base and changed paths.
+
+    A NamedTuple, not a frozen dataclass: a scan makes one per story branch on every push,
+    and a tuple is built ten times faster.
+    """
 
     key: StoryKey
     ref: str

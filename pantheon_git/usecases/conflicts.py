@@ -145,7 +145,10 @@ def check_branch(
     merge_base, changed = scan.commits[tip]
     context = load_context(app, app.now())
     target = StoryFiles(key, changed, frozenset(), short_name(ref))
-    others = _story_files(scan.stories, context, exclude=key)
+    # Only stories sharing a path can overlap: the rest are counted, not built.
+    others = _story_files(scan.stories, context, exclude=key, touching=changed)
+    checked = len(scan.stories) - (key in scan.stories)
+    checked += len([k for k in context.declared if k != key and k not in scan.stories])
     overlaps = overlaps_with(target, others, context.holders)
     trials = None
     if _precise(app, precise):
@@ -166,7 +169,7 @@ def check_branch(
         base_tip=scan.base.tip,
         merge_base=merge_base,
         files=tuple(sorted(changed)),
-        stories_checked=len(others),
+        stories_checked=checked,
         overlaps=overlaps,
         trials=trials,
         notes=tuple(notes),
@@ -347,17 +350,28 @@ def _trials(
 
 
 def _story_files(
-    stories: Mapping[StoryKey, BranchChanges], context: Context, *, exclude: StoryKey | None = None
+    stories: Mapping[StoryKey, BranchChanges],
+    context: Context,
+    *,
+    exclude: StoryKey | None = None,
+    touching: frozenset[str] | None = None,
 ) -> list[StoryFiles]:
+    """Every story's files; with ``touching``, only stories that share one of those paths."""
     out = []
+    none: frozenset[str] = frozenset()
     for key, change in stories.items():
-        if key != exclude:
-            out.append(
-                StoryFiles(key, change.files, context.declared.get(key, frozenset()), change.short)
-            )
+        declared = context.declared.get(key, none)
+        if key == exclude or (
+            touching is not None
+            and change.files.isdisjoint(touching)
+            and declared.isdisjoint(touching)
+        ):
+            continue
+        out.append(StoryFiles(key, change.files, declared, change.short))
     for key, declared in context.declared.items():
-        if key != exclude and key not in stories:
-            out.append(StoryFiles(key, frozenset(), declared, None))
+        wanted = touching is None or not declared.isdisjoint(touching)
+        if key != exclude and key not in stories and wanted:
+            out.append(StoryFiles(key, none, declared, None))
     return out
 
 
