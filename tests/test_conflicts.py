@@ -607,3 +607,19 @@ def test_trial_folders_left_by_a_killed_run_are_swept(tmp_path: Path) -> None:
     os.utime(other, (time.time() - 2 * 86400, time.time() - 2 * 86400))
     _sweep(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pantheon-trial-fresh", "someone-else"]
+
+
+def test_the_default_branch_is_origins_unless_the_local_one_is_ahead(repo: GitRepo) -> None:
+    story(repo, "story/US-1-a", {"src/a.py": "1\n"})
+    repo.commit({"src/local.py": "unpushed\n"}, "local main ahead")
+    scanner = Scanner(repo.path, pattern=DEFAULT_BRANCH_PATTERN)
+    assert (scanner.base.ref, scanner.base.short) == ("refs/heads/main", "main")
+    scanner.scan()
+    scanner.save()
+    again = Scanner(repo.path, pattern=DEFAULT_BRANCH_PATTERN)
+    assert again.stats.git_processes == 1  # the ancestry answer was cached
+    repo.git("push", "-q", "origin", "main")
+    repo.git("reset", "-q", "--hard", "main~1")  # local main now behind origin/main
+    behind = Scanner(repo.path, pattern=DEFAULT_BRANCH_PATTERN)
+    assert behind.base.ref == "refs/remotes/origin/main"
+    assert behind.base.short == "origin/main"

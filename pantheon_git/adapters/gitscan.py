@@ -408,11 +408,15 @@ class Scanner:
         return self._is_ancestor_checked(a, b)
 
     def _is_ancestor_checked(self, a: str, b: str) -> bool:
+        cached = self.cache.get("ancestor", f"{a} {b}")
+        if isinstance(cached, bool):
+            return cached
         # Empty `rev-list b..a` <=> every commit of a is reachable from b.
         out = run_git(
             ["rev-list", "-n", "1", f"{b}..{a}"], cwd=self.root, timeout=remaining(self.deadline)
         )
         self.stats.git_processes += 1
+        self.cache.put("ancestor", f"{a} {b}", not out.strip())
         return not out.strip()
 
     def _commit_dates(self, tips: Sequence[str]) -> dict[str, int]:

@@ -6,6 +6,7 @@ Everything in them is keyed by git object ids, so an entry can never be stale, o
 - ``merge_bases``  ``"<tip> <base tip>"`` -> merge base (``""``: none)
 - ``files``        ``"<merge base> <tip>"`` -> paths changed between them
 - ``ancestry``     ``"<a> <b>"`` (a < b) -> the preferred of two refs of one story
+- ``ancestor``     ``"<a> <b>"`` -> whether a is an ancestor of b (local vs remote main)
 
 ``trial-cache.json`` (read only by precise checks):
 
@@ -27,7 +28,7 @@ from typing import Any
 from pantheon_git.adapters.fsio import atomic_write_bytes
 
 SCAN_FILE = "scan-cache.json"
-SCAN_SECTIONS = ("merge_bases", "files", "ancestry")
+SCAN_SECTIONS = ("merge_bases", "files", "ancestry", "ancestor")
 TRIAL_FILE = "trial-cache.json"
 TRIAL_SECTIONS = ("drift", "pairs")
 VERSION = 1
