@@ -623,3 +623,37 @@ def test_the_default_branch_is_origins_unless_the_local_one_is_ahead(repo: GitRe
     behind = Scanner(repo.path, pattern=DEFAULT_BRANCH_PATTERN)
     assert behind.base.ref == "refs/remotes/origin/main"
     assert behind.base.short == "origin/main"
+
+
+def test_progress_goes_to_stderr_only_when_it_is_a_terminal(repo: GitRepo) -> None:
+    import os
+    import pty
+
+    story(repo, "story/US-1-a", {"src/a.py": "1\n"})
+    story(repo, "story/US-2-b", {"src/a.py": "2\n"})
+    master, slave = pty.openpty()
+    exe = Path(sys.executable).parent / "pantheon"
+    proc = subprocess.run(
+        [str(exe), "conflicts", "--all", "--precise", "--json"],
+        cwd=repo.path,
+        stdout=subprocess.PIPE,
+        stderr=slave,
+        check=False,
+    )
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    assert proc.returncode == 0
+    progress = b"".join(chunks).decode()
+    assert "listing changed files of 2 branches" in progress
+    assert "trial merges: 2 stories onto origin/main" in progress
+    assert "trial merges: 1 overlapping pair\r\n" in progress
+    assert json.loads(proc.stdout)["pairs"][0]["trial_merge"]["status"] == "conflict"

@@ -280,7 +280,7 @@ class Scanner:
         new = [t for t in dict.fromkeys(tips) if t not in self._walk.tips]
         if not new:
             return
-        self.progress(f"walking {len(new)} branch tips against {self.base.short}")
+        self.progress(f"walking {_plural(len(new), 'branch tip')} from {self.base.short}")
         lines = [f"^{self.base.tip}", *new]
         for token in stream_git(
             ["rev-list", "--parents", "--stdin"],
@@ -314,7 +314,7 @@ class Scanner:
             else:
                 missing[tip] = mb
         if missing:
-            self.progress(f"listing changed files of {len(missing)} branches")
+            self.progress(f"listing changed files of {_plural(len(missing), 'branch')}")
             found = self._diff_tree(missing)
             for tip, mb in missing.items():
                 paths = found.get(tip, set())
@@ -432,6 +432,12 @@ class Scanner:
             if stamp.isdigit():
                 dates[sha] = int(stamp)
         return dates
+
+
+def _plural(n: int, noun: str) -> str:
+    if n == 1:
+        return f"1 {noun}"
+    return f"{n} {noun}es" if noun.endswith("ch") else f"{n} {noun}s"
 
 
 def _boundary(tip: str, parents: Mapping[str, list[str]]) -> set[str]:

@@ -81,7 +81,7 @@ def trial_merges(
             "GIT_OBJECT_DIRECTORY": tmp,
             "GIT_ALTERNATE_OBJECT_DIRECTORIES": str(scanner.git_dir / "objects"),
         }
-        scanner.progress(f"trial merges: {len(stage1)} stories onto {scanner.base.short}")
+        scanner.progress(f"trial merges: {_count(len(stage1), 'story')} onto {scanner.base.short}")
         trees: dict[StoryKey, str] = {}
         lines = [f"{base_tip} {tips[k]}" for k in stage1]
         for key, (tree, outcome) in zip(stage1, _merge_batch(scanner, lines, env), strict=True):
@@ -92,7 +92,7 @@ def trial_merges(
         to_merge, skipped = plan_pair_merges(uncached_pairs, drift, scanner.base.short)
         results.update(skipped)
         if to_merge:
-            scanner.progress(f"trial merges: {len(to_merge)} overlapping story pairs")
+            scanner.progress(f"trial merges: {_count(len(to_merge), 'overlapping pair')}")
             involved = sorted({k for pair in to_merge for k in pair})
             commits = _trial_commits(scanner, Path(tmp), [trees[k] for k in involved], env)
             by_key = dict(zip(involved, commits, strict=True))
@@ -102,6 +102,12 @@ def trial_merges(
                 a, b = pair
                 cache.put("pairs", _pair_key(tips[a], tips[b], base_tip), outcome.to_dict())
     return Trials(drift, results)
+
+
+def _count(n: int, noun: str) -> str:
+    if n == 1:
+        return f"1 {noun}"
+    return f"{n} {noun[:-1]}ies" if noun.endswith("y") else f"{n} {noun}s"
 
 
 def _scratch() -> Path:
