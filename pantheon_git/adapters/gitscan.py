@@ -125,6 +125,7 @@ class Scanner:
         self.progress = progress or (lambda message: None)
         self.stats = ScanStats()
         self.notes: list[str] = []
+        self._bad: set[str] = set()
         found = common_dir_from_files(root)
         if found is None:
             found = git_common_dir(root, deadline=deadline)
@@ -135,7 +136,7 @@ class Scanner:
         self.cache = ScanCache.load(self.git_dir)
         self._trial_cache: ScanCache | None = None
         if self.cache.note:
-            self.notes.append(self.cache.note)
+            self.note(self.cache.note)
         self._walk = _Walk()
         self.base: Base = resolve_base(
             self.table, default_branch, is_ancestor=self._is_ancestor_checked
@@ -172,10 +173,8 @@ class Scanner:
             chosen = self._choose(members)
             tip = self.table.refs[chosen]
             mb = bases[tip]
-            if mb is None:
-                self.notes.append(
-                    f"{short_name(chosen)} shares no history with {self.base.short}: skipped"
-                )
+            if mb is None and tip not in self._bad:
+                self.note(f"{short_name(chosen)} shares no history with {self.base.short}: skipped")
             stories[key] = BranchChanges(
                 key,
                 chosen,
@@ -192,6 +191,11 @@ class Scanner:
         self.stats.seconds = time.perf_counter() - started
         return Scan(self.base, stories, extra_out, self.stats, tuple(self.notes))
 
+    def note(self, message: str) -> None:
+        """Something the report should mention (each message once)."""
+        if message not in self.notes:
+            self.notes.append(message)
+
     def save(self, also_live: Iterable[str] = ()) -> None:
         live = {*self.table.refs.values(), self.base.tip, *also_live}
         written = self.cache.save(live)
@@ -205,7 +209,7 @@ class Scanner:
         if self._trial_cache is None:
             self._trial_cache = ScanCache.load(self.git_dir, TRIAL_FILE, TRIAL_SECTIONS)
             if self._trial_cache.note:
-                self.notes.append(self._trial_cache.note)
+                self.note(self._trial_cache.note)
         return self._trial_cache
 
     # --- merge bases -----------------------------------------------------------------------
@@ -227,7 +231,8 @@ class Scanner:
         bad = self._not_commits(missing)
         for tip, kind in bad.items():
             out[tip] = None  # not cached: noted on every run until the ref is fixed
-            self.notes.append(f"{tip[:10]} is {kind}, not a commit: skipped")
+            self._bad.add(tip)
+            self.note(f"{tip[:10]} is {kind}, not a commit: skipped")
         missing = [t for t in missing if t not in bad]
         self._walk_from([*missing, *(t for t in also_walk if t not in bad)])
         parents = self._walk.parents
