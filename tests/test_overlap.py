@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from pantheon_git.domain.claims import holders, parse_assignments, parse_declared_files
 from pantheon_git.domain.conflict_policy import decide, policy_mode
+from pantheon_git.domain.conflicts_render import render_branch, render_matrix, render_prepush
 from pantheon_git.domain.keys import StoryKey
 from pantheon_git.domain.merges import (
     CLEAN,
@@ -217,3 +218,103 @@ def test_declared_files_from_dependencies() -> None:
     assert parse_declared_files(doc) == {K("US-120"): frozenset({"src/a.py", "src/b.py"})}
     assert parse_declared_files({"stories": "x"}) == {}
     assert parse_declared_files([]) == {}
+
+
+# --- reports ---------------------------------------------------------------------------------
+
+
+def _report_doc(*, precise: bool) -> dict[str, object]:
+    overlap = {
+        "story": "US-2",
+        "branch": "origin/story/US-2-b",
+        "holder": "jane@example.com",
+        "files": [f"src/f{i}.py" for i in range(12)],
+        "declared_files": [],
+    }
+    declared = {
+        "story": "US-9",
+        "branch": None,
+        "holder": None,
+        "files": [],
+        "declared_files": ["src/f1.py"],
+    }
+    if precise:
+        overlap["trial_merge"] = {
+            "status": "conflict",
+            "conflicts": [{"path": "src/f1.py", "kind": "contents"}],
+        }
+        declared["trial_merge"] = None
+    return {
+        "branch": "story/US-1-a",
+        "story": "US-1",
+        "base": "origin/main",
+        "merge_base": "0123456789abcdef",
+        "files": [f"src/f{i}.py" for i in range(12)],
+        "stories_checked": 40,
+        "overlaps": [overlap, declared],
+        "precise": precise,
+        "drift": {"US-1": {"status": "conflict", "conflicts": [{"path": "x", "kind": "contents"}]}}
+        if precise
+        else None,
+        "notes": ["ignored corrupt cache"],
+    }
+
+
+def test_branch_report_text() -> None:
+    text = render_branch(_report_doc(precise=False))
+    assert "Conflict Check: story/US-1-a" in text
+    assert "Changes: 12 files · checked against 40 other stories" in text
+    assert "US-2  origin/story/US-2-b  (held by jane@example.com)" in text
+    assert "… and 2 more (--json lists all)" in text
+    assert "US-9  no branch yet  (not locked)" in text
+    assert "src/f1.py  (declared)" in text
+    assert "note: ignored corrupt cache" in text
+    assert text.endswith(
+        "Next: talk to jane@example.com before pushing; "
+        "`pantheon conflicts --precise` shows which really conflict."
+    )
+    precise = render_branch(_report_doc(precise=True))
+    assert "US-1 itself does not merge cleanly onto origin/main: x (contents)" in precise
+    assert "❌ US-2: conflicts in src/f1.py (contents)" in precise
+    assert "·  US-9: only declared files overlap; nothing to merge" in precise
+
+
+def test_prepush_lines() -> None:
+    doc = {
+        "checked": True,
+        "skipped": None,
+        "decision": {"block": True, "reason": "US-1 conflicts with US-2 (policy: block)"},
+        "report": _report_doc(precise=True),
+    }
+    lines = render_prepush(doc)
+    assert lines[0] == "pantheon: US-1 overlaps 2 stories:"
+    assert lines[1].startswith("  US-2 (jane@example.com) origin/story/US-2-b: src/f0.py")
+    assert lines[1].endswith("+7 [❌ conflicts in src/f1.py (contents)]")
+    assert lines[-2] == "pantheon: push blocked: US-1 conflicts with US-2 (policy: block)"
+    assert render_prepush({"checked": False, "skipped": "branch deletion"}) == [
+        "pantheon: branch deletion"
+    ]
+
+
+def test_matrix_text_has_a_grid_for_few_stories() -> None:
+    doc = {
+        "base": "main",
+        "stories": [{}, {}, {}],
+        "pairs": [
+            {
+                "a": "US-1",
+                "b": "US-2",
+                "files": ["a"],
+                "declared_files": [],
+                "holders": {"US-1": None, "US-2": "jane@x"},
+            }
+        ],
+        "precise": False,
+        "notes": [],
+    }
+    text = render_matrix(doc)
+    assert "Base: main · 3 story branches · 1 overlapping pair" in text
+    assert "US-1       —      1" in text
+    assert "US-1      × US-2         1 file  a  [US-2: jane@x]" in text
+    empty = render_matrix({**doc, "pairs": []})
+    assert "No two story branches change the same files" in empty

@@ -110,7 +110,9 @@ def render_matrix(doc: Mapping[str, Any]) -> str:
     for pair in pairs:
         paths = pair["files"] + [f"{p} (declared)" for p in pair["declared_files"]]
         shown = ", ".join(paths[:3]) + (f" +{len(paths) - 3}" if len(paths) > 3 else "")
-        lines.append(f"  {pair['a']:<9} × {pair['b']:<9} {_n(len(paths), 'file'):>9}  {shown}")
+        held = [f"{k}: {h}" for k, h in (pair.get("holders") or {}).items() if h]
+        who = f"  [{'; '.join(held)}]" if held else ""
+        lines.append(f"  {pair['a']:<9} × {pair['b']:<9} {_n(len(paths), 'file'):>9}  {shown}{who}")
         if doc.get("precise"):
             lines.append(f"      {_trial_line('', pair.get('trial_merge'))}")
     drift = doc.get("drift") or {}
@@ -162,11 +164,12 @@ def render_prepush(doc: Mapping[str, Any]) -> list[str]:
             line = f"  {item['story']}{who} {item['branch'] or '(no branch)'}: {shown}"
             trial = item.get("trial_merge")
             if report.get("precise"):
-                line += f" [{_trial_line(item['story'], trial)}]"
+                line += f" [{_trial_line('', trial)}]"
             lines.append(line)
     if doc["decision"]["block"]:
         lines.append(f"pantheon: push blocked: {doc['decision']['reason']}")
-        lines.append("  Run `pantheon conflicts --precise` for details.")
+        more = "" if report.get("precise") else " --precise"
+        lines.append(f"  Run `pantheon conflicts{more}` for details.")
     return lines
 
 
