@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -138,19 +139,32 @@ def build(repo: Path, n_branches: int, n_files: int, main_commits: int, seed: in
 # --- measuring -------------------------------------------------------------------------------
 
 
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def timed(argv: list[str], repo: Path) -> tuple[float, subprocess.CompletedProcess[bytes]]:
+    elapsed, _, proc = timed_cpu(argv, repo)
+    return elapsed, proc
+
+
+def timed_cpu(
+    argv: list[str], repo: Path
+) -> tuple[float, float, subprocess.CompletedProcess[bytes]]:
+    """Wall time and CPU time (user + sys of the process and the git processes it waited for)."""
+    c0 = children_cpu()
     t0 = time.perf_counter()
     proc = subprocess.run(argv, cwd=repo, capture_output=True, env=ENV, check=False)
     elapsed = time.perf_counter() - t0
     if proc.returncode:
         raise SystemExit(f"{' '.join(argv)} failed ({proc.returncode}): {proc.stderr.decode()}")
-    return elapsed, proc
+    return elapsed, children_cpu() - c0, proc
 
 
 def drop_cache(repo: Path) -> None:
-    cache = repo / ".git" / "pantheon" / "scan-cache.json"
-    if cache.exists():
-        cache.unlink()
+    for name in ("scan-cache.json", "trial-cache.json"):
+        (repo / ".git" / "pantheon" / name).unlink(missing_ok=True)
 
 
 def naive(repo: Path, branches: list[str]) -> dict[tuple[str, str], list[str]]:
@@ -199,6 +213,32 @@ def median_runs(argv: list[str], repo: Path, runs: int) -> tuple[float, float, f
     return statistics.median(times), min(times), max(times), last
 
 
+def paired_runs(argv: list[str], repo: Path, runs: int) -> tuple[dict[str, float], bytes]:
+    """``argv`` alternated with ``python -c pass`` (the yardstick), wall and CPU medians."""
+    yardstick = [sys.executable, "-c", "pass"]
+    timed(argv, repo)
+    timed(yardstick, repo)
+    walls, cpus, py_walls, py_cpus, last = [], [], [], [], b""
+    for _ in range(runs):
+        wall, cpu, proc = timed_cpu(argv, repo)
+        walls.append(wall)
+        cpus.append(cpu)
+        last = proc.stdout
+        wall, cpu, _ = timed_cpu(yardstick, repo)
+        py_walls.append(wall)
+        py_cpus.append(cpu)
+    figures = {
+        "wall": statistics.median(walls),
+        "wall_min": min(walls),
+        "wall_max": max(walls),
+        "cpu": statistics.median(cpus),
+        "py_wall": statistics.median(py_walls),
+        "py_cpu": statistics.median(py_cpus),
+        "ratio": statistics.median(w / p for w, p in zip(walls, py_walls, strict=True)),
+    }
+    return figures, last
+
+
 def _list(times: list[float]) -> str:
     return ", ".join(f"{t:.3f}" for t in times)
 
@@ -242,17 +282,19 @@ def main() -> None:
     )
 
     # 2. cold --all vs the naive loop (alternated, medians)
-    ours_t, naive_t = [], []
+    ours_t, naive_t, ours_cpu, naive_cpu = [], [], [], []
     doc: dict[str, object] = {}
     expected: dict[tuple[str, str], list[str]] = {}
     for _ in range(args.cold_runs):
         drop_cache(repo)
-        elapsed, proc = timed([PANTHEON, "conflicts", "--all", "--json"], repo)
+        elapsed, cpu, proc = timed_cpu([PANTHEON, "conflicts", "--all", "--json"], repo)
         ours_t.append(elapsed)
+        ours_cpu.append(cpu)
         doc = json.loads(proc.stdout)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), children_cpu() + time.process_time()
         expected = naive(repo, branches)
         naive_t.append(time.perf_counter() - t0)
+        naive_cpu.append(children_cpu() + time.process_time() - c0)
     got = {(p["a"], p["b"]): sorted(p["files"]) for p in doc["pairs"]}  # type: ignore[index]
     assert got == expected, "overlaps differ from the naive loop"
     stats = doc["stats"]  # type: ignore[index]
@@ -268,9 +310,8 @@ def main() -> None:
     target = next(b for b in branches if b.startswith(f"story/{busiest}-"))
     sha = git(repo, "rev-parse", target).strip()
     argv = [sys.executable, "-c", PREPUSH, f"refs/heads/{target}", sha]
-    pp_med, pp_min, pp_max, pp_out = median_runs(argv, repo, args.runs)
+    pp, pp_out = paired_runs(argv, repo, args.runs)
     n_overlaps, inproc = pp_out.decode().split()
-    py_med, *_ = median_runs([sys.executable, "-c", "pass"], repo, args.runs)
 
     # 3. warm rerun after 10 branches moved
     warm_med, *_ = median_runs([PANTHEON, "conflicts", "--all", "--json"], repo, 3)
@@ -293,8 +334,13 @@ def main() -> None:
     print("1. pre-push conflict check, one branch, warm cache (whole process; target <= 0.3 s)")
     print(f"   {target}: {n_overlaps} overlapping stories")
     print(
-        f"   median {pp_med:.3f} s (min {pp_min:.3f}, max {pp_max:.3f}) over {args.runs} runs; "
-        f"of which imports + check {float(inproc):.3f} s; python -c pass {py_med:.3f} s"
+        f"   wall median {pp['wall']:.3f} s (min {pp['wall_min']:.3f}, max {pp['wall_max']:.3f}) "
+        f"over {args.runs} runs, cpu {pp['cpu']:.3f} s; imports + check {float(inproc):.3f} s"
+    )
+    print(
+        f"   yardstick python -c pass, alternated: wall {pp['py_wall']:.3f} s, cpu "
+        f"{pp['py_cpu']:.3f} s; median ratio {pp['ratio']:.1f}x (quiet machine: python -c pass "
+        "is 0.013 s)"
     )
     print()
     print("2. pantheon conflicts --all, cold cache (whole process) vs naive loop (same run)")
@@ -307,9 +353,11 @@ def main() -> None:
         f"   naive: median {base:.3f} s of {len(naive_t)} ({_list(naive_t)})"
         f"; {len(branches)} git processes"
     )
+    cpu_ratio = statistics.median(naive_cpu) / statistics.median(ours_cpu)
     print(
-        f"   speed-up {base / ours:.1f}x   target >= 5x; overlapping pairs identical: "
-        f"{len(got)} pairs"
+        f"   speed-up {base / ours:.1f}x wall, {cpu_ratio:.1f}x cpu (cpu medians "
+        f"{statistics.median(ours_cpu):.3f} vs {statistics.median(naive_cpu):.3f} s)   "
+        f"target >= 5x; overlapping pairs identical: {len(got)} pairs"
     )
     print()
     print("3. pantheon conflicts --all after 10 branches moved (whole process)")
