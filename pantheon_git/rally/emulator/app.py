@@ -58,11 +58,10 @@ class Stats:
 
 
 def route_key(method: str, path: str) -> str:
-    """``POST /hierarchicalrequirement/{oid}``: the path with ObjectIDs folded."""
-    short = path
-    for prefix in (WSAPI.rstrip("/"), SCHEMA_PREFIX.rstrip("/")):
-        if short.startswith(prefix):
-            short = short[len(prefix) :] or "/"
+    """``POST /hierarchicalrequirement/{oid}``: the path after ``/slm/webservice/v2.0``, in
+    lower case, with ObjectIDs folded (schema requests keep their full path)."""
+    prefix = WSAPI.rstrip("/")
+    short = path[len(prefix) :] or "/" if path.startswith(prefix) else path
     short = re.sub(r"/\d+(?=/|$|\.js)", "/{oid}", short.lower())
     return f"{method} {short}"
 

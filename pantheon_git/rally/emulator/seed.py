@@ -215,7 +215,7 @@ def ensure_user(tx: Tx, place: Place, email: str, display: str, now: str) -> int
     return int(user["ObjectID"])
 
 
-def _artifact(tx: Tx, type_path: str, place: Place, now: str, fid: str, **fields: Any) -> Obj:
+def new_artifact(tx: Tx, type_path: str, place: Place, now: str, fid: str, **fields: Any) -> Obj:
     match = _FID.match(fid)
     if not match:
         raise ValueError(f"not a FormattedID: {fid!r}")
@@ -249,7 +249,7 @@ def seed_demo(tx: Tx, place: Place, moment: datetime, backlog: Mapping[str, Any]
     }
     counts = {"epics": 0, "stories": 0, "tasks": 0}
     for epic in backlog.get("epics", []):
-        feature = _artifact(
+        feature = new_artifact(
             tx,
             "PortfolioItem/Feature",
             place,
@@ -284,7 +284,7 @@ def seed_demo(tx: Tx, place: Place, moment: datetime, backlog: Mapping[str, Any]
                     c_Branch=story_branch(StoryKey.parse(story["formatted_id"]), story["name"]),
                     Owner=users.get(email),
                 )
-            obj = _artifact(
+            obj = new_artifact(
                 tx, "HierarchicalRequirement", place, now, story["formatted_id"], **fields
             )
             counts["stories"] += 1
@@ -350,7 +350,7 @@ def seed_bulk(
         number = tx.next_counter("F")
         features.append(
             int(
-                _artifact(
+                new_artifact(
                     tx, "PortfolioItem/Feature", place, now, f"F{number}", Name=f"Epic {number}"
                 )["ObjectID"]
             )
@@ -362,7 +362,7 @@ def seed_bulk(
         count = min(predecessors, len(made))
         preds = rng.sample(made[-200:], min(count, len(made[-200:]))) if count else []
         state = rng.choice(SCHEDULE_STATES)
-        obj = _artifact(
+        obj = new_artifact(
             tx,
             "HierarchicalRequirement",
             place,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import socket
 import threading
 import time
@@ -116,6 +117,23 @@ class EmulatorHandle:
     @property
     def store(self) -> Store:
         return self.emulator.store
+
+    def env(self) -> dict[str, str]:
+        """The environment a client uses to reach this emulator."""
+        return {
+            "RALLY_URL": self.url,
+            "RALLY_API_KEY": self.api_key,
+            "RALLY_WORKSPACE": self.workspace,
+            "RALLY_PROJECT": self.project,
+        }
+
+    def control(self, method: str, route: str, body: Any = None) -> Any:
+        """Call the ``/_emulator/<route>`` control plane (in-process, no socket)."""
+        payload = b"" if body is None else json.dumps(body).encode()
+        reply = self.emulator.handle(
+            Request(method, f"/_emulator/{route}", {}, payload, base=self.url)
+        )
+        return json.loads(reply.body)
 
     def transport(self) -> Any:
         return mock_transport(self.emulator)
