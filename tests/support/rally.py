@@ -20,6 +20,10 @@ for direct inspection)::
         handle = rally_thread_factory(seed=None, custom_fields={})   # a workspace without c_ fields
         handle.seed(stories=10_000, epics=20, tasks_per_story=3, predecessors=2)
 
+For raw WSAPI calls in tests, ``Wsapi(server)`` (or the ``wsapi`` fixture, over ``rally_thread``)
+is a bare httpx caller: ``wsapi.get("hierarchicalrequirement", query=..., fetch=...)`` returns
+the decoded JSON reply, nothing more.
+
 Both kinds are stopped at teardown. Both have ``env()`` (the RALLY_* variables a client needs)
 and ``control(method, route, body=None)`` for the ``/_emulator/`` control plane (stats,
 reset, config, seed, users).
@@ -39,6 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from pantheon_git.rally.emulator.server import EmulatorHandle, start
@@ -56,7 +61,7 @@ def control_call(url: str, method: str, route: str, body: Any = None) -> Any:
         method=method,
         headers={"Content-Type": "application/json"},
     )
-    with urllib.request.urlopen(request, timeout=60) as reply:  # noqa: S310 - local URL
+    with urllib.request.urlopen(request, timeout=60) as reply:
         return json.loads(reply.read())
 
 
@@ -214,3 +219,45 @@ def rally_thread_factory() -> Iterator[Callable[..., EmulatorHandle]]:
 def rally_thread(rally_thread_factory: Callable[..., EmulatorHandle]) -> EmulatorHandle:
     """One in-thread emulator with the demo backlog."""
     return rally_thread_factory()
+
+
+class Wsapi:
+    """A bare WSAPI caller for tests: no retries, no error mapping, just the decoded reply.
+
+    ``get/post/put/delete(path, body=None, **params)`` take a path under
+    ``/slm/webservice/v2.0/``; ``raw(...)`` returns the ``httpx.Response`` itself.
+    """
+
+    def __init__(self, server: Any, *, api_key: str | None = None) -> None:
+        self.http = httpx.Client(
+            base_url=f"{server.url}/slm/webservice/v2.0/",
+            headers={"ZSESSIONID": api_key or server.api_key},
+            timeout=60,
+        )
+
+    def raw(self, method: str, path: str, body: Any = None, **params: Any) -> httpx.Response:
+        content = None if body is None else (body if isinstance(body, bytes) else json.dumps(body))
+        return self.http.request(method, path, params=params, content=content)
+
+    def get(self, path: str, **params: Any) -> Any:
+        return self.raw("GET", path, **params).json()
+
+    def post(self, path: str, body: Any = None, **params: Any) -> Any:
+        return self.raw("POST", path, body, **params).json()
+
+    def put(self, path: str, body: Any = None, **params: Any) -> Any:
+        return self.raw("PUT", path, body, **params).json()
+
+    def delete(self, path: str, **params: Any) -> Any:
+        return self.raw("DELETE", path, **params).json()
+
+    def close(self) -> None:
+        self.http.close()
+
+
+@pytest.fixture
+def wsapi(rally_thread: EmulatorHandle) -> Iterator[Wsapi]:
+    """A :class:`Wsapi` caller on ``rally_thread`` (the demo backlog)."""
+    caller = Wsapi(rally_thread)
+    yield caller
+    caller.close()

@@ -46,6 +46,7 @@ class Call:
     now: datetime
     params: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    plural: bool = False  # /users, /subscriptions: always a query
 
     def __post_init__(self) -> None:
         self.params = self.request.params
@@ -87,8 +88,10 @@ class Call:
             spec = self.schema.resolve(f"{segments[0]}/{segments[1]}")
             if spec is not None:
                 return spec, segments[2:]
-        name = PLURALS.get(segments[0].lower(), segments[0])
-        return self.schema.resolve(name), segments[1:]
+        plural = PLURALS.get(segments[0].lower())
+        if plural is not None:
+            self.plural = True
+        return self.schema.resolve(plural or segments[0]), segments[1:]
 
     def dispatch(self, method: str, spec: TypeSpec, rest: list[str], kind: str) -> Response:
         if not rest:
@@ -243,7 +246,7 @@ class Call:
         )
 
     def query(self, spec: TypeSpec) -> Response:
-        if spec.path in ("User", "Subscription") and "query" not in self.params:
+        if spec.path in ("User", "Subscription") and not self.plural and "query" not in self.params:
             # /user and /subscription name the caller's own user and subscription
             oid = (
                 self.user

@@ -17,6 +17,8 @@ WORD_OPS = ("contains", "!contains", "in")
 _PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 _WORD = re.compile(r"!?[A-Za-z][A-Za-z_]*")
 _BARE = re.compile(r"[^\s()]+")
+_LIST_ITEM = re.compile(r"[^,()]+")
+MAX_DEPTH = 100
 
 
 class QueryError(ValueError):
@@ -63,6 +65,7 @@ class _Parser:
     def __init__(self, text: str) -> None:
         self.s = text
         self.i = 0
+        self.depth = 0
 
     def fail(self, expected: str) -> QueryError:
         return QueryError(
@@ -97,6 +100,16 @@ class _Parser:
         if self.peek() != "(":
             raise self.fail('"("')
         self.i += 1
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            # [UNSURE] Rally's limit and wording; ours keeps the parser off Python's stack limit.
+            raise QueryError("Could not parse: Error parsing expression -- nested too deeply")
+        try:
+            return self._inner()
+        finally:
+            self.depth -= 1
+
+    def _inner(self) -> Node:
         if self.peek() == "(":
             left = self.expr()
             if self.peek() == ")":
@@ -174,7 +187,7 @@ class _Parser:
             if self.peek() == '"':
                 items.append(self.quoted())
             else:
-                match = re.compile(r"[^,()]+").match(self.s, self.i)
+                match = _LIST_ITEM.match(self.s, self.i)
                 if not match or not match.group(0).strip():
                     raise self.fail("a value")
                 self.i = match.end()
