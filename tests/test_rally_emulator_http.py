@@ -308,7 +308,12 @@ def test_schema_service_and_type_definitions(wsapi: Wsapi, rally_thread: Emulato
         )
     )
     values = wsapi.get(state["AllowedValues"]["_ref"].split("/v2.0/")[1], fetch="StringValue")
-    assert [v["StringValue"] for v in values["QueryResult"]["Results"]][0] == "Defined"
+    assert [v["StringValue"] for v in values["QueryResult"]["Results"]] == [
+        "Defined",
+        "In-Progress",
+        "Completed",
+        "Accepted",
+    ]
 
 
 def test_mock_transport_serves_the_same_replies(rally_thread: EmulatorHandle) -> None:

@@ -364,6 +364,6 @@ def test_any_text_parses_or_fails_with_could_not_parse(text: str) -> None:
 
 def test_deep_nesting_is_refused_not_a_crash() -> None:
     deep = "(" * 5000 + "A = 1" + ")" * 5000
-    with pytest.raises(QueryError, match="^Could not parse: "):
+    with pytest.raises(QueryError, match=r"^Could not parse: "):
         parse(deep)
     assert parse("(" * 50 + "A = 1" + ")" * 50) == parse("(A = 1)")

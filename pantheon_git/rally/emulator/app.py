@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 import threading
@@ -26,6 +27,14 @@ from pantheon_git.rally.emulator.wire import Request, Response, envelope, not_fo
 
 CONTROL_PREFIX = "/_emulator/"
 DEFAULT_USER = "emulator@example.com"
+
+
+@functools.cache
+def demo_backlog() -> dict[str, Any]:
+    """The demo backlog, parsed once per process (seeding only reads it)."""
+    from pantheon_git.demo import load_backlog
+
+    return load_backlog()
 
 
 @dataclass
@@ -94,9 +103,7 @@ class Emulator:
         opts = self.options
         backlog: dict[str, Any] = {}
         if opts.seed == "demo":
-            from pantheon_git.demo import load_backlog
-
-            backlog = load_backlog()
+            backlog = demo_backlog()
         elif opts.seed:
             raise ValueError(f"unknown seed {opts.seed!r}: the only one is 'demo'")
         self.workspace = opts.workspace or backlog.get("workspace") or "Emulator Workspace"

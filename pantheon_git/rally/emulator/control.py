@@ -92,10 +92,10 @@ def _seed(emulator: Emulator, request: Request) -> dict[str, Any]:
     moment = emulator.clock()
     with emulator.store.write() as tx:
         if doc.get("demo"):
-            from pantheon_git.demo import load_backlog
+            from pantheon_git.rally.emulator.app import demo_backlog
 
             try:
-                return seed.seed_demo(tx, emulator.place, moment, load_backlog())
+                return seed.seed_demo(tx, emulator.place, moment, demo_backlog())
             except ValueError as exc:
                 raise _Bad(str(exc)) from None
         return seed.seed_bulk(
