@@ -220,7 +220,7 @@ def new_artifact(tx: Tx, type_path: str, place: Place, now: str, fid: str, **fie
     if not match:
         raise ValueError(f"not a FormattedID: {fid!r}")
     prefix, number = match.group(1), int(match.group(2))
-    if fid in tx.store.fids or _find(tx, type_path, FormattedID=fid):
+    if fid in tx.store.fids or fid in tx.fids:
         raise ValueError(f"{fid} already exists")
     tx.raise_counter(prefix, number)
     oid = tx.next_oid()

@@ -38,6 +38,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 FIRST_OID = 10_000
+REV_COUNTER = "_rev"
 
 # type path -> [(field, is_list)] for every stored ref: the inverse index is built from these.
 REF_FIELDS: dict[str, list[tuple[str, bool]]] = {
@@ -172,15 +173,14 @@ class Store:
                 self._load_changes()  # what other processes committed before we got the lock
                 tx = Tx(self)
                 yield tx
-                rev = self.rev + 1
-                tx.flush(rev)
+                rev = tx.flush()
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
             for oid, obj in tx.pending.items():
                 self._apply(oid, obj)
-            self.rev = rev
+            self.rev = max(self.rev, rev)
             self._data_version = self._db.execute("PRAGMA data_version").fetchone()[0]
 
     def wipe(self) -> None:
@@ -217,6 +217,7 @@ class Tx:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.pending: dict[int, Obj | None] = {}
+        self.fids: set[str] = set()  # FormattedIDs put in this transaction
         self._db = store.db
 
     def get(self, oid: int) -> Obj | None:
@@ -231,6 +232,9 @@ class Tx:
 
     def put(self, obj: Obj) -> None:
         self.pending[int(obj["ObjectID"])] = obj
+        fid = obj.get("FormattedID")
+        if isinstance(fid, str):
+            self.fids.add(fid)
 
     def delete(self, oid: int) -> None:
         self.pending[oid] = None
@@ -265,17 +269,26 @@ class Tx:
             (key, value, value),
         )
 
-    def flush(self, rev: int) -> None:
+    def flush(self) -> int:
+        """Write the pending rows under the next revision; returns it (0 if nothing changed).
+
+        Revisions come from a counter in the same exclusive transaction, so every process sees
+        them rise with commit order, and a transaction without rows takes none.
+        """
         rows = []
         for oid, obj in self.pending.items():
             if obj is None:
                 old = self.store.objects.get(oid)
                 if old is None:
                     continue
-                rows.append((oid, old["_type"], rev, 1, json.dumps(old)))
+                rows.append((oid, old["_type"], 1, json.dumps(old)))
             else:
-                rows.append((oid, obj["_type"], rev, 0, json.dumps(obj)))
+                rows.append((oid, obj["_type"], 0, json.dumps(obj)))
+        if not rows:
+            return 0
+        rev = self.next_counter(REV_COUNTER)
         self._db.executemany(
             "INSERT OR REPLACE INTO objects (oid, type, rev, deleted, data) VALUES (?, ?, ?, ?, ?)",
-            rows,
+            [(oid, type_, rev, deleted, data) for oid, type_, deleted, data in rows],
         )
+        return rev
