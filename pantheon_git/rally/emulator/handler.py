@@ -303,7 +303,12 @@ class Call:
         if ws is None or ws["_type"] != "Workspace":
             return self.fail("QueryResult", NOT_FOUND)
         typedefs = sorted(
-            self.store.by_type.get("TypeDefinition", {}).values(), key=lambda o: o["ObjectID"]
+            (
+                td
+                for td in self.store.by_type.get("TypeDefinition", {}).values()
+                if td.get("Workspace") == ws["ObjectID"]
+            ),
+            key=lambda o: o["ObjectID"],
         )
         everything = Fetch(everything=True)
         results = []
