@@ -68,6 +68,22 @@ def test_single_read_is_unwrapped_with_errors_and_warnings_inside(
     assert story["PortfolioItem"]["_type"] == "PortfolioItem/Feature"
 
 
+def test_lookups_by_formatted_id(wsapi: Wsapi) -> None:
+    def ids(query: str, path: str = "hierarchicalrequirement") -> list[str]:
+        doc = wsapi.get(path, query=query, fetch="FormattedID", order="FormattedID")
+        return [r["FormattedID"] for r in doc["QueryResult"]["Results"]]
+
+    assert ids('(FormattedID = "us0121")') == ["US121"]
+    assert ids("(FormattedID = 121)") == ["US121"]
+    assert ids("(FormattedID in US120,US121, US999)") == ["US120", "US121"]
+    assert ids("((FormattedID = US121) AND (ScheduleState = Accepted))") == []
+    assert ids("((ScheduleState = Defined) AND (FormattedID = US121))") == ["US121"]
+    assert ids("((FormattedID = US121) OR (FormattedID = US122))") == ["US121", "US122"]
+    assert ids("(FormattedID = F17)") == []
+    assert ids("(FormattedID = F17)", "artifact") == ["F17"]
+    assert ids("(FormattedID = US121)", "task") == []
+
+
 def test_refs_follow_the_host_the_client_used(wsapi: Wsapi, rally_thread: EmulatorHandle) -> None:
     reply = wsapi.http.get(
         "hierarchicalrequirement", params={"pagesize": 1}, headers={"Host": "rally.test:8443"}

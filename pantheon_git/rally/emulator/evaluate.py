@@ -79,7 +79,28 @@ def compile_query(node: Node | None, schema: Schema, spec: TypeSpec, now: dateti
         return lambda store, obj: left(store, obj) or right(store, obj)
     chain = resolve_path(schema, spec, node.path)
     test = _make_test(chain[-1], node, now)
+    last = chain[-1]
+    if len(chain) == 1 and last.stored and not last.is_ref:
+        name = last.name  # a plain stored field: no need to walk a path
+        return lambda store, obj: test(obj.get(name))
     return lambda store, obj: any(test(v) for v in path_values(store, obj, chain))
+
+
+def formatted_ids(node: Node | None) -> list[str] | None:
+    """The FormattedIDs a query is limited to, if it says ``(FormattedID = "US1")`` (alone or
+    ANDed with other terms); None when it does not. Lets a lookup skip the scan."""
+    if isinstance(node, Term) and node.path == ("FormattedID",) and node.op in ("=", "in"):
+        ids = []
+        for value in node.values:
+            match = _FID.match(value.text.strip())
+            if not match or not match.group(1):
+                return None  # no prefix: any type's number may match, so scan
+            ids.append(f"{match.group(1).upper()}{int(match.group(2))}")
+        return ids
+    if isinstance(node, Join) and node.op == "AND":
+        found = formatted_ids(node.left)
+        return found if found is not None else formatted_ids(node.right)
+    return None
 
 
 _ORDERED = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}

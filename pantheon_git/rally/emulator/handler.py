@@ -15,8 +15,13 @@ from typing import Any
 
 from pantheon_git.rally.emulator import writes
 from pantheon_git.rally.emulator.derived import value_of
-from pantheon_git.rally.emulator.evaluate import compile_query, parse_order, sort_objects
-from pantheon_git.rally.emulator.query import QueryError, parse
+from pantheon_git.rally.emulator.evaluate import (
+    compile_query,
+    formatted_ids,
+    parse_order,
+    sort_objects,
+)
+from pantheon_git.rally.emulator.query import Node, QueryError, parse
 from pantheon_git.rally.emulator.render import Fetch, View
 from pantheon_git.rally.emulator.schema import Attr, Schema, TypeSpec, is_a
 from pantheon_git.rally.emulator.store import Obj, Store
@@ -228,8 +233,10 @@ class Call:
         start, size = values
         return max(start, 1), min(max(size, 1), MAX_PAGESIZE)
 
-    def run_query(self, spec: TypeSpec, candidates: Iterable[Obj]) -> Response:
-        node = parse(self.params.get("query", ""))
+    def run_query(
+        self, spec: TypeSpec, candidates: Iterable[Obj], *, node: Node | None = None
+    ) -> Response:
+        node = node if node is not None else parse(self.params.get("query", ""))
         predicate = compile_query(node, self.schema, spec, self.now)
         keys = parse_order(self.params.get("order"), self.schema, spec)
         start, size = self.paging()
@@ -259,13 +266,15 @@ class Call:
                     obj, Fetch.parse(self.params.get("fetch"), default_everything=True)
                 )
         in_scope = self.scope(spec)
-        candidates = (
-            obj
-            for path in self.schema.concrete(spec)
-            for obj in self.store.by_type.get(path, {}).values()
-            if in_scope(obj)
-        )
-        return self.run_query(spec, candidates)
+        node = parse(self.params.get("query", ""))
+        wanted = formatted_ids(node)
+        types = self.schema.concrete(spec)
+        if wanted is not None:  # a lookup by FormattedID: use the index, then filter as usual
+            found = (self.store.get(self.store.fids.get(fid, -1)) for fid in wanted)
+            pool: Iterable[Obj] = (o for o in found if o is not None and o["_type"] in types)
+        else:
+            pool = (o for path in types for o in self.store.by_type.get(path, {}).values())
+        return self.run_query(spec, (o for o in pool if in_scope(o)), node=node)
 
     def find(self, spec: TypeSpec, oid: int) -> Obj:
         obj = self.store.get(oid)
