@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import signal
 import socket
@@ -55,6 +56,29 @@ def test_serve_options_reach_the_emulator(
     assert missing.json()["QueryResult"]["Errors"]
     assert wsapi.get("/user", headers={"ZSESSIONID": "demo"}).status_code == 401
     wsapi.close()
+
+
+def test_json_mode_prints_one_json_line(tmp_path: Path) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pantheon_git", "rally", "serve", "--json", "--seed", "demo"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        doc = json.loads(proc.stdout.readline())
+        assert doc["workspace"] == "Demo Workspace"
+        assert doc["data"] is None
+        user = httpx.get(
+            f"{doc['url']}/slm/webservice/v2.0/user", headers={"ZSESSIONID": "demo"}, timeout=30
+        ).json()["User"]
+        assert user["DisplayName"] == "Alice Example"  # the key's owner is the seed's first user
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        rest, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0
+    assert rest == ""
 
 
 def test_a_busy_port_is_a_usage_error(tmp_path: Path) -> None:

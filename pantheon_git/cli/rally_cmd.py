@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import sys
 import threading
@@ -9,7 +10,7 @@ from types import FrameType
 
 import click
 
-from pantheon_git.cli._common import common_options
+from pantheon_git.cli._common import Ctx, common_options
 from pantheon_git.errors import UsageError
 
 
@@ -102,7 +103,8 @@ def serve(
 ) -> None:
     """Serve the emulator until SIGTERM or Ctrl-C.
 
-    The first line on stdout is `Rally emulator listening on http://HOST:PORT`. Point a client at
+    The first line on stdout is `Rally emulator listening on http://HOST:PORT` (with --json, a
+    JSON object with url, workspace, project and data). Point a client at
     it with RALLY_URL=http://HOST:PORT RALLY_API_KEY=<key> RALLY_WORKSPACE=<workspace>
     RALLY_PROJECT=<project>. Test helpers live under /_emulator/ (stats, reset, config, seed).
     """
@@ -136,11 +138,20 @@ def serve(
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        click.echo(f"Rally emulator listening on {handle.url}")
-        click.echo(
-            f"workspace {handle.workspace!r}, project {handle.project!r}, "
-            + (f"data {data}" if data else "in memory")
-        )
+        if Ctx.json:  # one JSON document, on one line, instead of the two report lines
+            doc = {
+                "url": handle.url,
+                "workspace": handle.workspace,
+                "project": handle.project,
+                "data": data,
+            }
+            click.echo(json.dumps(doc))
+        else:
+            click.echo(f"Rally emulator listening on {handle.url}")
+            click.echo(
+                f"workspace {handle.workspace!r}, project {handle.project!r}, "
+                + (f"data {data}" if data else "in memory")
+            )
         sys.stdout.flush()
         while not stop.wait(0.2):
             pass

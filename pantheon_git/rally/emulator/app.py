@@ -119,10 +119,11 @@ class Emulator:
                 now=rally_time(now),
                 custom_fields=opts.custom_fields,
             )
-            seed.ensure_user(tx, place, owner, owner.split("@")[0].title(), rally_time(now))
             if backlog and tx.store.meta("seeded:demo") is None:
                 seed.seed_demo(tx, place, now, backlog)
                 tx.set_meta("seeded:demo", rally_time(now))
+            # after the seed, so a seeded user keeps the seed's display name
+            seed.ensure_user(tx, place, owner, owner.split("@")[0].title(), rally_time(now))
         self.place = place
         self.keys[opts.api_key] = owner
 

@@ -300,6 +300,8 @@ class Call:
         real = self.schema[owner["_type"]]
         attr = self.collection_attr(real, name)
         assert attr.target is not None
+        # [UNSURE] Without fetch a collection answers with shells, as a query does (research §2
+        # says so for queries; the collection endpoint takes the same parameters).
         members = [self.store.objects[o] for o in value_of(self.store, owner, attr)]
         target = self.schema.types.get(attr.target) or self.schema["Artifact"]
         return self.run_query(target, members)
