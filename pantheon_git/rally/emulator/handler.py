@@ -70,6 +70,8 @@ class Call:
         if [s.lower() for s in segments] == ["security", "authorize"]:
             return self.ok("OperationResult", SecurityToken=str(uuid.uuid4()))
         spec, rest = self.split_type(segments)
+        if rest and rest[0].lower() == "create":
+            rest[0] = "create"
         kind = self.envelope_kind(method, rest)
         if spec is None:
             name = "/".join(segments[:1]) or path
@@ -89,7 +91,7 @@ class Call:
     def split_type(self, segments: list[str]) -> tuple[TypeSpec | None, list[str]]:
         if not segments:
             return None, []
-        if len(segments) > 1 and not segments[1].isdigit() and segments[1] != "create":
+        if len(segments) > 1 and not segments[1].isdigit() and segments[1].lower() != "create":
             spec = self.schema.resolve(f"{segments[0]}/{segments[1]}")
             if spec is not None:
                 return spec, segments[2:]

@@ -290,7 +290,8 @@ def delete(tx: Tx, spec: TypeSpec, oid: int, actor: Actor) -> None:
                 tx.delete(child)
     if obj["_type"] == "Task":
         _touch_oid(tx, obj.get("WorkProduct"), actor.now)
-    for other in obj.get("Predecessors") or []:
+    # the stories on either side of its dependencies lose a Successor or a Predecessor
+    for other in {*(obj.get("Predecessors") or []), *tx.store.referrers("Predecessors", oid)}:
         _touch_oid(tx, other, actor.now)
 
 
