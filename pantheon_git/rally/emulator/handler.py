@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -24,8 +24,10 @@ from pantheon_git.rally.emulator.evaluate import (
 from pantheon_git.rally.emulator.query import Node, QueryError, parse
 from pantheon_git.rally.emulator.render import Fetch, View
 from pantheon_git.rally.emulator.schema import Attr, Schema, TypeSpec, is_a
+from pantheon_git.rally.emulator.schema_doc import workspace_schema
+from pantheon_git.rally.emulator.scope import NOT_FOUND, Refused, Scope
 from pantheon_git.rally.emulator.store import Obj, Store
-from pantheon_git.rally.emulator.values import WSAPI, parse_ref, rally_time
+from pantheon_git.rally.emulator.values import WSAPI, rally_time
 from pantheon_git.rally.emulator.wire import Request, Response, envelope, json_reply
 
 SCHEMA_PREFIX = "/slm/schema/v2.0/"
@@ -33,11 +35,6 @@ PLURALS = {"users": "User", "subscriptions": "Subscription"}
 MAX_PAGESIZE = 2000
 DEFAULT_PAGESIZE = 20
 JS_WARNING = 'It is no longer necessary to append ".js" to WSAPI resources.'
-NOT_FOUND = "Cannot find object to read"
-
-
-class Refused(Exception):
-    """An application error for ``Errors[]``."""
 
 
 @dataclass
@@ -56,6 +53,7 @@ class Call:
     def __post_init__(self) -> None:
         self.params = self.request.params
         self.view = View(self.store, self.schema, self.request.base, self.now)
+        self.scope = Scope(self.store, self.params, self.user)
 
     # ---- entry ---------------------------------------------------------------------------
     def route(self) -> Response:
@@ -146,82 +144,6 @@ class Call:
         doc.update(Errors=[], Warnings=self.warnings)
         return json_reply({self.schema[obj["_type"]].element: doc})
 
-    # ---- scope ---------------------------------------------------------------------------
-    def profile(self) -> Obj:
-        user = self.store.objects[self.user]
-        profile = self.store.get(user.get("UserProfile") or -1)
-        return profile or {}
-
-    def param_ref(self, name: str, type_path: str) -> int | None:
-        raw = self.params.get(name)
-        if raw is None or raw.strip().lower() in ("", "null"):
-            return None
-        ref = parse_ref(raw)
-        obj = self.store.get(ref[1]) if ref else None
-        if obj is None or obj["_type"] != type_path:
-            raise Refused(NOT_FOUND)
-        return ref[1] if ref else None
-
-    def workspace(self) -> int | None:
-        return self.param_ref("workspace", "Workspace") or self.profile().get("DefaultWorkspace")
-
-    def project(self) -> int | None:
-        """The project named by the parameter, else the user's default (in this workspace)."""
-        chosen = self.param_ref("project", "Project")
-        if chosen is not None:
-            return chosen
-        default = self.profile().get("DefaultProject")
-        ws = self.workspace()
-        project = self.store.get(default) if isinstance(default, int) else None
-        if project is not None and project.get("Workspace") == ws:
-            return int(project["ObjectID"])
-        return self.first_project(ws)
-
-    def first_project(self, ws: int | None) -> int | None:
-        found = self.store.referrers("Workspace", ws) if isinstance(ws, int) else set()
-        projects = sorted(o for o in found if self.store.objects[o]["_type"] == "Project")
-        return projects[0] if projects else None
-
-    def scope(self, spec: TypeSpec) -> Callable[[Obj], bool]:
-        if spec.scoped == "none":
-            return lambda obj: True
-        ws = self.workspace()
-        projects: set[int] | None = None
-        if spec.scoped == "project":
-            projects = self.project_scope()
-        return lambda obj: (
-            obj.get("Workspace") == ws and (projects is None or obj.get("Project") in projects)
-        )
-
-    def project_scope(self) -> set[int] | None:
-        """The projects a query covers. [UNSURE] With a workspace but no project parameter
-        we search the whole workspace; with neither, the user's default project and below."""
-        if "project" in self.params:
-            root = self.param_ref("project", "Project")
-        elif "workspace" in self.params:
-            return None
-        else:
-            root = self.project()
-        if root is None:
-            return None
-        up = self.params.get("projectScopeUp", "false").lower() == "true"
-        down = self.params.get("projectScopeDown", "true").lower() == "true"
-        found = {root}
-        if down:
-            frontier = [root]
-            while frontier:
-                kids = self.store.referrers("Parent", frontier.pop())
-                for kid in kids:
-                    if self.store.objects[kid]["_type"] == "Project" and kid not in found:
-                        found.add(kid)
-                        frontier.append(kid)
-        if up:
-            parent = self.store.objects[root].get("Parent")
-            while isinstance(parent, int) and parent in self.store.objects and parent not in found:
-                found.add(parent)
-                parent = self.store.objects[parent].get("Parent")
-        return found
-
     # ---- reads ---------------------------------------------------------------------------
     def paging(self) -> tuple[int, int]:
         values = []
@@ -267,7 +189,7 @@ class Call:
                 return self.single(
                     obj, Fetch.parse(self.params.get("fetch"), default_everything=True)
                 )
-        in_scope = self.scope(spec)
+        in_scope = self.scope.filter(spec)
         node = parse(self.params.get("query", ""))
         wanted = formatted_ids(node)
         types = self.schema.concrete(spec)
@@ -315,29 +237,7 @@ class Call:
         ws = self.store.get(int(parts[1]))
         if ws is None or ws["_type"] != "Workspace":
             return self.fail("QueryResult", NOT_FOUND)
-        typedefs = sorted(
-            (
-                td
-                for td in self.store.by_type.get("TypeDefinition", {}).values()
-                if td.get("Workspace") == ws["ObjectID"]
-            ),
-            key=lambda o: o["ObjectID"],
-        )
-        everything = Fetch(everything=True)
-        results = []
-        for td in typedefs:
-            doc = self.view.render(td, everything)
-            attrs = sorted(
-                (
-                    self.store.objects[o]
-                    for o in self.store.referrers("TypeDefinition", td["ObjectID"])
-                ),
-                key=lambda o: o["ObjectID"],
-            )
-            doc["Attributes"] = [
-                self.attribute_doc(ad) for ad in attrs if ad["_type"] == "AttributeDefinition"
-            ]
-            results.append(doc)
+        results = workspace_schema(self.view, int(ws["ObjectID"]))
         return self.ok(
             "QueryResult",
             TotalResultCount=len(results),
@@ -345,20 +245,6 @@ class Call:
             PageSize=len(results),
             Results=results,
         )
-
-    def attribute_doc(self, ad: Obj) -> dict[str, Any]:
-        doc = self.view.render(ad, Fetch(everything=True))
-        values = sorted(
-            (
-                self.store.objects[o]
-                for o in self.store.referrers("AttributeDefinition", ad["ObjectID"])
-            ),
-            key=lambda o: o.get("ValueIndex", 0),
-        )
-        doc["AllowedValues"] = [
-            {**self.view.shell(v), "StringValue": v["StringValue"]} for v in values
-        ]
-        return doc
 
     # ---- writes --------------------------------------------------------------------------
     def body(self, spec: TypeSpec) -> tuple[dict[str, Any], str]:
@@ -380,7 +266,9 @@ class Call:
         )
 
     def actor(self) -> writes.Actor:
-        return writes.Actor(self.user, self.workspace(), self.project(), rally_time(self.now))
+        return writes.Actor(
+            self.user, self.scope.workspace(), self.scope.project(), rally_time(self.now)
+        )
 
     def create(self, spec: TypeSpec) -> Response:
         fields, wrapper = self.body(spec)
