@@ -125,6 +125,7 @@ def serve(
             jitter_ms=jitter_ms,
             fault_rate=fault_rate,
             fault_seed=fault_seed,
+            verbose=Ctx.verbose > 0,  # -v logs every request on stderr
         )
     except OSError as exc:
         raise UsageError(
