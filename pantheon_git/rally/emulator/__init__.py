@@ -7,6 +7,14 @@ Like moto for AWS. Run it with ``pantheon rally serve``, or in-process::
     with start(seed="demo") as rally:
         rally.url, rally.api_key, rally.workspace, rally.project
 
+In-process, without a socket (an ``httpx.MockTransport`` over the handler core)::
+
+    from pantheon_git.rally.emulator import Emulator, Options, Store, mock_transport
+
+    emulator = Emulator(Store(), Options(seed="demo"))
+    emulator.seed(stories=5000, epics=10, tasks_per_story=3, predecessors=2)
+    client = httpx.Client(transport=mock_transport(emulator), base_url="http://rally.test")
+
 It speaks the subset of WSAPI in research/rally-wsapi.md ("Emulator must serve") and is never
 kinder than Rally: last write wins, application errors are HTTP 200 with ``Errors[]``, a bad
 key gets Rally's 401 HTML page.

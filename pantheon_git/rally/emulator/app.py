@@ -127,6 +127,12 @@ class Emulator:
         self.place = place
         self.keys[opts.api_key] = owner
 
+    def seed(self, **options: Any) -> dict[str, Any]:
+        """Bulk stories straight into the store (no HTTP): ``stories``, ``epics``,
+        ``tasks_per_story``, ``predecessors``, ``seed``; see :func:`seed.seed_bulk`."""
+        with self.store.write() as tx:
+            return seed.seed_bulk(tx, self.place, self.clock(), **options)
+
     def reset(self) -> None:
         """Back to the starting state: data wiped and seeded again, counters cleared."""
         self.store.wipe()

@@ -145,11 +145,8 @@ class EmulatorHandle:
         return mock_transport(self.emulator)
 
     def seed(self, **kwargs: Any) -> dict[str, Any]:
-        """Bulk stories straight into the store; see :func:`seed.seed_bulk` for the options."""
-        from pantheon_git.rally.emulator.seed import seed_bulk
-
-        with self.store.write() as tx:
-            return seed_bulk(tx, self.emulator.place, self.emulator.clock(), **kwargs)
+        """Bulk stories straight into the store; see :meth:`Emulator.seed`."""
+        return self.emulator.seed(**kwargs)
 
     def configure(self, **settings: Any) -> None:
         """Change latency_ms, jitter_ms, fault_rate or fault_seed while running."""
