@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -144,3 +145,39 @@ def test_latency_delays_every_reply(rally_thread_factory: Callable[..., Emulator
         assert time.monotonic() - started >= 0.15
         wrong.close()
     assert handle.control("GET", "config")["latency_ms"] == 150
+
+
+def test_a_delayed_write_lands_midway_like_network_transit(
+    rally_thread_factory: Callable[..., EmulatorHandle],
+) -> None:
+    handle = rally_thread_factory(latency_ms=1000)
+    with handle.store.read() as store:
+        story = next(iter(store.by_type["HierarchicalRequirement"]))
+    replied = threading.Event()
+
+    def write() -> None:
+        with httpx.Client(
+            base_url=f"{handle.url}/slm/webservice/v2.0",
+            headers={"ZSESSIONID": handle.api_key},
+            timeout=30,
+        ) as client:
+            client.post(
+                f"/hierarchicalrequirement/{story}",
+                json={"HierarchicalRequirement": {"c_LockedBy": "racer@example.com"}},
+            )
+        replied.set()
+
+    writer = threading.Thread(target=write)
+    sent = time.monotonic()
+    writer.start()
+    landed_before_reply = False
+    while not replied.is_set():
+        with handle.store.read() as store:
+            if store.objects[story].get("c_LockedBy") == "racer@example.com":
+                landed_after = time.monotonic() - sent
+                landed_before_reply = not replied.is_set()
+                break
+        time.sleep(0.01)
+    writer.join()
+    assert landed_before_reply
+    assert landed_after >= 0.5  # half the latency passes before the write is applied

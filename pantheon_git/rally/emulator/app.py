@@ -10,6 +10,7 @@ import functools
 import re
 import sys
 import threading
+import time
 import traceback
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -209,7 +210,11 @@ class Emulator:
         if request.method not in ("GET", "POST", "PUT", "DELETE"):
             allow = {"Allow": "GET, POST, PUT, DELETE"}
             return Response(405, b"", content_type="text/plain", headers=allow)
-        delay = self.faults.delay()
+        # Injected latency is split like network transit: half before the request is applied,
+        # half (slept by the caller) before the reply leaves. A write lands between the two.
+        delay = self.faults.delay() / 2
+        if delay:
+            time.sleep(delay)
         user = self.authenticate(request)
         if user is None:
             reply = unauthorized()
@@ -236,8 +241,6 @@ class Emulator:
 
 def mock_transport(emulator: Emulator) -> Any:
     """An ``httpx.MockTransport`` calling the emulator in-process (no socket, no thread)."""
-    import time
-
     import httpx
 
     def handler(request: httpx.Request) -> httpx.Response:
