@@ -16,7 +16,10 @@ from pantheon_git import __version__, errors
 from pantheon_git.cli._common import Ctx, common_options
 
 # name -> (module, attribute, one-line help shown by `pantheon --help`)
-COMMANDS: dict[str, tuple[str, str, str]] = {}
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "conflicts": ("pantheon_git.cli.conflicts_cmd", "conflicts", "Overlapping story branches."),
+    "rally": ("pantheon_git.cli.rally_cmd", "rally", "A local Rally WSAPI emulator (rally serve)."),
+}
 
 
 class LazyGroup(click.Group):
