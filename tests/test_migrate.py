@@ -9,8 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pantheon_git.rally.client import STORY, RallyClient
-from pantheon_git.rally.query import eq, where
 
 from pantheon_git.cli import main
 from pantheon_git.config import load_config
@@ -19,6 +17,8 @@ from pantheon_git.domain.bmad.criteria import criteria_from_markdown
 from pantheon_git.domain.bmad.rally_form import tasks_from_rally
 from pantheon_git.domain.richtext import html_to_markdown, markdown_to_html
 from pantheon_git.domain.story import Task
+from pantheon_git.rally.client import STORY, RallyClient
+from pantheon_git.rally.query import eq, where
 from tests.support.gitrepo import GitRepo
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bmad"
