@@ -59,7 +59,7 @@ def test_all_epics_by_default_with_cross_epic_edges(
 
 
 def test_json_is_exactly_one_document(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "--json", "--epic", "F18", "--epic", "epic-17")
+    code, out, _ = run(capsys, "--json", "--epic", "F18", "--epic", "E17")
     assert code == 0
     doc = json.loads(out)  # fails on anything but one document
     assert {e["to"] for e in doc["edges"] if e["from"] == "US-120"} >= {"US-121", "US-203"}
