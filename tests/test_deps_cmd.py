@@ -199,3 +199,17 @@ def test_story_branches_that_change_the_same_file_conflict(git_repo: GitRepo) ->
 def test_outside_a_git_repository_there_are_no_branch_files(tmp_path: Path) -> None:
     app = App(config=Config(), root=tmp_path)
     assert story_branch_files(app, set()) == {}
+
+
+def test_a_repository_without_a_default_branch_still_analyses_the_texts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", "-b", "feature", str(tmp_path)], check=True)
+    write_cache(tmp_path, demo_stories(["F17"]))
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, "--json")
+    assert code == 0
+    assert json.loads(out)["waves"][0] == ["US-120"]
+    assert "story branches not read" in err

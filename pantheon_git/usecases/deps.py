@@ -19,7 +19,7 @@ from pantheon_git.adapters import git
 from pantheon_git.adapters.fsio import atomic_write_text
 from pantheon_git.domain.deps import Analysis, analyse
 from pantheon_git.domain.deps.document import document
-from pantheon_git.domain.keys import EpicRef, StoryKey, branch_story_key
+from pantheon_git.domain.keys import EpicRef, StoryKey
 from pantheon_git.domain.story import Story
 from pantheon_git.domain.timefmt import format_time
 from pantheon_git.errors import GitError, UsageError
@@ -65,38 +65,29 @@ def analyse_cache(app: App, epics: Sequence[EpicRef]) -> DepsResult:
 def story_branch_files(app: App, keys: set[StoryKey]) -> dict[StoryKey, set[str]]:
     """Files each story's branch changes against its merge base with the default branch.
 
-    Local ``story/*`` branches and their remote copies both count. Outside a git repository,
-    or when git fails for a branch, that branch simply adds nothing (with a warning).
+    Uses the clone's cached branch scanner (local and remote-tracking story branches, one ref
+    per story). Outside a git repository nothing is read; when git cannot say (no default
+    branch yet), a warning says so and the analysis goes on from the story texts alone.
     """
-    root = app.root
-    if git.toplevel(root) is None:
+    if git.toplevel(app.root) is None:
         return {}
-    base = _base_ref(root, app.config.default_branch)
-    if base is None:
+    from pantheon_git.adapters.gitscan import Scanner
+
+    try:
+        scanner = Scanner(
+            app.root,
+            pattern=app.config.branch_pattern,
+            default_branch=app.config.default_branch,
+            progress=app.progress,
+        )
+        scan = scanner.scan()
+        scanner.save()
+    except GitError as exc:
+        app.warn(f"story branches not read, conflicts come from the texts only: {exc.message}")
         return {}
-    refs = git.run_git(
-        ["for-each-ref", "--format=%(refname)", "refs/heads/", "refs/remotes/"], cwd=root
-    ).splitlines()
-    changed: dict[StoryKey, set[str]] = {}
-    for ref in refs:
-        key = branch_story_key(ref, app.config.branch_pattern)
-        if key is None or key not in keys or ref.endswith("/HEAD"):
-            continue
-        try:
-            out = git.run_git(["diff", "--name-only", "-z", f"{base}...{ref}", "--"], cwd=root)
-        except GitError as exc:
-            app.warn(f"skipping {ref} in the conflict check: {exc.message}")
-            continue
-        changed.setdefault(key, set()).update(p for p in out.split("\0") if p)
-    return changed
-
-
-def _base_ref(root: Path, configured: str | None) -> str | None:
-    name = git.default_branch(root, configured)
-    for ref in (f"refs/heads/{name}", f"refs/remotes/origin/{name}"):
-        if git.ref_exists(ref, cwd=root):
-            return ref
-    return None
+    for note in scan.notes:
+        app.warn(note)
+    return {key: set(found.files) for key, found in scan.stories.items() if key in keys}
 
 
 def write_output(path: Path, content: str) -> None:
