@@ -3,11 +3,14 @@ conflict, functional edge and cross-epic data edge are found."""
 
 from __future__ import annotations
 
+from pantheon_git.demo import load_backlog
 from pantheon_git.domain.deps import analyse
 from pantheon_git.domain.deps.mermaid import render_mermaid
 from pantheon_git.domain.deps.report import render_text
 from pantheon_git.domain.keys import StoryKey
-from tests.support.deps import demo_stories, html_to_text, list_items
+from pantheon_git.domain.mapping import story_from_rally
+from pantheon_git.domain.story import Story
+from tests.support.deps import demo_stories, html_to_text, list_items, story
 
 SEED_EPIC_17 = """\
 Dependency Analysis Complete
@@ -142,3 +145,47 @@ def test_epic_18_conflict_functional_edge_and_cross_epic_data_edge() -> None:
 def test_html_helper() -> None:
     assert html_to_text("<p>A &amp; B</p><p>C&nbsp;<code>x</code></p>") == "A & B\n\nC\xa0x"
     assert list_items("<ol><li>one</li><li>two &lt;3</li></ol>") == ("one", "two <3")
+
+
+def rally_backlog_stories(epics: set[str]) -> list[Story]:
+    """The demo backlog as Rally would return it, read through the sync's own mapping."""
+    stories = []
+    for epic in load_backlog()["epics"]:
+        if epic["formatted_id"] not in epics:
+            continue
+        for doc in epic["stories"]:
+            raw = {
+                "FormattedID": doc["formatted_id"],
+                "Name": doc["name"],
+                "Description": doc.get("description", ""),
+                "c_AcceptanceCriteria": doc.get("acceptance_criteria", ""),
+                "PlanEstimate": doc.get("plan_estimate"),
+                "ScheduleState": "Defined",
+            }
+            tasks = [
+                {"FormattedID": f"TA{i}", "Name": name}
+                for i, name in enumerate(doc.get("tasks", ()), 1)
+            ]
+            parent = {"FormattedID": epic["formatted_id"], "Name": epic["name"]}
+            stories.append(story_from_rally(raw, tasks=tasks, epic=parent))
+    return stories
+
+
+def test_epic_17_through_the_real_rally_mapping() -> None:
+    stories = rally_backlog_stories({"F17"})
+    assert stories[0].description.startswith("Create the user model")
+    a = analyse(stories)
+    assert pairs(a) == SEED_EDGES
+    assert [str(k) for k in a.independent] == ["US-126", "US-127", "US-128", "US-129"]
+    assert a.conflicts == ()
+
+
+def test_markdown_escapes_from_the_sync_do_not_hide_names() -> None:
+    a = analyse(
+        [
+            story("US-1", "Users", r"Migration creates the \_users table in src/\_\_init\_\_.py."),
+            story("US-2", "Sessions", r"Each row has \_users\_id. Edit src/\_\_init\_\_.py."),
+        ]
+    )
+    assert {(str(e.source), str(e.target), e.kind) for e in a.edges} == {("US-1", "US-2", "data")}
+    assert [c.paths for c in a.conflicts] == [("src/__init__.py",)]

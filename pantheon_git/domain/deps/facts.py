@@ -12,6 +12,8 @@ from pantheon_git.domain.keys import StoryKey
 from pantheon_git.domain.story import Story, Task
 
 _TAG_RE = re.compile(r"^\s*(?:\[[^\]]{1,30}\]\s*)+")  # "[API] Create user model"
+# Markdown backslash escapes, as the sync writes them: "\_\_init\_\_.py" is "__init__.py".
+_MD_ESCAPE_RE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~<>])")
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,7 @@ def story_facts(story: Story, branch_files: Iterable[str] = ()) -> Facts:
     title = _TAG_RE.sub("", story.title)
     segments = [title, story.description, *story.acceptance_criteria]
     segments += [task.name for task in _walk(story.tasks)]
-    text = "\n\n".join(s for s in segments if s)
+    text = _MD_ESCAPE_RE.sub(r"\1", "\n\n".join(s for s in segments if s))
     tokenised = tokenise_text(text)
     implemented, used = endpoints.endpoint_roles(tokenised)
     files = paths.named_paths(tokenised)
