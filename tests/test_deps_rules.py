@@ -237,6 +237,8 @@ def test_path_parameters_match_in_any_style() -> None:
     )
     assert set(edges(a)) == {("US-1", "US-2"), ("US-1", "US-3"), ("US-1", "US-4")}
     assert normalise_path("/API/Users/{id}/") == "/api/users/{}"
+    assert normalise_path("/u/f47ac10b-58cc-4372-a567-0e02b2c3d479?x=1") == "/u/{}"
+    assert normalise_path("/files/*/raw#top") == "/files/{}/raw"
 
 
 def test_method_and_path_must_both_match() -> None:

@@ -59,8 +59,17 @@ class Endpoint:
 
 def normalise_path(raw: str) -> str:
     path = re.split(r"[?#]", raw, maxsplit=1)[0].rstrip(".:!").rstrip("/") or "/"
-    segments = ["{}" if _PARAM_RE.fullmatch(seg) else seg.lower() for seg in path.split("/") if seg]
+    segments = [
+        "{}" if _maybe_param(seg) and _PARAM_RE.fullmatch(seg) else seg.lower()
+        for seg in path.split("/")
+        if seg
+    ]
     return "/" + "/".join(segments)
+
+
+def _maybe_param(segment: str) -> bool:
+    """Cheap test before the regex: most segments are plain words."""
+    return segment[0] in "{:<[*0123456789" or len(segment) >= 32
 
 
 def mentions(toks: list[Token]) -> list[tuple[int, Endpoint]]:

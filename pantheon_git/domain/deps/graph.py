@@ -36,6 +36,8 @@ def dependency_graph(keys: Iterable[StoryKey], edges: Iterable[Edge]) -> nx.DiGr
 
 def find_cycles(graph: nx.DiGraph, edges: Sequence[Edge]) -> list[Cycle]:
     """Each group of stories that wait on each other, with the stories it blocks."""
+    if nx.is_directed_acyclic_graph(graph):  # the usual case, and cheaper to ask first
+        return []
     by_pair = {(e.source, e.target): e for e in edges}
     cycles = []
     for component in nx.strongly_connected_components(graph):
@@ -61,11 +63,14 @@ def waves_of(
         stuck.update(cycle.blocks)
     degree = dict(graph.degree())
     independent = sorted((n for n, d in degree.items() if d == 0), key=key_order)
-    linked = nx.DiGraph()  # a real graph, not a subgraph view: views are slow to walk
-    linked.add_nodes_from(n for n, d in degree.items() if d > 0 and n not in stuck)
-    linked.add_edges_from((u, v) for u, v in graph.edges if u in linked and v in linked)
-    generations = nx.topological_generations(linked)
-    return [sorted(gen, key=key_order) for gen in generations], independent
+    if stuck:
+        linked = nx.DiGraph()  # a real graph, not a subgraph view: views are slow to walk
+        linked.add_nodes_from(n for n, d in degree.items() if d > 0 and n not in stuck)
+        linked.add_edges_from((u, v) for u, v in graph.edges if u in linked and v in linked)
+        generations = list(nx.topological_generations(linked))
+    else:  # stories without edges sit in the first generation only: leave them out
+        generations = [[n for n in gen if degree[n]] for gen in nx.topological_generations(graph)]
+    return [sorted(gen, key=key_order) for gen in generations if gen], independent
 
 
 def conflict_partners(conflicts: Iterable[Conflict]) -> dict[StoryKey, set[StoryKey]]:
