@@ -123,3 +123,13 @@ def test_independence_scores_in_an_analysis() -> None:
     assert all(0.0 < s <= 1.0 for s in score.values())
     # A story with only a conflict can run in any wave, apart from its partner.
     assert StoryKey.parse("US-6") in a.independent
+
+
+def test_predecessors_outside_the_analysis_are_named_not_dropped_silently() -> None:
+    from pantheon_git.domain.deps.report import render_text
+
+    stories = [story("US-5", "Partner sync", predecessors=["US-3"])]
+    a = analyse(stories)
+    assert a.stories[StoryKey.parse("US-5")].outside == keys("US-3")
+    assert a.stories[StoryKey.parse("US-5")].independence == 0.5
+    assert "  - US-5 (Partner sync) waits on US-3" in render_text(a, stories)

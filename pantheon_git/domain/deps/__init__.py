@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator, Mapping, Sequence, Set
 from contextlib import contextmanager
+from dataclasses import replace
 
 import networkx as nx
 
@@ -69,8 +70,18 @@ def _analyse(unique: list[Story], changed: Mapping[StoryKey, Set[str]]) -> Analy
     dep_graph = graph.dependency_graph((s.key for s in unique), edges)
     cycles = graph.find_cycles(dep_graph, edges)
     waves, independent = graph.waves_of(dep_graph, cycles)
+    known = {s.key for s in unique}
+    outside = {s.key: tuple(p for p in s.predecessors if p not in known) for s in unique}
+    results = _results(all_facts, dep_graph, conflicts, waves, independent)
+    for key, keys in outside.items():
+        if keys:  # they still wait: the score counts them with the other predecessors
+            r = results[key]
+            score = graph.independence(
+                len(r.predecessors) + len(keys), len(r.successors), len(r.conflicts)
+            )
+            results[key] = replace(r, outside=keys, independence=score)
     return Analysis(
-        stories=_results(all_facts, dep_graph, conflicts, waves, independent),
+        stories=results,
         edges=tuple(edges),
         conflicts=tuple(conflicts),
         waves=tuple(tuple(w) for w in waves),

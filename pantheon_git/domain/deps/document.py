@@ -38,6 +38,7 @@ def document(analysis: Analysis, stories: Sequence[Story]) -> dict[str, Any]:
                 "depends_on": [str(k) for k in result.predecessors],
                 "blocks": [str(k) for k in result.successors],
                 "conflicts_with": [str(k) for k in result.conflicts],
+                "waits_outside": [str(k) for k in result.outside],
                 "files": list(result.files),
                 "tasks": story.task_count,
                 "plan_estimate": story.plan_estimate,

@@ -77,6 +77,8 @@ class StoryResult:
     successors: tuple[StoryKey, ...] = ()
     conflicts: tuple[StoryKey, ...] = ()
     files: tuple[str, ...] = ()
+    outside: tuple[StoryKey, ...] = ()
+    """Rally predecessors that are not among the analysed stories (another epic, say)."""
 
 
 @dataclass(frozen=True)

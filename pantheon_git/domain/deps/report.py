@@ -54,6 +54,10 @@ def render_text(
         lines += [f"  - {name(k)}" for k in analysis.independent] + [""]
     if not analysis.waves and not analysis.independent:
         lines += ["No story can be scheduled until the cycles below are broken.", ""]
+    waiting = [(k, r.outside) for k, r in analysis.stories.items() if r.outside]
+    if waiting:
+        lines += ["Waiting on stories outside this analysis (Rally predecessors):"]
+        lines += [f"  - {name(k)} waits on {', '.join(map(str, o))}" for k, o in waiting] + [""]
     lines += _conflict_lines(analysis, name)
     lines += _cycle_lines(analysis, name)
     if analysis.hot_paths:
