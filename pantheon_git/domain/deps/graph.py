@@ -7,9 +7,10 @@
 * A cycle (stories that wait on each other) is reported with its stories and edges, and so is
   every story downstream of it: they get no wave. No edge is dropped to make the rest fit.
 * Independence score, in (0, 1]:  ``1 / (1 + p + s/2 + c/2)`` with ``p`` the stories it
-  waits on (Rally predecessors outside the analysed stories included), ``s`` the stories waiting on it and ``c`` the stories it conflicts with. Waiting
-  counts fully because it delays the start; being waited on and conflicts only constrain the
-  schedule, so they count half. 1.0 means no edge and no conflict.
+  waits on (Rally predecessors outside the analysed stories included), ``s`` the stories
+  waiting on it and ``c`` the stories it conflicts with. Waiting counts fully because it
+  delays the start; being waited on and conflicts only constrain the schedule, so they count
+  half. 1.0 means no edge and no conflict.
 """
 
 from __future__ import annotations
