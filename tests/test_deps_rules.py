@@ -207,7 +207,10 @@ def test_adding_a_column_is_not_creating_the_table_and_paths_are_not_tables() ->
             story("US-4", "Items", "Create the order_items table."),
         ]
     )
-    assert a.edges == ()
+    # No data edge: nobody creates the customers table, and a path is not a table. The column
+    # US-1 adds is a thing US-2 uses, though.
+    assert edges(a) == {("US-1", "US-2"): "functional"}
+    assert "mentions the deleted_at" in evidence(a, "US-1", "US-2")
 
 
 # --- api ------------------------------------------------------------------------------------
@@ -409,3 +412,38 @@ def test_odd_and_huge_texts_do_not_break_the_analysis() -> None:
     )
     assert set(a.stories) == {StoryKey.parse(f"US-{i}") for i in range(1, 5)}
     assert a.edges == ()
+
+
+def test_tables_created_together_are_each_created() -> None:
+    a = analyse(
+        [
+            story("US-1", "Storage", "Create the articles table (slug) and an revisions table."),
+            story("US-2", "History", "Reads revision rows via revisions.article_id."),
+            story("US-3", "Comments", "Each comment has article_id."),
+        ]
+    )
+    assert edges(a) == {("US-1", "US-2"): "data", ("US-1", "US-3"): "data"}
+
+
+def test_a_line_naming_a_thing_and_its_place_creates_it() -> None:
+    a = analyse(
+        [
+            story("US-1", "Storage", tasks=["Article model in cms/models/article.py"]),
+            story("US-2", "API", "Resolvers backed by the Article model."),
+            story("US-3", "Fixtures", tasks=["Reader factory in tests/factories.py"]),
+            story("US-4", "Tests", "Comment tests use the reader factory."),
+            story("US-5", "Fix", tasks=["Refactor the article model in cms/models/article.py"]),
+        ]
+    )
+    assert edges(a) == {("US-1", "US-2"): "functional", ("US-1", "US-5"): "functional"}
+
+
+def test_code_words_in_a_list_are_names_by_themselves_and_with_the_head() -> None:
+    a = analyse(
+        [
+            story("US-1", "GraphQL", "Add the createArticle and publishArticle mutations."),
+            story("US-2", "Editor", "Saving calls the createArticle mutation."),
+            story("US-3", "Workflow", "Chief editors run publishArticle."),
+        ]
+    )
+    assert edges(a) == {("US-1", "US-2"): "functional", ("US-1", "US-3"): "functional"}

@@ -11,10 +11,11 @@ when others mention it ("payment gateway integration" is also "payment gateway")
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from pantheon_git.domain.deps.text import is_code_word, word_set
-from pantheon_git.domain.deps.tokens import CLOSE, MARKERS, OPEN, Sentence, Token
+from pantheon_git.domain.deps.tokens import CLOSE, CODE, MARKERS, OPEN, Sentence, Token
 
 PROVIDE_VERBS = word_set(
     """create add implement define build introduce expose provide develop design scaffold
@@ -50,6 +51,10 @@ DROPPABLE_HEADS = word_set(
 # Test helpers are the test rule's business (a conflict), not a functional dependency.
 TEST_HEADS = word_set("test fixture spec mock stub factory")
 CLAUSE_OPENERS = word_set("and then also first please finally next")
+PLACE_WORDS = word_set("in at under into")
+_TEST_PLACE_RE = re.compile(
+    r"(?:^|[/`'\"(])(?:tests?|spec|__tests__|fixtures?)/|conftest\.py|_test\.|\.spec\.|\btest_"
+)
 MAX_WORDS = 5
 
 
@@ -66,6 +71,8 @@ def provided(tokenised: list[Sentence]) -> list[Provided]:
     """Things the story creates, from each sentence of its title and text."""
     found: list[Provided] = []
     for sentence in tokenised:
+        if CODE in sentence.norms:
+            found.extend(named_with_place(sentence))
         if PROVIDE_VERBS.isdisjoint(sentence.norms):
             continue
         toks = sentence.toks()
@@ -73,6 +80,22 @@ def provided(tokenised: list[Sentence]) -> list[Provided]:
             for phrase in noun_phrases(toks, start):
                 found.extend(_variants(phrase, sentence.text))
     return found
+
+
+def named_with_place(sentence: Sentence) -> list[Provided]:
+    """A line that only names a thing and where it goes ("Article model in cms/models/
+    article.py", a typical task) says the story builds that thing there. Test helpers
+    (a place under tests/ or spec/) are left to the test rule."""
+    norms = sentence.norms
+    if len(norms) < 3 or norms[-1] != CODE or norms[-2] not in PLACE_WORDS:
+        return []
+    if norms[0] in PROVIDE_VERBS or _TEST_PLACE_RE.search(sentence.raws[-1]):
+        return []
+    toks = sentence.toks()
+    phrases = noun_phrases(toks, 0)
+    if not phrases or len(phrases[0]) != len(norms) - 2:
+        return []
+    return [Provided(p.words, 1, p.quote) for p in _variants(phrases[0], sentence.text)]
 
 
 def named_by_title(title: Sentence) -> list[Provided]:
@@ -141,11 +164,17 @@ def noun_phrases(toks: list[Token], start: int) -> list[list[Token]]:
             i += 1
             continue
         break
-    # "login and logout endpoints": the last phrase's head belongs to the single words before.
-    if len(phrases) > 1 and len(phrases[-1]) > 1:
-        head = phrases[-1][-1]
-        phrases = [[*p, head] if len(p) == 1 else p for p in phrases[:-1]] + [phrases[-1]]
-    return phrases
+    # "login and logout endpoints": a single word takes the head of the next longer phrase
+    # ("the createArticle and publishArticle mutations": createArticle mutation), and keeps
+    # standing alone too (a code word such as createArticle is a name by itself).
+    out: list[list[Token]] = []
+    for i, phrase in enumerate(phrases):
+        out.append(phrase)
+        if len(phrase) == 1:
+            longer = next((p for p in phrases[i + 1 :] if len(p) > 1), None)
+            if longer:
+                out.append([*phrase, longer[-1]])
+    return out
 
 
 def _participle(word: str) -> bool:
@@ -159,6 +188,8 @@ def _variants(phrase: list[tuple[str, str]], quote: str) -> list[Provided]:
     if words[-1] in TEST_HEADS:
         return []
     out = [Provided(words, 2, quote)]
+    if len(phrase) > 1 and len(words[0]) > 3 and is_code_word(phrase[0][1]):
+        out.append(Provided(words[:1], 1, quote))  # "the publishArticle mutation": a name
     trimmed = words
     while len(trimmed) > 2 and trimmed[-1] in DROPPABLE_HEADS:
         trimmed = trimmed[:-1]

@@ -43,22 +43,39 @@ def created_tables(tokenised: list[Sentence]) -> dict[str, str]:
         toks = sentence.toks()
         for i, raw in enumerate(sentence.raws):
             if raw.lower() in CREATING:
-                name = _created_at(toks, i + 1)
-                if name and name not in found:
-                    found[name] = sentence.text
+                for name in _created_after(toks, i + 1):
+                    found.setdefault(name, sentence.text)
     return found
 
 
-def _created_at(toks: list[Token], i: int) -> str | None:
-    """After a creating verb: "[the|a new] table [called] X" or "[the|a new] X table"."""
+def _created_after(toks: list[Token], i: int) -> list[str]:
+    """Tables named after a creating verb, joined by "and" / "or" / commas: "create the
+    articles table (slug, title) and an article_revisions table"."""
+    names = []
+    while (hit := _created_at(toks, i)) is not None:
+        name, end = hit
+        if name:
+            names.append(name)
+        j = _skip_brackets(toks, end)
+        if j < len(toks) and toks[j][0] == PUNCT and toks[j][1] == ",":
+            j += 1
+        if j >= len(toks) or toks[j][1].lower() not in ("and", "or"):
+            break
+        i = j + 1
+    return names
+
+
+def _created_at(toks: list[Token], i: int) -> tuple[str | None, int] | None:
+    """After a creating verb: "[the|a new] table [called] X" or "[the|a new] X table", with
+    the index just after it."""
     j = next_word(toks, i, DETERMINERS)
     if j is None:
         return None
     if toks[j][1].lower() in TABLE:
         k = next_word(toks, j + 1, NAMING)
-        return table_name(toks[k][1]) if k is not None else None
+        return (table_name(toks[k][1]), k + 1) if k is not None else None
     if j + 1 < len(toks) and toks[j + 1][1].lower() in TABLE:
-        return table_name(toks[j][1])
+        return table_name(toks[j][1]), j + 2
     return None
 
 
