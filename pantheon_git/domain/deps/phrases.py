@@ -140,12 +140,12 @@ def clause_verbs(toks: list[Token]) -> list[int]:
 def noun_phrases(toks: list[Token], start: int) -> list[list[Token]]:
     """The noun phrase after a verb, and those joined to it by "and" / "or"."""
     phrases: list[list[Token]] = []
-    i = start
+    i, end = start, len(toks)
     while True:
-        while i < len(toks) and toks[i][0] in DETERMINERS:
+        while i < end and toks[i][0] in DETERMINERS:
             i += 1
         phrase: list[Token] = []
-        while i < len(toks) and toks[i][0] not in MARKERS and toks[i][0] not in STOP:
+        while i < end and toks[i][0] not in MARKERS and toks[i][0] not in STOP:
             if phrase and _participle(toks[i][0]):
                 break  # "the template format used by ...": the phrase ended before "used"
             phrase.append(toks[i])
@@ -153,14 +153,14 @@ def noun_phrases(toks: list[Token], start: int) -> list[list[Token]]:
         if not phrase:
             break
         phrases.append(phrase[:MAX_WORDS])
-        if i < len(toks) and toks[i][0] == OPEN:  # "the Order model (id, total) and ..."
+        if i < end and toks[i][0] == OPEN:  # "the Order model (id, total) and ..."
             depth = 0
-            while i < len(toks):
+            while i < end:
                 depth += {OPEN: 1, CLOSE: -1}.get(toks[i][0], 0)
                 i += 1
                 if depth == 0:
                     break
-        if i < len(toks) and toks[i][0] in ("and", "or"):
+        if i < end and toks[i][0] in ("and", "or"):
             i += 1
             continue
         break
