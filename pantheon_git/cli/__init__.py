@@ -16,7 +16,13 @@ from pantheon_git import __version__, errors
 from pantheon_git.cli._common import Ctx, common_options
 
 # name -> (module, attribute, one-line help shown by `pantheon --help`)
-COMMANDS: dict[str, tuple[str, str, str]] = {}
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "plan": (
+        "pantheon_git.cli.plan_cmd",
+        "plan",
+        "Plan parallel workstreams: lanes, waves, critical path.",
+    ),
+}
 
 
 class LazyGroup(click.Group):
