@@ -145,7 +145,8 @@ def _summary(plan: Plan, stories: dict[str, PlanStory], lane_of: dict[str, int])
     dependents = {d for s in stories.values() for d in s.depends_on}
     independent = [k for k, s in stories.items() if not s.depends_on and k not in dependents]
     on_path = set(plan.critical_path)
-    dependent = [k for k in stories if k not in on_path and k not in independent]
+    alone = set(independent)
+    dependent = [k for k in stories if k not in on_path and k not in alone]
     conflicts = {tuple(sorted((s.key, o))) for s in stories.values() for o in s.conflicts_with}
 
     def lanes_of(keys: list[str]) -> str:
