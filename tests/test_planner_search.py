@@ -101,6 +101,10 @@ def brute_force(
         if max(t + durs[j] for j in range(n) if start[j] is None) >= best[0]:
             return
         running = {j for j in range(n) if (s := start[j]) is not None and s <= t < s + durs[j]}
+        left = sum(durs[j] for j in range(n) if start[j] is None)
+        left += sum(s + durs[j] - t for j in running if (s := start[j]) is not None)
+        if t + -(-left // lanes) >= best[0]:  # the remaining work cannot fit before best
+            return
         ready = [
             j
             for j in range(n)

@@ -31,7 +31,8 @@ def assign_lanes(
     level = levels(problem)
     on_path = set(critical)
     path_starts = sorted(start[c] for c in on_path if dur[c])
-    order = sorted(range(n), key=lambda j: (start[j], j not in on_path, -level[j], problem.rank[j]))
+    # Index order is topological: a zero-hour dependency comes before its successor.
+    order = sorted(range(n), key=lambda j: (start[j], j not in on_path, -level[j], j))
     lane_of = [-1] * n
     lane_end = [0] * lanes
     lane_last = [-1] * lanes
@@ -45,7 +46,7 @@ def assign_lanes(
         if not free:
             if dur[j]:
                 raise RuntimeError(f"more stories than lanes at time {t}")
-            free = [lane_of[p] for p in preds[j]] or [0]
+            free = [lane_of[p] for p in preds[j] if lane_of[p] >= 0] or [0]
         if j in on_path and 0 in free:
             lane = 0
         else:
