@@ -219,3 +219,23 @@ def test_solution_reports_how_it_was_found() -> None:
     assert solution.baseline == 5
     assert solution.makespan == 4
     assert solution.method in {"cp/misf + justification", "local search", "branch and bound"}
+
+
+def test_conflict_bound_uses_release_and_delivery_times() -> None:
+    from pantheon_git.domain.planner.bounds import jackson
+
+    assert jackson([(0, 2, 0), (0, 2, 0), (0, 2, 0)]) == 6
+    assert jackson([(0, 3, 10), (1, 1, 20)]) == 22  # preempted for the longer delivery time
+    assert jackson([(5, 2, 0), (0, 1, 0)]) == 7  # idle until the release
+    # Two 3-hour stories that conflict, each after its own 4-hour dependency and before its
+    # own 4-hour successor: 4 + 3 + 3 + 4 = 14, though every chain is only 11 hours long.
+    stories = [
+        S("A1", 4),
+        S("A2", 3, ("A1",), conflicts_with=("B2",)),
+        S("A3", 4, ("A2",)),
+        S("B1", 4),
+        S("B2", 3, ("B1",)),
+        S("B3", 4, ("B2",)),
+    ]
+    plan = make_plan(stories, 6)
+    assert (plan.lower_bound, plan.makespan, plan.proved_optimal) == (14, 14, True)

@@ -9,12 +9,16 @@ The bound reported is the largest of:
   that long) still need their total work / lanes after ``h``; the same at the end, and both
   at once for up to ``_PAIR_LIMIT`` stories;
 * pigeonhole: with more stories than lanes, two of the ``lanes + 1`` longest share a lane;
-* conflicts: stories that pairwise conflict run one after another, so a group of them needs
-  the earliest start among them + their total + the shortest tail after them.
+* conflicts: stories that pairwise conflict run one after another, like jobs on a single
+  machine whose release dates are the stories' earliest starts and whose delivery times are
+  the work that must follow them. Jackson's preemptive schedule (longest delivery time first,
+  interrupted when a job with a longer one is released) solves that relaxation exactly
+  (Carlier 1982), so its length bounds every plan.
 """
 
 from __future__ import annotations
 
+import heapq
 from bisect import insort
 
 from pantheon_git.domain.planner.graph import heads, tails
@@ -80,10 +84,30 @@ def _conflict_bound(problem: Problem, head: list[int], tail: list[int]) -> int:
         for k in sorted(conf[j], key=lambda k: (-dur[k], k)):
             if all(k in neighbours[c] for c in clique):
                 clique.append(k)
-        value = (
-            min(head[c] for c in clique)
-            + sum(dur[c] for c in clique)
-            + min(tail[c] for c in clique)
-        )
-        best = max(best, value)
+        best = max(best, jackson([(head[c], dur[c], tail[c]) for c in clique if dur[c]]))
+    return best
+
+
+def jackson(jobs: list[tuple[int, int, int]]) -> int:
+    """max(completion + delivery) of the preemptive longest-delivery-first schedule.
+
+    ``jobs``: (release, duration, delivery). The optimum of 1|r_j, pmtn|max(C_j + q_j).
+    """
+    jobs = sorted(jobs)
+    waiting: list[tuple[int, int]] = []  # (-delivery, remaining)
+    t = best = i = 0
+    while i < len(jobs) or waiting:
+        if not waiting:
+            t = max(t, jobs[i][0])
+        while i < len(jobs) and jobs[i][0] <= t:
+            heapq.heappush(waiting, (-jobs[i][2], jobs[i][1]))
+            i += 1
+        minus_q, remaining = heapq.heappop(waiting)
+        until = jobs[i][0] if i < len(jobs) else t + remaining
+        run = min(remaining, until - t)
+        t += run
+        if run == remaining:
+            best = max(best, t - minus_q)
+        else:
+            heapq.heappush(waiting, (minus_q, remaining - run))
     return best
