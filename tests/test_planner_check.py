@@ -72,3 +72,10 @@ def test_touching_intervals_and_zero_hour_stories_do_not_overlap() -> None:
     stories = [S("A", 1), S("B", 1, conflicts_with=("A",)), S("Z", 0, conflicts_with=("A",))]
     entries = [Entry("A", 0, 0, 1, 1), Entry("B", 0, 1, 2, 1), Entry("Z", 0, 0.5, 0.5, 1)]
     assert check_plan(stories, entries, 1) == []
+
+
+def test_hours_below_a_second_round_to_whole_seconds_and_still_pass() -> None:
+    stories = [S("A", 0.0001), S("B", 1 / 3, ("A",)), S("C", 2.00004, conflicts_with=("B",))]
+    plan = make_plan(stories, 2)
+    assert check_plan(stories, plan.entries, 2) == []
+    assert check_plan(stories, [replace(e, end=e.end + 0.001) for e in plan.entries], 2) != []

@@ -9,8 +9,9 @@ catches mistakes in the conversion to hours. Rules:
 4. conflicting stories never overlap in time;
 5. a lane does one story at a time.
 
-Times are compared with a tolerance of ``EPSILON`` hours (the plan rounds to 1e-6 h).
-A story of zero hours overlaps nothing.
+Times are compared with a tolerance of ``EPSILON`` hours (the plan shows times rounded to
+1e-6 h); durations with ``DURATION_EPSILON`` (the planner counts whole seconds, so a story of
+0.0001 h lasts 0 s). A story of zero hours overlaps nothing.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from pantheon_git.domain.planner.model import Entry, PlanStory
 
 EPSILON = 1e-5
+DURATION_EPSILON = 0.5 / 3600 + EPSILON
 
 
 def check_plan(
@@ -52,7 +54,7 @@ def _placement(
         if e.start < -EPSILON:
             problems.append(f"{e.key} starts at {e.start:g}h, before the plan starts")
         hours = by_key[e.key].hours
-        if abs((e.end - e.start) - hours) > EPSILON:
+        if abs((e.end - e.start) - hours) > DURATION_EPSILON:
             problems.append(f"{e.key} lasts {e.end - e.start:g}h, but its estimate is {hours:g}h")
     return problems
 
