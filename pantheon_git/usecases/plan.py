@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +54,7 @@ class PlanOutcome:
     document: dict[str, Any]
     report: str
     saved: tuple[Path, ...] = ()
-    notes: tuple[str, ...] = field(default=())
+    notes: tuple[str, ...] = ()
 
 
 def run_plan(app: App, request: PlanRequest) -> PlanOutcome:
@@ -81,15 +81,16 @@ def run_plan(app: App, request: PlanRequest) -> PlanOutcome:
     try:
         plan = make_plan(stories, count, developers=people, budget=request.budget)
     except UsageError as exc:
-        where = str(request.from_json) if request.from_json else "the dependency graph"
-        hint = exc.hint
-        if request.from_json is None and "cycle" in exc.message:
-            hint = (
-                "Break the cycle in Rally (Predecessors) or in the story texts, "
-                "then run `pantheon deps`."
-            )
-        raise UsageError(f"{where}: {exc.message}", hint=hint) from None
-    verify(plan)
+        if request.from_json is not None:
+            raise UsageError(f"{request.from_json}: {exc.message}", hint=exc.hint) from None
+        cycle_hint = (
+            "Break the cycle in Rally (Predecessors) or in the story texts, "
+            "then run `pantheon deps`."
+        )
+        raise UsageError(
+            exc.message, hint=cycle_hint if "cycle" in exc.message else exc.hint
+        ) from None
+    verify(plan, stories)
     document = plan.to_dict()
     document["source"] = str(request.from_json) if request.from_json else "cache"
     document["epics"] = [_epic_label(e) for e in epics]
@@ -107,9 +108,9 @@ def run_plan(app: App, request: PlanRequest) -> PlanOutcome:
     return PlanOutcome(plan, document, render_plan(plan, context), tuple(saved), tuple(notes))
 
 
-def verify(plan: Plan) -> None:
-    """Run the checker; a plan that breaks a rule is an internal error (exit 70)."""
-    problems = check_plan(plan.stories, plan.entries, plan.developers)
+def verify(plan: Plan, stories: Sequence[PlanStory]) -> None:
+    """Check the plan against the input; a plan that breaks a rule is a bug (exit 70)."""
+    problems = check_plan(stories, plan.entries, plan.developers)
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise PantheonError(
