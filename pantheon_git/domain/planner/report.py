@@ -107,9 +107,9 @@ def _lane(
         lines.append(f"  Risk: {risk}")
     if waits:
         lines.append(f"  Dependencies: waits on {', '.join(dict.fromkeys(waits))}")
-    elif independent:
+    elif not any(stories[k].depends_on for k in keys):
         lines.append("  Dependencies: NONE (can start immediately)")
-    elif lane.index != 0:
+    else:
         lines.append("  Dependencies: within this lane only")
     return [*lines, ""]
 
@@ -165,7 +165,8 @@ def _summary(plan: Plan, stories: dict[str, PlanStory], lane_of: dict[str, int])
         f"Dependent: {len(dependent)} stories{lanes_of(dependent)}",
     ]
     if conflicts:
-        lines.append(f"Conflicts: {len(conflicts)} pairs kept apart in time")
+        pairs = f"{len(conflicts)} pair{'' if len(conflicts) == 1 else 's'}"
+        lines.append(f"Conflicts: {pairs} kept apart in time")
     return [*lines, ""]
 
 
