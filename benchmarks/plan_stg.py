@@ -241,11 +241,48 @@ BIG_CASES = (
 )
 
 
-def big_benchmark(app: App, workdir: Path, stories: int) -> bool:
+def copies_document(stg: Path, copies: int) -> dict[str, Any]:
+    """``copies`` independent copies of one hard STG graph: CP/MISF misses the bound, so the
+    search spends its whole budget (the slow case for a large plan)."""
+    base = stg_document(stg / HARD_GRAPH)["stories"]
+    return {
+        "stories": [
+            {
+                "key": f"C{c}-{s['key']}",
+                "hours": s["hours"],
+                "depends_on": [f"C{c}-{d}" for d in s["depends_on"]],
+            }
+            for c in range(copies)
+            for s in base
+        ]
+    }
+
+
+HARD_GRAPH = "100/rand0160.stg"  # m=2: CP/MISF 416, optimum 408
+
+
+def big_benchmark(app: App, workdir: Path, stories: int, stg: Path | None) -> bool:
     ok = True
-    for developers, window, conflicts in BIG_CASES:
+    cases: list[tuple[str, int, dict[str, Any]]] = [
+        (
+            f"{stories:,} stories, {developers} developers, {conflicts} conflicts",
+            developers,
+            big_document(stories, window=window, conflicts=conflicts),
+        )
+        for developers, window, conflicts in BIG_CASES
+    ]
+    if stg is not None and (stg / HARD_GRAPH).is_file():
+        copies = max(1, stories // 100)
+        cases.append(
+            (
+                f"{copies * 100:,} stories ({copies} copies of {HARD_GRAPH}), "
+                f"{2 * copies} developers",
+                2 * copies,
+                copies_document(stg, copies),
+            )
+        )
+    for label, developers, doc in cases:
         source = workdir / "big.json"
-        doc = big_document(stories, window=window, conflicts=conflicts)
         source.write_text(json.dumps(doc))
         begin, begin_cpu = time.perf_counter(), time.process_time()
         outcome = run_plan(app, PlanRequest(developers=str(developers), from_json=source))
@@ -256,8 +293,7 @@ def big_benchmark(app: App, workdir: Path, stories: int) -> bool:
         baseline_seconds = time.perf_counter() - begin
         plan = outcome.plan
         print(
-            f"{stories:,} stories, {developers} developers, {conflicts} conflicts: plan "
-            f"{seconds:.2f}s ({cpu:.2f}s CPU; target < {TARGET_BIG:g}s), makespan "
+            f"{label}: plan {seconds:.2f}s ({cpu:.2f}s CPU; target < {TARGET_BIG:g}s), makespan "
             f"{plan.makespan:g}h, lower bound {plan.lower_bound:g}h, CP/MISF {baseline:g}h "
             f"(validate + CP/MISF alone {baseline_seconds:.2f}s), {plan.method}"
         )
@@ -283,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         else:
             stg_benchmark(stg, app, workdir, quick=args.quick)
-        big_benchmark(app, workdir, args.stories)
+        big_benchmark(app, workdir, args.stories, stg if stg and stg.is_dir() else None)
     if args.quick:
         print("Full run: python benchmarks/plan_stg.py")
     return 0

@@ -27,7 +27,7 @@ def assign_lanes(
     problem: Problem, start: Sequence[int], lanes: int, critical: Collection[int]
 ) -> list[int]:
     """Lane index of every story, numbered as described in the module docstring."""
-    n, dur, preds = problem.n, problem.dur, problem.preds
+    n, dur, preds, succs = problem.n, problem.dur, problem.preds, problem.succs
     level = levels(problem)
     on_path = set(critical)
     path_starts = sorted(start[c] for c in on_path if dur[c])
@@ -37,56 +37,62 @@ def assign_lanes(
     lane_end = [0] * lanes
     lane_last = [-1] * lanes
     load = [0] * lanes
+    never = max((s + d for s, d in zip(start, dur, strict=True)), default=0) + 1
+    reserved = [never] * lanes  # the lane's last story has a successor starting then
     next_path = 0
     for j in order:
         t, e = start[j], start[j] + dur[j]
         while next_path < len(path_starts) and path_starts[next_path] < t:
             next_path += 1
-        free = [k for k in range(lanes) if lane_end[k] <= t]
-        if not free:
-            if dur[j]:
-                raise RuntimeError(f"more stories than lanes at time {t}")
-            free = [lane_of[p] for p in preds[j] if lane_of[p] >= 0] or [0]
-        if j in on_path and 0 in free:
+        gap_ok = next_path >= len(path_starts) or e <= path_starts[next_path]
+        if j in on_path and lane_end[0] <= t:
             lane = 0
         else:
-            gap_ok = next_path >= len(path_starts) or e <= path_starts[next_path]
-            usable = [k for k in free if k != 0 or gap_ok] or free
-            lane = _choose(j, e, usable, lane_last, lane_end, load, problem=problem, start=start)
+            lane = _pick(t, e, gap_ok, lane_of, lane_end, lane_last, load, reserved, preds[j])
+        if lane < 0:
+            if dur[j]:
+                raise RuntimeError(f"more stories than lanes at time {t}")
+            lane = max((lane_of[p] for p in preds[j]), default=0)
         lane_of[j] = lane
         if e >= lane_end[lane]:
             lane_end[lane] = e
             lane_last[lane] = j
+            reserved[lane] = min((start[s] for s in succs[j] if start[s] >= e), default=never)
         load[lane] += dur[j]
     return _renumber(problem, lane_of, lanes, on_path, start)
 
 
-def _choose(  # noqa: PLR0917 - private helper of assign_lanes' loop
-    j: int,
-    end: int,
-    usable: list[int],
-    lane_last: list[int],
+def _pick(  # noqa: PLR0917 - the inner step of assign_lanes, kept apart to read
+    t: int,
+    e: int,
+    gap_ok: bool,
+    lane_of: list[int],
     lane_end: list[int],
+    lane_last: list[int],
     load: list[int],
-    *,
-    problem: Problem,
-    start: Sequence[int],
+    reserved: list[int],
+    preds: Sequence[int],
 ) -> int:
-    succs = problem.succs
-    mine = set(problem.preds[j])
-    chained = [k for k in usable if lane_last[k] in mine]
+    """The lane for a story running [t, e), or -1 if every lane is busy at ``t``.
+
+    ``gap_ok``: the story ends before the next critical-path story starts (lane 0 is free for
+    it); ``reserved[k]``: when lane k's last story has a successor waiting to continue there.
+    """
+    chained = [
+        k
+        for p in preds
+        if (k := lane_of[p]) >= 0 and lane_last[k] == p and lane_end[k] <= t and (k or gap_ok)
+    ]
     if chained:
         return max(chained, key=lambda k: (lane_end[k], -k))
-
-    def keeps_chain(k: int) -> bool:
-        last = lane_last[k]
-        if last < 0:
-            return True
-        waiting = [start[s] for s in succs[last] if start[s] >= lane_end[k]]
-        return not waiting or end <= min(waiting)
-
-    spare = [k for k in usable if keeps_chain(k)] or usable
-    return min(spare, key=lambda k: (load[k], k))
+    best, best_key = -1, (2, 0, 0, 0)
+    for k in range(len(lane_end)):
+        if lane_end[k] > t:
+            continue
+        key = (0 if k or gap_ok else 1, 0 if e <= reserved[k] else 1, load[k], k)
+        if key < best_key:
+            best, best_key = k, key
+    return best
 
 
 def _renumber(
