@@ -17,11 +17,10 @@ from pantheon_git.cli._common import Ctx, common_options
 
 # name -> (module, attribute, one-line help shown by `pantheon --help`)
 COMMANDS: dict[str, tuple[str, str, str]] = {
-    "plan": (
-        "pantheon_git.cli.plan_cmd",
-        "plan",
-        "Plan parallel workstreams: lanes, waves, critical path.",
-    ),
+    "conflicts": ("pantheon_git.cli.conflicts_cmd", "conflicts", "Overlapping story branches."),
+    "migrate": ("pantheon_git.cli.migrate_cmd", "migrate", "Migrate BMAD stories into Rally."),
+    "plan": ("pantheon_git.cli.plan_cmd", "plan", "Plan workstreams: lanes, waves, critical path."),
+    "rally": ("pantheon_git.cli.rally_cmd", "rally", "A local Rally WSAPI emulator (rally serve)."),
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,6 +27,10 @@ def hermetic_env(
     for name in list(os.environ):
         if name.startswith(("RALLY_", "PANTHEON_", "GIT_", "PRE_COMMIT", "GITHUB_")):
             monkeypatch.delenv(name)
+    # Real processes (hooks, pre-commit, `pantheon ...`) must find this environment's console
+    # script even when the venv is not activated.
+    bindir = str(Path(sys.executable).parent)
+    monkeypatch.setenv("PATH", bindir + os.pathsep + os.environ.get("PATH", ""))
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))

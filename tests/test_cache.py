@@ -1,0 +1,162 @@
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pantheon_git.adapters.cache import SCHEMA_VERSION, Cache, ensure_gitignored
+from pantheon_git.adapters.fsio import atomic_write_json
+from pantheon_git.domain.keys import EpicRef, StoryKey
+from pantheon_git.domain.story import Story
+from pantheon_git.errors import CacheCorrupt, CheckFailed, UsageError
+
+
+def put(cache: Cache, story: Story) -> None:
+    cache.write_json(
+        cache.story_path(story).relative_to(cache.dir), {"rally": {}, "bmad": story.to_dict()}
+    )
+
+
+def test_stories_round_trip_and_filter_by_epic(tmp_path: Path) -> None:
+    cache = Cache(tmp_path)
+    a = Story(StoryKey("US", 120), "Create user model", epic="F17")
+    b = Story(StoryKey("US", 200), "API client", epic="F18")
+    c = Story(StoryKey("US", 9), "Loose story")
+    for story in (b, c, a):
+        put(cache, story)
+    assert (tmp_path / ".bmad/rally-cache/stories/epic-17/US-120.json").is_file()
+    assert (tmp_path / ".bmad/rally-cache/stories/no-epic/US-9.json").is_file()
+    assert cache.load_stories() == [c, a, b]
+    assert cache.load_stories([EpicRef.parse("17")]) == [a]
+    assert cache.load_stories([EpicRef.parse("E17"), EpicRef.parse("F18")]) == [a, b]
+    assert cache.find_story(StoryKey("US", 200)) == b
+    assert cache.find_story(StoryKey("US", 201)) is None
+
+
+def test_corrupt_story_file_names_the_file_and_the_fix(tmp_path: Path) -> None:
+    cache = Cache(tmp_path)
+    put(cache, Story(StoryKey("US", 1), "ok", epic="F1"))
+    bad = cache.dir / "stories/epic-1/US-2.json"
+    bad.write_text('{"bmad": {"key": "US-2", "title": ')
+    with pytest.raises(CacheCorrupt) as info:
+        cache.load_stories()
+    assert info.value.exit_code == 3
+    assert str(bad) in info.value.message
+    assert "pantheon sync --force" in (info.value.hint or "")
+
+
+def test_story_file_without_a_story(tmp_path: Path) -> None:
+    cache = Cache(tmp_path)
+    cache.write_json("stories/epic-1/US-3.json", {"rally": {}})
+    with pytest.raises(CacheCorrupt, match="no story"):
+        cache.load_stories()
+
+
+def test_meta_schema_checked(tmp_path: Path) -> None:
+    cache = Cache(tmp_path)
+    with pytest.raises(UsageError, match="no Rally cache") as info:
+        cache.require_meta()
+    assert "pantheon sync" in (info.value.hint or "")
+    cache.write_json(
+        "meta.json", {"schema": SCHEMA_VERSION, "last_sync": "2026-01-05T10:00:00.000Z"}
+    )
+    assert cache.last_sync() is not None
+    cache.write_json("meta.json", {"schema": 999})
+    with pytest.raises(CacheCorrupt, match="schema"):
+        cache.meta()
+
+
+def _hold_lock(root: str, seconds: float, ready: Any) -> None:
+    with Cache(Path(root)).exclusive():
+        ready.set()
+        time.sleep(seconds)
+
+
+def test_exclusive_lock_across_processes(tmp_path: Path) -> None:
+    ctx = multiprocessing.get_context("spawn")
+    ready = ctx.Event()
+    proc = ctx.Process(target=_hold_lock, args=(str(tmp_path), 3.0, ready))
+    proc.start()
+    try:
+        assert ready.wait(30)
+        with (
+            pytest.raises(CheckFailed, match="another pantheon sync"),
+            Cache(tmp_path).exclusive(wait=0.3),
+        ):
+            pass
+    finally:
+        proc.join(30)
+    with Cache(tmp_path).exclusive(wait=0.3):
+        pass
+
+
+def test_atomic_write_keeps_the_old_file_when_the_rename_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "x.json"
+    atomic_write_json(target, {"v": 1})
+
+    def fail(src: str, dst: str) -> None:
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(os, "replace", fail)
+    with pytest.raises(OSError, match="disk gone"):
+        atomic_write_json(target, {"v": 2})
+    assert '"v": 1' in target.read_text()
+    assert [p.name for p in tmp_path.iterdir()] == ["x.json"]
+
+
+def test_ensure_gitignored(tmp_path: Path) -> None:
+    assert ensure_gitignored(tmp_path) is True
+    assert (tmp_path / ".gitignore").read_text() == ".bmad/\n"
+    assert ensure_gitignored(tmp_path) is False
+    (tmp_path / ".gitignore").write_text("node_modules")
+    assert ensure_gitignored(tmp_path) is True
+    assert (tmp_path / ".gitignore").read_text() == "node_modules\n.bmad/\n"
+    os.remove(tmp_path / ".gitignore")
+
+
+def test_put_story_moves_between_epics_and_remove(tmp_path: Path) -> None:
+    cache = Cache(tmp_path)
+    story = Story(StoryKey("US", 7), "Moved", epic="F17")
+    cache.put_story(story, {"FormattedID": "US7"})
+    moved = story.with_(epic="F18")
+    path = cache.put_story(moved, {"FormattedID": "US7"})
+    assert [p.relative_to(cache.dir).as_posix() for p in cache.story_files()] == [
+        "stories/epic-18/US-7.json"
+    ]
+    assert cache.load_entry(path)["rally"] == {"FormattedID": "US7"}
+    assert cache.remove_story(StoryKey("US", 7)) is True
+    assert cache.load_stories() == []
+    assert cache.remove_story(StoryKey("US", 7)) is False
+
+
+def test_assignments_are_read_by_the_conflict_check(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from pantheon_git.domain.claims import parse_assignments
+    from pantheon_git.domain.locks import new_lock
+
+    now = datetime(2026, 2, 2, 10, 30, tzinfo=UTC)
+    held = new_lock("jane@example.com", now, 24, "story/US-1-a")
+    old = new_lock("bob@example.com", now - timedelta(hours=30), 24, None)
+    stories = [
+        Story(StoryKey("US", 1), "a", epic="F17", lock=held),
+        Story(StoryKey("US", 2), "b", epic="F17", lock=old, branch="story/US-2-b"),
+        Story(StoryKey("US", 3), "c", epic="F17"),
+    ]
+    cache = Cache(tmp_path)
+    cache.write_assignments(stories, now)
+    doc = cache.read_json("assignments.json")
+    assert set(doc["locks"]) == {"US-1", "US-2"}
+    assert doc["locks"]["US-2"]["expired"] is True
+    assert doc["locks"]["US-2"]["branch"] == "story/US-2-b"
+    assert "token" not in doc["locks"]["US-1"]
+    claims = parse_assignments(doc)
+    assert claims[StoryKey("US", 1)].holder == "jane@example.com"
+    assert claims[StoryKey("US", 1)].active(now)
+    assert not claims[StoryKey("US", 2)].active(now)
