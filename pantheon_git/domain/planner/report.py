@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from pantheon_git.domain import wording
 from pantheon_git.domain.planner.model import Entry, PlanStory
 from pantheon_git.domain.planner.plan import Lane, Plan
 
@@ -159,10 +160,10 @@ def _summary(plan: Plan, stories: dict[str, PlanStory], lane_of: dict[str, int])
         "Summary:",
         RULE,
         f"Total Stories: {len(stories)}",
-        f"Critical Path: {len(plan.critical_path)} stories, "
+        f"Critical Path: {wording.stories(len(plan.critical_path))}, "
         f"{_hours(plan.critical_path_hours)} hours{lanes_of(list(on_path))}",
-        f"Independent: {len(independent)} stories{lanes_of(independent)}",
-        f"Dependent: {len(dependent)} stories{lanes_of(dependent)}",
+        f"Independent: {wording.stories(len(independent))}{lanes_of(independent)}",
+        f"Dependent: {wording.stories(len(dependent))}{lanes_of(dependent)}",
     ]
     if conflicts:
         pairs = f"{len(conflicts)} pair{'' if len(conflicts) == 1 else 's'}"
