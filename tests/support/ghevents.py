@@ -15,7 +15,7 @@ MERGE_SHA = "c4295bd74fb0f4fda03689c3df3f2803b658fd85"
 HOSTILE_BRANCHES = [
     "story/US-1-$(touch${IFS}pwned)",
     "story/US-1-`touch pwned`",
-    "story/US-1-it's-\"quoted\"",
+    'story/US-1-it\'s-"quoted"',
     "story/US-1-a;touch pwned;b",
     "story/US-1-|pipe|&amp|",
     "story/US-1-ünïcödé-日本",
@@ -24,7 +24,7 @@ HOSTILE_BRANCHES = [
 HOSTILE_TITLES = [
     "US-1 $(touch pwned)",
     "US-1 `touch pwned` <script>alert(1)</script>",
-    'US-1 "quotes" and \'single\' | pipes |',
+    "US-1 \"quotes\" and 'single' | pipes |",
     "US-1 line one\nline two\n::error::injected\nstory<<EOF",
     "US-1 ünïcödé 日本語 🚀",
 ]
