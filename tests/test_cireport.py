@@ -164,7 +164,8 @@ def test_mermaid_labels_are_sanitised() -> None:
     for line in label_lines:
         inner = re.search(r'\["(.*)"\]', line)
         assert inner is not None
-        assert '"' not in inner.group(1) and "]" not in inner.group(1)
+        assert '"' not in inner.group(1)
+        assert "]" not in inner.group(1)
     assert mermaid(KEY, [("US-1", "US-2")]) == ""
 
 

@@ -166,7 +166,8 @@ def workflow_run_payload(**run: Any) -> dict[str, Any]:
 def test_workflow_run_after_a_fork_pr() -> None:
     event = parse_event("workflow_run", workflow_run_payload())
     assert event.stage is Stage.REVIEW
-    assert event.via_workflow_run and event.fork
+    assert event.via_workflow_run
+    assert event.fork
     assert event.story == StoryKey("US", 9)
     assert event.sha == HEAD_SHA
     failed = parse_event("workflow_run", workflow_run_payload(conclusion="failure"))
