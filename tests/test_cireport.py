@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 
@@ -87,20 +88,7 @@ def test_hostile_branch_is_inert_in_markdown(branch: str) -> None:
 
 @pytest.mark.parametrize("title", HOSTILE_TITLES)
 def test_hostile_title_in_note_is_escaped(title: str) -> None:
-    facts = NoteFacts(
-        Stage.REVIEW,
-        REPO,
-        2,
-        title,
-        "https://x/pull/2",
-        HEAD_SHA,
-        None,
-        "b",
-        None,
-        None,
-        "Code Review",
-    )
-    text = note_html(facts)
+    text = note_html(facts(title=title))
     assert "<script>" not in text
     assert html.escape(" ".join(title.split())) in text
 
@@ -114,21 +102,11 @@ def test_md_escapes() -> None:
 
 
 def facts(**kw: object) -> NoteFacts:
-    base: dict[str, object] = {
-        "stage": Stage.REVIEW,
-        "repository": REPO,
-        "number": 2,
-        "title": "Add login",
-        "pr_url": f"https://github.com/{REPO}/pull/2",
-        "sha": HEAD_SHA,
-        "commit_url": f"https://github.com/{REPO}/commit/{HEAD_SHA}",
-        "branch": "story/US-123-add-login",
-        "coverage": 87.5,
-        "run_url": f"https://github.com/{REPO}/actions/runs/42",
-        "state": "Code Review",
-    }
-    base.update(kw)
-    return NoteFacts(**base)  # type: ignore[arg-type]
+    event = parse_event("pull_request", pr_event(branch="story/US-123-add-login"))
+    base = NoteFacts.for_pr(
+        event, state="Code Review", coverage=87.5, links=Links("https://github.com", REPO, "42")
+    )
+    return dataclasses.replace(base, **kw)  # type: ignore[arg-type]
 
 
 def test_note_content_and_marker() -> None:
@@ -153,7 +131,7 @@ def test_note_stays_under_rallys_limit() -> None:
     assert len(huge) <= NOTE_LIMIT
     assert note_text_matches(huge, note_marker(REPO, 2, Stage.REVIEW))
     long_urls = note_html(
-        facts(run_url="https://x/" + "r" * 5000, pr_url="https://y/" + "p" * 3000)
+        facts(run_url="https://x/" + "r" * 5000, link_url="https://y/" + "p" * 3000)
     )
     assert len(long_urls) <= NOTE_LIMIT
 

@@ -292,26 +292,58 @@ def note_marker(repository: str, number: int, stage: Stage) -> str:
     return f"pantheon · {repository}#{number} · {stage.value}"
 
 
+def local_marker(story: StoryKey, sha: str) -> str:
+    """The marker of a ``pantheon complete`` note: one per story and commit."""
+    return f"pantheon · complete · {story} · {sha[:12]}"
+
+
 @dataclass(frozen=True)
 class NoteFacts:
-    stage: Stage
-    repository: str
-    number: int
+    """Everything a discussion note says. ``link_url``/``link_text`` name the pull request
+    (or nothing, for ``pantheon complete``)."""
+
+    headline: str
+    marker: str
     title: str
-    pr_url: str
     sha: str
-    commit_url: str | None
     branch: str
-    coverage: float | None
-    run_url: str | None
     state: str
+    link_url: str | None = None
+    link_text: str = ""
+    commit_url: str | None = None
+    coverage: float | None = None
+    run_url: str | None = None
     tests_url: str | None = None
+
+    @classmethod
+    def for_pr(
+        cls,
+        event: CiEvent,
+        *,
+        state: str,
+        coverage: float | None,
+        links: Links,
+    ) -> NoteFacts:
+        pr = event.pull_request
+        assert pr is not None
+        sha = event.sha or pr.head_sha
+        return cls(
+            headline=f"Pull request {_NOTE_HEADS.get(event.stage, event.stage.value)}",
+            marker=note_marker(event.repository, pr.number, event.stage),
+            title=pr.title,
+            sha=sha,
+            branch=pr.head_ref,
+            state=state,
+            link_url=pr.url or None,
+            link_text=f"{event.repository}#{pr.number}",
+            commit_url=links.commit(sha),
+            coverage=coverage,
+            run_url=links.run,
+        )
 
 
 def note_html(facts: NoteFacts) -> str:
     """The discussion post: escaped HTML, always under Rally's 4,000 characters."""
-    head = _NOTE_HEADS.get(facts.stage, facts.stage.value)
-    marker = html.escape(note_marker(facts.repository, facts.number, facts.stage))
     esc = html.escape
     sha = esc(facts.sha[:12])
     commit = f'<a href="{esc(facts.commit_url)}">{sha}</a>' if facts.commit_url else sha
@@ -326,26 +358,29 @@ def note_html(facts: NoteFacts) -> str:
         items.append(f'<li>Tests: <a href="{esc(facts.tests_url)}">{esc(facts.tests_url)}</a></li>')
     if facts.run_url:
         items.append(f'<li>Run: <a href="{esc(facts.run_url)}">{esc(facts.run_url)}</a></li>')
-    pr_link = (
-        f'<a href="{esc(facts.pr_url)}">{esc(facts.repository)}#{facts.number}</a>'
-        if facts.pr_url
-        else f"{esc(facts.repository)}#{facts.number}"
-    )
-    tail = f"</ul><p><small>{marker}</small></p>"
-
-    def build(title: str) -> str:
-        return (
-            f"<p><b>Pull request {pr_link} {head}</b>: {esc(title)}</p><ul>" + "".join(items) + tail
+    link = ""
+    if facts.link_text:
+        link = (
+            f' <a href="{esc(facts.link_url)}">{esc(facts.link_text)}</a>'
+            if facts.link_url
+            else f" {esc(facts.link_text)}"
         )
+    tail = f"</ul><p><small>{esc(facts.marker)}</small></p>"
+
+    def build(title: str, rows: list[str]) -> str:
+        head = f"<p><b>{esc(facts.headline)}{link}</b>: {esc(title)}</p><ul>"
+        return head + "".join(rows) + tail
 
     title = " ".join(facts.title.split())
-    text = build(title)
+    text = build(title, items)
     while len(text) > NOTE_LIMIT and title:
         title = title[: max(0, len(title) - (len(text) - NOTE_LIMIT) - 2)].rstrip()
-        text = build(title + "…" if title else "")
-    if len(text) > NOTE_LIMIT:  # absurdly long URLs: drop the optional lines
-        items = items[:3]
-        text = build("")
+        text = build(title + "…" if title else "", items)
+    if len(text) > NOTE_LIMIT:  # absurdly long URLs: keep the mandatory lines only
+        text = build("", items[:3])
+    if len(text) > NOTE_LIMIT:
+        link = ""
+        text = build("", items[:1])
     return text
 
 
