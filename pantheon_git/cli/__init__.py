@@ -16,7 +16,14 @@ from pantheon_git import __version__, errors
 from pantheon_git.cli._common import Ctx, common_options
 
 # name -> (module, attribute, one-line help shown by `pantheon --help`)
-COMMANDS: dict[str, tuple[str, str, str]] = {}
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "ci": ("pantheon_git.ci", "command", "Update Rally from a GitHub event (the Action's entry)."),
+    "complete": (
+        "pantheon_git.cli.complete",
+        "command",
+        "Send a story to Code Review: SHA, coverage, unlock, note.",
+    ),
+}
 
 
 class LazyGroup(click.Group):
