@@ -168,3 +168,36 @@ def test_json_mode_keeps_stdout_one_document(
     parsed = json.loads(run.stdout)
     assert parsed["outputs"]["story"] == "US-7"
     assert "::notice" in run.stderr
+
+
+def test_overlaps_reported_without_rally(
+    git_repo: GitRepo, tmp_path: Path, nowhere: dict[str, str]
+) -> None:
+    pytest.importorskip("pantheon_git.usecases.conflicts")
+    git_repo.commit({"src/app.py": "a = 1\n", "src/other.py": "b = 1\n"}, "base")
+    git_repo.git("push", "-q", "origin", "main")
+    git_repo.git("checkout", "-q", "-b", "story/US-122-registration")
+    git_repo.commit({"src/app.py": "a = 2\n"}, "US-122 registration")
+    git_repo.git("push", "-q", "origin", "story/US-122-registration")
+    git_repo.git("checkout", "-q", "-b", "story/US-121-login", "main")
+    head = git_repo.commit({"src/app.py": "a = 3\n", "src/login.py": "x = 1\n"}, "US-121 login")
+    git_repo.git("push", "-q", "origin", "story/US-121-login")
+    git_repo.git("checkout", "-q", "main")
+    doc = pr_event(branch="story/US-121-login", head_sha=head, fork=True)
+    run = run_ci(git_repo.path, "pull_request", doc, env=nowhere, tmp=tmp_path / "1")
+    assert run.code == 0, run.stderr
+    assert "Overlaps with other open story branches" in run.summary
+    assert "US-122" in run.summary
+    assert "<code>src/app.py</code>" in run.summary
+    overlap = [a for a in run.annotations if "title=pantheon%3A overlap" in a]
+    assert len(overlap) == 1
+    assert "src/app.py" in overlap[0]
+    assert "src/login.py" not in overlap[0]
+    strict = run_ci(
+        git_repo.path,
+        "pull_request",
+        doc,
+        env={**nowhere, "PANTHEON_CI_FAIL_ON": "conflict"},
+        tmp=tmp_path / "2",
+    )
+    assert strict.code == 1

@@ -81,7 +81,8 @@ class CiOutcome:
 
 # --- escaping ---------------------------------------------------------------------------------
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+# Inline Markdown only: md() output never starts a line, so list and heading markers are inert.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]!|~])")
 
 
 def md(text: str, limit: int = 200) -> str:

@@ -254,7 +254,8 @@ def _overlaps(app: App, event: CiEvent, notices: list[Notice]) -> tuple[Overlap,
     except ImportError:  # the scanner ships in a later release of this package
         return ()
     try:
-        report = conflicts.check_branch(app, str(event.story), commit=pr.head_sha, precise=False)
+        target = pr.head_ref if event.story_source == "branch" else str(event.story)
+        report = conflicts.check_branch(app, target, commit=pr.head_sha, precise=False)
     except PantheonError as exc:
         notices.append(
             Notice(
