@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -71,3 +72,58 @@ def test_windows_runner_is_refused(git_repo: GitRepo, tmp_path: Path) -> None:
     )
     assert run.code == 2
     assert "Linux and macOS" in run.steps[0].stdout
+
+
+def selftest_steps() -> list[dict[str, object]]:
+    import yaml
+
+    doc = yaml.safe_load((ROOT / ".github" / "workflows" / "action-selftest.yml").read_text())
+    steps: list[dict[str, object]] = doc["jobs"]["selftest"]["steps"]
+    return steps
+
+
+@pytest.mark.slow
+def test_selftest_workflow_steps_pass_against_the_emulator(
+    git_repo: GitRepo, tmp_path: Path, runner_temp: Path, request: pytest.FixtureRequest
+) -> None:
+    """The self-test workflow's own `with:` inputs and output checks, run locally (the
+    emulator is the fixture's, on a free port instead of 8765)."""
+    import subprocess
+
+    pytest.importorskip("pantheon_git.rally.emulator.server", reason="no Rally emulator here")
+    rally: Any = request.getfixturevalue("rally_process_factory")(
+        seed="demo", api_key="selftest-key"
+    )
+    steps = selftest_steps()
+    checks = [s for s in steps if str(s.get("name", "")).startswith("Check the")]
+    assert len(checks) == 2
+    for step_id, check in zip(("sync", "rerun"), checks, strict=True):
+        step = next(s for s in steps if s.get("id") == step_id)
+        inputs = {k: str(v) for k, v in dict(step["with"]).items()}  # type: ignore[call-overload]
+        assert inputs["rally-url"] == "http://127.0.0.1:8765"
+        inputs["rally-url"] = rally.url
+        for key in ("event-path", "coverage-file"):
+            inputs[key] = str(ROOT / inputs[key])
+        run = run_action(
+            ROOT,
+            inputs=inputs,
+            env=base_env(tmp_path, Path(inputs["event-path"])),
+            workdir=git_repo.path,
+            runner_temp=runner_temp,
+            python=sys.executable,
+        )
+        details = "\n".join(f"{s.name}: {s.code}\n{s.stdout}\n{s.stderr}" for s in run.steps)
+        assert run.code == 0, details
+        env = {
+            name: value.replace(f"${{{{ steps.{step_id}.outputs.", "").rstrip(" }")
+            for name, value in dict(check["env"]).items()  # type: ignore[call-overload]
+        }
+        values = {name: run.outputs[out] for name, out in env.items()}
+        proc = subprocess.run(
+            ["bash", "-eo", "pipefail", "-c", str(check["run"])],
+            env={**values, "PATH": "/usr/bin:/bin"},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert proc.returncode == 0, (values, proc.stderr)
