@@ -201,3 +201,36 @@ def test_overlaps_reported_without_rally(
         tmp=tmp_path / "2",
     )
     assert strict.code == 1
+
+
+def test_dependency_graph_from_the_cache(
+    git_repo: GitRepo, tmp_path: Path, nowhere: dict[str, str]
+) -> None:
+    import json
+
+    cache = git_repo.path / ".bmad" / "rally-cache"
+    cache.mkdir(parents=True)
+    (cache / "dependencies.json").write_text(
+        json.dumps(
+            {
+                "stories": [
+                    {"key": "US-120", "title": "Create user model"},
+                    {"key": "US-121", "title": "Add login endpoint"},
+                    {"key": "US-124", "title": "Session handling"},
+                ],
+                "edges": [
+                    {"from": "US-120", "to": "US-121", "kind": "model", "evidence": "x"},
+                    {"from": "US-121", "to": "US-124", "kind": "api", "evidence": "y"},
+                    {"from": "US-122", "to": "US-125", "kind": "api", "evidence": "z"},
+                ],
+            }
+        )
+    )
+    doc = pr_event(branch="story/US-121-add-login-endpoint", fork=True)
+    run = run_ci(git_repo.path, "pull_request", doc, env=nowhere, tmp=tmp_path)
+    assert run.code == 0, run.stderr
+    assert "```mermaid" in run.summary
+    assert 'US120["US-120 Create user model"]' in run.summary
+    assert "US120 --> US121" in run.summary
+    assert "US121 --> US124" in run.summary
+    assert "US125" not in run.summary

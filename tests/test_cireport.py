@@ -161,6 +161,15 @@ def test_dependency_edges_shapes() -> None:
     assert dependency_edges({"edges": [{"from": "nonsense", "to": "US-1"}]}) == []
 
 
+def test_dependency_titles_shapes() -> None:
+    from pantheon_git.domain.cireport import dependency_titles
+
+    listed = {"stories": [{"key": "US-120", "title": "Create user model"}, {"key": "junk"}]}
+    assert dependency_titles(listed) == {"US-120": "Create user model"}
+    assert dependency_titles({"stories": {"us121": {"title": "Login"}}}) == {"US-121": "Login"}
+    assert dependency_titles([1, 2]) == {}
+
+
 def test_skipped_and_push_tables() -> None:
     event = parse_event("pull_request", pr_event(branch="feature/x", title="no key"))
     text = summary_markdown(CiOutcome(event, skipped="No story key: nothing sent to Rally."))

@@ -130,8 +130,9 @@ def summary_markdown(outcome: CiOutcome) -> str:
     if outcome.notices:
         lines.append("")
     lines += _overlap_lines(outcome.overlaps)
-    if primary is not None and outcome.edges:
-        graph = mermaid(primary.key, outcome.edges, outcome.titles)
+    focus = primary.key if primary is not None else event.story
+    if focus is not None and outcome.edges:
+        graph = mermaid(focus, outcome.edges, outcome.titles)
         if graph:
             lines += ["**Dependencies**", "", "```mermaid", graph, "```", ""]
     return "\n".join(lines).rstrip() + "\n"
@@ -276,6 +277,23 @@ def dependency_edges(doc: Any) -> list[tuple[str, str]]:
         if a_key and b_key:
             edges.append((str(a_key), str(b_key)))
     return edges
+
+
+def dependency_titles(doc: Any) -> dict[str, str]:
+    """Story key -> title from ``dependencies.json``'s ``stories`` (a list of ``{key, title}``,
+    or a mapping keyed by story)."""
+    stories = doc.get("stories") if isinstance(doc, Mapping) else None
+    rows: list[tuple[Any, Any]] = []
+    if isinstance(stories, list):
+        rows = [(s.get("key"), s.get("title")) for s in stories if isinstance(s, Mapping)]
+    elif isinstance(stories, Mapping):
+        rows = [(k, v.get("title")) for k, v in stories.items() if isinstance(v, Mapping)]
+    titles: dict[str, str] = {}
+    for key, title in rows:
+        parsed = StoryKey.try_parse(str(key))
+        if parsed is not None and title:
+            titles[str(parsed)] = str(title)
+    return titles
 
 
 # --- the Rally discussion note ----------------------------------------------------------------

@@ -20,6 +20,7 @@ from pantheon_git.domain.cireport import (
     Notice,
     Overlap,
     dependency_edges,
+    dependency_titles,
 )
 from pantheon_git.domain.completion import Change, Decision, Verdict
 from pantheon_git.domain.ghevent import CiEvent, Stage, parse_event
@@ -282,14 +283,7 @@ def _dependencies(
         return (), {}
     if doc is None:
         return (), {}
-    titles: dict[str, str] = {}
-    if isinstance(doc, dict) and isinstance(doc.get("stories"), dict):
-        titles = {
-            str(k): str(v.get("title", ""))
-            for k, v in doc["stories"].items()
-            if isinstance(v, dict)
-        }
-    return tuple(dependency_edges(doc)), titles
+    return tuple(dependency_edges(doc)), dependency_titles(doc)
 
 
 def _decision_notices(item: Applied) -> list[Notice]:
