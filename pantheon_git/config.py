@@ -87,6 +87,9 @@ class Config:
     # --- hooks ---
     offline: str = "warn"
     conflicts: str = "warn"
+    """warn | block | precise (= warn with trial merges). See the README, "Overlaps"."""
+    conflicts_precise: bool = False
+    """Run trial merges for overlapping stories in the pre-push check (any policy)."""
     commit_msg: str = "prepend"
     require_story_branch: bool = False
     protected_branches: tuple[str, ...] = ("main", "master", "develop", "release/*")

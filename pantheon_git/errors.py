@@ -50,6 +50,22 @@ class UsageError(PantheonError):
     exit_code = USAGE
 
 
+class StoryFormatError(UsageError):
+    """A markdown story file that cannot be read: binary, not UTF-8, too large, or malformed.
+
+    The message starts with ``path:line`` so editors and terminals can jump to it.
+    """
+
+    def __init__(
+        self, reason: str, *, path: str, line: int | None = None, hint: str | None = None
+    ) -> None:
+        where = f"{path}:{line}" if line else path
+        super().__init__(f"{where}: {reason}", hint=hint)
+        self.path = path
+        self.line = line
+        self.reason = reason
+
+
 class ConfigError(PantheonError):
     exit_code = CONFIG
 

@@ -1,4 +1,5 @@
 pytest_plugins = [
     "tests.support.hermetic",
     "tests.support.gitrepo",
+    "tests.support.rally",
 ]

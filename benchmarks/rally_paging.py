@@ -1,0 +1,91 @@
+"""Paging speed of RallyClient against the emulator with network-like latency.
+
+Runs ``pantheon rally serve`` as a subprocess with ``--latency-ms``, seeds N stories, then
+reads them all three ways and prints wall time and request count for each, with the speed-up
+over the baseline measured in the same run (one request in flight, 200 per page, as a naive
+client pages).
+
+    .venv/bin/python benchmarks/rally_paging.py [--stories 5000] [--latency-ms 40]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+import urllib.request
+
+from pantheon_git.rally.client import STORY, RallyClient
+
+BANNER = "Rally emulator listening on "
+
+
+def serve(latency_ms: float) -> tuple[subprocess.Popen[str], str]:
+    argv = [sys.executable, "-m", "pantheon_git", "rally", "serve", "--port", "0"]
+    argv += ["--latency-ms", str(latency_ms)]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    if not line.startswith(BANNER):
+        proc.kill()
+        raise SystemExit(f"emulator did not start: {line!r}")
+    return proc, line[len(BANNER) :].strip()
+
+
+def control(url: str, method: str, route: str, body: object = None) -> object:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(f"{url}/_emulator/{route}", data=data, method=method)
+    with urllib.request.urlopen(request, timeout=300) as reply:
+        return json.loads(reply.read())
+
+
+def run(url: str, info: dict[str, str], *, concurrency: int, pagesize: int) -> tuple[float, int]:
+    with RallyClient(
+        url=url,
+        api_key="demo",
+        workspace=info["workspace"],
+        project=info["project"],
+        max_concurrency=concurrency,
+    ) as client:
+        client.scope()
+        before = client.request_count
+        started = time.perf_counter()
+        stories = client.query(
+            STORY, fetch=["FormattedID", "Name", "ScheduleState"], pagesize=pagesize
+        )
+        elapsed = time.perf_counter() - started
+        assert len(stories) == client.count(STORY)
+        return elapsed, client.request_count - before - 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stories", type=int, default=5000)
+    parser.add_argument("--latency-ms", type=float, default=40.0)
+    args = parser.parse_args()
+    proc, url = serve(args.latency_ms)
+    try:
+        control(url, "POST", "seed", {"stories": args.stories})
+        info = control(url, "GET", "info")
+        assert isinstance(info, dict)
+        print(f"{args.stories} stories, {args.latency_ms:.0f} ms latency per request")
+        rows = [
+            ("baseline: 1 in flight, pagesize 200", 1, 200),
+            ("8 in flight, pagesize 200", 8, 200),
+            ("8 in flight, pagesize 2000", 8, 2000),
+        ]
+        base = None
+        for label, concurrency, pagesize in rows:
+            elapsed, requests = run(url, info, concurrency=concurrency, pagesize=pagesize)
+            base = base or elapsed
+            print(f"{label:40} {elapsed:7.2f} s  {requests:3d} requests  x{base / elapsed:.1f}")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,499 @@
+"""``RallyClient``: the one object use cases talk to Rally through. Synchronous API; pages of a
+query are fetched by threads sharing one HTTP connection pool, never more than
+``max_concurrency`` requests in flight.
+
+Writes and retries. Reads, updates (Rally is last-write-wins, resending the same body gives
+the same result), deletes and collection changes are resent after any retryable failure. A
+create is resent only when the server cannot have acted (connection refused, 503/429, a
+concurrency conflict that Rally rolled back). When the reply to a create was lost after it was
+sent, resending could make a duplicate, so ``create`` then either fails saying so (default),
+or, given ``dedupe=`` (a query that finds the object if the create did land, such as
+``(Revision = "<sha>")`` for a Changeset), asks Rally before resending. ``resend=True`` accepts
+the risk of duplicates.
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from pantheon_git.domain.keys import StoryKey
+from pantheon_git.domain.timefmt import format_time
+from pantheon_git.errors import ConfigError, RallyNotFound, RallyValidationError
+from pantheon_git.rally import replies
+from pantheon_git.rally.backoff import DEFAULT_BACKOFF, Backoff
+from pantheon_git.rally.paging import MAX_PAGESIZE, first_pagesize, remaining_starts
+from pantheon_git.rally.query import Query, check_field, eq, order_clause, render
+from pantheon_git.rally.refs import RefLike, make_ref, ref_path, type_segment
+from pantheon_git.rally.schema import ATTRIBUTE_FETCH, AttributeDef, display_name
+from pantheon_git.rally.scope import Scope, resolve
+from pantheon_git.rally.session import Ambiguous, Params, Session, is_loopback
+
+if TYPE_CHECKING:
+    import httpx
+
+    from pantheon_git.config import Config
+
+STORY = "HierarchicalRequirement"
+TASK = "Task"
+DISCUSSION_POST = "ConversationPost"
+
+Fetch = bool | Sequence[str]
+Item = dict[str, Any]
+Progress = Callable[[int, int], None]
+"""(items so far, items expected)"""
+
+# Types whose objects belong to a project: a create gets the configured project.
+_PROJECT_SCOPED = ("hierarchicalrequirement", "portfolioitem/", "defect")
+
+KEY_HINT = "Run `export RALLY_API_KEY=<key>` (create a key in Rally: your profile, API Keys)."
+
+
+def fetch_param(fetch: Fetch) -> str:
+    """``True`` (all fields), ``False`` (shells) or field names, ``ObjectID`` always among them."""
+    if isinstance(fetch, bool):
+        return "true" if fetch else "false"
+    if isinstance(fetch, str):
+        fetch = [f.strip() for f in fetch.split(",") if f.strip()]
+    names = [check_field(f) for f in fetch]
+    if "ObjectID" not in names:  # every object comes back with its id, whatever was asked
+        names.insert(0, "ObjectID")
+    return ",".join(names)
+
+
+class RallyClient:
+    def __init__(
+        self,
+        *,
+        url: str,
+        api_key: str | None,
+        workspace: str | None = None,
+        project: str | None = None,
+        epic_type: str = "PortfolioItem/Feature",
+        verify: bool | str = True,
+        timeout: float = 30.0,
+        deadline: float = 120.0,
+        max_concurrency: int = 8,
+        transport: httpx.BaseTransport | None = None,
+        warn: Callable[[str], None] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        rand: Callable[[], float] = random.random,
+        backoff: Backoff = DEFAULT_BACKOFF,
+    ) -> None:
+        if not api_key:
+            raise ConfigError("RALLY_API_KEY is not set", hint=KEY_HINT)
+        self._warn = warn or (lambda message: None)
+        self.session = Session(
+            url,
+            api_key,
+            transport=transport,
+            verify=verify,
+            timeout=timeout,
+            deadline=deadline,
+            max_concurrency=max_concurrency,
+            backoff=backoff,
+            warn=self._warn,
+            sleep=sleep,
+            clock=clock,
+            rand=rand,
+        )
+        if self.session.base_url.startswith("http://") and not is_loopback(self.session.base_url):
+            self._warn(
+                f"RALLY_URL {self.session.base_url} is plain http: the API key is sent unencrypted"
+            )
+        type_segment(epic_type)
+        self.epic_type = epic_type
+        self._wanted_scope = (workspace, project)
+        self._scope: Scope | None = None
+        self._scope_lock = threading.Lock()
+
+    @classmethod
+    def from_config(
+        cls, config: Config, *, warn: Callable[[str], None] | None = None, **kwargs: Any
+    ) -> RallyClient:
+        """The client ``App.rally()`` uses; ``kwargs`` (``transport=``...) override config."""
+        settings: dict[str, Any] = {
+            "url": config.rally_url,
+            "api_key": config.api_key,
+            "workspace": config.rally_workspace,
+            "project": config.rally_project,
+            "epic_type": config.epic_type,
+            "verify": config.rally_verify,
+            "timeout": config.rally_timeout,
+            "deadline": config.rally_deadline,
+            "max_concurrency": config.rally_max_concurrency,
+            "warn": warn,
+        }
+        settings.update(kwargs)
+        return cls(**settings)
+
+    def __repr__(self) -> str:
+        return f"<RallyClient {self.session.base_url} {self._wanted_scope!r}>"
+
+    def __enter__(self) -> RallyClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.session.close()
+
+    # --- counters ---------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        return self.session.base_url
+
+    @property
+    def max_concurrency(self) -> int:
+        return self.session.max_concurrency
+
+    @property
+    def request_count(self) -> int:
+        """HTTP requests sent, retries included."""
+        return self.session.counts().get("requests", 0)
+
+    def counts(self) -> dict[str, int]:
+        """Requests by HTTP method and by operation, plus ``retries`` and ``requests``."""
+        return self.session.counts()
+
+    # --- scope ------------------------------------------------------------------------------
+
+    def scope(self) -> Scope:
+        """The workspace and project, resolved on first use and kept."""
+        with self._scope_lock:
+            if self._scope is None:
+                workspace, project = self._wanted_scope
+                self._scope = resolve(
+                    workspace,
+                    project,
+                    subscription=self._subscription,
+                    list_items=lambda path, where, fetch: self._paged(
+                        path, self._query_params(where, fetch, ()), 200, None, None
+                    ),
+                    get_object=lambda path, fetch: self.get(path, fetch=fetch),
+                )
+            return self._scope
+
+    def with_project(self, project: str | None) -> RallyClient:
+        """The same connection scoped to another project of the workspace (``None``: all of
+        it). Shares the connection: closing either closes both."""
+        other = copy.copy(self)
+        other._wanted_scope = (str(self.scope().workspace_oid), project)
+        other._scope = None
+        other._scope_lock = threading.Lock()
+        return other
+
+    def _subscription(self) -> Item:
+        env = self._send("GET", "/subscription", "read", {"fetch": "ObjectID,Name"})
+        if env.key == "QueryResult":
+            page = replies.query_page(env, where="GET /subscription")
+            if not page.items:
+                raise RallyNotFound("Rally shows no subscription for this API key")
+            return page.items[0]
+        return replies.single_object(env, where="GET /subscription")
+
+    # --- reads ------------------------------------------------------------------------------
+
+    def query(
+        self,
+        type_path: str,
+        where: Query | None = None,
+        *,
+        fetch: Fetch = True,
+        order: Sequence[str] = (),
+        pagesize: int = MAX_PAGESIZE,
+        limit: int | None = None,
+        whole_workspace: bool = False,
+        scope_up: bool = False,
+        scope_down: bool = True,
+        progress: Progress | None = None,
+    ) -> list[Item]:
+        """Every object of ``type_path`` matching ``where``, in a stable order.
+
+        Scope: the configured project and its children (``scope_down``), or its parents too
+        (``scope_up``); ``whole_workspace=True`` ignores the project.
+        """
+        params = dict(self._query_params(where, fetch, order))
+        params.update(
+            self.scope().params(whole_workspace=whole_workspace, up=scope_up, down=scope_down)
+        )
+        return self._paged(f"/{type_segment(type_path)}", params, pagesize, limit, progress)
+
+    def count(
+        self, type_path: str, where: Query | None = None, *, whole_workspace: bool = False
+    ) -> int:
+        """How many objects match, from one request of one result."""
+        params = dict(self._query_params(where, ("ObjectID",), ()))
+        params.update(self.scope().params(whole_workspace=whole_workspace))
+        params.update(start=1, pagesize=1)
+        path = f"/{type_segment(type_path)}"
+        env = self._send("GET", path, "query", params)
+        return replies.query_page(env, where=f"GET {path}").total
+
+    def get(self, ref: RefLike, oid: int | None = None, *, fetch: Fetch = True) -> Item:
+        """One object, by reference (any form) or by type and ObjectID."""
+        path = make_ref(str(ref), oid) if oid is not None else ref_path(ref)
+        env = self._send("GET", path, "read", {"fetch": fetch_param(fetch)})
+        return replies.single_object(env, where=f"GET {path}")
+
+    def find_story(self, key: StoryKey | str, *, fetch: Fetch = True) -> Item:
+        """The story with this FormattedID anywhere in the workspace, or RallyNotFound."""
+        story = key if isinstance(key, StoryKey) else StoryKey.parse(key)
+        found = self.query(
+            STORY, eq("FormattedID", story.formatted_id), fetch=fetch, limit=1, whole_workspace=True
+        )
+        if not found:
+            raise RallyNotFound(
+                f"story {story} not found in Rally ({self.scope().describe()})",
+                hint="Check the story id; `pantheon sync` refreshes the local list.",
+            )
+        return found[0]
+
+    def collection(
+        self,
+        ref: RefLike,
+        name: str,
+        *,
+        where: Query | None = None,
+        fetch: Fetch = True,
+        order: Sequence[str] = (),
+        pagesize: int = MAX_PAGESIZE,
+        limit: int | None = None,
+    ) -> list[Item]:
+        """The members of a collection attribute (``Tasks``, ``Predecessors``, ``Discussion``)."""
+        path = f"{ref_path(ref)}/{check_field(name)}"
+        params = dict(self._query_params(where, fetch, order))
+        params.update(self.scope().params(whole_workspace=True))
+        return self._paged(path, params, pagesize, limit, None)
+
+    # --- writes -----------------------------------------------------------------------------
+
+    def create(
+        self,
+        type_path: str,
+        fields: Mapping[str, Any],
+        *,
+        fetch: Fetch = True,
+        dedupe: Query | None = None,
+        resend: bool = False,
+    ) -> Item:
+        """Create an object of any type (``SCMRepository``, ``Changeset``... work too).
+
+        See the module docstring for when a create is resent; ``dedupe`` and ``resend`` choose.
+        """
+        segment = type_segment(type_path)
+        body = _encode(fields)
+        scope = self.scope()
+        if scope.project_ref and "Project" not in body and segment.startswith(_PROJECT_SCOPED):
+            body["Project"] = scope.project_ref
+        path = f"/{segment}/create"
+        params: dict[str, str | int] = {"fetch": fetch_param(fetch), **scope.params()}
+        ambiguous: Ambiguous = "retry" if resend else "raise"
+        if dedupe is not None:
+            ambiguous = self._create_probe(type_path, dedupe, fetch)
+        env = self._send(
+            "POST", path, "create", params, body={type_path: body}, ambiguous=ambiguous
+        )
+        return replies.result_object(env, "CreateResult", where=f"POST {path}")
+
+    def _create_probe(self, type_path: str, dedupe: Query, fetch: Fetch) -> Ambiguous:
+        def probe() -> replies.Envelope | None:
+            found = self.query(type_path, dedupe, fetch=fetch, limit=2, whole_workspace=True)
+            if len(found) > 1:
+                raise RallyValidationError(
+                    f"more than one {type_path} matches {render(dedupe)}: not creating another"
+                )
+            if not found:
+                return None
+            self.session.count("creates_recovered")
+            return replies.Envelope("CreateResult", {"Object": found[0]}, [], [])
+
+        return probe
+
+    def update(self, ref: RefLike, fields: Mapping[str, Any], *, fetch: Fetch = True) -> Item:
+        """Change some fields. Last write wins: Rally has no conditional update."""
+        path = ref_path(ref)
+        type_key = path.rsplit("/", 1)[0].lstrip("/")
+        params = {"fetch": fetch_param(fetch), "workspace": self.scope().workspace_ref}
+        env = self._send("POST", path, "update", params, body={type_key: _encode(fields)})
+        return replies.result_object(env, "OperationResult", where=f"POST {path}")
+
+    def delete(self, ref: RefLike, *, missing_ok: bool = False) -> None:
+        path = ref_path(ref)
+
+        def probe() -> replies.Envelope | None:  # after a lost reply: gone means it worked
+            try:
+                self.get(path, fetch=("ObjectID",))
+            except RallyNotFound:
+                return replies.Envelope("OperationResult", {}, [], [])
+            return None
+
+        params = {"workspace": self.scope().workspace_ref}
+        try:
+            self._send("DELETE", path, "delete", params, ambiguous=probe)
+        except RallyNotFound:
+            if not missing_ok:
+                raise
+
+    def collection_add(
+        self,
+        ref: RefLike,
+        name: str,
+        items: Sequence[RefLike],
+        *,
+        fetch: Fetch = ("ObjectID", "FormattedID", "Name"),
+    ) -> list[Item]:
+        """Add members to a collection (``Predecessors``) without replacing it."""
+        return self._collection_change(ref, name, items, "add", fetch)
+
+    def collection_remove(
+        self,
+        ref: RefLike,
+        name: str,
+        items: Sequence[RefLike],
+        *,
+        fetch: Fetch = ("ObjectID", "FormattedID", "Name"),
+    ) -> list[Item]:
+        return self._collection_change(ref, name, items, "remove", fetch)
+
+    def _collection_change(
+        self, ref: RefLike, name: str, items: Sequence[RefLike], verb: str, fetch: Fetch
+    ) -> list[Item]:
+        path = f"{ref_path(ref)}/{check_field(name)}/{verb}"
+        body = {"CollectionItems": [{"_ref": ref_path(i)} for i in items]}
+        params = {"fetch": fetch_param(fetch), "workspace": self.scope().workspace_ref}
+        env = self._send("POST", path, "collection", params, body=body)
+        return replies.operation_results(env, where=f"POST {path}")
+
+    def post_discussion(self, artifact: RefLike, text: str) -> Item:
+        """A discussion post on a story (rich text: HTML is kept as written)."""
+        return self.create(
+            DISCUSSION_POST,
+            {"Artifact": ref_path(artifact), "Text": text},
+            fetch=("ObjectID", "PostNumber", "Text", "Artifact"),
+        )
+
+    # --- schema -----------------------------------------------------------------------------
+
+    def type_definition(self, type_path: str = STORY) -> Item:
+        found = self.query(
+            "TypeDefinition",
+            eq("TypePath", type_path),
+            fetch=("ObjectID", "Name", "ElementName", "TypePath", "IDPrefix"),
+            whole_workspace=True,
+        )
+        if not found:
+            raise RallyNotFound(f"Rally has no type {type_path!r} in {self.scope().describe()}")
+        return found[0]
+
+    def attributes(self, type_path: str = STORY) -> list[AttributeDef]:
+        """Every attribute of a type, custom (``c_``) ones included."""
+        typedef = self.type_definition(type_path)
+        items = self.collection(typedef, "Attributes", fetch=ATTRIBUTE_FETCH)
+        return [AttributeDef.from_rally(i) for i in items]
+
+    def create_attribute(
+        self, element_name: str, attribute_type: str, *, type_path: str = STORY
+    ) -> AttributeDef:
+        """Create a custom field (admin key needed). ``c_LockedBy`` is created as ``LockedBy``."""
+        typedef = self.type_definition(type_path)
+        fields = {
+            "Name": display_name(element_name),
+            "RealAttributeType": attribute_type.upper(),
+            "TypeDefinition": ref_path(typedef),
+        }
+        created = self.create("AttributeDefinition", fields, fetch=ATTRIBUTE_FETCH)
+        return AttributeDef.from_rally(created)
+
+    # --- plumbing ---------------------------------------------------------------------------
+
+    def _query_params(self, where: Query | None, fetch: Fetch, order: Sequence[str]) -> Params:
+        params: dict[str, str | int] = {"fetch": fetch_param(fetch), "order": order_clause(order)}
+        if where is not None:
+            params["query"] = render(where)
+        return params
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        kind: str,
+        params: Params,
+        *,
+        body: Mapping[str, Any] | None = None,
+        ambiguous: Ambiguous = "retry",
+    ) -> replies.Envelope:
+        self.session.count(kind)
+        return self.session.request(method, path, params=params, body=body, ambiguous=ambiguous)
+
+    def _page(self, path: str, params: Params, start: int, size: int) -> replies.Page:
+        env = self._send("GET", path, "query", {**params, "start": start, "pagesize": size})
+        return replies.query_page(env, where=f"GET {path}")
+
+    def _paged(
+        self,
+        path: str,
+        params: Params,
+        pagesize: int,
+        limit: int | None,
+        progress: Progress | None,
+    ) -> list[Item]:
+        """First page, then the others concurrently; stable order, no repeats."""
+        size = first_pagesize(pagesize, limit)
+        first = self._page(path, params, 1, size)
+        wanted = first.total if limit is None else min(first.total, limit)
+        items = list(first.items)
+        if progress:
+            progress(len(items), wanted)
+        starts = remaining_starts(first.total, size, limit)
+        if starts:
+            workers = min(len(starts), self.max_concurrency)
+            pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rally-page")
+            try:
+                futures = [pool.submit(self._page, path, params, s, size) for s in starts]
+                for future in futures:
+                    page = future.result()
+                    if page.total != first.total:
+                        self._warn(
+                            f"Rally: results changed while paging {path} ({first.total} -> "
+                            f"{page.total}); run again for a consistent view"
+                        )
+                    items.extend(page.items)
+                    if progress:
+                        progress(min(wanted, len(items)), wanted)
+            finally:
+                pool.shutdown(wait=True, cancel_futures=True)
+        unique = _unique(items)
+        return unique[:limit] if limit is not None else unique
+
+
+def _unique(items: list[Item]) -> list[Item]:
+    """Drop repeats (an object shifted across a page boundary while paging)."""
+    seen: set[object] = set()
+    out: list[Item] = []
+    for item in items:
+        key = item.get("_ref") or item.get("ObjectID")
+        if key is not None:
+            if key in seen:
+                continue
+            seen.add(key)
+        out.append(item)
+    return out
+
+
+def _encode(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """A body's field map: datetimes in Rally's form, refs as given."""
+    body: dict[str, Any] = {}
+    for name, value in fields.items():
+        check_field(name)
+        body[name] = format_time(value) if isinstance(value, datetime) else value
+    return body

@@ -1,0 +1,216 @@
+"""The emulator on a socket: a ThreadingHTTPServer speaking HTTP/1.1 with keep-alive."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+import threading
+import time
+from dataclasses import replace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+
+from pantheon_git.rally.emulator.app import Emulator, Options, mock_transport
+from pantheon_git.rally.emulator.faults import FaultSettings
+from pantheon_git.rally.emulator.store import Store
+from pantheon_git.rally.emulator.wire import Request, Response
+
+MAX_BODY = 32 * 1024 * 1024
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: EmulatorServer
+
+    def setup(self) -> None:
+        super().setup()
+        # headers and body go out in separate writes: without this, Nagle's algorithm and
+        # delayed ACKs add ~40 ms to every reply on a keep-alive connection
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def _serve(self) -> None:
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0 or length > MAX_BODY:
+            self._send(Response(413 if length > 0 else 400, b"", content_type="text/plain"))
+            self.close_connection = True
+            return
+        body = self.rfile.read(length) if length else b""
+        host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
+        request = Request(
+            method=self.command,
+            target=self.path,
+            headers={k.lower(): v for k, v in self.headers.items()},
+            body=body,
+            base=f"http://{host}",
+        )
+        reply = self.server.emulator.handle(request)
+        if reply.delay:
+            time.sleep(reply.delay)
+        if reply.drop:
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        self._send(reply)
+
+    def _send(self, reply: Response) -> None:
+        self.send_response(reply.status)
+        self.send_header("Content-Type", reply.content_type)
+        self.send_header("Content-Length", str(len(reply.body)))
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(reply.body)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _serve
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if self.server.verbose:
+            super().log_message(format, *args)
+
+
+class EmulatorServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+    def __init__(self, emulator: Emulator, host: str, port: int, *, verbose: bool = False):
+        self.emulator = emulator
+        self.verbose = verbose
+        super().__init__((host, port), _Handler)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+
+class EmulatorHandle:
+    """A running emulator: ``.url``, ``.api_key``, ``.workspace``, ``.project``, ``.stop()``.
+
+    Use it as a context manager. ``.emulator`` is the handler core (its ``.store`` holds the
+    data); ``.transport()`` gives an ``httpx.MockTransport`` over the same emulator.
+    """
+
+    def __init__(self, server: EmulatorServer, thread: threading.Thread, *, own_store: bool):
+        self.server = server
+        self.thread = thread
+        self.emulator = server.emulator
+        self._own_store = own_store
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    @property
+    def api_key(self) -> str:
+        return self.emulator.options.api_key
+
+    @property
+    def workspace(self) -> str:
+        return self.emulator.workspace
+
+    @property
+    def project(self) -> str:
+        return self.emulator.project
+
+    @property
+    def store(self) -> Store:
+        return self.emulator.store
+
+    def env(self) -> dict[str, str]:
+        """The environment a client uses to reach this emulator."""
+        return {
+            "RALLY_URL": self.url,
+            "RALLY_API_KEY": self.api_key,
+            "RALLY_WORKSPACE": self.workspace,
+            "RALLY_PROJECT": self.project,
+        }
+
+    def control(self, method: str, route: str, body: Any = None) -> Any:
+        """Call the ``/_emulator/<route>`` control plane (in-process, no socket)."""
+        payload = b"" if body is None else json.dumps(body).encode()
+        reply = self.emulator.handle(
+            Request(method, f"/_emulator/{route}", {}, payload, base=self.url)
+        )
+        return json.loads(reply.body)
+
+    def transport(self) -> Any:
+        return mock_transport(self.emulator)
+
+    def seed(self, **kwargs: Any) -> dict[str, Any]:
+        """Bulk stories straight into the store; see :meth:`Emulator.seed`."""
+        return self.emulator.seed(**kwargs)
+
+    def configure(self, **settings: Any) -> None:
+        """Change latency_ms, jitter_ms, fault_rate or fault_seed while running."""
+        faults = self.emulator.faults
+        faults.configure(replace(faults.settings, **settings))
+
+    def stop(self) -> None:
+        if self.thread.is_alive():
+            self.server.shutdown()
+            self.thread.join(timeout=10)
+        self.server.server_close()
+        if self._own_store:
+            self.store.close()
+
+    def __enter__(self) -> EmulatorHandle:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def start(
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    data: str | None = None,
+    api_key: str = "demo",
+    user: str | None = None,
+    workspace: str | None = None,
+    project: str | None = None,
+    seed: str | None = None,
+    custom_fields: dict[str, str] | None = None,
+    latency_ms: float = 0,
+    jitter_ms: float = 0,
+    fault_rate: float = 0,
+    fault_seed: int | None = None,
+    verbose: bool = False,
+) -> EmulatorHandle:
+    """Start an emulator on a background thread (``port=0``: any free port)."""
+    options = Options(
+        api_key=api_key,
+        user=user,
+        workspace=workspace,
+        project=project,
+        seed=seed,
+        custom_fields=custom_fields,
+        faults=FaultSettings(latency_ms, jitter_ms, fault_rate, fault_seed),
+    )
+    store = Store(data)
+    try:
+        server = EmulatorServer(Emulator(store, options), host, port, verbose=verbose)
+    except BaseException:
+        store.close()
+        raise
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.05},
+        daemon=True,
+        name=f"rally-emulator-{server.server_address[1]}",
+    )
+    thread.start()
+    return EmulatorHandle(server, thread, own_store=True)

@@ -1,0 +1,100 @@
+"""Custom field definitions: what a type's attributes are, and whether the ``c_`` fields a
+workspace needs exist with a usable type.
+
+Custom fields vary by workspace (research §4): never assume one exists; read the
+TypeDefinition's ``Attributes`` and check. They are created with ``POST
+/attributedefinition/create`` (KB 75112), need an admin key, and cannot be deleted or retyped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+ATTRIBUTE_FETCH = (
+    "ObjectID",
+    "ElementName",
+    "Name",
+    "AttributeType",
+    "RealAttributeType",
+    "Custom",
+    "Required",
+    "ReadOnly",
+    "Hidden",
+    "MaxLength",
+)
+
+# Rally's names for field types; a "c_" field of any of these holds free text.
+TEXT_TYPES = frozenset({"STRING", "TEXT"})
+
+
+@dataclass(frozen=True)
+class AttributeDef:
+    element_name: str
+    """What queries and bodies use: ``c_LockedBy``, ``ScheduleState``."""
+    name: str
+    """The label shown in Rally; may contain spaces."""
+    attribute_type: str
+    custom: bool = False
+    required: bool = False
+    read_only: bool = False
+    hidden: bool = False
+    max_length: int | None = None
+    ref: str | None = None
+
+    @classmethod
+    def from_rally(cls, obj: Mapping[str, Any]) -> AttributeDef:
+        kind = obj.get("AttributeType") or obj.get("RealAttributeType") or ""
+        length = obj.get("MaxLength")
+        return cls(
+            element_name=str(obj.get("ElementName") or ""),
+            name=str(obj.get("Name") or obj.get("ElementName") or ""),
+            attribute_type=str(kind).upper(),
+            custom=bool(obj.get("Custom")),
+            required=bool(obj.get("Required")),
+            read_only=bool(obj.get("ReadOnly")),
+            hidden=bool(obj.get("Hidden")),
+            max_length=length if isinstance(length, int) and not isinstance(length, bool) else None,
+            ref=obj.get("_ref") if isinstance(obj.get("_ref"), str) else None,
+        )
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    element_name: str
+    problem: str
+    """``missing``, ``wrong type`` or ``read-only``."""
+    expected: tuple[str, ...]
+    actual: str | None = None
+
+    def describe(self) -> str:
+        want = " or ".join(self.expected)
+        if self.problem == "missing":
+            return f"{self.element_name} is missing (want {want})"
+        if self.problem == "read-only":
+            return f"{self.element_name} is read-only"
+        return f"{self.element_name} is {self.actual}, want {want}"
+
+
+def check_fields(
+    attributes: Iterable[AttributeDef], expected: Mapping[str, Iterable[str]]
+) -> list[FieldProblem]:
+    """Problems with the wanted fields (element name -> acceptable AttributeTypes)."""
+    by_name = {a.element_name: a for a in attributes}
+    problems: list[FieldProblem] = []
+    for element, kinds in expected.items():
+        wanted = tuple(k.upper() for k in kinds)
+        attr = by_name.get(element)
+        if attr is None:
+            problems.append(FieldProblem(element, "missing", wanted))
+        elif wanted and attr.attribute_type not in wanted:
+            problems.append(FieldProblem(element, "wrong type", wanted, attr.attribute_type))
+        elif attr.read_only:
+            problems.append(FieldProblem(element, "read-only", wanted, attr.attribute_type))
+    return problems
+
+
+def display_name(element_name: str) -> str:
+    """``c_LockedBy`` -> ``LockedBy``: the Name to create so that Rally makes ``c_LockedBy``."""
+    return element_name[2:] if element_name.startswith("c_") else element_name
