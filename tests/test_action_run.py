@@ -5,14 +5,15 @@ action's outputs, with a hostile branch name in the payload."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.support.composite import run_action
 from tests.support.ghevents import pr_event, write
 from tests.support.gitrepo import GitRepo
+from tests.support.rally import RallyProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 COVERAGE = ROOT / "tests" / "fixtures" / "coverage" / "gcovr-cobertura.xml"
@@ -84,16 +85,16 @@ def selftest_steps() -> list[dict[str, object]]:
 
 @pytest.mark.slow
 def test_selftest_workflow_steps_pass_against_the_emulator(
-    git_repo: GitRepo, tmp_path: Path, runner_temp: Path, request: pytest.FixtureRequest
+    git_repo: GitRepo,
+    tmp_path: Path,
+    runner_temp: Path,
+    rally_process_factory: Callable[..., RallyProcess],
 ) -> None:
     """The self-test workflow's own `with:` inputs and output checks, run locally (the
     emulator is the fixture's, on a free port instead of 8765)."""
     import subprocess
 
-    pytest.importorskip("pantheon_git.rally.emulator.server", reason="no Rally emulator here")
-    rally: Any = request.getfixturevalue("rally_process_factory")(
-        seed="demo", api_key="selftest-key"
-    )
+    rally = rally_process_factory(seed="demo", api_key="selftest-key")
     steps = selftest_steps()
     checks = [s for s in steps if str(s.get("name", "")).startswith("Check the")]
     assert len(checks) == 2

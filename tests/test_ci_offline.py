@@ -173,7 +173,6 @@ def test_json_mode_keeps_stdout_one_document(
 def test_overlaps_reported_without_rally(
     git_repo: GitRepo, tmp_path: Path, nowhere: dict[str, str]
 ) -> None:
-    pytest.importorskip("pantheon_git.usecases.conflicts")
     git_repo.commit({"src/app.py": "a = 1\n", "src/other.py": "b = 1\n"}, "base")
     git_repo.git("push", "-q", "origin", "main")
     git_repo.git("checkout", "-q", "-b", "story/US-122-registration")

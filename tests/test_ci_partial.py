@@ -12,14 +12,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-pytest.importorskip("pantheon_git.rally.emulator.server", reason="the Rally emulator is not here")
-
 import httpx
-from pantheon_git.rally.client import RallyClient
 
 from pantheon_git.config import load_config
+from pantheon_git.rally.client import RallyClient
 from pantheon_git.usecases.ci import CiRequest, run_ci
 from pantheon_git.usecases.context import App
 from tests.support.ghevents import HEAD_SHA, pr_event

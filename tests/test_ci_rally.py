@@ -13,8 +13,6 @@ from typing import Any
 
 import pytest
 
-pytest.importorskip("pantheon_git.rally.emulator.server", reason="the Rally emulator is not here")
-
 from tests.support.ci_runner import CiRun, run_ci
 from tests.support.ghevents import HEAD_SHA, MERGE_SHA, REPO, pr_event, push_event
 from tests.support.gitrepo import GitRepo

@@ -10,8 +10,6 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("pantheon_git.rally.emulator.server", reason="the Rally emulator is not here")
-
 from tests.support.ci_runner import pantheon_exe
 from tests.support.gitrepo import GitRepo
 from tests.support.rally import RallyProcess

@@ -250,10 +250,8 @@ def _overlaps(app: App, event: CiEvent, notices: list[Notice]) -> tuple[Overlap,
     pr = event.pull_request
     if pr is None or event.story is None or event.stage not in (Stage.REVIEW, Stage.DRAFT):
         return ()
-    try:
-        from pantheon_git.usecases import conflicts
-    except ImportError:  # the scanner ships in a later release of this package
-        return ()
+    from pantheon_git.usecases import conflicts
+
     try:
         target = pr.head_ref if event.story_source == "branch" else str(event.story)
         report = conflicts.check_branch(app, target, commit=pr.head_sha, precise=False)
