@@ -81,8 +81,9 @@ def new_lock(me: str, now: datetime, hours: float, branch: str | None) -> Lock:
     """A lock stamped to the millisecond; ``(holder, locked_at)`` is its protocol token."""
     holder = me.strip()
     stamp = parse_time(format_time(now))  # truncate to what Rally stores
-    lock = Lock(holder, stamp, stamp + timedelta(hours=hours), branch)
-    return Lock(holder, stamp, lock.expires, branch, token_of(lock))
+    expires = parse_time(format_time(stamp + timedelta(hours=hours)))
+    lock = Lock(holder, stamp, expires, branch)
+    return Lock(holder, stamp, expires, branch, token_of(lock))
 
 
 def token_of(lock: Lock | None) -> str | None:

@@ -18,12 +18,7 @@ _SAVE_AS_UTF8 = "Save the file as UTF-8 (without NUL bytes) and run the command 
 
 def decode_story(data: bytes, path: str, *, max_bytes: int = MAX_STORY_BYTES) -> str:
     """The file's text: UTF-8 with or without a BOM, newlines normalised to ``\\n``."""
-    if len(data) > max_bytes:
-        raise StoryFormatError(
-            f"file is {_size(len(data))}; a story file may be at most {_size(max_bytes)}",
-            path=path,
-            hint="Split it, or move long notes out of the story, then run the command again.",
-        )
+    check_size(len(data), path, max_bytes=max_bytes)
     if data.startswith(_UTF16_BOMS):
         raise StoryFormatError("file is UTF-16 or UTF-32, not UTF-8", path=path, hint=_SAVE_AS_UTF8)
     nul = data.find(b"\x00")
@@ -47,6 +42,15 @@ def decode_story(data: bytes, path: str, *, max_bytes: int = MAX_STORY_BYTES) ->
             hint=_SAVE_AS_UTF8,
         ) from None
     return normalize_newlines(text)
+
+
+def check_size(size: int, path: str, *, max_bytes: int = MAX_STORY_BYTES) -> None:
+    if size > max_bytes:
+        raise StoryFormatError(
+            f"file is {_size(size)}; a story file may be at most {_size(max_bytes)}",
+            path=path,
+            hint="Split it, or move long notes out of the story, then run the command again.",
+        )
 
 
 def normalize_newlines(text: str) -> str:

@@ -1,0 +1,482 @@
+"""``pantheon migrate`` against the Rally emulator running as a real HTTP server."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pantheon_git.cli import main
+from pantheon_git.config import load_config
+from pantheon_git.domain.bmad import ParsedStory, parse_story, to_story
+from pantheon_git.domain.bmad.criteria import criteria_from_markdown
+from pantheon_git.domain.bmad.rally_form import tasks_from_rally
+from pantheon_git.domain.richtext import html_to_markdown, markdown_to_html
+from pantheon_git.domain.story import Task
+from pantheon_git.rally.client import STORY, RallyClient
+from pantheon_git.rally.query import eq, where
+from tests.support.gitrepo import GitRepo
+
+FIXTURES = Path(__file__).parent / "fixtures" / "bmad"
+REAL = {
+    "1.1.story.md": "v4/security-design-assistant/1.1.story.md",
+    "4.3.2.story.md": "v4/security-design-assistant/4.3.2.story.md",
+    "ferrocodex-1.1.story.md": "v4/ferrocodex/1.1.story.md",
+}
+DEPENDENT = """# Story 9.2: Login form
+
+## Status
+Approved
+
+## Story
+As a user, I want a login form, so that I can sign in.
+
+This depends on Story 9.1.
+
+## Acceptance Criteria
+1. The form has email and password
+
+## Tasks / Subtasks
+- [ ] Build the form (AC: 1)
+  - [x] Email field
+"""
+FOUNDATION = """# Story 9.1: User model
+
+Status: in-progress
+
+## Story
+As a developer, I want a user model, so that login has something to check.
+
+## Acceptance Criteria
+1. Users have an email
+
+## Tasks / Subtasks
+- [x] Create the table (AC: 1)
+"""
+NOT_A_STORY = "# Course Correction Request\n\nNot a story.\n"
+MALFORMED = "# Story 3.3:   \n\n## Story\nx\n"
+
+Run = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def rally(rally_thread: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.setenv("RALLY_URL", rally_thread.url)
+    monkeypatch.setenv("RALLY_API_KEY", rally_thread.api_key)
+    monkeypatch.setenv("RALLY_WORKSPACE", rally_thread.workspace)
+    monkeypatch.setenv("RALLY_PROJECT", rally_thread.project)
+    return rally_thread
+
+
+@pytest.fixture
+def repo(git_repo: GitRepo, rally: Any, monkeypatch: pytest.MonkeyPatch) -> Path:
+    stories = git_repo.path / "docs" / "stories"
+    stories.mkdir(parents=True)
+    for name, source in REAL.items():
+        shutil.copyfile(FIXTURES / source, stories / name)
+    (stories / "9.1.story.md").write_text(FOUNDATION)
+    (stories / "9.2.story.md").write_text(DEPENDENT)
+    (stories / "4.3.1-course-correction-request.md").write_text(NOT_A_STORY)
+    monkeypatch.chdir(git_repo.path)
+    return git_repo.path
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str]) -> Run:
+    def invoke(*args: str) -> tuple[int, str, str]:
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return invoke
+
+
+@pytest.fixture
+def client(rally: Any) -> Iterator[RallyClient]:
+    config = load_config(
+        environ={
+            "RALLY_URL": rally.url,
+            "RALLY_API_KEY": rally.api_key,
+            "RALLY_WORKSPACE": rally.workspace,
+            "RALLY_PROJECT": rally.project,
+        }
+    )
+    with RallyClient.from_config(config) as rally_client:
+        yield rally_client
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted((root / "docs").rglob("*"))
+        if p.is_file()
+    }
+
+
+def story_count(client: RallyClient) -> int:
+    return len(client.query(STORY, fetch=("ObjectID",)))
+
+
+def plain(tasks: tuple[Task, ...]) -> list[tuple[object, ...]]:
+    return [(t.name, t.done, t.ac_refs, plain(t.children)) for t in tasks]
+
+
+def parsed_file(path: Path) -> ParsedStory:
+    parsed = parse_story(path.read_text(encoding="utf-8"), path.name)
+    assert isinstance(parsed, ParsedStory)
+    return parsed
+
+
+def test_migrate_creates_links_and_reads_back(repo: Path, run: Run, client: RallyClient) -> None:
+    before_files = snapshot(repo)
+    before_count = story_count(client)
+    code, out, err = run("migrate", "--epic", "17", "--json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["epic"] == "F17"
+    assert [s["action"] for s in doc["stories"]] == ["created"] * 5
+    assert doc["skipped"] == [
+        {
+            "path": "docs/stories/4.3.1-course-correction-request.md",
+            "reason": "line 1: `# Course Correction Request` is not a story title",
+        }
+    ]
+    assert story_count(client) == before_count + 5
+    for story in doc["stories"]:
+        path = repo / story["path"]
+        parsed = parsed_file(path)
+        # The Rally line was written under the title; the rest of the file is unchanged.
+        assert parsed.rally is not None
+        assert str(parsed.rally.key) == story["key"]
+        lines = path.read_bytes().split(b"\n")
+        original = before_files[story["path"]].split(b"\n")
+        assert lines == [
+            original[0],
+            b"",
+            f"Rally: {parsed.rally.key.formatted_id} {story['url']}".encode(),
+            *original[1:],
+        ]
+        # What Rally holds reads back as the same title, criteria and tasks.
+        item = client.find_story(parsed.rally.key, fetch=True)
+        assert item["Name"] == parsed.title
+        epic = client.query("PortfolioItem/Feature", eq("FormattedID", "F17"), fetch=("ObjectID",))
+        assert item["PortfolioItem"]["_ref"].endswith(f"/{epic[0]['ObjectID']}")
+        back = criteria_from_markdown(html_to_markdown(item["c_AcceptanceCriteria"]))
+        assert [markdown_to_html(c) for c in back] == [
+            markdown_to_html(c.text) for c in parsed.criteria
+        ]
+        tasks = client.collection(item["_ref"], "Tasks", fetch=True, order=("TaskIndex",))
+        assert plain(tasks_from_rally(tasks)) == plain(to_story(parsed).tasks)
+    # Status through migrate_status_map; dependencies as Predecessors.
+    by_path = {s["path"]: s for s in doc["stories"]}
+    assert by_path["docs/stories/9.1.story.md"]["schedule_state"] == "In-Progress"
+    assert by_path["docs/stories/1.1.story.md"]["schedule_state"] == "Completed"
+    assert by_path["docs/stories/9.2.story.md"]["predecessors"] == [
+        by_path["docs/stories/9.1.story.md"]["key"]
+    ]
+    dependent = client.find_story(by_path["docs/stories/9.2.story.md"]["key"], fetch=("ObjectID",))
+    predecessors = client.collection(dependent["_ref"], "Predecessors", fetch=("FormattedID",))
+    assert [f"US-{p['FormattedID'][2:]}" for p in predecessors] == [
+        by_path["docs/stories/9.1.story.md"]["key"]
+    ]
+    # The originals were archived before anything changed.
+    archive = repo / ".bmad" / "archive" / doc["run"] / "docs" / "stories"
+    assert (archive / "1.1.story.md").read_bytes() == before_files["docs/stories/1.1.story.md"]
+
+
+def test_report_and_rerun_creates_nothing(repo: Path, run: Run, client: RallyClient) -> None:
+    code, out, _ = run("migrate", "--epic", "F17")
+    assert code == 0
+    assert out.startswith(
+        "Rally Migration Complete\n"
+        + "━" * 47
+        + "\nMigrated 5 stories to Rally Epic F17: User Authentication"
+    )
+    assert "Skipped (not stories):" in out
+    assert "Next Steps:" in out
+    count = story_count(client)
+    files = snapshot(repo)
+    code, out, _ = run("migrate", "--epic", "F17", "--json")
+    assert code == 0
+    doc = json.loads(out)
+    assert {s["action"] for s in doc["stories"]} == {"unchanged"}
+    assert sum(s["tasks_created"] for s in doc["stories"]) == 0
+    assert story_count(client) == count
+    assert snapshot(repo) == files
+
+
+def test_rerun_updates_what_changed(repo: Path, run: Run, client: RallyClient) -> None:
+    assert run("migrate", "--epic", "F17")[0] == 0
+    path = repo / "docs" / "stories" / "9.2.story.md"
+    text = path.read_text().replace("# Story 9.2: Login form", "# Story 9.2: Login form v2")
+    path.write_text(
+        text.replace("- [ ] Build the form", "- [x] Build the form") + "- [ ] Style it\n"
+    )
+    count = story_count(client)
+    code, out, _ = run("migrate", "docs/stories/9.2.story.md", "--epic", "F17", "--json")
+    assert code == 0
+    [story] = json.loads(out)["stories"]
+    assert (story["action"], story["tasks_created"], story["tasks_updated"]) == ("updated", 1, 1)
+    assert story_count(client) == count
+    item = client.find_story(story["key"], fetch=True)
+    assert item["Name"] == "Login form v2"
+    tasks = tasks_from_rally(
+        client.collection(item["_ref"], "Tasks", fetch=True, order=("TaskIndex",))
+    )
+    assert [(t.name, t.done) for t in tasks] == [("Build the form", True), ("Style it", False)]
+
+
+def test_dry_run_touches_nothing(repo: Path, run: Run, client: RallyClient) -> None:
+    files = snapshot(repo)
+    count = story_count(client)
+    code, out, _ = run("migrate", "--epic", "17", "--dry-run")
+    assert code == 0
+    assert out.splitlines()[2] == "Would migrate 5 stories to Rally Epic F17: User Authentication"
+    assert "new story: Project Setup and Basic API" in out
+    assert snapshot(repo) == files
+    assert story_count(client) == count
+    assert not (repo / ".bmad").exists()
+
+
+def test_bad_files_are_reported_and_the_run_goes_on(
+    repo: Path, run: Run, client: RallyClient
+) -> None:
+    stories = repo / "docs" / "stories"
+    (stories / "3.3.story.md").write_text(MALFORMED)
+    (stories / "binary.md").write_bytes(b"# Story 5.5: x\n\x00\x01")
+    (stories / "latin1.md").write_bytes("# Story 5.6: caf\xe9\n".encode("latin-1"))
+    (stories / "huge.md").write_bytes(b"# Story 5.7: big\n" + b"x" * (1024 * 1024 + 1))
+    code, out, err = run("migrate", "--epic", "F17", "--json")
+    assert code == 2, err
+    doc = json.loads(out)
+    assert len([s for s in doc["stories"] if s["action"] == "created"]) == 5
+    messages = {e["path"]: e["message"] for e in doc["errors"]}
+    assert (
+        messages["docs/stories/3.3.story.md"]
+        == "docs/stories/3.3.story.md:1: story 3.3 has no title after its id"
+    )
+    assert "binary file, not markdown" in messages["docs/stories/binary.md"]
+    assert "not valid UTF-8 (byte 0xe9 at line 1)" in messages["docs/stories/latin1.md"]
+    assert "may be at most 1.0 MiB" in messages["docs/stories/huge.md"]
+    assert "Traceback" not in err
+
+
+def test_hostile_markdown_reaches_rally_escaped(repo: Path, run: Run, client: RallyClient) -> None:
+    hostile = repo / "docs" / "stories" / "6.6.story.md"
+    hostile.write_text(
+        "# Story 6.6: <script>alert('t')</script> title\n\n## Story\n"
+        "As a <b>user</b>, I want <img src=x onerror=alert(1)>, "
+        "so that [x](javascript:alert(1)).\n\n"
+        "## Acceptance Criteria\n1. <iframe src=evil></iframe> shown as text\n\n"
+        "## Tasks\n- [ ] <script>task</script>\n"
+    )
+    code, out, _ = run("migrate", str(hostile), "--epic", "F17", "--json")
+    assert code == 0
+    [story] = json.loads(out)["stories"]
+    item = client.find_story(story["key"], fetch=True)
+    assert item["Name"] == "<script>alert('t')</script> title"
+    for field in ("Description", "c_AcceptanceCriteria"):
+        assert "<script" not in item[field]
+        assert "<img" not in item[field]
+        assert "<iframe" not in item[field]
+        assert "javascript:" not in item[field] or "href" not in item[field]
+    assert "&lt;img src=x onerror=alert(1)&gt;" in item["Description"]
+    assert "&lt;iframe src=evil&gt;&lt;/iframe&gt;" in item["c_AcceptanceCriteria"]
+
+
+def test_without_the_criteria_field_they_go_into_the_description(
+    rally_thread_factory: Callable[..., Any],
+    git_repo: GitRepo,
+    run: Run,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    server = rally_thread_factory(custom_fields={})
+    for name, value in {
+        "RALLY_URL": server.url,
+        "RALLY_API_KEY": server.api_key,
+        "RALLY_WORKSPACE": server.workspace,
+        "RALLY_PROJECT": server.project,
+    }.items():
+        monkeypatch.setenv(name, value)
+    (git_repo.path / "docs" / "stories").mkdir(parents=True)
+    (git_repo.path / "docs" / "stories" / "9.1.story.md").write_text(FOUNDATION)
+    monkeypatch.chdir(git_repo.path)
+    code, out, err = run("migrate", "--epic", "F17", "--json")
+    assert code == 0, err
+    [story] = json.loads(out)["stories"]
+    config = load_config(cwd=git_repo.path)
+    with RallyClient.from_config(config) as rally_client:
+        item = rally_client.find_story(story["key"], fetch=("Description",))
+    assert "<h3>Acceptance Criteria</h3>" in item["Description"]
+    assert "Users have an email" in item["Description"]
+
+
+def test_rollback_restores_files_and_deletes_what_was_created(
+    repo: Path, run: Run, client: RallyClient
+) -> None:
+    files = snapshot(repo)
+    count = story_count(client)
+    code, out, _ = run("migrate", "--epic", "F17", "--json")
+    assert code == 0
+    run_id = json.loads(out)["run"]
+    code, out, _ = run("migrate", "list", "--json")
+    [listed] = json.loads(out)["runs"]
+    assert (listed["run"], listed["status"], listed["created"]) == (run_id, "complete", 5)
+    code, out, err = run("migrate", "rollback", run_id)
+    assert code == 0, err
+    assert out.startswith("Rally Migration Rolled Back")
+    assert story_count(client) == count
+    after = snapshot(repo)
+    assert {k: v for k, v in after.items() if k in files} == files
+    assert (
+        client.query(
+            "Task", where("Notes", "contains", f"pantheon-migrate:{run_id}"), fetch=("ObjectID",)
+        )
+        == []
+    )
+    code, out, _ = run("migrate", "rollback", run_id)
+    assert code == 0
+    assert "already rolled back" in out
+
+
+def test_an_unfinished_run_blocks_the_next_one(repo: Path, run: Run) -> None:
+    journal = repo / ".bmad" / "migrations"
+    journal.mkdir(parents=True)
+    (journal / "20260101T000000Z-dead.json").write_text(
+        json.dumps(
+            {
+                "schema": 1,
+                "run": "20260101T000000Z-dead",
+                "status": "running",
+                "started": "2026-01-01T00:00:00.000Z",
+                "files": {},
+                "created": [],
+                "pending": [],
+                "updated": [],
+                "linked": [],
+            }
+        )
+    )
+    code, _, err = run("migrate", "--epic", "F17")
+    assert code == 1
+    assert "did not finish" in err
+    assert "pantheon migrate rollback 20260101T000000Z-dead" in err
+
+
+def test_epic_not_found(repo: Path, run: Run) -> None:
+    code, _, err = run("migrate", "--epic", "99")
+    assert code == 2
+    assert "epic 99 not found" in err
+
+
+def test_help() -> None:
+    assert main(["migrate", "--help"]) == 0
+    assert main(["migrate", "rollback", "--help"]) == 0
+
+
+def _journal_created(root: Path) -> list[dict[str, Any]]:
+    for path in (root / ".bmad" / "migrations").glob("*.json"):
+        try:
+            return list(json.loads(path.read_text())["created"])
+        except (ValueError, KeyError):
+            return []  # caught mid-replace: try again
+    return []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("what", "after"),
+    [("HierarchicalRequirement", 1), ("Task", 12), ("HierarchicalRequirement", 4)],
+)
+def test_rollback_after_the_process_is_killed_mid_run(  # noqa: PLR0917
+    rally_process_factory: Callable[..., Any],
+    git_repo: GitRepo,
+    run: Run,
+    monkeypatch: pytest.MonkeyPatch,
+    what: str,
+    after: int,
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    server = rally_process_factory(latency_ms=15)
+    for name, value in server.env().items():
+        monkeypatch.setenv(name, value)
+    stories = git_repo.path / "docs" / "stories"
+    stories.mkdir(parents=True)
+    for name, source in REAL.items():
+        shutil.copyfile(FIXTURES / source, stories / name)
+    (stories / "9.1.story.md").write_text(FOUNDATION)
+    (stories / "9.2.story.md").write_text(DEPENDENT)
+    monkeypatch.chdir(git_repo.path)
+    files = snapshot(git_repo.path)
+    config = load_config(cwd=git_repo.path)
+    with RallyClient.from_config(config) as rally_client:
+        count = story_count(rally_client)
+        tasks = len(rally_client.query("Task", fetch=("ObjectID",)))
+    import pantheon_git
+
+    # The same package as this test run imports, whatever is installed in the environment.
+    monkeypatch.setenv("PYTHONPATH", str(Path(pantheon_git.__file__).parents[1]))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pantheon_git", "migrate", "--epic", "F17"],
+        cwd=git_repo.path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if sum(1 for c in _journal_created(git_repo.path) if c["type"] == what) >= after:
+            os.kill(proc.pid, signal.SIGKILL)
+            break
+        time.sleep(0.005)
+    proc.wait()
+    assert proc.stderr is not None
+    assert proc.returncode == -signal.SIGKILL, proc.stderr.read()
+    proc.stderr.close()
+    code, out, err = run("migrate", "rollback")
+    assert code == 0, err
+    assert {k: v for k, v in snapshot(git_repo.path).items() if k in files} == files
+    with RallyClient.from_config(config) as rally_client:
+        assert story_count(rally_client) == count
+        assert len(rally_client.query("Task", fetch=("ObjectID",))) == tasks
+    # A new run can start again, and completes.
+    code, out, err = run("migrate", "--epic", "F17", "--json")
+    assert code == 0, err
+    assert len(json.loads(out)["stories"]) == 5
+
+
+def test_rollback_finds_a_create_whose_reply_never_came(
+    repo: Path, run: Run, client: RallyClient
+) -> None:
+    count = story_count(client)
+    marker = "pantheon-migrate:20260101T000000Z-lost:1"
+    client.create(STORY, {"Name": "orphan", "Notes": f"<p>{marker}</p>"}, fetch=("ObjectID",))
+    journal = repo / ".bmad" / "migrations"
+    journal.mkdir(parents=True)
+    (journal / "20260101T000000Z-lost.json").write_text(
+        json.dumps(
+            {
+                "schema": 1,
+                "run": "20260101T000000Z-lost",
+                "status": "running",
+                "started": "2026-01-01T00:00:00.000Z",
+                "files": {},
+                "created": [],
+                "pending": [{"type": STORY, "marker": marker, "file": "docs/stories/1.1.story.md"}],
+                "updated": [],
+                "linked": [],
+            }
+        )
+    )
+    code, out, err = run("migrate", "rollback", "--json")
+    assert code == 0, err
+    assert len(json.loads(out)["deleted"]) == 1
+    assert story_count(client) == count
