@@ -116,6 +116,8 @@ class Config:
     complexity_hours: Mapping[str, float] = field(
         default_factory=lambda: dict(DEFAULT_COMPLEXITY_HOURS)
     )
+    plan_estimate_hours: float = 1.0
+    """Hours per PlanEstimate point for `pantheon plan` (1.0: PlanEstimate is read as hours)."""
     # --- migration ---
     migrate_status_map: Mapping[str, str] = field(
         default_factory=lambda: dict(DEFAULT_MIGRATE_STATUS_MAP)
