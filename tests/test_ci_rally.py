@@ -271,6 +271,10 @@ def test_push_to_default_branch_links_named_stories(
     assert Story(rally, "US129").fields()["c_CommitSHA"] == shas[1]
     assert Story(rally, "US128").fields()["ScheduleState"] == "Defined"
     assert run.outputs["story"] == "US-128 US-129"
+    ghost = push_event(["Fix S3 upload and US-99999"], shas=["4" * 40])
+    unknown = ci(repo, rally, tmp_path / "3", "push", ghost, PANTHEON_CI_FAIL_ON="lock")
+    assert unknown.code == 0, unknown.stderr
+    assert "not in Rally" in unknown.summary
     moved = ci(repo, rally, tmp_path / "2", "push", doc, PANTHEON_CI_PUSH_STATE="Completed")
     assert moved.code == 0
     assert Story(rally, "US128").fields()["ScheduleState"] == "Completed"

@@ -144,7 +144,10 @@ def run_ci(app: App, request: CiRequest, *, warn: Callable[[str], None]) -> CiRe
     decisions = tuple(a.decision for a in applied)
     titles = {**titles, **{str(a.decision.key): a.title for a in applied if a.title}}
     final = finish(decisions=decisions, notes=_notes(applied), titles=titles)
-    return CiResult(final, _policy(fail_on, decisions, overlaps), None, applied)
+    # A key-like word in a commit message on the default branch ("fix S3 upload") is no
+    # reason to fail a push; fail-on judges pull requests only.
+    judged = () if event.stage is Stage.PUSH else decisions
+    return CiResult(final, _policy(fail_on, judged, overlaps), None, applied)
 
 
 def _pull_request(
