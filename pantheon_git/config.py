@@ -96,6 +96,17 @@ class Config:
     lock_check_ttl: float = 600.0
     hook_timeout: float = 2.0
     hook_budget: float = 10.0
+    # --- GitHub Action and `pantheon complete` ---
+    coverage_file: str | None = None
+    """Coverage report whose total line coverage goes to c_Coverage (any supported format)."""
+    ci_fail_on: str = "never"
+    """When `pantheon ci` exits 1: never, lock (story missing/locked by another), conflict."""
+    ci_changesets: bool = False
+    """Also create a Rally Changeset per recorded commit (needs "Build and Changeset" enabled)."""
+    ci_push_state: str | None = None
+    """Workflow state for stories named in commits pushed to the default branch (None: keep)."""
+    ci_scm_repository: str | None = None
+    """Name of the Rally SCMRepository for changesets (default: the GitHub owner/name)."""
     # --- people ---
     identities: Mapping[str, str] = field(default_factory=dict)
     """git email or GitHub login -> Rally user (email)."""
@@ -105,6 +116,8 @@ class Config:
     complexity_hours: Mapping[str, float] = field(
         default_factory=lambda: dict(DEFAULT_COMPLEXITY_HOURS)
     )
+    plan_estimate_hours: float = 1.0
+    """Hours per PlanEstimate point for `pantheon plan` (1.0: PlanEstimate is read as hours)."""
     # --- migration ---
     migrate_status_map: Mapping[str, str] = field(
         default_factory=lambda: dict(DEFAULT_MIGRATE_STATUS_MAP)
@@ -140,6 +153,7 @@ _ENUMS: dict[str, tuple[str, ...]] = {
     "offline": ("warn", "block"),
     "conflicts": ("warn", "block", "precise"),
     "commit_msg": ("prepend", "require", "off"),
+    "ci_fail_on": ("never", "lock", "conflict"),
 }
 # Environment variables with names of their own; every other key is PANTHEON_<KEY>.
 _ENV_NAMES: dict[str, str] = {

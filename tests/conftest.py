@@ -1,5 +1,6 @@
 pytest_plugins = [
     "tests.support.hermetic",
     "tests.support.gitrepo",
+    "tests.support.planning",
     "tests.support.rally",
 ]

@@ -118,3 +118,45 @@ def test_ensure_gitignored(tmp_path: Path) -> None:
     assert ensure_gitignored(tmp_path) is True
     assert (tmp_path / ".gitignore").read_text() == "node_modules\n.bmad/\n"
     os.remove(tmp_path / ".gitignore")
+
+
+def test_put_story_moves_between_epics_and_remove(tmp_path: Path) -> None:
+    cache = Cache(tmp_path)
+    story = Story(StoryKey("US", 7), "Moved", epic="F17")
+    cache.put_story(story, {"FormattedID": "US7"})
+    moved = story.with_(epic="F18")
+    path = cache.put_story(moved, {"FormattedID": "US7"})
+    assert [p.relative_to(cache.dir).as_posix() for p in cache.story_files()] == [
+        "stories/epic-18/US-7.json"
+    ]
+    assert cache.load_entry(path)["rally"] == {"FormattedID": "US7"}
+    assert cache.remove_story(StoryKey("US", 7)) is True
+    assert cache.load_stories() == []
+    assert cache.remove_story(StoryKey("US", 7)) is False
+
+
+def test_assignments_are_read_by_the_conflict_check(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from pantheon_git.domain.claims import parse_assignments
+    from pantheon_git.domain.locks import new_lock
+
+    now = datetime(2026, 2, 2, 10, 30, tzinfo=UTC)
+    held = new_lock("jane@example.com", now, 24, "story/US-1-a")
+    old = new_lock("bob@example.com", now - timedelta(hours=30), 24, None)
+    stories = [
+        Story(StoryKey("US", 1), "a", epic="F17", lock=held),
+        Story(StoryKey("US", 2), "b", epic="F17", lock=old, branch="story/US-2-b"),
+        Story(StoryKey("US", 3), "c", epic="F17"),
+    ]
+    cache = Cache(tmp_path)
+    cache.write_assignments(stories, now)
+    doc = cache.read_json("assignments.json")
+    assert set(doc["locks"]) == {"US-1", "US-2"}
+    assert doc["locks"]["US-2"]["expired"] is True
+    assert doc["locks"]["US-2"]["branch"] == "story/US-2-b"
+    assert "token" not in doc["locks"]["US-1"]
+    claims = parse_assignments(doc)
+    assert claims[StoryKey("US", 1)].holder == "jane@example.com"
+    assert claims[StoryKey("US", 1)].active(now)
+    assert not claims[StoryKey("US", 2)].active(now)

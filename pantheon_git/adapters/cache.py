@@ -5,7 +5,8 @@
     epics.json                      epic metadata
     stories/epic-17/US-123.json     {"rally": raw Rally fields, "bmad": Story.to_dict()}
     stories/no-epic/US-9.json       stories without a portfolio item
-    assignments.json                current locks
+    assignments.json                current locks: {"locks": {"US-123": {holder, locked_at,
+                                    expires, branch, epic, expired}}}
     dependencies.json               `pantheon deps`
     workstreams.json                `pantheon plan`
     meta.json                       schema version, workspace, project, last sync
@@ -20,7 +21,7 @@ import fcntl
 import json
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -29,7 +30,7 @@ from typing import Any
 from pantheon_git.adapters.fsio import atomic_write_json
 from pantheon_git.domain.keys import EpicRef, StoryKey, epic_number
 from pantheon_git.domain.story import Story
-from pantheon_git.domain.timefmt import parse_time
+from pantheon_git.domain.timefmt import format_time, parse_time
 from pantheon_git.errors import CacheCorrupt, CheckFailed, UsageError
 
 SCHEMA_VERSION = 1
@@ -141,6 +142,39 @@ class Cache:
 
     def story_path(self, story: Story) -> Path:
         return self.dir / "stories" / epic_dir_name(story.epic) / f"{story.key}.json"
+
+    def put_story(self, story: Story, raw: Mapping[str, Any]) -> Path:
+        """Write one story's entry (Rally fields + BMAD form), dropping a copy filed under
+        another epic. Callers that also write other files hold ``exclusive()``."""
+        path = self.story_path(story)
+        atomic_write_json(path, {"rally": dict(raw), "bmad": story.to_dict()})
+        for other in self.story_files():
+            if other.name == path.name and other != path:
+                other.unlink(missing_ok=True)
+        return path
+
+    def remove_story(self, key: StoryKey) -> bool:
+        removed = False
+        for path in list(self.story_files()):
+            if path.name == f"{key}.json":
+                path.unlink(missing_ok=True)
+                removed = True
+        return removed
+
+    def write_assignments(self, stories: Iterable[Story], now: datetime) -> Path:
+        """``assignments.json``: every story lock known to the cache, expired ones marked."""
+        locks: dict[str, Any] = {}
+        for story in sorted(stories, key=lambda s: s.key):
+            if story.lock is None:
+                continue
+            entry = story.lock.to_dict()
+            entry.pop("token", None)
+            entry["branch"] = story.lock.branch or story.branch
+            entry["epic"] = story.epic
+            entry["expired"] = story.lock.expired(now)
+            locks[str(story.key)] = entry
+        doc = {"schema": SCHEMA_VERSION, "updated": format_time(now), "locks": locks}
+        return self.write_json("assignments.json", doc)
 
     # --- concurrency -------------------------------------------------------------------------
 

@@ -17,9 +17,16 @@ from pantheon_git.cli._common import Ctx, common_options
 
 # name -> (module, attribute, one-line help shown by `pantheon --help`)
 COMMANDS: dict[str, tuple[str, str, str]] = {
+    "ci": ("pantheon_git.ci", "command", "Update Rally from a GitHub event (the Action's entry)."),
+    "complete": (
+        "pantheon_git.cli.complete",
+        "command",
+        "Send a story to Code Review: SHA, coverage, unlock, note.",
+    ),
     "conflicts": ("pantheon_git.cli.conflicts_cmd", "conflicts", "Overlapping story branches."),
     "deps": ("pantheon_git.cli.deps_cmd", "deps", "Dependency graph, waves, independent stories."),
     "migrate": ("pantheon_git.cli.migrate_cmd", "migrate", "Migrate BMAD stories into Rally."),
+    "plan": ("pantheon_git.cli.plan_cmd", "plan", "Plan workstreams: lanes, waves, critical path."),
     "rally": ("pantheon_git.cli.rally_cmd", "rally", "A local Rally WSAPI emulator (rally serve)."),
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from pantheon_git.domain.wording import stories
 from pantheon_git.errors import OK, RALLY, USAGE
 
 RULE = "━" * 47
@@ -64,12 +65,12 @@ def render_migration(result: MigrationResult) -> str:
     epic = f"Rally Epic {result.epic}" + (f": {result.epic_name}" if result.epic_name else "")
     if result.dry_run:
         lines = ["Rally Migration Preview (dry run: nothing was changed)", RULE]
-        lines.append(f"Would migrate {_stories(len(done))} to {epic}")
+        lines.append(f"Would migrate {stories(len(done))} to {epic}")
     else:
         lines = ["Rally Migration Complete", RULE]
         counts = _counts(done)
         lines.append(
-            f"Migrated {_stories(len(done))} to {epic}" + (f" ({counts})" if counts else "")
+            f"Migrated {stories(len(done))} to {epic}" + (f" ({counts})" if counts else "")
         )
     for story in done:
         lines += ["", *_story_lines(story)]
@@ -142,10 +143,6 @@ def _counts(done: tuple[StoryOutcome, ...]) -> str:
         if n:
             parts.append(f"{n} {action}")
     return ", ".join(parts)
-
-
-def _stories(n: int) -> str:
-    return f"{n} story" if n == 1 else f"{n} stories"
 
 
 @dataclass(frozen=True)
