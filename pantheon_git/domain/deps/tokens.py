@@ -23,9 +23,13 @@ class Sentence(NamedTuple):
     text: str
     norms: list[str]
     raws: list[str]
+    paired: list[Token]
+    """``toks()`` once built (several rules read the same sentence)."""
 
     def toks(self) -> list[Token]:
-        return list(zip(self.norms, self.raws, strict=True))
+        if not self.paired and self.norms:
+            self.paired.extend(zip(self.norms, self.raws, strict=True))
+        return self.paired
 
 
 _TOKEN_RE = re.compile(
@@ -51,7 +55,7 @@ def tokenise(sentence: str) -> Sentence:
     norms: list[str | None] = list(map(_SEEN.get, raws))
     if None in norms:
         norms = [n or _classify(raw) for n, raw in zip(norms, raws, strict=True)]
-    return Sentence(sentence, norms, raws)  # type: ignore[arg-type]
+    return Sentence(sentence, norms, raws, [])  # type: ignore[arg-type]
 
 
 def _split(raw: str) -> list[str]:
