@@ -25,6 +25,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     ),
     "conflicts": ("pantheon_git.cli.conflicts_cmd", "conflicts", "Overlapping story branches."),
     "deps": ("pantheon_git.cli.deps_cmd", "deps", "Dependency graph, waves, independent stories."),
+    "doctor": (
+        "pantheon_git.cli.doctor_cmd",
+        "doctor",
+        "Check config, Rally, custom fields, identity, hooks, cache.",
+    ),
     "init": ("pantheon_git.cli.init_cmd", "init", "Write _bmad/pantheon/config.yaml (commented)."),
     "migrate": ("pantheon_git.cli.migrate_cmd", "migrate", "Migrate BMAD stories into Rally."),
     "plan": ("pantheon_git.cli.plan_cmd", "plan", "Plan workstreams: lanes, waves, critical path."),
