@@ -31,6 +31,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Check config, Rally, custom fields, identity, hooks, cache.",
     ),
     "init": ("pantheon_git.cli.init_cmd", "init", "Write _bmad/pantheon/config.yaml (commented)."),
+    "metrics": (
+        "pantheon_git.cli.metrics_cmd",
+        "metrics",
+        "The seed's six success metrics, with targets.",
+    ),
     "migrate": ("pantheon_git.cli.migrate_cmd", "migrate", "Migrate BMAD stories into Rally."),
     "plan": ("pantheon_git.cli.plan_cmd", "plan", "Plan workstreams: lanes, waves, critical path."),
     "rally": ("pantheon_git.cli.rally_cmd", "rally", "A local Rally WSAPI emulator (rally serve)."),
