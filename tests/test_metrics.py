@@ -248,8 +248,8 @@ def test_report_shows_each_metric_with_its_target_and_mark() -> None:
     text = render_metrics(metrics, sources=["checkout log (1 event)"], since="2026-02-01")
     assert text.startswith("Success Metrics\n━")
     assert "Since: 2026-02-01" in text
-    assert "✅ Story conflict rate  0.0%         target < 1%" in text
-    assert "❔ Merge conflict rate  not known    target < 10%" in text
-    assert "❌ Lane balance         σ 22.0%      target σ < 15%" in text
+    assert "✅ Story conflict rate  0.0%       target < 1%" in text
+    assert "❔ Merge conflict rate  not known  target < 10%" in text
+    assert "❌ Lane balance         σ 22.0%    target σ < 15%" in text
     assert "1 on target, 1 missed, 1 not known yet." in text
     assert "How:" in render_metrics(metrics, sources=[], since=None, how=True)

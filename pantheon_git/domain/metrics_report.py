@@ -28,8 +28,10 @@ def render_metrics(
         lines.append(("From:  " if i == 0 else "       ") + source)
     lines.append("")
     width = max(len(m.name) for m in metrics)
+    column = max(len(shown_value(m)) for m in metrics)
     for m in metrics:
-        lines.append(f"{MARKS[m.status]} {m.name:<{width}}  {shown_value(m):<12} target {m.target}")
+        value = shown_value(m)
+        lines.append(f"{MARKS[m.status]} {m.name:<{width}}  {value:<{column}}  target {m.target}")
         lines.append(f"   {m.detail}")
         if how:
             lines.append(f"   How: {m.how}")
