@@ -32,3 +32,24 @@ def atomic_write_text(path: Path, text: str) -> None:
 def atomic_write_json(path: Path, data: Any) -> None:
     text = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False, default=str)
     atomic_write_text(path, text + "\n")
+
+
+def read_json_input(path: Path, what: str) -> Any:
+    """A JSON file a user handed us (``what`` names it in messages); every problem is a one-line
+    usage error (exit 2): missing, unreadable, empty, or not JSON (with line and column)."""
+    from pantheon_git.errors import UsageError
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"{what} not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read {what} {path}: {exc}") from None
+    if not text.strip():
+        raise UsageError(f"{what} {path} is empty")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(
+            f"{what} {path} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+        ) from None
