@@ -103,6 +103,7 @@ class Session:
         transport: httpx.BaseTransport | None = None,
         verify: bool | str = True,
         timeout: float = 30.0,
+        connect_timeout: float | None = None,
         deadline: float = 120.0,
         max_concurrency: int = 8,
         backoff: Backoff = DEFAULT_BACKOFF,
@@ -115,6 +116,9 @@ class Session:
             raise ConfigError(f"rally_max_concurrency must be at least 1, not {max_concurrency}")
         self.base_url = normalize_base_url(base_url)
         self.timeout = timeout
+        self.connect_timeout = connect_timeout
+        """Seconds to wait for a connection (default: ``timeout``); short for "fail fast
+        when offline" callers such as checkout and the hooks."""
         self.deadline = deadline
         self.max_concurrency = max_concurrency
         self.backoff = backoff
@@ -219,7 +223,7 @@ class Session:
                     path.lstrip("/"),
                     params=dict(params) if params else None,
                     json=body,
-                    timeout=min(self.timeout, remaining),
+                    timeout=self._timeout(remaining),
                 )
             except Exception as exc:  # translated here: every httpx class is listed
                 return from_exception(exc, where=where, url_hint=url_hint), None
@@ -245,6 +249,11 @@ class Session:
         if env.errors:
             return from_app_errors(env.errors, where=where), None
         return env
+
+    def _timeout(self, remaining: float) -> httpx.Timeout:
+        total = min(self.timeout, remaining)
+        connect = total if self.connect_timeout is None else min(self.connect_timeout, total)
+        return httpx.Timeout(total, connect=connect)
 
     def _surface(self, warnings: list[str]) -> None:
         for text in warnings:
