@@ -321,12 +321,24 @@ class RallyClient:
 
         return probe
 
-    def update(self, ref: RefLike, fields: Mapping[str, Any], *, fetch: Fetch = True) -> Item:
-        """Change some fields. Last write wins: Rally has no conditional update."""
+    def update(
+        self,
+        ref: RefLike,
+        fields: Mapping[str, Any],
+        *,
+        fetch: Fetch = True,
+        deadline: float | None = None,
+    ) -> Item:
+        """Change some fields. Last write wins: Rally has no conditional update.
+
+        ``deadline``: seconds this update may take, retries included (default: the client's);
+        nothing is sent after it.
+        """
         path = ref_path(ref)
         type_key = path.rsplit("/", 1)[0].lstrip("/")
         params = {"fetch": fetch_param(fetch), "workspace": self.scope().workspace_ref}
-        env = self._send("POST", path, "update", params, body={type_key: _encode(fields)})
+        body = {type_key: _encode(fields)}
+        env = self._send("POST", path, "update", params, body=body, deadline=deadline)
         return replies.result_object(env, "OperationResult", where=f"POST {path}")
 
     def delete(self, ref: RefLike, *, missing_ok: bool = False) -> None:
@@ -433,9 +445,12 @@ class RallyClient:
         *,
         body: Mapping[str, Any] | None = None,
         ambiguous: Ambiguous = "retry",
+        deadline: float | None = None,
     ) -> replies.Envelope:
         self.session.count(kind)
-        return self.session.request(method, path, params=params, body=body, ambiguous=ambiguous)
+        return self.session.request(
+            method, path, params=params, body=body, ambiguous=ambiguous, deadline=deadline
+        )
 
     def _page(self, path: str, params: Params, start: int, size: int) -> replies.Page:
         env = self._send("GET", path, "query", {**params, "start": start, "pagesize": size})

@@ -170,8 +170,12 @@ class Session:
         params: Params | None = None,
         body: Mapping[str, Any] | None = None,
         ambiguous: Ambiguous = "retry",
+        deadline: float | None = None,
     ) -> Envelope:
         """Send until Rally answers without ``Errors``, or the failure is final.
+
+        ``deadline`` (seconds, default the session's) bounds this call, retries included: no
+        attempt is sent, and no reply awaited, past it. Timed protocols (story locks) use it.
 
         ``ambiguous`` says what to do when the request may have been applied but the reply was
         lost: ``"retry"`` resends (idempotent requests), ``"raise"`` gives up at once, a probe
@@ -179,9 +183,12 @@ class Session:
         """
         where = f"{method} {path}"
         started = self._clock()
+        limit = self.deadline if deadline is None else deadline
         retries = 0
         while True:
-            outcome = self._attempt(method, path, params, body, where=where, started=started)
+            outcome = self._attempt(
+                method, path, params, body, where=where, started=started, limit=limit
+            )
             if isinstance(outcome, Envelope):
                 return outcome
             failure, retry_after = outcome
@@ -196,7 +203,7 @@ class Session:
             retries += 1
             wait = self.backoff.delay(retries, self._rand(), retry_after=retry_after)
             spent = self._clock() - started
-            if retries >= self.backoff.max_attempts or spent + wait >= self.deadline:
+            if retries >= self.backoff.max_attempts or spent + wait >= limit:
                 raise self._scrub(_gave_up(failure.error, retries, spent))
             self.count("retries")
             self._sleep(wait)
@@ -210,10 +217,11 @@ class Session:
         *,
         where: str,
         started: float,
+        limit: float,
     ) -> Envelope | tuple[Failure, float | None]:
         """One request; the reply's envelope, or the failure and the server's Retry-After."""
         url_hint = f"Check RALLY_URL (now {self.base_url}) and your network."
-        remaining = max(0.001, self.deadline - (self._clock() - started))
+        remaining = max(0.001, limit - (self._clock() - started))
         with self._slots:
             self.count("requests")
             self.count(method)
