@@ -1,0 +1,400 @@
+"""Story locks on Rally: take one (Fischer's timed protocol), extend it, give it back.
+
+Rally has no compare-and-swap, so taking a lock is (``domain/locks.py`` has the argument why
+this leaves at most one winner, and its timing assumption):
+
+1. read the story fresh from Rally (never the cache); someone else's unexpired lock: refuse;
+2. write our lock, stamped to the millisecond; if more than T (``lock_write_bound``) passed
+   between sending the read and receiving the write's reply, the attempt is void: clear the
+   lock if it still carries our stamp, and report "Rally too slow, try again";
+3. wait D (``lock_settle_delay``, > T), read again: the lock is ours only if our stamp is still
+   there; someone else's stamp means they won; no lock at all (a slow racer withdrew) means a
+   new round.
+
+T is measured on the monotonic clock, the stamps come from the wall clock. Nothing else is
+written (state, branch) until the lock is won. A lock that expired is free, and taking it
+follows the same steps. Extending or clearing a lock we hold is a plain write: nobody else
+writes a lock that is held and unexpired, and a racer that read before ours landed wrote
+before we won. To keep that true up to the expiry instant, a lock with less than 2 T left is
+not extended in place but taken again through the protocol, and not released early.
+
+This module is imported by the pre-push hook (through ``renew``): no click, and the Rally
+client is imported only when a client is built.
+"""
+
+from __future__ import annotations
+
+import enum
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from pantheon_git.domain import locks
+from pantheon_git.domain.checkout_report import LeaseReport
+from pantheon_git.domain.keys import StoryKey, branch_story_key
+from pantheon_git.domain.story import Lock
+from pantheon_git.domain.timefmt import format_time, parse_time
+from pantheon_git.errors import RallyError, RallyRetryableError, UsageError
+
+if TYPE_CHECKING:
+    from pantheon_git.rally.client import RallyClient
+    from pantheon_git.usecases.context import App
+
+CONNECT_TIMEOUT = 3.0
+"""Seconds to wait for a connection to Rally: offline, lock commands fail within seconds."""
+LOCK_DEADLINE = 30.0
+"""Seconds one Rally request may spend on retries in a lock command."""
+ROUNDS = 3
+"""Protocol rounds when a round ends with nobody holding the lock."""
+READ_FIELDS = ("FormattedID", "Name", "ScheduleState")
+
+
+class Outcome(enum.Enum):
+    WON = "won"
+    RENEWED = "renewed"
+    REFUSED = "refused"
+    LOST = "lost"
+    TOO_SLOW = "too_slow"
+
+
+class RallyTooSlow(RallyRetryableError):
+    """A lock attempt ran over the bound T and was withdrawn (exit 5: try again)."""
+
+
+@dataclass(frozen=True)
+class Timing:
+    bound: float
+    """T, seconds: the longest a lock attempt may take from sending the read to the write's
+    reply."""
+    settle: float
+    """D > T, seconds: the wait before the confirming read."""
+
+    def __post_init__(self) -> None:
+        locks.check_timing(self.bound, self.settle)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """How one ``acquire`` ended. ``lock``: ours (won, renewed) or the holder's."""
+
+    outcome: Outcome
+    lock: Lock | None
+    raw: Mapping[str, Any]
+    replaced: Lock | None = None
+    """An expired lock of someone else's that this one replaced."""
+    elapsed: float | None = None
+    """Seconds from sending the read to the write's reply."""
+    withdrawn: bool | None = None
+    note: str | None = None
+
+
+@dataclass
+class Locking:
+    """The lock operations on one story reference, against one Rally client."""
+
+    client: RallyClient
+    names: locks.LockFields
+    timing: Timing
+    default_hours: float
+    now: Callable[[], datetime]
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+
+    def fetch(self) -> list[str]:
+        n = self.names
+        return [*READ_FIELDS, n.locked_by, n.locked_at, n.expiry, n.branch]
+
+    def read(self, ref: str) -> dict[str, Any]:
+        return self.client.get(ref, fetch=self.fetch())
+
+    def lock_of(self, raw: Mapping[str, Any]) -> Lock | None:
+        return locks.from_fields(raw, self.default_hours, self.names)
+
+    def roomy(self, lock: Lock, now: datetime) -> bool:
+        """Enough lease left to change the lock in place (see the module docstring)."""
+        return (lock.expires - now).total_seconds() > 2 * self.timing.bound
+
+    # --- the protocol ---------------------------------------------------------------------
+
+    def acquire(self, ref: str, me: str, hours: float) -> Attempt:
+        last: Attempt | None = None
+        for _ in range(ROUNDS):
+            last = self.round(ref, me, hours)
+            if last.outcome is not Outcome.LOST or last.lock is not None:
+                return last
+            # Nobody holds it: a racer that ran over T withdrew. Start a new round.
+        assert last is not None
+        note = "several checkouts raced for it and none kept the lock; run the checkout again"
+        return Attempt(Outcome.LOST, None, last.raw, note=note)
+
+    def round(self, ref: str, me: str, hours: float) -> Attempt:
+        """One pass of the protocol; LOST without a lock means nobody holds the story."""
+        sent = self.clock()
+        raw = self.read(ref)
+        held = self.lock_of(raw)
+        now = self.now()
+        status = locks.status(held, me, now)
+        if status is locks.LockStatus.THEIRS:
+            return Attempt(Outcome.REFUSED, held, raw)
+        if status is locks.LockStatus.MINE and held is not None and self.roomy(held, now):
+            return Attempt(Outcome.RENEWED, self.extend(ref, held, hours), raw)
+        replaced = held if held and not locks.same_person(held.holder, me) else None
+        budget = self.timing.bound - (self.clock() - sent)
+        if budget <= 0:  # the read alone used up T: write nothing
+            return Attempt(Outcome.TOO_SLOW, None, raw, elapsed=self.clock() - sent)
+        mine = locks.new_lock(me, self.now(), hours, None)
+        answered = self.write(ref, locks.to_fields(mine, self.names), budget)
+        replied = self.clock()
+        elapsed = replied - sent
+        if not answered or not locks.attempt_in_time(sent, replied, self.timing.bound):
+            withdrawn, note = self.withdraw(ref, mine)
+            return Attempt(
+                Outcome.TOO_SLOW, None, raw, elapsed=elapsed, withdrawn=withdrawn, note=note
+            )
+        self.sleep(self.timing.settle)
+        raw = self.read(ref)
+        seen = self.lock_of(raw)
+        if locks.holds_token(seen, mine):
+            return Attempt(Outcome.WON, mine, raw, replaced, elapsed)
+        if seen is not None and seen.expired(self.now()):
+            seen = None
+        return Attempt(Outcome.LOST, seen, raw, elapsed=elapsed)
+
+    def write(self, ref: str, fields: Mapping[str, Any], budget: float) -> bool:
+        """One lock write that must be answered within ``budget`` seconds; nothing is
+        (re)sent after that. False: no answer in time (it may or may not have landed)."""
+        try:
+            self.client.update(ref, fields, fetch=("ObjectID",), deadline=budget)
+        except RallyRetryableError:
+            return False
+        return True
+
+    def withdraw(self, ref: str, mine: Lock) -> tuple[bool, str | None]:
+        """Clear a void attempt's lock, only while it still carries our stamp, and only
+        within T of reading it (a clear landing later could wipe a lock won meanwhile)."""
+        stuck = (
+            "your lock may still be in Rally: `pantheon checkout` takes the story properly, "
+            "`pantheon release` gives it back"
+        )
+        try:
+            sent = self.clock()
+            if not locks.holds_token(self.lock_of(self.read(ref)), mine):
+                return False, None
+            budget = self.timing.bound - (self.clock() - sent)
+            if budget <= 0 or not self.write(ref, locks.to_fields(None, self.names), budget):
+                return False, f"withdrawing was too slow as well; {stuck}"
+        except RallyError as exc:
+            return False, f"could not withdraw the attempt ({exc.message}); {stuck}"
+        return True, None
+
+    def extend(self, ref: str, held: Lock, hours: float) -> Lock:
+        """Push the expiry of a lock we hold to ``now + hours`` (never earlier than it was);
+        only ``c_LockExpiry`` is written, so the lock's stamp stays the same."""
+        now = self.now()
+        wanted = parse_time(format_time(now + timedelta(hours=hours)))
+        expires = max(wanted, held.expires)
+        if expires != held.expires:
+            fields = {self.names.expiry: format_time(expires)}
+            self.client.update(ref, fields, fetch=("ObjectID",), deadline=self.margin(held, now))
+        return Lock(held.holder, held.locked_at, expires, held.branch, held.token)
+
+    def margin(self, held: Lock, now: datetime) -> float:
+        """How long a change to our own lock may take: it must land before the lock expires
+        (and someone else may take it), with T to spare."""
+        left = (held.expires - now).total_seconds() - self.timing.bound
+        return max(0.001, min(LOCK_DEADLINE, left))
+
+    # --- give back, extend ------------------------------------------------------------------
+
+    def release(self, ref: str, me: str) -> tuple[str, Lock | None, Mapping[str, Any]]:
+        """``released``, ``not_locked``, ``already_expired`` or ``theirs``, and the lock found."""
+        raw = self.read(ref)
+        held = self.lock_of(raw)
+        now = self.now()
+        status = locks.status(held, me, now)
+        if status is locks.LockStatus.FREE:
+            return "not_locked", None, raw
+        if status is locks.LockStatus.THEIRS:
+            return "theirs", held, raw
+        if status is locks.LockStatus.EXPIRED or (held is not None and not self.roomy(held, now)):
+            return "already_expired", held, raw
+        assert held is not None
+        fields = locks.to_fields(None, self.names)
+        self.client.update(ref, fields, fetch=("ObjectID",), deadline=self.margin(held, now))
+        return "released", held, raw
+
+    def renew(self, ref: str, me: str, hours: float) -> Renewal:
+        """Extend our lock; an expired lock of ours (or one about to expire) is taken again
+        through the protocol."""
+        raw = self.read(ref)
+        held = self.lock_of(raw)
+        now = self.now()
+        status = locks.status(held, me, now)
+        if status is locks.LockStatus.THEIRS:
+            return Renewal("theirs", held, held)
+        if held is None or not locks.same_person(held.holder, me):
+            return Renewal("not_locked", held, held)
+        if status is locks.LockStatus.MINE and self.roomy(held, now):
+            return Renewal("renewed", self.extend(ref, held, hours), held)
+        attempt = self.acquire(ref, me, hours)
+        return Renewal(_RENEWAL[attempt.outcome], attempt.lock, held, attempt)
+
+
+_RENEWAL = {
+    Outcome.WON: "retaken",
+    Outcome.RENEWED: "renewed",
+    Outcome.REFUSED: "theirs",
+    Outcome.LOST: "lost",
+    Outcome.TOO_SLOW: "too_slow",
+}
+
+
+@dataclass(frozen=True)
+class Renewal:
+    action: str
+    """renewed | retaken | not_locked | theirs | lost | too_slow"""
+    lock: Lock | None
+    """The lock now held (ours, or someone else's)."""
+    before: Lock | None
+    attempt: Attempt | None = None
+
+
+# --- building blocks for the commands ------------------------------------------------------
+
+
+def lock_client(app: App, *, timeout: float | None = None) -> RallyClient:
+    """A Rally client for lock commands: a short connect timeout and few, quick retries, so
+    that offline they fail within seconds. ``timeout`` (seconds per request) is for callers
+    with a budget, such as the pre-push hook."""
+    from pantheon_git.rally.backoff import Backoff
+    from pantheon_git.rally.client import RallyClient
+
+    per_request = timeout if timeout is not None else app.config.rally_timeout
+    deadline = 2 * per_request if timeout is not None else LOCK_DEADLINE
+    return RallyClient.from_config(
+        app.config,
+        warn=app.warn,
+        timeout=per_request,
+        connect_timeout=min(CONNECT_TIMEOUT, per_request),
+        deadline=min(app.config.rally_deadline, deadline),
+        backoff=Backoff(base=0.1, cap=1.0, max_attempts=4),
+    )
+
+
+def locking(app: App, client: RallyClient) -> Locking:
+    from pantheon_git.domain.mapping import FieldNames
+
+    config = app.config
+    return Locking(
+        client=client,
+        names=FieldNames.from_config(config.fields).lock,
+        timing=Timing(config.lock_write_bound, config.lock_settle_delay),
+        default_hours=config.rally_lock_hours,
+        now=app.now,
+    )
+
+
+def story_of_branch(app: App, story: str | None) -> StoryKey:
+    """``story`` parsed, or the story of the checked-out branch."""
+    if story:
+        return StoryKey.parse(story)
+    from pantheon_git.adapters.git import current_branch
+
+    branch = current_branch(app.root)
+    key = branch_story_key(branch, app.config.branch_pattern) if branch else None
+    if key is None:
+        raise UsageError(
+            f"the current branch ({branch or 'detached HEAD'}) is not a story branch",
+            hint="Name the story: `pantheon release US-123`.",
+        )
+    return key
+
+
+def release(app: App, story: str | None = None, *, timeout: float | None = None) -> LeaseReport:
+    """``pantheon release``: clear the lock fields of a story you hold."""
+    key = story_of_branch(app, story)
+    me = app.user()
+    with lock_client(app, timeout=timeout) as client:
+        ops = locking(app, client)
+        ref, title = _find(client, key, ops)
+        action, held, _raw = ops.release(ref, me)
+    report = LeaseReport(key, title, "release", action, held)
+    if action == "released":
+        _after(app, key, ops, None)
+    record_event(app, "release", key, me, action)
+    return report
+
+
+def renew(
+    app: App,
+    story: str | None = None,
+    *,
+    hours: float | None = None,
+    timeout: float | None = None,
+) -> LeaseReport:
+    """``pantheon renew`` (and the pre-push hook): extend the lease of a story you hold."""
+    key = story_of_branch(app, story)
+    me = app.user()
+    lease = app.config.rally_lock_hours if hours is None else hours
+    if lease <= 0:
+        raise UsageError(f"--hours must be more than 0, not {lease:g}")
+    with lock_client(app, timeout=timeout) as client:
+        ops = locking(app, client)
+        ref, title = _find(client, key, ops)
+        result = ops.renew(ref, me, lease)
+    attempt = result.attempt
+    elapsed = round(attempt.elapsed, 3) if attempt and attempt.elapsed is not None else None
+    record_event(app, "renew", key, me, result.action, elapsed=elapsed)
+    if result.action == "too_slow" and attempt is not None:
+        raise too_slow(key, attempt, ops.timing)
+    if result.action in ("renewed", "retaken") and result.lock is not None:
+        _after(app, key, ops, result.lock)
+    previous = result.before.expires if result.before else None
+    return LeaseReport(key, title, "renew", result.action, result.lock, previous)
+
+
+def too_slow(key: StoryKey, attempt: Attempt, timing: Timing) -> RallyTooSlow:
+    took = f"{attempt.elapsed:.1f}s" if attempt.elapsed is not None else "too long"
+    message = (
+        f"Rally too slow, try again: locking {key} took {took}, over the "
+        f"{timing.bound:g}s bound (lock_write_bound), so the attempt was withdrawn"
+    )
+    if attempt.note:
+        message += f"; {attempt.note}"
+    return RallyTooSlow(message, hint=f"Run `pantheon checkout {key}` again in a moment.")
+
+
+def _find(client: RallyClient, key: StoryKey, ops: Locking) -> tuple[str, str]:
+    raw = client.find_story(key, fetch=ops.fetch())
+    return str(raw["_ref"]), str(raw.get("Name") or "")
+
+
+def _after(app: App, key: StoryKey, ops: Locking, lock: Lock | None) -> None:
+    from pantheon_git.usecases.lockcache import record_lock
+
+    record_lock(app, key, locks.to_fields(lock, ops.names), lock)
+
+
+def record_event(
+    app: App, event: str, key: StoryKey, me: str, outcome: str, **details: Any
+) -> None:
+    """One line in ``events.jsonl`` (time, event, story, user, outcome, details)."""
+    from pantheon_git.adapters.events import append_event
+    from pantheon_git.usecases.lockcache import keep_out_of_git
+
+    try:
+        if not app.cache.dir.exists():
+            keep_out_of_git(app)
+        append_event(
+            app.cache.dir,
+            now=app.now(),
+            event=event,
+            story=str(key),
+            user=me,
+            outcome=outcome,
+            **details,
+        )
+    except OSError as exc:
+        app.warn(f"could not record the {event} in {app.cache.dir}: {exc}")
