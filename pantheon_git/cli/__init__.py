@@ -17,8 +17,11 @@ from pantheon_git.cli._common import Ctx, common_options
 
 # name -> (module, attribute, one-line help shown by `pantheon --help`)
 COMMANDS: dict[str, tuple[str, str, str]] = {
+    "checkout": ("pantheon_git.cli.checkout_cmd", "checkout", "Lock a story and start its branch."),
     "conflicts": ("pantheon_git.cli.conflicts_cmd", "conflicts", "Overlapping story branches."),
     "migrate": ("pantheon_git.cli.migrate_cmd", "migrate", "Migrate BMAD stories into Rally."),
+    "release": ("pantheon_git.cli.checkout_cmd", "release", "Give back a story you hold."),
+    "renew": ("pantheon_git.cli.checkout_cmd", "renew", "Extend the lock on a story you hold."),
     "rally": ("pantheon_git.cli.rally_cmd", "rally", "A local Rally WSAPI emulator (rally serve)."),
 }
 
