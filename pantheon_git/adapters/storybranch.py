@@ -45,10 +45,16 @@ def has_remote(cwd: Path, remote: str = REMOTE) -> bool:
     return remote in names
 
 
-def fetch(cwd: Path, branch: str, remote: str = REMOTE) -> str | None:
-    """Fetch ``branch`` from ``remote``; returns a warning instead of failing."""
+def fetch(cwd: Path, branch: str, story: str, remote: str = REMOTE) -> str | None:
+    """Fetch the default ``branch`` and, if someone pushed it, the ``story`` branch (a glob
+    refspec: it matches nothing without failing when the story branch is not there).
+    Returns a warning instead of failing: work can start from what is local."""
+    specs = [
+        f"+refs/heads/{branch}:refs/remotes/{remote}/{branch}",
+        f"+refs/heads/{story}*:refs/remotes/{remote}/{story}*",
+    ]
     try:
-        run_git(["fetch", "--quiet", remote, branch], cwd=cwd, timeout=FETCH_TIMEOUT)
+        run_git(["fetch", "--quiet", remote, *specs], cwd=cwd, timeout=FETCH_TIMEOUT)
     except GitError as exc:
         return f"could not fetch {remote}/{branch} ({exc.message}); starting from what is local"
     return None
@@ -99,17 +105,15 @@ class BranchPlan:
     warning: str | None = None
 
 
-def plan_switch(
-    cwd: Path, name: str, *, configured_default: str | None = None, fetch_first: bool = True
-) -> BranchPlan:
+def plan_switch(cwd: Path, name: str, *, configured_default: str | None = None) -> BranchPlan:
     """Decide where the story branch starts, fetching the default branch first when there is a
     remote. Refuses (exit 4) when switching would overwrite uncommitted work."""
     require_branch_name(name, cwd=cwd)
     warning = None
     remote = has_remote(cwd)
     main = default_branch(cwd, configured_default)
-    if remote and fetch_first:
-        warning = fetch(cwd, main)
+    if remote:
+        warning = fetch(cwd, main, name)
     exists = ref_exists(f"refs/heads/{name}", cwd=cwd)
     track = False
     if exists:

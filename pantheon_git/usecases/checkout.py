@@ -26,7 +26,7 @@ from pantheon_git.adapters.fsio import atomic_write_text
 from pantheon_git.domain import choice, locks, states
 from pantheon_git.domain.bmad.writer import render_story
 from pantheon_git.domain.checkout_report import CheckoutReport, Refusal
-from pantheon_git.domain.keys import EpicRef, StoryKey, story_branch
+from pantheon_git.domain.keys import EpicRef, StoryKey, branch_story_key, story_branch
 from pantheon_git.domain.mapping import FieldNames, MapSettings, story_fetch, story_from_rally
 from pantheon_git.domain.story import Lock, Story
 from pantheon_git.errors import CheckFailed, PantheonError, UsageError
@@ -99,7 +99,6 @@ class _Checkout:
     hours: float
     request: CheckoutRequest
     _listings: dict[str | None, list[dict[str, Any]]] = field(default_factory=dict)
-    _fetched: bool = False
 
     # --- choosing ---------------------------------------------------------------------------
 
@@ -183,7 +182,7 @@ class _Checkout:
             self.event(key, "refused", holder=held.holder if held else None)
             return self.refusal(raw, "refused", held)
         keep_out_of_git(self.app)  # before looking for uncommitted work: the cache is not work
-        branch = story_branch(key, target.title, self.app.config.branch_template)
+        branch = self.branch_name(raw, target)
         plan = self.plan(branch)
         attempt = self.ops.acquire(str(raw["_ref"]), self.me, self.hours)
         self.event(
@@ -208,6 +207,16 @@ class _Checkout:
             )
             raise
 
+    def branch_name(self, raw: Mapping[str, Any], target: choice.Candidate) -> str:
+        """The branch Rally names for the story (``c_Branch``: it survives title edits), if it
+        is a valid story branch of this story; else one made from the title."""
+        config = self.app.config
+        named = str(raw.get(self.settings.names.branch) or "").strip()
+        ours = named and branch_story_key(named, config.branch_pattern) == target.key
+        if ours and storybranch.valid_branch_name(named, cwd=self.app.root):
+            return named
+        return story_branch(target.key, target.title, config.branch_template)
+
     def plan(self, branch: str) -> storybranch.BranchPlan | None:
         if not self.request.branch:
             return None
@@ -215,12 +224,8 @@ class _Checkout:
 
         root = require_toplevel(self.app.root)
         plan = storybranch.plan_switch(
-            root,
-            branch,
-            configured_default=self.app.config.default_branch,
-            fetch_first=not self._fetched,
+            root, branch, configured_default=self.app.config.default_branch
         )
-        self._fetched = True
         if plan.warning:
             self.app.warn(plan.warning)
         return plan
