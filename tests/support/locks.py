@@ -16,7 +16,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -88,7 +88,7 @@ def lock_env(rally_thread: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
 
 
 @pytest.fixture
-def pantheon(capsys: pytest.CaptureFixture[str]) -> Iterator[Callable[..., Run]]:
+def pantheon(capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
     """Run ``pantheon ARGS`` in this process (same code as the console script)."""
     from pantheon_git.main import main
 
@@ -98,12 +98,10 @@ def pantheon(capsys: pytest.CaptureFixture[str]) -> Iterator[Callable[..., Run]]
         captured = capsys.readouterr()
         return Run(code, captured.out, captured.err)
 
-    yield run
+    return run
 
 
-def spawn_pantheon(
-    args: list[str], *, cwd: Path, env: Mapping[str, str]
-) -> subprocess.Popen[str]:
+def spawn_pantheon(args: list[str], *, cwd: Path, env: Mapping[str, str]) -> subprocess.Popen[str]:
     """``pantheon ARGS`` as its own process (what a developer's terminal runs)."""
     full = {**os.environ, **env}
     return subprocess.Popen(
