@@ -96,6 +96,34 @@ def test_someone_elses_lock_is_refused_without_writing(
     assert rally_fields(rally_thread, "US-121", fetch=("VersionId", "c_LockedBy")) == before
 
 
+def test_a_fresh_lock_is_looked_at_again_t_later(client: RallyClient, rally_thread: Any) -> None:
+    ref = ref_of(client, "US-121")
+    lock_as(rally_thread, "US-121", BOB, datetime.now(UTC), soon(24))
+    clock = Clock()
+    attempt = ops_for(client, clock).acquire(ref, ME, 24)
+    assert attempt.outcome is Outcome.REFUSED
+    assert clock.slept == [T]  # one look again, then the refusal names the holder
+
+    clock = Clock()
+
+    def bob_withdraws(seconds: float) -> None:  # bob's attempt was void: he clears it
+        if not clock.slept:
+            client.update(ref, locks.to_fields(None), fetch=("ObjectID",))
+        clock.sleep(seconds)
+
+    attempt = ops_for(client, clock, bob_withdraws).acquire(ref, ME, 24)
+    assert attempt.outcome is Outcome.WON
+    assert clock.slept == [T, D]
+
+
+def test_an_old_lock_is_refused_at_once(client: RallyClient, rally_thread: Any) -> None:
+    lock_as(rally_thread, "US-121", BOB, datetime.now(UTC) - timedelta(minutes=5), soon(1))
+    clock = Clock()
+    attempt = ops_for(client, clock).acquire(ref_of(client, "US-121"), ME, 24)
+    assert attempt.outcome is Outcome.REFUSED
+    assert clock.slept == []
+
+
 def test_a_later_write_during_the_wait_wins_the_race(
     client: RallyClient, rally_thread: Any
 ) -> None:

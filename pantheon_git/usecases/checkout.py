@@ -178,7 +178,8 @@ class _Checkout:
                 hint="Take another story: `pantheon checkout --epic <epic>`.",
             )
         held = target.lock
-        if locks.status(held, self.me, now) is locks.LockStatus.THEIRS:
+        theirs = locks.status(held, self.me, now) is locks.LockStatus.THEIRS
+        if theirs and not self.ops.fresh(held, now):  # a fresh lock may still lose its race
             self.event(key, "refused", holder=held.holder if held else None)
             return self.refusal(raw, "refused", held)
         keep_out_of_git(self.app)  # before looking for uncommitted work: the cache is not work

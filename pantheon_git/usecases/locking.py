@@ -3,7 +3,9 @@
 Rally has no compare-and-swap, so taking a lock is (``domain/locks.py`` has the argument why
 this leaves at most one winner, and its timing assumption):
 
-1. read the story fresh from Rally (never the cache); someone else's unexpired lock: refuse;
+1. read the story fresh from Rally (never the cache); someone else's unexpired lock: refuse
+   (if that lock is only seconds old, its holder may still be racing: look again T later, so
+   that the refusal names the winner, or the story is taken if the lock was withdrawn);
 2. write our lock, stamped to the millisecond; if more than T (``lock_write_bound``) passed
    between sending the read and receiving the write's reply, the attempt is void: clear the
    lock if it still carries our stamp, and report "Rally too slow, try again";
@@ -49,6 +51,8 @@ LOCK_DEADLINE = 30.0
 ROUNDS = 3
 """Protocol rounds when a round ends with nobody holding the lock."""
 READ_FIELDS = ("FormattedID", "Name", "ScheduleState")
+FRESH_SKEW = 10.0
+"""Seconds of clock difference between machines allowed for when judging a lock's age."""
 
 
 class Outcome(enum.Enum):
@@ -112,6 +116,14 @@ class Locking:
     def lock_of(self, raw: Mapping[str, Any]) -> Lock | None:
         return locks.from_fields(raw, self.default_hours, self.names)
 
+    def fresh(self, lock: Lock | None, now: datetime) -> bool:
+        """Stamped so recently that its holder may still be racing for it (the stamp is the
+        holder's clock: ``FRESH_SKEW`` allows for clocks that disagree)."""
+        if lock is None:
+            return False
+        age = (now - lock.locked_at).total_seconds()
+        return age < self.timing.bound + self.timing.settle + FRESH_SKEW
+
     def roomy(self, lock: Lock, now: datetime) -> bool:
         """Enough lease left to change the lock in place (see the module docstring)."""
         return (lock.expires - now).total_seconds() > 2 * self.timing.bound
@@ -120,12 +132,23 @@ class Locking:
 
     def acquire(self, ref: str, me: str, hours: float) -> Attempt:
         last: Attempt | None = None
+        waited = False
         for _ in range(ROUNDS):
             last = self.round(ref, me, hours)
+            unsettled = last.outcome is Outcome.REFUSED and self.fresh(last.lock, self.now())
+            if unsettled and not waited:
+                # The lock may be one racer's among several: every racer that read before it
+                # landed writes within T of that read. Look again then, to name the winner
+                # (or to take the story if the lock was withdrawn).
+                self.sleep(self.timing.bound)
+                waited = True
+                continue
             if last.outcome is not Outcome.LOST or last.lock is not None:
                 return last
             # Nobody holds it: a racer that ran over T withdrew. Start a new round.
         assert last is not None
+        if last.outcome is Outcome.REFUSED:
+            return last
         note = "several checkouts raced for it and none kept the lock; run the checkout again"
         return Attempt(Outcome.LOST, None, last.raw, note=note)
 
