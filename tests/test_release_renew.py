@@ -197,3 +197,26 @@ def test_renew_writes_the_event_log(repo: GitRepo, lock_env: Any, pantheon: Pant
         ("renew", "US-128", ME, "renewed")
     ]
     assert abs(parse_time(events[0]["time"]).timestamp() - time.time()) < 600
+
+
+def test_renew_without_retaking_reports_a_lapsed_lock(git_repo: GitRepo, lock_env: Any) -> None:
+    lock_as(lock_env, "US-129", ME, now() - timedelta(hours=30), now() - timedelta(hours=6))
+    before = rally_fields(lock_env, "US-129", ALL)
+    report = locking.renew(App.load(cwd=git_repo.path), "US-129", retake=False)
+    assert report.action == "not_locked"
+    assert report.exit_code == 1
+    assert rally_fields(lock_env, "US-129", ALL) == before
+
+
+def test_a_busy_cache_does_not_fail_the_renewal(git_repo: GitRepo, lock_env: Any) -> None:
+    from pantheon_git.adapters.cache import Cache
+
+    warnings: list[str] = []
+    app = App.load(cwd=git_repo.path, warn=warnings.append)
+    lock_as(lock_env, "US-129", ME, now(), now() + timedelta(hours=1))
+    with Cache(git_repo.path).exclusive():  # a sync is writing the cache
+        report = locking.renew(app, "US-129", timeout=0.3)
+    assert report.action == "renewed"
+    expires = parse_time(rally_fields(lock_env, "US-129")["c_LockExpiry"])
+    assert expires > now() + timedelta(hours=23)
+    assert any("local cache not updated" in w for w in warnings)

@@ -51,7 +51,7 @@ def test_a_remote_story_branch_is_continued(git_repo: GitRepo, tmp_path: Path) -
     other.git("push", "-q", "origin", "story/US-1-x")
     plan = storybranch.plan_switch(git_repo.path, "story/US-1-x")
     assert (plan.exists, plan.base, plan.track) == (False, "origin/story/US-1-x", True)
-    assert storybranch.switch(git_repo.path, plan) == "created"
+    assert storybranch.switch(plan) == "created"
     assert (git_repo.path / "work.txt").read_text() == "done so far\n"
 
 

@@ -94,6 +94,8 @@ def changed_between(cwd: Path, a: str, b: str) -> set[str]:
 class BranchPlan:
     """How to get onto a story branch: switch to it, or create it from ``base``."""
 
+    root: Path
+    """The work tree."""
     name: str
     exists: bool
     base: str | None
@@ -141,17 +143,17 @@ def plan_switch(cwd: Path, name: str, *, configured_default: str | None = None) 
             hint="Commit them, or run `git stash push --include-untracked`, then run the "
             "checkout again (`git stash pop` brings them back).",
         )
-    return BranchPlan(name, exists, base, track, tuple(sorted(dirty)), warning)
+    return BranchPlan(cwd, name, exists, base, track, tuple(sorted(dirty)), warning)
 
 
-def switch(cwd: Path, plan: BranchPlan) -> str:
+def switch(plan: BranchPlan) -> str:
     """Carry out the plan; returns ``switched`` or ``created``."""
     if plan.exists:
-        run_git(["switch", "--quiet", plan.name], cwd=cwd)
+        run_git(["switch", "--quiet", plan.name], cwd=plan.root)
         return "switched"
     assert plan.base is not None
     track = ["--track"] if plan.track else ["--no-track"]
-    run_git(["switch", "--quiet", *track, "-c", plan.name, plan.base], cwd=cwd)
+    run_git(["switch", "--quiet", *track, "-c", plan.name, plan.base], cwd=plan.root)
     return "created"
 
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from pantheon_git.cli._common import Ctx, common_options, emit, warn
+from pantheon_git.cli._common import Ctx, common_options, emit, info, progress_enabled, warn
 
 if TYPE_CHECKING:
     from datetime import tzinfo
@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 def _app() -> App:
     from pantheon_git.usecases.context import App
 
-    return App.load(config_path=Ctx.config_path, warn=warn)
+    app = App.load(config_path=Ctx.config_path, warn=warn)
+    if progress_enabled() and not Ctx.json:
+        app.progress = lambda message: click.echo(message, err=True)
+    return app
 
 
 def _local_zone() -> tzinfo | None:
@@ -58,6 +61,12 @@ def checkout(story: str | None, epic: str | None, lock_hours: float | None, bran
     result = run_checkout(app, request)
     now = app.now()
     if isinstance(result, CheckoutReport):
+        if result.lock_seconds is not None:
+            config = app.config
+            info(
+                f"lock write answered {result.lock_seconds:.3f}s after the read was sent "
+                f"(T = {config.lock_write_bound:g}s, D = {config.lock_settle_delay:g}s)"
+            )
         emit(result.to_dict(), lambda: render_checkout(result, now))
         return 0
     emit(result.to_dict(), lambda: render_refusal(result, now, _local_zone()))

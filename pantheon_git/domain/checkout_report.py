@@ -42,6 +42,8 @@ class CheckoutReport:
     """Uncommitted files carried over to the story branch."""
     replaced: Lock | None = None
     """The expired lock this checkout replaced."""
+    lock_seconds: float | None = None
+    """Read-to-write-reply time of the winning attempt (the protocol's bound T applies)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -62,6 +64,7 @@ class CheckoutReport:
             "story_file_action": self.story_file_action,
             "carried_changes": list(self.carried),
             "replaced_expired_lock": self.replaced.holder if self.replaced else None,
+            "lock_seconds": round(self.lock_seconds, 3) if self.lock_seconds is not None else None,
         }
 
 

@@ -185,6 +185,9 @@ class _Checkout:
         keep_out_of_git(self.app)  # before looking for uncommitted work: the cache is not work
         branch = self.branch_name(raw, target)
         plan = self.plan(branch)
+        if self.app.progress:
+            wait = self.ops.timing.settle
+            self.app.progress(f"Locking {key} in Rally (confirming takes {wait:g}s)...")
         attempt = self.ops.acquire(str(raw["_ref"]), self.me, self.hours)
         self.event(
             key,
@@ -260,7 +263,7 @@ class _Checkout:
         story = story_from_rally(updated, tasks=tasks, mapping=self.settings).with_(lock=lock)
         action = "skipped"
         if plan is not None:
-            action = storybranch.switch(plan_root(self.app), plan)
+            action = storybranch.switch(plan)
         story_file, file_action = write_story_file(self.app.root, self.app.config.story_dir, story)
         record_lock(self.app, story.key, {}, lock, story=story, raw=updated)
         return CheckoutReport(
@@ -279,16 +282,11 @@ class _Checkout:
             story_file_action=file_action,
             carried=plan.carried if plan else (),
             replaced=attempt.replaced,
+            lock_seconds=attempt.elapsed,
         )
 
     def event(self, key: StoryKey, outcome: str, **details: Any) -> None:
         record_event(self.app, "checkout", key, self.me, outcome, **details)
-
-
-def plan_root(app: App) -> Path:
-    from pantheon_git.adapters.git import require_toplevel
-
-    return require_toplevel(app.root)
 
 
 _RALLY_LINE = r"^Rally:[ \t]+{id}(?![0-9])"

@@ -33,12 +33,13 @@ def record_lock(
     *,
     story: Story | None = None,
     raw: Mapping[str, Any] | None = None,
+    wait: float = CACHE_WAIT,
 ) -> bool:
     """Write ``story`` (fresh from Rally) to the cache, or else patch the cached entry of
     ``key`` with the lock fields; then ``assignments.json``. False when it could not."""
     cache = app.cache
     try:
-        with cache.exclusive(wait=CACHE_WAIT, what="another pantheon command"):
+        with cache.exclusive(wait=wait, what="another pantheon command"):
             if story is not None and raw is not None:
                 cache.put_story(story, raw)
                 current: Story | None = story

@@ -248,9 +248,9 @@ class Locking:
         self.client.update(ref, fields, fetch=("ObjectID",), deadline=self.margin(held, now))
         return "released", held, raw
 
-    def renew(self, ref: str, me: str, hours: float) -> Renewal:
+    def renew(self, ref: str, me: str, hours: float, *, retake: bool = True) -> Renewal:
         """Extend our lock; an expired lock of ours (or one about to expire) is taken again
-        through the protocol."""
+        through the protocol (which waits D), unless ``retake`` is False."""
         raw = self.read(ref)
         held = self.lock_of(raw)
         now = self.now()
@@ -261,6 +261,8 @@ class Locking:
             return Renewal("not_locked", held, held)
         if status is locks.LockStatus.MINE and self.roomy(held, now):
             return Renewal("renewed", self.extend(ref, held, hours), held)
+        if not retake:
+            return Renewal("not_locked", held, held)
         attempt = self.acquire(ref, me, hours)
         return Renewal(_RENEWAL[attempt.outcome], attempt.lock, held, attempt)
 
@@ -345,7 +347,7 @@ def release(app: App, story: str | None = None, *, timeout: float | None = None)
         action, held, _raw = ops.release(ref, me)
     report = LeaseReport(key, title, "release", action, held)
     if action == "released":
-        _after(app, key, ops, None)
+        _after(app, key, ops, None, wait=timeout)
     record_event(app, "release", key, me, action)
     return report
 
@@ -356,8 +358,13 @@ def renew(
     *,
     hours: float | None = None,
     timeout: float | None = None,
+    retake: bool = True,
 ) -> LeaseReport:
-    """``pantheon renew`` (and the pre-push hook): extend the lease of a story you hold."""
+    """``pantheon renew`` (and the pre-push hook): extend the lease of a story you hold.
+
+    ``timeout`` (seconds per Rally request, and the longest wait for the local cache) is for
+    callers on a budget; ``retake=False`` reports a lapsed lock instead of taking it again
+    (which waits ``lock_settle_delay``)."""
     key = story_of_branch(app, story)
     me = app.user()
     lease = app.config.rally_lock_hours if hours is None else hours
@@ -366,14 +373,14 @@ def renew(
     with lock_client(app, timeout=timeout) as client:
         ops = locking(app, client)
         ref, title = _find(client, key, ops)
-        result = ops.renew(ref, me, lease)
+        result = ops.renew(ref, me, lease, retake=retake)
     attempt = result.attempt
     elapsed = round(attempt.elapsed, 3) if attempt and attempt.elapsed is not None else None
     record_event(app, "renew", key, me, result.action, elapsed=elapsed)
     if result.action == "too_slow" and attempt is not None:
         raise too_slow(key, attempt, ops.timing)
     if result.action in ("renewed", "retaken") and result.lock is not None:
-        _after(app, key, ops, result.lock)
+        _after(app, key, ops, result.lock, wait=timeout)
     previous = result.before.expires if result.before else None
     return LeaseReport(key, title, "renew", result.action, result.lock, previous)
 
@@ -394,10 +401,11 @@ def _find(client: RallyClient, key: StoryKey, ops: Locking) -> tuple[str, str]:
     return str(raw["_ref"]), str(raw.get("Name") or "")
 
 
-def _after(app: App, key: StoryKey, ops: Locking, lock: Lock | None) -> None:
-    from pantheon_git.usecases.lockcache import record_lock
+def _after(app: App, key: StoryKey, ops: Locking, lock: Lock | None, *, wait: float | None) -> None:
+    from pantheon_git.usecases.lockcache import CACHE_WAIT, record_lock
 
-    record_lock(app, key, locks.to_fields(lock, ops.names), lock)
+    fields = locks.to_fields(lock, ops.names)
+    record_lock(app, key, fields, lock, wait=CACHE_WAIT if wait is None else wait)
 
 
 def record_event(
