@@ -421,3 +421,23 @@ def test_the_event_log_never_holds_the_key(
         if path.is_file():
             assert secret not in path.read_text(encoding="utf-8", errors="replace"), path
     assert len(list(read_events(cache / "rally-cache"))) == 2
+
+
+def test_a_workspace_without_lock_fields_is_a_config_error(
+    rally_thread_factory: Callable[..., Any],
+    git_repo: GitRepo,
+    pantheon: Pantheon,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    server = rally_thread_factory(custom_fields={})  # Rally ignores writes to unknown fields
+    for name, value in server.env().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("PANTHEON_USER", "alice@example.com")
+    monkeypatch.chdir(git_repo.path)
+    before = git_repo.git("for-each-ref")
+    result = pantheon("checkout", "US-121")
+    assert result.code == 3
+    assert "no c_LockedBy, c_LockedAt, c_LockExpiry field" in result.err
+    assert "pantheon doctor --create-fields" in result.err
+    assert git_repo.git("for-each-ref") == before
+    assert not (git_repo.path / "docs").exists()

@@ -216,13 +216,14 @@ def render_refusal(refusal: Refusal, now: datetime, tz: tzinfo | None) -> str:
         if refusal.reason:
             lines.append(refusal.reason)
         return "\n".join(lines)
-    lines = ["❌ Story Already Locked", RULE]
+    head = "❌ Story Already Locked" if refusal.lock is not None else "❌ Story Not Taken"
+    lines = [head, RULE]
     lines.append(f"Story: {refusal.story} - {refusal.title}")
     if refusal.lock is not None:
         lines.append(f"Locked by: {refusal.lock.holder}")
         lines.append(f"Locked at: {show_time(refusal.lock.locked_at, tz)}")
         lines.append(f"Expires:   {show_time(refusal.lock.expires, tz)}")
-    if refusal.outcome == "lost":
+    if refusal.outcome == "lost" and refusal.lock is not None:
         lines.append("(another checkout of this story won the race just now)")
     if refusal.reason:
         lines.append(refusal.reason)

@@ -38,7 +38,7 @@ from pantheon_git.domain.checkout_report import LeaseReport
 from pantheon_git.domain.keys import StoryKey, branch_story_key
 from pantheon_git.domain.story import Lock
 from pantheon_git.domain.timefmt import format_time, parse_time
-from pantheon_git.errors import RallyError, RallyRetryableError, UsageError
+from pantheon_git.errors import ConfigError, RallyError, RallyRetryableError, UsageError
 
 if TYPE_CHECKING:
     from pantheon_git.rally.client import RallyClient
@@ -111,7 +111,18 @@ class Locking:
         return [*READ_FIELDS, n.locked_by, n.locked_at, n.expiry, n.branch]
 
     def read(self, ref: str) -> dict[str, Any]:
-        return self.client.get(ref, fetch=self.fetch())
+        raw = self.client.get(ref, fetch=self.fetch())
+        # Rally leaves out fields it does not know, and ignores them in writes (a warning):
+        # without this check every lock would silently vanish.
+        missing = [n for n in (self.names.locked_by, self.names.locked_at, self.names.expiry)
+                   if n not in raw]  # fmt: skip
+        if missing:
+            raise ConfigError(
+                f"Rally has no {', '.join(missing)} field on user stories in this workspace",
+                hint="Create the lock fields (`pantheon doctor --create-fields`, admin key), or "
+                "name yours under `fields:` in _bmad/pantheon/config.yaml.",
+            )
+        return raw
 
     def lock_of(self, raw: Mapping[str, Any]) -> Lock | None:
         return locks.from_fields(raw, self.default_hours, self.names)
