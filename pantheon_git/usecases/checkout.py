@@ -29,7 +29,7 @@ from pantheon_git.domain.checkout_report import CheckoutReport, Refusal
 from pantheon_git.domain.keys import EpicRef, StoryKey, branch_story_key, story_branch
 from pantheon_git.domain.mapping import FieldNames, MapSettings, story_fetch, story_from_rally
 from pantheon_git.domain.story import Lock, Story
-from pantheon_git.errors import CheckFailed, PantheonError, UsageError
+from pantheon_git.errors import CheckFailed, ConfigError, PantheonError, UsageError
 from pantheon_git.usecases import choosing
 from pantheon_git.usecases.lockcache import keep_out_of_git, record_lock
 from pantheon_git.usecases.locking import (
@@ -264,7 +264,15 @@ class _Checkout:
         action = "skipped"
         if plan is not None:
             action = storybranch.switch(plan)
-        story_file, file_action = write_story_file(self.app.root, self.app.config.story_dir, story)
+        try:
+            story_file, file_action = write_story_file(
+                self.app.root, self.app.config.story_dir, story
+            )
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot write the story file in {self.app.config.story_dir}: {exc.strerror}",
+                hint="Check the story_dir setting and the folder's permissions.",
+            ) from None
         record_lock(self.app, story.key, {}, lock, story=story, raw=updated)
         return CheckoutReport(
             story=story.key,

@@ -117,11 +117,13 @@ def dependencies(
         in_listing[story.key] = (story, raw)
     known: dict[StoryKey, str] = {}
     edges: list[tuple[StoryKey, StoryKey]] = []
-    for key, (story, raw) in in_listing.items():
-        if not is_available(story, me, now) or not _count(raw.get("Predecessors")):
-            continue
-        fetch = ("FormattedID", "ScheduleState", settings.names.pantheon_status)
-        for pred in client.collection(str(raw["_ref"]), "Predecessors", fetch=fetch):
+    waiting = [
+        (key, str(raw["_ref"]))
+        for key, (story, raw) in in_listing.items()
+        if is_available(story, me, now) and _count(raw.get("Predecessors"))
+    ]
+    for key, preds in _predecessors(client, waiting, settings):
+        for pred in preds:
             pred_key = StoryKey.try_parse(str(pred.get("FormattedID") or ""))
             if pred_key is not None:
                 edges.append((pred_key, key))
@@ -130,6 +132,25 @@ def dependencies(
     wanted = {a for a, b in deps.edges if b in in_listing} - set(in_listing) - set(known)
     known.update(_states(client, sorted(wanted), settings))
     return Context(deps, known)
+
+
+def _predecessors(
+    client: RallyClient, stories: Sequence[tuple[StoryKey, str]], settings: MapSettings
+) -> list[tuple[StoryKey, list[dict[str, Any]]]]:
+    """Rally's Predecessors of each story, fetched a few at a time (the client caps how many
+    requests are in flight)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    fetch = ("FormattedID", "ScheduleState", settings.names.pantheon_status)
+    if not stories:
+        return []
+    workers = min(len(stories), client.max_concurrency)
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rally-preds") as pool:
+        futures = [
+            (key, pool.submit(client.collection, ref, "Predecessors", fetch=fetch))
+            for key, ref in stories
+        ]
+        return [(key, future.result()) for key, future in futures]
 
 
 def _states(
