@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -205,6 +207,21 @@ def test_someone_elses_lock_is_refused_with_alternatives(
     assert [e["outcome"] for e in read_events(repo.path / ".bmad/rally-cache")] == ["refused"]
 
 
+@pytest.fixture
+def utc_zone() -> Iterator[None]:
+    """Times are shown in the local zone: make it UTC for the test, then put it back."""
+    saved = os.environ.get("TZ")
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    yield
+    if saved is None:
+        del os.environ["TZ"]
+    else:
+        os.environ["TZ"] = saved
+    time.tzset()
+
+
+@pytest.mark.usefixtures("utc_zone")
 def test_the_refusal_report_is_the_seeds(repo: GitRepo, lock_env: Any, pantheon: Pantheon) -> None:
     locked_at = datetime(2026, 2, 2, 10, 30, tzinfo=UTC)
     lock_as(lock_env, "US-125", BOB, locked_at, now() + timedelta(days=2))
