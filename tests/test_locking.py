@@ -15,7 +15,7 @@ from pantheon_git.domain import locks
 from pantheon_git.domain.keys import StoryKey
 from pantheon_git.domain.timefmt import parse_time
 from pantheon_git.rally.client import RallyClient
-from pantheon_git.usecases.locking import Locking, Outcome, Timing
+from pantheon_git.usecases.lockprotocol import Locking, Outcome, Timing
 from tests.support.locks import client_for, lock_as, rally_fields
 
 ME = "alice@example.com"

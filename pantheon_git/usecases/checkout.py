@@ -15,20 +15,16 @@ Checking out a story you already hold renews the lock and switches to its branch
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pantheon_git.adapters import storybranch
-from pantheon_git.adapters.fsio import atomic_write_text
 from pantheon_git.domain import choice, locks, states
-from pantheon_git.domain.bmad.writer import render_story
 from pantheon_git.domain.checkout_report import CheckoutReport, Refusal
 from pantheon_git.domain.keys import EpicRef, StoryKey, branch_story_key, story_branch
 from pantheon_git.domain.mapping import FieldNames, MapSettings, story_fetch, story_from_rally
-from pantheon_git.domain.story import Lock, Story
+from pantheon_git.domain.story import Lock
 from pantheon_git.errors import CheckFailed, ConfigError, PantheonError, UsageError
 from pantheon_git.usecases import choosing
 from pantheon_git.usecases.lockcache import keep_out_of_git, record_lock
@@ -41,6 +37,7 @@ from pantheon_git.usecases.locking import (
     record_event,
     too_slow,
 )
+from pantheon_git.usecases.storyfile import write_story_file
 
 if TYPE_CHECKING:
     from pantheon_git.rally.client import RallyClient
@@ -295,49 +292,6 @@ class _Checkout:
 
     def event(self, key: StoryKey, outcome: str, **details: Any) -> None:
         record_event(self.app, "checkout", key, self.me, outcome, **details)
-
-
-_RALLY_LINE = r"^Rally:[ \t]+{id}(?![0-9])"
-_HEAD_BYTES = 4096
-
-
-def linked_story_file(folder: Path, story: Story) -> Path | None:
-    """A story file in ``folder`` already linked to this story (``US-123.md``, or a migrated
-    file whose ``Rally: US123`` line names it)."""
-    own = folder / f"{story.key}.md"
-    if own.is_file():
-        return own
-    if not folder.is_dir():
-        return None
-    pattern = re.compile(_RALLY_LINE.format(id=story.key.formatted_id), re.MULTILINE)
-    for path in sorted(folder.rglob("*.md")):
-        try:
-            with path.open("rb") as handle:
-                head = handle.read(_HEAD_BYTES).decode("utf-8", "replace")
-        except OSError:
-            continue
-        if pattern.search(head):
-            return path
-    return None
-
-
-def write_story_file(root: Path, story_dir: str, story: Story) -> tuple[str, str]:
-    """Write ``story_dir/US-123.md`` unless a file for the story is there already (it may hold
-    work: it is kept as it is). Returns the path (relative to ``root``) and what happened."""
-    folder = root / story_dir
-    existing = linked_story_file(folder, story)
-    if existing is not None:
-        return _relative(existing, root), "kept"
-    path = folder / f"{story.key}.md"
-    atomic_write_text(path, render_story(story))
-    return _relative(path, root), "written"
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return str(path)
 
 
 def _none_free(listing: list[dict[str, Any]], picked: choice.Choice, settings: MapSettings) -> str:
