@@ -3,4 +3,5 @@ pytest_plugins = [
     "tests.support.gitrepo",
     "tests.support.planning",
     "tests.support.rally",
+    "tests.support.locks",
 ]
