@@ -30,7 +30,7 @@ from tests.support.locks import rally_env, rally_fields
 
 N = 16
 FAST = {"PANTHEON_LOCK_WRITE_BOUND": "0.5", "PANTHEON_LOCK_SETTLE_DELAY": "0.7"}
-ROOMY = {"PANTHEON_LOCK_WRITE_BOUND": "1.0", "PANTHEON_LOCK_SETTLE_DELAY": "1.2"}
+ROOMY = {"PANTHEON_LOCK_WRITE_BOUND": "2.0", "PANTHEON_LOCK_SETTLE_DELAY": "2.5"}
 
 # A racer: import everything, say "ready", wait for "go", then run the real entry point.
 RACER = """
