@@ -1,0 +1,139 @@
+"""The pre-push hook: for every story branch pushed, a fresh lock check in Rally (no cache),
+the lease renewed when it is yours (heartbeat), a warning for a Completed story, then the
+overlap check against other story branches (:func:`conflicts.prepush_check`).
+
+It never blocks on its own trouble: a branch deletion, a non-story branch, a conflict check
+out of time are reported and the push goes on. It blocks (exit 1) when the story is locked
+by someone else or by nobody, when ``offline: block`` and Rally cannot be asked, and when
+``conflicts: block`` says so.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from pantheon_git.domain import hookrules as rules
+from pantheon_git.domain import states
+from pantheon_git.domain.conflicts_render import render_prepush
+from pantheon_git.domain.keys import StoryKey, branch_story_key
+from pantheon_git.errors import CheckFailed, UsageError
+from pantheon_git.usecases import lockrefresh
+from pantheon_git.usecases.conflicts import NULL_SHA, prepush_check
+from pantheon_git.usecases.context import App
+
+
+@dataclass(frozen=True)
+class PushedRef:
+    """One line of git's pre-push input."""
+
+    local_ref: str
+    local_sha: str
+    remote_ref: str
+    remote_sha: str
+
+    @property
+    def deletion(self) -> bool:
+        return self.local_sha == NULL_SHA or self.local_ref == "(delete)"
+
+
+@dataclass
+class PushOutcome:
+    lines: list[str] = field(default_factory=list)
+    blocked: bool = False
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.blocked else 0
+
+    def block(self, message: str, hint: str | None = None) -> None:
+        self.blocked = True
+        self.lines.append(f"pantheon: push blocked: {message}")
+        if hint:
+            self.lines.append(f"  {hint}")
+
+
+def parse_refs(text: str) -> list[PushedRef]:
+    """git's pre-push stdin: ``<local ref> <local sha> <remote ref> <remote sha>`` per line.
+    Ref names cannot hold spaces, so splitting on them is exact."""
+    refs = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        parts = line.split(" ")
+        if len(parts) != 4:
+            raise UsageError(
+                f"pre-push input line {number} is not '<local ref> <sha> <remote ref> <sha>': "
+                f"{line[:200]!r}"
+            )
+        refs.append(PushedRef(*parts))
+    return refs
+
+
+def story_of(ref: PushedRef, pattern: str) -> StoryKey | None:
+    """The pushed story: from the local ref, else the remote one (``git push origin
+    HEAD:story/US-7-x``)."""
+    return branch_story_key(ref.local_ref, pattern) or branch_story_key(ref.remote_ref, pattern)
+
+
+def pre_push(app: App, refs: list[PushedRef]) -> PushOutcome:
+    config = app.config
+    started = time.monotonic()
+    outcome = PushOutcome()
+    seen: set[StoryKey] = set()
+    for ref in refs:
+        if ref.deletion:
+            continue
+        key = story_of(ref, config.branch_pattern)
+        if key is None:
+            continue
+        if key not in seen and config.rally_enabled:
+            seen.add(key)
+            check_lock(app, key, outcome)
+        left = config.hook_budget - (time.monotonic() - started)
+        result = prepush_check(
+            app,
+            local_ref=ref.local_ref,
+            local_sha=ref.local_sha,
+            remote_ref=ref.remote_ref,
+            budget=max(left, 0.001),
+        )
+        outcome.lines += render_prepush(result.to_dict())
+        if result.exit_code:
+            outcome.blocked = True
+    return outcome
+
+
+def check_lock(app: App, key: StoryKey, outcome: PushOutcome) -> None:
+    """The lock, read fresh from Rally: yours (and renewed), or the push is blocked."""
+    config = app.config
+    me = app.user()
+    try:
+        fresh = lockrefresh.read_lock(app, key, timeout=config.hook_timeout)
+    except lockrefresh.Unreachable as exc:
+        if config.offline == "block":
+            outcome.block(
+                f"cannot confirm your lock on {key}: Rally could not be asked ({exc.reason}) "
+                "(policy offline: block)",
+                "Push again when Rally answers.",
+            )
+        else:
+            outcome.lines.append(
+                f"pantheon: Rally could not be asked ({exc.reason}): the lock on {key} was "
+                "not checked"
+            )
+        return
+    except CheckFailed as exc:
+        outcome.block(exc.message, exc.hint)
+        return
+    lock = fresh.lock
+    holder, expires = (lock.holder, lock.expires) if lock else (None, None)
+    status = rules.lock_status(holder, expires, me, app.now())
+    if status != rules.MINE:
+        message, hint = rules.lock_refusal(str(key), status, holder, expires, me)
+        outcome.block(message, hint)
+    if states.rank(fresh.state) >= states.rank(states.COMPLETED):
+        outcome.lines.append(
+            f"pantheon: warning: {key} is {fresh.state} in Rally; new commits on its branch "
+            "are not part of the finished story (`pantheon checkout` takes a new one)"
+        )
