@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     ),
     "conflicts": ("pantheon_git.cli.conflicts_cmd", "conflicts", "Overlapping story branches."),
     "deps": ("pantheon_git.cli.deps_cmd", "deps", "Dependency graph, waves, independent stories."),
+    "hooks": ("pantheon_git.cli.hooks_cmd", "hooks", "Install or remove the git hooks."),
     "migrate": ("pantheon_git.cli.migrate_cmd", "migrate", "Migrate BMAD stories into Rally."),
     "plan": ("pantheon_git.cli.plan_cmd", "plan", "Plan workstreams: lanes, waves, critical path."),
     "rally": ("pantheon_git.cli.rally_cmd", "rally", "A local Rally WSAPI emulator (rally serve)."),
