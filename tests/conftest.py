@@ -1,6 +1,7 @@
 pytest_plugins = [
     "tests.support.hermetic",
     "tests.support.gitrepo",
+    "tests.support.hooks",
     "tests.support.planning",
     "tests.support.rally",
 ]
