@@ -198,6 +198,8 @@ def config_block(repo: str | None = None, rev: str | None = None) -> str:
             ]
             if stage != "commit-msg":
                 lines += ["        pass_filenames: false", "        always_run: true"]
+            if stage in ("pre-push", "post-checkout"):  # their output is a notice: show it
+                lines += ["        verbose: true"]
     lines.append(BLOCK_END)
     return "\n".join(lines) + "\n"
 
