@@ -26,19 +26,21 @@ if TYPE_CHECKING:
 FORMAT = 1
 CONFIG_PARTS = ("_bmad", "pantheon", "config.yaml")
 FILE_NAME = "hook-settings.json"
-KEYS = (
-    "rally_enabled",
-    "branch_pattern",
-    "protected_branches",
-    "require_story_branch",
-    "offline",
-    "commit_msg",
-    "conflicts",
-    "lock_check_ttl",
-    "hook_timeout",
-    "hook_budget",
-    "identities",
-    "user",
+KEYS = frozenset(
+    {
+        "rally_enabled",
+        "branch_pattern",
+        "protected_branches",
+        "require_story_branch",
+        "offline",
+        "commit_msg",
+        "conflicts",
+        "lock_check_ttl",
+        "hook_timeout",
+        "hook_budget",
+        "identities",
+        "user",
+    }
 )
 
 
@@ -80,21 +82,21 @@ def load(repo: Repo, cwd: str, environ: Mapping[str, str]) -> dict[str, Any]:
         with open(cache_file, encoding="utf-8") as handle:
             doc = json.load(handle)
         settings = doc.get("settings") if isinstance(doc, dict) else None
-        if isinstance(settings, dict) and doc.get("key") == key:
+        if isinstance(settings, dict) and doc.get("key") == key and settings.keys() >= KEYS:
             return settings
     except (OSError, ValueError):
         pass
-    settings = _from_config(cwd)
+    settings = _from_config(cwd, environ)
     _store(cache_file, {"key": key, "settings": settings})
     return settings
 
 
-def _from_config(cwd: str) -> dict[str, Any]:
+def _from_config(cwd: str, environ: Mapping[str, str]) -> dict[str, Any]:
     from pathlib import Path
 
     from pantheon_git.config import load_config
 
-    config = load_config(cwd=Path(cwd))
+    config = load_config(cwd=Path(cwd), environ=environ)
     settings: dict[str, Any] = {}
     for name in KEYS:
         value = getattr(config, name)
