@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.support.hooks",
     "tests.support.planning",
     "tests.support.rally",
+    "tests.support.locks",
 ]

@@ -255,3 +255,11 @@ def test_criterion_text_seals_open_fences_and_comments() -> None:
     assert criterion_text(1, "x\n```\ncode") == "x\n```\ncode\n```"
     assert criterion_text(1, "x\n<!--\nhidden") == "x\n<!--\nhidden\n-->"
     assert criterion_text(1, "# top") == "### top"
+
+
+@pytest.mark.parametrize("comment", ["<!-->", "<!--->", "<!-- note -->"])
+def test_empty_html_comments_close_at_once(comment: str) -> None:
+    """``<!-->`` is an empty comment in HTML; it must not swallow the sections after it."""
+    story = Story(StoryKey("US", 1), "T", description=comment, tasks=(Task("only task"),))
+    back = to_story(reparse(story))
+    assert [t.name for t in back.tasks] == ["only task"]

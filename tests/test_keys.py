@@ -32,6 +32,11 @@ def test_bad_story_keys_are_usage_errors(text: str) -> None:
         StoryKey.parse(text)
 
 
+def test_find_all_ignores_words_like_s3_unless_asked() -> None:
+    assert StoryKey.find_all("fix S3 upload for US-7") == [StoryKey("US", 7)]
+    assert StoryKey.find_all("S42 done", prefixes=("US", "S")) == [StoryKey("S", 42)]
+
+
 def test_find_all_in_commit_messages() -> None:
     text = "US123: fix login; also us-124 and US_125 (see US123). BUS12 and US12x are not keys"
     assert [str(k) for k in StoryKey.find_all(text)] == ["US-123", "US-124", "US-125"]

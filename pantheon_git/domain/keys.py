@@ -15,7 +15,7 @@ from pantheon_git.errors import UsageError
 _KEY_RE = re.compile(r"^\s*([A-Za-z]{1,3})[-_ ]?0*(\d{1,9})\s*$")
 _CANONICAL_RE = re.compile(r"^[A-Z]{1,3}[1-9]\d{0,8}$|^[A-Z]{1,3}0$")
 # In free text (commit messages, PR titles): US123, us-123, US_123; not inside a longer word.
-_TEXT_KEY_RE = re.compile(r"(?<![A-Za-z0-9])(US|S)[-_]?(\d{1,9})(?![A-Za-z0-9])", re.IGNORECASE)
+_TEXT_KEY = r"(?<![A-Za-z0-9])({prefixes})[-_]?(\d{{1,9}})(?![A-Za-z0-9])"
 
 
 @dataclass(frozen=True, order=True)
@@ -50,10 +50,14 @@ class StoryKey:
             return None
 
     @classmethod
-    def find_all(cls, text: str) -> list[StoryKey]:
-        """Story keys mentioned in free text, in order of first mention, without repeats."""
+    def find_all(cls, text: str, prefixes: tuple[str, ...] = ("US",)) -> list[StoryKey]:
+        """Story keys mentioned in free text, in order of first mention, without repeats.
+
+        Only ``US`` by default: Rally's older ``S`` prefix would read "fix S3 upload" as a story.
+        """
+        pattern = _TEXT_KEY.format(prefixes="|".join(re.escape(p) for p in prefixes))
         seen: dict[StoryKey, None] = {}
-        for match in _TEXT_KEY_RE.finditer(text or ""):
+        for match in re.finditer(pattern, text or "", re.IGNORECASE):
             seen.setdefault(cls(match.group(1).upper(), int(match.group(2))), None)
         return list(seen)
 

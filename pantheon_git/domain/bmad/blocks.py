@@ -92,11 +92,17 @@ def scan(text: str) -> tuple[tuple[Line, ...], Fence | None]:
             continue
         stripped = value.lstrip()
         if stripped.startswith("<!--"):
-            in_comment = "-->" not in stripped[4:]
+            in_comment = not _comment_closes(stripped[4:])
             lines.append(Line(no, value, hidden=True))
             continue
         lines.append(Line(no, value))
     return tuple(lines), fence
+
+
+def _comment_closes(rest: str) -> bool:
+    """Whether a comment opened by ``<!--`` ends on the same line. As in HTML, ``<!-->`` and
+    ``<!--->`` are empty comments that close at once."""
+    return rest.startswith((">", "->")) or "-->" in rest
 
 
 def _front_matter_end(raw: Sequence[str]) -> int:
