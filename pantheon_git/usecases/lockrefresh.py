@@ -12,21 +12,13 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pantheon_git.domain import locks, states
 from pantheon_git.domain.keys import StoryKey
 from pantheon_git.domain.story import Lock, Story
-from pantheon_git.domain.timefmt import format_time
-from pantheon_git.errors import (
-    CacheCorrupt,
-    CheckFailed,
-    ConfigError,
-    RallyError,
-    RallyNotFound,
-)
+from pantheon_git.errors import CacheCorrupt, CheckFailed, ConfigError, RallyError, RallyNotFound
 
 if TYPE_CHECKING:
     from pantheon_git.adapters.cache import Cache
@@ -146,17 +138,15 @@ def _remember(
     """Write the fresh read into the cache: the cached story patched with the new lock and
     state, or ``whole`` for a story the cache did not know. False when the cache is busy or
     unreadable (the hook still judged from Rally)."""
-    cache = app.cache
+    from pantheon_git.usecases.lockcache import record_lock
+
     try:
-        with cache.exclusive(wait=CACHE_WAIT, what="another pantheon command"):
-            story, full_raw = _patched(app, cache, key, raw) if whole is None else whole
-            if story is None:
-                return False
-            cache.put_story(story, full_raw)
-            _assign(cache, story, app.now())
-    except (CheckFailed, CacheCorrupt, OSError):
+        story, full_raw = _patched(app, app.cache, key, raw) if whole is None else whole
+    except (CacheCorrupt, OSError):
         return False
-    return True
+    if story is None:
+        return False
+    return record_lock(app, key, {}, story.lock, story=story, raw=full_raw, wait=CACHE_WAIT)
 
 
 def _entry_path(cache: Cache, key: StoryKey) -> Path | None:
@@ -204,31 +194,3 @@ def _whole(app: App, client: RallyClient, raw: Mapping[str, Any]) -> tuple[Story
     full = client.get(str(raw["_ref"]), fetch=story_fetch(settings.names))
     tasks = client.collection(full["_ref"], "Tasks", fetch=TASK_FETCH, order=("TaskIndex",))
     return story_from_rally(full, tasks=tasks, mapping=settings), dict(full)
-
-
-def _assign(cache: Cache, story: Story, now: datetime) -> None:
-    """Update this story's line of ``assignments.json`` (the shape ``write_assignments``
-    writes) without reading every cached story."""
-    from pantheon_git.adapters.cache import SCHEMA_VERSION
-
-    doc = cache.read_json("assignments.json")
-    if not isinstance(doc, dict) or not isinstance(doc.get("locks"), dict):
-        cache.write_assignments(cache.load_stories(), now)
-        return
-    entries: dict[str, Any] = dict(doc["locks"])
-    entries.pop(str(story.key), None)
-    if story.lock is not None:
-        entry = story.lock.to_dict()
-        entry.pop("token", None)
-        entry["branch"] = story.lock.branch or story.branch
-        entry["epic"] = story.epic
-        entry["expired"] = story.lock.expired(now)
-        entries[str(story.key)] = entry
-    ordered = {k: entries[k] for k in sorted(entries, key=_order)}
-    doc = {"schema": SCHEMA_VERSION, "updated": format_time(now), "locks": ordered}
-    cache.write_json("assignments.json", doc)
-
-
-def _order(text: str) -> tuple[int, Any]:
-    parsed = StoryKey.try_parse(text)
-    return (0, parsed) if parsed else (1, text)
