@@ -1,8 +1,8 @@
 pytest_plugins = [
     "tests.support.hermetic",
     "tests.support.gitrepo",
-    "tests.support.hooks",
     "tests.support.planning",
     "tests.support.rally",
     "tests.support.locks",
+    "tests.support.hooks",
 ]

@@ -3,20 +3,24 @@ check against the emulator, the Completed warning, and overlaps between two deve
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from pantheon_git.domain.timefmt import parse_time
 from tests.support.gitrepo import GitRepo, make_repo
 from tests.support.hooks import (
     ALICE,
     BOB,
     lock_in_rally,
+    now,
     rally_env,
     run_git,
     use_plain_hooks,
 )
+from tests.support.locks import rally_fields
 
 BASE = {f"src/m{i}.py": "".join(f"line {j}\n" for j in range(1, 21)) for i in range(3)}
 
@@ -149,6 +153,31 @@ def test_deleting_a_story_branch_is_never_checked(
     deleted = run_git(alice, "push", "-q", "origin", ":story/US-121-login")
     assert deleted.returncode == 0, deleted.stderr
     assert "story/US-121-login" not in remote_branches(origin)
+
+
+def test_pushing_your_story_renews_the_lease(origin: GitRepo, rally: Any, tmp_path: Path) -> None:
+    lock_in_rally(rally, "US-121", ALICE, expires=now() + timedelta(hours=1))
+    alice = developer(origin, tmp_path / "alice", ALICE)
+    story_commit(alice, "story/US-121-login", "src/m0.py", 1)
+    pushed = run_git(alice, "push", "-q", "origin", "story/US-121-login")
+    assert pushed.returncode == 0, pushed.stderr
+    assert "pantheon: lease on US-121 renewed until" in pushed.stderr
+    expiry = parse_time(rally_fields(rally, "US-121")["c_LockExpiry"])
+    assert expiry > now() + timedelta(hours=20)  # rally_lock_hours (24) from now
+
+
+def test_a_lapsed_lease_nobody_took_is_taken_again_at_push(
+    origin: GitRepo, rally: Any, tmp_path: Path
+) -> None:
+    lock_in_rally(rally, "US-121", ALICE, expires=now() - timedelta(minutes=5))
+    alice = developer(origin, tmp_path / "alice", ALICE)
+    story_commit(alice, "story/US-121-login", "src/m0.py", 1, verify=False)
+    pushed = run_git(alice, "push", "-q", "origin", "story/US-121-login")
+    assert pushed.returncode == 0, pushed.stderr
+    assert "your lapsed lock on US-121 was taken again" in pushed.stderr
+    fields = rally_fields(rally, "US-121")
+    assert fields["c_LockedBy"] == ALICE
+    assert parse_time(fields["c_LockExpiry"]) > now() + timedelta(hours=20)
 
 
 def test_pushing_a_completed_story_warns(origin: GitRepo, rally: Any, tmp_path: Path) -> None:

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from pantheon_git.domain import hookrules as rules
 from pantheon_git.domain import states
 from pantheon_git.domain.conflicts_render import render_prepush
 from pantheon_git.domain.keys import StoryKey, branch_story_key
-from pantheon_git.errors import CheckFailed, UsageError
+from pantheon_git.errors import CheckFailed, PantheonError, UsageError
 from pantheon_git.usecases import lockrefresh
 from pantheon_git.usecases.conflicts import NULL_SHA, prepush_check
 from pantheon_git.usecases.context import App
@@ -129,7 +130,10 @@ def check_lock(app: App, key: StoryKey, outcome: PushOutcome) -> None:
     lock = fresh.lock
     holder, expires = (lock.holder, lock.expires) if lock else (None, None)
     status = rules.lock_status(holder, expires, me, app.now())
-    if status != rules.MINE:
+    lapsed = status == rules.EXPIRED and rules.same_person(holder, me)
+    if status == rules.MINE or lapsed:
+        heartbeat(app, key, outcome, me, lapsed_at=expires if lapsed else None)
+    else:
         message, hint = rules.lock_refusal(str(key), status, holder, expires, me)
         outcome.block(message, hint)
     if states.rank(fresh.state) >= states.rank(states.COMPLETED):
@@ -137,3 +141,33 @@ def check_lock(app: App, key: StoryKey, outcome: PushOutcome) -> None:
             f"pantheon: warning: {key} is {fresh.state} in Rally; new commits on its branch "
             "are not part of the finished story (`pantheon checkout` takes a new one)"
         )
+
+
+def heartbeat(
+    app: App, key: StoryKey, outcome: PushOutcome, me: str, *, lapsed_at: datetime | None
+) -> None:
+    """Renew the lease of a story you are pushing (``pantheon renew``'s code). A lease that
+    lapsed and that nobody took is taken again through the lock protocol; if someone took it
+    meanwhile, the push is blocked. Rally trouble here only warns: the lock was just read."""
+    from pantheon_git.usecases.locking import renew
+
+    try:
+        report = renew(app, str(key), timeout=app.config.hook_timeout)
+    except PantheonError as exc:
+        if lapsed_at is not None:
+            message, hint = rules.lock_refusal(str(key), rules.EXPIRED, me, lapsed_at, me)
+            outcome.block(f"{message}; taking it again failed: {exc.message}", hint)
+        else:
+            outcome.lines.append(f"pantheon: warning: lease on {key} not renewed: {exc.message}")
+        return
+    until = rules.when(report.lock.expires) if report.lock else "?"
+    if report.action == "renewed":
+        outcome.lines.append(f"pantheon: lease on {key} renewed until {until}")
+    elif report.action == "retaken":
+        outcome.lines.append(f"pantheon: your lapsed lock on {key} was taken again, until {until}")
+    else:
+        holder = report.lock.holder if report.lock else None
+        expires = report.lock.expires if report.lock else None
+        status = rules.THEIRS if report.action in ("theirs", "lost") else rules.FREE
+        message, hint = rules.lock_refusal(str(key), status, holder, expires, me)
+        outcome.block(message, hint)

@@ -7,7 +7,7 @@ a Rally cache seeded with locks, and story locks set in the emulator behind the 
         repo = hooked_repo                       # core.hooksPath = <project>/hooks
         repo.git("checkout", "-q", "-b", "story/US-5-thing")
         seed_lock(repo.path, "US-5", "alice@example.com")      # a fresh cached lock
-        proc = repo.run_git("commit", "--allow-empty", "-m", "work")   # runs the real hooks
+        proc = run_git(repo, "commit", "--allow-empty", "-m", "work")  # runs the real hooks
 """
 
 from __future__ import annotations
@@ -25,9 +25,8 @@ import pytest
 from pantheon_git.adapters.cache import Cache
 from pantheon_git.domain.keys import StoryKey
 from pantheon_git.domain.story import Lock, Story
-from pantheon_git.domain.timefmt import format_time
-from pantheon_git.rally.client import RallyClient
 from tests.support.gitrepo import GitRepo, make_repo
+from tests.support.locks import FAST_TIMING, lock_as, set_rally_fields
 
 PROJECT = Path(__file__).resolve().parents[2]
 PLAIN_HOOKS = PROJECT / "hooks"
@@ -118,39 +117,19 @@ def hooked_repo(tmp_path: Path) -> GitRepo:
 
 
 def rally_env(server: Any) -> dict[str, str]:
-    return dict(server.env())
-
-
-def client_for(server: Any) -> RallyClient:
-    return RallyClient(
-        url=server.url, api_key=server.api_key, workspace=server.workspace, project=server.project
-    )
-
-
-def set_in_rally(server: Any, key: str, fields: Mapping[str, Any]) -> None:
-    """Change a story in Rally as someone else (or Rally's UI) would."""
-    with client_for(server) as client:
-        story = client.find_story(StoryKey.parse(key), fetch=("FormattedID",))
-        client.update(story["_ref"], fields, fetch=("ObjectID",))
+    """RALLY_* for ``server`` and lock timings fit for a local emulator (renew at push may
+    take a lapsed lock again through the protocol)."""
+    return {**server.env(), **FAST_TIMING}
 
 
 def lock_in_rally(
     server: Any, key: str, holder: str | None, *, expires: datetime | None = None
 ) -> None:
+    """Lock a story in Rally as ``holder`` (``None``: clear the lock), behind the tool's back."""
     moment = now()
     if holder is None:
-        fields: dict[str, Any] = {"c_LockedBy": "", "c_LockedAt": None, "c_LockExpiry": None}
+        set_rally_fields(server, key, {"c_LockedBy": "", "c_LockedAt": None, "c_LockExpiry": None})
     else:
-        fields = {
-            "c_LockedBy": holder,
-            "c_LockedAt": format_time(moment - timedelta(hours=1)),
-            "c_LockExpiry": format_time(expires or moment + timedelta(hours=8)),
-        }
-    set_in_rally(server, key, fields)
-
-
-def rally_lock(server: Any, key: str) -> dict[str, Any]:
-    with client_for(server) as client:
-        return client.find_story(
-            StoryKey.parse(key), fetch=("c_LockedBy", "c_LockedAt", "c_LockExpiry")
+        lock_as(
+            server, key, holder, moment - timedelta(hours=1), expires or moment + timedelta(hours=8)
         )
