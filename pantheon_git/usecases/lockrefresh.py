@@ -1,9 +1,9 @@
 """A story's lock read fresh from Rally for a hook, and written back into the cache.
 
 The pre-commit hook comes here when its cached copy is older than ``lock_check_ttl``; the
-pre-push hook always does (no cache). Reads are bounded by ``hook_timeout`` per request (and
-by the caller's alarm overall), with two quick retries: a hook must not hang on a slow Rally.
-What was read goes back into the cache (one story entry and its line of
+pre-push hook always does (no cache). Reads use the lock commands' client (short connect
+timeout, few quick retries) and are bounded by ``hook_timeout`` as a whole: a hook must not
+hang on a slow Rally. What was read goes back into the cache (one story entry and its line of
 ``assignments.json``), so the next commits are judged locally again.
 """
 
@@ -71,30 +71,17 @@ def lock_fetch(config: Config) -> list[str]:
     return sorted(fields)
 
 
-def hook_client(app: App, timeout: float) -> RallyClient:
-    """A client that gives up within about ``timeout`` seconds per request."""
-    from pantheon_git.rally.backoff import Backoff
-    from pantheon_git.rally.client import RallyClient
-
-    return RallyClient.from_config(
-        app.config,
-        warn=app.warn,
-        timeout=timeout,
-        deadline=timeout,
-        backoff=Backoff(base=0.1, cap=0.5, max_attempts=3),
-    )
-
-
 def read_lock(app: App, key: StoryKey, *, timeout: float, remember: bool = True) -> Fresh:
     """Read the story's lock from Rally within ``timeout`` seconds; raise
     :class:`Unreachable` when Rally cannot be asked and ``CheckFailed`` when it does not know
     the story. With ``remember``, the read goes back into the cache."""
     from pantheon_git.adapters.alarm import Alarm
+    from pantheon_git.usecases.locking import lock_client
 
     config = app.config
     whole = None
     try:
-        with hook_client(app, timeout) as client:
+        with lock_client(app, timeout=timeout) as client:
             with Alarm(timeout, Unreachable(f"no answer within {timeout:g} s")):
                 raw = client.find_story(key, fetch=lock_fetch(config))
             if remember and _entry_path(app.cache, key) is None:
