@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from pantheon_git.adapters.commitgraph import has_commit_graph
+from pantheon_git.domain import precommit_config as pc
 from pantheon_git.usecases import hooks_install as hi
 from tests.support.gitrepo import GitRepo
 
@@ -37,7 +38,7 @@ def test_install_writes_four_executable_hooks_once_and_says_how_to_undo(git_repo
     first = pantheon(git_repo, "install")
     assert first.returncode == 0, first.stderr
     assert "Undo:         pantheon hooks uninstall" in first.stdout
-    for stage in hi.STAGES:
+    for stage in pc.STAGES:
         path = hooks_of(git_repo) / stage
         assert path.stat().st_mode & stat.S_IXUSR
         assert hi.is_ours(path)
@@ -46,11 +47,11 @@ def test_install_writes_four_executable_hooks_once_and_says_how_to_undo(git_repo
     again = pantheon(git_repo, "install", "--json")
     doc = json.loads(again.stdout)
     assert doc["written"] == []
-    assert doc["unchanged"] == list(hi.STAGES)
+    assert doc["unchanged"] == list(pc.STAGES)
     assert doc["commit_graph"] == "present"
     removed = pantheon(git_repo, "uninstall")
     assert removed.returncode == 0
-    assert not any((hooks_of(git_repo) / s).exists() for s in hi.STAGES)
+    assert not any((hooks_of(git_repo) / s).exists() for s in pc.STAGES)
 
 
 def test_foreign_hooks_are_kept_unless_forced_and_come_back_on_uninstall(
@@ -103,7 +104,7 @@ def test_the_script_passes_arguments_through_untouched(tmp_path: Path) -> None:
 def test_the_shipped_scripts_are_one_exec_line_each() -> None:
     from tests.support.hooks import PLAIN_HOOKS
 
-    for stage in hi.STAGES:
+    for stage in pc.STAGES:
         path = PLAIN_HOOKS / stage
         assert os.access(path, os.X_OK)
         assert path.read_text() == f'#!/bin/sh\nexec pantheon hook {stage} "$@"\n'
@@ -129,11 +130,11 @@ def test_pre_commit_install_creates_a_config_and_the_shims(git_repo: GitRepo) ->
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     assert doc["config_change"] == "created"
-    assert doc["removed"] == list(hi.STAGES)
+    assert doc["removed"] == list(pc.STAGES)
     validate(git_repo)
     config = (git_repo.path / ".pre-commit-config.yaml").read_text()
     assert "entry: pantheon hook pre-push" in config
-    for stage in hi.STAGES:
+    for stage in pc.STAGES:
         shim = (hooks_of(git_repo) / stage).read_text()
         assert "hook-impl" in shim
         assert f"--hook-type={stage}" in shim
@@ -202,15 +203,15 @@ def test_pre_commit_install_refuses_with_core_hooks_path_or_foreign_hooks(
 def test_add_block_matches_the_list_indent(text: str, indent: int) -> None:
     import yaml
 
-    added = hi.add_block(text, hi.config_block())
+    added = pc.add_block(text, pc.config_block())
     assert added is not None
     repos = yaml.safe_load(added)["repos"]
     assert repos[-1]["repo"] == "local"
-    assert [h["id"] for h in repos[-1]["hooks"]] == list(hi.HOOK_IDS.values())
+    assert [h["id"] for h in repos[-1]["hooks"]] == list(pc.HOOK_IDS.values())
     assert f"\n{' ' * indent}- repo: local\n" in added
-    assert hi.remove_block(added) == text
+    assert pc.remove_block(added) == text
 
 
 def test_add_block_refuses_what_it_cannot_append_to() -> None:
-    assert hi.add_block("repos:\n- repo: a\nci:\n  skip: []\n", hi.config_block()) is None
-    assert hi.add_block("repos: []\n", hi.config_block()) is None
+    assert pc.add_block("repos:\n- repo: a\nci:\n  skip: []\n", pc.config_block()) is None
+    assert pc.add_block("repos: []\n", pc.config_block()) is None

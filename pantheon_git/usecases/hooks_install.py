@@ -19,7 +19,6 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
-import sys
 import sysconfig
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,20 +26,11 @@ from typing import Any
 
 from pantheon_git.adapters import git
 from pantheon_git.adapters.fsio import atomic_write_text
-from pantheon_git.errors import CheckFailed, ConfigError, GitError, PantheonError, UsageError
+from pantheon_git.domain.precommit_config import STAGES, remove_block
+from pantheon_git.errors import CheckFailed, GitError, UsageError
 
-STAGES = ("pre-commit", "commit-msg", "pre-push", "post-checkout")
-HOOK_IDS = {
-    "pre-commit": "pantheon-lock",
-    "commit-msg": "pantheon-commit-msg",
-    "pre-push": "pantheon-pre-push",
-    "post-checkout": "pantheon-post-checkout",
-}
 MARKER = "pantheon-git hook"
 BACKUP_SUFFIX = ".pre-pantheon"
-BLOCK_START = "# >>> pantheon-git hooks (pantheon hooks install; pantheon hooks uninstall removes)"
-BLOCK_END = "# <<< pantheon-git hooks"
-PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
 FRAMEWORKS = ("git", "pre-commit")
 
 
@@ -108,7 +98,7 @@ def is_ours(path: Path) -> bool:
     return MARKER.encode() in head
 
 
-def _is_pre_commit_shim(path: Path) -> bool:
+def is_pre_commit_shim(path: Path) -> bool:
     """The script ``pre-commit install`` writes (it runs ``pre_commit hook-impl``)."""
     try:
         text = path.read_bytes()
@@ -122,13 +112,13 @@ def _is_pre_commit_shim(path: Path) -> bool:
 
 def install_git(root: Path, *, force: bool = False, command: str | None = None) -> HooksReport:
     folder = hooks_dir(root)
-    report = HooksReport("install", "git", hooks_dir=_show(folder, root))
+    report = HooksReport("install", "git", hooks_dir=show(folder, root))
     foreign = [s for s in STAGES if (folder / s).exists() and not is_ours(folder / s)]
     if foreign and not force:
         names = ", ".join(foreign)
-        shim = any(_is_pre_commit_shim(folder / s) for s in foreign)
+        shim = any(is_pre_commit_shim(folder / s) for s in foreign)
         raise CheckFailed(
-            f"{_show(folder, root)} already has hooks that are not pantheon's: {names}",
+            f"{show(folder, root)} already has hooks that are not pantheon's: {names}",
             hint=(
                 "They are pre-commit's: use `pantheon hooks install --framework pre-commit`, "
                 "or `pantheon hooks install --force` to keep them aside as <hook>"
@@ -142,7 +132,7 @@ def install_git(root: Path, *, force: bool = False, command: str | None = None) 
         backup = folder / f"{stage}{BACKUP_SUFFIX}"
         if backup.exists():
             raise CheckFailed(
-                f"both {stage} and {backup.name} exist in {_show(folder, root)}",
+                f"both {stage} and {backup.name} exist in {show(folder, root)}",
                 hint="Move one of them away, then run `pantheon hooks install --force` again.",
             )
     folder.mkdir(parents=True, exist_ok=True)
@@ -164,7 +154,7 @@ def install_git(root: Path, *, force: bool = False, command: str | None = None) 
 
 def uninstall_git(root: Path) -> HooksReport:
     folder = hooks_dir(root)
-    report = HooksReport("uninstall", "git", hooks_dir=_show(folder, root))
+    report = HooksReport("uninstall", "git", hooks_dir=show(folder, root))
     for stage in STAGES:
         path = folder / stage
         if path.exists() and is_ours(path):
@@ -175,221 +165,6 @@ def uninstall_git(root: Path) -> HooksReport:
             os.replace(backup, path)
             report.restored.append(stage)
     return report
-
-
-# --- the pre-commit framework ---------------------------------------------------------------
-
-
-def config_block(repo: str | None = None, rev: str | None = None) -> str:
-    """Our part of ``.pre-commit-config.yaml``: a ``repos:`` item (two-space list indent)."""
-    lines = [BLOCK_START]
-    if repo:
-        lines += [f"  - repo: {_yaml_str(repo)}", f"    rev: {_yaml_str(rev or 'HEAD')}"]
-        lines += ["    hooks:"] + [f"      - id: {HOOK_IDS[s]}" for s in STAGES]
-    else:
-        lines += ["  - repo: local", "    hooks:"]
-        for stage in STAGES:
-            lines += [
-                f"      - id: {HOOK_IDS[stage]}",
-                f"        name: pantheon {stage}",
-                f"        entry: pantheon hook {stage}",
-                "        language: system",
-                f"        stages: [{stage}]",
-            ]
-            if stage != "commit-msg":
-                lines += ["        pass_filenames: false", "        always_run: true"]
-            if stage in ("pre-push", "post-checkout"):  # their output is a notice: show it
-                lines += ["        verbose: true"]
-    lines.append(BLOCK_END)
-    return "\n".join(lines) + "\n"
-
-
-def _yaml_str(text: str) -> str:
-    import json
-
-    return json.dumps(text)  # a JSON string is a YAML string
-
-
-def new_config(block: str) -> str:
-    return f"default_install_hook_types: [{', '.join(STAGES)}]\nrepos:\n{block}"
-
-
-def add_block(text: str, block: str) -> str | None:
-    """``text`` with ``block`` appended to its top-level ``repos:`` list, or ``None`` when
-    that cannot be done by appending (``repos`` is not the last key, or is a flow list)."""
-    lines = text.splitlines()
-    starts = [i for i, line in enumerate(lines) if line.rstrip() == "repos:"]
-    if len(starts) != 1:
-        return None
-    after = lines[starts[0] + 1 :]
-    for line in after:
-        if line and not line.startswith((" ", "#", "-")):
-            return None  # another top-level key follows repos:
-    items = [line for line in after if line.lstrip().startswith("- ")]
-    delta = (len(items[0]) - len(items[0].lstrip()) if items else 2) - 2
-    shifted = [
-        (" " * delta + line if delta >= 0 else line[-delta:]) if line.startswith("  ") else line
-        for line in block.splitlines()
-    ]
-    return text.rstrip("\n") + "\n" + "\n".join(shifted) + "\n"
-
-
-def remove_block(text: str) -> str | None:
-    """``text`` without our block, or ``None`` when it has none."""
-    lines = text.splitlines(keepends=True)
-    try:
-        start = next(i for i, line in enumerate(lines) if line.startswith(BLOCK_START))
-        end = next(i for i, line in enumerate(lines) if i > start and line.startswith(BLOCK_END))
-    except StopIteration:
-        return None
-    return "".join(lines[:start] + lines[end + 1 :])
-
-
-def _check_config(text: str, path: Path) -> list[Any]:
-    """The ``repos`` list of a pre-commit config (empty when there is none), or
-    ``ConfigError`` when it is not a pre-commit config."""
-    import yaml
-
-    try:
-        doc = yaml.safe_load(text) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
-    if not isinstance(doc, dict):
-        raise ConfigError(f"{path}: not a pre-commit configuration (expected a mapping)")
-    repos = doc.get("repos") or []
-    if not isinstance(repos, list):
-        raise ConfigError(f"{path}: `repos:` is not a list")
-    return repos
-
-
-def pre_commit_argv() -> list[str] | None:
-    """How to run pre-commit: this interpreter's module, else the command on PATH."""
-    import importlib.util
-
-    if importlib.util.find_spec("pre_commit") is not None:
-        return [sys.executable, "-m", "pre_commit"]
-    found = shutil.which("pre-commit")
-    return [found] if found else None
-
-
-def install_pre_commit(
-    root: Path, *, force: bool = False, repo: str | None = None, rev: str | None = None
-) -> HooksReport:
-    runner = pre_commit_argv()
-    if runner is None:
-        raise ConfigError(
-            "pre-commit is not installed",
-            hint="`pip install pre-commit`, or use the plain hooks: "
-            "`pantheon hooks install --framework git`.",
-        )
-    if hooks_path_setting(root):
-        raise ConfigError(
-            f"core.hooksPath is set ({hooks_path_setting(root)}): pre-commit refuses to install",
-            hint="Use `pantheon hooks install --framework git` (it writes into that folder), "
-            "or `git config --unset-all core.hooksPath` first.",
-        )
-    folder = hooks_dir(root)
-    report = HooksReport("install", "pre-commit", hooks_dir=_show(folder, root))
-    ours = [s for s in STAGES if (folder / s).exists() and is_ours(folder / s)]
-    foreign = [
-        s
-        for s in STAGES
-        if (folder / s).exists() and not is_ours(folder / s) and not _is_pre_commit_shim(folder / s)
-    ]
-    if foreign and not force:
-        raise CheckFailed(
-            f"{_show(folder, root)} already has hooks that are not pantheon's or pre-commit's: "
-            f"{', '.join(foreign)}",
-            hint="Run `pantheon hooks install --framework pre-commit --force`: pre-commit keeps "
-            "each as <hook>.legacy and runs it first.",
-        )
-    path = root / PRE_COMMIT_CONFIG
-    block = config_block(repo, rev)
-    report.config_file = PRE_COMMIT_CONFIG
-    if path.exists():
-        text = path.read_text(encoding="utf-8")
-        _check_config(text, path)
-        current = remove_block(text)
-        updated = add_block(current if current is not None else text, block)
-        if updated is None:
-            raise CheckFailed(
-                f"cannot add pantheon's hooks to {PRE_COMMIT_CONFIG} by appending to its "
-                "`repos:` list",
-                hint="Add this item to `repos:` yourself, then run `pantheon hooks install "
-                f"--framework pre-commit` again:\n{block}",
-            )
-        _check_config(updated, path)
-        report.config_change = "unchanged" if updated == text else "updated"
-    else:
-        updated = new_config(block)
-        report.config_change = "created"
-    for stage in ours:  # our plain hooks would run twice under pre-commit's migration mode
-        (folder / stage).unlink()
-        report.removed.append(stage)
-    if report.config_change != "unchanged":
-        atomic_write_text(path, updated)
-    argv = [*runner, "install", "--config", PRE_COMMIT_CONFIG]
-    for stage in STAGES:
-        argv += ["--hook-type", stage]
-    _run(argv, root, "pre-commit install")
-    report.written = list(STAGES)
-    report.kept_aside = [f"{s}.legacy" for s in foreign]
-    report.notes.append(
-        "pre-commit adds about 0.2 s to every commit, push and checkout; the plain hooks "
-        "(`--framework git`) skip that"
-    )
-    report.undo = "pantheon hooks uninstall --framework pre-commit"
-    return report
-
-
-def uninstall_pre_commit(root: Path) -> HooksReport:
-    folder = hooks_dir(root)
-    report = HooksReport("uninstall", "pre-commit", hooks_dir=_show(folder, root))
-    path = root / PRE_COMMIT_CONFIG
-    report.config_file = PRE_COMMIT_CONFIG
-    if not path.exists():
-        report.config_change = "not found"
-        return report
-    text = path.read_text(encoding="utf-8")
-    remaining = remove_block(text)
-    if remaining is None:
-        report.config_change = "no pantheon hooks in it"
-        return report
-    repos = _check_config(remaining, path)
-    runner = pre_commit_argv()
-    if not repos:
-        path.unlink()
-        report.config_change = "removed (it held only pantheon's hooks)"
-        if runner is not None:
-            argv = [*runner, "uninstall"]
-            for stage in STAGES:
-                argv += ["--hook-type", stage]
-            _run(argv, root, "pre-commit uninstall")
-            report.removed = list(STAGES)
-    else:
-        atomic_write_text(path, remaining)
-        report.config_change = "pantheon's hooks removed"
-        report.notes.append(
-            "pre-commit's hook scripts stay for your other hooks "
-            "(`pre-commit uninstall --hook-type <type>` removes one)"
-        )
-    return report
-
-
-def _run(argv: list[str], root: Path, what: str) -> None:
-    import subprocess
-
-    from pantheon_git.adapters.gitenv import git_env
-
-    proc = subprocess.run(
-        argv, cwd=root, capture_output=True, text=True, env=git_env(), check=False
-    )
-    if proc.returncode != 0:
-        detail = (proc.stderr or proc.stdout).strip().splitlines()
-        raise PantheonError(
-            f"`{what}` failed: {detail[-1] if detail else f'exit code {proc.returncode}'}",
-            hint=f"Run `{shlex.join(argv)}` to see why.",
-        )
 
 
 # --- both -----------------------------------------------------------------------------------
@@ -410,6 +185,8 @@ def install(
             raise UsageError("--repo and --rev go with --framework pre-commit")
         report = install_git(root, force=force)
     else:
+        from pantheon_git.usecases.hooks_precommit import install_pre_commit
+
         report = install_pre_commit(root, force=force, repo=repo, rev=rev)
     report.commit_graph = commit_graph(root)
     return report
@@ -417,6 +194,8 @@ def install(
 
 def uninstall(root: Path, *, framework: str | None = None) -> HooksReport:
     """Undo ``install``; without ``framework``, whichever is installed (both if both)."""
+    from pantheon_git.usecases.hooks_precommit import PRE_COMMIT_CONFIG, uninstall_pre_commit
+
     if framework == "git":
         return uninstall_git(root)
     if framework == "pre-commit":
@@ -442,7 +221,7 @@ def commit_graph(root: Path) -> str:
     return "written" if written else "present"
 
 
-def _show(path: Path, root: Path) -> str:
+def show(path: Path, root: Path) -> str:
     try:
         return str(path.resolve().relative_to(root.resolve()))
     except ValueError:
