@@ -220,3 +220,24 @@ def test_rally_down_at_push(
     else:
         assert "the lock on US-121 was not checked" in proc.stderr
     assert "k-down" not in proc.stderr
+
+
+def test_a_push_never_waits_longer_than_its_budget(
+    origin: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    with socket.socket() as hole:  # accepts connections, never answers
+        hole.bind(("127.0.0.1", 0))
+        hole.listen(16)
+        monkeypatch.setenv("RALLY_URL", f"http://127.0.0.1:{hole.getsockname()[1]}")
+        monkeypatch.setenv("RALLY_API_KEY", "k-slow")
+        monkeypatch.setenv("PANTHEON_HOOK_TIMEOUT", "60")
+        monkeypatch.setenv("PANTHEON_HOOK_BUDGET", "1")
+        alice = developer(origin, tmp_path / "alice", ALICE)
+        story_commit(alice, "story/US-121-login", "src/m0.py", 1, verify=False)
+        proc = run_git(alice, "push", "-q", "origin", "story/US-121-login")  # times out at 120 s
+    assert proc.returncode == 0, proc.stderr
+    assert "pantheon: pre-push stopped after its 1 s budget" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "story/US-121-login" in remote_branches(origin)

@@ -18,6 +18,12 @@ if TYPE_CHECKING:
     from typing import Any
 
 
+class TimeUp(Exception):
+    """An exception for an :class:`Alarm` when the caller has none of its own. Not an
+    ``OSError``: HTTP and socket layers turn those (``TimeoutError`` included) into their own
+    errors, and the alarm would be lost in a retry."""
+
+
 class Alarm:
     """``with Alarm(2.0, Unreachable("no answer within 2 s")): ...``"""
 

@@ -77,10 +77,12 @@ def story_of(ref: PushedRef, pattern: str) -> StoryKey | None:
     return branch_story_key(ref.local_ref, pattern) or branch_story_key(ref.remote_ref, pattern)
 
 
-def pre_push(app: App, refs: list[PushedRef]) -> PushOutcome:
+def pre_push(app: App, refs: list[PushedRef], outcome: PushOutcome | None = None) -> PushOutcome:
+    """Check every pushed ref into ``outcome`` (given, it holds what was found so far if the
+    caller's time budget interrupts the run)."""
     config = app.config
     started = time.monotonic()
-    outcome = PushOutcome()
+    outcome = PushOutcome() if outcome is None else outcome
     seen: set[StoryKey] = set()
     for ref in refs:
         if ref.deletion:
