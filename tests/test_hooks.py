@@ -417,21 +417,26 @@ def test_a_rally_that_never_answers_does_not_hang_the_commit(
     assert "checked from a cache 3 h old" in proc.stderr
 
 
-def test_ctrl_c_exits_130(hooked_repo: GitRepo, black_hole: int) -> None:
+def test_ctrl_c_exits_130(hooked_repo: GitRepo) -> None:
     repo = on_story(hooked_repo)
     seed_lock(repo.path, "US-121", ALICE, age=3 * 3600)
-    env = {**os.environ, **offline_env(black_hole, PANTHEON_HOOK_TIMEOUT="30")}
-    proc = subprocess.Popen(
-        ["pantheon", "hook", "pre-commit"],
-        cwd=repo.path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    time.sleep(2.0)  # into the wait for Rally
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=30)
+    with socket.socket() as hole:
+        hole.bind(("127.0.0.1", 0))
+        hole.listen(4)
+        hole.settimeout(60)
+        env = {**os.environ, **offline_env(hole.getsockname()[1], PANTHEON_HOOK_TIMEOUT="30")}
+        proc = subprocess.Popen(
+            ["pantheon", "hook", "pre-commit"],
+            cwd=repo.path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        conn, _ = hole.accept()  # the hook now waits for Rally's answer
+        with conn:
+            proc.send_signal(signal.SIGINT)
+            _, err = proc.communicate(timeout=30)
     assert proc.returncode == 130
     assert "interrupted" in err
     assert "Traceback" not in err
