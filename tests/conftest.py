@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.support.planning",
     "tests.support.rally",
     "tests.support.locks",
+    "tests.support.hooks",
 ]

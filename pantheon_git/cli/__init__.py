@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "checkout": ("pantheon_git.cli.checkout_cmd", "checkout", "Lock a story and start its branch."),
     "conflicts": ("pantheon_git.cli.conflicts_cmd", "conflicts", "Overlapping story branches."),
     "deps": ("pantheon_git.cli.deps_cmd", "deps", "Dependency graph, waves, independent stories."),
+    "hooks": ("pantheon_git.cli.hooks_cmd", "hooks", "Install or remove the git hooks."),
     "migrate": ("pantheon_git.cli.migrate_cmd", "migrate", "Migrate BMAD stories into Rally."),
     "plan": ("pantheon_git.cli.plan_cmd", "plan", "Plan workstreams: lanes, waves, critical path."),
     "release": ("pantheon_git.cli.checkout_cmd", "release", "Give back a story you hold."),
