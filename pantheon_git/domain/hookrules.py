@@ -95,7 +95,8 @@ def branch_refusal(
         return (
             f"commits on {name} are not allowed (rule: protected_branches, pattern {pattern!r})",
             f"Work on a story branch: `pantheon checkout` takes a story and creates one "
-            f"({example}).",
+            f"({example}). To allow commits on {name}, take {pattern!r} out of "
+            f"protected_branches in _bmad/pantheon/config.yaml.",
         )
     if require_story_branch:
         return (
