@@ -295,7 +295,8 @@ def _coerce(key: str, value: Any, origin: str) -> Any:  # noqa: PLR0911, PLR0912
             return False
         return text
     if key in _ENUMS:
-        text = str(value).strip().lower()
+        # YAML 1.1 reads a bare `off` (or `no`) as false: `commit_msg: off` means "off".
+        text = "off" if value is False else str(value).strip().lower()
         if text not in _ENUMS[key]:
             raise ConfigError(f"{where}: {value!r} is not one of {', '.join(_ENUMS[key])}")
         return text

@@ -4,16 +4,18 @@ Exit codes (the README's table):
 0 ok; 1 a check said no; 2 usage or bad input; 3 configuration; 4 git;
 5 Rally or network after retries; 70 internal bug; 130 interrupted.
 
-This module is imported on the hook path: it must stay free of heavy imports.
+This module is imported on the hook path: it must stay free of heavy imports (even
+``traceback`` and ``typing`` are imported only when needed).
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
-import traceback
-from collections.abc import Callable, Sequence
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
 
 OK = 0
 CHECK_FAILED = 1
@@ -154,6 +156,12 @@ def report(error: PantheonError, *, json_mode: bool = False) -> None:
         print(hint, file=sys.stderr)
 
 
+def _print_traceback() -> None:
+    import traceback  # only with -v: the hook path does not pay for it
+
+    traceback.print_exc()
+
+
 def boundary(
     func: Callable[[], int | None], *, verbose: Callable[[], int], json_mode: Callable[[], bool]
 ) -> int:
@@ -166,7 +174,7 @@ def boundary(
         code = func()
     except PantheonError as exc:
         if verbose():
-            traceback.print_exc()
+            _print_traceback()
         report(exc, json_mode=json_mode())
         return exc.exit_code
     except KeyboardInterrupt:
@@ -174,12 +182,14 @@ def boundary(
         return INTERRUPTED
     except BrokenPipeError:
         # stdout closed early (`pantheon status | head`): not an error worth a traceback.
+        import contextlib
+
         with contextlib.suppress(OSError):
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - replaced for the rest of the run
         return OK
     except Exception as exc:
         if verbose():
-            traceback.print_exc()
+            _print_traceback()
         report(
             PantheonError(
                 f"internal error: {type(exc).__name__}: {exc}",

@@ -3,4 +3,6 @@ pytest_plugins = [
     "tests.support.gitrepo",
     "tests.support.planning",
     "tests.support.rally",
+    "tests.support.locks",
+    "tests.support.hooks",
 ]

@@ -150,9 +150,9 @@ def test_push_records_sha_and_optionally_moves() -> None:
 
 
 def test_custom_field_names_and_state_map() -> None:
-    from pantheon_git.domain.completion import FieldNames
+    from pantheon_git.domain.mapping import FieldNames
 
-    names = FieldNames.from_mapping({"commit_sha": "c_SHA", "locked_by": "c_Owner"})
+    names = FieldNames.from_config({"commit_sha": "c_SHA", "locked_by": "c_Owner"})
     state_map = {
         "In Progress": {"ScheduleState": "In-Progress"},
         "Code Review": {"ScheduleState": "In-Progress", "c_Status": "Review"},

@@ -138,3 +138,11 @@ def test_explicit_missing_config_file(tmp_path: Path) -> None:
 def test_list_settings_from_env(tmp_path: Path) -> None:
     config = load_config(cwd=tmp_path, environ={"PANTHEON_PROTECTED_BRANCHES": "main, release/*"})
     assert config.protected_branches == ("main", "release/*")
+
+
+def test_a_bare_off_in_yaml_is_the_off_choice(tmp_path: Path) -> None:
+    write_config(tmp_path, "pantheon:\n  commit_msg: off\n")
+    assert load_config(cwd=tmp_path, environ={}).commit_msg == "off"
+    write_config(tmp_path, "pantheon:\n  offline: off\n")
+    with pytest.raises(ConfigError, match="offline"):
+        load_config(cwd=tmp_path, environ={})

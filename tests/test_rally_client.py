@@ -490,6 +490,40 @@ def test_deadline_bounds_the_retries(
     assert 3 <= len(clock.sleeps) <= 6
 
 
+def test_a_call_deadline_stops_resending_an_update(
+    fake: FakeRally, make: Callable[..., RallyClient], clock: FakeClock
+) -> None:
+    client = make()
+    story = client.create("HierarchicalRequirement", {"Name": "A"})
+    sent_at: list[float] = []
+
+    def busy(request: httpx.Request) -> httpx.Response:
+        sent_at.append(clock.now)
+        return httpx.Response(503, text="busy")
+
+    fake.faults.extend([busy] * 50)
+    with pytest.raises(RallyRetryableError):
+        client.update(story, {"Name": "B"}, deadline=1.0)
+    assert max(sent_at) < 1.0  # nothing was sent after the call's deadline
+    assert len(sent_at) == 3  # at 0, 0.1875, 0.5625; the next would start at 1.3125
+
+
+def test_a_connect_timeout_is_passed_apart_from_the_read_timeout(
+    make: Callable[..., RallyClient],
+) -> None:
+    seen: list[dict[str, float | None]] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        seen.append(dict(request.extensions["timeout"]))
+        raise httpx.ConnectTimeout("timed out")
+
+    client = make(transport=httpx.MockTransport(record), timeout=20.0, connect_timeout=2.0)
+    with pytest.raises(RallyUnreachable):
+        client.scope()
+    assert seen[0]["connect"] == 2.0
+    assert seen[0]["read"] == 20.0
+
+
 def test_unreachable_after_retries(make: Callable[..., RallyClient], clock: FakeClock) -> None:
     client = make(transport=httpx.MockTransport(refuse))
     with pytest.raises(RallyUnreachable) as info:

@@ -12,12 +12,12 @@ Secrets are redacted (``errors.redact``) from everything written here.
 
 from __future__ import annotations
 
-import json
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
+from pantheon_git.adapters.fsio import read_json_input
 from pantheon_git.errors import UsageError, redact
 
 LEVELS = ("debug", "notice", "warning", "error")
@@ -30,21 +30,7 @@ def load_payload(path: str | None) -> Any:
             hint="`pantheon ci` runs inside GitHub Actions; point GITHUB_EVENT_PATH at a "
             "webhook payload to replay an event.",
         )
-    file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"event payload not found: {file}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read event payload {file}: {exc}") from None
-    if not text.strip():
-        raise UsageError(f"event payload {file} is empty")
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UsageError(
-            f"event payload {file} is not valid JSON (line {exc.lineno}, column {exc.colno})"
-        ) from None
+    return read_json_input(Path(path), "event payload")
 
 
 def escape_data(text: str) -> str:

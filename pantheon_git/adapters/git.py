@@ -6,42 +6,12 @@ The hook path uses only this module (no pygit2): a ``git`` process costs a few m
 
 from __future__ import annotations
 
-import os
 import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from pantheon_git.adapters.gitenv import git_env
 from pantheon_git.errors import GitError
-
-# Variables git sets for hooks; a git child process must not inherit them, or it would act on
-# the outer repository / index (pre-commit's `no_git_env` does the same).
-_KEEP_GIT_VARS = {
-    "GIT_EXEC_PATH",
-    "GIT_SSH",
-    "GIT_SSH_COMMAND",
-    "GIT_SSL_CAINFO",
-    "GIT_SSL_NO_VERIFY",
-    "GIT_CONFIG_GLOBAL",
-    "GIT_CONFIG_NOSYSTEM",
-    "GIT_CONFIG_SYSTEM",
-    "GIT_TERMINAL_PROMPT",
-    "GIT_ASKPASS",
-    "GIT_AUTHOR_NAME",
-    "GIT_AUTHOR_EMAIL",
-    "GIT_AUTHOR_DATE",
-    "GIT_COMMITTER_NAME",
-    "GIT_COMMITTER_EMAIL",
-    "GIT_COMMITTER_DATE",
-}
-
-
-def git_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") or k in _KEEP_GIT_VARS}
-    env["GIT_TERMINAL_PROMPT"] = "0"
-    env["LC_ALL"] = "C"
-    if extra:
-        env.update(extra)
-    return env
 
 
 def run_git(

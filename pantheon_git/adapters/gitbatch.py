@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
-from pantheon_git.adapters.git import git_env
+from pantheon_git.adapters.gitenv import git_env
 from pantheon_git.errors import GitError
 
 _CHUNK = 1 << 16

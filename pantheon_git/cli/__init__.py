@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "command",
         "Send a story to Code Review: SHA, coverage, unlock, note.",
     ),
+    "checkout": ("pantheon_git.cli.checkout_cmd", "checkout", "Lock a story and start its branch."),
     "conflicts": ("pantheon_git.cli.conflicts_cmd", "conflicts", "Overlapping story branches."),
     "deps": ("pantheon_git.cli.deps_cmd", "deps", "Dependency graph, waves, independent stories."),
     "doctor": (
@@ -30,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "doctor",
         "Check config, Rally, custom fields, identity, hooks, cache.",
     ),
+    "hooks": ("pantheon_git.cli.hooks_cmd", "hooks", "Install or remove the git hooks."),
     "init": ("pantheon_git.cli.init_cmd", "init", "Write _bmad/pantheon/config.yaml (commented)."),
     "metrics": (
         "pantheon_git.cli.metrics_cmd",
@@ -38,6 +40,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     ),
     "migrate": ("pantheon_git.cli.migrate_cmd", "migrate", "Migrate BMAD stories into Rally."),
     "plan": ("pantheon_git.cli.plan_cmd", "plan", "Plan workstreams: lanes, waves, critical path."),
+    "release": ("pantheon_git.cli.checkout_cmd", "release", "Give back a story you hold."),
+    "renew": ("pantheon_git.cli.checkout_cmd", "renew", "Extend the lock on a story you hold."),
     "rally": ("pantheon_git.cli.rally_cmd", "rally", "A local Rally WSAPI emulator (rally serve)."),
 }
 

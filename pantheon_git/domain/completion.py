@@ -27,6 +27,7 @@ from typing import Any
 from pantheon_git.domain import locks, states
 from pantheon_git.domain.ghevent import Stage
 from pantheon_git.domain.keys import StoryKey
+from pantheon_git.domain.mapping import FieldNames
 from pantheon_git.domain.story import Lock
 
 
@@ -43,34 +44,6 @@ class Verdict(enum.Enum):
 
 
 FAILING = {Verdict.LOCKED_BY_OTHER, Verdict.NOT_LOCKED, Verdict.NOT_FOUND}
-
-
-@dataclass(frozen=True)
-class FieldNames:
-    """Rally attribute names for the logical fields (``Config.fields``)."""
-
-    commit_sha: str = "c_CommitSHA"
-    branch: str = "c_Branch"
-    coverage: str = "c_Coverage"
-    locked_by: str = "c_LockedBy"
-    locked_at: str = "c_LockedAt"
-    lock_expiry: str = "c_LockExpiry"
-
-    @classmethod
-    def from_mapping(cls, fields: Mapping[str, str]) -> FieldNames:
-        defaults = cls()
-        return cls(
-            commit_sha=fields.get("commit_sha", defaults.commit_sha),
-            branch=fields.get("branch", defaults.branch),
-            coverage=fields.get("coverage", defaults.coverage),
-            locked_by=fields.get("locked_by", defaults.locked_by),
-            locked_at=fields.get("locked_at", defaults.locked_at),
-            lock_expiry=fields.get("lock_expiry", defaults.lock_expiry),
-        )
-
-    @property
-    def lock_fields(self) -> locks.LockFields:
-        return locks.LockFields(self.locked_by, self.locked_at, self.lock_expiry, self.branch)
 
 
 @dataclass(frozen=True)
@@ -181,7 +154,7 @@ def decide(
     released = None
     releases = change.stage in (Stage.REVIEW, Stage.CLOSED, Stage.MERGED)
     if releases and story.lock is not None:
-        desired.update(locks.to_fields(None, names.lock_fields))
+        desired.update(locks.to_fields(None, names.lock))
         released = holder
     updates = {k: v for k, v in desired.items() if not same_value(story.values.get(k), v)}
     if not updates:

@@ -78,6 +78,7 @@ class RallyClient:
         epic_type: str = "PortfolioItem/Feature",
         verify: bool | str = True,
         timeout: float = 30.0,
+        connect_timeout: float | None = None,
         deadline: float = 120.0,
         max_concurrency: int = 8,
         transport: httpx.BaseTransport | None = None,
@@ -96,6 +97,7 @@ class RallyClient:
             transport=transport,
             verify=verify,
             timeout=timeout,
+            connect_timeout=connect_timeout,
             deadline=deadline,
             max_concurrency=max_concurrency,
             backoff=backoff,
@@ -319,12 +321,24 @@ class RallyClient:
 
         return probe
 
-    def update(self, ref: RefLike, fields: Mapping[str, Any], *, fetch: Fetch = True) -> Item:
-        """Change some fields. Last write wins: Rally has no conditional update."""
+    def update(
+        self,
+        ref: RefLike,
+        fields: Mapping[str, Any],
+        *,
+        fetch: Fetch = True,
+        deadline: float | None = None,
+    ) -> Item:
+        """Change some fields. Last write wins: Rally has no conditional update.
+
+        ``deadline``: seconds this update may take, retries included (default: the client's);
+        nothing is sent after it.
+        """
         path = ref_path(ref)
         type_key = path.rsplit("/", 1)[0].lstrip("/")
         params = {"fetch": fetch_param(fetch), "workspace": self.scope().workspace_ref}
-        env = self._send("POST", path, "update", params, body={type_key: _encode(fields)})
+        body = {type_key: _encode(fields)}
+        env = self._send("POST", path, "update", params, body=body, deadline=deadline)
         return replies.result_object(env, "OperationResult", where=f"POST {path}")
 
     def delete(self, ref: RefLike, *, missing_ok: bool = False) -> None:
@@ -431,9 +445,12 @@ class RallyClient:
         *,
         body: Mapping[str, Any] | None = None,
         ambiguous: Ambiguous = "retry",
+        deadline: float | None = None,
     ) -> replies.Envelope:
         self.session.count(kind)
-        return self.session.request(method, path, params=params, body=body, ambiguous=ambiguous)
+        return self.session.request(
+            method, path, params=params, body=body, ambiguous=ambiguous, deadline=deadline
+        )
 
     def _page(self, path: str, params: Params, start: int, size: int) -> replies.Page:
         env = self._send("GET", path, "query", {**params, "start": start, "pagesize": size})

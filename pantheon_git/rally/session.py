@@ -103,6 +103,7 @@ class Session:
         transport: httpx.BaseTransport | None = None,
         verify: bool | str = True,
         timeout: float = 30.0,
+        connect_timeout: float | None = None,
         deadline: float = 120.0,
         max_concurrency: int = 8,
         backoff: Backoff = DEFAULT_BACKOFF,
@@ -115,6 +116,9 @@ class Session:
             raise ConfigError(f"rally_max_concurrency must be at least 1, not {max_concurrency}")
         self.base_url = normalize_base_url(base_url)
         self.timeout = timeout
+        self.connect_timeout = connect_timeout
+        """Seconds to wait for a connection (default: ``timeout``); short for "fail fast
+        when offline" callers such as checkout and the hooks."""
         self.deadline = deadline
         self.max_concurrency = max_concurrency
         self.backoff = backoff
@@ -166,8 +170,12 @@ class Session:
         params: Params | None = None,
         body: Mapping[str, Any] | None = None,
         ambiguous: Ambiguous = "retry",
+        deadline: float | None = None,
     ) -> Envelope:
         """Send until Rally answers without ``Errors``, or the failure is final.
+
+        ``deadline`` (seconds, default the session's) bounds this call, retries included: no
+        attempt is sent, and no reply awaited, past it. Timed protocols (story locks) use it.
 
         ``ambiguous`` says what to do when the request may have been applied but the reply was
         lost: ``"retry"`` resends (idempotent requests), ``"raise"`` gives up at once, a probe
@@ -175,9 +183,12 @@ class Session:
         """
         where = f"{method} {path}"
         started = self._clock()
+        limit = self.deadline if deadline is None else deadline
         retries = 0
         while True:
-            outcome = self._attempt(method, path, params, body, where=where, started=started)
+            outcome = self._attempt(
+                method, path, params, body, where=where, started=started, limit=limit
+            )
             if isinstance(outcome, Envelope):
                 return outcome
             failure, retry_after = outcome
@@ -192,7 +203,7 @@ class Session:
             retries += 1
             wait = self.backoff.delay(retries, self._rand(), retry_after=retry_after)
             spent = self._clock() - started
-            if retries >= self.backoff.max_attempts or spent + wait >= self.deadline:
+            if retries >= self.backoff.max_attempts or spent + wait >= limit:
                 raise self._scrub(_gave_up(failure.error, retries, spent))
             self.count("retries")
             self._sleep(wait)
@@ -206,10 +217,11 @@ class Session:
         *,
         where: str,
         started: float,
+        limit: float,
     ) -> Envelope | tuple[Failure, float | None]:
         """One request; the reply's envelope, or the failure and the server's Retry-After."""
         url_hint = f"Check RALLY_URL (now {self.base_url}) and your network."
-        remaining = max(0.001, self.deadline - (self._clock() - started))
+        remaining = max(0.001, limit - (self._clock() - started))
         with self._slots:
             self.count("requests")
             self.count(method)
@@ -219,7 +231,7 @@ class Session:
                     path.lstrip("/"),
                     params=dict(params) if params else None,
                     json=body,
-                    timeout=min(self.timeout, remaining),
+                    timeout=self._timeout(remaining),
                 )
             except Exception as exc:  # translated here: every httpx class is listed
                 return from_exception(exc, where=where, url_hint=url_hint), None
@@ -245,6 +257,11 @@ class Session:
         if env.errors:
             return from_app_errors(env.errors, where=where), None
         return env
+
+    def _timeout(self, remaining: float) -> httpx.Timeout:
+        total = min(self.timeout, remaining)
+        connect = total if self.connect_timeout is None else min(self.connect_timeout, total)
+        return httpx.Timeout(total, connect=connect)
 
     def _surface(self, warnings: list[str]) -> None:
         for text in warnings:

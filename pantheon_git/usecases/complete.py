@@ -23,8 +23,9 @@ from typing import TYPE_CHECKING, Any
 
 from pantheon_git.domain import locks, states
 from pantheon_git.domain.cireport import NoteFacts, note_html, note_text_matches
-from pantheon_git.domain.completion import Change, Decision, FieldNames, StoryState, Verdict, decide
+from pantheon_git.domain.completion import Change, Decision, StoryState, Verdict, decide
 from pantheon_git.domain.keys import StoryKey
+from pantheon_git.domain.mapping import FieldNames
 from pantheon_git.errors import (
     ConfigError,
     RallyError,
@@ -61,7 +62,7 @@ class Applied:
 
 
 def names_of(config: Config) -> FieldNames:
-    return FieldNames.from_mapping(config.fields)
+    return FieldNames.from_config(config.fields)
 
 
 def story_fetch(config: Config) -> list[str]:
@@ -87,7 +88,7 @@ def story_state(key: StoryKey, item: Mapping[str, Any], config: Config) -> Story
         item.get(config.field_name("pantheon_status")),
         config.state_map,
     )
-    lock = locks.from_fields(item, config.rally_lock_hours, names.lock_fields)
+    lock = locks.from_fields(item, config.rally_lock_hours, names.lock)
     return StoryState(key, state, lock, dict(item))
 
 

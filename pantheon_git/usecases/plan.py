@@ -13,12 +13,12 @@ Every plan passes ``check_plan`` before it is shown or saved; a plan that does n
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pantheon_git.adapters.fsio import read_json_input
 from pantheon_git.domain.keys import EpicRef, StoryKey
 from pantheon_git.domain.planner import PlanStory, check_plan, make_plan
 from pantheon_git.domain.planner.developers import lane_developers, parse_developers, parse_pins
@@ -121,18 +121,7 @@ def verify(plan: Plan, stories: Sequence[PlanStory]) -> None:
 
 def load_json_stories(path: Path) -> list[PlanStory]:
     """Read and validate a ``--from-json`` file; every problem is a usage error (exit 2)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path}: cannot read it: {exc}") from None
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UsageError(
-            f"{path}: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
-        ) from None
+    doc = read_json_input(path, "story file")
     try:
         return stories_from_document(doc)
     except UsageError as exc:

@@ -1,0 +1,215 @@
+"""What the git hooks decide, on plain values.
+
+This module runs on every commit, so it holds no dataclasses (``dataclasses`` pulls in
+``inspect``, ~15 ms) and no ``typing`` import: it repeats two small rules of ``keys.py`` and
+``locks.py`` on strings, and ``tests/test_hookrules.py`` checks they agree with those modules
+on generated inputs.
+
+- story branch: ``branch_pattern`` (a regex with a ``key`` group), key case-insensitive;
+- branch rules for other branches: ``protected_branches`` (glob patterns: no direct commits)
+  and ``require_story_branch`` (no commits outside story branches);
+- lock status: free, mine, theirs, expired (a lock expires at exactly its expiry);
+- commit messages: merge, revert, fixup/squash/amend messages are left alone; otherwise the
+  story key is prepended (or required) when the message does not mention it.
+"""
+
+from __future__ import annotations
+
+import re
+from fnmatch import fnmatchcase
+
+from pantheon_git.errors import ConfigError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from datetime import datetime
+
+FREE = "free"
+MINE = "mine"
+THEIRS = "theirs"
+EXPIRED = "expired"
+
+# keys._KEY_RE: "US-123", "us123", "US 123", leading zeros dropped.
+_KEY_RE = re.compile(r"^\s*([A-Za-z]{1,3})[-_ ]?0*(\d{1,9})\s*$")
+
+
+def short_branch(ref: str) -> str:
+    """``refs/heads/x`` -> ``x``; ``refs/remotes/origin/x`` -> ``x``; anything else as is."""
+    if ref.startswith("refs/heads/"):
+        return ref[len("refs/heads/") :]
+    if ref.startswith("refs/remotes/"):
+        rest = ref[len("refs/remotes/") :]
+        return rest.split("/", 1)[1] if "/" in rest else rest
+    return ref
+
+
+def story_key(branch: str, pattern: str) -> str | None:
+    """The story key (``US-123``) of a story branch, or ``None`` for any other branch.
+
+    Same answer as ``keys.branch_story_key(branch, pattern)``, as text.
+    """
+    try:
+        match = re.match(pattern, short_branch(branch), re.IGNORECASE)
+    except re.error as exc:
+        raise ConfigError(f"branch_pattern {pattern!r} is not a valid regex: {exc}") from None
+    if not match:
+        return None
+    try:
+        text = match.group("key")
+    except IndexError:
+        raise ConfigError(
+            f"branch_pattern {pattern!r} has no (?P<key>...) group",
+            hint="Name the part that holds the story key: ^story/(?P<key>US-?\\d+)(-.*)?$",
+        ) from None
+    return key_text(text or "")
+
+
+def key_text(text: str) -> str | None:
+    """``us123`` -> ``US-123`` (``StoryKey`` printed), ``None`` when it is not a key."""
+    found = _KEY_RE.match(text)
+    if not found:
+        return None
+    return f"{found.group(1).upper()}-{int(found.group(2))}"
+
+
+# --- branches that are not story branches ---------------------------------------------------
+
+
+def protected_pattern(branch: str, patterns: Iterable[str]) -> str | None:
+    """The first protected pattern (a glob: ``release/*``) matching the branch, if any."""
+    name = short_branch(branch)
+    for pattern in patterns:
+        if fnmatchcase(name, pattern):
+            return pattern
+    return None
+
+
+def branch_refusal(
+    branch: str, patterns: Iterable[str], *, require_story_branch: bool, example: str
+) -> tuple[str, str] | None:
+    """(message, hint) when a commit on this non-story branch breaks a rule, else ``None``."""
+    name = short_branch(branch)
+    pattern = protected_pattern(name, patterns)
+    if pattern is not None:
+        return (
+            f"commits on {name} are not allowed (rule: protected_branches, pattern {pattern!r})",
+            f"Work on a story branch: `pantheon checkout` takes a story and creates one "
+            f"({example}). To allow commits on {name}, take {pattern!r} out of "
+            f"protected_branches in _bmad/pantheon/config.yaml.",
+        )
+    if require_story_branch:
+        return (
+            f"{name} is not a story branch (rule: require_story_branch)",
+            f"Commit on a story branch such as {example}: `pantheon checkout` creates one.",
+        )
+    return None
+
+
+# --- locks ----------------------------------------------------------------------------------
+
+
+def same_person(a: str | None, b: str | None) -> bool:
+    return bool(a and b) and a.strip().lower() == b.strip().lower()  # type: ignore[union-attr]
+
+
+def lock_status(holder: str | None, expires: datetime | None, me: str, now: datetime) -> str:
+    """``locks.status`` on plain values: free, expired, mine or theirs."""
+    if not holder or not holder.strip():
+        return FREE
+    if expires is not None and now >= expires:
+        return EXPIRED
+    return MINE if same_person(holder, me) else THEIRS
+
+
+def when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment is not None else "an unknown time"
+
+
+def lock_refusal(
+    key: str, status: str, holder: str | None, expires: datetime | None, me: str
+) -> tuple[str, str]:
+    """(message, hint) for a commit on a story the acting user does not hold."""
+    if status == THEIRS:
+        return (
+            f"{key} is locked by {holder} until {when(expires)}; you ({me}) do not hold it",
+            f"Take another story: `pantheon checkout` (it suggests free stories of similar "
+            f"size), or ask {holder} to run `pantheon release {key}`.",
+        )
+    if status == EXPIRED and same_person(holder, me):
+        return (
+            f"your lock on {key} expired at {when(expires)}",
+            f"Run `pantheon renew {key}` to take it again (or `pantheon checkout` for "
+            "another story).",
+        )
+    if status == EXPIRED:
+        return (
+            f"{key} is not locked by you (the lock of {holder} expired at {when(expires)})",
+            f"Run `pantheon checkout {key}` to take it.",
+        )
+    return (
+        f"{key} is not locked by anyone; commits on its branch need your lock",
+        f"Run `pantheon checkout {key}` to take it.",
+    )
+
+
+def age_text(seconds: float) -> str:
+    """``45 s``, ``12 min``, ``3 h``, ``2 days``."""
+    seconds = max(0.0, seconds)
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 36 * 3600:
+        return f"{seconds / 3600:.0f} h"
+    return f"{seconds / 86400:.0f} days"
+
+
+# --- commit messages ------------------------------------------------------------------------
+
+# The subjects git writes itself (merge, revert, commit --fixup/--squash).
+_GENERATED = re.compile(
+    r"^(?:(?P<fixup>fixup|squash|amend)! "
+    r"|(?P<merge>Merge (?:branch|branches|remote-tracking branch|tag|commit|pull request) )"
+    r'|(?P<revert>(?:Revert|Reapply) "))'
+)
+
+
+def generated_kind(message: str) -> str | None:
+    """``merge``, ``revert``, ``fixup``, ``squash``, ``amend`` for messages git writes itself
+    (and that autosquash must find unchanged), else ``None``."""
+    found = _GENERATED.match(first_line(message))
+    if found:
+        return found.group("fixup") or ("merge" if found.group("merge") else "revert")
+    if "\nThis reverts commit " in f"\n{message}":
+        return "revert"
+    return None
+
+
+def first_line(message: str) -> str:
+    """The first line that is neither blank nor a ``#`` comment."""
+    for line in message.splitlines():
+        if line.strip() and not line.startswith("#"):
+            return line
+    return ""
+
+
+def mentions(message: str, key: str) -> bool:
+    """Does the message name the story, in any of its forms (US-123, us123, US_123)?"""
+    found = _KEY_RE.match(key)
+    if not found:
+        return False
+    prefix, number = found.group(1), int(found.group(2))
+    pattern = rf"(?<![A-Za-z0-9]){re.escape(prefix)}[-_]?0*{number}(?![A-Za-z0-9])"
+    body = "\n".join(line for line in message.splitlines() if not line.startswith("#"))
+    return re.search(pattern, body, re.IGNORECASE) is not None
+
+
+def with_key(message: str, key: str) -> str:
+    """``US-123: `` in front of the first line of the message (comments left alone)."""
+    lines = message.splitlines(keepends=True)
+    for index, line in enumerate(lines):
+        if line.strip() and not line.startswith("#"):
+            lines[index] = f"{key}: {line.lstrip()}"
+            return "".join(lines)
+    return message

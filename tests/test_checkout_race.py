@@ -1,0 +1,175 @@
+"""Many developers check out the same story at the same moment: exactly one gets it.
+
+Each racer is its own ``pantheon checkout`` process (a different PANTHEON_USER, its own
+folder, ``--no-branch``) against the emulator running as a real server with latency jitter.
+The processes start, load everything, then wait at a barrier (a file) so that their Rally
+calls really overlap: the race is between requests, not between Python start-ups.
+
+Timings: emulator latency 20 ms + up to 20 ms of jitter per request. T = 0.5 s, D = 0.7 s
+where a void attempt (exit 5) is an allowed outcome; T = 1 s, D = 1.2 s where every racer must
+end with exit 0 or 1, so that a racer the busy 2-core machine leaves unscheduled for half a
+second does not count as "Rally too slow".
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.locks import rally_env, rally_fields
+
+N = 16
+FAST = {"PANTHEON_LOCK_WRITE_BOUND": "0.5", "PANTHEON_LOCK_SETTLE_DELAY": "0.7"}
+ROOMY = {"PANTHEON_LOCK_WRITE_BOUND": "2.0", "PANTHEON_LOCK_SETTLE_DELAY": "2.5"}
+
+# A racer: import everything, say "ready", wait for "go", then run the real entry point.
+RACER = """
+import os, sys, time
+from pathlib import Path
+import httpx, click
+import pantheon_git.cli, pantheon_git.cli.checkout_cmd, pantheon_git.usecases.checkout
+from pantheon_git.main import main
+Path(sys.argv[1]).write_text("ready")
+go = Path(sys.argv[2])
+deadline = time.monotonic() + 120
+while not go.exists() and time.monotonic() < deadline:
+    time.sleep(0.002)
+raise SystemExit(main(sys.argv[3:]))
+"""
+
+
+@dataclass
+class Racer:
+    user: str
+    code: int
+    out: str
+    err: str
+
+    def doc(self) -> dict[str, Any]:
+        parsed = json.loads(self.out)
+        assert isinstance(parsed, dict)
+        return parsed
+
+
+def race(
+    server: Any, key: str, base: Path, *, n: int = N, timing: dict[str, str] = FAST
+) -> list[Racer]:
+    """Start ``n`` racers for ``key``, release them together, collect their results."""
+    base.mkdir(parents=True)
+    go = base / "go"
+    procs: list[tuple[str, Path, subprocess.Popen[str]]] = []
+    for i in range(n):
+        user = f"dev{i:02d}@example.com"
+        folder = base / f"dev{i:02d}"
+        folder.mkdir()
+        env = {**rally_env(server, user), **timing}
+        argv = [sys.executable, "-c", RACER, str(folder / "ready"), str(go)]
+        argv += ["checkout", key, "--no-branch", "--json"]
+        full_env = {**os.environ, **env}
+        proc = subprocess.Popen(
+            argv,
+            cwd=folder,
+            env=full_env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        procs.append((user, folder, proc))
+    deadline = time.monotonic() + 90
+    while not all((f / "ready").exists() for _, f, _ in procs):
+        assert time.monotonic() < deadline, "racers did not start"
+        assert all(p.poll() is None for _, _, p in procs), "a racer died before the start"
+        time.sleep(0.02)
+    go.write_text("go")
+    results = []
+    for user, _, proc in procs:
+        out, err = proc.communicate(timeout=120)
+        results.append(Racer(user, proc.returncode, out, err))
+    return results
+
+
+def winners(results: list[Racer]) -> list[Racer]:
+    return [r for r in results if r.code == 0]
+
+
+@pytest.fixture(scope="module")
+def jittery(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    from tests.support.rally import spawn_rally
+
+    server = spawn_rally(tmp_path_factory.mktemp("race-rally"), latency_ms=20, jitter_ms=20)
+    yield server
+    server.stop()
+
+
+STORIES = ["US-120", "US-121", "US-122"]
+
+
+def test_exactly_one_of_sixteen_wins_each_story(jittery: Any, tmp_path: Path) -> None:
+    outcomes: Counter[str] = Counter()
+    for key in STORIES:
+        results = race(jittery, key, tmp_path / key, timing=ROOMY)
+        for r in results:
+            assert "Traceback" not in r.err, r.err
+        codes = Counter(r.code for r in results)
+        assert codes == {0: 1, 1: N - 1}, [(r.user, r.code, r.err) for r in results]
+        (winner,) = winners(results)
+        won = winner.doc()
+        assert won["locked"] is True
+        assert won["locked_by"] == winner.user
+        for r in results:
+            if r.code == 1:
+                doc = r.doc()
+                assert doc["locked"] is False
+                assert doc["locked_by"] == winner.user, (r.user, doc)
+                outcomes[doc["outcome"]] += 1
+        fields = rally_fields(jittery, key)
+        assert fields["c_LockedBy"] == winner.user
+        assert fields["ScheduleState"] == "In-Progress"
+    # the race was real: some racers wrote their lock and then saw someone else's stamp
+    assert outcomes["lost"] >= 1, outcomes
+
+
+def test_never_two_winners_when_rally_fails(
+    rally_process_factory: Callable[..., Any], tmp_path: Path
+) -> None:
+    server = rally_process_factory(latency_ms=20, jitter_ms=20, fault_rate=0.3, fault_seed=11)
+    for key in ("US-125", "US-126"):
+        results = race(server, key, tmp_path / key)
+        for r in results:
+            assert r.code in (0, 1, 5), (r.user, r.code, r.err)
+            assert "Traceback" not in r.err, r.err
+        won = winners(results)
+        assert len(won) <= 1, [r.user for r in won]
+        holder = rally_fields(server, key)["c_LockedBy"]
+        if won:
+            assert holder == won[0].user
+        for r in results:
+            if r.code == 1:
+                assert r.doc()["locked"] is False
+
+
+@pytest.mark.parametrize("latency_ms", [300, 700])
+def test_when_rally_is_slower_than_t_nobody_holds_the_story(
+    rally_process_factory: Callable[..., Any], tmp_path: Path, latency_ms: int
+) -> None:
+    # 300 ms: the read fits in T = 0.5 s but read + write does not (written, then withdrawn);
+    # 700 ms: the read alone takes longer than T (nothing is written).
+    server = rally_process_factory(latency_ms=latency_ms)
+    results = race(server, "US-127", tmp_path / "slow", n=6)  # T = 0.5 s
+    for r in results:
+        assert r.code == 5, (r.user, r.code, r.err)
+        assert "Rally too slow, try again" in r.err
+    time.sleep(latency_ms / 1000)  # let any request still in flight land
+    fields = rally_fields(server, "US-127")
+    assert not fields["c_LockedBy"]
+    assert fields["ScheduleState"] == "Defined"

@@ -1,0 +1,222 @@
+"""``pantheon release`` and ``pantheon renew`` against the emulator."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pantheon_git.adapters.events import read_events
+from pantheon_git.domain.timefmt import parse_time
+from pantheon_git.errors import RallyUnreachable
+from pantheon_git.usecases import locking
+from pantheon_git.usecases.context import App
+from tests.support.gitrepo import GitRepo
+from tests.support.locks import Run, lock_as, rally_fields
+
+Pantheon = Callable[..., Run]
+ME = "alice@example.com"
+BOB = "bob@example.com"
+ALL = ("FormattedID", "Name", "ScheduleState", "c_LockedBy", "c_LockedAt", "c_LockExpiry",
+       "c_Branch", "c_PantheonStatus", "Description", "PlanEstimate", "Owner")  # fmt: skip
+
+
+@pytest.fixture
+def repo(git_repo: GitRepo, lock_env: Any, monkeypatch: pytest.MonkeyPatch) -> GitRepo:
+    monkeypatch.chdir(git_repo.path)
+    return git_repo
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def assignments(repo: GitRepo) -> dict[str, Any]:
+    doc = json.loads((repo.path / ".bmad/rally-cache/assignments.json").read_text())
+    return dict(doc["locks"])
+
+
+# --- release ---------------------------------------------------------------------------------
+
+
+def test_release_your_lock_from_the_story_branch(
+    repo: GitRepo, lock_env: Any, pantheon: Pantheon
+) -> None:
+    assert pantheon("checkout", "US-121").code == 0
+    assert "US-121" in assignments(repo)
+    result = pantheon("release", "--json")
+    assert result.code == 0, result.err
+    assert result.json()["action"] == "released"
+    fields = rally_fields(lock_env, "US-121")
+    assert not fields["c_LockedBy"]
+    assert fields["c_LockedAt"] is None
+    assert fields["c_LockExpiry"] is None
+    assert fields["c_Branch"] == "story/US-121-add-login-endpoint"  # the work stays findable
+    assert fields["ScheduleState"] == "In-Progress"  # states only move forward
+    assert "US-121" not in assignments(repo)
+    outcomes = [(e["event"], e["outcome"]) for e in read_events(repo.path / ".bmad/rally-cache")]
+    assert outcomes == [("checkout", "won"), ("release", "released")]
+    text = pantheon("checkout", "US-121", "--no-branch")
+    assert text.code == 0  # free again
+
+
+def test_release_someone_elses_lock_is_refused(
+    repo: GitRepo, lock_env: Any, pantheon: Pantheon
+) -> None:
+    lock_as(lock_env, "US-122", BOB, now(), now() + timedelta(hours=2))
+    before = rally_fields(lock_env, "US-122", ALL)
+    result = pantheon("release", "US-122")
+    assert result.code == 1
+    assert "bob@example.com holds it" in result.out
+    assert rally_fields(lock_env, "US-122", ALL) == before
+
+
+@pytest.mark.parametrize("holder", [ME, BOB])
+def test_release_of_an_expired_lock_changes_nothing(
+    repo: GitRepo, lock_env: Any, pantheon: Pantheon, holder: str
+) -> None:
+    lock_as(lock_env, "US-122", holder, now() - timedelta(hours=30), now() - timedelta(hours=6))
+    before = rally_fields(lock_env, "US-122", ALL)
+    result = pantheon("release", "US-122", "--json")
+    assert result.code == 0
+    assert result.json()["action"] == "already_expired"
+    assert rally_fields(lock_env, "US-122", ALL) == before
+
+
+def test_release_of_a_free_story(repo: GitRepo, lock_env: Any, pantheon: Pantheon) -> None:
+    result = pantheon("release", "US-123")
+    assert result.code == 0
+    assert "is not locked" in result.out
+
+
+def test_release_outside_a_story_branch_needs_the_story(repo: GitRepo, pantheon: Pantheon) -> None:
+    result = pantheon("release")
+    assert result.code == 2
+    assert "not a story branch" in result.err
+    assert "pantheon release US-123" in result.err
+
+
+# --- renew -----------------------------------------------------------------------------------
+
+
+def test_renew_extends_the_expiry_only(repo: GitRepo, lock_env: Any, pantheon: Pantheon) -> None:
+    assert pantheon("checkout", "US-124", "--lock-hours", "1").code == 0
+    before = rally_fields(lock_env, "US-124", ALL)
+    result = pantheon("renew", "--hours", "30", "--json")
+    assert result.code == 0, result.err
+    doc = result.json()
+    assert doc["action"] == "renewed"
+    after = rally_fields(lock_env, "US-124", ALL)
+    expires = parse_time(after["c_LockExpiry"])
+    assert timedelta(hours=29.9) < expires - now() < timedelta(hours=30.1)
+    assert parse_time(doc["expires"]) == expires
+    assert parse_time(doc["previous_expiry"]) == parse_time(before["c_LockExpiry"])
+    changed = {k for k in ALL if before.get(k) != after.get(k)}
+    assert changed == {"c_LockExpiry"}
+    cached = assignments(repo)["US-124"]
+    assert parse_time(cached["expires"]) == expires
+    text = pantheon("renew", "US-124", "--hours", "2")  # never shortened
+    assert text.code == 0
+    assert "🔒 Renewed: US-124 - Implement login form" in text.out
+    assert rally_fields(lock_env, "US-124", ALL)["c_LockExpiry"] == after["c_LockExpiry"]
+
+
+def test_renew_someone_elses_lock_is_refused(
+    repo: GitRepo, lock_env: Any, pantheon: Pantheon
+) -> None:
+    lock_as(lock_env, "US-125", BOB, now(), now() + timedelta(hours=2))
+    before = rally_fields(lock_env, "US-125", ALL)
+    result = pantheon("renew", "US-125")
+    assert result.code == 1
+    assert rally_fields(lock_env, "US-125", ALL) == before
+
+
+def test_renew_an_expired_lock_of_yours_takes_it_again(
+    repo: GitRepo, lock_env: Any, pantheon: Pantheon
+) -> None:
+    old = now() - timedelta(hours=30)
+    lock_as(lock_env, "US-125", ME, old, now() - timedelta(hours=6))
+    result = pantheon("renew", "US-125", "--json")
+    assert result.code == 0, result.err
+    assert result.json()["action"] == "retaken"
+    fields = rally_fields(lock_env, "US-125")
+    assert fields["c_LockedBy"] == ME
+    assert parse_time(fields["c_LockedAt"]) > old
+    assert parse_time(fields["c_LockExpiry"]) > now() + timedelta(hours=23)
+
+
+@pytest.mark.parametrize("expired_holder", [None, BOB])
+def test_renew_needs_a_lock_of_yours(
+    repo: GitRepo, lock_env: Any, pantheon: Pantheon, expired_holder: str | None
+) -> None:
+    if expired_holder:
+        lock_as(
+            lock_env, "US-126", expired_holder, now() - timedelta(days=2), now() - timedelta(days=1)
+        )
+    before = rally_fields(lock_env, "US-126", ALL)
+    result = pantheon("renew", "US-126")
+    assert result.code == 1
+    assert "You do not hold US-126" in result.out
+    assert "pantheon checkout US-126" in result.out
+    assert rally_fields(lock_env, "US-126", ALL) == before
+
+
+def test_renew_for_the_hook_fails_fast_offline(
+    git_repo: GitRepo, lock_env: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("RALLY_URL", f"http://127.0.0.1:{port}")
+    app = App.load(cwd=git_repo.path)
+    with pytest.raises(RallyUnreachable):
+        locking.renew(app, "US-121", timeout=0.5)
+    assert not (git_repo.path / ".bmad").exists()
+
+
+def test_renew_as_a_function_with_a_short_timeout(git_repo: GitRepo, lock_env: Any) -> None:
+    app = App.load(cwd=git_repo.path)
+    lock_as(lock_env, "US-127", ME, now(), now() + timedelta(hours=1))
+    report = locking.renew(app, "US-127", timeout=5.0)
+    assert report.action == "renewed"
+    assert report.lock is not None
+    assert report.lock.expires > now() + timedelta(hours=23)
+
+
+def test_renew_writes_the_event_log(repo: GitRepo, lock_env: Any, pantheon: Pantheon) -> None:
+    lock_as(lock_env, "US-128", ME, now(), now() + timedelta(hours=1))
+    assert pantheon("renew", "US-128").code == 0
+    events = list(read_events(Path(".bmad/rally-cache")))
+    assert [(e["event"], e["story"], e["user"], e["outcome"]) for e in events] == [
+        ("renew", "US-128", ME, "renewed")
+    ]
+    assert abs(parse_time(events[0]["time"]).timestamp() - time.time()) < 600
+
+
+def test_renew_without_retaking_reports_a_lapsed_lock(git_repo: GitRepo, lock_env: Any) -> None:
+    lock_as(lock_env, "US-129", ME, now() - timedelta(hours=30), now() - timedelta(hours=6))
+    before = rally_fields(lock_env, "US-129", ALL)
+    report = locking.renew(App.load(cwd=git_repo.path), "US-129", retake=False)
+    assert report.action == "not_locked"
+    assert report.exit_code == 1
+    assert rally_fields(lock_env, "US-129", ALL) == before
+
+
+def test_a_busy_cache_does_not_fail_the_renewal(git_repo: GitRepo, lock_env: Any) -> None:
+    from pantheon_git.adapters.cache import Cache
+
+    warnings: list[str] = []
+    app = App.load(cwd=git_repo.path, warn=warnings.append)
+    lock_as(lock_env, "US-129", ME, now(), now() + timedelta(hours=1))
+    with Cache(git_repo.path).exclusive():  # a sync is writing the cache
+        report = locking.renew(app, "US-129", timeout=0.3)
+    assert report.action == "renewed"
+    expires = parse_time(rally_fields(lock_env, "US-129")["c_LockExpiry"])
+    assert expires > now() + timedelta(hours=23)
+    assert any("local cache not updated" in w for w in warnings)
