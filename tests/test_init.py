@@ -193,3 +193,32 @@ def test_written_config_holds_no_secret_even_when_the_key_is_set(
     monkeypatch.setenv("RALLY_API_KEY", "_supersecretkey0123456789")
     assert run(capsys, git_repo.path, monkeypatch, "init")[0] == 0
     assert "_supersecretkey0123456789" not in (git_repo.path / CONFIG_RELPATH).read_text()
+
+
+def test_hooks_flag_installs_the_plain_hooks(
+    git_repo: GitRepo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out, err = run(capsys, git_repo.path, monkeypatch, "init", "--hooks")
+    assert code == 0, err
+    assert "✅ Git hooks installed: plain git hooks in .git/hooks" in out
+    for stage in ("pre-commit", "commit-msg", "pre-push", "post-checkout"):
+        assert "pantheon" in (git_repo.path / ".git" / "hooks" / stage).read_text()
+    assert "pantheon hooks install" not in out.split("Next:")[1]
+
+
+def test_hooks_flag_never_replaces_someone_elses_hook(
+    git_repo: GitRepo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    theirs = git_repo.path / ".git" / "hooks" / "pre-commit"
+    theirs.write_text("#!/bin/sh\nnpx lint-staged\n")
+    theirs.chmod(0o755)
+    code, out, _ = run(capsys, git_repo.path, monkeypatch, "init", "--hooks")
+    assert code == 1
+    assert "❌ Git hooks not installed:" in out
+    assert "pre-commit" in out
+    assert theirs.read_text() == "#!/bin/sh\nnpx lint-staged\n"
+    assert (git_repo.path / CONFIG_RELPATH).is_file()  # the config is written all the same
+
+    code, out, _ = run(capsys, git_repo.path.parent, monkeypatch, "init", "--hooks", "--json")
+    assert code == 1
+    assert json.loads(out)["hooks"] == "failed"

@@ -25,8 +25,15 @@ RULE = "━" * 47
     is_flag=True,
     help="Replace an existing config (the old one is kept as config.yaml.bak).",
 )
+@click.option(
+    "--hooks",
+    is_flag=True,
+    help="Also install the git hooks (as `pantheon hooks install` does: plain git hooks).",
+)
 @common_options
-def init(workspace: str | None, project: str | None, rally_url: str | None, force: bool) -> None:
+def init(
+    workspace: str | None, project: str | None, rally_url: str | None, force: bool, hooks: bool
+) -> int:
     """Set up pantheon in this repository: write _bmad/pantheon/config.yaml.
 
     The file is commented: the seed's settings as live lines, every other setting with its
@@ -37,9 +44,12 @@ def init(workspace: str | None, project: str | None, rally_url: str | None, forc
 
     outcome = run_init(
         Path.cwd(),
-        InitRequest(workspace=workspace, project=project, rally_url=rally_url, force=force),
+        InitRequest(
+            workspace=workspace, project=project, rally_url=rally_url, force=force, hooks=hooks
+        ),
     )
     emit(outcome.to_dict(), lambda: render_init(outcome))
+    return 1 if outcome.hooks == "failed" else 0
 
 
 def render_init(outcome: InitOutcome) -> str:
@@ -60,9 +70,11 @@ def render_init(outcome: InitOutcome) -> str:
     else:
         lines.append("✅ .gitignore already keeps .bmad/ out of git")
     if outcome.hooks == "offered":
-        lines.append(f"➡️  Git hooks: run `{HOOKS_COMMAND}`")
-    elif outcome.hooks_detail:
-        lines.append(f"✅ Git hooks: {outcome.hooks_detail}")
+        lines.append(f"➡️  Git hooks: run `{HOOKS_COMMAND}` (or `pantheon init --hooks`)")
+    elif outcome.hooks == "failed":
+        lines.append(f"❌ Git hooks not installed: {outcome.hooks_detail}")
+    else:
+        lines.append(f"✅ Git hooks installed: {outcome.hooks_detail}")
     lines += ["", "Next:"]
     lines += [f"  {n}. {step}" for n, step in enumerate(next_steps(outcome), 1)]
     return "\n".join(lines)

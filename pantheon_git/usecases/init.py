@@ -31,6 +31,8 @@ class InitRequest:
     project: str | None = None
     rally_url: str | None = None
     force: bool = False
+    hooks: bool = False
+    """Also run ``pantheon hooks install`` (plain git hooks)."""
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,7 @@ class InitOutcome:
     gitignore_added: bool = False
     prefilled: dict[str, str] = field(default_factory=dict)
     hooks: str = "offered"
-    """``offered`` (the command is printed), ``installed`` or ``already``."""
+    """``offered`` (the command is printed), ``installed`` or ``failed``."""
     hooks_detail: str = ""
 
     def to_dict(self) -> dict[str, Any]:
@@ -80,7 +82,7 @@ def run_init(cwd: Path, request: InitRequest) -> InitOutcome:
                 hint="Edit the file, or run `pantheon init --force ...` to write a new one "
                 "(the old one is kept as config.yaml.bak).",
             )
-        return InitOutcome(root, path, "kept", None, gitignore_added, {})
+        return _with_hooks(InitOutcome(root, path, "kept", None, gitignore_added, {}), request)
     text = config_text(prefilled)
     if exists:
         backup = path.with_name(path.name + ".bak")
@@ -89,7 +91,26 @@ def run_init(cwd: Path, request: InitRequest) -> InitOutcome:
     _verify(path, prefilled)
     gitignore_added = ensure_gitignored(root)
     action = "overwritten" if exists else "written"
-    return InitOutcome(root, path, action, backup, gitignore_added, prefilled)
+    outcome = InitOutcome(root, path, action, backup, gitignore_added, prefilled)
+    return _with_hooks(outcome, request)
+
+
+def _with_hooks(outcome: InitOutcome, request: InitRequest) -> InitOutcome:
+    """Install the plain git hooks when asked; a failure is reported, the config stays."""
+    if not request.hooks:
+        return outcome
+    from pantheon_git.usecases.hooks_install import install
+
+    if git.toplevel(outcome.root) is None:
+        return replace(outcome, hooks="failed", hooks_detail="not a git repository")
+    try:
+        report = install(outcome.root, framework="git")
+    except PantheonError as exc:
+        detail = exc.message + (f" ({exc.hint})" if exc.hint else "")
+        return replace(outcome, hooks="failed", hooks_detail=detail)
+    return replace(
+        outcome, hooks="installed", hooks_detail=f"plain git hooks in {report.hooks_dir}"
+    )
 
 
 def config_text(prefilled: dict[str, str]) -> str:
@@ -170,7 +191,7 @@ def next_steps(outcome: InitOutcome) -> list[str]:
             "RALLY_PROJECT in the environment)"
         )
     steps.append("export RALLY_API_KEY=<your key>  (Rally: Profile > API Keys; never in the file)")
-    if outcome.hooks == "offered":
+    if outcome.hooks != "installed":
         steps.append(f"{HOOKS_COMMAND}  (lock check on commit, overlaps on push)")
     steps.append("pantheon doctor  (checks everything; --create-fields adds Rally's custom fields)")
     steps.append("pantheon sync")
