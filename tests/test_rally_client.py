@@ -172,6 +172,33 @@ def test_scope_by_name_is_resolved_once_and_always_sent(
     assert "projectScopeDown" not in sent
 
 
+def test_an_adopted_scope_costs_no_request(
+    fake: FakeRally, make: Callable[..., RallyClient]
+) -> None:
+    resolved = make().scope()
+    fake.stories(2)
+    client = make(workspace="ignored once a scope is adopted")
+    client.adopt_scope(resolved)
+    before = client.request_count
+    assert len(client.query("HierarchicalRequirement", fetch=["FormattedID"])) == 2
+    assert client.request_count == before + 1
+    assert params(fake.requests[-1])["project"] == "/project/300"
+
+
+def test_collection_summaries_in_fetch(fake: FakeRally, make: Callable[..., RallyClient]) -> None:
+    fake.stories(1)
+    client = make()
+    client.query(
+        "HierarchicalRequirement",
+        fetch=["FormattedID", "Predecessors:summary[FormattedID;ScheduleState]", "Tasks"],
+    )
+    sent = params(fake.requests[-1])["fetch"]
+    assert sent == "ObjectID,FormattedID,Predecessors:summary[FormattedID;ScheduleState],Tasks"
+    for bad in ("Tasks:summary[]", "Tasks:summary[Na me]", "Tasks:sum[State]", "Tasks:"):
+        with pytest.raises(RallyQueryError):
+            client.query("HierarchicalRequirement", fetch=["FormattedID", bad])
+
+
 def test_another_project_shares_the_connection(
     fake: FakeRally, make: Callable[..., RallyClient]
 ) -> None:

@@ -92,9 +92,9 @@ def _later(before: dict[str, Any], after: dict[str, Any]) -> bool:
 def test_task_changes_move_their_story_forward(wsapi: Wsapi) -> None:
     before = story(wsapi, "US200")
     time.sleep(0.005)
-    created = wsapi.post(
-        "task/create", {"Task": {"Name": "Extra", "WorkProduct": before["_ref"]}}
-    )["CreateResult"]["Object"]
+    created = wsapi.post("task/create", {"Task": {"Name": "Extra", "WorkProduct": before["_ref"]}})[
+        "CreateResult"
+    ]["Object"]
     after_create = story(wsapi, "US200")
     assert _later(before, after_create)
     time.sleep(0.005)

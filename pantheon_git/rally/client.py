@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -55,13 +56,28 @@ _PROJECT_SCOPED = ("hierarchicalrequirement", "portfolioitem/", "defect")
 KEY_HINT = "Run `export RALLY_API_KEY=<key>` (create a key in Rally: your profile, API Keys)."
 
 
+_SUMMARY_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*):summary\[([^\]]*)\]$")
+
+
+def fetch_term(term: str) -> str:
+    """One fetch term: a field name, or ``Coll:summary[Field;Field]`` (Broadcom KB 131935:
+    the collection comes back with each field's values among its members and their counts)."""
+    match = _SUMMARY_RE.match(term)
+    if match is None:
+        return check_field(term)
+    fields = [check_field(f.strip()) for f in match.group(2).split(";") if f.strip()]
+    if not fields:
+        check_field(term)  # "Tasks:summary[]": refused with the usual message
+    return f"{check_field(match.group(1))}:summary[{';'.join(fields)}]"
+
+
 def fetch_param(fetch: Fetch) -> str:
     """``True`` (all fields), ``False`` (shells) or field names, ``ObjectID`` always among them."""
     if isinstance(fetch, bool):
         return "true" if fetch else "false"
     if isinstance(fetch, str):
         fetch = [f.strip() for f in fetch.split(",") if f.strip()]
-    names = [check_field(f) for f in fetch]
+    names = [fetch_term(f) for f in fetch]
     if "ObjectID" not in names:  # every object comes back with its id, whatever was asked
         names.insert(0, "ObjectID")
     return ",".join(names)
@@ -182,6 +198,12 @@ class RallyClient:
                     get_object=lambda path, fetch: self.get(path, fetch=fetch),
                 )
             return self._scope
+
+    def adopt_scope(self, scope: Scope) -> None:
+        """Use a scope resolved earlier (ObjectIDs never change; ``pantheon sync`` keeps the
+        last one in the cache), saving the requests that resolving names costs."""
+        with self._scope_lock:
+            self._scope = scope
 
     def with_project(self, project: str | None) -> RallyClient:
         """The same connection scoped to another project of the workspace (``None``: all of
