@@ -283,6 +283,21 @@ def test_paging_fetches_every_page_concurrently_under_the_cap(
     assert seen[-1] == (5000, 5000)
 
 
+def test_each_page_is_handed_over_as_it_arrives(make: Callable[..., RallyClient]) -> None:
+    fake = FakeRally(latency=0.01)
+    fake.stories(450)
+    client = make(transport=fake.transport(), max_concurrency=2)
+    pages: list[list[int]] = []
+    stories = client.query(
+        "HierarchicalRequirement",
+        fetch=["ObjectID"],
+        pagesize=200,
+        on_page=lambda items: pages.append([i["ObjectID"] for i in items]),
+    )
+    assert [len(p) for p in pages] == [200, 200, 50]
+    assert [oid for page in pages for oid in page] == [s["ObjectID"] for s in stories]
+
+
 def test_limit_and_pagesize_bounds(fake: FakeRally, make: Callable[..., RallyClient]) -> None:
     fake.stories(30)
     client = make()

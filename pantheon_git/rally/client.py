@@ -47,6 +47,8 @@ DISCUSSION_POST = "ConversationPost"
 
 Fetch = bool | Sequence[str]
 Item = dict[str, Any]
+PageSink = Callable[[list[Item]], None]
+"""Receives one page of query results."""
 Progress = Callable[[int, int], None]
 """(items so far, items expected)"""
 
@@ -238,17 +240,21 @@ class RallyClient:
         scope_up: bool = False,
         scope_down: bool = True,
         progress: Progress | None = None,
+        on_page: PageSink | None = None,
     ) -> list[Item]:
         """Every object of ``type_path`` matching ``where``, in a stable order.
 
         Scope: the configured project and its children (``scope_down``), or its parents too
-        (``scope_up``); ``whole_workspace=True`` ignores the project.
+        (``scope_up``); ``whole_workspace=True`` ignores the project. ``on_page`` receives each
+        page's items as it arrives (in page order, in the calling thread, before repeats across
+        pages are dropped), so a caller can work while later pages are still on their way.
         """
         params = dict(self._query_params(where, fetch, order))
         params.update(
             self.scope().params(whole_workspace=whole_workspace, up=scope_up, down=scope_down)
         )
-        return self._paged(f"/{type_segment(type_path)}", params, pagesize, limit, progress)
+        path = f"/{type_segment(type_path)}"
+        return self._paged(path, params, pagesize, limit, progress, on_page=on_page)
 
     def count(
         self, type_path: str, where: Query | None = None, *, whole_workspace: bool = False
@@ -468,12 +474,16 @@ class RallyClient:
         pagesize: int,
         limit: int | None,
         progress: Progress | None,
+        *,
+        on_page: PageSink | None = None,
     ) -> list[Item]:
         """First page, then the others concurrently; stable order, no repeats."""
         size = first_pagesize(pagesize, limit)
         first = self._page(path, params, 1, size)
         wanted = first.total if limit is None else min(first.total, limit)
         items = list(first.items)
+        if on_page:
+            on_page(first.items)
         if progress:
             progress(len(items), wanted)
         starts = remaining_starts(first.total, size, limit)
@@ -490,6 +500,8 @@ class RallyClient:
                             f"{page.total}); run again for a consistent view"
                         )
                     items.extend(page.items)
+                    if on_page:
+                        on_page(page.items)
                     if progress:
                         progress(min(wanted, len(items)), wanted)
             finally:
