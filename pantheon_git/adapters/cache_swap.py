@@ -24,7 +24,9 @@ import contextlib
 import json
 import os
 import shutil
+import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +35,7 @@ from pantheon_git.adapters.fsio import atomic_write_json
 NEXT_SUFFIX = ".next"
 PREV_SUFFIX = ".prev"
 COMMIT_FILE = "meta.json"
+WRITERS = 2
 
 
 def sibling(live: Path, suffix: str) -> Path:
@@ -77,6 +80,11 @@ class Staging:
         self.dir = sibling(live, NEXT_SUFFIX)
         self.committed = False
         self._dirs: set[Path] = set()
+        self._dirs_lock = threading.Lock()
+        # File writes are system calls that release the GIL: a writer thread does them while
+        # the caller goes on mapping stories.
+        self._writer = ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="cache-write")
+        self._writes: list[Future[None]] = []
 
     def __enter__(self) -> Staging:
         if self.dir.exists():
@@ -85,14 +93,22 @@ class Staging:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._writer.shutdown(wait=True, cancel_futures=True)
         if not self.committed:
             shutil.rmtree(self.dir, ignore_errors=True)
+
+    def flush(self) -> None:
+        """Wait for the queued writes; the first that failed raises here."""
+        writes, self._writes = self._writes, []
+        for future in writes:
+            future.result()
 
     # --- building --------------------------------------------------------------------------
 
     def carry_over(self, keep: Callable[[str], bool]) -> list[str]:
         """Hard-link (or copy, where links are not possible) every live file ``keep`` accepts;
         returns their relative paths. Lock files, temp files and ``meta.json`` never come."""
+        self.flush()
         carried: list[str] = []
         if not self.live.is_dir():
             return carried
@@ -110,6 +126,12 @@ class Staging:
         return carried
 
     def write_bytes(self, rel: str, data: bytes) -> None:
+        """Queue a file write (``flush`` and ``commit`` wait for it)."""
+        self._writes.append(self._writer.submit(self._write, rel, data))
+        if len(self._writes) >= 4096:
+            self.flush()
+
+    def _write(self, rel: str, data: bytes) -> None:
         target = self._target(rel)
         with contextlib.suppress(FileNotFoundError):
             target.unlink()  # may be a link to a live file: never write through it
@@ -121,14 +143,18 @@ class Staging:
         finally:
             os.close(fd)
 
-    def write_json(self, rel: str, data: Any, *, compact: bool = False) -> None:
+    def write_json(self, rel: str, data: Any, *, compact: bool = False) -> int:
+        """Queue a JSON file; returns its size in bytes."""
         if compact:
             text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
         else:
             text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
-        self.write_bytes(rel, (text + "\n").encode("utf-8"))
+        data_bytes = (text + "\n").encode("utf-8")
+        self.write_bytes(rel, data_bytes)
+        return len(data_bytes)
 
     def remove(self, rel: str) -> None:
+        self.flush()
         with contextlib.suppress(FileNotFoundError):
             (self.dir / rel).unlink()
 
@@ -136,14 +162,16 @@ class Staging:
         target = self.dir / rel
         parent = target.parent
         if parent not in self._dirs:
-            parent.mkdir(parents=True, exist_ok=True)
-            self._dirs.add(parent)
+            with self._dirs_lock:
+                parent.mkdir(parents=True, exist_ok=True)
+                self._dirs.add(parent)
         return target
 
     # --- committing ------------------------------------------------------------------------
 
     def commit(self, meta: Any) -> None:
         """Flush, write ``meta.json`` (the generation is complete from here on), swap."""
+        self.flush()
         os.sync()
         atomic_write_json(self.dir / COMMIT_FILE, meta)
         self.committed = True
