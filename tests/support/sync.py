@@ -96,8 +96,11 @@ def pantheon_process(
 
 def snapshot(root: Path, *, stable: bool = False) -> dict[str, Any]:
     """Every cache file by relative path: parsed JSON (``stable``: without the fields that
-    hold the local time of the run), or raw text when it is not JSON."""
-    base = root / CACHE
+    hold the local time of the run), or raw text when it is not JSON. Read the way every
+    reader reads the cache (``Cache.dir``)."""
+    from pantheon_git.adapters.cache import Cache
+
+    base = Cache(root).dir
     out: dict[str, Any] = {}
     for path in sorted(base.rglob("*")):
         if not path.is_file():
