@@ -20,11 +20,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "conflicts": ("pantheon_git.cli.conflicts_cmd", "conflicts", "Overlapping story branches."),
     "migrate": ("pantheon_git.cli.migrate_cmd", "migrate", "Migrate BMAD stories into Rally."),
     "rally": ("pantheon_git.cli.rally_cmd", "rally", "A local Rally WSAPI emulator (rally serve)."),
-    "sync": (
-        "pantheon_git.cli.sync_cmd",
-        "sync",
-        "Pull epics and stories from Rally into the cache.",
-    ),
+    "status": ("pantheon_git.cli.status_cmd", "status", "The board and Rally/git drift, offline."),
+    "sync": ("pantheon_git.cli.sync_cmd", "sync", "Pull Rally epics and stories into the cache."),
 }
 
 
