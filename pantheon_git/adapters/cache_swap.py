@@ -36,6 +36,8 @@ NEXT_SUFFIX = ".next"
 PREV_SUFFIX = ".prev"
 COMMIT_FILE = "meta.json"
 WRITERS = 2
+BATCH = 128
+"""Files per job handed to a writer thread."""
 
 
 def sibling(live: Path, suffix: str) -> Path:
@@ -85,6 +87,7 @@ class Staging:
         # the caller goes on mapping stories.
         self._writer = ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="cache-write")
         self._writes: list[Future[None]] = []
+        self._batch: list[tuple[str, bytes]] = []
 
     def __enter__(self) -> Staging:
         if self.dir.exists():
@@ -99,6 +102,9 @@ class Staging:
 
     def flush(self) -> None:
         """Wait for the queued writes; the first that failed raises here."""
+        if self._batch:
+            batch, self._batch = self._batch, []
+            self._writes.append(self._writer.submit(self._write_all, batch))
         writes, self._writes = self._writes, []
         for future in writes:
             future.result()
@@ -127,15 +133,29 @@ class Staging:
 
     def write_bytes(self, rel: str, data: bytes) -> None:
         """Queue a file write (``flush`` and ``commit`` wait for it)."""
-        self._writes.append(self._writer.submit(self._write, rel, data))
-        if len(self._writes) >= 4096:
+        self._batch.append((rel, data))
+        if len(self._batch) >= BATCH:
+            self._send()
+
+    def _send(self) -> None:
+        batch, self._batch = self._batch, []
+        if batch:
+            self._writes.append(self._writer.submit(self._write_all, batch))
+        if len(self._writes) >= 64:
             self.flush()
+
+    def _write_all(self, batch: list[tuple[str, bytes]]) -> None:
+        for rel, data in batch:
+            self._write(rel, data)
 
     def _write(self, rel: str, data: bytes) -> None:
         target = self._target(rel)
-        with contextlib.suppress(FileNotFoundError):
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+        try:
+            fd = os.open(target, flags, 0o644)
+        except FileExistsError:
             target.unlink()  # may be a link to a live file: never write through it
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            fd = os.open(target, flags, 0o644)
         try:
             view = memoryview(data)
             while view:

@@ -240,10 +240,10 @@ class _Sync:
                 since = format_time(parse_time(mark) - timedelta(seconds=overlap))
         flt = StoryFilter(selection.epics, selection.iteration, since)
         started = time.monotonic()
-        got, stories, tasks = fetcher.stream(flt, builder.add, with_epics=epics is None)
-        builder.finish(fetcher.complete_tasks(builder.pending(), tasks))
+        got, count = fetcher.stream(flt, builder, with_epics=epics is None)
+        builder.finish(fetcher.complete_tasks(builder.pending(), builder.collected()))
         seconds = time.monotonic() - started
-        if selection.iteration is not None and not stories and since is None:
+        if selection.iteration is not None and not count and since is None:
             _check_iteration(fetcher.client, selection.iteration)
         return (epics if epics is not None else got), selection, since, seconds
 
@@ -258,9 +258,8 @@ class _Sync:
         }
         oids = {e.object_id for e in gone.values() if e.object_id is not None}
         if oids:
-            still = fetcher.stories_by_id(oids, whole_workspace=False)
-            builder.add(still, None)
-            builder.finish(fetcher.complete_tasks(builder.pending(), {}))
+            builder.stories(fetcher.stories_by_id(oids, whole_workspace=False))
+            builder.finish(fetcher.complete_tasks(builder.pending(), builder.collected()))
             gone = {k: e for k, e in gone.items() if k not in builder.seen}
         missing = [e.object_id for e in gone.values() if e.object_id is not None]
         found = fetcher.stories_by_id(missing, whole_workspace=True, fetch=WHERE_FETCH)

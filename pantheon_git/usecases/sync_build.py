@@ -21,13 +21,16 @@ from pantheon_git.domain.mapping import MapSettings, story_from_rally
 from pantheon_git.domain.story import Story
 from pantheon_git.domain.sync_index import IndexEntry
 from pantheon_git.errors import UsageError
-from pantheon_git.usecases.sync_fetch import Item, task_count
+from pantheon_git.usecases.sync_fetch import Item, story_of, task_count, task_order
 
 Tasks = Mapping[int, Sequence[Item]]
 
 
 @dataclass
 class Builder:
+    """A ``sync_fetch.Sink``: stories and tasks in, story files out as soon as each story's
+    tasks are all there (as many as its ``Tasks`` count says)."""
+
     stage: Staging
     index: dict[StoryKey, IndexEntry]
     mapping: MapSettings
@@ -43,19 +46,18 @@ class Builder:
     dropped: set[str] = field(default_factory=set)
     """Relative paths of cached story files that must not be carried over."""
     mark: str | None = None
-    """The highest LastUpdateDate among the stories given to ``add``."""
+    """The highest LastUpdateDate among the stories given to ``stories``."""
     _pending: dict[int, tuple[Item, Story | None]] = field(default_factory=dict)
+    _tasks: dict[int, dict[int, Item]] = field(default_factory=dict)
     _oids: set[int] = field(default_factory=set)
     _versions: dict[int, str | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._versions = {e.object_id: e.version for e in self.index.values() if e.object_id}
 
-    def add(self, items: Sequence[Item], tasks: Tasks | None) -> None:
-        """A page of stories; ``tasks`` when every task of the sync is already known (then
-        the stories still waiting are written too)."""
-        if tasks is not None and self._pending:
-            self._drain(tasks)
+    def stories(self, items: Sequence[Item]) -> None:
+        """A page of stories: written now if their tasks are all there, else mapped and
+        kept until they are."""
         for raw in items:
             oid = int(raw["ObjectID"])
             if oid in self._oids:
@@ -64,30 +66,46 @@ class Builder:
             stamp = raw.get("LastUpdateDate")
             if stamp and (self.mark is None or str(stamp) > self.mark):
                 self.mark = str(stamp)
-            mine = tasks.get(oid, ()) if tasks is not None else None
-            if mine is not None and task_count(raw) in (None, len(mine)):
-                self._finish(raw, mine, None)
+            if self._complete(raw):
+                self._finish(raw, self._tasks_of(oid), None)
                 continue
-            same_version = self._versions.get(oid) == str(raw.get("VersionId"))
-            lazy = same_version and not self.rewrite
+            lazy = self._versions.get(oid) == str(raw.get("VersionId")) and not self.rewrite
             self._pending[oid] = (raw, None if lazy else self._map(raw, ()))
+
+    def tasks(self, items: Sequence[Item]) -> None:
+        """A page of tasks: the stories waiting for them are written."""
+        touched: set[int] = set()
+        for task in items:
+            oid = story_of(task)
+            if oid is None or task.get("ObjectID") is None:
+                continue
+            self._tasks.setdefault(oid, {})[int(task["ObjectID"])] = task
+            touched.add(oid)
+        for oid in touched & self._pending.keys():
+            raw, story = self._pending[oid]
+            if self._complete(raw):
+                del self._pending[oid]
+                self._finish(raw, self._tasks_of(oid), story)
 
     def pending(self) -> list[Item]:
         return [raw for raw, _ in self._pending.values()]
 
-    def _drain(self, tasks: Tasks) -> None:
-        """Write the waiting stories whose tasks are all there."""
-        for oid, (raw, story) in list(self._pending.items()):
-            mine = tasks.get(oid, ())
-            if task_count(raw) in (None, len(mine)):
-                del self._pending[oid]
-                self._finish(raw, mine, story)
+    def collected(self) -> dict[int, list[Item]]:
+        """The tasks received so far, by story."""
+        return {oid: self._tasks_of(oid) for oid in self._tasks}
 
     def finish(self, tasks: Tasks) -> None:
-        """Write every story still waiting, with its tasks."""
+        """Write every story still waiting, with the tasks given for it."""
         waiting, self._pending = self._pending, {}
         for oid, (raw, story) in waiting.items():
             self._finish(raw, tasks.get(oid, ()), story)
+
+    def _complete(self, raw: Item) -> bool:
+        count = task_count(raw)
+        return count is not None and len(self._tasks.get(int(raw["ObjectID"]), ())) == count
+
+    def _tasks_of(self, oid: int) -> list[Item]:
+        return sorted(self._tasks.get(oid, {}).values(), key=task_order)
 
     def forget(self, key: StoryKey) -> IndexEntry | None:
         """Take a story out of the cache (it vanished from Rally)."""
@@ -121,8 +139,8 @@ class Builder:
             return
         rel = f"stories/{epic_dir_name(story.epic)}/{key}.json"
         doc: dict[str, Any] = {
-            "rally": raw,
-            "tasks": [_lean(t) for t in tasks],
+            "rally": lean(raw),
+            "tasks": [lean(t) for t in tasks],
             "bmad": story.to_dict(),
         }
         size = self.stage.write_json(rel, doc, compact=True)
@@ -163,13 +181,20 @@ def _epic(raw: Item) -> Mapping[str, Any] | None:
     return parent if isinstance(parent, Mapping) and parent.get("_ref") else None
 
 
-_PRODUCT_KEEP = ("_ref", "_refObjectName", "_type", "FormattedID", "ObjectID")
+_REF_KEEP = frozenset(
+    {"_ref", "_refObjectName", "_type", "ObjectID", "FormattedID", "Name", "EmailAddress",
+     "UserName", "Count", "Summary"}
+)  # fmt: skip
 
 
-def _lean(task: Item) -> Item:
-    """A task as Rally sent it, except its WorkProduct, which repeats the story's fields
-    (WSAPI applies the fetch list to referenced objects too): kept as a reference."""
-    product = task.get("WorkProduct")
-    if not isinstance(product, Mapping):
-        return task
-    return {**task, "WorkProduct": {k: product[k] for k in _PRODUCT_KEEP if k in product}}
+def lean(item: Item) -> Item:
+    """An object as Rally sent it, its references cut down to who they are: WSAPI applies the
+    fetch list to referenced objects too, so a story's PortfolioItem, and a task's
+    WorkProduct, arrive with every fetched field of their own."""
+    out: Item = {}
+    for name, value in item.items():
+        if type(value) is dict and "_ref" in value:  # JSON objects: exactly dict, and fast
+            out[name] = {k: v for k, v in value.items() if k in _REF_KEEP}
+        else:
+            out[name] = value
+    return out

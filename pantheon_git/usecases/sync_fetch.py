@@ -14,20 +14,29 @@ Epics, stories and tasks are requested at the same time when nothing depends on 
 
 from __future__ import annotations
 
+import queue
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from pantheon_git.domain.mapping import FieldNames, story_fetch
 from pantheon_git.errors import RallyError
-from pantheon_git.rally.client import STORY, TASK, Progress, RallyClient
+from pantheon_git.rally.client import STORY, TASK, PageSink, Progress, RallyClient
 from pantheon_git.rally.query import Query, all_of, any_of, eq, where
 from pantheon_git.rally.refs import ref_oid
 
 Item = dict[str, Any]
 T = TypeVar("T")
-StorySink = Callable[[list[Item], "dict[int, list[Item]] | None"], None]
+
+
+class Sink(Protocol):
+    """Receives pages of stories and of tasks as they arrive."""
+
+    def stories(self, items: list[Item]) -> None: ...
+
+    def tasks(self, items: list[Item]) -> None: ...
+
 
 EPIC_FETCH = (
     "FormattedID", "Name", "State", "Owner", "EmailAddress", "UserName", "LastUpdateDate",
@@ -137,8 +146,10 @@ class Fetcher:
             STORY, where_, fetch=self.story_fetch, progress=self._report("stories")
         )
 
-    def all_tasks(self, where_: Query | None) -> list[Item]:
-        return self.client.query(TASK, where_, fetch=TASK_FETCH, progress=self._report("tasks"))
+    def all_tasks(self, where_: Query | None, *, on_page: PageSink | None = None) -> list[Item]:
+        return self.client.query(
+            TASK, where_, fetch=TASK_FETCH, progress=self._report("tasks"), on_page=on_page
+        )
 
     def tasks_of(self, story_oids: Iterable[int]) -> list[Item]:
         """Tasks of these stories, in chunks of ORed ObjectIDs, anywhere in the workspace."""
@@ -166,42 +177,59 @@ class Fetcher:
             )
         return found
 
-    def stream(
-        self, flt: StoryFilter, sink: StorySink, *, with_epics: bool
-    ) -> tuple[list[Item], list[Item], dict[int, list[Item]]]:
-        """(epics if asked for, stories, tasks by story), all requested at once where
-        possible. Each page of stories goes to ``sink`` as it arrives, with every task of the
-        sync when those have already arrived (else ``None``)."""
+    def stream(self, flt: StoryFilter, sink: Sink, *, with_epics: bool) -> tuple[list[Item], int]:
+        """Epics (if asked for) and every story and task of the filter, all requested at once
+        where possible; pages go to ``sink`` as they arrive, in this thread: stories while
+        tasks are still coming, and the other way round. Returns (epics, stories seen)."""
         by_scope = not flt.selective or flt.since is not None
+        inbox: queue.Queue[list[Item] | None] = queue.Queue()
         pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sync")
+
+        def tasks_into_inbox() -> None:
+            try:
+                self.all_tasks(flt.task_query(), on_page=inbox.put)
+            finally:
+                inbox.put(None)
+
+        finished = [not by_scope]
+
+        def drain(*, wait: bool) -> None:
+            """Hand over the task pages that arrived (``wait``: until the last one has)."""
+            while not finished[0]:
+                try:
+                    page = inbox.get(block=wait)
+                except queue.Empty:
+                    return
+                if page is None:
+                    finished[0] = True
+                else:
+                    sink.tasks(page)
+
+        def stories_page(items: list[Item]) -> None:
+            drain(wait=False)
+            sink.stories(items)
+
         try:
             epics_job = pool.submit(self.epics) if with_epics else None
-            tasks_job = pool.submit(self.all_tasks, flt.task_query()) if by_scope else None
-            grouped: dict[int, list[Item]] | None = None
-
-            def arrived() -> dict[int, list[Item]] | None:
-                nonlocal grouped
-                if grouped is None and tasks_job is not None and tasks_job.done():
-                    grouped = group_tasks(tasks_job.result())
-                return grouped
-
+            tasks_job = pool.submit(tasks_into_inbox) if by_scope else None
             stories = self.client.query(
                 STORY,
                 flt.story_query(),
                 fetch=self.story_fetch,
                 progress=self._report("stories"),
-                on_page=lambda items: sink(items, arrived()),
+                on_page=stories_page,
             )
-            epics = epics_job.result() if epics_job is not None else []
             if tasks_job is not None:
-                tasks = arrived() or group_tasks(tasks_job.result())
+                drain(wait=True)
+                tasks_job.result()
             elif len(stories) <= BY_ID_MAX:
-                tasks = group_tasks(self.tasks_of(int(s["ObjectID"]) for s in stories))
+                sink.tasks(self.tasks_of(int(s["ObjectID"]) for s in stories))
             else:
-                tasks = group_tasks(self.all_tasks(None))
+                sink.tasks(self.all_tasks(None))
+            epics = epics_job.result() if epics_job is not None else []
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
-        return epics, stories, tasks
+        return epics, len(stories)
 
     def complete_tasks(
         self, stories: Sequence[Item], tasks: dict[int, list[Item]]
@@ -222,6 +250,22 @@ class Fetcher:
         return tasks
 
 
+def story_of(task: Item) -> int | None:
+    """The ObjectID of a task's work product, or None when it cannot be read."""
+    product = task.get("WorkProduct")
+    if not product:
+        return None
+    try:
+        return ref_oid(product)
+    except RallyError:  # a malformed ref: the task cannot be placed
+        return None
+
+
+def task_order(task: Item) -> tuple[float, int]:
+    """Rally's order of a story's tasks: TaskIndex, then ObjectID."""
+    return (_index(task.get("TaskIndex")), int(task.get("ObjectID") or 0))
+
+
 def task_count(story: Item) -> int | None:
     summary = story.get("Tasks")
     if isinstance(summary, dict) and isinstance(summary.get("Count"), int):
@@ -233,16 +277,11 @@ def group_tasks(tasks: Iterable[Item]) -> dict[int, list[Item]]:
     """Tasks by their story's ObjectID, each list in Rally's order."""
     grouped: dict[int, list[Item]] = {}
     for task in tasks:
-        product = task.get("WorkProduct")
-        if not product:
-            continue
-        try:
-            oid = ref_oid(product)
-        except RallyError:  # a malformed ref: the task cannot be placed
-            continue
-        grouped.setdefault(oid, []).append(task)
+        oid = story_of(task)
+        if oid is not None:
+            grouped.setdefault(oid, []).append(task)
     for items in grouped.values():
-        items.sort(key=lambda t: (_index(t.get("TaskIndex")), int(t.get("ObjectID") or 0)))
+        items.sort(key=task_order)
     return grouped
 
 
