@@ -243,8 +243,10 @@ class _Sync:
         got, count = fetcher.stream(flt, builder, with_epics=epics is None)
         builder.finish(fetcher.complete_tasks(builder.pending(), builder.collected()))
         seconds = time.monotonic() - started
-        if selection.iteration is not None and not count and since is None:
-            _check_iteration(fetcher.client, selection.iteration)
+        iteration = selection.iteration
+        cached = (e for e in builder.index.values() if e.iteration == iteration)
+        if iteration is not None and not count and next(cached, None) is None:
+            _check_iteration(fetcher.client, iteration)
         return (epics if epics is not None else got), selection, since, seconds
 
     def _vanished(self, fetcher: Fetcher, builder: Builder, selection: Selection) -> list[Removed]:
