@@ -95,6 +95,20 @@ def change(url: str, info: dict[str, Any], count: int) -> None:
             rally.update(story["_ref"], {"Name": f"{story['Name']} (edited)"})
 
 
+def file_creation(root: Path, count: int) -> float:
+    """Seconds this machine takes to create ``count`` small files: the floor under a full sync,
+    which writes one file per story."""
+    folder = root / "calibration"
+    folder.mkdir()
+    data = b"x" * 3000
+    started = time.perf_counter()
+    for index in range(count):
+        fd = os.open(folder / f"{index}.json", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        os.write(fd, data)
+        os.close(fd)
+    return time.perf_counter() - started
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stories", type=int, default=10_000)
@@ -149,6 +163,10 @@ def main() -> int:
             )
         again_s, _, _ = baseline(url, info)
         print(f"{'baseline again (load check)':44} {again_s:7.2f} s")
+        with tempfile.TemporaryDirectory() as tmp:
+            create_s = file_creation(Path(tmp), seeded["stories"])
+        label = f"creating {seeded['stories']:,} files of 3 KB here"
+        print(f"{label:44} {create_s:7.2f} s  (a full sync writes one file per story)")
         print("targets: full sync >= 4x baseline and <= 20 requests; incremental <= 3 requests")
     finally:
         proc.terminate()
