@@ -55,9 +55,6 @@ class EpicGroup:
         name = f"Epic {number}" if number is not None else self.epic
         return f"{name}: {self.title}" if self.title else name
 
-    def in_column(self, name: str, now: datetime) -> list[Story]:
-        return [s for s in self.stories if column(s, now) == name]
-
 
 def group_by_epic(
     stories: Iterable[Story],

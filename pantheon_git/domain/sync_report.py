@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -44,7 +44,6 @@ class SyncSummary:
     notes: tuple[str, ...] = ()
     gitignore_added: bool = False
     epics_fetched: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _in_progress_line(story: Story, now: datetime) -> str:
@@ -181,6 +180,6 @@ def to_dict(summary: SyncSummary, groups: Sequence[EpicGroup], now: datetime) ->
         "cache": summary.cache,
         "notes": list(summary.notes),
         "gitignore_added": summary.gitignore_added,
+        "epics_fetched": summary.epics_fetched,
         "next": "pantheon deps",
-        **summary.extra,
     }

@@ -152,27 +152,22 @@ class _Sync:
             old_marks = dict(meta.get("watermarks") or {}) if meta else {}
             watermarks = sync_index.advance(old_marks, selection, builder.mark)
             full = since is None
-            new_meta = {
-                "schema": SCHEMA_VERSION,
-                "rally_url": url,
-                "workspace": scope.workspace_name,
-                "workspace_oid": scope.workspace_oid,
-                "project": scope.project_name,
-                "project_oid": scope.project_oid,
-                "epic_type": client.epic_type,
-                "settings": _settings(self.app),
-                "last_sync": format_time(now),
-                "last_sync_kind": "full" if full else "incremental",
-                "last_sync_selection": selection.describe(),
-                "last_full_sync": format_time(now)
+            new_meta = _meta_doc(
+                scope,
+                url=url,
+                epic_type=client.epic_type,
+                settings=_settings(self.app),
+                now=now,
+                kind="full" if full else "incremental",
+                selection=selection,
+                last_full=format_time(now)
                 if full and selection.everything
                 else (meta or {}).get("last_full_sync"),
-                "watermarks": watermarks,
-                "fetch_seconds": round(seconds, 3),
-                "stories": len(builder.index),
-                "epics": len(epics),
-            }
-            self.say(f"Writing the cache ({len(builder.written):,} stories changed)")
+                watermarks=watermarks,
+                fetch_seconds=seconds,
+                counts=(len(builder.index), len(epics)),
+            )
+            self.say(f"Writing the cache ({len(builder.written):,} story files written)")
             self._commit(stage, builder, epics, new_meta, now, keep_others=not moved)
         added = ensure_gitignored(self.app.root)
         summary = SyncSummary(
@@ -302,6 +297,41 @@ class _Sync:
         locked = (e.as_story() for e in builder.index.values() if e.lock is not None)
         stage.write_json("assignments.json", assignments_doc(locked, now))
         stage.commit(meta)
+
+
+def _meta_doc(
+    scope: Scope,
+    *,
+    url: str,
+    epic_type: str,
+    settings: dict[str, Any],
+    now: datetime,
+    kind: str,
+    selection: Selection,
+    last_full: str | None,
+    watermarks: dict[str, str],
+    fetch_seconds: float,
+    counts: tuple[int, int],
+) -> dict[str, Any]:
+    """``meta.json``: written last, it is what makes a cache generation complete."""
+    return {
+        "schema": SCHEMA_VERSION,
+        "rally_url": url,
+        "workspace": scope.workspace_name,
+        "workspace_oid": scope.workspace_oid,
+        "project": scope.project_name,
+        "project_oid": scope.project_oid,
+        "epic_type": epic_type,
+        "settings": settings,
+        "last_sync": format_time(now),
+        "last_sync_kind": kind,
+        "last_sync_selection": selection.describe(),
+        "last_full_sync": last_full,
+        "watermarks": watermarks,
+        "fetch_seconds": round(fetch_seconds, 3),
+        "stories": counts[0],
+        "epics": counts[1],
+    }
 
 
 def _settings(app: App) -> dict[str, Any]:

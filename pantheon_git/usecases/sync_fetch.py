@@ -17,7 +17,7 @@ from __future__ import annotations
 import queue
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from pantheon_git.domain.mapping import FieldNames, story_fetch
@@ -104,14 +104,6 @@ class StoryFilter:
     @property
     def selective(self) -> bool:
         return bool(self.epics) or self.iteration is not None
-
-
-@dataclass
-class Fetched:
-    epics: list[Item] = field(default_factory=list)
-    stories: list[Item] = field(default_factory=list)
-    tasks: dict[int, list[Item]] = field(default_factory=dict)
-    """Story ObjectID -> its tasks in Rally's order (TaskIndex, then ObjectID)."""
 
 
 class Fetcher:
