@@ -407,3 +407,22 @@ def test_stories_without_an_epic_go_to_no_epic(
     assert Cache(sync_repo.path).read_json("epics.json")["no_epic_stories"] == 1
     assert STORY  # the story type the emulator was asked for
     assert not os.environ.get("PANTHEON_USER")
+
+
+def test_a_workspace_without_the_custom_fields(
+    rally_thread_factory: Callable[..., Any],
+    git_repo: GitRepo,
+    cli: CLI,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    server = rally_thread_factory(custom_fields={})
+    point_at(server, monkeypatch)
+    monkeypatch.chdir(git_repo.path)
+    doc = sync_json(cli)
+    assert len(doc["changes"]["new"]) == 18
+    assert doc["notes"] == []
+    assert Cache(git_repo.path).read_json("assignments.json")["locks"] == {}
+    us203 = cached(git_repo.path, "epic-18", "US-203")
+    assert "c_LockedBy" not in us203.rally
+    assert us203.bmad["lock"] is None
+    assert us203.bmad["state"] == "In Progress"
