@@ -38,6 +38,8 @@ COMMIT_FILE = "meta.json"
 WRITERS = 2
 BATCH = 128
 """Files per job handed to a writer thread."""
+QUEUED = 64
+"""Jobs waiting for a writer before ``write_bytes`` waits."""
 
 
 def sibling(live: Path, suffix: str) -> Path:
@@ -141,8 +143,8 @@ class Staging:
         batch, self._batch = self._batch, []
         if batch:
             self._writes.append(self._writer.submit(self._write_all, batch))
-        if len(self._writes) >= 64:
-            self.flush()
+        while len(self._writes) > QUEUED:  # bounded memory: wait for the oldest job only
+            self._writes.pop(0).result()
 
     def _write_all(self, batch: list[tuple[str, bytes]]) -> None:
         for rel, data in batch:
