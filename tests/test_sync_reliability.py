@@ -148,6 +148,7 @@ def test_two_syncs_at_once(slow_rally: RallyProcess, tmp_path: Path) -> None:
     root = make_repo(tmp_path).path
     first = pantheon_process(["sync", "--json"], root, slow_rally.env())
     assert wait_for(first, _staged(root, 0))
+    slow_rally.control("POST", "config", {"latency_ms": 400})  # the first one holds the lock
     impatient = pantheon_process(
         ["sync"], root, {**slow_rally.env(), "PANTHEON_SYNC_LOCK_WAIT": "0.2"}
     )
@@ -156,6 +157,8 @@ def test_two_syncs_at_once(slow_rally: RallyProcess, tmp_path: Path) -> None:
     assert "another pantheon sync is updating" in err
     assert "Wait for it to finish" in err
     patient = pantheon_process(["sync", "--json"], root, slow_rally.env())
+    assert first.poll() is None  # so the patient one starts while the first holds the lock
+    slow_rally.control("POST", "config", {"latency_ms": 40})
     out_first, err_first = first.communicate(timeout=300)
     out_patient, err_patient = patient.communicate(timeout=300)
     assert first.returncode == 0, err_first
