@@ -73,6 +73,12 @@ class Config:
     state_map: Mapping[str, Mapping[str, str]] = field(
         default_factory=lambda: {k: dict(v) for k, v in DEFAULT_STATE_MAP.items()}
     )
+    # --- sync ---
+    sync_overlap: float = 60.0
+    """Seconds an incremental sync reads back before the last change it saw (Rally stamps a
+    change before it commits it, and its servers' clocks differ a little)."""
+    sync_lock_wait: float = 30.0
+    """Seconds a sync waits for another one to finish before giving up (exit 1)."""
     # --- git and branches ---
     default_branch: str | None = None
     """None: detect (origin/HEAD, then main, then master)."""

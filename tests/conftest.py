@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.support.rally",
     "tests.support.locks",
     "tests.support.hooks",
+    "tests.support.sync",
 ]

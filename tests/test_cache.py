@@ -160,3 +160,97 @@ def test_assignments_are_read_by_the_conflict_check(tmp_path: Path) -> None:
     assert claims[StoryKey("US", 1)].holder == "jane@example.com"
     assert claims[StoryKey("US", 1)].active(now)
     assert not claims[StoryKey("US", 2)].active(now)
+
+
+# --- whole-cache swaps ----------------------------------------------------------------------
+
+
+def _files(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_text()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _generation(cache: Cache, n: int) -> None:
+    with cache.exclusive(), cache.staging() as stage:
+        stage.carry_over(lambda rel: rel != "stories/epic-1/US-1.json")
+        stage.write_json("stories/epic-1/US-1.json", {"bmad": {"key": "US-1", "n": n}})
+        stage.write_json("epics.json", {"n": n}, compact=True)
+        stage.commit({"schema": SCHEMA_VERSION, "n": n})
+
+
+def test_a_staged_generation_replaces_the_cache_at_once(tmp_path: Path) -> None:
+    cache = Cache(tmp_path)
+    _generation(cache, 1)
+    cache.write_json("dependencies.json", {"kept": True})  # written by another command
+    first = (cache.dir / "dependencies.json").stat().st_ino
+    _generation(cache, 2)
+    assert cache.meta() == {"schema": SCHEMA_VERSION, "n": 2}
+    assert cache.read_json("stories/epic-1/US-1.json")["bmad"]["n"] == 2
+    assert cache.read_json("epics.json") == {"n": 2}
+    assert cache.read_json("dependencies.json") == {"kept": True}
+    assert (cache.dir / "dependencies.json").stat().st_ino == first  # linked, not copied
+    assert sorted(p.name for p in (tmp_path / ".bmad").iterdir()) == [
+        "rally-cache",
+        "rally-cache.lock",
+    ]
+
+
+def test_a_failed_generation_leaves_the_cache_as_it_was(tmp_path: Path) -> None:
+    cache = Cache(tmp_path)
+    _generation(cache, 1)
+    before = _files(cache.dir)
+
+    def build_then_fail() -> None:
+        with cache.exclusive(), cache.staging() as stage:
+            stage.carry_over(lambda rel: True)
+            stage.write_json("stories/epic-1/US-1.json", {"bmad": {"key": "US-1", "n": 9}})
+            raise RuntimeError("killed")
+
+    with pytest.raises(RuntimeError):
+        build_then_fail()
+    assert _files(cache.dir) == before
+    assert not (tmp_path / ".bmad/rally-cache.next").exists()
+
+
+def test_a_swap_cut_between_its_renames_is_finished_by_the_next_writer(tmp_path: Path) -> None:
+    cache = Cache(tmp_path)
+    _generation(cache, 1)
+    old = _files(cache.dir)
+    _generation(cache, 2)
+    new = _files(cache.dir)
+    live = tmp_path / ".bmad/rally-cache"
+    # the state a kill after "live -> prev" leaves, with the next generation complete ...
+    os.rename(live, tmp_path / ".bmad/rally-cache.next")
+    (tmp_path / ".bmad/rally-cache.prev").mkdir()
+    for rel, text in old.items():
+        (tmp_path / ".bmad/rally-cache.prev" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / ".bmad/rally-cache.prev" / rel).write_text(text)
+    assert Cache(tmp_path).meta() == {"schema": SCHEMA_VERSION, "n": 1}  # readers: previous
+    with cache.exclusive():
+        assert cache.recovered is not None
+        assert "finished" in cache.recovered
+    assert _files(live) == new
+    assert sorted(p.name for p in (tmp_path / ".bmad").iterdir()) == [
+        "rally-cache",
+        "rally-cache.lock",
+    ]
+
+
+def test_an_uncommitted_generation_is_rolled_back(tmp_path: Path) -> None:
+    cache = Cache(tmp_path)
+    _generation(cache, 1)
+    old = _files(cache.dir)
+    live = tmp_path / ".bmad/rally-cache"
+    os.rename(live, tmp_path / ".bmad/rally-cache.prev")
+    nxt = tmp_path / ".bmad/rally-cache.next"
+    (nxt / "stories").mkdir(parents=True)  # half built: no meta.json
+    with cache.exclusive():
+        assert cache.recovered is not None
+        assert "restored" in cache.recovered
+    assert _files(live) == old
+    assert not nxt.exists()
+    with cache.exclusive():
+        assert cache.recovered is None

@@ -172,6 +172,33 @@ def test_scope_by_name_is_resolved_once_and_always_sent(
     assert "projectScopeDown" not in sent
 
 
+def test_an_adopted_scope_costs_no_request(
+    fake: FakeRally, make: Callable[..., RallyClient]
+) -> None:
+    resolved = make().scope()
+    fake.stories(2)
+    client = make(workspace="ignored once a scope is adopted")
+    client.adopt_scope(resolved)
+    before = client.request_count
+    assert len(client.query("HierarchicalRequirement", fetch=["FormattedID"])) == 2
+    assert client.request_count == before + 1
+    assert params(fake.requests[-1])["project"] == "/project/300"
+
+
+def test_collection_summaries_in_fetch(fake: FakeRally, make: Callable[..., RallyClient]) -> None:
+    fake.stories(1)
+    client = make()
+    client.query(
+        "HierarchicalRequirement",
+        fetch=["FormattedID", "Predecessors:summary[FormattedID;ScheduleState]", "Tasks"],
+    )
+    sent = params(fake.requests[-1])["fetch"]
+    assert sent == "ObjectID,FormattedID,Predecessors:summary[FormattedID;ScheduleState],Tasks"
+    for bad in ("Tasks:summary[]", "Tasks:summary[Na me]", "Tasks:sum[State]", "Tasks:"):
+        with pytest.raises(RallyQueryError):
+            client.query("HierarchicalRequirement", fetch=["FormattedID", bad])
+
+
 def test_another_project_shares_the_connection(
     fake: FakeRally, make: Callable[..., RallyClient]
 ) -> None:
@@ -254,6 +281,21 @@ def test_paging_fetches_every_page_concurrently_under_the_cap(
     assert {params(r)["order"] for r in pages} == {"ObjectID"}
     assert 1 < fake.max_in_flight <= 3
     assert seen[-1] == (5000, 5000)
+
+
+def test_each_page_is_handed_over_as_it_arrives(make: Callable[..., RallyClient]) -> None:
+    fake = FakeRally(latency=0.01)
+    fake.stories(450)
+    client = make(transport=fake.transport(), max_concurrency=2)
+    pages: list[list[int]] = []
+    stories = client.query(
+        "HierarchicalRequirement",
+        fetch=["ObjectID"],
+        pagesize=200,
+        on_page=lambda items: pages.append([i["ObjectID"] for i in items]),
+    )
+    assert [len(p) for p in pages] == [200, 200, 50]
+    assert [oid for page in pages for oid in page] == [s["ObjectID"] for s in stories]
 
 
 def test_limit_and_pagesize_bounds(fake: FakeRally, make: Callable[..., RallyClient]) -> None:

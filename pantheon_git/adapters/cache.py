@@ -7,11 +7,15 @@
     stories/no-epic/US-9.json       stories without a portfolio item
     assignments.json                current locks: {"locks": {"US-123": {holder, locked_at,
                                     expires, branch, epic, expired}}}
+    index.json                      one line per story (path, version, state, lock) for
+                                    boards and incremental syncs without reading every file
     dependencies.json               `pantheon deps`
     workstreams.json                `pantheon plan`
     meta.json                       schema version, workspace, project, last sync
 
-Every write is atomic (temp file + rename). The cache never holds a secret.
+Every write is atomic (temp file + rename); ``pantheon sync`` replaces the whole folder at once
+(``cache_swap``). The lock that serialises writers is ``.bmad/rally-cache.lock``, beside the
+folder, so it survives the swap. The cache never holds a secret.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from pantheon_git.adapters import cache_swap
 from pantheon_git.adapters.fsio import atomic_write_json
 from pantheon_git.domain.keys import EpicRef, StoryKey, epic_number
 from pantheon_git.domain.story import Story
@@ -46,7 +51,21 @@ def epic_dir_name(epic: str | None) -> str:
 class Cache:
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.dir = root / CACHE_RELPATH
+        self.live = root / CACHE_RELPATH
+        self.lock_path = self.live.with_name(self.live.name + ".lock")
+        self.recovered: str | None = None
+        """What ``exclusive()`` repaired when it took the lock, for the report."""
+
+    @property
+    def dir(self) -> Path:
+        """The folder to read: ``.bmad/rally-cache``, or, in the moment between the two
+        renames of a swap (or after a sync killed right there), the previous generation."""
+        live = self.live
+        if not live.exists():
+            prev = cache_swap.sibling(live, cache_swap.PREV_SUFFIX)
+            if prev.is_dir():
+                return prev
+        return live
 
     # --- raw JSON ---------------------------------------------------------------------------
 
@@ -163,18 +182,7 @@ class Cache:
 
     def write_assignments(self, stories: Iterable[Story], now: datetime) -> Path:
         """``assignments.json``: every story lock known to the cache, expired ones marked."""
-        locks: dict[str, Any] = {}
-        for story in sorted(stories, key=lambda s: s.key):
-            if story.lock is None:
-                continue
-            entry = story.lock.to_dict()
-            entry.pop("token", None)
-            entry["branch"] = story.lock.branch or story.branch
-            entry["epic"] = story.epic
-            entry["expired"] = story.lock.expired(now)
-            locks[str(story.key)] = entry
-        doc = {"schema": SCHEMA_VERSION, "updated": format_time(now), "locks": locks}
-        return self.write_json("assignments.json", doc)
+        return self.write_json("assignments.json", assignments_doc(stories, now))
 
     # --- concurrency -------------------------------------------------------------------------
 
@@ -182,9 +190,10 @@ class Cache:
     def exclusive(
         self, *, wait: float = 30.0, what: str = "another pantheon sync"
     ) -> Iterator[None]:
-        """Hold the cache's write lock; waits up to ``wait`` seconds, then exits 1."""
-        self.dir.mkdir(parents=True, exist_ok=True)
-        handle = open(self.dir / ".lock", "a+")  # noqa: SIM115 - held for the block below
+        """Hold the cache's write lock; waits up to ``wait`` seconds, then exits 1. Once held,
+        a swap a killed sync left half done is finished first (``recovered`` says so)."""
+        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(self.lock_path, "a+")  # noqa: SIM115 - held for the block below
         try:
             deadline = time.monotonic() + wait
             while True:
@@ -204,9 +213,29 @@ class Cache:
             handle.truncate()
             handle.write(f"{os.getpid()}\n")
             handle.flush()
+            self.recovered = cache_swap.recover(self.live)
             yield
         finally:
             handle.close()
+
+    def staging(self) -> cache_swap.Staging:
+        """The next generation of the whole cache (hold ``exclusive()``); see ``cache_swap``."""
+        return cache_swap.Staging(self.live)
+
+
+def assignments_doc(stories: Iterable[Story], now: datetime) -> dict[str, Any]:
+    """The ``assignments.json`` document (the pre-push conflict check reads it)."""
+    locks: dict[str, Any] = {}
+    for story in sorted(stories, key=lambda s: s.key):
+        if story.lock is None:
+            continue
+        entry = story.lock.to_dict()
+        entry.pop("token", None)
+        entry["branch"] = story.lock.branch or story.branch
+        entry["epic"] = story.epic
+        entry["expired"] = story.lock.expired(now)
+        locks[str(story.key)] = entry
+    return {"schema": SCHEMA_VERSION, "updated": format_time(now), "locks": locks}
 
 
 def ensure_gitignored(root: Path, entry: str = ".bmad/") -> bool:

@@ -43,6 +43,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "release": ("pantheon_git.cli.checkout_cmd", "release", "Give back a story you hold."),
     "renew": ("pantheon_git.cli.checkout_cmd", "renew", "Extend the lock on a story you hold."),
     "rally": ("pantheon_git.cli.rally_cmd", "rally", "A local Rally WSAPI emulator (rally serve)."),
+    "status": ("pantheon_git.cli.status_cmd", "status", "The board and Rally/git drift, offline."),
+    "sync": ("pantheon_git.cli.sync_cmd", "sync", "Pull Rally epics and stories into the cache."),
 }
 
 

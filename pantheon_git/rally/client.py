@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -46,6 +47,8 @@ DISCUSSION_POST = "ConversationPost"
 
 Fetch = bool | Sequence[str]
 Item = dict[str, Any]
+PageSink = Callable[[list[Item]], None]
+"""Receives one page of query results."""
 Progress = Callable[[int, int], None]
 """(items so far, items expected)"""
 
@@ -55,13 +58,28 @@ _PROJECT_SCOPED = ("hierarchicalrequirement", "portfolioitem/", "defect")
 KEY_HINT = "Run `export RALLY_API_KEY=<key>` (create a key in Rally: your profile, API Keys)."
 
 
+_SUMMARY_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*):summary\[([^\]]*)\]$")
+
+
+def fetch_term(term: str) -> str:
+    """One fetch term: a field name, or ``Coll:summary[Field;Field]`` (Broadcom KB 131935:
+    the collection comes back with each field's values among its members and their counts)."""
+    match = _SUMMARY_RE.match(term)
+    if match is None:
+        return check_field(term)
+    fields = [check_field(f.strip()) for f in match.group(2).split(";") if f.strip()]
+    if not fields:
+        check_field(term)  # "Tasks:summary[]": refused with the usual message
+    return f"{check_field(match.group(1))}:summary[{';'.join(fields)}]"
+
+
 def fetch_param(fetch: Fetch) -> str:
     """``True`` (all fields), ``False`` (shells) or field names, ``ObjectID`` always among them."""
     if isinstance(fetch, bool):
         return "true" if fetch else "false"
     if isinstance(fetch, str):
         fetch = [f.strip() for f in fetch.split(",") if f.strip()]
-    names = [check_field(f) for f in fetch]
+    names = [fetch_term(f) for f in fetch]
     if "ObjectID" not in names:  # every object comes back with its id, whatever was asked
         names.insert(0, "ObjectID")
     return ",".join(names)
@@ -185,6 +203,12 @@ class RallyClient:
                 )
             return self._scope
 
+    def adopt_scope(self, scope: Scope) -> None:
+        """Use a scope resolved earlier (ObjectIDs never change; ``pantheon sync`` keeps the
+        last one in the cache), saving the requests that resolving names costs."""
+        with self._scope_lock:
+            self._scope = scope
+
     def with_project(self, project: str | None) -> RallyClient:
         """The same connection scoped to another project of the workspace (``None``: all of
         it). Shares the connection: closing either closes both."""
@@ -218,17 +242,21 @@ class RallyClient:
         scope_up: bool = False,
         scope_down: bool = True,
         progress: Progress | None = None,
+        on_page: PageSink | None = None,
     ) -> list[Item]:
         """Every object of ``type_path`` matching ``where``, in a stable order.
 
         Scope: the configured project and its children (``scope_down``), or its parents too
-        (``scope_up``); ``whole_workspace=True`` ignores the project.
+        (``scope_up``); ``whole_workspace=True`` ignores the project. ``on_page`` receives each
+        page's items as it arrives (in page order, in the calling thread, before repeats across
+        pages are dropped), so a caller can work while later pages are still on their way.
         """
         params = dict(self._query_params(where, fetch, order))
         params.update(
             self.scope().params(whole_workspace=whole_workspace, up=scope_up, down=scope_down)
         )
-        return self._paged(f"/{type_segment(type_path)}", params, pagesize, limit, progress)
+        path = f"/{type_segment(type_path)}"
+        return self._paged(path, params, pagesize, limit, progress, on_page=on_page)
 
     def count(
         self, type_path: str, where: Query | None = None, *, whole_workspace: bool = False
@@ -463,12 +491,16 @@ class RallyClient:
         pagesize: int,
         limit: int | None,
         progress: Progress | None,
+        *,
+        on_page: PageSink | None = None,
     ) -> list[Item]:
         """First page, then the others concurrently; stable order, no repeats."""
         size = first_pagesize(pagesize, limit)
         first = self._page(path, params, 1, size)
         wanted = first.total if limit is None else min(first.total, limit)
         items = list(first.items)
+        if on_page:
+            on_page(first.items)
         if progress:
             progress(len(items), wanted)
         starts = remaining_starts(first.total, size, limit)
@@ -485,6 +517,8 @@ class RallyClient:
                             f"{page.total}); run again for a consistent view"
                         )
                     items.extend(page.items)
+                    if on_page:
+                        on_page(page.items)
                     if progress:
                         progress(min(wanted, len(items)), wanted)
             finally:

@@ -10,7 +10,7 @@ It needs no key and is never reachable under ``/slm/``:
 - ``GET|POST /_emulator/config``    -> read or change latency_ms, jitter_ms, fault_rate,
   fault_seed (changing them restarts the fault sequence)
 - ``POST /_emulator/seed``          -> bulk stories: ``{"stories": N, "epics": E,
-  "tasks_per_story": T, "predecessors": P, "seed": S}``, or ``{"demo": true}``
+  "tasks_per_story": T, "predecessors": P, "seed": S, "age_days": D}``, or ``{"demo": true}``
 - ``POST /_emulator/users``         -> ``{"email", "display_name", "api_key"}``: one more
   user, whose key then authenticates as them
 """
@@ -49,6 +49,13 @@ def _int(doc: dict[str, Any], key: str, default: int = 0, *, low: int = 0) -> in
     if isinstance(value, bool) or not isinstance(value, int) or value < low:
         raise _Bad(f"{key} must be an integer >= {low}")
     return value
+
+
+def _number(doc: dict[str, Any], key: str) -> float:
+    value = doc.get(key, 0)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise _Bad(f"{key} must be a number >= 0")
+    return float(value)
 
 
 def info(emulator: Emulator) -> dict[str, Any]:
@@ -107,6 +114,7 @@ def _seed(emulator: Emulator, request: Request) -> dict[str, Any]:
             tasks_per_story=_int(doc, "tasks_per_story", 0),
             predecessors=_int(doc, "predecessors", 0),
             seed=_int(doc, "seed", 0),
+            age_days=_number(doc, "age_days"),
         )
 
 

@@ -338,12 +338,16 @@ def seed_bulk(
     predecessors: int = 0,
     seed: int = 0,
     owners: Iterable[int] = (),
+    age_days: float = 0.0,
 ) -> dict[str, Any]:
     """Many stories fast: ``epics`` Features, stories spread over them, tasks, and up to
     ``predecessors`` dependencies per story on earlier stories (so the graph stays acyclic).
-    Deterministic for a given ``seed``."""
+    ``age_days`` spreads the stories' (and their tasks') creation and last-update times evenly
+    over that many days before now, oldest first, as in a backlog that has been worked on for
+    a while; 0 stamps everything now. Deterministic for a given ``seed``."""
     rng = random.Random(seed)  # noqa: S311 - test data, reproducible by seed
     now = rally_time(moment)
+    step = timedelta(days=age_days) / stories if stories and age_days > 0 else timedelta(0)
     owner_list = list(owners)
     features: list[int] = []
     for _ in range(epics):
@@ -359,6 +363,7 @@ def seed_bulk(
     fids: list[str] = []
     for index in range(stories):
         number = tx.next_counter("US")
+        stamp = rally_time(moment - step * (stories - 1 - index)) if step else now
         count = min(predecessors, len(made))
         preds = rng.sample(made[-200:], min(count, len(made[-200:]))) if count else []
         state = rng.choice(SCHEDULE_STATES)
@@ -366,7 +371,7 @@ def seed_bulk(
             tx,
             "HierarchicalRequirement",
             place,
-            now,
+            stamp,
             f"US{number}",
             Name=f"Story {number}",
             Description=f"<p>Generated story {index + 1} of {stories}.</p>",
@@ -384,7 +389,7 @@ def seed_bulk(
             _task(
                 tx,
                 place,
-                now,
+                stamp,
                 obj,
                 name=f"Task {task_index + 1} of US{number}",
                 index=task_index,

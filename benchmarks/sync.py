@@ -1,0 +1,178 @@
+"""`pantheon sync` against the emulator with network-like latency, next to a naive client.
+
+Runs ``pantheon rally serve --latency-ms 50`` as a subprocess and seeds 10,000 stories in 20
+epics (2 tasks and up to 2 predecessors each, last updated over the past 30 days). Then, in
+one run, it measures:
+
+- baseline: a sequential paged client (pagesize 200, one request at a time) reading the same
+  data as a sync (scope, epics, stories with the same fields, tasks), and nothing more;
+- a full sync into an empty cache (reading, mapping, writing 10,000 story files);
+- an incremental sync after 50 stories changed in Rally.
+
+It prints wall time and Rally requests for each (the emulator's own count beside the
+client's), and the full sync's speed-up over the baseline. Targets: full sync >= 4x faster
+than the baseline and <= 20 requests; incremental <= 3 requests.
+
+    .venv/bin/python benchmarks/sync.py [--stories 10000] [--epics 20] [--latency-ms 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from pantheon_git.domain.mapping import FieldNames
+from pantheon_git.rally.client import STORY, TASK, RallyClient
+from pantheon_git.usecases.context import App
+from pantheon_git.usecases.sync import SyncOptions, run
+from pantheon_git.usecases.sync_fetch import EPIC_FETCH, TASK_FETCH, story_fields
+
+BANNER = "Rally emulator listening on "
+
+
+def serve(latency_ms: float) -> tuple[subprocess.Popen[str], str]:
+    argv = [sys.executable, "-m", "pantheon_git", "rally", "serve", "--port", "0"]
+    argv += ["--latency-ms", str(latency_ms)]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    if not line.startswith(BANNER):
+        proc.kill()
+        raise SystemExit(f"emulator did not start: {line!r}")
+    return proc, line[len(BANNER) :].strip()
+
+
+def control(url: str, method: str, route: str, body: object = None) -> Any:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(f"{url}/_emulator/{route}", data=data, method=method)
+    with urllib.request.urlopen(request, timeout=600) as reply:
+        return json.loads(reply.read())
+
+
+def client(url: str, info: dict[str, Any], **options: Any) -> RallyClient:
+    return RallyClient(
+        url=url, api_key="demo", workspace=info["workspace"], project=info["project"], **options
+    )
+
+
+def baseline(url: str, info: dict[str, Any]) -> tuple[float, int, int]:
+    """The same reads as a sync, one request at a time, 200 per page."""
+    with client(url, info, max_concurrency=1) as rally:
+        started = time.perf_counter()
+        rally.scope()
+        rally.query(rally.epic_type, fetch=EPIC_FETCH, pagesize=200)
+        stories = rally.query(STORY, fetch=story_fields(FieldNames()), pagesize=200)
+        rally.query(TASK, fetch=TASK_FETCH, pagesize=200)
+        return time.perf_counter() - started, rally.request_count, len(stories)
+
+
+def sync(url: str, root: Path) -> tuple[float, int, dict[str, Any], int]:
+    control(url, "POST", "stats/reset")
+    started = time.perf_counter()
+    app = App.load(cwd=root)
+    try:
+        outcome = run(app, SyncOptions())
+    finally:
+        app.close()
+    elapsed = time.perf_counter() - started
+    served = control(url, "GET", "stats")["total"]
+    return elapsed, outcome.summary.requests, outcome.to_dict(), served
+
+
+def change(url: str, info: dict[str, Any], count: int) -> None:
+    with client(url, info) as rally:
+        stories = rally.query(STORY, fetch=("Name",))
+        for story in random.Random(7).sample(stories, count):
+            rally.update(story["_ref"], {"Name": f"{story['Name']} (edited)"})
+
+
+def file_creation(root: Path, count: int) -> float:
+    """Seconds this machine takes to create ``count`` small files: the floor under a full sync,
+    which writes one file per story."""
+    folder = root / "calibration"
+    folder.mkdir()
+    data = b"x" * 3000
+    started = time.perf_counter()
+    for index in range(count):
+        fd = os.open(folder / f"{index}.json", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        os.write(fd, data)
+        os.close(fd)
+    return time.perf_counter() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stories", type=int, default=10_000)
+    parser.add_argument("--epics", type=int, default=20)
+    parser.add_argument("--tasks", type=int, default=2, help="tasks per story")
+    parser.add_argument("--latency-ms", type=float, default=50.0)
+    parser.add_argument("--changes", type=int, default=50)
+    args = parser.parse_args()
+    proc, url = serve(args.latency_ms)
+    try:
+        seeded = control(
+            url,
+            "POST",
+            "seed",
+            {
+                "stories": args.stories,
+                "epics": args.epics,
+                "tasks_per_story": args.tasks,
+                "predecessors": 2,
+                "age_days": 30,
+            },
+        )
+        info = control(url, "GET", "info")
+        os.environ.update(
+            RALLY_URL=url,
+            RALLY_API_KEY="demo",
+            RALLY_WORKSPACE=info["workspace"],
+            RALLY_PROJECT=info["project"],
+        )
+        print(
+            f"{seeded['stories']:,} stories in {seeded['epics']} epics, {seeded['tasks']:,} "
+            f"tasks; {args.latency_ms:.0f} ms latency per request; {os.cpu_count()} CPUs"
+        )
+        base_s, base_n, count = baseline(url, info)
+        assert count == seeded["stories"]
+        print(f"{'baseline: sequential, pagesize 200':44} {base_s:7.2f} s  {base_n:4d} requests")
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp)
+            subprocess.run(["git", "init", "-q", str(root)], check=True)
+            full_s, full_n, doc, served = sync(url, root)
+            assert len(doc["changes"]["new"]) == seeded["stories"], doc["changes"]
+            print(
+                f"{'full sync (read, map, write the cache)':44} {full_s:7.2f} s  {full_n:4d} "
+                f"requests ({served} served)  x{base_s / full_s:.1f} vs baseline"
+            )
+            change(url, info, args.changes)
+            inc_s, inc_n, doc, served = sync(url, root)
+            changed = len(doc["changes"]["updated"]) + len(doc["changes"]["new"])
+            print(
+                f"{f'incremental sync after {args.changes} changes':44} {inc_s:7.2f} s  "
+                f"{inc_n:4d} requests ({served} served)  {changed} stories rewritten"
+            )
+        again_s, _, _ = baseline(url, info)
+        print(f"{'baseline again (load check)':44} {again_s:7.2f} s")
+        with tempfile.TemporaryDirectory() as tmp:
+            create_s = file_creation(Path(tmp), seeded["stories"])
+        label = f"creating {seeded['stories']:,} files of 3 KB here"
+        print(f"{label:44} {create_s:7.2f} s  (a full sync writes one file per story)")
+        print("targets: full sync >= 4x baseline and <= 20 requests; incremental <= 3 requests")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

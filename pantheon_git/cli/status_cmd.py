@@ -1,0 +1,32 @@
+"""``pantheon status``: the board per epic and Rally/git drift, from the cache (offline)."""
+
+from __future__ import annotations
+
+import click
+
+from pantheon_git.cli._common import Ctx, common_options, emit, warn
+
+
+@click.command("status")
+@click.option(
+    "--epic",
+    "epics",
+    multiple=True,
+    metavar="EPIC",
+    help="Only this epic (17, E17, F17); repeat for several.",
+)
+@click.option("--mine", is_flag=True, help="Only the stories you hold or own.")
+@common_options
+def status(epics: tuple[str, ...], mine: bool) -> None:
+    """The board per epic (ready, locked, code review, done) and where Rally and git disagree.
+
+    Reads only the cache of the last `pantheon sync` and this clone's branches: it works
+    offline, and says how old the data is.
+    """
+    from pantheon_git.domain import status_report
+    from pantheon_git.usecases.context import App
+    from pantheon_git.usecases.status import StatusOptions, run
+
+    app = App.load(config_path=Ctx.config_path, warn=warn)
+    result = run(app, StatusOptions(epics=epics, mine=mine))
+    emit(status_report.to_dict(result), lambda: status_report.render(result))

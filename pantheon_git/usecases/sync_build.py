@@ -1,0 +1,200 @@
+"""Stories from Rally into the next cache generation, one page at a time.
+
+A story is written as soon as its tasks are known; until then it waits, already mapped (the
+costly part: Description HTML to Markdown), so the mapping runs while Rally is still sending
+later pages. A story whose versions (its own, its tasks', its epic's name) are those the
+cache was written from is left as it is (research §9: de-duplicate by ObjectID + VersionId).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pantheon_git.adapters.cache import epic_dir_name
+from pantheon_git.adapters.cache_swap import Staging
+from pantheon_git.domain import sync_index
+from pantheon_git.domain.bmad.rally_form import tasks_from_rally
+from pantheon_git.domain.keys import StoryKey
+from pantheon_git.domain.mapping import MapSettings, story_from_rally
+from pantheon_git.domain.story import Story
+from pantheon_git.domain.sync_index import IndexEntry
+from pantheon_git.errors import UsageError
+from pantheon_git.usecases.sync_fetch import Item, story_of, task_count, task_order
+
+Tasks = Mapping[int, Sequence[Item]]
+
+
+@dataclass
+class Builder:
+    """A ``sync_fetch.Sink``: stories and tasks in, story files out as soon as each story's
+    tasks are all there (as many as its ``Tasks`` count says)."""
+
+    stage: Staging
+    index: dict[StoryKey, IndexEntry]
+    mapping: MapSettings
+    rewrite: bool = False
+    """Write every story even when its versions are the cached ones (``--force``)."""
+    new: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    notes: list[str] = field(default_factory=list)
+    seen: set[StoryKey] = field(default_factory=set)
+    written: set[str] = field(default_factory=set)
+    """Relative paths of story files written."""
+    dropped: set[str] = field(default_factory=set)
+    """Relative paths of cached story files that must not be carried over."""
+    mark: str | None = None
+    """The highest LastUpdateDate among the stories given to ``stories``."""
+    _pending: dict[int, tuple[Item, Story | None]] = field(default_factory=dict)
+    _tasks: dict[int, dict[int, Item]] = field(default_factory=dict)
+    _oids: set[int] = field(default_factory=set)
+    _versions: dict[int, str | None] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._versions = {e.object_id: e.version for e in self.index.values() if e.object_id}
+
+    def stories(self, items: Sequence[Item]) -> None:
+        """A page of stories: written now if their tasks are all there, else mapped and
+        kept until they are."""
+        for raw in items:
+            oid = int(raw["ObjectID"])
+            if oid in self._oids:
+                continue  # a repeat across pages
+            self._oids.add(oid)
+            stamp = raw.get("LastUpdateDate")
+            if stamp and (self.mark is None or str(stamp) > self.mark):
+                self.mark = str(stamp)
+            if self._complete(raw):
+                self._finish(raw, self._tasks_of(oid), None)
+                continue
+            lazy = self._versions.get(oid) == str(raw.get("VersionId")) and not self.rewrite
+            self._pending[oid] = (raw, None if lazy else self._map(raw, ()))
+
+    def tasks(self, items: Sequence[Item]) -> None:
+        """A page of tasks: the stories waiting for them are written."""
+        touched: set[int] = set()
+        for task in items:
+            oid = story_of(task)
+            if oid is None or task.get("ObjectID") is None:
+                continue
+            self._tasks.setdefault(oid, {})[int(task["ObjectID"])] = task
+            touched.add(oid)
+        for oid in touched & self._pending.keys():
+            raw, story = self._pending[oid]
+            if self._complete(raw):
+                del self._pending[oid]
+                self._finish(raw, self._tasks_of(oid), story)
+
+    def pending(self) -> list[Item]:
+        return [raw for raw, _ in self._pending.values()]
+
+    def collected(self) -> dict[int, list[Item]]:
+        """The tasks received so far, by story."""
+        return {oid: self._tasks_of(oid) for oid in self._tasks}
+
+    def finish(self, tasks: Tasks) -> None:
+        """Write every story still waiting, with the tasks given for it."""
+        waiting, self._pending = self._pending, {}
+        for oid, (raw, story) in waiting.items():
+            self._finish(raw, tasks.get(oid, ()), story)
+
+    def _complete(self, raw: Item) -> bool:
+        count = task_count(raw)
+        return count is not None and len(self._tasks.get(int(raw["ObjectID"]), ())) == count
+
+    def _tasks_of(self, oid: int) -> list[Item]:
+        return sorted(self._tasks.get(oid, {}).values(), key=task_order)
+
+    def forget(self, key: StoryKey) -> IndexEntry | None:
+        """Take a story out of the cache (it vanished from Rally)."""
+        entry = self.index.pop(key, None)
+        if entry is not None:
+            self.dropped.add(entry.path)
+        return entry
+
+    # --- one story --------------------------------------------------------------------------
+
+    def _finish(self, raw: Item, tasks: Sequence[Item], story: Story | None) -> None:
+        try:
+            key = StoryKey.parse(str(raw.get("FormattedID") or ""))
+        except UsageError:
+            self.notes.append(f"Skipped a story without a usable FormattedID: {raw.get('_ref')}")
+            return
+        self.seen.add(key)
+        epic = _epic(raw)
+        epic_title = str(epic.get("Name") or epic.get("_refObjectName") or "") if epic else None
+        fp = sync_index.fingerprint(raw, tasks, epic_title)
+        old = self.index.get(key)
+        same = old is not None and old.fingerprint == fp
+        if same:
+            self.unchanged += 1
+            if not self.rewrite:
+                return
+        story = (
+            self._map(raw, tasks) if story is None else story.with_(tasks=tasks_from_rally(tasks))
+        )
+        if story is None:
+            return
+        rel = f"stories/{epic_dir_name(story.epic)}/{key}.json"
+        doc: dict[str, Any] = {
+            "rally": lean(raw),
+            "tasks": [lean(t) for t in tasks],
+            "bmad": story.to_dict(),
+        }
+        size = self.stage.write_json(rel, doc, compact=True)
+        self.written.add(rel)
+        if old is not None and old.path != rel:
+            self.dropped.add(old.path)
+        self.index[key] = IndexEntry.of(story, rel, fp, size)
+        if not same:
+            (self.new if old is None else self.updated).append(str(key))
+
+    def _map(self, raw: Item, tasks: Sequence[Item]) -> Story | None:
+        """The BMAD form; a lock Rally holds in a form we cannot read is left out, with a
+        note, rather than failing the whole sync."""
+        try:
+            return story_from_rally(raw, tasks=tasks, epic=_epic(raw), mapping=self.mapping)
+        except UsageError as exc:
+            problem = exc.message
+        names = self.mapping.names.lock
+        blank = {names.locked_by: "", names.locked_at: None, names.expiry: None}
+        key = raw.get("FormattedID")
+        try:
+            story = story_from_rally(
+                {**raw, **blank}, tasks=tasks, epic=_epic(raw), mapping=self.mapping
+            )
+        except UsageError as exc:
+            self.notes.append(f"Skipped {key}: {exc.message}")
+            return None
+        note = f"{story.key}: {problem}; its lock is ignored until it is fixed in Rally."
+        if note not in self.notes:
+            self.notes.append(note)
+        return story
+
+
+def _epic(raw: Item) -> Mapping[str, Any] | None:
+    """The story's portfolio item as the story query returned it (FormattedID and Name are
+    among the fetched fields, so the reference carries them)."""
+    parent = raw.get("PortfolioItem")
+    return parent if isinstance(parent, Mapping) and parent.get("_ref") else None
+
+
+_REF_KEEP = frozenset(
+    {"_ref", "_refObjectName", "_type", "ObjectID", "FormattedID", "Name", "EmailAddress",
+     "UserName", "Count", "Summary"}
+)  # fmt: skip
+
+
+def lean(item: Item) -> Item:
+    """An object as Rally sent it, its references cut down to who they are: WSAPI applies the
+    fetch list to referenced objects too, so a story's PortfolioItem, and a task's
+    WorkProduct, arrive with every fetched field of their own."""
+    out: Item = {}
+    for name, value in item.items():
+        if type(value) is dict and "_ref" in value:  # JSON objects: exactly dict, and fast
+            out[name] = {k: v for k, v in value.items() if k in _REF_KEEP}
+        else:
+            out[name] = value
+    return out

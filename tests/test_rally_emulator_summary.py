@@ -1,0 +1,145 @@
+"""Collection summaries (``Coll:summary[Field]``, KB 131935), the LastUpdateDate bumps an
+incremental sync relies on, and bulk seeds spread over time."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from pantheon_git.rally.emulator.server import EmulatorHandle
+from tests.support.rally import Wsapi
+
+
+def story(wsapi: Wsapi, formatted_id: str, fetch: str = "true") -> dict[str, Any]:
+    doc = wsapi.get(
+        "hierarchicalrequirement", query=f'(FormattedID = "{formatted_id}")', fetch=fetch
+    )
+    (item,) = doc["QueryResult"]["Results"]
+    result: dict[str, Any] = item
+    return result
+
+
+def add_predecessor(wsapi: Wsapi, successor: dict[str, Any], predecessor: dict[str, Any]) -> None:
+    reply = wsapi.post(
+        f"hierarchicalrequirement/{successor['ObjectID']}/Predecessors/add",
+        {"CollectionItems": [{"_ref": predecessor["_ref"]}]},
+    )["OperationResult"]
+    assert reply["Errors"] == []
+
+
+def test_summary_lists_member_values_with_counts(wsapi: Wsapi) -> None:
+    us120, us121, us124 = (story(wsapi, f) for f in ("US120", "US121", "US124"))
+    add_predecessor(wsapi, us124, us120)
+    add_predecessor(wsapi, us124, us121)
+    got = story(
+        wsapi,
+        "US124",
+        fetch="FormattedID,Predecessors:summary[FormattedID;ScheduleState],"
+        "Successors:summary[FormattedID],Tasks:summary[State]",
+    )
+    preds = got["Predecessors"]
+    assert preds["Count"] == 2
+    assert preds["_ref"].endswith(f"/{us124['ObjectID']}/Predecessors")
+    assert preds["_type"] == "HierarchicalRequirement"
+    assert preds["Summary"] == {
+        "FormattedID": {"US120": 1, "US121": 1},
+        "ScheduleState": {"Defined": 2},
+    }
+    assert got["Successors"]["Summary"] == {"FormattedID": {}}
+    tasks = got["Tasks"]
+    assert tasks["Summary"] == {"State": {"Defined": tasks["Count"]}}
+
+
+def test_summary_only_where_asked(wsapi: Wsapi) -> None:
+    plain = story(wsapi, "US124", fetch="FormattedID,Predecessors,Tasks")
+    assert "Summary" not in plain["Predecessors"]
+    assert "Summary" not in plain["Tasks"]
+    # a quoted list (pyral) and any case of "summary" work the same
+    quoted = story(wsapi, "US124", fetch='"FormattedID,Tasks:SUMMARY[State]"')
+    assert set(quoted["Tasks"]["Summary"]) == {"State"}
+
+
+def test_summary_by_a_reference_counts_its_name_and_skips_unknown_fields(wsapi: Wsapi) -> None:
+    got = story(wsapi, "US203", fetch="FormattedID,Tasks:summary[Owner;Project;NoSuchField]")
+    summary = got["Tasks"]["Summary"]
+    assert summary["Owner"] == {"null": got["Tasks"]["Count"]}
+    assert summary["Project"] == {"Demo Project": got["Tasks"]["Count"]}
+    assert "NoSuchField" not in summary
+
+
+def test_summary_in_a_query_of_many_stories(wsapi: Wsapi) -> None:
+    us120, us121 = story(wsapi, "US120"), story(wsapi, "US121")
+    add_predecessor(wsapi, us121, us120)
+    results = wsapi.get(
+        "hierarchicalrequirement",
+        fetch="FormattedID,Predecessors:summary[FormattedID],Successors:summary[FormattedID]",
+        query='(PortfolioItem.FormattedID = "F17")',
+        pagesize=200,
+    )["QueryResult"]["Results"]
+    by_id = {r["FormattedID"]: r for r in results}
+    assert by_id["US121"]["Predecessors"]["Summary"]["FormattedID"] == {"US120": 1}
+    assert by_id["US120"]["Successors"]["Summary"]["FormattedID"] == {"US121": 1}
+    assert by_id["US129"]["Predecessors"]["Summary"]["FormattedID"] == {}
+
+
+def _later(before: dict[str, Any], after: dict[str, Any]) -> bool:
+    return bool(after["LastUpdateDate"] > before["LastUpdateDate"]) and int(
+        after["VersionId"]
+    ) > int(before["VersionId"])
+
+
+def test_task_changes_move_their_story_forward(wsapi: Wsapi) -> None:
+    before = story(wsapi, "US200")
+    time.sleep(0.005)
+    created = wsapi.post("task/create", {"Task": {"Name": "Extra", "WorkProduct": before["_ref"]}})[
+        "CreateResult"
+    ]["Object"]
+    after_create = story(wsapi, "US200")
+    assert _later(before, after_create)
+    time.sleep(0.005)
+    wsapi.post(f"task/{created['ObjectID']}", {"Task": {"Name": "Renamed"}})
+    after_update = story(wsapi, "US200")
+    assert _later(after_create, after_update)
+    time.sleep(0.005)
+    assert wsapi.delete(f"task/{created['ObjectID']}")["OperationResult"]["Errors"] == []
+    assert _later(after_update, story(wsapi, "US200"))
+
+
+def test_a_new_predecessor_moves_both_stories_forward(wsapi: Wsapi) -> None:
+    us125, us126, us127 = (story(wsapi, f) for f in ("US125", "US126", "US127"))
+    time.sleep(0.005)
+    add_predecessor(wsapi, us126, us125)  # through the collection endpoint
+    assert _later(us125, story(wsapi, "US125"))
+    assert _later(us126, story(wsapi, "US126"))
+    mid125, mid127 = story(wsapi, "US125"), story(wsapi, "US127")
+    time.sleep(0.005)
+    wsapi.post(  # through a plain update of the field
+        f"hierarchicalrequirement/{us127['ObjectID']}",
+        {"HierarchicalRequirement": {"Predecessors": [us125["_ref"]]}},
+    )
+    assert _later(mid125, story(wsapi, "US125"))
+    assert _later(mid127, story(wsapi, "US127"))
+
+
+def test_bulk_seed_spread_over_days(rally_thread_factory: Callable[..., EmulatorHandle]) -> None:
+    handle = rally_thread_factory(seed=None)
+    made = handle.seed(stories=100, epics=2, tasks_per_story=1, age_days=10)
+    assert made["stories"] == 100
+    caller = Wsapi(handle)
+    try:
+        items = caller.get(
+            "hierarchicalrequirement",
+            fetch="FormattedID,LastUpdateDate,CreationDate",
+            order="ObjectID",
+            pagesize=200,
+        )["QueryResult"]["Results"]
+        stamps = [i["LastUpdateDate"] for i in items]
+        assert stamps == sorted(stamps)
+        assert len(set(stamps)) == 100
+        assert stamps[0][:10] < stamps[-1][:10]  # ten days apart
+        assert all(i["CreationDate"] == i["LastUpdateDate"] for i in items)
+        bad = handle.control("POST", "seed", {"stories": 1, "age_days": -1})
+    finally:
+        caller.close()
+    assert "age_days" in bad["error"]
