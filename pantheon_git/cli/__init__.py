@@ -26,6 +26,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "checkout": ("pantheon_git.cli.checkout_cmd", "checkout", "Lock a story and start its branch."),
     "conflicts": ("pantheon_git.cli.conflicts_cmd", "conflicts", "Overlapping story branches."),
     "deps": ("pantheon_git.cli.deps_cmd", "deps", "Dependency graph, waves, independent stories."),
+    "demo": (
+        "pantheon_git.cli.demo_cmd",
+        "demo",
+        "The whole workflow on a built-in Rally emulator (start here).",
+    ),
     "doctor": (
         "pantheon_git.cli.doctor_cmd",
         "doctor",
