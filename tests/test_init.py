@@ -85,7 +85,10 @@ def test_every_commented_setting_shows_its_default(tmp_path: Path) -> None:
 
 def test_every_setting_is_explained() -> None:
     missing = [k for k in settable_keys() if k not in described_keys() and k not in PERSONAL_KEYS]
-    assert missing == []
+    assert missing == [], (
+        "new settings need a one-line explanation in pantheon_git/domain/config_template.py "
+        "(SECTIONS), so `pantheon init` writes them with their defaults"
+    )
 
 
 def test_flags_prefill_values_verbatim_even_with_yaml_characters(

@@ -28,6 +28,13 @@ SECTIONS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ),
     ),
     (
+        "Sync",
+        (
+            ("sync_overlap", "Seconds an incremental sync reads back before its last change."),
+            ("sync_lock_wait", "Seconds a sync waits for another one to finish."),
+        ),
+    ),
+    (
         "Workstream planning (the seed's settings)",
         (
             ("workstream_analysis", "Analyse dependencies when planning workstreams."),
