@@ -28,13 +28,6 @@ SECTIONS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ),
     ),
     (
-        "Sync",
-        (
-            ("sync_overlap", "Seconds an incremental sync reads back before its last change."),
-            ("sync_lock_wait", "Seconds a sync waits for another one to finish."),
-        ),
-    ),
-    (
         "Workstream planning (the seed's settings)",
         (
             ("workstream_analysis", "Analyse dependencies when planning workstreams."),
@@ -59,6 +52,13 @@ SECTIONS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("epic_type", "The portfolio item type that plays the epic."),
             ("fields", "Rally field names of the lock, branch, coverage... custom fields."),
             ("state_map", "Rally field values for each workflow state."),
+        ),
+    ),
+    (
+        "Sync",
+        (
+            ("sync_overlap", "Seconds an incremental sync reads back before its last change."),
+            ("sync_lock_wait", "Seconds a sync waits for another one to finish."),
         ),
     ),
     (
