@@ -148,6 +148,10 @@ def test_coordination_time_per_sprint() -> None:
     assert metric.data["protocol_seconds"] == 3600
     # without --since: the log's own span (5 hours), which still counts as one whole sprint
     assert coordination_time(events, None, now, sprint_days=14).value == 2.5
+    # the settle wait D of the three attempts that wrote a lock (2 won, 1 lost): 3 x 1200 s
+    waited = coordination_time(events, None, now, sprint_days=14, settle_seconds=1200)
+    assert waited.value == 3.5
+    assert waited.data["protocol_seconds"] == 3600 + 3600
     assert coordination_time([], None, at(0), sprint_days=14).status == UNKNOWN
 
 

@@ -152,8 +152,8 @@ def test_the_six_metrics_on_a_real_project(project: GitRepo) -> None:
     assert got["merge_conflicts"]["data"]["unknown"] == 1
 
     # bob: 30 min from refusal to his next win; carol: 2 h, capped at 1 h; 12 protocol runs
-    # of 4 s; from the first event (Monday 08:50) to NOW (11.13 days): one 14-day sprint
-    hours = 0.5 + 1.0 + 12 * 4 / 3600
+    # of 4 s, each with the default 4 s settle wait; the log spans hours: one 14-day sprint
+    hours = 0.5 + 1.0 + 12 * (4 + 4) / 3600
     assert got["coordination"]["value"] == round(hours, 2)
     assert got["coordination"]["status"] == "pass"
 

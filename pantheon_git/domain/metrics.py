@@ -270,9 +270,12 @@ def coordination_time(
     until: datetime,
     *,
     sprint_days: float,
+    settle_seconds: float = 0.0,
 ) -> Metric:
     how = (
-        "estimated from the checkout log: time spent in the lock protocol, plus the time from "
+        "estimated from the checkout log: time spent in the lock protocol (each attempt's "
+        "recorded read-to-write time, plus the settle wait D of each attempt that wrote a "
+        "lock), plus the time from "
         f"a refused or lost checkout to the same developer's next successful one (at most "
         f"{SEARCH_CAP_HOURS:g} h each), per sprint from --since to now (else from the first "
         "to the last checkout); meetings and chat are not seen, so this is a floor"
@@ -280,7 +283,8 @@ def coordination_time(
     chosen = [e for e in _since(events, since) if e.event == "checkout"]
     if not chosen:
         return Metric("coordination", None, "h/sprint", "not measured: no checkout log", how)
-    protocol = sum(e.elapsed or 0.0 for e in chosen) / 3600
+    writes = [e for e in chosen if e.outcome in ("won", "lost", "too_slow")]
+    protocol = (sum(e.elapsed or 0.0 for e in chosen) + settle_seconds * len(writes)) / 3600
     searching = 0.0
     unresolved = 0
     for e in chosen:
@@ -302,7 +306,7 @@ def coordination_time(
     value = round(total / sprints, 2)
     detail = (
         f"{total:.2f} h over {sprints:.1f} sprint(s) of {sprint_days:g} days: "
-        f"{protocol * 3600:.0f} s in lock protocol, {searching:.2f} h finding other stories"
+        f"{protocol * 3600:.1f} s in the lock protocol, {searching:.2f} h finding other stories"
     )
     if unresolved:
         detail += f"; {unresolved} refusal(s) not followed by a checkout yet"

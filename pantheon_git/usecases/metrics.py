@@ -82,7 +82,13 @@ def run_metrics(app: App, request: MetricsRequest) -> MetricsOutcome:
     outcome.metrics = [
         m.story_conflict_rate(events, since),
         m.merge_conflict_rate(merges, since),
-        m.coordination_time(events, since, now, sprint_days=app.config.sprint_days),
+        m.coordination_time(
+            events,
+            since,
+            now,
+            sprint_days=app.config.sprint_days,
+            settle_seconds=app.config.lock_settle_delay,
+        ),
         m.lane_balance(plan),
         m.lock_expiry_rate(events, facts, now, since),
         m.parallelization(plan, events, merges, facts, per_day=app.config.work_hours_per_day),
