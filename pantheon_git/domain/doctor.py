@@ -46,6 +46,11 @@ class Check:
         }
 
 
+def skipped(name: str, title: str, why: str) -> Check:
+    """A check that could not run because an earlier one failed."""
+    return Check(name, title, SKIP, f"not checked: {why}")
+
+
 def all_passed(checks: Iterable[Check]) -> bool:
     return all(c.passed for c in checks)
 
