@@ -13,6 +13,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from pantheon_git.domain.doctor import find_secrets
 from tests.support.rally import RallyProcess
 
@@ -141,7 +143,8 @@ def test_keep_leaves_a_sandbox_that_works_again(
     assert "not empty" in again.stderr
 
 
-def test_interrupted_demo_cleans_up(tmp_path: Path) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_interrupted_demo_cleans_up(tmp_path: Path, sig: signal.Signals) -> None:
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     proc = subprocess.Popen(
@@ -157,7 +160,7 @@ def test_interrupted_demo_cleans_up(tmp_path: Path) -> None:
         if "Step 3/" in line or time.monotonic() > deadline:
             break
     assert len(list(tmp.iterdir())) == 1  # the sandbox, while it runs
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130
     assert "interrupted" in err
