@@ -118,7 +118,12 @@ def test_a_story_as_rally_returns_it() -> None:
         "VersionId": "7",
     }
     tasks = [
-        {"FormattedID": "TA1", "Name": "Implement POST /api/auth/login", "State": "Completed"},
+        {
+            "FormattedID": "TA1",
+            "Name": "Implement POST /api/auth/login",
+            "State": "Completed",
+            "Estimate": 3.5,
+        },
         {
             "FormattedID": "TA2",
             "Name": "Tests",
@@ -133,6 +138,8 @@ def test_a_story_as_rally_returns_it() -> None:
     assert story.description == "Add the login endpoint `POST /api/auth/login`."
     assert story.acceptance_criteria == ("Valid credentials return a token", "Bad ones 401")
     assert story.tasks[0].done
+    assert story.tasks[0].estimate_hours == 3.5
+    assert story.tasks[0].children[0].estimate_hours is None
     assert story.tasks[0].children[0].name == "Tests"
     assert story.tasks[0].children[0].ac_refs == ("1", "2")
     assert story.owner == "jane.smith@example.com"

@@ -18,6 +18,10 @@ _CANONICAL_RE = re.compile(r"^[A-Z]{1,3}[1-9]\d{0,8}$|^[A-Z]{1,3}0$")
 _TEXT_KEY = r"(?<![A-Za-z0-9])({prefixes})[-_]?(\d{{1,9}})(?![A-Za-z0-9])"
 
 
+_PARSED: dict[str, StoryKey] = {}
+_PARSED_MAX = 200_000
+
+
 @dataclass(frozen=True, order=True)
 class StoryKey:
     """A Rally FormattedID such as ``US123``. ``str()`` gives ``US-123``."""
@@ -34,13 +38,19 @@ class StoryKey:
     @classmethod
     def parse(cls, text: str) -> StoryKey:
         """``US-123``, ``us123``, ``US 123`` -> ``StoryKey("US", 123)``."""
+        known = _PARSED.get(text)
+        if known is not None and cls is StoryKey:
+            return known
         match = _KEY_RE.match(text or "")
         if not match:
             raise UsageError(
                 f"not a story key: {text!r}",
                 hint="Story keys look like US-123 (US123 and us-123 work too).",
             )
-        return cls(match.group(1).upper(), int(match.group(2)))
+        key = cls(match.group(1).upper(), int(match.group(2)))
+        if len(_PARSED) < _PARSED_MAX:  # a sync parses the same keys tens of thousands of times
+            _PARSED[text] = key
+        return key
 
     @classmethod
     def try_parse(cls, text: str) -> StoryKey | None:

@@ -39,6 +39,7 @@ from pantheon_git.domain.sync_index import Selection
 from pantheon_git.domain.sync_report import Removed, SyncSummary
 from pantheon_git.domain.timefmt import format_time, parse_time
 from pantheon_git.errors import CacheCorrupt, RallyError, RallyNotFound, UsageError
+from pantheon_git.perf import paused_gc
 from pantheon_git.rally.client import RallyClient
 from pantheon_git.rally.query import eq
 from pantheon_git.rally.scope import Scope
@@ -78,7 +79,10 @@ def run(app: App, options: SyncOptions) -> SyncOutcome:
         raise UsageError("--iteration needs a name", hint="Give the iteration's name in Rally.")
     cache = app.cache
     try:
-        with cache.exclusive(wait=app.config.sync_lock_wait, what="another pantheon sync"):
+        with (
+            cache.exclusive(wait=app.config.sync_lock_wait, what="another pantheon sync"),
+            paused_gc(),
+        ):
             return _Sync(app, cache, options, refs).run()
     except RallyError as exc:
         raise _with_offline_hint(exc, cache) from None

@@ -45,8 +45,6 @@ EPIC_FETCH = (
 )  # fmt: skip
 TASK_FETCH = (
     "FormattedID", "Name", "State", "Description", "TaskIndex", "WorkProduct", "Estimate",
-    "ToDo", "Actuals", "Owner", "EmailAddress", "UserName", "Blocked", "LastUpdateDate",
-    "VersionId",
 )  # fmt: skip
 BY_ID_CHUNK = 50
 """ObjectIDs per ORed query: keeps URLs near 2 KB [UNSURE: Rally's URL limit is unknown]."""

@@ -155,6 +155,7 @@ def tasks_from_rally(items: Sequence[Mapping[str, Any]]) -> tuple[Task, ...]:
         tasks[key] = Task(
             name=full.group(1).strip() if full else str(item.get("Name") or ""),
             done=item.get("State") == "Completed",
+            estimate_hours=_hours(item.get("Estimate")),
             formatted_id=str(item["FormattedID"]) if item.get("FormattedID") else None,
             ac_refs=tuple(r.strip() for r in refs.group(1).split(",") if r.strip()) if refs else (),
         )
@@ -183,7 +184,19 @@ def _tree(
     return Task(
         name=task.name,
         done=task.done,
+        estimate_hours=task.estimate_hours,
         formatted_id=task.formatted_id,
         ac_refs=task.ac_refs,
         children=built,
     )
+
+
+def _hours(value: Any) -> float | None:
+    """A task's Estimate (hours in Rally); absent, empty or unreadable means unknown."""
+    if value is None or value == "" or isinstance(value, bool):
+        return None
+    try:
+        hours = float(value)
+    except (TypeError, ValueError):
+        return None
+    return hours if hours >= 0 else None

@@ -8,9 +8,7 @@ touch the same shared test fixture). ``graph.py`` turns edges into waves, cycles
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator, Mapping, Sequence, Set
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import replace
 
 import networkx as nx
@@ -27,6 +25,7 @@ from pantheon_git.domain.deps.model import (
 )
 from pantheon_git.domain.keys import StoryKey
 from pantheon_git.domain.story import Story
+from pantheon_git.perf import paused_gc
 
 __all__ = ["Analysis", "Conflict", "Cycle", "Edge", "StoryResult", "analyse"]
 
@@ -39,21 +38,8 @@ def analyse(
     ``branch_files`` maps a story to the files its story branch already changes (from git);
     two stories whose files meet conflict even when their texts name no file.
     """
-    with _paused_gc():
+    with paused_gc():
         return _analyse(list({s.key: s for s in stories}.values()), branch_files or {})
-
-
-@contextmanager
-def _paused_gc() -> Iterator[None]:
-    """The analysis makes millions of small lists and tuples that never form cycles; the
-    cyclic collector walking them again and again costs about a third of the run."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _analyse(unique: list[Story], changed: Mapping[StoryKey, Set[str]]) -> Analysis:
