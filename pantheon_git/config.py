@@ -113,6 +113,13 @@ class Config:
     """Workflow state for stories named in commits pushed to the default branch (None: keep)."""
     ci_scm_repository: str | None = None
     """Name of the Rally SCMRepository for changesets (default: the GitHub owner/name)."""
+    # --- doctor and metrics ---
+    cache_stale_hours: float = 24.0
+    """`pantheon doctor` calls a cache whose last sync is older than this stale."""
+    work_hours_per_day: float = 8.0
+    """`pantheon metrics`: working hours per weekday, to turn elapsed time into work time."""
+    sprint_days: float = 14.0
+    """`pantheon metrics`: calendar days per sprint (coordination hours are per sprint)."""
     # --- people ---
     identities: Mapping[str, str] = field(default_factory=dict)
     """git email or GitHub login -> Rally user (email)."""

@@ -26,7 +26,23 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "checkout": ("pantheon_git.cli.checkout_cmd", "checkout", "Lock a story and start its branch."),
     "conflicts": ("pantheon_git.cli.conflicts_cmd", "conflicts", "Overlapping story branches."),
     "deps": ("pantheon_git.cli.deps_cmd", "deps", "Dependency graph, waves, independent stories."),
+    "demo": (
+        "pantheon_git.cli.demo_cmd",
+        "demo",
+        "The whole workflow on a built-in Rally emulator (start here).",
+    ),
+    "doctor": (
+        "pantheon_git.cli.doctor_cmd",
+        "doctor",
+        "Check config, Rally, custom fields, identity, hooks, cache.",
+    ),
     "hooks": ("pantheon_git.cli.hooks_cmd", "hooks", "Install or remove the git hooks."),
+    "init": ("pantheon_git.cli.init_cmd", "init", "Write _bmad/pantheon/config.yaml (commented)."),
+    "metrics": (
+        "pantheon_git.cli.metrics_cmd",
+        "metrics",
+        "The seed's six success metrics, with targets.",
+    ),
     "migrate": ("pantheon_git.cli.migrate_cmd", "migrate", "Migrate BMAD stories into Rally."),
     "plan": ("pantheon_git.cli.plan_cmd", "plan", "Plan workstreams: lanes, waves, critical path."),
     "release": ("pantheon_git.cli.checkout_cmd", "release", "Give back a story you hold."),

@@ -152,6 +152,10 @@ class _Checkout:
 
     def refusal(self, raw: Mapping[str, Any], outcome: str, held: Lock | None) -> Refusal:
         target = choosing.candidate(raw, self.settings)
+        if held is not None:
+            # The lock Rally showed just now goes to the cache as well, so this clone's hooks
+            # name its holder instead of trusting an older cached entry without it.
+            record_lock(self.app, target.key, locks.to_fields(held, self.ops.names), held)
         epic, epic_title = choosing.epic_of(raw)
         picked = self.choose(self.listing(epic))
         return Refusal(
