@@ -4,6 +4,7 @@ paging, error mapping, retries, secrets. The real emulator is used in test_rally
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -284,7 +285,12 @@ def test_paging_fetches_every_page_concurrently_under_the_cap(
 
 
 def test_each_page_is_handed_over_as_it_arrives(make: Callable[..., RallyClient]) -> None:
-    fake = FakeRally(latency=0.01)
+    """The first page first, then whichever comes next; the result keeps Rally's order."""
+
+    def latency(request: httpx.Request) -> float:
+        return 0.3 if request.url.params.get("start") == "201" else 0.01
+
+    fake = FakeRally(latency=latency)
     fake.stories(450)
     client = make(transport=fake.transport(), max_concurrency=2)
     pages: list[list[int]] = []
@@ -294,8 +300,30 @@ def test_each_page_is_handed_over_as_it_arrives(make: Callable[..., RallyClient]
         pagesize=200,
         on_page=lambda items: pages.append([i["ObjectID"] for i in items]),
     )
-    assert [len(p) for p in pages] == [200, 200, 50]
-    assert [oid for page in pages for oid in page] == [s["ObjectID"] for s in stories]
+    assert [len(p) for p in pages] == [200, 50, 200]
+    oids = [s["ObjectID"] for s in stories]
+    assert oids == sorted(oids)
+    assert sorted(oid for page in pages for oid in page) == oids
+
+
+def test_later_pages_are_asked_for_before_the_first_is_handed_over(
+    make: Callable[..., RallyClient],
+) -> None:
+    fake = FakeRally(latency=0.01)
+    fake.stories(450)
+    client = make(transport=fake.transport(), max_concurrency=2)
+    asked: list[int] = []
+
+    def on_page(items: list[dict[str, Any]]) -> None:
+        if not asked:  # the first page: wait (a while) for the others to be on their way
+            deadline = time.monotonic() + 5
+            while len(fake.requests_to("GET", "/hierarchicalrequirement$")) < 3:
+                assert time.monotonic() < deadline, "later pages were not asked for"
+                time.sleep(0.005)
+        asked.append(len(items))
+
+    client.query("HierarchicalRequirement", fetch=["ObjectID"], pagesize=200, on_page=on_page)
+    assert sorted(asked) == [50, 200, 200]
 
 
 def test_limit_and_pagesize_bounds(fake: FakeRally, make: Callable[..., RallyClient]) -> None:

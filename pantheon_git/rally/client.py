@@ -20,7 +20,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -248,8 +248,9 @@ class RallyClient:
 
         Scope: the configured project and its children (``scope_down``), or its parents too
         (``scope_up``); ``whole_workspace=True`` ignores the project. ``on_page`` receives each
-        page's items as it arrives (in page order, in the calling thread, before repeats across
-        pages are dropped), so a caller can work while later pages are still on their way.
+        page's items as it arrives (first page first, then in the order they come; in the
+        calling thread; before repeats across pages are dropped), so a caller can work while
+        later pages are still on their way.
         """
         params = dict(self._query_params(where, fetch, order))
         params.update(
@@ -494,36 +495,48 @@ class RallyClient:
         *,
         on_page: PageSink | None = None,
     ) -> list[Item]:
-        """First page, then the others concurrently; stable order, no repeats."""
+        """First page, then the others concurrently; stable order, no repeats.
+
+        The later pages are asked for before ``on_page`` sees the first one, and each page is
+        handed to ``on_page`` as soon as it arrives (whatever its place), so the caller's work
+        on one page overlaps the transfer of the others."""
         size = first_pagesize(pagesize, limit)
         first = self._page(path, params, 1, size)
         wanted = first.total if limit is None else min(first.total, limit)
-        items = list(first.items)
-        if on_page:
-            on_page(first.items)
-        if progress:
-            progress(len(items), wanted)
         starts = remaining_starts(first.total, size, limit)
-        if starts:
+        pages: list[list[Item]] = [[] for _ in range(len(starts) + 1)]
+        received = 0
+
+        def take(number: int, page: replies.Page) -> None:
+            nonlocal received
+            if page.total != first.total:
+                self._warn(
+                    f"Rally: results changed while paging {path} ({first.total} -> "
+                    f"{page.total}); run again for a consistent view"
+                )
+            pages[number] = page.items
+            received += len(page.items)
+            if on_page:
+                on_page(page.items)
+            if progress:
+                progress(min(wanted, received), wanted)
+
+        if not starts:
+            take(0, first)
+        else:
             workers = min(len(starts), self.max_concurrency)
             pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rally-page")
             try:
-                futures = [pool.submit(self._page, path, params, s, size) for s in starts]
-                for future in futures:
-                    page = future.result()
-                    if page.total != first.total:
-                        self._warn(
-                            f"Rally: results changed while paging {path} ({first.total} -> "
-                            f"{page.total}); run again for a consistent view"
-                        )
-                    items.extend(page.items)
-                    if on_page:
-                        on_page(page.items)
-                    if progress:
-                        progress(min(wanted, len(items)), wanted)
+                futures = {
+                    pool.submit(self._page, path, params, start, size): number
+                    for number, start in enumerate(starts, start=1)
+                }
+                take(0, first)
+                for future in as_completed(futures):
+                    take(futures[future], future.result())
             finally:
                 pool.shutdown(wait=True, cancel_futures=True)
-        unique = _unique(items)
+        unique = _unique([item for page in pages for item in page])
         return unique[:limit] if limit is not None else unique
 
 

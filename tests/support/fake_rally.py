@@ -55,7 +55,9 @@ def auth_page() -> httpx.Response:
 
 
 class FakeRally:
-    def __init__(self, *, key: str = KEY, latency: float = 0.0) -> None:
+    def __init__(
+        self, *, key: str = KEY, latency: float | Callable[[httpx.Request], float] = 0.0
+    ) -> None:
         self.key = key
         self.latency = latency
         self.objects: dict[str, dict[int, dict[str, Any]]] = {}
@@ -144,8 +146,9 @@ class FakeRally:
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
             fault = self.faults.pop(0) if self.faults else None
         try:
-            if self.latency:
-                time.sleep(self.latency)
+            delay = self.latency(request) if callable(self.latency) else self.latency
+            if delay:
+                time.sleep(delay)
             if fault is not None:
                 injected = fault(request)
                 if injected is not None:
