@@ -1,8 +1,8 @@
 """Stories from Rally into the next cache generation, one page at a time.
 
-A story is written as soon as its tasks are known; until then it waits, already mapped (the
-costly part: Description HTML to Markdown), so the mapping runs while Rally is still sending
-later pages. A story whose versions (its own, its tasks', its epic's name) are those the
+A story is mapped and written as soon as its tasks are known (the pages of stories and of tasks
+come in any order, and are handed over while Rally is still sending later ones); until then it
+waits as Rally sent it. A story whose versions (its own, its tasks', its epic's name) are those the
 cache was written from is left as it is (research §9: de-duplicate by ObjectID + VersionId).
 """
 
@@ -15,7 +15,6 @@ from typing import Any
 from pantheon_git.adapters.cache import epic_dir_name
 from pantheon_git.adapters.cache_swap import Staging
 from pantheon_git.domain import sync_index
-from pantheon_git.domain.bmad.rally_form import tasks_from_rally
 from pantheon_git.domain.keys import StoryKey
 from pantheon_git.domain.mapping import MapSettings, story_from_rally
 from pantheon_git.domain.story import Story
@@ -47,17 +46,13 @@ class Builder:
     """Relative paths of cached story files that must not be carried over."""
     mark: str | None = None
     """The highest LastUpdateDate among the stories given to ``stories``."""
-    _pending: dict[int, tuple[Item, Story | None]] = field(default_factory=dict)
+    _pending: dict[int, Item] = field(default_factory=dict)
     _tasks: dict[int, dict[int, Item]] = field(default_factory=dict)
     _oids: set[int] = field(default_factory=set)
-    _versions: dict[int, str | None] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self._versions = {e.object_id: e.version for e in self.index.values() if e.object_id}
 
     def stories(self, items: Sequence[Item]) -> None:
-        """A page of stories: written now if their tasks are all there, else mapped and
-        kept until they are."""
+        """A page of stories: written now if their tasks are all there, else kept until they
+        are."""
         for raw in items:
             oid = int(raw["ObjectID"])
             if oid in self._oids:
@@ -67,10 +62,9 @@ class Builder:
             if stamp and (self.mark is None or str(stamp) > self.mark):
                 self.mark = str(stamp)
             if self._complete(raw):
-                self._finish(raw, self._tasks_of(oid), None)
-                continue
-            lazy = self._versions.get(oid) == str(raw.get("VersionId")) and not self.rewrite
-            self._pending[oid] = (raw, None if lazy else self._map(raw, ()))
+                self._finish(raw, self._tasks_of(oid))
+            else:
+                self._pending[oid] = raw
 
     def tasks(self, items: Sequence[Item]) -> None:
         """A page of tasks: the stories waiting for them are written."""
@@ -82,13 +76,13 @@ class Builder:
             self._tasks.setdefault(oid, {})[int(task["ObjectID"])] = task
             touched.add(oid)
         for oid in touched & self._pending.keys():
-            raw, story = self._pending[oid]
+            raw = self._pending[oid]
             if self._complete(raw):
                 del self._pending[oid]
-                self._finish(raw, self._tasks_of(oid), story)
+                self._finish(raw, self._tasks_of(oid))
 
     def pending(self) -> list[Item]:
-        return [raw for raw, _ in self._pending.values()]
+        return list(self._pending.values())
 
     def collected(self) -> dict[int, list[Item]]:
         """The tasks received so far, by story."""
@@ -97,8 +91,8 @@ class Builder:
     def finish(self, tasks: Tasks) -> None:
         """Write every story still waiting, with the tasks given for it."""
         waiting, self._pending = self._pending, {}
-        for oid, (raw, story) in waiting.items():
-            self._finish(raw, tasks.get(oid, ()), story)
+        for oid, raw in waiting.items():
+            self._finish(raw, tasks.get(oid, ()))
 
     def _complete(self, raw: Item) -> bool:
         count = task_count(raw)
@@ -116,7 +110,7 @@ class Builder:
 
     # --- one story --------------------------------------------------------------------------
 
-    def _finish(self, raw: Item, tasks: Sequence[Item], story: Story | None) -> None:
+    def _finish(self, raw: Item, tasks: Sequence[Item]) -> None:
         try:
             key = StoryKey.parse(str(raw.get("FormattedID") or ""))
         except UsageError:
@@ -132,9 +126,7 @@ class Builder:
             self.unchanged += 1
             if not self.rewrite:
                 return
-        story = (
-            self._map(raw, tasks) if story is None else story.with_(tasks=tasks_from_rally(tasks))
-        )
+        story = self._map(raw, tasks)
         if story is None:
             return
         rel = f"stories/{epic_dir_name(story.epic)}/{key}.json"

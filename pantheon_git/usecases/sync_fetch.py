@@ -174,53 +174,52 @@ class Fetcher:
 
     def stream(self, flt: StoryFilter, sink: Sink, *, with_epics: bool) -> tuple[list[Item], int]:
         """Epics (if asked for) and every story and task of the filter, all requested at once
-        where possible; pages go to ``sink`` as they arrive, in this thread: stories while
-        tasks are still coming, and the other way round. Returns (epics, stories seen)."""
+        where possible; pages go to ``sink`` in this thread as they arrive, stories and tasks
+        in whatever order they come. Returns (epics, stories seen)."""
         by_scope = not flt.selective or flt.since is not None
-        inbox: queue.Queue[list[Item] | None] = queue.Queue()
-        pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sync")
+        inbox: queue.Queue[tuple[str, list[Item] | None]] = queue.Queue()
+        pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="sync")
 
-        def tasks_into_inbox() -> None:
+        def into_inbox(kind: str, read: Callable[[PageSink], list[Item]]) -> list[Item]:
             try:
-                self.all_tasks(flt.task_query(), on_page=inbox.put)
+                return read(lambda page: inbox.put((kind, page)))
             finally:
-                inbox.put(None)
+                inbox.put((kind, None))
 
-        finished = [not by_scope]
-
-        def drain(*, wait: bool) -> None:
-            """Hand over the task pages that arrived (``wait``: until the last one has)."""
-            while not finished[0]:
-                try:
-                    page = inbox.get(block=wait)
-                except queue.Empty:
-                    return
-                if page is None:
-                    finished[0] = True
-                else:
-                    sink.tasks(page)
-
-        def stories_page(items: list[Item]) -> None:
-            drain(wait=False)
-            sink.stories(items)
-
-        try:
-            epics_job = pool.submit(self.epics) if with_epics else None
-            tasks_job = pool.submit(tasks_into_inbox) if by_scope else None
-            stories = self.client.query(
+        def read_stories(on_page: PageSink) -> list[Item]:
+            return self.client.query(
                 STORY,
                 flt.story_query(),
                 fetch=self.story_fetch,
                 progress=self._report("stories"),
-                on_page=stories_page,
+                on_page=on_page,
             )
-            if tasks_job is not None:
-                drain(wait=True)
-                tasks_job.result()
-            elif len(stories) <= BY_ID_MAX:
-                sink.tasks(self.tasks_of(int(s["ObjectID"]) for s in stories))
-            else:
-                sink.tasks(self.all_tasks(None))
+
+        def read_tasks(on_page: PageSink) -> list[Item]:
+            return self.all_tasks(flt.task_query(), on_page=on_page)
+
+        try:
+            epics_job = pool.submit(self.epics) if with_epics else None
+            jobs = [pool.submit(into_inbox, "stories", read_stories)]
+            if by_scope:
+                jobs.append(pool.submit(into_inbox, "tasks", read_tasks))
+            running = len(jobs)
+            while running:
+                kind, page = inbox.get()
+                if page is None:
+                    running -= 1
+                elif kind == "stories":
+                    sink.stories(page)
+                else:
+                    sink.tasks(page)
+            stories = jobs[0].result()
+            for job in jobs[1:]:
+                job.result()
+            if not by_scope:
+                if len(stories) <= BY_ID_MAX:
+                    sink.tasks(self.tasks_of(int(s["ObjectID"]) for s in stories))
+                else:
+                    sink.tasks(self.all_tasks(None))
             epics = epics_job.result() if epics_job is not None else []
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
