@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pantheon_git.domain.htmltree import MAX_DEPTH
+from pantheon_git.domain import html2md
+from pantheon_git.domain.htmltree import MAX_DEPTH, parse_html
 from pantheon_git.domain.richtext import html_to_markdown, markdown_to_html
 
 HOSTILE = [
@@ -194,3 +195,25 @@ blocks = st.lists(
 def test_round_trip_property(markdown: str) -> None:
     html = markdown_to_html(markdown)
     assert markdown_to_html(html_to_markdown(html)) == html
+
+
+plain_text = st.text(alphabet=" \t\n\xa0ab1.)#-+=*_`[]|~>\\!:é", max_size=30)
+
+
+@settings(max_examples=400)
+@given(st.lists(st.tuples(st.sampled_from(["", "p", "div"]), plain_text), max_size=5))
+def test_plain_paragraphs_take_the_short_way_to_the_same_markdown(
+    parts: list[tuple[str, str]],
+) -> None:
+    """Text and attribute-less ``<p>``/``<div>`` skip the parser: the Markdown is the same."""
+    html = "".join(f"<{tag}>{text}</{tag}>" if tag else text for tag, text in parts)
+    assert html2md._PLAIN_RE.match(html)
+    full = html2md._blocks(parse_html(html).children).strip("\n")
+    assert html_to_markdown(html) == full
+
+
+@pytest.mark.parametrize(
+    "html", ["<p>a</div>", "<p class=x>a</p>", "<p>a &amp; b</p>", "<p>a<b>b</b></p>", "<P>a</P>"]
+)
+def test_anything_else_goes_through_the_parser(html: str) -> None:
+    assert not html2md._PLAIN_RE.match(html)

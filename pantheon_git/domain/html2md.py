@@ -23,11 +23,18 @@ _LINE_START_RE = re.compile(
 _SPACE_RE = re.compile(r"[ \t\n\r\f\v\xa0]+")
 _INLINE_WRAP = {"strong": "**", "b": "**", "em": "*", "i": "*", "s": "~~", "strike": "~~"}
 _INLINE_WRAP["del"] = "~~"
+_PLAIN_RE = re.compile(r"[^<&\x00]*(?:<(p|div)>[^<&\x00]*</\1>[^<&\x00]*)*\Z")
+"""Text, or paragraphs of text (``<p>``/``<div>`` without attributes): most Descriptions."""
+_PLAIN_TAG_RE = re.compile(r"</?(?:p|div)>")
 
 
 def html_to_markdown(html: str) -> str:
     if not html or not html.strip():
         return ""
+    if _PLAIN_RE.match(html):
+        # What the parser below makes of such text, without building a tree for it.
+        parts = (paragraph(_inline(part)) for part in _PLAIN_TAG_RE.split(html))
+        return "\n\n".join(part for part in parts if part).strip("\n")
     return _blocks(parse_html(html).children).strip("\n")
 
 
