@@ -12,7 +12,9 @@ one run, it measures:
   disk's cost per created file (one per story, the seed's layout) is shown apart.
 
 It prints wall time and Rally requests for each (the emulator's own count beside the
-client's), and the full sync's speed-up over the baseline. Targets: full sync >= 4x faster
+client's), the CPU seconds the client and the emulator spent (both share this machine's
+cores, so the emulator's work is a floor under the client's wall time that a remote Rally
+would not impose), and the full sync's speed-up over the baseline. Targets: full sync >= 4x faster
 than the baseline and <= 20 requests; incremental <= 3 requests.
 
     .venv/bin/python benchmarks/sync.py [--stories 10000] [--epics 20] [--latency-ms 50]
@@ -24,6 +26,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -58,6 +61,40 @@ def control(url: str, method: str, route: str, body: object = None) -> Any:
     request = urllib.request.Request(f"{url}/_emulator/{route}", data=data, method=method)
     with urllib.request.urlopen(request, timeout=600) as reply:
         return json.loads(reply.read())
+
+
+def client_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds of another process so far (Linux ``/proc``; 0 elsewhere)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuMeter:
+    """CPU seconds spent by this process and by the emulator between ``start`` and ``stop``."""
+
+    def __init__(self, emulator_pid: int) -> None:
+        self.pid = emulator_pid
+        self.mine = self.theirs = 0.0
+
+    def __enter__(self) -> CpuMeter:
+        self.mine, self.theirs = client_cpu(), process_cpu(self.pid)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.mine = client_cpu() - self.mine
+        self.theirs = process_cpu(self.pid) - self.theirs
+
+    def __str__(self) -> str:
+        return f"CPU: client {self.mine:.2f} s, emulator {self.theirs:.2f} s"
 
 
 def client(url: str, info: dict[str, Any], **options: Any) -> RallyClient:
@@ -147,17 +184,22 @@ def main() -> int:
             f"{seeded['stories']:,} stories in {seeded['epics']} epics, {seeded['tasks']:,} "
             f"tasks; {args.latency_ms:.0f} ms latency per request; {os.cpu_count()} CPUs"
         )
-        base_s, base_n, count = baseline(url, info)
+        with CpuMeter(proc.pid) as base_cpu:
+            base_s, base_n, count = baseline(url, info)
         assert count == seeded["stories"]
-        print(f"{'baseline: sequential, pagesize 200':44} {base_s:7.2f} s  {base_n:4d} requests")
+        print(
+            f"{'baseline: sequential, pagesize 200':44} {base_s:7.2f} s  {base_n:4d} requests  "
+            f"{base_cpu}"
+        )
         with tempfile.TemporaryDirectory() as tmp:
             root = Path(tmp)
             subprocess.run(["git", "init", "-q", str(root)], check=True)
-            full_s, full_n, doc, served = sync(url, root)
+            with CpuMeter(proc.pid) as full_cpu:
+                full_s, full_n, doc, served = sync(url, root)
             assert len(doc["changes"]["new"]) == seeded["stories"], doc["changes"]
             print(
                 f"{'full sync (read, map, write the cache)':44} {full_s:7.2f} s  {full_n:4d} "
-                f"requests ({served} served)  x{base_s / full_s:.1f} vs baseline"
+                f"requests ({served} served)  x{base_s / full_s:.1f} vs baseline  {full_cpu}"
             )
             change(url, info, args.changes)
             inc_s, inc_n, doc, served = sync(url, root)
@@ -172,10 +214,12 @@ def main() -> int:
             with tempfile.TemporaryDirectory(dir=TMPFS) as tmp:
                 root = Path(tmp)
                 subprocess.run(["git", "init", "-q", str(root)], check=True)
-                mem_s, mem_n, _, _ = sync(url, root)
+                with CpuMeter(proc.pid) as mem_cpu:
+                    mem_s, mem_n, _, _ = sync(url, root)
             label = f"full sync, repository on tmpfs ({TMPFS})"
             print(
                 f"{label:44} {mem_s:7.2f} s  {mem_n:4d} requests  x{base_s / mem_s:.1f} vs baseline"
+                f"  {mem_cpu}"
             )
         again_s, _, _ = baseline(url, info)
         print(f"{'baseline again (load check)':44} {again_s:7.2f} s")
@@ -183,6 +227,12 @@ def main() -> int:
             create_s = file_creation(Path(tmp), seeded["stories"])
         label = f"creating {seeded['stories']:,} files of 3 KB here"
         print(f"{label:44} {create_s:7.2f} s  (a full sync writes one file per story)")
+        cpus = os.cpu_count() or 1
+        floor = (full_cpu.mine + full_cpu.theirs) / cpus
+        print(
+            f"{'CPU floor of the full sync here':44} {floor:7.2f} s  (client + emulator CPU over "
+            f"{cpus} CPUs: at best x{base_s / floor:.1f} vs baseline on this machine)"
+        )
         print("targets: full sync >= 4x baseline and <= 20 requests; incremental <= 3 requests")
     finally:
         proc.terminate()
