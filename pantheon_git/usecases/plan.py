@@ -31,8 +31,9 @@ from pantheon_git.domain.states import ACCEPTED, COMPLETED
 from pantheon_git.domain.story import Story
 from pantheon_git.errors import CacheCorrupt, ConfigError, PantheonError, UsageError
 from pantheon_git.usecases.context import App
+from pantheon_git.usecases.deps import DEPENDENCIES_FILE as DEPENDENCIES
+from pantheon_git.usecases.deps import run_analysis
 
-DEPENDENCIES = "dependencies.json"
 WORKSTREAMS = "workstreams.json"
 _DONE = {COMPLETED, ACCEPTED}
 _PROGRESS_FROM = 2000
@@ -194,15 +195,6 @@ def _plan_story(
 
 def _analyse(app: App, epics: list[EpicRef], *, missing: bool) -> Any:
     what = "is missing" if missing else "does not cover every story (it is older than the cache)"
-    try:
-        # Built beside the planner; until it is there the user is told to run `pantheon deps`.
-        from pantheon_git.usecases.deps import (  # type: ignore[import-not-found,unused-ignore]
-            run_analysis,
-        )
-    except ImportError:
-        raise UsageError(
-            f"{app.cache.path(DEPENDENCIES)} {what}", hint="Run `pantheon deps` first."
-        ) from None
     app.warn(f"{DEPENDENCIES} {what}: running the dependency analysis first")
     return run_analysis(app, epics)
 
