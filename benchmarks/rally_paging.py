@@ -11,34 +11,15 @@ client pages).
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
 import sys
+import tempfile
 import time
-import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pantheon_git.rally.client import STORY, RallyClient
-
-BANNER = "Rally emulator listening on "
-
-
-def serve(latency_ms: float) -> tuple[subprocess.Popen[str], str]:
-    argv = [sys.executable, "-m", "pantheon_git", "rally", "serve", "--port", "0"]
-    argv += ["--latency-ms", str(latency_ms)]
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    if not line.startswith(BANNER):
-        proc.kill()
-        raise SystemExit(f"emulator did not start: {line!r}")
-    return proc, line[len(BANNER) :].strip()
-
-
-def control(url: str, method: str, route: str, body: object = None) -> object:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(f"{url}/_emulator/{route}", data=data, method=method)
-    with urllib.request.urlopen(request, timeout=300) as reply:
-        return json.loads(reply.read())
+from tests.support.rally import spawn_rally
 
 
 def run(url: str, info: dict[str, str], *, concurrency: int, pagesize: int) -> tuple[float, int]:
@@ -65,25 +46,26 @@ def main() -> int:
     parser.add_argument("--stories", type=int, default=5000)
     parser.add_argument("--latency-ms", type=float, default=40.0)
     args = parser.parse_args()
-    proc, url = serve(args.latency_ms)
-    try:
-        control(url, "POST", "seed", {"stories": args.stories})
-        info = control(url, "GET", "info")
-        assert isinstance(info, dict)
-        print(f"{args.stories} stories, {args.latency_ms:.0f} ms latency per request")
-        rows = [
-            ("baseline: 1 in flight, pagesize 200", 1, 200),
-            ("8 in flight, pagesize 200", 8, 200),
-            ("8 in flight, pagesize 2000", 8, 2000),
-        ]
-        base = None
-        for label, concurrency, pagesize in rows:
-            elapsed, requests = run(url, info, concurrency=concurrency, pagesize=pagesize)
-            base = base or elapsed
-            print(f"{label:40} {elapsed:7.2f} s  {requests:3d} requests  x{base / elapsed:.1f}")
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    with tempfile.TemporaryDirectory() as logs:
+        server = spawn_rally(Path(logs), seed=None, latency_ms=args.latency_ms)
+        try:
+            server.control("POST", "seed", {"stories": args.stories}, timeout=600)
+            info = server.control("GET", "info")
+            print(f"{args.stories} stories, {args.latency_ms:.0f} ms latency per request")
+            rows = [
+                ("baseline: 1 in flight, pagesize 200", 1, 200),
+                ("8 in flight, pagesize 200", 8, 200),
+                ("8 in flight, pagesize 2000", 8, 2000),
+            ]
+            base = None
+            for label, concurrency, pagesize in rows:
+                elapsed, requests = run(
+                    server.url, info, concurrency=concurrency, pagesize=pagesize
+                )
+                base = base or elapsed
+                print(f"{label:40} {elapsed:7.2f} s  {requests:3d} requests  x{base / elapsed:.1f}")
+        finally:
+            server.stop()
     return 0
 
 

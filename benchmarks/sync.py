@@ -23,7 +23,6 @@ than the baseline and <= 20 requests; incremental <= 3 requests.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import resource
@@ -31,36 +30,17 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pantheon_git.domain.mapping import FieldNames
 from pantheon_git.rally.client import STORY, TASK, RallyClient
 from pantheon_git.usecases.context import App
 from pantheon_git.usecases.sync import SyncOptions, run
 from pantheon_git.usecases.sync_fetch import EPIC_FETCH, TASK_FETCH, story_fields
-
-BANNER = "Rally emulator listening on "
-
-
-def serve(latency_ms: float) -> tuple[subprocess.Popen[str], str]:
-    argv = [sys.executable, "-m", "pantheon_git", "rally", "serve", "--port", "0"]
-    argv += ["--latency-ms", str(latency_ms)]
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    if not line.startswith(BANNER):
-        proc.kill()
-        raise SystemExit(f"emulator did not start: {line!r}")
-    return proc, line[len(BANNER) :].strip()
-
-
-def control(url: str, method: str, route: str, body: object = None) -> Any:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(f"{url}/_emulator/{route}", data=data, method=method)
-    with urllib.request.urlopen(request, timeout=600) as reply:
-        return json.loads(reply.read())
+from tests.support.rally import control_call, spawn_rally
 
 
 def client_cpu() -> float:
@@ -115,7 +95,7 @@ def baseline(url: str, info: dict[str, Any]) -> tuple[float, int, int]:
 
 
 def sync(url: str, root: Path) -> tuple[float, int, dict[str, Any], int]:
-    control(url, "POST", "stats/reset")
+    control_call(url, "POST", "stats/reset")
     started = time.perf_counter()
     app = App.load(cwd=root)
     try:
@@ -123,7 +103,7 @@ def sync(url: str, root: Path) -> tuple[float, int, dict[str, Any], int]:
     finally:
         app.close()
     elapsed = time.perf_counter() - started
-    served = control(url, "GET", "stats")["total"]
+    served = control_call(url, "GET", "stats")["total"]
     return elapsed, outcome.summary.requests, outcome.to_dict(), served
 
 
@@ -159,10 +139,11 @@ def main() -> int:
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--changes", type=int, default=50)
     args = parser.parse_args()
-    proc, url = serve(args.latency_ms)
+    logs = tempfile.TemporaryDirectory()
+    server = spawn_rally(Path(logs.name), seed=None, latency_ms=args.latency_ms)
+    proc, url = server.proc, server.url
     try:
-        seeded = control(
-            url,
+        seeded = server.control(
             "POST",
             "seed",
             {
@@ -172,14 +153,10 @@ def main() -> int:
                 "predecessors": 2,
                 "age_days": 30,
             },
+            timeout=600,
         )
-        info = control(url, "GET", "info")
-        os.environ.update(
-            RALLY_URL=url,
-            RALLY_API_KEY="demo",
-            RALLY_WORKSPACE=info["workspace"],
-            RALLY_PROJECT=info["project"],
-        )
+        info = {"workspace": server.workspace, "project": server.project}
+        os.environ.update(server.env())
         print(
             f"{seeded['stories']:,} stories in {seeded['epics']} epics, {seeded['tasks']:,} "
             f"tasks; {args.latency_ms:.0f} ms latency per request; {os.cpu_count()} CPUs"
@@ -235,8 +212,8 @@ def main() -> int:
         )
         print("targets: full sync >= 4x baseline and <= 20 requests; incremental <= 3 requests")
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        server.stop()
+        logs.cleanup()
     return 0
 
 

@@ -52,7 +52,9 @@ STARTUP_TIMEOUT = 30.0
 BANNER = "Rally emulator listening on "
 
 
-def control_call(url: str, method: str, route: str, body: Any = None) -> Any:
+def control_call(
+    url: str, method: str, route: str, body: Any = None, *, timeout: float = 60
+) -> Any:
     """Call ``/_emulator/<route>`` on a running emulator; returns the decoded JSON reply."""
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(
@@ -61,7 +63,7 @@ def control_call(url: str, method: str, route: str, body: Any = None) -> Any:
         method=method,
         headers={"Content-Type": "application/json"},
     )
-    with urllib.request.urlopen(request, timeout=60) as reply:
+    with urllib.request.urlopen(request, timeout=timeout) as reply:
         return json.loads(reply.read())
 
 
@@ -91,8 +93,8 @@ class RallyProcess:
             "RALLY_PROJECT": self.project,
         }
 
-    def control(self, method: str, route: str, body: Any = None) -> Any:
-        return control_call(self.url, method, route, body)
+    def control(self, method: str, route: str, body: Any = None, *, timeout: float = 60) -> Any:
+        return control_call(self.url, method, route, body, timeout=timeout)
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 15.0) -> int:
         if self.proc.poll() is None:
