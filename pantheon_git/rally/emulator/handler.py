@@ -249,13 +249,7 @@ class Call:
     # ---- writes --------------------------------------------------------------------------
     def body(self, spec: TypeSpec) -> tuple[dict[str, Any], str]:
         """The field map in ``{"<Type>": {...}}``; the wrapper key matches case-insensitively."""
-        try:
-            doc = json.loads(self.request.body.decode("utf-8") or "null")
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            # [UNSURE] the tail after Rally's prefix is Python's parser message.
-            raise Refused(
-                f"Cannot parse input stream due to I/O error as JSON document: Parse error: {exc}"
-            ) from None
+        doc = self.json_body()
         names = {spec.path.lower(), spec.element.lower()}
         if isinstance(doc, dict):
             for key, value in doc.items():
@@ -264,6 +258,15 @@ class Call:
         raise Refused(
             f'Cannot parse input stream as JSON document: expected an object "{spec.element}"'
         )
+
+    def json_body(self) -> Any:
+        try:
+            return json.loads(self.request.body.decode("utf-8") or "null")
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            # [UNSURE] the tail after Rally's prefix is Python's parser message.
+            raise Refused(
+                f"Cannot parse input stream due to I/O error as JSON document: Parse error: {exc}"
+            ) from None
 
     def actor(self) -> writes.Actor:
         return writes.Actor(
@@ -299,12 +302,7 @@ class Call:
     def change_collection(self, spec: TypeSpec, oid: int, name: str, *, add: bool) -> Response:
         owner = self.find(spec, oid)
         attr = self.collection_attr(self.schema[owner["_type"]], name)
-        try:
-            doc = json.loads(self.request.body.decode("utf-8") or "null")
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise Refused(
-                f"Cannot parse input stream due to I/O error as JSON document: Parse error: {exc}"
-            ) from None
+        doc = self.json_body()
         items = None
         if isinstance(doc, dict):
             # CollectionItems (Java, Node) or the collection's own name (pyral 1.7) [UNSURE]
