@@ -20,6 +20,7 @@ from pantheon_git.domain.story import Task
 from pantheon_git.rally.client import STORY, RallyClient
 from pantheon_git.rally.query import eq, where
 from tests.support.gitrepo import GitRepo
+from tests.support.sync import CLI
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bmad"
 REAL = {
@@ -60,8 +61,6 @@ As a developer, I want a user model, so that login has something to check.
 NOT_A_STORY = "# Course Correction Request\n\nNot a story.\n"
 MALFORMED = "# Story 3.3:   \n\n## Story\nx\n"
 
-Run = Callable[..., tuple[int, str, str]]
-
 
 @pytest.fixture
 def rally(rally_thread: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
@@ -83,16 +82,6 @@ def repo(git_repo: GitRepo, rally: Any, monkeypatch: pytest.MonkeyPatch) -> Path
     (stories / "4.3.1-course-correction-request.md").write_text(NOT_A_STORY)
     monkeypatch.chdir(git_repo.path)
     return git_repo.path
-
-
-@pytest.fixture
-def run(capsys: pytest.CaptureFixture[str]) -> Run:
-    def invoke(*args: str) -> tuple[int, str, str]:
-        code = main(list(args))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return invoke
 
 
 @pytest.fixture
@@ -131,10 +120,10 @@ def parsed_file(path: Path) -> ParsedStory:
     return parsed
 
 
-def test_migrate_creates_links_and_reads_back(repo: Path, run: Run, client: RallyClient) -> None:
+def test_migrate_creates_links_and_reads_back(repo: Path, cli: CLI, client: RallyClient) -> None:
     before_files = snapshot(repo)
     before_count = story_count(client)
-    code, out, err = run("migrate", "--epic", "17", "--json")
+    code, out, err = cli("migrate", "--epic", "17", "--json")
     assert code == 0, err
     doc = json.loads(out)
     assert doc["epic"] == "F17"
@@ -188,8 +177,8 @@ def test_migrate_creates_links_and_reads_back(repo: Path, run: Run, client: Rall
     assert (archive / "1.1.story.md").read_bytes() == before_files["docs/stories/1.1.story.md"]
 
 
-def test_report_and_rerun_creates_nothing(repo: Path, run: Run, client: RallyClient) -> None:
-    code, out, _ = run("migrate", "--epic", "F17")
+def test_report_and_rerun_creates_nothing(repo: Path, cli: CLI, client: RallyClient) -> None:
+    code, out, _ = cli("migrate", "--epic", "F17")
     assert code == 0
     assert out.startswith(
         "Rally Migration Complete\n"
@@ -200,7 +189,7 @@ def test_report_and_rerun_creates_nothing(repo: Path, run: Run, client: RallyCli
     assert "Next Steps:" in out
     count = story_count(client)
     files = snapshot(repo)
-    code, out, _ = run("migrate", "--epic", "F17", "--json")
+    code, out, _ = cli("migrate", "--epic", "F17", "--json")
     assert code == 0
     doc = json.loads(out)
     assert {s["action"] for s in doc["stories"]} == {"unchanged"}
@@ -209,15 +198,15 @@ def test_report_and_rerun_creates_nothing(repo: Path, run: Run, client: RallyCli
     assert snapshot(repo) == files
 
 
-def test_rerun_updates_what_changed(repo: Path, run: Run, client: RallyClient) -> None:
-    assert run("migrate", "--epic", "F17")[0] == 0
+def test_rerun_updates_what_changed(repo: Path, cli: CLI, client: RallyClient) -> None:
+    assert cli("migrate", "--epic", "F17")[0] == 0
     path = repo / "docs" / "stories" / "9.2.story.md"
     text = path.read_text().replace("# Story 9.2: Login form", "# Story 9.2: Login form v2")
     path.write_text(
         text.replace("- [ ] Build the form", "- [x] Build the form") + "- [ ] Style it\n"
     )
     count = story_count(client)
-    code, out, _ = run("migrate", "docs/stories/9.2.story.md", "--epic", "F17", "--json")
+    code, out, _ = cli("migrate", "docs/stories/9.2.story.md", "--epic", "F17", "--json")
     assert code == 0
     [story] = json.loads(out)["stories"]
     assert (story["action"], story["tasks_created"], story["tasks_updated"]) == ("updated", 1, 1)
@@ -230,10 +219,10 @@ def test_rerun_updates_what_changed(repo: Path, run: Run, client: RallyClient) -
     assert [(t.name, t.done) for t in tasks] == [("Build the form", True), ("Style it", False)]
 
 
-def test_dry_run_touches_nothing(repo: Path, run: Run, client: RallyClient) -> None:
+def test_dry_run_touches_nothing(repo: Path, cli: CLI, client: RallyClient) -> None:
     files = snapshot(repo)
     count = story_count(client)
-    code, out, _ = run("migrate", "--epic", "17", "--dry-run")
+    code, out, _ = cli("migrate", "--epic", "17", "--dry-run")
     assert code == 0
     assert out.splitlines()[2] == "Would migrate 5 stories to Rally Epic F17: User Authentication"
     assert "new story: Project Setup and Basic API" in out
@@ -243,14 +232,14 @@ def test_dry_run_touches_nothing(repo: Path, run: Run, client: RallyClient) -> N
 
 
 def test_bad_files_are_reported_and_the_run_goes_on(
-    repo: Path, run: Run, client: RallyClient
+    repo: Path, cli: CLI, client: RallyClient
 ) -> None:
     stories = repo / "docs" / "stories"
     (stories / "3.3.story.md").write_text(MALFORMED)
     (stories / "binary.md").write_bytes(b"# Story 5.5: x\n\x00\x01")
     (stories / "latin1.md").write_bytes("# Story 5.6: caf\xe9\n".encode("latin-1"))
     (stories / "huge.md").write_bytes(b"# Story 5.7: big\n" + b"x" * (1024 * 1024 + 1))
-    code, out, err = run("migrate", "--epic", "F17", "--json")
+    code, out, err = cli("migrate", "--epic", "F17", "--json")
     assert code == 2, err
     doc = json.loads(out)
     assert len([s for s in doc["stories"] if s["action"] == "created"]) == 5
@@ -265,7 +254,7 @@ def test_bad_files_are_reported_and_the_run_goes_on(
     assert "Traceback" not in err
 
 
-def test_hostile_markdown_reaches_rally_escaped(repo: Path, run: Run, client: RallyClient) -> None:
+def test_hostile_markdown_reaches_rally_escaped(repo: Path, cli: CLI, client: RallyClient) -> None:
     hostile = repo / "docs" / "stories" / "6.6.story.md"
     hostile.write_text(
         "# Story 6.6: <script>alert('t')</script> title\n\n## Story\n"
@@ -274,7 +263,7 @@ def test_hostile_markdown_reaches_rally_escaped(repo: Path, run: Run, client: Ra
         "## Acceptance Criteria\n1. <iframe src=evil></iframe> shown as text\n\n"
         "## Tasks\n- [ ] <script>task</script>\n"
     )
-    code, out, _ = run("migrate", str(hostile), "--epic", "F17", "--json")
+    code, out, _ = cli("migrate", str(hostile), "--epic", "F17", "--json")
     assert code == 0
     [story] = json.loads(out)["stories"]
     item = client.find_story(story["key"], fetch=True)
@@ -291,7 +280,7 @@ def test_hostile_markdown_reaches_rally_escaped(repo: Path, run: Run, client: Ra
 def test_without_the_criteria_field_they_go_into_the_description(
     rally_thread_factory: Callable[..., Any],
     git_repo: GitRepo,
-    run: Run,
+    cli: CLI,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     server = rally_thread_factory(custom_fields={})
@@ -305,7 +294,7 @@ def test_without_the_criteria_field_they_go_into_the_description(
     (git_repo.path / "docs" / "stories").mkdir(parents=True)
     (git_repo.path / "docs" / "stories" / "9.1.story.md").write_text(FOUNDATION)
     monkeypatch.chdir(git_repo.path)
-    code, out, err = run("migrate", "--epic", "F17", "--json")
+    code, out, err = cli("migrate", "--epic", "F17", "--json")
     assert code == 0, err
     [story] = json.loads(out)["stories"]
     config = load_config(cwd=git_repo.path)
@@ -316,17 +305,17 @@ def test_without_the_criteria_field_they_go_into_the_description(
 
 
 def test_rollback_restores_files_and_deletes_what_was_created(
-    repo: Path, run: Run, client: RallyClient
+    repo: Path, cli: CLI, client: RallyClient
 ) -> None:
     files = snapshot(repo)
     count = story_count(client)
-    code, out, _ = run("migrate", "--epic", "F17", "--json")
+    code, out, _ = cli("migrate", "--epic", "F17", "--json")
     assert code == 0
     run_id = json.loads(out)["run"]
-    code, out, _ = run("migrate", "list", "--json")
+    code, out, _ = cli("migrate", "list", "--json")
     [listed] = json.loads(out)["runs"]
     assert (listed["run"], listed["status"], listed["created"]) == (run_id, "complete", 5)
-    code, out, err = run("migrate", "rollback", run_id)
+    code, out, err = cli("migrate", "rollback", run_id)
     assert code == 0, err
     assert out.startswith("Rally Migration Rolled Back")
     assert story_count(client) == count
@@ -338,12 +327,12 @@ def test_rollback_restores_files_and_deletes_what_was_created(
         )
         == []
     )
-    code, out, _ = run("migrate", "rollback", run_id)
+    code, out, _ = cli("migrate", "rollback", run_id)
     assert code == 0
     assert "already rolled back" in out
 
 
-def test_an_unfinished_run_blocks_the_next_one(repo: Path, run: Run) -> None:
+def test_an_unfinished_run_blocks_the_next_one(repo: Path, cli: CLI) -> None:
     journal = repo / ".bmad" / "migrations"
     journal.mkdir(parents=True)
     (journal / "20260101T000000Z-dead.json").write_text(
@@ -361,14 +350,14 @@ def test_an_unfinished_run_blocks_the_next_one(repo: Path, run: Run) -> None:
             }
         )
     )
-    code, _, err = run("migrate", "--epic", "F17")
+    code, _, err = cli("migrate", "--epic", "F17")
     assert code == 1
     assert "did not finish" in err
     assert "pantheon migrate rollback 20260101T000000Z-dead" in err
 
 
-def test_epic_not_found(repo: Path, run: Run) -> None:
-    code, _, err = run("migrate", "--epic", "99")
+def test_epic_not_found(repo: Path, cli: CLI) -> None:
+    code, _, err = cli("migrate", "--epic", "99")
     assert code == 2
     assert "epic 99 not found" in err
 
@@ -395,7 +384,7 @@ def _journal_created(root: Path) -> list[dict[str, Any]]:
 def test_rollback_after_the_process_is_killed_mid_run(  # noqa: PLR0917
     rally_process_factory: Callable[..., Any],
     git_repo: GitRepo,
-    run: Run,
+    cli: CLI,
     monkeypatch: pytest.MonkeyPatch,
     what: str,
     after: int,
@@ -441,20 +430,20 @@ def test_rollback_after_the_process_is_killed_mid_run(  # noqa: PLR0917
     assert proc.stderr is not None
     assert proc.returncode == -signal.SIGKILL, proc.stderr.read()
     proc.stderr.close()
-    code, out, err = run("migrate", "rollback")
+    code, out, err = cli("migrate", "rollback")
     assert code == 0, err
     assert {k: v for k, v in snapshot(git_repo.path).items() if k in files} == files
     with RallyClient.from_config(config) as rally_client:
         assert story_count(rally_client) == count
         assert len(rally_client.query("Task", fetch=("ObjectID",))) == tasks
     # A new run can start again, and completes.
-    code, out, err = run("migrate", "--epic", "F17", "--json")
+    code, out, err = cli("migrate", "--epic", "F17", "--json")
     assert code == 0, err
     assert len(json.loads(out)["stories"]) == 5
 
 
 def test_rollback_finds_a_create_whose_reply_never_came(
-    repo: Path, run: Run, client: RallyClient
+    repo: Path, cli: CLI, client: RallyClient
 ) -> None:
     count = story_count(client)
     marker = "pantheon-migrate:20260101T000000Z-lost:1"
@@ -476,7 +465,7 @@ def test_rollback_finds_a_create_whose_reply_never_came(
             }
         )
     )
-    code, out, err = run("migrate", "rollback", "--json")
+    code, out, err = cli("migrate", "rollback", "--json")
     assert code == 0, err
     assert len(json.loads(out)["deleted"]) == 1
     assert story_count(client) == count
