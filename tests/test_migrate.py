@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -332,24 +332,26 @@ def test_rollback_restores_files_and_deletes_what_was_created(
     assert "already rolled back" in out
 
 
-def test_an_unfinished_run_blocks_the_next_one(repo: Path, cli: CLI) -> None:
+def unfinished_run(repo: Path, run: str, *, pending: Sequence[dict[str, str]] = ()) -> None:
+    """A migration journal left "running" by a process that died."""
     journal = repo / ".bmad" / "migrations"
     journal.mkdir(parents=True)
-    (journal / "20260101T000000Z-dead.json").write_text(
-        json.dumps(
-            {
-                "schema": 1,
-                "run": "20260101T000000Z-dead",
-                "status": "running",
-                "started": "2026-01-01T00:00:00.000Z",
-                "files": {},
-                "created": [],
-                "pending": [],
-                "updated": [],
-                "linked": [],
-            }
-        )
-    )
+    doc = {
+        "schema": 1,
+        "run": run,
+        "status": "running",
+        "started": "2026-01-01T00:00:00.000Z",
+        "files": {},
+        "created": [],
+        "pending": list(pending),
+        "updated": [],
+        "linked": [],
+    }
+    (journal / f"{run}.json").write_text(json.dumps(doc))
+
+
+def test_an_unfinished_run_blocks_the_next_one(repo: Path, cli: CLI) -> None:
+    unfinished_run(repo, "20260101T000000Z-dead")
     code, _, err = cli("migrate", "--epic", "F17")
     assert code == 1
     assert "did not finish" in err
@@ -448,23 +450,8 @@ def test_rollback_finds_a_create_whose_reply_never_came(
     count = story_count(client)
     marker = "pantheon-migrate:20260101T000000Z-lost:1"
     client.create(STORY, {"Name": "orphan", "Notes": f"<p>{marker}</p>"}, fetch=("ObjectID",))
-    journal = repo / ".bmad" / "migrations"
-    journal.mkdir(parents=True)
-    (journal / "20260101T000000Z-lost.json").write_text(
-        json.dumps(
-            {
-                "schema": 1,
-                "run": "20260101T000000Z-lost",
-                "status": "running",
-                "started": "2026-01-01T00:00:00.000Z",
-                "files": {},
-                "created": [],
-                "pending": [{"type": STORY, "marker": marker, "file": "docs/stories/1.1.story.md"}],
-                "updated": [],
-                "linked": [],
-            }
-        )
-    )
+    pending = [{"type": STORY, "marker": marker, "file": "docs/stories/1.1.story.md"}]
+    unfinished_run(repo, "20260101T000000Z-lost", pending=pending)
     code, out, err = cli("migrate", "rollback", "--json")
     assert code == 0, err
     assert len(json.loads(out)["deleted"]) == 1
