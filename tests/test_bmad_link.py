@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import codecs
-from pathlib import Path
 
 import pytest
 
 from pantheon_git.domain.bmad import ParsedStory, parse_story_bytes, rally_line, with_rally_line
 from pantheon_git.domain.keys import StoryKey
+from tests.support.bmad import BMAD_FIXTURES, BMAD_STORIES
 
-FIXTURES = Path(__file__).parent / "fixtures" / "bmad"
 URL = "https://rally1.rallydev.com/#/detail/userstory/1001"
 LINE = rally_line(StoryKey("US", 123), URL)
 
@@ -23,14 +22,10 @@ def parsed(data: bytes) -> ParsedStory:
 
 @pytest.mark.parametrize(
     "name",
-    sorted(
-        p.relative_to(FIXTURES).as_posix()
-        for p in FIXTURES.rglob("*.md")
-        if p.name != "PROVENANCE.md"
-    ),
+    BMAD_STORIES,
 )
 def test_insert_into_real_stories(name: str) -> None:
-    data = (FIXTURES / name).read_bytes()
+    data = (BMAD_FIXTURES / name).read_bytes()
     before = parsed(data)
     linked = with_rally_line(data, before, LINE)
     lines, new_lines = data.split(b"\n"), linked.split(b"\n")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from pantheon_git.config import DEFAULT_MIGRATE_STATUS_MAP
@@ -21,15 +19,11 @@ from pantheon_git.domain.bmad.rally_form import (
 from pantheon_git.domain.migration import MigrationResult, StoryOutcome, render_migration
 from pantheon_git.domain.richtext import html_to_markdown, markdown_to_html
 from pantheon_git.domain.story import Task
-
-FIXTURES = Path(__file__).parent / "fixtures" / "bmad"
-NAMES = sorted(
-    p.relative_to(FIXTURES).as_posix() for p in FIXTURES.rglob("*.md") if p.name != "PROVENANCE.md"
-)
+from tests.support.bmad import BMAD_FIXTURES, BMAD_STORIES
 
 
 def load(name: str) -> ParsedStory:
-    parsed = parse_story((FIXTURES / name).read_text(encoding="utf-8"), name)
+    parsed = parse_story((BMAD_FIXTURES / name).read_text(encoding="utf-8"), name)
     assert isinstance(parsed, ParsedStory)
     return parsed
 
@@ -54,14 +48,14 @@ def as_rally(parsed: ParsedStory) -> list[dict[str, object]]:
     return items
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", BMAD_STORIES)
 def test_tasks_survive_the_flat_rally_form(name: str) -> None:
     parsed = load(name)
     back = tasks_from_rally(as_rally(parsed))
     assert plain(back) == plain(to_story(parsed).tasks)
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", BMAD_STORIES)
 def test_criteria_survive_the_rally_field(name: str) -> None:
     parsed = load(name)
     form = rally_story(parsed, status_map=DEFAULT_MIGRATE_STATUS_MAP, criteria_field=True)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -13,8 +11,7 @@ from pantheon_git.domain.bmad.writer import criterion_text, one_line, section_sa
 from pantheon_git.domain.keys import StoryKey
 from pantheon_git.domain.states import WORKFLOW
 from pantheon_git.domain.story import Story, Task
-
-FIXTURES = Path(__file__).parent / "fixtures" / "bmad"
+from tests.support.bmad import BMAD_FIXTURES, BMAD_STORIES
 
 # Text people type: letters, digits, punctuation and symbols, markdown's special characters,
 # any script, emoji; no control characters (the parser removes those from titles).
@@ -217,14 +214,10 @@ def test_task_text(name: str, refs: tuple[str, ...], text: str) -> None:
 
 @pytest.mark.parametrize(
     "name",
-    sorted(
-        p.relative_to(FIXTURES).as_posix()
-        for p in FIXTURES.rglob("*.md")
-        if p.name != "PROVENANCE.md"
-    ),
+    BMAD_STORIES,
 )
 def test_real_stories_survive_a_write_and_read(name: str) -> None:
-    first = parse_story((FIXTURES / name).read_text(encoding="utf-8"), name)
+    first = parse_story((BMAD_FIXTURES / name).read_text(encoding="utf-8"), name)
     assert isinstance(first, ParsedStory)
     story = to_story(first, key=StoryKey("US", 77))
     again = to_story(reparse(story))
