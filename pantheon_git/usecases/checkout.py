@@ -227,7 +227,7 @@ class _Checkout:
             return None
         from pantheon_git.adapters.git import require_toplevel
 
-        root = require_toplevel(self.app.root)
+        root = self.app.toplevel or require_toplevel(self.app.root)  # the latter raises
         plan = storybranch.plan_switch(
             root, branch, configured_default=self.app.config.default_branch
         )

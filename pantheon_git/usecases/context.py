@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from pantheon_git.rally.client import RallyClient
 
 
+_UNASKED = object()
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -31,6 +34,7 @@ class App:
     warn: Callable[[str], None] = lambda message: None
     progress: Callable[[str], None] | None = None
     _rally: Any = field(default=None, repr=False)
+    _toplevel: Any = field(default=_UNASKED, repr=False)
 
     @classmethod
     def load(
@@ -43,8 +47,18 @@ class App:
     ) -> App:
         here = (cwd or Path.cwd()).resolve()
         config = load_config(cwd=here, path=config_path, flags=flags, warn=warn)
-        root = git.toplevel(here) or config.root or here
-        return cls(config=config, root=root, warn=warn or (lambda message: None))
+        top = git.toplevel(here)
+        app = cls(config=config, root=top or config.root or here, warn=warn or (lambda m: None))
+        if top is not None:
+            app._toplevel = top
+        return app
+
+    @property
+    def toplevel(self) -> Path | None:
+        """The git work tree at ``root`` (``None`` outside one), asked of git once."""
+        if self._toplevel is _UNASKED:
+            self._toplevel = git.toplevel(self.root)
+        return self._toplevel  # type: ignore[no-any-return]
 
     @property
     def cache(self) -> Cache:

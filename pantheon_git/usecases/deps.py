@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pantheon_git.adapters import git
 from pantheon_git.adapters.fsio import atomic_write_text
 from pantheon_git.domain.deps import Analysis, analyse
 from pantheon_git.domain.deps.document import document
@@ -69,7 +68,7 @@ def story_branch_files(app: App, keys: set[StoryKey]) -> dict[StoryKey, set[str]
     per story). Outside a git repository nothing is read; when git cannot say (no default
     branch yet), a warning says so and the analysis goes on from the story texts alone.
     """
-    if git.toplevel(app.root) is None:
+    if app.toplevel is None:
         return {}
     from pantheon_git.adapters.gitscan import Scanner
 

@@ -58,10 +58,9 @@ def record_lock(
 def keep_out_of_git(app: App) -> None:
     """Keep ``.bmad/`` out of ``git status`` (through ``.git/info/exclude``, which is never
     committed): the cache and the event log are local."""
-    from pantheon_git.adapters.git import toplevel
     from pantheon_git.adapters.storybranch import exclude_locally
 
-    root = toplevel(app.root)
+    root = app.toplevel
     if root is not None:
         exclude_locally(root, LOCAL_PATTERN)
 

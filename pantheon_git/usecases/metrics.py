@@ -179,7 +179,7 @@ def _plan(app: App, outcome: MetricsOutcome) -> dict[str, Any] | None:
 def _merges(app: App, request: MetricsRequest, outcome: MetricsOutcome) -> list[StoryMerge]:
     from pantheon_git.adapters.mergehistory import story_merges
 
-    root = git.toplevel(app.root)
+    root = app.toplevel
     if root is None:
         outcome.sources.append("git: not a repository")
         return []
