@@ -29,26 +29,10 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+from benchgit import ENV, git
+
 VERSION = 1
 PANTHEON = str(Path(sys.executable).parent / "pantheon")
-ENV = {
-    **{k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PANTHEON_"))},
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_CONFIG_GLOBAL": os.devnull,
-    "GIT_AUTHOR_NAME": "Bench",
-    "GIT_AUTHOR_EMAIL": "bench@example.com",
-    "GIT_COMMITTER_NAME": "Bench",
-    "GIT_COMMITTER_EMAIL": "bench@example.com",
-}
-
-
-def git(repo: Path, *args: str, data: bytes | None = None) -> str:
-    proc = subprocess.run(
-        ["git", *args], cwd=repo, input=data, capture_output=True, env=ENV, check=False
-    )
-    if proc.returncode:
-        raise SystemExit(f"git {' '.join(args[:3])} failed: {proc.stderr.decode()[-500:]}")
-    return proc.stdout.decode("utf-8", "surrogateescape")
 
 
 # --- building the repository -----------------------------------------------------------------

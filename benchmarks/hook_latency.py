@@ -32,17 +32,9 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from benchgit import ENV, git
+
 PROJECT = Path(__file__).resolve().parents[1]
-ENV = {
-    **{k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PANTHEON_", "RALLY_"))},
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_CONFIG_GLOBAL": os.devnull,
-    "GIT_AUTHOR_NAME": "Bench",
-    "GIT_AUTHOR_EMAIL": "bench@example.com",
-    "GIT_COMMITTER_NAME": "Bench",
-    "GIT_COMMITTER_EMAIL": "bench@example.com",
-    "PANTHEON_USER": "bench@example.com",
-}
 
 
 def run(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:
@@ -52,15 +44,6 @@ def run(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:
     if proc.returncode:
         raise SystemExit(f"{' '.join(argv)} failed: {proc.stderr.decode()[-800:]}")
     return elapsed
-
-
-def git(repo: Path, *args: str) -> str:
-    proc = subprocess.run(
-        ["git", *args], cwd=repo, env=ENV, capture_output=True, text=True, check=False
-    )
-    if proc.returncode:
-        raise SystemExit(f"git {' '.join(args)} failed: {proc.stderr}")
-    return proc.stdout
 
 
 # --- which installation -------------------------------------------------------------------------
