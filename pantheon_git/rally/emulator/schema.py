@@ -164,6 +164,13 @@ PORTFOLIO = [
     _ro("LeafStoryCount", "INTEGER", computed=True),
     _ro("DirectChildrenCount", "INTEGER", computed=True),
 ]
+TIMEBOX = [  # what an Iteration and a Release have besides their dates and states
+    _a("Name", "STRING", required=True, max_length=256),
+    _a("Project", "OBJECT", target="Project"),
+    _a("PlannedVelocity", "QUANTITY"),
+    _a("Theme", "TEXT"),
+    _a("Notes", "TEXT"),
+]
 
 
 def _spec(path: str, label: str, attrs: Iterable[Attr], **kw: object) -> TypeSpec:
@@ -393,14 +400,10 @@ BUILTIN_TYPES: tuple[TypeSpec, ...] = (
         "Iteration",
         [
             *IN_WORKSPACE,
-            _a("Name", "STRING", required=True, max_length=256),
+            *TIMEBOX,
             _a("StartDate", "DATE", required=True),
             _a("EndDate", "DATE", required=True),
             _a("State", "STATE", allowed=ITERATION_STATES),
-            _a("Project", "OBJECT", target="Project"),
-            _a("PlannedVelocity", "QUANTITY"),
-            _a("Theme", "TEXT"),
-            _a("Notes", "TEXT"),
         ],
         scoped="project",
     ),
@@ -409,14 +412,10 @@ BUILTIN_TYPES: tuple[TypeSpec, ...] = (
         "Release",
         [
             *IN_WORKSPACE,
-            _a("Name", "STRING", required=True, max_length=256),
+            *TIMEBOX,
             _a("ReleaseStartDate", "DATE", required=True),
             _a("ReleaseDate", "DATE", required=True),
             _a("State", "STATE", allowed=RELEASE_STATES),
-            _a("Project", "OBJECT", target="Project"),
-            _a("PlannedVelocity", "QUANTITY"),
-            _a("Theme", "TEXT"),
-            _a("Notes", "TEXT"),
         ],
         scoped="project",
     ),
