@@ -86,14 +86,7 @@ def repo(git_repo: GitRepo, rally: Any, monkeypatch: pytest.MonkeyPatch) -> Path
 
 @pytest.fixture
 def client(rally: Any) -> Iterator[RallyClient]:
-    config = load_config(
-        environ={
-            "RALLY_URL": rally.url,
-            "RALLY_API_KEY": rally.api_key,
-            "RALLY_WORKSPACE": rally.workspace,
-            "RALLY_PROJECT": rally.project,
-        }
-    )
+    config = load_config(environ=rally.env())
     with RallyClient.from_config(config) as rally_client:
         yield rally_client
 
@@ -284,12 +277,7 @@ def test_without_the_criteria_field_they_go_into_the_description(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     server = rally_thread_factory(custom_fields={})
-    for name, value in {
-        "RALLY_URL": server.url,
-        "RALLY_API_KEY": server.api_key,
-        "RALLY_WORKSPACE": server.workspace,
-        "RALLY_PROJECT": server.project,
-    }.items():
+    for name, value in server.env().items():
         monkeypatch.setenv(name, value)
     (git_repo.path / "docs" / "stories").mkdir(parents=True)
     (git_repo.path / "docs" / "stories" / "9.1.story.md").write_text(FOUNDATION)
