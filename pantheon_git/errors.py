@@ -128,10 +128,6 @@ class RallyValidationError(RallyError):
     """'Validation error: ...' and other application errors Rally reports with HTTP 200."""
 
 
-class Interrupted(PantheonError):
-    exit_code = INTERRUPTED
-
-
 def redact(text: str, environ: dict[str, str] | None = None) -> str:
     """Remove secret values (the Rally API key) from anything about to be shown or stored."""
     env = os.environ if environ is None else environ

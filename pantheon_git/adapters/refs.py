@@ -28,12 +28,6 @@ def short_name(ref: str) -> str:
     return ref
 
 
-def remote_of(ref: str) -> str | None:
-    if ref.startswith(REMOTES):
-        return ref[len(REMOTES) :].split("/", 1)[0]
-    return None
-
-
 @dataclass(frozen=True)
 class RefTable:
     refs: dict[str, str]

@@ -25,9 +25,6 @@ ATTRIBUTE_FETCH = (
     "MaxLength",
 )
 
-# Rally's names for field types; a "c_" field of any of these holds free text.
-TEXT_TYPES = frozenset({"STRING", "TEXT"})
-
 
 @dataclass(frozen=True)
 class AttributeDef:

@@ -7,7 +7,7 @@ this module to it).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -417,8 +417,3 @@ def _find_ref(refs: Mapping[str, str], name: str) -> str | None:
         if candidate in refs:
             return candidate
     return None
-
-
-def matrix_keys(report: MatrixReport) -> Iterable[tuple[str, str]]:
-    """The overlapping pairs as strings (for scripts and the benchmark)."""
-    return [(str(p.a), str(p.b)) for p in report.pairs]

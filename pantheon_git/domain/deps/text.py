@@ -11,12 +11,9 @@ from functools import lru_cache
 
 # Sentences end at . ! ? followed by space, and at ;. Blocks end at blank lines; a list item
 # (a line starting with a bullet or a number) starts a new block; other line breaks are
-# wrapping inside a paragraph.
-SENTENCE_RE = re.compile(r"(?<=[.!?])\s+|;\s*")
-BLOCK_RE = re.compile(r"\n\s*\n|\n(?=[ \t]*(?:[*+•-]|\d+[.)])\s)")
-BULLET_RE = re.compile(r"^(?:[*+•>#-]+|\d+[.)])\s+")
-# One split for both: block breaks and sentence ends.
+# wrapping inside a paragraph. One split does both: block breaks, then sentence ends.
 PIECES_RE = re.compile(r"\n\s*\n|\n(?=[ \t]*(?:[*+•-]|\d+[.)])\s)|(?<=[.!?])\s+|;\s*")
+BULLET_RE = re.compile(r"^(?:[*+•>#-]+|\d+[.)])\s+")
 ITEM_NUMBER_RE = re.compile(r"\d+[.)]")
 _BULLET_START = frozenset("*+•>#-0123456789")
 _CAMEL_RE = re.compile(r"[a-z0-9][A-Z]")

@@ -63,9 +63,6 @@ class Fetch:
                 summaries.append((name, by))
         return cls(fields=frozenset(names), summaries=tuple(summaries))
 
-    def wants(self, name: str) -> bool:
-        return self.everything or name in self.fields
-
     def summary_of(self, name: str) -> tuple[str, ...] | None:
         for collection, by in self.summaries:
             if collection == name:

@@ -16,7 +16,6 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
-SCALARS = frozenset({"STRING", "TEXT", "INTEGER", "QUANTITY", "DATE", "BOOLEAN", "STATE", "RATING"})
 REF_TYPES = frozenset({"OBJECT", "COLLECTION"})
 CUSTOM_TYPES = frozenset({"STRING", "TEXT", "INTEGER", "QUANTITY", "DATE", "BOOLEAN"})
 
