@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import errno
 import fcntl
-import json
 import os
 import time
 from collections.abc import Iterable, Iterator, Mapping
@@ -31,6 +30,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from pantheon_git import jsonio
 from pantheon_git.adapters import cache_swap
 from pantheon_git.adapters.fsio import atomic_write_json
 from pantheon_git.domain.keys import EpicRef, StoryKey, epic_number
@@ -76,14 +76,14 @@ class Cache:
         """The parsed file, or ``None`` if it does not exist. Corrupt files raise (exit 3)."""
         path = self.path(name)
         try:
-            text = path.read_text(encoding="utf-8")
+            data = path.read_bytes()
         except FileNotFoundError:
             return None
-        except (OSError, UnicodeDecodeError) as exc:
+        except OSError as exc:
             raise CacheCorrupt(f"cannot read cache file {path}: {exc}", hint=RESYNC_HINT) from None
         try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
+            return jsonio.loads(data)
+        except jsonio.DecodeError as exc:
             raise CacheCorrupt(
                 f"corrupt cache file {path} (line {exc.lineno}): {exc.msg}", hint=RESYNC_HINT
             ) from None

@@ -21,7 +21,6 @@ leave empty files in a committed generation.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
 import threading
@@ -30,6 +29,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from pantheon_git import jsonio
 from pantheon_git.adapters.fsio import atomic_write_json
 
 NEXT_SUFFIX = ".next"
@@ -167,11 +167,7 @@ class Staging:
 
     def write_json(self, rel: str, data: Any, *, compact: bool = False) -> int:
         """Queue a JSON file; returns its size in bytes."""
-        if compact:
-            text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
-        else:
-            text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
-        data_bytes = (text + "\n").encode("utf-8")
+        data_bytes = jsonio.dumps(data, pretty=not compact)
         self.write_bytes(rel, data_bytes)
         return len(data_bytes)
 

@@ -10,6 +10,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from pantheon_git import jsonio
+
 
 def _file_mode(path: Path) -> int:
     """The replaced file's permissions, or what a plain ``open`` would give (umask applied):
@@ -51,8 +53,7 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 
 def atomic_write_json(path: Path, data: Any) -> None:
-    text = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False, default=str)
-    atomic_write_text(path, text + "\n")
+    atomic_write_bytes(path, jsonio.dumps(data, pretty=True))
 
 
 def read_json_input(path: Path, what: str) -> Any:

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from pantheon_git import __version__
+from pantheon_git import __version__, jsonio
 from pantheon_git.errors import ConfigError, PantheonError, RallyError, RallyRetryableError
 from pantheon_git.rally.backoff import DEFAULT_BACKOFF, Backoff, parse_retry_after
 from pantheon_git.rally.failures import Failure, Retry, from_app_errors, from_exception, from_status
@@ -239,7 +239,7 @@ class Session:
         if failed is not None:
             return failed, parse_retry_after(response.headers.get("Retry-After"))
         try:
-            payload = response.json()
+            payload = jsonio.loads(response.content)
         except ValueError:
             kind = response.headers.get("Content-Type", "no content type")
             snippet = " ".join(response.text[:80].split())
