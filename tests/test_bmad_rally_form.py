@@ -132,6 +132,21 @@ def test_names_too_long_for_rally() -> None:
     assert title in task.description(None)
 
 
+def test_tasks_without_descriptions_are_a_flat_list() -> None:
+    items = [
+        {"FormattedID": "TA1", "Name": "a", "State": "Completed", "Estimate": 2, "Description": ""},
+        {"FormattedID": "TA2", "Name": "b", "State": "Defined", "Description": None},
+        {"FormattedID": "TA3", "Name": "c", "Description": "<p>Acceptance criteria: 1, 3</p>"},
+    ]
+    tasks = tasks_from_rally(items)
+    assert [(t.name, t.done, t.estimate_hours, t.ac_refs) for t in tasks] == [
+        ("a", True, 2.0, ()),
+        ("b", False, None, ()),
+        ("c", False, None, ("1", "3")),
+    ]
+    assert all(t.children == () for t in tasks)
+
+
 def test_hostile_task_parents_do_not_lose_tasks() -> None:
     items = [
         {"FormattedID": "TA1", "Name": "a", "Description": "<p>Subtask of TA2</p>"},

@@ -10,7 +10,9 @@ from pantheon_git.domain.keys import (
     EpicRef,
     StoryKey,
     branch_story_key,
+    key_order,
     slugify,
+    sorted_keys,
     story_branch,
 )
 from pantheon_git.errors import UsageError
@@ -47,6 +49,19 @@ def test_story_key_round_trips(prefix: str, number: int) -> None:
     key = StoryKey(prefix, number)
     assert StoryKey.parse(str(key)) == key
     assert StoryKey.parse(key.formatted_id.lower()) == key
+
+
+def test_sorted_keys_are_distinct_and_in_key_order() -> None:
+    texts = ["US10", "us-9", "DE2", "US9", "US-10", "US100", "US 9"]
+    assert [str(k) for k in sorted_keys(texts)] == ["DE-2", "US-9", "US-10", "US-100"]
+    assert sorted_keys([]) == ()
+
+
+@given(st.lists(st.tuples(st.sampled_from(["US", "DE", "S"]), st.integers(0, 10**6))))
+def test_key_order_is_the_keys_own_order(pairs: list[tuple[str, int]]) -> None:
+    keys = [StoryKey(p, n) for p, n in pairs]
+    assert sorted(keys, key=key_order) == sorted(keys)
+    assert list(sorted_keys(k.formatted_id for k in keys)) == sorted(set(keys))
 
 
 @pytest.mark.parametrize(

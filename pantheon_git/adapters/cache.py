@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import functools
 import os
 import time
 from collections.abc import Iterable, Iterator, Mapping
@@ -33,7 +34,7 @@ from typing import Any
 from pantheon_git import jsonio
 from pantheon_git.adapters import cache_swap
 from pantheon_git.adapters.fsio import atomic_write_json
-from pantheon_git.domain.keys import EpicRef, StoryKey, epic_number
+from pantheon_git.domain.keys import EpicRef, StoryKey, epic_number, key_order
 from pantheon_git.domain.story import Story
 from pantheon_git.domain.timefmt import format_time, parse_time
 from pantheon_git.errors import CacheCorrupt, CheckFailed, UsageError
@@ -44,6 +45,7 @@ NO_EPIC_DIR = "no-epic"
 RESYNC_HINT = "Run `pantheon sync --force` to rebuild the cache."
 
 
+@functools.lru_cache(maxsize=1024)  # a sync asks once per story, for a few dozen epics
 def epic_dir_name(epic: str | None) -> str:
     return f"epic-{epic_number(epic)}" if epic else NO_EPIC_DIR
 
@@ -226,7 +228,7 @@ class Cache:
 def assignments_doc(stories: Iterable[Story], now: datetime) -> dict[str, Any]:
     """The ``assignments.json`` document (the pre-push conflict check reads it)."""
     locks: dict[str, Any] = {}
-    for story in sorted(stories, key=lambda s: s.key):
+    for story in sorted(stories, key=lambda s: key_order(s.key)):
         if story.lock is None:
             continue
         entry = story.lock.to_dict()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pantheon_git.domain import states
-from pantheon_git.domain.keys import epic_number
+from pantheon_git.domain.keys import epic_number, key_order
 from pantheon_git.domain.story import Story
 from pantheon_git.errors import UsageError
 
@@ -78,7 +78,7 @@ def group_by_epic(
 
     out = []
     for epic in sorted(grouped, key=order):
-        members = sorted(grouped[epic], key=lambda s: s.key)
+        members = sorted(grouped[epic], key=lambda s: key_order(s.key))
         title = titles.get(epic, "") if epic else ""
         if epic and not title:
             title = next((s.epic_title for s in members if s.epic_title), "") or ""

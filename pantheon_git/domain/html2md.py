@@ -245,5 +245,9 @@ def _url(url: str) -> str:
 
 
 def _escape(text: str) -> str:
-    text = _ESCAPE_RE.sub(lambda m: "\\" + m.group(0), text)
-    return _UNDERSCORE_RE.sub(r"\\_", text)
+    text = _ESCAPE_RE.sub(_backslashed, text)
+    return _UNDERSCORE_RE.sub(_backslashed, text) if "_" in text else text
+
+
+def _backslashed(match: re.Match[str]) -> str:
+    return "\\" + match.group(0)

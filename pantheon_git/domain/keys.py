@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
+from operator import attrgetter
 
 from pantheon_git.errors import UsageError
 
@@ -78,6 +80,20 @@ class StoryKey:
 
     def __str__(self) -> str:
         return f"{self.prefix}-{self.number}"
+
+
+key_order = attrgetter("prefix", "number")
+"""``StoryKey``'s own order as a sort key: sorting thousands of keys with it is several times
+faster than with the dataclass's ``__lt__``."""
+
+
+def sorted_keys(texts: Iterable[str]) -> tuple[StoryKey, ...]:
+    """The distinct story keys written in ``texts`` (any accepted form), in order."""
+    out: list[StoryKey] = []
+    for key in sorted(map(StoryKey.parse, set(texts)), key=key_order):
+        if not out or out[-1] != key:  # one key written two ways (US1, US-1)
+            out.append(key)
+    return tuple(out)
 
 
 _EPIC_RE = re.compile(r"^\s*(?:epic[-_ ]?|([A-Za-z]{1,3})[-_ ]?)?0*(\d{1,9})\s*$", re.IGNORECASE)

@@ -30,7 +30,7 @@ from typing import Any
 from pantheon_git.domain import locks, states
 from pantheon_git.domain.bmad.criteria import criteria_from_markdown
 from pantheon_git.domain.bmad.rally_form import criteria_markdown, tasks_from_rally
-from pantheon_git.domain.keys import StoryKey
+from pantheon_git.domain.keys import StoryKey, sorted_keys
 from pantheon_git.domain.richtext import html_to_markdown, markdown_to_html
 from pantheon_git.domain.story import Story
 
@@ -223,8 +223,7 @@ def _ref_name(value: Any) -> str | None:
 def _keys(explicit: Sequence[str] | None, collection: Any) -> tuple[StoryKey, ...]:
     if explicit is None:
         explicit = summary_values(collection, "FormattedID")
-    found = {StoryKey.parse(k) for k in explicit}
-    return tuple(sorted(found))
+    return sorted_keys(explicit)
 
 
 def summary_values(collection: Any, field: str) -> list[str]:

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pantheon_git.domain.keys import StoryKey
+from pantheon_git.domain.keys import StoryKey, key_order
 from pantheon_git.domain.story import Lock, Story
 from pantheon_git.errors import UsageError
 
@@ -120,7 +120,7 @@ class IndexEntry:
 
 
 def index_doc(entries: Iterable[IndexEntry]) -> dict[str, Any]:
-    ordered = sorted(entries, key=lambda e: e.key)
+    ordered = sorted(entries, key=lambda e: key_order(e.key))
     return {"schema": INDEX_SCHEMA, "stories": {str(e.key): e.to_dict() for e in ordered}}
 
 

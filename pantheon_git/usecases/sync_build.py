@@ -126,7 +126,7 @@ class Builder:
             self.unchanged += 1
             if not self.rewrite:
                 return
-        story = self._map(raw, tasks)
+        story = self._map(raw, tasks, epic)
         if story is None:
             return
         rel = f"stories/{epic_dir_name(story.epic)}/{key}.json"
@@ -143,20 +143,20 @@ class Builder:
         if not same:
             (self.new if old is None else self.updated).append(str(key))
 
-    def _map(self, raw: Item, tasks: Sequence[Item]) -> Story | None:
+    def _map(
+        self, raw: Item, tasks: Sequence[Item], epic: Mapping[str, Any] | None
+    ) -> Story | None:
         """The BMAD form; a lock Rally holds in a form we cannot read is left out, with a
         note, rather than failing the whole sync."""
         try:
-            return story_from_rally(raw, tasks=tasks, epic=_epic(raw), mapping=self.mapping)
+            return story_from_rally(raw, tasks=tasks, epic=epic, mapping=self.mapping)
         except UsageError as exc:
             problem = exc.message
         names = self.mapping.names.lock
         blank = {names.locked_by: "", names.locked_at: None, names.expiry: None}
         key = raw.get("FormattedID")
         try:
-            story = story_from_rally(
-                {**raw, **blank}, tasks=tasks, epic=_epic(raw), mapping=self.mapping
-            )
+            story = story_from_rally({**raw, **blank}, tasks=tasks, epic=epic, mapping=self.mapping)
         except UsageError as exc:
             self.notes.append(f"Skipped {key}: {exc.message}")
             return None
@@ -183,10 +183,8 @@ def lean(item: Item) -> Item:
     """An object as Rally sent it, its references cut down to who they are: WSAPI applies the
     fetch list to referenced objects too, so a story's PortfolioItem, and a task's
     WorkProduct, arrive with every fetched field of their own."""
-    out: Item = {}
+    out = item.copy()
     for name, value in item.items():
         if type(value) is dict and "_ref" in value:  # JSON objects: exactly dict, and fast
             out[name] = {k: v for k, v in value.items() if k in _REF_KEEP}
-        else:
-            out[name] = value
     return out

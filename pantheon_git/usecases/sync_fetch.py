@@ -44,8 +44,11 @@ EPIC_FETCH = (
     "PlannedEndDate", "Project",
 )  # fmt: skip
 TASK_FETCH = (
-    "FormattedID", "Name", "State", "Description", "TaskIndex", "WorkProduct", "Estimate",
+    "ObjectID", "FormattedID", "Name", "State", "Description", "TaskIndex", "WorkProduct",
+    "Estimate",
 )  # fmt: skip
+"""ObjectID is named so that each task's WorkProduct carries it too (WSAPI applies the fetch
+list to referenced objects): the story a task belongs to is then read without parsing a URL."""
 BY_ID_CHUNK = 50
 """ObjectIDs per ORed query: keeps URLs near 2 KB [UNSURE: Rally's URL limit is unknown]."""
 BY_ID_MAX = 500
@@ -249,6 +252,9 @@ def story_of(task: Item) -> int | None:
     product = task.get("WorkProduct")
     if not product:
         return None
+    oid = product.get("ObjectID") if type(product) is dict else None
+    if type(oid) is int:  # there whenever the fetch names ObjectID: no URL to parse
+        return oid
     try:
         return ref_oid(product)
     except RallyError:  # a malformed ref: the task cannot be placed

@@ -31,6 +31,7 @@ NAME_LIMIT = 256
 _PARENT_RE = re.compile(r"Subtask of\s+([A-Za-z]{1,3}\d{1,9})")
 _REFS_RE = re.compile(r"Acceptance criteria:\s*([0-9, ]+)")
 _FULL_NAME_RE = re.compile(r"Full name: (.*)$", re.DOTALL)
+_TAG_RE = re.compile(r"<[^>]*>")
 
 
 @dataclass(frozen=True)
@@ -148,18 +149,26 @@ def tasks_from_rally(items: Sequence[Mapping[str, Any]]) -> tuple[Task, ...]:
     parents: dict[str, str | None] = {}
     for item in items:
         key = str(item.get("FormattedID") or item.get("ObjectID"))
-        description = html.unescape(re.sub(r"<[^>]*>", " ", str(item.get("Description") or "")))
-        parent = _PARENT_RE.search(description)
-        refs = _REFS_RE.search(description)
-        full = _FULL_NAME_RE.search(description)
+        name = str(item.get("Name") or "")
+        refs: tuple[str, ...] = ()
+        parents[key] = None
+        if item.get("Description"):  # where subtask links, AC refs and long names are kept
+            description = html.unescape(_TAG_RE.sub(" ", str(item["Description"])))
+            parent = _PARENT_RE.search(description)
+            found = _REFS_RE.search(description)
+            full = _FULL_NAME_RE.search(description)
+            name = full.group(1).strip() if full else name
+            refs = tuple(r.strip() for r in found.group(1).split(",") if r.strip()) if found else ()
+            parents[key] = parent.group(1) if parent else None
         tasks[key] = Task(
-            name=full.group(1).strip() if full else str(item.get("Name") or ""),
+            name=name,
             done=item.get("State") == "Completed",
             estimate_hours=_hours(item.get("Estimate")),
             formatted_id=str(item["FormattedID"]) if item.get("FormattedID") else None,
-            ac_refs=tuple(r.strip() for r in refs.group(1).split(",") if r.strip()) if refs else (),
+            ac_refs=refs,
         )
-        parents[key] = parent.group(1) if parent else None
+    if not any(parents.values()):  # no subtasks: the list is the tree
+        return tuple(tasks.values())
     children: dict[str, list[str]] = {key: [] for key in tasks}
     roots: list[str] = []
     for key, parent_key in parents.items():
@@ -181,6 +190,8 @@ def _tree(
     kids = [c for c in children[key] if c not in placed]
     built = tuple(_tree(c, tasks, children, placed) for c in kids)
     task = tasks[key]
+    if not built:
+        return task
     return Task(
         name=task.name,
         done=task.done,
