@@ -135,6 +135,17 @@ def test_fingerprint_follows_versions_tasks_and_the_epic_name() -> None:
     assert fingerprint(raw, tasks, "Login") != base
 
 
+def test_fingerprints_stay_those_existing_caches_hold() -> None:
+    """Index entries written by earlier versions must still compare equal (else a sync after
+    an upgrade would report every story as updated)."""
+    raw = {"ObjectID": 1, "VersionId": "4"}
+    tasks = [{"ObjectID": 7, "VersionId": "1"}]
+    assert fingerprint(raw, tasks, "Authentification 🔐 für Nutzer") == "b13633f9f91e10c0"
+    assert fingerprint({"ObjectID": 2, "VersionId": 3}, [], None) == fingerprint(
+        {"ObjectID": 2, "VersionId": "3"}, (), None
+    )
+
+
 # --- board --------------------------------------------------------------------------------------
 
 

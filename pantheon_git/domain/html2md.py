@@ -33,7 +33,7 @@ def html_to_markdown(html: str) -> str:
         return ""
     if _PLAIN_RE.match(html):
         # What the parser below makes of such text, without building a tree for it.
-        parts = (paragraph(_inline(part)) for part in _PLAIN_TAG_RE.split(html))
+        parts = (paragraph(_inline(part)) for part in _PLAIN_TAG_RE.split(html) if part)
         return "\n\n".join(part for part in parts if part).strip("\n")
     return _blocks(parse_html(html).children).strip("\n")
 

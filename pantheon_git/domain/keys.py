@@ -89,11 +89,10 @@ faster than with the dataclass's ``__lt__``."""
 
 def sorted_keys(texts: Iterable[str]) -> tuple[StoryKey, ...]:
     """The distinct story keys written in ``texts`` (any accepted form), in order."""
-    out: list[StoryKey] = []
-    for key in sorted(map(StoryKey.parse, set(texts)), key=key_order):
-        if not out or out[-1] != key:  # one key written two ways (US1, US-1)
-            out.append(key)
-    return tuple(out)
+    # Keyed by (prefix, number): one key written two ways (US1, US-1) is kept once, and the
+    # sort compares those tuples, never the dataclass.
+    distinct = {key_order(key): key for key in map(StoryKey.parse, set(texts))}
+    return tuple(key for _, key in sorted(distinct.items()))
 
 
 _EPIC_RE = re.compile(r"^\s*(?:epic[-_ ]?|([A-Za-z]{1,3})[-_ ]?)?0*(\d{1,9})\s*$", re.IGNORECASE)

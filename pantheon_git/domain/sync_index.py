@@ -153,8 +153,13 @@ def fingerprint(
         sorted((t.get("ObjectID"), str(t.get("VersionId"))) for t in tasks),
         epic_title,
     ]
-    text = json.dumps(basis, separators=(",", ":"), default=str)
+    text = _FINGERPRINT_JSON.encode(basis)
     return hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).hexdigest()[:16]
+
+
+_FINGERPRINT_JSON = json.JSONEncoder(separators=(",", ":"), default=str)
+"""What ``json.dumps(basis, separators=(",", ":"), default=str)`` uses, made once: the
+fingerprints in existing caches were computed with exactly that."""
 
 
 # --- what a sync covers ----------------------------------------------------------------------
