@@ -1,9 +1,12 @@
 """Stories from Rally into the next cache generation, one page at a time.
 
 A story is mapped and written as soon as its tasks are known (the pages of stories and of tasks
-come in any order, and are handed over while Rally is still sending later ones); until then it
-waits as Rally sent it. A story whose versions (its own, its tasks', its epic's name) are those the
-cache was written from is left as it is (research §9: de-duplicate by ObjectID + VersionId).
+come in any order, and are handed over while Rally is still sending later ones). A story that
+must wait for its tasks is mapped without them at once, when it will be written anyway (new, or
+a version the cache does not have): the work is done while later pages are on their way, and
+what is left when the last page comes is its tasks and the file. A story whose versions (its
+own, its tasks', its epic's name) are those the cache was written from is left as it is
+(research §9: de-duplicate by ObjectID + VersionId).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any
 from pantheon_git.adapters.cache import epic_dir_name
 from pantheon_git.adapters.cache_swap import Staging
 from pantheon_git.domain import sync_index
+from pantheon_git.domain.bmad.rally_form import tasks_from_rally
 from pantheon_git.domain.keys import StoryKey
 from pantheon_git.domain.mapping import MapSettings, story_from_rally
 from pantheon_git.domain.story import Story
@@ -47,6 +51,8 @@ class Builder:
     mark: str | None = None
     """The highest LastUpdateDate among the stories given to ``stories``."""
     _pending: dict[int, Item] = field(default_factory=dict)
+    _early: dict[int, Story | None] = field(default_factory=dict)
+    """Waiting stories mapped without their tasks (``None``: it cannot be mapped; noted)."""
     _tasks: dict[int, dict[int, Item]] = field(default_factory=dict)
     _oids: set[int] = field(default_factory=set)
 
@@ -65,6 +71,7 @@ class Builder:
                 self._finish(raw, self._tasks_of(oid))
             else:
                 self._pending[oid] = raw
+                self._map_early(oid, raw)
 
     def tasks(self, items: Sequence[Item]) -> None:
         """A page of tasks: the stories waiting for them are written."""
@@ -126,7 +133,12 @@ class Builder:
             self.unchanged += 1
             if not self.rewrite:
                 return
-        story = self._map(raw, tasks, epic)
+        oid = int(raw["ObjectID"])
+        if oid in self._early:
+            early = self._early.pop(oid)
+            story = early.with_(tasks=tasks_from_rally(tasks)) if early else None
+        else:
+            story = self._map(raw, tasks, epic)
         if story is None:
             return
         rel = f"stories/{epic_dir_name(story.epic)}/{key}.json"
@@ -142,6 +154,14 @@ class Builder:
         self.index[key] = IndexEntry.of(story, rel, fp, size)
         if not same:
             (self.new if old is None else self.updated).append(str(key))
+
+    def _map_early(self, oid: int, raw: Item) -> None:
+        key = StoryKey.try_parse(str(raw.get("FormattedID") or ""))
+        if key is None:
+            return  # skipped, with a note, when its tasks are in
+        old = self.index.get(key)
+        if self.rewrite or old is None or old.version != str(raw.get("VersionId")):
+            self._early[oid] = self._map(raw, (), _epic(raw))
 
     def _map(
         self, raw: Item, tasks: Sequence[Item], epic: Mapping[str, Any] | None
