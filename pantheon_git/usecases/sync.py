@@ -343,8 +343,11 @@ def _settings(app: App) -> dict[str, Any]:
 
 
 def _groups(builder: Builder, epics: list[Item], selection: Selection) -> list[board.EpicGroup]:
+    written = builder.stories_written
     covered = [
-        e.as_story() for e in builder.index.values() if selection.covers(e.epic, e.iteration)
+        written.get(e.key) or e.as_story()
+        for e in builder.index.values()
+        if selection.covers(e.epic, e.iteration)
     ]
     titles = {
         str(e["FormattedID"]): str(e.get("Name") or "") for e in epics if e.get("FormattedID")

@@ -46,6 +46,8 @@ class Builder:
     seen: set[StoryKey] = field(default_factory=set)
     written: set[str] = field(default_factory=set)
     """Relative paths of story files written."""
+    stories_written: dict[StoryKey, Story] = field(default_factory=dict)
+    """The stories of those files (boards use them rather than rebuild them from the index)."""
     dropped: set[str] = field(default_factory=set)
     """Relative paths of cached story files that must not be carried over."""
     mark: str | None = None
@@ -152,6 +154,7 @@ class Builder:
         if old is not None and old.path != rel:
             self.dropped.add(old.path)
         self.index[key] = IndexEntry.of(story, rel, fp, size)
+        self.stories_written[key] = story
         if not same:
             (self.new if old is None else self.updated).append(str(key))
 
