@@ -109,6 +109,22 @@ def story_from_rally(
     are FormattedIDs (when ``None``, a collection summary in ``raw`` is used if present);
     ``epic`` is the parent portfolio item when ``raw`` only holds a reference to it.
     """
+    fields = story_fields(
+        raw, predecessors=predecessors, successors=successors, epic=epic, mapping=mapping
+    )
+    return Story(**fields, tasks=tasks_from_rally(tasks))
+
+
+def story_fields(
+    raw: Mapping[str, Any],
+    *,
+    predecessors: Sequence[str] | None = None,
+    successors: Sequence[str] | None = None,
+    epic: Mapping[str, Any] | None = None,
+    mapping: MapSettings = MapSettings(),
+) -> dict[str, Any]:
+    """Every ``Story`` field ``story_from_rally`` maps except the tasks, as keyword arguments:
+    a sync maps a story as soon as it arrives and adds its tasks when they do."""
     names = mapping.names
     description = html_to_markdown(str(raw.get("Description") or ""))
     if mapping.criteria_field and raw.get(names.acceptance_criteria):
@@ -117,36 +133,35 @@ def story_from_rally(
         description, criteria = split_criteria(description)
     parent = epic or _parent(raw)
     object_id = raw.get("ObjectID")
-    return Story(
-        key=StoryKey.parse(str(raw["FormattedID"])),
-        title=str(raw.get("Name") or ""),
-        epic=str(parent["FormattedID"]) if parent and parent.get("FormattedID") else None,
-        epic_title=_text(parent.get("Name") or parent.get("_refObjectName")) if parent else None,
-        description=description,
-        acceptance_criteria=criteria,
-        tasks=tasks_from_rally(tasks),
-        owner=_person(raw.get("Owner")),
-        state=states.workflow_state(
+    return {
+        "key": StoryKey.parse(str(raw["FormattedID"])),
+        "title": str(raw.get("Name") or ""),
+        "epic": str(parent["FormattedID"]) if parent and parent.get("FormattedID") else None,
+        "epic_title": _text(parent.get("Name") or parent.get("_refObjectName")) if parent else None,
+        "description": description,
+        "acceptance_criteria": criteria,
+        "owner": _person(raw.get("Owner")),
+        "state": states.workflow_state(
             _text(raw.get("ScheduleState")),
             _text(raw.get(names.pantheon_status)),
             mapping.state_map,
         ),
-        schedule_state=_text(raw.get("ScheduleState")) or "Defined",
-        lock=locks.from_fields(raw, mapping.default_lock_hours, names.lock),
-        branch=_text(raw.get(names.branch)),
-        coverage=_number(raw.get(names.coverage)),
-        commit_sha=_text(raw.get(names.commit_sha)),
-        predecessors=_keys(predecessors, raw.get("Predecessors")),
-        successors=_keys(successors, raw.get("Successors")),
-        plan_estimate=_number(raw.get("PlanEstimate")),
-        rank=_text(raw.get("DragAndDropRank")),
-        iteration=_ref_name(raw.get("Iteration")),
-        object_id=int(object_id) if object_id is not None else None,
-        version_id=_text(raw.get("VersionId")),
-        last_update=_text(raw.get("LastUpdateDate")),
-        url=story_url(mapping.rally_url, object_id) if mapping.rally_url and object_id else None,
-        extra={"blocked": True} if raw.get("Blocked") else {},
-    )
+        "schedule_state": _text(raw.get("ScheduleState")) or "Defined",
+        "lock": locks.from_fields(raw, mapping.default_lock_hours, names.lock),
+        "branch": _text(raw.get(names.branch)),
+        "coverage": _number(raw.get(names.coverage)),
+        "commit_sha": _text(raw.get(names.commit_sha)),
+        "predecessors": _keys(predecessors, raw.get("Predecessors")),
+        "successors": _keys(successors, raw.get("Successors")),
+        "plan_estimate": _number(raw.get("PlanEstimate")),
+        "rank": _text(raw.get("DragAndDropRank")),
+        "iteration": _ref_name(raw.get("Iteration")),
+        "object_id": int(object_id) if object_id is not None else None,
+        "version_id": _text(raw.get("VersionId")),
+        "last_update": _text(raw.get("LastUpdateDate")),
+        "url": story_url(mapping.rally_url, object_id) if mapping.rally_url and object_id else None,
+        "extra": {"blocked": True} if raw.get("Blocked") else {},
+    }
 
 
 def story_to_rally(story: Story, *, mapping: MapSettings = MapSettings()) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from pantheon_git.adapters.cache_swap import Staging
 from pantheon_git.domain import sync_index
 from pantheon_git.domain.bmad.rally_form import tasks_from_rally
 from pantheon_git.domain.keys import StoryKey
-from pantheon_git.domain.mapping import MapSettings, story_from_rally
+from pantheon_git.domain.mapping import MapSettings, story_fields
 from pantheon_git.domain.story import Story
 from pantheon_git.domain.sync_index import IndexEntry
 from pantheon_git.errors import UsageError
@@ -53,8 +53,9 @@ class Builder:
     mark: str | None = None
     """The highest LastUpdateDate among the stories given to ``stories``."""
     _pending: dict[int, Item] = field(default_factory=dict)
-    _early: dict[int, Story | None] = field(default_factory=dict)
-    """Waiting stories mapped without their tasks (``None``: it cannot be mapped; noted)."""
+    _early: dict[int, dict[str, Any] | None] = field(default_factory=dict)
+    """Waiting stories mapped without their tasks: ``Story`` fields (``None``: it cannot be
+    mapped, and that is noted)."""
     _tasks: dict[int, dict[int, Item]] = field(default_factory=dict)
     _oids: set[int] = field(default_factory=set)
 
@@ -136,13 +137,10 @@ class Builder:
             if not self.rewrite:
                 return
         oid = int(raw["ObjectID"])
-        if oid in self._early:
-            early = self._early.pop(oid)
-            story = early.with_(tasks=tasks_from_rally(tasks)) if early else None
-        else:
-            story = self._map(raw, tasks, epic)
-        if story is None:
+        fields = self._early.pop(oid) if oid in self._early else self._map(raw, epic)
+        if fields is None:
             return
+        story = Story(**fields, tasks=tasks_from_rally(tasks))
         rel = f"stories/{epic_dir_name(story.epic)}/{key}.json"
         doc: dict[str, Any] = {
             "rally": lean(raw),
@@ -164,29 +162,27 @@ class Builder:
             return  # skipped, with a note, when its tasks are in
         old = self.index.get(key)
         if self.rewrite or old is None or old.version != str(raw.get("VersionId")):
-            self._early[oid] = self._map(raw, (), _epic(raw))
+            self._early[oid] = self._map(raw, _epic(raw))
 
-    def _map(
-        self, raw: Item, tasks: Sequence[Item], epic: Mapping[str, Any] | None
-    ) -> Story | None:
-        """The BMAD form; a lock Rally holds in a form we cannot read is left out, with a
-        note, rather than failing the whole sync."""
+    def _map(self, raw: Item, epic: Mapping[str, Any] | None) -> dict[str, Any] | None:
+        """The BMAD form but the tasks (``Story`` fields); a lock Rally holds in a form we
+        cannot read is left out, with a note, rather than failing the whole sync."""
         try:
-            return story_from_rally(raw, tasks=tasks, epic=epic, mapping=self.mapping)
+            return story_fields(raw, epic=epic, mapping=self.mapping)
         except UsageError as exc:
             problem = exc.message
         names = self.mapping.names.lock
         blank = {names.locked_by: "", names.locked_at: None, names.expiry: None}
         key = raw.get("FormattedID")
         try:
-            story = story_from_rally({**raw, **blank}, tasks=tasks, epic=epic, mapping=self.mapping)
+            fields = story_fields({**raw, **blank}, epic=epic, mapping=self.mapping)
         except UsageError as exc:
             self.notes.append(f"Skipped {key}: {exc.message}")
             return None
-        note = f"{story.key}: {problem}; its lock is ignored until it is fixed in Rally."
+        note = f"{fields['key']}: {problem}; its lock is ignored until it is fixed in Rally."
         if note not in self.notes:
             self.notes.append(note)
-        return story
+        return fields
 
 
 def _epic(raw: Item) -> Mapping[str, Any] | None:
