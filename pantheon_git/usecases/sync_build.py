@@ -127,6 +127,9 @@ class Builder:
             self.notes.append(f"Skipped a story without a usable FormattedID: {raw.get('_ref')}")
             return
         self.seen.add(key)
+        oid = int(raw["ObjectID"])
+        mapped_early = oid in self._early
+        early = self._early.pop(oid, None)
         epic = _epic(raw)
         epic_title = str(epic.get("Name") or epic.get("_refObjectName") or "") if epic else None
         fp = sync_index.fingerprint(raw, tasks, epic_title)
@@ -136,8 +139,7 @@ class Builder:
             self.unchanged += 1
             if not self.rewrite:
                 return
-        oid = int(raw["ObjectID"])
-        fields = self._early.pop(oid) if oid in self._early else self._map(raw, epic)
+        fields = early if mapped_early else self._map(raw, epic)
         if fields is None:
             return
         story = Story(**fields, tasks=tasks_from_rally(tasks))
@@ -157,6 +159,7 @@ class Builder:
             (self.new if old is None else self.updated).append(str(key))
 
     def _map_early(self, oid: int, raw: Item) -> None:
+        """Map a story that waits for its tasks now, if it is going to be written."""
         key = StoryKey.try_parse(str(raw.get("FormattedID") or ""))
         if key is None:
             return  # skipped, with a note, when its tasks are in
