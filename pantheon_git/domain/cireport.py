@@ -16,6 +16,7 @@ from typing import Any
 
 from pantheon_git.domain.completion import Decision, Verdict
 from pantheon_git.domain.ghevent import CiEvent, Stage
+from pantheon_git.domain.html2md import plain_text
 from pantheon_git.domain.keys import StoryKey
 
 NOTE_LIMIT = 4000
@@ -403,10 +404,7 @@ def note_html(facts: NoteFacts) -> str:
     return text
 
 
-_TAG_RE = re.compile(r"<[^>]*>")
-
-
 def note_text_matches(post_text: str, marker: str) -> bool:
     """Does a Rally post (HTML, maybe reformatted by Rally) carry this marker?"""
-    plain = html.unescape(_TAG_RE.sub(" ", post_text or ""))
+    plain = plain_text(post_text or "")
     return " ".join(marker.split()) in " ".join(plain.split())

@@ -8,6 +8,7 @@ Text is escaped where Markdown would otherwise read it as markup.
 
 from __future__ import annotations
 
+import html
 import re
 
 from pantheon_git.domain.htmltree import BLOCK, Element, parse_html
@@ -26,6 +27,13 @@ _INLINE_WRAP["del"] = "~~"
 _PLAIN_RE = re.compile(r"[^<&\x00]*(?:<(p|div)>[^<&\x00]*</\1>[^<&\x00]*)*\Z")
 """Text, or paragraphs of text (``<p>``/``<div>`` without attributes): most Descriptions."""
 _PLAIN_TAG_RE = re.compile(r"</?(?:p|div)>")
+_TAG_RE = re.compile(r"<[^>]*>")
+
+
+def plain_text(html_text: str) -> str:
+    """The words of Rally HTML with its tags dropped (each tag becomes a space) and entities
+    decoded: for finding a marker in it, not for showing it."""
+    return html.unescape(_TAG_RE.sub(" ", html_text))
 
 
 def html_to_markdown(html: str) -> str:

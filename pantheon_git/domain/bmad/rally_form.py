@@ -21,6 +21,7 @@ from typing import Any
 from pantheon_git.domain.bmad.model import ParsedStory, ParsedTask, Status
 from pantheon_git.domain.bmad.view import description_markdown
 from pantheon_git.domain.bmad.writer import criterion_lines
+from pantheon_git.domain.html2md import plain_text
 from pantheon_git.domain.richtext import markdown_to_html
 from pantheon_git.domain.states import SCHEDULE_STATES
 from pantheon_git.domain.story import Task
@@ -31,7 +32,6 @@ NAME_LIMIT = 256
 _PARENT_RE = re.compile(r"Subtask of\s+([A-Za-z]{1,3}\d{1,9})")
 _REFS_RE = re.compile(r"Acceptance criteria:\s*([0-9, ]+)")
 _FULL_NAME_RE = re.compile(r"Full name: (.*)$", re.DOTALL)
-_TAG_RE = re.compile(r"<[^>]*>")
 
 
 @dataclass(frozen=True)
@@ -153,7 +153,7 @@ def tasks_from_rally(items: Sequence[Mapping[str, Any]]) -> tuple[Task, ...]:
         refs: tuple[str, ...] = ()
         parents[key] = None
         if item.get("Description"):  # where subtask links, AC refs and long names are kept
-            description = html.unescape(_TAG_RE.sub(" ", str(item["Description"])))
+            description = plain_text(str(item["Description"]))
             parent = _PARENT_RE.search(description)
             found = _REFS_RE.search(description)
             full = _FULL_NAME_RE.search(description)
