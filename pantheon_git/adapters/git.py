@@ -65,11 +65,15 @@ def toplevel(cwd: Path | None = None) -> Path | None:
 def require_toplevel(cwd: Path | None = None) -> Path:
     top = toplevel(cwd)
     if top is None:
-        raise GitError(
-            f"not inside a git repository: {cwd or Path.cwd()}",
-            hint="Run pantheon from your project's work tree (or `git init` one).",
-        )
+        raise not_a_repository(cwd)
     return top
+
+
+def not_a_repository(cwd: Path | None = None) -> GitError:
+    return GitError(
+        f"not inside a git repository: {cwd or Path.cwd()}",
+        hint="Run pantheon from your project's work tree (or `git init` one).",
+    )
 
 
 def config_get(key: str, *, cwd: Path | None = None) -> str | None:

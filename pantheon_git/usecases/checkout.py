@@ -225,9 +225,7 @@ class _Checkout:
     def plan(self, branch: str) -> storybranch.BranchPlan | None:
         if not self.request.branch:
             return None
-        from pantheon_git.adapters.git import require_toplevel
-
-        root = self.app.toplevel or require_toplevel(self.app.root)  # the latter raises
+        root = self.app.require_toplevel()
         plan = storybranch.plan_switch(
             root, branch, configured_default=self.app.config.default_branch
         )

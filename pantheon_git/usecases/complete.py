@@ -256,7 +256,7 @@ def complete_story(
     from pantheon_git.domain.keys import branch_story_key
     from pantheon_git.errors import UsageError
 
-    root = app.toplevel or git.require_toplevel(app.root)  # the latter raises
+    root = app.require_toplevel()
     branch = git.current_branch(root)
     if story:
         key = StoryKey.parse(story)

@@ -60,6 +60,13 @@ class App:
             self._toplevel = git.toplevel(self.root)
         return self._toplevel  # type: ignore[no-any-return]
 
+    def require_toplevel(self) -> Path:
+        """``toplevel``, or the error that says ``root`` is not in a git work tree."""
+        top = self.toplevel
+        if top is None:
+            raise git.not_a_repository(self.root)
+        return top
+
     @property
     def cache(self) -> Cache:
         return Cache(self.root)
