@@ -79,7 +79,7 @@ def build(
             getattr(builder, kind)(items)
         builder.finish({})
         stage.flush()
-        files = {rel: json.loads((stage.dir / rel).read_text()) for rel in builder.written}
+        files = {rel: json.loads((stage.dir / rel).read_text()) for rel in builder.written_paths}
     return builder, files
 
 
@@ -102,7 +102,7 @@ def test_unchanged_stories_are_left_alone_in_any_order(tmp_path: Path) -> None:
     first, _ = build(tmp_path / "a", PAGES)
     index: dict[Any, IndexEntry] = dict(first.index)
     again, _ = build(tmp_path / "b", list(reversed(PAGES)), index=index)
-    assert again.written == set()
+    assert again.written_paths == set()
     assert again.unchanged == 3
     newer = [{**STORIES[0], "VersionId": "4", "Name": "Renamed"}, *STORIES[1:]]
     pages = [("stories", newer), ("tasks", TASKS)]

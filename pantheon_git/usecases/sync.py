@@ -283,7 +283,7 @@ class _Sync:
         *,
         keep_others: bool,
     ) -> None:
-        keep_paths = {e.path for e in builder.index.values()} - builder.written
+        keep_paths = {e.path for e in builder.index.values()} - builder.written_paths
 
         def keep(rel: str) -> bool:
             if rel in SYNC_FILES or rel in builder.dropped:
@@ -343,7 +343,7 @@ def _settings(app: App) -> dict[str, Any]:
 
 
 def _groups(builder: Builder, epics: list[Item], selection: Selection) -> list[board.EpicGroup]:
-    written = builder.stories_written
+    written = builder.written
     covered = [
         written.get(e.key) or e.as_story()
         for e in builder.index.values()

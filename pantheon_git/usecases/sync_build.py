@@ -44,10 +44,9 @@ class Builder:
     unchanged: int = 0
     notes: list[str] = field(default_factory=list)
     seen: set[StoryKey] = field(default_factory=set)
-    written: set[str] = field(default_factory=set)
-    """Relative paths of story files written."""
-    stories_written: dict[StoryKey, Story] = field(default_factory=dict)
-    """The stories of those files (boards use them rather than rebuild them from the index)."""
+    written: dict[StoryKey, Story] = field(default_factory=dict)
+    """The stories whose files were written (boards use them rather than rebuild them from
+    the index)."""
     dropped: set[str] = field(default_factory=set)
     """Relative paths of cached story files that must not be carried over."""
     mark: str | None = None
@@ -90,6 +89,11 @@ class Builder:
             if self._complete(raw):
                 del self._pending[oid]
                 self._finish(raw, self._tasks_of(oid))
+
+    @property
+    def written_paths(self) -> set[str]:
+        """Relative paths of the story files written."""
+        return {self.index[key].path for key in self.written}
 
     def pending(self) -> list[Item]:
         return list(self._pending.values())
@@ -150,11 +154,10 @@ class Builder:
             "bmad": story.to_dict(),
         }
         size = self.stage.write_json(rel, doc, compact=True)
-        self.written.add(rel)
         if old is not None and old.path != rel:
             self.dropped.add(old.path)
         self.index[key] = IndexEntry.of(story, rel, fp, size)
-        self.stories_written[key] = story
+        self.written[key] = story
         if not same:
             (self.new if old is None else self.updated).append(str(key))
 
