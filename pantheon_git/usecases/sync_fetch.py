@@ -180,14 +180,15 @@ class Fetcher:
         where possible; pages go to ``sink`` in this thread as they arrive, stories and tasks
         in whatever order they come. Returns (epics, stories seen)."""
         by_scope = not flt.selective or flt.since is not None
-        inbox: queue.Queue[tuple[str, list[Item] | None]] = queue.Queue()
+        inbox: queue.Queue[tuple[PageSink, list[Item] | None]] = queue.Queue()
         pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="sync")
 
-        def into_inbox(kind: str, read: Callable[[PageSink], list[Item]]) -> list[Item]:
+        def into_inbox(take: PageSink, read: Callable[[PageSink], list[Item]]) -> list[Item]:
+            """Run ``read`` on a pool thread; its pages, then ``None``, go to the inbox."""
             try:
-                return read(lambda page: inbox.put((kind, page)))
+                return read(lambda page: inbox.put((take, page)))
             finally:
-                inbox.put((kind, None))
+                inbox.put((take, None))
 
         def read_stories(on_page: PageSink) -> list[Item]:
             return self.client.query(
@@ -203,18 +204,16 @@ class Fetcher:
 
         try:
             epics_job = pool.submit(self.epics) if with_epics else None
-            jobs = [pool.submit(into_inbox, "stories", read_stories)]
+            jobs = [pool.submit(into_inbox, sink.stories, read_stories)]
             if by_scope:
-                jobs.append(pool.submit(into_inbox, "tasks", read_tasks))
+                jobs.append(pool.submit(into_inbox, sink.tasks, read_tasks))
             running = len(jobs)
             while running:
-                kind, page = inbox.get()
+                take, page = inbox.get()
                 if page is None:
                     running -= 1
-                elif kind == "stories":
-                    sink.stories(page)
                 else:
-                    sink.tasks(page)
+                    take(page)
             stories = jobs[0].result()
             for job in jobs[1:]:
                 job.result()
