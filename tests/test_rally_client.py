@@ -261,19 +261,30 @@ def test_no_workspace_set_with_several_is_a_config_error(
 # --- paging ---------------------------------------------------------------------------------
 
 
+def slow_rally(
+    make: Callable[..., RallyClient],
+    stories: int,
+    *,
+    latency: float | Callable[[httpx.Request], float],
+    concurrency: int,
+) -> tuple[FakeRally, RallyClient]:
+    """A fake Rally with ``stories`` stories, each reply ``latency`` seconds late, and a client
+    allowed ``concurrency`` requests in flight."""
+    fake = FakeRally(latency=latency)
+    fake.stories(stories)
+    return fake, make(transport=fake.transport(), max_concurrency=concurrency)
+
+
+def stories_by_200(client: RallyClient, **options: Any) -> list[dict[str, Any]]:
+    return client.query("HierarchicalRequirement", fetch=["ObjectID"], pagesize=200, **options)
+
+
 def test_paging_fetches_every_page_concurrently_under_the_cap(
     make: Callable[..., RallyClient],
 ) -> None:
-    fake = FakeRally(latency=0.02)
-    fake.stories(5000)
-    client = make(transport=fake.transport(), max_concurrency=3)
+    fake, client = slow_rally(make, 5000, latency=0.02, concurrency=3)
     seen: list[tuple[int, int]] = []
-    stories = client.query(
-        "HierarchicalRequirement",
-        fetch=["ObjectID"],
-        pagesize=200,
-        progress=lambda d, t: seen.append((d, t)),
-    )
+    stories = stories_by_200(client, progress=lambda d, t: seen.append((d, t)))
     assert len(stories) == 5000
     assert [s["ObjectID"] for s in stories] == sorted(s["ObjectID"] for s in stories)
     pages = fake.requests_to("GET", "/hierarchicalrequirement$")
@@ -290,15 +301,10 @@ def test_each_page_is_handed_over_as_it_arrives(make: Callable[..., RallyClient]
     def latency(request: httpx.Request) -> float:
         return 0.3 if request.url.params.get("start") == "201" else 0.01
 
-    fake = FakeRally(latency=latency)
-    fake.stories(450)
-    client = make(transport=fake.transport(), max_concurrency=2)
+    _, client = slow_rally(make, 450, latency=latency, concurrency=2)
     pages: list[list[int]] = []
-    stories = client.query(
-        "HierarchicalRequirement",
-        fetch=["ObjectID"],
-        pagesize=200,
-        on_page=lambda items: pages.append([i["ObjectID"] for i in items]),
+    stories = stories_by_200(
+        client, on_page=lambda items: pages.append([i["ObjectID"] for i in items])
     )
     assert [len(p) for p in pages] == [200, 50, 200]
     oids = [s["ObjectID"] for s in stories]
@@ -309,9 +315,7 @@ def test_each_page_is_handed_over_as_it_arrives(make: Callable[..., RallyClient]
 def test_later_pages_are_asked_for_before_the_first_is_handed_over(
     make: Callable[..., RallyClient],
 ) -> None:
-    fake = FakeRally(latency=0.01)
-    fake.stories(450)
-    client = make(transport=fake.transport(), max_concurrency=2)
+    fake, client = slow_rally(make, 450, latency=0.01, concurrency=2)
     asked: list[int] = []
 
     def on_page(items: list[dict[str, Any]]) -> None:
@@ -322,7 +326,7 @@ def test_later_pages_are_asked_for_before_the_first_is_handed_over(
                 time.sleep(0.005)
         asked.append(len(items))
 
-    client.query("HierarchicalRequirement", fetch=["ObjectID"], pagesize=200, on_page=on_page)
+    stories_by_200(client, on_page=on_page)
     assert sorted(asked) == [50, 200, 200]
 
 
@@ -704,9 +708,7 @@ def test_the_cap_holds_across_threads_sharing_one_client(
 ) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    fake = FakeRally(latency=0.01)
-    fake.stories(400)
-    client = make(transport=fake.transport(), max_concurrency=2)
+    fake, client = slow_rally(make, 400, latency=0.01, concurrency=2)
     client.scope()
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = list(
