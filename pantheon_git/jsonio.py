@@ -7,8 +7,9 @@ every later look-up in them cheaper (``benchmarks/sync.py``).
 
 The output is what ``json.dumps(..., ensure_ascii=False)`` gives, with these options:
 ``indent=2`` (``pretty``) or no spaces at all, and ``default=str`` for what JSON has no form for.
-Dates and dataclasses go through ``default`` too, as they would with ``json``; NaN and
-infinities become ``null`` (``json`` would write tokens that are not JSON).
+Dates and dataclasses go through ``default`` too, as they would with ``json``. Two differences:
+a float may be spelled otherwise (``1e-6`` where ``json`` writes ``1e-06``; the value is the
+same), and NaN and infinities become ``null`` (``json`` would write tokens that are not JSON).
 """
 
 from __future__ import annotations
