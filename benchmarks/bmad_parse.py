@@ -18,7 +18,7 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 
-from pantheon_git.domain.bmad import MAX_STORY_BYTES, parse_story
+from pantheon_git.bmad import MAX_STORY_BYTES, parse_story
 
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "bmad"
 

@@ -179,8 +179,8 @@ def naive(repo: Path, branches: list[str]) -> dict[tuple[str, str], list[str]]:
 PREPUSH = """
 import sys, time
 t0 = time.perf_counter()
-from pantheon_git.usecases.conflicts import prepush_check
-from pantheon_git.usecases.context import App
+from pantheon_git.features.conflicts.run import prepush_check
+from pantheon_git.app import App
 result = prepush_check(App.load(), local_ref=sys.argv[1], local_sha=sys.argv[2])
 assert result.checked, result.skipped
 print(len(result.report.overlaps), round(time.perf_counter() - t0, 4))

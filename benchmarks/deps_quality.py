@@ -21,9 +21,9 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pantheon_git.domain.deps import Analysis, analyse
-from pantheon_git.domain.keys import StoryKey
-from pantheon_git.domain.story import Story, Task
+from pantheon_git.core.keys import StoryKey
+from pantheon_git.core.story import Story, Task
+from pantheon_git.features.deps import Analysis, analyse
 
 HERE = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "deps"
 EDGE_KINDS = ("explicit", "data", "api", "functional")

@@ -99,9 +99,9 @@ def seed_cache(python: Path, repo: Path) -> None:
     now = datetime.now(UTC)
     code = (
         "import sys; from pathlib import Path; from datetime import datetime;"
-        "from pantheon_git.adapters.cache import Cache;"
-        "from pantheon_git.domain.story import Lock, Story;"
-        "from pantheon_git.domain.keys import StoryKey;"
+        "from pantheon_git.cache.store import Cache;"
+        "from pantheon_git.core.story import Lock, Story;"
+        "from pantheon_git.core.keys import StoryKey;"
         "c = Cache(Path(sys.argv[1]));"
         "lock = Lock('bench@example.com', datetime.fromisoformat(sys.argv[2]),"
         " datetime.fromisoformat(sys.argv[3]));"

@@ -34,12 +34,12 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from pantheon_git.app import App  # noqa: E402
 from pantheon_git.config import Config  # noqa: E402
-from pantheon_git.domain.planner.listsched import cp_misf  # noqa: E402
-from pantheon_git.domain.planner.model import build_problem  # noqa: E402
-from pantheon_git.domain.planner.sgs import makespan_of  # noqa: E402
-from pantheon_git.usecases.context import App  # noqa: E402
-from pantheon_git.usecases.plan import PlanRequest, load_json_stories, run_plan  # noqa: E402
+from pantheon_git.features.plan.listsched import cp_misf  # noqa: E402
+from pantheon_git.features.plan.model import build_problem  # noqa: E402
+from pantheon_git.features.plan.run import PlanRequest, load_json_stories, run_plan  # noqa: E402
+from pantheon_git.features.plan.sgs import makespan_of  # noqa: E402
 
 LANES = (2, 4, 8, 16)
 TARGET_MEAN, TARGET_WORST, TARGET_SECONDS, TARGET_BIG = 0.3, 3.0, 1.0, 10.0

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from pantheon_git.domain.keys import DEFAULT_BRANCH_PATTERN, DEFAULT_BRANCH_TEMPLATE
-from pantheon_git.domain.states import DEFAULT_STATE_MAP
+from pantheon_git.core.keys import DEFAULT_BRANCH_PATTERN, DEFAULT_BRANCH_TEMPLATE
+from pantheon_git.core.states import DEFAULT_STATE_MAP
 from pantheon_git.errors import ConfigError
 
 CONFIG_RELPATH = Path("_bmad") / "pantheon" / "config.yaml"

@@ -14,9 +14,9 @@ from collections.abc import Sequence
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == ["hook"]:
-        from pantheon_git import hooks
+        from pantheon_git import hook_entry
 
-        return hooks.main(args[1:])
+        return hook_entry.main(args[1:])
     from pantheon_git import cli
 
     return cli.main(args)

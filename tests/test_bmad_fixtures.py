@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pantheon_git.domain.bmad import ParsedStory, parse_story_bytes, to_story
-from pantheon_git.domain.states import COMPLETED, DEFINED
+from pantheon_git.bmad import ParsedStory, parse_story_bytes, to_story
+from pantheon_git.core.states import COMPLETED, DEFINED
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bmad"
 

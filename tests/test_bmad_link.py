@@ -6,8 +6,8 @@ import codecs
 
 import pytest
 
-from pantheon_git.domain.bmad import ParsedStory, parse_story_bytes, rally_line, with_rally_line
-from pantheon_git.domain.keys import StoryKey
+from pantheon_git.bmad import ParsedStory, parse_story_bytes, rally_line, with_rally_line
+from pantheon_git.core.keys import StoryKey
 from tests.support.bmad import BMAD_FIXTURES, BMAD_STORIES
 
 URL = "https://rally1.rallydev.com/#/detail/userstory/1001"

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pantheon_git.domain.bmad import (
+from pantheon_git.bmad import (
     MAX_STORY_BYTES,
     ParsedStory,
     Skipped,
@@ -18,10 +18,10 @@ from pantheon_git.domain.bmad import (
     parse_story_bytes,
     to_story,
 )
-from pantheon_git.domain.bmad.status import normalize_status
-from pantheon_git.domain.bmad.tasks import parse_ac_refs, split_task_text
-from pantheon_git.domain.keys import StoryKey
-from pantheon_git.domain.states import ACCEPTED, CODE_REVIEW, COMPLETED, DEFINED, IN_PROGRESS
+from pantheon_git.bmad.status import normalize_status
+from pantheon_git.bmad.tasks import parse_ac_refs, split_task_text
+from pantheon_git.core.keys import StoryKey
+from pantheon_git.core.states import ACCEPTED, CODE_REVIEW, COMPLETED, DEFINED, IN_PROGRESS
 from pantheon_git.errors import USAGE, StoryFormatError
 
 MINIMAL = """\

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from pantheon_git.config import DEFAULT_MIGRATE_STATUS_MAP
-from pantheon_git.domain.bmad import ParsedStory, parse_story, to_story
-from pantheon_git.domain.bmad.criteria import criteria_from_markdown
-from pantheon_git.domain.bmad.rally_form import (
+from pantheon_git.bmad import ParsedStory, parse_story, to_story
+from pantheon_git.bmad.criteria import criteria_from_markdown
+from pantheon_git.bmad.rally_form import (
     NAME_LIMIT,
     TitleTooLong,
     flatten_tasks,
@@ -16,9 +15,10 @@ from pantheon_git.domain.bmad.rally_form import (
     schedule_state,
     tasks_from_rally,
 )
-from pantheon_git.domain.migration import MigrationResult, StoryOutcome, render_migration
-from pantheon_git.domain.richtext import html_to_markdown, markdown_to_html
-from pantheon_git.domain.story import Task
+from pantheon_git.config import DEFAULT_MIGRATE_STATUS_MAP
+from pantheon_git.core.richtext import html_to_markdown, markdown_to_html
+from pantheon_git.core.story import Task
+from pantheon_git.features.migrate.report import MigrationResult, StoryOutcome, render_migration
 from tests.support.bmad import BMAD_FIXTURES, BMAD_STORIES
 
 

@@ -6,11 +6,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pantheon_git.domain.bmad import ParsedStory, parse_story, render_story, to_story
-from pantheon_git.domain.bmad.writer import criterion_text, one_line, section_safe, task_text
-from pantheon_git.domain.keys import StoryKey
-from pantheon_git.domain.states import WORKFLOW
-from pantheon_git.domain.story import Story, Task
+from pantheon_git.bmad import ParsedStory, parse_story, render_story, to_story
+from pantheon_git.bmad.writer import criterion_text, one_line, section_safe, task_text
+from pantheon_git.core.keys import StoryKey
+from pantheon_git.core.states import WORKFLOW
+from pantheon_git.core.story import Story, Task
 from tests.support.bmad import BMAD_FIXTURES, BMAD_STORIES
 
 # Text people type: letters, digits, punctuation and symbols, markdown's special characters,

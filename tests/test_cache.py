@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from pantheon_git.adapters.cache import SCHEMA_VERSION, Cache, ensure_gitignored
-from pantheon_git.adapters.fsio import atomic_write_json
-from pantheon_git.domain.keys import EpicRef, StoryKey
-from pantheon_git.domain.story import Story
+from pantheon_git.cache.fsio import atomic_write_json
+from pantheon_git.cache.store import SCHEMA_VERSION, Cache, ensure_gitignored
+from pantheon_git.core.keys import EpicRef, StoryKey
+from pantheon_git.core.story import Story
 from pantheon_git.errors import CacheCorrupt, CheckFailed, UsageError
 
 
@@ -138,8 +138,8 @@ def test_put_story_moves_between_epics_and_remove(tmp_path: Path) -> None:
 def test_assignments_are_read_by_the_conflict_check(tmp_path: Path) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from pantheon_git.domain.claims import parse_assignments
-    from pantheon_git.domain.locks import new_lock
+    from pantheon_git.features.locks.claims import parse_assignments
+    from pantheon_git.features.locks.rules import new_lock
 
     now = datetime(2026, 2, 2, 10, 30, tzinfo=UTC)
     held = new_lock("jane@example.com", now, 24, "story/US-1-a")

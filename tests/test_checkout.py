@@ -14,12 +14,12 @@ from typing import Any
 
 import pytest
 
-from pantheon_git.adapters.cache import Cache
-from pantheon_git.adapters.events import read_events
-from pantheon_git.domain.bmad import ParsedStory, parse_story
-from pantheon_git.domain.keys import StoryKey
-from pantheon_git.domain.mapping import FieldNames, story_fetch, story_from_rally
-from pantheon_git.domain.timefmt import parse_time
+from pantheon_git.bmad import ParsedStory, parse_story
+from pantheon_git.cache.events import read_events
+from pantheon_git.cache.store import Cache
+from pantheon_git.core.keys import StoryKey
+from pantheon_git.core.timefmt import parse_time
+from pantheon_git.rally.mapping import FieldNames, story_fetch, story_from_rally
 from tests.support.gitrepo import GitRepo
 from tests.support.locks import (
     Run,

@@ -37,7 +37,7 @@ RACER = """
 import os, sys, time
 from pathlib import Path
 import httpx, click
-import pantheon_git.cli, pantheon_git.cli.checkout_cmd, pantheon_git.usecases.checkout
+import pantheon_git.cli, pantheon_git.cli.checkout_cmd, pantheon_git.features.checkout.run
 from pantheon_git.main import main
 Path(sys.argv[1]).write_text("ready")
 go = Path(sys.argv[2])

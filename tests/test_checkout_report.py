@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
-from pantheon_git.domain.checkout_report import (
+from pantheon_git.core.keys import StoryKey
+from pantheon_git.core.story import Lock
+from pantheon_git.features.checkout.choice import Alternative, Candidate
+from pantheon_git.features.checkout.report import (
     CheckoutReport,
     LeaseReport,
     Refusal,
@@ -14,9 +17,6 @@ from pantheon_git.domain.checkout_report import (
     render_refusal,
     show_time,
 )
-from pantheon_git.domain.choice import Alternative, Candidate
-from pantheon_git.domain.keys import StoryKey
-from pantheon_git.domain.story import Lock
 
 NOW = datetime(2026, 2, 2, 10, 30, tzinfo=UTC)
 KEY = StoryKey("US", 123)

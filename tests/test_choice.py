@@ -9,10 +9,11 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pantheon_git.domain import choice, states
-from pantheon_git.domain.choice import Candidate, Dependencies
-from pantheon_git.domain.keys import StoryKey
-from pantheon_git.domain.story import Lock
+from pantheon_git.core import states
+from pantheon_git.core.keys import StoryKey
+from pantheon_git.core.story import Lock
+from pantheon_git.features.checkout import choice
+from pantheon_git.features.checkout.choice import Candidate, Dependencies
 
 NOW = datetime(2026, 2, 2, 10, 30, tzinfo=UTC)
 ME = "alice@example.com"

@@ -14,10 +14,10 @@ from typing import Any
 
 import httpx
 
+from pantheon_git.app import App
 from pantheon_git.config import load_config
+from pantheon_git.features.ci.run import CiRequest, run_ci
 from pantheon_git.rally.client import RallyClient
-from pantheon_git.usecases.ci import CiRequest, run_ci
-from pantheon_git.usecases.context import App
 from tests.support.ghevents import HEAD_SHA, pr_event
 from tests.support.gitrepo import GitRepo
 

@@ -8,7 +8,9 @@ import re
 
 import pytest
 
-from pantheon_git.domain.cireport import (
+from pantheon_git.core.keys import StoryKey
+from pantheon_git.features.ci.event import Stage, parse_event
+from pantheon_git.features.ci.report import (
     NOTE_LIMIT,
     CiOutcome,
     Links,
@@ -23,9 +25,7 @@ from pantheon_git.domain.cireport import (
     note_text_matches,
     summary_markdown,
 )
-from pantheon_git.domain.completion import Decision, Verdict
-from pantheon_git.domain.ghevent import Stage, parse_event
-from pantheon_git.domain.keys import StoryKey
+from pantheon_git.features.complete.rules import Decision, Verdict
 from tests.support.ghevents import HEAD_SHA, HOSTILE_BRANCHES, HOSTILE_TITLES, REPO, pr_event
 
 KEY = StoryKey("US", 123)
@@ -162,7 +162,7 @@ def test_dependency_edges_shapes() -> None:
 
 
 def test_dependency_titles_shapes() -> None:
-    from pantheon_git.domain.cireport import dependency_titles
+    from pantheon_git.features.ci.report import dependency_titles
 
     listed = {"stories": [{"key": "US-120", "title": "Create user model"}, {"key": "junk"}]}
     assert dependency_titles(listed) == {"US-120": "Create user model"}

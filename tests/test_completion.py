@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pantheon_git.domain import locks
-from pantheon_git.domain.completion import Change, StoryState, Verdict, decide, same_value
-from pantheon_git.domain.ghevent import Stage
-from pantheon_git.domain.keys import StoryKey
-from pantheon_git.domain.story import Lock
+from pantheon_git.core.keys import StoryKey
+from pantheon_git.core.story import Lock
+from pantheon_git.features.ci.event import Stage
+from pantheon_git.features.complete.rules import Change, StoryState, Verdict, decide, same_value
+from pantheon_git.features.locks import rules as locks
 
 NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 KEY = StoryKey("US", 123)
@@ -150,7 +150,7 @@ def test_push_records_sha_and_optionally_moves() -> None:
 
 
 def test_custom_field_names_and_state_map() -> None:
-    from pantheon_git.domain.mapping import FieldNames
+    from pantheon_git.rally.mapping import FieldNames
 
     names = FieldNames.from_config({"commit_sha": "c_SHA", "locked_by": "c_Owner"})
     state_map = {

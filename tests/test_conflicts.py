@@ -11,15 +11,15 @@ from pathlib import Path
 import pytest
 
 from pantheon_git import errors
-from pantheon_git.adapters.commitgraph import ensure_commit_graph, has_commit_graph
-from pantheon_git.adapters.gitbatch import stream_git
-from pantheon_git.adapters.gitscan import Scanner
+from pantheon_git.app import App
 from pantheon_git.cli import main as cli_main
 from pantheon_git.config import Config
-from pantheon_git.domain.keys import DEFAULT_BRANCH_PATTERN, StoryKey
+from pantheon_git.core.keys import DEFAULT_BRANCH_PATTERN, StoryKey
 from pantheon_git.errors import GitError, UsageError
-from pantheon_git.usecases.conflicts import check_all, check_branch, prepush_check
-from pantheon_git.usecases.context import App
+from pantheon_git.features.conflicts.run import check_all, check_branch, prepush_check
+from pantheon_git.git.batch import stream_git
+from pantheon_git.git.commitgraph import ensure_commit_graph, has_commit_graph
+from pantheon_git.git.scan import Scanner
 from tests.support.gitrepo import GitRepo
 
 K = StoryKey.parse
@@ -546,8 +546,8 @@ def test_git_failures_in_a_batch_carry_stderr(repo: GitRepo) -> None:
 
 def test_the_hook_path_imports_no_heavy_library() -> None:
     code = (
-        "import sys; import pantheon_git.usecases.conflicts, pantheon_git.adapters.mergetrial, "
-        "pantheon_git.adapters.commitgraph, pantheon_git.domain.conflicts_render; "
+        "import sys; import pantheon_git.features.conflicts.run, pantheon_git.git.mergetrial, "
+        "pantheon_git.git.commitgraph, pantheon_git.features.conflicts.report; "
         "print(','.join(sorted(m for m in ('click', 'httpx', 'networkx', 'pygit2', 'yaml') "
         "if m in sys.modules)))"
     )
@@ -596,7 +596,7 @@ def test_a_path_that_is_not_utf8_is_shown_escaped_and_json_stays_valid(
 def test_trial_folders_left_by_a_killed_run_are_swept(tmp_path: Path) -> None:
     import os
 
-    from pantheon_git.adapters.mergetrial import _sweep
+    from pantheon_git.git.mergetrial import _sweep
 
     old = tmp_path / "pantheon-trial-old"
     fresh = tmp_path / "pantheon-trial-fresh"

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from pantheon_git.adapters.coverage import detect_format, read_coverage, round_half_up
 from pantheon_git.errors import UsageError
+from pantheon_git.features.complete.run_coverage import detect_format, read_coverage, round_half_up
 
 FIXTURES = Path(__file__).parent / "fixtures" / "coverage"
 

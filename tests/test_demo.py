@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from pantheon_git.domain.doctor import find_secrets
+from pantheon_git.features.doctor.report import find_secrets
 from tests.support.rally import RallyProcess
 
 DEMO_TIMEOUT = 180

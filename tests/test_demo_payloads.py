@@ -7,10 +7,10 @@ import json
 from importlib import resources
 from typing import Any
 
-from pantheon_git.domain.demo_payloads import PullRequestFacts, pull_request_event
-from pantheon_git.domain.demo_script import Shown, heading, offered_alternative, render_run
-from pantheon_git.domain.ghevent import Stage, parse_event
-from pantheon_git.domain.keys import StoryKey
+from pantheon_git.core.keys import StoryKey
+from pantheon_git.demo.payloads import PullRequestFacts, pull_request_event
+from pantheon_git.demo.script import Shown, heading, offered_alternative, render_run
+from pantheon_git.features.ci.event import Stage, parse_event
 
 HEAD = "a" * 40
 BASE = "b" * 40

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from pantheon_git.app import App
 from pantheon_git.cli import main
 from pantheon_git.config import Config
-from pantheon_git.domain.keys import EpicRef
-from pantheon_git.usecases.context import App
-from pantheon_git.usecases.deps import run_analysis, story_branch_files
+from pantheon_git.core.keys import EpicRef
+from pantheon_git.features.deps.run import run_analysis, story_branch_files
 from tests.support.deps import demo_stories, story, write_cache
 from tests.support.gitrepo import GitRepo
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from pantheon_git.domain.deps import analyse
-from pantheon_git.domain.deps.graph import independence
-from pantheon_git.domain.keys import StoryKey
+from pantheon_git.core.keys import StoryKey
+from pantheon_git.features.deps import analyse
+from pantheon_git.features.deps.graph import independence
 from tests.support.deps import story
 
 
@@ -126,7 +126,7 @@ def test_independence_scores_in_an_analysis() -> None:
 
 
 def test_predecessors_outside_the_analysis_are_named_not_dropped_silently() -> None:
-    from pantheon_git.domain.deps.report import render_text
+    from pantheon_git.features.deps.report import render_text
 
     stories = [story("US-5", "Partner sync", predecessors=["US-3"])]
     a = analyse(stories)

@@ -9,7 +9,7 @@ from types import ModuleType
 
 import pytest
 
-from pantheon_git.domain.deps import analyse
+from pantheon_git.features.deps import analyse
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import re
 
-from pantheon_git.domain.deps import analyse
-from pantheon_git.domain.deps.document import document
-from pantheon_git.domain.deps.mermaid import label, node_id, render_mermaid
-from pantheon_git.domain.deps.report import render_text
-from pantheon_git.domain.keys import StoryKey
-from pantheon_git.domain.story import Story
+from pantheon_git.core.keys import StoryKey
+from pantheon_git.core.story import Story
+from pantheon_git.features.deps import analyse
+from pantheon_git.features.deps.document import document
+from pantheon_git.features.deps.mermaid import label, node_id, render_mermaid
+from pantheon_git.features.deps.report import render_text
 from tests.support.deps import story
 
 HOSTILE = [

@@ -3,10 +3,10 @@ evidence line that says why."""
 
 from __future__ import annotations
 
-from pantheon_git.domain.deps import Analysis, analyse
-from pantheon_git.domain.deps.endpoints import normalise_path
-from pantheon_git.domain.deps.text import singular
-from pantheon_git.domain.keys import StoryKey
+from pantheon_git.core.keys import StoryKey
+from pantheon_git.features.deps import Analysis, analyse
+from pantheon_git.features.deps.endpoints import normalise_path
+from pantheon_git.features.deps.text import singular
 from tests.support.deps import story
 
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from pantheon_git.adapters.cache import Cache
-from pantheon_git.domain.timefmt import format_time
+from pantheon_git.cache.store import Cache
+from pantheon_git.core.timefmt import format_time
 from pantheon_git.main import main
 from pantheon_git.rally.emulator.server import EmulatorHandle
 from tests.support.gitrepo import GitRepo

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from pantheon_git.domain.doctor import (
+from pantheon_git.features.doctor.report import (
     FAIL,
     OK,
     SKIP,

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pantheon_git.adapters.ghactions import (
+from pantheon_git.errors import UsageError
+from pantheon_git.features.ci.run_ghactions import (
     annotate,
     append_summary,
     command,
@@ -16,7 +17,6 @@ from pantheon_git.adapters.ghactions import (
     parse_outputs,
     write_outputs,
 )
-from pantheon_git.errors import UsageError
 from tests.support.ghevents import HOSTILE_TITLES
 
 

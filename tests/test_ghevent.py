@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from pantheon_git.domain.ghevent import Stage, parse_event, story_from
-from pantheon_git.domain.keys import StoryKey
+from pantheon_git.core.keys import StoryKey
 from pantheon_git.errors import UsageError
+from pantheon_git.features.ci.event import Stage, parse_event, story_from
 from tests.support.ghevents import (
     HEAD_SHA,
     HOSTILE_BRANCHES,

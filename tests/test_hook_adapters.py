@@ -12,10 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from pantheon_git.adapters import cache as cache_mod
-from pantheon_git.adapters import cachepeek, gitdir, hooksettings
-from pantheon_git.adapters.alarm import Alarm
+from pantheon_git.cache import peek as cachepeek
+from pantheon_git.cache import store as cache_mod
 from pantheon_git.config import load_config
+from pantheon_git.features.hooks import run_settings as hooksettings
+from pantheon_git.features.hooks.run_alarm import Alarm
+from pantheon_git.git import gitdir
 from tests.support.gitrepo import GitRepo
 from tests.support.hooks import seed_lock
 
@@ -186,7 +188,7 @@ def test_settings_reload_when_the_file_or_the_environment_changes(git_repo: GitR
 def test_a_warm_settings_load_does_not_parse_yaml(git_repo: GitRepo) -> None:
     write_config(git_repo.path, "pantheon:\n  offline: block\n")
     code = (
-        "import os, sys; from pantheon_git.adapters import gitdir, hooksettings;"
+        "import os, sys; from pantheon_git.git import gitdir; from pantheon_git.features.hooks import run_settings as hooksettings;"
         "repo = gitdir.find_repo(os.getcwd(), os.environ);"
         "s = hooksettings.load(repo, os.getcwd(), os.environ);"
         "print(s['offline'], 'yaml' in sys.modules)"

@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pantheon_git.domain import hookrules as rules
-from pantheon_git.domain import locks
-from pantheon_git.domain.keys import DEFAULT_BRANCH_PATTERN, StoryKey, branch_story_key
-from pantheon_git.domain.story import Lock
+from pantheon_git.core.keys import DEFAULT_BRANCH_PATTERN, StoryKey, branch_story_key
+from pantheon_git.core.story import Lock
 from pantheon_git.errors import ConfigError
+from pantheon_git.features.hooks import rules
+from pantheon_git.features.locks import rules as locks
 
 NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 

@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from pantheon_git.adapters.cache import Cache
-from pantheon_git.domain.keys import StoryKey
+from pantheon_git.cache.store import Cache
+from pantheon_git.core.keys import StoryKey
 from tests.support.gitrepo import GitRepo
 from tests.support.hooks import (
     ALICE,

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from pantheon_git.adapters.commitgraph import has_commit_graph
-from pantheon_git.domain import precommit_config as pc
-from pantheon_git.usecases import hooks_install as hi
+from pantheon_git.features.hooks import precommit_config as pc
+from pantheon_git.features.hooks import run_install as hi
+from pantheon_git.git.commitgraph import has_commit_graph
 from tests.support.gitrepo import GitRepo
 
 

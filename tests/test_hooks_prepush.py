@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from pantheon_git.domain.timefmt import parse_time
+from pantheon_git.core.timefmt import parse_time
 from tests.support.gitrepo import GitRepo, make_repo
 from tests.support.hooks import (
     ALICE,

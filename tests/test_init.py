@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from pantheon_git.config import CONFIG_RELPATH, Config, load_config, settable_keys
-from pantheon_git.domain.config_template import PERSONAL_KEYS, described_keys
+from pantheon_git.features.init.run import config_text
+from pantheon_git.features.init.template import PERSONAL_KEYS, described_keys
 from pantheon_git.main import main
-from pantheon_git.usecases.init import config_text
 from tests.support.gitrepo import GitRepo
 
 
@@ -86,7 +86,7 @@ def test_every_commented_setting_shows_its_default(tmp_path: Path) -> None:
 def test_every_setting_is_explained() -> None:
     missing = [k for k in settable_keys() if k not in described_keys() and k not in PERSONAL_KEYS]
     assert missing == [], (
-        "new settings need a one-line explanation in pantheon_git/domain/config_template.py "
+        "new settings need a one-line explanation in pantheon_git/features/init/template.py "
         "(SECTIONS), so `pantheon init` writes them with their defaults"
     )
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pantheon_git import jsonio
+from pantheon_git.core import jsonio
 
 floats = st.floats(allow_nan=False, allow_infinity=False)
 exact = st.none() | st.booleans() | st.integers(min_value=-(2**63), max_value=2**63 - 1) | st.text()

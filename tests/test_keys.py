@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pantheon_git.domain.keys import (
+from pantheon_git.core.keys import (
     EpicRef,
     StoryKey,
     branch_story_key,

@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from pantheon_git.domain import locks
-from pantheon_git.domain.keys import StoryKey
-from pantheon_git.domain.timefmt import parse_time
+from pantheon_git.core.keys import StoryKey
+from pantheon_git.core.timefmt import parse_time
+from pantheon_git.features.locks import rules as locks
+from pantheon_git.features.locks.run_protocol import Locking, Outcome, Timing
 from pantheon_git.rally.client import RallyClient
-from pantheon_git.usecases.lockprotocol import Locking, Outcome, Timing
 from tests.support.locks import client_for, lock_as, rally_fields
 
 ME = "alice@example.com"
@@ -213,7 +213,7 @@ def test_a_lock_about_to_expire_is_taken_again_not_extended(
 
 def test_locking_imports_without_click() -> None:
     code = (
-        "import sys, pantheon_git.usecases.locking as m; "
+        "import sys, pantheon_git.features.locks.run as m; "
         "assert 'click' not in sys.modules, 'click'; assert 'httpx' not in sys.modules, 'httpx'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

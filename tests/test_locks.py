@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pantheon_git.domain import locks
-from pantheon_git.domain.locks import LockStatus
-from pantheon_git.domain.story import Lock
+from pantheon_git.core.story import Lock
 from pantheon_git.errors import UsageError
+from pantheon_git.features.locks import rules as locks
+from pantheon_git.features.locks.rules import LockStatus
 
 NOW = datetime(2026, 2, 2, 10, 30, tzinfo=UTC)
 people = st.sampled_from(

@@ -8,9 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pantheon_git.domain import locks, states
-from pantheon_git.domain.keys import StoryKey
-from pantheon_git.domain.mapping import (
+from pantheon_git.core import states
+from pantheon_git.core.keys import StoryKey
+from pantheon_git.core.story import Story, Task
+from pantheon_git.features.locks import rules as locks
+from pantheon_git.rally.mapping import (
     FieldNames,
     MapSettings,
     split_criteria,
@@ -18,7 +20,6 @@ from pantheon_git.domain.mapping import (
     story_from_rally,
     story_to_rally,
 )
-from pantheon_git.domain.story import Story, Task
 
 NOW = datetime(2026, 2, 2, 10, 30, tzinfo=UTC)
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from pantheon_git.domain.metrics import (
+from pantheon_git.features.metrics import (
     MISS,
     PASS,
     UNKNOWN,
@@ -24,7 +24,7 @@ from pantheon_git.domain.metrics import (
     story_conflict_rate,
     work_hours,
 )
-from pantheon_git.domain.metrics_report import render_metrics
+from pantheon_git.features.metrics.report import render_metrics
 
 MON = datetime(2026, 2, 2, tzinfo=UTC)  # a Monday
 

@@ -10,14 +10,14 @@ from typing import Any
 
 import pytest
 
-from pantheon_git.adapters.mergehistory import story_merges
-from pantheon_git.domain.keys import StoryKey
-from pantheon_git.domain.metrics import work_hours
-from pantheon_git.domain.story import Lock
-from pantheon_git.domain.timefmt import format_time
+from pantheon_git.app import App
+from pantheon_git.core.keys import StoryKey
+from pantheon_git.core.story import Lock
+from pantheon_git.core.timefmt import format_time
+from pantheon_git.features.metrics import work_hours
+from pantheon_git.features.metrics.run import MetricsRequest, run_metrics
+from pantheon_git.git.mergehistory import story_merges
 from pantheon_git.main import main
-from pantheon_git.usecases.context import App
-from pantheon_git.usecases.metrics import MetricsRequest, run_metrics
 from tests.support.gitrepo import GitRepo
 from tests.support.planning import PlanCache, epic17_stories
 

@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 
+from pantheon_git.bmad import ParsedStory, parse_story, to_story
+from pantheon_git.bmad.criteria import criteria_from_markdown
+from pantheon_git.bmad.rally_form import tasks_from_rally
 from pantheon_git.cli import main
 from pantheon_git.config import load_config
-from pantheon_git.domain.bmad import ParsedStory, parse_story, to_story
-from pantheon_git.domain.bmad.criteria import criteria_from_markdown
-from pantheon_git.domain.bmad.rally_form import tasks_from_rally
-from pantheon_git.domain.richtext import html_to_markdown, markdown_to_html
-from pantheon_git.domain.story import Task
+from pantheon_git.core.richtext import html_to_markdown, markdown_to_html
+from pantheon_git.core.story import Task
 from pantheon_git.rally.client import STORY, RallyClient
 from pantheon_git.rally.query import eq, where
 from tests.support.gitrepo import GitRepo

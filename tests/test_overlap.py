@@ -9,11 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pantheon_git.domain.claims import holders, parse_assignments, parse_declared_files
-from pantheon_git.domain.conflict_policy import decide, policy_mode
-from pantheon_git.domain.conflicts_render import render_branch, render_matrix, render_prepush
-from pantheon_git.domain.keys import StoryKey
-from pantheon_git.domain.merges import (
+from pantheon_git.core.keys import StoryKey
+from pantheon_git.features.conflicts.merges import (
     CLEAN,
     CONFLICT,
     SKIPPED,
@@ -22,7 +19,7 @@ from pantheon_git.domain.merges import (
     Trials,
     plan_pair_merges,
 )
-from pantheon_git.domain.overlap import (
+from pantheon_git.features.conflicts.overlap import (
     Overlap,
     StoryFiles,
     overlap_matrix,
@@ -30,6 +27,9 @@ from pantheon_git.domain.overlap import (
     pair_paths,
     stories_in,
 )
+from pantheon_git.features.conflicts.policy import decide, policy_mode
+from pantheon_git.features.conflicts.report import render_branch, render_matrix, render_prepush
+from pantheon_git.features.locks.claims import holders, parse_assignments, parse_declared_files
 
 K = StoryKey.parse
 

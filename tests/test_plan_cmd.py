@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from pantheon_git.domain.planner import Plan
+from pantheon_git.features.plan import Plan
 from pantheon_git.main import main
 from tests.support.planning import EPIC17_EDGES, PlanCache, epic17_stories
 
-DEPS_BUILT = importlib.util.find_spec("pantheon_git.usecases.deps") is not None
+DEPS_BUILT = importlib.util.find_spec("pantheon_git.features.deps.run") is not None
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -212,7 +212,7 @@ def test_same_cache_same_plan(plan_cache: PlanCache, capsys: pytest.CaptureFixtu
 def test_a_plan_failing_its_check_is_an_internal_error(
     plan_cache: PlanCache, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import pantheon_git.usecases.plan as usecase
+    import pantheon_git.features.plan.run as usecase
 
     real = usecase.make_plan
 

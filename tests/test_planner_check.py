@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from pantheon_git.domain.planner import Entry, PlanStory, check_plan, make_plan
+from pantheon_git.features.plan import Entry, PlanStory, check_plan, make_plan
 
 S = PlanStory
 STORIES = [

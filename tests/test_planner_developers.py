@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pantheon_git.domain.planner.developers import lane_developers, parse_developers, parse_pins
 from pantheon_git.errors import UsageError
+from pantheon_git.features.plan.developers import lane_developers, parse_developers, parse_pins
 
 
 def test_parse_developers() -> None:

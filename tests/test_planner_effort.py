@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from pantheon_git.domain.keys import StoryKey
-from pantheon_git.domain.planner.effort import story_effort, tier_of
-from pantheon_git.domain.story import Story, Task
+from pantheon_git.core.keys import StoryKey
+from pantheon_git.core.story import Story, Task
+from pantheon_git.features.plan.effort import story_effort, tier_of
 from tests.support.planning import epic17_stories
 
 HOURS = {"micro": 2.0, "standard": 5.0, "complex": 8.0}

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pantheon_git.domain.planner import PlanStory, check_plan, make_plan
-from pantheon_git.domain.planner.lanes import balance_sigma_pct
-from pantheon_git.domain.planner.report import ReportContext, render_plan
+from pantheon_git.features.plan import PlanStory, check_plan, make_plan
+from pantheon_git.features.plan.lanes import balance_sigma_pct
+from pantheon_git.features.plan.report import ReportContext, render_plan
 from tests.support.planning import EPIC17_EDGES, EPIC17_TASKS, EPIC17_TITLES
 
 S = PlanStory

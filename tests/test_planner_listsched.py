@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pantheon_git.domain.planner.listsched import cp_misf
-from pantheon_git.domain.planner.model import PlanStory, build_problem
+from pantheon_git.features.plan.listsched import cp_misf
+from pantheon_git.features.plan.model import PlanStory, build_problem
 
 S = PlanStory
 

@@ -6,9 +6,9 @@ from itertools import pairwise
 
 import pytest
 
-from pantheon_git.domain.planner.graph import critical_path, transitive_reduction, waves
-from pantheon_git.domain.planner.model import PlanStory, build_problem
 from pantheon_git.errors import UsageError
+from pantheon_git.features.plan.graph import critical_path, transitive_reduction, waves
+from pantheon_git.features.plan.model import PlanStory, build_problem
 
 S = PlanStory
 

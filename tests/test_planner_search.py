@@ -11,13 +11,13 @@ from itertools import combinations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pantheon_git.domain.planner import PlanStory, check_plan, make_plan
-from pantheon_git.domain.planner.bounds import lower_bound
-from pantheon_git.domain.planner.exact import branch_and_bound
-from pantheon_git.domain.planner.listsched import cp_misf
-from pantheon_git.domain.planner.model import build_problem
-from pantheon_git.domain.planner.search import solve
-from pantheon_git.domain.planner.sgs import Budget, makespan_of
+from pantheon_git.features.plan import PlanStory, check_plan, make_plan
+from pantheon_git.features.plan.bounds import lower_bound
+from pantheon_git.features.plan.exact import branch_and_bound
+from pantheon_git.features.plan.listsched import cp_misf
+from pantheon_git.features.plan.model import build_problem
+from pantheon_git.features.plan.search import solve
+from pantheon_git.features.plan.sgs import Budget, makespan_of
 
 S = PlanStory
 SMALL_BUDGET = 20_000
@@ -222,7 +222,7 @@ def test_solution_reports_how_it_was_found() -> None:
 
 
 def test_conflict_bound_uses_release_and_delivery_times() -> None:
-    from pantheon_git.domain.planner.bounds import jackson
+    from pantheon_git.features.plan.bounds import jackson
 
     assert jackson([(0, 2, 0), (0, 2, 0), (0, 2, 0)]) == 6
     assert jackson([(0, 3, 10), (1, 1, 20)]) == 22  # preempted for the longer delivery time

@@ -212,7 +212,7 @@ def test_another_project_shares_the_connection(
 
 
 def test_app_builds_the_client_from_its_config(tmp_path: Path) -> None:
-    from pantheon_git.usecases.context import App
+    from pantheon_git.app import App
 
     app = App(config=Config(rally_url=BASE, api_key=KEY, rally_workspace="WS One"), root=tmp_path)
     client = app.rally()

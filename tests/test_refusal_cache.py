@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from pantheon_git.adapters.cache import Cache
-from pantheon_git.domain.keys import StoryKey
-from pantheon_git.domain.mapping import story_fetch, story_from_rally
+from pantheon_git.cache.store import Cache
+from pantheon_git.core.keys import StoryKey
+from pantheon_git.rally.mapping import story_fetch, story_from_rally
 from tests.support.gitrepo import GitRepo
 from tests.support.locks import Run, client_for, lock_as
 
@@ -21,7 +21,7 @@ BOB = "bob@example.com"
 
 def cache_story_as_synced(repo: GitRepo, server: Any, key: str) -> None:
     """What `pantheon sync` leaves: the story's entry, written before anyone locked it."""
-    from pantheon_git.domain.mapping import FieldNames
+    from pantheon_git.rally.mapping import FieldNames
 
     with client_for(server) as client:
         raw = client.find_story(StoryKey.parse(key), fetch=story_fetch(FieldNames()))

@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from pantheon_git.adapters.events import read_events
-from pantheon_git.domain.timefmt import parse_time
+from pantheon_git.app import App
+from pantheon_git.cache.events import read_events
+from pantheon_git.core.timefmt import parse_time
 from pantheon_git.errors import RallyUnreachable
-from pantheon_git.usecases import locking
-from pantheon_git.usecases.context import App
+from pantheon_git.features.locks import run as locking
 from tests.support.gitrepo import GitRepo
 from tests.support.locks import Run, lock_as, rally_fields
 
@@ -209,7 +209,7 @@ def test_renew_without_retaking_reports_a_lapsed_lock(git_repo: GitRepo, lock_en
 
 
 def test_a_busy_cache_does_not_fail_the_renewal(git_repo: GitRepo, lock_env: Any) -> None:
-    from pantheon_git.adapters.cache import Cache
+    from pantheon_git.cache.store import Cache
 
     warnings: list[str] = []
     app = App.load(cwd=git_repo.path, warn=warnings.append)

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pantheon_git.domain import html2md
-from pantheon_git.domain.htmltree import MAX_DEPTH, parse_html
-from pantheon_git.domain.richtext import html_to_markdown, markdown_to_html
+from pantheon_git.core import html2md
+from pantheon_git.core.htmltree import MAX_DEPTH, parse_html
+from pantheon_git.core.richtext import html_to_markdown, markdown_to_html
 
 HOSTILE = [
     "<script>alert(1)</script>",

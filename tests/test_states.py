@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from pantheon_git.domain import states
-from pantheon_git.domain.states import (
+from pantheon_git.core import states
+from pantheon_git.core.states import (
     CODE_REVIEW,
     COMPLETED,
     DEFINED,

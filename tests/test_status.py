@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from pantheon_git.domain.timefmt import format_time
+from pantheon_git.core.timefmt import format_time
 from pantheon_git.rally.client import RallyClient
 from tests.support.gitrepo import GitRepo
 from tests.support.sync import CACHE, CLI, story_ref

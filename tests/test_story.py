@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pantheon_git.domain.keys import StoryKey
-from pantheon_git.domain.story import Lock, Story, Task
-from pantheon_git.domain.timefmt import format_time, parse_time
+from pantheon_git.core.keys import StoryKey
+from pantheon_git.core.story import Lock, Story, Task
+from pantheon_git.core.timefmt import format_time, parse_time
 
 times = st.datetimes(
     min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pantheon_git.adapters import storybranch
-from pantheon_git.domain.keys import StoryKey, story_branch
+from pantheon_git.core.keys import StoryKey, story_branch
 from pantheon_git.errors import GitError, UsageError
+from pantheon_git.git import storybranch
 from tests.support.gitrepo import GitRepo
 
 

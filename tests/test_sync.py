@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from pantheon_git.adapters.cache import Cache
-from pantheon_git.domain.keys import EpicRef
+from pantheon_git.cache.store import Cache
+from pantheon_git.core.keys import EpicRef
 from pantheon_git.rally.client import STORY, RallyClient
 from pantheon_git.rally.query import eq
 from tests.support.gitrepo import GitRepo

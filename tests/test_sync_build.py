@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from pantheon_git.adapters.cache_swap import Staging
-from pantheon_git.domain.mapping import MapSettings
-from pantheon_git.domain.sync_index import IndexEntry
-from pantheon_git.usecases.sync_build import Builder
+from pantheon_git.cache.swap import Staging
+from pantheon_git.features.sync.index import IndexEntry
+from pantheon_git.features.sync.run_build import Builder
+from pantheon_git.rally.mapping import MapSettings
 
 REF = "https://rally1.rallydev.com/slm/webservice/v2.0"
 EPIC = {"_ref": f"{REF}/portfolioitem/feature/900", "FormattedID": "F9", "Name": "Billing"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pantheon_git.usecases.sync_fetch import group_tasks, story_of
+from pantheon_git.features.sync.run_fetch import group_tasks, story_of
 
 BASE = "https://rally1.rallydev.com/slm/webservice/v2.0"
 

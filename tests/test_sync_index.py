@@ -10,11 +10,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pantheon_git.domain import board, drift, sync_report
-from pantheon_git.domain.keys import StoryKey
-from pantheon_git.domain.locks import new_lock
-from pantheon_git.domain.story import Story
-from pantheon_git.domain.sync_index import (
+from pantheon_git.core.keys import StoryKey
+from pantheon_git.core.story import Story
+from pantheon_git.features.locks.rules import new_lock
+from pantheon_git.features.status import board, drift
+from pantheon_git.features.sync import report as sync_report
+from pantheon_git.features.sync.index import (
     ALL,
     IndexEntry,
     Selection,

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from pantheon_git.adapters.cache import Cache
+from pantheon_git.cache.store import Cache
 from pantheon_git.rally.client import STORY, RallyClient
 from pantheon_git.rally.query import where
 from tests.support.gitrepo import GitRepo, make_repo

@@ -17,9 +17,13 @@ from pantheon_git.cli._common import Ctx, common_options
 
 # name -> (module, attribute, one-line help shown by `pantheon --help`)
 COMMANDS: dict[str, tuple[str, str, str]] = {
-    "ci": ("pantheon_git.ci", "command", "Update Rally from a GitHub event (the Action's entry)."),
+    "ci": (
+        "pantheon_git.cli.ci_cmd",
+        "command",
+        "Update Rally from a GitHub event (the Action's entry).",
+    ),
     "complete": (
-        "pantheon_git.cli.complete",
+        "pantheon_git.cli.complete_cmd",
         "command",
         "Send a story to Code Review: SHA, coverage, unlock, note.",
     ),

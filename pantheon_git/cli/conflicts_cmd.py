@@ -31,9 +31,9 @@ def conflicts(branch: str | None, all_: bool, precise: bool | None) -> int:
     compared against each branch's merge base with the default branch; holders come from the
     Rally cache when it exists. Overlaps are a report: the exit code is 0 when the check ran.
     """
-    from pantheon_git.domain.conflicts_render import render_branch, render_matrix
-    from pantheon_git.usecases import conflicts as usecase
-    from pantheon_git.usecases.context import App
+    from pantheon_git.app import App
+    from pantheon_git.features.conflicts import run as usecase
+    from pantheon_git.features.conflicts.report import render_branch, render_matrix
 
     if all_ and branch:
         raise UsageError(

@@ -41,7 +41,7 @@ def demo(keep: Path | None, developers: int) -> None:
     no network; about half a minute. Without --keep everything is removed afterwards, also
     on Ctrl-C.
     """
-    from pantheon_git.usecases.demo import DemoRequest, run_demo
+    from pantheon_git.demo.run import DemoRequest, run_demo
 
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import click
 
+from pantheon_git.app import App
 from pantheon_git.cli._common import Ctx, common_options, emit, progress_enabled, warn
-from pantheon_git.domain.deps.mermaid import render_mermaid
-from pantheon_git.domain.deps.report import render_text
-from pantheon_git.domain.keys import EpicRef
-from pantheon_git.usecases.context import App
-from pantheon_git.usecases.deps import DepsResult, analyse_cache, write_output
+from pantheon_git.core.keys import EpicRef
+from pantheon_git.features.deps.mermaid import render_mermaid
+from pantheon_git.features.deps.report import render_text
+from pantheon_git.features.deps.run import DepsResult, analyse_cache, write_output
 
 
 @click.command(

@@ -47,9 +47,9 @@ def install(framework: str, force: bool, repo: str | None, rev: str | None) -> i
     Also writes a commit-graph when the clone has none (faster overlap checks).
     `pantheon hooks uninstall` undoes it.
     """
-    from pantheon_git.adapters.git import require_toplevel
-    from pantheon_git.domain.hooks_render import render_hooks
-    from pantheon_git.usecases.hooks_install import install as run
+    from pantheon_git.features.hooks.report import render_hooks
+    from pantheon_git.features.hooks.run_install import install as run
+    from pantheon_git.git.command import require_toplevel
 
     root = require_toplevel(Path.cwd())
     doc = run(root, framework=framework, force=force, repo=repo, rev=rev).to_dict()
@@ -67,9 +67,9 @@ def install(framework: str, force: bool, repo: str | None, rev: str | None) -> i
 @common_options
 def uninstall(framework: str | None) -> int:
     """Remove pantheon's hooks; hooks kept aside by `install --force` come back."""
-    from pantheon_git.adapters.git import require_toplevel
-    from pantheon_git.domain.hooks_render import render_hooks
-    from pantheon_git.usecases.hooks_install import uninstall as run
+    from pantheon_git.features.hooks.report import render_hooks
+    from pantheon_git.features.hooks.run_install import uninstall as run
+    from pantheon_git.git.command import require_toplevel
 
     root = require_toplevel(Path.cwd())
     doc = run(root, framework=framework).to_dict()

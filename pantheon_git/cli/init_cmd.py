@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from pantheon_git.cli._common import common_options, emit
-from pantheon_git.usecases.init import HOOKS_COMMAND, InitOutcome, next_steps, shown
+from pantheon_git.features.init.run import HOOKS_COMMAND, InitOutcome, next_steps, shown
 
 RULE = "━" * 47
 
@@ -40,7 +40,7 @@ def init(
     default. Also adds .bmad/ (the local Rally cache) to .gitignore. Never overwrites an
     existing config without --force. Runs without questions, so scripts and agents can use it.
     """
-    from pantheon_git.usecases.init import InitRequest, run_init
+    from pantheon_git.features.init.run import InitRequest, run_init
 
     outcome = run_init(
         Path.cwd(),

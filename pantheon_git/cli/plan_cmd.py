@@ -49,8 +49,8 @@ def plan(
     Every story is placed once, after the stories it depends on, never at the same time as
     a story it conflicts with, as early as possible. Saves .bmad/rally-cache/workstreams.json.
     """
-    from pantheon_git.usecases.context import App
-    from pantheon_git.usecases.plan import PlanRequest, run_plan
+    from pantheon_git.app import App
+    from pantheon_git.features.plan.run import PlanRequest, run_plan
 
     app = App.load(config_path=Ctx.config_path, warn=warn)
     if progress_enabled():

@@ -23,9 +23,9 @@ def status(epics: tuple[str, ...], mine: bool) -> None:
     Reads only the cache of the last `pantheon sync` and this clone's branches: it works
     offline, and says how old the data is.
     """
-    from pantheon_git.domain import status_report
-    from pantheon_git.usecases.context import App
-    from pantheon_git.usecases.status import StatusOptions, run
+    from pantheon_git.app import App
+    from pantheon_git.features.status import report as status_report
+    from pantheon_git.features.status.run import StatusOptions, run
 
     app = App.load(config_path=Ctx.config_path, warn=warn)
     result = run(app, StatusOptions(epics=epics, mine=mine))

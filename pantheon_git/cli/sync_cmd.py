@@ -35,8 +35,8 @@ def sync(project: str | None, epics: tuple[str, ...], iteration: str | None, for
       pantheon sync --epic 17 --epic 18  # two epics
       pantheon sync --iteration "Sprint 3" --json
     """
-    from pantheon_git.usecases.context import App
-    from pantheon_git.usecases.sync import SyncOptions, run
+    from pantheon_git.app import App
+    from pantheon_git.features.sync.run import SyncOptions, run
 
     flags = {"rally_project": project} if project else None
     app = App.load(config_path=Ctx.config_path, flags=flags, warn=warn)

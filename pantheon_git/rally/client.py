@@ -24,8 +24,8 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from pantheon_git.domain.keys import StoryKey
-from pantheon_git.domain.timefmt import format_time
+from pantheon_git.core.keys import StoryKey
+from pantheon_git.core.timefmt import format_time
 from pantheon_git.errors import ConfigError, RallyNotFound, RallyValidationError
 from pantheon_git.rally import replies
 from pantheon_git.rally.backoff import DEFAULT_BACKOFF, Backoff

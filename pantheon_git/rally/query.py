@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Union
 
-from pantheon_git.domain.timefmt import format_time
+from pantheon_git.core.timefmt import format_time
 from pantheon_git.errors import RallyQueryError, UsageError
 
 Value = Union[str, int, float, bool, None, datetime]  # noqa: UP007 - used at runtime below

@@ -21,7 +21,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from pantheon_git import __version__, jsonio
+from pantheon_git import __version__
+from pantheon_git.core import jsonio
 from pantheon_git.errors import ConfigError, PantheonError, RallyError, RallyRetryableError
 from pantheon_git.rally.backoff import DEFAULT_BACKOFF, Backoff, parse_retry_after
 from pantheon_git.rally.failures import Failure, Retry, from_app_errors, from_exception, from_status

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pantheon_git.adapters.ghactions import parse_outputs
+from pantheon_git.features.ci.run_ghactions import parse_outputs
 from tests.support.ghevents import REPO
 
 

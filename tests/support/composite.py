@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from pantheon_git.adapters.ghactions import parse_outputs
+from pantheon_git.features.ci.run_ghactions import parse_outputs
 
 _EXPR = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 _IF = re.compile(r"^runner\.os\s*==\s*'([^']*)'$")

@@ -9,10 +9,10 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from pantheon_git.adapters.cache import Cache, epic_dir_name
+from pantheon_git.cache.store import Cache, epic_dir_name
+from pantheon_git.core.keys import StoryKey
+from pantheon_git.core.story import Story, Task
 from pantheon_git.demo import load_backlog
-from pantheon_git.domain.keys import StoryKey
-from pantheon_git.domain.story import Story, Task
 
 
 def html_to_text(markup: str | None) -> str:

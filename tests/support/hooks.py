@@ -22,9 +22,9 @@ from typing import Any
 
 import pytest
 
-from pantheon_git.adapters.cache import Cache
-from pantheon_git.domain.keys import StoryKey
-from pantheon_git.domain.story import Lock, Story
+from pantheon_git.cache.store import Cache
+from pantheon_git.core.keys import StoryKey
+from pantheon_git.core.story import Lock, Story
 from tests.support.gitrepo import GitRepo, make_repo
 from tests.support.locks import FAST_TIMING, lock_as, set_rally_fields
 

@@ -24,8 +24,8 @@ from typing import Any
 
 import pytest
 
-from pantheon_git.domain.keys import StoryKey
-from pantheon_git.domain.timefmt import format_time
+from pantheon_git.core.keys import StoryKey
+from pantheon_git.core.timefmt import format_time
 from pantheon_git.rally.client import RallyClient
 
 FAST_TIMING = {"PANTHEON_LOCK_WRITE_BOUND": "0.5", "PANTHEON_LOCK_SETTLE_DELAY": "0.6"}

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from pantheon_git.adapters.cache import Cache
-from pantheon_git.domain.keys import StoryKey
-from pantheon_git.domain.story import Story, Task
+from pantheon_git.cache.store import Cache
+from pantheon_git.core.keys import StoryKey
+from pantheon_git.core.story import Story, Task
 
 # The seed's Epic 17: titles, task counts and dependency graph.
 EPIC17_TITLES = {

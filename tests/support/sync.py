@@ -98,7 +98,7 @@ def snapshot(root: Path, *, stable: bool = False) -> dict[str, Any]:
     """Every cache file by relative path: parsed JSON (``stable``: without the fields that
     hold the local time of the run), or raw text when it is not JSON. Read the way every
     reader reads the cache (``Cache.dir``)."""
-    from pantheon_git.adapters.cache import Cache
+    from pantheon_git.cache.store import Cache
 
     base = Cache(root).dir
     out: dict[str, Any] = {}

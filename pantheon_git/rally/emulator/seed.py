@@ -240,7 +240,7 @@ def new_artifact(tx: Tx, type_path: str, place: Place, now: str, fid: str, **fie
 
 def seed_demo(tx: Tx, place: Place, moment: datetime, backlog: Mapping[str, Any]) -> dict[str, int]:
     """Load ``pantheon_git/demo/backlog.yaml`` (its header describes the format)."""
-    from pantheon_git.domain.keys import StoryKey, story_branch
+    from pantheon_git.core.keys import StoryKey, story_branch
 
     now = rally_time(moment)
     users = {

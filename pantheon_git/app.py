@@ -1,0 +1,95 @@
+"""What every use case needs: configuration, the repository root, the cache, who is acting,
+the clock, and (lazily) a Rally client. Entry points build one ``App`` and pass it down.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pantheon_git.cache.store import Cache
+from pantheon_git.config import Config, load_config
+from pantheon_git.errors import ConfigError
+from pantheon_git.git import command as git
+
+if TYPE_CHECKING:
+    from pantheon_git.rally.client import RallyClient
+
+
+_UNASKED = object()
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class App:
+    config: Config
+    root: Path
+    now: Callable[[], datetime] = utc_now
+    warn: Callable[[str], None] = lambda message: None
+    progress: Callable[[str], None] | None = None
+    _rally: Any = field(default=None, repr=False)
+    _toplevel: Any = field(default=_UNASKED, repr=False)
+
+    @classmethod
+    def load(
+        cls,
+        *,
+        cwd: Path | None = None,
+        config_path: Path | None = None,
+        flags: dict[str, Any] | None = None,
+        warn: Callable[[str], None] | None = None,
+    ) -> App:
+        here = (cwd or Path.cwd()).resolve()
+        config = load_config(cwd=here, path=config_path, flags=flags, warn=warn)
+        top = git.toplevel(here)
+        app = cls(config=config, root=top or config.root or here, warn=warn or (lambda m: None))
+        if top is not None:
+            app._toplevel = top
+        return app
+
+    @property
+    def toplevel(self) -> Path | None:
+        """The git work tree at ``root`` (``None`` outside one), asked of git once."""
+        if self._toplevel is _UNASKED:
+            self._toplevel = git.toplevel(self.root)
+        return self._toplevel  # type: ignore[no-any-return]
+
+    def require_toplevel(self) -> Path:
+        """``toplevel``, or the error that says ``root`` is not in a git work tree."""
+        top = self.toplevel
+        if top is None:
+            raise git.not_a_repository(self.root)
+        return top
+
+    @property
+    def cache(self) -> Cache:
+        return Cache(self.root)
+
+    def user(self) -> str:
+        """The acting user: PANTHEON_USER (or --user), else git ``user.email``, mapped."""
+        who = self.config.user or git.config_get("user.email", cwd=self.root)
+        if not who:
+            raise ConfigError(
+                "cannot tell who you are: PANTHEON_USER is not set and git has no user.email",
+                hint='Run `git config user.email "you@example.com"` or export PANTHEON_USER.',
+            )
+        return self.config.identity(who.strip())
+
+    def rally(self) -> RallyClient:
+        """The Rally client, created on first use (imports httpx only then)."""
+        if self._rally is None:
+            from pantheon_git.rally.client import RallyClient
+
+            self._rally = RallyClient.from_config(self.config, warn=self.warn)
+        return self._rally  # type: ignore[no-any-return,unused-ignore]
+
+    def close(self) -> None:
+        if self._rally is not None:
+            self._rally.close()
+            self._rally = None

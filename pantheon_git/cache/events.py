@@ -1,0 +1,61 @@
+"""``.bmad/rally-cache/events.jsonl``: an append-only log of lock events, for ``pantheon metrics``.
+
+One JSON object per line: ``{"time", "event", "story", "user", "outcome", ...}``. Each line is
+written with a single ``write`` on a file opened with ``O_APPEND``, so lines from concurrent
+processes never interleave (a line stays far below the pipe-buffer size). Only what is passed
+in is written; secrets never are (the values go through ``redact`` as well).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pantheon_git.core.timefmt import format_time
+from pantheon_git.errors import redact
+
+EVENTS_FILE = "events.jsonl"
+MAX_LINE = 4000
+
+
+def append_event(
+    cache_dir: Path, *, now: datetime, event: str, story: str, user: str, outcome: str,
+    **details: Any,
+) -> None:  # fmt: skip
+    record: dict[str, Any] = {
+        "time": format_time(now),
+        "event": event,
+        "story": story,
+        "user": user,
+        "outcome": outcome,
+    }
+    record.update({k: v for k, v in details.items() if v is not None})
+    line = redact(json.dumps(record, ensure_ascii=False, default=str))
+    if len(line) > MAX_LINE:  # keep lines atomic: drop the details, keep the facts
+        line = redact(json.dumps({k: record[k] for k in list(record)[:5]}, ensure_ascii=False))
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(cache_dir / EVENTS_FILE, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, (line + "\n").encode("utf-8"))
+    finally:
+        os.close(fd)
+
+
+def read_events(cache_dir: Path) -> Iterator[Mapping[str, Any]]:
+    """Every readable event, oldest first; a torn or foreign line is skipped."""
+    try:
+        handle = (cache_dir / EVENTS_FILE).open(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return
+    with handle:
+        for line in handle:
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(record, dict):
+                yield record

@@ -1,0 +1,199 @@
+"""The migration journal, ``.bmad/migrations/<run>.json``: written (atomically) before and
+after every change a ``pantheon migrate`` run makes, so ``pantheon migrate rollback`` can undo a
+run that finished, failed or was killed half way.
+
+What it records: each file (hashes before and after, where its original bytes are kept), each
+Rally object the run created (and, before the create is sent, a ``pending`` entry with the
+marker that finds the object if the reply never arrived), each existing story it changed with
+the field values it had before, and each collection link it added.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pantheon_git.cache.fsio import atomic_write_bytes, atomic_write_json
+from pantheon_git.core.timefmt import format_time
+from pantheon_git.errors import CacheCorrupt, CheckFailed, UsageError
+
+SCHEMA = 1
+MIGRATIONS = Path(".bmad") / "migrations"
+FINISHED = ("complete", "rolled-back")
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def new_run_id(now: datetime) -> str:
+    return f"{now.strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(2)}"
+
+
+class Journal:
+    def __init__(self, root: Path, doc: dict[str, Any]) -> None:
+        self.root = root
+        self.doc = doc
+
+    # --- lifecycle ----------------------------------------------------------------------------
+
+    @classmethod
+    def start(cls, root: Path, run: str, *, now: datetime, **facts: Any) -> Journal:
+        doc: dict[str, Any] = {
+            "schema": SCHEMA,
+            "run": run,
+            "status": "running",
+            "started": format_time(now),
+            "finished": None,
+            **facts,
+            "files": {},
+            "created": [],
+            "pending": [],
+            "updated": [],
+            "linked": [],
+        }
+        journal = cls(root, doc)
+        journal.save()
+        return journal
+
+    @classmethod
+    def load(cls, root: Path, run: str) -> Journal:
+        path = journal_path(root, run)
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise UsageError(
+                f"no migration run {run!r} in {root / MIGRATIONS}",
+                hint="Run `pantheon migrate list` to see the runs.",
+            ) from None
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise CacheCorrupt(f"cannot read migration journal {path}: {exc}") from None
+        if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
+            raise CacheCorrupt(f"migration journal {path} has an unknown format")
+        return cls(root, doc)
+
+    @property
+    def run(self) -> str:
+        return str(self.doc["run"])
+
+    @property
+    def status(self) -> str:
+        return str(self.doc["status"])
+
+    @property
+    def path(self) -> Path:
+        return journal_path(self.root, self.run)
+
+    def save(self) -> None:
+        atomic_write_json(self.path, self.doc)
+
+    def finish(self, status: str, now: datetime, **facts: Any) -> None:
+        self.doc.update(status=status, finished=format_time(now), **facts)
+        self.save()
+
+    # --- files --------------------------------------------------------------------------------
+
+    def keep_original(self, rel: str, data: bytes, backup: Path) -> None:
+        """Copy the file's bytes to ``backup`` and record it, before anything changes it."""
+        atomic_write_bytes(backup, data)
+        self.doc["files"][rel] = {
+            "sha256": sha256(data),
+            "backup": _rel(self.root, backup),
+            "mode": _mode(self.root / rel),
+            "written": None,
+        }
+        self.save()
+
+    def will_write(self, rel: str, data: bytes) -> None:
+        """Record the bytes about to replace the file (before writing them)."""
+        self.doc["files"][rel]["written"] = sha256(data)
+        self.save()
+
+    def original(self, rel: str) -> bytes:
+        entry = self.doc["files"][rel]
+        data = Path(self.root, str(entry["backup"])).read_bytes()
+        if sha256(data) != entry["sha256"]:
+            raise CacheCorrupt(f"the backup of {rel} ({entry['backup']}) was changed")
+        return data
+
+    # --- Rally objects ------------------------------------------------------------------------
+
+    def pending(self, kind: str, marker: str, file: str) -> None:
+        self.doc["pending"].append({"type": kind, "marker": marker, "file": file})
+        self.save()
+
+    def created(self, kind: str, item: dict[str, Any], *, marker: str, file: str) -> None:
+        self.doc["pending"] = [p for p in self.doc["pending"] if p["marker"] != marker]
+        self.doc["created"].append(
+            {
+                "type": kind,
+                "object_id": item.get("ObjectID"),
+                "ref": item.get("_ref"),
+                "formatted_id": item.get("FormattedID"),
+                "file": file,
+                "marker": marker,
+            }
+        )
+        self.save()
+
+    def updating(self, ref: str, before: dict[str, Any], file: str) -> None:
+        """Record an existing object's values before the run changes them."""
+        self.doc["updated"].append({"ref": ref, "before": before, "file": file})
+        self.save()
+
+    def linked(self, ref: str, collection: str, item: str) -> None:
+        self.doc["linked"].append({"ref": ref, "collection": collection, "item": item})
+        self.save()
+
+
+def journal_path(root: Path, run: str) -> Path:
+    if not run or "/" in run or run.startswith("."):
+        raise UsageError(f"not a migration run id: {run!r}")
+    return root / MIGRATIONS / f"{run}.json"
+
+
+def list_runs(root: Path) -> list[Journal]:
+    folder = root / MIGRATIONS
+    if not folder.is_dir():
+        return []
+    runs = [Journal.load(root, p.stem) for p in sorted(folder.glob("*.json"))]
+    return sorted(runs, key=lambda j: str(j.doc.get("started")))
+
+
+@contextmanager
+def migration_lock(root: Path) -> Iterator[None]:
+    """One migrate or rollback at a time in a repository (released if the process dies)."""
+    import fcntl
+
+    folder = root / MIGRATIONS
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / ".lock").open("a+") as handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise CheckFailed(
+                "another `pantheon migrate` is running in this repository",
+                hint="Wait for it to finish, then run the command again.",
+            ) from None
+        yield
+
+
+def _rel(root: Path, path: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _mode(path: Path) -> int | None:
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except OSError:
+        return None

@@ -1,0 +1,73 @@
+"""One story's entry in the Rally cache, read the cheap way (the hooks' path).
+
+:class:`pantheon_git.cache.store.Cache` is the cache's owner; it imports the story model
+and file locking. A hook only needs one file, ``stories/<epic>/US-123.json``, and its age, so
+this reads it with ``os`` and ``json``. The layout constants are checked against ``cache.py``
+by ``tests/test_hook_adapters.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+CACHE_PARTS = (".bmad", "rally-cache")
+PREVIOUS_SUFFIX = ".prev"
+"""A sync swaps a new cache folder in; between its two renames the old one is read."""
+
+
+class Entry:
+    """A cached story: its BMAD form (``bmad``), and when pantheon last wrote it (``mtime``,
+    seconds since the epoch: a sync, a checkout or a hook that read Rally)."""
+
+    __slots__ = ("bmad", "mtime", "path")
+
+    def __init__(self, bmad: dict[str, Any], mtime: float, path: str) -> None:
+        self.bmad = bmad
+        self.mtime = mtime
+        self.path = path
+
+    @property
+    def lock(self) -> dict[str, Any] | None:
+        lock = self.bmad.get("lock")
+        return lock if isinstance(lock, dict) else None
+
+    @property
+    def state(self) -> str | None:
+        state = self.bmad.get("state")
+        return str(state) if state else None
+
+
+def cache_dir(root: str) -> str:
+    live = os.path.join(root, *CACHE_PARTS)
+    if not os.path.exists(live) and os.path.isdir(live + PREVIOUS_SUFFIX):
+        return live + PREVIOUS_SUFFIX
+    return live
+
+
+def story_entry(root: str, key: str) -> Entry | None:
+    """The cached entry of story ``key`` (``US-123``), or ``None`` when there is none or it
+    cannot be read (the caller then asks Rally, and a good copy replaces it)."""
+    stories = os.path.join(cache_dir(root), "stories")
+    try:
+        folders = sorted(os.listdir(stories))
+    except OSError:
+        return None
+    name = f"{key}.json"
+    for folder in folders:
+        path = os.path.join(stories, folder, name)
+        try:
+            with open(path, "rb") as handle:
+                mtime = os.fstat(handle.fileno()).st_mtime
+                doc = json.loads(handle.read())
+        except FileNotFoundError:
+            continue
+        except (OSError, ValueError):
+            return None
+        bmad = doc.get("bmad") if isinstance(doc, dict) else None
+        return Entry(bmad, mtime, path) if isinstance(bmad, dict) else None
+    return None

@@ -1,0 +1,125 @@
+"""``pantheon ci``: the GitHub Action's entry. Reads the runner's environment, runs one use case,
+writes the job summary, step outputs and annotations, and returns the exit code.
+
+Environment: ``GITHUB_EVENT_NAME``, ``GITHUB_EVENT_PATH`` (``PANTHEON_EVENT_NAME`` /
+``PANTHEON_EVENT_PATH`` replay another event), ``GITHUB_STEP_SUMMARY``, ``GITHUB_OUTPUT``,
+``GITHUB_SERVER_URL``, ``GITHUB_REPOSITORY``, ``GITHUB_RUN_ID``, the ``RALLY_*`` settings and
+``PANTHEON_COVERAGE_FILE`` / ``PANTHEON_CI_FAIL_ON``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import click
+
+from pantheon_git.cli._common import Ctx, common_options, warn
+from pantheon_git.errors import PantheonError, redact
+from pantheon_git.features.ci import run_ghactions as ghactions
+from pantheon_git.features.ci.report import md, summary_markdown
+
+
+@click.command("ci")
+@click.option(
+    "--coverage",
+    "coverage_file",
+    type=click.Path(dir_okay=False),
+    envvar="PANTHEON_COVERAGE_FILE",
+    help="Coverage report (.coverage, coverage.xml, coverage.py JSON, lcov.info).",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["never", "lock", "conflict"]),
+    envvar="PANTHEON_CI_FAIL_ON",
+    help="Exit 1 when: never; lock (story missing or locked by another); conflict "
+    "(lock, or overlapping story branches). Default: the ci_fail_on setting.",
+)
+@common_options
+def command(coverage_file: str | None, fail_on: str | None) -> int:
+    """Update Rally from the GitHub event this job runs for (the Action's entry).
+
+    Pull request opened/ready/synchronized: Code Review, commit SHA, coverage, lock released,
+    one discussion note. Merged: Completed. Closed: lock released. Push to the default
+    branch: stories named in commit messages get the commit.
+    """
+    from pantheon_git.app import App
+    from pantheon_git.features.ci.run import CiRequest, run_ci
+
+    env = os.environ
+    app = App.load(config_path=Ctx.config_path, warn=warn)
+    request = CiRequest(
+        event_name=env.get("PANTHEON_EVENT_NAME") or env.get("GITHUB_EVENT_NAME", ""),
+        event_path=env.get("PANTHEON_EVENT_PATH") or env.get("GITHUB_EVENT_PATH"),
+        server_url=env.get("GITHUB_SERVER_URL") or "https://github.com",
+        repository=env.get("GITHUB_REPOSITORY", ""),
+        run_id=env.get("GITHUB_RUN_ID") or None,
+        coverage_file=coverage_file or None,
+        fail_on=fail_on or "",
+    )
+    try:
+        result = run_ci(app, request, warn=warn)
+    except PantheonError as exc:
+        # Bad payload, coverage file or config: Rally was not touched; say so where people look.
+        ghactions.append_summary(
+            env.get("GITHUB_STEP_SUMMARY"),
+            f"### Rally\n\n> error: {md(exc.message, 600)}\n>\n> Rally was not updated.\n",
+        )
+        ghactions.annotate(sys.stdout, "error", exc.message, title="pantheon")
+        raise
+    finally:
+        app.close()
+    outcome = result.outcome
+    summary = summary_markdown(outcome)
+    ghactions.append_summary(env.get("GITHUB_STEP_SUMMARY"), summary)
+    ghactions.write_outputs(env.get("GITHUB_OUTPUT"), result.outputs)
+    # Annotations are workflow commands on stdout; with --json stdout holds only the document.
+    stream = sys.stderr if Ctx.json else sys.stdout
+    for notice in outcome.notices:
+        ghactions.annotate(stream, notice.level, notice.text, title=notice.title)
+    for overlap in outcome.overlaps:
+        files = ", ".join(overlap.files[:10])
+        ghactions.annotate(
+            stream,
+            "warning",
+            f"{outcome.event.story} overlaps {overlap.branch} on: {files}",
+            title="pantheon: overlap",
+        )
+    if Ctx.json:
+        doc = {
+            "outputs": result.outputs,
+            "exit_code": result.exit_code,
+            "event": {
+                "name": outcome.event.name,
+                "action": outcome.event.action,
+                "stage": outcome.event.stage.value,
+                "sha": outcome.event.sha,
+            },
+            "skipped": outcome.skipped,
+            "decisions": [
+                {
+                    "story": str(d.key),
+                    "verdict": d.verdict.value,
+                    "before": d.before,
+                    "after": d.after,
+                    "written": sorted(d.updates),
+                    "message": d.message,
+                }
+                for d in outcome.decisions
+            ],
+            "notes": dict(outcome.notes),
+            "overlaps": [
+                {"branch": o.branch, "story": o.story, "files": list(o.files)}
+                for o in outcome.overlaps
+            ],
+            "error": result.error.message if result.error else None,
+        }
+        click.echo(redact(json.dumps(doc, indent=2, ensure_ascii=False)))
+    else:
+        click.echo(redact(summary), err=True)
+    if result.error is not None:
+        click.echo(f"error: {redact(result.error.message)}", err=True)
+        if result.error.hint:
+            click.echo(redact(result.error.hint), err=True)
+    return result.exit_code

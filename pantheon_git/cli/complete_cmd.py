@@ -1,0 +1,91 @@
+"""``pantheon complete [STORY] [--coverage FILE] [--tests-url URL]``."""
+
+from __future__ import annotations
+
+import click
+
+from pantheon_git.cli._common import Ctx, common_options, emit, warn
+from pantheon_git.features.complete.rules import Verdict
+
+RULE = "━" * 47
+
+
+@click.command("complete")
+@click.argument("story", required=False)
+@click.option(
+    "--coverage",
+    "coverage_file",
+    type=click.Path(dir_okay=False),
+    help="Coverage report to record (.coverage, coverage.xml, coverage.py JSON, lcov.info). "
+    "Default: the coverage_file setting.",
+)
+@click.option("--tests-url", help="Link to the test results, shown in the Rally note.")
+@common_options
+def command(story: str | None, coverage_file: str | None, tests_url: str | None) -> int:
+    """Send a story to Code Review from this machine: HEAD's SHA, coverage, lock released,
+    and a discussion note (the story pipeline's COMMIT step, for teams without Actions).
+
+    STORY defaults to the current branch's story (story/US-123-...).
+    """
+    from pantheon_git.app import App
+    from pantheon_git.features.complete.run import complete_story
+
+    app = App.load(config_path=Ctx.config_path, warn=warn)
+    try:
+        done = complete_story(
+            app, story, coverage_file=coverage_file, tests_url=tests_url, warn=warn
+        )
+    finally:
+        app.close()
+    d = done.applied.decision
+    data = {
+        "story": str(d.key),
+        "title": done.applied.title,
+        "verdict": d.verdict.value,
+        "before": d.before,
+        "after": d.after,
+        "sha": done.sha,
+        "branch": done.branch,
+        "coverage": done.coverage,
+        "written": sorted(d.updates),
+        "lock_released": d.lock_released,
+        "note": done.applied.note,
+        "changeset": done.applied.changeset,
+        "message": d.message,
+    }
+    emit(data, lambda: _report(done))
+    return 1 if d.fails else 0
+
+
+def _report(done: object) -> str:
+    from pantheon_git.features.complete.run import Completion
+
+    assert isinstance(done, Completion)
+    d = done.applied.decision
+    if d.verdict is Verdict.NOT_FOUND:
+        return f"Story Not Completed\n{RULE}\n❌ {d.message}\n"
+    if d.verdict in (Verdict.LOCKED_BY_OTHER, Verdict.NOT_LOCKED):
+        return (
+            f"Story Not Completed\n{RULE}\nStory: {d.key} - {done.applied.title}\n\n"
+            f"❌ {d.message}\n\nAsk the holder to run `pantheon release {d.key}`, or wait for "
+            "the lock to expire.\n"
+        )
+    lines = ["Story Completed", RULE, f"Story: {d.key} - {done.applied.title}", ""]
+    if d.verdict is Verdict.STALE:
+        lines.append(f"ℹ️  {d.message}")
+    elif d.state_changed:
+        lines.append(f"✅ Status updated: {d.before} → {d.after}")
+    else:
+        lines.append(f"✅ Status: {d.after} (unchanged)")
+    lines.append(f"✅ Commit: {done.sha[:7]} ({done.branch or 'detached HEAD'})")
+    if done.coverage is not None:
+        lines.append(f"✅ Coverage: {done.coverage:.1f}%")
+    if d.lock_released:
+        lines.append(f"✅ Lock released ({d.lock_released})")
+    if done.applied.note:
+        lines.append(f"✅ Discussion note {done.applied.note}")
+    if done.applied.changeset:
+        lines.append(f"✅ Changeset {done.applied.changeset}")
+    if d.verdict is Verdict.UNCHANGED:
+        lines.append("   Rally already held all of this: nothing written.")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,310 @@
+"""``pantheon checkout``: lock a story in Rally, start its branch, write its story file.
+
+Order of work, so that a refusal or an outage changes nothing here:
+
+1. read Rally (the story, or the epic's stories to choose from); offline: exit 5, nothing
+   written anywhere;
+2. someone else holds it: refuse with alternatives (exit 1);
+3. check git can switch to the story branch without touching uncommitted work (exit 4);
+4. take the lock (``features/locks/run.py``); lost or refused: exit 1; too slow: exit 5;
+5. only now: state -> In Progress (forward only) and ``c_Branch`` in Rally, the branch,
+   the story file, the cache.
+
+Checking out a story you already hold renews the lock and switches to its branch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from pantheon_git.core import states
+from pantheon_git.core.keys import EpicRef, StoryKey, branch_story_key, story_branch
+from pantheon_git.core.story import Lock
+from pantheon_git.errors import CheckFailed, ConfigError, PantheonError, UsageError
+from pantheon_git.features.checkout import choice
+from pantheon_git.features.checkout import run_choosing as choosing
+from pantheon_git.features.checkout.report import CheckoutReport, Refusal
+from pantheon_git.features.checkout.run_storyfile import write_story_file
+from pantheon_git.features.locks import rules as locks
+from pantheon_git.features.locks.run import (
+    Attempt,
+    Locking,
+    Outcome,
+    lock_client,
+    locking,
+    record_event,
+    too_slow,
+)
+from pantheon_git.features.locks.run_cache import keep_out_of_git, record_lock
+from pantheon_git.git import storybranch
+from pantheon_git.rally.mapping import FieldNames, MapSettings, story_fetch, story_from_rally
+
+if TYPE_CHECKING:
+    from pantheon_git.app import App
+    from pantheon_git.rally.client import RallyClient
+
+EPIC_TRIES = 3
+"""With ``--epic``: stories tried in turn when others win the race for the first ones."""
+TASK_FETCH = ("FormattedID", "Name", "State", "Description", "TaskIndex")
+
+
+@dataclass(frozen=True)
+class CheckoutRequest:
+    story: str | None = None
+    epic: str | None = None
+    lock_hours: float | None = None
+    branch: bool = True
+
+
+def map_settings(app: App) -> MapSettings:
+    config = app.config
+    return MapSettings(
+        names=FieldNames.from_config(config.fields),
+        state_map=config.state_map,
+        default_lock_hours=config.rally_lock_hours,
+        rally_url=config.rally_url,
+    )
+
+
+def checkout(app: App, request: CheckoutRequest) -> CheckoutReport | Refusal:
+    if bool(request.story) == bool(request.epic):
+        raise UsageError(
+            "give either a story or --epic",
+            hint="`pantheon checkout US-123`, or `pantheon checkout --epic 17` for the next one.",
+        )
+    key = StoryKey.parse(request.story) if request.story else None
+    epic = EpicRef.parse(request.epic) if request.epic else None
+    hours = app.config.rally_lock_hours if request.lock_hours is None else request.lock_hours
+    if hours <= 0:
+        raise UsageError(f"--lock-hours must be more than 0, not {hours:g}")
+    me = app.user()
+    with lock_client(app) as client:
+        run = _Checkout(app, client, locking(app, client), map_settings(app), me, hours, request)
+        if key is not None:
+            return run.story(key)
+        assert epic is not None
+        return run.next_of(epic)
+
+
+@dataclass
+class _Checkout:
+    app: App
+    client: RallyClient
+    ops: Locking
+    settings: MapSettings
+    me: str
+    hours: float
+    request: CheckoutRequest
+    _listings: dict[str | None, list[dict[str, Any]]] = field(default_factory=dict)
+
+    # --- choosing ---------------------------------------------------------------------------
+
+    def story(self, key: StoryKey) -> CheckoutReport | Refusal:
+        raw = self.client.find_story(key, fetch=story_fetch(self.settings.names))
+        return self.take(raw)
+
+    def next_of(self, ref: EpicRef) -> CheckoutReport | Refusal:
+        from pantheon_git.features.migrate.run import find_epic
+
+        epic = find_epic(self.client, self.app.config.epic_type, ref)
+        epic_id, epic_name = str(epic["FormattedID"]), epic.get("Name")
+        listing = self.listing(epic_id)
+        picked = self.choose(listing)
+        by_key = {choosing.candidate(r, self.settings).key: r for r in listing}
+        last: Refusal | None = None
+        for candidate in picked.order[:EPIC_TRIES]:
+            full = self.client.get(
+                str(by_key[candidate.key]["_ref"]), fetch=story_fetch(self.settings.names)
+            )
+            result = self.take(full)
+            if isinstance(result, CheckoutReport):
+                return result
+            last = result
+        if last is not None:
+            return last
+        return Refusal(
+            None,
+            "",
+            "none_free",
+            epic=epic_id,
+            epic_title=str(epic_name) if epic_name else None,
+            reason=_none_free(listing, picked, self.settings),
+        )
+
+    def listing(self, epic: str | None) -> list[dict[str, Any]]:
+        if epic not in self._listings:
+            self._listings[epic] = choosing.epic_stories(self.client, epic, self.settings)
+        return self._listings[epic]
+
+    def choose(self, listing: list[dict[str, Any]]) -> choice.Choice:
+        now = self.app.now()
+        context = choosing.dependencies(
+            self.client,
+            cache=self.app.cache,
+            listing=listing,
+            settings=self.settings,
+            me=self.me,
+            now=now,
+            warn=self.app.warn,
+        )
+        candidates = [choosing.candidate(r, self.settings) for r in listing]
+        return choice.choose(candidates, self.me, now, context.deps, context.known)
+
+    def refusal(self, raw: Mapping[str, Any], outcome: str, held: Lock | None) -> Refusal:
+        target = choosing.candidate(raw, self.settings)
+        if held is not None:
+            # The lock Rally showed just now goes to the cache as well, so this clone's hooks
+            # name its holder instead of trusting an older cached entry without it.
+            record_lock(self.app, target.key, locks.to_fields(held, self.ops.names), held)
+        epic, epic_title = choosing.epic_of(raw)
+        picked = self.choose(self.listing(epic))
+        return Refusal(
+            target.key,
+            target.title,
+            outcome,
+            held,
+            epic,
+            epic_title,
+            tuple(choice.alternatives(target, picked)),
+        )
+
+    # --- taking one story ---------------------------------------------------------------------
+
+    def take(self, raw: Mapping[str, Any]) -> CheckoutReport | Refusal:
+        target = choosing.candidate(raw, self.settings)
+        key, now = target.key, self.app.now()
+        if choice.is_done(target.state):
+            raise CheckFailed(
+                f"{key} is already {target.state} in Rally: nothing to check out",
+                hint="Take another story: `pantheon checkout --epic <epic>`.",
+            )
+        held = target.lock
+        theirs = locks.status(held, self.me, now) is locks.LockStatus.THEIRS
+        if theirs and not self.ops.fresh(held, now):  # a fresh lock may still lose its race
+            self.event(key, "refused", holder=held.holder if held else None)
+            return self.refusal(raw, "refused", held)
+        keep_out_of_git(self.app)  # before looking for uncommitted work: the cache is not work
+        branch = self.branch_name(raw, target)
+        plan = self.plan(branch)
+        if self.app.progress:
+            wait = self.ops.timing.settle
+            self.app.progress(f"Locking {key} in Rally (confirming takes {wait:g}s)...")
+        attempt = self.ops.acquire(str(raw["_ref"]), self.me, self.hours)
+        self.event(
+            key,
+            attempt.outcome.value,
+            holder=attempt.lock.holder if attempt.lock else None,
+            elapsed=round(attempt.elapsed, 3) if attempt.elapsed is not None else None,
+        )
+        if attempt.outcome is Outcome.TOO_SLOW:
+            raise too_slow(key, attempt, self.ops.timing)
+        if attempt.outcome in (Outcome.REFUSED, Outcome.LOST):
+            refusal = self.refusal(raw, attempt.outcome.value, attempt.lock)
+            if attempt.note:
+                refusal = replace(refusal, reason=attempt.note)
+            return refusal
+        try:
+            return self.finish(raw, attempt, branch, plan)
+        except PantheonError as exc:
+            exc.hint = (
+                f"{exc.hint + ' ' if exc.hint else ''}You hold the lock on {key}; run "
+                f"`pantheon checkout {key}` again to finish (it keeps your lock)."
+            )
+            raise
+
+    def branch_name(self, raw: Mapping[str, Any], target: choice.Candidate) -> str:
+        """The branch Rally names for the story (``c_Branch``: it survives title edits), if it
+        is a valid story branch of this story; else one made from the title."""
+        config = self.app.config
+        named = str(raw.get(self.settings.names.branch) or "").strip()
+        ours = named and branch_story_key(named, config.branch_pattern) == target.key
+        if ours and storybranch.valid_branch_name(named, cwd=self.app.root):
+            return named
+        return story_branch(target.key, target.title, config.branch_template)
+
+    def plan(self, branch: str) -> storybranch.BranchPlan | None:
+        if not self.request.branch:
+            return None
+        root = self.app.require_toplevel()
+        plan = storybranch.plan_switch(
+            root, branch, configured_default=self.app.config.default_branch
+        )
+        if plan.warning:
+            self.app.warn(plan.warning)
+        return plan
+
+    def finish(
+        self,
+        raw: Mapping[str, Any],
+        attempt: Attempt,
+        branch: str,
+        plan: storybranch.BranchPlan | None,
+    ) -> CheckoutReport:
+        assert attempt.lock is not None
+        names = self.settings.names
+        before = choosing.state_of(raw, self.settings)
+        fields: dict[str, Any] = {names.branch: branch}
+        target = states.advance(before, states.IN_PROGRESS)
+        if target is not None:
+            wanted = states.rally_fields(target, self.settings.state_map)
+            fields["ScheduleState"] = wanted["ScheduleState"]
+            fields[names.pantheon_status] = wanted.get("c_PantheonStatus", "")
+        ref = str(raw["_ref"])
+        updated = self.client.update(ref, fields, fetch=story_fetch(names))
+        tasks = self.client.collection(ref, "Tasks", fetch=TASK_FETCH, order=("TaskIndex",))
+        lock = Lock(
+            attempt.lock.holder,
+            attempt.lock.locked_at,
+            attempt.lock.expires,
+            branch,
+            attempt.lock.token,
+        )
+        story = story_from_rally(updated, tasks=tasks, mapping=self.settings).with_(lock=lock)
+        action = "skipped"
+        if plan is not None:
+            action = storybranch.switch(plan)
+        try:
+            story_file, file_action = write_story_file(
+                self.app.root, self.app.config.story_dir, story
+            )
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot write the story file in {self.app.config.story_dir}: {exc.strerror}",
+                hint="Check the story_dir setting and the folder's permissions.",
+            ) from None
+        record_lock(self.app, story.key, {}, lock, story=story, raw=updated)
+        return CheckoutReport(
+            story=story.key,
+            title=story.title,
+            lock=lock,
+            outcome=attempt.outcome.value,
+            epic=story.epic,
+            epic_title=story.epic_title,
+            previous_state=before,
+            state=story.state,
+            branch=branch,
+            branch_action=action,
+            base=plan.base if plan and action == "created" else None,
+            story_file=story_file,
+            story_file_action=file_action,
+            carried=plan.carried if plan else (),
+            replaced=attempt.replaced,
+            lock_seconds=attempt.elapsed,
+        )
+
+    def event(self, key: StoryKey, outcome: str, **details: Any) -> None:
+        record_event(self.app, "checkout", key, self.me, outcome, **details)
+
+
+def _none_free(listing: list[dict[str, Any]], picked: choice.Choice, settings: MapSettings) -> str:
+    stories = [choosing.candidate(r, settings) for r in listing]
+    waiting = [f"{k} waits for {', '.join(map(str, v))}" for k, v in sorted(picked.blocked.items())]
+    if waiting:
+        shown = "; ".join(waiting[:5])
+        return f"Every free story waits for another: {shown}."
+    open_ = [s for s in stories if not choice.is_done(s.state)]
+    if not open_:
+        return "Every story of the epic is done."
+    return f"All {len(open_)} open stories are taken or started. See them: pantheon status"

@@ -1,0 +1,328 @@
+"""`pantheon ci`: one GitHub event -> Rally updates, an overlap report and a job summary.
+
+Order: parse the event and read the coverage file first (bad input exits 2 before Rally is
+touched), then the overlap report (git only, runs even without a Rally key), then Rally.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pantheon_git.core.timefmt import format_time, parse_time
+from pantheon_git.errors import (
+    CHECK_FAILED,
+    OK,
+    CacheCorrupt,
+    PantheonError,
+    RallyError,
+    UsageError,
+)
+from pantheon_git.features.ci.event import CiEvent, Stage, parse_event
+from pantheon_git.features.ci.report import (
+    CiOutcome,
+    Links,
+    NoteFacts,
+    Notice,
+    Overlap,
+    dependency_edges,
+    dependency_titles,
+)
+from pantheon_git.features.ci.run_ghactions import load_payload
+from pantheon_git.features.complete.rules import Change, Decision, Verdict
+from pantheon_git.features.complete.run import (
+    Applied,
+    ChangesetFacts,
+    apply_change,
+    check_push_state,
+)
+from pantheon_git.git import command as git
+
+if TYPE_CHECKING:
+    from pantheon_git.app import App
+
+FAIL_ON = ("never", "lock", "conflict")
+
+
+@dataclass(frozen=True)
+class CiRequest:
+    event_name: str
+    event_path: str | None
+    server_url: str = "https://github.com"
+    repository: str = ""
+    run_id: str | None = None
+    coverage_file: str | None = None
+    fail_on: str = "never"
+
+
+@dataclass
+class CiResult:
+    outcome: CiOutcome
+    exit_code: int = OK
+    error: PantheonError | None = None
+    applied: list[Applied] = field(default_factory=list)
+
+    @property
+    def outputs(self) -> dict[str, str]:
+        event = self.outcome.event
+        primary = self.outcome.primary
+        if event.stage is Stage.PUSH:
+            story = " ".join(str(d.key) for d in self.outcome.decisions)
+        else:
+            story = str(event.story) if event.story else ""
+        state = primary.after if primary and primary.verdict is not Verdict.NOT_FOUND else ""
+        coverage = f"{self.outcome.coverage:.1f}" if self.outcome.coverage is not None else ""
+        return {"story": story, "state": state, "coverage": coverage}
+
+
+def run_ci(app: App, request: CiRequest, *, warn: Callable[[str], None]) -> CiResult:
+    config = app.config
+    fail_on = (request.fail_on or config.ci_fail_on).strip().lower()
+    if fail_on not in FAIL_ON:
+        raise UsageError(f"fail-on: {fail_on!r} is not one of {', '.join(FAIL_ON)}")
+    payload = load_payload(request.event_path)
+    event = parse_event(
+        request.event_name,
+        payload,
+        branch_pattern=config.branch_pattern,
+        default_branch=config.default_branch,
+    )
+    push_state = check_push_state(config)
+    coverage = _coverage(app, request.coverage_file or config.coverage_file)
+    links = Links(
+        request.server_url.rstrip("/"), request.repository or event.repository, request.run_id
+    )
+    notices: list[Notice] = []
+    overlaps = _overlaps(app, event, notices)
+    edges, titles = _dependencies(app, notices)
+    outcome = CiOutcome(
+        event, coverage=coverage, overlaps=overlaps, links=links, edges=edges, titles=titles
+    )
+
+    def finish(**changes: object) -> CiOutcome:
+        return replace(outcome, notices=tuple(notices), **changes)  # type: ignore[arg-type]
+
+    if event.stage is Stage.IGNORED:
+        return CiResult(finish(skipped=f"Nothing to do: {event.reason}."))
+    if event.story is None and event.stage is not Stage.PUSH:
+        return CiResult(
+            finish(skipped="No story key in the branch name or the PR title: Rally not updated.")
+        )
+    if event.stage is Stage.PUSH and not event.push_keys:
+        return CiResult(finish(skipped="No story keys in the pushed commit messages."))
+    if not config.api_key:
+        why = (
+            "this pull request comes from a fork, and GitHub gives fork runs no secrets"
+            if event.fork
+            else "the rally-api-key input is empty (is the RALLY_API_KEY secret set? "
+            "Dependabot runs get no secrets)"
+        )
+        notices.append(Notice("notice", f"Rally not updated: {why}. The overlap report ran."))
+        return CiResult(
+            finish(skipped=f"Rally not updated: {why}."), _policy(fail_on, (), overlaps)
+        )
+
+    applied: list[Applied] = []
+    try:
+        if event.stage is Stage.PUSH:
+            _push(app, event, links, push_state, applied=applied, warn=warn)
+        else:
+            _pull_request(app, event, coverage, links, applied=applied, warn=warn)
+    except RallyError as exc:
+        done = _progress(applied)
+        notices.append(Notice("error", f"Rally failed: {exc.message}. {done}"))
+        return CiResult(
+            finish(decisions=tuple(a.decision for a in applied), notes=_notes(applied)),
+            exc.exit_code,
+            exc,
+            applied,
+        )
+    for item in applied:
+        notices.extend(_decision_notices(item))
+    decisions = tuple(a.decision for a in applied)
+    titles = {**titles, **{str(a.decision.key): a.title for a in applied if a.title}}
+    final = finish(decisions=decisions, notes=_notes(applied), titles=titles)
+    # A key-like word in a commit message on the default branch ("fix S3 upload") is no
+    # reason to fail a push; fail-on judges pull requests only.
+    judged = () if event.stage is Stage.PUSH else decisions
+    return CiResult(final, _policy(fail_on, judged, overlaps), None, applied)
+
+
+def _pull_request(
+    app: App,
+    event: CiEvent,
+    coverage: float | None,
+    links: Links,
+    *,
+    applied: list[Applied],
+    warn: Callable[[str], None],
+) -> None:
+    pr = event.pull_request
+    assert pr is not None
+    assert event.story is not None
+    author = resolve_author(app, pr.author, pr.head_sha)
+    change = Change(
+        event.stage,
+        event.sha,
+        branch=pr.head_ref,
+        coverage=coverage,
+        author=author,
+        require_own_lock=event.via_workflow_run,
+    )
+
+    def note(decision: Decision, title: str) -> NoteFacts:
+        return NoteFacts.for_pr(event, state=decision.after, coverage=coverage, links=links)
+
+    changeset = None
+    if app.config.ci_changesets and event.sha:
+        changeset = ChangesetFacts(
+            repository=app.config.ci_scm_repository or event.repository,
+            repository_url=f"{links.server}/{event.repository}",
+            sha=event.sha,
+            message=pr.title,
+            timestamp=None,
+            url=links.commit(event.sha),
+            branch=pr.head_ref if event.stage is not Stage.MERGED else pr.base_ref,
+        )
+    applied.append(
+        apply_change(
+            app,
+            event.story,
+            change,
+            note=note if pr.number else None,
+            changeset=changeset,
+            warn=warn,
+        )
+    )
+
+
+def _push(
+    app: App,
+    event: CiEvent,
+    links: Links,
+    push_state: str | None,
+    *,
+    applied: list[Applied],
+    warn: Callable[[str], None],
+) -> None:
+    for key, commit in sorted(event.push_keys.items()):
+        change = Change(Stage.PUSH, commit.sha, push_state=push_state)
+        changeset = None
+        if app.config.ci_changesets:
+            changeset = ChangesetFacts(
+                repository=app.config.ci_scm_repository or event.repository,
+                repository_url=f"{links.server}/{event.repository}",
+                sha=commit.sha,
+                message=commit.message,
+                timestamp=_rally_time(commit.timestamp),
+                url=commit.url or links.commit(commit.sha),
+                branch=(event.ref or "").removeprefix("refs/heads/") or None,
+            )
+        applied.append(apply_change(app, key, change, changeset=changeset, warn=warn))
+
+
+def resolve_author(app: App, login: str, head_sha: str) -> str | None:
+    """The PR author as a Rally user: the identity map for the GitHub login, else the head
+    commit's author email (mapped too), else ``None``."""
+    mapped = {k.lower(): v for k, v in app.config.identities.items()}
+    if login and login.lower() in mapped:
+        return mapped[login.lower()]
+    email = git.run_git(
+        ["log", "-1", "--format=%ae", head_sha, "--"], cwd=app.root, check=False
+    ).strip()
+    if email and "@" in email:
+        return app.config.identity(email)
+    return None
+
+
+def _coverage(app: App, path: str | None) -> float | None:
+    if not path:
+        return None
+    from pantheon_git.features.complete.run_coverage import read_coverage
+
+    file = Path(path)
+    if not file.is_absolute():
+        file = Path.cwd() / file
+    return read_coverage(file, cwd=Path.cwd()).percent
+
+
+def _overlaps(app: App, event: CiEvent, notices: list[Notice]) -> tuple[Overlap, ...]:
+    """Other open story branches touching the same files (needs `fetch-depth: 0`)."""
+    pr = event.pull_request
+    if pr is None or event.story is None or event.stage not in (Stage.REVIEW, Stage.DRAFT):
+        return ()
+    from pantheon_git.features.conflicts import run as conflicts
+
+    try:
+        target = pr.head_ref if event.story_source == "branch" else str(event.story)
+        report = conflicts.check_branch(app, target, commit=pr.head_sha, precise=False)
+    except PantheonError as exc:
+        notices.append(
+            Notice(
+                "notice",
+                f"Overlap report skipped: {exc.message} (check out with `fetch-depth: 0`).",
+            )
+        )
+        return ()
+    found = []
+    for item in report.overlaps:
+        paths = tuple(item.paths)
+        if paths:
+            found.append(Overlap(item.branch or str(item.story), str(item.story), paths))
+    return tuple(found)
+
+
+def _dependencies(
+    app: App, notices: list[Notice]
+) -> tuple[tuple[tuple[str, str], ...], dict[str, str]]:
+    try:
+        doc = app.cache.read_json("dependencies.json")
+    except CacheCorrupt as exc:
+        notices.append(Notice("notice", f"Dependency graph skipped: {exc.message}"))
+        return (), {}
+    if doc is None:
+        return (), {}
+    return tuple(dependency_edges(doc)), dependency_titles(doc)
+
+
+def _decision_notices(item: Applied) -> list[Notice]:
+    d = item.decision
+    if d.verdict in (Verdict.LOCKED_BY_OTHER, Verdict.NOT_LOCKED):
+        return [Notice("warning", d.message, "pantheon: lock")]
+    if d.verdict is Verdict.NOT_FOUND:
+        return [Notice("warning", d.message, "pantheon: story")]
+    if d.verdict is Verdict.STALE:
+        return [Notice("notice", d.message)]
+    return []
+
+
+def _policy(fail_on: str, decisions: tuple[Decision, ...], overlaps: tuple[Overlap, ...]) -> int:
+    if fail_on == "never":
+        return OK
+    if any(d.fails for d in decisions):
+        return CHECK_FAILED
+    if fail_on == "conflict" and overlaps:
+        return CHECK_FAILED
+    return OK
+
+
+def _notes(applied: list[Applied]) -> dict[str, str]:
+    return {str(a.decision.key): a.note for a in applied if a.note}
+
+
+def _progress(applied: list[Applied]) -> str:
+    if not applied:
+        return "Nothing was written; rerun the job when Rally is back."
+    done = ", ".join(str(a.decision.key) for a in applied)
+    return f"Already updated: {done}; rerun the job to finish the rest (reruns are safe)."
+
+
+def _rally_time(stamp: str) -> str | None:
+    if not stamp:
+        return None
+    try:
+        return format_time(parse_time(stamp))
+    except UsageError:
+        return None

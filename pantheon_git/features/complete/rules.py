@@ -1,0 +1,206 @@
+"""What completing a story writes to Rally: pure decisions, one story at a time.
+
+The seed's "On completion: Code Review + unlock + add commit links". Given the story as Rally
+holds it and what happened (a PR ready for review, merged, closed, a push, or ``pantheon
+complete``), :func:`decide` returns the exact field values to write, and only those that differ
+from what Rally already holds, so a rerun writes nothing.
+
+Rules:
+
+- States only move forward (:func:`states.advance`); an event aimed at an earlier state than the
+  story's is *stale* (an old run re-run, events out of order) and writes nothing at all, not even
+  its commit SHA, which would otherwise replace a newer one.
+- The lock must be the author's own (or free / expired) before a review or close moves anything;
+  a story locked by someone else is left alone and reported. A merge is a team decision that was
+  reviewed: it completes the story whoever holds the lock.
+- Review and close release the author's lock; a merge clears any lock (the story is done).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pantheon_git.core import states
+from pantheon_git.core.keys import StoryKey
+from pantheon_git.core.story import Lock
+from pantheon_git.features.ci.event import Stage
+from pantheon_git.features.locks import rules as locks
+from pantheon_git.rally.mapping import FieldNames
+
+
+class Verdict(enum.Enum):
+    OK = "ok"
+    UNCHANGED = "unchanged"
+    """Rally already holds everything: nothing to write."""
+    STALE = "stale"
+    """The story is already past this event's state: nothing written."""
+    LOCKED_BY_OTHER = "locked-by-other"
+    NOT_LOCKED = "not-locked"
+    """Only for workflow_run (fork) updates, which require the author's own lock."""
+    NOT_FOUND = "not-found"
+
+
+FAILING = {Verdict.LOCKED_BY_OTHER, Verdict.NOT_LOCKED, Verdict.NOT_FOUND}
+
+
+@dataclass(frozen=True)
+class StoryState:
+    """A story as Rally holds it right now."""
+
+    key: StoryKey
+    state: str
+    """Workflow state (``states.workflow_state`` of ScheduleState + c_PantheonStatus)."""
+    lock: Lock | None
+    values: Mapping[str, Any] = field(default_factory=dict)
+    """The raw Rally values of every field :func:`decide` may write."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """What happened to the story."""
+
+    stage: Stage
+    sha: str | None
+    branch: str | None = None
+    coverage: float | None = None
+    author: str | None = None
+    """The author as a Rally user (email); ``None`` when it cannot be told."""
+    require_own_lock: bool = False
+    push_state: str | None = None
+    """For pushes to the default branch: the state to move named stories to, if configured."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    key: StoryKey
+    verdict: Verdict
+    before: str
+    after: str
+    updates: dict[str, Any]
+    lock_released: str | None = None
+    """Whose lock this releases (for the report), if any."""
+    message: str = ""
+    note: bool = False
+    """Post the stage's discussion note (once per PR and stage)."""
+
+    @property
+    def fails(self) -> bool:
+        return self.verdict in FAILING
+
+    @property
+    def state_changed(self) -> bool:
+        return self.after != self.before
+
+
+def target_of(change: Change) -> str | None:
+    if change.stage is Stage.REVIEW:
+        return states.CODE_REVIEW
+    if change.stage is Stage.MERGED:
+        return states.COMPLETED
+    if change.stage is Stage.PUSH:
+        return change.push_state
+    return None
+
+
+def decide(
+    story: StoryState,
+    change: Change,
+    *,
+    now: datetime,
+    names: FieldNames = FieldNames(),
+    state_map: states.StateMap = states.DEFAULT_STATE_MAP,
+) -> Decision:
+    current = story.state
+    target = target_of(change)
+
+    def result(verdict: Verdict, message: str = "") -> Decision:
+        return Decision(story.key, verdict, current, current, {}, message=message)
+
+    if _stale(current, change, target):
+        return result(
+            Verdict.STALE,
+            f"{story.key} is already {current}; this {change.stage.value} event is older "
+            "news and changes nothing",
+        )
+    lock_status = locks.status(story.lock, change.author or "", now)
+    holder = story.lock.holder if story.lock else None
+    if change.stage is not Stage.MERGED and change.stage is not Stage.PUSH:
+        if lock_status is locks.LockStatus.THEIRS:
+            who = change.author or "the pull request's author (unknown to pantheon)"
+            return result(
+                Verdict.LOCKED_BY_OTHER,
+                f"{story.key} is locked by {holder}, not by {who}; Rally left unchanged",
+            )
+        if change.require_own_lock and lock_status is not locks.LockStatus.MINE:
+            return result(
+                Verdict.NOT_LOCKED,
+                f"{story.key} is not locked by {change.author or 'the author'}; updates from "
+                "workflow_run (fork pull requests) only move stories their author checked out",
+            )
+
+    desired: dict[str, Any] = {}
+    new_state = states.advance(current, target) if target else None
+    if new_state:
+        desired.update(states.rally_fields(new_state, state_map))
+    if change.sha:
+        desired[names.commit_sha] = change.sha
+    if change.branch and change.stage in (Stage.REVIEW, Stage.DRAFT, Stage.MERGED):
+        desired[names.branch] = change.branch
+    if change.coverage is not None:
+        desired[names.coverage] = change.coverage
+    released = None
+    releases = change.stage in (Stage.REVIEW, Stage.CLOSED, Stage.MERGED)
+    if releases and story.lock is not None:
+        desired.update(locks.to_fields(None, names.lock))
+        released = holder
+    updates = {k: v for k, v in desired.items() if not same_value(story.values.get(k), v)}
+    if not updates:
+        return Decision(
+            story.key,
+            Verdict.UNCHANGED,
+            current,
+            current,
+            {},
+            message=f"{story.key}: Rally already up to date",
+            note=change.stage in (Stage.REVIEW, Stage.MERGED, Stage.CLOSED),
+        )
+    return Decision(
+        story.key,
+        Verdict.OK,
+        current,
+        new_state or current,
+        updates,
+        lock_released=released,
+        note=change.stage in (Stage.REVIEW, Stage.MERGED, Stage.CLOSED),
+    )
+
+
+def _stale(current: str, change: Change, target: str | None) -> bool:
+    if target is not None:
+        return states.rank(current) > states.rank(target)
+    if change.stage is Stage.DRAFT:
+        # A draft's commit must not replace the SHA of a reviewed or merged story.
+        return states.rank(current) > states.rank(states.CODE_REVIEW)
+    if change.stage is Stage.CLOSED:
+        # Closing a PR of a story completed by another PR: the story is done, leave it be.
+        return states.rank(current) >= states.rank(states.COMPLETED)
+    return False
+
+
+def same_value(current: Any, desired: Any) -> bool:
+    """Rally's value already equals the one to write (``None`` and ``""`` alike, numbers by
+    value, SHAs and emails case-insensitively, dates by instant)."""
+    if current in (None, "") and desired in (None, ""):
+        return True
+    if current is None or desired is None:
+        return False
+    if isinstance(desired, float | int) and not isinstance(desired, bool):
+        try:
+            return abs(float(current) - float(desired)) < 0.05
+        except (TypeError, ValueError):
+            return False
+    return str(current).strip().lower() == str(desired).strip().lower()

@@ -1,0 +1,319 @@
+"""Completing a story in Rally: the part `pantheon ci` and `pantheon complete` share.
+
+Write order (so that a failure part-way leaves Rally consistent and a rerun finishes the job):
+
+1. **The story, in one update**: state, ``c_CommitSHA``, ``c_Branch``, ``c_Coverage`` and the
+   lock release travel in a single request, so the story is never half-updated. Only fields
+   that differ are sent; a rerun sends nothing.
+2. **The Changeset** (when ``ci_changesets`` is on): found by repository + revision before it is
+   created, so a rerun does not duplicate it; a workspace that refuses changesets gets a
+   warning, not a failure.
+3. **The discussion note, last**: a note in Rally therefore means the update it describes
+   happened. It is found by its marker line before one is posted.
+
+If Rally fails at step 2 or 3, the story already holds the truth and the rerun does only the
+missing step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pantheon_git.core import states
+from pantheon_git.core.keys import StoryKey
+from pantheon_git.errors import (
+    ConfigError,
+    RallyError,
+    RallyNotFound,
+    RallyQueryError,
+    RallyValidationError,
+)
+from pantheon_git.features.ci.report import NoteFacts, note_html, note_text_matches
+from pantheon_git.features.complete.rules import Change, Decision, StoryState, Verdict, decide
+from pantheon_git.features.locks import rules as locks
+from pantheon_git.rally.mapping import FieldNames
+
+if TYPE_CHECKING:
+    from pantheon_git.app import App
+    from pantheon_git.config import Config
+    from pantheon_git.rally.client import RallyClient
+
+
+@dataclass(frozen=True)
+class ChangesetFacts:
+    repository: str
+    """SCMRepository name in Rally (``owner/name`` by default)."""
+    repository_url: str
+    sha: str
+    message: str
+    timestamp: str | None
+    url: str | None
+    branch: str | None
+
+
+@dataclass(frozen=True)
+class Applied:
+    decision: Decision
+    title: str = ""
+    note: str | None = None
+    """``posted``, ``already there``, or ``None`` (no note for this change)."""
+    changeset: str | None = None
+
+
+def names_of(config: Config) -> FieldNames:
+    return FieldNames.from_config(config.fields)
+
+
+def story_fetch(config: Config) -> list[str]:
+    names = names_of(config)
+    custom = {
+        names.commit_sha,
+        names.branch,
+        names.coverage,
+        names.locked_by,
+        names.locked_at,
+        names.lock_expiry,
+        config.field_name("pantheon_status"),
+    }
+    for fields in config.state_map.values():
+        custom.update(fields)
+    return ["ObjectID", "FormattedID", "Name", "ScheduleState", *sorted(custom)]
+
+
+def story_state(key: StoryKey, item: Mapping[str, Any], config: Config) -> StoryState:
+    names = names_of(config)
+    state = states.workflow_state(
+        item.get("ScheduleState"),
+        item.get(config.field_name("pantheon_status")),
+        config.state_map,
+    )
+    lock = locks.from_fields(item, config.rally_lock_hours, names.lock)
+    return StoryState(key, state, lock, dict(item))
+
+
+def check_push_state(config: Config) -> str | None:
+    value = config.ci_push_state
+    if value in (None, ""):
+        return None
+    if value not in states.WORKFLOW:
+        raise ConfigError(
+            f"ci_push_state: {value!r} is not a workflow state",
+            hint=f"Use one of: {', '.join(states.WORKFLOW)} (or leave it unset).",
+        )
+    return value
+
+
+def apply_change(
+    app: App,
+    key: StoryKey,
+    change: Change,
+    *,
+    note: Callable[[Decision, str], NoteFacts] | None = None,
+    changeset: ChangesetFacts | None = None,
+    warn: Callable[[str], None] = lambda message: None,
+) -> Applied:
+    """Read the story fresh, decide, write (story, changeset, note), say what happened.
+
+    ``note(decision, title)`` builds the note once the outcome is known.
+    """
+    rally = app.rally()
+    config = app.config
+    try:
+        item = rally.find_story(key, fetch=story_fetch(config))
+    except RallyNotFound:
+        decision = Decision(
+            key,
+            Verdict.NOT_FOUND,
+            states.DEFINED,
+            states.DEFINED,
+            {},
+            message=f"{key} is not in Rally (workspace {config.rally_workspace or 'default'})",
+        )
+        return Applied(decision)
+    state = story_state(key, item, config)
+    decision = decide(
+        state, change, now=app.now(), names=names_of(config), state_map=config.state_map
+    )
+    title = str(item.get("Name") or "")
+    if decision.updates:
+        rally.update(item["_ref"], decision.updates, fetch=("ObjectID",))
+    cs_status = note_status = None
+    try:
+        if changeset is not None and decision.verdict in (Verdict.OK, Verdict.UNCHANGED):
+            cs_status = ensure_changeset(rally, item["_ref"], changeset, warn=warn)
+        if note is not None and decision.note:
+            facts = note(decision, title)
+            note_status = ensure_note(rally, item["_ref"], note_html(facts), facts.marker)
+    except RallyError as exc:
+        if not decision.updates:
+            raise
+        # Step 1 landed: say so, so nobody fixes by hand what a rerun completes.
+        raise type(exc)(
+            f"{exc.message} ({key} itself was updated; its changeset or discussion note is "
+            "missing)",
+            hint="Rerun the job (or the command) to finish: reruns do only what is missing.",
+        ) from exc
+    return Applied(decision, title, note_status, cs_status)
+
+
+def ensure_note(rally: RallyClient, story_ref: str, text: str, marker: str) -> str:
+    posts = rally.collection(story_ref, "Discussion", fetch=("Text",))
+    if any(note_text_matches(str(p.get("Text") or ""), marker) for p in posts):
+        return "already there"
+    rally.post_discussion(story_ref, text)
+    return "posted"
+
+
+def ensure_changeset(
+    rally: RallyClient, story_ref: str, facts: ChangesetFacts, *, warn: Callable[[str], None]
+) -> str:
+    """Rally's own commit link: SCMRepository + Changeset with the story in Artifacts."""
+    from pantheon_git.rally.query import all_of, eq
+
+    try:
+        repos = rally.query(
+            "SCMRepository",
+            eq("Name", facts.repository),
+            fetch=("ObjectID", "Name"),
+            limit=1,
+            whole_workspace=True,
+        )
+        if repos:
+            repo_ref = repos[0]["_ref"]
+        else:
+            repo_ref = rally.create(
+                "SCMRepository",
+                {"Name": facts.repository, "SCMType": "GitHub", "Uri": facts.repository_url},
+                fetch=("ObjectID", "Name"),
+                dedupe=eq("Name", facts.repository),
+            )["_ref"]
+        match = all_of(eq("SCMRepository", repo_ref), eq("Revision", facts.sha))
+        found = rally.query(
+            "Changeset", match, fetch=("ObjectID", "Revision"), limit=1, whole_workspace=True
+        )
+        if found:
+            members = rally.collection(found[0]["_ref"], "Artifacts", fetch=("ObjectID",))
+            if any(_same_ref(m.get("_ref"), story_ref) for m in members):
+                return "already there"
+            rally.collection_add(found[0]["_ref"], "Artifacts", [story_ref])
+            return "linked"
+        fields: dict[str, Any] = {
+            "SCMRepository": repo_ref,
+            "Revision": facts.sha,
+            "Message": facts.message[:4000],
+            "Artifacts": [story_ref],
+        }
+        if facts.timestamp:
+            fields["CommitTimestamp"] = facts.timestamp
+        if facts.url:
+            fields["Uri"] = facts.url
+        if facts.branch:
+            fields["Branch"] = facts.branch
+        rally.create("Changeset", fields, fetch=("ObjectID",), dedupe=match)
+        return "created"
+    except (RallyValidationError, RallyNotFound, RallyQueryError) as exc:
+        # The workspace has "Build and Changeset" off, or refuses the fields: not fatal.
+        warn(f"no Rally changeset for {facts.sha[:7]}: {exc.message}")
+        return "not created"
+
+
+def _same_ref(a: Any, b: str) -> bool:
+    def tail(ref: Any) -> str:
+        return "/".join(str(ref or "").rstrip("/").lower().split("/")[-2:])
+
+    return bool(a) and tail(a) == tail(b)
+
+
+# --- `pantheon complete` ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Completion:
+    applied: Applied
+    sha: str
+    branch: str | None
+    coverage: float | None
+    author: str
+
+
+def complete_story(
+    app: App,
+    story: str | None,
+    *,
+    coverage_file: str | None = None,
+    tests_url: str | None = None,
+    warn: Callable[[str], None] = lambda message: None,
+) -> Completion:
+    """The story pipeline's COMMIT phase from a developer machine: Code Review, HEAD's SHA,
+    coverage, lock released, one discussion note per story and commit."""
+    from pathlib import Path
+
+    from pantheon_git.core.keys import branch_story_key
+    from pantheon_git.errors import UsageError
+    from pantheon_git.features.ci.event import Stage
+    from pantheon_git.features.ci.report import local_marker
+    from pantheon_git.features.complete.run_coverage import read_coverage
+    from pantheon_git.git import command as git
+
+    root = app.require_toplevel()
+    branch = git.current_branch(root)
+    if story:
+        key = StoryKey.parse(story)
+    else:
+        found = branch_story_key(branch or "", app.config.branch_pattern)
+        if found is None:
+            raise UsageError(
+                f"{branch or 'a detached HEAD'} is not a story branch",
+                hint="Name the story: `pantheon complete US-123`.",
+            )
+        key = found
+    sha = git.run_git(["rev-parse", "--verify", "HEAD^{commit}"], cwd=root).strip()
+    coverage = None
+    path = coverage_file or app.config.coverage_file
+    if path:
+        file = Path(path) if Path(path).is_absolute() else Path.cwd() / path
+        coverage = read_coverage(file, cwd=root).percent
+    author = app.user()
+    change = Change(Stage.REVIEW, sha, branch=branch, coverage=coverage, author=author)
+
+    def note(decision: Decision, title: str) -> NoteFacts:
+        return NoteFacts(
+            headline=f"Completed for review by {author}",
+            marker=local_marker(key, sha),
+            title=title,
+            sha=sha,
+            branch=branch or "(detached)",
+            state=decision.after,
+            coverage=coverage,
+            tests_url=tests_url,
+        )
+
+    changeset = None
+    if app.config.ci_changesets:
+        repo_url = git.run_git(["remote", "get-url", "origin"], cwd=root, check=False).strip()
+        name = app.config.ci_scm_repository or _repo_name(repo_url) or root.name
+        message = git.run_git(["log", "-1", "--format=%B", sha], cwd=root).strip()
+        stamp = git.run_git(["log", "-1", "--format=%cI", sha], cwd=root).strip()
+        changeset = ChangesetFacts(name, repo_url, sha, message, _rally_stamp(stamp), None, branch)
+    applied = apply_change(app, key, change, note=note, changeset=changeset, warn=warn)
+    return Completion(applied, sha, branch, coverage, author)
+
+
+def _repo_name(url: str) -> str | None:
+    """``git@github.com:org/repo.git`` / ``https://host/org/repo`` -> ``org/repo``."""
+    import re
+
+    match = re.search(r"[:/]([^/:]+/[^/]+?)(?:\.git)?/?$", url)
+    return match.group(1) if match else None
+
+
+def _rally_stamp(iso: str) -> str | None:
+    from pantheon_git.core.timefmt import format_time, parse_time
+    from pantheon_git.errors import UsageError
+
+    try:
+        return format_time(parse_time(iso))
+    except UsageError:
+        return None

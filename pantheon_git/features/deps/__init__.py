@@ -1,0 +1,106 @@
+"""Dependency analysis: stories in, dependency graph out (pure; networkx for the graph).
+
+Rules (see ``rules.py``): explicit (Rally predecessors), functional (B mentions a thing A
+creates), data (B references a table A creates), api (B calls an endpoint A implements), and
+the conflicts file (both name the same file or change it on their branches) and test (both
+touch the same shared test fixture). ``graph.py`` turns edges into waves, cycles and scores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence, Set
+from dataclasses import replace
+
+import networkx as nx
+
+from pantheon_git.core.keys import StoryKey
+from pantheon_git.core.perf import paused_gc
+from pantheon_git.core.story import Story
+from pantheon_git.features.deps import graph, rules
+from pantheon_git.features.deps.facts import Facts, declared_files, story_facts
+from pantheon_git.features.deps.model import (
+    Analysis,
+    Conflict,
+    Cycle,
+    Edge,
+    StoryResult,
+    key_order,
+)
+
+__all__ = ["Analysis", "Conflict", "Cycle", "Edge", "StoryResult", "analyse"]
+
+
+def analyse(
+    stories: Sequence[Story], branch_files: Mapping[StoryKey, Set[str]] | None = None
+) -> Analysis:
+    """The dependency graph of ``stories``.
+
+    ``branch_files`` maps a story to the files its story branch already changes (from git);
+    two stories whose files meet conflict even when their texts name no file.
+    """
+    with paused_gc():
+        return _analyse(list({s.key: s for s in stories}.values()), branch_files or {})
+
+
+def _analyse(unique: list[Story], changed: Mapping[StoryKey, Set[str]]) -> Analysis:
+    all_facts = [story_facts(s, changed.get(s.key, ())) for s in unique]
+    edges = rules.merge_edges(
+        [
+            *rules.explicit_edges(unique),
+            *rules.data_edges(all_facts),
+            *rules.api_edges(all_facts),
+            *rules.functional_edges(all_facts),
+        ]
+    )
+    conflicts, hot = rules.conflicts(all_facts)
+    dep_graph = graph.dependency_graph((s.key for s in unique), edges)
+    cycles = graph.find_cycles(dep_graph, edges)
+    waves, independent = graph.waves_of(dep_graph, cycles)
+    known = {s.key for s in unique}
+    outside = {s.key: tuple(p for p in s.predecessors if p not in known) for s in unique}
+    results = _results(all_facts, dep_graph, conflicts, waves, independent)
+    for key, keys in outside.items():
+        if keys:  # they still wait: the score counts them with the other predecessors
+            r = results[key]
+            score = graph.independence(
+                len(r.predecessors) + len(keys), len(r.successors), len(r.conflicts)
+            )
+            results[key] = replace(r, outside=keys, independence=score)
+    return Analysis(
+        stories=results,
+        edges=tuple(edges),
+        conflicts=tuple(conflicts),
+        waves=tuple(tuple(w) for w in waves),
+        independent=tuple(independent),
+        cycles=tuple(cycles),
+        hot_paths=tuple(hot),
+    )
+
+
+def _results(
+    all_facts: Sequence[Facts],
+    dep_graph: nx.DiGraph,
+    conflicts: Sequence[Conflict],
+    waves: Sequence[Sequence[StoryKey]],
+    independent: Sequence[StoryKey],
+) -> dict[StoryKey, StoryResult]:
+    wave_of = {key: i for i, wave in enumerate(waves, 1) for key in wave}
+    wave_of.update(dict.fromkeys(independent, 1))
+    partners = graph.conflict_partners(conflicts)
+    alone = set(independent)
+    out = {}
+    for facts in sorted(all_facts, key=lambda f: key_order(f.key)):
+        preds = tuple(sorted(dep_graph.predecessors(facts.key), key=key_order))
+        succs = tuple(sorted(dep_graph.successors(facts.key), key=key_order))
+        mates = tuple(sorted(partners.get(facts.key, ()), key=key_order))
+        out[facts.key] = StoryResult(
+            key=facts.key,
+            wave=wave_of.get(facts.key),
+            independent=facts.key in alone,
+            independence=graph.independence(len(preds), len(succs), len(mates)),
+            predecessors=preds,
+            successors=succs,
+            conflicts=mates,
+            files=tuple(declared_files(facts)),
+        )
+    return out

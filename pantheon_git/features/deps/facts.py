@@ -1,0 +1,67 @@
+"""Everything the rules need from one story, read once: what it creates, what it mentions."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from pantheon_git.core.keys import StoryKey
+from pantheon_git.core.story import Story, Task
+from pantheon_git.features.deps import endpoints, paths, phrases, tables
+from pantheon_git.features.deps.tokens import Sentence, tokenise, tokenise_text
+
+_TAG_RE = re.compile(r"^\s*(?:\[[^\]]{1,30}\]\s*)+")  # "[API] Create user model"
+# Markdown backslash escapes, as the sync writes them: "\_\_init\_\_.py" is "__init__.py".
+_MD_ESCAPE_RE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~<>])")
+
+
+@dataclass(frozen=True)
+class Facts:
+    key: StoryKey
+    provides: tuple[phrases.Provided, ...]
+    sentences: tuple[Sentence, ...]
+    """The whole text, tokenised: where mentions are looked up."""
+    tables_created: Mapping[str, str]
+    tables_referenced: Mapping[str, str]
+    endpoints_implemented: Mapping[endpoints.Endpoint, str]
+    endpoints_used: Mapping[endpoints.Endpoint, str]
+    files: Mapping[str, str]
+    """Declared file path (or ``fixture:<name>``) -> the sentence naming it."""
+    branch_files: frozenset[str] = frozenset()
+    """Files the story's branch already changes (from git)."""
+
+
+def story_facts(story: Story, branch_files: Iterable[str] = ()) -> Facts:
+    title = _TAG_RE.sub("", story.title)
+    segments = [title, story.description, *story.acceptance_criteria]
+    segments += [task.name for task in _walk(story.tasks)]
+    text = _MD_ESCAPE_RE.sub(r"\1", "\n\n".join(s for s in segments if s))
+    tokenised = tokenise_text(text)
+    implemented, used = endpoints.endpoint_roles(tokenised)
+    files = paths.named_paths(tokenised)
+    files.update(paths.named_fixtures(text))
+    return Facts(
+        key=story.key,
+        provides=tuple(phrases.provided(tokenised) + phrases.named_by_title(tokenise(title))),
+        sentences=tuple(tokenised),
+        tables_created=tables.created_tables(tokenised),
+        tables_referenced=tables.referenced_tables(tokenised),
+        endpoints_implemented=implemented,
+        endpoints_used=used,
+        files=files,
+        branch_files=frozenset(branch_files),
+    )
+
+
+def declared_files(facts: Facts) -> list[str]:
+    """File paths the story names (fixtures by name left out), sorted."""
+    return sorted(p for p in facts.files if not p.startswith("fixture:"))
+
+
+def _walk(tasks: Iterable[Task]) -> list[Task]:
+    out: list[Task] = []
+    for task in tasks:
+        out.append(task)
+        out.extend(_walk(task.children))
+    return out

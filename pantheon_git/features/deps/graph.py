@@ -1,0 +1,94 @@
+"""Waves, cycles and independence scores from the edges and conflicts.
+
+* Waves are the topological generations of the stories that have at least one dependency
+  edge: wave 1 waits on nothing, wave n waits only on waves before it.
+* A story with no dependency edge is independent: it can run in any wave (its conflicts still
+  keep it apart from its partners, which the planner honours).
+* A cycle (stories that wait on each other) is reported with its stories and edges, and so is
+  every story downstream of it: they get no wave. No edge is dropped to make the rest fit.
+* Independence score, in (0, 1]:  ``1 / (1 + p + s/2 + c/2)`` with ``p`` the stories it
+  waits on (Rally predecessors outside the analysed stories included), ``s`` the stories
+  waiting on it and ``c`` the stories it conflicts with. Waiting counts fully because it
+  delays the start; being waited on and conflicts only constrain the schedule, so they count
+  half. 1.0 means no edge and no conflict.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+import networkx as nx
+
+from pantheon_git.core.keys import StoryKey
+from pantheon_git.features.deps.model import Conflict, Cycle, Edge, key_order
+
+
+def independence(waits_on: int, waited_on_by: int, conflicts: int) -> float:
+    return round(1.0 / (1.0 + waits_on + waited_on_by / 2 + conflicts / 2), 3)
+
+
+def dependency_graph(keys: Iterable[StoryKey], edges: Iterable[Edge]) -> nx.DiGraph:
+    graph = nx.DiGraph()
+    graph.add_nodes_from(keys)
+    graph.add_edges_from((e.source, e.target) for e in edges)
+    return graph
+
+
+def find_cycles(graph: nx.DiGraph, edges: Sequence[Edge]) -> list[Cycle]:
+    """Each group of stories that wait on each other, with the stories it blocks."""
+    if nx.is_directed_acyclic_graph(graph):  # the usual case, and cheaper to ask first
+        return []
+    by_pair = {(e.source, e.target): e for e in edges}
+    cycles = []
+    for component in nx.strongly_connected_components(graph):
+        if len(component) < 2:
+            continue
+        loop = tuple(u for u, _v in nx.find_cycle(graph.subgraph(component)))
+        inside = sorted(
+            (e for (u, v), e in by_pair.items() if u in component and v in component),
+            key=lambda e: (e.source, e.target),
+        )
+        blocks = tuple(sorted(_reachable(graph, component) - set(component)))
+        cycles.append(Cycle(tuple(sorted(component)), tuple(inside), blocks, loop))
+    return sorted(cycles, key=lambda c: min(c.stories))
+
+
+def waves_of(
+    graph: nx.DiGraph, cycles: Sequence[Cycle]
+) -> tuple[list[list[StoryKey]], list[StoryKey]]:
+    """``(waves, independent)``; stories in or behind a cycle are in neither."""
+    stuck: set[StoryKey] = set()
+    for cycle in cycles:
+        stuck.update(cycle.stories)
+        stuck.update(cycle.blocks)
+    degree = dict(graph.degree())
+    independent = sorted((n for n, d in degree.items() if d == 0), key=key_order)
+    if stuck:
+        linked = nx.DiGraph()  # a real graph, not a subgraph view: views are slow to walk
+        linked.add_nodes_from(n for n, d in degree.items() if d > 0 and n not in stuck)
+        linked.add_edges_from((u, v) for u, v in graph.edges if u in linked and v in linked)
+        generations = list(nx.topological_generations(linked))
+    else:  # stories without edges sit in the first generation only: leave them out
+        generations = [[n for n in gen if degree[n]] for gen in nx.topological_generations(graph)]
+    return [sorted(gen, key=key_order) for gen in generations if gen], independent
+
+
+def conflict_partners(conflicts: Iterable[Conflict]) -> dict[StoryKey, set[StoryKey]]:
+    partners: dict[StoryKey, set[StoryKey]] = defaultdict(set)
+    for c in conflicts:
+        partners[c.a].add(c.b)
+        partners[c.b].add(c.a)
+    return partners
+
+
+def _reachable(graph: nx.DiGraph, sources: Iterable[StoryKey]) -> set[StoryKey]:
+    """Every node reachable from ``sources`` (one search for all of them)."""
+    seen = set(sources)
+    todo = list(seen)
+    while todo:
+        for nxt in graph.successors(todo.pop()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen

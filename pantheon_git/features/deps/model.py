@@ -1,0 +1,92 @@
+"""The records the dependency analysis produces."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pantheon_git.core.keys import StoryKey
+
+
+def key_order(key: StoryKey) -> tuple[str, int]:
+    """Sort key for story keys (much cheaper than comparing the dataclasses)."""
+    return (key.prefix, key.number)
+
+
+# Strongest first: when several rules link the same pair, the first kind names the edge.
+EDGE_KINDS = ("explicit", "data", "api", "functional")
+CONFLICT_KINDS = ("file", "test")
+
+
+@dataclass(frozen=True)
+class Link:
+    """One rule's reason for an edge or a conflict."""
+
+    kind: str
+    evidence: str
+
+
+@dataclass(frozen=True)
+class Edge:
+    """``source`` must be done before ``target`` can start."""
+
+    source: StoryKey
+    target: StoryKey
+    kind: str
+    evidence: str
+    also: tuple[Link, ...] = ()
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """``a`` and ``b`` must not run at the same time (order free). ``a < b``."""
+
+    a: StoryKey
+    b: StoryKey
+    kind: str
+    evidence: str
+    paths: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Cycle:
+    """Stories that wait on each other, the edges that close the loop, and who waits on them."""
+
+    stories: tuple[StoryKey, ...]
+    edges: tuple[Edge, ...]
+    blocks: tuple[StoryKey, ...]
+    loop: tuple[StoryKey, ...] = ()
+    """One closed path through the cycle, in order (for the report)."""
+
+
+@dataclass(frozen=True)
+class HotPath:
+    """A file (or fixture) named by so many stories that pairwise conflicts say nothing."""
+
+    path: str
+    stories: tuple[StoryKey, ...]
+
+
+@dataclass(frozen=True)
+class StoryResult:
+    key: StoryKey
+    wave: int | None
+    """1-based wave; independent stories get 1; ``None`` when a cycle blocks the story."""
+    independent: bool
+    independence: float
+    predecessors: tuple[StoryKey, ...] = ()
+    successors: tuple[StoryKey, ...] = ()
+    conflicts: tuple[StoryKey, ...] = ()
+    files: tuple[str, ...] = ()
+    outside: tuple[StoryKey, ...] = ()
+    """Rally predecessors that are not among the analysed stories (another epic, say)."""
+
+
+@dataclass(frozen=True)
+class Analysis:
+    stories: dict[StoryKey, StoryResult]
+    edges: tuple[Edge, ...]
+    conflicts: tuple[Conflict, ...]
+    waves: tuple[tuple[StoryKey, ...], ...]
+    independent: tuple[StoryKey, ...]
+    cycles: tuple[Cycle, ...] = ()
+    hot_paths: tuple[HotPath, ...] = field(default=())

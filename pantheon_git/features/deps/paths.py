@@ -1,0 +1,83 @@
+"""File paths a story names, and the shared test fixtures it touches.
+
+A path has a folder and a file name with an extension (``src/auth/login.ts``), or is a bare
+file name with a source or config extension (``settings.py``), or a well-known extensionless
+name (``Dockerfile``). URLs, endpoints and folders (``src/auth/``) are not files.
+
+A shared test fixture is a ``conftest.py``, a file under a ``fixtures``/``testdata`` folder,
+or a fixture named in the text ("the ``db_session`` fixture", "fixture customer_factory").
+Fixture names are identifiers with an underscore, or any word in backticks.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pantheon_git.features.deps.text import fence, sentence_at, word_set
+from pantheon_git.features.deps.tokens import CODE, Sentence
+
+_EXTS = (
+    "py|pyi|ts|tsx|js|jsx|mjs|cjs|java|kt|kts|go|rs|rb|php|cs|cpp|cc|c|h|hpp|swift|scala|"
+    "sql|graphql|gql|proto|ya?ml|json|toml|ini|cfg|conf|env|xml|html?|css|scss|sass|less|vue|"
+    "svelte|md|rst|sh|bash|tf|csv|lock|gradle|erb|jinja2?|j2|txt"
+)
+# A code token is a path when it has a folder and a file with an extension, or is a bare
+# file name with a known extension.
+FULL_PATH_RE = re.compile(r"(?:\.{1,2}/)?(?:[\w@.-]+/)+[\w@.-]*\w\.[A-Za-z0-9]{1,10}")
+BARE_FILE_RE = re.compile(rf"[\w-]+\.(?:{_EXTS})")
+WELL_KNOWN = word_set("Dockerfile Makefile Jenkinsfile Procfile Gemfile Rakefile CODEOWNERS")
+_STRIP = "`'\"()[]{}<>,;:!?*"
+# pytest's conftest.py, fixture folders, and factory_bot / factory_boy factories.
+FIXTURE_DIRS = word_set("fixtures fixture __fixtures__ testdata test_data test-data factories")
+FIXTURE_FILES = word_set("conftest.py factories.py")
+_NAMED_RES = (
+    re.compile(r"\b([A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+)`?\s+(?:pytest\s+)?fixtures?\b"),
+    re.compile(r"`(\w+)`\s+(?:pytest\s+)?fixtures?\b"),
+    re.compile(
+        r"\bfixtures?\s+(?:called\s+|named\s+)?(?:`(\w+)`|([A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+))"
+    ),
+)
+
+
+def named_paths(tokenised: list[Sentence]) -> dict[str, str]:
+    """Path -> the sentence naming it."""
+    found: dict[str, str] = {}
+    for sentence in tokenised:
+        if CODE not in sentence.norms and WELL_KNOWN.isdisjoint(sentence.raws):
+            continue
+        for norm_, raw in zip(sentence.norms, sentence.raws, strict=True):
+            path = _as_path(raw) if norm_ == CODE else (raw if raw in WELL_KNOWN else None)
+            if path and path not in found:
+                found[path] = sentence.text
+    return found
+
+
+def _as_path(raw: str) -> str | None:
+    if "://" in raw:
+        return None
+    path = raw.lstrip(_STRIP).rstrip(_STRIP + ".").removeprefix("./")
+    if path.startswith("/"):
+        return None  # an endpoint or a path outside the repository
+    if FULL_PATH_RE.fullmatch(path) or BARE_FILE_RE.fullmatch(path):
+        return path
+    return None
+
+
+def is_fixture_path(path: str) -> bool:
+    parts = path.split("/")
+    return parts[-1] in FIXTURE_FILES or any(p in FIXTURE_DIRS for p in parts[:-1])
+
+
+def named_fixtures(text: str) -> dict[str, str]:
+    """``fixture:<name>`` -> the sentence naming it."""
+    found: dict[str, str] = {}
+    if "fixture" not in text.lower():
+        return found
+    fenced = fence(text)
+    for regex in _NAMED_RES:
+        for match in regex.finditer(fenced):
+            name = next(g for g in match.groups() if g)
+            key = f"fixture:{name.lower()}"
+            if key not in found:
+                found[key] = sentence_at(text, match.start(), match.end())
+    return found

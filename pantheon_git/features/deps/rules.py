@@ -1,0 +1,227 @@
+"""The dependency rules: who waits on whom, and who must not run beside whom.
+
+No rule compares story texts pairwise. Each indexes what stories create (phrases, tables,
+endpoints, files) and then looks every story's mentions up in that index, so the cost grows
+with the amount of text, not with the square of the number of stories.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from itertools import pairwise
+
+from pantheon_git.core.keys import StoryKey
+from pantheon_git.core.story import Story
+from pantheon_git.features.deps.facts import Facts
+from pantheon_git.features.deps.model import EDGE_KINDS, Conflict, Edge, HotPath, Link, key_order
+from pantheon_git.features.deps.paths import is_fixture_path
+from pantheon_git.features.deps.text import excerpt
+
+HOT_PATH_LIMIT = 25
+"""A path named by more stories than this is reported once, not as pairwise conflicts."""
+
+
+def explicit_edges(stories: Sequence[Story]) -> list[Edge]:
+    """Rally Predecessors and Successors between the analysed stories."""
+    known = {s.key for s in stories}
+    out: list[Edge] = []
+    for story in stories:
+        for pred in story.predecessors:
+            if pred in known and pred != story.key:
+                why = f"Rally: {pred} is a predecessor of {story.key}"
+                out.append(Edge(pred, story.key, "explicit", why))
+        for succ in story.successors:
+            if succ in known and succ != story.key:
+                why = f"Rally: {succ} is a successor of {story.key}"
+                out.append(Edge(story.key, succ, "explicit", why))
+    return out
+
+
+def functional_edges(all_facts: Sequence[Facts]) -> list[Edge]:
+    """B mentions a thing A creates ("Create user model" ... "through the user model")."""
+    index: dict[tuple[str, ...], dict[StoryKey, tuple[int, str]]] = defaultdict(dict)
+    for facts in all_facts:
+        for p in facts.provides:
+            known = index[p.words].get(facts.key)
+            if known is None or known[0] < p.strength:
+                index[p.words][facts.key] = (p.strength, p.quote)
+    matcher = _Matcher(index)
+    out: list[Edge] = []
+    for facts in all_facts:
+        seen: set[StoryKey] = set()
+        for sentence in facts.sentences:
+            for words in matcher.matches(sentence.norms):
+                providers = index[words]
+                # None when the story creates the thing too, or when creators are ambiguous.
+                if facts.key in providers:
+                    continue
+                top = max(s for s, _ in providers.values())
+                best = [k for k, (s, _) in providers.items() if s == top]
+                if len(best) != 1 or best[0] in seen:
+                    continue
+                source = best[0]
+                seen.add(source)
+                said = excerpt(sentence.text, words[0][:4], words[-1][:4], width=80)
+                made = excerpt(providers[source][1], words[0][:4], width=60)
+                out.append(
+                    Edge(
+                        source,
+                        facts.key,
+                        "functional",
+                        f'{facts.key} mentions the {" ".join(words)}: "{said}" '
+                        f'({source}: "{made}")',
+                    )
+                )
+    return out
+
+
+class _Matcher:
+    """Finds indexed phrases in a sentence, longest first, without trying every position:
+    only where two words are the first two of some phrase (or a one-word one)."""
+
+    def __init__(self, index: Mapping[tuple[str, ...], object]) -> None:
+        self.index = index
+        self.starts = {words[:2] for words in index if len(words) > 1}
+        self.singles = frozenset(words[0] for words in index if len(words) == 1)
+        self.longest = max(map(len, index), default=0)
+
+    def matches(self, words: list[str]) -> list[tuple[str, ...]]:
+        """Indexed phrases in ``words`` (a sentence's tokens: breaks are never in a phrase)."""
+        starts = self.starts
+        hits = [i for i, pair in enumerate(pairwise(words)) if pair in starts]
+        if self.singles and not self.singles.isdisjoint(words):
+            hits = sorted({*hits, *(i for i, word in enumerate(words) if word in self.singles)})
+        found = []
+        for i in hits:
+            for n in range(min(self.longest, len(words) - i), 0, -1):
+                phrase = tuple(words[i : i + n])
+                if phrase in self.index:
+                    found.append(phrase)
+                    break
+        return found
+
+
+def data_edges(all_facts: Sequence[Facts]) -> list[Edge]:
+    """B references a table A creates (foreign key, ``<table>_id``, "the orders table")."""
+    creators: dict[str, dict[StoryKey, str]] = defaultdict(dict)
+    for facts in all_facts:
+        for table, quote in facts.tables_created.items():
+            creators[table][facts.key] = quote
+    out: list[Edge] = []
+    for facts in all_facts:
+        for table, quote in facts.tables_referenced.items():
+            makers = creators.get(table)
+            if not makers or facts.key in makers:
+                continue
+            for source, made in sorted(makers.items()):
+                out.append(
+                    Edge(
+                        source,
+                        facts.key,
+                        "data",
+                        f"{facts.key} references table {table}: "
+                        f'"{excerpt(quote, table[:4], width=80)}" '
+                        f'({source}: "{excerpt(made, "table", table[:4], width=60)}")',
+                    )
+                )
+    return out
+
+
+def api_edges(all_facts: Sequence[Facts]) -> list[Edge]:
+    """B calls an endpoint A implements (method and path, parameters in any style)."""
+    implementers: dict[object, dict[StoryKey, str]] = defaultdict(dict)
+    for facts in all_facts:
+        for endpoint, quote in facts.endpoints_implemented.items():
+            implementers[endpoint][facts.key] = quote
+    out: list[Edge] = []
+    for facts in all_facts:
+        for endpoint, quote in facts.endpoints_used.items():
+            for source, made in sorted(implementers.get(endpoint, {}).items()):
+                if source == facts.key:
+                    continue
+                out.append(
+                    Edge(
+                        source,
+                        facts.key,
+                        "api",
+                        f"{facts.key} calls {endpoint}: "
+                        f'"{excerpt(quote, endpoint.method, width=80)}" '
+                        f'({source}: "{excerpt(made, endpoint.method, width=60)}")',
+                    )
+                )
+    return out
+
+
+def conflicts(all_facts: Sequence[Facts]) -> tuple[list[Conflict], list[HotPath]]:
+    """Pairs naming the same file (file) or the same shared test fixture (test)."""
+    by_path: dict[str, dict[StoryKey, str]] = defaultdict(dict)
+    for facts in all_facts:
+        for path in facts.files:
+            by_path[path][facts.key] = "names"
+        for path in facts.branch_files:
+            if path not in facts.files:
+                by_path[path][facts.key] = "branch changes"
+    pairs: dict[tuple[StoryKey, StoryKey, str], list[str]] = defaultdict(list)
+    hot: list[HotPath] = []
+    for path, holders in by_path.items():
+        if len(holders) < 2:
+            continue
+        if len(holders) > HOT_PATH_LIMIT:
+            hot.append(HotPath(path, tuple(sorted(holders, key=key_order))))
+            continue
+        kind = "test" if path.startswith("fixture:") or is_fixture_path(path) else "file"
+        keys = sorted(holders, key=key_order)
+        for i, a in enumerate(keys):
+            for b in keys[i + 1 :]:
+                pairs[(a, b, kind)].append(path)
+    out = []
+    for (a, b, kind), found in sorted(pairs.items(), key=_triple_order):
+        found.sort()
+        shown = ", ".join(_show(p) for p in found[:3]) + (" ..." if len(found) > 3 else "")
+        how = _how(by_path[found[0]][a], by_path[found[0]][b])
+        noun = "shared test fixture" if kind == "test" else "file"
+        evidence = f"{a} and {b} {how} the same {noun}{'s' if len(found) > 1 else ''}: {shown}"
+        out.append(Conflict(a, b, kind, evidence, tuple(found)))
+    return out, sorted(hot, key=lambda h: h.path)
+
+
+def _show(path: str) -> str:
+    return path.removeprefix("fixture:") + (" fixture" if path.startswith("fixture:") else "")
+
+
+def _how(a: str, b: str) -> str:
+    if a == b == "names":
+        return "both name"
+    if a == b:
+        return "both have branches changing"
+    return "touch (one by name, one on its branch)"
+
+
+def merge_edges(edges: Iterable[Edge]) -> list[Edge]:
+    """One edge per ordered pair: the strongest rule names it, the others go in ``also``."""
+    rank = {kind: i for i, kind in enumerate(EDGE_KINDS)}
+    grouped: dict[tuple[StoryKey, StoryKey], list[Edge]] = defaultdict(list)
+    for edge in edges:
+        grouped[(edge.source, edge.target)].append(edge)
+    out = []
+    for (source, target), group in sorted(grouped.items(), key=_pair_order):
+        if len(group) > 1:
+            group.sort(key=lambda e: rank[e.kind])
+        first = group[0]
+        also: list[Link] = []
+        for edge in group[1:]:
+            if edge.kind != first.kind and all(link.kind != edge.kind for link in also):
+                also.append(Link(edge.kind, edge.evidence))
+        out.append(Edge(source, target, first.kind, first.evidence, tuple(also)))
+    return out
+
+
+def _pair_order(item: tuple[tuple[StoryKey, StoryKey], object]) -> tuple[str, int, str, int]:
+    (a, b), _ = item
+    return (a.prefix, a.number, b.prefix, b.number)
+
+
+def _triple_order(item: tuple[tuple[StoryKey, StoryKey, str], object]) -> tuple[object, ...]:
+    (a, b, kind), _ = item
+    return (a.prefix, a.number, b.prefix, b.number, kind)

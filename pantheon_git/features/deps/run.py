@@ -1,0 +1,100 @@
+"""`pantheon deps`: the dependency analysis of the cached stories.
+
+Reads stories from the cache, adds the files each story branch already changes (from git,
+when story branches exist), runs the pure analysis and saves ``dependencies.json`` (and
+``epic-<n>-dependencies.json`` when exactly one epic is analysed).
+
+``run_analysis(app, epics)`` is the entry other use cases call (the planner does when
+``dependencies.json`` is missing); it returns the saved JSON document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pantheon_git.app import App
+from pantheon_git.cache.fsio import atomic_write_text
+from pantheon_git.core.keys import EpicRef, StoryKey
+from pantheon_git.core.story import Story
+from pantheon_git.core.timefmt import format_time
+from pantheon_git.errors import GitError, UsageError
+from pantheon_git.features.deps import Analysis, analyse
+from pantheon_git.features.deps.document import document
+
+DEPENDENCIES_FILE = "dependencies.json"
+
+
+@dataclass(frozen=True)
+class DepsResult:
+    stories: list[Story]
+    analysis: Analysis
+    document: dict[str, Any]
+    saved: list[Path]
+
+
+def run_analysis(app: App, epics: list[EpicRef]) -> dict[str, Any]:
+    """Analyse the cached stories of ``epics`` (all when empty); save and return the document."""
+    return analyse_cache(app, epics).document
+
+
+def analyse_cache(app: App, epics: Sequence[EpicRef]) -> DepsResult:
+    app.cache.require_meta()
+    stories = app.cache.load_stories(epics)
+    if not stories:
+        wanted = ", ".join(f"epic {e.number}" for e in epics) or "any epic"
+        raise UsageError(
+            f"the cache has no stories for {wanted}",
+            hint="Run `pantheon sync` (with --epic for the epics you want) to pull them.",
+        )
+    if app.progress:
+        app.progress(f"Reading story branches and analysing {len(stories):,} stories...")
+    analysis = analyse(stories, story_branch_files(app, {s.key for s in stories}))
+    doc = document(analysis, stories)
+    doc["generated_at"] = format_time(app.now())
+    doc["epics"] = sorted({s.epic for s in stories if s.epic})
+    saved = [app.cache.write_json(DEPENDENCIES_FILE, doc)]
+    if len(epics) == 1:
+        saved.append(app.cache.write_json(f"epic-{epics[0].number}-dependencies.json", doc))
+    return DepsResult(stories, analysis, doc, saved)
+
+
+def story_branch_files(app: App, keys: set[StoryKey]) -> dict[StoryKey, set[str]]:
+    """Files each story's branch changes against its merge base with the default branch.
+
+    Uses the clone's cached branch scanner (local and remote-tracking story branches, one ref
+    per story). Outside a git repository nothing is read; when git cannot say (no default
+    branch yet), a warning says so and the analysis goes on from the story texts alone.
+    """
+    if app.toplevel is None:
+        return {}
+    from pantheon_git.git.scan import Scanner
+
+    try:
+        scanner = Scanner(
+            app.root,
+            pattern=app.config.branch_pattern,
+            default_branch=app.config.default_branch,
+            progress=app.progress,
+        )
+        scan = scanner.scan()
+        scanner.save()
+    except GitError as exc:
+        app.warn(f"story branches not read, conflicts come from the texts only: {exc.message}")
+        return {}
+    for note in scan.notes:
+        app.warn(note)
+    return {key: set(found.files) for key, found in scan.stories.items() if key in keys}
+
+
+def write_output(path: Path, content: str) -> None:
+    """Write a rendered report where the user asked (atomic: no half-written file)."""
+    try:
+        atomic_write_text(path, content if content.endswith("\n") else content + "\n")
+    except OSError as exc:
+        raise UsageError(
+            f"cannot write {path}: {exc.strerror or exc}",
+            hint="Choose a file in a folder you can write to.",
+        ) from None

@@ -1,0 +1,141 @@
+"""Database tables a story creates, and the tables it refers to.
+
+Created: "creates table users", "create the orders table", "add a new payments table",
+``CREATE TABLE users``. Referred to: a foreign key or reference ("foreign key to orders",
+"references users", ``REFERENCES users(id)``), a ``<table>_id`` column (``user_id`` refers to
+``users``), "the orders table" / "the customers, addresses and orders tables", or a table's
+own name written as an identifier (``notification_preferences``). Names compare singular and
+lower case, so ``users``, ``Users`` and ``user_id`` meet.
+"""
+
+from __future__ import annotations
+
+from pantheon_git.features.deps.phrases import STOP
+from pantheon_git.features.deps.text import singular, word_set
+from pantheon_git.features.deps.tokens import OPEN, PUNCT, Sentence, Token, is_word, next_word
+
+CREATING = word_set(
+    """create creates created creating add adds added adding introduce introduces introduced
+    introducing define defines defined defining new"""
+)
+DETERMINERS = word_set("the a an new one another")
+TABLE = frozenset(("table", "tables"))
+NAMING = frozenset(("called", "named", "if", "not", "exists"))
+KEY_LINKS = word_set("to on into referencing references against")
+NOT_TABLES = STOP | word_set(
+    """new one another same each every data database db temp temporary main following separate
+    lookup join pivot hash truth routing decision base table"""
+)
+_TRIGGERS = word_set("table reference referencing referenced references fk foreign")
+
+
+def table_name(raw: str) -> str | None:
+    name = singular(raw.lower())
+    return None if name in NOT_TABLES or len(name) < 2 or name.isdigit() else name
+
+
+def created_tables(tokenised: list[Sentence]) -> dict[str, str]:
+    """Table name -> the sentence that creates it."""
+    found: dict[str, str] = {}
+    for sentence in tokenised:
+        if "table" not in sentence.norms:
+            continue
+        toks = sentence.toks()
+        for i, raw in enumerate(sentence.raws):
+            if raw.lower() in CREATING:
+                for name in _created_after(toks, i + 1):
+                    found.setdefault(name, sentence.text)
+    return found
+
+
+def _created_after(toks: list[Token], i: int) -> list[str]:
+    """Tables named after a creating verb, joined by "and" / "or" / commas: "create the
+    articles table (slug, title) and an article_revisions table"."""
+    names = []
+    while (hit := _created_at(toks, i)) is not None:
+        name, end = hit
+        if name:
+            names.append(name)
+        j = _skip_brackets(toks, end)
+        if j < len(toks) and toks[j][0] == PUNCT and toks[j][1] == ",":
+            j += 1
+        if j >= len(toks) or toks[j][1].lower() not in ("and", "or"):
+            break
+        i = j + 1
+    return names
+
+
+def _created_at(toks: list[Token], i: int) -> tuple[str | None, int] | None:
+    """After a creating verb: "[the|a new] table [called] X" or "[the|a new] X table", with
+    the index just after it."""
+    j = next_word(toks, i, DETERMINERS)
+    if j is None:
+        return None
+    if toks[j][1].lower() in TABLE:
+        k = next_word(toks, j + 1, NAMING)
+        return (table_name(toks[k][1]), k + 1) if k is not None else None
+    if j + 1 < len(toks) and toks[j + 1][1].lower() in TABLE:
+        return table_name(toks[j][1]), j + 2
+    return None
+
+
+def referenced_tables(tokenised: list[Sentence]) -> dict[str, str]:
+    """Table name -> the sentence that refers to it (creating sentences included)."""
+    found: dict[str, str] = {}
+    for sentence in tokenised:
+        if "_" not in sentence.text and _TRIGGERS.isdisjoint(sentence.norms):
+            continue
+        for name in _references(sentence.toks()):
+            if name not in found:
+                found[name] = sentence.text
+    return found
+
+
+def _references(toks: list[Token]) -> list[str]:
+    names: list[str | None] = []
+    triggers = [i for i, (w, _r) in enumerate(toks) if "_" in w or w in _TRIGGERS]
+    for i in triggers:
+        low = toks[i][1].lower()
+        if "_" in low:
+            names.append(table_name(low))
+            if low.endswith("_id"):  # user_id -> users; default_vehicle_id -> also vehicles
+                column = low[:-3]
+                names += [table_name(column), table_name(column.rpartition("_")[2])]
+        elif low in TABLE:
+            names.extend(_around_table(toks, i))
+        elif low.startswith("referenc") or low in ("fk", "fks"):
+            j = next_word(toks, i + 1, DETERMINERS | TABLE | KEY_LINKS)
+            names.append(table_name(toks[j][1]) if j is not None else None)
+        elif low == "foreign" and i + 1 < len(toks) and toks[i + 1][1].lower() in ("key", "keys"):
+            j = _skip_brackets(toks, i + 2)
+            if j < len(toks) and toks[j][1].lower() in KEY_LINKS:
+                k = next_word(toks, j + 1, DETERMINERS | TABLE)
+                names.append(table_name(toks[k][1]) if k is not None else None)
+    return [n for n in names if n]
+
+
+def _around_table(toks: list[Token], i: int) -> list[str | None]:
+    """ "the orders table", "table orders", "the customers, addresses and orders tables"."""
+    out: list[str | None] = []
+    if i + 1 < len(toks) and is_word(toks[i + 1]):
+        out.append(table_name(toks[i + 1][1]))
+    j = i - 1
+    while j >= 0 and is_word(toks[j]):
+        out.append(table_name(toks[j][1]))
+        if toks[i][1].lower() != "tables" or j < 2:
+            break
+        link = toks[j - 1]
+        if link[0] != PUNCT and link[1].lower() not in ("and", "or"):
+            break
+        j -= 2
+        if j >= 0 and toks[j][0] == PUNCT:  # Oxford comma: "a, b, and c tables"
+            j -= 1
+    return out
+
+
+def _skip_brackets(toks: list[Token], i: int) -> int:
+    if i < len(toks) and toks[i][0] == OPEN:
+        while i < len(toks) and toks[i][1] != ")":
+            i += 1
+        i += 1
+    return i

@@ -1,0 +1,198 @@
+"""``pantheon init``: write ``_bmad/pantheon/config.yaml``, keep ``.bmad/`` out of git, and say
+what to do next.
+
+Non-interactive: every value comes from flags or the defaults. An existing config is never
+replaced without ``force`` (and then the old one is kept beside it as ``config.yaml.bak``).
+The file is read back with ``load_config`` before ``init`` reports success, so what it writes
+always loads.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from pantheon_git.cache.fsio import atomic_write_text
+from pantheon_git.cache.store import ensure_gitignored
+from pantheon_git.config import CONFIG_RELPATH, Config, load_config, settable_keys
+from pantheon_git.errors import CheckFailed, ConfigError, PantheonError, UsageError
+from pantheon_git.features.init.template import render_config
+from pantheon_git.git import command as git
+
+HOOKS_COMMAND = "pantheon hooks install"
+
+
+@dataclass(frozen=True)
+class InitRequest:
+    workspace: str | None = None
+    project: str | None = None
+    rally_url: str | None = None
+    force: bool = False
+    hooks: bool = False
+    """Also run ``pantheon hooks install`` (plain git hooks)."""
+
+
+@dataclass(frozen=True)
+class InitOutcome:
+    root: Path
+    config_path: Path
+    action: str
+    """``written``, ``overwritten`` or ``kept``."""
+    backup: Path | None = None
+    gitignore_added: bool = False
+    prefilled: dict[str, str] = field(default_factory=dict)
+    hooks: str = "offered"
+    """``offered`` (the command is printed), ``installed`` or ``failed``."""
+    hooks_detail: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "root": str(self.root),
+            "config": str(self.config_path),
+            "action": self.action,
+            "backup": str(self.backup) if self.backup else None,
+            "gitignore_added": self.gitignore_added,
+            "prefilled": dict(self.prefilled),
+            "hooks": self.hooks,
+            "hooks_command": HOOKS_COMMAND,
+            "next": next_steps(self),
+        }
+
+
+def project_root(cwd: Path) -> Path:
+    """The work tree root, or ``cwd`` outside a git repository."""
+    return git.toplevel(cwd) or cwd
+
+
+def run_init(cwd: Path, request: InitRequest) -> InitOutcome:
+    root = project_root(cwd.resolve())
+    prefilled = _prefill(request)
+    path = root / CONFIG_RELPATH
+    exists = path.exists()
+    backup = None
+    if exists and not request.force:
+        gitignore_added = ensure_gitignored(root)
+        if prefilled:
+            raise CheckFailed(
+                f"{shown(path, root)} already exists; not overwritten, so "
+                f"{', '.join(sorted(prefilled))} were not applied",
+                hint="Edit the file, or run `pantheon init --force ...` to write a new one "
+                "(the old one is kept as config.yaml.bak).",
+            )
+        return _with_hooks(InitOutcome(root, path, "kept", None, gitignore_added, {}), request)
+    text = config_text(prefilled)
+    if exists:
+        backup = path.with_name(path.name + ".bak")
+        shutil.copy2(path, backup)
+    atomic_write_text(path, text)
+    _verify(path, prefilled)
+    gitignore_added = ensure_gitignored(root)
+    action = "overwritten" if exists else "written"
+    outcome = InitOutcome(root, path, action, backup, gitignore_added, prefilled)
+    return _with_hooks(outcome, request)
+
+
+def _with_hooks(outcome: InitOutcome, request: InitRequest) -> InitOutcome:
+    """Install the plain git hooks when asked; a failure is reported, the config stays."""
+    if not request.hooks:
+        return outcome
+    from pantheon_git.features.hooks.run_install import install
+
+    if git.toplevel(outcome.root) is None:
+        return replace(outcome, hooks="failed", hooks_detail="not a git repository")
+    try:
+        report = install(outcome.root, framework="git")
+    except PantheonError as exc:
+        detail = exc.message + (f" ({exc.hint})" if exc.hint else "")
+        return replace(outcome, hooks="failed", hooks_detail=detail)
+    return replace(
+        outcome, hooks="installed", hooks_detail=f"plain git hooks in {report.hooks_dir}"
+    )
+
+
+def config_text(prefilled: dict[str, str]) -> str:
+    """The commented config: defaults, with ``prefilled`` settings applied."""
+    defaults = Config()
+    values = {f.name: getattr(defaults, f.name) for f in fields(Config)}
+    values.update(prefilled)
+    return render_config(values, settable_keys())
+
+
+def _prefill(request: InitRequest) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for key, value, flag in (
+        ("rally_workspace", request.workspace, "--workspace"),
+        ("rally_project", request.project, "--project"),
+        ("rally_url", request.rally_url, "--rally-url"),
+    ):
+        if value is None:
+            continue
+        text = value.strip()
+        if not text or any(ord(c) < 32 for c in text):
+            raise UsageError(f"{flag}: expected a name on one line, got {value!r}")
+        values[key] = text
+    if "rally_url" in values:
+        values["rally_url"] = _check_url(values["rally_url"])
+    return values
+
+
+def _check_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(
+            f"--rally-url: {url!r} is not an http(s) address",
+            hint="For example --rally-url https://rally1.rallydev.com",
+        )
+    if parts.path.rstrip("/").endswith("/slm/webservice/v2.0"):
+        raise UsageError(
+            f"--rally-url: give Rally's address without the API path: "
+            f"{parts.scheme}://{parts.netloc}",
+        )
+    return url.rstrip("/")
+
+
+def _verify(path: Path, prefilled: dict[str, str]) -> None:
+    """Read the file back: a config ``init`` wrote that does not load is a bug."""
+    try:
+        loaded = load_config(path=path, environ={}, warn=_unexpected_warning)
+    except ConfigError as exc:
+        raise PantheonError(
+            f"internal error: the config just written does not load: {exc.message}",
+            hint="This is a bug: report it with the file.",
+        ) from None
+    settings: dict[str, Any] = {**prefilled, "source": loaded.source, "root": loaded.root}
+    wanted = replace(Config(), **settings)
+    if loaded != wanted:
+        raise PantheonError(
+            f"internal error: {path} does not load as the values written",
+            hint="This is a bug: report it with the file.",
+        )
+
+
+def _unexpected_warning(message: str) -> None:
+    raise ConfigError(message)
+
+
+def shown(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def next_steps(outcome: InitOutcome) -> list[str]:
+    steps = []
+    if "rally_workspace" not in outcome.prefilled and outcome.action != "kept":
+        steps.append(
+            "Set rally_workspace and rally_project in the file (or RALLY_WORKSPACE and "
+            "RALLY_PROJECT in the environment)"
+        )
+    steps.append("export RALLY_API_KEY=<your key>  (Rally: Profile > API Keys; never in the file)")
+    if outcome.hooks != "installed":
+        steps.append(f"{HOOKS_COMMAND}  (lock check on commit, overlaps on push)")
+    steps.append("pantheon doctor  (checks everything; --create-fields adds Rally's custom fields)")
+    steps.append("pantheon sync")
+    return steps

@@ -1,0 +1,157 @@
+"""Story locks: who holds a story, and the timing rules of the lock protocol.
+
+Rally has no compare-and-swap, so checkout uses Fischer's timed mutual exclusion:
+
+1. read the story fresh; refuse if someone else holds an unexpired lock;
+2. write the lock with a unique token; if the time from *sending the read* to *receiving the
+   write's reply* exceeds the bound T, the attempt is void (release it if the token is ours);
+3. wait D > T, read again: the lock is ours only if our token is still there.
+
+Why at most one racer wins. Timing assumption: T bounds, as measured by the racer itself, the
+time from sending its read to receiving its write's reply; Rally applies a write before it
+replies and evaluates a read after it is sent. Write c for when Rally evaluated a racer's
+read, w for when its write landed, r for when its re-read was evaluated. Then w <= c + T
+(the write landed before its reply, at most T after the read was sent, which was before c),
+and r >= w + D > w + T. Suppose P wins, i.e. r_P sees P's token, and Q also wrote.
+- If w_Q > w_P: Q's read came before w_P (after it Q would have seen P's unexpired lock and
+  refused), so w_Q <= c_Q + T < w_P + T < r_P, and P's re-read would show Q's token. Contradiction.
+- If w_Q < w_P: symmetrically P's read came before w_Q, so w_P <= c_P + T < w_Q + T < r_Q,
+  and Q's re-read shows P's token: Q loses.
+And someone wins whenever every write stays in time: the last write to land is seen by its
+own racer. A racer whose attempt ran over T declares it void and clears the lock only if the
+lock still carries its token; that can at worst make a round end with no winner (everyone
+retries), never with two. The token is (holder, c_LockedAt to the millisecond): racers are
+different people, and c_LockedAt is a DATE field in Rally, so no random suffix fits in it.
+All functions here are pure: the caller passes monotonic times for the bound and UTC wall
+time for the stamps.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from pantheon_git.core.story import Lock
+from pantheon_git.core.timefmt import format_time, parse_time
+from pantheon_git.errors import UsageError
+
+
+class LockStatus(enum.Enum):
+    FREE = "free"
+    MINE = "mine"
+    THEIRS = "theirs"
+    EXPIRED = "expired"
+
+
+def same_person(a: str | None, b: str | None) -> bool:
+    return bool(a and b) and a.strip().lower() == b.strip().lower()  # type: ignore[union-attr]
+
+
+def status(lock: Lock | None, me: str, now: datetime) -> LockStatus:
+    """How ``me`` stands towards a story's lock at ``now``.
+
+    An expired lock is free for everyone, its former holder included (it must be taken again
+    through the protocol); a lock expires at exactly ``expires``.
+    """
+    if lock is None or not lock.holder.strip():
+        return LockStatus.FREE
+    if lock.expired(now):
+        return LockStatus.EXPIRED
+    return LockStatus.MINE if same_person(lock.holder, me) else LockStatus.THEIRS
+
+
+def can_take(lock_status: LockStatus) -> bool:
+    return lock_status is not LockStatus.THEIRS
+
+
+@dataclass(frozen=True)
+class LockFields:
+    """Names of the Rally fields holding a lock (configurable per workspace)."""
+
+    locked_by: str = "c_LockedBy"
+    locked_at: str = "c_LockedAt"
+    expiry: str = "c_LockExpiry"
+    branch: str = "c_Branch"
+
+
+def new_lock(me: str, now: datetime, hours: float, branch: str | None) -> Lock:
+    """A lock stamped to the millisecond; ``(holder, locked_at)`` is its protocol token."""
+    holder = me.strip()
+    stamp = parse_time(format_time(now))  # truncate to what Rally stores
+    expires = parse_time(format_time(stamp + timedelta(hours=hours)))
+    lock = Lock(holder, stamp, expires, branch)
+    return Lock(holder, stamp, expires, branch, token_of(lock))
+
+
+def token_of(lock: Lock | None) -> str | None:
+    if lock is None:
+        return None
+    return f"{lock.holder.strip().lower()}@{format_time(lock.locked_at)}"
+
+
+def holds_token(lock: Lock | None, mine: Lock) -> bool:
+    """Step 3 of the protocol: is our exact lock still the one Rally holds?"""
+    return lock is not None and token_of(lock) == token_of(mine)
+
+
+def to_fields(lock: Lock | None, names: LockFields = LockFields()) -> dict[str, Any]:
+    """Rally field values for a lock; ``None`` clears every lock field."""
+    if lock is None:
+        return {names.locked_by: "", names.locked_at: None, names.expiry: None}
+    fields: dict[str, Any] = {
+        names.locked_by: lock.holder,
+        names.locked_at: format_time(lock.locked_at),
+        names.expiry: format_time(lock.expires),
+    }
+    if lock.branch is not None:
+        fields[names.branch] = lock.branch
+    return fields
+
+
+def from_fields(
+    fields: Mapping[str, Any], default_hours: float, names: LockFields = LockFields()
+) -> Lock | None:
+    """The lock held in a story's Rally fields, or ``None`` when it is not locked.
+
+    Locks edited by hand in Rally may lack a date: no ``LockedAt`` means "locked, since we
+    don't know when" (epoch, so an expiry still applies); no ``LockExpiry`` means
+    ``LockedAt`` + the default lease. Unparseable dates raise ``UsageError`` naming the field.
+    """
+    holder = str(fields.get(names.locked_by) or "").strip()
+    if not holder:
+        return None
+    locked_at = _date(fields, names.locked_at) or datetime(1970, 1, 1, tzinfo=_UTC)
+    expires = _date(fields, names.expiry) or locked_at + timedelta(hours=default_hours)
+    branch = fields.get(names.branch) or None
+    lock = Lock(holder, locked_at, expires, branch)
+    return Lock(holder, locked_at, expires, branch, token_of(lock))
+
+
+def _date(fields: Mapping[str, Any], name: str) -> datetime | None:
+    value = fields.get(name)
+    if value in (None, ""):
+        return None
+    try:
+        return parse_time(str(value))
+    except UsageError:
+        raise UsageError(f"Rally field {name} holds {value!r}, which is not a date") from None
+
+
+_UTC = parse_time("1970-01-01T00:00:00.000Z").tzinfo
+
+
+def attempt_in_time(read_sent: float, write_replied: float, bound: float) -> bool:
+    """Step 2: the attempt counts only if read-to-write-reply stayed within the bound T."""
+    return (write_replied - read_sent) <= bound
+
+
+def check_timing(bound: float, settle: float) -> None:
+    """The protocol is only safe with D > T > 0."""
+    if bound <= 0 or settle <= bound:
+        raise UsageError(
+            f"lock timing needs lock_settle_delay > lock_write_bound > 0 "
+            f"(got T={bound}s, D={settle}s)"
+        )

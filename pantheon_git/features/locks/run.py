@@ -1,0 +1,194 @@
+"""Story locks for the commands: ``pantheon release`` and ``pantheon renew`` (the pre-push
+hook calls ``renew`` too), and what ``checkout`` builds on: the Rally client for lock commands,
+the protocol bound to the configuration, the event log.
+
+The protocol itself is ``features/locks/run_protocol.py``. This module is imported on the hook path:
+no click, and the Rally client (httpx) is imported only when a client is built.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pantheon_git.core.keys import StoryKey, branch_story_key
+from pantheon_git.core.story import Lock
+from pantheon_git.errors import UsageError
+from pantheon_git.features.checkout.report import LeaseReport
+from pantheon_git.features.locks import rules as locks
+from pantheon_git.features.locks.run_protocol import (
+    LOCK_DEADLINE,
+    Attempt,
+    Locking,
+    Outcome,
+    RallyTooSlow,
+    Renewal,
+    Timing,
+)
+
+if TYPE_CHECKING:
+    from pantheon_git.app import App
+    from pantheon_git.rally.client import RallyClient
+
+__all__ = [
+    "Attempt",
+    "Locking",
+    "Outcome",
+    "RallyTooSlow",
+    "Renewal",
+    "Timing",
+    "lock_client",
+    "locking",
+    "record_event",
+    "release",
+    "renew",
+    "story_of_branch",
+    "too_slow",
+]
+
+CONNECT_TIMEOUT = 3.0
+"""Seconds to wait for a connection to Rally: offline, lock commands fail within seconds."""
+
+
+# --- building blocks for the commands ------------------------------------------------------
+
+
+def lock_client(app: App, *, timeout: float | None = None) -> RallyClient:
+    """A Rally client for lock commands: a short connect timeout and few, quick retries, so
+    that offline they fail within seconds. ``timeout`` (seconds per request) is for callers
+    with a budget, such as the pre-push hook."""
+    from pantheon_git.rally.backoff import Backoff
+    from pantheon_git.rally.client import RallyClient
+
+    per_request = timeout if timeout is not None else app.config.rally_timeout
+    deadline = 2 * per_request if timeout is not None else LOCK_DEADLINE
+    return RallyClient.from_config(
+        app.config,
+        warn=app.warn,
+        timeout=per_request,
+        connect_timeout=min(CONNECT_TIMEOUT, per_request),
+        deadline=min(app.config.rally_deadline, deadline),
+        backoff=Backoff(base=0.1, cap=1.0, max_attempts=4),
+    )
+
+
+def locking(app: App, client: RallyClient) -> Locking:
+    from pantheon_git.rally.mapping import FieldNames
+
+    config = app.config
+    return Locking(
+        client=client,
+        names=FieldNames.from_config(config.fields).lock,
+        timing=Timing(config.lock_write_bound, config.lock_settle_delay),
+        default_hours=config.rally_lock_hours,
+        now=app.now,
+    )
+
+
+def story_of_branch(app: App, story: str | None) -> StoryKey:
+    """``story`` parsed, or the story of the checked-out branch."""
+    if story:
+        return StoryKey.parse(story)
+    from pantheon_git.git.command import current_branch
+
+    branch = current_branch(app.root)
+    key = branch_story_key(branch, app.config.branch_pattern) if branch else None
+    if key is None:
+        raise UsageError(
+            f"the current branch ({branch or 'detached HEAD'}) is not a story branch",
+            hint="Name the story: `pantheon release US-123`.",
+        )
+    return key
+
+
+def release(app: App, story: str | None = None, *, timeout: float | None = None) -> LeaseReport:
+    """``pantheon release``: clear the lock fields of a story you hold."""
+    key = story_of_branch(app, story)
+    me = app.user()
+    with lock_client(app, timeout=timeout) as client:
+        ops = locking(app, client)
+        ref, title = _find(client, key, ops)
+        action, held, _raw = ops.release(ref, me)
+    report = LeaseReport(key, title, "release", action, held)
+    if action == "released":
+        _after(app, key, ops, None, wait=timeout)
+    record_event(app, "release", key, me, action)
+    return report
+
+
+def renew(
+    app: App,
+    story: str | None = None,
+    *,
+    hours: float | None = None,
+    timeout: float | None = None,
+    retake: bool = True,
+) -> LeaseReport:
+    """``pantheon renew`` (and the pre-push hook): extend the lease of a story you hold.
+
+    ``timeout`` (seconds per Rally request, and the longest wait for the local cache) is for
+    callers on a budget; ``retake=False`` reports a lapsed lock instead of taking it again
+    (which waits ``lock_settle_delay``)."""
+    key = story_of_branch(app, story)
+    me = app.user()
+    lease = app.config.rally_lock_hours if hours is None else hours
+    if lease <= 0:
+        raise UsageError(f"--hours must be more than 0, not {lease:g}")
+    with lock_client(app, timeout=timeout) as client:
+        ops = locking(app, client)
+        ref, title = _find(client, key, ops)
+        result = ops.renew(ref, me, lease, retake=retake)
+    attempt = result.attempt
+    elapsed = round(attempt.elapsed, 3) if attempt and attempt.elapsed is not None else None
+    record_event(app, "renew", key, me, result.action, elapsed=elapsed)
+    if result.action == "too_slow" and attempt is not None:
+        raise too_slow(key, attempt, ops.timing)
+    if result.action in ("renewed", "retaken") and result.lock is not None:
+        _after(app, key, ops, result.lock, wait=timeout)
+    previous = result.before.expires if result.before else None
+    return LeaseReport(key, title, "renew", result.action, result.lock, previous)
+
+
+def too_slow(key: StoryKey, attempt: Attempt, timing: Timing) -> RallyTooSlow:
+    took = f"{attempt.elapsed:.1f}s" if attempt.elapsed is not None else "too long"
+    message = (
+        f"Rally too slow, try again: locking {key} took {took}, over the "
+        f"{timing.bound:g}s bound (lock_write_bound), so the attempt was withdrawn"
+    )
+    if attempt.note:
+        message += f"; {attempt.note}"
+    return RallyTooSlow(message, hint=f"Run `pantheon checkout {key}` again in a moment.")
+
+
+def _find(client: RallyClient, key: StoryKey, ops: Locking) -> tuple[str, str]:
+    raw = client.find_story(key, fetch=ops.fetch())
+    return str(raw["_ref"]), str(raw.get("Name") or "")
+
+
+def _after(app: App, key: StoryKey, ops: Locking, lock: Lock | None, *, wait: float | None) -> None:
+    from pantheon_git.features.locks.run_cache import CACHE_WAIT, record_lock
+
+    fields = locks.to_fields(lock, ops.names)
+    record_lock(app, key, fields, lock, wait=CACHE_WAIT if wait is None else wait)
+
+
+def record_event(
+    app: App, event: str, key: StoryKey, me: str, outcome: str, **details: Any
+) -> None:
+    """One line in ``events.jsonl`` (time, event, story, user, outcome, details)."""
+    from pantheon_git.cache.events import append_event
+    from pantheon_git.features.locks.run_cache import keep_out_of_git
+
+    try:
+        if not app.cache.dir.exists():
+            keep_out_of_git(app)
+        append_event(
+            app.cache.dir,
+            now=app.now(),
+            event=event,
+            story=str(key),
+            user=me,
+            outcome=outcome,
+            **details,
+        )
+    except OSError as exc:
+        app.warn(f"could not record the {event} in {app.cache.dir}: {exc}")

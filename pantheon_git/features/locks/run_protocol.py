@@ -1,0 +1,288 @@
+"""Fischer's timed mutual exclusion on a story's lock fields in Rally (no compare-and-swap):
+
+1. read the story fresh from Rally (never the cache); someone else's unexpired lock: refuse
+   (if that lock is only seconds old, its holder may still be racing: look again T later, so
+   that the refusal names the winner, or the story is taken if the lock was withdrawn);
+2. write our lock, stamped to the millisecond; if more than T (``lock_write_bound``) passed
+   between sending the read and receiving the write's reply, the attempt is void: clear the
+   lock if it still carries our stamp, and report "Rally too slow, try again". No write is
+   sent, or resent, once T has passed;
+3. wait D (``lock_settle_delay``, > T), read again: the lock is ours only if our stamp is still
+   there; someone else's stamp means they won; no lock at all (a slow racer withdrew) means a
+   new round.
+
+``features/locks/rules.py`` has the argument why this leaves at most one winner, and its timing
+assumption. T is measured on the monotonic clock, the stamps come from the wall clock.
+Nothing else is written (state, branch) until the lock is won. A lock that expired is free,
+and taking it follows the same steps. Extending or clearing a lock we hold is a plain write:
+nobody else writes a lock that is held and unexpired, and a racer that read before ours landed
+wrote before we won. To keep that true up to the expiry instant, a lock with less than 2 T
+left is not extended in place but taken again through the protocol, and not released early.
+"""
+
+from __future__ import annotations
+
+import enum
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from pantheon_git.core.story import Lock
+from pantheon_git.core.timefmt import format_time, parse_time
+from pantheon_git.errors import ConfigError, RallyError, RallyRetryableError
+from pantheon_git.features.locks import rules as locks
+
+if TYPE_CHECKING:
+    from pantheon_git.rally.client import RallyClient
+
+LOCK_DEADLINE = 30.0
+"""Seconds one Rally request may spend on retries in a lock command."""
+ROUNDS = 3
+"""Protocol rounds when a round ends with nobody holding the lock."""
+READ_FIELDS = ("FormattedID", "Name", "ScheduleState")
+FRESH_SKEW = 10.0
+"""Seconds of clock difference between machines allowed for when judging a lock's age."""
+
+
+class Outcome(enum.Enum):
+    WON = "won"
+    RENEWED = "renewed"
+    REFUSED = "refused"
+    LOST = "lost"
+    TOO_SLOW = "too_slow"
+
+
+class RallyTooSlow(RallyRetryableError):
+    """A lock attempt ran over the bound T and was withdrawn (exit 5: try again)."""
+
+
+@dataclass(frozen=True)
+class Timing:
+    bound: float
+    """T, seconds: the longest a lock attempt may take from sending the read to the write's
+    reply."""
+    settle: float
+    """D > T, seconds: the wait before the confirming read."""
+
+    def __post_init__(self) -> None:
+        locks.check_timing(self.bound, self.settle)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """How one ``acquire`` ended. ``lock``: ours (won, renewed) or the holder's."""
+
+    outcome: Outcome
+    lock: Lock | None
+    raw: Mapping[str, Any]
+    replaced: Lock | None = None
+    """An expired lock of someone else's that this one replaced."""
+    elapsed: float | None = None
+    """Seconds from sending the read to the write's reply."""
+    withdrawn: bool | None = None
+    note: str | None = None
+
+
+@dataclass
+class Locking:
+    """The lock operations on one story reference, against one Rally client."""
+
+    client: RallyClient
+    names: locks.LockFields
+    timing: Timing
+    default_hours: float
+    now: Callable[[], datetime]
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+
+    def fetch(self) -> list[str]:
+        n = self.names
+        return [*READ_FIELDS, n.locked_by, n.locked_at, n.expiry, n.branch]
+
+    def read(self, ref: str) -> dict[str, Any]:
+        raw = self.client.get(ref, fetch=self.fetch())
+        # Rally leaves out fields it does not know, and ignores them in writes (a warning):
+        # without this check every lock would silently vanish.
+        missing = [n for n in (self.names.locked_by, self.names.locked_at, self.names.expiry)
+                   if n not in raw]  # fmt: skip
+        if missing:
+            raise ConfigError(
+                f"Rally has no {', '.join(missing)} field on user stories in this workspace",
+                hint="Create the lock fields (`pantheon doctor --create-fields`, admin key), or "
+                "name yours under `fields:` in _bmad/pantheon/config.yaml.",
+            )
+        return raw
+
+    def lock_of(self, raw: Mapping[str, Any]) -> Lock | None:
+        return locks.from_fields(raw, self.default_hours, self.names)
+
+    def fresh(self, lock: Lock | None, now: datetime) -> bool:
+        """Stamped so recently that its holder may still be racing for it (the stamp is the
+        holder's clock: ``FRESH_SKEW`` allows for clocks that disagree)."""
+        if lock is None:
+            return False
+        age = (now - lock.locked_at).total_seconds()
+        return age < self.timing.bound + self.timing.settle + FRESH_SKEW
+
+    def roomy(self, lock: Lock, now: datetime) -> bool:
+        """Enough lease left to change the lock in place (see the module docstring)."""
+        return (lock.expires - now).total_seconds() > 2 * self.timing.bound
+
+    # --- the protocol ---------------------------------------------------------------------
+
+    def acquire(self, ref: str, me: str, hours: float) -> Attempt:
+        last: Attempt | None = None
+        waited = False
+        for _ in range(ROUNDS):
+            last = self.round(ref, me, hours)
+            unsettled = last.outcome is Outcome.REFUSED and self.fresh(last.lock, self.now())
+            if unsettled and not waited:
+                # The lock may be one racer's among several: every racer that read before it
+                # landed writes within T of that read. Look again then, to name the winner
+                # (or to take the story if the lock was withdrawn).
+                self.sleep(self.timing.bound)
+                waited = True
+                continue
+            if last.outcome is not Outcome.LOST or last.lock is not None:
+                return last
+            # Nobody holds it: a racer that ran over T withdrew. Start a new round.
+        assert last is not None
+        if last.outcome is Outcome.REFUSED:
+            return last
+        note = "several checkouts raced for it and none kept the lock; run the checkout again"
+        return Attempt(Outcome.LOST, None, last.raw, note=note)
+
+    def round(self, ref: str, me: str, hours: float) -> Attempt:
+        """One pass of the protocol; LOST without a lock means nobody holds the story."""
+        sent = self.clock()
+        raw = self.read(ref)
+        held = self.lock_of(raw)
+        now = self.now()
+        status = locks.status(held, me, now)
+        if status is locks.LockStatus.THEIRS:
+            return Attempt(Outcome.REFUSED, held, raw)
+        if status is locks.LockStatus.MINE and held is not None and self.roomy(held, now):
+            return Attempt(Outcome.RENEWED, self.extend(ref, held, hours), raw)
+        replaced = held if held and not locks.same_person(held.holder, me) else None
+        budget = self.timing.bound - (self.clock() - sent)
+        if budget <= 0:  # the read alone used up T: write nothing
+            return Attempt(Outcome.TOO_SLOW, None, raw, elapsed=self.clock() - sent)
+        mine = locks.new_lock(me, self.now(), hours, None)
+        answered = self.write(ref, locks.to_fields(mine, self.names), budget)
+        replied = self.clock()
+        elapsed = replied - sent
+        if not answered or not locks.attempt_in_time(sent, replied, self.timing.bound):
+            withdrawn, note = self.withdraw(ref, mine)
+            return Attempt(
+                Outcome.TOO_SLOW, None, raw, elapsed=elapsed, withdrawn=withdrawn, note=note
+            )
+        self.sleep(self.timing.settle)
+        raw = self.read(ref)
+        seen = self.lock_of(raw)
+        if locks.holds_token(seen, mine):
+            return Attempt(Outcome.WON, mine, raw, replaced, elapsed)
+        if seen is not None and seen.expired(self.now()):
+            seen = None
+        return Attempt(Outcome.LOST, seen, raw, elapsed=elapsed)
+
+    def write(self, ref: str, fields: Mapping[str, Any], budget: float) -> bool:
+        """One lock write that must be answered within ``budget`` seconds; nothing is
+        (re)sent after that. False: no answer in time (it may or may not have landed)."""
+        try:
+            self.client.update(ref, fields, fetch=("ObjectID",), deadline=budget)
+        except RallyRetryableError:
+            return False
+        return True
+
+    def withdraw(self, ref: str, mine: Lock) -> tuple[bool, str | None]:
+        """Clear a void attempt's lock, only while it still carries our stamp, and only
+        within T of reading it (a clear landing later could wipe a lock won meanwhile)."""
+        stuck = (
+            "your lock may still be in Rally: `pantheon checkout` takes the story properly, "
+            "`pantheon release` gives it back"
+        )
+        try:
+            sent = self.clock()
+            if not locks.holds_token(self.lock_of(self.read(ref)), mine):
+                return False, None
+            budget = self.timing.bound - (self.clock() - sent)
+            if budget <= 0 or not self.write(ref, locks.to_fields(None, self.names), budget):
+                return False, f"withdrawing was too slow as well; {stuck}"
+        except RallyError as exc:
+            return False, f"could not withdraw the attempt ({exc.message}); {stuck}"
+        return True, None
+
+    def extend(self, ref: str, held: Lock, hours: float) -> Lock:
+        """Push the expiry of a lock we hold to ``now + hours`` (never earlier than it was);
+        only ``c_LockExpiry`` is written, so the lock's stamp stays the same."""
+        now = self.now()
+        wanted = parse_time(format_time(now + timedelta(hours=hours)))
+        expires = max(wanted, held.expires)
+        if expires != held.expires:
+            fields = {self.names.expiry: format_time(expires)}
+            self.client.update(ref, fields, fetch=("ObjectID",), deadline=self.margin(held, now))
+        return Lock(held.holder, held.locked_at, expires, held.branch, held.token)
+
+    def margin(self, held: Lock, now: datetime) -> float:
+        """How long a change to our own lock may take: it must land before the lock expires
+        (and someone else may take it), with T to spare."""
+        left = (held.expires - now).total_seconds() - self.timing.bound
+        return max(0.001, min(LOCK_DEADLINE, left))
+
+    # --- give back, extend ------------------------------------------------------------------
+
+    def release(self, ref: str, me: str) -> tuple[str, Lock | None, Mapping[str, Any]]:
+        """``released``, ``not_locked``, ``already_expired`` or ``theirs``, and the lock found."""
+        raw = self.read(ref)
+        held = self.lock_of(raw)
+        now = self.now()
+        status = locks.status(held, me, now)
+        if status is locks.LockStatus.FREE:
+            return "not_locked", None, raw
+        if status is locks.LockStatus.THEIRS:
+            return "theirs", held, raw
+        if status is locks.LockStatus.EXPIRED or (held is not None and not self.roomy(held, now)):
+            return "already_expired", held, raw
+        assert held is not None
+        fields = locks.to_fields(None, self.names)
+        self.client.update(ref, fields, fetch=("ObjectID",), deadline=self.margin(held, now))
+        return "released", held, raw
+
+    def renew(self, ref: str, me: str, hours: float, *, retake: bool = True) -> Renewal:
+        """Extend our lock; an expired lock of ours (or one about to expire) is taken again
+        through the protocol (which waits D), unless ``retake`` is False."""
+        raw = self.read(ref)
+        held = self.lock_of(raw)
+        now = self.now()
+        status = locks.status(held, me, now)
+        if status is locks.LockStatus.THEIRS:
+            return Renewal("theirs", held, held)
+        if held is None or not locks.same_person(held.holder, me):
+            return Renewal("not_locked", held, held)
+        if status is locks.LockStatus.MINE and self.roomy(held, now):
+            return Renewal("renewed", self.extend(ref, held, hours), held)
+        if not retake:
+            return Renewal("not_locked", held, held)
+        attempt = self.acquire(ref, me, hours)
+        return Renewal(_RENEWAL[attempt.outcome], attempt.lock, held, attempt)
+
+
+_RENEWAL = {
+    Outcome.WON: "retaken",
+    Outcome.RENEWED: "renewed",
+    Outcome.REFUSED: "theirs",
+    Outcome.LOST: "lost",
+    Outcome.TOO_SLOW: "too_slow",
+}
+
+
+@dataclass(frozen=True)
+class Renewal:
+    action: str
+    """renewed | retaken | not_locked | theirs | lost | too_slow"""
+    lock: Lock | None
+    """The lock now held (ours, or someone else's)."""
+    before: Lock | None
+    attempt: Attempt | None = None

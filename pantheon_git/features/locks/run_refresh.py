@@ -1,0 +1,184 @@
+"""A story's lock read fresh from Rally for a hook, and written back into the cache.
+
+The pre-commit hook comes here when its cached copy is older than ``lock_check_ttl``; the
+pre-push hook always does (no cache). Reads use the lock commands' client (short connect
+timeout, few quick retries) and are bounded by ``hook_timeout`` as a whole: a hook must not
+hang on a slow Rally. What was read goes back into the cache (one story entry and its line of
+``assignments.json``), so the next commits are judged locally again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pantheon_git.core import states
+from pantheon_git.core.keys import StoryKey
+from pantheon_git.core.story import Lock, Story
+from pantheon_git.errors import CacheCorrupt, CheckFailed, ConfigError, RallyError, RallyNotFound
+from pantheon_git.features.locks import rules as locks
+
+if TYPE_CHECKING:
+    from pantheon_git.app import App
+    from pantheon_git.cache.store import Cache
+    from pantheon_git.config import Config
+    from pantheon_git.rally.client import RallyClient
+
+CACHE_WAIT = 1.0
+"""Seconds a hook waits for another pantheon command writing the cache before skipping."""
+TASK_FETCH = ("FormattedID", "Name", "State", "Description", "TaskIndex")
+
+
+@dataclass(frozen=True)
+class Fresh:
+    """What Rally says now about a story: its lock, workflow state and title."""
+
+    key: StoryKey
+    lock: Lock | None
+    state: str
+    title: str
+    cached: bool
+    """Whether the cache now holds this read."""
+
+
+class Unreachable(Exception):
+    """Rally could not be asked (offline, timeout, no API key, bad credentials): the hook's
+    ``offline`` policy decides. ``reason`` is one short clause for the warning line."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def lock_names(config: Config) -> locks.LockFields:
+    return locks.LockFields(
+        config.field_name("locked_by"),
+        config.field_name("locked_at"),
+        config.field_name("lock_expiry"),
+        config.field_name("branch"),
+    )
+
+
+def lock_fetch(config: Config) -> list[str]:
+    names = lock_names(config)
+    fields = {"FormattedID", "Name", "ScheduleState", "LastUpdateDate", "VersionId"}
+    fields |= {names.locked_by, names.locked_at, names.expiry, names.branch}
+    fields.add(config.field_name("pantheon_status"))
+    for values in config.state_map.values():
+        fields.update(values)
+    return sorted(fields)
+
+
+def read_lock(app: App, key: StoryKey, *, timeout: float, remember: bool = True) -> Fresh:
+    """Read the story's lock from Rally within ``timeout`` seconds; raise
+    :class:`Unreachable` when Rally cannot be asked and ``CheckFailed`` when it does not know
+    the story. With ``remember``, the read goes back into the cache."""
+    from pantheon_git.features.hooks.run_alarm import Alarm
+    from pantheon_git.features.locks.run import lock_client
+
+    config = app.config
+    whole = None
+    try:
+        with lock_client(app, timeout=timeout) as client:
+            with Alarm(timeout, Unreachable(f"no answer within {timeout:g} s")):
+                raw = client.find_story(key, fetch=lock_fetch(config))
+            if remember and _entry_path(app.cache, key) is None:
+                # A story the cache does not know yet is stored whole (with its tasks), as a
+                # checkout would; if that takes too long, only the lock was read.
+                with (
+                    contextlib.suppress(Unreachable, RallyError),
+                    Alarm(timeout, Unreachable("slow")),
+                ):
+                    whole = _whole(app, client, raw)
+    except RallyNotFound as exc:
+        raise CheckFailed(
+            f"{key} is not in Rally ({exc.message})",
+            hint="Check the story key in the branch name; `pantheon sync` lists the stories.",
+        ) from None
+    except (ConfigError, RallyError) as exc:
+        raise Unreachable(exc.message) from None
+    cached = _remember(app, key, raw, whole) if remember else False
+    lock = locks.from_fields(raw, config.rally_lock_hours, lock_names(config))
+    return Fresh(key, lock, _state(config, raw), str(raw.get("Name") or ""), cached)
+
+
+def _state(config: Config, raw: Mapping[str, Any]) -> str:
+    return states.workflow_state(
+        _text(raw.get("ScheduleState")),
+        _text(raw.get(config.field_name("pantheon_status"))),
+        config.state_map,
+    )
+
+
+def _text(value: Any) -> str | None:
+    return str(value) if value not in (None, "") else None
+
+
+# --- back into the cache --------------------------------------------------------------------
+
+
+def _remember(
+    app: App, key: StoryKey, raw: Mapping[str, Any], whole: tuple[Story, dict[str, Any]] | None
+) -> bool:
+    """Write the fresh read into the cache: the cached story patched with the new lock and
+    state, or ``whole`` for a story the cache did not know. False when the cache is busy or
+    unreadable (the hook still judged from Rally)."""
+    from pantheon_git.features.locks.run_cache import record_lock
+
+    try:
+        story, full_raw = _patched(app, app.cache, key, raw) if whole is None else whole
+    except (CacheCorrupt, OSError):
+        return False
+    if story is None:
+        return False
+    return record_lock(app, key, {}, story.lock, story=story, raw=full_raw, wait=CACHE_WAIT)
+
+
+def _entry_path(cache: Cache, key: StoryKey) -> Path | None:
+    name = f"{key}.json"
+    return next((p for p in cache.story_files() if p.name == name), None)
+
+
+def _patched(
+    app: App, cache: Cache, key: StoryKey, raw: Mapping[str, Any]
+) -> tuple[Story | None, dict[str, Any]]:
+    path = _entry_path(cache, key)
+    if path is None:
+        return None, {}
+    doc = cache.load_entry(path)
+    try:
+        story = Story.from_dict(doc["bmad"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CacheCorrupt(f"corrupt cache file {path}: {exc}") from None
+    config = app.config
+    lock = locks.from_fields(raw, config.rally_lock_hours, lock_names(config))
+    updated = story.with_(
+        title=str(raw.get("Name") or story.title),
+        lock=lock,
+        state=_state(config, raw),
+        schedule_state=_text(raw.get("ScheduleState")) or story.schedule_state,
+        branch=_text(raw.get(lock_names(config).branch)) or story.branch,
+        last_update=_text(raw.get("LastUpdateDate")) or story.last_update,
+        version_id=_text(raw.get("VersionId")) or story.version_id,
+    )
+    merged = dict(doc.get("rally") or {})
+    merged.update(raw)
+    return updated, merged
+
+
+def _whole(app: App, client: RallyClient, raw: Mapping[str, Any]) -> tuple[Story, dict[str, Any]]:
+    from pantheon_git.rally.mapping import FieldNames, MapSettings, story_fetch, story_from_rally
+
+    config = app.config
+    settings = MapSettings(
+        names=FieldNames.from_config(config.fields),
+        state_map=config.state_map,
+        default_lock_hours=config.rally_lock_hours,
+        rally_url=config.rally_url,
+    )
+    full = client.get(str(raw["_ref"]), fetch=story_fetch(settings.names))
+    tasks = client.collection(full["_ref"], "Tasks", fetch=TASK_FETCH, order=("TaskIndex",))
+    return story_from_rally(full, tasks=tasks, mapping=settings), dict(full)

@@ -1,0 +1,97 @@
+"""The facts the metrics are computed from: the checkout log, the cache's stories, merges."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from pantheon_git.core.keys import StoryKey
+from pantheon_git.core.timefmt import parse_time
+from pantheon_git.errors import UsageError
+
+
+@dataclass(frozen=True)
+class LockEvent:
+    """One line of the checkout log."""
+
+    time: datetime
+    event: str
+    story: str
+    user: str
+    outcome: str
+    elapsed: float | None = None
+    """Seconds the lock protocol took (Fischer's wait included), when recorded."""
+
+
+def parse_events(lines: Iterable[str]) -> tuple[list[LockEvent], int]:
+    """Events from ``events.jsonl`` lines, oldest first, and how many lines were unreadable.
+
+    Defensive: torn lines, foreign objects, unknown keys and odd values are skipped or ignored;
+    a missing ``event`` is taken as a checkout (the only kind with attempts).
+    """
+    events: list[LockEvent] = []
+    skipped = 0
+    for line in lines:
+        if not line.strip():
+            continue
+        event = _event(line)
+        if event is None:
+            skipped += 1
+        else:
+            events.append(event)
+    events.sort(key=lambda e: e.time)
+    return events, skipped
+
+
+def _event(line: str) -> LockEvent | None:
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return None
+    if not isinstance(record, dict):
+        return None
+    key = StoryKey.try_parse(str(record.get("story") or ""))
+    user = record.get("user")
+    outcome = record.get("outcome")
+    if key is None or not isinstance(user, str) or not isinstance(outcome, str):
+        return None
+    try:
+        moment = parse_time(str(record.get("time") or ""))
+    except UsageError:
+        return None
+    raw = record.get("elapsed")
+    elapsed = float(raw) if isinstance(raw, int | float) and not isinstance(raw, bool) else None
+    return LockEvent(
+        time=moment,
+        event=str(record.get("event") or "checkout").lower(),
+        story=str(key),
+        user=user.strip().lower(),
+        outcome=outcome.strip().lower(),
+        elapsed=elapsed if elapsed is not None and elapsed >= 0 else None,
+    )
+
+
+@dataclass(frozen=True)
+class StoryFacts:
+    """What the Rally cache says about a story now."""
+
+    key: str
+    state: str
+    lock_holder: str | None = None
+    lock_expires: datetime | None = None
+    started: datetime | None = None
+    """When work began (Rally's InProgressDate), if known."""
+
+
+@dataclass(frozen=True)
+class StoryMerge:
+    """A story branch merged into the default branch."""
+
+    story: str
+    sha: str
+    time: datetime
+    conflicted: bool | None
+    """None: not known (a squash or rebase merge leaves no second parent to re-merge)."""
+    paths: tuple[str, ...] = ()

@@ -1,0 +1,213 @@
+"""``pantheon metrics``: gather the facts the six success metrics need, then compute them.
+
+Sources, each optional (a metric without its data says "not known" and why):
+
+- the checkout log ``.bmad/rally-cache/events.jsonl`` that ``pantheon checkout`` and
+  ``release`` append to (this clone's lock attempts; ``--events`` adds logs from elsewhere);
+- the Rally cache (``pantheon sync``): each story's state and lock now;
+- the plan ``workstreams.json`` (``pantheon plan``);
+- git history of the default branch: which story branches were merged, and whether their
+  merges conflicted (re-run with ``git merge-tree``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pantheon_git.app import App
+from pantheon_git.core.story import Story
+from pantheon_git.core.timefmt import format_time, parse_time
+from pantheon_git.core.wording import count, stories
+from pantheon_git.errors import CacheCorrupt, GitError, UsageError
+from pantheon_git.features import metrics as m
+from pantheon_git.features.doctor.report import describe_age
+from pantheon_git.features.metrics import LockEvent, Metric, StoryFacts, StoryMerge
+from pantheon_git.git import command as git
+
+EVENTS_FILE = "events.jsonl"
+WORKSTREAMS = "workstreams.json"
+
+
+@dataclass(frozen=True)
+class MetricsRequest:
+    since: datetime | None = None
+    events: tuple[Path, ...] = ()
+    """More checkout logs to read (colleagues' ``events.jsonl``), besides this clone's."""
+
+
+@dataclass
+class MetricsOutcome:
+    metrics: list[Metric]
+    since: datetime | None
+    sources: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "since": format_time(self.since) if self.since else None,
+            "metrics": [x.to_dict() for x in self.metrics],
+            "on_target": sum(1 for x in self.metrics if x.status == m.PASS),
+            "missed": sum(1 for x in self.metrics if x.status == m.MISS),
+            "unknown": sum(1 for x in self.metrics if x.status == m.UNKNOWN),
+            "sources": list(self.sources),
+            "notes": list(self.notes),
+        }
+
+
+def parse_since(text: str) -> datetime:
+    """``2026-02-01`` (midnight UTC) or an ISO timestamp."""
+    value = text.strip()
+    if len(value) == 10:
+        value += "T00:00:00Z"
+    try:
+        return parse_time(value)
+    except UsageError:
+        raise UsageError(
+            f"--since: not a date: {text!r}", hint="Use a date like 2026-02-01."
+        ) from None
+
+
+def run_metrics(app: App, request: MetricsRequest) -> MetricsOutcome:
+    now = app.now()
+    outcome = MetricsOutcome([], request.since)
+    events = _events(app, request, outcome)
+    facts = _stories(app, outcome, now)
+    plan = _plan(app, outcome)
+    merges = _merges(app, request, outcome)
+    since = request.since
+    outcome.metrics = [
+        m.story_conflict_rate(events, since),
+        m.merge_conflict_rate(merges, since),
+        m.coordination_time(
+            events,
+            since,
+            now,
+            sprint_days=app.config.sprint_days,
+            settle_seconds=app.config.lock_settle_delay,
+        ),
+        m.lane_balance(plan),
+        m.lock_expiry_rate(events, facts, now, since),
+        m.parallelization(plan, events, merges, facts, per_day=app.config.work_hours_per_day),
+    ]
+    return outcome
+
+
+# --- sources -----------------------------------------------------------------------------------
+
+
+def _events(app: App, request: MetricsRequest, outcome: MetricsOutcome) -> list[LockEvent]:
+    paths = [app.cache.dir / EVENTS_FILE, *request.events]
+    for extra in request.events:
+        if not extra.is_file():
+            raise UsageError(f"--events: no such file: {extra}")
+    events: list[LockEvent] = []
+    skipped = 0
+    for path in paths:
+        found, bad = m.parse_events(_lines(path))
+        events += found
+        skipped += bad
+    events.sort(key=lambda e: e.time)
+    outcome.sources.append(f"checkout log: {count(len(events), 'event')}")
+    if skipped:
+        outcome.notes.append(f"{count(skipped, 'unreadable line')} in the checkout log skipped")
+    return events
+
+
+def _lines(path: Path) -> Iterator[str]:
+    try:
+        handle = path.open(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc}") from None
+    with handle:
+        yield from handle
+
+
+def _stories(app: App, outcome: MetricsOutcome, now: datetime) -> dict[str, StoryFacts]:
+    cache = app.cache
+    last = cache.last_sync()
+    if last is None:
+        outcome.sources.append("Rally cache: none (run `pantheon sync`)")
+        return {}
+    facts: dict[str, StoryFacts] = {}
+    for path in cache.story_files():
+        entry = cache.load_entry(path)
+        try:
+            story = Story.from_dict(entry["bmad"])
+        except (KeyError, TypeError, ValueError, UsageError) as exc:
+            raise CacheCorrupt(
+                f"corrupt cache file {path}: {exc}", hint="Run `pantheon sync --force`."
+            ) from None
+        facts[str(story.key)] = _facts(story, entry.get("rally"))
+    age = describe_age(max(0.0, (now - last).total_seconds() / 3600))
+    outcome.sources.append(f"Rally cache: {stories(len(facts))}, synced {age}")
+    return facts
+
+
+def _facts(story: Story, raw: Any) -> StoryFacts:
+    started = None
+    if isinstance(raw, dict) and isinstance(raw.get("InProgressDate"), str):
+        try:
+            started = parse_time(raw["InProgressDate"])
+        except UsageError:
+            started = None
+    lock = story.lock
+    return StoryFacts(
+        str(story.key),
+        story.state,
+        lock.holder if lock else None,
+        lock.expires if lock else None,
+        started,
+    )
+
+
+def _plan(app: App, outcome: MetricsOutcome) -> dict[str, Any] | None:
+    doc = app.cache.read_json(WORKSTREAMS)
+    if not isinstance(doc, dict):
+        outcome.sources.append("plan: none (run `pantheon plan`)")
+        return None
+    lanes = doc.get("lanes") if isinstance(doc.get("lanes"), list) else []
+    outcome.sources.append(f"plan: {WORKSTREAMS} ({count(len(lanes or []), 'lane')})")
+    return doc
+
+
+def _merges(app: App, request: MetricsRequest, outcome: MetricsOutcome) -> list[StoryMerge]:
+    from pantheon_git.git.mergehistory import story_merges
+
+    root = app.toplevel
+    if root is None:
+        outcome.sources.append("git: not a repository")
+        return []
+    try:
+        base = base_ref(root, app.config.default_branch)
+        merges = story_merges(root, base, pattern=app.config.branch_pattern, since=request.since)
+    except GitError as exc:
+        outcome.sources.append("git: history not read")
+        outcome.notes.append(f"git history not read: {exc.message}")
+        return []
+    outcome.sources.append(
+        f"git: {count(len(merges), 'story merge')} into "
+        f"{base.removeprefix('refs/remotes/').removeprefix('refs/heads/')}"
+    )
+    return merges
+
+
+def base_ref(root: Path, configured: str | None) -> str:
+    """The default branch's ref holding the most history: ``origin/main`` unless the local
+    ``main`` contains it (unpushed merges count too)."""
+    name = git.default_branch(root, configured)
+    local = f"refs/heads/{name}"
+    remote = f"refs/remotes/origin/{name}"
+    has_local = git.ref_exists(local, cwd=root)
+    has_remote = git.ref_exists(remote, cwd=root)
+    if not has_local and not has_remote:
+        raise GitError(f"the default branch {name!r} does not exist here")
+    if has_local and has_remote:
+        behind = git.run_git(["rev-list", "--count", f"{local}..{remote}"], cwd=root).strip()
+        return local if behind == "0" else remote
+    return local if has_local else remote

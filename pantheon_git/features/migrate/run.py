@@ -1,0 +1,431 @@
+"""``pantheon migrate``: BMAD markdown stories -> Rally user stories under an epic.
+
+For each story file, in path order:
+
+1. its bytes are kept (``migrate_backup/<run>/...`` with archive on, else inside the journal's
+   folder) and recorded in the journal before anything changes;
+2. a file with a ``Rally: US123`` line updates that story (fields that differ, ScheduleState
+   only forward, tasks matched by name, missing ones created); any other file creates a story
+   (Name, Description, acceptance criteria, ScheduleState, PortfolioItem = the epic, a marker
+   in Notes) and its tasks. Every create is journaled as pending (with its marker) before it
+   is sent and as created after, so a run killed at any point can be rolled back;
+3. the ``Rally: US123 <url>`` line is written under the title.
+
+Then "depends on Story 1.2" references become Predecessors. A file that is not a story is
+skipped, an unreadable story or a story Rally refuses is reported and the run goes on; losing
+Rally (after retries) stops the run, and ``pantheon migrate rollback`` undoes what it did.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pantheon_git.bmad import ParsedStory, rally_line, with_rally_line
+from pantheon_git.bmad.rally_form import (
+    RallyStory,
+    RallyTask,
+    TitleTooLong,
+    later_state,
+    rally_story,
+)
+from pantheon_git.cache.journal import (
+    FINISHED,
+    MIGRATIONS,
+    Journal,
+    list_runs,
+    migration_lock,
+    new_run_id,
+)
+from pantheon_git.cache.store import ensure_gitignored
+from pantheon_git.core.keys import EpicRef, StoryKey
+from pantheon_git.errors import (
+    CheckFailed,
+    RallyError,
+    RallyNotFound,
+    RallyRetryableError,
+    RallyValidationError,
+    UsageError,
+)
+from pantheon_git.features.migrate.report import MigrationResult, StoryOutcome
+from pantheon_git.features.migrate.run_files import Candidate, collect, write_back
+from pantheon_git.features.migrate.run_links import link_predecessors
+
+if TYPE_CHECKING:
+    from pantheon_git.app import App
+    from pantheon_git.rally.client import RallyClient
+
+STORY = "HierarchicalRequirement"
+TASK = "Task"
+STORY_FETCH = ("ObjectID", "FormattedID", "Name", "ScheduleState")
+TASK_FETCH = ("ObjectID", "FormattedID", "Name", "State", "Description", "TaskIndex")
+
+
+@dataclass(frozen=True)
+class MigrateRequest:
+    paths: tuple[Path, ...]
+    epic: str
+    dry_run: bool = False
+    archive: bool | None = None
+    """None: the ``migrate_archive`` setting."""
+
+
+def migrate(app: App, request: MigrateRequest) -> MigrationResult:
+    epic_ref = EpicRef.parse(request.epic)
+    collected = collect(app.root, request.paths, story_dir=app.config.story_dir)
+    if request.dry_run:
+        from pantheon_git.features.migrate.run_preview import preview
+
+        return preview(app, collected, epic_ref)
+    with migration_lock(app.root):
+        refuse_unfinished(app.root)
+        ensure_gitignored(app.root)  # journals and archives are local, never committed
+        client = app.rally()
+        epic = find_epic(client, app.config.epic_type, epic_ref)
+        archive = app.config.migrate_archive if request.archive is None else request.archive
+        run = new_run_id(app.now())
+        backups = (
+            app.root / app.config.migrate_backup / run
+            if archive
+            else app.root / MIGRATIONS / run / "originals"
+        )
+        journal = Journal.start(
+            app.root,
+            run,
+            now=app.now(),
+            epic=epic["FormattedID"],
+            epic_ref=epic["_ref"],
+            backups=backups.relative_to(app.root).as_posix(),
+            archive=archive,
+        )
+        migration = _Migration(app, client, journal, epic, backups)
+        try:
+            outcomes = migration.run(collected.stories)
+            outcomes, notes = link_predecessors(
+                client, journal, collected.stories, outcomes, progress=app.progress
+            )
+        except BaseException:
+            journal.finish("failed", app.now())
+            raise
+        journal.finish("complete", app.now())
+    return MigrationResult(
+        epic=str(epic["FormattedID"]),
+        epic_name=epic.get("Name"),
+        dry_run=False,
+        run=run,
+        stories=tuple(outcomes),
+        skipped=collected.skipped,
+        errors=collected.errors,
+        backup=f"{backups.relative_to(app.root).as_posix()}/" if archive else None,
+        notes=tuple(notes),
+    )
+
+
+def parser_notes(parsed: ParsedStory) -> tuple[str, ...]:
+    """What the parser noticed, worth telling (not the absence of optional sections)."""
+    return tuple(
+        f"line {n.line}: {n.message}" if n.line else n.message
+        for n in parsed.notes
+        if not n.message.startswith("no `##")
+    )
+
+
+def refuse_unfinished(root: Path) -> None:
+    unfinished = [j for j in list_runs(root) if j.status not in FINISHED]
+    if unfinished:
+        run = unfinished[-1].run
+        raise CheckFailed(
+            f"migration run {run} did not finish ({unfinished[-1].status}); running again now "
+            "could create its stories twice",
+            hint=f"Undo it with `pantheon migrate rollback {run}`, then run the migration again.",
+        )
+
+
+def find_epic(client: RallyClient, epic_type: str, ref: EpicRef) -> dict[str, Any]:
+    from pantheon_git.rally.query import eq
+
+    prefixes: list[str] = [ref.prefix] if ref.prefix and ref.prefix != "E" else []
+    try:
+        prefix = client.type_definition(epic_type).get("IDPrefix")
+    except RallyNotFound:
+        prefix = None
+    prefixes += [p for p in (prefix, "F", "E") if p and p not in prefixes]
+    fetch = ("ObjectID", "FormattedID", "Name")
+    for candidate in prefixes:
+        found = client.query(epic_type, eq("FormattedID", f"{candidate}{ref.number}"), fetch=fetch)
+        if found:
+            return found[0]
+    raise UsageError(
+        f"epic {ref.number} not found: no {epic_type} "
+        f"{' or '.join(p + str(ref.number) for p in prefixes)} in Rally",
+        hint="Check the epic's id in Rally (e.g. F17) and the rally_project setting.",
+    )
+
+
+def criteria_field(client: RallyClient, name: str) -> str | None:
+    """The acceptance criteria field when the workspace has it (as a text field)."""
+    for attribute in client.attributes(STORY):
+        if attribute.element_name == name and not attribute.read_only:
+            return name
+    return None
+
+
+def story_url(rally_url: str, object_id: object) -> str:
+    return f"{rally_url.rstrip('/')}/#/detail/userstory/{object_id}"
+
+
+class _Migration:
+    def __init__(
+        self,
+        app: App,
+        client: RallyClient,
+        journal: Journal,
+        epic: dict[str, Any],
+        backups: Path,
+    ) -> None:
+        self.app = app
+        self.client = client
+        self.journal = journal
+        self.epic = epic
+        self.backups = backups
+        self.ac_field = criteria_field(client, app.config.field_name("acceptance_criteria"))
+        self.progress: Callable[[str], None] = app.progress or (lambda message: None)
+
+    def run(self, stories: Sequence[Candidate]) -> list[StoryOutcome]:
+        outcomes: list[StoryOutcome] = []
+        claimed: dict[StoryKey, str] = {}
+        for index, candidate in enumerate(stories, start=1):
+            self.progress(f"migrating {index}/{len(stories)}: {candidate.rel}")
+            link = candidate.parsed.rally
+            if link and link.key in claimed:
+                outcomes.append(
+                    _failed(
+                        candidate,
+                        f"{candidate.rel} and {claimed[link.key]} both say "
+                        f"Rally: {link.key.formatted_id}; keep the line in one of them",
+                    )
+                )
+                continue
+            if link:
+                claimed[link.key] = candidate.rel
+            outcomes.append(self._one(candidate, index))
+        return outcomes
+
+    def _one(self, candidate: Candidate, index: int) -> StoryOutcome:
+        try:
+            form = rally_story(
+                candidate.parsed,
+                status_map=self.app.config.migrate_status_map,
+                criteria_field=self.ac_field is not None,
+            )
+        except TitleTooLong as exc:
+            return _failed(candidate, f"line {candidate.parsed.title_line}: {exc}")
+        form = replace(form, warnings=(*form.warnings, *parser_notes(candidate.parsed)))
+        self.journal.keep_original(candidate.rel, candidate.data, self.backups / candidate.rel)
+        try:
+            if candidate.parsed.rally:
+                outcome = self._update(candidate, form, candidate.parsed.rally.key)
+            else:
+                outcome = self._create(candidate, form, index)
+        except (RallyValidationError, RallyNotFound) as exc:
+            return _failed(candidate, exc.message, rally=isinstance(exc, RallyValidationError))
+        except RallyRetryableError as exc:
+            raise RallyError(
+                f"{exc.message} (while migrating {candidate.rel}; the run stopped)",
+                hint=f"Undo the run with `pantheon migrate rollback {self.journal.run}`, "
+                "then run the migration again.",
+            ) from exc
+        self._write_link(candidate, outcome)
+        return outcome
+
+    # --- new stories ----------------------------------------------------------------------------
+
+    def _create(self, candidate: Candidate, form: RallyStory, index: int) -> StoryOutcome:
+        marker = f"pantheon-migrate:{self.journal.run}:{index}"
+        fields = form.fields(criteria_field=self.ac_field)
+        fields |= {
+            "ScheduleState": form.schedule_state,
+            "PortfolioItem": self.epic["_ref"],
+            "Notes": _notes(candidate.rel, self.journal.run, marker),
+        }
+        story = self._send_create(STORY, fields, marker, candidate.rel, STORY_FETCH)
+        warnings = list(form.warnings)
+        known: dict[int, str] = {}
+        try:
+            self._create_tasks(story, form.tasks, marker, candidate.rel, known)
+        except RallyValidationError as exc:
+            warnings.append(f"{len(form.tasks) - len(known)} tasks not created: {exc.message}")
+        key = StoryKey.parse(str(story["FormattedID"]))
+        return StoryOutcome(
+            path=candidate.rel,
+            title=form.name,
+            action="created",
+            key=str(key),
+            url=story_url(self.app.config.rally_url, story["ObjectID"]),
+            schedule_state=form.schedule_state,
+            tasks_created=len(known),
+            warnings=tuple(warnings),
+        )
+
+    def _send_create(
+        self, kind: str, fields: dict[str, Any], marker: str, rel: str, fetch: Sequence[str]
+    ) -> dict[str, Any]:
+        from pantheon_git.rally.query import where
+
+        self.journal.pending(kind, marker, rel)
+        item = self.client.create(
+            kind, fields, fetch=fetch, dedupe=where("Notes", "contains", marker)
+        )
+        self.journal.created(kind, item, marker=marker, file=rel)
+        return item
+
+    def _create_tasks(
+        self,
+        story: dict[str, Any],
+        tasks: Sequence[RallyTask],
+        marker: str,
+        rel: str,
+        known: dict[int, str],
+    ) -> int:
+        """Create the tasks not in ``known`` (flat index -> FormattedID); returns how many."""
+        created = 0
+        for position, task in enumerate(tasks):
+            if position in known:
+                continue
+            parent = known.get(task.parent) if task.parent is not None else None
+            task_marker = f"{marker}:t{position}"
+            fields = {
+                "Name": task.name,
+                "WorkProduct": story["_ref"],
+                "State": "Completed" if task.done else "Defined",
+                "Description": task.description(parent),
+                "TaskIndex": position,
+                "Notes": f"<p>{html.escape(task_marker)}</p>",
+            }
+            item = self._send_create(TASK, fields, task_marker, rel, TASK_FETCH)
+            known[position] = str(item["FormattedID"])
+            created += 1
+        return created
+
+    # --- stories already in Rally ------------------------------------------------------------
+
+    def _update(self, candidate: Candidate, form: RallyStory, key: StoryKey) -> StoryOutcome:
+        fetch = [*STORY_FETCH, "Description", "PortfolioItem"]
+        if self.ac_field:
+            fetch.append(self.ac_field)
+        try:
+            current = self.client.find_story(key, fetch=fetch)
+        except RallyNotFound:
+            line = candidate.parsed.rally.line if candidate.parsed.rally else "?"
+            raise RallyNotFound(
+                f"line {line}: Rally has no story {key} (deleted?); remove the Rally line "
+                "to create the story again"
+            ) from None
+        wanted = form.fields(criteria_field=self.ac_field)
+        state = later_state(current.get("ScheduleState"), form.schedule_state)
+        if state:
+            wanted["ScheduleState"] = state
+        if not same_ref(_ref_of(current.get("PortfolioItem")), self.epic["_ref"]):
+            wanted["PortfolioItem"] = self.epic["_ref"]
+        changes = {
+            k: v for k, v in wanted.items() if k == "PortfolioItem" or _value(current.get(k)) != v
+        }
+        if changes:
+            before = {k: _value(current.get(k)) for k in changes}
+            self.journal.updating(str(current["_ref"]), before, candidate.rel)
+            self.client.update(current["_ref"], changes, fetch=("ObjectID",))
+        warnings = list(form.warnings)
+        try:
+            created, updated = self._sync_tasks(current, form.tasks, candidate)
+        except RallyValidationError as exc:
+            created, updated = 0, 0
+            warnings.append(f"tasks not brought up to date: {exc.message}")
+        action = "updated" if changes or created or updated else "unchanged"
+        return StoryOutcome(
+            path=candidate.rel,
+            title=form.name,
+            action=action,
+            key=str(key),
+            url=story_url(self.app.config.rally_url, current["ObjectID"]),
+            schedule_state=str(wanted.get("ScheduleState") or current.get("ScheduleState")),
+            tasks_created=created,
+            tasks_updated=updated,
+            warnings=tuple(warnings),
+        )
+
+    def _sync_tasks(
+        self, story: dict[str, Any], tasks: Sequence[RallyTask], candidate: Candidate
+    ) -> tuple[int, int]:
+        existing = self.client.collection(
+            story["_ref"], "Tasks", fetch=TASK_FETCH, order=("TaskIndex",)
+        )
+        pool = list(existing)
+        known: dict[int, str] = {}
+        updated = 0
+        for position, task in enumerate(tasks):
+            match = next((t for t in pool if t.get("Name") == task.name), None)
+            if match is None:
+                continue
+            pool.remove(match)
+            known[position] = str(match.get("FormattedID"))
+            if task.done and match.get("State") != "Completed":
+                self.journal.updating(str(match["_ref"]), {"State": match.get("State")}, "")
+                self.client.update(match["_ref"], {"State": "Completed"}, fetch=("ObjectID",))
+                updated += 1
+        marker = f"pantheon-migrate:{self.journal.run}:{story['FormattedID']}"
+        created = self._create_tasks(story, tasks, marker, candidate.rel, known)
+        return created, updated
+
+    # --- the file -------------------------------------------------------------------------------
+
+    def _write_link(self, candidate: Candidate, outcome: StoryOutcome) -> None:
+        if outcome.key is None:
+            return
+        line = rally_line(StoryKey.parse(outcome.key), outcome.url)
+        data = with_rally_line(candidate.data, candidate.parsed, line)
+        if data == candidate.data:
+            return
+        mode = self.journal.doc["files"][candidate.rel].get("mode")
+        self.journal.will_write(candidate.rel, data)  # first, so a crash mid-write is undone too
+        write_back(candidate.path, data, mode)
+
+
+def _failed(candidate: Candidate, message: str, *, rally: bool = False) -> StoryOutcome:
+    return StoryOutcome(
+        path=candidate.rel,
+        title=candidate.parsed.title,
+        action="failed",
+        error=message,
+        rally_error=rally,
+    )
+
+
+def _notes(rel: str, run: str, marker: str) -> str:
+    return (
+        f"<p>Migrated from {html.escape(rel)} by pantheon migrate (run {html.escape(run)}).</p>"
+        f"<p>{html.escape(marker)}</p>"
+    )
+
+
+def _ref_of(value: Any) -> str | None:
+    if isinstance(value, dict):
+        ref = value.get("_ref")
+        return str(ref) if ref else None
+    return str(value) if value else None
+
+
+def same_ref(left: str | None, right: str | None) -> bool:
+    """Whether two refs (absolute URLs or paths) name the same object."""
+    if not left or not right:
+        return left == right
+    return left.rstrip("/").lower().split("/")[-2:] == right.rstrip("/").lower().split("/")[-2:]
+
+
+def _value(value: Any) -> Any:
+    """A field as it would be written back: refs as their ``_ref``, text as text."""
+    if isinstance(value, dict):
+        return value.get("_ref")
+    return "" if value is None else value

@@ -1,0 +1,91 @@
+"""``pantheon status``: the board per epic and the drift between Rally and git, from the cache
+and the clone alone (no network: it works offline and says how old the data is)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from pantheon_git.app import App
+from pantheon_git.core.keys import EpicRef
+from pantheon_git.core.story import Story
+from pantheon_git.core.timefmt import parse_time
+from pantheon_git.errors import GitError, UsageError
+from pantheon_git.features.locks.rules import same_person
+from pantheon_git.features.status import board, drift
+from pantheon_git.features.status.report import Status
+from pantheon_git.features.sync.run_state import load_index, number_of
+from pantheon_git.git.branches import story_branches
+
+
+@dataclass(frozen=True)
+class StatusOptions:
+    epics: tuple[str, ...] = ()
+    mine: bool = False
+
+
+def run(app: App, options: StatusOptions) -> Status:
+    refs = [EpicRef.parse(e) for e in options.epics]
+    cache = app.cache
+    meta = cache.require_meta()
+    now = app.now()
+    stories = [entry.as_story() for entry in load_index(cache).values()]
+    epics = cache.read_json("epics.json") or {}
+    titles = {
+        str(e["id"]): str(e.get("title") or "")
+        for e in epics.get("epics", [])
+        if isinstance(e, dict) and e.get("id")
+    }
+    known = sorted({*titles, *(s.epic for s in stories if s.epic)}, key=number_of)
+    chosen = _choose(refs, known)
+    if chosen:
+        stories = [s for s in stories if s.epic in chosen]
+    me = app.user() if options.mine else None
+    if me is not None:
+        stories = [s for s in stories if _mine(s, me)]
+    always: Sequence[str] = chosen or ([] if me else list(titles))
+    groups = board.group_by_epic(stories, titles, always=always)
+    found, note = _drift(app, stories, now, everything=not chosen and me is None)
+    synced = meta.get("last_sync")
+    return Status(
+        groups=groups,
+        drift=found,
+        now=now,
+        synced=parse_time(str(synced)) if synced else None,
+        workspace=meta.get("workspace"),
+        project=meta.get("project"),
+        git_note=note,
+        mine=me,
+    )
+
+
+def _choose(refs: Sequence[EpicRef], known: Sequence[str]) -> list[str]:
+    chosen: list[str] = []
+    for ref in refs:
+        matches = [e for e in known if ref.matches(e)]
+        if not matches:
+            raise UsageError(
+                f"no epic {ref.prefix or ''}{ref.number} in the cache; epics there: "
+                f"{', '.join(known) or 'none'}",
+                hint="Run `pantheon sync` if it is new in Rally.",
+            )
+        chosen += [m for m in matches if m not in chosen]
+    return chosen
+
+
+def _mine(story: Story, me: str) -> bool:
+    holder = story.lock.holder if story.lock else None
+    return same_person(holder, me) or same_person(story.owner, me)
+
+
+def _drift(
+    app: App, stories: list[Story], now: datetime, *, everything: bool
+) -> tuple[list[drift.Drift], str | None]:
+    """Drift, or why it could not be checked. Branches of stories outside the selection are
+    reported only when the whole board is shown."""
+    try:
+        branches = story_branches(app.root, app.config.branch_pattern)
+    except GitError:
+        return [], f"{app.root} is not a git repository: drift not checked."
+    return drift.find(stories, branches, now, unknown_branches=everything), None

@@ -1,0 +1,401 @@
+"""``pantheon sync``: Rally -> ``.bmad/rally-cache/`` (the seed's /rally-sync).
+
+1. Take the cache lock (a second sync waits, then exits 1); read ``meta.json`` and
+   ``index.json`` of the live cache.
+2. Full or incremental: incremental when an earlier sync of the same place covered this
+   selection (``sync_index.bound``). It asks only for stories whose ``LastUpdateDate`` is at
+   or after that watermark minus an overlap, and leaves alone those whose versions it has.
+3. Read epics, stories and tasks (``sync_fetch``), mapping and writing stories into the next
+   cache generation while later pages arrive (``sync_build``); on a full sync, find the
+   cached stories that vanished.
+4. Swap the new generation in (``cache_swap``): a sync killed at any point leaves the previous
+   cache whole.
+
+The incremental bound is Rally's own ``LastUpdateDate`` (the highest one seen), never the
+local clock.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from pantheon_git.app import App
+from pantheon_git.cache.store import (
+    CACHE_RELPATH,
+    RESYNC_HINT,
+    SCHEMA_VERSION,
+    Cache,
+    assignments_doc,
+    ensure_gitignored,
+)
+from pantheon_git.cache.swap import Staging
+from pantheon_git.core.keys import EpicRef
+from pantheon_git.core.perf import paused_gc
+from pantheon_git.core.timefmt import format_time, parse_time
+from pantheon_git.errors import CacheCorrupt, RallyError, RallyNotFound, UsageError
+from pantheon_git.features.status import board
+from pantheon_git.features.sync import index as sync_index
+from pantheon_git.features.sync import report as sync_report
+from pantheon_git.features.sync.index import Selection
+from pantheon_git.features.sync.report import Removed, SyncSummary
+from pantheon_git.features.sync.run_build import Builder
+from pantheon_git.features.sync.run_fetch import Fetcher, Item, StoryFilter
+from pantheon_git.features.sync.run_state import Previous, epics_doc, number_of, public_url
+from pantheon_git.rally.client import RallyClient
+from pantheon_git.rally.mapping import FieldNames, MapSettings
+from pantheon_git.rally.query import eq
+from pantheon_git.rally.scope import Scope
+
+SYNC_FILES = frozenset({"index.json", "epics.json", "assignments.json", "meta.json"})
+WHERE_FETCH = ("FormattedID", "Project")
+
+
+@dataclass(frozen=True)
+class SyncOptions:
+    epics: tuple[str, ...] = ()
+    """As typed: ``17``, ``E17``, ``F17``."""
+    iteration: str | None = None
+    force: bool = False
+
+
+@dataclass
+class SyncOutcome:
+    summary: SyncSummary
+    groups: list[board.EpicGroup]
+    now: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        return sync_report.to_dict(self.summary, self.groups, self.now)
+
+    def render(self) -> str:
+        return sync_report.render(self.summary, self.groups, self.now)
+
+
+def run(app: App, options: SyncOptions) -> SyncOutcome:
+    refs = [EpicRef.parse(e) for e in options.epics]
+    if options.iteration is not None and not options.iteration.strip():
+        raise UsageError("--iteration needs a name", hint="Give the iteration's name in Rally.")
+    cache = app.cache
+    try:
+        with (
+            cache.exclusive(wait=app.config.sync_lock_wait, what="another pantheon sync"),
+            paused_gc(),
+        ):
+            return _Sync(app, cache, options, refs).run()
+    except RallyError as exc:
+        raise _with_offline_hint(exc, cache) from None
+
+
+def _with_offline_hint(exc: RallyError, cache: Cache) -> RallyError:
+    try:
+        meta = cache.meta()
+    except CacheCorrupt:
+        meta = None
+    if meta and meta.get("last_sync"):
+        extra = f"`pantheon status` shows the board from the cache of {meta['last_sync']}."
+        exc.hint = f"{exc.hint} {extra}" if exc.hint else extra
+    return exc
+
+
+class _Sync:
+    def __init__(self, app: App, cache: Cache, options: SyncOptions, refs: list[EpicRef]):
+        self.app = app
+        self.cache = cache
+        self.options = options
+        self.refs = refs
+        self.notes: list[str] = []
+        config = app.config
+        self.names = FieldNames.from_config(config.fields)
+        self.mapping = MapSettings(
+            names=self.names,
+            state_map=config.state_map,
+            default_lock_hours=config.rally_lock_hours,
+            criteria_field=True,
+        )
+
+    def say(self, message: str) -> None:
+        if self.app.progress is not None:
+            self.app.progress(message)
+
+    def run(self) -> SyncOutcome:
+        started = time.monotonic()
+        now = self.app.now()
+        if self.cache.recovered:
+            self.notes.append(f"Note: {self.cache.recovered}.")
+        previous = Previous.load(self.cache, force=self.options.force)
+        client = self.app.rally()
+        first_request = client.request_count
+        url = public_url(client.base_url)
+        self.mapping = replace(self.mapping, rally_url=url)
+        self.say("Rally: workspace and project")
+        scope, reused = self._scope(client, previous.meta, url)
+        moved = previous.place() not in (None, (url, scope.workspace_oid, scope.project_oid))
+        meta = None if moved else previous.meta
+        if moved:
+            held = previous.meta or {}
+            before = held.get("project") or held.get("workspace")
+            now_holds = scope.project_name or scope.workspace_name
+            self.notes.append(
+                f"The cache held {before} of {held.get('rally_url')}; it now holds {now_holds}."
+            )
+        fetcher = Fetcher(client, self.names, progress=self.app.progress)
+        with self.cache.staging() as stage:
+            index = {} if moved else dict(previous.index)
+            builder = Builder(stage, index, self.mapping, rewrite=self.options.force)
+            try:
+                epics, selection, since, seconds = self._fetch(fetcher, builder, meta)
+            except RallyNotFound as exc:
+                if reused:
+                    exc.hint = (
+                        "The workspace or project the cache names may be gone. " + RESYNC_HINT
+                    )
+                raise
+            removed = self._vanished(fetcher, builder, selection) if since is None else []
+            old_marks = dict(meta.get("watermarks") or {}) if meta else {}
+            watermarks = sync_index.advance(old_marks, selection, builder.mark)
+            full = since is None
+            new_meta = _meta_doc(
+                scope,
+                url=url,
+                epic_type=client.epic_type,
+                settings=_settings(self.app),
+                now=now,
+                kind="full" if full else "incremental",
+                selection=selection,
+                last_full=format_time(now)
+                if full and selection.everything
+                else (meta or {}).get("last_full_sync"),
+                watermarks=watermarks,
+                fetch_seconds=seconds,
+                counts=(len(builder.index), len(epics)),
+            )
+            self.say(f"Writing the cache ({len(builder.written):,} story files written)")
+            self._commit(stage, builder, epics, new_meta, now, keep_others=not moved)
+        added = ensure_gitignored(self.app.root)
+        summary = SyncSummary(
+            kind="full" if full else "incremental",
+            selection=selection.describe(),
+            workspace=scope.workspace_name,
+            project=scope.project_name,
+            since=since,
+            watermark=sync_index.bound(watermarks, selection),
+            new=tuple(builder.new),
+            updated=tuple(builder.updated),
+            removed=tuple(removed),
+            unchanged=builder.unchanged,
+            requests=client.request_count - first_request,
+            seconds=time.monotonic() - started,
+            cache=f"{CACHE_RELPATH.as_posix()}/",
+            notes=tuple(self.notes + builder.notes),
+            gitignore_added=added,
+            epics_fetched=len(epics),
+        )
+        return SyncOutcome(summary, _groups(builder, epics, selection), now)
+
+    # --- steps -----------------------------------------------------------------------------
+
+    def _scope(
+        self, client: RallyClient, meta: Mapping[str, Any] | None, url: str
+    ) -> tuple[Scope, bool]:
+        """The cached workspace/project when the settings are the ones it was resolved
+        from (saves the requests resolving names costs); ``--force`` resolves them again."""
+        if (
+            meta is not None
+            and not self.options.force
+            and meta.get("rally_url") == url
+            and meta.get("settings") == _settings(self.app)
+            and isinstance(meta.get("workspace_oid"), int)
+        ):
+            project_oid = meta.get("project_oid")
+            scope = Scope(
+                int(meta["workspace_oid"]),
+                str(meta.get("workspace") or meta["workspace_oid"]),
+                int(project_oid) if project_oid is not None else None,
+                meta.get("project"),
+            )
+            client.adopt_scope(scope)
+            return scope, True
+        return client.scope(), False
+
+    def _fetch(
+        self, fetcher: Fetcher, builder: Builder, meta: Mapping[str, Any] | None
+    ) -> tuple[list[Item], Selection, str | None, float]:
+        """Epics and stories into ``builder``; (epics, selection, since, seconds)."""
+        epics: list[Item] | None = None
+        if self.refs:
+            epics = fetcher.epics()
+            chosen = _resolve_epics(self.refs, epics, fetcher.client)
+            selection = Selection(chosen, self.options.iteration)
+        else:
+            selection = Selection((), self.options.iteration)
+        since = None
+        if meta is not None and not self.options.force:
+            mark = sync_index.bound(meta.get("watermarks") or {}, selection)
+            if mark:
+                last = 2 * float(meta.get("fetch_seconds") or 0)
+                overlap = max(self.app.config.sync_overlap, last)
+                since = format_time(parse_time(mark) - timedelta(seconds=overlap))
+        flt = StoryFilter(selection.epics, selection.iteration, since)
+        started = time.monotonic()
+        got, count = fetcher.stream(flt, builder, with_epics=epics is None)
+        builder.finish(fetcher.complete_tasks(builder.pending(), builder.collected()))
+        seconds = time.monotonic() - started
+        iteration = selection.iteration
+        cached = (e for e in builder.index.values() if e.iteration == iteration)
+        if iteration is not None and not count and next(cached, None) is None:
+            _check_iteration(fetcher.client, iteration)
+        return (epics if epics is not None else got), selection, since, seconds
+
+    def _vanished(self, fetcher: Fetcher, builder: Builder, selection: Selection) -> list[Removed]:
+        """Cached stories of this selection the full query did not return: asked for again by
+        ObjectID in the project (one may have moved to another epic, or shifted between pages
+        while they were read), then removed with what Rally says about them."""
+        gone = {
+            k: e
+            for k, e in builder.index.items()
+            if k not in builder.seen and selection.covers(e.epic, e.iteration)
+        }
+        oids = {e.object_id for e in gone.values() if e.object_id is not None}
+        if oids:
+            builder.stories(fetcher.stories_by_id(oids, whole_workspace=False))
+            builder.finish(fetcher.complete_tasks(builder.pending(), builder.collected()))
+            gone = {k: e for k, e in gone.items() if k not in builder.seen}
+        missing = [e.object_id for e in gone.values() if e.object_id is not None]
+        found = fetcher.stories_by_id(missing, whole_workspace=True, fetch=WHERE_FETCH)
+        elsewhere = {int(s["ObjectID"]): s for s in found}
+        removed = []
+        for key, entry in sorted(gone.items()):
+            where = elsewhere.get(entry.object_id or -1)
+            reason = _moved_to(where) if where else "deleted in Rally (or in its Recycle Bin)"
+            removed.append(Removed(str(key), reason))
+            builder.forget(key)
+        return removed
+
+    def _commit(
+        self,
+        stage: Staging,
+        builder: Builder,
+        epics: list[Item],
+        meta: dict[str, Any],
+        now: datetime,
+        *,
+        keep_others: bool,
+    ) -> None:
+        keep_paths = {e.path for e in builder.index.values()} - builder.written_paths
+
+        def keep(rel: str) -> bool:
+            if rel in SYNC_FILES or rel in builder.dropped:
+                return False
+            if rel.startswith("stories/"):
+                return rel in keep_paths
+            return keep_others
+
+        counts: dict[str | None, int] = {}
+        for entry in builder.index.values():
+            counts[entry.epic] = counts.get(entry.epic, 0) + 1
+        stage.carry_over(keep)
+        stage.write_json("index.json", sync_index.index_doc(builder.index.values()), compact=True)
+        stage.write_json("epics.json", epics_doc(epics, counts, meta, now))
+        locked = (e.as_story() for e in builder.index.values() if e.lock is not None)
+        stage.write_json("assignments.json", assignments_doc(locked, now))
+        stage.commit(meta)
+
+
+def _meta_doc(
+    scope: Scope,
+    *,
+    url: str,
+    epic_type: str,
+    settings: dict[str, Any],
+    now: datetime,
+    kind: str,
+    selection: Selection,
+    last_full: str | None,
+    watermarks: dict[str, str],
+    fetch_seconds: float,
+    counts: tuple[int, int],
+) -> dict[str, Any]:
+    """``meta.json``: written last, it is what makes a cache generation complete."""
+    return {
+        "schema": SCHEMA_VERSION,
+        "rally_url": url,
+        "workspace": scope.workspace_name,
+        "workspace_oid": scope.workspace_oid,
+        "project": scope.project_name,
+        "project_oid": scope.project_oid,
+        "epic_type": epic_type,
+        "settings": settings,
+        "last_sync": format_time(now),
+        "last_sync_kind": kind,
+        "last_sync_selection": selection.describe(),
+        "last_full_sync": last_full,
+        "watermarks": watermarks,
+        "fetch_seconds": round(fetch_seconds, 3),
+        "stories": counts[0],
+        "epics": counts[1],
+    }
+
+
+def _settings(app: App) -> dict[str, Any]:
+    return {"workspace": app.config.rally_workspace, "project": app.config.rally_project}
+
+
+def _groups(builder: Builder, epics: list[Item], selection: Selection) -> list[board.EpicGroup]:
+    written = builder.written
+    covered = [
+        written.get(e.key) or e.as_story()
+        for e in builder.index.values()
+        if selection.covers(e.epic, e.iteration)
+    ]
+    titles = {
+        str(e["FormattedID"]): str(e.get("Name") or "") for e in epics if e.get("FormattedID")
+    }
+    always: Sequence[str] = list(titles) if selection.everything else selection.epics
+    return board.group_by_epic(covered, titles, always=always)
+
+
+def _resolve_epics(
+    refs: Sequence[EpicRef], epics: Sequence[Item], client: RallyClient
+) -> tuple[str, ...]:
+    """The FormattedIDs of the epics asked for; unknown ones are a usage error (exit 2) that
+    names the epics there are."""
+    names = {str(e["FormattedID"]): str(e.get("Name") or "") for e in epics if e.get("FormattedID")}
+    chosen: list[str] = []
+    unknown: list[str] = []
+    for ref in refs:
+        matches = [i for i in names if ref.matches(i)]
+        if not matches:
+            unknown.append(f"{ref.prefix or ''}{ref.number}")
+        chosen += [m for m in sorted(matches) if m not in chosen]
+    if unknown:
+        listing = ", ".join(f"{i} {names[i]}".strip() for i in sorted(names, key=number_of)[:30])
+        raise UsageError(
+            f"no epic {', '.join(unknown)} ({client.epic_type}) in "
+            f"{client.scope().describe()}; epics there: {listing or 'none'}",
+            hint="Run `pantheon sync --epic <one of them>`, or `pantheon sync` for all of them.",
+        )
+    return tuple(chosen)
+
+
+def _check_iteration(client: RallyClient, name: str) -> None:
+    if client.query("Iteration", eq("Name", name), fetch=("Name",), limit=1):
+        return
+    known = client.query(
+        "Iteration", fetch=("Name", "StartDate"), order=("StartDate DESC",), limit=20
+    )
+    names = ", ".join(str(i.get("Name")) for i in known) or "none"
+    raise UsageError(
+        f"no iteration {name!r} in {client.scope().describe()}; recent iterations: {names}",
+        hint="Run `pantheon sync --iteration <one of them>`.",
+    )
+
+
+def _moved_to(raw: Mapping[str, Any]) -> str:
+    project = raw.get("Project")
+    name = project.get("_refObjectName") if isinstance(project, Mapping) else None
+    where = f" (now in project {name})" if name else ""
+    return f"moved out of this sync's scope{where}"
