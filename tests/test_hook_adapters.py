@@ -188,7 +188,8 @@ def test_settings_reload_when_the_file_or_the_environment_changes(git_repo: GitR
 def test_a_warm_settings_load_does_not_parse_yaml(git_repo: GitRepo) -> None:
     write_config(git_repo.path, "pantheon:\n  offline: block\n")
     code = (
-        "import os, sys; from pantheon_git.git import gitdir; from pantheon_git.features.hooks import run_settings as hooksettings;"
+        "import os, sys; from pantheon_git.git import gitdir;"
+        "from pantheon_git.features.hooks import run_settings as hooksettings;"
         "repo = gitdir.find_repo(os.getcwd(), os.environ);"
         "s = hooksettings.load(repo, os.getcwd(), os.environ);"
         "print(s['offline'], 'yaml' in sys.modules)"
