@@ -43,10 +43,10 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pantheon_git.app import App
+from pantheon_git.core.fields import FieldNames
 from pantheon_git.features.sync.run import SyncOptions, run
 from pantheon_git.features.sync.run_fetch import EPIC_FETCH, TASK_FETCH, story_fields
 from pantheon_git.rally.client import STORY, TASK, RallyClient
-from pantheon_git.rally.mapping import FieldNames
 from tests.support.rally import control_call, spawn_rally
 
 

@@ -84,6 +84,7 @@ class App:
     def rally(self) -> RallyClient:
         """The Rally client, created on first use (imports httpx only then)."""
         if self._rally is None:
+            # lazy: httpx loads only when a command talks to Rally
             from pantheon_git.rally.client import RallyClient
 
             self._rally = RallyClient.from_config(self.config, warn=self.warn)

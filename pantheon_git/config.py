@@ -228,6 +228,7 @@ def _stderr_warn(message: str) -> None:
 
 
 def _read_file(source: Path, warn: Any) -> dict[str, Any]:
+    # lazy: PyYAML loads only when a config file is read (warm hooks use cached settings)
     import yaml
 
     try:

@@ -143,6 +143,7 @@ def report(error: PantheonError, *, json_mode: bool = False) -> None:
     message = redact(error.message)
     hint = redact(error.hint) if error.hint else None
     if json_mode:
+        # lazy: every hook loads this module; json only for --json
         import json
 
         doc = {"error": {"message": message, "hint": hint, "exit_code": error.exit_code}}

@@ -28,6 +28,7 @@ def _say(lines: Sequence[str]) -> None:
 
 def pre_commit(args: list[str]) -> int:
     """The branch's story must be locked by you (file names pre-commit passes are ignored)."""
+    # lazy: each stage loads only what it needs (start-up is the hook's cost)
     from pantheon_git.features.hooks.run import HookRun
     from pantheon_git.features.hooks.run import pre_commit as check
 
@@ -37,6 +38,7 @@ def pre_commit(args: list[str]) -> int:
 
 def commit_msg(args: list[str]) -> int:
     """Prepend (or require) the story key; argv[0] is the message file."""
+    # lazy: each stage loads only what it needs (start-up is the hook's cost)
     from pantheon_git.features.hooks.run import HookRun
     from pantheon_git.features.hooks.run import commit_msg as check
 
@@ -51,6 +53,7 @@ def commit_msg(args: list[str]) -> int:
 def post_checkout(args: list[str]) -> int:
     """One line when you switch to a story branch someone else holds. Never fails."""
     try:
+        # lazy: each stage loads only what it needs (start-up is the hook's cost)
         from pantheon_git.features.hooks.run import HookRun
         from pantheon_git.features.hooks.run import post_checkout as notice
 
@@ -65,6 +68,7 @@ def post_checkout(args: list[str]) -> int:
 
 def pre_push(args: list[str]) -> int:
     """Every pushed story branch: fresh lock check and heartbeat, then overlaps."""
+    # lazy: each stage loads only what it needs (start-up is the hook's cost)
     from pathlib import Path
 
     from pantheon_git.app import App
@@ -94,6 +98,7 @@ def _push_input(args: Sequence[str], environ: Mapping[str, str], root: str) -> s
         local = environ.get("PRE_COMMIT_LOCAL_BRANCH")
         if not local:
             return ""
+        # lazy: each stage loads only what it needs (start-up is the hook's cost)
         from pantheon_git.git.command import run_git
 
         to_ref = environ.get("PRE_COMMIT_TO_REF") or local

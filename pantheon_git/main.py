@@ -14,9 +14,11 @@ from collections.abc import Sequence
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == ["hook"]:
+        # lazy: hooks never import click
         from pantheon_git import hook_entry
 
         return hook_entry.main(args[1:])
+    # lazy: see above
     from pantheon_git import cli
 
     return cli.main(args)

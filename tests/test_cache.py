@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from pantheon_git.cache.fsio import atomic_write_json
 from pantheon_git.cache.store import SCHEMA_VERSION, Cache, ensure_gitignored
 from pantheon_git.core.keys import EpicRef, StoryKey
 from pantheon_git.core.story import Story
 from pantheon_git.errors import CacheCorrupt, CheckFailed, UsageError
+from pantheon_git.fsio import atomic_write_json
 
 
 def put(cache: Cache, story: Story) -> None:

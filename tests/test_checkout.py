@@ -17,9 +17,10 @@ import pytest
 from pantheon_git.bmad import ParsedStory, parse_story
 from pantheon_git.cache.events import read_events
 from pantheon_git.cache.store import Cache
+from pantheon_git.core.fields import FieldNames
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.timefmt import parse_time
-from pantheon_git.rally.mapping import FieldNames, story_fetch, story_from_rally
+from pantheon_git.rally.mapping import story_fetch, story_from_rally
 from tests.support.gitrepo import GitRepo
 from tests.support.locks import (
     Run,

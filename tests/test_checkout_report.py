@@ -9,14 +9,11 @@ from pantheon_git.core.story import Lock
 from pantheon_git.features.checkout.choice import Alternative, Candidate
 from pantheon_git.features.checkout.report import (
     CheckoutReport,
-    LeaseReport,
     Refusal,
-    lease_words,
     render_checkout,
-    render_lease,
     render_refusal,
-    show_time,
 )
+from pantheon_git.features.locks.report import LeaseReport, lease_words, render_lease, show_time
 
 NOW = datetime(2026, 2, 2, 10, 30, tzinfo=UTC)
 KEY = StoryKey("US", 123)

@@ -9,23 +9,26 @@ import re
 import pytest
 
 from pantheon_git.core.keys import StoryKey
-from pantheon_git.features.ci.event import Stage, parse_event
+from pantheon_git.features.ci.event import parse_event
 from pantheon_git.features.ci.report import (
-    NOTE_LIMIT,
     CiOutcome,
     Links,
-    NoteFacts,
     Notice,
     Overlap,
     dependency_edges,
     md,
     mermaid,
+    pr_note,
+    summary_markdown,
+)
+from pantheon_git.features.complete.note import (
+    NOTE_LIMIT,
+    NoteFacts,
     note_html,
     note_marker,
     note_text_matches,
-    summary_markdown,
 )
-from pantheon_git.features.complete.rules import Decision, Verdict
+from pantheon_git.features.complete.rules import Decision, Stage, Verdict
 from tests.support.ghevents import HEAD_SHA, HOSTILE_BRANCHES, HOSTILE_TITLES, REPO, pr_event
 
 KEY = StoryKey("US", 123)
@@ -103,7 +106,7 @@ def test_md_escapes() -> None:
 
 def facts(**kw: object) -> NoteFacts:
     event = parse_event("pull_request", pr_event(branch="story/US-123-add-login"))
-    base = NoteFacts.for_pr(
+    base = pr_note(
         event, state="Code Review", coverage=87.5, links=Links("https://github.com", REPO, "42")
     )
     return dataclasses.replace(base, **kw)  # type: ignore[arg-type]

@@ -5,10 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from pantheon_git.core import fields as lockfields
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.story import Lock
-from pantheon_git.features.ci.event import Stage
-from pantheon_git.features.complete.rules import Change, StoryState, Verdict, decide, same_value
+from pantheon_git.features.complete.rules import (
+    Change,
+    Stage,
+    StoryState,
+    Verdict,
+    decide,
+    same_value,
+)
 from pantheon_git.features.locks import rules as locks
 
 NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
@@ -24,7 +31,7 @@ def lock(holder: str = ALICE, hours: float = 4) -> Lock:
 def story(state: str = "In Progress", lk: Lock | None = None, **values: Any) -> StoryState:
     raw: dict[str, Any] = {"ScheduleState": "In-Progress", "c_PantheonStatus": state}
     if lk is not None:
-        raw.update(locks.to_fields(lk))
+        raw.update(lockfields.to_fields(lk))
     raw.update(values)
     return StoryState(KEY, state, lk, raw)
 
@@ -150,7 +157,7 @@ def test_push_records_sha_and_optionally_moves() -> None:
 
 
 def test_custom_field_names_and_state_map() -> None:
-    from pantheon_git.rally.mapping import FieldNames
+    from pantheon_git.core.fields import FieldNames
 
     names = FieldNames.from_config({"commit_sha": "c_SHA", "locked_by": "c_Owner"})
     state_map = {

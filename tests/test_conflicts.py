@@ -546,8 +546,9 @@ def test_git_failures_in_a_batch_carry_stderr(repo: GitRepo) -> None:
 
 def test_the_hook_path_imports_no_heavy_library() -> None:
     code = (
-        "import sys; import pantheon_git.features.conflicts.run, pantheon_git.git.mergetrial, "
-        "pantheon_git.git.commitgraph, pantheon_git.features.conflicts.report; "
+        "import sys; import pantheon_git.features.conflicts.run, "
+        "pantheon_git.features.conflicts.run_trial, pantheon_git.git.commitgraph, "
+        "pantheon_git.features.conflicts.report; "
         "print(','.join(sorted(m for m in ('click', 'httpx', 'networkx', 'pygit2', 'yaml') "
         "if m in sys.modules)))"
     )

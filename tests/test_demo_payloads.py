@@ -10,7 +10,8 @@ from typing import Any
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.demo.payloads import PullRequestFacts, pull_request_event
 from pantheon_git.demo.script import Shown, heading, offered_alternative, render_run
-from pantheon_git.features.ci.event import Stage, parse_event
+from pantheon_git.features.ci.event import parse_event
+from pantheon_git.features.complete.rules import Stage
 
 HEAD = "a" * 40
 BASE = "b" * 40

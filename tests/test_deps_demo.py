@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.story import Story
-from pantheon_git.demo import load_backlog
 from pantheon_git.features.deps import analyse
 from pantheon_git.features.deps.mermaid import render_mermaid
 from pantheon_git.features.deps.report import render_text
+from pantheon_git.rally.emulator.backlog import load_backlog
 from pantheon_git.rally.mapping import story_from_rally
 from tests.support.deps import demo_stories, html_to_text, list_items, story
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from pantheon_git.core.wording import describe_age
 from pantheon_git.features.doctor.report import (
     FAIL,
     OK,
@@ -16,7 +17,6 @@ from pantheon_git.features.doctor.report import (
     HookFile,
     all_passed,
     cache_age_hours,
-    describe_age,
     find_secrets,
     hook_kind,
     render,

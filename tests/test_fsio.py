@@ -4,7 +4,7 @@ import os
 import stat
 from pathlib import Path
 
-from pantheon_git.cache.fsio import atomic_write_text
+from pantheon_git.fsio import atomic_write_text
 
 
 def _mode(path: Path) -> int:

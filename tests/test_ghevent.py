@@ -8,7 +8,8 @@ import pytest
 
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.errors import UsageError
-from pantheon_git.features.ci.event import Stage, parse_event, story_from
+from pantheon_git.features.ci.event import parse_event, story_from
+from pantheon_git.features.complete.rules import Stage
 from tests.support.ghevents import (
     HEAD_SHA,
     HOSTILE_BRANCHES,

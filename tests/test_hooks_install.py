@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from pantheon_git.features.hooks import precommit_config as pc
-from pantheon_git.features.hooks import run_install as hi
+from pantheon_git.features.hooks import run_githooks as hi
 from pantheon_git.git.commitgraph import has_commit_graph
 from tests.support.gitrepo import GitRepo
 

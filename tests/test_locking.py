@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from pantheon_git.core import fields as lockfields
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.timefmt import parse_time
 from pantheon_git.features.locks import rules as locks
@@ -56,7 +57,7 @@ def ops_for(
 ) -> Locking:
     return Locking(
         client=client,
-        names=locks.LockFields(),
+        names=lockfields.LockFields(),
         timing=Timing(T, D),
         default_hours=24,
         now=lambda: datetime.now(UTC),
@@ -79,7 +80,7 @@ def test_a_free_story_is_won_after_waiting_d(client: RallyClient, rally_thread: 
     assert attempt.outcome is Outcome.WON
     assert clock.slept == [D]
     fields = rally_fields(rally_thread, "US-121")
-    assert locks.holds_token(locks.from_fields(fields, 24), attempt.lock)  # type: ignore[arg-type]
+    assert locks.holds_token(lockfields.from_fields(fields, 24), attempt.lock)  # type: ignore[arg-type]
     assert fields["ScheduleState"] == "Defined"  # nothing but the lock is written
     assert not fields["c_Branch"]
 
@@ -108,7 +109,7 @@ def test_a_fresh_lock_is_looked_at_again_t_later(client: RallyClient, rally_thre
 
     def bob_withdraws(seconds: float) -> None:  # bob's attempt was void: he clears it
         if not clock.slept:
-            client.update(ref, locks.to_fields(None), fetch=("ObjectID",))
+            client.update(ref, lockfields.to_fields(None), fetch=("ObjectID",))
         clock.sleep(seconds)
 
     attempt = ops_for(client, clock, bob_withdraws).acquire(ref, ME, 24)
@@ -146,7 +147,7 @@ def test_a_round_nobody_won_is_played_again(client: RallyClient, rally_thread: A
 
     def first_wait_sees_the_lock_withdrawn(seconds: float) -> None:
         if next(waits) == 0:  # a slow racer wrote over ours, then withdrew its own
-            client.update(ref_of(client, "US-121"), locks.to_fields(None), fetch=("ObjectID",))
+            client.update(ref_of(client, "US-121"), lockfields.to_fields(None), fetch=("ObjectID",))
         clock.sleep(seconds)
 
     ops = ops_for(client, clock, first_wait_sees_the_lock_withdrawn)

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pantheon_git.core import fields as lockfields
 from pantheon_git.core.story import Lock
 from pantheon_git.errors import UsageError
 from pantheon_git.features.locks import rules as locks
@@ -50,7 +51,7 @@ def test_no_lock_or_blank_holder_is_free() -> None:
 @given(me=people, hours=st.floats(min_value=0.01, max_value=1000), micro=st.integers(0, 999_999))
 def test_fields_round_trip_and_token(me: str, hours: float, micro: int) -> None:
     lock = locks.new_lock(me, NOW.replace(microsecond=micro), hours, "story/US-1-x")
-    back = locks.from_fields(locks.to_fields(lock), default_hours=24)
+    back = lockfields.from_fields(lockfields.to_fields(lock), default_hours=24)
     assert back is not None
     assert back.holder == me.strip()
     assert back.locked_at == lock.locked_at
@@ -67,22 +68,22 @@ def test_someone_elses_write_replaces_the_token() -> None:
 
 
 def test_cleared_fields_mean_no_lock() -> None:
-    assert locks.from_fields(locks.to_fields(None), default_hours=24) is None
-    assert locks.from_fields({}, default_hours=24) is None
+    assert lockfields.from_fields(lockfields.to_fields(None), default_hours=24) is None
+    assert lockfields.from_fields({}, default_hours=24) is None
 
 
 def test_hand_edited_locks() -> None:
-    only_holder = locks.from_fields({"c_LockedBy": "bob@example.com"}, default_hours=24)
+    only_holder = lockfields.from_fields({"c_LockedBy": "bob@example.com"}, default_hours=24)
     assert only_holder is not None
     assert locks.status(only_holder, "alice@example.com", NOW) is LockStatus.EXPIRED
-    no_expiry = locks.from_fields(
+    no_expiry = lockfields.from_fields(
         {"c_LockedBy": "bob@example.com", "c_LockedAt": "2026-02-02T10:00:00.000Z"},
         default_hours=24,
     )
     assert no_expiry is not None
     assert no_expiry.expires == datetime(2026, 2, 3, 10, 0, tzinfo=UTC)
     with pytest.raises(UsageError, match="c_LockExpiry"):
-        locks.from_fields({"c_LockedBy": "b", "c_LockExpiry": "tomorrow"}, default_hours=24)
+        lockfields.from_fields({"c_LockedBy": "b", "c_LockExpiry": "tomorrow"}, default_hours=24)
 
 
 @pytest.mark.parametrize(

@@ -10,15 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pantheon_git.core.keys import StoryKey
-from pantheon_git.features.conflicts.merges import (
-    CLEAN,
-    CONFLICT,
-    SKIPPED,
-    MergeConflict,
-    TrialOutcome,
-    Trials,
-    plan_pair_merges,
-)
+from pantheon_git.core.merges import CLEAN, CONFLICT, SKIPPED, MergeConflict, TrialOutcome
+from pantheon_git.features.conflicts.merges import Trials, plan_pair_merges
 from pantheon_git.features.conflicts.overlap import (
     Overlap,
     StoryFiles,

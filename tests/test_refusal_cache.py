@@ -21,7 +21,7 @@ BOB = "bob@example.com"
 
 def cache_story_as_synced(repo: GitRepo, server: Any, key: str) -> None:
     """What `pantheon sync` leaves: the story's entry, written before anyone locked it."""
-    from pantheon_git.rally.mapping import FieldNames
+    from pantheon_git.core.fields import FieldNames
 
     with client_for(server) as client:
         raw = client.find_story(StoryKey.parse(key), fetch=story_fetch(FieldNames()))

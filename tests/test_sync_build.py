@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from pantheon_git.cache.index import IndexEntry
 from pantheon_git.cache.swap import Staging
-from pantheon_git.features.sync.index import IndexEntry
 from pantheon_git.features.sync.run_build import Builder
 from pantheon_git.rally.mapping import MapSettings
 

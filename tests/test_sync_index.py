@@ -10,21 +10,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pantheon_git.cache.index import IndexEntry, index_doc, parse_index
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.story import Story
 from pantheon_git.features.locks.rules import new_lock
 from pantheon_git.features.status import board, drift
 from pantheon_git.features.sync import report as sync_report
-from pantheon_git.features.sync.index import (
-    ALL,
-    IndexEntry,
-    Selection,
-    advance,
-    bound,
-    fingerprint,
-    index_doc,
-    parse_index,
-)
+from pantheon_git.features.sync.index import ALL, Selection, advance, bound, fingerprint
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 T1, T2, T3 = "2026-03-01T10:00:00.000Z", "2026-03-01T11:00:00.000Z", "2026-03-01T12:00:00.000Z"

@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from pantheon_git.bmad.blocks import Line, block_text, heading, indent_width
+from pantheon_git.bmad.blocks import Line, block_text, heading, indent_width, scan
 from pantheon_git.bmad.model import Criterion, Note
 
 _AC_HEADING_RE = re.compile(
@@ -61,7 +61,6 @@ def parse_criteria(body: Sequence[Line]) -> tuple[tuple[Criterion, ...], list[No
 
 def criteria_from_markdown(text: str) -> tuple[str, ...]:
     """Criteria texts from a markdown fragment (a Rally field converted back to markdown)."""
-    from pantheon_git.bmad.blocks import scan
 
     lines, _ = scan(text)
     criteria, _notes = parse_criteria(lines)

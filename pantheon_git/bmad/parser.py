@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import replace
 
 from pantheon_git.bmad.blocks import Line, Section, heading, scan, split_sections
 from pantheon_git.bmad.criteria import parse_criteria
@@ -303,6 +304,5 @@ def _clip(text: str, limit: int = 60) -> str:
 
 
 def _with_notes(story: ParsedStory, notes: list[Note]) -> ParsedStory:
-    from dataclasses import replace
 
     return replace(story, notes=tuple(notes))

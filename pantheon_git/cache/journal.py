@@ -10,6 +10,7 @@ the field values it had before, and each collection link it added.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -20,9 +21,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pantheon_git.cache.fsio import atomic_write_bytes, atomic_write_json
 from pantheon_git.core.timefmt import format_time
 from pantheon_git.errors import CacheCorrupt, CheckFailed, UsageError
+from pantheon_git.fsio import atomic_write_bytes, atomic_write_json
 
 SCHEMA = 1
 MIGRATIONS = Path(".bmad") / "migrations"
@@ -170,7 +171,6 @@ def list_runs(root: Path) -> list[Journal]:
 @contextmanager
 def migration_lock(root: Path) -> Iterator[None]:
     """One migrate or rollback at a time in a repository (released if the process dies)."""
-    import fcntl
 
     folder = root / MIGRATIONS
     folder.mkdir(parents=True, exist_ok=True)

@@ -32,12 +32,12 @@ from pathlib import Path
 from typing import Any
 
 from pantheon_git.cache import swap as cache_swap
-from pantheon_git.cache.fsio import atomic_write_json
 from pantheon_git.core import jsonio
 from pantheon_git.core.keys import EpicRef, StoryKey, epic_number, key_order
 from pantheon_git.core.story import Story
 from pantheon_git.core.timefmt import format_time, parse_time
 from pantheon_git.errors import CacheCorrupt, CheckFailed, UsageError
+from pantheon_git.fsio import atomic_write_json, atomic_write_text
 
 SCHEMA_VERSION = 1
 CACHE_RELPATH = Path(".bmad") / "rally-cache"
@@ -251,7 +251,5 @@ def ensure_gitignored(root: Path, entry: str = ".bmad/") -> bool:
     if entry in lines or entry.rstrip("/") in lines or f"/{entry}" in lines:
         return False
     prefix = "" if not text or text.endswith("\n") else "\n"
-    from pantheon_git.cache.fsio import atomic_write_text
-
     atomic_write_text(path, f"{text}{prefix}{entry}\n")
     return True

@@ -29,8 +29,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from pantheon_git.cache.fsio import atomic_write_json
 from pantheon_git.core import jsonio
+from pantheon_git.fsio import atomic_write_json
 
 NEXT_SUFFIX = ".next"
 PREV_SUFFIX = ".prev"

@@ -7,7 +7,14 @@ from typing import TYPE_CHECKING
 
 import click
 
+from pantheon_git.app import App
 from pantheon_git.cli._common import Ctx, common_options, emit, info, progress_enabled, warn
+from pantheon_git.features.checkout.report import CheckoutReport, render_checkout, render_refusal
+from pantheon_git.features.checkout.run import CheckoutRequest
+from pantheon_git.features.checkout.run import checkout as run_checkout
+from pantheon_git.features.locks.report import render_lease
+from pantheon_git.features.locks.run import release as run_release
+from pantheon_git.features.locks.run import renew as run_renew
 
 if TYPE_CHECKING:
     from datetime import tzinfo
@@ -16,7 +23,6 @@ if TYPE_CHECKING:
 
 
 def _app() -> App:
-    from pantheon_git.app import App
 
     app = App.load(config_path=Ctx.config_path, warn=warn)
     if progress_enabled() and not Ctx.json:
@@ -52,13 +58,6 @@ def checkout(story: str | None, epic: str | None, lock_hours: float | None, bran
     holds it: exit 1, with free stories of similar size to take instead. Taking a story you
     already hold renews your lock and switches to its branch.
     """
-    from pantheon_git.features.checkout.report import (
-        CheckoutReport,
-        render_checkout,
-        render_refusal,
-    )
-    from pantheon_git.features.checkout.run import CheckoutRequest
-    from pantheon_git.features.checkout.run import checkout as run_checkout
 
     app = _app()
     request = CheckoutRequest(story=story, epic=epic, lock_hours=lock_hours, branch=branch)
@@ -86,8 +85,6 @@ def release(story: str | None) -> int:
     STORY defaults to the story of the current branch. Exit 1 if someone else holds it; an
     expired lock needs no release (anyone may take it).
     """
-    from pantheon_git.features.checkout.report import render_lease
-    from pantheon_git.features.locks.run import release as run_release
 
     app = _app()
     report = run_release(app, story)
@@ -110,8 +107,6 @@ def renew(story: str | None, hours: float | None) -> int:
     STORY defaults to the story of the current branch. Only the expiry changes. If your lock
     has expired and nobody took the story, it is taken again. Exit 1 if you do not hold it.
     """
-    from pantheon_git.features.checkout.report import render_lease
-    from pantheon_git.features.locks.run import renew as run_renew
 
     app = _app()
     report = run_renew(app, story, hours=hours)

@@ -15,10 +15,12 @@ import sys
 
 import click
 
+from pantheon_git.app import App
 from pantheon_git.cli._common import Ctx, common_options, warn
 from pantheon_git.errors import PantheonError, redact
 from pantheon_git.features.ci import run_ghactions as ghactions
 from pantheon_git.features.ci.report import md, summary_markdown
+from pantheon_git.features.ci.run import CiRequest, run_ci
 
 
 @click.command("ci")
@@ -44,8 +46,6 @@ def command(coverage_file: str | None, fail_on: str | None) -> int:
     one discussion note. Merged: Completed. Closed: lock released. Push to the default
     branch: stories named in commit messages get the commit.
     """
-    from pantheon_git.app import App
-    from pantheon_git.features.ci.run import CiRequest, run_ci
 
     env = os.environ
     app = App.load(config_path=Ctx.config_path, warn=warn)

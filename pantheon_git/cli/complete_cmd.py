@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import click
 
+from pantheon_git.app import App
 from pantheon_git.cli._common import Ctx, common_options, emit, warn
 from pantheon_git.features.complete.rules import Verdict
+from pantheon_git.features.complete.run import Completion, complete_story
 
 RULE = "━" * 47
 
@@ -27,8 +29,6 @@ def command(story: str | None, coverage_file: str | None, tests_url: str | None)
 
     STORY defaults to the current branch's story (story/US-123-...).
     """
-    from pantheon_git.app import App
-    from pantheon_git.features.complete.run import complete_story
 
     app = App.load(config_path=Ctx.config_path, warn=warn)
     try:
@@ -58,7 +58,6 @@ def command(story: str | None, coverage_file: str | None, tests_url: str | None)
 
 
 def _report(done: object) -> str:
-    from pantheon_git.features.complete.run import Completion
 
     assert isinstance(done, Completion)
     d = done.applied.decision

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import click
 
+from pantheon_git.app import App
 from pantheon_git.cli._common import Ctx, common_options, emit, progress_enabled, warn
 from pantheon_git.errors import UsageError
+from pantheon_git.features.conflicts import run as usecase
+from pantheon_git.features.conflicts.report import render_branch, render_matrix
 
 
 @click.command("conflicts")
@@ -31,9 +34,6 @@ def conflicts(branch: str | None, all_: bool, precise: bool | None) -> int:
     compared against each branch's merge base with the default branch; holders come from the
     Rally cache when it exists. Overlaps are a report: the exit code is 0 when the check ran.
     """
-    from pantheon_git.app import App
-    from pantheon_git.features.conflicts import run as usecase
-    from pantheon_git.features.conflicts.report import render_branch, render_matrix
 
     if all_ and branch:
         raise UsageError(

@@ -9,6 +9,7 @@ from types import FrameType
 import click
 
 from pantheon_git.cli._common import Ctx, common_options, emit
+from pantheon_git.demo.run import DemoRequest, run_demo
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
@@ -41,7 +42,6 @@ def demo(keep: Path | None, developers: int) -> None:
     no network; about half a minute. Without --keep everything is removed afterwards, also
     on Ctrl-C.
     """
-    from pantheon_git.demo.run import DemoRequest, run_demo
 
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:

@@ -8,6 +8,7 @@ import click
 
 from pantheon_git.cli._common import Ctx, common_options, emit, warn
 from pantheon_git.features.doctor.report import render
+from pantheon_git.features.doctor.run import DoctorRequest, run_doctor
 
 
 @click.command("doctor")
@@ -27,7 +28,6 @@ def doctor(create_fields: bool) -> int:
     repository and default branch, your identity as a Rally user, hooks, cache age. Each
     problem comes with the command that fixes it. Exit 0 when all pass, 1 otherwise.
     """
-    from pantheon_git.features.doctor.run import DoctorRequest, run_doctor
 
     outcome = run_doctor(
         Path.cwd(),

@@ -7,6 +7,9 @@ from pathlib import Path
 import click
 
 from pantheon_git.cli._common import common_options, emit
+from pantheon_git.features.hooks import run_install
+from pantheon_git.features.hooks.report import render_hooks
+from pantheon_git.git.command import require_toplevel
 
 
 @click.group("hooks")
@@ -47,12 +50,9 @@ def install(framework: str, force: bool, repo: str | None, rev: str | None) -> i
     Also writes a commit-graph when the clone has none (faster overlap checks).
     `pantheon hooks uninstall` undoes it.
     """
-    from pantheon_git.features.hooks.report import render_hooks
-    from pantheon_git.features.hooks.run_install import install as run
-    from pantheon_git.git.command import require_toplevel
 
     root = require_toplevel(Path.cwd())
-    doc = run(root, framework=framework, force=force, repo=repo, rev=rev).to_dict()
+    doc = run_install.install(root, framework=framework, force=force, repo=repo, rev=rev).to_dict()
     emit(doc, lambda: render_hooks(doc))
     return 0
 
@@ -67,11 +67,8 @@ def install(framework: str, force: bool, repo: str | None, rev: str | None) -> i
 @common_options
 def uninstall(framework: str | None) -> int:
     """Remove pantheon's hooks; hooks kept aside by `install --force` come back."""
-    from pantheon_git.features.hooks.report import render_hooks
-    from pantheon_git.features.hooks.run_install import uninstall as run
-    from pantheon_git.git.command import require_toplevel
 
     root = require_toplevel(Path.cwd())
-    doc = run(root, framework=framework).to_dict()
+    doc = run_install.uninstall(root, framework=framework).to_dict()
     emit(doc, lambda: render_hooks(doc))
     return 0

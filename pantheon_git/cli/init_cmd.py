@@ -7,7 +7,14 @@ from pathlib import Path
 import click
 
 from pantheon_git.cli._common import common_options, emit
-from pantheon_git.features.init.run import HOOKS_COMMAND, InitOutcome, next_steps, shown
+from pantheon_git.features.init.run import (
+    HOOKS_COMMAND,
+    InitOutcome,
+    InitRequest,
+    next_steps,
+    run_init,
+    shown,
+)
 
 RULE = "━" * 47
 
@@ -40,7 +47,6 @@ def init(
     default. Also adds .bmad/ (the local Rally cache) to .gitignore. Never overwrites an
     existing config without --force. Runs without questions, so scripts and agents can use it.
     """
-    from pantheon_git.features.init.run import InitRequest, run_init
 
     outcome = run_init(
         Path.cwd(),

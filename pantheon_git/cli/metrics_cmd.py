@@ -6,8 +6,10 @@ from pathlib import Path
 
 import click
 
+from pantheon_git.app import App
 from pantheon_git.cli._common import Ctx, common_options, emit, warn
 from pantheon_git.features.metrics.report import render_metrics
+from pantheon_git.features.metrics.run import MetricsRequest, parse_since, run_metrics
 
 
 @click.command("metrics")
@@ -34,8 +36,6 @@ def metrics(since: str | None, events: tuple[Path, ...]) -> None:
     and git history. A metric without data says "not known" and why. -v shows how each one
     is measured.
     """
-    from pantheon_git.app import App
-    from pantheon_git.features.metrics.run import MetricsRequest, parse_since, run_metrics
 
     start = parse_since(since) if since else None
     app = App.load(config_path=Ctx.config_path, warn=warn)

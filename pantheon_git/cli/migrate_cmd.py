@@ -7,7 +7,12 @@ from typing import TYPE_CHECKING
 
 import click
 
+from pantheon_git.app import App
 from pantheon_git.cli._common import Ctx, common_options, emit, progress_enabled, warn
+from pantheon_git.features.migrate.report import render_migration, render_rollback, render_runs
+from pantheon_git.features.migrate.run import MigrateRequest
+from pantheon_git.features.migrate.run import migrate as run_migration
+from pantheon_git.features.migrate.run_rollback import list_migrations, rollback
 
 if TYPE_CHECKING:
     from pantheon_git.app import App
@@ -38,7 +43,6 @@ def _first_word(args: list[str]) -> str | None:
 
 
 def _app(project: str | None = None) -> App:
-    from pantheon_git.app import App
 
     flags = {"rally_project": project} if project else None
     app = App.load(config_path=Ctx.config_path, flags=flags, warn=warn)
@@ -85,9 +89,6 @@ def run_cmd(
     _bmad-output/implementation-artifacts). Files whose first heading is not
     `# Story X.Y: Title` are listed as skipped.
     """
-    from pantheon_git.features.migrate.report import render_migration
-    from pantheon_git.features.migrate.run import MigrateRequest
-    from pantheon_git.features.migrate.run import migrate as run_migration
 
     app = _app(project)
     try:
@@ -107,8 +108,6 @@ def run_cmd(
 def rollback_cmd(run: str | None, force: bool) -> int:
     """Undo a migration run (default: the latest): delete what it created in Rally, restore
     what it changed, and put the files back byte for byte."""
-    from pantheon_git.features.migrate.report import render_rollback
-    from pantheon_git.features.migrate.run_rollback import rollback
 
     app = _app()
     try:
@@ -123,8 +122,6 @@ def rollback_cmd(run: str | None, force: bool) -> int:
 @common_options
 def list_cmd() -> None:
     """List the migration runs of this repository, oldest first."""
-    from pantheon_git.features.migrate.report import render_runs
-    from pantheon_git.features.migrate.run_rollback import list_migrations
 
     app = _app()
     runs = list_migrations(app)

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import click
 
+from pantheon_git.app import App
 from pantheon_git.cli._common import Ctx, common_options, emit, progress_enabled, warn
+from pantheon_git.features.plan.run import PlanRequest, run_plan
 
 
 @click.command("plan")
@@ -49,8 +51,6 @@ def plan(
     Every story is placed once, after the stories it depends on, never at the same time as
     a story it conflicts with, as early as possible. Saves .bmad/rally-cache/workstreams.json.
     """
-    from pantheon_git.app import App
-    from pantheon_git.features.plan.run import PlanRequest, run_plan
 
     app = App.load(config_path=Ctx.config_path, warn=warn)
     if progress_enabled():

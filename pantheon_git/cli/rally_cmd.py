@@ -12,6 +12,7 @@ import click
 
 from pantheon_git.cli._common import Ctx, common_options
 from pantheon_git.errors import UsageError
+from pantheon_git.rally.emulator.server import start
 
 
 @click.group("rally")
@@ -108,7 +109,6 @@ def serve(
     it with RALLY_URL=http://HOST:PORT RALLY_API_KEY=<key> RALLY_WORKSPACE=<workspace>
     RALLY_PROJECT=<project>. Test helpers live under /_emulator/ (stats, reset, config, seed).
     """
-    from pantheon_git.rally.emulator.server import start
 
     try:
         handle = start(

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import click
 
+from pantheon_git.app import App
 from pantheon_git.cli._common import Ctx, common_options, emit, warn
+from pantheon_git.features.status import report as status_report
+from pantheon_git.features.status.run import StatusOptions, run
 
 
 @click.command("status")
@@ -23,9 +26,6 @@ def status(epics: tuple[str, ...], mine: bool) -> None:
     Reads only the cache of the last `pantheon sync` and this clone's branches: it works
     offline, and says how old the data is.
     """
-    from pantheon_git.app import App
-    from pantheon_git.features.status import report as status_report
-    from pantheon_git.features.status.run import StatusOptions, run
 
     app = App.load(config_path=Ctx.config_path, warn=warn)
     result = run(app, StatusOptions(epics=epics, mine=mine))

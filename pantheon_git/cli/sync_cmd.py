@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import click
 
+from pantheon_git.app import App
 from pantheon_git.cli._common import Ctx, common_options, emit, progress_enabled, warn
+from pantheon_git.features.sync.run import SyncOptions, run
 
 
 @click.command("sync")
@@ -35,8 +37,6 @@ def sync(project: str | None, epics: tuple[str, ...], iteration: str | None, for
       pantheon sync --epic 17 --epic 18  # two epics
       pantheon sync --iteration "Sprint 3" --json
     """
-    from pantheon_git.app import App
-    from pantheon_git.features.sync.run import SyncOptions, run
 
     flags = {"rally_project": project} if project else None
     app = App.load(config_path=Ctx.config_path, flags=flags, warn=warn)

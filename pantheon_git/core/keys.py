@@ -186,3 +186,8 @@ def branch_story_key(branch: str, pattern: str = DEFAULT_BRANCH_PATTERN) -> Stor
     if not match:
         return None
     return StoryKey.try_parse(match.group("key"))
+
+
+def number_of(formatted_id: str) -> tuple[int, str]:
+    digits = "".join(ch for ch in formatted_id if ch.isdigit())
+    return (int(digits) if digits else 0, formatted_id)

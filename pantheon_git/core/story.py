@@ -203,3 +203,9 @@ def _opt_float(value: Any) -> float | None:
     if value is None or value == "":
         return None
     return float(value)
+
+
+def token_of(lock: Lock | None) -> str | None:
+    if lock is None:
+        return None
+    return f"{lock.holder.strip().lower()}@{format_time(lock.locked_at)}"

@@ -40,6 +40,7 @@ from pantheon_git.demo.run_stage import (
     time_now,
 )
 from pantheon_git.errors import UsageError
+from pantheon_git.rally.emulator.server import start
 
 EPIC = "17"
 LOCK_BOUND = 2.0
@@ -102,7 +103,6 @@ class Tour(Stage):
     # --- the story ---------------------------------------------------------------------------
 
     def run(self) -> None:
-        from pantheon_git.rally.emulator.server import start
 
         data = self.sandbox.root / "rally.sqlite" if self.sandbox.keep else None
         self.show(self.opening(data))

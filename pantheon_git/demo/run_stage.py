@@ -19,6 +19,7 @@ from pantheon_git.demo.payloads import PullRequestFacts, pull_request_event
 from pantheon_git.demo.run_sandbox import Ran, Sandbox
 from pantheon_git.demo.script import Shown, Step
 from pantheon_git.errors import CheckFailed
+from pantheon_git.rally.client import RallyClient
 
 if TYPE_CHECKING:
     from pantheon_git.rally.emulator.server import EmulatorHandle
@@ -182,7 +183,6 @@ class Stage:
 
     def read_story(self) -> dict[str, Any]:
         """The story as Rally has it now (a plain read, shown as one line)."""
-        from pantheon_git.rally.client import RallyClient
 
         assert self.rally is not None
         fields = ("ScheduleState", "c_PantheonStatus", "c_CommitSHA", "c_Coverage", "c_LockedBy")

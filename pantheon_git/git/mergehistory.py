@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pantheon_git.core.keys import StoryKey, branch_story_key
-from pantheon_git.features.metrics import StoryMerge
+from pantheon_git.core.merges import StoryMerge
 from pantheon_git.git.batch import remaining, stream_git
 from pantheon_git.git.command import run_git
 from pantheon_git.git.mergetrial import parse_merge_tree

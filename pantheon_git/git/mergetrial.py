@@ -11,8 +11,8 @@ Two batches, each one git process:
 
 All objects these merges write go to a temporary object directory (in memory when ``/dev/shm``
 exists) that borrows the clone's objects as an alternate, and is deleted afterwards: the
-repository is not touched. Outcomes
-are cached by (tips, base tip).
+repository is not touched. Which merges to run, and the cache of their outcomes, are the
+conflicts feature's (``features/conflicts/run_trial.py``).
 """
 
 from __future__ import annotations
@@ -25,92 +25,15 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
-from pantheon_git.core.keys import StoryKey
-from pantheon_git.features.conflicts.merges import (
-    CLEAN,
-    MergeConflict,
-    TrialOutcome,
-    Trials,
-    normalize_pair,
-    plan_pair_merges,
-)
+from pantheon_git.core.merges import CLEAN, MergeConflict, TrialOutcome
 from pantheon_git.git.batch import decode_path, stream_git
 from pantheon_git.git.scan import Scanner
 
 _IDENT = "pantheon <pantheon@localhost> 0 +0000"
-_PREFIX = "pantheon-trial-"
+PREFIX = "pantheon-trial-"
 
 
-def trial_merges(
-    scanner: Scanner,
-    tips: Mapping[StoryKey, str],
-    pairs: Sequence[tuple[StoryKey, StoryKey]],
-) -> Trials:
-    """Drift of every story in ``pairs`` (and in ``tips``), then the pairs themselves."""
-    base_tip = scanner.base.tip
-    cache = scanner.trial_cache
-    pairs = sorted({normalize_pair(a, b) for a, b in pairs})
-    keys = sorted({k for pair in pairs for k in pair} | set(tips))
-    drift: dict[StoryKey, TrialOutcome] = {}
-    for key in keys:
-        doc = cache.get("drift", f"{tips[key]} {base_tip}")
-        outcome = _outcome_from(doc)
-        if outcome is not None:
-            drift[key] = outcome
-    results: dict[tuple[StoryKey, StoryKey], TrialOutcome] = {}
-    uncached_pairs = []
-    for a, b in pairs:
-        outcome = _outcome_from(cache.get("pairs", _pair_key(tips[a], tips[b], base_tip)))
-        if outcome is not None:
-            results[(a, b)] = outcome
-        else:
-            uncached_pairs.append((a, b))
-    # Stories whose rebased tree a pair merge needs: both sides clean or not known yet.
-    need_tree = {
-        k
-        for pair in uncached_pairs
-        if all(k not in drift or drift[k].clean for k in pair)
-        for k in pair
-    }
-    stage1 = [k for k in keys if k not in drift or k in need_tree]
-    if not stage1:
-        _, skipped = plan_pair_merges(uncached_pairs, drift, scanner.base.short)
-        return Trials(drift, {**results, **skipped})
-    with tempfile.TemporaryDirectory(prefix=_PREFIX, dir=_scratch()) as tmp:
-        env = {
-            "GIT_OBJECT_DIRECTORY": tmp,
-            "GIT_ALTERNATE_OBJECT_DIRECTORIES": str(scanner.git_dir / "objects"),
-        }
-        scanner.progress(f"trial merges: {_count(len(stage1), 'story')} onto {scanner.base.short}")
-        trees: dict[StoryKey, str] = {}
-        lines = [f"{base_tip} {tips[k]}" for k in stage1]
-        for key, (tree, outcome) in zip(stage1, _merge_batch(scanner, lines, env), strict=True):
-            drift[key] = outcome
-            cache.put("drift", f"{tips[key]} {base_tip}", outcome.to_dict())
-            if outcome.clean:
-                trees[key] = tree
-        to_merge, skipped = plan_pair_merges(uncached_pairs, drift, scanner.base.short)
-        results.update(skipped)
-        if to_merge:
-            scanner.progress(f"trial merges: {_count(len(to_merge), 'overlapping pair')}")
-            involved = sorted({k for pair in to_merge for k in pair})
-            commits = _trial_commits(scanner, Path(tmp), [trees[k] for k in involved], env)
-            by_key = dict(zip(involved, commits, strict=True))
-            lines = [f"{by_key[a]} {by_key[b]}" for a, b in to_merge]
-            for pair, (_, outcome) in zip(to_merge, _merge_batch(scanner, lines, env), strict=True):
-                results[pair] = outcome
-                a, b = pair
-                cache.put("pairs", _pair_key(tips[a], tips[b], base_tip), outcome.to_dict())
-    return Trials(drift, results)
-
-
-def _count(n: int, noun: str) -> str:
-    if n == 1:
-        return f"1 {noun}"
-    return f"{n} {noun[:-1]}ies" if noun.endswith("y") else f"{n} {noun}s"
-
-
-def _scratch() -> Path:
+def scratch() -> Path:
     """Where the throw-away objects go: memory when the system offers it.
 
     Each trial merge writes a few tree objects, one file each; on this project's VMs 1,000
@@ -126,29 +49,14 @@ def _scratch() -> Path:
 def _sweep(parent: Path, max_age: float = 86400.0) -> None:
     """Remove our folders a killed run left behind (tmpfs holds them until reboot)."""
     now = time.time()
-    for stale in parent.glob(f"{_PREFIX}*"):
+    for stale in parent.glob(f"{PREFIX}*"):
         with contextlib.suppress(OSError):
             info = stale.lstat()
             if info.st_uid == os.getuid() and now - info.st_mtime > max_age:
                 shutil.rmtree(stale, ignore_errors=True)
 
 
-def _pair_key(tip_a: str, tip_b: str, base_tip: str) -> str:
-    lo, hi = sorted((tip_a, tip_b))
-    return f"{lo} {hi} {base_tip}"
-
-
-def _outcome_from(doc: object) -> TrialOutcome | None:
-    if not isinstance(doc, dict) or doc.get("status") not in (CLEAN, "conflict"):
-        return None
-    try:
-        conflicts = tuple(MergeConflict(str(c["path"]), str(c["kind"])) for c in doc["conflicts"])
-    except (KeyError, TypeError):
-        return None
-    return TrialOutcome(str(doc["status"]), conflicts)
-
-
-def _trial_commits(
+def trial_commits(
     scanner: Scanner, tmp: Path, trees: Sequence[str], env: Mapping[str, str]
 ) -> list[str]:
     """One commit per tree, parent = base tip, written by one ``git hash-object`` process."""
@@ -175,7 +83,7 @@ def _trial_commits(
     return out
 
 
-def _merge_batch(
+def merge_batch(
     scanner: Scanner, lines: Sequence[str], env: Mapping[str, str]
 ) -> Iterator[tuple[str, TrialOutcome]]:
     tokens = stream_git(

@@ -25,7 +25,7 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
-from pantheon_git.cache.fsio import atomic_write_bytes
+from pantheon_git.fsio import atomic_write_bytes
 
 SCAN_FILE = "scan-cache.json"
 SCAN_SECTIONS = ("merge_bases", "files", "ancestry", "ancestor")

@@ -29,39 +29,14 @@ from typing import Any
 
 from pantheon_git.bmad.criteria import criteria_from_markdown
 from pantheon_git.bmad.rally_form import criteria_markdown, tasks_from_rally
+from pantheon_git.core import fields as lockfields
 from pantheon_git.core import states
+from pantheon_git.core.fields import FieldNames
 from pantheon_git.core.keys import StoryKey, sorted_keys
 from pantheon_git.core.richtext import html_to_markdown, markdown_to_html
 from pantheon_git.core.story import Story
-from pantheon_git.features.locks import rules as locks
 
 AC_HEADING = "Acceptance Criteria"
-
-
-@dataclass(frozen=True)
-class FieldNames:
-    """Rally attribute names of the seed's custom fields in one workspace."""
-
-    locked_by: str = "c_LockedBy"
-    locked_at: str = "c_LockedAt"
-    lock_expiry: str = "c_LockExpiry"
-    branch: str = "c_Branch"
-    coverage: str = "c_Coverage"
-    commit_sha: str = "c_CommitSHA"
-    pantheon_status: str = "c_PantheonStatus"
-    acceptance_criteria: str = "c_AcceptanceCriteria"
-
-    @classmethod
-    def from_config(cls, fields: Mapping[str, str]) -> FieldNames:
-        known = cls.__dataclass_fields__
-        return cls(**{k: v for k, v in fields.items() if k in known})
-
-    @property
-    def lock(self) -> locks.LockFields:
-        return locks.LockFields(self.locked_by, self.locked_at, self.lock_expiry, self.branch)
-
-    def custom(self) -> list[str]:
-        return [getattr(self, name) for name in self.__dataclass_fields__]
 
 
 @dataclass(frozen=True)
@@ -148,7 +123,7 @@ def story_fields(
             mapping.state_map,
         ),
         "schedule_state": _text(raw.get("ScheduleState")) or "Defined",
-        "lock": locks.from_fields(raw, mapping.default_lock_hours, names.lock),
+        "lock": lockfields.from_fields(raw, mapping.default_lock_hours, names.lock),
         "branch": _text(raw.get(names.branch)),
         "coverage": _number(raw.get(names.coverage)),
         "commit_sha": _text(raw.get(names.commit_sha)),
@@ -179,7 +154,7 @@ def story_to_rally(story: Story, *, mapping: MapSettings = MapSettings()) -> dic
     state_fields = states.rally_fields(story.state, mapping.state_map)
     fields["ScheduleState"] = state_fields.get("ScheduleState", story.schedule_state)
     fields[names.pantheon_status] = state_fields.get("c_PantheonStatus", "")
-    fields.update(locks.to_fields(story.lock, names.lock))
+    fields.update(lockfields.to_fields(story.lock, names.lock))
     fields[names.branch] = story.branch or ""
     fields[names.coverage] = story.coverage
     fields[names.commit_sha] = story.commit_sha or ""

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pantheon_git.rally.client import RallyClient
 
 ATTRIBUTE_FETCH = (
     "ObjectID",
@@ -95,3 +98,11 @@ def check_fields(
 def display_name(element_name: str) -> str:
     """``c_LockedBy`` -> ``LockedBy``: the Name to create so that Rally makes ``c_LockedBy``."""
     return element_name[2:] if element_name.startswith("c_") else element_name
+
+
+def criteria_field(client: RallyClient, name: str) -> str | None:
+    """The acceptance criteria field when the workspace has it (as a text field)."""
+    for attribute in client.attributes("HierarchicalRequirement"):
+        if attribute.element_name == name and not attribute.read_only:
+            return name
+    return None

@@ -12,7 +12,7 @@ from typing import Any
 from pantheon_git.cache.store import Cache, epic_dir_name
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.story import Story, Task
-from pantheon_git.demo import load_backlog
+from pantheon_git.rally.emulator.backlog import load_backlog
 
 
 def html_to_text(markup: str | None) -> str:

@@ -1,4 +1,4 @@
-"""What checkout, release and renew tell people: records, their JSON, the seed's reports.
+"""What checkout tells people: records, their JSON, the seed's reports.
 
 Pure: the time and the time zone to show times in are passed in.
 """
@@ -14,6 +14,7 @@ from pantheon_git.core.story import Lock
 from pantheon_git.core.timefmt import format_time
 from pantheon_git.errors import UsageError
 from pantheon_git.features.checkout.choice import Alternative
+from pantheon_git.features.locks.report import checkout_command, lease_words, show_time
 
 RULE = "━" * 47
 
@@ -109,65 +110,6 @@ def alternative_dict(alternative: Alternative) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True)
-class LeaseReport:
-    """What ``release`` or ``renew`` did."""
-
-    story: StoryKey
-    title: str
-    event: str
-    """release | renew"""
-    action: str
-    """released | renewed | retaken | not_locked | already_expired | theirs | lost"""
-    lock: Lock | None = None
-    """renewed/retaken: the lock now; otherwise the lock found (if any)."""
-    previous_expiry: datetime | None = None
-
-    @property
-    def holds(self) -> bool:
-        return self.action in ("renewed", "retaken")
-
-    @property
-    def exit_code(self) -> int:
-        """1 when someone else holds the story, or there was nothing of yours to renew."""
-        if self.action in ("theirs", "lost"):
-            return 1
-        if self.event == "renew" and not self.holds:
-            return 1
-        return 0
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "story": str(self.story),
-            "action": self.action,
-            "locked": self.holds,
-            "locked_by": self.lock.holder if self.lock else None,
-            "expires": format_time(self.lock.expires) if self.lock else None,
-            "previous_expiry": format_time(self.previous_expiry) if self.previous_expiry else None,
-            "title": self.title,
-        }
-
-
-def checkout_command(key: StoryKey) -> str:
-    return f"pantheon checkout {key}"
-
-
-def show_time(moment: datetime, tz: tzinfo | None) -> str:
-    """``2026-02-02 10:30 AM UTC`` in the given zone (the seed's form, with the zone)."""
-    local = moment.astimezone(tz)
-    return local.strftime("%Y-%m-%d %I:%M %p ") + (local.tzname() or "")
-
-
-def lease_words(lock: Lock, now: datetime) -> str:
-    hours = (lock.expires - now).total_seconds() / 3600
-    if hours >= 1:
-        value = round(hours, 1)
-        text = f"{value:g}"
-        return f"expires in {text} hour{'' if text == '1' else 's'}"
-    minutes = max(0, round(hours * 60))
-    return f"expires in {minutes} minute{'' if minutes == 1 else 's'}"
-
-
 def epic_label(epic: str | None, epic_title: str | None) -> str:
     if not epic:
         return "no epic"
@@ -252,28 +194,3 @@ def _epic_words(epic: str | None) -> str:
         return f"Epic {epic_number(epic)}"
     except UsageError:  # a portfolio id in an unexpected form: show it as Rally does
         return f"epic {epic}"
-
-
-def render_lease(report: LeaseReport, now: datetime, tz: tzinfo | None) -> str:
-    key = f"{report.story} - {report.title}" if report.title else str(report.story)
-    lock, take = report.lock, checkout_command(report.story)
-    if report.action == "released":
-        return f"🔓 Released {key}\nAnyone can take it now: {take}"
-    if report.action in ("renewed", "retaken") and lock is not None:
-        head = "🔒 Renewed" if report.action == "renewed" else "🔒 Taken again (it had expired)"
-        return f"{head}: {key}\nExpires: {show_time(lock.expires, tz)} ({lease_words(lock, now)})"
-    if report.action in ("theirs", "lost") and lock is not None:
-        verb = "won it just now" if report.action == "lost" else "holds it"
-        return (
-            f"❌ {key}: {lock.holder} {verb} until {show_time(lock.expires, tz)}\n"
-            f"Only they can {report.event} it."
-        )
-    if report.action == "already_expired" and lock is not None:
-        return (
-            f"{key}: the lock by {lock.holder} expires at {show_time(lock.expires, tz)}; "
-            f"nothing to release (once expired, anyone can run `{take}`)"
-        )
-    if report.event == "renew":
-        held = f" ({lock.holder}'s lock expired)" if lock is not None else ""
-        return f"❌ You do not hold {key}{held}\nTake it: {take}"
-    return f"{key} is not locked; nothing to release"

@@ -19,7 +19,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from pantheon_git.core import fields as lockfields
 from pantheon_git.core import states
+from pantheon_git.core.fields import FieldNames
 from pantheon_git.core.keys import EpicRef, StoryKey, branch_story_key, story_branch
 from pantheon_git.core.story import Lock
 from pantheon_git.errors import CheckFailed, ConfigError, PantheonError, UsageError
@@ -39,7 +41,8 @@ from pantheon_git.features.locks.run import (
 )
 from pantheon_git.features.locks.run_cache import keep_out_of_git, record_lock
 from pantheon_git.git import storybranch
-from pantheon_git.rally.mapping import FieldNames, MapSettings, story_fetch, story_from_rally
+from pantheon_git.rally.epics import find_epic
+from pantheon_git.rally.mapping import MapSettings, story_fetch, story_from_rally
 
 if TYPE_CHECKING:
     from pantheon_git.app import App
@@ -106,7 +109,6 @@ class _Checkout:
         return self.take(raw)
 
     def next_of(self, ref: EpicRef) -> CheckoutReport | Refusal:
-        from pantheon_git.features.migrate.run import find_epic
 
         epic = find_epic(self.client, self.app.config.epic_type, ref)
         epic_id, epic_name = str(epic["FormattedID"]), epic.get("Name")
@@ -157,7 +159,7 @@ class _Checkout:
         if held is not None:
             # The lock Rally showed just now goes to the cache as well, so this clone's hooks
             # name its holder instead of trusting an older cached entry without it.
-            record_lock(self.app, target.key, locks.to_fields(held, self.ops.names), held)
+            record_lock(self.app, target.key, lockfields.to_fields(held, self.ops.names), held)
         epic, epic_title = choosing.epic_of(raw)
         picked = self.choose(self.listing(epic))
         return Refusal(

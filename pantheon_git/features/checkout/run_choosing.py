@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from pantheon_git.core import fields as lockfields
 from pantheon_git.core import states
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.errors import CacheCorrupt
@@ -16,8 +18,8 @@ from pantheon_git.features.checkout.choice import (
     dependencies_from_json,
     is_available,
 )
-from pantheon_git.features.locks import rules as locks
 from pantheon_git.rally.mapping import MapSettings, summary_values
+from pantheon_git.rally.query import eq, is_in
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -63,7 +65,7 @@ def candidate(raw: Mapping[str, Any], settings: MapSettings) -> Candidate:
         key=StoryKey.parse(str(raw["FormattedID"])),
         title=str(raw.get("Name") or ""),
         state=state_of(raw, settings),
-        lock=locks.from_fields(raw, settings.default_lock_hours, settings.names.lock),
+        lock=lockfields.from_fields(raw, settings.default_lock_hours, settings.names.lock),
         epic=epic_of(raw)[0],
         task_count=int(count or 0),
         estimate=float(estimate) if isinstance(estimate, int | float) else None,
@@ -75,7 +77,6 @@ def epic_stories(
     client: RallyClient, epic: str | None, settings: MapSettings
 ) -> list[dict[str, Any]]:
     """The stories of an epic (FormattedID), or the project's Defined stories without one."""
-    from pantheon_git.rally.query import eq
 
     if epic:
         where = eq("PortfolioItem.FormattedID", epic)
@@ -145,7 +146,6 @@ def _predecessors(
 ) -> list[tuple[StoryKey, list[dict[str, Any]]]]:
     """Rally's Predecessors of each story, fetched a few at a time (the client caps how many
     requests are in flight)."""
-    from concurrent.futures import ThreadPoolExecutor
 
     fetch = ("FormattedID", "ScheduleState", settings.names.pantheon_status)
     if not stories:
@@ -162,7 +162,6 @@ def _predecessors(
 def _states(
     client: RallyClient, keys: Sequence[StoryKey], settings: MapSettings
 ) -> dict[StoryKey, str]:
-    from pantheon_git.rally.query import is_in
 
     found: dict[StoryKey, str] = {}
     fetch = ("FormattedID", "ScheduleState", settings.names.pantheon_status)

@@ -8,8 +8,8 @@ import re
 from pathlib import Path
 
 from pantheon_git.bmad.writer import render_story
-from pantheon_git.cache.fsio import atomic_write_text
 from pantheon_git.core.story import Story
+from pantheon_git.fsio import atomic_write_text
 
 _RALLY_LINE = r"^Rally:[ \t]+{id}(?![0-9])"
 _HEAD_BYTES = 4096

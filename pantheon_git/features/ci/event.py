@@ -16,36 +16,19 @@ Which SHA (research: github-precommit.md §3.4):
 
 from __future__ import annotations
 
-import enum
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from pantheon_git.core.keys import DEFAULT_BRANCH_PATTERN, StoryKey, branch_story_key
-from pantheon_git.core.states import CODE_REVIEW, COMPLETED
 from pantheon_git.errors import UsageError
+from pantheon_git.features.complete.rules import TARGET_STATES, Stage
 
 PR_EVENTS = ("pull_request", "pull_request_target")
 REVIEW_ACTIONS = ("opened", "reopened", "ready_for_review", "synchronize")
 ZERO_SHA = "0" * 40
 _SHA_RE = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
-
-
-class Stage(enum.Enum):
-    REVIEW = "review"
-    """The PR is open and ready: the story goes to Code Review."""
-    DRAFT = "draft"
-    """The PR is a draft: the story stays where it is; commit, branch and coverage are recorded."""
-    MERGED = "merged"
-    CLOSED = "closed"
-    """Closed without merging: the lock is released, the state stays."""
-    PUSH = "push"
-    """A push to the default branch: stories named in commit messages get the commit."""
-    IGNORED = "ignored"
-
-
-TARGET_STATES: dict[Stage, str] = {Stage.REVIEW: CODE_REVIEW, Stage.MERGED: COMPLETED}
 
 
 @dataclass(frozen=True)

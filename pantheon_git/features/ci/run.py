@@ -20,24 +20,27 @@ from pantheon_git.errors import (
     RallyError,
     UsageError,
 )
-from pantheon_git.features.ci.event import CiEvent, Stage, parse_event
+from pantheon_git.features.ci.event import CiEvent, parse_event
 from pantheon_git.features.ci.report import (
     CiOutcome,
     Links,
-    NoteFacts,
     Notice,
     Overlap,
     dependency_edges,
     dependency_titles,
+    pr_note,
 )
 from pantheon_git.features.ci.run_ghactions import load_payload
-from pantheon_git.features.complete.rules import Change, Decision, Verdict
+from pantheon_git.features.complete.note import NoteFacts
+from pantheon_git.features.complete.rules import Change, Decision, Stage, Verdict
 from pantheon_git.features.complete.run import (
     Applied,
     ChangesetFacts,
     apply_change,
     check_push_state,
 )
+from pantheon_git.features.complete.run_coverage import read_coverage
+from pantheon_git.features.conflicts import run as conflicts
 from pantheon_git.git import command as git
 
 if TYPE_CHECKING:
@@ -173,7 +176,7 @@ def _pull_request(
     )
 
     def note(decision: Decision, title: str) -> NoteFacts:
-        return NoteFacts.for_pr(event, state=decision.after, coverage=coverage, links=links)
+        return pr_note(event, state=decision.after, coverage=coverage, links=links)
 
     changeset = None
     if app.config.ci_changesets and event.sha:
@@ -240,7 +243,6 @@ def resolve_author(app: App, login: str, head_sha: str) -> str | None:
 def _coverage(app: App, path: str | None) -> float | None:
     if not path:
         return None
-    from pantheon_git.features.complete.run_coverage import read_coverage
 
     file = Path(path)
     if not file.is_absolute():
@@ -253,7 +255,6 @@ def _overlaps(app: App, event: CiEvent, notices: list[Notice]) -> tuple[Overlap,
     pr = event.pull_request
     if pr is None or event.story is None or event.stage not in (Stage.REVIEW, Stage.DRAFT):
         return ()
-    from pantheon_git.features.conflicts import run as conflicts
 
     try:
         target = pr.head_ref if event.story_source == "branch" else str(event.story)

@@ -17,8 +17,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
-from pantheon_git.cache.fsio import read_json_input
 from pantheon_git.errors import UsageError, redact
+from pantheon_git.fsio import read_json_input
 
 LEVELS = ("debug", "notice", "warning", "error")
 

@@ -24,12 +24,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from pantheon_git.core import fields as lockfields
 from pantheon_git.core import states
+from pantheon_git.core.fields import FieldNames
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.story import Lock
-from pantheon_git.features.ci.event import Stage
 from pantheon_git.features.locks import rules as locks
-from pantheon_git.rally.mapping import FieldNames
 
 
 class Verdict(enum.Enum):
@@ -45,6 +45,22 @@ class Verdict(enum.Enum):
 
 
 FAILING = {Verdict.LOCKED_BY_OTHER, Verdict.NOT_LOCKED, Verdict.NOT_FOUND}
+
+
+class Stage(enum.Enum):
+    REVIEW = "review"
+    """The PR is open and ready: the story goes to Code Review."""
+    DRAFT = "draft"
+    """The PR is a draft: the story stays where it is; commit, branch and coverage are recorded."""
+    MERGED = "merged"
+    CLOSED = "closed"
+    """Closed without merging: the lock is released, the state stays."""
+    PUSH = "push"
+    """A push to the default branch: stories named in commit messages get the commit."""
+    IGNORED = "ignored"
+
+
+TARGET_STATES: dict[Stage, str] = {Stage.REVIEW: states.CODE_REVIEW, Stage.MERGED: states.COMPLETED}
 
 
 @dataclass(frozen=True)
@@ -155,7 +171,7 @@ def decide(
     released = None
     releases = change.stage in (Stage.REVIEW, Stage.CLOSED, Stage.MERGED)
     if releases and story.lock is not None:
-        desired.update(locks.to_fields(None, names.lock))
+        desired.update(lockfields.to_fields(None, names.lock))
         released = holder
     updates = {k: v for k, v in desired.items() if not same_value(story.values.get(k), v)}
     if not updates:

@@ -17,23 +17,42 @@ missing step.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pantheon_git.core import fields as lockfields
 from pantheon_git.core import states
-from pantheon_git.core.keys import StoryKey
+from pantheon_git.core.fields import FieldNames
+from pantheon_git.core.keys import StoryKey, branch_story_key
+from pantheon_git.core.timefmt import format_time, parse_time
 from pantheon_git.errors import (
     ConfigError,
     RallyError,
     RallyNotFound,
     RallyQueryError,
     RallyValidationError,
+    UsageError,
 )
-from pantheon_git.features.ci.report import NoteFacts, note_html, note_text_matches
-from pantheon_git.features.complete.rules import Change, Decision, StoryState, Verdict, decide
-from pantheon_git.features.locks import rules as locks
-from pantheon_git.rally.mapping import FieldNames
+from pantheon_git.features.complete.note import (
+    NoteFacts,
+    local_marker,
+    note_html,
+    note_text_matches,
+)
+from pantheon_git.features.complete.rules import (
+    Change,
+    Decision,
+    Stage,
+    StoryState,
+    Verdict,
+    decide,
+)
+from pantheon_git.features.complete.run_coverage import read_coverage
+from pantheon_git.git import command as git
+from pantheon_git.rally.query import all_of, eq
 
 if TYPE_CHECKING:
     from pantheon_git.app import App
@@ -89,7 +108,7 @@ def story_state(key: StoryKey, item: Mapping[str, Any], config: Config) -> Story
         item.get(config.field_name("pantheon_status")),
         config.state_map,
     )
-    lock = locks.from_fields(item, config.rally_lock_hours, names.lock)
+    lock = lockfields.from_fields(item, config.rally_lock_hours, names.lock)
     return StoryState(key, state, lock, dict(item))
 
 
@@ -170,7 +189,6 @@ def ensure_changeset(
     rally: RallyClient, story_ref: str, facts: ChangesetFacts, *, warn: Callable[[str], None]
 ) -> str:
     """Rally's own commit link: SCMRepository + Changeset with the story in Artifacts."""
-    from pantheon_git.rally.query import all_of, eq
 
     try:
         repos = rally.query(
@@ -248,14 +266,6 @@ def complete_story(
 ) -> Completion:
     """The story pipeline's COMMIT phase from a developer machine: Code Review, HEAD's SHA,
     coverage, lock released, one discussion note per story and commit."""
-    from pathlib import Path
-
-    from pantheon_git.core.keys import branch_story_key
-    from pantheon_git.errors import UsageError
-    from pantheon_git.features.ci.event import Stage
-    from pantheon_git.features.ci.report import local_marker
-    from pantheon_git.features.complete.run_coverage import read_coverage
-    from pantheon_git.git import command as git
 
     root = app.require_toplevel()
     branch = git.current_branch(root)
@@ -303,15 +313,12 @@ def complete_story(
 
 def _repo_name(url: str) -> str | None:
     """``git@github.com:org/repo.git`` / ``https://host/org/repo`` -> ``org/repo``."""
-    import re
 
     match = re.search(r"[:/]([^/:]+/[^/]+?)(?:\.git)?/?$", url)
     return match.group(1) if match else None
 
 
 def _rally_stamp(iso: str) -> str | None:
-    from pantheon_git.core.timefmt import format_time, parse_time
-    from pantheon_git.errors import UsageError
 
     try:
         return format_time(parse_time(iso))

@@ -17,10 +17,17 @@ Anything unreadable or empty is a :class:`UsageError` (exit 2) naming the file.
 from __future__ import annotations
 
 import json
+import os
 import re
+import tempfile
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
+
+import coverage
+from coverage.exceptions import CoverageException, NoDataError
 
 from pantheon_git.errors import UsageError
 
@@ -69,7 +76,6 @@ def round_half_up(value: float, *, scale: int = 1) -> float:
     Decimal arithmetic on the shortest repr, so a rate of 0.8765 gives 87.7, not the 87.6 that
     binary floating point (87.64999...) would.
     """
-    from decimal import ROUND_HALF_UP, Decimal
 
     exact = Decimal(repr(value)) * scale
     return float(exact.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
@@ -151,11 +157,6 @@ def _from_coverage_data(path: Path, *, cwd: Path | None) -> Coverage:
     The data file records executed lines only; the statements come from the source files, so
     this must run in the checkout the tests ran in.
     """
-    import os
-    import tempfile
-
-    import coverage
-    from coverage.exceptions import CoverageException, NoDataError
 
     here = Path.cwd()
     work = cwd or here
@@ -213,7 +214,6 @@ def _from_json(path: Path, text: str) -> Coverage:
 
 
 def _from_xml(path: Path, text: str) -> CoverageResult:
-    import xml.etree.ElementTree as ET
 
     # The reports carry DOCTYPEs (JaCoCo, Cobertura's DTD); refuse entity declarations outright
     # instead of expanding them.

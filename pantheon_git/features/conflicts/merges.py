@@ -15,55 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from pantheon_git.core.keys import StoryKey
-from pantheon_git.features.conflicts.overlap import printable
-
-CLEAN = "clean"
-CONFLICT = "conflict"
-SKIPPED = "skipped"
-
-
-@dataclass(frozen=True, order=True)
-class MergeConflict:
-    """One conflicted path and git's kind for it (``contents``, ``modify/delete``, ...)."""
-
-    path: str
-    kind: str = "contents"
-
-    def to_dict(self) -> dict[str, str]:
-        return {"path": printable(self.path), "kind": self.kind}
-
-
-@dataclass(frozen=True)
-class TrialOutcome:
-    status: str
-    conflicts: tuple[MergeConflict, ...] = ()
-    reason: str | None = None
-
-    @property
-    def clean(self) -> bool:
-        return self.status == CLEAN
-
-    @property
-    def conflicted(self) -> bool:
-        return self.status == CONFLICT
-
-    @property
-    def paths(self) -> tuple[str, ...]:
-        return tuple(c.path for c in self.conflicts)
-
-    def to_dict(self) -> dict[str, object]:
-        doc: dict[str, object] = {
-            "status": self.status,
-            "conflicts": [c.to_dict() for c in self.conflicts],
-        }
-        if self.reason:
-            doc["reason"] = self.reason
-        return doc
-
-    @classmethod
-    def from_conflicts(cls, conflicts: Iterable[MergeConflict]) -> TrialOutcome:
-        found = tuple(sorted(set(conflicts)))
-        return cls(CONFLICT, found) if found else cls(CLEAN)
+from pantheon_git.core.merges import SKIPPED, TrialOutcome
 
 
 @dataclass(frozen=True)

@@ -15,21 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from pantheon_git.core.keys import StoryKey
-
-
-def printable(path: str) -> str:
-    """A path for reports and JSON: exact, except bytes that are not UTF-8, shown as ``\\xff``.
-
-    Paths from git keep such bytes as surrogate escapes; printed raw they would make the JSON
-    document invalid UTF-8.
-    """
-    if path.isascii():
-        return path
-    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-
-
-def printable_all(paths: Iterable[str]) -> list[str]:
-    return [printable(p) for p in paths]
+from pantheon_git.core.wording import printable_all
 
 
 @dataclass(frozen=True)

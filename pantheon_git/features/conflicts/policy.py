@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pantheon_git.core.keys import StoryKey
-from pantheon_git.features.conflicts.merges import SKIPPED, Trials
+from pantheon_git.core.merges import SKIPPED
+from pantheon_git.features.conflicts.merges import Trials
 from pantheon_git.features.conflicts.overlap import Overlap
 
 WARN = "warn"

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from pantheon_git.core.keys import StoryKey, branch_story_key
+from pantheon_git.core.wording import printable_all
 from pantheon_git.errors import CacheCorrupt, PantheonError, UsageError
 from pantheon_git.features.conflicts.merges import Trials
 from pantheon_git.features.conflicts.overlap import (
@@ -21,9 +22,9 @@ from pantheon_git.features.conflicts.overlap import (
     StoryFiles,
     overlap_matrix,
     overlaps_with,
-    printable_all,
 )
 from pantheon_git.features.conflicts.policy import Decision, decide, policy_mode
+from pantheon_git.features.conflicts.run_trial import trial_merges
 from pantheon_git.features.locks import claims as claims_mod
 from pantheon_git.git import command as git
 from pantheon_git.git.refs import HEADS, REMOTES, short_name
@@ -344,7 +345,6 @@ def _precise(app: App, flag: bool | None) -> bool:
 def _trials(
     scanner: Scanner, tips: Mapping[StoryKey, str], pairs: list[tuple[StoryKey, StoryKey]]
 ) -> Trials:
-    from pantheon_git.git.mergetrial import trial_merges
 
     return trial_merges(scanner, tips, pairs)
 

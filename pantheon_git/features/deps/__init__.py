@@ -104,3 +104,7 @@ def _results(
             files=tuple(declared_files(facts)),
         )
     return out
+
+
+# `pantheon plan` runs the analysis when the cache has none.
+SHARED = ("run",)

@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from pantheon_git.app import App
-from pantheon_git.cache.fsio import atomic_write_text
 from pantheon_git.core.keys import EpicRef, StoryKey
 from pantheon_git.core.story import Story
 from pantheon_git.core.timefmt import format_time
 from pantheon_git.errors import GitError, UsageError
 from pantheon_git.features.deps import Analysis, analyse
 from pantheon_git.features.deps.document import document
+from pantheon_git.fsio import atomic_write_text
+from pantheon_git.git.scan import Scanner
 
 DEPENDENCIES_FILE = "dependencies.json"
 
@@ -70,7 +71,6 @@ def story_branch_files(app: App, keys: set[StoryKey]) -> dict[StoryKey, set[str]
     """
     if app.toplevel is None:
         return {}
-    from pantheon_git.git.scan import Scanner
 
     try:
         scanner = Scanner(

@@ -183,13 +183,3 @@ def hook_kind(hook: HookFile, precommit_config: str | None) -> str | None:
 
 def cache_age_hours(last_sync: datetime, now: datetime) -> float:
     return max(0.0, (now - last_sync).total_seconds() / 3600)
-
-
-def describe_age(hours: float) -> str:
-    if hours < 1 / 60:
-        return "just now"
-    if hours < 1:
-        return f"{round(hours * 60)} min ago"
-    if hours < 48:
-        return f"{hours:.1f} h ago"
-    return f"{hours / 24:.1f} days ago"

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pantheon_git.config import CONFIG_RELPATH, Config, load_config
+from pantheon_git.app import utc_now
+from pantheon_git.config import CONFIG_RELPATH, Config, find_config, load_config
 from pantheon_git.errors import (
     ConfigError,
     RallyAuthError,
@@ -28,6 +29,9 @@ from pantheon_git.features.doctor import run_local as doctor_local
 from pantheon_git.features.doctor.report import FAIL, OK, WARN, Check, skipped
 from pantheon_git.features.doctor.run_fields import fields_check, first_line
 from pantheon_git.git import command as git
+from pantheon_git.rally.backoff import Backoff
+from pantheon_git.rally.client import RallyClient
+from pantheon_git.rally.query import eq
 
 if TYPE_CHECKING:
     from pantheon_git.rally.client import RallyClient
@@ -81,7 +85,6 @@ def run_doctor(
     now: Callable[[], Any] | None = None,
     warn: Callable[[str], None] | None = None,
 ) -> DoctorOutcome:
-    from pantheon_git.app import utc_now
 
     env = os.environ if environ is None else environ
     clock = now or utc_now
@@ -116,7 +119,6 @@ def _config(
     state: _State,
     warn: Callable[[str], None] | None,
 ) -> Check:
-    from pantheon_git.config import find_config
 
     warnings: list[str] = []
     state.config_file = (
@@ -195,8 +197,6 @@ def _rally(state: _State, warn: Callable[[str], None] | None) -> Check:  # noqa:
         return skipped("rally", "Rally", "no API key")
     if not config.rally_enabled:
         return Check("rally", "Rally", WARN, "rally_enabled is false: nothing talks to Rally")
-    from pantheon_git.rally.backoff import Backoff
-    from pantheon_git.rally.client import RallyClient
 
     try:
         client = RallyClient.from_config(
@@ -296,7 +296,6 @@ def _identity(state: _State) -> Check:
         return Check(
             "identity", title, WARN, f"{shown}; not checked against Rally's users (no connection)"
         )
-    from pantheon_git.rally.query import eq
 
     try:
         users = state.client.query(

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from pantheon_git.errors import RallyError, redact
 from pantheon_git.features.doctor import report as rules
 from pantheon_git.features.doctor.report import FAIL, OK, WARN, Check
+from pantheon_git.rally.schema import check_fields
 
 if TYPE_CHECKING:
     from pantheon_git.rally.client import RallyClient
@@ -120,7 +121,6 @@ def _create_missing(
 def _field_problems(
     attributes: list[AttributeDef], wanted: list[rules.WantedField]
 ) -> dict[str, Any]:
-    from pantheon_git.rally.schema import check_fields
 
     found = check_fields(attributes, {w.element: w.types for w in wanted})
     return {p.element_name: p for p in found}

@@ -7,10 +7,11 @@ from datetime import datetime
 from pathlib import Path
 
 from pantheon_git.cache.store import Cache
+from pantheon_git.core.wording import describe_age
 from pantheon_git.errors import CacheCorrupt, GitError
 from pantheon_git.features.doctor import report as rules
 from pantheon_git.features.doctor.report import FAIL, OK, WARN, Check, skipped
-from pantheon_git.features.hooks import run_install as hooks_install
+from pantheon_git.features.hooks import run_githooks as hooks_install
 from pantheon_git.git import command as git
 
 
@@ -99,7 +100,7 @@ def cache_check(root: Path | None, stale_hours: float, now: datetime) -> Check:
         return Check("cache", title, FAIL, "never synced from Rally", "pantheon sync")
     limit = stale_hours
     age = rules.cache_age_hours(last, now)
-    detail = f"last sync {rules.describe_age(age)}"
+    detail = f"last sync {describe_age(age)}"
     data = {"age_hours": round(age, 3), "stale_after_hours": limit}
     if age > limit:
         return Check(

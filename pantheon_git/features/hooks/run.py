@@ -144,8 +144,9 @@ def _judge(
 def _judge_online(run: HookRun, subject: Subject) -> list[str]:
     """The cached lock is stale or missing: ask Rally (within ``hook_timeout``, and the whole
     hook within ``hook_budget``)."""
+    # lazy: Rally is asked only when the cached lock is stale
+    from pantheon_git.features.hooks import run_refresh as lockrefresh
     from pantheon_git.features.hooks.run_alarm import Alarm
-    from pantheon_git.features.locks import run_refresh as lockrefresh
 
     settings = run.settings
     budget = float(settings["hook_budget"])
@@ -192,6 +193,7 @@ def _offline(run: HookRun, subject: Subject, reason: str) -> list[str]:
 
 
 def _app(run: HookRun) -> Any:
+    # lazy: the fresh-cache path builds no App (commit start-up time)
     from pathlib import Path
 
     from pantheon_git.app import App
@@ -200,6 +202,7 @@ def _app(run: HookRun) -> Any:
 
 
 def _story_key(key: str) -> Any:
+    # lazy: the fresh-cache path parses no story key
     from pantheon_git.core.keys import StoryKey
 
     return StoryKey.parse(key)
@@ -215,6 +218,7 @@ def _time(value: Any) -> datetime | None:
 
 
 def _utc(clock: float) -> datetime:
+    # lazy: the fresh-cache path compares plain numbers
     from datetime import UTC, datetime
 
     return datetime.fromtimestamp(clock, UTC)

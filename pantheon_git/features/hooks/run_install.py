@@ -2,11 +2,10 @@
 
 Two ways, both calling ``pantheon hook STAGE``:
 
-- ``git``: small scripts in the repository's hooks folder (``core.hooksPath`` when set, else
-  ``.git/hooks``). The fast path: no framework start-up on every commit.
+- ``git``: small scripts in the repository's hooks folder (``run_githooks.py``);
 - ``pre-commit``: a block in ``.pre-commit-config.yaml`` (local ``system`` hooks calling
   ``pantheon``, or the pantheon-git repository at a given rev), then ``pre-commit install`` for
-  the four hook types.
+  the four hook types (``run_precommit.py``).
 
 Hooks that are not ours are never overwritten: without ``--force`` the install stops and names
 them; with ``--force`` a plain hook is kept as ``<hook>.pre-pantheon`` (and put back by
@@ -16,158 +15,19 @@ ours carries a marker line, which is how ``uninstall`` finds it.
 
 from __future__ import annotations
 
-import os
-import shlex
-import shutil
-import sysconfig
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from pantheon_git.cache.fsio import atomic_write_text
-from pantheon_git.errors import CheckFailed, GitError, UsageError
-from pantheon_git.features.hooks.precommit_config import STAGES, remove_block
-from pantheon_git.git import command as git
+from pantheon_git.errors import GitError, UsageError
+from pantheon_git.features.hooks.precommit_config import remove_block
+from pantheon_git.features.hooks.run_githooks import HooksReport, install_git, uninstall_git
+from pantheon_git.features.hooks.run_precommit import (
+    PRE_COMMIT_CONFIG,
+    install_pre_commit,
+    uninstall_pre_commit,
+)
+from pantheon_git.git.commitgraph import ensure_commit_graph
 
-MARKER = "pantheon-git hook"
-BACKUP_SUFFIX = ".pre-pantheon"
 FRAMEWORKS = ("git", "pre-commit")
-
-
-@dataclass
-class HooksReport:
-    action: str
-    """install | uninstall"""
-    framework: str
-    hooks_dir: str | None = None
-    written: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    kept_aside: list[str] = field(default_factory=list)
-    restored: list[str] = field(default_factory=list)
-    config_file: str | None = None
-    config_change: str | None = None
-    commit_graph: str | None = None
-    notes: list[str] = field(default_factory=list)
-    undo: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
-
-# --- where things are -----------------------------------------------------------------------
-
-
-def hooks_dir(root: Path) -> Path:
-    """Where git looks for hooks: ``core.hooksPath`` when set, else ``<git dir>/hooks``."""
-    out = git.run_git(["rev-parse", "--git-path", "hooks"], cwd=root).strip()
-    path = Path(out)
-    return path if path.is_absolute() else root / path
-
-
-def hooks_path_setting(root: Path) -> str | None:
-    return git.config_get("core.hooksPath", cwd=root)
-
-
-def pantheon_command() -> str:
-    """The ``pantheon`` of this installation (a venv need not be active when git runs the
-    hook), else ``pantheon`` from PATH."""
-    scripts = sysconfig.get_path("scripts")
-    candidate = Path(scripts) / "pantheon" if scripts else None
-    if candidate is not None and candidate.is_file() and os.access(candidate, os.X_OK):
-        return str(candidate)
-    return shutil.which("pantheon") or "pantheon"
-
-
-def script(stage: str, command: str) -> str:
-    """A plain hook: the branch names and messages git passes are never put in shell code."""
-    return (
-        "#!/bin/sh\n"
-        f"# {MARKER}: written by `pantheon hooks install`; `pantheon hooks uninstall` removes it\n"
-        f"PANTHEON={shlex.quote(command)}\n"
-        '[ -x "$PANTHEON" ] || PANTHEON=pantheon\n'
-        f'exec "$PANTHEON" hook {stage} "$@"\n'
-    )
-
-
-def is_ours(path: Path) -> bool:
-    try:
-        head = path.read_bytes()[:400]
-    except OSError:
-        return False
-    return MARKER.encode() in head
-
-
-def is_pre_commit_shim(path: Path) -> bool:
-    """The script ``pre-commit install`` writes (it runs ``pre_commit hook-impl``)."""
-    try:
-        text = path.read_bytes()
-    except OSError:
-        return False
-    return b"hook-impl" in text and b"pre-commit" in text
-
-
-# --- plain git hooks ------------------------------------------------------------------------
-
-
-def install_git(root: Path, *, force: bool = False, command: str | None = None) -> HooksReport:
-    folder = hooks_dir(root)
-    report = HooksReport("install", "git", hooks_dir=show(folder, root))
-    foreign = [s for s in STAGES if (folder / s).exists() and not is_ours(folder / s)]
-    if foreign and not force:
-        names = ", ".join(foreign)
-        shim = any(is_pre_commit_shim(folder / s) for s in foreign)
-        raise CheckFailed(
-            f"{show(folder, root)} already has hooks that are not pantheon's: {names}",
-            hint=(
-                "They are pre-commit's: use `pantheon hooks install --framework pre-commit`, "
-                "or `pantheon hooks install --force` to keep them aside as <hook>"
-                f"{BACKUP_SUFFIX}."
-                if shim
-                else f"Run `pantheon hooks install --force` to keep them as <hook>{BACKUP_SUFFIX} "
-                "(`pantheon hooks uninstall` puts them back), or chain them yourself."
-            ),
-        )
-    for stage in foreign:
-        backup = folder / f"{stage}{BACKUP_SUFFIX}"
-        if backup.exists():
-            raise CheckFailed(
-                f"both {stage} and {backup.name} exist in {show(folder, root)}",
-                hint="Move one of them away, then run `pantheon hooks install --force` again.",
-            )
-    folder.mkdir(parents=True, exist_ok=True)
-    text_of = {s: script(s, command or pantheon_command()) for s in STAGES}
-    for stage in foreign:
-        os.replace(folder / stage, folder / f"{stage}{BACKUP_SUFFIX}")
-        report.kept_aside.append(stage)
-    for stage in STAGES:
-        path = folder / stage
-        if path.exists() and path.read_text(errors="replace") == text_of[stage]:
-            report.unchanged.append(stage)
-            continue
-        atomic_write_text(path, text_of[stage])
-        path.chmod(0o755)
-        report.written.append(stage)
-    report.undo = "pantheon hooks uninstall"
-    return report
-
-
-def uninstall_git(root: Path) -> HooksReport:
-    folder = hooks_dir(root)
-    report = HooksReport("uninstall", "git", hooks_dir=show(folder, root))
-    for stage in STAGES:
-        path = folder / stage
-        if path.exists() and is_ours(path):
-            path.unlink()
-            report.removed.append(stage)
-        backup = folder / f"{stage}{BACKUP_SUFFIX}"
-        if backup.exists() and not path.exists():
-            os.replace(backup, path)
-            report.restored.append(stage)
-    return report
-
-
-# --- both -----------------------------------------------------------------------------------
 
 
 def install(
@@ -185,8 +45,6 @@ def install(
             raise UsageError("--repo and --rev go with --framework pre-commit")
         report = install_git(root, force=force)
     else:
-        from pantheon_git.features.hooks.run_precommit import install_pre_commit
-
         report = install_pre_commit(root, force=force, repo=repo, rev=rev)
     report.commit_graph = commit_graph(root)
     return report
@@ -194,8 +52,6 @@ def install(
 
 def uninstall(root: Path, *, framework: str | None = None) -> HooksReport:
     """Undo ``install``; without ``framework``, whichever is installed (both if both)."""
-    from pantheon_git.features.hooks.run_precommit import PRE_COMMIT_CONFIG, uninstall_pre_commit
-
     if framework == "git":
         return uninstall_git(root)
     if framework == "pre-commit":
@@ -212,17 +68,8 @@ def uninstall(root: Path, *, framework: str | None = None) -> HooksReport:
 
 def commit_graph(root: Path) -> str:
     """Write a commit-graph when the clone has none (merge bases ~10x faster)."""
-    from pantheon_git.git.commitgraph import ensure_commit_graph
-
     try:
         written = ensure_commit_graph(root, timeout=120)
     except GitError as exc:
         return f"not written ({exc.message}); run `git maintenance start`"
     return "written" if written else "present"
-
-
-def show(path: Path, root: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(root.resolve()))
-    except ValueError:
-        return str(path)

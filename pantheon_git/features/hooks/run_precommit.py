@@ -9,13 +9,16 @@ run twice.
 
 from __future__ import annotations
 
+import importlib.util
 import shlex
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
-from pantheon_git.cache.fsio import atomic_write_text
+import yaml
+
 from pantheon_git.errors import CheckFailed, ConfigError, PantheonError
 from pantheon_git.features.hooks.precommit_config import (
     STAGES,
@@ -24,7 +27,7 @@ from pantheon_git.features.hooks.precommit_config import (
     new_config,
     remove_block,
 )
-from pantheon_git.features.hooks.run_install import (
+from pantheon_git.features.hooks.run_githooks import (
     HooksReport,
     hooks_dir,
     hooks_path_setting,
@@ -32,6 +35,8 @@ from pantheon_git.features.hooks.run_install import (
     is_pre_commit_shim,
     show,
 )
+from pantheon_git.fsio import atomic_write_text
+from pantheon_git.git.env import git_env
 
 PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
 
@@ -39,7 +44,6 @@ PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
 def _check_config(text: str, path: Path) -> list[Any]:
     """The ``repos`` list of a pre-commit config (empty when there is none), or
     ``ConfigError`` when it is not a pre-commit config."""
-    import yaml
 
     try:
         doc = yaml.safe_load(text) or {}
@@ -55,7 +59,6 @@ def _check_config(text: str, path: Path) -> list[Any]:
 
 def pre_commit_argv() -> list[str] | None:
     """How to run pre-commit: this interpreter's module, else the command on PATH."""
-    import importlib.util
 
     if importlib.util.find_spec("pre_commit") is not None:
         return [sys.executable, "-m", "pre_commit"]
@@ -168,9 +171,6 @@ def uninstall_pre_commit(root: Path) -> HooksReport:
 
 
 def _run(argv: list[str], root: Path, what: str) -> None:
-    import subprocess
-
-    from pantheon_git.git.env import git_env
 
     proc = subprocess.run(
         argv, cwd=root, capture_output=True, text=True, env=git_env(), check=False

@@ -21,7 +21,7 @@ from pantheon_git.errors import CheckFailed, PantheonError, UsageError
 from pantheon_git.features.conflicts.report import render_prepush
 from pantheon_git.features.conflicts.run import NULL_SHA, prepush_check
 from pantheon_git.features.hooks import rules
-from pantheon_git.features.locks import run_refresh as lockrefresh
+from pantheon_git.features.hooks import run_refresh as lockrefresh
 
 
 @dataclass(frozen=True)
@@ -151,6 +151,7 @@ def heartbeat(
     """Renew the lease of a story you are pushing (``pantheon renew``'s code). A lease that
     lapsed and that nobody took is taken again through the lock protocol; if someone took it
     meanwhile, the push is blocked. Rally trouble here only warns: the lock was just read."""
+    # lazy: only a story that is pushed needs the lock protocol
     from pantheon_git.features.locks.run import renew
 
     try:

@@ -92,6 +92,7 @@ def load(repo: Repo, cwd: str, environ: Mapping[str, str]) -> dict[str, Any]:
 
 
 def _from_config(cwd: str, environ: Mapping[str, str]) -> dict[str, Any]:
+    # lazy: the YAML config is parsed only when the cached settings are stale
     from pathlib import Path
 
     from pantheon_git.config import load_config
@@ -117,6 +118,7 @@ def _store(path: str, doc: dict[str, Any]) -> None:
             json.dump(doc, handle)
         os.replace(temp, path)
     except OSError:
+        # lazy: only when writing the settings cache failed
         import contextlib
 
         with contextlib.suppress(OSError):

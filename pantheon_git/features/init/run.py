@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from pantheon_git.cache.fsio import atomic_write_text
 from pantheon_git.cache.store import ensure_gitignored
 from pantheon_git.config import CONFIG_RELPATH, Config, load_config, settable_keys
 from pantheon_git.errors import CheckFailed, ConfigError, PantheonError, UsageError
+from pantheon_git.features.hooks.run_install import install
 from pantheon_git.features.init.template import render_config
+from pantheon_git.fsio import atomic_write_text
 from pantheon_git.git import command as git
 
 HOOKS_COMMAND = "pantheon hooks install"
@@ -99,7 +100,6 @@ def _with_hooks(outcome: InitOutcome, request: InitRequest) -> InitOutcome:
     """Install the plain git hooks when asked; a failure is reported, the config stays."""
     if not request.hooks:
         return outcome
-    from pantheon_git.features.hooks.run_install import install
 
     if git.toplevel(outcome.root) is None:
         return replace(outcome, hooks="failed", hooks_detail="not a git repository")

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from pantheon_git.core import fields as lockfields
 from pantheon_git.core.keys import StoryKey, branch_story_key
 from pantheon_git.core.story import Lock
 from pantheon_git.errors import UsageError
-from pantheon_git.features.checkout.report import LeaseReport
-from pantheon_git.features.locks import rules as locks
+from pantheon_git.features.locks.report import LeaseReport
 from pantheon_git.features.locks.run_protocol import (
     LOCK_DEADLINE,
     Attempt,
@@ -56,6 +56,7 @@ def lock_client(app: App, *, timeout: float | None = None) -> RallyClient:
     """A Rally client for lock commands: a short connect timeout and few, quick retries, so
     that offline they fail within seconds. ``timeout`` (seconds per request) is for callers
     with a budget, such as the pre-push hook."""
+    # lazy: httpx loads only when Rally is asked (hooks import this module)
     from pantheon_git.rally.backoff import Backoff
     from pantheon_git.rally.client import RallyClient
 
@@ -72,7 +73,8 @@ def lock_client(app: App, *, timeout: float | None = None) -> RallyClient:
 
 
 def locking(app: App, client: RallyClient) -> Locking:
-    from pantheon_git.rally.mapping import FieldNames
+    # lazy: hooks import this module for renew only
+    from pantheon_git.core.fields import FieldNames
 
     config = app.config
     return Locking(
@@ -88,6 +90,7 @@ def story_of_branch(app: App, story: str | None) -> StoryKey:
     """``story`` parsed, or the story of the checked-out branch."""
     if story:
         return StoryKey.parse(story)
+    # lazy: hooks know their branch and never run this
     from pantheon_git.git.command import current_branch
 
     branch = current_branch(app.root)
@@ -165,9 +168,10 @@ def _find(client: RallyClient, key: StoryKey, ops: Locking) -> tuple[str, str]:
 
 
 def _after(app: App, key: StoryKey, ops: Locking, lock: Lock | None, *, wait: float | None) -> None:
+    # lazy: hooks import this module for renew only
     from pantheon_git.features.locks.run_cache import CACHE_WAIT, record_lock
 
-    fields = locks.to_fields(lock, ops.names)
+    fields = lockfields.to_fields(lock, ops.names)
     record_lock(app, key, fields, lock, wait=CACHE_WAIT if wait is None else wait)
 
 
@@ -175,6 +179,7 @@ def record_event(
     app: App, event: str, key: StoryKey, me: str, outcome: str, **details: Any
 ) -> None:
     """One line in ``events.jsonl`` (time, event, story, user, outcome, details)."""
+    # lazy: hooks import this module for renew only
     from pantheon_git.cache.events import append_event
     from pantheon_git.features.locks.run_cache import keep_out_of_git
 

@@ -58,6 +58,7 @@ def record_lock(
 def keep_out_of_git(app: App) -> None:
     """Keep ``.bmad/`` out of ``git status`` (through ``.git/info/exclude``, which is never
     committed): the cache and the event log are local."""
+    # lazy: the hook path records locks without ever touching .git/info/exclude
     from pantheon_git.git.storybranch import exclude_locally
 
     root = app.toplevel

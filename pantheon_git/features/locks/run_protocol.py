@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from pantheon_git.core import fields as lockfields
 from pantheon_git.core.story import Lock
 from pantheon_git.core.timefmt import format_time, parse_time
 from pantheon_git.errors import ConfigError, RallyError, RallyRetryableError
@@ -90,7 +91,7 @@ class Locking:
     """The lock operations on one story reference, against one Rally client."""
 
     client: RallyClient
-    names: locks.LockFields
+    names: lockfields.LockFields
     timing: Timing
     default_hours: float
     now: Callable[[], datetime]
@@ -116,7 +117,7 @@ class Locking:
         return raw
 
     def lock_of(self, raw: Mapping[str, Any]) -> Lock | None:
-        return locks.from_fields(raw, self.default_hours, self.names)
+        return lockfields.from_fields(raw, self.default_hours, self.names)
 
     def fresh(self, lock: Lock | None, now: datetime) -> bool:
         """Stamped so recently that its holder may still be racing for it (the stamp is the
@@ -170,7 +171,7 @@ class Locking:
         if budget <= 0:  # the read alone used up T: write nothing
             return Attempt(Outcome.TOO_SLOW, None, raw, elapsed=self.clock() - sent)
         mine = locks.new_lock(me, self.now(), hours, None)
-        answered = self.write(ref, locks.to_fields(mine, self.names), budget)
+        answered = self.write(ref, lockfields.to_fields(mine, self.names), budget)
         replied = self.clock()
         elapsed = replied - sent
         if not answered or not locks.attempt_in_time(sent, replied, self.timing.bound):
@@ -208,7 +209,7 @@ class Locking:
             if not locks.holds_token(self.lock_of(self.read(ref)), mine):
                 return False, None
             budget = self.timing.bound - (self.clock() - sent)
-            if budget <= 0 or not self.write(ref, locks.to_fields(None, self.names), budget):
+            if budget <= 0 or not self.write(ref, lockfields.to_fields(None, self.names), budget):
                 return False, f"withdrawing was too slow as well; {stuck}"
         except RallyError as exc:
             return False, f"could not withdraw the attempt ({exc.message}); {stuck}"
@@ -246,7 +247,7 @@ class Locking:
         if status is locks.LockStatus.EXPIRED or (held is not None and not self.roomy(held, now)):
             return "already_expired", held, raw
         assert held is not None
-        fields = locks.to_fields(None, self.names)
+        fields = lockfields.to_fields(None, self.names)
         self.client.update(ref, fields, fetch=("ObjectID",), deadline=self.margin(held, now))
         return "released", held, raw
 

@@ -19,10 +19,10 @@ parallelization efficiency   the plan's lower bound / elapsed working hours     
 ===========================  ==================================================  ============
 """
 
+from pantheon_git.core.merges import StoryMerge
 from pantheon_git.features.metrics.inputs import (
     LockEvent,
     StoryFacts,
-    StoryMerge,
     parse_events,
 )
 from pantheon_git.features.metrics.model import (

@@ -83,15 +83,3 @@ class StoryFacts:
     lock_expires: datetime | None = None
     started: datetime | None = None
     """When work began (Rally's InProgressDate), if known."""
-
-
-@dataclass(frozen=True)
-class StoryMerge:
-    """A story branch merged into the default branch."""
-
-    story: str
-    sha: str
-    time: datetime
-    conflicted: bool | None
-    """None: not known (a squash or rebase merge leaves no second parent to re-merge)."""
-    paths: tuple[str, ...] = ()

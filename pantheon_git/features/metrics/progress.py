@@ -8,8 +8,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pantheon_git.core import states
+from pantheon_git.core.merges import StoryMerge
 from pantheon_git.core.wording import count
-from pantheon_git.features.metrics.inputs import LockEvent, StoryFacts, StoryMerge
+from pantheon_git.features.metrics.inputs import LockEvent, StoryFacts
 from pantheon_git.features.metrics.model import Metric, pct
 
 # --- 5. lock expiry ----------------------------------------------------------------------------

@@ -21,12 +21,12 @@ from typing import Any
 from pantheon_git.app import App
 from pantheon_git.core.story import Story
 from pantheon_git.core.timefmt import format_time, parse_time
-from pantheon_git.core.wording import count, stories
+from pantheon_git.core.wording import count, describe_age, stories
 from pantheon_git.errors import CacheCorrupt, GitError, UsageError
 from pantheon_git.features import metrics as m
-from pantheon_git.features.doctor.report import describe_age
 from pantheon_git.features.metrics import LockEvent, Metric, StoryFacts, StoryMerge
 from pantheon_git.git import command as git
+from pantheon_git.git.mergehistory import story_merges
 
 EVENTS_FILE = "events.jsonl"
 WORKSTREAMS = "workstreams.json"
@@ -177,7 +177,6 @@ def _plan(app: App, outcome: MetricsOutcome) -> dict[str, Any] | None:
 
 
 def _merges(app: App, request: MetricsRequest, outcome: MetricsOutcome) -> list[StoryMerge]:
-    from pantheon_git.git.mergehistory import story_merges
 
     root = app.toplevel
     if root is None:

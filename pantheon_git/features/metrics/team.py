@@ -6,8 +6,9 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from pantheon_git.core.merges import StoryMerge
 from pantheon_git.core.wording import count
-from pantheon_git.features.metrics.inputs import LockEvent, StoryMerge
+from pantheon_git.features.metrics.inputs import LockEvent
 from pantheon_git.features.metrics.model import Metric, pct, since_filter
 
 ATTEMPTS = ("won", "refused", "lost", "too_slow", "error")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from pantheon_git.bmad.model import ParsedStory
 from pantheon_git.core.wording import stories
 from pantheon_git.errors import OK, RALLY, USAGE
 
@@ -198,3 +199,16 @@ def render_runs(runs: list[dict[str, Any]]) -> str:
         )
     lines += ["", "Undo one: pantheon migrate rollback RUN"]
     return "\n".join(lines)
+
+
+def parser_notes(parsed: ParsedStory) -> tuple[str, ...]:
+    """What the parser noticed, worth telling (not the absence of optional sections)."""
+    return tuple(
+        f"line {n.line}: {n.message}" if n.line else n.message
+        for n in parsed.notes
+        if not n.message.startswith("no `##")
+    )
+
+
+def story_url(rally_url: str, object_id: object) -> str:
+    return f"{rally_url.rstrip('/')}/#/detail/userstory/{object_id}"

@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pantheon_git.bmad import ParsedStory, rally_line, with_rally_line
+from pantheon_git.bmad import rally_line, with_rally_line
 from pantheon_git.bmad.rally_form import (
     RallyStory,
     RallyTask,
@@ -48,11 +48,19 @@ from pantheon_git.errors import (
     RallyNotFound,
     RallyRetryableError,
     RallyValidationError,
-    UsageError,
 )
-from pantheon_git.features.migrate.report import MigrationResult, StoryOutcome
+from pantheon_git.features.migrate.report import (
+    MigrationResult,
+    StoryOutcome,
+    parser_notes,
+    story_url,
+)
 from pantheon_git.features.migrate.run_files import Candidate, collect, write_back
 from pantheon_git.features.migrate.run_links import link_predecessors
+from pantheon_git.features.migrate.run_preview import preview
+from pantheon_git.rally.epics import find_epic
+from pantheon_git.rally.query import where
+from pantheon_git.rally.schema import criteria_field
 
 if TYPE_CHECKING:
     from pantheon_git.app import App
@@ -77,8 +85,6 @@ def migrate(app: App, request: MigrateRequest) -> MigrationResult:
     epic_ref = EpicRef.parse(request.epic)
     collected = collect(app.root, request.paths, story_dir=app.config.story_dir)
     if request.dry_run:
-        from pantheon_git.features.migrate.run_preview import preview
-
         return preview(app, collected, epic_ref)
     with migration_lock(app.root):
         refuse_unfinished(app.root)
@@ -124,15 +130,6 @@ def migrate(app: App, request: MigrateRequest) -> MigrationResult:
     )
 
 
-def parser_notes(parsed: ParsedStory) -> tuple[str, ...]:
-    """What the parser noticed, worth telling (not the absence of optional sections)."""
-    return tuple(
-        f"line {n.line}: {n.message}" if n.line else n.message
-        for n in parsed.notes
-        if not n.message.startswith("no `##")
-    )
-
-
 def refuse_unfinished(root: Path) -> None:
     unfinished = [j for j in list_runs(root) if j.status not in FINISHED]
     if unfinished:
@@ -142,39 +139,6 @@ def refuse_unfinished(root: Path) -> None:
             "could create its stories twice",
             hint=f"Undo it with `pantheon migrate rollback {run}`, then run the migration again.",
         )
-
-
-def find_epic(client: RallyClient, epic_type: str, ref: EpicRef) -> dict[str, Any]:
-    from pantheon_git.rally.query import eq
-
-    prefixes: list[str] = [ref.prefix] if ref.prefix and ref.prefix != "E" else []
-    try:
-        prefix = client.type_definition(epic_type).get("IDPrefix")
-    except RallyNotFound:
-        prefix = None
-    prefixes += [p for p in (prefix, "F", "E") if p and p not in prefixes]
-    fetch = ("ObjectID", "FormattedID", "Name")
-    for candidate in prefixes:
-        found = client.query(epic_type, eq("FormattedID", f"{candidate}{ref.number}"), fetch=fetch)
-        if found:
-            return found[0]
-    raise UsageError(
-        f"epic {ref.number} not found: no {epic_type} "
-        f"{' or '.join(p + str(ref.number) for p in prefixes)} in Rally",
-        hint="Check the epic's id in Rally (e.g. F17) and the rally_project setting.",
-    )
-
-
-def criteria_field(client: RallyClient, name: str) -> str | None:
-    """The acceptance criteria field when the workspace has it (as a text field)."""
-    for attribute in client.attributes(STORY):
-        if attribute.element_name == name and not attribute.read_only:
-            return name
-    return None
-
-
-def story_url(rally_url: str, object_id: object) -> str:
-    return f"{rally_url.rstrip('/')}/#/detail/userstory/{object_id}"
 
 
 class _Migration:
@@ -273,7 +237,6 @@ class _Migration:
     def _send_create(
         self, kind: str, fields: dict[str, Any], marker: str, rel: str, fetch: Sequence[str]
     ) -> dict[str, Any]:
-        from pantheon_git.rally.query import where
 
         self.journal.pending(kind, marker, rel)
         item = self.client.create(

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from pantheon_git.bmad import ParsedStory, Skipped, parse_story_bytes
 from pantheon_git.bmad.source import check_size
-from pantheon_git.cache.fsio import atomic_write_bytes
 from pantheon_git.errors import StoryFormatError, UsageError
+from pantheon_git.fsio import atomic_write_bytes
 
 V6_DIR = "_bmad-output/implementation-artifacts"
 

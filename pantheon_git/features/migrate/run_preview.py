@@ -9,8 +9,15 @@ from typing import TYPE_CHECKING
 from pantheon_git.bmad.rally_form import TitleTooLong, rally_story
 from pantheon_git.core.keys import EpicRef
 from pantheon_git.errors import RallyError, RallyNotFound, UsageError
-from pantheon_git.features.migrate.report import MigrationResult, StoryOutcome
+from pantheon_git.features.migrate.report import (
+    MigrationResult,
+    StoryOutcome,
+    parser_notes,
+    story_url,
+)
 from pantheon_git.features.migrate.run_files import Collected
+from pantheon_git.rally.epics import find_epic
+from pantheon_git.rally.schema import criteria_field
 
 if TYPE_CHECKING:
     from pantheon_git.app import App
@@ -18,7 +25,6 @@ if TYPE_CHECKING:
 
 
 def preview(app: App, collected: Collected, epic_ref: EpicRef) -> MigrationResult:
-    from pantheon_git.features.migrate.run import criteria_field, find_epic, parser_notes, story_url
 
     notes: list[str] = []
     client: RallyClient | None = None

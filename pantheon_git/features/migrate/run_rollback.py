@@ -15,6 +15,7 @@ from pantheon_git.cache.journal import Journal, list_runs, migration_lock, sha25
 from pantheon_git.errors import RallyNotFound, UsageError
 from pantheon_git.features.migrate.report import RollbackResult
 from pantheon_git.features.migrate.run_files import write_back
+from pantheon_git.rally.query import where
 
 if TYPE_CHECKING:
     from pantheon_git.app import App
@@ -77,7 +78,6 @@ def _latest(app: App) -> Journal:
 
 def _delete_pending(client: RallyClient, journal: Journal) -> list[str]:
     """Creates sent but never confirmed: find them by their marker."""
-    from pantheon_git.rally.query import where
 
     deleted: list[str] = []
     for entry in journal.doc["pending"]:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from pantheon_git.features.plan.model import Problem
+if TYPE_CHECKING:
+    from pantheon_git.features.plan.model import Problem
 
 
 def topological_order(n: int, preds: Sequence[Sequence[int]]) -> list[int] | None:

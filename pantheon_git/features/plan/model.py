@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pantheon_git.errors import UsageError
+from pantheon_git.features.plan.graph import find_cycle, topological_order
 
 SECONDS_PER_HOUR = 3600
 
@@ -85,8 +86,6 @@ def build_problem(stories: Sequence[PlanStory]) -> Problem:
     Rejected: duplicate keys, negative or non-finite hours, references to unknown stories, a
     story depending on or conflicting with itself, and dependency cycles (named in full).
     """
-    from pantheon_git.features.plan.graph import find_cycle, topological_order
-
     position: dict[str, int] = {}
     for i, story in enumerate(stories):
         if story.key in position:

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from pantheon_git.app import App
-from pantheon_git.cache.fsio import read_json_input
 from pantheon_git.core.keys import EpicRef, StoryKey
 from pantheon_git.core.states import ACCEPTED, COMPLETED
 from pantheon_git.core.story import Story
@@ -33,6 +32,7 @@ from pantheon_git.features.plan.jsoninput import stories_from_document
 from pantheon_git.features.plan.plan import Plan
 from pantheon_git.features.plan.report import ReportContext, render_plan
 from pantheon_git.features.plan.search import DEFAULT_BUDGET
+from pantheon_git.fsio import read_json_input
 
 WORKSTREAMS = "workstreams.json"
 _DONE = {COMPLETED, ACCEPTED}

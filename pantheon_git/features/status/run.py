@@ -8,14 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pantheon_git.app import App
-from pantheon_git.core.keys import EpicRef
+from pantheon_git.cache.index import load_index
+from pantheon_git.core.keys import EpicRef, number_of
 from pantheon_git.core.story import Story
 from pantheon_git.core.timefmt import parse_time
 from pantheon_git.errors import GitError, UsageError
 from pantheon_git.features.locks.rules import same_person
 from pantheon_git.features.status import board, drift
 from pantheon_git.features.status.report import Status
-from pantheon_git.features.sync.run_state import load_index, number_of
 from pantheon_git.git.branches import story_branches
 
 

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pantheon_git.app import App
+from pantheon_git.cache.index import index_doc
 from pantheon_git.cache.store import (
     CACHE_RELPATH,
     RESYNC_HINT,
@@ -33,7 +34,8 @@ from pantheon_git.cache.store import (
     ensure_gitignored,
 )
 from pantheon_git.cache.swap import Staging
-from pantheon_git.core.keys import EpicRef
+from pantheon_git.core.fields import FieldNames
+from pantheon_git.core.keys import EpicRef, number_of
 from pantheon_git.core.perf import paused_gc
 from pantheon_git.core.timefmt import format_time, parse_time
 from pantheon_git.errors import CacheCorrupt, RallyError, RallyNotFound, UsageError
@@ -44,9 +46,9 @@ from pantheon_git.features.sync.index import Selection
 from pantheon_git.features.sync.report import Removed, SyncSummary
 from pantheon_git.features.sync.run_build import Builder
 from pantheon_git.features.sync.run_fetch import Fetcher, Item, StoryFilter
-from pantheon_git.features.sync.run_state import Previous, epics_doc, number_of, public_url
+from pantheon_git.features.sync.run_state import Previous, epics_doc, public_url
 from pantheon_git.rally.client import RallyClient
-from pantheon_git.rally.mapping import FieldNames, MapSettings
+from pantheon_git.rally.mapping import MapSettings
 from pantheon_git.rally.query import eq
 from pantheon_git.rally.scope import Scope
 
@@ -298,7 +300,7 @@ class _Sync:
         for entry in builder.index.values():
             counts[entry.epic] = counts.get(entry.epic, 0) + 1
         stage.carry_over(keep)
-        stage.write_json("index.json", sync_index.index_doc(builder.index.values()), compact=True)
+        stage.write_json("index.json", index_doc(builder.index.values()), compact=True)
         stage.write_json("epics.json", epics_doc(epics, counts, meta, now))
         locked = (e.as_story() for e in builder.index.values() if e.lock is not None)
         stage.write_json("assignments.json", assignments_doc(locked, now))

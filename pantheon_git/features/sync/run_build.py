@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pantheon_git.bmad.rally_form import tasks_from_rally
+from pantheon_git.cache.index import IndexEntry
 from pantheon_git.cache.store import epic_dir_name
 from pantheon_git.cache.swap import Staging
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.story import Story
 from pantheon_git.errors import UsageError
 from pantheon_git.features.sync import index as sync_index
-from pantheon_git.features.sync.index import IndexEntry
 from pantheon_git.features.sync.run_fetch import Item, story_of, task_count, task_order
 from pantheon_git.rally.mapping import MapSettings, story_fields
 

@@ -20,9 +20,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
+from pantheon_git.core.fields import FieldNames
 from pantheon_git.errors import RallyError
 from pantheon_git.rally.client import STORY, TASK, PageSink, Progress, RallyClient
-from pantheon_git.rally.mapping import FieldNames, story_fetch
+from pantheon_git.rally.mapping import story_fetch
 from pantheon_git.rally.query import Query, all_of, any_of, eq, where
 from pantheon_git.rally.refs import ref_oid
 

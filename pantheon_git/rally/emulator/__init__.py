@@ -27,6 +27,7 @@ handler core: :class:`Emulator`), ``server`` (the socket side).
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -62,6 +63,5 @@ def __getattr__(name: str) -> Any:
     module = _WHERE.get(name)
     if module is None:
         raise AttributeError(name)
-    import importlib
 
     return getattr(importlib.import_module(f"{__name__}.{module}"), name)

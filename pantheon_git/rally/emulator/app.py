@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import functools
 import re
 import sys
 import threading
@@ -18,7 +17,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
+
 from pantheon_git.rally.emulator import seed
+from pantheon_git.rally.emulator.backlog import demo_backlog
+from pantheon_git.rally.emulator.control import control
 from pantheon_git.rally.emulator.faults import Faults, FaultSettings, fault_reply
 from pantheon_git.rally.emulator.handler import SCHEMA_PREFIX, Call
 from pantheon_git.rally.emulator.schema import Schema, custom_attr
@@ -28,14 +31,6 @@ from pantheon_git.rally.emulator.wire import Request, Response, envelope, not_fo
 
 CONTROL_PREFIX = "/_emulator/"
 DEFAULT_USER = "emulator@example.com"
-
-
-@functools.cache
-def demo_backlog() -> dict[str, Any]:
-    """The demo backlog, parsed once per process (seeding only reads it)."""
-    from pantheon_git.demo import load_backlog
-
-    return load_backlog()
 
 
 @dataclass
@@ -201,8 +196,6 @@ class Emulator:
     def handle(self, request: Request) -> Response:
         path = request.path
         if path.startswith(CONTROL_PREFIX):
-            from pantheon_git.rally.emulator.control import control
-
             return control(self, request)
         self.count(request)
         if not (path.startswith(WSAPI) or path.startswith(SCHEMA_PREFIX)):
@@ -241,7 +234,6 @@ class Emulator:
 
 def mock_transport(emulator: Emulator) -> Any:
     """An ``httpx.MockTransport`` calling the emulator in-process (no socket, no thread)."""
-    import httpx
 
     def handler(request: httpx.Request) -> httpx.Response:
         reply = emulator.handle(

@@ -23,6 +23,7 @@ from dataclasses import asdict, replace
 from typing import TYPE_CHECKING, Any
 
 from pantheon_git.rally.emulator import seed
+from pantheon_git.rally.emulator.backlog import demo_backlog
 from pantheon_git.rally.emulator.values import rally_time
 from pantheon_git.rally.emulator.wire import Request, Response, json_reply
 
@@ -99,8 +100,6 @@ def _seed(emulator: Emulator, request: Request) -> dict[str, Any]:
     moment = emulator.clock()
     with emulator.store.write() as tx:
         if doc.get("demo"):
-            from pantheon_git.rally.emulator.app import demo_backlog
-
             try:
                 return seed.seed_demo(tx, emulator.place, moment, demo_backlog())
             except ValueError as exc:

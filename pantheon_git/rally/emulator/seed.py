@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from pantheon_git.core.keys import StoryKey, story_branch
 from pantheon_git.rally.emulator.schema import (
     BUILTIN_TYPES,
     DEFAULT_CUSTOM_FIELDS,
@@ -239,8 +240,7 @@ def new_artifact(tx: Tx, type_path: str, place: Place, now: str, fid: str, **fie
 
 
 def seed_demo(tx: Tx, place: Place, moment: datetime, backlog: Mapping[str, Any]) -> dict[str, int]:
-    """Load ``pantheon_git/demo/backlog.yaml`` (its header describes the format)."""
-    from pantheon_git.core.keys import StoryKey, story_branch
+    """Load ``pantheon_git/rally/emulator/backlog.yaml`` (its header describes the format)."""
 
     now = rally_time(moment)
     users = {

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pantheon_git.core import fields as lockfields
 from pantheon_git.core import states
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.story import Lock, Story
 from pantheon_git.errors import CacheCorrupt, CheckFailed, ConfigError, RallyError, RallyNotFound
-from pantheon_git.features.locks import rules as locks
 
 if TYPE_CHECKING:
     from pantheon_git.app import App
@@ -53,8 +53,8 @@ class Unreachable(Exception):
         self.reason = reason
 
 
-def lock_names(config: Config) -> locks.LockFields:
-    return locks.LockFields(
+def lock_names(config: Config) -> lockfields.LockFields:
+    return lockfields.LockFields(
         config.field_name("locked_by"),
         config.field_name("locked_at"),
         config.field_name("lock_expiry"),
@@ -76,6 +76,7 @@ def read_lock(app: App, key: StoryKey, *, timeout: float, remember: bool = True)
     """Read the story's lock from Rally within ``timeout`` seconds; raise
     :class:`Unreachable` when Rally cannot be asked and ``CheckFailed`` when it does not know
     the story. With ``remember``, the read goes back into the cache."""
+    # lazy: httpx and the lock client load only when Rally is asked
     from pantheon_git.features.hooks.run_alarm import Alarm
     from pantheon_git.features.locks.run import lock_client
 
@@ -101,7 +102,7 @@ def read_lock(app: App, key: StoryKey, *, timeout: float, remember: bool = True)
     except (ConfigError, RallyError) as exc:
         raise Unreachable(exc.message) from None
     cached = _remember(app, key, raw, whole) if remember else False
-    lock = locks.from_fields(raw, config.rally_lock_hours, lock_names(config))
+    lock = lockfields.from_fields(raw, config.rally_lock_hours, lock_names(config))
     return Fresh(key, lock, _state(config, raw), str(raw.get("Name") or ""), cached)
 
 
@@ -126,6 +127,7 @@ def _remember(
     """Write the fresh read into the cache: the cached story patched with the new lock and
     state, or ``whole`` for a story the cache did not know. False when the cache is busy or
     unreadable (the hook still judged from Rally)."""
+    # lazy: only a successful read is written back
     from pantheon_git.features.locks.run_cache import record_lock
 
     try:
@@ -154,7 +156,7 @@ def _patched(
     except (KeyError, TypeError, ValueError) as exc:
         raise CacheCorrupt(f"corrupt cache file {path}: {exc}") from None
     config = app.config
-    lock = locks.from_fields(raw, config.rally_lock_hours, lock_names(config))
+    lock = lockfields.from_fields(raw, config.rally_lock_hours, lock_names(config))
     updated = story.with_(
         title=str(raw.get("Name") or story.title),
         lock=lock,
@@ -170,7 +172,9 @@ def _patched(
 
 
 def _whole(app: App, client: RallyClient, raw: Mapping[str, Any]) -> tuple[Story, dict[str, Any]]:
-    from pantheon_git.rally.mapping import FieldNames, MapSettings, story_fetch, story_from_rally
+    # lazy: the Rally mapping loads only for a story the cache did not know
+    from pantheon_git.core.fields import FieldNames
+    from pantheon_git.rally.mapping import MapSettings, story_fetch, story_from_rally
 
     config = app.config
     settings = MapSettings(

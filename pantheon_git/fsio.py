@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from pantheon_git.core import jsonio
+from pantheon_git.errors import UsageError
 
 
 def _file_mode(path: Path) -> int:
@@ -59,7 +60,6 @@ def atomic_write_json(path: Path, data: Any) -> None:
 def read_json_input(path: Path, what: str) -> Any:
     """A JSON file a user handed us (``what`` names it in messages); every problem is a one-line
     usage error (exit 2): missing, unreadable, empty, or not JSON (with line and column)."""
-    from pantheon_git.errors import UsageError
 
     try:
         text = path.read_text(encoding="utf-8")

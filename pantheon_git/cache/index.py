@@ -1,0 +1,177 @@
+"""``index.json``: one line per cached story (where its file is, the Rally version it was
+written from, and what boards show: state, lock, epic, iteration), so that boards and an
+incremental sync need not open every story file.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pantheon_git.cache.store import RESYNC_HINT
+from pantheon_git.core.keys import StoryKey, key_order
+from pantheon_git.core.story import Lock, Story
+from pantheon_git.errors import CacheCorrupt, UsageError
+
+if TYPE_CHECKING:
+    from pantheon_git.cache.store import Cache
+
+INDEX_SCHEMA = 1
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    key: StoryKey
+    path: str
+    """Relative to the cache folder: ``stories/epic-17/US-123.json``."""
+    object_id: int | None
+    version: str | None
+    fingerprint: str
+    title: str
+    epic: str | None
+    iteration: str | None
+    state: str
+    owner: str | None = None
+    lock: Lock | None = None
+    branch: str | None = None
+    last_update: str | None = None
+    size: int | None = None
+    """Bytes of the story file as written: a file of another size was changed since."""
+
+    @classmethod
+    def of(cls, story: Story, path: str, fingerprint: str, size: int | None = None) -> IndexEntry:
+        return cls(
+            key=story.key,
+            path=path,
+            object_id=story.object_id,
+            version=story.version_id,
+            fingerprint=fingerprint,
+            title=story.title,
+            epic=story.epic,
+            iteration=story.iteration,
+            state=story.state,
+            owner=story.owner,
+            lock=story.lock,
+            branch=story.branch,
+            last_update=story.last_update,
+            size=size,
+        )
+
+    def as_story(self) -> Story:
+        """The story as far as the index knows it (enough for boards and assignments)."""
+        return Story(
+            key=self.key,
+            title=self.title,
+            epic=self.epic,
+            state=self.state,
+            owner=self.owner,
+            lock=self.lock,
+            branch=self.branch,
+            iteration=self.iteration,
+            object_id=self.object_id,
+            version_id=self.version,
+            last_update=self.last_update,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "oid": self.object_id,
+            "version": self.version,
+            "fp": self.fingerprint,
+            "title": self.title,
+            "epic": self.epic,
+            "iteration": self.iteration,
+            "state": self.state,
+            "owner": self.owner,
+            "lock": self.lock.to_dict() if self.lock else None,
+            "branch": self.branch,
+            "updated": self.last_update,
+            "size": self.size,
+        }
+
+    @classmethod
+    def from_dict(cls, key: str, doc: Mapping[str, Any]) -> IndexEntry:
+        lock = doc.get("lock")
+        oid = doc.get("oid")
+        return cls(
+            key=StoryKey.parse(key),
+            path=str(doc["path"]),
+            object_id=int(oid) if oid is not None else None,
+            version=doc.get("version"),
+            fingerprint=str(doc.get("fp") or ""),
+            title=str(doc.get("title") or ""),
+            epic=doc.get("epic"),
+            iteration=doc.get("iteration"),
+            state=str(doc.get("state") or "Defined"),
+            owner=doc.get("owner"),
+            lock=Lock.from_dict(lock) if lock else None,
+            branch=doc.get("branch"),
+            last_update=doc.get("updated"),
+            size=int(doc["size"]) if doc.get("size") is not None else None,
+        )
+
+
+def index_doc(entries: Iterable[IndexEntry]) -> dict[str, Any]:
+    ordered = sorted(entries, key=lambda e: key_order(e.key))
+    return {"schema": INDEX_SCHEMA, "stories": {str(e.key): e.to_dict() for e in ordered}}
+
+
+def parse_index(doc: Any) -> dict[StoryKey, IndexEntry]:
+    """Entries by key; ``ValueError`` (with what is wrong) for anything malformed."""
+    if not isinstance(doc, Mapping) or doc.get("schema") != INDEX_SCHEMA:
+        raise ValueError(f"not an index of schema {INDEX_SCHEMA}")
+    stories = doc.get("stories")
+    if not isinstance(stories, Mapping):
+        raise ValueError("no stories in it")
+    out: dict[StoryKey, IndexEntry] = {}
+    for key, item in stories.items():
+        if not isinstance(item, Mapping):
+            raise ValueError(f"entry {key!r} is not an object")
+        try:
+            entry = IndexEntry.from_dict(str(key), item)
+        except (KeyError, TypeError, ValueError, UsageError) as exc:
+            raise ValueError(f"entry {key!r}: {exc}") from None
+        out[entry.key] = entry
+    return out
+
+
+def load_index(cache: Cache) -> dict[StoryKey, IndexEntry]:
+    """``index.json``, checked against the story files that are there: entries whose file is
+    gone are dropped; files it does not list (written by other commands) are read and added
+    with no fingerprint, so the next sync rewrites them."""
+    doc = cache.read_json("index.json")
+    index: dict[StoryKey, IndexEntry] = {}
+    if doc is not None:
+        try:
+            index = parse_index(doc)
+        except ValueError as exc:
+            path = cache.path("index.json")
+            raise CacheCorrupt(f"corrupt cache file {path}: {exc}", hint=RESYNC_HINT) from None
+    base = str(cache.dir) + os.sep
+    on_disk = {str(p)[len(base) :].replace(os.sep, "/"): p for p in cache.story_files()}
+    index = {k: e for k, e in index.items() if e.path in on_disk}
+    intact = {e.path for e in index.values() if e.size == _size(on_disk[e.path])}
+    for rel, path in on_disk.items():
+        if rel in intact:
+            continue
+        # Written by another command (checkout...), or damaged: read it (a damaged file
+        # stops the sync here, naming it). Its fingerprint is unknown: the next time Rally
+        # sends the story, it is written again.
+        entry = cache.load_entry(path)
+        try:
+            story = Story.from_dict(entry["bmad"])
+        except (KeyError, TypeError, ValueError, UsageError) as exc:
+            raise CacheCorrupt(f"corrupt cache file {path}: {exc}", hint=RESYNC_HINT) from None
+        index[story.key] = IndexEntry.of(story, rel, "", _size(path))
+    return index
+
+
+def _size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None

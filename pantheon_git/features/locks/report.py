@@ -1,0 +1,98 @@
+"""What release and renew tell people, and the lock wording checkout shares.
+
+Pure: the time and the time zone to show times in are passed in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from typing import Any
+
+from pantheon_git.core.keys import StoryKey
+from pantheon_git.core.story import Lock
+from pantheon_git.core.timefmt import format_time
+
+
+@dataclass(frozen=True)
+class LeaseReport:
+    """What ``release`` or ``renew`` did."""
+
+    story: StoryKey
+    title: str
+    event: str
+    """release | renew"""
+    action: str
+    """released | renewed | retaken | not_locked | already_expired | theirs | lost"""
+    lock: Lock | None = None
+    """renewed/retaken: the lock now; otherwise the lock found (if any)."""
+    previous_expiry: datetime | None = None
+
+    @property
+    def holds(self) -> bool:
+        return self.action in ("renewed", "retaken")
+
+    @property
+    def exit_code(self) -> int:
+        """1 when someone else holds the story, or there was nothing of yours to renew."""
+        if self.action in ("theirs", "lost"):
+            return 1
+        if self.event == "renew" and not self.holds:
+            return 1
+        return 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "story": str(self.story),
+            "action": self.action,
+            "locked": self.holds,
+            "locked_by": self.lock.holder if self.lock else None,
+            "expires": format_time(self.lock.expires) if self.lock else None,
+            "previous_expiry": format_time(self.previous_expiry) if self.previous_expiry else None,
+            "title": self.title,
+        }
+
+
+def checkout_command(key: StoryKey) -> str:
+    return f"pantheon checkout {key}"
+
+
+def show_time(moment: datetime, tz: tzinfo | None) -> str:
+    """``2026-02-02 10:30 AM UTC`` in the given zone (the seed's form, with the zone)."""
+    local = moment.astimezone(tz)
+    return local.strftime("%Y-%m-%d %I:%M %p ") + (local.tzname() or "")
+
+
+def lease_words(lock: Lock, now: datetime) -> str:
+    hours = (lock.expires - now).total_seconds() / 3600
+    if hours >= 1:
+        value = round(hours, 1)
+        text = f"{value:g}"
+        return f"expires in {text} hour{'' if text == '1' else 's'}"
+    minutes = max(0, round(hours * 60))
+    return f"expires in {minutes} minute{'' if minutes == 1 else 's'}"
+
+
+def render_lease(report: LeaseReport, now: datetime, tz: tzinfo | None) -> str:
+    key = f"{report.story} - {report.title}" if report.title else str(report.story)
+    lock, take = report.lock, checkout_command(report.story)
+    if report.action == "released":
+        return f"🔓 Released {key}\nAnyone can take it now: {take}"
+    if report.action in ("renewed", "retaken") and lock is not None:
+        head = "🔒 Renewed" if report.action == "renewed" else "🔒 Taken again (it had expired)"
+        return f"{head}: {key}\nExpires: {show_time(lock.expires, tz)} ({lease_words(lock, now)})"
+    if report.action in ("theirs", "lost") and lock is not None:
+        verb = "won it just now" if report.action == "lost" else "holds it"
+        return (
+            f"❌ {key}: {lock.holder} {verb} until {show_time(lock.expires, tz)}\n"
+            f"Only they can {report.event} it."
+        )
+    if report.action == "already_expired" and lock is not None:
+        return (
+            f"{key}: the lock by {lock.holder} expires at {show_time(lock.expires, tz)}; "
+            f"nothing to release (once expired, anyone can run `{take}`)"
+        )
+    if report.event == "renew":
+        held = f" ({lock.holder}'s lock expired)" if lock is not None else ""
+        return f"❌ You do not hold {key}{held}\nTake it: {take}"
+    return f"{key} is not locked; nothing to release"

@@ -1,0 +1,31 @@
+"""Epics (portfolio items) looked up the way people name them: ``17``, ``F17``, ``E17``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pantheon_git.core.keys import EpicRef
+from pantheon_git.errors import RallyNotFound, UsageError
+from pantheon_git.rally.query import eq
+
+if TYPE_CHECKING:
+    from pantheon_git.rally.client import RallyClient
+
+
+def find_epic(client: RallyClient, epic_type: str, ref: EpicRef) -> dict[str, Any]:
+    prefixes: list[str] = [ref.prefix] if ref.prefix and ref.prefix != "E" else []
+    try:
+        prefix = client.type_definition(epic_type).get("IDPrefix")
+    except RallyNotFound:
+        prefix = None
+    prefixes += [p for p in (prefix, "F", "E") if p and p not in prefixes]
+    fetch = ("ObjectID", "FormattedID", "Name")
+    for candidate in prefixes:
+        found = client.query(epic_type, eq("FormattedID", f"{candidate}{ref.number}"), fetch=fetch)
+        if found:
+            return found[0]
+    raise UsageError(
+        f"epic {ref.number} not found: no {epic_type} "
+        f"{' or '.join(p + str(ref.number) for p in prefixes)} in Rally",
+        hint="Check the epic's id in Rally (e.g. F17) and the rally_project setting.",
+    )
