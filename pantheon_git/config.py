@@ -93,7 +93,7 @@ class Config:
     # --- hooks ---
     offline: str = "warn"
     conflicts: str = "warn"
-    """warn | block | precise (= warn with trial merges). See the README, "Overlaps"."""
+    """warn | block | precise (= warn with trial merges). See docs/conflicts.md."""
     conflicts_precise: bool = False
     """Run trial merges for overlapping stories in the pre-push check (any policy)."""
     commit_msg: str = "prepend"

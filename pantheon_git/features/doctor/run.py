@@ -196,7 +196,7 @@ def _rally(state: _State, warn: Callable[[str], None] | None) -> Check:  # noqa:
     if not config.api_key:
         return skipped("rally", "Rally", "no API key")
     if not config.rally_enabled:
-        return Check("rally", "Rally", WARN, "rally_enabled is false: nothing talks to Rally")
+        return Check("rally", "Rally", WARN, "rally_enabled is false: the hooks check no locks")
 
     try:
         client = RallyClient.from_config(

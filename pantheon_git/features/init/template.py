@@ -19,10 +19,10 @@ SECTIONS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     (
         "Rally (the seed's settings)",
         (
-            ("rally_enabled", "Talk to Rally at all; false keeps everything local."),
+            ("rally_enabled", "False: no lock checks in hooks (other commands still use Rally)."),
             ("rally_workspace", "Workspace name or ObjectID (env RALLY_WORKSPACE)."),
             ("rally_project", "Project name or ObjectID; its child projects are included."),
-            ("rally_auto_sync", "Refresh the cache on checkout and completion."),
+            ("rally_auto_sync", "The seed's setting; accepted, but it changes nothing."),
             ("rally_lock_hours", "How long a checkout holds a story before the lock expires."),
             ("rally_url", "Rally's address (env RALLY_URL); the API key is never set here."),
         ),
@@ -30,7 +30,7 @@ SECTIONS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     (
         "Workstream planning (the seed's settings)",
         (
-            ("workstream_analysis", "Analyse dependencies when planning workstreams."),
+            ("workstream_analysis", "The seed's setting; accepted, but it changes nothing."),
             ("max_parallel_developers", "Lanes `pantheon plan` makes without --developers."),
             ("critical_path_assignment", "Email of the developer who gets lane 0 (critical path)."),
         ),
@@ -146,7 +146,7 @@ LIVE_KEYS = frozenset(
 PERSONAL_KEYS = frozenset({"user"})
 
 HEADER = """\
-# pantheon_git settings (see the README, "Configuration").
+# pantheon_git settings (see pantheon_git's docs/configuration.md).
 # Precedence: command-line flag > environment > this file > defaults.
 # Commented lines show the defaults: uncomment one and edit its value to change it.
 # The Rally API key never goes here (this file is committed): export RALLY_API_KEY instead.
@@ -164,7 +164,7 @@ def render_config(values: Mapping[str, Any], keys: Sequence[str], *, header: str
     known = set(keys) - PERSONAL_KEYS
     sections = [(title, [(k, why) for k, why in items if k in known]) for title, items in SECTIONS]
     described = {k for _, items in sections for k, _ in items}
-    others = [(k, "See the README.") for k in keys if k in known and k not in described]
+    others = [(k, "See docs/configuration.md.") for k in keys if k in known and k not in described]
     if others:
         sections.append(("Other", others))
     out = [header, "pantheon:"]
