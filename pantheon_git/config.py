@@ -113,6 +113,11 @@ class Config:
     """Workflow state for stories named in commits pushed to the default branch (None: keep)."""
     ci_scm_repository: str | None = None
     """Name of the Rally SCMRepository for changesets (default: the GitHub owner/name)."""
+    ci_forks: str = "none"
+    """What events whose head is a fork may write: none, or author-lock (only a story the
+    pull request's author holds, the author named by GitHub and mapped through identities)."""
+    ci_deadline: float = 30.0
+    """Seconds `pantheon ci` waits for Rally in total (retries and git fetches included)."""
     # --- doctor and metrics ---
     cache_stale_hours: float = 24.0
     """`pantheon doctor` calls a cache whose last sync is older than this stale."""
@@ -167,6 +172,7 @@ _ENUMS: dict[str, tuple[str, ...]] = {
     "conflicts": ("warn", "block", "precise"),
     "commit_msg": ("prepend", "require", "off"),
     "ci_fail_on": ("never", "lock", "conflict"),
+    "ci_forks": ("none", "author-lock"),
 }
 # Environment variables with names of their own; every other key is PANTHEON_<KEY>.
 _ENV_NAMES: dict[str, str] = {

@@ -103,7 +103,7 @@ def test_selftest_workflow_steps_pass_against_the_emulator(
         inputs = {k: str(v) for k, v in dict(step["with"]).items()}  # type: ignore[call-overload]
         assert inputs["rally-url"] == "http://127.0.0.1:8765"
         inputs["rally-url"] = rally.url
-        for key in ("event-path", "coverage-file"):
+        for key in ("event-path", "coverage-file", "config"):
             inputs[key] = str(ROOT / inputs[key])
         run = run_action(
             ROOT,

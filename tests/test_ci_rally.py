@@ -362,36 +362,6 @@ def test_wrong_key_exits_5_without_echoing_it(
     assert wrong not in run.everything()
 
 
-def test_workflow_run_moves_only_the_authors_locked_story(
-    repo: GitRepo, rally: RallyProcess, tmp_path: Path
-) -> None:
-    def payload(branch: str) -> dict[str, Any]:
-        return {
-            "action": "completed",
-            "workflow_run": {
-                "event": "pull_request",
-                "conclusion": "success",
-                "head_branch": branch,
-                "head_sha": HEAD_SHA,
-                "display_title": "Fork work",
-                "actor": {"login": "Codertocat"},
-                "head_repository": {"full_name": "forker/Hello-World"},
-                "pull_requests": [],
-            },
-            "repository": {"full_name": REPO, "html_url": f"https://github.com/{REPO}"},
-        }
-
-    free = Story(rally, "US200")
-    run = ci(repo, rally, tmp_path / "1", "workflow_run", payload("story/US-200-x"))
-    assert run.code == 0
-    assert free.fields()["ScheduleState"] == "Defined"
-    mine = Story(rally, "US201")
-    mine.lock(ALICE)
-    run = ci(repo, rally, tmp_path / "2", "workflow_run", payload("story/US-201-x"))
-    assert run.code == 0, run.stderr
-    assert mine.fields()["c_PantheonStatus"] == "Code Review"
-
-
 def test_json_output(repo: GitRepo, rally: RallyProcess, tmp_path: Path) -> None:
     Story(rally, "US121").lock(ALICE)
     env = {**rally.env()}
@@ -407,22 +377,3 @@ def test_json_output(repo: GitRepo, rally: RallyProcess, tmp_path: Path) -> None
     assert doc["decisions"][0]["after"] == "Code Review"
     assert doc["notes"] == {"US-121": "posted"}
     no_secret(run)
-
-
-def test_author_from_the_head_commit_when_login_unmapped(
-    git_repo: GitRepo, rally: RallyProcess, tmp_path: Path
-) -> None:
-    story = Story(rally, "US121")
-    story.lock(ALICE)
-    bob = git_repo.commit({"b.txt": "b"}, "bob's work")
-    git_repo.git("commit", "-q", "--amend", "--no-edit", "--author", "Bob <bob@example.com>")
-    bob = git_repo.git("rev-parse", "HEAD").strip()
-    doc = pr_event(branch="story/US-121-x", author="someone-gh", head_sha=bob)
-    refused = ci(git_repo, rally, tmp_path / "1", "pull_request", doc, PANTHEON_CI_FAIL_ON="lock")
-    assert refused.code == 1
-    assert "bob@example.com" in refused.summary
-    alice = git_repo.commit({"a.txt": "a"}, "alice's work")  # the pinned identity: alice
-    doc = pr_event(branch="story/US-121-x", author="someone-gh", head_sha=alice)
-    run = ci(git_repo, rally, tmp_path / "2", "pull_request", doc, PANTHEON_CI_FAIL_ON="lock")
-    assert run.code == 0, run.stderr
-    assert story.fields()["c_PantheonStatus"] == "Code Review"

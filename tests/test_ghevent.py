@@ -19,6 +19,7 @@ from tests.support.ghevents import (
     load,
     pr_event,
     push_event,
+    workflow_run_event,
 )
 
 US123 = StoryKey("US", 123)
@@ -145,36 +146,33 @@ def test_unknown_event_is_ignored() -> None:
     assert event.stage is Stage.IGNORED
 
 
-def workflow_run_payload(**run: Any) -> dict[str, Any]:
-    base = {
-        "event": "pull_request",
-        "conclusion": "success",
-        "head_branch": "story/US-9-fork-work",
-        "head_sha": HEAD_SHA,
-        "display_title": "Fork work",
-        "actor": {"login": "forker"},
-        "head_repository": {"full_name": "forker/Hello-World"},
-        "pull_requests": [],
-    }
-    base.update(run)
-    return {
-        "action": "completed",
-        "workflow_run": base,
-        "repository": {"full_name": REPO, "html_url": f"https://github.com/{REPO}"},
-    }
-
-
 def test_workflow_run_after_a_fork_pr() -> None:
-    event = parse_event("workflow_run", workflow_run_payload())
+    doc = workflow_run_event("story/US-9-fork-work", actor="forker", triggering_actor="maint")
+    event = parse_event("workflow_run", doc)
     assert event.stage is Stage.REVIEW
     assert event.via_workflow_run
     assert event.fork
     assert event.story == StoryKey("US", 9)
     assert event.sha == HEAD_SHA
-    failed = parse_event("workflow_run", workflow_run_payload(conclusion="failure"))
+    # the run's actor (who the run is for), not who re-ran it
+    assert event.actor == "forker"
+    assert event.time == "2020-10-05T16:33:24Z"
+    failed = parse_event("workflow_run", workflow_run_event("story/US-9-x", conclusion="failure"))
     assert failed.stage is Stage.IGNORED
-    pushed = parse_event("workflow_run", workflow_run_payload(event="push"))
-    assert pushed.stage is Stage.IGNORED
+    pushed = workflow_run_event("story/US-9-x")
+    pushed["workflow_run"]["event"] = "push"
+    assert parse_event("workflow_run", pushed).stage is Stage.IGNORED
+
+
+def test_the_actor_is_what_github_names() -> None:
+    pr = parse_event("pull_request", pr_event(branch="story/US-9-x", author="octo"))
+    assert pr.actor == "octo"
+    assert pr.time == "2019-05-15T15:20:33Z"
+    push = parse_event("push", push_event(["US-9 x"]))
+    assert push.actor == "Codertocat"
+    assert push.time == "2019-05-15T15:20:57.000Z"  # repository.pushed_at, epoch seconds
+    merged = parse_event("pull_request", pr_event("closed", merged=True, branch="story/US-9-x"))
+    assert merged.time == "2019-05-15T15:21:18Z"
 
 
 @pytest.mark.parametrize(

@@ -112,3 +112,32 @@ def push_event(
 def write(path: Path, doc: dict[str, Any]) -> Path:
     path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     return path
+
+
+def workflow_run_event(
+    branch: str,
+    *,
+    head_sha: str = HEAD_SHA,
+    actor: str = "Codertocat",
+    triggering_actor: str | None = None,
+    fork: bool = True,
+    conclusion: str = "success",
+    title: str = "Fork work",
+) -> dict[str, Any]:
+    """The octokit ``workflow_run`` completed example (GitHub's shape, with ``actor`` and
+    ``triggering_actor``), made the run of a pull request workflow on ``branch``."""
+    doc = copy.deepcopy(load("workflow_run.completed"))
+    doc["repository"]["full_name"] = REPO
+    doc["repository"]["html_url"] = f"https://github.com/{REPO}"
+    run = doc["workflow_run"]
+    run["event"] = "pull_request"
+    run["conclusion"] = conclusion
+    run["head_branch"] = branch
+    run["head_sha"] = head_sha
+    run["display_title"] = title
+    run["actor"]["login"] = actor
+    run["triggering_actor"]["login"] = triggering_actor or actor
+    run["head_repository"]["full_name"] = "forker/Hello-World" if fork else REPO
+    # GitHub lists no pull requests for a run whose head is in a fork
+    run["pull_requests"] = [] if fork else run["pull_requests"]
+    return doc

@@ -19,9 +19,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from pantheon_git.core.keys import DEFAULT_BRANCH_PATTERN, StoryKey, branch_story_key
+from pantheon_git.core.timefmt import format_time
 from pantheon_git.errors import UsageError
 from pantheon_git.features.complete.rules import TARGET_STATES, Stage
 
@@ -46,6 +48,8 @@ class PullRequest:
     merge_commit_sha: str | None
     head_repo: str | None
     """``owner/name`` of the head repository; ``None`` when the fork was deleted."""
+    updated_at: str | None = None
+    """When GitHub last changed the pull request (the event's time, for ordering replays)."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,13 @@ class CiEvent:
     fork: bool = False
     via_workflow_run: bool = False
     """A ``workflow_run`` after a PR workflow: only the PR author's own locked story moves."""
+    actor: str | None = None
+    """The GitHub login GitHub itself names as acting: the pull request's ``user``, the
+    workflow run's ``actor`` (else ``triggering_actor``), the push's ``sender`` (else
+    ``pusher``). Never taken from a commit."""
+    time: str | None = None
+    """When the event happened, as GitHub stamps it (ISO 8601); ``None`` if the payload has
+    no such stamp. Orders replays where git history cannot."""
     ref: str | None = None
     commits: tuple[PushCommit, ...] = ()
     reason: str = ""
@@ -153,6 +164,8 @@ def _pull_request(event: str, payload: Mapping[str, Any], repository: str, patte
         "story_source": source,
         "pull_request": pr,
         "fork": fork,
+        "actor": pr.author,
+        "time": pr.updated_at,
     }
     if action in REVIEW_ACTIONS:
         stage = Stage.DRAFT if pr.draft else Stage.REVIEW
@@ -162,6 +175,7 @@ def _pull_request(event: str, payload: Mapping[str, Any], repository: str, patte
             sha = pr.merge_commit_sha
             if sha is None:
                 raise UsageError("event payload: a merged pull request without merge_commit_sha")
+            base["time"] = _opt_str(payload, "pull_request.merged_at") or pr.updated_at
             return CiEvent(stage=Stage.MERGED, sha=sha, **base)
         return CiEvent(stage=Stage.CLOSED, sha=pr.head_sha, **base)
     return CiEvent(
@@ -190,6 +204,7 @@ def _parse_pr(payload: Mapping[str, Any]) -> PullRequest:
         if merge_sha
         else None,
         head_repo=_opt_str(head_repo, "full_name") if head_repo else None,
+        updated_at=_opt_str(payload, "pull_request.updated_at"),
     )
 
 
@@ -197,7 +212,13 @@ def _push(payload: Mapping[str, Any], repository: str, default_branch: str | Non
     ref = _str(payload, "ref")
     after = _sha(payload, "after")
     default = default_branch or _opt_str(payload, "repository.default_branch")
-    base: dict[str, Any] = {"name": "push", "action": None, "repository": repository, "ref": ref}
+    base: dict[str, Any] = {
+        "name": "push",
+        "action": None,
+        "repository": repository,
+        "ref": ref,
+        "actor": _opt_str(payload, "sender.login") or _opt_str(payload, "pusher.name"),
+    }
     if _get(payload, "deleted", bool, required=False) or after == ZERO_SHA:
         return CiEvent(stage=Stage.IGNORED, sha=None, reason=f"{ref} was deleted", **base)
     if not ref.startswith("refs/heads/"):
@@ -211,7 +232,15 @@ def _push(payload: Mapping[str, Any], repository: str, default_branch: str | Non
             **base,
         )
     commits = tuple(_commit(c, i) for i, c in enumerate(_commit_list(payload)))
-    return CiEvent(stage=Stage.PUSH, sha=after, commits=commits, **base)
+    return CiEvent(stage=Stage.PUSH, sha=after, commits=commits, time=_pushed_at(payload), **base)
+
+
+def _pushed_at(payload: Mapping[str, Any]) -> str | None:
+    """A push's time: ``repository.pushed_at``, which push payloads give as epoch seconds."""
+    stamp = _walk(payload, "repository.pushed_at")
+    if isinstance(stamp, int) and not isinstance(stamp, bool) and stamp > 0:
+        return format_time(datetime.fromtimestamp(stamp, UTC))
+    return stamp if isinstance(stamp, str) and stamp else None
 
 
 def _commit_list(payload: Mapping[str, Any]) -> Sequence[Any]:
@@ -274,6 +303,9 @@ def _workflow_run(payload: Mapping[str, Any], repository: str, pattern: str) -> 
     number = prs[0].get("number") if prs and isinstance(prs[0], Mapping) else None
     repo_url = _opt_str(payload, "repository.html_url") or ""
     head_repo = _opt_str(run, "head_repository.full_name")
+    # `actor` started the run GitHub reports on; `triggering_actor` started this attempt of it
+    # (a re-run by someone else). GitHub asserts both; the actor is the one the run is for.
+    actor = _opt_str(run, "actor.login") or _opt_str(run, "triggering_actor.login")
     pr = PullRequest(
         number=number if isinstance(number, int) else 0,
         url=f"{repo_url}/pull/{number}" if isinstance(number, int) and repo_url else "",
@@ -281,11 +313,12 @@ def _workflow_run(payload: Mapping[str, Any], repository: str, pattern: str) -> 
         head_ref=head_branch,
         head_sha=sha,
         base_ref="",
-        author=_str(run, "actor.login", where="workflow_run"),
+        author=actor or "",
         draft=False,
         merged=False,
         merge_commit_sha=None,
         head_repo=head_repo,
+        updated_at=_opt_str(run, "created_at"),
     )
     key, source = story_from(head_branch, title, pattern)
     return CiEvent(
@@ -296,6 +329,8 @@ def _workflow_run(payload: Mapping[str, Any], repository: str, pattern: str) -> 
         pull_request=pr,
         fork=head_repo is None or head_repo.lower() != repository.lower(),
         via_workflow_run=True,
+        actor=actor,
+        time=pr.updated_at,
         **base,
     )
 

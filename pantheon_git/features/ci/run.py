@@ -20,6 +20,7 @@ from pantheon_git.errors import (
     RallyError,
     UsageError,
 )
+from pantheon_git.features.ci import trust
 from pantheon_git.features.ci.event import CiEvent, parse_event
 from pantheon_git.features.ci.report import (
     CiOutcome,
@@ -41,7 +42,6 @@ from pantheon_git.features.complete.run import (
 )
 from pantheon_git.features.complete.run_coverage import read_coverage
 from pantheon_git.features.conflicts import run as conflicts
-from pantheon_git.git import command as git
 
 if TYPE_CHECKING:
     from pantheon_git.app import App
@@ -107,32 +107,23 @@ def run_ci(app: App, request: CiRequest, *, warn: Callable[[str], None]) -> CiRe
     def finish(**changes: object) -> CiOutcome:
         return replace(outcome, notices=tuple(notices), **changes)  # type: ignore[arg-type]
 
-    if event.stage is Stage.IGNORED:
-        return CiResult(finish(skipped=f"Nothing to do: {event.reason}."))
-    if event.story is None and event.stage is not Stage.PUSH:
-        return CiResult(
-            finish(skipped="No story key in the branch name or the PR title: Rally not updated.")
-        )
-    if event.stage is Stage.PUSH and not event.push_keys:
-        return CiResult(finish(skipped="No story keys in the pushed commit messages."))
-    if not config.api_key:
-        why = (
-            "this pull request comes from a fork, and GitHub gives fork runs no secrets"
-            if event.fork
-            else "the rally-api-key input is empty (is the RALLY_API_KEY secret set? "
-            "Dependabot runs get no secrets)"
-        )
-        notices.append(Notice("notice", f"Rally not updated: {why}. The overlap report ran."))
-        return CiResult(
-            finish(skipped=f"Rally not updated: {why}."), _policy(fail_on, (), overlaps)
-        )
+    permit = trust.admit(
+        event, has_key=bool(config.api_key), identities=config.identities, forks=config.ci_forks
+    )
+    if permit.refused is not None:
+        if permit.level is not None:
+            notices.append(Notice(permit.level, permit.refused))
+        code = _policy(fail_on, (), overlaps)
+        if permit.unverified and fail_on != "never":
+            code = CHECK_FAILED  # a lock cannot be checked against nobody
+        return CiResult(finish(skipped=permit.refused), code)
 
     applied: list[Applied] = []
     try:
         if event.stage is Stage.PUSH:
             _push(app, event, links, push_state, applied=applied, warn=warn)
         else:
-            _pull_request(app, event, coverage, links, applied=applied, warn=warn)
+            _pull_request(app, event, permit, coverage, links, applied=applied, warn=warn)
     except RallyError as exc:
         done = _progress(applied)
         notices.append(Notice("error", f"Rally failed: {exc.message}. {done}"))
@@ -156,6 +147,7 @@ def run_ci(app: App, request: CiRequest, *, warn: Callable[[str], None]) -> CiRe
 def _pull_request(
     app: App,
     event: CiEvent,
+    permit: trust.Permit,
     coverage: float | None,
     links: Links,
     *,
@@ -165,14 +157,13 @@ def _pull_request(
     pr = event.pull_request
     assert pr is not None
     assert event.story is not None
-    author = resolve_author(app, pr.author, pr.head_sha)
     change = Change(
         event.stage,
         event.sha,
         branch=pr.head_ref,
         coverage=coverage,
-        author=author,
-        require_own_lock=event.via_workflow_run,
+        author=permit.author,
+        require_own_lock=permit.require_own_lock,
     )
 
     def note(decision: Decision, title: str) -> NoteFacts:
@@ -224,20 +215,6 @@ def _push(
                 branch=(event.ref or "").removeprefix("refs/heads/") or None,
             )
         applied.append(apply_change(app, key, change, changeset=changeset, warn=warn))
-
-
-def resolve_author(app: App, login: str, head_sha: str) -> str | None:
-    """The PR author as a Rally user: the identity map for the GitHub login, else the head
-    commit's author email (mapped too), else ``None``."""
-    mapped = {k.lower(): v for k, v in app.config.identities.items()}
-    if login and login.lower() in mapped:
-        return mapped[login.lower()]
-    email = git.run_git(
-        ["log", "-1", "--format=%ae", head_sha, "--"], cwd=app.root, check=False
-    ).strip()
-    if email and "@" in email:
-        return app.config.identity(email)
-    return None
 
 
 def _coverage(app: App, path: str | None) -> float | None:

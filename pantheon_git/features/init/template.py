@@ -98,6 +98,8 @@ SECTIONS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("ci_fail_on", "When `pantheon ci` fails the job: never, lock or conflict."),
             ("ci_changesets", "Also create a Rally Changeset for each recorded commit."),
             ("ci_push_state", "State for stories named in commits pushed to the default branch."),
+            ("ci_forks", "What fork pull requests may write: none, or author-lock."),
+            ("ci_deadline", "Seconds `pantheon ci` waits for Rally in total."),
             ("ci_scm_repository", "Rally SCMRepository name for changesets (default owner/name)."),
         ),
     ),
