@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,9 @@ from pantheon_git.features.ci.run import CiRequest, run_ci
 from pantheon_git.rally.client import RallyClient
 from tests.support.ghevents import HEAD_SHA, pr_event
 from tests.support.gitrepo import GitRepo
+
+IDENTITIES = {"Codertocat": "alice@example.com"}
+"""The payloads' author, mapped: `pantheon ci` writes nothing for an unknown author."""
 
 
 class CutTransport(httpx.BaseTransport):
@@ -39,7 +43,7 @@ class CutTransport(httpx.BaseTransport):
 
 def app_for(repo: Path, handle: Any, cut: Callable[[httpx.Request], bool]) -> App:
     env = {**handle.env(), "PANTHEON_RALLY_DEADLINE": "1", "PANTHEON_RALLY_TIMEOUT": "1"}
-    config = load_config(cwd=repo, environ=env)
+    config = replace(load_config(cwd=repo, environ=env), identities=IDENTITIES)
     app = App(config=config, root=repo)
     app._rally = RallyClient.from_config(config, transport=CutTransport(handle.transport(), cut))
     return app
