@@ -42,7 +42,7 @@ def test_scoring_on_a_hand_example(bench: ModuleType) -> None:
         ("test", "A", "B"),  # wrong: a conflict is not the edge A -> B
     ]
     s = bench.score(predicted, truth)
-    assert list(s) == ["data", "api", "functional", "file", "test", "overall"]
+    assert list(s) == ["data", "api", "functional", "file", "test", "edges", "overall"]
     assert (s["functional"].truth, s["functional"].found, s["functional"].correct) == (1, 3, 1)
     assert s["functional"].precision == pytest.approx(1 / 3)
     assert s["functional"].recall == 1.0
@@ -50,6 +50,7 @@ def test_scoring_on_a_hand_example(bench: ModuleType) -> None:
     assert (s["api"].found, s["api"].recall) == (0, 0.0)
     assert (s["file"].precision, s["file"].recall) == (1.0, 1.0)
     assert (s["test"].precision, s["test"].recall) == (0.0, None)
+    assert (s["edges"].truth, s["edges"].found, s["edges"].correct) == (3, 3, 2)
     overall = s["overall"]
     assert (overall.truth, overall.found, overall.correct) == (4, 5, 3)
     assert overall.precision == pytest.approx(3 / 5)
@@ -74,3 +75,34 @@ def test_labeled_backlog_meets_the_targets(bench: ModuleType) -> None:
     )
     assert s["overall"].precision >= 0.9
     assert s["overall"].recall >= 0.9
+
+
+def test_ambiguous_pairs_count_neither_way(bench: ModuleType, tmp_path: Path) -> None:
+    path = tmp_path / "truth.yaml"
+    path.write_text(
+        "edges:\n  - {from: A, to: B, kind: data}\n  - {from: A, to: C, kind: api}\n"
+        "ambiguous:\n  - {from: A, to: C}\n  - {from: D, to: A}\n"
+        "stated_only:\n  - {from: C, to: D}\n"
+    )
+    truth = bench.read_truth(path)
+    assert truth.stated_only == {("C", "D")}
+    predicted = [("data", "A", "B"), ("functional", "D", "A")]
+    s = bench.score(predicted, truth.items, truth.ambiguous)
+    # A -> C (missed) and D -> A (not labelled) are both ambiguous: neither counts.
+    assert (s["overall"].truth, s["overall"].found, s["overall"].correct) == (1, 1, 1)
+
+
+def test_every_new_set_has_twenty_stories_and_provenance(bench: ModuleType) -> None:
+    provenance = (ROOT / "tests" / "fixtures" / "deps" / "bmad" / "PROVENANCE.md").read_text()
+    new = [s for s in bench.SETS if s.new]
+    assert len(new) >= 3
+    assert sum(s.held_out for s in bench.SETS) == 1
+    for labelled in new:
+        stories = bench.load_stories(labelled.stories)
+        assert len(stories) >= 20, labelled.name
+        assert f"`{labelled.name}`" in provenance
+        keys = {str(s.key) for s in stories}
+        truth = bench.read_truth(labelled.truth)
+        named = {k for _kind, a, b in truth.items for k in (a, b)}
+        named |= {k for pair in truth.ambiguous | truth.stated_only for k in pair}
+        assert named <= keys, f"{labelled.name}: truth names unknown stories {named - keys}"
