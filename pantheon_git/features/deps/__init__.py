@@ -16,7 +16,7 @@ import networkx as nx
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.perf import paused_gc
 from pantheon_git.core.story import Story
-from pantheon_git.features.deps import graph, rules
+from pantheon_git.features.deps import graph, namerules, rules
 from pantheon_git.features.deps.facts import Facts, declared_files, story_facts
 from pantheon_git.features.deps.model import (
     Analysis,
@@ -50,6 +50,8 @@ def _analyse(unique: list[Story], changed: Mapping[StoryKey, Set[str]]) -> Analy
             *rules.data_edges(all_facts),
             *rules.api_edges(all_facts),
             *rules.functional_edges(all_facts),
+            *namerules.name_edges(all_facts),
+            *namerules.file_edges(all_facts, rules.HOT_PATH_LIMIT),
         ]
     )
     conflicts, hot = rules.conflicts(all_facts)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from pantheon_git.features.deps.phrases import clause_verbs, noun_phrases
 from pantheon_git.features.deps.text import word_set
-from pantheon_git.features.deps.tokens import CODE, Sentence, Token, is_word
+from pantheon_git.features.deps.tokens import CODE, MARKERS, Sentence, Token, is_word
 
 METHODS = word_set("GET POST PUT PATCH DELETE HEAD OPTIONS")
 _PARAM_RE = re.compile(
@@ -31,7 +31,7 @@ _QUOTES = "`'\"()[]<>,;"
 IMPLEMENTING = word_set(
     """implement implements implementing add adds adding create creates creating expose exposes
     exposing define defines defining build builds building introduce introduces provide
-    provides serve serves publish publishes ship ships write writes develop develops"""
+    provides serve serves publish publishes ship ships write writes develop develops new"""
 )
 CALLING = word_set(
     """call calls calling called use uses using used hit hits invoke invokes invoking submit
@@ -46,6 +46,7 @@ CLAUSE_WORDS = word_set(
 )
 SERVER_NOUNS = word_set("handler handlers controller controllers resolver resolvers")
 ENDPOINT_NOUNS = word_set("endpoint api route handler controller resource")
+CLIENT_NOUNS = word_set("client sdk consumer integration wrapper proxy mock")
 
 
 @dataclass(frozen=True, order=True)
@@ -72,40 +73,111 @@ def _maybe_param(segment: str) -> bool:
     return segment[0] in "{:<[*0123456789" or len(segment) >= 32
 
 
+ANY = "ANY"
+"""The method of a path written without one ("sent to /api/docs/{id}/ask"): any method."""
+IMPLEMENT, DECLARED, USE = 3, 2, 0
+
+
+@dataclass(frozen=True)
+class Role:
+    """How a story writes an endpoint: 3 builds it ("Add GET ..."), 2 describes or lists it
+    as its own (a title naming an API, a task, a sentence it opens), 0 calls it."""
+
+    strength: int
+    quote: str
+
+
 def mentions(toks: list[Token]) -> list[tuple[int, Endpoint]]:
-    """``(index of the method word, endpoint)`` for each "METHOD /path" in a sentence."""
+    """``(index of the method word, endpoint)`` for each "METHOD /path" in a sentence, and
+    ``(index of the path, ANY path)`` for an API path written alone."""
     out = []
-    for i in [i for i, (w, _r) in enumerate(toks) if w == CODE and i > 0]:
+    for i in [i for i, (w, _r) in enumerate(toks) if w == CODE]:
         raw = toks[i][1]
-        if raw.lstrip("`'\"").startswith("/"):
-            method = toks[i - 1][1].upper()
-            if method in METHODS and is_word(toks[i - 1]):
-                path = normalise_path(raw.lstrip(_QUOTES).rstrip(_QUOTES + ".:!?"))
-                out.append((i - 1, Endpoint(method, path)))
+        if not raw.lstrip("`'\"").startswith("/"):
+            continue
+        path = normalise_path(raw.lstrip(_QUOTES).rstrip(_QUOTES + ".:!?"))
+        method = toks[i - 1][1].upper() if i > 0 else ""
+        if method in METHODS and is_word(toks[i - 1]):
+            out.append((i - 1, Endpoint(method, path)))
+        elif _api_like(path):
+            out.append((i, Endpoint(ANY, path)))
     return out
 
 
-def endpoint_roles(tokenised: list[Sentence]) -> tuple[dict[Endpoint, str], dict[Endpoint, str]]:
-    """``(implemented, used)``: endpoint -> the sentence that says so."""
-    implemented: dict[Endpoint, str] = {}
-    open_: dict[Endpoint, str] = {}
+def _api_like(path: str) -> bool:
+    """A path worth matching without its method: two segments or more, one of them a word."""
+    segments = path.strip("/").split("/")
+    return len(segments) >= 2 and any(seg != "{}" for seg in segments)
+
+
+def endpoint_roles(
+    tokenised: list[Sentence], tasks_from: int | None = None
+) -> tuple[dict[Endpoint, Role], dict[Endpoint, str]]:
+    """``(made, used)``: endpoint -> how the story writes it; endpoint -> the sentence that
+    calls it. An endpoint the story both builds and calls is only built."""
+    first_task = len(tokenised) if tasks_from is None else tasks_from
+    made: dict[Endpoint, Role] = {}
+    open_: dict[Endpoint, tuple[int, str]] = {}
     used: dict[Endpoint, str] = {}
-    for sentence in tokenised:
+    for index, sentence in enumerate(tokenised):
         if "/" not in sentence.text:
             continue
         toks = sentence.toks()
         for at, endpoint in mentions(toks):
             role = _role(toks, at)
-            target = {"implement": implemented, "use": used}.get(role, open_)
-            target.setdefault(endpoint, sentence.text)
-    if open_:
-        declares = any(_declares_endpoints(s) for s in tokenised)
-        for endpoint, quote in open_.items():
-            if endpoint not in used and endpoint not in implemented:
-                (implemented if declares else used)[endpoint] = quote
-    for endpoint in implemented:
+            if endpoint.method == ANY:
+                if role != "implement":
+                    used.setdefault(endpoint, sentence.text)
+                continue
+            if role == "implement":
+                _keep(made, endpoint, Role(IMPLEMENT, sentence.text))
+            elif role == "use":
+                used.setdefault(endpoint, sentence.text)
+            else:
+                described = index == 0 or index >= first_task or _opens(toks, at)
+                strength = DECLARED if described else USE
+                old = open_.get(endpoint)
+                if old is None or old[0] < strength:
+                    open_[endpoint] = (strength, sentence.text)
+    declares = bool(open_) and (
+        _declaring_title(tokenised[0]) or any(_declares_endpoints(s) for s in tokenised)
+    )
+    for endpoint, (strength, quote) in open_.items():
+        if endpoint in used and strength < DECLARED:
+            continue
+        if strength >= DECLARED or declares:
+            _keep(made, endpoint, Role(DECLARED, quote))
+        else:
+            used.setdefault(endpoint, quote)
+    for endpoint in made:
         used.pop(endpoint, None)
-    return implemented, used
+    return made, used
+
+
+def _keep(made: dict[Endpoint, Role], endpoint: Endpoint, role: Role) -> None:
+    old = made.get(endpoint)
+    if old is None or old.strength < role.strength:
+        made[endpoint] = role
+
+
+def _opens(toks: list[Token], at: int) -> bool:
+    """The method opens its sentence, maybe after one or two plain words ("Authenticated POST
+    /api/upload takes ...")."""
+    words = [w for w, _r in toks[:at]]
+    return len(words) <= 2 and all(
+        w not in MARKERS and w not in CALLING and w not in PREPOSITIONS and w not in CLAUSE_WORDS
+        for w in words
+    )
+
+
+def _declaring_title(title: Sentence) -> bool:
+    """A title that names an API it delivers: "User login API endpoint", "Order REST API"."""
+    return (
+        not ENDPOINT_NOUNS.isdisjoint(title.norms)
+        and CLIENT_NOUNS.isdisjoint(title.norms)
+        and title.norms[0] not in CALLING
+        and title.norms[0] not in PREPOSITIONS
+    )
 
 
 def _role(toks: list[Token], at: int) -> str:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.story import Story, Task
-from pantheon_git.features.deps import endpoints, paths, phrases, tables
+from pantheon_git.features.deps import artefacts, endpoints, paths, phrases, tables
 from pantheon_git.features.deps.tokens import Sentence, tokenise, tokenise_text
 
 _TAG_RE = re.compile(r"^\s*(?:\[[^\]]{1,30}\]\s*)+")  # "[API] Create user model"
@@ -24,23 +24,35 @@ class Facts:
     """The whole text, tokenised: where mentions are looked up."""
     tables_created: Mapping[str, str]
     tables_referenced: Mapping[str, str]
-    endpoints_implemented: Mapping[endpoints.Endpoint, str]
+    endpoints_implemented: Mapping[endpoints.Endpoint, endpoints.Role]
     endpoints_used: Mapping[endpoints.Endpoint, str]
     files: Mapping[str, str]
     """Declared file path (or ``fixture:<name>``) -> the sentence naming it."""
     branch_files: frozenset[str] = frozenset()
     """Files the story's branch already changes (from git)."""
+    names: Mapping[str, artefacts.Named] = field(default_factory=dict)
+    """Name key (``waivefee``) -> how strongly the story makes it (see ``artefacts``)."""
+    files_created: Mapping[str, str] = field(default_factory=dict)
+    files_changed: Mapping[str, str] = field(default_factory=dict)
+    tasks_from: int = 0
+    """Index of the first sentence that comes from a task."""
 
 
 def story_facts(story: Story, branch_files: Iterable[str] = ()) -> Facts:
     title = _TAG_RE.sub("", story.title)
     segments = [title, story.description, *story.acceptance_criteria]
-    segments += [task.name for task in _walk(story.tasks)]
+    tasks = [task.name for task in _walk(story.tasks)]
     text = _MD_ESCAPE_RE.sub(r"\1", "\n\n".join(s for s in segments if s))
     tokenised = tokenise_text(text)
-    implemented, used = endpoints.endpoint_roles(tokenised)
+    tasks_from = len(tokenised)
+    if tasks:
+        task_text = _MD_ESCAPE_RE.sub(r"\1", "\n\n".join(t for t in tasks if t))
+        tokenised += tokenise_text(task_text)
+        text += "\n\n" + task_text
+    implemented, used = endpoints.endpoint_roles(tokenised, tasks_from)
     files = paths.named_paths(tokenised)
     files.update(paths.named_fixtures(text))
+    created, changed = artefacts.file_roles(tokenised)
     return Facts(
         key=story.key,
         provides=tuple(phrases.provided(tokenised) + phrases.named_by_title(tokenise(title))),
@@ -51,6 +63,10 @@ def story_facts(story: Story, branch_files: Iterable[str] = ()) -> Facts:
         endpoints_used=used,
         files=files,
         branch_files=frozenset(branch_files),
+        names=artefacts.named_things(tokenised, tasks_from, created),
+        files_created=created,
+        files_changed=changed,
+        tasks_from=tasks_from,
     )
 
 

@@ -46,13 +46,13 @@ def named_paths(tokenised: list[Sentence]) -> dict[str, str]:
         if CODE not in sentence.norms and WELL_KNOWN.isdisjoint(sentence.raws):
             continue
         for norm_, raw in zip(sentence.norms, sentence.raws, strict=True):
-            path = _as_path(raw) if norm_ == CODE else (raw if raw in WELL_KNOWN else None)
+            path = as_path(raw) if norm_ == CODE else (raw if raw in WELL_KNOWN else None)
             if path and path not in found:
                 found[path] = sentence.text
     return found
 
 
-def _as_path(raw: str) -> str | None:
+def as_path(raw: str) -> str | None:
     if "://" in raw:
         return None
     path = raw.lstrip(_STRIP).rstrip(_STRIP + ".").removeprefix("./")

@@ -82,6 +82,11 @@ def provided(tokenised: list[Sentence]) -> list[Provided]:
     return found
 
 
+def is_test_place(path: str) -> bool:
+    """A path under tests/, spec/ or fixtures/, or a test file."""
+    return bool(_TEST_PLACE_RE.search(path if path.startswith("/") else "/" + path))
+
+
 def named_with_place(sentence: Sentence) -> list[Provided]:
     """A line that only names a thing and where it goes ("Article model in cms/models/
     article.py", a typical task) says the story builds that thing there. Test helpers

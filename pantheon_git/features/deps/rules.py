@@ -13,6 +13,7 @@ from itertools import pairwise
 
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.story import Story
+from pantheon_git.features.deps.endpoints import ANY, Endpoint
 from pantheon_git.features.deps.facts import Facts
 from pantheon_git.features.deps.model import EDGE_KINDS, Conflict, Edge, HotPath, Link, key_order
 from pantheon_git.features.deps.paths import is_fixture_path
@@ -129,28 +130,51 @@ def data_edges(all_facts: Sequence[Facts]) -> list[Edge]:
 
 
 def api_edges(all_facts: Sequence[Facts]) -> list[Edge]:
-    """B calls an endpoint A implements (method and path, parameters in any style)."""
-    implementers: dict[object, dict[StoryKey, str]] = defaultdict(dict)
+    """B calls an endpoint A builds (method and path, parameters in any style; a path written
+    without its method matches any method). When several stories write the endpoint as their
+    own, those that build it outright ("Add GET ...") win over those that only list it."""
+    best: dict[Endpoint, int] = {}
     for facts in all_facts:
-        for endpoint, quote in facts.endpoints_implemented.items():
-            implementers[endpoint][facts.key] = quote
+        for endpoint, role in facts.endpoints_implemented.items():
+            best[endpoint] = max(best.get(endpoint, 0), role.strength)
+    makers: dict[Endpoint, dict[StoryKey, str]] = defaultdict(dict)
+    by_path: dict[str, dict[StoryKey, tuple[Endpoint, str]]] = defaultdict(dict)
+    weaker: dict[StoryKey, dict[Endpoint, str]] = defaultdict(dict)
+    for facts in all_facts:
+        for endpoint, role in facts.endpoints_implemented.items():
+            if role.strength == best[endpoint]:
+                makers[endpoint][facts.key] = role.quote
+                by_path[endpoint.path].setdefault(facts.key, (endpoint, role.quote))
+            else:  # a story that only lists what another builds uses it
+                weaker[facts.key][endpoint] = role.quote
     out: list[Edge] = []
     for facts in all_facts:
-        for endpoint, quote in facts.endpoints_used.items():
-            for source, made in sorted(implementers.get(endpoint, {}).items()):
-                if source == facts.key:
+        calls = {**weaker.get(facts.key, {}), **facts.endpoints_used}
+        linked: set[StoryKey] = set()
+        for endpoint, quote in calls.items():
+            if endpoint.method == ANY:
+                found = {k: v for k, v in by_path.get(endpoint.path, {}).items()}
+            else:
+                found = {k: (endpoint, q) for k, q in makers.get(endpoint, {}).items()}
+            for source, (made_as, made) in sorted(found.items()):
+                if source == facts.key or source in linked:
                     continue
+                linked.add(source)
                 out.append(
                     Edge(
                         source,
                         facts.key,
                         "api",
-                        f"{facts.key} calls {endpoint}: "
-                        f'"{excerpt(quote, endpoint.method, width=80)}" '
-                        f'({source}: "{excerpt(made, endpoint.method, width=60)}")',
+                        f"{facts.key} calls {made_as}: "
+                        f'"{excerpt(quote, _anchor(endpoint), width=80)}" '
+                        f'({source}: "{excerpt(made, made_as.method, width=60)}")',
                     )
                 )
     return out
+
+
+def _anchor(endpoint: Endpoint) -> str:
+    return endpoint.path.rsplit("/", 1)[-1] if endpoint.method == ANY else endpoint.method
 
 
 def conflicts(all_facts: Sequence[Facts]) -> tuple[list[Conflict], list[HotPath]]:

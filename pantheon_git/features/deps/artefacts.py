@@ -1,0 +1,224 @@
+"""Named things a story makes or mentions (code names, files), and how sure the text is.
+
+A name (``useWaiveFee``, ``ServicingView``, ``ERROR_MESSAGES``, the stem of a file) is *made*
+by a story when the story's text builds it:
+
+* 3: it sits in what a creating verb opens ("Add useWaiveFee and ...", "The stores export
+  useUIStore"), in a line that only names things and where they go ("useCustomer query hook in
+  src/hooks/queries/useCustomer.ts"), or it is the stem of a file the story creates;
+* 2: it opens the title or a sentence of the description ("ERROR_MESSAGES maps codes to
+  messages");
+* 1: any other mention, and every mention after "existing" or a verb that changes or uses
+  what is there (extend, reuse, update, call, ...): those use the name.
+
+A file is *created* by a line that lists it alone ("src/stores/ui.ts"), by a creating verb
+("New Payload collection src/collections/WriteOffRequests.ts") or by a line naming the thing
+the file is named after ("StorageService in .../storage_service.py"); any other mention changes
+it ("Mount the palette in src/providers/index.tsx").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+from pantheon_git.features.deps.names import ident_keys, name_words, stem_of
+from pantheon_git.features.deps.paths import as_path
+from pantheon_git.features.deps.phrases import (
+    DETERMINERS,
+    PROVIDE_VERBS,
+    STOP,
+    TEST_HEADS,
+    is_test_place,
+)
+from pantheon_git.features.deps.text import is_code_word, word_set
+from pantheon_git.features.deps.tokens import CLOSE, CODE, MARKERS, OPEN, Sentence, Token
+
+MAKE, DESCRIBE, MENTION = 3, 2, 1
+# Verbs that make what follows them wherever they stand in the sentence.
+ANYWHERE = word_set("export expose define introduce provide declare")
+CREATING = PROVIDE_VERBS | word_set("new")
+# Words that say the thing already exists, or that the sentence works on something there.
+EXISTING = word_set(
+    """existing extend reuse use using update modify change keep adjust wire mount register
+    registered mounted call via through from replace fix refactor patch apply hook"""
+)
+LINKS = word_set("and or plus also")
+DATA_HEADS = word_set("table collection")
+
+
+@dataclass(frozen=True)
+class Named:
+    strength: int
+    quote: str
+    raw: str
+    """As the story writes it (``useWaiveFee``)."""
+    words: tuple[str, ...]
+    data: bool = False
+    """Introduced as a table or collection (a link on it is a data link)."""
+    in_path: bool = False
+    """Only written as a file's stem (``app/models/order_items.py`` is not the table)."""
+
+
+def named_things(
+    tokenised: Sequence[Sentence], tasks_from: int, created: Collection[str] = ()
+) -> dict[str, Named]:
+    """Name key -> the strongest way the story writes it. ``created``: the files the story
+    creates (their stems are made; the stems of files it changes are mentioned)."""
+    found: dict[str, Named] = {}
+    for index, sentence in enumerate(tokenised):
+        if not any(is_code_word(raw) for raw in sentence.raws) and CODE not in sentence.norms:
+            continue
+        if "fixture" in sentence.norms:
+            continue  # test helpers are the test rule's business
+        toks = sentence.toks()
+        making = _made_positions(toks)
+        for i, (word, raw) in enumerate(toks):
+            in_path = word == CODE
+            if in_path:
+                path = as_path(raw)
+                if path is None or is_test_place(path):
+                    continue
+                raw = stem_of(path)  # a file's stem names what is in it
+                strength = MAKE if path in created else MENTION
+            elif is_code_word(raw):
+                task = index >= tasks_from
+                strength = _strength(toks, i, making, title=index == 0, task=task)
+            else:
+                continue
+            for key, words in ident_keys(raw):
+                old = found.get(key)
+                if words[-1] in TEST_HEADS or (old is not None and old.strength > strength):
+                    continue
+                if old is not None and old.strength == strength and (in_path or not old.in_path):
+                    continue
+                data = strength >= DESCRIBE and _data_head(toks, i)
+                found[key] = Named(strength, sentence.text, raw, words, data, in_path)
+    return found
+
+
+def _data_head(toks: list[Token], i: int) -> bool:
+    """ "the leave_requests table", "Payload collection src/collections/X.ts"."""
+    near = [w for w, _r in toks[max(0, i - 2) : i + 3] if w not in DETERMINERS]
+    return not DATA_HEADS.isdisjoint(near)
+
+
+def _strength(toks: list[Token], i: int, making: set[int], *, title: bool, task: bool) -> int:
+    before = {w for w, _r in toks[max(0, i - 3) : i]}
+    if not EXISTING.isdisjoint(before) or _member(toks, i):
+        return MENTION
+    first = next((k for k, (w, _r) in enumerate(toks) if w not in DETERMINERS), 0)
+    if i == first and task and _alone(toks):
+        return MAKE  # a task that is only names, as a task that is only paths
+    if i == first and not task and (title or _subject(toks, i)):
+        return DESCRIBE
+    return MAKE if i in making else MENTION
+
+
+def _alone(toks: list[Token]) -> bool:
+    return all(is_code_word(r) or w in LINKS or w == "," for w, r in toks)
+
+
+def _member(toks: list[Token], i: int) -> bool:
+    """ "ERROR_MESSAGES.VERSION_CONFLICT": the member is new, the object is not."""
+    return i + 2 < len(toks) and toks[i + 1][1] == "." and is_code_word(toks[i + 2][1])
+
+
+def _subject(toks: list[Token], i: int) -> bool:
+    """A name that opens a sentence followed by a verb-like word: "ERROR_MESSAGES maps ..."."""
+    return i + 1 < len(toks) and toks[i + 1][0] not in MARKERS and toks[i + 1][0] not in STOP
+
+
+def _made_positions(toks: list[Token]) -> set[int]:
+    """Token indexes that a creating verb makes, or that a "<names> in <path>" line places."""
+    made: set[int] = set()
+    for i, (word, _raw) in enumerate(toks):
+        if word in ANYWHERE or (word in CREATING and _opens_clause(toks, i)):
+            made.update(_span(toks, i + 1))
+    placed = _placed(toks)
+    made.update(placed)
+    return made
+
+
+def _opens_clause(toks: list[Token], i: int) -> bool:
+    j = i - 1
+    while j >= 0 and toks[j][0] in LINKS | word_set("then first please"):
+        j -= 1
+    return j < 0 or toks[j][0] in MARKERS
+
+
+def _span(toks: list[Token], i: int) -> list[int]:
+    """Indexes of the noun phrases after a verb: through brackets and "and"/"or", up to a
+    preposition, clause word or break."""
+    out: list[int] = []
+    depth = 0
+    while i < len(toks):
+        word = toks[i][0]
+        if word == OPEN:
+            depth += 1
+        elif word == CLOSE:
+            depth = max(0, depth - 1)
+        elif depth == 0 and word in MARKERS and word != CODE:
+            if not (word == "," and i + 1 < len(toks) and toks[i + 1][0] in LINKS):
+                break
+        elif depth == 0 and word in STOP and word not in LINKS and word not in DETERMINERS:
+            break
+        out.append(i)
+        i += 1
+    return out
+
+
+def _placed(toks: list[Token]) -> list[int]:
+    """ "useCustomer query hook in src/hooks/queries/useCustomer.ts": the names before the
+    place. Only for a line that is nothing but names, "in" and the path."""
+    if len(toks) < 3 or toks[-1][0] != CODE or toks[-2][0] not in ("in", "at", "under"):
+        return []
+    head = toks[:-2]
+    if any((w in STOP and w not in LINKS) or w in EXISTING for w, _r in head):
+        return []
+    return [k for k, (w, _r) in enumerate(head) if w not in MARKERS or w == CODE]
+
+
+def file_roles(tokenised: Sequence[Sentence]) -> tuple[dict[str, str], dict[str, str]]:
+    """``(created, changed)``: file path -> the sentence that says so."""
+    created: dict[str, str] = {}
+    changed: dict[str, str] = {}
+    for sentence in tokenised:
+        if CODE not in sentence.norms:
+            continue
+        toks = sentence.toks()
+        making = _made_positions(toks)
+        leading = _leading_paths(toks)
+        for i, (word, raw) in enumerate(toks):
+            path = as_path(raw) if word == CODE else None
+            if path is None:
+                continue
+            placed = i == len(toks) - 1 and bool(_placed(toks))
+            makes = i in leading or ((i in making or placed) and _names_itself(toks, i, path))
+            (created if makes else changed).setdefault(path, sentence.text)
+    for path in created:
+        changed.pop(path, None)
+    return created, changed
+
+
+def _leading_paths(toks: list[Token]) -> set[int]:
+    """Paths a line starts with, before any word but "and": "src/a.ts and src/b.ts, ..."."""
+    out: set[int] = set()
+    for i, (word, _raw) in enumerate(toks):
+        if word == CODE:
+            out.add(i)
+        elif word not in LINKS and word not in (",", OPEN, CLOSE):
+            break
+    return out
+
+
+def _names_itself(toks: list[Token], i: int, path: str) -> bool:
+    """A made path is created when a creating verb governs it directly ("New ... <path>") or
+    when the line names the thing the file is named after ("StorageService in <path>")."""
+    if i > 0 and toks[i - 1][0] not in ("in", "at", "under", "into", "to"):
+        return True
+    stem = set(name_words(stem_of(path)))
+    named: set[str] = set()
+    for _word, raw in toks[: i - 1]:
+        named.update(name_words(raw))
+    return bool(stem) and stem <= named

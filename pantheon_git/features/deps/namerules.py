@@ -1,0 +1,173 @@
+"""Links through names and files: B uses a name or changes a file that A makes.
+
+A name (see ``artefacts``) links when exactly one story makes it most strongly and another
+story mentions it: as code (``useWaiveFee``), as a file (``useWaiveFee.ts``) or in prose
+("the waive fee hook", "write-off requests" for ``WriteOffRequests``). A file links when
+exactly one story creates it and another changes it. Names introduced as tables or
+collections give data links; the others, functional ones.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+
+from pantheon_git.core.keys import StoryKey
+from pantheon_git.features.deps.artefacts import DESCRIBE, Named
+from pantheon_git.features.deps.facts import Facts
+from pantheon_git.features.deps.model import Edge
+from pantheon_git.features.deps.names import key_of
+from pantheon_git.features.deps.paths import is_fixture_path
+from pantheon_git.features.deps.phrases import DETERMINERS, STOP, specific
+from pantheon_git.features.deps.text import excerpt, word_set
+from pantheon_git.features.deps.tokens import MARKERS, Sentence
+
+MAX_WORDS = 4
+MODIFIERS = word_set("new current active open old last latest recent other own same such")
+RECORD_HEADS = word_set("record row entry item table collection list")
+# Heads that say a phrase names a built thing ("the optimistic store", "the command palette").
+TYPE_HEADS = word_set(
+    """store service view screen panel modal drawer dialog palette card form widget component
+    provider controller hook helper queue job worker module gateway pipeline repository client
+    api endpoint handler table collection model schema indicator banner badge"""
+)
+_QUOTED_RE = re.compile(r'"([^"]{1,80})"|“([^”]{1,80})”')
+
+
+def name_edges(all_facts: Sequence[Facts]) -> list[Edge]:
+    makers = _makers(all_facts)
+    firsts = {named.words[0] for _key, named in makers.values() if len(named.words) > 1}
+    out: list[Edge] = []
+    for facts in all_facts:
+        mentioned = {
+            key: named.quote
+            for key, named in facts.names.items()
+            if not (named.in_path and key in makers and makers[key][1].data)
+        }
+        if firsts:
+            mentioned.update(_prose_mentions(facts, makers, firsts))
+        linked: set[StoryKey] = set()
+        for key, quote in mentioned.items():
+            maker = makers.get(key)
+            if maker is None or maker[0] == facts.key or maker[0] in linked:
+                continue
+            source, named = maker
+            linked.add(source)
+            kind = "data" if named.data else "functional"
+            said = excerpt(quote, named.words[0][:4], width=80)
+            made = excerpt(named.quote, named.words[0][:4], width=60)
+            out.append(
+                Edge(
+                    source,
+                    facts.key,
+                    kind,
+                    f'{facts.key} uses {named.raw}, which {source} makes: "{said}" '
+                    f'({source}: "{made}")',
+                )
+            )
+    return out
+
+
+def _makers(all_facts: Sequence[Facts]) -> dict[str, tuple[StoryKey, Named]]:
+    """Name key -> the one story that makes it most strongly (none when two tie)."""
+    best: dict[str, list[tuple[StoryKey, Named]]] = defaultdict(list)
+    for facts in all_facts:
+        for key, named in facts.names.items():
+            if named.strength < DESCRIBE:
+                continue
+            holders = best[key]
+            if holders and holders[0][1].strength > named.strength:
+                continue
+            if holders and holders[0][1].strength < named.strength:
+                holders.clear()
+            holders.append((facts.key, named))
+    return {key: holders[0] for key, holders in best.items() if len(holders) == 1}
+
+
+def _prose_mentions(
+    facts: Facts, makers: dict[str, tuple[StoryKey, Named]], firsts: set[str]
+) -> dict[str, str]:
+    """Names written as words: two to four words joined ("write-off requests" for
+    ``WriteOffRequests``), standing as a noun phrase of their own (not "Token storage
+    service" for ``StorageService``, not "leave request form" for ``leave_requests``), and,
+    unless the name is a table's, with a capital or a head that says what it is ("the Chat
+    screen", "the optimistic store"; not "the fee list").
+    Words in quotes are UI text, not names."""
+    found: dict[str, str] = {}
+    for sentence in facts.sentences:
+        norms = sentence.norms
+        quoted: set[str] | None = None
+        for i, word in enumerate(norms):
+            if word not in firsts or not _left_edge(sentence, i):
+                continue
+            for n in range(min(MAX_WORDS, len(norms) - i), 1, -1):
+                words = norms[i : i + n]
+                key = key_of(words)
+                maker = makers.get(key)
+                if maker is None or not _right_edge(norms, i + n):
+                    continue
+                raws = sentence.raws[i : i + n]
+                named = maker[1]
+                capital = any(r[:1].isupper() for r in raws)
+                if not (named.data or n >= 3 or capital or words[-1] in TYPE_HEADS):
+                    continue
+                if not specific(tuple(words), code=False):
+                    continue
+                if quoted is None:
+                    quoted = _quoted_words(sentence.text)
+                if all(r.lower() in quoted for r in raws):
+                    continue
+                found.setdefault(key, sentence.text)
+                break
+    return found
+
+
+def _left_edge(sentence: Sentence, i: int) -> bool:
+    if i == 0:
+        return True
+    before, raw = sentence.norms[i - 1], sentence.raws[i - 1]
+    return (
+        before in MARKERS
+        or before in STOP
+        or before in DETERMINERS
+        or before in MODIFIERS
+        or raw.endswith(("ing", "ed"))
+    )
+
+
+def _right_edge(norms: list[str], j: int) -> bool:
+    return j >= len(norms) or norms[j] in MARKERS or norms[j] in STOP or norms[j] in RECORD_HEADS
+
+
+def _quoted_words(text: str) -> set[str]:
+    inside = " ".join(m.group(1) or m.group(2) for m in _QUOTED_RE.finditer(text))
+    return {w.lower() for w in re.findall(r"[\w'-]+", inside)}
+
+
+def file_edges(all_facts: Sequence[Facts], limit: int) -> list[Edge]:
+    """B changes a file that only A creates."""
+    creators: dict[str, dict[StoryKey, str]] = defaultdict(dict)
+    changers: dict[str, dict[StoryKey, str]] = defaultdict(dict)
+    for facts in all_facts:
+        for path, quote in facts.files_created.items():
+            creators[path][facts.key] = quote
+        for path, quote in facts.files_changed.items():
+            changers[path][facts.key] = quote
+    out: list[Edge] = []
+    for path, made in creators.items():
+        users = changers.get(path)
+        if len(made) != 1 or not users or len(users) > limit or is_fixture_path(path):
+            continue
+        ((source, quote),) = made.items()
+        for target, said in sorted(users.items()):
+            out.append(
+                Edge(
+                    source,
+                    target,
+                    "functional",
+                    f'{target} changes {path}, which {source} creates: '
+                    f'"{excerpt(said, path, width=80)}" ({source}: "{excerpt(quote, path, width=60)}")',
+                )
+            )
+    return out
