@@ -48,10 +48,13 @@ def _analyse(unique: list[Story], changed: Mapping[StoryKey, Set[str]]) -> Analy
         [
             *rules.explicit_edges(unique),
             *rules.data_edges(all_facts),
+            *rules.column_edges(all_facts),
             *rules.api_edges(all_facts),
             *rules.functional_edges(all_facts),
             *namerules.name_edges(all_facts),
             *namerules.file_edges(all_facts, rules.HOT_PATH_LIMIT),
+            *namerules.label_edges(all_facts),
+            *namerules.entity_edges(all_facts),
         ]
     )
     conflicts, hot = rules.conflicts(all_facts)

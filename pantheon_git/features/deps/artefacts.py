@@ -19,6 +19,7 @@ it ("Mount the palette in src/providers/index.tsx").
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
@@ -35,6 +36,7 @@ from pantheon_git.features.deps.text import is_code_word, word_set
 from pantheon_git.features.deps.tokens import CLOSE, CODE, MARKERS, OPEN, Sentence, Token
 
 MAKE, DESCRIBE, MENTION = 3, 2, 1
+_CODEISH_RE = re.compile(r"[a-z0-9][A-Z]|\w_\w")
 # Verbs that make what follows them wherever they stand in the sentence.
 ANYWHERE = word_set("export expose define introduce provide declare")
 CREATING = PROVIDE_VERBS | word_set("new")
@@ -61,18 +63,21 @@ class Named:
 
 
 def named_things(
-    tokenised: Sequence[Sentence], tasks_from: int, created: Collection[str] = ()
+    tokenised: Sequence[Sentence],
+    tasks_from: int,
+    created: Collection[str] = (),
+    making_of: dict[int, set[int]] | None = None,
 ) -> dict[str, Named]:
     """Name key -> the strongest way the story writes it. ``created``: the files the story
     creates (their stems are made; the stems of files it changes are mentioned)."""
     found: dict[str, Named] = {}
     for index, sentence in enumerate(tokenised):
-        if not any(is_code_word(raw) for raw in sentence.raws) and CODE not in sentence.norms:
+        if CODE not in sentence.norms and not _CODEISH_RE.search(sentence.text):
             continue
         if "fixture" in sentence.norms:
             continue  # test helpers are the test rule's business
         toks = sentence.toks()
-        making = _made_positions(toks)
+        making = _making(making_of, index, toks)
         for i, (word, raw) in enumerate(toks):
             in_path = word == CODE
             if in_path:
@@ -179,15 +184,25 @@ def _placed(toks: list[Token]) -> list[int]:
     return [k for k, (w, _r) in enumerate(head) if w not in MARKERS or w == CODE]
 
 
-def file_roles(tokenised: Sequence[Sentence]) -> tuple[dict[str, str], dict[str, str]]:
+def _making(cache: dict[int, set[int]] | None, index: int, toks: list[Token]) -> set[int]:
+    if cache is None:
+        return _made_positions(toks)
+    if index not in cache:
+        cache[index] = _made_positions(toks)
+    return cache[index]
+
+
+def file_roles(
+    tokenised: Sequence[Sentence], making_of: dict[int, set[int]] | None = None
+) -> tuple[dict[str, str], dict[str, str]]:
     """``(created, changed)``: file path -> the sentence that says so."""
     created: dict[str, str] = {}
     changed: dict[str, str] = {}
-    for sentence in tokenised:
+    for index, sentence in enumerate(tokenised):
         if CODE not in sentence.norms:
             continue
         toks = sentence.toks()
-        making = _made_positions(toks)
+        making = _making(making_of, index, toks)
         leading = _leading_paths(toks)
         for i, (word, raw) in enumerate(toks):
             path = as_path(raw) if word == CODE else None

@@ -8,7 +8,17 @@ from dataclasses import dataclass, field
 
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.story import Story, Task
-from pantheon_git.features.deps import artefacts, endpoints, paths, phrases, tables
+from pantheon_git.features.deps import (
+    artefacts,
+    columns,
+    endpoints,
+    entities,
+    labels,
+    negation,
+    paths,
+    phrases,
+    tables,
+)
 from pantheon_git.features.deps.tokens import Sentence, tokenise, tokenise_text
 
 _TAG_RE = re.compile(r"^\s*(?:\[[^\]]{1,30}\]\s*)+")  # "[API] Create user model"
@@ -36,6 +46,14 @@ class Facts:
     files_changed: Mapping[str, str] = field(default_factory=dict)
     tasks_from: int = 0
     """Index of the first sentence that comes from a task."""
+    columns_added: Mapping[columns.Column, str] = field(default_factory=dict)
+    columns_used: Mapping[columns.Column, str] = field(default_factory=dict)
+    labels_made: Mapping[str, str] = field(default_factory=dict)
+    """Quoted names the story introduces (``"The Pile"``) -> the sentence."""
+    labels_used: Mapping[str, str] = field(default_factory=dict)
+    models_made: Mapping[str, str] = field(default_factory=dict)
+    """Entities the story creates as a model (``order`` for "the Order model")."""
+    entities_used: Mapping[str, tuple[str, bool]] = field(default_factory=dict)
 
 
 def story_facts(story: Story, branch_files: Iterable[str] = ()) -> Facts:
@@ -49,24 +67,42 @@ def story_facts(story: Story, branch_files: Iterable[str] = ()) -> Facts:
         task_text = _MD_ESCAPE_RE.sub(r"\1", "\n\n".join(t for t in tasks if t))
         tokenised += tokenise_text(task_text)
         text += "\n\n" + task_text
+    tokenised = [negation.without_negated(s) for s in tokenised]
     implemented, used = endpoints.endpoint_roles(tokenised, tasks_from)
     files = paths.named_paths(tokenised)
     files.update(paths.named_fixtures(text))
-    created, changed = artefacts.file_roles(tokenised)
+    making: dict[int, set[int]] = {}
+    created, changed = artefacts.file_roles(tokenised, making)
+    made_tables = tables.created_tables(tokenised)
+    defined = columns.defined_tables(tokenised)
+    for table, (quote, _columns) in defined.items():
+        made_tables.setdefault(table, quote)
+    added, col_used, dotted_tables = columns.column_facts(tokenised, defined)
+    labels_made, labels_used = labels.story_labels(s.text for s in tokenised)
+    referenced = tables.referenced_tables(tokenised)
+    for table, quote in dotted_tables.items():
+        referenced.setdefault(table, quote)
+    provides = tuple(phrases.provided(tokenised) + phrases.named_by_title(tokenise(title)))
     return Facts(
         key=story.key,
-        provides=tuple(phrases.provided(tokenised) + phrases.named_by_title(tokenise(title))),
+        provides=provides,
         sentences=tuple(tokenised),
-        tables_created=tables.created_tables(tokenised),
-        tables_referenced=tables.referenced_tables(tokenised),
+        tables_created=made_tables,
+        tables_referenced=referenced,
         endpoints_implemented=implemented,
         endpoints_used=used,
         files=files,
         branch_files=frozenset(branch_files),
-        names=artefacts.named_things(tokenised, tasks_from, created),
+        names=artefacts.named_things(tokenised, tasks_from, created, making),
         files_created=created,
         files_changed=changed,
         tasks_from=tasks_from,
+        columns_added=added,
+        columns_used=col_used,
+        labels_made=labels_made,
+        labels_used=labels_used,
+        models_made=entities.models_made(provides),
+        entities_used=entities.entity_mentions(tokenised),
     )
 
 

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.features.deps.artefacts import DESCRIBE, Named
+from pantheon_git.features.deps.labels import title_case_keys
 from pantheon_git.features.deps.facts import Facts
 from pantheon_git.features.deps.model import Edge
 from pantheon_git.features.deps.names import key_of
@@ -37,7 +38,8 @@ _QUOTED_RE = re.compile(r'"([^"]{1,80})"|“([^”]{1,80})”')
 
 def name_edges(all_facts: Sequence[Facts]) -> list[Edge]:
     makers = _makers(all_facts)
-    firsts = {named.words[0] for _key, named in makers.values() if len(named.words) > 1}
+    starts = {named.words[:2] for _key, named in makers.values() if len(named.words) > 1}
+    firsts = {pair[0] for pair in starts}
     out: list[Edge] = []
     for facts in all_facts:
         mentioned = {
@@ -46,7 +48,7 @@ def name_edges(all_facts: Sequence[Facts]) -> list[Edge]:
             if not (named.in_path and key in makers and makers[key][1].data)
         }
         if firsts:
-            mentioned.update(_prose_mentions(facts, makers, firsts))
+            mentioned.update(_prose_mentions(facts, makers, firsts, starts))
         linked: set[StoryKey] = set()
         for key, quote in mentioned.items():
             maker = makers.get(key)
@@ -86,7 +88,10 @@ def _makers(all_facts: Sequence[Facts]) -> dict[str, tuple[StoryKey, Named]]:
 
 
 def _prose_mentions(
-    facts: Facts, makers: dict[str, tuple[StoryKey, Named]], firsts: set[str]
+    facts: Facts,
+    makers: dict[str, tuple[StoryKey, Named]],
+    firsts: set[str],
+    starts: set[tuple[str, ...]],
 ) -> dict[str, str]:
     """Names written as words: two to four words joined ("write-off requests" for
     ``WriteOffRequests``), standing as a noun phrase of their own (not "Token storage
@@ -97,9 +102,13 @@ def _prose_mentions(
     found: dict[str, str] = {}
     for sentence in facts.sentences:
         norms = sentence.norms
+        if firsts.isdisjoint(norms):
+            continue
         quoted: set[str] | None = None
-        for i, word in enumerate(norms):
-            if word not in firsts or not _left_edge(sentence, i):
+        for i, word in enumerate(norms[:-1]):
+            if word not in firsts or (word, norms[i + 1]) not in starts:
+                continue
+            if not _left_edge(sentence, i):
                 continue
             for n in range(min(MAX_WORDS, len(norms) - i), 1, -1):
                 words = norms[i : i + n]
@@ -168,6 +177,73 @@ def file_edges(all_facts: Sequence[Facts], limit: int) -> list[Edge]:
                     "functional",
                     f'{target} changes {path}, which {source} creates: '
                     f'"{excerpt(said, path, width=80)}" ({source}: "{excerpt(quote, path, width=60)}")',
+                )
+            )
+    return out
+
+
+def label_edges(all_facts: Sequence[Facts]) -> list[Edge]:
+    """B mentions a quoted name ("The Pile", "Lively") that only A introduces."""
+    makers: dict[str, list[tuple[StoryKey, str]]] = defaultdict(list)
+    for facts in all_facts:
+        for key, quote in facts.labels_made.items():
+            makers[key].append((facts.key, quote))
+    makers = {key: made for key, made in makers.items() if len(made) == 1}
+    out: list[Edge] = []
+    if not makers:
+        return out
+    for facts in all_facts:
+        linked: set[StoryKey] = set()
+        used = dict(facts.labels_used)
+        for sentence in facts.sentences:
+            for key in title_case_keys(sentence.raws):
+                if key in makers:
+                    used.setdefault(key, sentence.text)
+        for key, said in used.items():
+            made = makers.get(key)
+            if not made or made[0][0] in (facts.key, *linked) or key in facts.labels_made:
+                continue
+            source, quote = made[0]
+            linked.add(source)
+            out.append(
+                Edge(
+                    source,
+                    facts.key,
+                    "functional",
+                    f'{facts.key} refers to "{key}", which {source} introduces: '
+                    f'"{excerpt(said, key[:4], width=80)}" ({source}: "{excerpt(quote, key[:4], width=60)}")',
+                )
+            )
+    return out
+
+
+def entity_edges(all_facts: Sequence[Facts]) -> list[Edge]:
+    """B names an entity ("Shipment records", "the Device") that A creates as a table (a
+    data link) or as a model (functional)."""
+    tables: dict[str, dict[StoryKey, str]] = defaultdict(dict)
+    models: dict[str, dict[StoryKey, str]] = defaultdict(dict)
+    for facts in all_facts:
+        for name, quote in facts.tables_created.items():
+            tables[name][facts.key] = quote
+        for name, quote in facts.models_made.items():
+            models[name][facts.key] = quote
+    out: list[Edge] = []
+    for facts in all_facts:
+        for name, (said, records) in facts.entities_used.items():
+            if name in facts.tables_created or name in facts.models_made:
+                continue
+            makers = tables.get(name) or models.get(name) or {}
+            if len(makers) != 1:
+                continue
+            ((source, made),) = makers.items()
+            kind = "data" if records and name in tables else "functional"
+            out.append(
+                Edge(
+                    source,
+                    facts.key,
+                    kind,
+                    f'{facts.key} uses {name} records: "{excerpt(said, name[:4], width=80)}" '
+                    f'({source}: "{excerpt(made, name[:4], width=60)}")',
                 )
             )
     return out

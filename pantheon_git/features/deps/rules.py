@@ -129,6 +129,40 @@ def data_edges(all_facts: Sequence[Facts]) -> list[Edge]:
     return out
 
 
+def column_edges(all_facts: Sequence[Facts]) -> list[Edge]:
+    """B uses a column A adds ("a username column ... to public.users", then "that username
+    ... in public.users"; "the data JSONB column")."""
+    adders: dict[tuple[str, str], dict[StoryKey, str]] = defaultdict(dict)
+    tables_of: dict[str, set[str]] = defaultdict(set)
+    for facts in all_facts:
+        for (table, column), quote in facts.columns_added.items():
+            adders[(table, column)][facts.key] = quote
+            tables_of[column].add(table)
+    out: list[Edge] = []
+    for facts in all_facts:
+        linked: set[StoryKey] = set()
+        for (table, column), quote in facts.columns_used.items():
+            if not table:  # "the data column": the one table that has it, if only one
+                if len(tables_of.get(column, ())) != 1:
+                    continue
+                table = next(iter(tables_of[column]))
+            for source, made in sorted(adders.get((table, column), {}).items()):
+                if source == facts.key or source in linked:
+                    continue
+                linked.add(source)
+                out.append(
+                    Edge(
+                        source,
+                        facts.key,
+                        "data",
+                        f"{facts.key} uses column {table}.{column}: "
+                        f'"{excerpt(quote, column[:5], width=80)}" '
+                        f'({source}: "{excerpt(made, column[:5], width=60)}")',
+                    )
+                )
+    return out
+
+
 def api_edges(all_facts: Sequence[Facts]) -> list[Edge]:
     """B calls an endpoint A builds (method and path, parameters in any style; a path written
     without its method matches any method). When several stories write the endpoint as their

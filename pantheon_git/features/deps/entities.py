@@ -1,0 +1,49 @@
+"""Entities (a model, a table's rows) written as a name rather than as a table.
+
+"Loads Shipment records", "the stored token of the Device", "each Invoice row": a capitalised
+word inside a sentence, or any word before "records" / "rows" / "entries", names an entity when
+some story creates a model or a table of that name (``Shipment``, ``shipments``). Words at the
+start of a sentence and in titles are capitalised for other reasons and do not count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pantheon_git.features.deps.phrases import STOP, Provided
+from pantheon_git.features.deps.tables import table_name
+from pantheon_git.features.deps.text import word_set
+from pantheon_git.features.deps.tokens import Sentence
+
+RECORDS = word_set("record row entry instance object")
+MODEL_HEADS = word_set("model entity class aggregate document")
+
+
+def models_made(provides: Sequence[Provided]) -> dict[str, str]:
+    """Entity name -> sentence, from the things a story creates: "the Order model" -> order."""
+    out: dict[str, str] = {}
+    for p in provides:
+        if len(p.words) == 2 and p.words[1] in MODEL_HEADS and p.strength >= 2:
+            name = table_name(p.words[0])
+            if name:
+                out.setdefault(name, p.quote)
+    return out
+
+
+def entity_mentions(tokenised: Sequence[Sentence]) -> dict[str, tuple[str, bool]]:
+    """Entity name -> (sentence, written as records or rows: a data mention)."""
+    found: dict[str, tuple[str, bool]] = {}
+    for sentence in tokenised[1:]:  # the title is often in title case
+        norms, raws = sentence.norms, sentence.raws
+        for i in range(1, len(raws)):
+            raw = raws[i]
+            possessive = raw.endswith(("'s", "s'"))  # "the customer's row in X" is X's row
+            records = i + 1 < len(norms) and norms[i + 1] in RECORDS and not possessive
+            if not records and not (raw[:1].isupper() and raw[1:2].islower()):
+                continue
+            if norms[i] in STOP or (not records and raws[i - 1][:1].isupper()):
+                continue  # a run of capitals is a proper name or a title, not an entity
+            name = table_name(norms[i])
+            if name and (name not in found or (records and not found[name][1])):
+                found[name] = (sentence.text, records)
+    return found

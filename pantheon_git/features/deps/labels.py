@@ -1,0 +1,97 @@
+"""Names of things people see, written in quotes: columns, tabs, states, buttons.
+
+A story *introduces* a quoted name when the name follows a word for a place on screen ("the
+three habit columns "Today", "Yesterday" and "The Pile"" makes all three), when an indefinite
+article and such a word frame it (``a "Lively" state``, ``a "Retry" button``), or when a thing
+becomes it (``to become "Junked"``). Any other quoted mention, or the name in title case
+("into The Pile"), uses it. A link needs exactly one story introducing the name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+
+from pantheon_git.features.deps.names import key_of
+from pantheon_git.features.deps.text import norm, word_set
+
+PLACES = word_set(
+    """column section tab panel area slot region screen button link toggle field card badge
+    banner menu state status stage step view"""
+)
+INTRODUCING = word_set("become becomes turn turns called named add adds new")
+_QUOTED_RE = re.compile(r'"([^"\n]{2,40})"|“([^”\n]{2,40})”')
+_WORD_RE = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z]+)?")
+_GAP_RE = re.compile(r"^\s*(?:,|and|or|,\s*and|,\s*or)\s*$")
+
+
+def quoted_names(text: str) -> tuple[dict[str, str], dict[str, str]]:
+    """``(introduced, mentioned)``: name key -> the sentence (``text``) that says so, for the
+    quoted names of ``text`` (title-case mentions: :func:`title_case_keys`)."""
+    made: dict[str, str] = {}
+    used: dict[str, str] = {}
+    previous_end, previous_made = -1, False
+    for match in _QUOTED_RE.finditer(text):
+        key = _key(match.group(1) or match.group(2))
+        if key is None:
+            previous_end = -1
+            continue
+        before = _words(text[: match.start()])[-2:]
+        after = _words(text[match.end() : match.end() + 20])[:1]
+        in_list = previous_made and bool(_GAP_RE.match(text[previous_end : match.start()]))
+        makes = in_list or _introduces(before, after)
+        (made if makes else used).setdefault(key, text)
+        previous_end, previous_made = match.end(), makes
+    return made, used
+
+
+def title_case_keys(raws: list[str]) -> Iterator[str]:
+    """Keys of the runs of capitalised words after a sentence's first word ("into The
+    Pile"), each run and its tails."""
+    i = 1
+    while i < len(raws):
+        if not raws[i][:1].isupper():
+            i += 1
+            continue
+        j = i
+        while j < len(raws) and raws[j][:1].isupper() and j - i < 4:
+            j += 1
+        for start in range(i, j):
+            key = _key(" ".join(raws[start:j]))
+            if key is not None:
+                yield key
+        i = j
+
+
+def _introduces(before: list[str], after: list[str]) -> bool:
+    if before and (before[-1] in PLACES or before[-1] in INTRODUCING):
+        return True
+    return len(before) == 2 and before[-1] in ("a", "an") and bool(after) and after[0] in PLACES
+
+
+def _words(text: str) -> list[str]:
+    return [norm(w) for w in _WORD_RE.findall(text)]
+
+
+def _key(term: str) -> str | None:
+    words = _words(term)
+    if not words or len(words) > 4 or len(term) < 4 or not any(c.isalpha() for c in term):
+        return None
+    return key_of(words)
+
+
+def story_labels(texts: Iterable[str]) -> tuple[dict[str, str], dict[str, str]]:
+    """Quoted names across a story's sentences."""
+    made: dict[str, str] = {}
+    used: dict[str, str] = {}
+    for text in texts:
+        if '"' not in text and "“" not in text:
+            continue
+        m, u = quoted_names(text)
+        for key, quote in m.items():
+            made.setdefault(key, quote)
+        for key, quote in u.items():
+            used.setdefault(key, quote)
+    for key in made:
+        used.pop(key, None)
+    return made, used

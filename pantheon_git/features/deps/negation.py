@@ -1,0 +1,46 @@
+"""Words a story says it does *not* touch are no mention of them.
+
+"Unlike the account work, no code changes", "reads the orders table, not through the public
+API": from a cue (unlike, not, never, nor, instead of, rather than, other than, except,
+without changing/touching) to the end of its clause, the words are dropped before the rules
+read the sentence (its text, kept for evidence, is unchanged).
+"""
+
+from __future__ import annotations
+
+from pantheon_git.features.deps.text import word_set
+from pantheon_git.features.deps.tokens import PUNCT, Sentence
+
+CUES = word_set("unlike not never nor except")
+PAIRS = {("instead", "of"), ("rather", "than"), ("other", "than")}
+TOUCHING = word_set("changing touching modifying altering affecting change touch")
+ENDS = word_set("but")
+
+
+def without_negated(sentence: Sentence) -> Sentence:
+    norms = sentence.norms
+    if CUES.isdisjoint(norms) and not _has_pair(norms) and "without" not in norms:
+        return sentence
+    keep_norms, keep_raws = list(norms), list(sentence.raws)
+    i = 0
+    while i < len(norms):
+        if _cue_at(norms, i):
+            j = i
+            while j < len(norms) and not (norms[j] == PUNCT and j > i) and norms[j] not in ENDS:
+                keep_norms[j], keep_raws[j] = PUNCT, ","
+                j += 1
+            i = j
+        i += 1
+    return Sentence(sentence.text, keep_norms, keep_raws, [])
+
+
+def _cue_at(norms: list[str], i: int) -> bool:
+    word = norms[i]
+    if word in CUES:
+        return True
+    nxt = norms[i + 1] if i + 1 < len(norms) else ""
+    return (word, nxt) in PAIRS or (word == "without" and nxt in TOUCHING)
+
+
+def _has_pair(norms: list[str]) -> bool:
+    return any((a, b) in PAIRS for a, b in zip(norms, norms[1:]))
