@@ -55,6 +55,7 @@ def _analyse(unique: list[Story], changed: Mapping[StoryKey, Set[str]]) -> Analy
             *namerules.file_edges(all_facts, rules.HOT_PATH_LIMIT),
             *namerules.label_edges(all_facts),
             *namerules.entity_edges(all_facts),
+            *namerules.outcome_edges(all_facts),
         ]
     )
     conflicts, hot = rules.conflicts(all_facts)

@@ -11,18 +11,28 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from pantheon_git.features.deps.paths import as_path
 from pantheon_git.features.deps.tables import table_name
 from pantheon_git.features.deps.text import word_set
-from pantheon_git.features.deps.tokens import CLOSE, CODE, OPEN, PUNCT, Sentence, Token
+from pantheon_git.features.deps.tokens import (
+    CLOSE,
+    CODE,
+    MARKERS,
+    OPEN,
+    PUNCT,
+    Sentence,
+    Token,
+)
 
 SCHEMAS = word_set("public auth dbo main private app")
 COMMON = word_set(
     "id uuid created_at updated_at deleted_at name title status type description value key"
 )
-ADDING = word_set("add adds added adding new introduce introduces create creates")
+ADDING = word_set("add adds added adding introduce introduces create creates")
+_DOTTED_RE = re.compile(r"(?<![\w./@-])([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)(?![\w/.(-])")
 COLUMN = word_set("column field attribute")
 TYPES = word_set("jsonb json text varchar integer int boolean bool uuid timestamp timestamptz")
 
@@ -94,8 +104,8 @@ def column_facts(
             continue
         toks = sentence.toks()
         named: list[str] = []
-        for word, raw in toks:
-            hit = dotted(raw) if word == CODE else None
+        for match in _DOTTED_RE.finditer(sentence.text):
+            hit = dotted(match.group())
             if hit is None:
                 continue
             table, column = hit
@@ -105,6 +115,9 @@ def column_facts(
                 used.setdefault((table, column), sentence.text)
         dotted_only = list(named)
         named += [table_name(toks[i - 1][1]) or "" for i in _table_words(toks)]
+        for table in _column_on(toks):  # "a carrier_id column on shipments"
+            tables.setdefault(table, sentence.text)
+            named.append(table)
         _adds(toks, sentence.text, named, added)
         for i, (word, raw) in enumerate(toks):
             if word in COLUMN and i > 0:
@@ -125,11 +138,26 @@ def _may_name_columns(sentence: Sentence) -> bool:
     """Cheap test first: a dotted name, or a word for a table or a column."""
     if not COLUMN.isdisjoint(sentence.norms) or "table" in sentence.norms:
         return True
-    return CODE in sentence.norms and any("." in r and "/" not in r for r in sentence.raws)
+    return "." in sentence.text[:-1] and _DOTTED_RE.search(sentence.text) is not None
 
 
 def _table_words(toks: list[Token]) -> list[int]:
     return [i for i, (w, _r) in enumerate(toks) if w == "table" and i > 0 and toks[i - 1][0] != CODE]
+
+
+def _column_on(toks: list[Token]) -> list[str]:
+    """ "a X column on shipments", "a X field to the orders table": the table it goes on."""
+    out: list[str] = []
+    for i, (word, _raw) in enumerate(toks[:-1]):
+        if word in COLUMN and toks[i + 1][0] in ("on", "to", "into"):
+            j = i + 2
+            while j < len(toks) and toks[j][0] in ("the", "a", "an"):
+                j += 1
+            if j < len(toks) and toks[j][0] not in MARKERS:
+                name = table_name(toks[j][1])
+                if name and not (j + 1 < len(toks) and toks[j + 1][0] == "table"):
+                    out.append(name)  # "... the orders table" is found by the table rule
+    return out
 
 
 def _column_before(toks: list[Token], i: int) -> str | None:
@@ -149,8 +177,10 @@ def _adds(toks: list[Token], quote: str, named: list[str], added: dict[Column, s
     tables = [t for t in named if t]
     if len(tables) != 1:
         return
+    adding = False
     for i, (word, _raw) in enumerate(toks):
-        if word in COLUMN:
+        adding = adding or word in ADDING
+        if word in COLUMN and adding:
             column = _column_before(toks, i)
             if column and column not in COMMON:
                 added.setdefault((tables[0], column), quote)

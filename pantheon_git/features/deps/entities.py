@@ -43,6 +43,8 @@ def entity_mentions(tokenised: Sequence[Sentence]) -> dict[str, tuple[str, bool]
                 continue
             if norms[i] in STOP or (not records and raws[i - 1][:1].isupper()):
                 continue  # a run of capitals is a proper name or a title, not an entity
+            if i + 1 < len(norms) and norms[i + 1] in MODEL_HEADS:
+                continue  # "the User Model": the thing-mention rule says it better
             name = table_name(norms[i])
             if name and (name not in found or (records and not found[name][1])):
                 found[name] = (sentence.text, records)

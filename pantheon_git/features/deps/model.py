@@ -15,6 +15,16 @@ def key_order(key: StoryKey) -> tuple[str, int]:
 # Strongest first: when several rules link the same pair, the first kind names the edge.
 EDGE_KINDS = ("explicit", "data", "api", "functional")
 CONFLICT_KINDS = ("file", "test")
+# How sure an edge is, surest first: a Rally predecessor; an endpoint, a table, a foreign key or
+# a column; a file or a code name one story makes and the other changes or uses; a mention in
+# words (a thing, a quoted name, an outcome).
+CONFIDENCE = ("explicit", "high", "medium", "low")
+_BY_KIND = {"explicit": "explicit", "data": "high", "api": "high", "functional": "low"}
+
+
+def confidence_rank(level: str) -> int:
+    """0 for the surest level; unknown levels rank last."""
+    return CONFIDENCE.index(level) if level in CONFIDENCE else len(CONFIDENCE)
 
 
 @dataclass(frozen=True)
@@ -23,6 +33,7 @@ class Link:
 
     kind: str
     evidence: str
+    confidence: str = ""
 
 
 @dataclass(frozen=True)
@@ -34,6 +45,12 @@ class Edge:
     kind: str
     evidence: str
     also: tuple[Link, ...] = ()
+    confidence: str = ""
+    """One of ``CONFIDENCE``; by default what the kind implies (functional: low)."""
+
+    def __post_init__(self) -> None:
+        if not self.confidence:
+            object.__setattr__(self, "confidence", _BY_KIND.get(self.kind, "low"))
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from pantheon_git.core.keys import StoryKey
+from pantheon_git.features.deps import outcomes
 from pantheon_git.features.deps.artefacts import DESCRIBE, Named
 from pantheon_git.features.deps.labels import title_case_keys
 from pantheon_git.features.deps.facts import Facts
@@ -43,20 +44,22 @@ def name_edges(all_facts: Sequence[Facts]) -> list[Edge]:
     out: list[Edge] = []
     for facts in all_facts:
         mentioned = {
-            key: named.quote
+            key: (named.quote, "medium")
             for key, named in facts.names.items()
             if not (named.in_path and key in makers and makers[key][1].data)
         }
         if firsts:
-            mentioned.update(_prose_mentions(facts, makers, firsts, starts))
+            for key, quote in _prose_mentions(facts, makers, firsts, starts).items():
+                mentioned.setdefault(key, (quote, "low"))
         linked: set[StoryKey] = set()
-        for key, quote in mentioned.items():
+        for key, (quote, sure) in mentioned.items():
             maker = makers.get(key)
             if maker is None or maker[0] == facts.key or maker[0] in linked:
                 continue
             source, named = maker
             linked.add(source)
             kind = "data" if named.data else "functional"
+            sure = "high" if named.data else sure
             said = excerpt(quote, named.words[0][:4], width=80)
             made = excerpt(named.quote, named.words[0][:4], width=60)
             out.append(
@@ -66,6 +69,7 @@ def name_edges(all_facts: Sequence[Facts]) -> list[Edge]:
                     kind,
                     f'{facts.key} uses {named.raw}, which {source} makes: "{said}" '
                     f'({source}: "{made}")',
+                    confidence=sure,
                 )
             )
     return out
@@ -177,6 +181,7 @@ def file_edges(all_facts: Sequence[Facts], limit: int) -> list[Edge]:
                     "functional",
                     f'{target} changes {path}, which {source} creates: '
                     f'"{excerpt(said, path, width=80)}" ({source}: "{excerpt(quote, path, width=60)}")',
+                    confidence="medium",
                 )
             )
     return out
@@ -237,13 +242,49 @@ def entity_edges(all_facts: Sequence[Facts]) -> list[Edge]:
                 continue
             ((source, made),) = makers.items()
             kind = "data" if records and name in tables else "functional"
+            sure = "high" if kind == "data" else "medium"
+            what = f"{name} records" if records else f"the {name.title()}"
             out.append(
                 Edge(
                     source,
                     facts.key,
                     kind,
-                    f'{facts.key} uses {name} records: "{excerpt(said, name[:4], width=80)}" '
+                    f'{facts.key} uses {what}: "{excerpt(said, name[:4], width=80)}" '
                     f'({source}: "{excerpt(made, name[:4], width=60)}")',
+                    confidence=sure,
+                )
+            )
+    return out
+
+
+def outcome_edges(all_facts: Sequence[Facts]) -> list[Edge]:
+    """B waits for an outcome ("once the label has been printed") that only A brings about
+    ("Print the shipping label")."""
+    waits = {facts.key: outcomes.awaited(facts.sentences) for facts in all_facts}
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for found in waits.values():
+        for verb, noun in found:
+            wanted[verb].add(noun)
+    if not wanted:
+        return []
+    doers: dict[outcomes.Outcome, dict[StoryKey, str]] = defaultdict(dict)
+    for facts in all_facts:
+        for outcome, quote in outcomes.done(facts.sentences, wanted).items():
+            doers[outcome][facts.key] = quote
+    out: list[Edge] = []
+    for facts in all_facts:
+        for (verb, noun), said in waits[facts.key].items():
+            by = {k: q for k, q in doers.get((verb, noun), {}).items() if k != facts.key}
+            if len(by) != 1 or facts.key in doers.get((verb, noun), {}):
+                continue
+            ((source, quote),) = by.items()
+            out.append(
+                Edge(
+                    source,
+                    facts.key,
+                    "functional",
+                    f'{facts.key} waits until the {noun} is {verb}ed: '
+                    f'"{excerpt(said, noun[:4], width=80)}" ({source}: "{excerpt(quote, verb[:4], width=60)}")',
                 )
             )
     return out

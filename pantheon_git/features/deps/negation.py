@@ -1,8 +1,9 @@
 """Words a story says it does *not* touch are no mention of them.
 
 "Unlike the account work, no code changes", "reads the orders table, not through the public
-API": from a cue (unlike, not, never, nor, instead of, rather than, other than, except,
-without changing/touching) to the end of its clause, the words are dropped before the rules
+API", "No test builds a customer row by hand": from a cue (unlike, not, never, nor, instead of,
+rather than, other than, except, without changing/touching, a sentence's first "no") to the end
+of its clause, the words are dropped before the rules
 read the sentence (its text, kept for evidence, is unchanged).
 """
 
@@ -19,8 +20,10 @@ ENDS = word_set("but")
 
 def without_negated(sentence: Sentence) -> Sentence:
     norms = sentence.norms
+    opening_no = bool(norms) and norms[0] == "no"
     if CUES.isdisjoint(norms) and not _has_pair(norms) and "without" not in norms:
-        return sentence
+        if not opening_no:
+            return sentence
     keep_norms, keep_raws = list(norms), list(sentence.raws)
     i = 0
     while i < len(norms):
@@ -36,7 +39,7 @@ def without_negated(sentence: Sentence) -> Sentence:
 
 def _cue_at(norms: list[str], i: int) -> bool:
     word = norms[i]
-    if word in CUES:
+    if word in CUES or (i == 0 and word == "no"):  # "No test builds a customer row ..."
         return True
     nxt = norms[i + 1] if i + 1 < len(norms) else ""
     return (word, nxt) in PAIRS or (word == "without" and nxt in TOUCHING)

@@ -15,7 +15,15 @@ from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.story import Story
 from pantheon_git.features.deps.endpoints import ANY, Endpoint
 from pantheon_git.features.deps.facts import Facts
-from pantheon_git.features.deps.model import EDGE_KINDS, Conflict, Edge, HotPath, Link, key_order
+from pantheon_git.features.deps.model import (
+    EDGE_KINDS,
+    Conflict,
+    Edge,
+    HotPath,
+    Link,
+    confidence_rank,
+    key_order,
+)
 from pantheon_git.features.deps.paths import is_fixture_path
 from pantheon_git.features.deps.text import excerpt
 
@@ -265,13 +273,14 @@ def merge_edges(edges: Iterable[Edge]) -> list[Edge]:
     out = []
     for (source, target), group in sorted(grouped.items(), key=_pair_order):
         if len(group) > 1:
-            group.sort(key=lambda e: rank[e.kind])
+            group.sort(key=lambda e: (rank[e.kind], confidence_rank(e.confidence)))
         first = group[0]
         also: list[Link] = []
         for edge in group[1:]:
             if edge.kind != first.kind and all(link.kind != edge.kind for link in also):
-                also.append(Link(edge.kind, edge.evidence))
-        out.append(Edge(source, target, first.kind, first.evidence, tuple(also)))
+                also.append(Link(edge.kind, edge.evidence, edge.confidence))
+        sure = min((e.confidence for e in group), key=confidence_rank)
+        out.append(Edge(source, target, first.kind, first.evidence, tuple(also), sure))
     return out
 
 

@@ -52,7 +52,14 @@ def _created_after(toks: list[Token], i: int) -> list[str]:
     """Tables named after a creating verb, joined by "and" / "or" / commas: "create the
     articles table (slug, title) and an article_revisions table"."""
     names = []
-    while (hit := _created_at(toks, i)) is not None:
+    while True:
+        hit = _created_at(toks, i)
+        if hit is None:  # another thing first ("the Shipment entity and the shipments table")
+            end = _next_item(toks, i)
+            if end is None:
+                break
+            i = end
+            continue
         name, end = hit
         if name:
             names.append(name)
@@ -63,6 +70,16 @@ def _created_after(toks: list[Token], i: int) -> list[str]:
             break
         i = j + 1
     return names
+
+
+def _next_item(toks: list[Token], i: int) -> int | None:
+    """Where the next "and"/"or" item of the same clause starts (at most four words on)."""
+    for j in range(i, min(len(toks), i + 5)):
+        if toks[j][0] in ("and", "or"):
+            return j + 1
+        if not is_word(toks[j]):
+            return None
+    return None
 
 
 def _created_at(toks: list[Token], i: int) -> tuple[str | None, int] | None:
