@@ -93,7 +93,7 @@ def test_output_file_with_json_keeps_stdout_one_document(
 def test_verbose_report_shows_evidence(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "-v", "--epic", "17")
     assert code == 0
-    assert "api: US-124 calls POST /api/auth/login" in out
+    assert "api, high: US-124 calls POST /api/auth/login" in out
 
 
 def test_missing_cache_says_to_sync(

@@ -24,7 +24,7 @@ HOSTILE = [
 NODE = r'[A-Za-z][A-Za-z0-9_]*(?:\["[^"\n]*"\])?'
 LINE_RES = [
     re.compile(rf"^    {NODE}$"),
-    re.compile(rf"^    {NODE} (?:-->|-\.-) {NODE}$"),
+    re.compile(rf"^    {NODE} (?:-->|==>|-\.->|-\.-) {NODE}$"),
     re.compile(r"^    classDef cycle [^\n]+$"),
     re.compile(r"^    class [A-Za-z][A-Za-z0-9_]*(?:,[A-Za-z][A-Za-z0-9_]*)* cycle$"),
     re.compile(r"^$"),
@@ -45,7 +45,7 @@ def assert_valid_mermaid(text: str) -> None:
             assert not re.search(r"[<>`]", lab), lab
             assert re.fullmatch(r"(?:[^#]|#(?:\d+|[a-z]+);)*", lab), lab
         body = re.sub(r'\["[^"\n]*"\]', "", line)
-        if "-->" in body or "-.-" in body:
+        if "-->" in body or "-.-" in body or "==>" in body:
             used.update(re.findall(r"[A-Za-z][A-Za-z0-9_]*", body.strip()))
     assert used <= set(declared), used - set(declared)
 
@@ -62,7 +62,7 @@ def test_mermaid_ids_are_sanitised_and_labels_quoted_for_hostile_titles() -> Non
     stories = hostile_stories()
     text = render_mermaid(analyse(stories), stories)
     assert_valid_mermaid(text)
-    assert 'US1["US-1: Fix #quot;quotes#quot; #amp; #lt;b#gt;tags#lt;/b#gt;"] --> US2[' in text
+    assert 'US1["US-1: Fix #quot;quotes#quot; #amp; #lt;b#gt;tags#lt;/b#gt;"] ==> US2[' in text
     assert "#35;hash; #96;tick#96; end --#gt; X[boom]" in text
     assert "    US3 -.- US4" in text
     assert "US-4: graph TD subgraph end" in text  # newline flattened inside the quotes

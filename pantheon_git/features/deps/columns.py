@@ -32,7 +32,9 @@ COMMON = word_set(
     "id uuid created_at updated_at deleted_at name title status type description value key"
 )
 ADDING = word_set("add adds added adding introduce introduces create creates")
-_DOTTED_RE = re.compile(r"(?<![\w./@-])([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)(?![\w/.(-])")
+_DOTTED_RE = re.compile(
+    r"(?<![\w./@-])([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)(?![\w/.(-])"
+)
 COLUMN = word_set("column field attribute")
 TYPES = word_set("jsonb json text varchar integer int boolean bool uuid timestamp timestamptz")
 
@@ -142,7 +144,9 @@ def _may_name_columns(sentence: Sentence) -> bool:
 
 
 def _table_words(toks: list[Token]) -> list[int]:
-    return [i for i, (w, _r) in enumerate(toks) if w == "table" and i > 0 and toks[i - 1][0] != CODE]
+    return [
+        i for i, (w, _r) in enumerate(toks) if w == "table" and i > 0 and toks[i - 1][0] != CODE
+    ]
 
 
 def _column_on(toks: list[Token]) -> list[str]:

@@ -3,7 +3,7 @@
 Shape (other keys may be added, these stay)::
 
     {"stories": [{"key", "title", "epic", "independence", "wave", ...}],
-     "edges": [{"from", "to", "kind", "evidence"}],        # "to" waits for "from"
+     "edges": [{"from", "to", "kind", "confidence", "evidence"}],  # "to" waits for "from"
      "conflicts": [{"a", "b", "kind", "evidence"}],        # never at the same time
      "waves": [["US-120"], ["US-121", "US-122"]],
      "independent": ["US-126"],
@@ -73,10 +73,14 @@ def edge_doc(edge: Edge) -> dict[str, Any]:
         "from": str(edge.source),
         "to": str(edge.target),
         "kind": edge.kind,
+        "confidence": edge.confidence,
         "evidence": edge.evidence,
     }
     if edge.also:
-        doc["also"] = [{"kind": link.kind, "evidence": link.evidence} for link in edge.also]
+        doc["also"] = [
+            {"kind": link.kind, "confidence": link.confidence, "evidence": link.evidence}
+            for link in edge.also
+        ]
     return doc
 
 

@@ -3,8 +3,9 @@
 Node ids are the story key reduced to ASCII letters, digits and ``_`` (``US-120`` ->
 ``US120``); labels are always double-quoted, with the characters that could end or confuse a
 label (``"``, ``#``, ``<``, ``>``, ``&``, backtick) written as Mermaid entity codes. Edges are
-``-->`` (the target waits for the source); conflicts are dashed undirected links ``-.-``;
-stories in a cycle get the ``cycle`` class.
+``-->`` (the target waits for the source), ``==>`` for a Rally predecessor and dashed ``-.->``
+for a low-confidence inference (a mention in words); conflicts are dashed undirected links
+``-.-``; stories in a cycle get the ``cycle`` class.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pantheon_git.core.story import Story
 from pantheon_git.features.deps.model import Analysis
 
 LABEL_MAX = 48
+ARROWS = {"explicit": "==>", "high": "-->", "medium": "-->", "low": "-.->"}
 _ENTITIES = {'"': "#quot;", "#": "#35;", "<": "#lt;", ">": "#gt;", "&": "#amp;", "`": "#96;"}
 _RESERVED = {"end", "graph", "subgraph", "flowchart", "style", "class", "classdef", "click"}
 _RESERVED |= {"linkstyle", "default", "direction"}
@@ -54,7 +56,9 @@ def render_mermaid(analysis: Analysis, stories: Sequence[Story]) -> str:
         key=lambda e: (order.get(e.source, len(order)), e.source.number, e.target.number),
     )
     lines = ["graph TD"]
-    lines += [f"    {node(e.source)} --> {node(e.target)}" for e in edges]
+    lines += [
+        f"    {node(e.source)} {ARROWS.get(e.confidence, '-->')} {node(e.target)}" for e in edges
+    ]
     rest = [k for k in sorted(titles) if k not in declared]
     if rest:
         lines.append("")

@@ -179,7 +179,7 @@ def file_edges(all_facts: Sequence[Facts], limit: int) -> list[Edge]:
                     source,
                     target,
                     "functional",
-                    f'{target} changes {path}, which {source} creates: '
+                    f"{target} changes {path}, which {source} creates: "
                     f'"{excerpt(said, path, width=80)}" ({source}: "{excerpt(quote, path, width=60)}")',
                     confidence="medium",
                 )
@@ -283,7 +283,7 @@ def outcome_edges(all_facts: Sequence[Facts]) -> list[Edge]:
                     source,
                     facts.key,
                     "functional",
-                    f'{facts.key} waits until the {noun} is {verb}ed: '
+                    f"{facts.key} waits until the {noun} is {verb}ed: "
                     f'"{excerpt(said, noun[:4], width=80)}" ({source}: "{excerpt(quote, verb[:4], width=60)}")',
                 )
             )

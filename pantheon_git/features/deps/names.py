@@ -19,8 +19,7 @@ _HOOK_RE = re.compile(r"use[A-Z0-9]")
 # What a name says about the kind of thing it is; the rest of the name says which one
 # (``tokenStorageProvider`` is the token storage's provider).
 ROLE_SUFFIXES = frozenset(
-    "provider service store controller notifier repository repo manager client api hook helper util"
-    .split()
+    "provider service store controller notifier repository repo manager client api hook helper util".split()
 )
 
 

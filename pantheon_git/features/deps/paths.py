@@ -24,9 +24,7 @@ _EXTS = (
 # A code token is a path when it has a folder and a file with an extension, or is a bare
 # file name with a known extension.
 # Folders may carry route syntax: app/[username]/, src/app/(admin)/, pages/[...slug]/.
-FULL_PATH_RE = re.compile(
-    r"(?:\.{1,2}/)?(?:[\w@.\-\[\]()]+/)+[\w@.-]*\w\.[A-Za-z0-9]{1,10}"
-)
+FULL_PATH_RE = re.compile(r"(?:\.{1,2}/)?(?:[\w@.\-\[\]()]+/)+[\w@.-]*\w\.[A-Za-z0-9]{1,10}")
 BARE_FILE_RE = re.compile(rf"[\w-]+\.(?:{_EXTS})")
 WELL_KNOWN = word_set("Dockerfile Makefile Jenkinsfile Procfile Gemfile Rakefile CODEOWNERS")
 _STRIP = "`'\"()[]{}<>,;:!?*"

@@ -114,7 +114,8 @@ def _tree(analysis: Analysis, label: Namer, *, evidence: bool) -> list[str]:
             last = i == len(children) - 1
             lines.append(f"    {'└─▶' if last else '├─▶'} {label(edge.target)}")
             if evidence:
-                lines.append(f"    {' ' if last else '│'}     {edge.kind}: {edge.evidence}")
+                why = f"{edge.kind}, {edge.confidence}: {edge.evidence}"
+                lines.append(f"    {' ' if last else '│'}     {why}")
         lines.append("")
     lines += [f"  {label(k)} ← INDEPENDENT" for k in analysis.independent]
     if lines and lines[-1] == "":
