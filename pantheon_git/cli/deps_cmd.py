@@ -10,9 +10,21 @@ import click
 from pantheon_git.app import App
 from pantheon_git.cli._common import Ctx, common_options, emit, progress_enabled, warn
 from pantheon_git.core.keys import EpicRef
+from pantheon_git.errors import RALLY, UsageError
 from pantheon_git.features.deps.mermaid import render_mermaid
 from pantheon_git.features.deps.report import render_text
+from pantheon_git.features.deps.review import (
+    INFERRED_LEVELS,
+    Choice,
+    choose,
+    parse_pairs,
+    proposals,
+    render_review,
+    render_written,
+    review_document,
+)
 from pantheon_git.features.deps.run import DepsResult, analyse_cache, write_output
+from pantheon_git.features.deps.run_accept import FAILED, write_predecessors
 
 
 @click.command(
@@ -20,7 +32,9 @@ from pantheon_git.features.deps.run import DepsResult, analyse_cache, write_outp
     help=(
         "Analyse dependencies between the cached stories: the dependency tree, waves of "
         "stories that can run in parallel, independent stories, and pairs that must not run "
-        "at the same time. Saves .bmad/rally-cache/dependencies.json."
+        "at the same time. Saves .bmad/rally-cache/dependencies.json. --review lists the "
+        "dependencies found in the texts that Rally does not have; --accept / --accept-all "
+        "write them to Rally as Predecessors."
     ),
 )
 @click.option(
@@ -44,23 +58,124 @@ from pantheon_git.features.deps.run import DepsResult, analyse_cache, write_outp
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the output to FILE instead of standard output.",
 )
+@click.option(
+    "--review",
+    is_flag=True,
+    help="List the inferred dependencies Rally does not have, surest first.",
+)
+@click.option(
+    "--accept",
+    "accept",
+    multiple=True,
+    metavar="BEFORE:AFTER",
+    help="Write this inferred dependency to Rally (BEFORE becomes a predecessor of AFTER); "
+    "repeat, or separate with commas.",
+)
+@click.option(
+    "--accept-all",
+    is_flag=True,
+    help="Write every inferred dependency at --min-confidence or surer (default high).",
+)
+@click.option(
+    "--min-confidence",
+    type=click.Choice(list(INFERRED_LEVELS)),
+    help="With --review or --accept-all: only edges this sure or surer "
+    "(high: endpoint, table, column; medium: file or code name; low: a mention in words).",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="With --accept / --accept-all: read Rally, write nothing."
+)
 @common_options
-def deps(epics: tuple[str, ...], fmt: str, output: Path | None) -> None:
+def deps(
+    *,
+    epics: tuple[str, ...],
+    fmt: str,
+    output: Path | None,
+    review: bool,
+    accept: tuple[str, ...],
+    accept_all: bool,
+    min_confidence: str | None,
+    dry_run: bool,
+) -> int:
     refs = [EpicRef.parse(e) for e in epics]
+    mode = _mode(
+        review=review,
+        accept=accept,
+        accept_all=accept_all,
+        min_confidence=min_confidence,
+        dry_run=dry_run,
+        fmt=fmt,
+        output=output,
+    )
+    pairs = parse_pairs(accept)
     app = App.load(config_path=Ctx.config_path, warn=warn)
     if progress_enabled():
         app.progress = lambda message: click.echo(message, err=True)
     result = analyse_cache(app, refs)
+    if mode == "review":
+        found = proposals(result.analysis, min_confidence or "low")
+        emit(
+            review_document(found, result.stories),
+            lambda: render_review(found, result.stories, evidence=Ctx.verbose > 0),
+        )
+        return 0
+    if mode == "accept":
+        if accept_all:
+            chosen = [
+                Choice(e.source, e.target, e)
+                for e in proposals(result.analysis, min_confidence or "high")
+            ]
+        else:
+            chosen = choose(result.analysis, pairs)
+        written = write_predecessors(app, chosen, dry_run=dry_run, progress=app.progress)
+        doc = {"dry_run": dry_run, "predecessors": [w.to_dict() for w in written]}
+        emit(doc, lambda: render_written(written, dry_run=dry_run))
+        return RALLY if any(w.status == FAILED for w in written) else 0
     fmt = "json" if Ctx.json else fmt
     content = _render(result, fmt, app.root)
     if output is None:
         emit(result.document, content)
-        return
+        return 0
     write_output(output, content)
     emit(
         {**result.document, "output": str(output)},
         f"Wrote the {fmt} dependency graph to {output}",
     )
+    return 0
+
+
+def _mode(
+    *,
+    review: bool,
+    accept: tuple[str, ...],
+    accept_all: bool,
+    min_confidence: str | None,
+    dry_run: bool,
+    fmt: str,
+    output: Path | None,
+) -> str:
+    """``report``, ``review`` or ``accept``; refuses options that do not go together."""
+    if accept and accept_all:
+        raise UsageError(
+            "--accept and --accept-all do not go together",
+            hint="Name the pairs with --accept, or take every sure edge with --accept-all.",
+        )
+    writing = bool(accept) or accept_all
+    if review and writing:
+        raise UsageError(
+            "--review only lists; it does not go with --accept or --accept-all",
+            hint="Run --review first, then --accept the pairs you want.",
+        )
+    if dry_run and not writing:
+        raise UsageError("--dry-run goes with --accept or --accept-all")
+    if min_confidence and not (review or accept_all):
+        raise UsageError("--min-confidence goes with --review or --accept-all")
+    if (review or writing) and (fmt != "text" or output is not None):
+        raise UsageError(
+            "--format and --output are for the report, not for --review or --accept",
+            hint="Use --json for a document.",
+        )
+    return "review" if review else "accept" if writing else "report"
 
 
 def _render(result: DepsResult, fmt: str, root: Path) -> str:

@@ -78,15 +78,16 @@ def named_things(
             continue  # test helpers are the test rule's business
         toks = sentence.toks()
         making = _making(making_of, index, toks)
-        for i, (word, raw) in enumerate(toks):
+        for i, (word, written) in enumerate(toks):
             in_path = word == CODE
             if in_path:
-                path = as_path(raw)
+                path = as_path(written)
                 if path is None or is_test_place(path):
                     continue
                 raw = stem_of(path)  # a file's stem names what is in it
                 strength = MAKE if path in created else MENTION
-            elif is_code_word(raw):
+            elif is_code_word(written):
+                raw = written
                 task = index >= tasks_from
                 strength = _strength(toks, i, making, title=index == 0, task=task)
             else:

@@ -55,7 +55,7 @@ def dotted(raw: str) -> tuple[str, str | None] | None:
         name = table_name(tail)
         return (name, None) if name else None
     name = table_name(head)
-    return (name, tail.lower()) if name and "_" in tail or (name and tail.islower()) else None
+    return (name, tail.lower()) if (name and "_" in tail) or (name and tail.islower()) else None
 
 
 def defined_tables(tokenised: Sequence[Sentence]) -> dict[str, tuple[str, list[str]]]:
@@ -102,38 +102,43 @@ def column_facts(
             if column not in COMMON:
                 added.setdefault((table, column), quote)
     for sentence in tokenised:
-        if not _may_name_columns(sentence):
-            continue
-        toks = sentence.toks()
-        named: list[str] = []
-        for match in _DOTTED_RE.finditer(sentence.text):
-            hit = dotted(match.group())
-            if hit is None:
-                continue
-            table, column = hit
-            tables.setdefault(table, sentence.text)
-            named.append(table)
-            if column:
-                used.setdefault((table, column), sentence.text)
-        dotted_only = list(named)
-        named += [table_name(toks[i - 1][1]) or "" for i in _table_words(toks)]
-        for table in _column_on(toks):  # "a carrier_id column on shipments"
-            tables.setdefault(table, sentence.text)
-            named.append(table)
-        _adds(toks, sentence.text, named, added)
-        for i, (word, raw) in enumerate(toks):
-            if word in COLUMN and i > 0:
-                column = _column_before(toks, i)
-                if column and column not in COMMON:
-                    used.setdefault(("", column), sentence.text)
-            elif dotted_only and ("_" in raw or (word.isalpha() and len(word) > 3)):
-                # "that username is taken in public.users": a word beside a dotted table
-                for table in dotted_only:
-                    used.setdefault((table, raw.lower()), sentence.text)
-    for column in added:
-        used.pop(column, None)
-        used.pop(("", column[1]), None)
+        if _may_name_columns(sentence):
+            _sentence_columns(sentence, added, used, tables)
+    for pair in added:
+        used.pop(pair, None)
+        used.pop(("", pair[1]), None)
     return added, used, tables
+
+
+def _sentence_columns(
+    sentence: Sentence, added: dict[Column, str], used: dict[Column, str], tables: dict[str, str]
+) -> None:
+    toks = sentence.toks()
+    named: list[str] = []
+    for match in _DOTTED_RE.finditer(sentence.text):
+        hit = dotted(match.group())
+        if hit is None:
+            continue
+        table, column = hit
+        tables.setdefault(table, sentence.text)
+        named.append(table)
+        if column:
+            used.setdefault((table, column), sentence.text)
+    dotted_only = list(named)
+    named += [table_name(toks[i - 1][1]) or "" for i in _table_words(toks)]
+    for table in _column_on(toks):  # "a carrier_id column on shipments"
+        tables.setdefault(table, sentence.text)
+        named.append(table)
+    _adds(toks, sentence.text, named, added)
+    for i, (word, raw) in enumerate(toks):
+        if word in COLUMN and i > 0:
+            column = _column_before(toks, i)
+            if column and column not in COMMON:
+                used.setdefault(("", column), sentence.text)
+        elif dotted_only and ("_" in raw or (word.isalpha() and len(word) > 3)):
+            # "that username is taken in public.users": a word beside a dotted table
+            for table in dotted_only:
+                used.setdefault((table, raw.lower()), sentence.text)
 
 
 def _may_name_columns(sentence: Sentence) -> bool:

@@ -139,9 +139,22 @@ def endpoint_roles(
                 old = open_.get(endpoint)
                 if old is None or old[0] < strength:
                     open_[endpoint] = (strength, sentence.text)
-    declares = bool(open_) and (
-        _declaring_title(tokenised[0]) or any(_declares_endpoints(s) for s in tokenised)
-    )
+    if open_:
+        _settle_open(tokenised, open_, made, used)
+    for endpoint in made:
+        used.pop(endpoint, None)
+    return made, used
+
+
+def _settle_open(
+    tokenised: list[Sentence],
+    open_: dict[Endpoint, tuple[int, str]],
+    made: dict[Endpoint, Role],
+    used: dict[Endpoint, str],
+) -> None:
+    """Mentions with no verb: the story's own when it describes or lists them, or when it
+    says it builds endpoints; calls otherwise."""
+    declares = _declaring_title(tokenised[0]) or any(_declares_endpoints(s) for s in tokenised)
     for endpoint, (strength, quote) in open_.items():
         if endpoint in used and strength < DECLARED:
             continue
@@ -149,9 +162,6 @@ def endpoint_roles(
             _keep(made, endpoint, Role(DECLARED, quote))
         else:
             used.setdefault(endpoint, quote)
-    for endpoint in made:
-        used.pop(endpoint, None)
-    return made, used
 
 
 def _keep(made: dict[Endpoint, Role], endpoint: Endpoint, role: Role) -> None:

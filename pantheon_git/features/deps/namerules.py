@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.features.deps import outcomes
 from pantheon_git.features.deps.artefacts import DESCRIBE, Named
-from pantheon_git.features.deps.labels import title_case_keys
 from pantheon_git.features.deps.facts import Facts
+from pantheon_git.features.deps.labels import title_case_keys
 from pantheon_git.features.deps.model import Edge
 from pantheon_git.features.deps.names import key_of
 from pantheon_git.features.deps.paths import is_fixture_path
@@ -52,14 +52,14 @@ def name_edges(all_facts: Sequence[Facts]) -> list[Edge]:
             for key, quote in _prose_mentions(facts, makers, firsts, starts).items():
                 mentioned.setdefault(key, (quote, "low"))
         linked: set[StoryKey] = set()
-        for key, (quote, sure) in mentioned.items():
+        for key, (quote, how) in mentioned.items():
             maker = makers.get(key)
             if maker is None or maker[0] == facts.key or maker[0] in linked:
                 continue
             source, named = maker
             linked.add(source)
             kind = "data" if named.data else "functional"
-            sure = "high" if named.data else sure
+            sure = "high" if named.data else how
             said = excerpt(quote, named.words[0][:4], width=80)
             made = excerpt(named.quote, named.words[0][:4], width=60)
             out.append(
@@ -180,7 +180,8 @@ def file_edges(all_facts: Sequence[Facts], limit: int) -> list[Edge]:
                     target,
                     "functional",
                     f"{target} changes {path}, which {source} creates: "
-                    f'"{excerpt(said, path, width=80)}" ({source}: "{excerpt(quote, path, width=60)}")',
+                    f'"{excerpt(said, path, width=80)}" '
+                    f'({source}: "{excerpt(quote, path, width=60)}")',
                     confidence="medium",
                 )
             )
@@ -216,7 +217,8 @@ def label_edges(all_facts: Sequence[Facts]) -> list[Edge]:
                     facts.key,
                     "functional",
                     f'{facts.key} refers to "{key}", which {source} introduces: '
-                    f'"{excerpt(said, key[:4], width=80)}" ({source}: "{excerpt(quote, key[:4], width=60)}")',
+                    f'"{excerpt(said, key[:4], width=80)}" '
+                    f'({source}: "{excerpt(quote, key[:4], width=60)}")',
                 )
             )
     return out
@@ -284,7 +286,8 @@ def outcome_edges(all_facts: Sequence[Facts]) -> list[Edge]:
                     facts.key,
                     "functional",
                     f"{facts.key} waits until the {noun} is {verb}ed: "
-                    f'"{excerpt(said, noun[:4], width=80)}" ({source}: "{excerpt(quote, verb[:4], width=60)}")',
+                    f'"{excerpt(said, noun[:4], width=80)}" '
+                    f'({source}: "{excerpt(quote, verb[:4], width=60)}")',
                 )
             )
     return out

@@ -12,14 +12,15 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from pantheon_git.features.deps.text import norm
+from pantheon_git.features.deps.text import norm, word_set
 
 _PARTS_RE = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 _HOOK_RE = re.compile(r"use[A-Z0-9]")
 # What a name says about the kind of thing it is; the rest of the name says which one
 # (``tokenStorageProvider`` is the token storage's provider).
-ROLE_SUFFIXES = frozenset(
-    "provider service store controller notifier repository repo manager client api hook helper util".split()
+ROLE_SUFFIXES = word_set(
+    """provider service store controller notifier repository repo manager client api hook
+    helper util"""
 )
 
 

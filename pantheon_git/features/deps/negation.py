@@ -9,6 +9,8 @@ read the sentence (its text, kept for evidence, is unchanged).
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from pantheon_git.features.deps.text import word_set
 from pantheon_git.features.deps.tokens import PUNCT, Sentence
 
@@ -21,9 +23,9 @@ ENDS = word_set("but")
 def without_negated(sentence: Sentence) -> Sentence:
     norms = sentence.norms
     opening_no = bool(norms) and norms[0] == "no"
-    if CUES.isdisjoint(norms) and not _has_pair(norms) and "without" not in norms:
-        if not opening_no:
-            return sentence
+    plain = CUES.isdisjoint(norms) and not _has_pair(norms) and "without" not in norms
+    if plain and not opening_no:
+        return sentence
     keep_norms, keep_raws = list(norms), list(sentence.raws)
     i = 0
     while i < len(norms):
@@ -46,4 +48,4 @@ def _cue_at(norms: list[str], i: int) -> bool:
 
 
 def _has_pair(norms: list[str]) -> bool:
-    return any((a, b) in PAIRS for a, b in zip(norms, norms[1:]))
+    return any(pair in PAIRS for pair in pairwise(norms))

@@ -149,7 +149,8 @@ def column_edges(all_facts: Sequence[Facts]) -> list[Edge]:
     out: list[Edge] = []
     for facts in all_facts:
         linked: set[StoryKey] = set()
-        for (table, column), quote in facts.columns_used.items():
+        for (named, column), quote in facts.columns_used.items():
+            table = named
             if not table:  # "the data column": the one table that has it, if only one
                 if len(tables_of.get(column, ())) != 1:
                     continue
@@ -195,7 +196,7 @@ def api_edges(all_facts: Sequence[Facts]) -> list[Edge]:
         linked: set[StoryKey] = set()
         for endpoint, quote in calls.items():
             if endpoint.method == ANY:
-                found = {k: v for k, v in by_path.get(endpoint.path, {}).items()}
+                found = dict(by_path.get(endpoint.path, {}))
             else:
                 found = {k: (endpoint, q) for k, q in makers.get(endpoint, {}).items()}
             for source, (made_as, made) in sorted(found.items()):

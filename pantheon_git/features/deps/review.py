@@ -1,0 +1,161 @@
+"""Inferred edges Rally does not have yet, and the choice of those to make Rally predecessors.
+
+An edge found in the texts (not an ``explicit`` one, which Rally already has) is *proposed*:
+``pantheon deps --review`` lists them, surest first; ``--accept US-1:US-2`` picks some by pair
+(US-1 must be done before US-2, so US-1 becomes a predecessor of US-2), ``--accept-all`` picks
+every one at ``--min-confidence`` or surer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pantheon_git.core.keys import StoryKey
+from pantheon_git.core.story import Story
+from pantheon_git.errors import UsageError
+from pantheon_git.features.deps.document import edge_doc
+from pantheon_git.features.deps.model import CONFIDENCE, Analysis, Edge, confidence_rank
+
+INFERRED_LEVELS = CONFIDENCE[1:]  # "explicit" is what Rally has already
+_PAIR_RE = re.compile(r"^\s*([^:\s>]+)\s*(?::|->|>)\s*([^:\s>]+)\s*$")
+
+
+def proposals(analysis: Analysis, min_confidence: str = "low") -> list[Edge]:
+    """Inferred edges at ``min_confidence`` or surer, surest first, then by target."""
+    floor = confidence_rank(_level(min_confidence))
+    found = [
+        e for e in analysis.edges if e.kind != "explicit" and confidence_rank(e.confidence) <= floor
+    ]
+    return sorted(
+        found,
+        key=lambda e: (
+            confidence_rank(e.confidence),
+            e.target.prefix,
+            e.target.number,
+            e.source.prefix,
+            e.source.number,
+        ),
+    )
+
+
+def _level(level: str) -> str:
+    if level not in INFERRED_LEVELS:
+        raise UsageError(
+            f"unknown confidence {level!r}",
+            hint=f"Use one of: {', '.join(INFERRED_LEVELS)}.",
+        )
+    return level
+
+
+def parse_pairs(texts: Iterable[str]) -> list[tuple[StoryKey, StoryKey]]:
+    """``US-1:US-2`` (also ``US-1->US-2``; several per argument, split by commas) -> pairs."""
+    pairs: list[tuple[StoryKey, StoryKey]] = []
+    for text in texts:
+        for part in (p for p in text.split(",") if p.strip()):
+            match = _PAIR_RE.match(part)
+            first = StoryKey.try_parse(match.group(1)) if match else None
+            second = StoryKey.try_parse(match.group(2)) if match else None
+            if first is None or second is None or first == second:
+                raise UsageError(
+                    f"{part.strip()!r} is not a pair of stories",
+                    hint="Write BEFORE:AFTER, e.g. --accept US-120:US-121 (US-120 comes first).",
+                )
+            if (first, second) not in pairs:
+                pairs.append((first, second))
+    return pairs
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What to do with a pair asked for: ``edge`` is None when Rally already has it."""
+
+    source: StoryKey
+    target: StoryKey
+    edge: Edge | None
+
+
+def choose(analysis: Analysis, pairs: Sequence[tuple[StoryKey, StoryKey]]) -> list[Choice]:
+    """The edges the pairs name. A pair the analysis does not infer is refused (with the
+    reverse pointed out when that is what the analysis found)."""
+    by_pair = {(e.source, e.target): e for e in analysis.edges}
+    known = set(analysis.stories)
+    out: list[Choice] = []
+    for source, target in pairs:
+        for key in (source, target):
+            if key not in known:
+                raise UsageError(
+                    f"{key} is not among the analysed stories",
+                    hint="Check the key, or run `pantheon sync` (and --epic) to cache it.",
+                )
+        edge = by_pair.get((source, target))
+        if edge is None:
+            reverse = by_pair.get((target, source))
+            hint = (
+                f"The analysis found the other direction: {target}:{source}."
+                if reverse
+                else "Run `pantheon deps --review` to list the edges it found."
+            )
+            raise UsageError(f"no inferred edge {source} -> {target}", hint=hint)
+        out.append(Choice(source, target, None if edge.kind == "explicit" else edge))
+    return out
+
+
+def review_document(edges: Sequence[Edge], stories: Sequence[Story]) -> dict[str, Any]:
+    titles = {s.key: s.title for s in stories}
+    return {
+        "proposed": [
+            {**edge_doc(e), "from_title": titles.get(e.source), "to_title": titles.get(e.target)}
+            for e in edges
+        ],
+        "counts": {level: sum(e.confidence == level for e in edges) for level in INFERRED_LEVELS},
+    }
+
+
+def render_review(edges: Sequence[Edge], stories: Sequence[Story], *, evidence: bool) -> str:
+    if not edges:
+        return "Every inferred dependency is already a Rally predecessor."
+    titles = {s.key: s.title for s in stories}
+    lines = [f"Inferred dependencies Rally does not have ({len(edges)}):", ""]
+    level = None
+    for edge in edges:
+        if edge.confidence != level:
+            level = edge.confidence
+            lines.append(f"{level.capitalize()} confidence:")
+        lines.append(
+            f"  {edge.source}:{edge.target}  {edge.source} ({titles.get(edge.source, '?')})"
+            f" before {edge.target} ({titles.get(edge.target, '?')}) [{edge.kind}]"
+        )
+        if evidence:
+            lines.append(f"      {edge.evidence}")
+    lines += [
+        "",
+        "Next: `pantheon deps --accept BEFORE:AFTER ...` writes chosen ones as Rally "
+        "predecessors; `--accept-all --min-confidence high` takes every sure one.",
+    ]
+    return "\n".join(lines)
+
+
+def render_written(written: Sequence[Any], *, dry_run: bool) -> str:
+    """The accept report; ``written`` are ``run_accept.Written`` records."""
+    marks = {"added": "+", "would add": "+", "already in Rally": "=", "failed": "!"}
+    if dry_run:
+        would = sum(w.status == "would add" for w in written)
+        head = f"Dry run: nothing written. {would} predecessor(s) would be added in Rally:"
+    else:
+        added = sum(w.status == "added" for w in written)
+        head = f"Rally predecessors: {added} added."
+    lines = [head]
+    for w in written:
+        why = f": {w.message}" if w.message else ""
+        lines.append(f"  {marks.get(w.status, '?')} {w.source} before {w.target} ({w.status}){why}")
+    failed = [w for w in written if w.status == "failed"]
+    if failed:
+        lines.append(f"{len(failed)} not written: fix the cause above, then run the same command.")
+    elif not dry_run:
+        lines.append("Next: Run `pantheon sync` so the cache and this report see them as Rally's.")
+    else:
+        lines.append("Next: run it again without --dry-run to write them.")
+    return "\n".join(lines)

@@ -1,0 +1,104 @@
+"""Write chosen inferred edges to Rally as Predecessors (the I/O of ``pantheon deps --accept``).
+
+For each story that waits, the story is read once with its Predecessors summary
+(``Predecessors:summary[FormattedID]``, decoded by ``rally.mapping``), the predecessors it does
+not have yet are added in one ``Predecessors/add`` call (rally-node posts
+``{"CollectionItems": [...]}`` to the collection's ``add`` endpoint; see
+``RallyClient.collection_add``), and those it has are reported as already there: running the
+same accept twice writes nothing the second time. ``dry_run`` reads Rally and writes nothing.
+The cache is not touched: the next `pantheon sync` reads the new predecessors back.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pantheon_git.app import App
+from pantheon_git.core.keys import StoryKey
+from pantheon_git.errors import RallyNotFound, RallyValidationError
+from pantheon_git.features.deps.review import Choice
+from pantheon_git.rally import mapping
+
+TARGET_FETCH = ("ObjectID", "FormattedID", "Name", "Predecessors:summary[FormattedID]")
+SOURCE_FETCH = ("ObjectID", "FormattedID")
+ADDED, WOULD_ADD, ALREADY, FAILED = "added", "would add", "already in Rally", "failed"
+
+
+@dataclass(frozen=True)
+class Written:
+    source: StoryKey
+    target: StoryKey
+    status: str
+    kind: str = "explicit"
+    confidence: str = "explicit"
+    message: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {
+            "from": str(self.source),
+            "to": str(self.target),
+            "status": self.status,
+            "kind": self.kind,
+            "confidence": self.confidence,
+        }
+        if self.message:
+            doc["message"] = self.message
+        return doc
+
+
+def write_predecessors(
+    app: App,
+    choices: Sequence[Choice],
+    *,
+    dry_run: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> list[Written]:
+    by_target: dict[StoryKey, list[Choice]] = defaultdict(list)
+    out: list[Written] = []
+    for choice in choices:
+        if choice.edge is None:  # the cache already holds it as a Rally predecessor
+            out.append(Written(choice.source, choice.target, ALREADY))
+        else:
+            by_target[choice.target].append(choice)
+    for target in sorted(by_target, key=lambda k: (k.prefix, k.number)):
+        if progress:
+            progress(f"{'Checking' if dry_run else 'Linking'} predecessors of {target}...")
+        out += _one_target(app, target, by_target[target], dry_run=dry_run)
+    return out
+
+
+def _one_target(app: App, target: StoryKey, group: list[Choice], *, dry_run: bool) -> list[Written]:
+    client = app.rally()
+    try:
+        raw = client.find_story(target, fetch=TARGET_FETCH)
+    except RallyNotFound as exc:
+        return [_written(c, FAILED, exc.message) for c in group]
+    present = set(mapping.story_fields(raw)["predecessors"])
+    out = [_written(c, ALREADY) for c in group if c.source in present]
+    todo = [c for c in group if c.source not in present]
+    if dry_run:
+        return out + [_written(c, WOULD_ADD) for c in todo]
+    refs: list[str] = []
+    ready: list[Choice] = []
+    for choice in todo:
+        try:
+            refs.append(str(client.find_story(choice.source, fetch=SOURCE_FETCH)["_ref"]))
+            ready.append(choice)
+        except RallyNotFound as exc:
+            out.append(_written(choice, FAILED, exc.message))
+    if refs:
+        try:
+            client.collection_add(raw["_ref"], "Predecessors", refs)
+        except RallyValidationError as exc:
+            return out + [_written(c, FAILED, exc.message) for c in ready]
+        out += [_written(c, ADDED) for c in ready]
+    return out
+
+
+def _written(choice: Choice, status: str, message: str = "") -> Written:
+    edge = choice.edge
+    kind, confidence = (edge.kind, edge.confidence) if edge else ("explicit", "explicit")
+    return Written(choice.source, choice.target, status, kind, confidence, message)
