@@ -9,7 +9,7 @@ import click
 
 from pantheon_git.app import App
 from pantheon_git.cli._common import Ctx, common_options, emit, progress_enabled, warn
-from pantheon_git.core.keys import EpicRef
+from pantheon_git.core.keys import EpicRef, StoryKey
 from pantheon_git.errors import RALLY, UsageError
 from pantheon_git.features.deps.mermaid import render_mermaid
 from pantheon_git.features.deps.report import render_text
@@ -111,6 +111,34 @@ def deps(
     app = App.load(config_path=Ctx.config_path, warn=warn)
     if progress_enabled():
         app.progress = lambda message: click.echo(message, err=True)
+    try:
+        return _run(
+            app,
+            refs,
+            mode=mode,
+            fmt=fmt,
+            output=output,
+            pairs=pairs,
+            accept_all=accept_all,
+            min_confidence=min_confidence,
+            dry_run=dry_run,
+        )
+    finally:
+        app.close()
+
+
+def _run(
+    app: App,
+    refs: list[EpicRef],
+    *,
+    mode: str,
+    fmt: str,
+    output: Path | None,
+    pairs: list[tuple[StoryKey, StoryKey]],
+    accept_all: bool,
+    min_confidence: str | None,
+    dry_run: bool,
+) -> int:
     result = analyse_cache(app, refs)
     if mode == "review":
         found = proposals(result.analysis, min_confidence or "low")

@@ -20,7 +20,7 @@ from pantheon_git.features.deps.document import edge_doc
 from pantheon_git.features.deps.model import CONFIDENCE, Analysis, Edge, confidence_rank
 
 INFERRED_LEVELS = CONFIDENCE[1:]  # "explicit" is what Rally has already
-_PAIR_RE = re.compile(r"^\s*([^:\s>]+)\s*(?::|->|>)\s*([^:\s>]+)\s*$")
+_PAIR_RE = re.compile(r"^\s*([^:\s>]+?)\s*(?::|->|>)\s*([^:\s>]+)\s*$")
 
 
 def proposals(analysis: Analysis, min_confidence: str = "low") -> list[Edge]:
