@@ -43,7 +43,7 @@ CREATING = PROVIDE_VERBS | word_set("new")
 # Words that say the thing already exists, or that the sentence works on something there.
 EXISTING = word_set(
     """existing extend reuse use using update modify change keep adjust wire mount register
-    registered mounted call via through from replace fix refactor patch apply hook"""
+    registered mounted call via through from replace fix refactor patch apply"""
 )
 LINKS = word_set("and or plus also")
 DATA_HEADS = word_set("table collection")

@@ -32,9 +32,7 @@ COMMON = word_set(
     "id uuid created_at updated_at deleted_at name title status type description value key"
 )
 ADDING = word_set("add adds added adding introduce introduces create creates")
-_DOTTED_RE = re.compile(
-    r"(?<![\w./@-])([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)(?![\w/.(-])"
-)
+_DOTTED_RE = re.compile(r"(?<![\w./@-])([A-Za-z_]\w*)\.([A-Za-z_]\w*)(?![\w/(-]|\.\w)")
 COLUMN = word_set("column field attribute")
 TYPES = word_set("jsonb json text varchar integer int boolean bool uuid timestamp timestamptz")
 
@@ -84,7 +82,8 @@ def _listed(toks: list[Token], i: int) -> list[str]:
         if word == PUNCT and raw == ",":
             fresh = True
         elif fresh:
-            items.append(raw.lower())
+            if word != CODE:  # "(public.users, id, email)": the table's own name is no column
+                items.append(raw.lower())
             fresh = False
     return items
 
