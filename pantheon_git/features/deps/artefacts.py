@@ -86,7 +86,7 @@ def named_things(
                     continue
                 raw = stem_of(path)  # a file's stem names what is in it
                 strength = MAKE if path in created else MENTION
-            elif is_code_word(written):
+            elif ("_" in written or not written[1:].islower()) and is_code_word(written):
                 raw = written
                 task = index >= tasks_from
                 strength = _strength(toks, i, making, title=index == 0, task=task)
@@ -138,8 +138,9 @@ def _subject(toks: list[Token], i: int) -> bool:
 def _made_positions(toks: list[Token]) -> set[int]:
     """Token indexes that a creating verb makes, or that a "<names> in <path>" line places."""
     made: set[int] = set()
-    for i, (word, _raw) in enumerate(toks):
-        if word in ANYWHERE or (word in CREATING and _opens_clause(toks, i)):
+    verbs = [i for i, (w, _r) in enumerate(toks) if w in ANYWHERE or w in CREATING]
+    for i in verbs:
+        if toks[i][0] in ANYWHERE or _opens_clause(toks, i):
             made.update(_span(toks, i + 1))
     placed = _placed(toks)
     made.update(placed)

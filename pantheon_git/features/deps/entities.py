@@ -8,7 +8,7 @@ start of a sentence and in titles are capitalised for other reasons and do not c
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 
 from pantheon_git.features.deps.phrases import STOP, Provided
 from pantheon_git.features.deps.tables import table_name
@@ -30,12 +30,15 @@ def models_made(provides: Sequence[Provided]) -> dict[str, str]:
     return out
 
 
-def entity_mentions(tokenised: Sequence[Sentence]) -> dict[str, tuple[str, bool]]:
-    """Entity name -> (sentence, written as records or rows: a data mention)."""
+def entity_mentions(tokenised: Sequence[Sentence], names: Set[str]) -> dict[str, tuple[str, bool]]:
+    """Entity name (among ``names``) -> (sentence, written as records or rows: a data
+    mention)."""
     found: dict[str, tuple[str, bool]] = {}
     for sentence in tokenised[1:]:  # the title is often in title case
         norms, raws = sentence.norms, sentence.raws
-        for i in range(1, len(raws)):
+        if names.isdisjoint(norms):
+            continue
+        for i in [k for k, w in enumerate(norms) if k and w in names]:
             raw = raws[i]
             possessive = raw.endswith(("'s", "s'"))  # "the customer's row in X" is X's row
             records = i + 1 < len(norms) and norms[i + 1] in RECORDS and not possessive

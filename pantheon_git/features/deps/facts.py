@@ -53,7 +53,6 @@ class Facts:
     labels_used: Mapping[str, str] = field(default_factory=dict)
     models_made: Mapping[str, str] = field(default_factory=dict)
     """Entities the story creates as a model (``order`` for "the Order model")."""
-    entities_used: Mapping[str, tuple[str, bool]] = field(default_factory=dict)
 
 
 def story_facts(story: Story, branch_files: Iterable[str] = ()) -> Facts:
@@ -102,7 +101,6 @@ def story_facts(story: Story, branch_files: Iterable[str] = ()) -> Facts:
         labels_made=labels_made,
         labels_used=labels_used,
         models_made=entities.models_made(provides),
-        entities_used=entities.entity_mentions(tokenised),
     )
 
 

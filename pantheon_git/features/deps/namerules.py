@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Sequence
+from itertools import pairwise
 
 from pantheon_git.core.keys import StoryKey
-from pantheon_git.features.deps import outcomes
+from pantheon_git.features.deps import entities, outcomes
 from pantheon_git.features.deps.artefacts import DESCRIBE, Named
 from pantheon_git.features.deps.facts import Facts
 from pantheon_git.features.deps.labels import title_case_keys
@@ -109,9 +110,8 @@ def _prose_mentions(
         if firsts.isdisjoint(norms):
             continue
         quoted: set[str] | None = None
-        for i, word in enumerate(norms[:-1]):
-            if word not in firsts or (word, norms[i + 1]) not in starts:
-                continue
+        hits = [i for i, pair in enumerate(pairwise(norms)) if pair in starts]
+        for i in hits:
             if not _left_edge(sentence, i):
                 continue
             for n in range(min(MAX_WORDS, len(norms) - i), 1, -1):
@@ -235,8 +235,11 @@ def entity_edges(all_facts: Sequence[Facts]) -> list[Edge]:
         for name, quote in facts.models_made.items():
             models[name][facts.key] = quote
     out: list[Edge] = []
+    known = {n for n, m in (*tables.items(), *models.items()) if len(m) == 1}
+    if not known:
+        return out
     for facts in all_facts:
-        for name, (said, records) in facts.entities_used.items():
+        for name, (said, records) in entities.entity_mentions(facts.sentences, known).items():
             if name in facts.tables_created or name in facts.models_made:
                 continue
             makers = tables.get(name) or models.get(name) or {}

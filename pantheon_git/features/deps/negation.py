@@ -9,8 +9,6 @@ read the sentence (its text, kept for evidence, is unchanged).
 
 from __future__ import annotations
 
-from itertools import pairwise
-
 from pantheon_git.features.deps.text import word_set
 from pantheon_git.features.deps.tokens import PUNCT, Sentence
 
@@ -18,13 +16,13 @@ CUES = word_set("unlike not never nor except")
 PAIRS = {("instead", "of"), ("rather", "than"), ("other", "than")}
 TOUCHING = word_set("changing touching modifying altering affecting change touch")
 ENDS = word_set("but")
+STARTS = CUES | word_set("instead rather other without no")  # words a cue may start with
 
 
 def without_negated(sentence: Sentence) -> Sentence:
     norms = sentence.norms
-    opening_no = bool(norms) and norms[0] == "no"
-    plain = CUES.isdisjoint(norms) and not _has_pair(norms) and "without" not in norms
-    if plain and not opening_no:
+    starts = [i for i, w in enumerate(norms) if w in STARTS and _cue_at(norms, i)]
+    if not starts:
         return sentence
     keep_norms, keep_raws = list(norms), list(sentence.raws)
     i = 0
@@ -45,7 +43,3 @@ def _cue_at(norms: list[str], i: int) -> bool:
         return True
     nxt = norms[i + 1] if i + 1 < len(norms) else ""
     return (word, nxt) in PAIRS or (word == "without" and nxt in TOUCHING)
-
-
-def _has_pair(norms: list[str]) -> bool:
-    return any(pair in PAIRS for pair in pairwise(norms))
