@@ -100,13 +100,13 @@ def seed_cache(python: Path, repo: Path) -> None:
     code = (
         "import sys; from pathlib import Path; from datetime import datetime;"
         "from pantheon_git.cache.store import Cache;"
+        "from pantheon_git.cache import assignments, stories;"
         "from pantheon_git.core.story import Lock, Story;"
         "from pantheon_git.core.keys import StoryKey;"
-        "c = Cache(Path(sys.argv[1]));"
-        "lock = Lock('bench@example.com', datetime.fromisoformat(sys.argv[2]),"
-        " datetime.fromisoformat(sys.argv[3]));"
-        "c.put_story(Story(StoryKey.parse('US-123'), 'Login form', epic='F17', lock=lock), {});"
-        "c.write_assignments(c.load_stories(), datetime.fromisoformat(sys.argv[2]))"
+        "c = Cache(Path(sys.argv[1])); now = datetime.fromisoformat(sys.argv[2]);"
+        "lock = Lock('bench@example.com', now, datetime.fromisoformat(sys.argv[3]));"
+        "stories.put(c, Story(StoryKey.parse('US-123'), 'Login form', epic='F17', lock=lock), {});"
+        "assignments.write(c, assignments.Assignments.of(stories.load(c), now))"
     )
     expires = now + timedelta(hours=8)
     subprocess.run(

@@ -8,17 +8,17 @@ from typing import Any
 
 import pytest
 
-from pantheon_git.cache.store import SCHEMA_VERSION, Cache, ensure_gitignored
+from pantheon_git.cache import stories
+from pantheon_git.cache.store import Cache, ensure_gitignored
 from pantheon_git.core.keys import EpicRef, StoryKey
 from pantheon_git.core.story import Story
-from pantheon_git.errors import CacheCorrupt, CheckFailed, UsageError
+from pantheon_git.errors import CacheCorrupt, CheckFailed
 from pantheon_git.fsio import atomic_write_json
+from tests.support.cachefiles import raw
 
 
 def put(cache: Cache, story: Story) -> None:
-    cache.write_json(
-        cache.story_path(story).relative_to(cache.dir), {"rally": {}, "bmad": story.to_dict()}
-    )
+    stories.put(cache, story, {})
 
 
 def test_stories_round_trip_and_filter_by_epic(tmp_path: Path) -> None:
@@ -30,44 +30,30 @@ def test_stories_round_trip_and_filter_by_epic(tmp_path: Path) -> None:
         put(cache, story)
     assert (tmp_path / ".bmad/rally-cache/stories/epic-17/US-120.json").is_file()
     assert (tmp_path / ".bmad/rally-cache/stories/no-epic/US-9.json").is_file()
-    assert cache.load_stories() == [c, a, b]
-    assert cache.load_stories([EpicRef.parse("17")]) == [a]
-    assert cache.load_stories([EpicRef.parse("E17"), EpicRef.parse("F18")]) == [a, b]
-    assert cache.find_story(StoryKey("US", 200)) == b
-    assert cache.find_story(StoryKey("US", 201)) is None
+    assert stories.load(cache) == [c, a, b]
+    assert stories.load(cache, [EpicRef.parse("17")]) == [a]
+    assert stories.load(cache, [EpicRef.parse("E17"), EpicRef.parse("F18")]) == [a, b]
+    assert stories.find_story(cache, StoryKey("US", 200)) == b
+    assert stories.find_story(cache, StoryKey("US", 201)) is None
 
 
 def test_corrupt_story_file_names_the_file_and_the_fix(tmp_path: Path) -> None:
     cache = Cache(tmp_path)
     put(cache, Story(StoryKey("US", 1), "ok", epic="F1"))
     bad = cache.dir / "stories/epic-1/US-2.json"
-    bad.write_text('{"bmad": {"key": "US-2", "title": ')
+    bad.write_text('{"schema": 1, "bmad": {"key": "US-2", "title": ')
     with pytest.raises(CacheCorrupt) as info:
-        cache.load_stories()
+        stories.load(cache)
     assert info.value.exit_code == 3
-    assert str(bad) in info.value.message
-    assert "pantheon sync --force" in (info.value.hint or "")
+    assert info.value.message.startswith(".bmad/rally-cache/stories/epic-1/US-2.json is not JSON")
+    assert info.value.message.endswith("run `pantheon sync --force` to rebuild it")
 
 
 def test_story_file_without_a_story(tmp_path: Path) -> None:
     cache = Cache(tmp_path)
-    cache.write_json("stories/epic-1/US-3.json", {"rally": {}})
-    with pytest.raises(CacheCorrupt, match="no story"):
-        cache.load_stories()
-
-
-def test_meta_schema_checked(tmp_path: Path) -> None:
-    cache = Cache(tmp_path)
-    with pytest.raises(UsageError, match="no Rally cache") as info:
-        cache.require_meta()
-    assert "pantheon sync" in (info.value.hint or "")
-    cache.write_json(
-        "meta.json", {"schema": SCHEMA_VERSION, "last_sync": "2026-01-05T10:00:00.000Z"}
-    )
-    assert cache.last_sync() is not None
-    cache.write_json("meta.json", {"schema": 999})
-    with pytest.raises(CacheCorrupt, match="schema"):
-        cache.meta()
+    cache.write_json("stories/epic-1/US-3.json", {"schema": 1, "rally": {}, "tasks": []})
+    with pytest.raises(CacheCorrupt, match=r"\(bmad: missing\)"):
+        stories.load(cache)
 
 
 def _hold_lock(root: str, seconds: float, ready: Any) -> None:
@@ -123,43 +109,21 @@ def test_ensure_gitignored(tmp_path: Path) -> None:
 def test_put_story_moves_between_epics_and_remove(tmp_path: Path) -> None:
     cache = Cache(tmp_path)
     story = Story(StoryKey("US", 7), "Moved", epic="F17")
-    cache.put_story(story, {"FormattedID": "US7"})
+    stories.put(cache, story, {"FormattedID": "US7"})
     moved = story.with_(epic="F18")
-    path = cache.put_story(moved, {"FormattedID": "US7"})
-    assert [p.relative_to(cache.dir).as_posix() for p in cache.story_files()] == [
+    path = stories.put(cache, moved, {"FormattedID": "US7"}, [{"FormattedID": "TA1"}])
+    assert [p.relative_to(cache.dir).as_posix() for p in stories.paths(cache)] == [
         "stories/epic-18/US-7.json"
     ]
-    assert cache.load_entry(path)["rally"] == {"FormattedID": "US7"}
-    assert cache.remove_story(StoryKey("US", 7)) is True
-    assert cache.load_stories() == []
-    assert cache.remove_story(StoryKey("US", 7)) is False
-
-
-def test_assignments_are_read_by_the_conflict_check(tmp_path: Path) -> None:
-    from datetime import UTC, datetime, timedelta
-
-    from pantheon_git.features.locks.claims import parse_assignments
-    from pantheon_git.features.locks.rules import new_lock
-
-    now = datetime(2026, 2, 2, 10, 30, tzinfo=UTC)
-    held = new_lock("jane@example.com", now, 24, "story/US-1-a")
-    old = new_lock("bob@example.com", now - timedelta(hours=30), 24, None)
-    stories = [
-        Story(StoryKey("US", 1), "a", epic="F17", lock=held),
-        Story(StoryKey("US", 2), "b", epic="F17", lock=old, branch="story/US-2-b"),
-        Story(StoryKey("US", 3), "c", epic="F17"),
-    ]
-    cache = Cache(tmp_path)
-    cache.write_assignments(stories, now)
-    doc = cache.read_json("assignments.json")
-    assert set(doc["locks"]) == {"US-1", "US-2"}
-    assert doc["locks"]["US-2"]["expired"] is True
-    assert doc["locks"]["US-2"]["branch"] == "story/US-2-b"
-    assert "token" not in doc["locks"]["US-1"]
-    claims = parse_assignments(doc)
-    assert claims[StoryKey("US", 1)].holder == "jane@example.com"
-    assert claims[StoryKey("US", 1)].active(now)
-    assert not claims[StoryKey("US", 2)].active(now)
+    entry = stories.read(cache, path)
+    assert (entry.story, entry.rally, entry.tasks) == (
+        moved,
+        {"FormattedID": "US7"},
+        ({"FormattedID": "TA1"},),
+    )
+    assert stories.remove(cache, StoryKey("US", 7)) is True
+    assert stories.load(cache) == []
+    assert stories.remove(cache, StoryKey("US", 7)) is False
 
 
 # --- whole-cache swaps ----------------------------------------------------------------------
@@ -178,7 +142,7 @@ def _generation(cache: Cache, n: int) -> None:
         stage.carry_over(lambda rel: rel != "stories/epic-1/US-1.json")
         stage.write_json("stories/epic-1/US-1.json", {"bmad": {"key": "US-1", "n": n}})
         stage.write_json("epics.json", {"n": n}, compact=True)
-        stage.commit({"schema": SCHEMA_VERSION, "n": n})
+        stage.commit({"schema": 2, "n": n})
 
 
 def test_a_staged_generation_replaces_the_cache_at_once(tmp_path: Path) -> None:
@@ -187,10 +151,10 @@ def test_a_staged_generation_replaces_the_cache_at_once(tmp_path: Path) -> None:
     cache.write_json("dependencies.json", {"kept": True})  # written by another command
     first = (cache.dir / "dependencies.json").stat().st_ino
     _generation(cache, 2)
-    assert cache.meta() == {"schema": SCHEMA_VERSION, "n": 2}
-    assert cache.read_json("stories/epic-1/US-1.json")["bmad"]["n"] == 2
-    assert cache.read_json("epics.json") == {"n": 2}
-    assert cache.read_json("dependencies.json") == {"kept": True}
+    assert raw(cache, "meta.json") == {"schema": 2, "n": 2}
+    assert raw(cache, "stories/epic-1/US-1.json")["bmad"]["n"] == 2
+    assert raw(cache, "epics.json") == {"n": 2}
+    assert raw(cache, "dependencies.json") == {"kept": True}
     assert (cache.dir / "dependencies.json").stat().st_ino == first  # linked, not copied
     assert sorted(p.name for p in (tmp_path / ".bmad").iterdir()) == [
         "rally-cache",
@@ -228,7 +192,7 @@ def test_a_swap_cut_between_its_renames_is_finished_by_the_next_writer(tmp_path:
     for rel, text in old.items():
         (tmp_path / ".bmad/rally-cache.prev" / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / ".bmad/rally-cache.prev" / rel).write_text(text)
-    assert Cache(tmp_path).meta() == {"schema": SCHEMA_VERSION, "n": 1}  # readers: previous
+    assert raw(Cache(tmp_path), "meta.json") == {"schema": 2, "n": 1}  # readers: previous
     with cache.exclusive():
         assert cache.recovered is not None
         assert "finished" in cache.recovered

@@ -15,12 +15,14 @@ from typing import Any
 import pytest
 
 from pantheon_git.bmad import ParsedStory, parse_story
+from pantheon_git.cache import stories
 from pantheon_git.cache.events import read_events
 from pantheon_git.cache.store import Cache
 from pantheon_git.core.fields import FieldNames
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.timefmt import parse_time
 from pantheon_git.rally.mapping import story_fetch, story_from_rally
+from tests.support import cachefiles
 from tests.support.gitrepo import GitRepo
 from tests.support.locks import (
     Run,
@@ -90,7 +92,7 @@ def test_checkout_locks_starts_the_branch_and_writes_the_story(
     status = repo.git("status", "--porcelain", "--untracked-files=all")
     assert status == "?? docs/stories/US-121.md\n"
 
-    cached = Cache(repo.path).find_story(StoryKey.parse("US-121"))
+    cached = stories.find_story(Cache(repo.path), StoryKey.parse("US-121"))
     assert cached is not None
     assert cached.lock is not None
     assert cached.lock.holder == "alice@example.com"
@@ -270,12 +272,7 @@ def test_bad_lock_timing_is_refused_before_anything_is_written(
 
 
 def write_dependencies(repo: GitRepo, edges: list[tuple[int, int]]) -> None:
-    doc = {
-        "stories": [],
-        "edges": [{"from": f"US-{a}", "to": f"US-{b}", "kind": "functional"} for a, b in edges],
-        "waves": [],
-    }
-    Cache(repo.path).write_json("dependencies.json", doc)
+    cachefiles.write_graph(Cache(repo.path), [], [(f"US-{a}", f"US-{b}") for a, b in edges])
 
 
 SEED_EDGES = [(120, 121), (120, 122), (120, 123), (121, 124), (122, 125)]

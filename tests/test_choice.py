@@ -29,13 +29,9 @@ def story(n: int, **fields: object) -> Candidate:
 
 
 def analysed(edges: list[tuple[int, int]], conflicts: list[tuple[int, int]] = ()) -> Dependencies:  # type: ignore[assignment]
-    doc = {
-        "edges": [{"from": f"US-{a}", "to": f"US-{b}", "kind": "explicit"} for a, b in edges],
-        "conflicts": [{"a": f"US-{a}", "b": f"US-{b}", "kind": "file"} for a, b in conflicts],
-    }
-    deps, problems = choice.dependencies_from_json(doc)
-    assert problems == []
-    return deps
+    """Dependencies as checkout takes them from ``pantheon deps``'s graph."""
+    pairs = frozenset(frozenset((key(a), key(b))) for a, b in conflicts if a != b)
+    return Dependencies(frozenset((key(a), key(b)) for a, b in edges), pairs, from_analysis=True)
 
 
 # --- strategies ----------------------------------------------------------------------------
@@ -176,15 +172,6 @@ def test_a_story_sharing_files_with_work_in_progress_comes_last() -> None:
     deps = analysed([], conflicts=[(1, 9)])
     stories = [story(1, rank="1"), story(2, rank="2"), story(9, state=states.IN_PROGRESS)]
     assert [str(s.key) for s in choice.choose(stories, ME, NOW, deps).order] == ["US-2", "US-1"]
-
-
-def test_bad_entries_in_dependencies_json_are_reported_not_fatal() -> None:
-    deps, problems = choice.dependencies_from_json(
-        {"edges": [{"from": "US-1", "to": "US-2"}, {"from": "nonsense"}, "x"], "conflicts": [5]}
-    )
-    assert deps.edges == {(key(1), key(2))}
-    assert len(problems) == 3
-    assert choice.dependencies_from_json([1, 2])[1] == ["dependencies.json is not a JSON object"]
 
 
 # --- critical path ---------------------------------------------------------------------------

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from pantheon_git.cache.store import Cache
+from tests.support import cachefiles
 from tests.support.ci_runner import run_ci
 from tests.support.ghevents import HOSTILE_BRANCHES, load, pr_event, push_event
 from tests.support.gitrepo import GitRepo
@@ -205,26 +207,13 @@ def test_overlaps_reported_without_rally(
 def test_dependency_graph_from_the_cache(
     git_repo: GitRepo, tmp_path: Path, nowhere: dict[str, str]
 ) -> None:
-    import json
-
-    cache = git_repo.path / ".bmad" / "rally-cache"
-    cache.mkdir(parents=True)
-    (cache / "dependencies.json").write_text(
-        json.dumps(
-            {
-                "stories": [
-                    {"key": "US-120", "title": "Create user model"},
-                    {"key": "US-121", "title": "Add login endpoint"},
-                    {"key": "US-124", "title": "Session handling"},
-                ],
-                "edges": [
-                    {"from": "US-120", "to": "US-121", "kind": "model", "evidence": "x"},
-                    {"from": "US-121", "to": "US-124", "kind": "api", "evidence": "y"},
-                    {"from": "US-122", "to": "US-125", "kind": "api", "evidence": "z"},
-                ],
-            }
-        )
-    )
+    titles = {
+        "US-120": "Create user model",
+        "US-121": "Add login endpoint",
+        "US-124": "Session handling",
+    }
+    edges = [("US-120", "US-121"), ("US-121", "US-124"), ("US-122", "US-125")]
+    cachefiles.write_graph(Cache(git_repo.path), list(titles), edges, titles=titles)
     doc = pr_event(branch="story/US-121-add-login-endpoint", fork=True)
     run = run_ci(git_repo.path, "pull_request", doc, env=nowhere, tmp=tmp_path)
     assert run.code == 0, run.stderr
@@ -233,3 +222,20 @@ def test_dependency_graph_from_the_cache(
     assert "US120 --> US121" in run.summary
     assert "US121 --> US124" in run.summary
     assert "US125" not in run.summary
+
+
+def test_a_dependency_graph_this_version_did_not_write_stops_before_rally(
+    git_repo: GitRepo, tmp_path: Path, nowhere: dict[str, str]
+) -> None:
+    cache = git_repo.path / ".bmad" / "rally-cache"
+    cache.mkdir(parents=True)
+    (cache / "dependencies.json").write_text('{"edges": [{"from": "US-1", "to": "US-2"}]}')
+    doc = pr_event(branch="story/US-121-add-login-endpoint", fork=True)
+    run = run_ci(git_repo.path, "pull_request", doc, env=nowhere, tmp=tmp_path)
+    assert run.code == 3
+    message = (
+        ".bmad/rally-cache/dependencies.json has no schema version (an older pantheon wrote "
+        "it): run `pantheon deps` to rebuild it"
+    )
+    assert f"error: {message}" in run.stderr
+    assert "Rally was not updated." in run.summary

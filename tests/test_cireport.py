@@ -15,7 +15,6 @@ from pantheon_git.features.ci.report import (
     Links,
     Notice,
     Overlap,
-    dependency_edges,
     md,
     mermaid,
     pr_note,
@@ -148,29 +147,6 @@ def test_mermaid_labels_are_sanitised() -> None:
         assert '"' not in inner.group(1)
         assert "]" not in inner.group(1)
     assert mermaid(KEY, [("US-1", "US-2")]) == ""
-
-
-def test_dependency_edges_shapes() -> None:
-    assert dependency_edges({"edges": [{"from": "US120", "to": "us-121"}]}) == [
-        ("US-120", "US-121")
-    ]
-    assert dependency_edges({"links": [{"source": "US-1", "target": "US-2"}]}) == [("US-1", "US-2")]
-    assert dependency_edges([["US-1", "US-2"], {"predecessor": "US-3", "successor": "US-4"}]) == [
-        ("US-1", "US-2"),
-        ("US-3", "US-4"),
-    ]
-    assert dependency_edges({"edges": "junk"}) == []
-    assert dependency_edges(None) == []
-    assert dependency_edges({"edges": [{"from": "nonsense", "to": "US-1"}]}) == []
-
-
-def test_dependency_titles_shapes() -> None:
-    from pantheon_git.features.ci.report import dependency_titles
-
-    listed = {"stories": [{"key": "US-120", "title": "Create user model"}, {"key": "junk"}]}
-    assert dependency_titles(listed) == {"US-120": "Create user model"}
-    assert dependency_titles({"stories": {"us121": {"title": "Login"}}}) == {"US-121": "Login"}
-    assert dependency_titles([1, 2]) == {}
 
 
 def test_skipped_and_push_tables() -> None:

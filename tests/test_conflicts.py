@@ -6,20 +6,24 @@ import json
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from pantheon_git import errors
 from pantheon_git.app import App
+from pantheon_git.cache import assignments
 from pantheon_git.cli import main as cli_main
 from pantheon_git.config import Config
 from pantheon_git.core.keys import DEFAULT_BRANCH_PATTERN, StoryKey
+from pantheon_git.core.story import Lock, Story
 from pantheon_git.errors import GitError, UsageError
 from pantheon_git.features.conflicts.run import check_all, check_branch, prepush_check
 from pantheon_git.git.batch import stream_git
 from pantheon_git.git.commitgraph import ensure_commit_graph, has_commit_graph
 from pantheon_git.git.scan import Scanner
+from tests.support import cachefiles
 from tests.support.gitrepo import GitRepo
 
 K = StoryKey.parse
@@ -354,23 +358,16 @@ def test_holders_and_declared_files_come_from_the_rally_cache(repo: GitRepo) -> 
     story(repo, "story/US-1-a", {"src/a.py": "1\n", "src/b.py": "1\n"})
     story(repo, "story/US-2-b", {"src/a.py": "2\n"})
     app = app_for(repo)
-    app.cache.write_json(
-        "assignments.json",
-        {
-            "US-2": {"holder": "jane@example.com", "expires": "2999-01-01T00:00:00.000Z"},
-            "US-9": {"holder": "bob@example.com", "expires": "2999-01-01T00:00:00.000Z"},
-            "US-8": {"holder": "old@example.com", "expires": "2000-01-01T00:00:00.000Z"},
-        },
-    )
-    app.cache.write_json(
-        "dependencies.json",
-        {
-            "stories": [
-                {"key": "US-9", "files": ["src/b.py", "src/z.py"]},
-                {"key": "US-8", "files": ["src/b.py"]},  # lock expired: not counted
-            ]
-        },
-    )
+    now = datetime.now(UTC)
+    later, earlier = now + timedelta(hours=8), now - timedelta(hours=30)
+    locks = [
+        Story(K("US-2"), "b", epic="F17", lock=Lock("jane@example.com", now, later)),
+        Story(K("US-9"), "z", epic="F17", lock=Lock("bob@example.com", now, later)),
+        Story(K("US-8"), "y", epic="F17", lock=Lock("old@example.com", earlier, now)),
+    ]
+    assignments.write(app.cache, assignments.Assignments.of(locks, now))
+    declared = {"US-9": ["src/b.py", "/src/z.py", ""], "US-8": ["src/b.py"]}  # US-8: expired
+    cachefiles.write_graph(app.cache, ["US-8", "US-9"], files=declared)
     report = check_branch(app, "story/US-1-a")
     got = [(str(o.story), o.holder, o.branch, o.files, o.declared) for o in report.overlaps]
     assert got == [
@@ -379,15 +376,29 @@ def test_holders_and_declared_files_come_from_the_rally_cache(repo: GitRepo) -> 
     ]
 
 
-def test_a_corrupt_rally_cache_only_loses_the_holders(repo: GitRepo) -> None:
-    story(repo, "story/US-1-a", {"src/a.py": "1\n"})
+@pytest.mark.parametrize("name", ["assignments.json", "dependencies.json"])
+def test_a_cache_document_this_version_did_not_write_stops_the_check(
+    repo: GitRepo,
+    name: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    tip = story(repo, "story/US-1-a", {"src/a.py": "1\n"})
     story(repo, "story/US-2-b", {"src/a.py": "2\n"})
     app = app_for(repo)
     app.cache.dir.mkdir(parents=True)
-    (app.cache.dir / "assignments.json").write_text("{broken")
-    report = check_branch(app, "story/US-1-a")
-    assert [str(o.story) for o in report.overlaps] == ["US-2"]
-    assert any("holders not shown" in n for n in report.notes)
+    (app.cache.dir / name).write_text('{"schema": 99}')
+    rebuild = "pantheon sync" if name == "assignments.json" else "pantheon deps"
+    expected = (
+        f".bmad/rally-cache/{name} was written by a newer pantheon (schema 99; this one "
+        f"reads {1 if name == 'assignments.json' else 2}): run `{rebuild}` to rebuild it"
+    )
+    assert cli(monkeypatch, repo.path, "conflicts", "story/US-1-a") == errors.CONFIG
+    assert capsys.readouterr().err == f"error: {expected}\n"
+    # the pre-push hook says so and lets the push go on
+    result = prepush_check(app, local_ref="refs/heads/story/US-1-a", local_sha=tip)
+    assert (result.checked, result.exit_code) == (False, 0)
+    assert result.skipped == f"conflict check not run: {expected}"
 
 
 # --- errors and edge cases -------------------------------------------------------------------

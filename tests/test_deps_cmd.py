@@ -13,6 +13,7 @@ from pantheon_git.cli import main
 from pantheon_git.config import Config
 from pantheon_git.core.keys import EpicRef
 from pantheon_git.features.deps.run import run_analysis, story_branch_files
+from tests.support import cachefiles
 from tests.support.deps import demo_stories, story, write_cache
 from tests.support.gitrepo import GitRepo
 
@@ -130,7 +131,8 @@ def test_corrupt_cache_is_exit_3(project: Path, capsys: pytest.CaptureFixture[st
     (project / ".bmad" / "rally-cache" / "stories" / "epic-17" / "US-120.json").write_text("{")
     code, _, err = run(capsys)
     assert code == 3
-    assert "corrupt cache file" in err
+    assert err.startswith("error: .bmad/rally-cache/stories/epic-17/US-120.json is not JSON")
+    assert err.endswith("run `pantheon sync --force` to rebuild it\n")
 
 
 def test_help_names_every_option(capsys: pytest.CaptureFixture[str]) -> None:
@@ -149,8 +151,9 @@ def test_run_analysis_for_the_planner(tmp_path: Path) -> None:
     write_cache(tmp_path, demo_stories())
     said: list[str] = []
     app = App(config=Config(), root=tmp_path, progress=said.append)
-    doc = run_analysis(app, [EpicRef.parse("17")])
+    graph = run_analysis(app, [EpicRef.parse("17")])
     assert said == ["Reading story branches and analysing 10 stories..."]
+    doc = graph.document
     assert list(doc["waves"]) == [
         ["US-120"],
         ["US-121", "US-122", "US-123"],
@@ -158,6 +161,9 @@ def test_run_analysis_for_the_planner(tmp_path: Path) -> None:
     ]
     assert doc["generated_at"].endswith("Z")
     assert doc["epics"] == ["F17"]
+    (part,) = graph.scope
+    assert (part.epics, part.whole_project, part.stories) == (("F17",), False, 10)
+    assert part.synced_at == cachefiles.SYNCED
     saved = json.loads(
         (tmp_path / ".bmad" / "rally-cache" / "epic-17-dependencies.json").read_text()
     )
@@ -190,7 +196,7 @@ def test_story_branches_that_change_the_same_file_conflict(git_repo: GitRepo) ->
         "US-1": {"src/shared.py"},
         "US-2": {"src/shared.py", "src/ü name.py"},
     }
-    doc = run_analysis(app, [])
+    doc = run_analysis(app, []).document
     (conflict,) = doc["conflicts"]
     assert (conflict["a"], conflict["b"], conflict["kind"]) == ("US-1", "US-2", "file")
     assert "both have branches changing" in conflict["evidence"]

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 from pantheon_git.cache.store import Cache
-from pantheon_git.core.timefmt import format_time
 from pantheon_git.main import main
 from pantheon_git.rally.emulator.server import EmulatorHandle
+from tests.support import cachefiles
 from tests.support.gitrepo import GitRepo
 from tests.support.rally import RallyProcess, Wsapi
 
@@ -57,7 +57,7 @@ def install_plain_hooks(repo: GitRepo, stages: tuple[str, ...]) -> None:
 
 
 def synced(repo: GitRepo, when: datetime) -> None:
-    Cache(repo.path).write_json("meta.json", {"schema": 1, "last_sync": format_time(when)})
+    cachefiles.write_meta(Cache(repo.path), last_sync=when)
 
 
 @pytest.fixture

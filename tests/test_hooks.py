@@ -18,8 +18,10 @@ from typing import Any
 
 import pytest
 
+from pantheon_git.cache import stories
 from pantheon_git.cache.store import Cache
 from pantheon_git.core.keys import StoryKey
+from tests.support.cachefiles import raw
 from tests.support.gitrepo import GitRepo
 from tests.support.hooks import (
     ALICE,
@@ -304,7 +306,7 @@ def test_a_stale_cache_is_refreshed_from_rally_and_written_back(
     entry = json.loads(stale.read_text())
     assert entry["bmad"]["lock"]["holder"] == ALICE
     assert time.time() - stale.stat().st_mtime < 60
-    assignments = Cache(repo.path).read_json("assignments.json")
+    assignments = raw(Cache(repo.path), "assignments.json")
     assert assignments["locks"]["US-121"]["holder"] == ALICE
     lock_in_rally(rally, "US-121", BOB)  # bob takes it over; the fresh cache still says alice
     assert commit(repo, "still mine for ten minutes").returncode == 0
@@ -321,7 +323,7 @@ def test_a_story_missing_from_the_cache_is_read_whole_with_its_tasks(
     lock_in_rally(rally, "US-121", ALICE)
     proc = commit(repo, "work")
     assert proc.returncode == 0, proc.stderr
-    story = Cache(repo.path).find_story(StoryKey.parse("US-121"))
+    story = stories.find_story(Cache(repo.path), StoryKey.parse("US-121"))
     assert story is not None
     assert story.lock is not None
     assert story.lock.holder == ALICE

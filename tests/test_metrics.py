@@ -1,18 +1,22 @@
-"""The pure metric computations, on hand-made examples whose answers are worked out here."""
+"""The pure metric computations, on hand-made examples whose answers are worked out here (and
+the checkout log read as metrics read it)."""
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from pantheon_git.cache.events import read_log
 from pantheon_git.features.metrics import (
     MISS,
     PASS,
     UNKNOWN,
     LockEvent,
+    PlanFacts,
     StoryFacts,
     StoryMerge,
     coordination_time,
@@ -52,7 +56,7 @@ def line(**fields: Any) -> str:
 # --- the log -----------------------------------------------------------------------------------
 
 
-def test_parse_events_is_defensive_and_orders_by_time() -> None:
+def test_parse_events_is_defensive_and_orders_by_time(tmp_path: Path) -> None:
     lines = [
         line(
             time="2026-02-02T10:00:00.000Z",
@@ -78,8 +82,12 @@ def test_parse_events_is_defensive_and_orders_by_time() -> None:
         ),
         "",
     ]
-    events, skipped = parse_events(lines)
-    assert skipped == 5
+    log = tmp_path / "events.jsonl"
+    log.write_text("\n".join(lines) + "\n")
+    records, torn = read_log(log)
+    assert torn == 2  # the torn line and the list
+    events, skipped = parse_events(records)
+    assert skipped == 3
     assert [(e.story, e.user, e.outcome, e.event) for e in events] == [
         ("US-7", "a@x.com", "refused", "checkout"),  # no "event": a checkout
         ("US-7", "b@x.com", "won", "checkout"),
@@ -158,12 +166,23 @@ def test_coordination_time_per_sprint() -> None:
 # --- 4. lane balance ---------------------------------------------------------------------------
 
 
+def plan_facts(**changes: Any) -> PlanFacts:
+    fields: dict[str, Any] = {
+        "lanes": 2,
+        "busy_lanes": 1,
+        "stories": ("US-1",),
+        "lower_bound": 10.0,
+        "balance_sigma_pct": 12.34,
+        **changes,
+    }
+    return PlanFacts(**fields)
+
+
 def test_lane_balance_from_the_plan() -> None:
-    plan = {"balance_sigma_pct": 12.34, "lanes": [{"stories": [{}]}, {"stories": []}]}
-    metric = lane_balance(plan)
+    metric = lane_balance(plan_facts())
     assert (metric.value, metric.status) == (12.3, PASS)
     assert metric.detail == "σ of 1 busy lane of 2 in the plan"
-    assert lane_balance({**plan, "balance_sigma_pct": 20}).status == MISS
+    assert lane_balance(plan_facts(balance_sigma_pct=20.0)).status == MISS
     assert lane_balance(None).detail == "no plan: run `pantheon plan`"
 
 
@@ -214,10 +233,7 @@ def test_work_hours_count_weekdays_only() -> None:
 
 
 def test_parallelization_needs_every_planned_story_done() -> None:
-    plan = {
-        "lower_bound": 10.0,
-        "lanes": [{"stories": [{"key": "US-1"}, {"key": "US-2"}]}, {"stories": [{"key": "US-3"}]}],
-    }
+    plan = plan_facts(stories=("US-1", "US-2", "US-3"))
     done = {k: StoryFacts(k, "Completed") for k in ("US-1", "US-2", "US-3")}
     events = [ev(0, "US-1", "a@x.com", "won"), ev(2, "US-3", "b@x.com", "won")]
     merges = [StoryMerge(k, "0" * 40, at(h), False) for k, h in (("US-1", 20), ("US-2", 48),
@@ -247,7 +263,7 @@ def test_report_shows_each_metric_with_its_target_and_mark() -> None:
     metrics = [
         story_conflict_rate([ev(0, "US-1", "a@x.com", "won")], None),
         merge_conflict_rate([], None),
-        lane_balance({"balance_sigma_pct": 22.0, "lanes": []}),
+        lane_balance(plan_facts(balance_sigma_pct=22.0)),
     ]
     text = render_metrics(metrics, sources=["checkout log (1 event)"], since="2026-02-01")
     assert text.startswith("Success Metrics\n━")

@@ -18,6 +18,7 @@ from pantheon_git.features.metrics import work_hours
 from pantheon_git.features.metrics.run import MetricsRequest, run_metrics
 from pantheon_git.git.mergehistory import story_merges
 from pantheon_git.main import main
+from tests.support import cachefiles
 from tests.support.gitrepo import GitRepo
 from tests.support.planning import PlanCache, epic17_stories
 
@@ -101,7 +102,7 @@ def project(git_repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> GitRepo:
                           lock=lock)  # fmt: skip
     plan_cache.write_stories([*done, extra])
     cache = plan_cache.cache
-    cache.write_json("meta.json", {"schema": 1, "last_sync": format_time(NOW)})
+    cachefiles.write_meta(cache, last_sync=NOW)
 
     users = ["alice@example.com", "bob@example.com", "carol@example.com", "dave@example.com"]
     lines = [

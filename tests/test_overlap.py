@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given
@@ -22,7 +22,7 @@ from pantheon_git.features.conflicts.overlap import (
 )
 from pantheon_git.features.conflicts.policy import decide, policy_mode
 from pantheon_git.features.conflicts.report import render_branch, render_matrix, render_prepush
-from pantheon_git.features.locks.claims import holders, parse_assignments, parse_declared_files
+from pantheon_git.features.locks.claims import Claim, holders
 
 K = StoryKey.parse
 
@@ -169,48 +169,17 @@ def test_policy_modes() -> None:
 NOW = datetime(2026, 1, 5, 12, tzinfo=UTC)
 
 
-@pytest.mark.parametrize(
-    "doc",
-    [
-        {"US-7": {"holder": "jane@x", "expires": "2026-01-06T00:00:00.000Z"}},
-        {"locks": {"US7": {"locked_by": "jane@x", "lock_expiry": "2026-01-06T00:00:00Z"}}},
-        {"assignments": [{"story": "us-7", "who": "jane@x", "expiry": "2026-01-06T00:00:00Z"}]},
-        [{"key": "US-7", "c_LockedBy": "jane@x", "c_LockExpiry": "2026-01-06T00:00:00.000Z"}],
-    ],
-)
-def test_assignments_in_every_accepted_shape(doc: object) -> None:
-    claims = parse_assignments(doc)
-    assert list(claims) == [K("US-7")]
-    assert holders(claims, NOW) == {K("US-7"): "jane@x"}
-
-
-def test_expired_locks_and_unreadable_entries() -> None:
-    claims = parse_assignments(
-        {
-            "US-1": {"holder": "old@x", "expires": "2026-01-01T00:00:00Z"},
-            "US-2": {"holder": "bad@x", "expires": "yesterday"},
-            "US-3": {"expires": "2026-01-06T00:00:00Z"},
-            "not a key": {"holder": "x"},
-            "US-4": "nonsense",
-        }
-    )
-    assert holders(claims, NOW) == {K("US-1"): "old@x (lock expired)", K("US-2"): "bad@x"}
-    assert parse_assignments("garbage") == {}
-    assert parse_assignments(None) == {}
-
-
-def test_declared_files_from_dependencies() -> None:
-    doc = {
-        "stories": [
-            {"key": "US-120", "files": ["src/a.py", "/src/b.py", 3, ""]},
-            {"key": "US-121"},
-            {"key": "junk", "files": ["x"]},
-            "junk",
-        ]
+def test_holders_mark_expired_locks() -> None:
+    claims = {
+        K("US-1"): Claim(K("US-1"), "old@x", datetime(2026, 1, 1, tzinfo=UTC)),
+        K("US-2"): Claim(K("US-2"), "jane@x", NOW + timedelta(hours=1)),
+        K("US-3"): Claim(K("US-3"), "bob@x"),
     }
-    assert parse_declared_files(doc) == {K("US-120"): frozenset({"src/a.py", "src/b.py"})}
-    assert parse_declared_files({"stories": "x"}) == {}
-    assert parse_declared_files([]) == {}
+    assert holders(claims, NOW) == {
+        K("US-1"): "old@x (lock expired)",
+        K("US-2"): "jane@x",
+        K("US-3"): "bob@x",
+    }
 
 
 # --- reports ---------------------------------------------------------------------------------

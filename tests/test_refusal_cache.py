@@ -10,9 +10,11 @@ from typing import Any
 
 import pytest
 
+from pantheon_git.cache import stories
 from pantheon_git.cache.store import Cache
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.rally.mapping import story_fetch, story_from_rally
+from tests.support import cachefiles
 from tests.support.gitrepo import GitRepo
 from tests.support.locks import Run, client_for, lock_as
 
@@ -26,8 +28,8 @@ def cache_story_as_synced(repo: GitRepo, server: Any, key: str) -> None:
     with client_for(server) as client:
         raw = client.find_story(StoryKey.parse(key), fetch=story_fetch(FieldNames()))
     cache = Cache(repo.path)
-    cache.write_json("meta.json", {"schema": 1, "last_sync": datetime.now(UTC).isoformat()})
-    cache.put_story(story_from_rally(raw), raw)
+    cachefiles.write_meta(cache, last_sync=datetime.now(UTC))
+    stories.put(cache, story_from_rally(raw), raw)
 
 
 def test_refusal_records_the_holder_for_the_hooks(
@@ -35,14 +37,14 @@ def test_refusal_records_the_holder_for_the_hooks(
 ) -> None:
     monkeypatch.chdir(git_repo.path)
     cache_story_as_synced(git_repo, lock_env, "US-126")
-    assert Cache(git_repo.path).find_story(StoryKey.parse("US-126")).lock is None  # type: ignore[union-attr]
+    assert stories.find_story(Cache(git_repo.path), StoryKey.parse("US-126")).lock is None  # type: ignore[union-attr]
     locked_at = datetime.now(UTC) - timedelta(minutes=5)
     lock_as(lock_env, "US-126", BOB, locked_at, locked_at + timedelta(hours=24))
 
     result: Run = pantheon("checkout", "US-126")
     assert result.code == 1
 
-    cached = Cache(git_repo.path).find_story(StoryKey.parse("US-126"))
+    cached = stories.find_story(Cache(git_repo.path), StoryKey.parse("US-126"))
     assert cached is not None
     assert cached.lock is not None
     assert cached.lock.holder == BOB

@@ -10,7 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pantheon_git.cache.index import IndexEntry, index_doc, parse_index
+from pantheon_git.cache import index as cached_index
+from pantheon_git.cache.document import Bad, checked
+from pantheon_git.cache.index import IndexEntry
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.story import Story
 from pantheon_git.features.locks.rules import new_lock
@@ -106,14 +108,18 @@ def test_index_round_trip_and_refusals() -> None:
         ),
         IndexEntry.of(story(2), "stories/no-epic/US-2.json", "cd"),
     ]
-    back = parse_index(index_doc(entries))
+    back = parse(cached_index.to_dict(entries))
     assert list(back.values()) == entries
     assert back[StoryKey("US", 1)].as_story().lock == lock
     for bad in (None, {"schema": 2}, {"schema": 1}, {"schema": 1, "stories": {"US-1": 3}}):
-        with pytest.raises(ValueError, match=r"."):
-            parse_index(bad)
-    with pytest.raises(ValueError, match="US-x"):
-        parse_index({"schema": 1, "stories": {"US-x": {"path": "p"}}})
+        with pytest.raises(Bad, match=r"."):
+            parse(bad)
+    with pytest.raises(Bad, match="US-x"):
+        parse({"schema": 1, "stories": {"US-x": {"path": "p"}}})
+
+
+def parse(doc: object) -> dict[StoryKey, IndexEntry]:
+    return cached_index.parse(checked(doc, cached_index.KIND))
 
 
 def test_fingerprint_follows_versions_tasks_and_the_epic_name() -> None:

@@ -15,6 +15,9 @@ from typing import Any
 
 import pytest
 
+from pantheon_git.cache import meta as cache_meta
+from pantheon_git.cache import stories as story_files
+from pantheon_git.cache.index import load_index
 from pantheon_git.cache.store import Cache
 from pantheon_git.rally.client import STORY, RallyClient
 from pantheon_git.rally.query import where
@@ -45,11 +48,11 @@ def rename_some(server: RallyProcess, suffix: str) -> None:
 def readable(root: Path) -> dict[str, Any]:
     """The cache as readers see it, checked to be whole: meta, index and every story load."""
     cache = Cache(root)
-    meta = cache.require_meta()
-    stories = cache.load_stories()
-    index = cache.read_json("index.json")["stories"]
-    assert sorted(index) == sorted(str(s.key) for s in stories)
-    assert meta["stories"] == len(stories)
+    meta = cache_meta.require(cache)
+    stories = story_files.load(cache)
+    index = load_index(cache)
+    assert sorted(index) == sorted(s.key for s in stories)
+    assert meta.stories == len(stories)
     return snapshot(root, stable=True)
 
 

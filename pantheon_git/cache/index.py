@@ -1,6 +1,17 @@
 """``index.json``: one line per cached story (where its file is, the Rally version it was
 written from, and what boards show: state, lock, epic, iteration), so that boards and an
-incremental sync need not open every story file.
+incremental sync need not open every story file. Written by every sync (compact JSON).
+
+Schema 1::
+
+    {"schema": 1,
+     "stories": {"US-123": {"path": "stories/epic-17/US-123.json", "oid": 123, "version": "7",
+                            "fp": "<fingerprint>", "title", "epic", "iteration", "state",
+                            "owner", "lock": {...} or null, "branch", "updated", "size": 812}}}
+
+``fp`` is the fingerprint of the Rally versions the file was written from
+(``features/sync/index.py``); ``size`` the file's size then: a file of another size was
+written since by another command, and is read again.
 """
 
 from __future__ import annotations
@@ -11,15 +22,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pantheon_git.cache.store import RESYNC_HINT
+from pantheon_git.cache import document, stories
+from pantheon_git.cache.document import Fields, Target
 from pantheon_git.core.keys import StoryKey, key_order
 from pantheon_git.core.story import Lock, Story
-from pantheon_git.errors import CacheCorrupt, UsageError
+from pantheon_git.errors import UsageError
 
 if TYPE_CHECKING:
     from pantheon_git.cache.store import Cache
 
-INDEX_SCHEMA = 1
+KIND = document.Kind("index.json", 1, document.RESYNC)
 
 
 @dataclass(frozen=True)
@@ -115,26 +127,24 @@ class IndexEntry:
         )
 
 
-def index_doc(entries: Iterable[IndexEntry]) -> dict[str, Any]:
+def to_dict(entries: Iterable[IndexEntry]) -> dict[str, Any]:
     ordered = sorted(entries, key=lambda e: key_order(e.key))
-    return {"schema": INDEX_SCHEMA, "stories": {str(e.key): e.to_dict() for e in ordered}}
+    return document.new(KIND, stories={str(e.key): e.to_dict() for e in ordered})
 
 
-def parse_index(doc: Any) -> dict[StoryKey, IndexEntry]:
-    """Entries by key; ``ValueError`` (with what is wrong) for anything malformed."""
-    if not isinstance(doc, Mapping) or doc.get("schema") != INDEX_SCHEMA:
-        raise ValueError(f"not an index of schema {INDEX_SCHEMA}")
-    stories = doc.get("stories")
-    if not isinstance(stories, Mapping):
-        raise ValueError("no stories in it")
+def write(target: Target, entries: Iterable[IndexEntry]) -> None:
+    target.write_json(KIND.name, to_dict(entries))
+
+
+def parse(fields: Fields) -> dict[StoryKey, IndexEntry]:
+    """Entries by key; ``Bad`` (with what is wrong) for anything malformed."""
     out: dict[StoryKey, IndexEntry] = {}
-    for key, item in stories.items():
-        if not isinstance(item, Mapping):
-            raise ValueError(f"entry {key!r} is not an object")
+    for key, item in fields.entries("stories"):
         try:
-            entry = IndexEntry.from_dict(str(key), item)
+            entry = IndexEntry.from_dict(key, item.doc)
         except (KeyError, TypeError, ValueError, UsageError) as exc:
-            raise ValueError(f"entry {key!r}: {exc}") from None
+            message = exc.message if isinstance(exc, UsageError) else str(exc)
+            raise document.Bad(f"stories.{key}: {message}") from None
         out[entry.key] = entry
     return out
 
@@ -143,16 +153,9 @@ def load_index(cache: Cache) -> dict[StoryKey, IndexEntry]:
     """``index.json``, checked against the story files that are there: entries whose file is
     gone are dropped; files it does not list (written by other commands) are read and added
     with no fingerprint, so the next sync rewrites them."""
-    doc = cache.read_json("index.json")
-    index: dict[StoryKey, IndexEntry] = {}
-    if doc is not None:
-        try:
-            index = parse_index(doc)
-        except ValueError as exc:
-            path = cache.path("index.json")
-            raise CacheCorrupt(f"corrupt cache file {path}: {exc}", hint=RESYNC_HINT) from None
+    index = document.read(cache, KIND, parse) or {}
     base = str(cache.dir) + os.sep
-    on_disk = {str(p)[len(base) :].replace(os.sep, "/"): p for p in cache.story_files()}
+    on_disk = {str(p)[len(base) :].replace(os.sep, "/"): p for p in stories.paths(cache)}
     index = {k: e for k, e in index.items() if e.path in on_disk}
     intact = {e.path for e in index.values() if e.size == _size(on_disk[e.path])}
     for rel, path in on_disk.items():
@@ -161,11 +164,7 @@ def load_index(cache: Cache) -> dict[StoryKey, IndexEntry]:
         # Written by another command (checkout...), or damaged: read it (a damaged file
         # stops the sync here, naming it). Its fingerprint is unknown: the next time Rally
         # sends the story, it is written again.
-        entry = cache.load_entry(path)
-        try:
-            story = Story.from_dict(entry["bmad"])
-        except (KeyError, TypeError, ValueError, UsageError) as exc:
-            raise CacheCorrupt(f"corrupt cache file {path}: {exc}", hint=RESYNC_HINT) from None
+        story = stories.read(cache, path).story
         index[story.key] = IndexEntry.of(story, rel, "", _size(path))
     return index
 

@@ -1,9 +1,9 @@
-"""One story's entry in the Rally cache, read the cheap way (the hooks' path).
+"""One story's file in the Rally cache, read the cheap way (the hooks' path).
 
-:class:`pantheon_git.cache.store.Cache` is the cache's owner; it imports the story model
-and file locking. A hook only needs one file, ``stories/<epic>/US-123.json``, and its age, so
-this reads it with ``os`` and ``json``. The layout constants are checked against ``cache.py``
-by ``tests/test_hook_adapters.py``.
+``cache/stories.py`` owns story files; it imports the story model and orjson. A hook only needs
+one file, ``stories/<epic>/US-123.json``, and its age, so this reads it with ``os`` and
+``json``. The layout constants and the schema version are checked against ``cache/store.py``
+and ``cache/stories.py`` by ``tests/test_hook_adapters.py``.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 CACHE_PARTS = (".bmad", "rally-cache")
 PREVIOUS_SUFFIX = ".prev"
 """A sync swaps a new cache folder in; between its two renames the old one is read."""
+STORY_SCHEMA = 1
+"""The story files this version writes (``cache.stories.KIND.schema``)."""
 
 
 class Entry:
@@ -50,8 +52,9 @@ def cache_dir(root: str) -> str:
 
 
 def story_entry(root: str, key: str) -> Entry | None:
-    """The cached entry of story ``key`` (``US-123``), or ``None`` when there is none or it
-    cannot be read (the caller then asks Rally, and a good copy replaces it)."""
+    """The cached entry of story ``key`` (``US-123``), or ``None`` when there is none, it
+    cannot be read or another version wrote it (the caller then asks Rally, and a good copy
+    replaces it)."""
     stories = os.path.join(cache_dir(root), "stories")
     try:
         folders = sorted(os.listdir(stories))
@@ -68,6 +71,9 @@ def story_entry(root: str, key: str) -> Entry | None:
             continue
         except (OSError, ValueError):
             return None
-        bmad = doc.get("bmad") if isinstance(doc, dict) else None
+        schema = doc.get("schema") if isinstance(doc, dict) else None
+        if type(schema) is not int or schema != STORY_SCHEMA:
+            return None
+        bmad = doc.get("bmad")
         return Entry(bmad, mtime, path) if isinstance(bmad, dict) else None
     return None

@@ -26,6 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from pantheon_git.cache import events as checkout_log
+from pantheon_git.cache.store import Cache
 from pantheon_git.core.timefmt import format_time
 from pantheon_git.demo import script, webapp
 from pantheon_git.demo.payloads import PullRequestFacts
@@ -384,7 +386,7 @@ class Tour(Stage):
             "log added. The demo staged one checkout conflict on purpose, and most stories "
             "are not done yet.",
         )
-        log = self.clones["bob"] / ".bmad" / "rally-cache" / "events.jsonl"
+        log = checkout_log.log_path(Cache(self.clones["bob"]).dir)
         ran = self.pantheon("alice", "metrics", "--events", str(log))
         self.expect(ran.code == 0, "pantheon metrics failed")
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from pantheon_git.cache.store import Cache, epic_dir_name
+from pantheon_git.cache.store import Cache
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.story import Story, Task
 from pantheon_git.rally.emulator.backlog import load_backlog
+from tests.support import cachefiles
 
 
 def html_to_text(markup: str | None) -> str:
@@ -75,17 +76,9 @@ def story(key: str, title: str, text: str = "", **fields: Any) -> Story:
     )
 
 
-def write_cache(
-    root: Path, stories: Iterable[Story], meta: Mapping[str, Any] | None = None
-) -> Cache:
+def write_cache(root: Path, stories: Iterable[Story], **meta: Any) -> Cache:
     """A cache as `pantheon sync` leaves it: meta.json and one file per story."""
     cache = Cache(root)
-    cache.write_json(
-        "meta.json", {"schema": 1, "last_sync": "2026-02-02T10:00:00.000Z", **(meta or {})}
-    )
-    for s in stories:
-        cache.write_json(
-            Path("stories") / epic_dir_name(s.epic) / f"{s.key}.json",
-            {"rally": {}, "bmad": s.to_dict()},
-        )
+    cachefiles.write_meta(cache, **meta)
+    cachefiles.write_stories(cache, stories, with_meta=False)
     return cache

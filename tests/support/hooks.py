@@ -22,6 +22,8 @@ from typing import Any
 
 import pytest
 
+from pantheon_git.cache import assignments
+from pantheon_git.cache import stories as story_files
 from pantheon_git.cache.store import Cache
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.story import Lock, Story
@@ -56,8 +58,8 @@ def seed_lock(
     if holder is not None:
         lock = Lock(holder, moment - timedelta(hours=1), expires or moment + timedelta(hours=8))
     story = Story(key=StoryKey.parse(key), title=title, epic="F17", state=state, lock=lock)
-    path = cache.put_story(story, {"FormattedID": StoryKey.parse(key).formatted_id})
-    cache.write_assignments(cache.load_stories(), moment)
+    path = story_files.put(cache, story, {"FormattedID": StoryKey.parse(key).formatted_id})
+    assignments.write(cache, assignments.Assignments.of(story_files.load(cache), moment))
     stamp = time.time() - age
     os.utime(path, (stamp, stamp))
     return path

@@ -12,6 +12,7 @@ import pytest
 from pantheon_git.cache.store import Cache
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.story import Story, Task
+from tests.support import cachefiles
 
 # The seed's Epic 17: titles, task counts and dependency graph.
 EPIC17_TITLES = {
@@ -54,12 +55,7 @@ class PlanCache:
         return Cache(self.root)
 
     def write_stories(self, stories: Iterable[Story]) -> None:
-        self.cache.write_json("meta.json", {"schema": 1})
-        for story in stories:
-            folder = f"epic-{story.epic[1:]}" if story.epic else "no-epic"
-            self.cache.write_json(
-                f"stories/{folder}/{story.key}.json", {"rally": {}, "bmad": story.to_dict()}
-            )
+        cachefiles.write_stories(self.cache, stories)
 
     def write_dependencies(
         self,
@@ -67,21 +63,7 @@ class PlanCache:
         edges: Iterable[tuple[str, str]] = (),
         conflicts: Iterable[tuple[str, str]] = (),
     ) -> None:
-        self.cache.write_json(
-            "dependencies.json",
-            {
-                "stories": [{"key": k} for k in keys],
-                "edges": [
-                    {"from": a, "to": b, "kind": "explicit", "evidence": "test"} for a, b in edges
-                ],
-                "conflicts": [
-                    {"a": a, "b": b, "kind": "file", "evidence": "test"} for a, b in conflicts
-                ],
-                "waves": [],
-                "independent": [],
-                "cycles": [],
-            },
-        )
+        cachefiles.write_graph(self.cache, keys, edges, conflicts)
 
     def epic17(self) -> None:
         stories = epic17_stories()

@@ -23,7 +23,6 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from pantheon_git.core import states
 from pantheon_git.core.keys import StoryKey
@@ -58,7 +57,8 @@ class Dependencies:
     edges: frozenset[Edge] = frozenset()
     conflicts: frozenset[frozenset[StoryKey]] = frozenset()
     from_analysis: bool = False
-    """True when the edges come from ``dependencies.json``: only then is there a critical path."""
+    """True when the edges come from ``pantheon deps``'s graph: only then is there a critical
+    path."""
 
     def predecessors(self, key: StoryKey) -> set[StoryKey]:
         return {a for a, b in self.edges if b == key and a != key}
@@ -71,37 +71,6 @@ class Dependencies:
 
     def with_edges(self, more: Iterable[Edge]) -> Dependencies:
         return Dependencies(self.edges | frozenset(more), self.conflicts, self.from_analysis)
-
-
-def dependencies_from_json(doc: Any) -> tuple[Dependencies, list[str]]:
-    """Read ``dependencies.json`` (``pantheon deps``); what cannot be read is skipped and
-    reported, never fatal: the file only refines the choice."""
-    problems: list[str] = []
-    if not isinstance(doc, Mapping):
-        return Dependencies(), ["dependencies.json is not a JSON object"]
-    edges: set[Edge] = set()
-    for item in doc.get("edges") or ():
-        pair = _pair(item, "from", "to")
-        if pair is None:
-            problems.append(f"dependencies.json: edge {item!r} skipped")
-        else:
-            edges.add(pair)
-    pairs: set[frozenset[StoryKey]] = set()
-    for item in doc.get("conflicts") or ():
-        pair = _pair(item, "a", "b")
-        if pair is None:
-            problems.append(f"dependencies.json: conflict {item!r} skipped")
-        elif pair[0] != pair[1]:
-            pairs.add(frozenset(pair))
-    return Dependencies(frozenset(edges), frozenset(pairs), from_analysis=True), problems
-
-
-def _pair(item: Any, first: str, second: str) -> Edge | None:
-    if not isinstance(item, Mapping):
-        return None
-    a = StoryKey.try_parse(str(item.get(first) or ""))
-    b = StoryKey.try_parse(str(item.get(second) or ""))
-    return (a, b) if a and b else None
 
 
 def is_done(state: str) -> bool:

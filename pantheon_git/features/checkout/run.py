@@ -149,7 +149,6 @@ class _Checkout:
             settings=self.settings,
             me=self.me,
             now=now,
-            warn=self.app.warn,
         )
         candidates = [choosing.candidate(r, self.settings) for r in listing]
         return choice.choose(candidates, self.me, now, context.deps, context.known)

@@ -1,23 +1,18 @@
 """What checkout chooses from: an epic's stories fresh from Rally, their dependencies from
-``dependencies.json`` (``pantheon deps``) and Rally's Predecessors."""
+the graph ``pantheon deps`` saved and Rally's Predecessors."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from pantheon_git.cache import dependencies as cached_graph
 from pantheon_git.core import fields as lockfields
 from pantheon_git.core import states
 from pantheon_git.core.keys import StoryKey
-from pantheon_git.errors import CacheCorrupt
-from pantheon_git.features.checkout.choice import (
-    Candidate,
-    Dependencies,
-    dependencies_from_json,
-    is_available,
-)
+from pantheon_git.features.checkout.choice import Candidate, Dependencies, is_available
 from pantheon_git.rally.mapping import MapSettings, summary_values
 from pantheon_git.rally.query import eq, is_in
 
@@ -104,20 +99,18 @@ def dependencies(
     settings: MapSettings,
     me: str,
     now: datetime,
-    warn: Callable[[str], None],
 ) -> Context:
-    """Edges from ``dependencies.json`` (if any) plus Rally's Predecessors of the stories one
-    could take, and the states of the predecessors that are not in ``listing``."""
+    """Edges of the saved dependency graph (if any) plus Rally's Predecessors of the stories
+    one could take, and the states of the predecessors that are not in ``listing``. A graph
+    this version did not write stops the checkout before anything is locked (exit 3)."""
     deps = Dependencies()
-    try:
-        doc = cache.read_json("dependencies.json")
-    except CacheCorrupt as exc:
-        warn(f"{exc.message}; choosing without it (run `pantheon deps` to rebuild it)")
-        doc = None
-    if doc is not None:
-        deps, problems = dependencies_from_json(doc)
-        for problem in problems[:3]:
-            warn(problem)
+    graph = cached_graph.read(cache)
+    if graph is not None:
+        deps = Dependencies(
+            frozenset((e.source, e.target) for e in graph.edges),
+            frozenset(frozenset((c.a, c.b)) for c in graph.conflicts if c.a != c.b),
+            from_analysis=True,
+        )
     in_listing = {}
     for raw in listing:
         story = candidate(raw, settings)

@@ -1,5 +1,5 @@
 """What `pantheon ci` and `pantheon complete` tell people: the job summary (Markdown), the Rally
-discussion note (HTML), the dependency graph (Mermaid), and the dependency edges they draw from.
+discussion note (HTML) and the dependency graph (Mermaid).
 
 Pure renderers. Branch names, PR titles and commit messages are attacker-controlled (a valid
 branch may be called ``story/US-1-$(touch x)`` or hold backticks and ``|``); every such value is
@@ -12,7 +12,6 @@ import html
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.features.ci.event import CiEvent
@@ -248,50 +247,6 @@ def mermaid(
             lines.append(f"  {_node(a)} --> {_node(b)}")
     lines.append(f"  style {_node(me)} stroke-width:3px")
     return "\n".join(lines)
-
-
-def dependency_edges(doc: Any) -> list[tuple[str, str]]:
-    """Predecessor -> successor pairs from ``dependencies.json``, tolerating its likely shapes:
-    ``{"edges": [...]}`` or networkx's ``{"links": [...]}`` or a bare list, with items as
-    ``{"from","to"}``, ``{"source","target"}``, ``{"predecessor","successor"}`` or pairs."""
-    items: Any = doc
-    if isinstance(doc, Mapping):
-        items = doc.get("edges", doc.get("links", doc.get("dependencies", [])))
-    if not isinstance(items, list):
-        return []
-    edges: list[tuple[str, str]] = []
-    for item in items:
-        pair: tuple[Any, Any] | None = None
-        if isinstance(item, Mapping):
-            for a, b in (("from", "to"), ("source", "target"), ("predecessor", "successor")):
-                if a in item and b in item:
-                    pair = (item[a], item[b])
-                    break
-        elif isinstance(item, list | tuple) and len(item) >= 2:
-            pair = (item[0], item[1])
-        if pair is None:
-            continue
-        a_key, b_key = StoryKey.try_parse(str(pair[0])), StoryKey.try_parse(str(pair[1]))
-        if a_key and b_key:
-            edges.append((str(a_key), str(b_key)))
-    return edges
-
-
-def dependency_titles(doc: Any) -> dict[str, str]:
-    """Story key -> title from ``dependencies.json``'s ``stories`` (a list of ``{key, title}``,
-    or a mapping keyed by story)."""
-    stories = doc.get("stories") if isinstance(doc, Mapping) else None
-    rows: list[tuple[Any, Any]] = []
-    if isinstance(stories, list):
-        rows = [(s.get("key"), s.get("title")) for s in stories if isinstance(s, Mapping)]
-    elif isinstance(stories, Mapping):
-        rows = [(k, v.get("title")) for k, v in stories.items() if isinstance(v, Mapping)]
-    titles: dict[str, str] = {}
-    for key, title in rows:
-        parsed = StoryKey.try_parse(str(key))
-        if parsed is not None and title:
-            titles[str(parsed)] = str(title)
-    return titles
 
 
 def pr_note(

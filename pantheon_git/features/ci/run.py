@@ -1,7 +1,8 @@
 """`pantheon ci`: one GitHub event -> Rally updates, an overlap report and a job summary.
 
 Order: parse the event and read the coverage file first (bad input exits 2 before Rally is
-touched), then the overlap report (git only, runs even without a Rally key), then Rally.
+touched), then the overlap report (git only, runs even without a Rally key) and the saved
+dependency graph (one this version did not write exits 3, still before Rally), then Rally.
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pantheon_git.cache import dependencies as cached_graph
 from pantheon_git.core.timefmt import format_time, parse_time
 from pantheon_git.errors import (
     CHECK_FAILED,
     OK,
-    CacheCorrupt,
     PantheonError,
     RallyError,
     UsageError,
@@ -27,8 +28,6 @@ from pantheon_git.features.ci.report import (
     Links,
     Notice,
     Overlap,
-    dependency_edges,
-    dependency_titles,
     pr_note,
 )
 from pantheon_git.features.ci.run_ghactions import load_payload
@@ -99,7 +98,7 @@ def run_ci(app: App, request: CiRequest, *, warn: Callable[[str], None]) -> CiRe
     )
     notices: list[Notice] = []
     overlaps = _overlaps(app, event, notices)
-    edges, titles = _dependencies(app, notices)
+    edges, titles = _dependencies(app)
     outcome = CiOutcome(
         event, coverage=coverage, overlaps=overlaps, links=links, edges=edges, titles=titles
     )
@@ -252,17 +251,14 @@ def _overlaps(app: App, event: CiEvent, notices: list[Notice]) -> tuple[Overlap,
     return tuple(found)
 
 
-def _dependencies(
-    app: App, notices: list[Notice]
-) -> tuple[tuple[tuple[str, str], ...], dict[str, str]]:
-    try:
-        doc = app.cache.read_json("dependencies.json")
-    except CacheCorrupt as exc:
-        notices.append(Notice("notice", f"Dependency graph skipped: {exc.message}"))
+def _dependencies(app: App) -> tuple[tuple[tuple[str, str], ...], dict[str, str]]:
+    """Edges and titles of the saved dependency graph, for the Mermaid picture. Read before
+    Rally is written to: a graph this version did not write stops the job (exit 3)."""
+    graph = cached_graph.read(app.cache)
+    if graph is None:
         return (), {}
-    if doc is None:
-        return (), {}
-    return tuple(dependency_edges(doc)), dependency_titles(doc)
+    edges = tuple((str(e.source), str(e.target)) for e in graph.edges)
+    return edges, {str(k): title for k, title in graph.titles().items()}
 
 
 def _decision_notices(item: Applied) -> list[Notice]:

@@ -12,9 +12,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from pantheon_git.cache import assignments as cached_assignments
+from pantheon_git.cache import dependencies as cached_graph
+from pantheon_git.cache import stories as story_files
 from pantheon_git.core.keys import StoryKey, branch_story_key
 from pantheon_git.core.wording import printable_all
-from pantheon_git.errors import CacheCorrupt, PantheonError, UsageError
+from pantheon_git.errors import PantheonError, UsageError
 from pantheon_git.features.conflicts.merges import Trials
 from pantheon_git.features.conflicts.overlap import (
     Overlap,
@@ -42,38 +45,36 @@ class Context:
 
     holders: Mapping[StoryKey, str] = field(default_factory=dict)
     declared: Mapping[StoryKey, frozenset[str]] = field(default_factory=dict)
-    notes: tuple[str, ...] = ()
 
 
 def load_context(app: App, now: datetime) -> Context:
     """Holders from ``assignments.json`` (else the cached stories' locks) and the files that
-    locked stories declare in ``dependencies.json``. Missing or unreadable: empty, noted."""
+    locked stories declare in the dependency graph. A document this version did not write
+    stops the check (exit 3; the pre-push hook reports it and lets the push go on)."""
     cache = app.cache
-    notes: list[str] = []
     claims: dict[StoryKey, claims_mod.Claim] = {}
-    try:
-        doc = cache.read_json("assignments.json")
-        if doc is not None:
-            claims = claims_mod.parse_assignments(doc)
-        elif cache.dir.is_dir():
-            for story in cache.load_stories():
-                if story.lock:
-                    lock = story.lock
-                    claims[story.key] = claims_mod.Claim(
-                        story.key, lock.holder, lock.expires, lock.branch
-                    )
-    except CacheCorrupt as exc:
-        notes.append(f"{exc.message}; holders not shown")
-    declared: dict[StoryKey, frozenset[str]] = {}
-    try:
-        deps = cache.read_json("dependencies.json")
-        active = {k for k, c in claims.items() if c.active(now)}
-        declared = {
-            k: files for k, files in claims_mod.parse_declared_files(deps).items() if k in active
+    held = cached_assignments.read(cache)
+    if held is not None:
+        claims = {
+            key: claims_mod.Claim(key, a.holder, a.expires, a.branch)
+            for key, a in held.locks.items()
         }
-    except CacheCorrupt as exc:
-        notes.append(f"{exc.message}; declared files not used")
-    return Context(claims_mod.holders(claims, now), declared, tuple(notes))
+    elif cache.dir.is_dir():
+        for story in story_files.load(cache):
+            if story.lock:
+                lock = story.lock
+                claims[story.key] = claims_mod.Claim(
+                    story.key, lock.holder, lock.expires, lock.branch
+                )
+    declared: dict[StoryKey, frozenset[str]] = {}
+    graph = cached_graph.read(cache)
+    if graph is not None:
+        active = {k for k, c in claims.items() if c.active(now)}
+        for row in graph.stories:
+            paths = frozenset(f.strip().lstrip("/") for f in row.files) - {""}
+            if row.key in active and paths:
+                declared[row.key] = paths
+    return Context(claims_mod.holders(claims, now), declared)
 
 
 # --- one branch ----------------------------------------------------------------------------
@@ -157,7 +158,7 @@ def check_branch(
         tips = {key: tip, **{o.story: scan.stories[o.story].tip for o in overlaps if o.files}}
         trials = _trials(scanner, tips, pairs)
     scanner.save(also_live=[tip])
-    notes = [*scanner.notes, *context.notes]
+    notes = list(scanner.notes)
     if merge_base is None:
         notes.append(f"{short_name(ref)} shares no history with {scan.base.short}")
     stats = scanner.stats.to_dict()
@@ -254,7 +255,7 @@ def check_all(
         pairs=pairs,
         holders=context.holders,
         trials=trials,
-        notes=(*scanner.notes, *context.notes),
+        notes=tuple(scanner.notes),
         stats=stats,
     )
 

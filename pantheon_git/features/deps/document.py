@@ -1,4 +1,5 @@
-"""The analysis as a JSON document (what `pantheon deps --json` prints and the cache keeps).
+"""The analysis as a JSON document (what `pantheon deps --json` prints and the cache keeps:
+``cache/dependencies.py`` adds its schema version and scope, and checks it).
 
 Shape (other keys may be added, these stay)::
 
@@ -17,8 +18,6 @@ from typing import Any
 
 from pantheon_git.core.story import Story
 from pantheon_git.features.deps.model import Analysis, Conflict, Edge
-
-SCHEMA = 1
 
 
 def document(analysis: Analysis, stories: Sequence[Story]) -> dict[str, Any]:
@@ -46,7 +45,6 @@ def document(analysis: Analysis, stories: Sequence[Story]) -> dict[str, Any]:
             }
         )
     return {
-        "schema": SCHEMA,
         "stories": rows,
         "edges": [edge_doc(e) for e in analysis.edges],
         "conflicts": [conflict_doc(c) for c in analysis.conflicts],

@@ -1,49 +1,55 @@
 """`pantheon deps`: the dependency analysis of the cached stories.
 
 Reads stories from the cache, adds the files each story branch already changes (from git,
-when story branches exist), runs the pure analysis and saves ``dependencies.json`` (and
-``epic-<n>-dependencies.json`` when exactly one epic is analysed).
+when story branches exist), runs the pure analysis and saves the graph (``cache/dependencies``:
+``dependencies.json``, and ``epic-<n>-dependencies.json`` when exactly one epic is analysed),
+with the scope it covers: the epics, when, and the sync it read.
 
-``run_analysis(app, epics)`` is the entry other use cases call (the planner does when
-``dependencies.json`` is missing); it returns the saved JSON document.
+``run_analysis(app, epics)`` is the entry other use cases call (the planner does when the graph
+is missing or older than the stories); it returns the saved graph.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pantheon_git.app import App
+from pantheon_git.cache import dependencies as cached_graph
+from pantheon_git.cache import meta as cache_meta
+from pantheon_git.cache import stories as story_files
 from pantheon_git.core.keys import EpicRef, StoryKey
 from pantheon_git.core.story import Story
-from pantheon_git.core.timefmt import format_time
 from pantheon_git.errors import GitError, UsageError
 from pantheon_git.features.deps import Analysis, analyse
 from pantheon_git.features.deps.document import document
 from pantheon_git.fsio import atomic_write_text
 from pantheon_git.git.scan import Scanner
 
-DEPENDENCIES_FILE = "dependencies.json"
-
 
 @dataclass(frozen=True)
 class DepsResult:
     stories: list[Story]
     analysis: Analysis
-    document: dict[str, Any]
+    graph: cached_graph.Graph
     saved: list[Path]
 
+    @property
+    def document(self) -> Mapping[str, Any]:
+        """The saved document (what ``--json`` prints)."""
+        return self.graph.document
 
-def run_analysis(app: App, epics: list[EpicRef]) -> dict[str, Any]:
-    """Analyse the cached stories of ``epics`` (all when empty); save and return the document."""
-    return analyse_cache(app, epics).document
+
+def run_analysis(app: App, epics: list[EpicRef]) -> cached_graph.Graph:
+    """Analyse the cached stories of ``epics`` (all when empty); save and return the graph."""
+    return analyse_cache(app, epics).graph
 
 
 def analyse_cache(app: App, epics: Sequence[EpicRef]) -> DepsResult:
-    app.cache.require_meta()
-    stories = app.cache.load_stories(epics)
+    meta = cache_meta.require(app.cache)
+    stories = story_files.load(app.cache, epics)
     if not stories:
         wanted = ", ".join(f"epic {e.number}" for e in epics) or "any epic"
         raise UsageError(
@@ -53,13 +59,17 @@ def analyse_cache(app: App, epics: Sequence[EpicRef]) -> DepsResult:
     if app.progress:
         app.progress(f"Reading story branches and analysing {len(stories):,} stories...")
     analysis = analyse(stories, story_branch_files(app, {s.key for s in stories}))
-    doc = document(analysis, stories)
-    doc["generated_at"] = format_time(app.now())
-    doc["epics"] = sorted({s.epic for s in stories if s.epic})
-    saved = [app.cache.write_json(DEPENDENCIES_FILE, doc)]
-    if len(epics) == 1:
-        saved.append(app.cache.write_json(f"epic-{epics[0].number}-dependencies.json", doc))
-    return DepsResult(stories, analysis, doc, saved)
+    scope = cached_graph.Part(
+        epics=tuple(sorted({s.epic for s in stories if s.epic})),
+        whole_project=not epics,
+        stories=len(stories),
+        computed_at=app.now(),
+        synced_at=meta.last_sync,
+    )
+    graph = cached_graph.build(document(analysis, stories), [scope])
+    one = epics[0].number if len(epics) == 1 else None
+    saved = cached_graph.write(app.cache, graph, epic=one)
+    return DepsResult(stories, analysis, graph, saved)
 
 
 def story_branch_files(app: App, keys: set[StoryKey]) -> dict[StoryKey, set[str]]:

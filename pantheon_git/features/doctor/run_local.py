@@ -6,6 +6,7 @@ import os
 from datetime import datetime
 from pathlib import Path
 
+from pantheon_git.cache import meta as cache_meta
 from pantheon_git.cache.store import Cache
 from pantheon_git.core.wording import describe_age
 from pantheon_git.errors import CacheCorrupt, GitError
@@ -93,7 +94,7 @@ def cache_check(root: Path | None, stale_hours: float, now: datetime) -> Check:
         return skipped("cache", title, "no project folder")
     cache = Cache(root)
     try:
-        last = cache.last_sync()
+        last = cache_meta.last_sync(cache)
     except CacheCorrupt as exc:
         return Check("cache", title, FAIL, exc.message, "pantheon sync --force")
     if last is None:

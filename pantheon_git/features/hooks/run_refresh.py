@@ -12,9 +12,10 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pantheon_git.cache import stories as story_files
+from pantheon_git.cache.stories import StoryFile
 from pantheon_git.core import fields as lockfields
 from pantheon_git.core import states
 from pantheon_git.core.keys import StoryKey
@@ -86,9 +87,10 @@ def read_lock(app: App, key: StoryKey, *, timeout: float, remember: bool = True)
         with lock_client(app, timeout=timeout) as client:
             with Alarm(timeout, Unreachable(f"no answer within {timeout:g} s")):
                 raw = client.find_story(key, fetch=lock_fetch(config))
-            if remember and _entry_path(app.cache, key) is None:
-                # A story the cache does not know yet is stored whole (with its tasks), as a
-                # checkout would; if that takes too long, only the lock was read.
+            if remember and _cached(app.cache, key) is None:
+                # A story the cache does not know yet (or holds in a file this version cannot
+                # read) is stored whole (with its tasks), as a checkout would; if that takes
+                # too long, only the lock was read.
                 with (
                     contextlib.suppress(Unreachable, RallyError),
                     Alarm(timeout, Unreachable("slow")),
@@ -139,22 +141,22 @@ def _remember(
     return record_lock(app, key, {}, story.lock, story=story, raw=full_raw, wait=CACHE_WAIT)
 
 
-def _entry_path(cache: Cache, key: StoryKey) -> Path | None:
-    name = f"{key}.json"
-    return next((p for p in cache.story_files() if p.name == name), None)
+def _cached(cache: Cache, key: StoryKey) -> StoryFile | None:
+    """The story's cached file; ``None`` when there is none or this version cannot read it
+    (a whole fresh copy then replaces it)."""
+    try:
+        return story_files.find(cache, key)
+    except CacheCorrupt:
+        return None
 
 
 def _patched(
     app: App, cache: Cache, key: StoryKey, raw: Mapping[str, Any]
 ) -> tuple[Story | None, dict[str, Any]]:
-    path = _entry_path(cache, key)
-    if path is None:
+    entry = story_files.find(cache, key)
+    if entry is None:
         return None, {}
-    doc = cache.load_entry(path)
-    try:
-        story = Story.from_dict(doc["bmad"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise CacheCorrupt(f"corrupt cache file {path}: {exc}") from None
+    story = entry.story
     config = app.config
     lock = lockfields.from_fields(raw, config.rally_lock_hours, lock_names(config))
     updated = story.with_(
@@ -166,9 +168,7 @@ def _patched(
         last_update=_text(raw.get("LastUpdateDate")) or story.last_update,
         version_id=_text(raw.get("VersionId")) or story.version_id,
     )
-    merged = dict(doc.get("rally") or {})
-    merged.update(raw)
-    return updated, merged
+    return updated, {**entry.rally, **raw}
 
 
 def _whole(app: App, client: RallyClient, raw: Mapping[str, Any]) -> tuple[Story, dict[str, Any]]:

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pantheon_git.cache.store import RESYNC_HINT, SCHEMA_VERSION, Cache
+from pantheon_git.cache import assignments as cached_assignments
+from pantheon_git.cache import stories as story_files
+from pantheon_git.cache.store import RESYNC_HINT, Cache
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.story import Lock, Story
-from pantheon_git.core.timefmt import format_time
 from pantheon_git.errors import CacheCorrupt, CheckFailed
 
 if TYPE_CHECKING:
@@ -36,12 +36,13 @@ def record_lock(
     wait: float = CACHE_WAIT,
 ) -> bool:
     """Write ``story`` (fresh from Rally) to the cache, or else patch the cached entry of
-    ``key`` with the lock fields; then ``assignments.json``. False when it could not."""
+    ``key`` with the lock fields; then its line of ``assignments.json``. False when it could
+    not (the warning says why and how to rebuild)."""
     cache = app.cache
     try:
         with cache.exclusive(wait=wait, what="another pantheon command"):
             if story is not None and raw is not None:
-                cache.put_story(story, raw)
+                story_files.put(cache, story, raw)
                 current: Story | None = story
             else:
                 current = _patch(cache, key, fields, lock)
@@ -69,46 +70,22 @@ def keep_out_of_git(app: App) -> None:
 def _patch(
     cache: Cache, key: StoryKey, fields: Mapping[str, Any], lock: Lock | None
 ) -> Story | None:
-    path = _entry(cache, key)
-    if path is None:
+    entry = story_files.find(cache, key)
+    if entry is None:
         return None
-    doc = cache.load_entry(path)
-    try:
-        story = Story.from_dict(doc["bmad"]).with_(lock=lock)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise CacheCorrupt(f"corrupt cache file {path}: {exc}", hint=RESYNC_HINT) from None
-    raw = dict(doc.get("rally") or {})
-    raw.update(fields)
-    cache.put_story(story, raw)
+    story = entry.story.with_(lock=lock)
+    story_files.put(cache, story, {**entry.rally, **fields}, entry.tasks)
     return story
 
 
-def _entry(cache: Cache, key: StoryKey) -> Path | None:
-    name = f"{key}.json"
-    return next((p for p in cache.story_files() if p.name == name), None)
-
-
 def _assign(cache: Cache, key: StoryKey, story: Story | None, now: datetime) -> None:
-    """Update one story's line of ``assignments.json`` (the shape ``Cache.write_assignments``
-    writes) without reading every cached story: the pre-push hook comes through here."""
-    doc = cache.read_json("assignments.json")
-    if not isinstance(doc, dict) or not isinstance(doc.get("locks"), dict):
-        cache.write_assignments(cache.load_stories(), now)
-        return
-    locks: dict[str, Any] = dict(doc["locks"])
-    locks.pop(str(key), None)
-    if story is not None and story.lock is not None:
-        entry = story.lock.to_dict()
-        entry.pop("token", None)
-        entry["branch"] = story.lock.branch or story.branch
-        entry["epic"] = story.epic
-        entry["expired"] = story.lock.expired(now)
-        locks[str(key)] = entry
-    ordered = {k: locks[k] for k in sorted(locks, key=_sort_key)}
-    doc = {"schema": SCHEMA_VERSION, "updated": format_time(now), "locks": ordered}
-    cache.write_json("assignments.json", doc)
-
-
-def _sort_key(text: str) -> tuple[int, Any]:
-    parsed = StoryKey.try_parse(text)
-    return (0, parsed) if parsed else (1, text)
+    """Update one story's line of ``assignments.json`` without reading every cached story
+    (the pre-push hook comes through here); without one, or with one this version cannot
+    read, it is written again from the cached stories."""
+    try:
+        held = cached_assignments.read(cache)
+    except CacheCorrupt:
+        held = None
+    if held is None:
+        held = cached_assignments.Assignments.of(story_files.load(cache), now)
+    cached_assignments.write(cache, held.with_story(key, story, now))

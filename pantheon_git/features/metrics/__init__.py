@@ -22,6 +22,7 @@ parallelization efficiency   the plan's lower bound / elapsed working hours     
 from pantheon_git.core.merges import StoryMerge
 from pantheon_git.features.metrics.inputs import (
     LockEvent,
+    PlanFacts,
     StoryFacts,
     parse_events,
 )
@@ -58,6 +59,7 @@ __all__ = [
     "LockEvent",
     "LockLife",
     "Metric",
+    "PlanFacts",
     "StoryFacts",
     "StoryMerge",
     "Target",

@@ -1,11 +1,12 @@
-"""The facts the metrics are computed from: the checkout log, the cache's stories, merges."""
+"""The facts the metrics are computed from: the checkout log, the cache's stories, the plan,
+merges."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.timefmt import parse_time
@@ -25,18 +26,16 @@ class LockEvent:
     """Seconds the lock protocol took (Fischer's wait included), when recorded."""
 
 
-def parse_events(lines: Iterable[str]) -> tuple[list[LockEvent], int]:
-    """Events from ``events.jsonl`` lines, oldest first, and how many lines were unreadable.
+def parse_events(records: Iterable[Mapping[str, Any]]) -> tuple[list[LockEvent], int]:
+    """Events from the checkout log's objects, oldest first, and how many were not events.
 
-    Defensive: torn lines, foreign objects, unknown keys and odd values are skipped or ignored;
-    a missing ``event`` is taken as a checkout (the only kind with attempts).
+    Defensive: objects of another kind, unknown keys and odd values are skipped or ignored; a
+    missing ``event`` is taken as a checkout (the only kind with attempts).
     """
     events: list[LockEvent] = []
     skipped = 0
-    for line in lines:
-        if not line.strip():
-            continue
-        event = _event(line)
+    for record in records:
+        event = _event(record)
         if event is None:
             skipped += 1
         else:
@@ -45,13 +44,7 @@ def parse_events(lines: Iterable[str]) -> tuple[list[LockEvent], int]:
     return events, skipped
 
 
-def _event(line: str) -> LockEvent | None:
-    try:
-        record = json.loads(line)
-    except ValueError:
-        return None
-    if not isinstance(record, dict):
-        return None
+def _event(record: Mapping[str, Any]) -> LockEvent | None:
     key = StoryKey.try_parse(str(record.get("story") or ""))
     user = record.get("user")
     outcome = record.get("outcome")
@@ -83,3 +76,16 @@ class StoryFacts:
     lock_expires: datetime | None = None
     started: datetime | None = None
     """When work began (Rally's InProgressDate), if known."""
+
+
+@dataclass(frozen=True)
+class PlanFacts:
+    """What the plan (``pantheon plan``) says: its lanes, stories and figures."""
+
+    lanes: int
+    busy_lanes: int
+    stories: tuple[str, ...]
+    """Every planned story key, sorted."""
+    lower_bound: float
+    """Hours: no schedule the dependencies allow is shorter."""
+    balance_sigma_pct: float

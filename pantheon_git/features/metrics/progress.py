@@ -10,7 +10,7 @@ from typing import Any
 from pantheon_git.core import states
 from pantheon_git.core.merges import StoryMerge
 from pantheon_git.core.wording import count
-from pantheon_git.features.metrics.inputs import LockEvent, StoryFacts
+from pantheon_git.features.metrics.inputs import LockEvent, PlanFacts, StoryFacts
 from pantheon_git.features.metrics.model import Metric, pct
 
 # --- 5. lock expiry ----------------------------------------------------------------------------
@@ -130,7 +130,7 @@ def work_hours(start: datetime, end: datetime, per_day: float) -> float:
 
 
 def parallelization(
-    plan: Mapping[str, Any] | None,
+    plan: PlanFacts | None,
     events: Sequence[LockEvent],
     merges: Sequence[StoryMerge],
     stories: Mapping[str, StoryFacts],
@@ -142,17 +142,9 @@ def parallelization(
         f"to the last merge of its stories ({per_day:g} h per weekday); 100% would be the "
         "best schedule the dependencies allow"
     )
-    if not plan or not isinstance(plan.get("lower_bound"), int | float):
+    if plan is None:
         return Metric("parallelization", None, "%", "no plan: run `pantheon plan`", how)
-    planned = sorted(
-        {
-            str(s.get("key"))
-            for lane in plan.get("lanes", [])
-            if isinstance(lane, dict)
-            for s in lane.get("stories", [])
-            if isinstance(s, dict)
-        }
-    )
+    planned = plan.stories
     done = [
         k
         for k in planned
@@ -182,7 +174,7 @@ def parallelization(
             "parallelization", None, "%", f"all planned stories completed; {why}", how, data
         )
     elapsed = work_hours(min(starts), max(ends), per_day)
-    bound = float(plan["lower_bound"])
+    bound = plan.lower_bound
     data.update(lower_bound=bound, elapsed_work_hours=round(elapsed, 2))
     if elapsed <= 0:
         return Metric("parallelization", None, "%", "no elapsed working time", how, data)

@@ -12,24 +12,24 @@ Sources, each optional (a metric without its data says "not known" and why):
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from pantheon_git.app import App
+from pantheon_git.cache import events as checkout_log
+from pantheon_git.cache import meta as cache_meta
+from pantheon_git.cache import stories as story_files
+from pantheon_git.cache import workstreams
 from pantheon_git.core.story import Story
 from pantheon_git.core.timefmt import format_time, parse_time
 from pantheon_git.core.wording import count, describe_age, stories
-from pantheon_git.errors import CacheCorrupt, GitError, UsageError
+from pantheon_git.errors import GitError, UsageError
 from pantheon_git.features import metrics as m
-from pantheon_git.features.metrics import LockEvent, Metric, StoryFacts, StoryMerge
+from pantheon_git.features.metrics import LockEvent, Metric, PlanFacts, StoryFacts, StoryMerge
 from pantheon_git.git import command as git
 from pantheon_git.git.mergehistory import story_merges
-
-EVENTS_FILE = "events.jsonl"
-WORKSTREAMS = "workstreams.json"
 
 
 @dataclass(frozen=True)
@@ -100,16 +100,17 @@ def run_metrics(app: App, request: MetricsRequest) -> MetricsOutcome:
 
 
 def _events(app: App, request: MetricsRequest, outcome: MetricsOutcome) -> list[LockEvent]:
-    paths = [app.cache.dir / EVENTS_FILE, *request.events]
+    paths = [checkout_log.log_path(app.cache.dir), *request.events]
     for extra in request.events:
         if not extra.is_file():
             raise UsageError(f"--events: no such file: {extra}")
     events: list[LockEvent] = []
     skipped = 0
     for path in paths:
-        found, bad = m.parse_events(_lines(path))
+        records, torn = checkout_log.read_log(path)
+        found, foreign = m.parse_events(records)
         events += found
-        skipped += bad
+        skipped += torn + foreign
     events.sort(key=lambda e: e.time)
     outcome.sources.append(f"checkout log: {count(len(events), 'event')}")
     if skipped:
@@ -117,33 +118,16 @@ def _events(app: App, request: MetricsRequest, outcome: MetricsOutcome) -> list[
     return events
 
 
-def _lines(path: Path) -> Iterator[str]:
-    try:
-        handle = path.open(encoding="utf-8", errors="replace")
-    except FileNotFoundError:
-        return
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc}") from None
-    with handle:
-        yield from handle
-
-
 def _stories(app: App, outcome: MetricsOutcome, now: datetime) -> dict[str, StoryFacts]:
     cache = app.cache
-    last = cache.last_sync()
+    last = cache_meta.last_sync(cache)
     if last is None:
         outcome.sources.append("Rally cache: none (run `pantheon sync`)")
         return {}
     facts: dict[str, StoryFacts] = {}
-    for path in cache.story_files():
-        entry = cache.load_entry(path)
-        try:
-            story = Story.from_dict(entry["bmad"])
-        except (KeyError, TypeError, ValueError, UsageError) as exc:
-            raise CacheCorrupt(
-                f"corrupt cache file {path}: {exc}", hint="Run `pantheon sync --force`."
-            ) from None
-        facts[str(story.key)] = _facts(story, entry.get("rally"))
+    for path in story_files.paths(cache):
+        entry = story_files.read(cache, path)
+        facts[str(entry.story.key)] = _facts(entry.story, entry.rally)
     age = describe_age(max(0.0, (now - last).total_seconds() / 3600))
     outcome.sources.append(f"Rally cache: {stories(len(facts))}, synced {age}")
     return facts
@@ -166,14 +150,19 @@ def _facts(story: Story, raw: Any) -> StoryFacts:
     )
 
 
-def _plan(app: App, outcome: MetricsOutcome) -> dict[str, Any] | None:
-    doc = app.cache.read_json(WORKSTREAMS)
-    if not isinstance(doc, dict):
+def _plan(app: App, outcome: MetricsOutcome) -> PlanFacts | None:
+    plan = workstreams.read(app.cache)
+    if plan is None:
         outcome.sources.append("plan: none (run `pantheon plan`)")
         return None
-    lanes = doc.get("lanes") if isinstance(doc.get("lanes"), list) else []
-    outcome.sources.append(f"plan: {WORKSTREAMS} ({count(len(lanes or []), 'lane')})")
-    return doc
+    outcome.sources.append(f"plan: {workstreams.KIND.name} ({count(len(plan.lanes), 'lane')})")
+    return PlanFacts(
+        lanes=len(plan.lanes),
+        busy_lanes=sum(1 for lane in plan.lanes if lane.stories),
+        stories=tuple(plan.keys()),
+        lower_bound=plan.lower_bound,
+        balance_sigma_pct=plan.balance_sigma_pct,
+    )
 
 
 def _merges(app: App, request: MetricsRequest, outcome: MetricsOutcome) -> list[StoryMerge]:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from pantheon_git.core.merges import StoryMerge
 from pantheon_git.core.wording import count
-from pantheon_git.features.metrics.inputs import LockEvent
+from pantheon_git.features.metrics.inputs import LockEvent, PlanFacts
 from pantheon_git.features.metrics.model import Metric, pct, since_filter
 
 ATTEMPTS = ("won", "refused", "lost", "too_slow", "error")
@@ -140,15 +139,12 @@ def coordination_time(
 # --- 4. lane balance ---------------------------------------------------------------------------
 
 
-def lane_balance(plan: Mapping[str, Any] | None) -> Metric:
+def lane_balance(plan: PlanFacts | None) -> Metric:
     how = "standard deviation of the planned lanes' hours, as % of the mean busy lane (the plan)"
-    sigma = plan.get("balance_sigma_pct") if plan else None
-    if not isinstance(sigma, int | float) or isinstance(sigma, bool):
-        why = "no plan: run `pantheon plan`" if plan is None else "the plan has no balance figure"
-        return Metric("lane_balance", None, "%", why, how)
-    lanes = [lane for lane in plan.get("lanes", []) if isinstance(lane, dict)] if plan else []
-    busy = [lane for lane in lanes if lane.get("stories")]
-    detail = f"σ of {count(len(busy), 'busy lane')} of {len(lanes)} in the plan"
+    if plan is None:
+        return Metric("lane_balance", None, "%", "no plan: run `pantheon plan`", how)
+    busy = plan.busy_lanes
+    detail = f"σ of {count(busy, 'busy lane')} of {plan.lanes} in the plan"
     return Metric(
-        "lane_balance", round(float(sigma), 1), "%", detail, how, {"busy_lanes": len(busy)}
+        "lane_balance", round(plan.balance_sigma_pct, 1), "%", detail, how, {"busy_lanes": busy}
     )

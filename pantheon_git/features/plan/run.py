@@ -1,9 +1,9 @@
 """``pantheon plan``: developer lanes for the cached stories (or a JSON file), checked, saved.
 
 Input, from the cache: the stories of the given epics (all epics if none), minus those
-already Completed or Accepted, with the dependencies and conflicts of
-``dependencies.json``; when that file is missing or does not cover every story, the
-dependency analysis runs first. Rally's explicit Predecessors are added as well. A
+already Completed or Accepted, with the dependencies and conflicts of the graph ``pantheon
+deps`` saved; when there is none or it does not cover every story, the dependency analysis
+runs first. Rally's explicit Predecessors are added as well. A
 dependency on a story outside the plan (another epic, not done) is reported and treated as
 met. Or ``--from-json FILE`` (see ``features.plan.jsoninput``), which is not saved.
 
@@ -19,11 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from pantheon_git.app import App
-from pantheon_git.core.keys import EpicRef, StoryKey
+from pantheon_git.cache import dependencies as cached_graph
+from pantheon_git.cache import meta as cache_meta
+from pantheon_git.cache import stories as story_files
+from pantheon_git.cache import workstreams
+from pantheon_git.core.keys import EpicRef
 from pantheon_git.core.states import ACCEPTED, COMPLETED
 from pantheon_git.core.story import Story
-from pantheon_git.errors import CacheCorrupt, ConfigError, PantheonError, UsageError
-from pantheon_git.features.deps.run import DEPENDENCIES_FILE as DEPENDENCIES
+from pantheon_git.errors import ConfigError, PantheonError, UsageError
 from pantheon_git.features.deps.run import run_analysis
 from pantheon_git.features.plan import PlanStory, check_plan, make_plan
 from pantheon_git.features.plan.developers import lane_developers, parse_developers, parse_pins
@@ -34,7 +37,6 @@ from pantheon_git.features.plan.report import ReportContext, render_plan
 from pantheon_git.features.plan.search import DEFAULT_BUDGET
 from pantheon_git.fsio import read_json_input
 
-WORKSTREAMS = "workstreams.json"
 _DONE = {COMPLETED, ACCEPTED}
 _PROGRESS_FROM = 2000
 
@@ -97,9 +99,10 @@ def run_plan(app: App, request: PlanRequest) -> PlanOutcome:
     document["epics"] = [_epic_label(e) for e in epics]
     saved: list[Path] = []
     if request.from_json is None:
-        saved.append(app.cache.write_json(WORKSTREAMS, document))
-        if len(epics) == 1:
-            saved.append(app.cache.write_json(f"epic-{epics[0].number}-workstreams.json", document))
+        record = workstreams.build(document, computed_at=app.now())
+        one = epics[0].number if len(epics) == 1 else None
+        saved = workstreams.write(app.cache, record, epic=one)
+        document = dict(record.document)
     context = ReportContext(
         heading=heading,
         saved=[_shown(path, app.root) for path in saved],
@@ -134,8 +137,8 @@ def load_json_stories(path: Path) -> list[PlanStory]:
 
 def _cache_stories(app: App, epics: list[EpicRef], notes: list[str]) -> tuple[list[PlanStory], str]:
     cache = app.cache
-    cache.require_meta()
-    everything = cache.load_stories(epics)
+    cache_meta.require(cache)
+    everything = story_files.load(cache, epics)
     wanted = ", ".join(_epic_label(e) for e in epics) or "any epic"
     if not everything:
         raise UsageError(
@@ -150,10 +153,11 @@ def _cache_stories(app: App, epics: list[EpicRef], notes: list[str]) -> tuple[li
             hint="Plan another epic: pantheon plan --epic <E>",
         )
     keys = {str(s.key) for s in active}
-    deps = cache.read_json(DEPENDENCIES)
-    if deps is None or not keys <= _covered(deps):
-        deps = _analyse(app, epics, missing=deps is None)
-    edges, conflicts = _links(deps)
+    graph = cached_graph.read(cache)
+    if graph is None or not graph.covers([s.key for s in active]):
+        graph = _analyse(app, epics, missing=graph is None)
+    edges = [(str(e.source), str(e.target)) for e in graph.edges]
+    conflicts = [(str(c.a), str(c.b)) for c in graph.conflicts]
     for story in active:  # Rally's explicit links, in case the analysis is older than them
         edges += [(str(p), str(story.key)) for p in story.predecessors]
         edges += [(str(story.key), str(s)) for s in story.successors]
@@ -193,52 +197,10 @@ def _plan_story(
     )
 
 
-def _analyse(app: App, epics: list[EpicRef], *, missing: bool) -> Any:
+def _analyse(app: App, epics: list[EpicRef], *, missing: bool) -> cached_graph.Graph:
     what = "is missing" if missing else "does not cover every story (it is older than the cache)"
-    app.warn(f"{DEPENDENCIES} {what}: running the dependency analysis first")
+    app.warn(f"{cached_graph.KIND.name} {what}: running the dependency analysis first")
     return run_analysis(app, epics)
-
-
-def _covered(doc: Any) -> set[str]:
-    if not isinstance(doc, dict) or not isinstance(doc.get("stories"), list):
-        return set()
-    return {_norm(s.get("key")) for s in doc["stories"] if isinstance(s, dict)}
-
-
-def _links(doc: Any) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """Edges and conflicts of a dependencies.json document (corrupt shapes exit 3)."""
-    if not isinstance(doc, dict):
-        raise _corrupt("expected an object")
-    edges_in, conflicts_in = doc.get("edges", []), doc.get("conflicts", [])
-    if not isinstance(edges_in, list) or not isinstance(conflicts_in, list):
-        raise _corrupt('"edges" and "conflicts" must be lists')
-    edges: list[tuple[str, str]] = []
-    for edge in edges_in:
-        if not isinstance(edge, dict) or not isinstance(edge.get("from"), str):
-            raise _corrupt(f"bad edge {edge!r}")
-        if not isinstance(edge.get("to"), str):
-            raise _corrupt(f"bad edge {edge!r}")
-        edges.append((_norm(edge["from"]), _norm(edge["to"])))
-    conflicts: list[tuple[str, str]] = []
-    for pair in conflicts_in:
-        if not isinstance(pair, dict) or not isinstance(pair.get("a"), str):
-            raise _corrupt(f"bad conflict {pair!r}")
-        if not isinstance(pair.get("b"), str):
-            raise _corrupt(f"bad conflict {pair!r}")
-        conflicts.append((_norm(pair["a"]), _norm(pair["b"])))
-    return edges, conflicts
-
-
-def _corrupt(what: str) -> CacheCorrupt:
-    return CacheCorrupt(
-        f"corrupt cache file {DEPENDENCIES}: {what}", hint="Run `pantheon deps` to rebuild it."
-    )
-
-
-def _norm(key: Any) -> str:
-    text = str(key)
-    parsed = StoryKey.try_parse(text)
-    return str(parsed) if parsed else text
 
 
 def _checked_hours(hours: Mapping[str, Any]) -> dict[str, float]:

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pantheon_git.app import App
+from pantheon_git.cache import epics as cached_epics
+from pantheon_git.cache import meta as cache_meta
 from pantheon_git.cache.index import load_index
 from pantheon_git.core.keys import EpicRef, number_of
 from pantheon_git.core.story import Story
-from pantheon_git.core.timefmt import parse_time
 from pantheon_git.errors import GitError, UsageError
 from pantheon_git.features.locks.rules import same_person
 from pantheon_git.features.status import board, drift
@@ -28,15 +29,11 @@ class StatusOptions:
 def run(app: App, options: StatusOptions) -> Status:
     refs = [EpicRef.parse(e) for e in options.epics]
     cache = app.cache
-    meta = cache.require_meta()
+    meta = cache_meta.require(cache)
     now = app.now()
     stories = [entry.as_story() for entry in load_index(cache).values()]
-    epics = cache.read_json("epics.json") or {}
-    titles = {
-        str(e["id"]): str(e.get("title") or "")
-        for e in epics.get("epics", [])
-        if isinstance(e, dict) and e.get("id")
-    }
+    epics = cached_epics.read(cache)
+    titles = epics.titles() if epics else {}
     known = sorted({*titles, *(s.epic for s in stories if s.epic)}, key=number_of)
     chosen = _choose(refs, known)
     if chosen:
@@ -47,14 +44,13 @@ def run(app: App, options: StatusOptions) -> Status:
     always: Sequence[str] = chosen or ([] if me else list(titles))
     groups = board.group_by_epic(stories, titles, always=always)
     found, note = _drift(app, stories, now, everything=not chosen and me is None)
-    synced = meta.get("last_sync")
     return Status(
         groups=groups,
         drift=found,
         now=now,
-        synced=parse_time(str(synced)) if synced else None,
-        workspace=meta.get("workspace"),
-        project=meta.get("project"),
+        synced=meta.last_sync,
+        workspace=meta.workspace,
+        project=meta.project,
         git_note=note,
         mine=me,
     )

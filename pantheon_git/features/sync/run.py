@@ -24,15 +24,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pantheon_git.app import App
-from pantheon_git.cache.index import index_doc
-from pantheon_git.cache.store import (
-    CACHE_RELPATH,
-    RESYNC_HINT,
-    SCHEMA_VERSION,
-    Cache,
-    assignments_doc,
-    ensure_gitignored,
-)
+from pantheon_git.cache import assignments as cached_assignments
+from pantheon_git.cache import epics as cached_epics
+from pantheon_git.cache import index as cached_index
+from pantheon_git.cache import meta as cache_meta
+from pantheon_git.cache.meta import Meta
+from pantheon_git.cache.store import CACHE_RELPATH, RESYNC_HINT, Cache, ensure_gitignored
 from pantheon_git.cache.swap import Staging
 from pantheon_git.core.fields import FieldNames
 from pantheon_git.core.keys import EpicRef, number_of
@@ -52,7 +49,10 @@ from pantheon_git.rally.mapping import MapSettings
 from pantheon_git.rally.query import eq
 from pantheon_git.rally.scope import Scope
 
-SYNC_FILES = frozenset({"index.json", "epics.json", "assignments.json", "meta.json"})
+SYNC_FILES = frozenset(
+    kind.name
+    for kind in (cached_index.KIND, cached_epics.KIND, cached_assignments.KIND, cache_meta.KIND)
+)
 WHERE_FETCH = ("FormattedID", "Project")
 
 
@@ -94,11 +94,12 @@ def run(app: App, options: SyncOptions) -> SyncOutcome:
 
 def _with_offline_hint(exc: RallyError, cache: Cache) -> RallyError:
     try:
-        meta = cache.meta()
+        meta = cache_meta.read(cache)
     except CacheCorrupt:
         meta = None
-    if meta and meta.get("last_sync"):
-        extra = f"`pantheon status` shows the board from the cache of {meta['last_sync']}."
+    if meta is not None:
+        synced = format_time(meta.last_sync)
+        extra = f"`pantheon status` shows the board from the cache of {synced}."
         exc.hint = f"{exc.hint} {extra}" if exc.hint else extra
     return exc
 
@@ -138,11 +139,12 @@ class _Sync:
         moved = previous.place() not in (None, (url, scope.workspace_oid, scope.project_oid))
         meta = None if moved else previous.meta
         if moved:
-            held = previous.meta or {}
-            before = held.get("project") or held.get("workspace")
+            held = previous.meta
+            assert held is not None  # moved: there was a place before
+            before = held.project or held.workspace
             now_holds = scope.project_name or scope.workspace_name
             self.notes.append(
-                f"The cache held {before} of {held.get('rally_url')}; it now holds {now_holds}."
+                f"The cache held {before} of {held.rally_url}; it now holds {now_holds}."
             )
         fetcher = Fetcher(client, self.names, progress=self.app.progress)
         with self.cache.staging() as stage:
@@ -157,7 +159,7 @@ class _Sync:
                     )
                 raise
             removed = self._vanished(fetcher, builder, selection) if since is None else []
-            old_marks = dict(meta.get("watermarks") or {}) if meta else {}
+            old_marks = dict(meta.watermarks) if meta else {}
             watermarks = sync_index.advance(old_marks, selection, builder.mark)
             full = since is None
             new_meta = _meta_doc(
@@ -168,9 +170,7 @@ class _Sync:
                 now=now,
                 kind="full" if full else "incremental",
                 selection=selection,
-                last_full=format_time(now)
-                if full and selection.everything
-                else (meta or {}).get("last_full_sync"),
+                last_full=now if full and selection.everything else _last_full(meta),
                 watermarks=watermarks,
                 fetch_seconds=seconds,
                 counts=(len(builder.index), len(epics)),
@@ -200,31 +200,22 @@ class _Sync:
 
     # --- steps -----------------------------------------------------------------------------
 
-    def _scope(
-        self, client: RallyClient, meta: Mapping[str, Any] | None, url: str
-    ) -> tuple[Scope, bool]:
+    def _scope(self, client: RallyClient, meta: Meta | None, url: str) -> tuple[Scope, bool]:
         """The cached workspace/project when the settings are the ones it was resolved
         from (saves the requests resolving names costs); ``--force`` resolves them again."""
         if (
             meta is not None
             and not self.options.force
-            and meta.get("rally_url") == url
-            and meta.get("settings") == _settings(self.app)
-            and isinstance(meta.get("workspace_oid"), int)
+            and meta.rally_url == url
+            and meta.settings == _settings(self.app)
         ):
-            project_oid = meta.get("project_oid")
-            scope = Scope(
-                int(meta["workspace_oid"]),
-                str(meta.get("workspace") or meta["workspace_oid"]),
-                int(project_oid) if project_oid is not None else None,
-                meta.get("project"),
-            )
+            scope = Scope(meta.workspace_oid, meta.workspace, meta.project_oid, meta.project)
             client.adopt_scope(scope)
             return scope, True
         return client.scope(), False
 
     def _fetch(
-        self, fetcher: Fetcher, builder: Builder, meta: Mapping[str, Any] | None
+        self, fetcher: Fetcher, builder: Builder, meta: Meta | None
     ) -> tuple[list[Item], Selection, str | None, float]:
         """Epics and stories into ``builder``; (epics, selection, since, seconds)."""
         epics: list[Item] | None = None
@@ -236,9 +227,9 @@ class _Sync:
             selection = Selection((), self.options.iteration)
         since = None
         if meta is not None and not self.options.force:
-            mark = sync_index.bound(meta.get("watermarks") or {}, selection)
+            mark = sync_index.bound(meta.watermarks, selection)
             if mark:
-                last = 2 * float(meta.get("fetch_seconds") or 0)
+                last = 2 * meta.fetch_seconds
                 overlap = max(self.app.config.sync_overlap, last)
                 since = format_time(parse_time(mark) - timedelta(seconds=overlap))
         flt = StoryFilter(selection.epics, selection.iteration, since)
@@ -282,7 +273,7 @@ class _Sync:
         stage: Staging,
         builder: Builder,
         epics: list[Item],
-        meta: dict[str, Any],
+        meta: Meta,
         now: datetime,
         *,
         keep_others: bool,
@@ -300,11 +291,11 @@ class _Sync:
         for entry in builder.index.values():
             counts[entry.epic] = counts.get(entry.epic, 0) + 1
         stage.carry_over(keep)
-        stage.write_json("index.json", index_doc(builder.index.values()), compact=True)
-        stage.write_json("epics.json", epics_doc(epics, counts, meta, now))
+        cached_index.write(stage, builder.index.values())
+        cached_epics.write(stage, epics_doc(epics, counts, meta, now))
         locked = (e.as_story() for e in builder.index.values() if e.lock is not None)
-        stage.write_json("assignments.json", assignments_doc(locked, now))
-        stage.commit(meta)
+        cached_assignments.write(stage, cached_assignments.Assignments.of(locked, now))
+        cache_meta.commit(stage, meta)
 
 
 def _meta_doc(
@@ -316,30 +307,33 @@ def _meta_doc(
     now: datetime,
     kind: str,
     selection: Selection,
-    last_full: str | None,
+    last_full: datetime | None,
     watermarks: dict[str, str],
     fetch_seconds: float,
     counts: tuple[int, int],
-) -> dict[str, Any]:
+) -> Meta:
     """``meta.json``: written last, it is what makes a cache generation complete."""
-    return {
-        "schema": SCHEMA_VERSION,
-        "rally_url": url,
-        "workspace": scope.workspace_name,
-        "workspace_oid": scope.workspace_oid,
-        "project": scope.project_name,
-        "project_oid": scope.project_oid,
-        "epic_type": epic_type,
-        "settings": settings,
-        "last_sync": format_time(now),
-        "last_sync_kind": kind,
-        "last_sync_selection": selection.describe(),
-        "last_full_sync": last_full,
-        "watermarks": watermarks,
-        "fetch_seconds": round(fetch_seconds, 3),
-        "stories": counts[0],
-        "epics": counts[1],
-    }
+    return Meta(
+        rally_url=url,
+        workspace=scope.workspace_name,
+        workspace_oid=scope.workspace_oid,
+        project=scope.project_name,
+        project_oid=scope.project_oid,
+        epic_type=epic_type,
+        settings=settings,
+        last_sync=now,
+        last_sync_kind=kind,
+        last_sync_selection=selection.describe(),
+        last_full_sync=last_full,
+        watermarks=watermarks,
+        fetch_seconds=fetch_seconds,
+        stories=counts[0],
+        epics=counts[1],
+    )
+
+
+def _last_full(meta: Meta | None) -> datetime | None:
+    return meta.last_full_sync if meta else None
 
 
 def _settings(app: App) -> dict[str, Any]:

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pantheon_git.bmad.rally_form import tasks_from_rally
+from pantheon_git.cache import stories as story_files
 from pantheon_git.cache.index import IndexEntry
-from pantheon_git.cache.store import epic_dir_name
 from pantheon_git.cache.swap import Staging
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.story import Story
@@ -147,13 +147,7 @@ class Builder:
         if fields is None:
             return
         story = Story(**fields, tasks=tasks_from_rally(tasks))
-        rel = f"stories/{epic_dir_name(story.epic)}/{key}.json"
-        doc: dict[str, Any] = {
-            "rally": lean(raw),
-            "tasks": [lean(t) for t in tasks],
-            "bmad": story.to_dict(),
-        }
-        size = self.stage.write_json(rel, doc, compact=True)
+        rel, size = story_files.stage(self.stage, story, lean(raw), [lean(t) for t in tasks])
         if old is not None and old.path != rel:
             self.dropped.add(old.path)
         self.index[key] = IndexEntry.of(story, rel, fp, size)

@@ -1,0 +1,168 @@
+"""``dependencies.json``: the dependency graph ``pantheon deps`` computed (and its copy
+``epic-17-dependencies.json`` when one epic was analysed).
+
+Schema 2::
+
+    {"schema": 2,
+     "scope": [{"epics": ["F17"], "whole_project": false, "stories": 12,
+                "computed_at": "2026-03-01T09:00:00.000Z",
+                "synced_at": "2026-03-01T08:55:00.000Z"}],
+     "generated_at": "...", "epics": ["F17"],      # the newest part's time, every part's epics
+     "stories": [{"key": "US-120", "title", "epic", "files": [...], ...}],
+     "edges": [{"from": "US-120", "to": "US-121", "kind", "evidence", ...}],   # "to" waits
+     "conflicts": [{"a", "b", "kind", "evidence", ...}],                          # not together
+     "waves": [[...]], "independent": [...], "cycles": [...], "hot_files": [...]}
+
+``scope`` lists the analyses the graph holds, each with the epics whose stories it read (or
+``whole_project``: every story, those without an epic too), when it ran and the sync it read.
+One analysis today (``pantheon deps`` replaces the file); the list is there so that analyses of
+single epics can be merged later, and a graph older than the cache or missing an epic be told.
+
+Readers get a ``Graph``: the parts they use typed (stories with their files, edges, conflicts)
+and the whole document as written (``document``, what ``pantheon deps --json`` prints).
+Schema 1 (no ``scope``) is refused: ``pantheon deps`` writes it again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pantheon_git.cache import document
+from pantheon_git.cache.document import Fields
+from pantheon_git.core.keys import StoryKey
+from pantheon_git.core.timefmt import format_time
+
+if TYPE_CHECKING:
+    from pantheon_git.cache.store import Cache
+
+KIND = document.Kind("dependencies.json", 2, "pantheon deps")
+
+
+def epic_copy(number: int) -> str:
+    """The name of the copy kept for one epic's analysis."""
+    return f"epic-{number}-dependencies.json"
+
+
+@dataclass(frozen=True)
+class Part:
+    """One analysis the graph holds."""
+
+    epics: tuple[str, ...]
+    """FormattedIDs of the epics whose stories it analysed."""
+    whole_project: bool
+    """It was asked for every story of the cache (stories without an epic too)."""
+    stories: int
+    computed_at: datetime
+    synced_at: datetime | None
+    """The last sync of the cache it read."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "epics": list(self.epics),
+            "whole_project": self.whole_project,
+            "stories": self.stories,
+            "computed_at": format_time(self.computed_at),
+            "synced_at": format_time(self.synced_at) if self.synced_at else None,
+        }
+
+
+@dataclass(frozen=True)
+class Row:
+    key: StoryKey
+    title: str
+    epic: str | None
+    files: tuple[str, ...]
+    """Files the story names or its branch changes."""
+
+
+@dataclass(frozen=True)
+class Edge:
+    source: StoryKey
+    target: StoryKey
+    """Waits for ``source``."""
+    kind: str
+
+
+@dataclass(frozen=True)
+class Conflict:
+    a: StoryKey
+    b: StoryKey
+    kind: str
+
+
+@dataclass(frozen=True)
+class Graph:
+    scope: tuple[Part, ...]
+    stories: tuple[Row, ...]
+    edges: tuple[Edge, ...]
+    conflicts: tuple[Conflict, ...]
+    document: Mapping[str, Any]
+
+    def keys(self) -> frozenset[StoryKey]:
+        return frozenset(row.key for row in self.stories)
+
+    def covers(self, keys: Collection[StoryKey]) -> bool:
+        return set(keys) <= self.keys()
+
+    def titles(self) -> dict[StoryKey, str]:
+        return {row.key: row.title for row in self.stories if row.title}
+
+
+def build(analysis: Mapping[str, Any], scope: Sequence[Part]) -> Graph:
+    """The graph of an analysis document (``features/deps/document.py``) and its scope: what
+    ``write`` saves. A document this module could not read back is a bug (``Bad``)."""
+    doc = document.new(
+        KIND,
+        scope=[part.to_dict() for part in scope],
+        generated_at=format_time(max(part.computed_at for part in scope)),
+        epics=sorted({epic for part in scope for epic in part.epics}),
+        **{k: v for k, v in analysis.items() if k not in ("schema", "scope")},
+    )
+    return parse(document.checked(doc, KIND))
+
+
+def write(cache: Cache, graph: Graph, *, epic: int | None = None) -> list[Path]:
+    """Save the graph (atomic), and its per-epic copy when ``epic`` is given."""
+    names = [KIND.name] + ([epic_copy(epic)] if epic is not None else [])
+    return [cache.write_json(name, graph.document) for name in names]
+
+
+def read(cache: Cache) -> Graph | None:
+    return document.read(cache, KIND, parse)
+
+
+def parse(fields: Fields) -> Graph:
+    scope = tuple(
+        Part(
+            epics=part.texts("epics"),
+            whole_project=part.flag("whole_project"),
+            stories=part.integer("stories"),
+            computed_at=part.time("computed_at"),
+            synced_at=part.opt_time("synced_at"),
+        )
+        for part in fields.objs("scope")
+    )
+    if not scope:
+        raise document.Bad("scope: empty")
+    rows = tuple(
+        Row(row.key("key"), row.text("title", ""), row.opt_text("epic"), row.texts("files", []))
+        for row in fields.objs("stories")
+    )
+    edges = tuple(
+        Edge(edge.key("from"), edge.key("to"), edge.text("kind")) for edge in fields.objs("edges")
+    )
+    conflicts = tuple(
+        Conflict(pair.key("a"), pair.key("b"), pair.text("kind"))
+        for pair in fields.objs("conflicts")
+    )
+    for wave in fields.items("waves"):
+        if not isinstance(wave, list):
+            raise document.Bad(f"waves: expected lists of story keys, found {wave!r}"[:200])
+    fields.keys("independent")
+    fields.items("cycles")
+    fields.items("hot_files", [])
+    return Graph(scope, rows, edges, conflicts, fields.doc)
