@@ -71,6 +71,7 @@ SETS = (
     _bmad("lending"),
     _bmad("habits"),
     _bmad("water", held_out=True),
+    _bmad("convert", held_out=True),
 )
 
 
