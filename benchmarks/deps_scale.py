@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.story import Story, Task
 from pantheon_git.features.deps import analyse
-from pantheon_git.features.deps.tokens import forget
+from pantheon_git.features.deps.memo import forget
 
 NOUNS = tuple(
     """invoice ledger payment refund order basket shipment parcel carrier warehouse stock product

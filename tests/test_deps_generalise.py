@@ -216,3 +216,57 @@ def test_what_a_story_says_it_does_not_touch_is_no_mention() -> None:
         ]
     )
     assert a.edges == ()
+
+
+def test_files_under_a_folder_one_story_sets_up() -> None:
+    a = analyse(
+        [
+            story("US-1", "Admin access", tasks=["Route group src/app/(admin)/ with a login page"]),
+            story("US-2", "Settings", tasks=["src/app/(admin)/settings/page.tsx"]),
+            story("US-3", "Tests", tasks=["tests/admin/test_settings.py"]),
+        ]
+    )
+    assert edges(a) == {("US-1", "US-2"): ("functional", "medium")}
+    assert "under src/app/(admin)/, which US-1 sets up" in evidence(a, "US-1", "US-2")
+
+
+def test_tables_introduced_by_an_article_or_by_their_first_rows() -> None:
+    a = analyse(
+        [
+            story("US-1", "Offer settings", "Store the limits in an admin_settings table."),
+            story("US-2", "Offers", "Read offer_validity_minutes from admin_settings."),
+            story("US-3", "Settlement", tasks=["A withdrawal_requests record per payment"]),
+            story("US-4", "Admin", tasks=["Query withdrawal_requests with status pending"]),
+            story("US-5", "Orders", "Create the orders table.", tasks=["Insert into orders"]),
+            story("US-6", "Export", tasks=["Insert into orders from the old system"]),
+        ]
+    )
+    assert edges(a) == {
+        ("US-1", "US-2"): ("data", "high"),
+        ("US-3", "US-4"): ("data", "high"),
+        ("US-5", "US-6"): ("data", "high"),  # US-5 creates orders: the other writer uses it
+    }
+
+
+def test_a_noun_title_also_names_its_thing_without_its_first_word() -> None:
+    a = analyse(
+        [
+            story("US-1", "Provider availability toggle", "A big toggle on the dashboard."),
+            story("US-2", "Request browser", "With the availability toggle on, list requests."),
+            story("US-3", "Bulk fee waiver", "Waive several fees at once."),
+            story("US-4", "Duplicates", "While a fee waiver is pending, Waive is disabled."),
+        ]
+    )
+    assert edges(a) == {("US-1", "US-2"): ("functional", "low")}
+
+
+def test_a_button_a_screen_shows_in_quotes() -> None:
+    a = analyse(
+        [
+            story("US-1", "Offers", 'A pending offer shows a countdown and "Cancelar Oferta".'),
+            story("US-2", "Withdraw", '"Cancelar Oferta" asks for a confirmation.'),
+            story("US-3", "Payments", 'Pending payments show "Verificar" / "Rechazar".'),
+            story("US-4", "Queue", '"Rechazar" sets the status to rejected.'),
+        ]
+    )
+    assert edges(a) == {("US-1", "US-2"): ("functional", "low")}  # one word is too common

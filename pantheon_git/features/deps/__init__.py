@@ -54,6 +54,7 @@ def _analyse(unique: list[Story], changed: Mapping[StoryKey, Set[str]]) -> Analy
             *namerules.name_edges(all_facts),
             *namerules.file_edges(all_facts, rules.HOT_PATH_LIMIT),
             *namerules.label_edges(all_facts),
+            *namerules.folder_edges(all_facts, rules.HOT_PATH_LIMIT),
             *namerules.entity_edges(all_facts),
             *namerules.outcome_edges(all_facts),
         ]

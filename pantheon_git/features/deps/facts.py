@@ -17,6 +17,7 @@ from pantheon_git.features.deps import (
     negation,
     paths,
     phrases,
+    records,
     tables,
 )
 from pantheon_git.features.deps.tokens import Sentence, tokenise, tokenise_text
@@ -51,6 +52,10 @@ class Facts:
     labels_made: Mapping[str, str] = field(default_factory=dict)
     """Quoted names the story introduces (``"The Pile"``) -> the sentence."""
     labels_used: Mapping[str, str] = field(default_factory=dict)
+    tables_written: Mapping[str, str] = field(default_factory=dict)
+    """Tables the story writes rows to ("a withdrawal_requests record per payment")."""
+    folders: Mapping[str, str] = field(default_factory=dict)
+    """Folders the story names (``src/app/(admin)/``) -> the sentence."""
     models_made: Mapping[str, str] = field(default_factory=dict)
     """Entities the story creates as a model (``order`` for "the Order model")."""
 
@@ -75,6 +80,8 @@ def story_facts(story: Story, branch_files: Iterable[str] = ()) -> Facts:
     made_tables = tables.created_tables(tokenised)
     defined = columns.defined_tables(tokenised)
     for table, (quote, _columns) in defined.items():
+        made_tables.setdefault(table, quote)
+    for table, quote in records.introduced_tables(tokenised).items():
         made_tables.setdefault(table, quote)
     added, col_used, dotted_tables = columns.column_facts(tokenised, defined)
     labels_made, labels_used = labels.story_labels(s.text for s in tokenised)
@@ -101,6 +108,8 @@ def story_facts(story: Story, branch_files: Iterable[str] = ()) -> Facts:
         labels_made=labels_made,
         labels_used=labels_used,
         models_made=entities.models_made(provides),
+        tables_written=records.written_tables(tokenised),
+        folders=paths.named_folders(tokenised),
     )
 
 

@@ -20,6 +20,9 @@ PLACES = word_set(
     banner menu state status stage step view"""
 )
 INTRODUCING = word_set("become becomes turn turns called named add adds new")
+SHOWING = word_set("show display offer include list with has")  # normalised: shows -> show
+PLACING = word_set("in into to from between on at under onto via through of")
+_CLAUSE_RE = re.compile(r"[.;:!?]\s")
 _QUOTED_RE = re.compile(r'"([^"\n]{2,40})"|“([^”\n]{2,40})”')
 _WORD_RE = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z]+)?")
 _GAP_RE = re.compile(r"^\s*(?:,|and|or|,\s*and|,\s*or)\s*$")
@@ -36,10 +39,12 @@ def quoted_names(text: str) -> tuple[dict[str, str], dict[str, str]]:
         if key is None:
             previous_end = -1
             continue
-        before = _words(text[: match.start()])[-2:]
+        head = text[: match.start()]
+        before = _words(head)[-2:]
         after = _words(text[match.end() : match.end() + 20])[:1]
+        clause = _words(_CLAUSE_RE.split(head)[-1]) if " " in key_text(match) else []
         in_list = previous_made and bool(_GAP_RE.match(text[previous_end : match.start()]))
-        makes = in_list or _introduces(before, after)
+        makes = in_list or _introduces(before, after, clause)
         (made if makes else used).setdefault(key, text)
         previous_end, previous_made = match.end(), makes
     return made, used
@@ -63,10 +68,20 @@ def title_case_keys(raws: list[str]) -> Iterator[str]:
         i = j
 
 
-def _introduces(before: list[str], after: list[str]) -> bool:
+def key_text(match: re.Match[str]) -> str:
+    """The quoted words; a one-word label ("Rechazar") is too common to be introduced by
+    what a screen shows, only by a place word or a state it becomes."""
+    return (match.group(1) or match.group(2)).strip()
+
+
+def _introduces(before: list[str], after: list[str], clause: list[str]) -> bool:
     if before and (before[-1] in PLACES or before[-1] in INTRODUCING):
         return True
-    return len(before) == 2 and before[-1] in ("a", "an") and bool(after) and after[0] in PLACES
+    if len(before) == 2 and before[-1] in ("a", "an") and bool(after) and after[0] in PLACES:
+        return True
+    # "A pending offer shows the window, a countdown and "Cancelar Oferta"": what a screen
+    # shows or comes with, unless a preposition places it ("drag into "The Pile"")
+    return bool(before) and before[-1] not in PLACING and not SHOWING.isdisjoint(clause)
 
 
 def _words(text: str) -> list[str]:

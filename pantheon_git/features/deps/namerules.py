@@ -22,19 +22,13 @@ from pantheon_git.features.deps.labels import title_case_keys
 from pantheon_git.features.deps.model import Edge
 from pantheon_git.features.deps.names import key_of
 from pantheon_git.features.deps.paths import is_fixture_path
-from pantheon_git.features.deps.phrases import DETERMINERS, STOP, specific
+from pantheon_git.features.deps.phrases import DETERMINERS, STOP, THING_HEADS, specific
 from pantheon_git.features.deps.text import excerpt, word_set
 from pantheon_git.features.deps.tokens import MARKERS, Sentence
 
 MAX_WORDS = 4
 MODIFIERS = word_set("new current active open old last latest recent other own same such")
 RECORD_HEADS = word_set("record row entry item table collection list")
-# Heads that say a phrase names a built thing ("the optimistic store", "the command palette").
-TYPE_HEADS = word_set(
-    """store service view screen panel modal drawer dialog palette card form widget component
-    provider controller hook helper queue job worker module gateway pipeline repository client
-    api endpoint handler table collection model schema indicator banner badge"""
-)
 _QUOTED_RE = re.compile(r'"([^"]{1,80})"|“([^”]{1,80})”')
 
 
@@ -123,7 +117,7 @@ def _prose_mentions(
                 raws = sentence.raws[i : i + n]
                 named = maker[1]
                 capital = any(r[:1].isupper() for r in raws)
-                if not (named.data or n >= 3 or capital or words[-1] in TYPE_HEADS):
+                if not (named.data or n >= 3 or capital or words[-1] in THING_HEADS):
                     continue
                 if not specific(tuple(words), code=False):
                     continue
@@ -294,3 +288,44 @@ def outcome_edges(all_facts: Sequence[Facts]) -> list[Edge]:
                 )
             )
     return out
+
+
+def folder_edges(all_facts: Sequence[Facts], limit: int) -> list[Edge]:
+    """B puts a file in a folder only A names ("Route group src/app/(admin)/", then
+    "src/app/(admin)/settings/page.tsx")."""
+    namers: dict[str, dict[StoryKey, str]] = defaultdict(dict)
+    for facts in all_facts:
+        for folder, quote in facts.folders.items():
+            namers[folder][facts.key] = quote
+    folders = {f: next(iter(n.items())) for f, n in namers.items() if len(n) == 1}
+    if not folders:
+        return []
+    out: list[Edge] = []
+    for facts in all_facts:
+        linked: set[StoryKey] = set()
+        for path, said in facts.files.items():
+            for folder in _parents(path):
+                found = folders.get(folder)
+                if found is None or found[0] == facts.key or found[0] in linked:
+                    continue
+                if folder in facts.folders or len(namers) > limit * 100:
+                    continue
+                source, quote = found
+                linked.add(source)
+                out.append(
+                    Edge(
+                        source,
+                        facts.key,
+                        "functional",
+                        f"{facts.key} puts {path} under {folder}, which {source} sets up: "
+                        f'"{excerpt(said, folder, width=80)}" '
+                        f'({source}: "{excerpt(quote, folder, width=60)}")',
+                        confidence="medium",
+                    )
+                )
+    return out
+
+
+def _parents(path: str) -> list[str]:
+    parts = path.split("/")[:-1]
+    return ["/".join(parts[:i]) + "/" for i in range(len(parts), 1, -1)]

@@ -12,6 +12,7 @@ Fixture names are identifiers with an underscore, or any word in backticks.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from pantheon_git.features.deps.text import fence, sentence_at, word_set
 from pantheon_git.features.deps.tokens import CODE, Sentence
@@ -31,6 +32,10 @@ _STRIP = "`'\"()[]{}<>,;:!?*"
 # pytest's conftest.py, fixture folders, and factory_bot / factory_boy factories.
 FIXTURE_DIRS = word_set("fixtures fixture __fixtures__ testdata test_data test-data factories")
 FIXTURE_FILES = word_set("conftest.py factories.py")
+# Words after which a path with a trailing slash is a folder being set up.
+FOLDER_WORDS = word_set(
+    """group folder directory module package app create add new scaffold introduce set"""
+)
 _NAMED_RES = (
     re.compile(r"\b([A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+)`?\s+(?:pytest\s+)?fixtures?\b"),
     re.compile(r"`(\w+)`\s+(?:pytest\s+)?fixtures?\b"),
@@ -53,6 +58,7 @@ def named_paths(tokenised: list[Sentence]) -> dict[str, str]:
     return found
 
 
+@lru_cache(maxsize=65536)
 def as_path(raw: str) -> str | None:
     if "://" in raw:
         return None
@@ -81,4 +87,31 @@ def named_fixtures(text: str) -> dict[str, str]:
             key = f"fixture:{name.lower()}"
             if key not in found:
                 found[key] = sentence_at(text, match.start(), match.end())
+    return found
+
+
+def named_folders(tokenised: list[Sentence]) -> dict[str, str]:
+    """Folders a story sets up -> the sentence: a path with a trailing slash after a word for
+    a folder ("Route group src/app/(admin)/", "the billing module app/billing/") or after a
+    creating verb ("Create app/reports/"). Naming a folder otherwise ("Touches
+    src/integrations/") sets nothing up; test folders are the test rule's business."""
+    found: dict[str, str] = {}
+    for sentence in tokenised:
+        if CODE not in sentence.norms or FOLDER_WORDS.isdisjoint(sentence.norms):
+            continue
+        for i, (norm_, raw) in enumerate(zip(sentence.norms, sentence.raws, strict=True)):
+            if norm_ != CODE or "://" in raw or i == 0:
+                continue
+            if sentence.norms[i - 1] not in FOLDER_WORDS:
+                continue
+            folder = raw.lstrip(_STRIP).rstrip(_STRIP + ".").removeprefix("./")
+            parts = folder.split("/")
+            tests = any(p in FIXTURE_DIRS or p in ("tests", "test", "spec") for p in parts)
+            if (
+                folder.endswith("/")
+                and not folder.startswith("/")
+                and len(parts) >= 3
+                and not tests
+            ):
+                found.setdefault(folder, sentence.text)
     return found

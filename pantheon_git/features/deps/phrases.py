@@ -48,6 +48,14 @@ DROPPABLE_HEADS = word_set(
     """integration support library format model module component feature functionality flow
     system layer logic mechanism framework capability handling"""
 )
+# Heads that say a phrase names a built thing ("the optimistic store", "the availability
+# toggle"), not an activity or a record ("the fee waiver", "a pending offer").
+THING_HEADS = word_set(
+    """store service view screen panel modal drawer dialog palette card form widget component
+    provider controller hook helper queue job worker module gateway pipeline repository client
+    api endpoint handler table collection model schema indicator banner badge toggle switch
+    picker editor map chart selector"""
+)
 # Test helpers are the test rule's business (a conflict), not a functional dependency.
 TEST_HEADS = word_set("test fixture spec mock stub factory")
 CLAUSE_OPENERS = word_set("and then also first please finally next")
@@ -116,7 +124,11 @@ def named_by_title(title: Sentence) -> list[Provided]:
     words = tuple(w for w, _ in phrases[0])
     if not specific(words, code=False) or words[-1] in TEST_HEADS:
         return []
-    return [Provided(words, 1, title.text)]
+    out = [Provided(words, 1, title.text)]
+    tail = words[1:]  # "Provider availability toggle" is also "the availability toggle"
+    if tail[0] not in GENERIC and tail[-1] in THING_HEADS and specific(tail, code=False):
+        out.append(Provided(tail, 1, title.text))
+    return out
 
 
 def _words_until_break(toks: list[Token]) -> int:

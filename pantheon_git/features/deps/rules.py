@@ -117,9 +117,18 @@ def data_edges(all_facts: Sequence[Facts]) -> list[Edge]:
     for facts in all_facts:
         for table, quote in facts.tables_created.items():
             creators[table][facts.key] = quote
+    writers: dict[str, dict[StoryKey, str]] = defaultdict(dict)
+    for facts in all_facts:
+        for table, quote in facts.tables_written.items():
+            if table not in creators:  # nobody creates it: its first writer is where it starts
+                writers[table][facts.key] = quote
+    for table, found in writers.items():
+        if len(found) == 1:
+            creators[table] = found
     out: list[Edge] = []
     for facts in all_facts:
-        for table, quote in facts.tables_referenced.items():
+        # writing rows into a table another story creates uses it too
+        for table, quote in {**facts.tables_written, **facts.tables_referenced}.items():
             makers = creators.get(table)
             if not makers or facts.key in makers:
                 continue

@@ -70,7 +70,8 @@ def _classify(raw: str) -> str:
 
 
 def forget() -> None:
-    """Drop the memo of normalised words (benchmarks measure cold runs with it)."""
+    """Drop the memo of normalised words (benchmarks measure cold runs with it; ``memo.forget``
+    drops every memo of the analysis)."""
     _SEEN.clear()
     _SEEN.update({"(": OPEN, ")": CLOSE, **dict.fromkeys(',:;|!?."', PUNCT)})
     norm.cache_clear()
