@@ -20,7 +20,9 @@ def violations() -> dict[str, Sequence[str]]:
     return all_violations(PACKAGE)
 
 
-@pytest.mark.parametrize("rule", ["layers", "features", "purity", "cycles", "lazy imports"])
+@pytest.mark.parametrize(
+    "rule", ["layers", "features", "purity", "cycles", "lazy imports", "cache documents"]
+)
 def test_the_package_keeps_its_import_contracts(rule: str) -> None:
     assert violations()[rule] == []
 
@@ -52,6 +54,8 @@ SKELETON = {
     "rally/client.py": "",
     "git/__init__.py": "",
     "git/command.py": "",
+    "cache/__init__.py": "",
+    "cache/dependencies.py": 'NAME = "dependencies.json"\n',
     "features/__init__.py": "",
     "features/locks/__init__.py": 'SHARED = ("rules",)\n',
     "features/locks/rules.py": "",
@@ -96,6 +100,16 @@ def test_a_clean_package_passes(tmp_path: Path) -> None:
             {"features/locks/run.py": "def f():\n    from pkg.core import keys\n"},
             "without a reason",
         ),
+        (
+            "cache documents",
+            {"features/locks/run.py": 'PATH = ".bmad/rally-cache/assignments.json"\n'},
+            "names the cache document assignments.json outside cache/",
+        ),
+        (
+            "cache documents",
+            {"features/checkout/run.py": 'def f(n):\n    return f"epic-{n}-dependencies.json"\n'},
+            "features/checkout/run.py:2: names the cache document dependencies.json",
+        ),
     ],
 )
 def test_the_checker_reports_a_violation(
@@ -104,6 +118,16 @@ def test_the_checker_reports_a_violation(
     found = all_violations(build(tmp_path, files))
     assert any(expected in line for line in found[rule]), found
     assert all(not v for k, v in found.items() if k != rule), found
+
+
+def test_cache_documents_may_be_named_in_docstrings_and_help_text(tmp_path: Path) -> None:
+    files = {
+        "features/locks/run.py": (
+            '"""Reads ``assignments.json``."""\n'
+            'HELP = "Saves .bmad/rally-cache/dependencies.json. See docs/cache.md."\n'
+        ),
+    }
+    assert all_violations(build(tmp_path, files))["cache documents"] == []
 
 
 def test_a_lazy_import_with_a_reason_and_a_type_only_import_pass(tmp_path: Path) -> None:

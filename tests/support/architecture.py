@@ -9,6 +9,9 @@
 - **No cycles** between modules, counting imports inside functions (``TYPE_CHECKING`` imports
   are not run, so they do not count).
 - **Lazy imports** (inside a function) say why in a comment on their line or the line above.
+- **Cache documents** (``dependencies.json``...) are named only in ``cache/``: each has one
+  module there that reads and writes it; a string literal naming one elsewhere (docstrings
+  aside) is a second reader or writer in the making.
 
 Every rule reports ``path:line: message`` strings; an empty list means the package keeps them.
 """
@@ -273,6 +276,42 @@ def unexplained_lazy_imports(pkg: Package) -> list[str]:
     return out
 
 
+CACHE_DOCUMENTS = (
+    "meta.json", "epics.json", "index.json", "assignments.json", "dependencies.json",
+    "workstreams.json", "events.jsonl",
+)  # fmt: skip
+"""The files of ``.bmad/rally-cache/`` (story files are found by folder, not by name)."""
+
+
+def cache_document_names(pkg: Package) -> list[str]:
+    out = []
+    for module, path in pkg.modules.items():
+        rel = pkg.relative(module)
+        if rel == "cache" or rel.startswith("cache."):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+        }
+        for node in ast.walk(tree):  # f-string parts are constants too
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and id(node) not in docstrings
+                and node.value.endswith(CACHE_DOCUMENTS)
+            ):
+                name = next(d for d in CACHE_DOCUMENTS if node.value.endswith(d))
+                out.append(
+                    f"{path.relative_to(pkg.root.parent)}:{node.lineno}: names the cache "
+                    f"document {name} outside cache/ (use its module in cache/)"
+                )
+    return out
+
+
 def all_violations(root: Path) -> dict[str, Sequence[str]]:
     pkg = Package.scan(root)
     return {
@@ -281,4 +320,5 @@ def all_violations(root: Path) -> dict[str, Sequence[str]]:
         "purity": purity_violations(pkg),
         "cycles": cycles(pkg),
         "lazy imports": unexplained_lazy_imports(pkg),
+        "cache documents": cache_document_names(pkg),
     }
