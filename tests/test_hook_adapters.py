@@ -14,6 +14,7 @@ import pytest
 
 from pantheon_git.cache import peek as cachepeek
 from pantheon_git.cache import store as cache_mod
+from pantheon_git.cache import stories as cached_stories
 from pantheon_git.config import load_config
 from pantheon_git.features.hooks import run_settings as hooksettings
 from pantheon_git.features.hooks.run_alarm import Alarm
@@ -129,6 +130,7 @@ def test_run_git_scrubs_the_hook_variables(git_repo: GitRepo) -> None:
 
 def test_cache_layout_matches_the_cache_module() -> None:
     assert Path(*cachepeek.CACHE_PARTS) == cache_mod.CACHE_RELPATH
+    assert cached_stories.KIND.schema == cachepeek.STORY_SCHEMA
 
 
 def test_story_entry_reads_one_story_and_its_age(git_repo: GitRepo) -> None:
@@ -145,6 +147,11 @@ def test_story_entry_reads_one_story_and_its_age(git_repo: GitRepo) -> None:
     assert cachepeek.story_entry(str(git_repo.path), "US-7") is None
     Path(entry.path).write_text("{broken")
     assert cachepeek.story_entry(str(git_repo.path), "US-5") is None
+    for schema in (None, 0, 2, True, "1"):  # another version wrote it: a miss, Rally is asked
+        doc = json.loads(Path(unlocked.path).read_text())
+        doc["schema"] = schema
+        Path(unlocked.path).write_text(json.dumps(doc))
+        assert cachepeek.story_entry(str(git_repo.path), "US-6") is None, schema
 
 
 # --- settings -------------------------------------------------------------------------------

@@ -316,6 +316,24 @@ def test_a_stale_cache_is_refreshed_from_rally_and_written_back(
     assert f"locked by {BOB}" in refused.stderr
 
 
+def test_a_story_file_another_version_wrote_is_replaced_by_a_fresh_read(
+    hooked_repo: GitRepo, rally: Any
+) -> None:
+    repo = on_story(hooked_repo)
+    lock_in_rally(rally, "US-121", ALICE)
+    path = seed_lock(repo.path, "US-121", BOB)  # fresh, but not a file this version wrote
+    doc = json.loads(path.read_text())
+    del doc["schema"]
+    path.write_text(json.dumps(doc))
+    proc = commit(repo, "work")  # the hook does not trust it: it asks Rally
+    assert proc.returncode == 0, proc.stderr
+    entry = stories.find(Cache(repo.path), StoryKey.parse("US-121"))
+    assert entry is not None
+    assert entry.story.lock is not None
+    assert entry.story.lock.holder == ALICE
+    assert len(entry.story.tasks) == 6  # read whole, as for a story the cache did not have
+
+
 def test_a_story_missing_from_the_cache_is_read_whole_with_its_tasks(
     hooked_repo: GitRepo, rally: Any
 ) -> None:

@@ -84,7 +84,8 @@ def read(cache: Cache, path: Path) -> StoryFile:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise document.unreadable(cache, path, KIND, f"cannot be read ({exc})") from None
+        problem = f"cannot be read ({exc.strerror or exc})"
+        raise document.unreadable(cache, path, KIND, problem) from None
     return document.parse_bytes(cache, path, KIND, data, parse)
 
 
