@@ -2,11 +2,12 @@
 anything else (not JSON, no schema, an older or newer one, the wrong shape, not a file) is
 exit 3 with one line naming the file and the command that rebuilds it: first through each
 document's module, then through a command that reads it, in a real repository synced from the
-emulator."""
+emulator. ``docs/cache.md`` states each one's version and rebuild command."""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -377,3 +378,25 @@ def test_a_whole_cache_of_an_older_version_is_rebuilt_by_sync_force(
     assert cachefiles.raw(Cache(sync_repo.path), "stories/epic-17/US-120.json")["schema"] == 1
     code, _, err = cli("status")
     assert code == 0, err
+
+
+def test_docs_cache_page_states_each_documents_version_and_rebuild() -> None:
+    text = (Path(__file__).parent.parent / "docs" / "cache.md").read_text(encoding="utf-8")
+    rows = {
+        m.group(1): (int(m.group(2)), m.group(3), m.group(4))
+        for m in re.finditer(
+            r"^\| `([^`]+)` \| (\d+) \| `cache/(\w+)\.py` \|.*\| `([^`]+)` \|$", text, re.M
+        )
+    }
+    kinds = {
+        "meta.json": (cache_meta.KIND, "meta"),
+        "epics.json": (epics.KIND, "epics"),
+        "stories/epic-17/US-123.json": (cached_stories.KIND, "stories"),
+        "index.json": (cached_index.KIND, "index"),
+        "assignments.json": (assignments.KIND, "assignments"),
+        "dependencies.json": (dependencies.KIND, "dependencies"),
+        "workstreams.json": (workstreams.KIND, "workstreams"),
+    }
+    assert rows == {
+        name: (kind.schema, module, kind.rebuild) for name, (kind, module) in kinds.items()
+    }
