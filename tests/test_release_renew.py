@@ -220,3 +220,25 @@ def test_a_busy_cache_does_not_fail_the_renewal(git_repo: GitRepo, lock_env: Any
     expires = parse_time(rally_fields(lock_env, "US-129")["c_LockExpiry"])
     assert expires > now() + timedelta(hours=23)
     assert any("local cache not updated" in w for w in warnings)
+
+
+def test_a_story_file_of_another_version_does_not_fail_the_renewal(
+    git_repo: GitRepo, lock_env: Any
+) -> None:
+    from pantheon_git.cache import stories
+    from pantheon_git.cache.store import Cache
+    from pantheon_git.core.keys import StoryKey
+    from pantheon_git.core.story import Story
+
+    cache = Cache(git_repo.path)
+    path = stories.put(cache, Story(StoryKey.parse("US-129"), "Old", epic="F17"), {})
+    path.write_text(json.dumps({"bmad": {"key": "US-129", "title": "Old"}}))  # no schema
+    warnings: list[str] = []
+    app = App.load(cwd=git_repo.path, warn=warnings.append)
+    lock_as(lock_env, "US-129", ME, now(), now() + timedelta(hours=1))
+    report = locking.renew(app, "US-129")
+    assert report.action == "renewed"
+    assert warnings == [
+        "local cache not updated: .bmad/rally-cache/stories/epic-17/US-129.json has no schema "
+        "version (an older pantheon wrote it): run `pantheon sync --force` to rebuild it"
+    ]

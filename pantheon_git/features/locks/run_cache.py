@@ -47,8 +47,11 @@ def record_lock(
             else:
                 current = _patch(cache, key, fields, lock)
             _assign(cache, key, current, app.now())
-    except (CheckFailed, CacheCorrupt) as exc:
+    except CheckFailed as exc:
         app.warn(f"local cache not updated: {exc.message}. {exc.hint or RESYNC_HINT}")
+        return False
+    except CacheCorrupt as exc:  # the message names the file and its rebuild command
+        app.warn(f"local cache not updated: {exc.message}")
         return False
     except OSError as exc:
         app.warn(f"local cache not updated: {exc}. {RESYNC_HINT}")
