@@ -26,6 +26,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 from pantheon_git.core.merges import CLEAN, MergeConflict, TrialOutcome
+from pantheon_git.errors import GitError
 from pantheon_git.git.batch import decode_path, stream_git
 from pantheon_git.git.scan import Scanner
 
@@ -98,6 +99,30 @@ def merge_batch(
             scanner.progress(f"trial merges: {done}/{len(lines)}")
         yield record
     scanner.stats.git_processes += 1
+
+
+def merge_each(
+    root: Path,
+    lines: Sequence[str],
+    *,
+    env: Mapping[str, str],
+    deadline: float | None,
+) -> list[TrialOutcome | None]:
+    """The outcome of each ``<ours> <theirs>`` line, in one ``git merge-tree --stdin``;
+    ``None`` for a merge git refuses (unrelated histories: a subtree merge, or history a
+    shallow clone cut off). git stops at such a line, so the rest go to a new process."""
+    args = ["merge-tree", "--stdin", "-z", "--name-only", "--messages"]
+    out: list[TrialOutcome | None] = []
+    while len(out) < len(lines):
+        try:
+            tokens = stream_git(args, lines[len(out) :], cwd=root, env=env, deadline=deadline)
+            for _, outcome in parse_merge_tree(tokens):
+                out.append(outcome)  # kept when git stops at a later line
+        except GitError as exc:
+            if "unrelated histories" not in exc.stderr:
+                raise
+            out.append(None)
+    return out
 
 
 def parse_merge_tree(tokens: Iterator[bytes]) -> Iterator[tuple[str, TrialOutcome]]:
