@@ -10,7 +10,8 @@ process per branch:
    the commits only on story branches. Walking a tip's commits in that set, the parents that
    fall outside it are on the default branch; when there is exactly one, it is the merge base
    (the usual case). Tips with several such parents (main merged into the story) get one
-   ``git merge-base`` each;
+   ``git merge-base`` each, or, when there are many and the caller allows it (not the hook
+   path), pygit2 answers for all of them in process (``mergebases.py``);
 3. one ``git diff-tree --stdin -z -r`` for every (merge base, tip) not in the cache.
 
 Results are cached by object ids (see ``scancache``), so a warm run starts no git process
@@ -78,6 +79,7 @@ class ScanStats:
     story_refs: int = 0
     stories: int = 0
     merge_bases_computed: int = 0
+    merge_bases_in_process: int = 0
     diffs_computed: int = 0
     git_processes: int = 0
     cache_written: bool = False
@@ -117,8 +119,12 @@ class Scanner:
         default_branch: str | None = None,
         deadline: float | None = None,
         progress: Progress | None = None,
+        in_process_from: int | None = None,
     ) -> None:
+        """``in_process_from``: from how many branches needing ``git merge-base`` pygit2
+        answers instead (``None``: never, as on the hook path)."""
         self.root = root
+        self.in_process_from = in_process_from
         self.pattern = pattern
         self.configured_base = default_branch
         self.deadline = deadline
@@ -236,7 +242,7 @@ class Scanner:
         missing = [t for t in missing if t not in bad]
         self._walk_from([*missing, *(t for t in also_walk if t not in bad)])
         parents = self._walk.parents
-        slow = []
+        slow = {}
         for tip in missing:
             if tip not in parents:
                 out[tip] = tip  # already on the default branch: changes nothing
@@ -247,19 +253,35 @@ class Scanner:
             elif not boundary:
                 out[tip] = None  # no common history
             else:
-                slow.append(tip)
-        for tip in slow:
+                slow[tip] = boundary
+        out.update(self._merge_base_each(slow))
+        for tip in missing:
+            self.cache.put("merge_bases", f"{tip} {base_tip}", out[tip] or "")
+        self.stats.merge_bases_computed += len(missing)
+        return out
+
+    def _merge_base_each(self, boundaries: Mapping[str, set[str]]) -> dict[str, str | None]:
+        """Merge bases the walk cannot decide (several candidates): pygit2 in process when
+        there are many and the caller allows it, else (and for what it leaves) one
+        ``git merge-base`` each."""
+        out: dict[str, str | None] = {}
+        if self.in_process_from is not None and len(boundaries) >= self.in_process_from:
+            # lazy: only scans with many such branches need it, and never the hook's
+            from pantheon_git.git.mergebases import merge_bases
+
+            out.update(merge_bases(self.git_dir, self.base.tip, boundaries) or {})
+            self.stats.merge_bases_in_process += len(out)
+        for tip in boundaries:
+            if tip in out:
+                continue
             proc = run_git(
-                ["merge-base", base_tip, tip],
+                ["merge-base", self.base.tip, tip],
                 cwd=self.root,
                 check=False,
                 timeout=remaining(self.deadline),
             )
             self.stats.git_processes += 1
             out[tip] = proc.strip() or None
-        for tip in missing:
-            self.cache.put("merge_bases", f"{tip} {base_tip}", out[tip] or "")
-        self.stats.merge_bases_computed += len(missing)
         return out
 
     def _not_commits(self, tips: Sequence[str]) -> dict[str, str]:

@@ -39,11 +39,16 @@ def hermetic_env(
     monkeypatch.setenv("GIT_AUTHOR_DATE", "2026-01-05T10:00:00+00:00")
     monkeypatch.setenv("GIT_COMMITTER_DATE", "2026-01-05T10:00:00+00:00")
     monkeypatch.setenv("PRE_COMMIT_HOME", str(tmp_path_factory.getbasetemp() / "pre-commit-cache"))
-    # pygit2 reads global config through its own search path: pin it too.
+    # pygit2 (git/mergebases.py) reads the system, global and XDG config through its own
+    # search path, not GIT_CONFIG_*: pin them too.
     import pygit2
 
     search_path = pygit2.settings.search_path
-    levels = (pygit2.enums.ConfigLevel.GLOBAL, pygit2.enums.ConfigLevel.XDG)
+    levels = (
+        pygit2.enums.ConfigLevel.SYSTEM,
+        pygit2.enums.ConfigLevel.GLOBAL,
+        pygit2.enums.ConfigLevel.XDG,
+    )
     saved = {level: search_path[level] for level in levels}
     for level in levels:
         search_path[level] = str(home)

@@ -1,7 +1,8 @@
 """``pantheon conflicts`` and the pre-push conflict check: overlaps between story branches.
 
 Imported by the pre-push hook: git CLI only, no click, httpx, networkx or pygit2 (a test holds
-this module to it).
+this module to it). Commands outside the hook let the scan use pygit2 for merge bases when
+many branches need one (``git/mergebases.py``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from pantheon_git.features.conflicts.policy import Decision, decide, policy_mode
 from pantheon_git.features.conflicts.run_trial import trial_merges
 from pantheon_git.features.locks import claims as claims_mod
 from pantheon_git.git import command as git
+from pantheon_git.git.mergebases import IN_PROCESS_FROM
 from pantheon_git.git.refs import HEADS, REMOTES, short_name
 from pantheon_git.git.scan import BranchChanges, Scanner, is_object_id
 
@@ -131,14 +133,16 @@ def check_branch(
     commit: str | None = None,
     precise: bool | None = None,
     deadline: float | None = None,
+    hook: bool = False,
 ) -> BranchReport:
     """Overlaps of one story branch with every other story (branches and declared files).
 
     ``branch``: a branch name, a full ref, or a story key; default the current branch.
     ``commit``: check this commit as the branch's content (what pre-push is about to push).
+    ``hook``: run by a git hook, whose start-up must not grow (git alone, no pygit2).
     """
     started = time.perf_counter()
-    scanner = _scanner(app, deadline)
+    scanner = _scanner(app, deadline, hook=hook)
     ref, key = _resolve_target(app, scanner, branch, commit=commit)
     tip = commit or scanner.table.refs[ref]
     if not is_object_id(tip):
@@ -313,7 +317,7 @@ def prepush_check(
         return _skip(policy, f"{short_name(local_ref)} is not a story branch")
     deadline = time.monotonic() + budget if budget else None
     try:
-        report = check_branch(app, name, commit=local_sha, deadline=deadline)
+        report = check_branch(app, name, commit=local_sha, deadline=deadline, hook=True)
     except PantheonError as exc:
         return _skip(policy, f"conflict check not run: {exc.message}")
     return PrepushResult(True, decide(policy, key, report.overlaps, report.trials), policy, report)
@@ -326,13 +330,14 @@ def _skip(policy: str, reason: str) -> PrepushResult:
 # --- helpers -------------------------------------------------------------------------------
 
 
-def _scanner(app: App, deadline: float | None) -> Scanner:
+def _scanner(app: App, deadline: float | None, *, hook: bool = False) -> Scanner:
     return Scanner(
         app.root,
         pattern=app.config.branch_pattern,
         default_branch=app.config.default_branch,
         deadline=deadline,
         progress=app.progress,
+        in_process_from=None if hook else IN_PROCESS_FROM,
     )
 
 
