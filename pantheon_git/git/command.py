@@ -1,7 +1,8 @@
 """git through its CLI: argv lists, ``-z`` output, errors that show the command.
 
-The hook path uses only this module (no pygit2): a ``git`` process costs a few milliseconds,
-``import pygit2`` about a hundred. Heavier history work lives in the modules that need it.
+The hook path uses only this module: a ``git`` process costs a few milliseconds, ``import
+pygit2`` about fifty. Batches of git work stream through one process (``batch.py``); pygit2
+serves only where that does not exist and many answers are needed (``mergebases.py``).
 """
 
 from __future__ import annotations
