@@ -11,10 +11,12 @@ import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from pantheon_git.core.keys import DEFAULT_BRANCH_PATTERN, DEFAULT_BRANCH_TEMPLATE
+from pantheon_git.core.policies import CiFailOn, CiForks, CommitMsg, Conflicts, Offline
 from pantheon_git.core.states import DEFAULT_STATE_MAP
 from pantheon_git.errors import ConfigError
 
@@ -91,12 +93,12 @@ class Config:
     lock_settle_delay: float = 4.0
     """D > T: wait this long after writing before re-reading to see who won."""
     # --- hooks ---
-    offline: str = "warn"
-    conflicts: str = "warn"
-    """warn | block | precise (= warn with trial merges). See docs/conflicts.md."""
+    offline: Offline = Offline.WARN
+    conflicts: Conflicts = Conflicts.WARN
+    """precise = warn with trial merges. See docs/conflicts.md."""
     conflicts_precise: bool = False
     """Run trial merges for overlapping stories in the pre-push check (any policy)."""
-    commit_msg: str = "prepend"
+    commit_msg: CommitMsg = CommitMsg.PREPEND
     require_story_branch: bool = False
     protected_branches: tuple[str, ...] = ("main", "master", "develop", "release/*")
     lock_check_ttl: float = 600.0
@@ -105,17 +107,17 @@ class Config:
     # --- GitHub Action and `pantheon complete` ---
     coverage_file: str | None = None
     """Coverage report whose total line coverage goes to c_Coverage (any supported format)."""
-    ci_fail_on: str = "never"
-    """When `pantheon ci` exits 1: never, lock (story missing/locked by another), conflict."""
+    ci_fail_on: CiFailOn = CiFailOn.NEVER
+    """When `pantheon ci` exits 1."""
     ci_changesets: bool = False
     """Also create a Rally Changeset per recorded commit (needs "Build and Changeset" enabled)."""
     ci_push_state: str | None = None
     """Workflow state for stories named in commits pushed to the default branch (None: keep)."""
     ci_scm_repository: str | None = None
     """Name of the Rally SCMRepository for changesets (default: the GitHub owner/name)."""
-    ci_forks: str = "none"
-    """What events whose head is a fork may write: none, or author-lock (only a story the
-    pull request's author holds, the author named by GitHub and mapped through identities)."""
+    ci_forks: CiForks = CiForks.NONE
+    """What events whose head is a fork may write (author-lock: only a story the pull
+    request's author holds, the author named by GitHub and mapped through identities)."""
     # --- doctor and metrics ---
     cache_stale_hours: float = 24.0
     """`pantheon doctor` calls a cache whose last sync is older than this stale."""
@@ -165,13 +167,10 @@ class Config:
 
 
 _INTERNAL = {"api_key", "source", "root"}
-_ENUMS: dict[str, tuple[str, ...]] = {
-    "offline": ("warn", "block"),
-    "conflicts": ("warn", "block", "precise"),
-    "commit_msg": ("prepend", "require", "off"),
-    "ci_fail_on": ("never", "lock", "conflict"),
-    "ci_forks": ("none", "author-lock"),
+_ENUMS: dict[str, type[StrEnum]] = {
+    f.name: type(f.default) for f in fields(Config) if isinstance(f.default, StrEnum)
 }
+"""Settings that take one word of an enum (``core/policies.py``), from their defaults."""
 # Environment variables with names of their own; every other key is PANTHEON_<KEY>.
 _ENV_NAMES: dict[str, str] = {
     "rally_url": "RALLY_URL",
@@ -306,11 +305,12 @@ def _coerce(key: str, value: Any, origin: str) -> Any:  # noqa: PLR0911, PLR0912
             return False
         return text
     if key in _ENUMS:
+        kind = _ENUMS[key]
         # YAML 1.1 reads a bare `off` (or `no`) as false: `commit_msg: off` means "off".
         text = "off" if value is False else str(value).strip().lower()
-        if text not in _ENUMS[key]:
-            raise ConfigError(f"{where}: {value!r} is not one of {', '.join(_ENUMS[key])}")
-        return text
+        if text not in {member.value for member in kind}:
+            raise ConfigError(f"{where}: {value!r} is not one of {', '.join(kind)}")
+        return kind(text)
     if isinstance(default, bool):
         if isinstance(value, bool):
             return value

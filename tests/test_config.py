@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from dataclasses import fields
+from enum import StrEnum
 from pathlib import Path
 
 import pytest
 
 from pantheon_git.config import CONFIG_RELPATH, Config, find_config, load_config
+from pantheon_git.core.policies import CiFailOn, CiForks, CommitMsg, Conflicts, Offline
 from pantheon_git.errors import ConfigError
 
 
@@ -108,6 +111,34 @@ def test_bad_values_are_config_errors(tmp_path: Path, text: str, fragment: str) 
         load_config(cwd=tmp_path, environ={})
 
 
+ENUM_SETTINGS = {
+    "offline": Offline,
+    "conflicts": Conflicts,
+    "commit_msg": CommitMsg,
+    "ci_fail_on": CiFailOn,
+    "ci_forks": CiForks,
+}
+
+
+@pytest.mark.parametrize(("key", "kind"), ENUM_SETTINGS.items(), ids=list(ENUM_SETTINGS))
+def test_an_enumerated_setting_takes_its_enums_words_and_names_them(
+    tmp_path: Path, key: str, kind: type[StrEnum]
+) -> None:
+    assert isinstance(getattr(Config(), key), kind)
+    for member in kind:
+        env = {f"PANTHEON_{key.upper()}": f" {member.value.upper()} "}
+        assert getattr(load_config(cwd=tmp_path, environ=env), key) is member
+    write_config(tmp_path, f"pantheon:\n  {key}: sometimes\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(cwd=tmp_path, environ={})
+    assert info.value.message.endswith(f"'sometimes' is not one of {', '.join(kind)}")
+
+
+def test_every_enumerated_setting_is_checked() -> None:
+    enums = {f.name for f in fields(Config) if isinstance(f.default, StrEnum)}
+    assert enums == set(ENUM_SETTINGS)
+
+
 def test_bad_env_value_names_the_environment(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="from the environment"):
         load_config(cwd=tmp_path, environ={"PANTHEON_MAX_PARALLEL_DEVELOPERS": "twelve"})
@@ -142,7 +173,7 @@ def test_list_settings_from_env(tmp_path: Path) -> None:
 
 def test_a_bare_off_in_yaml_is_the_off_choice(tmp_path: Path) -> None:
     write_config(tmp_path, "pantheon:\n  commit_msg: off\n")
-    assert load_config(cwd=tmp_path, environ={}).commit_msg == "off"
+    assert load_config(cwd=tmp_path, environ={}).commit_msg is CommitMsg.OFF
     write_config(tmp_path, "pantheon:\n  offline: off\n")
     with pytest.raises(ConfigError, match="offline"):
         load_config(cwd=tmp_path, environ={})

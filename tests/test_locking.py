@@ -15,7 +15,8 @@ from pantheon_git.core import fields as lockfields
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.timefmt import parse_time
 from pantheon_git.features.locks import rules as locks
-from pantheon_git.features.locks.run_protocol import Locking, Outcome, Timing
+from pantheon_git.features.locks.rules import Outcome
+from pantheon_git.features.locks.run_protocol import Locking, Timing
 from pantheon_git.rally.client import RallyClient
 from tests.support.locks import client_for, lock_as, rally_fields
 

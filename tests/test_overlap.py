@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.merges import CLEAN, CONFLICT, SKIPPED, MergeConflict, TrialOutcome
+from pantheon_git.core.policies import Conflicts
 from pantheon_git.features.conflicts.merges import Trials, plan_pair_merges
 from pantheon_git.features.conflicts.overlap import (
     Overlap,
@@ -130,17 +131,17 @@ def _overlaps() -> list[Overlap]:
 
 
 def test_warn_never_blocks() -> None:
-    decision = decide("warn", K("US-1"), _overlaps())
+    decision = decide(Conflicts.WARN, K("US-1"), _overlaps())
     assert not decision.block
     assert decision.exit_code == 0
     assert "2 overlapping stories" in decision.reason
 
 
 def test_block_blocks_on_changed_files_but_not_on_declared_ones() -> None:
-    assert decide("block", K("US-1"), _overlaps()).block
+    assert decide(Conflicts.BLOCK, K("US-1"), _overlaps()).block
     only_declared = overlaps_with(sf("US-1", {"b"}), [sf("US-3", set(), {"b"})])
-    assert not decide("block", K("US-1"), only_declared).block
-    assert not decide("block", K("US-1"), []).block
+    assert not decide(Conflicts.BLOCK, K("US-1"), only_declared).block
+    assert not decide(Conflicts.BLOCK, K("US-1"), []).block
 
 
 def test_block_with_trial_merges_blocks_only_real_or_unjudged_conflicts() -> None:
@@ -148,20 +149,19 @@ def test_block_with_trial_merges_blocks_only_real_or_unjudged_conflicts() -> Non
     clean = Trials({}, {pair: TrialOutcome(CLEAN)})
     conflict = Trials({}, {pair: TrialOutcome(CONFLICT, (MergeConflict("a"),))})
     skipped = Trials({}, {pair: TrialOutcome(SKIPPED, reason="x")})
-    assert not decide("block", K("US-1"), _overlaps(), clean).block
-    blocked = decide("block", K("US-1"), _overlaps(), conflict)
+    assert not decide(Conflicts.BLOCK, K("US-1"), _overlaps(), clean).block
+    blocked = decide(Conflicts.BLOCK, K("US-1"), _overlaps(), conflict)
     assert blocked.block
     assert blocked.exit_code == 1
     assert "conflicts with US-2" in blocked.reason
-    assert decide("block", K("US-1"), _overlaps(), skipped).block
-    assert not decide("precise", K("US-1"), _overlaps(), conflict).block
+    assert decide(Conflicts.BLOCK, K("US-1"), _overlaps(), skipped).block
+    assert not decide(Conflicts.PRECISE, K("US-1"), _overlaps(), conflict).block
 
 
 def test_policy_modes() -> None:
-    assert policy_mode("precise") == ("warn", True)
-    assert policy_mode("block") == ("block", False)
-    with pytest.raises(ValueError, match="unknown"):
-        policy_mode("maybe")
+    assert policy_mode(Conflicts.PRECISE) == (Conflicts.WARN, True)
+    assert policy_mode(Conflicts.BLOCK) == (Conflicts.BLOCK, False)
+    assert policy_mode(Conflicts.WARN) == (Conflicts.WARN, False)
 
 
 # --- claims ----------------------------------------------------------------------------------

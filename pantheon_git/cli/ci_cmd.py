@@ -17,6 +17,7 @@ import click
 
 from pantheon_git.app import App
 from pantheon_git.cli._common import Ctx, common_options, warn
+from pantheon_git.core.policies import CiFailOn
 from pantheon_git.errors import PantheonError, redact
 from pantheon_git.features.ci import run_ghactions as ghactions
 from pantheon_git.features.ci.report import md, summary_markdown
@@ -33,7 +34,7 @@ from pantheon_git.features.ci.run import CiRequest, run_ci
 )
 @click.option(
     "--fail-on",
-    type=click.Choice(["never", "lock", "conflict"]),
+    type=click.Choice([member.value for member in CiFailOn], case_sensitive=False),
     envvar="PANTHEON_CI_FAIL_ON",
     help="Exit 1 when: never; lock (story missing or locked by another); conflict "
     "(lock, or overlapping story branches). Default: the ci_fail_on setting.",
@@ -56,7 +57,7 @@ def command(coverage_file: str | None, fail_on: str | None) -> int:
         repository=env.get("GITHUB_REPOSITORY", ""),
         run_id=env.get("GITHUB_RUN_ID") or None,
         coverage_file=coverage_file or None,
-        fail_on=fail_on or "",
+        fail_on=CiFailOn(fail_on.lower()) if fail_on else None,
     )
     try:
         result = run_ci(app, request, warn=warn)

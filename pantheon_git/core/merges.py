@@ -8,12 +8,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from pantheon_git.core.wording import printable
 
-CLEAN = "clean"
-CONFLICT = "conflict"
-SKIPPED = "skipped"
+
+class TrialStatus(StrEnum):
+    CLEAN = "clean"
+    CONFLICT = "conflict"
+    SKIPPED = "skipped"
+    """Not merged: a side does not merge cleanly onto the default branch."""
+
+
+CLEAN, CONFLICT, SKIPPED = TrialStatus.CLEAN, TrialStatus.CONFLICT, TrialStatus.SKIPPED
 
 
 @dataclass(frozen=True, order=True)
@@ -29,7 +36,7 @@ class MergeConflict:
 
 @dataclass(frozen=True)
 class TrialOutcome:
-    status: str
+    status: TrialStatus
     conflicts: tuple[MergeConflict, ...] = ()
     reason: str | None = None
 

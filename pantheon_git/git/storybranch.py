@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from pantheon_git.errors import GitError, UsageError
 from pantheon_git.git.command import default_branch, ref_exists, run_git
@@ -146,7 +147,7 @@ def plan_switch(cwd: Path, name: str, *, configured_default: str | None = None) 
     return BranchPlan(cwd, name, exists, base, track, tuple(sorted(dirty)), warning)
 
 
-def switch(plan: BranchPlan) -> str:
+def switch(plan: BranchPlan) -> Literal["switched", "created"]:
     """Carry out the plan; returns ``switched`` or ``created``."""
     if plan.exists:
         run_git(["switch", "--quiet", plan.name], cwd=plan.root)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import Any, Literal
 
 from pantheon_git.core.keys import StoryKey, epic_number
 from pantheon_git.core.story import Lock
@@ -15,6 +15,7 @@ from pantheon_git.core.timefmt import format_time
 from pantheon_git.errors import UsageError
 from pantheon_git.features.checkout.choice import Alternative
 from pantheon_git.features.locks.report import checkout_command, lease_words, show_time
+from pantheon_git.features.locks.rules import Outcome
 
 RULE = "━" * 47
 
@@ -26,19 +27,17 @@ class CheckoutReport:
     story: StoryKey
     title: str
     lock: Lock
-    outcome: str
-    """won | renewed"""
+    outcome: Literal[Outcome.WON, Outcome.RENEWED]
     epic: str | None = None
     epic_title: str | None = None
     previous_state: str = "Defined"
     state: str = "In Progress"
     branch: str = ""
-    branch_action: str = "skipped"
-    """created | switched | skipped"""
+    branch_action: Literal["created", "switched", "skipped"] = "skipped"
     base: str | None = None
     story_file: str | None = None
-    story_file_action: str | None = None
-    """written | kept | None (no file)"""
+    story_file_action: Literal["written", "kept"] | None = None
+    """None: no story file."""
     carried: tuple[str, ...] = ()
     """Uncommitted files carried over to the story branch."""
     replaced: Lock | None = None
@@ -76,7 +75,7 @@ class Refusal:
 
     story: StoryKey | None
     title: str
-    outcome: str
+    outcome: Literal[Outcome.REFUSED, Outcome.LOST, "none_free"]
     lock: Lock | None = None
     epic: str | None = None
     epic_title: str | None = None
@@ -121,7 +120,7 @@ def render_checkout(report: CheckoutReport, now: datetime) -> str:
     lines.append(f"Story: {report.story} - {report.title}")
     lines.append(f"Epic:  {epic_label(report.epic, report.epic_title)}")
     lines.append("")
-    if report.outcome == "renewed":
+    if report.outcome == Outcome.RENEWED:
         lines.append(f"✅ Already yours: lock renewed ({lease_words(report.lock, now)})")
     else:
         lines.append(f"✅ Locked in Rally ({lease_words(report.lock, now)})")
@@ -165,7 +164,7 @@ def render_refusal(refusal: Refusal, now: datetime, tz: tzinfo | None) -> str:
         lines.append(f"Locked by: {refusal.lock.holder}")
         lines.append(f"Locked at: {show_time(refusal.lock.locked_at, tz)}")
         lines.append(f"Expires:   {show_time(refusal.lock.expires, tz)}")
-    if refusal.outcome == "lost" and refusal.lock is not None:
+    if refusal.outcome == Outcome.LOST and refusal.lock is not None:
         lines.append("(another checkout of this story won the race just now)")
     if refusal.reason:
         lines.append(refusal.reason)

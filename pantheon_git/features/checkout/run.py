@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pantheon_git.core import fields as lockfields
 from pantheon_git.core import states
@@ -30,10 +30,10 @@ from pantheon_git.features.checkout import run_choosing as choosing
 from pantheon_git.features.checkout.report import CheckoutReport, Refusal
 from pantheon_git.features.checkout.run_storyfile import write_story_file
 from pantheon_git.features.locks import rules as locks
+from pantheon_git.features.locks.rules import Outcome
 from pantheon_git.features.locks.run import (
     Attempt,
     Locking,
-    Outcome,
     lock_client,
     locking,
     record_event,
@@ -153,7 +153,12 @@ class _Checkout:
         candidates = [choosing.candidate(r, self.settings) for r in listing]
         return choice.choose(candidates, self.me, now, context.deps, context.known)
 
-    def refusal(self, raw: Mapping[str, Any], outcome: str, held: Lock | None) -> Refusal:
+    def refusal(
+        self,
+        raw: Mapping[str, Any],
+        outcome: Literal[Outcome.REFUSED, Outcome.LOST],
+        held: Lock | None,
+    ) -> Refusal:
         target = choosing.candidate(raw, self.settings)
         if held is not None:
             # The lock Rally showed just now goes to the cache as well, so this clone's hooks
@@ -184,8 +189,8 @@ class _Checkout:
         held = target.lock
         theirs = locks.status(held, self.me, now) is locks.LockStatus.THEIRS
         if theirs and not self.ops.fresh(held, now):  # a fresh lock may still lose its race
-            self.event(key, "refused", holder=held.holder if held else None)
-            return self.refusal(raw, "refused", held)
+            self.event(key, Outcome.REFUSED, holder=held.holder if held else None)
+            return self.refusal(raw, Outcome.REFUSED, held)
         keep_out_of_git(self.app)  # before looking for uncommitted work: the cache is not work
         branch = self.branch_name(raw, target)
         plan = self.plan(branch)
@@ -195,14 +200,14 @@ class _Checkout:
         attempt = self.ops.acquire(str(raw["_ref"]), self.me, self.hours)
         self.event(
             key,
-            attempt.outcome.value,
+            attempt.outcome,
             holder=attempt.lock.holder if attempt.lock else None,
             elapsed=round(attempt.elapsed, 3) if attempt.elapsed is not None else None,
         )
         if attempt.outcome is Outcome.TOO_SLOW:
             raise too_slow(key, attempt, self.ops.timing)
         if attempt.outcome in (Outcome.REFUSED, Outcome.LOST):
-            refusal = self.refusal(raw, attempt.outcome.value, attempt.lock)
+            refusal = self.refusal(raw, attempt.outcome, attempt.lock)
             if attempt.note:
                 refusal = replace(refusal, reason=attempt.note)
             return refusal
@@ -244,6 +249,8 @@ class _Checkout:
         plan: storybranch.BranchPlan | None,
     ) -> CheckoutReport:
         assert attempt.lock is not None
+        won = attempt.outcome
+        assert won is Outcome.WON or won is Outcome.RENEWED
         names = self.settings.names
         before = choosing.state_of(raw, self.settings)
         fields: dict[str, Any] = {names.branch: branch}
@@ -263,7 +270,7 @@ class _Checkout:
             attempt.lock.token,
         )
         story = story_from_rally(updated, tasks=tasks, mapping=self.settings).with_(lock=lock)
-        action = "skipped"
+        action: Literal["created", "switched", "skipped"] = "skipped"
         if plan is not None:
             action = storybranch.switch(plan)
         try:
@@ -280,7 +287,7 @@ class _Checkout:
             story=story.key,
             title=story.title,
             lock=lock,
-            outcome=attempt.outcome.value,
+            outcome=won,
             epic=story.epic,
             epic_title=story.epic_title,
             previous_state=before,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Literal
 
 from pantheon_git.bmad.writer import render_story
 from pantheon_git.core.story import Story
@@ -35,7 +36,9 @@ def linked_story_file(folder: Path, story: Story) -> Path | None:
     return None
 
 
-def write_story_file(root: Path, story_dir: str, story: Story) -> tuple[str, str]:
+def write_story_file(
+    root: Path, story_dir: str, story: Story
+) -> tuple[str, Literal["kept", "written"]]:
     """Write ``story_dir/US-123.md`` unless a file for the story is there already (it may hold
     work: it is kept as it is). Returns the path (relative to ``root``) and what happened."""
     folder = root / story_dir

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pantheon_git.cache import dependencies as cached_graph
+from pantheon_git.core.policies import CiFailOn
 from pantheon_git.core.timefmt import format_time, parse_time
 from pantheon_git.errors import (
     CHECK_FAILED,
@@ -45,8 +46,6 @@ from pantheon_git.features.conflicts import run as conflicts
 if TYPE_CHECKING:
     from pantheon_git.app import App
 
-FAIL_ON = ("never", "lock", "conflict")
-
 
 @dataclass(frozen=True)
 class CiRequest:
@@ -56,7 +55,8 @@ class CiRequest:
     repository: str = ""
     run_id: str | None = None
     coverage_file: str | None = None
-    fail_on: str = "never"
+    fail_on: CiFailOn | None = None
+    """None: the ``ci_fail_on`` setting."""
 
 
 @dataclass
@@ -81,9 +81,7 @@ class CiResult:
 
 def run_ci(app: App, request: CiRequest, *, warn: Callable[[str], None]) -> CiResult:
     config = app.config
-    fail_on = (request.fail_on or config.ci_fail_on).strip().lower()
-    if fail_on not in FAIL_ON:
-        raise UsageError(f"fail-on: {fail_on!r} is not one of {', '.join(FAIL_ON)}")
+    fail_on = request.fail_on or config.ci_fail_on
     payload = load_payload(request.event_path)
     event = parse_event(
         request.event_name,
@@ -113,7 +111,7 @@ def run_ci(app: App, request: CiRequest, *, warn: Callable[[str], None]) -> CiRe
         if permit.level is not None:
             notices.append(Notice(permit.level, permit.refused))
         code = _policy(fail_on, (), overlaps)
-        if permit.unverified and fail_on != "never":
+        if permit.unverified and fail_on != CiFailOn.NEVER:
             code = CHECK_FAILED  # a lock cannot be checked against nobody
         return CiResult(finish(skipped=permit.refused), code)
 
@@ -272,12 +270,14 @@ def _decision_notices(item: Applied) -> list[Notice]:
     return []
 
 
-def _policy(fail_on: str, decisions: tuple[Decision, ...], overlaps: tuple[Overlap, ...]) -> int:
-    if fail_on == "never":
+def _policy(
+    fail_on: CiFailOn, decisions: tuple[Decision, ...], overlaps: tuple[Overlap, ...]
+) -> int:
+    if fail_on == CiFailOn.NEVER:
         return OK
     if any(d.fails for d in decisions):
         return CHECK_FAILED
-    if fail_on == "conflict" and overlaps:
+    if fail_on == CiFailOn.CONFLICT and overlaps:
         return CHECK_FAILED
     return OK
 

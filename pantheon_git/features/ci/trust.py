@@ -20,10 +20,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from pantheon_git.core.policies import CiForks
 from pantheon_git.features.ci.event import CiEvent
 from pantheon_git.features.complete.rules import Stage
 
-FORK_RULES = ("none", "author-lock")
 NEEDS_IDENTITY = (Stage.REVIEW, Stage.DRAFT, Stage.CLOSED)
 """Stages that judge the story's lock against the author. A merge completes the story
 whoever holds the lock (GitHub asserts the merge), a push records commits only."""
@@ -42,7 +42,9 @@ class Permit:
     """Refused because nobody could be identified (``fail-on: lock`` fails on it)."""
 
 
-def admit(event: CiEvent, *, has_key: bool, identities: Mapping[str, str], forks: str) -> Permit:
+def admit(
+    event: CiEvent, *, has_key: bool, identities: Mapping[str, str], forks: CiForks
+) -> Permit:
     """Whether ``event`` writes to Rally at all, and as whom (first reason wins)."""
     if event.stage is Stage.IGNORED:
         return Permit(None, refused=f"Nothing to do: {event.reason}.")
@@ -80,7 +82,7 @@ def identity(login: str | None, identities: Mapping[str, str]) -> str | None:
     return mapped.get(login.lower())
 
 
-def permit(event: CiEvent, identities: Mapping[str, str], forks: str) -> Permit:
+def permit(event: CiEvent, identities: Mapping[str, str], forks: CiForks) -> Permit:
     """What ``event`` may write under the identity map and the fork rules ``forks``."""
     if event.stage is Stage.PUSH:
         return Permit(None)
@@ -88,7 +90,7 @@ def permit(event: CiEvent, identities: Mapping[str, str], forks: str) -> Permit:
     if event.fork:
         where = event.pull_request.head_repo if event.pull_request else None
         source = f"the fork {where}" if where else "a fork (since deleted)"
-        if forks != "author-lock":
+        if forks != CiForks.AUTHOR_LOCK:
             return Permit(
                 author,
                 refused=f"the pull request comes from {source}, and the fork rules "

@@ -15,13 +15,9 @@ from dataclasses import dataclass
 
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.merges import SKIPPED
+from pantheon_git.core.policies import Conflicts
 from pantheon_git.features.conflicts.merges import Trials
 from pantheon_git.features.conflicts.overlap import Overlap
-
-WARN = "warn"
-BLOCK = "block"
-PRECISE = "precise"
-POLICIES = (WARN, BLOCK, PRECISE)
 
 
 @dataclass(frozen=True)
@@ -37,22 +33,20 @@ class Decision:
         return {"block": self.block, "reason": self.reason, "exit_code": self.exit_code}
 
 
-def policy_mode(policy: str) -> tuple[str, bool]:
+def policy_mode(policy: Conflicts) -> tuple[Conflicts, bool]:
     """``policy`` -> (warn|block, precise implied). ``precise`` means warn with trial merges."""
-    if policy == PRECISE:
-        return WARN, True
-    if policy not in POLICIES:
-        raise ValueError(f"unknown conflicts policy {policy!r}")
+    if policy == Conflicts.PRECISE:
+        return Conflicts.WARN, True
     return policy, False
 
 
 def decide(
-    policy: str, key: StoryKey, overlaps: Sequence[Overlap], trials: Trials | None = None
+    policy: Conflicts, key: StoryKey, overlaps: Sequence[Overlap], trials: Trials | None = None
 ) -> Decision:
     mode, _ = policy_mode(policy)
     if not overlaps:
         return Decision(False, f"{key} overlaps no other story")
-    if mode == WARN:
+    if mode == Conflicts.WARN:
         return Decision(False, f"{len(overlaps)} overlapping stor{_ies(overlaps)} (policy: warn)")
     branch_overlaps = [o.story for o in overlaps if o.files]
     if trials is None:

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from pantheon_git.core.keys import StoryKey
-from pantheon_git.core.merges import CLEAN, MergeConflict, TrialOutcome
+from pantheon_git.core.merges import CLEAN, MergeConflict, TrialOutcome, TrialStatus
 from pantheon_git.features.conflicts.merges import Trials, normalize_pair, plan_pair_merges
 from pantheon_git.git.mergetrial import PREFIX, merge_batch, scratch, trial_commits
 from pantheon_git.git.scan import Scanner
@@ -97,4 +97,4 @@ def _outcome_from(doc: object) -> TrialOutcome | None:
         conflicts = tuple(MergeConflict(str(c["path"]), str(c["kind"])) for c in doc["conflicts"])
     except (KeyError, TypeError):
         return None
-    return TrialOutcome(str(doc["status"]), conflicts)
+    return TrialOutcome(TrialStatus(doc["status"]), conflicts)

@@ -9,12 +9,22 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
-OK = "ok"
-WARN = "warn"
-FAIL = "fail"
-SKIP = "skip"
+
+class Status(StrEnum):
+    """A check's verdict."""
+
+    OK = "ok"
+    WARN = "warn"
+    """Passed, with something to look at."""
+    FAIL = "fail"
+    SKIP = "skip"
+    """Not run: an earlier check failed."""
+
+
+OK, WARN, FAIL, SKIP = Status.OK, Status.WARN, Status.FAIL, Status.SKIP
 
 MARKS = {OK: "✅", WARN: "⚠️ ", FAIL: "❌", SKIP: "⏭️ "}
 RULE = "━" * 47
@@ -25,7 +35,7 @@ class Check:
     name: str
     """Stable id for JSON: config, api_key, rally, scope, fields, git, identity, hooks, cache."""
     title: str
-    status: str
+    status: Status
     detail: str
     fix: str | None = None
     data: Mapping[str, Any] = field(default_factory=dict)

@@ -12,6 +12,7 @@ import os
 import time
 
 from pantheon_git.cache import peek as cachepeek
+from pantheon_git.core.policies import CommitMsg, Offline
 from pantheon_git.core.timefmt import parse_time
 from pantheon_git.errors import CheckFailed, ConfigError, UsageError
 from pantheon_git.features.hooks import rules
@@ -169,7 +170,7 @@ def _offline(run: HookRun, subject: Subject, reason: str) -> list[str]:
     """Rally could not be asked: ``offline: warn`` judges from the cache and says how old
     it is; ``offline: block`` refuses."""
     key = subject.key
-    if run.settings["offline"] == "block":
+    if run.settings["offline"] == Offline.BLOCK:
         raise CheckFailed(
             f"cannot confirm your lock on {key}: Rally could not be asked ({reason}) "
             "(policy offline: block)",
@@ -231,7 +232,7 @@ def commit_msg(run: HookRun, message_file: str) -> list[str]:
     """Prepend (or require) the story key in the commit message. Merge, revert, fixup and
     squash messages, and commits during a rebase, are left alone."""
     policy = run.settings["commit_msg"]
-    if policy == "off":
+    if policy == CommitMsg.OFF:
         return []
     branch = run.branch()
     key = run.story_key(branch) if branch else None
@@ -249,7 +250,7 @@ def commit_msg(run: HookRun, message_file: str) -> list[str]:
         return []
     if not rules.first_line(message):
         return []  # an empty message: git aborts the commit itself
-    if policy == "require":
+    if policy == CommitMsg.REQUIRE:
         raise CheckFailed(
             f"the commit message does not name the story {key} (rule: commit_msg: require)",
             hint=f'Start it with "{key}: ", for example: git commit -m "{key}: what changed"',

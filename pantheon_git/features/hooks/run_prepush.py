@@ -17,6 +17,7 @@ from datetime import datetime
 from pantheon_git.app import App
 from pantheon_git.core import states
 from pantheon_git.core.keys import StoryKey, branch_story_key
+from pantheon_git.core.policies import Offline
 from pantheon_git.errors import CheckFailed, PantheonError, UsageError
 from pantheon_git.features.conflicts.report import render_prepush
 from pantheon_git.features.conflicts.run import NULL_SHA, prepush_check
@@ -114,7 +115,7 @@ def check_lock(app: App, key: StoryKey, outcome: PushOutcome) -> None:
     try:
         fresh = lockrefresh.read_lock(app, key, timeout=config.hook_timeout)
     except lockrefresh.Unreachable as exc:
-        if config.offline == "block":
+        if config.offline == Offline.BLOCK:
             outcome.block(
                 f"cannot confirm your lock on {key}: Rally could not be asked ({exc.reason}) "
                 "(policy offline: block)",

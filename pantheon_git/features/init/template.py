@@ -10,6 +10,7 @@ workspace name with quotes, colons or line breaks cannot add settings of its own
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from enum import StrEnum
 from typing import Any
 
 import yaml
@@ -190,9 +191,11 @@ def _setting(key: str, value: Any, *, live: bool) -> list[str]:
 
 
 def _plain(value: Any) -> Any:
-    """Mappings and tuples as the plain dicts and lists YAML knows."""
+    """Mappings, tuples and enum words as the plain dicts, lists and strings YAML knows."""
     if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, tuple | list):
         return [_plain(v) for v in value]
+    if isinstance(value, StrEnum):
+        return value.value
     return value

@@ -7,11 +7,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from typing import Any
+from enum import StrEnum
+from typing import Any, Literal
 
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.story import Lock
 from pantheon_git.core.timefmt import format_time
+
+
+class LeaseAction(StrEnum):
+    """What ``release`` or ``renew`` did with a story's lock."""
+
+    RELEASED = "released"
+    RENEWED = "renewed"
+    RETAKEN = "retaken"
+    """Ours had expired (or was about to): taken again through the protocol."""
+    NOT_LOCKED = "not_locked"
+    ALREADY_EXPIRED = "already_expired"
+    THEIRS = "theirs"
+    LOST = "lost"
+    """Taking it again, someone else won the race."""
+    TOO_SLOW = "too_slow"
+    """Taking it again ran over the bound T (an error is raised, nothing reported)."""
 
 
 @dataclass(frozen=True)
@@ -20,22 +37,20 @@ class LeaseReport:
 
     story: StoryKey
     title: str
-    event: str
-    """release | renew"""
-    action: str
-    """released | renewed | retaken | not_locked | already_expired | theirs | lost"""
+    event: Literal["release", "renew"]
+    action: LeaseAction
     lock: Lock | None = None
     """renewed/retaken: the lock now; otherwise the lock found (if any)."""
     previous_expiry: datetime | None = None
 
     @property
     def holds(self) -> bool:
-        return self.action in ("renewed", "retaken")
+        return self.action in (LeaseAction.RENEWED, LeaseAction.RETAKEN)
 
     @property
     def exit_code(self) -> int:
         """1 when someone else holds the story, or there was nothing of yours to renew."""
-        if self.action in ("theirs", "lost"):
+        if self.action in (LeaseAction.THEIRS, LeaseAction.LOST):
             return 1
         if self.event == "renew" and not self.holds:
             return 1
@@ -76,18 +91,19 @@ def lease_words(lock: Lock, now: datetime) -> str:
 def render_lease(report: LeaseReport, now: datetime, tz: tzinfo | None) -> str:
     key = f"{report.story} - {report.title}" if report.title else str(report.story)
     lock, take = report.lock, checkout_command(report.story)
-    if report.action == "released":
+    if report.action == LeaseAction.RELEASED:
         return f"🔓 Released {key}\nAnyone can take it now: {take}"
-    if report.action in ("renewed", "retaken") and lock is not None:
-        head = "🔒 Renewed" if report.action == "renewed" else "🔒 Taken again (it had expired)"
+    if report.action in (LeaseAction.RENEWED, LeaseAction.RETAKEN) and lock is not None:
+        renewed = report.action == LeaseAction.RENEWED
+        head = "🔒 Renewed" if renewed else "🔒 Taken again (it had expired)"
         return f"{head}: {key}\nExpires: {show_time(lock.expires, tz)} ({lease_words(lock, now)})"
-    if report.action in ("theirs", "lost") and lock is not None:
-        verb = "won it just now" if report.action == "lost" else "holds it"
+    if report.action in (LeaseAction.THEIRS, LeaseAction.LOST) and lock is not None:
+        verb = "won it just now" if report.action == LeaseAction.LOST else "holds it"
         return (
             f"❌ {key}: {lock.holder} {verb} until {show_time(lock.expires, tz)}\n"
             f"Only they can {report.event} it."
         )
-    if report.action == "already_expired" and lock is not None:
+    if report.action == LeaseAction.ALREADY_EXPIRED and lock is not None:
         return (
             f"{key}: the lock by {lock.holder} expires at {show_time(lock.expires, tz)}; "
             f"nothing to release (once expired, anyone can run `{take}`)"

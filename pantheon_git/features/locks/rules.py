@@ -36,6 +36,20 @@ from pantheon_git.core.timefmt import format_time, parse_time
 from pantheon_git.errors import UsageError
 
 
+class Outcome(enum.StrEnum):
+    """How one lock attempt ended (``run_protocol.Locking.acquire``)."""
+
+    WON = "won"
+    RENEWED = "renewed"
+    """It was ours already: extended."""
+    REFUSED = "refused"
+    """Someone else holds it."""
+    LOST = "lost"
+    """Someone else won the race."""
+    TOO_SLOW = "too_slow"
+    """The attempt ran over the bound T and was withdrawn."""
+
+
 class LockStatus(enum.Enum):
     FREE = "free"
     MINE = "mine"

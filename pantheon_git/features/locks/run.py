@@ -14,12 +14,11 @@ from pantheon_git.core import fields as lockfields
 from pantheon_git.core.keys import StoryKey, branch_story_key
 from pantheon_git.core.story import Lock
 from pantheon_git.errors import UsageError
-from pantheon_git.features.locks.report import LeaseReport
+from pantheon_git.features.locks.report import LeaseAction, LeaseReport
 from pantheon_git.features.locks.run_protocol import (
     LOCK_DEADLINE,
     Attempt,
     Locking,
-    Outcome,
     RallyTooSlow,
     Renewal,
     Timing,
@@ -32,7 +31,6 @@ if TYPE_CHECKING:
 __all__ = [
     "Attempt",
     "Locking",
-    "Outcome",
     "RallyTooSlow",
     "Renewal",
     "Timing",
@@ -112,7 +110,7 @@ def release(app: App, story: str | None = None, *, timeout: float | None = None)
         ref, title = _find(client, key, ops)
         action, held, _raw = ops.release(ref, me)
     report = LeaseReport(key, title, "release", action, held)
-    if action == "released":
+    if action == LeaseAction.RELEASED:
         _after(app, key, ops, None, wait=timeout)
     record_event(app, "release", key, me, action)
     return report
@@ -143,9 +141,9 @@ def renew(
     attempt = result.attempt
     elapsed = round(attempt.elapsed, 3) if attempt and attempt.elapsed is not None else None
     record_event(app, "renew", key, me, result.action, elapsed=elapsed)
-    if result.action == "too_slow" and attempt is not None:
+    if result.action == LeaseAction.TOO_SLOW and attempt is not None:
         raise too_slow(key, attempt, ops.timing)
-    if result.action in ("renewed", "retaken") and result.lock is not None:
+    if result.action in (LeaseAction.RENEWED, LeaseAction.RETAKEN) and result.lock is not None:
         _after(app, key, ops, result.lock, wait=timeout)
     previous = result.before.expires if result.before else None
     return LeaseReport(key, title, "renew", result.action, result.lock, previous)

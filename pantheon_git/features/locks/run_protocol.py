@@ -22,7 +22,6 @@ left is not extended in place but taken again through the protocol, and not rele
 
 from __future__ import annotations
 
-import enum
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -34,6 +33,8 @@ from pantheon_git.core.story import Lock
 from pantheon_git.core.timefmt import format_time, parse_time
 from pantheon_git.errors import ConfigError, RallyError, RallyRetryableError
 from pantheon_git.features.locks import rules as locks
+from pantheon_git.features.locks.report import LeaseAction
+from pantheon_git.features.locks.rules import Outcome
 
 if TYPE_CHECKING:
     from pantheon_git.rally.client import RallyClient
@@ -45,14 +46,6 @@ ROUNDS = 3
 READ_FIELDS = ("FormattedID", "Name", "ScheduleState")
 FRESH_SKEW = 10.0
 """Seconds of clock difference between machines allowed for when judging a lock's age."""
-
-
-class Outcome(enum.Enum):
-    WON = "won"
-    RENEWED = "renewed"
-    REFUSED = "refused"
-    LOST = "lost"
-    TOO_SLOW = "too_slow"
 
 
 class RallyTooSlow(RallyRetryableError):
@@ -234,22 +227,22 @@ class Locking:
 
     # --- give back, extend ------------------------------------------------------------------
 
-    def release(self, ref: str, me: str) -> tuple[str, Lock | None, Mapping[str, Any]]:
+    def release(self, ref: str, me: str) -> tuple[LeaseAction, Lock | None, Mapping[str, Any]]:
         """``released``, ``not_locked``, ``already_expired`` or ``theirs``, and the lock found."""
         raw = self.read(ref)
         held = self.lock_of(raw)
         now = self.now()
         status = locks.status(held, me, now)
         if status is locks.LockStatus.FREE:
-            return "not_locked", None, raw
+            return LeaseAction.NOT_LOCKED, None, raw
         if status is locks.LockStatus.THEIRS:
-            return "theirs", held, raw
+            return LeaseAction.THEIRS, held, raw
         if status is locks.LockStatus.EXPIRED or (held is not None and not self.roomy(held, now)):
-            return "already_expired", held, raw
+            return LeaseAction.ALREADY_EXPIRED, held, raw
         assert held is not None
         fields = lockfields.to_fields(None, self.names)
         self.client.update(ref, fields, fetch=("ObjectID",), deadline=self.margin(held, now))
-        return "released", held, raw
+        return LeaseAction.RELEASED, held, raw
 
     def renew(self, ref: str, me: str, hours: float, *, retake: bool = True) -> Renewal:
         """Extend our lock; an expired lock of ours (or one about to expire) is taken again
@@ -259,30 +252,29 @@ class Locking:
         now = self.now()
         status = locks.status(held, me, now)
         if status is locks.LockStatus.THEIRS:
-            return Renewal("theirs", held, held)
+            return Renewal(LeaseAction.THEIRS, held, held)
         if held is None or not locks.same_person(held.holder, me):
-            return Renewal("not_locked", held, held)
+            return Renewal(LeaseAction.NOT_LOCKED, held, held)
         if status is locks.LockStatus.MINE and self.roomy(held, now):
-            return Renewal("renewed", self.extend(ref, held, hours), held)
+            return Renewal(LeaseAction.RENEWED, self.extend(ref, held, hours), held)
         if not retake:
-            return Renewal("not_locked", held, held)
+            return Renewal(LeaseAction.NOT_LOCKED, held, held)
         attempt = self.acquire(ref, me, hours)
         return Renewal(_RENEWAL[attempt.outcome], attempt.lock, held, attempt)
 
 
 _RENEWAL = {
-    Outcome.WON: "retaken",
-    Outcome.RENEWED: "renewed",
-    Outcome.REFUSED: "theirs",
-    Outcome.LOST: "lost",
-    Outcome.TOO_SLOW: "too_slow",
+    Outcome.WON: LeaseAction.RETAKEN,
+    Outcome.RENEWED: LeaseAction.RENEWED,
+    Outcome.REFUSED: LeaseAction.THEIRS,
+    Outcome.LOST: LeaseAction.LOST,
+    Outcome.TOO_SLOW: LeaseAction.TOO_SLOW,
 }
 
 
 @dataclass(frozen=True)
 class Renewal:
-    action: str
-    """renewed | retaken | not_locked | theirs | lost | too_slow"""
+    action: LeaseAction
     lock: Lock | None
     """The lock now held (ours, or someone else's)."""
     before: Lock | None
