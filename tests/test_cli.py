@@ -3,6 +3,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from importlib import metadata
+from pathlib import Path
 
 import pytest
 
@@ -92,6 +94,16 @@ def test_help_lists_commands_without_importing_them(
     out = capsys.readouterr().out
     assert "probe" in out
     assert "tests.support.cli_probe" not in sys.modules
+
+
+def test_the_installed_package_has_the_one_version_and_its_licence() -> None:
+    """The version is written once (``pantheon_git.__version__``); the package's metadata
+    derives from it, and the MIT licence file ships with it."""
+    dist = metadata.distribution("pantheon-git")
+    assert dist.version == __version__
+    assert dist.metadata["License-Expression"] == "MIT"
+    assert "LICENSE" in (dist.metadata.get_all("License-File") or [])
+    assert "pantheon_git developers" in (Path(__file__).parents[1] / "LICENSE").read_text()
 
 
 def test_version_as_a_real_process() -> None:
