@@ -2,7 +2,7 @@
 
 This module runs on every commit, so it holds no dataclasses (``dataclasses`` pulls in
 ``inspect``, ~15 ms) and no ``typing`` import: it repeats two small rules of ``keys.py`` and
-``locks.py`` on strings, and ``tests/test_hookrules.py`` checks they agree with those modules
+``locks.py`` on strings, and ``tests/test_hooks_rules.py`` checks they agree with those modules
 on generated inputs.
 
 - story branch: ``branch_pattern`` (a regex with a ``key`` group), key case-insensitive;
