@@ -642,7 +642,7 @@ def test_binary_and_broken_encoding(data: bytes, message: str, line: int | None)
     assert caught.value.exit_code == USAGE
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(st.text())
 def test_any_text_parses_or_fails_cleanly(text: str) -> None:
     for candidate in (text, f"# Story 1.1: T\n{text}", f"# Story 1.1: T\n## Tasks\n{text}"):
@@ -654,7 +654,7 @@ def test_any_text_parses_or_fails_cleanly(text: str) -> None:
             to_story(result)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(st.binary(max_size=2000))
 def test_any_bytes_parse_or_fail_cleanly(data: bytes) -> None:
     with contextlib.suppress(StoryFormatError):

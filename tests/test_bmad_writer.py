@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pantheon_git.bmad import ParsedStory, parse_story, render_story, to_story
@@ -102,7 +102,7 @@ stories = st.builds(
 )
 
 
-@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=250)
 @given(stories, st.sampled_from(["v4", "v6"]))
 def test_round_trip_keeps_title_status_criteria_tasks(story: Story, dialect: str) -> None:
     parsed = reparse(story, dialect)
@@ -136,7 +136,7 @@ description_blocks = st.lists(
 ).map("\n\n".join)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 @given(description_blocks)
 def test_round_trip_keeps_the_description(description: str) -> None:
     story = Story(key=StoryKey("US", 5), title="T", description=description)

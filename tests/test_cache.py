@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import time
 from pathlib import Path
 from typing import Any
 
@@ -56,16 +55,16 @@ def test_story_file_without_a_story(tmp_path: Path) -> None:
         stories.load(cache)
 
 
-def _hold_lock(root: str, seconds: float, ready: Any) -> None:
+def _hold_lock(root: str, ready: Any, release: Any) -> None:
     with Cache(Path(root)).exclusive():
         ready.set()
-        time.sleep(seconds)
+        release.wait(60)
 
 
 def test_exclusive_lock_across_processes(tmp_path: Path) -> None:
     ctx = multiprocessing.get_context("spawn")
-    ready = ctx.Event()
-    proc = ctx.Process(target=_hold_lock, args=(str(tmp_path), 3.0, ready))
+    ready, release = ctx.Event(), ctx.Event()
+    proc = ctx.Process(target=_hold_lock, args=(str(tmp_path), ready, release))
     proc.start()
     try:
         assert ready.wait(30)
@@ -75,6 +74,7 @@ def test_exclusive_lock_across_processes(tmp_path: Path) -> None:
         ):
             pass
     finally:
+        release.set()
         proc.join(30)
     with Cache(tmp_path).exclusive(wait=0.3):
         pass

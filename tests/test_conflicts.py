@@ -532,18 +532,34 @@ def test_prepush_never_blocks_on_its_own_trouble(repo: GitRepo) -> None:
     assert "time budget" in (late.skipped or "")
 
 
-def test_a_batch_process_is_killed_at_its_deadline(repo: GitRepo) -> None:
-    started = time.monotonic()
+def test_a_batch_process_is_killed_at_its_deadline(repo: GitRepo, tmp_path: Path) -> None:
+    """git and what it started (here a shell that became ``sleep``) are killed, not waited
+    for: the sleep is gone long before it would have ended."""
+    pidfile = tmp_path / "pid"
     with pytest.raises(GitError, match="time budget"):
         list(
             stream_git(
-                ["-c", "alias.slow=!sleep 5", "slow"],
+                ["-c", f"alias.slow=!echo $$ > '{pidfile}'; exec sleep 60", "slow"],
                 [],
                 cwd=repo.path,
                 deadline=time.monotonic() + 0.3,
             )
         )
-    assert time.monotonic() - started < 3
+    pid = int(pidfile.read_text())
+    for _ in range(200):  # the kill is sent; give the process a moment to be gone
+        if not running(pid):
+            break
+        time.sleep(0.05)
+    assert not running(pid)
+
+
+def running(pid: int) -> bool:
+    """The process exists and is not a zombie (dead, waiting to be reaped)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def test_git_failures_in_a_batch_carry_stderr(repo: GitRepo) -> None:

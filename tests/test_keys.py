@@ -116,7 +116,7 @@ def check_ref_format(name: str) -> bool:
     return proc.returncode == 0
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(st.text(max_size=300))
 def test_any_title_gives_a_valid_ref(title: str) -> None:
     branch = story_branch(StoryKey("US", 42), title)

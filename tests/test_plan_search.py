@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from itertools import combinations
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pantheon_git.features.plan import PlanStory, check_plan, make_plan
@@ -60,7 +60,7 @@ def critical_hours(stories: list[PlanStory]) -> float:
     return max(finish(k) for k in hours)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150)
 @given(instances())
 def test_every_plan_is_valid_and_never_beats_the_lower_bound(
     case: tuple[list[PlanStory], int],
@@ -132,7 +132,7 @@ def as_arrays(stories: list[PlanStory]) -> tuple[list[int], list[list[int]], lis
     return durs, preds, conflicts
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60)
 @given(
     instances(max_n=6, max_hours=4, min_hours=1).filter(
         lambda c: all(s.hours % 1 == 0 for s in c[0])
@@ -156,7 +156,7 @@ def test_branch_and_bound_alone_finds_and_proves_the_optimum(
     assert problem.hours(result.makespan) == brute_force(*as_arrays(stories), lanes)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60)
 @given(
     instances(max_n=7, max_hours=5, min_hours=1).filter(
         lambda c: all(s.hours % 1 == 0 for s in c[0])

@@ -1,5 +1,6 @@
 """RallyClient against an in-process fake Rally (httpx.MockTransport): wire format, scope,
-paging, error mapping, retries, secrets. The real emulator is used in test_rally_client_emulator.py."""
+paging, error mapping, retries, secrets. The real emulator is used in
+test_rally_client_emulator.py."""
 
 from __future__ import annotations
 

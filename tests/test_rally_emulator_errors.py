@@ -236,8 +236,7 @@ bodies = st.one_of(
 
 @settings(
     max_examples=400,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    suppress_health_check=[*settings().suppress_health_check, HealthCheck.function_scoped_fixture],
 )
 @given(
     method=st.sampled_from(["GET", "POST", "PUT", "DELETE"]),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -131,53 +129,45 @@ def test_fault_rate_can_change_while_running(
 
 
 def test_latency_delays_every_reply(rally_thread_factory: Callable[..., EmulatorHandle]) -> None:
-    handle = rally_thread_factory(latency_ms=150, jitter_ms=50)
+    """Each reply waits latency + a share of jitter, in two halves (see the next test); the
+    waits are recorded, not slept."""
+    slept: list[float] = []
+    handle = rally_thread_factory(latency_ms=150, jitter_ms=50, sleep=slept.append)
     with httpx.Client(
         base_url=f"{handle.url}/slm/webservice/v2.0", headers={"ZSESSIONID": handle.api_key}
     ) as client:
         for path in ("/user", "/nope", "/hierarchicalrequirement"):
-            started = time.monotonic()
             client.get(path)
-            assert time.monotonic() - started >= 0.15
-        wrong = httpx.Client(base_url=handle.url, headers={"ZSESSIONID": "wrong"})
-        started = time.monotonic()
+    with httpx.Client(base_url=handle.url, headers={"ZSESSIONID": "wrong"}) as wrong:
         assert wrong.get("/slm/webservice/v2.0/user").status_code == 401
-        assert time.monotonic() - started >= 0.15
-        wrong.close()
+    assert len(slept) == 2 * 4
+    for before, after in zip(slept[::2], slept[1::2], strict=True):
+        assert before == after
+        assert 0.150 <= before + after <= 0.200
+    assert len(set(slept)) > 1  # the jitter varies
     assert handle.control("GET", "config")["latency_ms"] == 150
 
 
 def test_a_delayed_write_lands_midway_like_network_transit(
     rally_thread_factory: Callable[..., EmulatorHandle],
 ) -> None:
-    handle = rally_thread_factory(latency_ms=1000)
+    """Half the latency passes before a write is applied, half before its reply leaves: a
+    racer reading meanwhile sees it, as with a real network."""
+    landed: list[bool] = []
+
+    def sleep(seconds: float) -> None:  # called with the emulator's lock free
+        with handle.store.read() as store:
+            landed.append(store.objects[story].get("c_LockedBy") == "racer@example.com")
+
+    handle = rally_thread_factory(latency_ms=1000, sleep=sleep)
     with handle.store.read() as store:
         story = next(iter(store.by_type["HierarchicalRequirement"]))
-    replied = threading.Event()
-
-    def write() -> None:
-        with httpx.Client(
-            base_url=f"{handle.url}/slm/webservice/v2.0",
-            headers={"ZSESSIONID": handle.api_key},
-            timeout=30,
-        ) as client:
-            client.post(
-                f"/hierarchicalrequirement/{story}",
-                json={"HierarchicalRequirement": {"c_LockedBy": "racer@example.com"}},
-            )
-        replied.set()
-
-    writer = threading.Thread(target=write)
-    sent = time.monotonic()
-    writer.start()
-    landed_before_reply = False
-    while not replied.is_set():
-        with handle.store.read() as store:
-            if store.objects[story].get("c_LockedBy") == "racer@example.com":
-                landed_after = time.monotonic() - sent
-                landed_before_reply = not replied.is_set()
-                break
-        time.sleep(0.01)
-    writer.join()
-    assert landed_before_reply
-    assert landed_after >= 0.5  # half the latency passes before the write is applied
+    with httpx.Client(
+        base_url=f"{handle.url}/slm/webservice/v2.0", headers={"ZSESSIONID": handle.api_key}
+    ) as client:
+        reply = client.post(
+            f"/hierarchicalrequirement/{story}",
+            json={"HierarchicalRequirement": {"c_LockedBy": "racer@example.com"}},
+        )
+    assert reply.status_code == 200
+    assert landed == [False, True]  # not yet applied, then applied before the reply

@@ -317,7 +317,8 @@ def varied() -> Iterator[tuple[Emulator, list[dict[str, Any]]]]:
 
 
 @settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=150,
+    suppress_health_check=[*settings().suppress_health_check, HealthCheck.function_scoped_fixture],
 )
 @given(tree=trees)
 def test_evaluation_matches_a_reference(
@@ -329,7 +330,8 @@ def test_evaluation_matches_a_reference(
 
 
 @settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=150,
+    suppress_health_check=[*settings().suppress_health_check, HealthCheck.function_scoped_fixture],
 )
 @given(tree=trees)
 def test_rendered_queries_parse_back_to_the_same_shape(tree: Any) -> None:
@@ -350,7 +352,8 @@ def test_rendered_queries_parse_back_to_the_same_shape(tree: Any) -> None:
 
 
 @settings(
-    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=200,
+    suppress_health_check=[*settings().suppress_health_check, HealthCheck.function_scoped_fixture],
 )
 @given(text=st.text(alphabet='()"=!<> aAND ORxy.,\\1', max_size=40))
 def test_any_text_parses_or_fails_with_could_not_parse(text: str) -> None:

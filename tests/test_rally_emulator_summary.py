@@ -3,12 +3,42 @@ incremental sync relies on, and bulk seeds spread over time."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import pytest
 
 from pantheon_git.rally.emulator.server import EmulatorHandle
 from tests.support.rally import Wsapi
+
+
+class SteppedClock:
+    """Rally's time, moved by the test: a change after ``step()`` gets a later stamp."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 1, 5, 10, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def step(self) -> None:
+        self.now += timedelta(seconds=1)
+
+
+@pytest.fixture
+def clock() -> SteppedClock:
+    return SteppedClock()
+
+
+@pytest.fixture
+def stepped(
+    rally_thread_factory: Callable[..., EmulatorHandle], clock: SteppedClock
+) -> Iterator[Wsapi]:
+    """A :class:`Wsapi` caller on an emulator that keeps ``clock``'s time."""
+    caller = Wsapi(rally_thread_factory(clock=clock))
+    yield caller
+    caller.close()
 
 
 def story(wsapi: Wsapi, formatted_id: str, fetch: str = "true") -> dict[str, Any]:
@@ -89,31 +119,33 @@ def _later(before: dict[str, Any], after: dict[str, Any]) -> bool:
     ) > int(before["VersionId"])
 
 
-def test_task_changes_move_their_story_forward(wsapi: Wsapi) -> None:
+def test_task_changes_move_their_story_forward(stepped: Wsapi, clock: SteppedClock) -> None:
+    wsapi = stepped
     before = story(wsapi, "US200")
-    time.sleep(0.005)
+    clock.step()
     created = wsapi.post("task/create", {"Task": {"Name": "Extra", "WorkProduct": before["_ref"]}})[
         "CreateResult"
     ]["Object"]
     after_create = story(wsapi, "US200")
     assert _later(before, after_create)
-    time.sleep(0.005)
+    clock.step()
     wsapi.post(f"task/{created['ObjectID']}", {"Task": {"Name": "Renamed"}})
     after_update = story(wsapi, "US200")
     assert _later(after_create, after_update)
-    time.sleep(0.005)
+    clock.step()
     assert wsapi.delete(f"task/{created['ObjectID']}")["OperationResult"]["Errors"] == []
     assert _later(after_update, story(wsapi, "US200"))
 
 
-def test_a_new_predecessor_moves_both_stories_forward(wsapi: Wsapi) -> None:
+def test_a_new_predecessor_moves_both_stories_forward(stepped: Wsapi, clock: SteppedClock) -> None:
+    wsapi = stepped
     us125, us126, us127 = (story(wsapi, f) for f in ("US125", "US126", "US127"))
-    time.sleep(0.005)
+    clock.step()
     add_predecessor(wsapi, us126, us125)  # through the collection endpoint
     assert _later(us125, story(wsapi, "US125"))
     assert _later(us126, story(wsapi, "US126"))
     mid125, mid127 = story(wsapi, "US125"), story(wsapi, "US127")
-    time.sleep(0.005)
+    clock.step()
     wsapi.post(  # through a plain update of the field
         f"hierarchicalrequirement/{us127['ObjectID']}",
         {"HierarchicalRequirement": {"Predecessors": [us125["_ref"]]}},

@@ -73,7 +73,7 @@ def stories(draw: st.DrawFn) -> Story:
     )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 @given(story=stories(), criteria_field=st.booleans())
 def test_round_trip_rally_form(story: Story, criteria_field: bool) -> None:
     mapping = MapSettings(criteria_field=criteria_field)
@@ -82,7 +82,7 @@ def test_round_trip_rally_form(story: Story, criteria_field: bool) -> None:
     assert back == story
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=50)
 @given(story=stories())
 def test_rally_fields_are_stable(story: Story) -> None:
     """Rally -> BMAD -> Rally gives the same field values."""

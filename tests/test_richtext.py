@@ -50,7 +50,7 @@ def test_markdown_to_html_basics() -> None:
     assert markdown_to_html("~~old~~") == "<p><s>old</s></p>"
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(st.text())
 def test_no_raw_tag_survives_any_input(text: str) -> None:
     html = markdown_to_html(text)
@@ -190,7 +190,7 @@ blocks = st.lists(
 ).map("\n\n".join)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(blocks)
 def test_round_trip_property(markdown: str) -> None:
     html = markdown_to_html(markdown)

@@ -14,7 +14,10 @@ from pantheon_git.git import storybranch
 from tests.support.gitrepo import GitRepo
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60,
+    suppress_health_check=[*settings().suppress_health_check, HealthCheck.function_scoped_fixture],
+)
 @given(st.text(min_size=0, max_size=400))
 def test_any_title_gives_a_name_git_accepts(tmp_path: Path, title: str) -> None:
     name = story_branch(StoryKey("US", 123456), title)

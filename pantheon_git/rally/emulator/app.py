@@ -80,10 +80,14 @@ class Emulator:
         options: Options | None = None,
         *,
         clock: Callable[[], datetime] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        """``clock``: Rally's time (creation and update stamps); ``sleep``: how injected
+        latency is waited out (both replaceable in tests)."""
         self.store = store
         self.options = options or Options()
         self.clock = clock or (lambda: datetime.now(UTC))
+        self.sleep = sleep
         self.faults = Faults(self.options.faults)
         self.stats = Stats()
         self._stats_lock = threading.Lock()
@@ -207,7 +211,7 @@ class Emulator:
         # half (slept by the caller) before the reply leaves. A write lands between the two.
         delay = self.faults.delay() / 2
         if delay:
-            time.sleep(delay)
+            self.sleep(delay)
         user = self.authenticate(request)
         if user is None:
             reply = unauthorized()
@@ -246,7 +250,7 @@ def mock_transport(emulator: Emulator) -> Any:
             )
         )
         if reply.delay:
-            time.sleep(reply.delay)
+            emulator.sleep(reply.delay)
         if reply.drop:
             raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
         headers = {"Content-Type": reply.content_type, **reply.headers}

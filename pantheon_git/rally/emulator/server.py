@@ -7,7 +7,9 @@ import json
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
@@ -50,7 +52,7 @@ class _Handler(BaseHTTPRequestHandler):
         )
         reply = self.server.emulator.handle(request)
         if reply.delay:
-            time.sleep(reply.delay)
+            self.server.emulator.sleep(reply.delay)
         if reply.drop:
             self.close_connection = True
             with contextlib.suppress(OSError):
@@ -189,8 +191,11 @@ def start(
     fault_rate: float = 0,
     fault_seed: int | None = None,
     verbose: bool = False,
+    clock: Callable[[], datetime] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> EmulatorHandle:
-    """Start an emulator on a background thread (``port=0``: any free port)."""
+    """Start an emulator on a background thread (``port=0``: any free port). ``clock`` and
+    ``sleep``: Rally's time and how latency is waited out (see :class:`Emulator`)."""
     options = Options(
         api_key=api_key,
         user=user,
@@ -202,7 +207,8 @@ def start(
     )
     store = Store(data)
     try:
-        server = EmulatorServer(Emulator(store, options), host, port, verbose=verbose)
+        emulator = Emulator(store, options, clock=clock, sleep=sleep)
+        server = EmulatorServer(emulator, host, port, verbose=verbose)
     except BaseException:
         store.close()
         raise
