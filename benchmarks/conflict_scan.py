@@ -120,6 +120,16 @@ def build(repo: Path, n_branches: int, n_files: int, main_commits: int, seed: in
     )
 
 
+def ensure_built(
+    repo: Path, n_branches: int, n_files: int, main_commits: int, *, rebuild: bool = False
+) -> None:
+    """Build the repository unless the one at ``repo`` was built with these sizes."""
+    marker = repo / ".git" / "bench-version"
+    wanted = f"{VERSION} {n_branches} {n_files}\n"
+    if rebuild or not marker.exists() or marker.read_text() != wanted:
+        build(repo, n_branches, n_files, main_commits)
+
+
 # --- measuring -------------------------------------------------------------------------------
 
 
@@ -242,10 +252,7 @@ def main() -> None:
     parser.add_argument("--rebuild", action="store_true")
     args = parser.parse_args()
     repo: Path = args.repo
-    marker = repo / ".git" / "bench-version"
-    wanted = f"{VERSION} {args.branches} {args.files}\n"
-    if args.rebuild or not marker.exists() or marker.read_text() != wanted:
-        build(repo, args.branches, args.files, args.main_commits)
+    ensure_built(repo, args.branches, args.files, args.main_commits, rebuild=args.rebuild)
     graph = repo / ".git" / "objects" / "info" / "commit-graph"
     if args.no_commit_graph:
         graph.unlink(missing_ok=True)
