@@ -100,6 +100,9 @@ def test_every_new_set_has_twenty_stories_and_provenance(bench: ModuleType) -> N
     for labelled in new:
         stories = bench.load_stories(labelled.stories)
         assert len(stories) >= 20, labelled.name
+        for s in stories:  # YAML reads "a: b" in a list item as a mapping: quote such items
+            texts = [s.title, s.description, *s.acceptance_criteria, *(t.name for t in s.tasks)]
+            assert all(isinstance(t, str) for t in texts), (labelled.name, s.key)
         assert f"`{labelled.name}`" in provenance
         keys = {str(s.key) for s in stories}
         truth = bench.read_truth(labelled.truth)
