@@ -270,3 +270,13 @@ def test_a_button_a_screen_shows_in_quotes() -> None:
         ]
     )
     assert edges(a) == {("US-1", "US-2"): ("functional", "low")}  # one word is too common
+
+
+def test_a_button_introduced_at_the_start_of_a_criterion() -> None:
+    a = analyse(
+        [
+            story("US-1", "Report page", acceptance_criteria=['A "Download EPUB" button']),
+            story("US-2", "Download", acceptance_criteria=['"Download EPUB" saves the file']),
+        ]
+    )
+    assert edges(a) == {("US-1", "US-2"): ("functional", "low")}

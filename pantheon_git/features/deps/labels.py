@@ -77,8 +77,8 @@ def key_text(match: re.Match[str]) -> str:
 def _introduces(before: list[str], after: list[str], clause: list[str]) -> bool:
     if before and (before[-1] in PLACES or before[-1] in INTRODUCING):
         return True
-    if len(before) == 2 and before[-1] in ("a", "an") and bool(after) and after[0] in PLACES:
-        return True
+    if before and before[-1] in ("a", "an") and bool(after) and after[0] in PLACES:
+        return True  # a "Retry" button, also when the sentence starts there
     # "A pending offer shows the window, a countdown and "Cancelar Oferta"": what a screen
     # shows or comes with, unless a preposition places it ("drag into "The Pile"")
     return bool(before) and before[-1] not in PLACING and not SHOWING.isdisjoint(clause)

@@ -1,7 +1,8 @@
 """Words a story says it does *not* touch are no mention of them.
 
 "Unlike the account work, no code changes", "reads the orders table, not through the public
-API", "No test builds a customer row by hand": from a cue (unlike, not, never, nor, instead of,
+API", "No test builds a customer row by hand"; and a user story's "so that ..." (why, not
+what): from a cue (unlike, not, never, nor, instead of,
 rather than, other than, except, without changing/touching, a sentence's first "no") to the end
 of its clause, the words are dropped before the rules
 read the sentence (its text, kept for evidence, is unchanged).
@@ -23,7 +24,7 @@ def without_negated(sentence: Sentence) -> Sentence:
     norms = sentence.norms
     starts = [i for i, w in enumerate(norms) if w in STARTS and _cue_at(norms, i)]
     if not starts:
-        return sentence
+        return sentence if "so" not in norms else _without_benefit(sentence)
     keep_norms, keep_raws = list(norms), list(sentence.raws)
     i = 0
     while i < len(norms):
@@ -34,6 +35,19 @@ def without_negated(sentence: Sentence) -> Sentence:
                 j += 1
             i = j
         i += 1
+    return _without_benefit(Sentence(sentence.text, keep_norms, keep_raws, []))
+
+
+def _without_benefit(sentence: Sentence) -> Sentence:
+    """A user story's "so that ..." says why, not what it uses: "so that the project team can
+    plan" names people, not the project_teams table."""
+    norms = sentence.norms
+    at = next((i for i in range(len(norms) - 1) if norms[i : i + 2] == ["so", "that"]), None)
+    if at is None:
+        return sentence
+    end = next((j for j in range(at, len(norms)) if norms[j] == PUNCT and j > at), len(norms))
+    keep_norms = [*norms[:at], *([PUNCT] * (end - at)), *norms[end:]]
+    keep_raws = [*sentence.raws[:at], *([","] * (end - at)), *sentence.raws[end:]]
     return Sentence(sentence.text, keep_norms, keep_raws, [])
 
 
