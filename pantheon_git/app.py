@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from pantheon_git.cache.store import Cache
 from pantheon_git.config import Config, load_config
+from pantheon_git.core.deadline import Deadline
 from pantheon_git.errors import ConfigError
 from pantheon_git.git import command as git
 
@@ -33,6 +34,9 @@ class App:
     now: Callable[[], datetime] = utc_now
     warn: Callable[[str], None] = lambda message: None
     progress: Callable[[str], None] | None = None
+    deadline: Deadline | None = None
+    """When the command stops waiting (Rally requests, retries, git fetches); ``None``: each
+    wait has only its own limit."""
     _rally: Any = field(default=None, repr=False)
     _toplevel: Any = field(default=_UNASKED, repr=False)
 
@@ -44,11 +48,17 @@ class App:
         config_path: Path | None = None,
         flags: dict[str, Any] | None = None,
         warn: Callable[[str], None] | None = None,
+        deadline: Deadline | None = None,
     ) -> App:
         here = (cwd or Path.cwd()).resolve()
         config = load_config(cwd=here, path=config_path, flags=flags, warn=warn)
         top = git.toplevel(here)
-        app = cls(config=config, root=top or config.root or here, warn=warn or (lambda m: None))
+        app = cls(
+            config=config,
+            root=top or config.root or here,
+            warn=warn or (lambda m: None),
+            deadline=deadline,
+        )
         if top is not None:
             app._toplevel = top
         return app
@@ -87,7 +97,7 @@ class App:
             # lazy: httpx loads only when a command talks to Rally
             from pantheon_git.rally.client import RallyClient
 
-            self._rally = RallyClient.from_config(self.config, warn=self.warn)
+            self._rally = RallyClient.from_config(self.config, warn=self.warn, until=self.deadline)
         return self._rally  # type: ignore[no-any-return,unused-ignore]
 
     def close(self) -> None:

@@ -118,6 +118,8 @@ class Config:
     ci_forks: CiForks = CiForks.NONE
     """What events whose head is a fork may write (author-lock: only a story the pull
     request's author holds, the author named by GitHub and mapped through identities)."""
+    ci_deadline: float = 30.0
+    """Seconds `pantheon ci` waits for Rally in total (retries and git fetches included)."""
     # --- doctor and metrics ---
     cache_stale_hours: float = 24.0
     """`pantheon doctor` calls a cache whose last sync is older than this stale."""

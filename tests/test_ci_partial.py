@@ -79,6 +79,9 @@ def test_rally_lost_before_the_note_then_rerun_finishes(
     assert first.exit_code == 5
     assert first.error is not None
     assert "US-121 itself was updated" in first.error.message
+    said = first.outcome.notices[-1].text
+    assert "Written to Rally: US-121 fields (ScheduleState, c_Branch, c_CommitSHA" in said
+    assert "Not written: US-121 discussion note and what follows it" in said
     after_first = story(rally_thread)
     assert after_first["c_PantheonStatus"] == "Code Review"
     assert after_first["c_CommitSHA"] == HEAD_SHA

@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from pantheon_git.config import Config
+from pantheon_git.core.deadline import Deadline
 from pantheon_git.errors import (
     ConfigError,
     PantheonError,
@@ -717,3 +718,29 @@ def test_the_cap_holds_across_threads_sharing_one_client(
         )
     assert [len(r) for r in results] == [400] * 4
     assert fake.max_in_flight == 2
+
+
+def test_one_deadline_bounds_every_request_and_their_timeouts(
+    fake: FakeRally, make: Callable[..., RallyClient], clock: FakeClock
+) -> None:
+    """The command's deadline (`until`) spans requests: each attempt's timeout is what is
+    left of it, and once it has passed nothing more is sent."""
+    until = Deadline.after(10.0, clock=clock, owner="pantheon ci")
+    client = make(until=until, timeout=30.0)
+    client.scope()
+    sent: list[tuple[float, float | None]] = []
+
+    def slow(request: httpx.Request) -> httpx.Response:
+        sent.append((clock.now, request.extensions["timeout"]["read"]))
+        clock.now += 4.0
+        return httpx.Response(503, text="busy")
+
+    fake.faults.extend([slow] * 50)
+    with pytest.raises(RallyRetryableError) as info:
+        client.query("HierarchicalRequirement")
+    assert "the 10 s deadline of pantheon ci" in info.value.message
+    assert all(at < until.at for at, _ in sent)
+    assert all(read is not None and read <= until.at - at + 1e-9 for at, read in sent)
+    with pytest.raises(RallyRetryableError) as late:
+        client.query("HierarchicalRequirement")
+    assert "has passed" in late.value.message

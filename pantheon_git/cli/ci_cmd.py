@@ -12,16 +12,34 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 
 import click
 
 from pantheon_git.app import App
 from pantheon_git.cli._common import Ctx, common_options, warn
+from pantheon_git.core.deadline import Deadline
 from pantheon_git.core.policies import CiFailOn
-from pantheon_git.errors import PantheonError, redact
+from pantheon_git.errors import ConfigError, PantheonError, redact
 from pantheon_git.features.ci import run_ghactions as ghactions
 from pantheon_git.features.ci.report import md, summary_markdown
 from pantheon_git.features.ci.run import CiRequest, run_ci
+
+REPORT_RESERVE = 2.0
+"""Seconds of the deadline kept back from Rally: the process's start-up before the command's
+clock starts (about 0.6 s on a busy 2-core runner), and writing the summary after Rally gave
+up, so that the whole process ends within ``ci_deadline``."""
+
+
+def ci_deadline(started: float, seconds: float) -> Deadline:
+    """The run's one deadline, counted from the command's start; what Rally may use of it."""
+    if not seconds > REPORT_RESERVE:
+        raise ConfigError(
+            f"ci_deadline must be more than {REPORT_RESERVE:g} seconds, not {seconds:g}",
+            hint="Set PANTHEON_CI_DEADLINE (or ci_deadline in the config) to e.g. 30.",
+        )
+    whole = Deadline(started + seconds, seconds, time.monotonic, "pantheon ci")
+    return whole.sooner(REPORT_RESERVE)
 
 
 @click.command("ci")
@@ -48,8 +66,10 @@ def command(coverage_file: str | None, fail_on: str | None) -> int:
     branch: stories named in commit messages get the commit.
     """
 
+    started = time.monotonic()
     env = os.environ
     app = App.load(config_path=Ctx.config_path, warn=warn)
+    app.deadline = ci_deadline(started, app.config.ci_deadline)
     request = CiRequest(
         event_name=env.get("PANTHEON_EVENT_NAME") or env.get("GITHUB_EVENT_NAME", ""),
         event_path=env.get("PANTHEON_EVENT_PATH") or env.get("GITHUB_EVENT_PATH"),

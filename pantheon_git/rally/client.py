@@ -24,6 +24,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from pantheon_git.core.deadline import Deadline
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.timefmt import format_time
 from pantheon_git.errors import ConfigError, RallyNotFound, RallyValidationError
@@ -105,6 +106,7 @@ class RallyClient:
         clock: Callable[[], float] = time.monotonic,
         rand: Callable[[], float] = random.random,
         backoff: Backoff = DEFAULT_BACKOFF,
+        until: Deadline | None = None,
     ) -> None:
         if not api_key:
             raise ConfigError("RALLY_API_KEY is not set", hint=KEY_HINT)
@@ -123,6 +125,7 @@ class RallyClient:
             sleep=sleep,
             clock=clock,
             rand=rand,
+            until=until,
         )
         if self.session.base_url.startswith("http://") and not is_loopback(self.session.base_url):
             self._warn(

@@ -23,6 +23,7 @@ import httpx
 
 from pantheon_git import __version__
 from pantheon_git.core import jsonio
+from pantheon_git.core.deadline import Deadline
 from pantheon_git.errors import ConfigError, PantheonError, RallyError, RallyRetryableError
 from pantheon_git.rally.backoff import DEFAULT_BACKOFF, Backoff, parse_retry_after
 from pantheon_git.rally.failures import Failure, Retry, from_app_errors, from_exception, from_status
@@ -112,6 +113,7 @@ class Session:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         rand: Callable[[], float] = random.random,
+        until: Deadline | None = None,
     ) -> None:
         if max_concurrency < 1:
             raise ConfigError(f"rally_max_concurrency must be at least 1, not {max_concurrency}")
@@ -121,6 +123,8 @@ class Session:
         """Seconds to wait for a connection (default: ``timeout``); short for "fail fast
         when offline" callers such as checkout and the hooks."""
         self.deadline = deadline
+        self.until = until
+        """The command's deadline: no attempt is sent, and no reply awaited, past it."""
         self.max_concurrency = max_concurrency
         self.backoff = backoff
         self._key = api_key
@@ -185,6 +189,11 @@ class Session:
         where = f"{method} {path}"
         started = self._clock()
         limit = self.deadline if deadline is None else deadline
+        until = self.until
+        if until is not None:
+            if until.passed:
+                raise self._scrub(_out_of_time(where, until))
+            limit = min(limit, until.remaining())
         retries = 0
         while True:
             outcome = self._attempt(
@@ -205,7 +214,9 @@ class Session:
             wait = self.backoff.delay(retries, self._rand(), retry_after=retry_after)
             spent = self._clock() - started
             if retries >= self.backoff.max_attempts or spent + wait >= limit:
-                raise self._scrub(_gave_up(failure.error, retries, spent))
+                bound = until is not None and wait >= until.remaining()
+                reason = until.describe() if bound and until is not None else None
+                raise self._scrub(_gave_up(failure.error, retries, spent, reason))
             self.count("retries")
             self._sleep(wait)
 
@@ -292,7 +303,19 @@ def _maybe_applied(error: PantheonError, where: str) -> PantheonError:
     )
 
 
-def _gave_up(error: PantheonError, retries: int, spent: float) -> PantheonError:
+def _gave_up(
+    error: PantheonError, retries: int, spent: float, reason: str | None = None
+) -> PantheonError:
     tries = "try" if retries == 1 else "tries"
     kind = type(error) if isinstance(error, RallyRetryableError) else RallyRetryableError
-    return kind(f"{error.message} (gave up after {retries} {tries}, {spent:.1f}s)", hint=error.hint)
+    why = f": {reason}" if reason else ""
+    return kind(
+        f"{error.message} (gave up after {retries} {tries}, {spent:.1f}s{why})", hint=error.hint
+    )
+
+
+def _out_of_time(where: str, until: Deadline) -> PantheonError:
+    return RallyRetryableError(
+        f"gave up on Rally before {where}: {until.describe()} has passed",
+        hint="Rally was slow or unreachable; run the command again when it answers.",
+    )

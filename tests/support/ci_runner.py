@@ -45,6 +45,7 @@ def run_ci(
     env: Mapping[str, str] | None = None,
     args: tuple[str, ...] = (),
     tmp: Path | None = None,
+    timeout: float = 120,
 ) -> CiRun:
     work = tmp or cwd.parent
     work.mkdir(parents=True, exist_ok=True)
@@ -76,7 +77,7 @@ def run_ci(
         env=full_env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
         check=False,
     )
     return CiRun(

@@ -212,6 +212,16 @@ def _overlap_lines(overlaps: Sequence[Overlap]) -> list[str]:
     return lines
 
 
+def rally_progress(written: Sequence[str], under_way: str | None, unread: Sequence[str]) -> str:
+    """What a run that Rally failed part-way did and did not write, for the summary."""
+    head = "Written to Rally: " + "; ".join(written) if written else "Nothing was written"
+    missing = [f"{under_way} and what follows it"] if under_way else []
+    if unread:
+        missing.append(", ".join(unread) + " (not reached)")
+    tail = f". Not written: {'; '.join(missing)}" if missing else ""
+    return f"{head}{tail}. Rerun the job when Rally answers: a rerun writes only what is missing."
+
+
 # --- Mermaid ----------------------------------------------------------------------------------
 
 

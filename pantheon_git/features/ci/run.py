@@ -30,6 +30,7 @@ from pantheon_git.features.ci.report import (
     Notice,
     Overlap,
     pr_note,
+    rally_progress,
 )
 from pantheon_git.features.ci.run_ghactions import load_payload
 from pantheon_git.features.complete.note import NoteFacts
@@ -37,6 +38,7 @@ from pantheon_git.features.complete.rules import Change, Decision, Stage, Verdic
 from pantheon_git.features.complete.run import (
     Applied,
     ChangesetFacts,
+    Ledger,
     apply_change,
     check_push_state,
 )
@@ -116,13 +118,21 @@ def run_ci(app: App, request: CiRequest, *, warn: Callable[[str], None]) -> CiRe
         return CiResult(finish(skipped=permit.refused), code)
 
     applied: list[Applied] = []
+    ledger = Ledger()
     try:
         if event.stage is Stage.PUSH:
-            _push(app, event, links, push_state, applied=applied, warn=warn)
+            _push(app, event, links, push_state, applied=applied, ledger=ledger, warn=warn)
         else:
-            _pull_request(app, event, permit, coverage, links, applied=applied, warn=warn)
+            _pull_request(
+                app, event, permit, coverage, links, applied=applied, ledger=ledger, warn=warn
+            )
     except RallyError as exc:
-        done = _progress(applied)
+        targets = sorted(event.push_keys) if event.stage is Stage.PUSH else [event.story]
+        reached = {a.decision.key for a in applied}
+        unread = [str(k) for k in targets if k is not None and k not in reached]
+        if ledger.under_way is not None and unread:
+            unread = unread[1:]  # the story being written is named by the write under way
+        done = rally_progress(ledger.written, ledger.under_way, unread)
         notices.append(Notice("error", f"Rally failed: {exc.message}. {done}"))
         return CiResult(
             finish(decisions=tuple(a.decision for a in applied), notes=_notes(applied)),
@@ -149,6 +159,7 @@ def _pull_request(
     links: Links,
     *,
     applied: list[Applied],
+    ledger: Ledger,
     warn: Callable[[str], None],
 ) -> None:
     pr = event.pull_request
@@ -185,6 +196,7 @@ def _pull_request(
             note=note if pr.number else None,
             changeset=changeset,
             warn=warn,
+            ledger=ledger,
         )
     )
 
@@ -196,6 +208,7 @@ def _push(
     push_state: str | None,
     *,
     applied: list[Applied],
+    ledger: Ledger,
     warn: Callable[[str], None],
 ) -> None:
     for key, commit in sorted(event.push_keys.items()):
@@ -211,7 +224,9 @@ def _push(
                 url=commit.url or links.commit(commit.sha),
                 branch=(event.ref or "").removeprefix("refs/heads/") or None,
             )
-        applied.append(apply_change(app, key, change, changeset=changeset, warn=warn))
+        applied.append(
+            apply_change(app, key, change, changeset=changeset, warn=warn, ledger=ledger)
+        )
 
 
 def _coverage(app: App, path: str | None) -> float | None:
@@ -284,13 +299,6 @@ def _policy(
 
 def _notes(applied: list[Applied]) -> dict[str, str]:
     return {str(a.decision.key): a.note for a in applied if a.note}
-
-
-def _progress(applied: list[Applied]) -> str:
-    if not applied:
-        return "Nothing was written; rerun the job when Rally is back."
-    done = ", ".join(str(a.decision.key) for a in applied)
-    return f"Already updated: {done}; rerun the job to finish the rest (reruns are safe)."
 
 
 def _rally_time(stamp: str) -> str | None:

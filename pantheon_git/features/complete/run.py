@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -81,6 +81,29 @@ class Applied:
     changeset: str | None = None
 
 
+WROTE = ("created", "linked", "posted")
+"""Changeset and note outcomes that changed Rally (not "already there", "not created")."""
+
+
+@dataclass
+class Ledger:
+    """What a run wrote to Rally, one line per write that landed, and the write under way:
+    after a failure, the report says what was and was not written."""
+
+    written: list[str] = field(default_factory=list)
+    under_way: str | None = None
+
+    def begin(self, step: str | None) -> None:
+        self.under_way = step
+
+    def landed(self, line: str | None = None, *, wrote: bool = True) -> None:
+        """The write under way is over: ``wrote`` says whether it changed Rally (finding a
+        note already there changes nothing)."""
+        if self.under_way is not None and wrote:
+            self.written.append(line or self.under_way)
+        self.under_way = None
+
+
 def names_of(config: Config) -> FieldNames:
     return FieldNames.from_config(config.fields)
 
@@ -132,13 +155,17 @@ def apply_change(
     note: Callable[[Decision, str], NoteFacts] | None = None,
     changeset: ChangesetFacts | None = None,
     warn: Callable[[str], None] = lambda message: None,
+    ledger: Ledger | None = None,
 ) -> Applied:
     """Read the story fresh, decide, write (story, changeset, note), say what happened.
 
-    ``note(decision, title)`` builds the note once the outcome is known.
+    ``note(decision, title)`` builds the note once the outcome is known. ``ledger`` records
+    each write as it lands.
     """
     rally = app.rally()
     config = app.config
+    ledger = ledger if ledger is not None else Ledger()
+    ledger.begin(None)
     try:
         item = rally.find_story(key, fetch=story_fetch(config))
     except RallyNotFound:
@@ -157,14 +184,20 @@ def apply_change(
     )
     title = str(item.get("Name") or "")
     if decision.updates:
+        ledger.begin(f"{key} fields ({', '.join(sorted(decision.updates))})")
         rally.update(item["_ref"], decision.updates, fetch=("ObjectID",))
+        ledger.landed()
     cs_status = note_status = None
     try:
         if changeset is not None and decision.verdict in (Verdict.OK, Verdict.UNCHANGED):
+            ledger.begin(f"{key} changeset {changeset.sha[:7]}")
             cs_status = ensure_changeset(rally, item["_ref"], changeset, warn=warn)
+            ledger.landed(f"{key} changeset ({cs_status})", wrote=cs_status in WROTE)
         if note is not None and decision.note:
             facts = note(decision, title)
+            ledger.begin(f"{key} discussion note")
             note_status = ensure_note(rally, item["_ref"], note_html(facts), facts.marker)
+            ledger.landed(f"{key} discussion note", wrote=note_status in WROTE)
     except RallyError as exc:
         if not decision.updates:
             raise

@@ -100,6 +100,7 @@ SECTIONS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("ci_changesets", "Also create a Rally Changeset for each recorded commit."),
             ("ci_push_state", "State for stories named in commits pushed to the default branch."),
             ("ci_forks", "What fork pull requests may write: none, or author-lock."),
+            ("ci_deadline", "Seconds `pantheon ci` waits for Rally in total."),
             ("ci_scm_repository", "Rally SCMRepository name for changesets (default owner/name)."),
         ),
     ),
