@@ -115,9 +115,8 @@ def main() -> None:
     args = parser.parse_args()
     target = args.deadline or 30.0
     load = os.getloadavg()[0]
-    print(
-        f"pantheon ci against an unreachable Rally (target: exit within {target:g} s), load {load:.1f}"
-    )
+    print(f"pantheon ci against an unreachable Rally (target: exit within {target:g} s)")
+    print(f"load average {load:.1f}")
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
         for name, make in (("refused port", None), ("silent server", Silent)):
