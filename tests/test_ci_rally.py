@@ -8,6 +8,7 @@ import html
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -148,7 +149,13 @@ def test_rerun_and_synchronize_do_not_duplicate(
     assert again.code == 0
     assert story.fields()["VersionId"] == version  # nothing written at all
     assert "already there" in again.summary
-    sync = pr_event("synchronize", branch="story/US-121-add-login-endpoint", head_sha="b" * 40)
+    # b is in no repository: the event's time orders it (stamped now, after the writes above)
+    sync = pr_event(
+        "synchronize",
+        branch="story/US-121-add-login-endpoint",
+        head_sha="b" * 40,
+        at=datetime.now(UTC) + timedelta(seconds=1),
+    )
     assert ci(repo, rally, tmp_path / "3", "pull_request", sync).code == 0
     assert story.fields()["c_CommitSHA"] == "b" * 40
     assert len(story.posts()) == 1
@@ -161,7 +168,9 @@ def test_merge_completes_and_old_events_cannot_move_it_back(
     story.lock(ALICE)
     branch = "story/US-122-add-registration-endpoint"
     assert ci(repo, rally, tmp_path / "1", "pull_request", pr_event(branch=branch)).code == 0
-    merged = pr_event("closed", merged=True, branch=branch)
+    merged = pr_event(
+        "closed", merged=True, branch=branch, at=datetime.now(UTC) + timedelta(seconds=1)
+    )
     run = ci(repo, rally, tmp_path / "2", "pull_request", merged)
     assert run.code == 0, run.stderr
     f = story.fields()
@@ -239,6 +248,8 @@ def test_draft_records_without_moving(repo: GitRepo, rally: RallyProcess, tmp_pa
     assert f["c_PantheonStatus"] == "In Progress"
     assert f["c_LockedBy"] == ALICE
     assert story.posts() == []
+    # the lock as Rally holds it, not "none"
+    assert "| Lock | held by alice@example.com |" in run.summary
 
 
 def test_story_missing_from_rally(repo: GitRepo, rally: RallyProcess, tmp_path: Path) -> None:
@@ -265,8 +276,9 @@ def test_push_to_default_branch_links_named_stories(
     doc = push_event(
         ["US-128 first part", "Fix us128 and US_129 edge case", "Unrelated docs"], shas=shas
     )
-    run = ci(repo, rally, tmp_path / "1", "push", doc)
+    run = ci(repo, rally, tmp_path / "1", "push", doc, PANTHEON_CI_CHANGESETS="true")
     assert run.code == 0, run.stderr
+    assert "c\\_CommitSHA; changeset created" in run.summary
     assert Story(rally, "US128").fields()["c_CommitSHA"] == shas[1]
     assert Story(rally, "US129").fields()["c_CommitSHA"] == shas[1]
     assert Story(rally, "US128").fields()["ScheduleState"] == "Defined"
@@ -285,8 +297,12 @@ def test_changesets_created_once(repo: GitRepo, rally: RallyProcess, tmp_path: P
     story.lock(ALICE)
     doc = pr_event(branch="story/US-120-create-user-model")
     env = {"PANTHEON_CI_CHANGESETS": "true"}
-    assert ci(repo, rally, tmp_path / "1", "pull_request", doc, **env).code == 0
-    assert ci(repo, rally, tmp_path / "2", "pull_request", doc, **env).code == 0
+    first = ci(repo, rally, tmp_path / "1", "pull_request", doc, **env)
+    assert first.code == 0
+    assert f"| Changeset | created for `{HEAD_SHA[:7]}` |" in first.summary
+    again = ci(repo, rally, tmp_path / "2", "pull_request", doc, **env)
+    assert again.code == 0
+    assert f"| Changeset | already there for `{HEAD_SHA[:7]}` |" in again.summary
     story_api = Story(rally, "US120")
     reply = story_api.get(
         "changeset",
@@ -376,4 +392,5 @@ def test_json_output(repo: GitRepo, rally: RallyProcess, tmp_path: Path) -> None
     doc = json.loads(run.stdout)
     assert doc["decisions"][0]["after"] == "Code Review"
     assert doc["notes"] == {"US-121": "posted"}
+    assert doc["decisions"][0]["lock"] == {"held_by": None, "expired": False, "released": ALICE}
     no_secret(run)

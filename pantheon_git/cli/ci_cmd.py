@@ -125,6 +125,12 @@ def command(coverage_file: str | None, fail_on: str | None) -> int:
                     "before": d.before,
                     "after": d.after,
                     "written": sorted(d.updates),
+                    "changeset": outcome.changesets.get(str(d.key)),
+                    "lock": {
+                        "held_by": d.held_by,
+                        "expired": d.lock_expired,
+                        "released": d.lock_released,
+                    },
                     "message": d.message,
                 }
                 for d in outcome.decisions

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -48,8 +49,12 @@ def pr_event(
     head_sha: str | None = None,
     merge_sha: str | None = None,
     number: int | None = None,
+    at: datetime | None = None,
 ) -> dict[str, Any]:
-    """A pull_request payload from the octokit example for ``action``, with fields replaced."""
+    """A pull_request payload from the octokit example for ``action``, with fields replaced.
+
+    ``at`` stamps the event (``updated_at``, and ``closed_at``/``merged_at`` when closed) as
+    GitHub would for an event happening then; the examples' own stamps are from 2019."""
     name = {
         "opened": "pull_request.opened",
         "reopened": "pull_request.reopened",
@@ -77,6 +82,12 @@ def pr_event(
     if number is not None:
         pr["number"] = doc["number"] = number
         pr["html_url"] = f"https://github.com/{REPO}/pull/{number}"
+    if at is not None:
+        stamp = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        pr["updated_at"] = stamp
+        for key in ("closed_at", "merged_at"):
+            if pr.get(key):
+                pr[key] = stamp
     if fork:
         pr["head"]["repo"]["full_name"] = "forker/Hello-World"
         pr["head"]["repo"]["fork"] = True

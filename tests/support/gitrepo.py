@@ -61,3 +61,40 @@ def make_repo(base: Path, name: str = "work") -> GitRepo:
 @pytest.fixture
 def git_repo(tmp_path: Path) -> GitRepo:
     return make_repo(tmp_path)
+
+
+def pull_request_merge(repo: GitRepo, branch: str, number: int = 2) -> str:
+    """Make and push ``refs/pull/<number>/merge`` as GitHub does for an open pull request: the
+    test merge of ``branch`` into ``main`` (``GITHUB_SHA`` of a ``pull_request`` run)."""
+    tree = repo.git("merge-tree", "--write-tree", "main", branch).split()[0]
+    parents = [
+        "-p",
+        repo.git("rev-parse", "main").strip(),
+        "-p",
+        repo.git("rev-parse", branch).strip(),
+    ]
+    merge = repo.git("commit-tree", tree, *parents, "-m", f"Merge {branch} into main").strip()
+    repo.git("push", "-q", "origin", f"{merge}:refs/pull/{number}/merge")
+    repo.git("push", "-q", "origin", f"{branch}:refs/pull/{number}/head")
+    return merge
+
+
+def actions_checkout(remote: Path, ref: str, dest: Path, *, fetch_depth: int = 1) -> GitRepo:
+    """A checkout the way actions/checkout makes one: ``git init``, then a fetch of ``ref``
+    (``fetch-depth: 1``: that commit only; ``0``: every branch with full history, then the
+    ref), then a detached checkout of it."""
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=dest, check=True, capture_output=True)
+
+    dest.mkdir(parents=True)
+    git("init", "-q")
+    git("remote", "add", "origin", f"file://{remote}")
+    target = f"refs/remotes/{ref.removeprefix('refs/')}"
+    if fetch_depth == 0:
+        git("fetch", "-q", "--no-tags", "--prune", "origin", "+refs/heads/*:refs/remotes/origin/*")
+        git("fetch", "-q", "--no-tags", "origin", f"+{ref}:{target}")
+    else:
+        git("fetch", "-q", "--no-tags", f"--depth={fetch_depth}", "origin", f"+{ref}:{target}")
+    git("checkout", "-q", "--force", "--detach", target)
+    return GitRepo(dest, remote)

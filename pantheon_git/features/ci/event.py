@@ -30,7 +30,7 @@ from pantheon_git.features.complete.rules import TARGET_STATES, Stage
 PR_EVENTS = ("pull_request", "pull_request_target")
 REVIEW_ACTIONS = ("opened", "reopened", "ready_for_review", "synchronize")
 ZERO_SHA = "0" * 40
-_SHA_RE = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
+SHA_RE = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
 
 
 @dataclass(frozen=True)
@@ -379,6 +379,6 @@ def _sha(doc: Any, path: str, *, where: str = "") -> str:
 
 
 def _check_sha(value: str, label: str) -> str:
-    if not _SHA_RE.match(value):
+    if not SHA_RE.match(value):
         raise UsageError(f"event payload: `{label}` is not a commit SHA: {value!r:.60}")
     return value

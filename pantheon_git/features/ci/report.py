@@ -58,10 +58,15 @@ class CiOutcome:
     decisions: tuple[Decision, ...] = ()
     coverage: float | None = None
     overlaps: tuple[Overlap, ...] = ()
+    overlaps_unchecked: str | None = None
+    """Why the overlap report could not run (a shallow checkout that could not be deepened),
+    or ``None``."""
     notices: tuple[Notice, ...] = ()
     links: Links = Links()
     notes: Mapping[str, str] = field(default_factory=dict)
     """Story key -> ``posted`` / ``already there`` / ``failed``."""
+    changesets: Mapping[str, str] = field(default_factory=dict)
+    """Story key -> ``created`` / ``linked`` / ``already there`` / ``not created``."""
     skipped: str | None = None
     """Why Rally was not touched at all (no key, ignored event, no story)."""
     edges: tuple[tuple[str, str], ...] = ()
@@ -161,6 +166,9 @@ def _rows(outcome: CiOutcome) -> list[tuple[str, str]]:
         rows.append(("Lock", _lock_text(primary)))
     if outcome.coverage is not None:
         rows.append(("Coverage", f"{outcome.coverage:.1f}%"))
+    if primary is not None and str(primary.key) in outcome.changesets:
+        status = md(outcome.changesets[str(primary.key)])
+        rows.append(("Changeset", f"{status} for `{short(event.sha)}`" if event.sha else status))
     if primary is not None and primary.key and str(primary.key) in outcome.notes:
         rows.append(("Discussion", md(outcome.notes[str(primary.key)])))
     if outcome.links.run:
@@ -181,10 +189,18 @@ def _state_text(decision: Decision) -> str:
 
 
 def _lock_text(decision: Decision) -> str:
+    """The lock as Rally holds it after the run."""
     if decision.lock_released:
         return f"released ({md(decision.lock_released)})"
-    if decision.verdict is Verdict.LOCKED_BY_OTHER:
-        return "held by someone else: kept"
+    if decision.verdict is Verdict.NOT_FOUND:
+        return "unknown (the story is not in Rally)"
+    if decision.held_by:
+        who = md(decision.held_by)
+        if decision.lock_expired:
+            return f"held by {who}, expired"
+        if decision.verdict is Verdict.LOCKED_BY_OTHER:
+            return f"held by {who}: kept"
+        return f"held by {who}"
     return "none"
 
 
@@ -194,6 +210,9 @@ def _decision_table(outcome: CiOutcome) -> list[str]:
     lines = ["| Story | State | Written |", "|---|---|---|"]
     for decision in outcome.decisions:
         written = ", ".join(md(k) for k in decision.updates) or md(decision.verdict.value)
+        changeset = outcome.changesets.get(str(decision.key))
+        if changeset:
+            written += f"; changeset {md(changeset)}"
         lines.append(f"| {decision.key} | {_state_text(decision)} | {written} |")
     lines.append("")
     return lines

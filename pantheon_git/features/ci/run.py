@@ -22,8 +22,8 @@ from pantheon_git.errors import (
     RallyError,
     UsageError,
 )
-from pantheon_git.features.ci import trust
-from pantheon_git.features.ci.event import CiEvent, parse_event
+from pantheon_git.features.ci import run_history, trust
+from pantheon_git.features.ci.event import SHA_RE, CiEvent, parse_event
 from pantheon_git.features.ci.report import (
     CiOutcome,
     Links,
@@ -34,13 +34,21 @@ from pantheon_git.features.ci.report import (
 )
 from pantheon_git.features.ci.run_ghactions import load_payload
 from pantheon_git.features.complete.note import NoteFacts
-from pantheon_git.features.complete.rules import Change, Decision, Stage, Verdict
+from pantheon_git.features.complete.rules import (
+    Change,
+    Decision,
+    Older,
+    Stage,
+    StoryState,
+    Verdict,
+)
 from pantheon_git.features.complete.run import (
     Applied,
     ChangesetFacts,
     Ledger,
     apply_change,
     check_push_state,
+    names_of,
 )
 from pantheon_git.features.complete.run_coverage import read_coverage
 from pantheon_git.features.conflicts import run as conflicts
@@ -97,10 +105,25 @@ def run_ci(app: App, request: CiRequest, *, warn: Callable[[str], None]) -> CiRe
         request.server_url.rstrip("/"), request.repository or event.repository, request.run_id
     )
     notices: list[Notice] = []
-    overlaps = _overlaps(app, event, notices)
+    overlaps, unchecked = _overlaps(app, event, notices)
+    if unchecked and fail_on == CiFailOn.CONFLICT:
+        notices.append(
+            Notice(
+                "error",
+                "fail-on conflict: pantheon could not check this branch for overlaps, so the "
+                "step fails",
+                "pantheon: overlaps",
+            )
+        )
     edges, titles = _dependencies(app)
     outcome = CiOutcome(
-        event, coverage=coverage, overlaps=overlaps, links=links, edges=edges, titles=titles
+        event,
+        coverage=coverage,
+        overlaps=overlaps,
+        overlaps_unchecked=unchecked,
+        links=links,
+        edges=edges,
+        titles=titles,
     )
 
     def finish(**changes: object) -> CiOutcome:
@@ -112,7 +135,7 @@ def run_ci(app: App, request: CiRequest, *, warn: Callable[[str], None]) -> CiRe
     if permit.refused is not None:
         if permit.level is not None:
             notices.append(Notice(permit.level, permit.refused))
-        code = _policy(fail_on, (), overlaps)
+        code = _policy(fail_on, (), outcome)
         if permit.unverified and fail_on != CiFailOn.NEVER:
             code = CHECK_FAILED  # a lock cannot be checked against nobody
         return CiResult(finish(skipped=permit.refused), code)
@@ -144,11 +167,12 @@ def run_ci(app: App, request: CiRequest, *, warn: Callable[[str], None]) -> CiRe
         notices.extend(_decision_notices(item))
     decisions = tuple(a.decision for a in applied)
     titles = {**titles, **{str(a.decision.key): a.title for a in applied if a.title}}
-    final = finish(decisions=decisions, notes=_notes(applied), titles=titles)
+    changesets = {str(a.decision.key): a.changeset for a in applied if a.changeset}
+    final = finish(decisions=decisions, notes=_notes(applied), titles=titles, changesets=changesets)
     # A key-like word in a commit message on the default branch ("fix S3 upload") is no
     # reason to fail a push; fail-on judges pull requests only.
     judged = () if event.stage is Stage.PUSH else decisions
-    return CiResult(final, _policy(fail_on, judged, overlaps), None, applied)
+    return CiResult(final, _policy(fail_on, judged, final), None, applied)
 
 
 def _pull_request(
@@ -197,6 +221,7 @@ def _pull_request(
             changeset=changeset,
             warn=warn,
             ledger=ledger,
+            older=_older(app, event, event.sha),
         )
     )
 
@@ -225,8 +250,38 @@ def _push(
                 branch=(event.ref or "").removeprefix("refs/heads/") or None,
             )
         applied.append(
-            apply_change(app, key, change, changeset=changeset, warn=warn, ledger=ledger)
+            apply_change(
+                app,
+                key,
+                change,
+                changeset=changeset,
+                warn=warn,
+                ledger=ledger,
+                older=_older(app, event, commit.sha),
+            )
         )
+
+
+def _older(app: App, event: CiEvent, sha: str | None) -> Callable[[StoryState], Older | None]:
+    """Whether ``sha`` is older than the commit the story holds (a replayed event)."""
+    field_name = names_of(app.config).commit_sha
+
+    def check(story: StoryState) -> Older | None:
+        current = str(story.values.get(field_name) or "").strip()
+        if not sha or not SHA_RE.match(current.lower()):
+            return None  # nothing recorded yet, or not a commit id: nothing to keep
+        last_change = story.values.get("LastUpdateDate")
+        ordering = run_history.order(
+            app.root,
+            current,
+            sha,
+            event_time=event.time,
+            last_change=str(last_change) if last_change else None,
+            deadline=app.deadline,
+        )
+        return Older(ordering.why, ordering.certain) if ordering.older else None
+
+    return check
 
 
 def _coverage(app: App, path: str | None) -> float | None:
@@ -239,29 +294,35 @@ def _coverage(app: App, path: str | None) -> float | None:
     return read_coverage(file, cwd=Path.cwd()).percent
 
 
-def _overlaps(app: App, event: CiEvent, notices: list[Notice]) -> tuple[Overlap, ...]:
-    """Other open story branches touching the same files (needs `fetch-depth: 0`)."""
+def _overlaps(
+    app: App, event: CiEvent, notices: list[Notice]
+) -> tuple[tuple[Overlap, ...], str | None]:
+    """Other open story branches touching the same files, and why they could not be checked
+    (``None`` when they were). A shallow checkout is deepened first."""
     pr = event.pull_request
     if pr is None or event.story is None or event.stage not in (Stage.REVIEW, Stage.DRAFT):
-        return ()
-
-    try:
-        target = pr.head_ref if event.story_source == "branch" else str(event.story)
-        report = conflicts.check_branch(app, target, commit=pr.head_sha, precise=False)
-    except PantheonError as exc:
-        notices.append(
-            Notice(
-                "notice",
-                f"Overlap report skipped: {exc.message} (check out with `fetch-depth: 0`).",
-            )
-        )
-        return ()
+        return (), None
+    history = run_history.complete(app.root, app.deadline)
+    problem = history.problem
+    if problem is None and not run_history.fetch_commits(app.root, [pr.head_sha], app.deadline):
+        problem = f"the pull request's head {pr.head_sha[:7]} is not in the checkout"
+    report = None
+    if problem is None:
+        try:
+            target = pr.head_ref if event.story_source == "branch" else str(event.story)
+            report = conflicts.check_branch(app, target, commit=pr.head_sha, precise=False)
+        except PantheonError as exc:
+            problem = exc.message
+    if report is None:
+        why = f"Overlaps not checked: {problem}. Check out with `fetch-depth: 0`."
+        notices.append(Notice("warning", why, "pantheon: overlaps"))
+        return (), why
     found = []
     for item in report.overlaps:
         paths = tuple(item.paths)
         if paths:
             found.append(Overlap(item.branch or str(item.story), str(item.story), paths))
-    return tuple(found)
+    return tuple(found), None
 
 
 def _dependencies(app: App) -> tuple[tuple[tuple[str, str], ...], dict[str, str]]:
@@ -282,17 +343,17 @@ def _decision_notices(item: Applied) -> list[Notice]:
         return [Notice("warning", d.message, "pantheon: story")]
     if d.verdict is Verdict.STALE:
         return [Notice("notice", d.message)]
+    if d.kept:
+        return [Notice("notice", d.kept)]
     return []
 
 
-def _policy(
-    fail_on: CiFailOn, decisions: tuple[Decision, ...], overlaps: tuple[Overlap, ...]
-) -> int:
+def _policy(fail_on: CiFailOn, decisions: tuple[Decision, ...], outcome: CiOutcome) -> int:
     if fail_on == CiFailOn.NEVER:
         return OK
     if any(d.fails for d in decisions):
         return CHECK_FAILED
-    if fail_on == CiFailOn.CONFLICT and overlaps:
+    if fail_on == CiFailOn.CONFLICT and (outcome.overlaps or outcome.overlaps_unchecked):
         return CHECK_FAILED
     return OK
 

@@ -10,6 +10,9 @@ Rules:
 - States only move forward (:func:`states.advance`); an event aimed at an earlier state than the
   story's is *stale* (an old run re-run, events out of order) and writes nothing at all, not even
   its commit SHA, which would otherwise replace a newer one.
+- So do commits: an event whose commit git shows older than the one Rally holds is stale too
+  (``Older.certain``); when only time says so, the commit's fields keep what Rally holds and
+  the rest (state, lock) goes ahead.
 - The lock must be the author's own (or free / expired) before a review or close moves anything;
   a story locked by someone else is left alone and reported. A merge is a team decision that was
   reviewed: it completes the story whoever holds the lock.
@@ -91,6 +94,20 @@ class Change:
 
 
 @dataclass(frozen=True)
+class Older:
+    """The change's commit is older than the one the story holds."""
+
+    why: str
+    certain: bool
+    """Shown by git history: the whole change is stale. Otherwise (by time) only the
+    commit's own fields (SHA, branch, coverage) keep what Rally holds."""
+
+
+COMMIT_FIELDS = ("commit_sha", "branch", "coverage")
+"""The fields that describe a commit (``FieldNames`` attributes)."""
+
+
+@dataclass(frozen=True)
 class Decision:
     key: StoryKey
     verdict: Verdict
@@ -99,7 +116,13 @@ class Decision:
     updates: dict[str, Any]
     lock_released: str | None = None
     """Whose lock this releases (for the report), if any."""
+    held_by: str | None = None
+    """Who holds the story's lock in Rally after this decision (``None``: nobody)."""
+    lock_expired: bool = False
+    """The lock ``held_by`` names has expired (anyone may take it)."""
     message: str = ""
+    kept: str | None = None
+    """Why the change's commit fields were not written (an older commit, by time)."""
     note: bool = False
     """Post the stage's discussion note (once per PR and stage)."""
 
@@ -129,34 +152,29 @@ def decide(
     now: datetime,
     names: FieldNames = FieldNames(),
     state_map: states.StateMap = states.DEFAULT_STATE_MAP,
+    older: Older | None = None,
 ) -> Decision:
     current = story.state
     target = target_of(change)
-
-    def result(verdict: Verdict, message: str = "") -> Decision:
-        return Decision(story.key, verdict, current, current, {}, message=message)
-
-    if _stale(current, change, target):
-        return result(
-            Verdict.STALE,
-            f"{story.key} is already {current}; this {change.stage.value} event is older "
-            "news and changes nothing",
-        )
     lock_status = locks.status(story.lock, change.author or "", now)
     holder = story.lock.holder if story.lock else None
-    if change.stage is not Stage.MERGED and change.stage is not Stage.PUSH:
-        if lock_status is locks.LockStatus.THEIRS:
-            who = change.author or "the pull request's author (unknown to pantheon)"
-            return result(
-                Verdict.LOCKED_BY_OTHER,
-                f"{story.key} is locked by {holder}, not by {who}; Rally left unchanged",
-            )
-        if change.require_own_lock and lock_status is not locks.LockStatus.MINE:
-            return result(
-                Verdict.NOT_LOCKED,
-                f"{story.key} is not locked by {change.author or 'the author'}; updates from "
-                "workflow_run (fork pull requests) only move stories their author checked out",
-            )
+    held_by, expired = holder, lock_status is locks.LockStatus.EXPIRED
+
+    def result(verdict: Verdict, message: str = "") -> Decision:
+        return Decision(
+            story.key,
+            verdict,
+            current,
+            current,
+            {},
+            held_by=held_by,
+            lock_expired=expired,
+            message=message,
+        )
+
+    refusal = _refusal(story, change, target, lock_status, older)
+    if refusal is not None:
+        return result(*refusal)
 
     desired: dict[str, Any] = {}
     new_state = states.advance(current, target) if target else None
@@ -173,6 +191,12 @@ def decide(
     if releases and story.lock is not None:
         desired.update(lockfields.to_fields(None, names.lock))
         released = holder
+        held_by, expired = None, False
+    kept = None
+    if older is not None:
+        for name in COMMIT_FIELDS:
+            desired.pop(getattr(names, name), None)
+        kept = f"{story.key} keeps its commit: {older.why}"
     updates = {k: v for k, v in desired.items() if not same_value(story.values.get(k), v)}
     if not updates:
         return Decision(
@@ -182,7 +206,10 @@ def decide(
             current,
             {},
             message=f"{story.key}: Rally already up to date",
+            kept=kept,
             note=change.stage in (Stage.REVIEW, Stage.MERGED, Stage.CLOSED),
+            held_by=held_by,
+            lock_expired=expired,
         )
     return Decision(
         story.key,
@@ -191,8 +218,48 @@ def decide(
         new_state or current,
         updates,
         lock_released=released,
+        kept=kept,
         note=change.stage in (Stage.REVIEW, Stage.MERGED, Stage.CLOSED),
+        held_by=held_by,
+        lock_expired=expired,
     )
+
+
+def _refusal(
+    story: StoryState,
+    change: Change,
+    target: str | None,
+    lock_status: locks.LockStatus,
+    older: Older | None,
+) -> tuple[Verdict, str] | None:
+    """Why the change writes nothing at all (a verdict and its message), or ``None``."""
+    current, key, stage = story.state, story.key, change.stage.value
+    if _stale(current, change, target):
+        return (
+            Verdict.STALE,
+            f"{key} is already {current}; this {stage} event is older news and changes nothing",
+        )
+    if older is not None and older.certain:
+        return (
+            Verdict.STALE,
+            f"{key} holds a newer commit than this {stage} event's: {older.why}; nothing written",
+        )
+    if change.stage in (Stage.MERGED, Stage.PUSH):
+        return None
+    if lock_status is locks.LockStatus.THEIRS:
+        holder = story.lock.holder if story.lock else None
+        who = change.author or "the pull request's author (unknown to pantheon)"
+        return (
+            Verdict.LOCKED_BY_OTHER,
+            f"{key} is locked by {holder}, not by {who}; Rally left unchanged",
+        )
+    if change.require_own_lock and lock_status is not locks.LockStatus.MINE:
+        return (
+            Verdict.NOT_LOCKED,
+            f"{key} is not locked by {change.author or 'the author'}; updates from forks "
+            "and workflow_run only move a story its author holds",
+        )
+    return None
 
 
 def _stale(current: str, change: Change, target: str | None) -> bool:

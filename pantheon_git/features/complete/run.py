@@ -45,6 +45,7 @@ from pantheon_git.features.complete.note import (
 from pantheon_git.features.complete.rules import (
     Change,
     Decision,
+    Older,
     Stage,
     StoryState,
     Verdict,
@@ -121,7 +122,7 @@ def story_fetch(config: Config) -> list[str]:
     }
     for fields in config.state_map.values():
         custom.update(fields)
-    return ["ObjectID", "FormattedID", "Name", "ScheduleState", *sorted(custom)]
+    return ["ObjectID", "FormattedID", "Name", "ScheduleState", "LastUpdateDate", *sorted(custom)]
 
 
 def story_state(key: StoryKey, item: Mapping[str, Any], config: Config) -> StoryState:
@@ -156,11 +157,13 @@ def apply_change(
     changeset: ChangesetFacts | None = None,
     warn: Callable[[str], None] = lambda message: None,
     ledger: Ledger | None = None,
+    older: Callable[[StoryState], Older | None] | None = None,
 ) -> Applied:
     """Read the story fresh, decide, write (story, changeset, note), say what happened.
 
     ``note(decision, title)`` builds the note once the outcome is known. ``ledger`` records
-    each write as it lands.
+    each write as it lands. ``older(story)`` says whether the change's commit is older than
+    the one the story holds, or ``None``.
     """
     rally = app.rally()
     config = app.config
@@ -180,7 +183,12 @@ def apply_change(
         return Applied(decision)
     state = story_state(key, item, config)
     decision = decide(
-        state, change, now=app.now(), names=names_of(config), state_map=config.state_map
+        state,
+        change,
+        now=app.now(),
+        names=names_of(config),
+        state_map=config.state_map,
+        older=older(state) if older is not None else None,
     )
     title = str(item.get("Name") or "")
     if decision.updates:
