@@ -69,16 +69,22 @@ def post_checkout(args: list[str]) -> int:
 def pre_push(args: list[str]) -> int:
     """Every pushed story branch: fresh lock check and heartbeat, then overlaps."""
     # lazy: each stage loads only what it needs (start-up is the hook's cost)
+    import time
     from pathlib import Path
 
     from pantheon_git.app import App
+    from pantheon_git.core.deadline import Deadline
     from pantheon_git.features.hooks.run_alarm import Alarm, TimeUp
     from pantheon_git.features.hooks.run_prepush import PushOutcome, parse_refs
     from pantheon_git.features.hooks.run_prepush import pre_push as check
 
+    started = time.monotonic()
     app = App.load(cwd=Path.cwd(), warn=lambda message: _say([f"pantheon: warning: {message}"]))
     refs = parse_refs(_push_input(args, os.environ, str(app.root)))
     budget = app.config.hook_budget
+    # Two limits: the alarm stops the hook wherever it is (POSIX); every Rally wait draws on
+    # the deadline, a second later, which is the limit where there is no SIGALRM (Windows).
+    app.deadline = Deadline(started + budget + 3.0, budget, time.monotonic, "the pre-push hook")
     outcome = PushOutcome()
     try:
         with Alarm(budget + 2.0, TimeUp()):

@@ -104,8 +104,11 @@ def stream_git(
 
 
 def _kill(proc: subprocess.Popen[bytes]) -> None:
+    killpg = getattr(os, "killpg", None)  # POSIX; on Windows, git alone is stopped
     try:
-        os.killpg(proc.pid, signal.SIGKILL)
+        if killpg is None:
+            raise OSError("no process groups here")
+        killpg(proc.pid, signal.SIGKILL)
     except OSError:
         with contextlib.suppress(OSError):
             proc.kill()

@@ -3,7 +3,8 @@
 A hook pays for every import and process: ``subprocess`` and ``pathlib`` cost more to import
 than reading ``HEAD`` and a few marker files does. So this module finds the git directory,
 the checked-out branch and an operation in progress (rebase, merge, revert, cherry-pick) by
-reading files, and runs git, when it must, through ``os.posix_spawnp``. Anything unusual
+reading files, and runs git, when it must, through ``os.posix_spawnp`` (the ``subprocess``
+module where there is none, as on Windows). Anything unusual
 (``GIT_DIR`` pointing elsewhere, a reftable repository, a bare repository) is asked of git.
 """
 
@@ -205,6 +206,8 @@ def run_git(
     env = git_env(environ=environ)
     if keep_git_dir:
         env.update({k: environ[k] for k in ("GIT_DIR", "GIT_WORK_TREE") if k in environ})
+    if not hasattr(os, "posix_spawnp"):  # Windows: the subprocess module it is
+        return _run_git_subprocess(["git", "-C", cwd, *args], env)
     read_end, write_end = os.pipe()
     try:
         pid = os.posix_spawnp(
@@ -231,6 +234,20 @@ def run_git(
         os.close(read_end)
         _, status = os.waitpid(pid, 0)
     return os.waitstatus_to_exitcode(status), b"".join(chunks).decode("utf-8", "surrogateescape")
+
+
+def _run_git_subprocess(argv: list[str], env: Mapping[str, str]) -> tuple[int, str]:
+    # lazy: only where posix_spawnp is missing (the module costs the hook path ~5 ms)
+    import subprocess
+
+    try:
+        proc = subprocess.run(
+            argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL, check=False,
+        )  # fmt: skip
+    except FileNotFoundError:
+        raise GitError("git is not installed or not on PATH", argv=argv) from None
+    return proc.returncode, proc.stdout.decode("utf-8", "surrogateescape")
 
 
 def config_value(repo: Repo, key: str, environ: Mapping[str, str]) -> str | None:

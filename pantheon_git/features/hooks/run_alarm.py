@@ -3,7 +3,8 @@
 Every Rally request has its own timeout, but a hook makes several (scope, story, lease), each
 with retries. ``Alarm`` bounds the whole block: when time is up, the exception given is raised
 in the main thread wherever it is waiting. Outside the main thread, or where there is no
-``SIGALRM``, it does nothing and the per-request timeouts remain the limit.
+``SIGALRM`` (Windows), it does nothing: there the hook's :class:`Deadline`, which every Rally
+wait draws on, is the limit (``hook_entry.pre_push`` sets both to the same moment).
 """
 
 from __future__ import annotations

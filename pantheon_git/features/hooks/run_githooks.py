@@ -72,14 +72,44 @@ def pantheon_command() -> str:
     return shutil.which("pantheon") or "pantheon"
 
 
-def script(stage: str, command: str) -> str:
-    """A plain hook: the branch names and messages git passes are never put in shell code."""
+BYPASS = {"pre-commit": "git commit --no-verify", "commit-msg": "git commit --no-verify",
+          "pre-push": "git push --no-verify"}  # fmt: skip
+"""How to go on without a blocking hook once; the other stages never block."""
+
+
+def script(stage: str, command: str | None) -> str:
+    """A plain hook: the branch names and messages git passes are never put in shell code.
+
+    ``command``: the ``pantheon`` to run, else ``pantheon`` from PATH (the repository's own
+    ``hooks/`` folder, which teams copy). When neither is there, the hook says what to install
+    or put on PATH, and a blocking stage blocks (with how to skip it once).
+    """
+    if command is None:
+        head = f"# pantheon's {stage} hook, for `git config core.hooksPath <this folder>`\n"
+        find = "PANTHEON=$(command -v pantheon)\n"
+    else:
+        head = (
+            f"# {MARKER}: written by `pantheon hooks install`; "
+            "`pantheon hooks uninstall` removes it\n"
+        )
+        find = (
+            f"PANTHEON={shlex.quote(command)}\n"
+            '[ -x "$PANTHEON" ] || PANTHEON=$(command -v pantheon)\n'
+        )
+    bypass = BYPASS.get(stage)
+    then = f"; to go on without it this once: {bypass}" if bypass else ""
     return (
         "#!/bin/sh\n"
-        f"# {MARKER}: written by `pantheon hooks install`; `pantheon hooks uninstall` removes it\n"
-        f"PANTHEON={shlex.quote(command)}\n"
-        '[ -x "$PANTHEON" ] || PANTHEON=pantheon\n'
-        f'exec "$PANTHEON" hook {stage} "$@"\n'
+        + head
+        + find
+        + 'if [ -z "$PANTHEON" ]; then\n'
+        + f'  echo "pantheon: the {stage} hook needs the pantheon command, which is not on'
+        + ' PATH" >&2\n'
+        + '  echo "  Install pantheon_git (pip install <its folder or URL>) so that pantheon is on'
+        + f' PATH, or add the bin folder of the virtualenv that has it to PATH{then}" >&2\n'
+        + f"  exit {1 if bypass else 0}\n"
+        + "fi\n"
+        + f'exec "$PANTHEON" hook {stage} "$@"\n'
     )
 
 
