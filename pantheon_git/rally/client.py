@@ -24,7 +24,6 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from pantheon_git.core.deadline import Deadline
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.timefmt import format_time
 from pantheon_git.errors import ConfigError, RallyNotFound, RallyValidationError
@@ -41,6 +40,7 @@ if TYPE_CHECKING:
     import httpx
 
     from pantheon_git.config import Config
+    from pantheon_git.core.deadline import Deadline
 
 STORY = "HierarchicalRequirement"
 TASK = "Task"

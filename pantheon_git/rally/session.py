@@ -16,19 +16,21 @@ import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 import httpx
 
 from pantheon_git import __version__
 from pantheon_git.core import jsonio
-from pantheon_git.core.deadline import Deadline
 from pantheon_git.errors import ConfigError, PantheonError, RallyError, RallyRetryableError
 from pantheon_git.rally.backoff import DEFAULT_BACKOFF, Backoff, parse_retry_after
 from pantheon_git.rally.failures import Failure, Retry, from_app_errors, from_exception, from_status
 from pantheon_git.rally.refs import API_PREFIX
 from pantheon_git.rally.replies import MALFORMED_HINT, Envelope, envelope
+
+if TYPE_CHECKING:
+    from pantheon_git.core.deadline import Deadline
 
 Params = Mapping[str, str | int]
 Probe = Callable[[], Envelope | None]
