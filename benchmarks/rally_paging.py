@@ -18,7 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pantheon_git.rally.client import STORY, RallyClient
+from pantheon_git.rally.client import RallyClient
+from pantheon_git.rally.records import STORY
 from tests.support.rally import spawn_rally
 
 
@@ -33,7 +34,7 @@ def run(url: str, info: dict[str, str], *, concurrency: int, pagesize: int) -> t
         client.scope()
         before = client.request_count
         started = time.perf_counter()
-        stories = client.query(
+        stories = client.wire.query(
             STORY, fetch=["FormattedID", "Name", "ScheduleState"], pagesize=pagesize
         )
         elapsed = time.perf_counter() - started

@@ -46,7 +46,8 @@ from pantheon_git.app import App
 from pantheon_git.core.fields import FieldNames
 from pantheon_git.features.sync.run import SyncOptions, run
 from pantheon_git.features.sync.run_fetch import EPIC_FETCH, TASK_FETCH, story_fields
-from pantheon_git.rally.client import STORY, TASK, RallyClient
+from pantheon_git.rally.client import RallyClient
+from pantheon_git.rally.records import STORY, TASK
 from tests.support.rally import control_call, spawn_rally
 
 
@@ -95,9 +96,9 @@ def baseline(url: str, info: dict[str, Any]) -> tuple[float, int, int]:
     with client(url, info, max_concurrency=1) as rally:
         started = time.perf_counter()
         rally.scope()
-        rally.query(rally.epic_type, fetch=EPIC_FETCH, pagesize=200)
-        stories = rally.query(STORY, fetch=story_fields(FieldNames()), pagesize=200)
-        rally.query(TASK, fetch=TASK_FETCH, pagesize=200)
+        rally.wire.query(rally.epic_type, fetch=EPIC_FETCH, pagesize=200)
+        stories = rally.wire.query(STORY, fetch=story_fields(FieldNames()), pagesize=200)
+        rally.wire.query(TASK, fetch=TASK_FETCH, pagesize=200)
         return time.perf_counter() - started, rally.request_count, len(stories)
 
 
@@ -116,9 +117,9 @@ def sync(url: str, root: Path) -> tuple[float, int, dict[str, Any], int]:
 
 def change(url: str, info: dict[str, Any], count: int) -> None:
     with client(url, info) as rally:
-        stories = rally.query(STORY, fetch=("Name",))
+        stories = rally.wire.query(STORY, fetch=("Name",))
         for story in random.Random(7).sample(stories, count):
-            rally.update(story["_ref"], {"Name": f"{story['Name']} (edited)"})
+            rally.wire.update(story["_ref"], {"Name": f"{story['Name']} (edited)"})
 
 
 TMPFS = Path("/dev/shm")

@@ -19,6 +19,7 @@ from pantheon_git.config import DEFAULT_MIGRATE_STATUS_MAP
 from pantheon_git.core.richtext import html_to_markdown, markdown_to_html
 from pantheon_git.core.story import Task
 from pantheon_git.features.migrate.report import MigrationResult, StoryOutcome, render_migration
+from pantheon_git.rally import records
 from tests.support.bmad import BMAD_FIXTURES, BMAD_STORIES
 
 
@@ -30,6 +31,11 @@ def load(name: str) -> ParsedStory:
 
 def plain(tasks: tuple[Task, ...]) -> list[tuple[object, ...]]:
     return [(t.name, t.done, t.ac_refs, plain(t.children)) for t in tasks]
+
+
+def rally_tasks(items: list[dict[str, object]]) -> list[records.TaskRecord]:
+    """Tasks as Rally sends them (each with its ObjectID), decoded."""
+    return [records.task({"ObjectID": n, **item}) for n, item in enumerate(items, start=1)]
 
 
 def as_rally(parsed: ParsedStory) -> list[dict[str, object]]:
@@ -51,7 +57,7 @@ def as_rally(parsed: ParsedStory) -> list[dict[str, object]]:
 @pytest.mark.parametrize("name", BMAD_STORIES)
 def test_tasks_survive_the_flat_rally_form(name: str) -> None:
     parsed = load(name)
-    back = tasks_from_rally(as_rally(parsed))
+    back = tasks_from_rally(rally_tasks(as_rally(parsed)))
     assert plain(back) == plain(to_story(parsed).tasks)
 
 
@@ -138,7 +144,7 @@ def test_tasks_without_descriptions_are_a_flat_list() -> None:
         {"FormattedID": "TA2", "Name": "b", "State": "Defined", "Description": None},
         {"FormattedID": "TA3", "Name": "c", "Description": "<p>Acceptance criteria: 1, 3</p>"},
     ]
-    tasks = tasks_from_rally(items)
+    tasks = tasks_from_rally(rally_tasks(items))
     assert [(t.name, t.done, t.estimate_hours, t.ac_refs) for t in tasks] == [
         ("a", True, 2.0, ()),
         ("b", False, None, ()),
@@ -154,9 +160,9 @@ def test_hostile_task_parents_do_not_lose_tasks() -> None:
         {"FormattedID": "TA3", "Name": "c", "Description": "<p>Subtask of TA3</p>"},
         {"FormattedID": "TA4", "Name": "d", "Description": "<p>Subtask of TA99</p>"},
     ]
-    names = [t.name for t in tasks_from_rally(items)]
+    names = [t.name for t in tasks_from_rally(rally_tasks(items))]
     assert sorted(names) == ["a", "c", "d"]
-    assert [c.name for t in tasks_from_rally(items) for c in t.children] == ["b"]
+    assert [c.name for t in tasks_from_rally(rally_tasks(items)) for c in t.children] == ["b"]
 
 
 def test_report_has_the_seed_shape() -> None:

@@ -21,6 +21,7 @@ from pantheon_git.cache.store import Cache
 from pantheon_git.core.fields import FieldNames
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.timefmt import parse_time
+from pantheon_git.rally import records
 from pantheon_git.rally.mapping import story_fetch, story_from_rally
 from tests.support import cachefiles
 from tests.support.gitrepo import GitRepo
@@ -128,9 +129,12 @@ def test_the_story_file_reads_back_as_the_rally_story(
     parsed = parse_story(text, "docs/stories/US-123.md")
     assert isinstance(parsed, ParsedStory)
     with client_for(lock_env) as client:
-        raw = client.find_story(StoryKey.parse("US-123"), fetch=story_fetch(FieldNames()))
-        tasks = client.collection(raw["_ref"], "Tasks", fetch=("FormattedID", "Name", "State"))
-    story = story_from_rally(raw, tasks=tasks)
+        found = client.find_story(
+            StoryKey.parse("US-123"), decode=records.story, fetch=story_fetch(FieldNames())
+        )
+        fetch = ("FormattedID", "Name", "State")
+        tasks = client.collection(found, "Tasks", decode=records.task, fetch=fetch)
+    story = story_from_rally(found, tasks=tasks)
     assert story.tasks  # the demo story has tasks and criteria: the comparison means something
     assert story.acceptance_criteria
     assert parsed.title == story.title
@@ -303,8 +307,8 @@ def test_epic_follows_the_critical_path_and_skips_blocked_stories(
 
 def test_epic_respects_rally_predecessors(repo: GitRepo, lock_env: Any, pantheon: Pantheon) -> None:
     with client_for(lock_env) as client:
-        first = client.find_story(StoryKey.parse("US-120"), fetch=("FormattedID",))
-        later = client.find_story(StoryKey.parse("US-200"), fetch=("FormattedID",))
+        first = client.wire.find_story(StoryKey.parse("US-120"), fetch=("FormattedID",))
+        later = client.wire.find_story(StoryKey.parse("US-200"), fetch=("FormattedID",))
         client.collection_add(first["_ref"], "Predecessors", [later["_ref"]])
     result = pantheon("checkout", "--epic", "17", "--no-branch", "--json")
     assert result.code == 0, result.err
@@ -366,8 +370,8 @@ def test_hostile_titles_make_valid_branches_and_run_nothing(
     repo: GitRepo, lock_env: Any, pantheon: Pantheon, title: str
 ) -> None:
     with client_for(lock_env) as client:
-        epic = client.query("PortfolioItem/Feature", None, fetch=("FormattedID",), limit=1)[0]
-        created = client.create(
+        epic = client.wire.query("PortfolioItem/Feature", None, fetch=("FormattedID",), limit=1)[0]
+        created = client.wire.create(
             "HierarchicalRequirement",
             {"Name": title, "PortfolioItem": epic["_ref"]},
             fetch=("FormattedID",),

@@ -13,6 +13,7 @@ import pytest
 from pantheon_git.cache import stories
 from pantheon_git.cache.store import Cache
 from pantheon_git.core.keys import StoryKey
+from pantheon_git.rally import records
 from pantheon_git.rally.mapping import story_fetch, story_from_rally
 from tests.support import cachefiles
 from tests.support.gitrepo import GitRepo
@@ -26,10 +27,12 @@ def cache_story_as_synced(repo: GitRepo, server: Any, key: str) -> None:
     from pantheon_git.core.fields import FieldNames
 
     with client_for(server) as client:
-        raw = client.find_story(StoryKey.parse(key), fetch=story_fetch(FieldNames()))
+        story = client.find_story(
+            StoryKey.parse(key), decode=records.story, fetch=story_fetch(FieldNames())
+        )
     cache = Cache(repo.path)
     cachefiles.write_meta(cache, last_sync=datetime.now(UTC))
-    stories.put(cache, story_from_rally(raw), raw)
+    stories.put(cache, story_from_rally(story), story.raw)
 
 
 def test_refusal_records_the_holder_for_the_hooks(

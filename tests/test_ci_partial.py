@@ -54,8 +54,10 @@ def story(handle: Any) -> dict[str, Any]:
         load_config(environ=handle.env()), transport=handle.transport()
     )
     try:
-        item = client.find_story("US-121", fetch=("c_PantheonStatus", "c_CommitSHA", "VersionId"))
-        posts = client.collection(item["_ref"], "Discussion", fetch=("Text",))
+        item = client.wire.find_story(
+            "US-121", fetch=("c_PantheonStatus", "c_CommitSHA", "VersionId")
+        )
+        posts = client.wire.collection(item["_ref"], "Discussion", fetch=("Text",))
     finally:
         client.close()
     return {**item, "posts": posts}

@@ -23,7 +23,7 @@ from tests.support.sync import CLI, story_ref
 
 
 def predecessors(client: RallyClient, formatted_id: str) -> set[str]:
-    members = client.collection(story_ref(client, formatted_id), "Predecessors")
+    members = client.wire.collection(story_ref(client, formatted_id), "Predecessors")
     return {str(m["FormattedID"]) for m in members}
 
 

@@ -8,6 +8,7 @@ from pantheon_git.core.story import Story
 from pantheon_git.features.deps import analyse
 from pantheon_git.features.deps.mermaid import render_mermaid
 from pantheon_git.features.deps.report import render_text
+from pantheon_git.rally import records
 from pantheon_git.rally.emulator.backlog import load_backlog
 from pantheon_git.rally.mapping import story_from_rally
 from tests.support.deps import demo_stories, html_to_text, list_items, story
@@ -154,8 +155,16 @@ def rally_backlog_stories(epics: set[str]) -> list[Story]:
     for epic in load_backlog()["epics"]:
         if epic["formatted_id"] not in epics:
             continue
-        for doc in epic["stories"]:
+        parent = records.epic(
+            {
+                "_ref": f"/portfolioitem/feature/{epic['formatted_id'][1:]}",
+                "FormattedID": epic["formatted_id"],
+                "Name": epic["name"],
+            }
+        )
+        for n, doc in enumerate(epic["stories"], start=1):
             raw = {
+                "ObjectID": n,
                 "FormattedID": doc["formatted_id"],
                 "Name": doc["name"],
                 "Description": doc.get("description", ""),
@@ -164,11 +173,10 @@ def rally_backlog_stories(epics: set[str]) -> list[Story]:
                 "ScheduleState": "Defined",
             }
             tasks = [
-                {"FormattedID": f"TA{i}", "Name": name}
+                records.task({"ObjectID": i, "FormattedID": f"TA{i}", "Name": name})
                 for i, name in enumerate(doc.get("tasks", ()), 1)
             ]
-            parent = {"FormattedID": epic["formatted_id"], "Name": epic["name"]}
-            stories.append(story_from_rally(raw, tasks=tasks, epic=parent))
+            stories.append(story_from_rally(records.story(raw), tasks=tasks, epic=parent))
     return stories
 
 

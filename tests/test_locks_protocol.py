@@ -68,7 +68,7 @@ def ops_for(
 
 
 def ref_of(client: RallyClient, key: str) -> str:
-    return str(client.find_story(StoryKey.parse(key), fetch=("FormattedID",))["_ref"])
+    return str(client.wire.find_story(StoryKey.parse(key), fetch=("FormattedID",))["_ref"])
 
 
 def soon(hours: float) -> datetime:
@@ -110,7 +110,7 @@ def test_a_fresh_lock_is_looked_at_again_t_later(client: RallyClient, rally_thre
 
     def bob_withdraws(seconds: float) -> None:  # bob's attempt was void: he clears it
         if not clock.slept:
-            client.update(ref, lockfields.to_fields(None), fetch=("ObjectID",))
+            client.wire.update(ref, lockfields.to_fields(None), fetch=("ObjectID",))
         clock.sleep(seconds)
 
     attempt = ops_for(client, clock, bob_withdraws).acquire(ref, ME, 24)
@@ -148,7 +148,9 @@ def test_a_round_nobody_won_is_played_again(client: RallyClient, rally_thread: A
 
     def first_wait_sees_the_lock_withdrawn(seconds: float) -> None:
         if next(waits) == 0:  # a slow racer wrote over ours, then withdrew its own
-            client.update(ref_of(client, "US-121"), lockfields.to_fields(None), fetch=("ObjectID",))
+            client.wire.update(
+                ref_of(client, "US-121"), lockfields.to_fields(None), fetch=("ObjectID",)
+            )
         clock.sleep(seconds)
 
     ops = ops_for(client, clock, first_wait_sees_the_lock_withdrawn)

@@ -17,8 +17,10 @@ from pantheon_git.cli import main
 from pantheon_git.config import load_config
 from pantheon_git.core.richtext import html_to_markdown, markdown_to_html
 from pantheon_git.core.story import Task
-from pantheon_git.rally.client import STORY, RallyClient
+from pantheon_git.rally import records
+from pantheon_git.rally.client import RallyClient
 from pantheon_git.rally.query import eq, where
+from pantheon_git.rally.records import STORY
 from tests.support.gitrepo import GitRepo
 from tests.support.sync import CLI
 
@@ -100,7 +102,7 @@ def snapshot(root: Path) -> dict[str, bytes]:
 
 
 def story_count(client: RallyClient) -> int:
-    return len(client.query(STORY, fetch=("ObjectID",)))
+    return len(client.wire.query(STORY, fetch=("ObjectID",)))
 
 
 def plain(tasks: tuple[Task, ...]) -> list[tuple[object, ...]]:
@@ -143,15 +145,19 @@ def test_migrate_creates_links_and_reads_back(repo: Path, cli: CLI, client: Rall
             *original[1:],
         ]
         # What Rally holds reads back as the same title, criteria and tasks.
-        item = client.find_story(parsed.rally.key, fetch=True)
+        item = client.wire.find_story(parsed.rally.key, fetch=True)
         assert item["Name"] == parsed.title
-        epic = client.query("PortfolioItem/Feature", eq("FormattedID", "F17"), fetch=("ObjectID",))
+        epic = client.wire.query(
+            "PortfolioItem/Feature", eq("FormattedID", "F17"), fetch=("ObjectID",)
+        )
         assert item["PortfolioItem"]["_ref"].endswith(f"/{epic[0]['ObjectID']}")
         back = criteria_from_markdown(html_to_markdown(item["c_AcceptanceCriteria"]))
         assert [markdown_to_html(c) for c in back] == [
             markdown_to_html(c.text) for c in parsed.criteria
         ]
-        tasks = client.collection(item["_ref"], "Tasks", fetch=True, order=("TaskIndex",))
+        tasks = client.collection(
+            item["_ref"], "Tasks", decode=records.task, fetch=True, order=("TaskIndex",)
+        )
         assert plain(tasks_from_rally(tasks)) == plain(to_story(parsed).tasks)
     # Status through migrate_status_map; dependencies as Predecessors.
     by_path = {s["path"]: s for s in doc["stories"]}
@@ -160,8 +166,10 @@ def test_migrate_creates_links_and_reads_back(repo: Path, cli: CLI, client: Rall
     assert by_path["docs/stories/9.2.story.md"]["predecessors"] == [
         by_path["docs/stories/9.1.story.md"]["key"]
     ]
-    dependent = client.find_story(by_path["docs/stories/9.2.story.md"]["key"], fetch=("ObjectID",))
-    predecessors = client.collection(dependent["_ref"], "Predecessors", fetch=("FormattedID",))
+    dependent = client.wire.find_story(
+        by_path["docs/stories/9.2.story.md"]["key"], fetch=("ObjectID",)
+    )
+    predecessors = client.wire.collection(dependent["_ref"], "Predecessors", fetch=("FormattedID",))
     assert [f"US-{p['FormattedID'][2:]}" for p in predecessors] == [
         by_path["docs/stories/9.1.story.md"]["key"]
     ]
@@ -204,10 +212,12 @@ def test_rerun_updates_what_changed(repo: Path, cli: CLI, client: RallyClient) -
     [story] = json.loads(out)["stories"]
     assert (story["action"], story["tasks_created"], story["tasks_updated"]) == ("updated", 1, 1)
     assert story_count(client) == count
-    item = client.find_story(story["key"], fetch=True)
+    item = client.wire.find_story(story["key"], fetch=True)
     assert item["Name"] == "Login form v2"
     tasks = tasks_from_rally(
-        client.collection(item["_ref"], "Tasks", fetch=True, order=("TaskIndex",))
+        client.collection(
+            item["_ref"], "Tasks", decode=records.task, fetch=True, order=("TaskIndex",)
+        )
     )
     assert [(t.name, t.done) for t in tasks] == [("Build the form", True), ("Style it", False)]
 
@@ -259,7 +269,7 @@ def test_hostile_markdown_reaches_rally_escaped(repo: Path, cli: CLI, client: Ra
     code, out, _ = cli("migrate", str(hostile), "--epic", "F17", "--json")
     assert code == 0
     [story] = json.loads(out)["stories"]
-    item = client.find_story(story["key"], fetch=True)
+    item = client.wire.find_story(story["key"], fetch=True)
     assert item["Name"] == "<script>alert('t')</script> title"
     for field in ("Description", "c_AcceptanceCriteria"):
         assert "<script" not in item[field]
@@ -287,7 +297,7 @@ def test_without_the_criteria_field_they_go_into_the_description(
     [story] = json.loads(out)["stories"]
     config = load_config(cwd=git_repo.path)
     with RallyClient.from_config(config) as rally_client:
-        item = rally_client.find_story(story["key"], fetch=("Description",))
+        item = rally_client.wire.find_story(story["key"], fetch=("Description",))
     assert "<h3>Acceptance Criteria</h3>" in item["Description"]
     assert "Users have an email" in item["Description"]
 
@@ -310,7 +320,7 @@ def test_rollback_restores_files_and_deletes_what_was_created(
     after = snapshot(repo)
     assert {k: v for k, v in after.items() if k in files} == files
     assert (
-        client.query(
+        client.wire.query(
             "Task", where("Notes", "contains", f"pantheon-migrate:{run_id}"), fetch=("ObjectID",)
         )
         == []
@@ -399,7 +409,7 @@ def test_rollback_after_the_process_is_killed_mid_run(  # noqa: PLR0917
     config = load_config(cwd=git_repo.path)
     with RallyClient.from_config(config) as rally_client:
         count = story_count(rally_client)
-        tasks = len(rally_client.query("Task", fetch=("ObjectID",)))
+        tasks = len(rally_client.wire.query("Task", fetch=("ObjectID",)))
     import pantheon_git
 
     # The same package as this test run imports, whatever is installed in the environment.
@@ -425,7 +435,7 @@ def test_rollback_after_the_process_is_killed_mid_run(  # noqa: PLR0917
     assert {k: v for k, v in snapshot(git_repo.path).items() if k in files} == files
     with RallyClient.from_config(config) as rally_client:
         assert story_count(rally_client) == count
-        assert len(rally_client.query("Task", fetch=("ObjectID",))) == tasks
+        assert len(rally_client.wire.query("Task", fetch=("ObjectID",))) == tasks
     # A new run can start again, and completes.
     code, out, err = cli("migrate", "--epic", "F17", "--json")
     assert code == 0, err
@@ -437,7 +447,7 @@ def test_rollback_finds_a_create_whose_reply_never_came(
 ) -> None:
     count = story_count(client)
     marker = "pantheon-migrate:20260101T000000Z-lost:1"
-    client.create(STORY, {"Name": "orphan", "Notes": f"<p>{marker}</p>"}, fetch=("ObjectID",))
+    client.wire.create(STORY, {"Name": "orphan", "Notes": f"<p>{marker}</p>"}, fetch=("ObjectID",))
     pending = [{"type": STORY, "marker": marker, "file": "docs/stories/1.1.story.md"}]
     unfinished_run(repo, "20260101T000000Z-lost", pending=pending)
     code, out, err = cli("migrate", "rollback", "--json")

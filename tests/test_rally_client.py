@@ -108,7 +108,7 @@ def test_headers_base_url_and_no_cookies(fake: FakeRally, make: Callable[..., Ra
     fake.faults.append(lambda request: cookie)
     client = make(url=BASE + "/slm/webservice/v2.0/")
     client.scope()
-    client.get("/workspace/100")
+    client.wire.get("/workspace/100")
     first, last = fake.requests[0], fake.requests[-1]
     assert str(last.url).startswith(f"{BASE}{API}/workspace/100")
     assert last.headers["ZSESSIONID"] == KEY
@@ -162,14 +162,14 @@ def test_scope_by_name_is_resolved_once_and_always_sent(
     scope = client.scope()
     assert (scope.workspace_oid, scope.project_oid) == (100, 300)
     before = client.request_count
-    client.query("HierarchicalRequirement", fetch=["FormattedID"])
-    client.query("HierarchicalRequirement", fetch=["FormattedID"])
+    client.wire.query("HierarchicalRequirement", fetch=["FormattedID"])
+    client.wire.query("HierarchicalRequirement", fetch=["FormattedID"])
     assert client.request_count == before + 2
     sent = params(fake.requests[-1])
     assert sent["workspace"] == "/workspace/100"
     assert sent["project"] == "/project/300"
     assert (sent["projectScopeUp"], sent["projectScopeDown"]) == ("false", "true")
-    client.query("HierarchicalRequirement", whole_workspace=True)
+    client.wire.query("HierarchicalRequirement", whole_workspace=True)
     sent = params(fake.requests[-1])
     assert sent["project"] == "null"
     assert "projectScopeDown" not in sent
@@ -183,7 +183,7 @@ def test_an_adopted_scope_costs_no_request(
     client = make(workspace="ignored once a scope is adopted")
     client.adopt_scope(resolved)
     before = client.request_count
-    assert len(client.query("HierarchicalRequirement", fetch=["FormattedID"])) == 2
+    assert len(client.wire.query("HierarchicalRequirement", fetch=["FormattedID"])) == 2
     assert client.request_count == before + 1
     assert params(fake.requests[-1])["project"] == "/project/300"
 
@@ -191,7 +191,7 @@ def test_an_adopted_scope_costs_no_request(
 def test_collection_summaries_in_fetch(fake: FakeRally, make: Callable[..., RallyClient]) -> None:
     fake.stories(1)
     client = make()
-    client.query(
+    client.wire.query(
         "HierarchicalRequirement",
         fetch=["FormattedID", "Predecessors:summary[FormattedID;ScheduleState]", "Tasks"],
     )
@@ -199,7 +199,7 @@ def test_collection_summaries_in_fetch(fake: FakeRally, make: Callable[..., Rall
     assert sent == "ObjectID,FormattedID,Predecessors:summary[FormattedID;ScheduleState],Tasks"
     for bad in ("Tasks:summary[]", "Tasks:summary[Na me]", "Tasks:sum[State]", "Tasks:"):
         with pytest.raises(RallyQueryError):
-            client.query("HierarchicalRequirement", fetch=["FormattedID", bad])
+            client.wire.query("HierarchicalRequirement", fetch=["FormattedID", bad])
 
 
 def test_another_project_shares_the_connection(
@@ -278,7 +278,7 @@ def slow_rally(
 
 
 def stories_by_200(client: RallyClient, **options: Any) -> list[dict[str, Any]]:
-    return client.query("HierarchicalRequirement", fetch=["ObjectID"], pagesize=200, **options)
+    return client.wire.query("HierarchicalRequirement", fetch=["ObjectID"], pagesize=200, **options)
 
 
 def test_paging_fetches_every_page_concurrently_under_the_cap(
@@ -335,12 +335,12 @@ def test_later_pages_are_asked_for_before_the_first_is_handed_over(
 def test_limit_and_pagesize_bounds(fake: FakeRally, make: Callable[..., RallyClient]) -> None:
     fake.stories(30)
     client = make()
-    assert len(client.query("HierarchicalRequirement", limit=7, pagesize=5)) == 7
+    assert len(client.wire.query("HierarchicalRequirement", limit=7, pagesize=5)) == 7
     sizes = [params(r)["pagesize"] for r in fake.requests_to("GET", "/hierarchicalrequirement$")]
     assert sizes == ["5", "5"]
-    assert client.query("HierarchicalRequirement", limit=0) == []
+    assert client.wire.query("HierarchicalRequirement", limit=0) == []
     with pytest.raises(ValueError, match="2000"):
-        client.query("HierarchicalRequirement", pagesize=2001)
+        client.wire.query("HierarchicalRequirement", pagesize=2001)
     assert client.count("HierarchicalRequirement") == 30
 
 
@@ -361,7 +361,7 @@ def test_repeats_across_pages_are_dropped(make: Callable[..., RallyClient]) -> N
         )
 
     client = make(transport=httpx.MockTransport(handler), workspace="100", project=None)
-    items = client.query("HierarchicalRequirement", pagesize=2)
+    items = client.wire.query("HierarchicalRequirement", pagesize=2)
     assert [i["ObjectID"] for i in items] == [1, 2, 3]
 
 
@@ -370,7 +370,9 @@ def test_repeats_across_pages_are_dropped(make: Callable[..., RallyClient]) -> N
 
 def test_crud_and_story_lookup(fake: FakeRally, make: Callable[..., RallyClient]) -> None:
     client = make()
-    story = client.create("HierarchicalRequirement", {"Name": "Login form", "c_LockedBy": None})
+    story = client.wire.create(
+        "HierarchicalRequirement", {"Name": "Login form", "c_LockedBy": None}
+    )
     body = json.loads(fake.requests_to("POST", "/create$")[-1].content)
     assert body == {
         "HierarchicalRequirement": {
@@ -379,21 +381,21 @@ def test_crud_and_story_lookup(fake: FakeRally, make: Callable[..., RallyClient]
             "Project": "/project/300",
         }
     }
-    found = client.find_story(f"us-{story['ObjectID']}")
+    found = client.wire.find_story(f"us-{story['ObjectID']}")
     assert found["Name"] == "Login form"
-    updated = client.update(story["_ref"], {"c_LockedBy": "alice@example.com"})
+    updated = client.wire.update(story["_ref"], {"c_LockedBy": "alice@example.com"})
     assert updated["c_LockedBy"] == "alice@example.com"
-    assert client.get("HierarchicalRequirement", story["ObjectID"])["c_LockedBy"] == (
+    assert client.wire.get("HierarchicalRequirement", story["ObjectID"])["c_LockedBy"] == (
         "alice@example.com"
     )
     client.delete(story)
     with pytest.raises(RallyNotFound):
-        client.get(story)
+        client.wire.get(story)
     with pytest.raises(RallyNotFound):
         client.delete(story)
     client.delete(story, missing_ok=True)
     with pytest.raises(RallyNotFound, match="US-9999"):
-        client.find_story("US-9999")
+        client.wire.find_story("US-9999")
     counts = client.counts()
     assert counts["create"] == 1
     assert counts["update"] == 1
@@ -402,10 +404,10 @@ def test_crud_and_story_lookup(fake: FakeRally, make: Callable[..., RallyClient]
 
 def test_any_type_can_be_created(fake: FakeRally, make: Callable[..., RallyClient]) -> None:
     client = make()
-    repo = client.create("Changeset", {"Revision": "abc123", "Message": "US1 fix"})
+    repo = client.wire.create("Changeset", {"Revision": "abc123", "Message": "US1 fix"})
     assert repo["Revision"] == "abc123"
     assert "Project" not in json.loads(fake.requests[-1].content)["Changeset"]
-    feature = client.create("PortfolioItem/Feature", {"Name": "Epic 17"})
+    feature = client.wire.create("PortfolioItem/Feature", {"Name": "Epic 17"})
     assert fake.requests[-1].url.path.endswith("/portfolioitem/feature/create")
     assert feature["FormattedID"].startswith("F")
 
@@ -414,18 +416,18 @@ def test_collections_discussion_and_predecessors(
     fake: FakeRally, make: Callable[..., RallyClient]
 ) -> None:
     client = make()
-    a = client.create("HierarchicalRequirement", {"Name": "A"})
-    b = client.create("HierarchicalRequirement", {"Name": "B"})
+    a = client.wire.create("HierarchicalRequirement", {"Name": "A"})
+    b = client.wire.create("HierarchicalRequirement", {"Name": "B"})
     added = client.collection_add(a, "Predecessors", [b["_ref"]])
-    assert [i["ObjectID"] for i in added] == [b["ObjectID"]]
+    assert [i.object_id for i in added] == [b["ObjectID"]]
     assert json.loads(fake.requests[-1].content) == {
         "CollectionItems": [{"_ref": f"/hierarchicalrequirement/{b['ObjectID']}"}]
     }
-    assert [p["Name"] for p in client.collection(a, "Predecessors")] == ["B"]
+    assert [p["Name"] for p in client.wire.collection(a, "Predecessors")] == ["B"]
     client.collection_remove(a, "Predecessors", [b])
-    assert client.collection(a, "Predecessors") == []
+    assert client.wire.collection(a, "Predecessors") == []
     post = client.post_discussion(a, "<p>Locked by alice</p>")
-    assert post["Artifact"] == f"/hierarchicalrequirement/{a['ObjectID']}"
+    assert post.artifact == f"/hierarchicalrequirement/{a['ObjectID']}"
 
 
 def test_custom_field_definitions(fake: FakeRally, make: Callable[..., RallyClient]) -> None:
@@ -459,15 +461,15 @@ def test_errors_with_http_200_are_raised(fake: FakeRally, make: Callable[..., Ra
         lambda r: reply(envelope("QueryResult", ['Could not parse: Unknown operator "x"']))
     )
     with pytest.raises(RallyQueryError) as info:
-        client.query("HierarchicalRequirement")
+        client.wire.query("HierarchicalRequirement")
     assert info.value.exit_code == 70
     fake.faults.append(
         lambda r: reply(envelope("CreateResult", ["Validation error: Name is required"]))
     )
     with pytest.raises(RallyValidationError, match="Name is required"):
-        client.create("HierarchicalRequirement", {})
+        client.wire.create("HierarchicalRequirement", {})
     with pytest.raises(RallyQueryError, match="is unknown"):
-        client.query("Bogus")
+        client.wire.query("Bogus")
 
 
 def test_wrong_key_is_an_auth_error_and_not_retried(make: Callable[..., RallyClient]) -> None:
@@ -498,7 +500,7 @@ def test_malformed_replies_are_clear_errors(
     client.scope()
     fake.faults.append(lambda r: response)
     with pytest.raises(RallyError, match=expected) as info:
-        client.query("HierarchicalRequirement")
+        client.wire.query("HierarchicalRequirement")
     assert type(info.value) is RallyError
 
 
@@ -506,8 +508,8 @@ def test_warnings_are_surfaced_once(fake: FakeRally, make: Callable[..., RallyCl
     seen: list[str] = []
     client = make(warn=seen.append)
     fake.warnings.append("Ignored JSON element hierarchicalrequirement.Bogus")
-    client.create("HierarchicalRequirement", {"Name": "x", "Bogus": 1})
-    client.create("HierarchicalRequirement", {"Name": "y", "Bogus": 1})
+    client.wire.create("HierarchicalRequirement", {"Name": "x", "Bogus": 1})
+    client.wire.create("HierarchicalRequirement", {"Name": "y", "Bogus": 1})
     assert seen == ["Rally: Ignored JSON element hierarchicalrequirement.Bogus"]
 
 
@@ -534,9 +536,9 @@ def test_conflicts_and_5xx_are_retried_with_growing_jittered_backoff(
     fake: FakeRally, make: Callable[..., RallyClient], clock: FakeClock
 ) -> None:
     client = make()
-    story = client.create("HierarchicalRequirement", {"Name": "A"})
+    story = client.wire.create("HierarchicalRequirement", {"Name": "A"})
     fake.faults.extend([conflict, status(502), drop, status(429)])
-    updated = client.update(story, {"Name": "B"})
+    updated = client.wire.update(story, {"Name": "B"})
     assert updated["Name"] == "B"
     assert clock.sleeps == [0.1875, 0.375, 0.75, 1.5]  # base 0.25 * 2**n * (0.5 + 0.5 * 0.5)
     assert client.counts()["retries"] == 4
@@ -548,7 +550,7 @@ def test_retry_after_is_honoured(
     client = make()
     client.scope()
     fake.faults.append(lambda r: httpx.Response(503, headers={"Retry-After": "3"}))
-    client.query("HierarchicalRequirement")
+    client.wire.query("HierarchicalRequirement")
     assert clock.sleeps == [3.0]
 
 
@@ -559,7 +561,7 @@ def test_deadline_bounds_the_retries(
     client.scope()
     fake.faults.extend([status(503)] * 50)
     with pytest.raises(RallyRetryableError) as info:
-        client.query("HierarchicalRequirement")
+        client.wire.query("HierarchicalRequirement")
     assert "gave up after" in info.value.message
     assert info.value.exit_code == 5
     assert sum(clock.sleeps) < 5.0
@@ -570,7 +572,7 @@ def test_a_call_deadline_stops_resending_an_update(
     fake: FakeRally, make: Callable[..., RallyClient], clock: FakeClock
 ) -> None:
     client = make()
-    story = client.create("HierarchicalRequirement", {"Name": "A"})
+    story = client.wire.create("HierarchicalRequirement", {"Name": "A"})
     sent_at: list[float] = []
 
     def busy(request: httpx.Request) -> httpx.Response:
@@ -579,7 +581,7 @@ def test_a_call_deadline_stops_resending_an_update(
 
     fake.faults.extend([busy] * 50)
     with pytest.raises(RallyRetryableError):
-        client.update(story, {"Name": "B"}, deadline=1.0)
+        client.wire.update(story, {"Name": "B"}, deadline=1.0)
     assert max(sent_at) < 1.0  # nothing was sent after the call's deadline
     assert len(sent_at) == 3  # at 0, 0.1875, 0.5625; the next would start at 1.3125
 
@@ -621,7 +623,7 @@ def test_lost_create_reply_is_not_resent_by_default(
 
     fake.faults.append(applied_then_dropped)
     with pytest.raises(RallyRetryableError) as info:
-        client.create("HierarchicalRequirement", {"Name": "Once"})
+        client.wire.create("HierarchicalRequirement", {"Name": "Once"})
     assert "may or may not have been applied" in info.value.message
     assert len(fake.objects["hierarchicalrequirement"]) == 1
 
@@ -637,13 +639,13 @@ def test_lost_create_reply_is_found_with_dedupe(
         raise httpx.ReadError("Connection reset by peer")
 
     fake.faults.append(applied_then_dropped)
-    made = client.create("Changeset", {"Revision": "abc"}, dedupe=eq("Revision", "abc"))
+    made = client.wire.create("Changeset", {"Revision": "abc"}, dedupe=eq("Revision", "abc"))
     assert made["Revision"] == "abc"
     assert len(fake.objects["changeset"]) == 1
     assert client.counts()["creates_recovered"] == 1
 
     fake.faults.append(status(502))  # not applied: the probe finds nothing, so it is resent
-    made = client.create("Changeset", {"Revision": "def"}, dedupe=eq("Revision", "def"))
+    made = client.wire.create("Changeset", {"Revision": "def"}, dedupe=eq("Revision", "def"))
     assert len(fake.objects["changeset"]) == 2
 
 
@@ -653,10 +655,10 @@ def test_creates_are_resent_when_the_server_did_not_act(
     client = make()
     client.scope()
     fake.faults.extend([refuse, status(503), conflict])
-    client.create("HierarchicalRequirement", {"Name": "Once"})
+    client.wire.create("HierarchicalRequirement", {"Name": "Once"})
     assert len(fake.objects["hierarchicalrequirement"]) == 1
     fake.faults.append(drop)
-    client.create("HierarchicalRequirement", {"Name": "Maybe twice"}, resend=True)
+    client.wire.create("HierarchicalRequirement", {"Name": "Maybe twice"}, resend=True)
     assert len(fake.objects["hierarchicalrequirement"]) == 2
 
 
@@ -664,7 +666,7 @@ def test_lost_delete_reply_counts_as_done(
     fake: FakeRally, make: Callable[..., RallyClient]
 ) -> None:
     client = make()
-    story = client.create("HierarchicalRequirement", {"Name": "A"})
+    story = client.wire.create("HierarchicalRequirement", {"Name": "A"})
 
     def applied_then_dropped(request: httpx.Request) -> httpx.Response:
         fake._route(request)
@@ -714,7 +716,7 @@ def test_the_cap_holds_across_threads_sharing_one_client(
     client.scope()
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = list(
-            pool.map(lambda _: client.query("HierarchicalRequirement", pagesize=50), range(4))
+            pool.map(lambda _: client.wire.query("HierarchicalRequirement", pagesize=50), range(4))
         )
     assert [len(r) for r in results] == [400] * 4
     assert fake.max_in_flight == 2
@@ -737,10 +739,10 @@ def test_one_deadline_bounds_every_request_and_their_timeouts(
 
     fake.faults.extend([slow] * 50)
     with pytest.raises(RallyRetryableError) as info:
-        client.query("HierarchicalRequirement")
+        client.wire.query("HierarchicalRequirement")
     assert "the 10 s deadline of pantheon ci" in info.value.message
     assert all(at < until.at for at, _ in sent)
     assert all(read is not None and read <= until.at - at + 1e-9 for at, read in sent)
     with pytest.raises(RallyRetryableError) as late:
-        client.query("HierarchicalRequirement")
+        client.wire.query("HierarchicalRequirement")
     assert "has passed" in late.value.message

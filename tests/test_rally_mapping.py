@@ -12,6 +12,7 @@ from pantheon_git.core import states
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.story import Story, Task
 from pantheon_git.features.locks import rules as locks
+from pantheon_git.rally import records
 from pantheon_git.rally.mapping import (
     FieldNames,
     MapSettings,
@@ -28,14 +29,30 @@ sentences = st.lists(words, min_size=1, max_size=8).map(" ".join)
 paragraphs = st.lists(sentences, max_size=3).map("\n\n".join)
 
 
-def as_rally(story: Story, mapping: MapSettings) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def as_rally(
+    story: Story, mapping: MapSettings
+) -> tuple[records.StoryRecord, list[records.TaskRecord]]:
+    """The story as Rally would send it back after ``story_to_rally``, decoded."""
     raw = story_to_rally(story, mapping=mapping)
     raw.update(FormattedID=story.key.formatted_id, ObjectID=story.object_id)
     tasks = [
-        {"FormattedID": f"TA{i}", "Name": t.name, "State": "Completed" if t.done else "Defined"}
+        {
+            "ObjectID": 900 + i,
+            "FormattedID": f"TA{i}",
+            "Name": t.name,
+            "State": "Completed" if t.done else "Defined",
+        }
         for i, t in enumerate(story.tasks, start=1)
     ]
-    return raw, tasks
+    return mapping.decoder(raw), [records.task(t) for t in tasks]
+
+
+def mapped(
+    raw: dict[str, Any], tasks: list[dict[str, Any]] = (), mapping: MapSettings = MapSettings()
+) -> Story:
+    """A raw story (and its raw tasks) through the decoder, then the mapping."""
+    decoded = [records.task({"ObjectID": n, **t}) for n, t in enumerate(tasks, start=1)]
+    return story_from_rally(mapping.decoder(raw), tasks=decoded, mapping=mapping)
 
 
 @st.composite
@@ -78,7 +95,7 @@ def stories(draw: st.DrawFn) -> Story:
 def test_round_trip_rally_form(story: Story, criteria_field: bool) -> None:
     mapping = MapSettings(criteria_field=criteria_field)
     raw, tasks = as_rally(story, mapping)
-    back = story_from_rally(raw, tasks=tasks, predecessors=[], successors=[], mapping=mapping)
+    back = story_from_rally(raw, tasks=tasks, mapping=mapping)
     assert back == story
 
 
@@ -87,9 +104,7 @@ def test_round_trip_rally_form(story: Story, criteria_field: bool) -> None:
 def test_rally_fields_are_stable(story: Story) -> None:
     """Rally -> BMAD -> Rally gives the same field values."""
     raw, tasks = as_rally(story, MapSettings())
-    again = story_to_rally(
-        story_from_rally(raw, tasks=tasks, predecessors=[]), mapping=MapSettings()
-    )
+    again = story_to_rally(story_from_rally(raw, tasks=tasks), mapping=MapSettings())
     assert again == story_to_rally(story, mapping=MapSettings())
 
 
@@ -112,7 +127,11 @@ def test_a_story_as_rally_returns_it() -> None:
         "c_Coverage": 87.5,
         "c_CommitSHA": "a" * 40,
         "PlanEstimate": 5,
-        "Feature": {"FormattedID": "F17", "Name": "User Authentication", "_ref": "x"},
+        "Feature": {
+            "FormattedID": "F17",
+            "Name": "User Authentication",
+            "_ref": "/portfolioitem/feature/17",
+        },
         "Predecessors": {"Count": 1, "Summary": {"FormattedID": {"US120": 1}}},
         "Iteration": {"_refObjectName": "Sprint 24"},
         "LastUpdateDate": "2026-02-02T10:30:00.000Z",
@@ -132,7 +151,7 @@ def test_a_story_as_rally_returns_it() -> None:
             "Description": "<p>Subtask of TA1</p><p>Acceptance criteria: 1, 2</p>",
         },
     ]
-    story = story_from_rally(raw, tasks=tasks, mapping=MapSettings(rally_url="https://r.example"))
+    story = mapped(raw, tasks, MapSettings(rally_url="https://r.example"))
     assert story.key == StoryKey("US", 121)
     assert story.epic == "F17"
     assert story.epic_title == "User Authentication"
@@ -155,12 +174,13 @@ def test_a_story_as_rally_returns_it() -> None:
 
 def test_criteria_in_the_description_when_the_workspace_has_no_field() -> None:
     raw = {
+        "ObjectID": 5,
         "FormattedID": "US5",
         "Name": "x",
         "Description": "<p>Context first.</p><h3>Acceptance Criteria</h3>"
         "<ol><li>One</li><li>Two</li></ol><h3>Notes</h3><p>Later.</p>",
     }
-    story = story_from_rally(raw, mapping=MapSettings(criteria_field=False))
+    story = mapped(raw, mapping=MapSettings(criteria_field=False))
     assert story.acceptance_criteria == ("One", "Two")
     assert story.description == "Context first.\n\n### Notes\n\nLater."
 
@@ -182,20 +202,21 @@ def test_custom_field_names_are_honoured() -> None:
     assert names.locked_by == "c_Holder"
     assert "c_GitBranch" in story_fetch(names)
     raw = {
+        "ObjectID": 1,
         "FormattedID": "US1",
         "Name": "t",
         "c_Holder": "bob@example.com",
         "c_LockedAt": "2026-02-02T10:30:00.000Z",
         "c_GitBranch": "story/US-1-t",
     }
-    story = story_from_rally(raw, mapping=MapSettings(names=names))
+    story = mapped(raw, mapping=MapSettings(names=names))
     assert story.lock is not None
     assert story.lock.holder == "bob@example.com"
     assert story.branch == "story/US-1-t"
 
 
 def test_bad_values_from_rally() -> None:
-    raw = {"FormattedID": "US1", "Name": "t", "c_Coverage": "lots", "PlanEstimate": None}
-    story = story_from_rally(raw)
+    raw = {"ObjectID": 1, "FormattedID": "US1", "Name": "t", "c_Coverage": "lots"}
+    story = mapped({**raw, "PlanEstimate": None})
     assert story.coverage is None
     assert story.state == states.DEFINED

@@ -70,14 +70,14 @@ def test_each_kind_of_drift(sync_repo: GitRepo, cli: CLI, rally_client: RallyCli
     past = format_time(now - timedelta(hours=30))
     expired = format_time(now - timedelta(hours=6))
     for fid in ("US127", "US128"):  # locks that ran out
-        rally_client.update(
+        rally_client.wire.update(
             story_ref(rally_client, fid),
             {"c_LockedBy": "bob@example.com", "c_LockedAt": past, "c_LockExpiry": expired},
         )
-    rally_client.update(
+    rally_client.wire.update(
         story_ref(rally_client, "US205"), {"ScheduleState": "In-Progress", "c_PantheonStatus": ""}
     )
-    rally_client.update(
+    rally_client.wire.update(
         story_ref(rally_client, "US207"),
         {"ScheduleState": "In-Progress", "c_PantheonStatus": "Code Review"},
     )

@@ -15,8 +15,9 @@ from pantheon_git.cache import meta as cache_meta
 from pantheon_git.cache import stories as cached_stories
 from pantheon_git.cache.store import Cache
 from pantheon_git.core.keys import EpicRef
-from pantheon_git.rally.client import STORY, RallyClient
+from pantheon_git.rally.client import RallyClient
 from pantheon_git.rally.query import eq
+from pantheon_git.rally.records import STORY
 from tests.support.cachefiles import raw
 from tests.support.gitrepo import GitRepo
 from tests.support.rally import Wsapi
@@ -145,14 +146,16 @@ def test_incremental_picks_up_exactly_what_changed(
     root = sync_repo.path
     untouched = root / CACHE / "stories/epic-17/US-121.json"
     inode = untouched.stat().st_ino
-    rally_client.update(story_ref(rally_client, "US125"), {"Name": "Implement the signup form"})
-    rally_client.create(
+    rally_client.wire.update(
+        story_ref(rally_client, "US125"), {"Name": "Implement the signup form"}
+    )
+    rally_client.wire.create(
         "Task", {"Name": "Add a captcha", "WorkProduct": story_ref(rally_client, "US126")}
     )
     rally_client.collection_add(
         story_ref(rally_client, "US127"), "Predecessors", [story_ref(rally_client, "US122")]
     )
-    created = rally_client.create(
+    created = rally_client.wire.create(
         STORY,
         {"Name": "Session timeout", "PortfolioItem": _epic_ref(rally_client, "F17")},
         fetch=("FormattedID",),
@@ -183,7 +186,7 @@ def test_incremental_picks_up_exactly_what_changed(
 
 
 def _epic_ref(client: RallyClient, formatted_id: str) -> str:
-    found = client.query(client.epic_type, eq("FormattedID", formatted_id), fetch=("Name",))
+    found = client.wire.query(client.epic_type, eq("FormattedID", formatted_id), fetch=("Name",))
     return str(found[0]["_ref"])
 
 
@@ -202,8 +205,8 @@ def test_a_full_sync_removes_vanished_stories_with_a_reason(
         assert other["Errors"] == [], other
     finally:
         wsapi.close()
-    rally_client.update(story_ref(rally_client, "US128"), {"Project": other["Object"]["_ref"]})
-    rally_client.update(
+    rally_client.wire.update(story_ref(rally_client, "US128"), {"Project": other["Object"]["_ref"]})
+    rally_client.wire.update(
         story_ref(rally_client, "US127"), {"PortfolioItem": _epic_ref(rally_client, "F18")}
     )
 
@@ -243,7 +246,7 @@ def test_epic_filter(sync_repo: GitRepo, cli: CLI, rally_client: RallyClient) ->
     assert doc["selection"] == "epic F18"
     assert story_files(sync_repo.path) == [f"stories/epic-18/{k}.json" for k in EPIC_18]
     # an incremental sync of the epic, then of everything: the rest is read in full
-    rally_client.update(story_ref(rally_client, "US201"), {"Name": "Webhooks"})
+    rally_client.wire.update(story_ref(rally_client, "US201"), {"Name": "Webhooks"})
     again = sync_json(cli, "--epic", "18")
     assert again["kind"] == "incremental"
     assert again["changes"]["updated"] == ["US-201"]
@@ -268,7 +271,7 @@ def test_unknown_epic_names_those_that_exist(sync_repo: GitRepo, cli: CLI) -> No
 
 
 def test_iteration_filter(sync_repo: GitRepo, cli: CLI, rally_client: RallyClient) -> None:
-    sprint = rally_client.create(
+    sprint = rally_client.wire.create(
         "Iteration",
         {
             "Name": "Sprint 3",
@@ -277,7 +280,7 @@ def test_iteration_filter(sync_repo: GitRepo, cli: CLI, rally_client: RallyClien
         },
     )
     for fid in ("US121", "US202"):
-        rally_client.update(story_ref(rally_client, fid), {"Iteration": sprint["_ref"]})
+        rally_client.wire.update(story_ref(rally_client, fid), {"Iteration": sprint["_ref"]})
     doc = sync_json(cli, "--iteration", "Sprint 3")
     assert sorted(doc["changes"]["new"]) == ["US-121", "US-202"]
     assert [e["id"] for e in doc["epics"]] == ["F17", "F18"]
@@ -303,7 +306,7 @@ def test_project_flag_switches_the_cache(
     finally:
         wsapi.close()
     mobile = rally_client.with_project("Mobile")
-    mobile.create(STORY, {"Name": "Offline mode"})
+    mobile.wire.create(STORY, {"Name": "Offline mode"})
     doc = sync_json(cli, "--project", "Mobile")
     assert doc["project"] == "Mobile"
     assert doc["kind"] == "full"
@@ -401,7 +404,7 @@ def test_outside_a_git_repository(
 def test_stories_without_an_epic_go_to_no_epic(
     sync_repo: GitRepo, cli: CLI, rally_client: RallyClient
 ) -> None:
-    rally_client.create(STORY, {"Name": "Loose story"})
+    rally_client.wire.create(STORY, {"Name": "Loose story"})
     code, out, err = cli("sync")
     assert code == 0, err
     assert "📦 No epic (1 story)" in out

@@ -12,6 +12,7 @@ import pytest
 from pantheon_git.cache.index import IndexEntry
 from pantheon_git.cache.swap import Staging
 from pantheon_git.features.sync.run_build import Builder
+from pantheon_git.rally import records
 from pantheon_git.rally.mapping import MapSettings
 
 REF = "https://rally1.rallydev.com/slm/webservice/v2.0"
@@ -74,9 +75,11 @@ def build(
 ) -> tuple[Builder, Files]:
     """Feed the pages in this order; the builder and the story files it wrote."""
     with Staging(root / "cache") as stage:
-        builder = Builder(stage, kw.pop("index", {}), MapSettings(), **kw)
+        mapping = MapSettings()
+        builder = Builder(stage, kw.pop("index", {}), mapping, **kw)
+        decode = {"stories": mapping.decoder, "tasks": records.task}
         for kind, items in pages:
-            getattr(builder, kind)(items)
+            getattr(builder, kind)([decode[kind](i) for i in items])
         builder.finish({})
         stage.flush()
         files = {rel: json.loads((stage.dir / rel).read_text()) for rel in builder.written_paths}

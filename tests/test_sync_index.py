@@ -19,6 +19,7 @@ from pantheon_git.features.locks.rules import new_lock
 from pantheon_git.features.status import board, drift
 from pantheon_git.features.sync import report as sync_report
 from pantheon_git.features.sync.index import ALL, Selection, advance, bound, fingerprint
+from pantheon_git.rally import records
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 T1, T2, T3 = "2026-03-01T10:00:00.000Z", "2026-03-01T11:00:00.000Z", "2026-03-01T12:00:00.000Z"
@@ -123,26 +124,23 @@ def parse(doc: object) -> dict[StoryKey, IndexEntry]:
 
 
 def test_fingerprint_follows_versions_tasks_and_the_epic_name() -> None:
-    raw = {"ObjectID": 1, "VersionId": "4"}
-    tasks = [{"ObjectID": 7, "VersionId": "1"}, {"ObjectID": 8, "VersionId": "2"}]
-    base = fingerprint(raw, tasks, "Auth")
-    assert fingerprint(raw, list(reversed(tasks)), "Auth") == base  # order does not matter
-    assert fingerprint({**raw, "Name": "renamed, same version"}, tasks, "Auth") == base
-    assert fingerprint({**raw, "VersionId": "5"}, tasks, "Auth") != base
-    assert fingerprint(raw, [*tasks[:1], {"ObjectID": 8, "VersionId": "3"}], "Auth") != base
-    assert fingerprint(raw, tasks[:1], "Auth") != base
-    assert fingerprint(raw, tasks, "Login") != base
+    tasks = [(7, "1"), (8, "2")]
+    base = fingerprint(1, "4", tasks, "Auth")
+    assert fingerprint(1, "4", list(reversed(tasks)), "Auth") == base  # order does not matter
+    assert fingerprint(1, "5", tasks, "Auth") != base
+    assert fingerprint(1, "4", [(7, "1"), (8, "3")], "Auth") != base
+    assert fingerprint(1, "4", tasks[:1], "Auth") != base
+    assert fingerprint(1, "4", tasks, "Login") != base
 
 
 def test_fingerprints_stay_those_existing_caches_hold() -> None:
     """Index entries written by earlier versions must still compare equal (else a sync after
     an upgrade would report every story as updated)."""
-    raw = {"ObjectID": 1, "VersionId": "4"}
-    tasks = [{"ObjectID": 7, "VersionId": "1"}]
-    assert fingerprint(raw, tasks, "Authentification 🔐 für Nutzer") == "b13633f9f91e10c0"
-    assert fingerprint({"ObjectID": 2, "VersionId": 3}, [], None) == fingerprint(
-        {"ObjectID": 2, "VersionId": "3"}, (), None
-    )
+    assert fingerprint(1, "4", [(7, "1")], "Authentification 🔐 für Nutzer") == "b13633f9f91e10c0"
+    # A missing VersionId (tasks are not fetched with theirs) counts as "None", as before.
+    assert fingerprint(2, None, [(7, None)], None) == fingerprint(2, "None", [(7, "None")], None)
+    # A VersionId Rally sends as a number is read as its text (records.py), as before.
+    assert records.story({"ObjectID": 2, "VersionId": 3}).version_id == "3"
 
 
 # --- board --------------------------------------------------------------------------------------

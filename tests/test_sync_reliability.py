@@ -19,8 +19,9 @@ from pantheon_git.cache import meta as cache_meta
 from pantheon_git.cache import stories as story_files
 from pantheon_git.cache.index import load_index
 from pantheon_git.cache.store import Cache
-from pantheon_git.rally.client import STORY, RallyClient
+from pantheon_git.rally.client import RallyClient
 from pantheon_git.rally.query import where
+from pantheon_git.rally.records import STORY
 from tests.support.gitrepo import GitRepo, make_repo
 from tests.support.rally import RallyProcess
 from tests.support.sync import CACHE, pantheon_process, snapshot
@@ -41,8 +42,8 @@ def rename_some(server: RallyProcess, suffix: str) -> None:
     with RallyClient(
         url=server.url, api_key=server.api_key, workspace=server.workspace, project=server.project
     ) as client:
-        for story in client.query(STORY, where("FormattedID", "<", "US210"), fetch=("Name",)):
-            client.update(story["_ref"], {"Name": f"{story['Name']} {suffix}"})
+        for story in client.wire.query(STORY, where("FormattedID", "<", "US210"), fetch=("Name",)):
+            client.wire.update(story["_ref"], {"Name": f"{story['Name']} {suffix}"})
 
 
 def readable(root: Path) -> dict[str, Any]:

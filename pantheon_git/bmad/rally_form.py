@@ -16,7 +16,7 @@ import html
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from pantheon_git.bmad.model import ParsedStory, ParsedTask, Status
 from pantheon_git.bmad.view import description_markdown
@@ -143,17 +143,34 @@ def flatten_tasks(tasks: Sequence[ParsedTask]) -> tuple[RallyTask, ...]:
     return tuple(out)
 
 
-def tasks_from_rally(items: Sequence[Mapping[str, Any]]) -> tuple[Task, ...]:
+class RallyTaskFacts(Protocol):
+    """What a Rally task says (``rally/records.py``'s ``TaskRecord`` is one)."""
+
+    @property
+    def object_id(self) -> int: ...
+    @property
+    def formatted_id(self) -> str | None: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def done(self) -> bool: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def estimate(self) -> float | None: ...
+
+
+def tasks_from_rally(items: Sequence[RallyTaskFacts]) -> tuple[Task, ...]:
     """Rally tasks (in creation order, with FormattedID, Name, State, Description) as a tree."""
     tasks: dict[str, Task] = {}
     parents: dict[str, str | None] = {}
     for item in items:
-        key = str(item.get("FormattedID") or item.get("ObjectID"))
-        name = str(item.get("Name") or "")
+        key = item.formatted_id or str(item.object_id)
+        name = item.name
         refs: tuple[str, ...] = ()
         parents[key] = None
-        if item.get("Description"):  # where subtask links, AC refs and long names are kept
-            description = plain_text(str(item["Description"]))
+        if item.description:  # where subtask links, AC refs and long names are kept
+            description = plain_text(item.description)
             parent = _PARENT_RE.search(description)
             found = _REFS_RE.search(description)
             full = _FULL_NAME_RE.search(description)
@@ -162,9 +179,9 @@ def tasks_from_rally(items: Sequence[Mapping[str, Any]]) -> tuple[Task, ...]:
             parents[key] = parent.group(1) if parent else None
         tasks[key] = Task(
             name=name,
-            done=item.get("State") == "Completed",
-            estimate_hours=_hours(item.get("Estimate")),
-            formatted_id=str(item["FormattedID"]) if item.get("FormattedID") else None,
+            done=item.done,
+            estimate_hours=_hours(item.estimate),
+            formatted_id=item.formatted_id,
             ac_refs=refs,
         )
     if not any(parents.values()):  # no subtasks: the list is the tree

@@ -6,7 +6,7 @@ from pantheon_git.bmad.model import ParsedStory, ParsedTask
 from pantheon_git.bmad.status import workflow_state
 from pantheon_git.bmad.text import shift_headings, strip_html_comments
 from pantheon_git.core.keys import StoryKey
-from pantheon_git.core.states import DEFAULT_STATE_MAP
+from pantheon_git.core.states import schedule_state_of
 from pantheon_git.core.story import Story, Task
 
 UNASSIGNED = StoryKey("US", 0)
@@ -51,7 +51,7 @@ def to_story(parsed: ParsedStory, *, key: StoryKey | None = None, epic: str | No
         acceptance_criteria=tuple(c.text for c in parsed.criteria),
         tasks=tuple(to_task(t) for t in parsed.tasks),
         state=state,
-        schedule_state=DEFAULT_STATE_MAP[state]["ScheduleState"],
+        schedule_state=schedule_state_of(state) or "Defined",
         predecessors=tuple(k for ref in parsed.dependencies if (k := StoryKey.try_parse(ref))),
         url=parsed.rally.url if parsed.rally else None,
         extra=extra,

@@ -130,14 +130,23 @@ class Journal:
         self.doc["pending"].append({"type": kind, "marker": marker, "file": file})
         self.save()
 
-    def created(self, kind: str, item: dict[str, Any], *, marker: str, file: str) -> None:
+    def created(
+        self,
+        kind: str,
+        *,
+        object_id: int,
+        ref: str,
+        formatted_id: str | None,
+        marker: str,
+        file: str,
+    ) -> None:
         self.doc["pending"] = [p for p in self.doc["pending"] if p["marker"] != marker]
         self.doc["created"].append(
             {
                 "type": kind,
-                "object_id": item.get("ObjectID"),
-                "ref": item.get("_ref"),
-                "formatted_id": item.get("FormattedID"),
+                "object_id": object_id,
+                "ref": ref,
+                "formatted_id": formatted_id,
                 "file": file,
                 "marker": marker,
             }

@@ -23,6 +23,9 @@ WORKFLOW: tuple[str, ...] = (DEFINED, IN_PROGRESS, CODE_REVIEW, COMPLETED, ACCEP
 SCHEDULE_STATES: tuple[str, ...] = ("Defined", "In-Progress", "Completed", "Accepted")
 
 StateMap = Mapping[str, Mapping[str, str]]
+"""Workflow state -> the Rally field values that hold it (field name -> value)."""
+SCHEDULE_STATE = "ScheduleState"
+"""The Rally field every state map names (the other one is the status field)."""
 
 DEFAULT_STATE_MAP: dict[str, dict[str, str]] = {
     DEFINED: {"ScheduleState": "Defined", "c_PantheonStatus": ""},
@@ -43,6 +46,11 @@ def rally_fields(state: str, state_map: StateMap = DEFAULT_STATE_MAP) -> dict[st
     return dict(state_map[state])
 
 
+def schedule_state_of(state: str, state_map: StateMap = DEFAULT_STATE_MAP) -> str | None:
+    """The ScheduleState the map gives a workflow state (``None``: it names none)."""
+    return state_map.get(state, {}).get(SCHEDULE_STATE)
+
+
 def workflow_state(
     schedule_state: str | None,
     pantheon_status: str | None,
@@ -54,9 +62,9 @@ def workflow_state(
     story in Rally's UI, ScheduleState wins (Rally is the source of truth).
     """
     schedule = schedule_state or "Defined"
-    if pantheon_status and state_map.get(pantheon_status, {}).get("ScheduleState") == schedule:
+    if pantheon_status and schedule_state_of(pantheon_status, state_map) == schedule:
         return pantheon_status
-    candidates = [s for s in WORKFLOW if state_map.get(s, {}).get("ScheduleState") == schedule]
+    candidates = [s for s in WORKFLOW if schedule_state_of(s, state_map) == schedule]
     if candidates:
         return candidates[0]
     # A custom value: before Defined counts as Defined, after Accepted as Accepted.

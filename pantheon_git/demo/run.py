@@ -335,11 +335,10 @@ class Tour(Stage):
         )  # fmt: skip
         ran = self.ci(winner, "pull_request.opened.json", facts)
         self.expect(ran.code == 0, "pantheon ci failed on the opened pull request")
-        story = self.read_story()
-        self.outcome.rally["after_pr_opened"] = story
-        self.expect(story.get("c_PantheonStatus") == "Code Review", "the story is not in review")
-        self.expect(story.get("c_CommitSHA") == head, "Rally does not have the head commit")
-        self.expect(story.get("c_Coverage") is not None, "Rally has no coverage")
+        story = self.read_story("after_pr_opened")
+        self.expect(story.pantheon_status == "Code Review", "the story is not in review")
+        self.expect(story.commit_sha == head, "Rally does not have the head commit")
+        self.expect(story.coverage is not None, "Rally has no coverage")
         return head
 
     def pull_request_merged(self, winner: Developer, branch: str, head: str) -> None:
@@ -362,10 +361,9 @@ class Tour(Stage):
         )  # fmt: skip
         ran = self.ci(winner, "pull_request.closed-merged.json", facts)
         self.expect(ran.code == 0, "pantheon ci failed on the merged pull request")
-        story = self.read_story()
-        self.outcome.rally["after_merge"] = story
-        self.expect(story.get("ScheduleState") == "Completed", "the story is not Completed")
-        self.expect(story.get("c_CommitSHA") == merge, "Rally does not have the merge commit")
+        story = self.read_story("after_merge")
+        self.expect(story.schedule_state == "Completed", "the story is not Completed")
+        self.expect(story.commit_sha == merge, "Rally does not have the merge commit")
 
     def status(self) -> None:
         self.begin(

@@ -19,6 +19,7 @@ from pantheon_git.demo.payloads import PullRequestFacts, pull_request_event
 from pantheon_git.demo.run_sandbox import Ran, Sandbox
 from pantheon_git.demo.script import Shown, Step
 from pantheon_git.errors import CheckFailed
+from pantheon_git.rally import records
 from pantheon_git.rally.client import RallyClient
 
 if TYPE_CHECKING:
@@ -181,8 +182,9 @@ class Stage:
             self.note("Lines starting with `::` are annotations GitHub shows on the pull request.")
         return ran
 
-    def read_story(self) -> dict[str, Any]:
-        """The story as Rally has it now (a plain read, shown as one line)."""
+    def read_story(self, label: str) -> records.StoryRecord:
+        """The story as Rally has it now (a plain read, shown as one line and kept in the
+        outcome under ``label``)."""
 
         assert self.rally is not None
         fields = ("ScheduleState", "c_PantheonStatus", "c_CommitSHA", "c_Coverage", "c_LockedBy")
@@ -192,11 +194,12 @@ class Stage:
             workspace=self.rally.workspace,
             project=self.rally.project,
         ) as client:
-            item = client.find_story(STORY, fetch=("FormattedID", *fields))
-        values = {f: item.get(f) for f in fields}
+            story = client.find_story(STORY, decode=records.story, fetch=("FormattedID", *fields))
+        values = story.values(fields)
         shown = ", ".join(f"{f} {_short(v)}" for f, v in values.items())
         self.note(f"Rally now has {STORY}: {shown}")
-        return values
+        self.outcome.rally[label] = values
+        return story
 
 
 def time_now() -> datetime:

@@ -10,6 +10,10 @@ sent, resending could make a duplicate, so ``create`` then either fails saying s
 or, given ``dedupe=`` (a query that finds the object if the create did land, such as
 ``(Revision = "<sha>")`` for a Changeset), asks Rally before resending. ``resend=True`` accepts
 the risk of duplicates.
+
+Every read and write names the record its replies become (``decode=``, ``records.py``): what
+leaves ``rally/`` is typed. ``client.wire`` gives the replies as Rally sent them, for the
+emulator's tests and the benchmarks.
 """
 
 from __future__ import annotations
@@ -19,19 +23,21 @@ import random
 import re
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.timefmt import format_time
 from pantheon_git.errors import ConfigError, RallyNotFound, RallyValidationError
-from pantheon_git.rally import replies
+from pantheon_git.rally import records, replies
 from pantheon_git.rally.backoff import DEFAULT_BACKOFF, Backoff
 from pantheon_git.rally.paging import MAX_PAGESIZE, first_pagesize, remaining_starts
 from pantheon_git.rally.query import Query, check_field, eq, order_clause, render
+from pantheon_git.rally.records import DISCUSSION_POST, STORY, Entity, PostRecord
 from pantheon_git.rally.refs import RefLike, make_ref, ref_path, type_segment
+from pantheon_git.rally.replies import Item, as_sent
 from pantheon_git.rally.schema import ATTRIBUTE_FETCH, AttributeDef, display_name
 from pantheon_git.rally.scope import Scope, resolve
 from pantheon_git.rally.session import Ambiguous, Params, Session, is_loopback
@@ -41,14 +47,13 @@ if TYPE_CHECKING:
 
     from pantheon_git.config import Config
     from pantheon_git.core.deadline import Deadline
-
-STORY = "HierarchicalRequirement"
-TASK = "Task"
-DISCUSSION_POST = "ConversationPost"
+    from pantheon_git.rally.wire import Wire
 
 Fetch = bool | Sequence[str]
-Item = dict[str, Any]
-PageSink = Callable[[list[Item]], None]
+T = TypeVar("T")
+Decode = Callable[[Item], T]
+"""Turns one raw item into its record (``records.story``, ``records.task``...)."""
+PageSink = Callable[[list[T]], None]
 """Receives one page of query results."""
 Progress = Callable[[int, int], None]
 """(items so far, items expected)"""
@@ -188,6 +193,14 @@ class RallyClient:
         """Requests by HTTP method and by operation, plus ``retries`` and ``requests``."""
         return self.session.counts()
 
+    @property
+    def wire(self) -> Wire:
+        """The same reads and writes, answering with items as Rally sent them."""
+        # lazy: only the emulator's tests and the benchmarks read replies undecoded
+        from pantheon_git.rally.wire import Wire
+
+        return Wire(self)
+
     # --- scope ------------------------------------------------------------------------------
 
     def scope(self) -> Scope:
@@ -200,9 +213,9 @@ class RallyClient:
                     project,
                     subscription=self._subscription,
                     list_items=lambda path, where, fetch: self._paged(
-                        path, self._query_params(where, fetch, ()), 200, None, None
+                        path, self._query_params(where, fetch, ()), 200, None, None, decode=as_sent
                     ),
-                    get_object=lambda path, fetch: self.get(path, fetch=fetch),
+                    get_object=lambda path, fetch: self.get(path, decode=as_sent, fetch=fetch),
                 )
             return self._scope
 
@@ -237,6 +250,7 @@ class RallyClient:
         type_path: str,
         where: Query | None = None,
         *,
+        decode: Decode[T],
         fetch: Fetch = True,
         order: Sequence[str] = (),
         pagesize: int = MAX_PAGESIZE,
@@ -245,9 +259,9 @@ class RallyClient:
         scope_up: bool = False,
         scope_down: bool = True,
         progress: Progress | None = None,
-        on_page: PageSink | None = None,
-    ) -> list[Item]:
-        """Every object of ``type_path`` matching ``where``, in a stable order.
+        on_page: PageSink[T] | None = None,
+    ) -> list[T]:
+        """Every object of ``type_path`` matching ``where``, in a stable order, decoded.
 
         Scope: the configured project and its children (``scope_down``), or its parents too
         (``scope_up``); ``whole_workspace=True`` ignores the project. ``on_page`` receives each
@@ -260,7 +274,7 @@ class RallyClient:
             self.scope().params(whole_workspace=whole_workspace, up=scope_up, down=scope_down)
         )
         path = f"/{type_segment(type_path)}"
-        return self._paged(path, params, pagesize, limit, progress, on_page=on_page)
+        return self._paged(path, params, pagesize, limit, progress, decode=decode, on_page=on_page)
 
     def count(
         self, type_path: str, where: Query | None = None, *, whole_workspace: bool = False
@@ -273,18 +287,19 @@ class RallyClient:
         env = self._send("GET", path, "query", params)
         return replies.query_page(env, where=f"GET {path}").total
 
-    def get(self, ref: RefLike, oid: int | None = None, *, fetch: Fetch = True) -> Item:
+    def get(
+        self, ref: RefLike, oid: int | None = None, *, decode: Decode[T], fetch: Fetch = True
+    ) -> T:
         """One object, by reference (any form) or by type and ObjectID."""
         path = make_ref(str(ref), oid) if oid is not None else ref_path(ref)
         env = self._send("GET", path, "read", {"fetch": fetch_param(fetch)})
-        return replies.single_object(env, where=f"GET {path}")
+        return decode(replies.single_object(env, where=f"GET {path}"))
 
-    def find_story(self, key: StoryKey | str, *, fetch: Fetch = True) -> Item:
+    def find_story(self, key: StoryKey | str, *, decode: Decode[T], fetch: Fetch = True) -> T:
         """The story with this FormattedID anywhere in the workspace, or RallyNotFound."""
         story = key if isinstance(key, StoryKey) else StoryKey.parse(key)
-        found = self.query(
-            STORY, eq("FormattedID", story.formatted_id), fetch=fetch, limit=1, whole_workspace=True
-        )
+        where = eq("FormattedID", story.formatted_id)
+        found = self.query(STORY, where, decode=decode, fetch=fetch, limit=1, whole_workspace=True)
         if not found:
             raise RallyNotFound(
                 f"story {story} not found in Rally ({self.scope().describe()})",
@@ -297,17 +312,18 @@ class RallyClient:
         ref: RefLike,
         name: str,
         *,
+        decode: Decode[T],
         where: Query | None = None,
         fetch: Fetch = True,
         order: Sequence[str] = (),
         pagesize: int = MAX_PAGESIZE,
         limit: int | None = None,
-    ) -> list[Item]:
+    ) -> list[T]:
         """The members of a collection attribute (``Tasks``, ``Predecessors``, ``Discussion``)."""
         path = f"{ref_path(ref)}/{check_field(name)}"
         params = dict(self._query_params(where, fetch, order))
         params.update(self.scope().params(whole_workspace=True))
-        return self._paged(path, params, pagesize, limit, None)
+        return self._paged(path, params, pagesize, limit, None, decode=decode)
 
     # --- writes -----------------------------------------------------------------------------
 
@@ -316,10 +332,11 @@ class RallyClient:
         type_path: str,
         fields: Mapping[str, Any],
         *,
+        decode: Decode[T],
         fetch: Fetch = True,
         dedupe: Query | None = None,
         resend: bool = False,
-    ) -> Item:
+    ) -> T:
         """Create an object of any type (``SCMRepository``, ``Changeset``... work too).
 
         See the module docstring for when a create is resent; ``dedupe`` and ``resend`` choose.
@@ -337,11 +354,13 @@ class RallyClient:
         env = self._send(
             "POST", path, "create", params, body={type_path: body}, ambiguous=ambiguous
         )
-        return replies.result_object(env, "CreateResult", where=f"POST {path}")
+        return decode(replies.result_object(env, "CreateResult", where=f"POST {path}"))
 
     def _create_probe(self, type_path: str, dedupe: Query, fetch: Fetch) -> Ambiguous:
         def probe() -> replies.Envelope | None:
-            found = self.query(type_path, dedupe, fetch=fetch, limit=2, whole_workspace=True)
+            found = self.query(
+                type_path, dedupe, decode=as_sent, fetch=fetch, limit=2, whole_workspace=True
+            )
             if len(found) > 1:
                 raise RallyValidationError(
                     f"more than one {type_path} matches {render(dedupe)}: not creating another"
@@ -358,9 +377,10 @@ class RallyClient:
         ref: RefLike,
         fields: Mapping[str, Any],
         *,
+        decode: Decode[T],
         fetch: Fetch = True,
         deadline: float | None = None,
-    ) -> Item:
+    ) -> T:
         """Change some fields. Last write wins: Rally has no conditional update.
 
         ``deadline``: seconds this update may take, retries included (default: the client's);
@@ -371,14 +391,14 @@ class RallyClient:
         params = {"fetch": fetch_param(fetch), "workspace": self.scope().workspace_ref}
         body = {type_key: _encode(fields)}
         env = self._send("POST", path, "update", params, body=body, deadline=deadline)
-        return replies.result_object(env, "OperationResult", where=f"POST {path}")
+        return decode(replies.result_object(env, "OperationResult", where=f"POST {path}"))
 
     def delete(self, ref: RefLike, *, missing_ok: bool = False) -> None:
         path = ref_path(ref)
 
         def probe() -> replies.Envelope | None:  # after a lost reply: gone means it worked
             try:
-                self.get(path, fetch=("ObjectID",))
+                self.get(path, decode=records.entity, fetch=("ObjectID",))
             except RallyNotFound:
                 return replies.Envelope("OperationResult", {}, [], [])
             return None
@@ -397,7 +417,7 @@ class RallyClient:
         items: Sequence[RefLike],
         *,
         fetch: Fetch = ("ObjectID", "FormattedID", "Name"),
-    ) -> list[Item]:
+    ) -> list[Entity]:
         """Add members to a collection (``Predecessors``) without replacing it."""
         return self._collection_change(ref, name, items, "add", fetch)
 
@@ -408,23 +428,24 @@ class RallyClient:
         items: Sequence[RefLike],
         *,
         fetch: Fetch = ("ObjectID", "FormattedID", "Name"),
-    ) -> list[Item]:
+    ) -> list[Entity]:
         return self._collection_change(ref, name, items, "remove", fetch)
 
     def _collection_change(
         self, ref: RefLike, name: str, items: Sequence[RefLike], verb: str, fetch: Fetch
-    ) -> list[Item]:
+    ) -> list[Entity]:
         path = f"{ref_path(ref)}/{check_field(name)}/{verb}"
         body = {"CollectionItems": [{"_ref": ref_path(i)} for i in items]}
         params = {"fetch": fetch_param(fetch), "workspace": self.scope().workspace_ref}
         env = self._send("POST", path, "collection", params, body=body)
-        return replies.operation_results(env, where=f"POST {path}")
+        return [records.entity(i) for i in replies.operation_results(env, where=f"POST {path}")]
 
-    def post_discussion(self, artifact: RefLike, text: str) -> Item:
+    def post_discussion(self, artifact: RefLike, text: str) -> PostRecord:
         """A discussion post on a story (rich text: HTML is kept as written)."""
         return self.create(
             DISCUSSION_POST,
             {"Artifact": ref_path(artifact), "Text": text},
+            decode=records.post,
             fetch=("ObjectID", "PostNumber", "Text", "Artifact"),
         )
 
@@ -434,6 +455,7 @@ class RallyClient:
         found = self.query(
             "TypeDefinition",
             eq("TypePath", type_path),
+            decode=as_sent,
             fetch=("ObjectID", "Name", "ElementName", "TypePath", "IDPrefix"),
             whole_workspace=True,
         )
@@ -444,8 +466,9 @@ class RallyClient:
     def attributes(self, type_path: str = STORY) -> list[AttributeDef]:
         """Every attribute of a type, custom (``c_``) ones included."""
         typedef = self.type_definition(type_path)
-        items = self.collection(typedef, "Attributes", fetch=ATTRIBUTE_FETCH)
-        return [AttributeDef.from_rally(i) for i in items]
+        return self.collection(
+            typedef, "Attributes", decode=AttributeDef.from_rally, fetch=ATTRIBUTE_FETCH
+        )
 
     def create_attribute(
         self, element_name: str, attribute_type: str, *, type_path: str = STORY
@@ -457,8 +480,9 @@ class RallyClient:
             "RealAttributeType": attribute_type.upper(),
             "TypeDefinition": ref_path(typedef),
         }
-        created = self.create("AttributeDefinition", fields, fetch=ATTRIBUTE_FETCH)
-        return AttributeDef.from_rally(created)
+        return self.create(
+            "AttributeDefinition", fields, decode=AttributeDef.from_rally, fetch=ATTRIBUTE_FETCH
+        )
 
     # --- plumbing ---------------------------------------------------------------------------
 
@@ -496,8 +520,9 @@ class RallyClient:
         limit: int | None,
         progress: Progress | None,
         *,
-        on_page: PageSink | None = None,
-    ) -> list[Item]:
+        decode: Decode[T],
+        on_page: PageSink[T] | None = None,
+    ) -> list[T]:
         """First page, then the others concurrently; stable order, no repeats.
 
         The later pages are asked for before ``on_page`` sees the first one, and each page is
@@ -508,6 +533,7 @@ class RallyClient:
         wanted = first.total if limit is None else min(first.total, limit)
         starts = remaining_starts(first.total, size, limit)
         pages: list[list[Item]] = [[] for _ in range(len(starts) + 1)]
+        decoded: list[list[T]] = [[] for _ in range(len(starts) + 1)]
         received = 0
 
         def take(number: int, page: replies.Page) -> None:
@@ -518,9 +544,10 @@ class RallyClient:
                     f"{page.total}); run again for a consistent view"
                 )
             pages[number] = page.items
+            decoded[number] = [decode(item) for item in page.items]
             received += len(page.items)
             if on_page:
-                on_page(page.items)
+                on_page(decoded[number])
             if progress:
                 progress(min(wanted, received), wanted)
 
@@ -539,21 +566,25 @@ class RallyClient:
                     take(futures[future], future.result())
             finally:
                 pool.shutdown(wait=True, cancel_futures=True)
-        unique = _unique([item for page in pages for item in page])
+        unique = _unique(
+            (item, record)
+            for page, records_of in zip(pages, decoded, strict=True)
+            for item, record in zip(page, records_of, strict=True)
+        )
         return unique[:limit] if limit is not None else unique
 
 
-def _unique(items: list[Item]) -> list[Item]:
+def _unique(pairs: Iterable[tuple[Item, T]]) -> list[T]:
     """Drop repeats (an object shifted across a page boundary while paging)."""
     seen: set[object] = set()
-    out: list[Item] = []
-    for item in items:
+    out: list[T] = []
+    for item, record in pairs:
         key = item.get("_ref") or item.get("ObjectID")
         if key is not None:
             if key in seen:
                 continue
             seen.add(key)
-        out.append(item)
+        out.append(record)
     return out
 
 

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pantheon_git.core.keys import EpicRef
 from pantheon_git.errors import RallyNotFound, UsageError
+from pantheon_git.rally import records
 from pantheon_git.rally.query import eq
+from pantheon_git.rally.records import EpicRecord
 
 if TYPE_CHECKING:
     from pantheon_git.rally.client import RallyClient
 
 
-def find_epic(client: RallyClient, epic_type: str, ref: EpicRef) -> dict[str, Any]:
+def find_epic(client: RallyClient, epic_type: str, ref: EpicRef) -> EpicRecord:
     prefixes: list[str] = [ref.prefix] if ref.prefix and ref.prefix != "E" else []
     try:
         prefix = client.type_definition(epic_type).get("IDPrefix")
@@ -21,7 +23,8 @@ def find_epic(client: RallyClient, epic_type: str, ref: EpicRef) -> dict[str, An
     prefixes += [p for p in (prefix, "F", "E") if p and p not in prefixes]
     fetch = ("ObjectID", "FormattedID", "Name")
     for candidate in prefixes:
-        found = client.query(epic_type, eq("FormattedID", f"{candidate}{ref.number}"), fetch=fetch)
+        where = eq("FormattedID", f"{candidate}{ref.number}")
+        found = client.query(epic_type, where, decode=records.epic, fetch=fetch)
         if found:
             return found[0]
     raise UsageError(

@@ -15,15 +15,16 @@ c_LockedBy/At/Expiry lock
 c_Branch, c_Coverage, c_CommitSHA  branch, coverage, commit_sha
 ==================  ====================================================================
 
-``story_to_rally(story_from_rally(raw))`` keeps every field the seed maps, and
-``story_from_rally(story_to_rally(s))`` gives back ``s`` for stories whose Markdown is in the
-form ``markdown_to_html`` / ``html_to_markdown`` agree on (tested with hypothesis).
+It maps records (``records.py`` decodes the raw items): ``story_to_rally`` of
+``story_from_rally(record)`` keeps every field the seed maps, and ``story_from_rally`` of the
+record of ``story_to_rally(s)`` gives back ``s`` for stories whose Markdown is in the form
+``markdown_to_html`` / ``html_to_markdown`` agree on (tested with hypothesis).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,9 +33,10 @@ from pantheon_git.bmad.rally_form import criteria_markdown, tasks_from_rally
 from pantheon_git.core import fields as lockfields
 from pantheon_git.core import states
 from pantheon_git.core.fields import FieldNames
-from pantheon_git.core.keys import StoryKey, sorted_keys
 from pantheon_git.core.richtext import html_to_markdown, markdown_to_html
 from pantheon_git.core.story import Story
+from pantheon_git.errors import UsageError
+from pantheon_git.rally.records import EpicRecord, StoryDecoder, StoryRecord, TaskRecord
 
 AC_HEADING = "Acceptance Criteria"
 
@@ -50,6 +52,11 @@ class MapSettings:
     """Whether the workspace has the acceptance criteria field."""
     rally_url: str | None = None
     """Rally's base URL, for links people can open (``#/detail/userstory/<oid>``)."""
+
+    @property
+    def decoder(self) -> StoryDecoder:
+        """What decodes a story's record with these settings."""
+        return StoryDecoder(self.names, self.state_map, self.default_lock_hours)
 
 
 STORY_BASE_FETCH = (
@@ -71,72 +78,63 @@ def story_url(rally_url: str, object_id: int | str) -> str:
 
 
 def story_from_rally(
-    raw: Mapping[str, Any],
+    record: StoryRecord,
     *,
-    tasks: Sequence[Mapping[str, Any]] = (),
-    predecessors: Sequence[str] | None = None,
-    successors: Sequence[str] | None = None,
-    epic: Mapping[str, Any] | None = None,
+    tasks: Sequence[TaskRecord] = (),
+    epic: EpicRecord | None = None,
     mapping: MapSettings = MapSettings(),
 ) -> Story:
     """A Rally user story (as fetched with ``story_fetch``) in its BMAD form.
 
-    ``tasks`` are the story's Rally tasks in Rally's order; ``predecessors``/``successors``
-    are FormattedIDs (when ``None``, a collection summary in ``raw`` is used if present);
-    ``epic`` is the parent portfolio item when ``raw`` only holds a reference to it.
+    ``tasks`` are the story's Rally tasks in Rally's order; ``epic`` is the parent portfolio
+    item when the story only holds a reference to it.
     """
-    fields = story_fields(
-        raw, predecessors=predecessors, successors=successors, epic=epic, mapping=mapping
-    )
-    return Story(**fields, tasks=tasks_from_rally(tasks))
+    return Story(**story_fields(record, epic=epic, mapping=mapping), tasks=tasks_from_rally(tasks))
 
 
 def story_fields(
-    raw: Mapping[str, Any],
+    record: StoryRecord,
     *,
-    predecessors: Sequence[str] | None = None,
-    successors: Sequence[str] | None = None,
-    epic: Mapping[str, Any] | None = None,
+    epic: EpicRecord | None = None,
     mapping: MapSettings = MapSettings(),
+    lock: bool = True,
 ) -> dict[str, Any]:
     """Every ``Story`` field ``story_from_rally`` maps except the tasks, as keyword arguments:
-    a sync maps a story as soon as it arrives and adds its tasks when they do."""
-    names = mapping.names
-    description = html_to_markdown(str(raw.get("Description") or ""))
-    if mapping.criteria_field and raw.get(names.acceptance_criteria):
-        criteria = criteria_from_markdown(html_to_markdown(str(raw[names.acceptance_criteria])))
+    a sync maps a story as soon as it arrives and adds its tasks when they do. ``lock=False``
+    leaves out a lock that cannot be read instead of raising."""
+    if record.key is None:
+        raise UsageError(f"not a story key: {record.formatted_id!r}")
+    description = html_to_markdown(record.description)
+    if mapping.criteria_field and record.criteria:
+        criteria = criteria_from_markdown(html_to_markdown(record.criteria))
     else:
         description, criteria = split_criteria(description)
-    parent = epic or _parent(raw)
-    object_id = raw.get("ObjectID")
+    parent = epic or record.epic
+    object_id = record.object_id
     return {
-        "key": StoryKey.parse(str(raw["FormattedID"])),
-        "title": str(raw.get("Name") or ""),
-        "epic": str(parent["FormattedID"]) if parent and parent.get("FormattedID") else None,
-        "epic_title": _text(parent.get("Name") or parent.get("_refObjectName")) if parent else None,
+        "key": record.key,
+        "title": record.name,
+        "epic": parent.formatted_id if parent else None,
+        "epic_title": parent.name if parent else None,
         "description": description,
         "acceptance_criteria": criteria,
-        "owner": _person(raw.get("Owner")),
-        "state": states.workflow_state(
-            _text(raw.get("ScheduleState")),
-            _text(raw.get(names.pantheon_status)),
-            mapping.state_map,
-        ),
-        "schedule_state": _text(raw.get("ScheduleState")) or "Defined",
-        "lock": lockfields.from_fields(raw, mapping.default_lock_hours, names.lock),
-        "branch": _text(raw.get(names.branch)),
-        "coverage": _number(raw.get(names.coverage)),
-        "commit_sha": _text(raw.get(names.commit_sha)),
-        "predecessors": _keys(predecessors, raw.get("Predecessors")),
-        "successors": _keys(successors, raw.get("Successors")),
-        "plan_estimate": _number(raw.get("PlanEstimate")),
-        "rank": _text(raw.get("DragAndDropRank")),
-        "iteration": _ref_name(raw.get("Iteration")),
-        "object_id": int(object_id) if object_id is not None else None,
-        "version_id": _text(raw.get("VersionId")),
-        "last_update": _text(raw.get("LastUpdateDate")),
-        "url": story_url(mapping.rally_url, object_id) if mapping.rally_url and object_id else None,
-        "extra": {"blocked": True} if raw.get("Blocked") else {},
+        "owner": record.owner,
+        "state": record.state,
+        "schedule_state": record.schedule_state or "Defined",
+        "lock": record.lock if lock else record.lock_held,
+        "branch": record.branch,
+        "coverage": record.coverage,
+        "commit_sha": record.commit_sha,
+        "predecessors": record.predecessors,
+        "successors": record.successors,
+        "plan_estimate": record.plan_estimate,
+        "rank": record.rank,
+        "iteration": record.iteration,
+        "object_id": object_id,
+        "version_id": record.version_id,
+        "last_update": record.last_update,
+        "url": story_url(mapping.rally_url, object_id) if mapping.rally_url else None,
+        "extra": {"blocked": True} if record.blocked else {},
     }
 
 
@@ -151,9 +149,7 @@ def story_to_rally(story: Story, *, mapping: MapSettings = MapSettings()) -> dic
     elif criteria:
         description = f"{description}\n\n### {AC_HEADING}\n\n{criteria}".lstrip()
     fields["Description"] = markdown_to_html(description)
-    state_fields = states.rally_fields(story.state, mapping.state_map)
-    fields["ScheduleState"] = state_fields.get("ScheduleState", story.schedule_state)
-    fields[names.pantheon_status] = state_fields.get("c_PantheonStatus", "")
+    fields.update(state_to_rally(story.state, mapping, schedule_state=story.schedule_state))
     fields.update(lockfields.to_fields(story.lock, names.lock))
     fields[names.branch] = story.branch or ""
     fields[names.coverage] = story.coverage
@@ -161,6 +157,18 @@ def story_to_rally(story: Story, *, mapping: MapSettings = MapSettings()) -> dic
     if story.plan_estimate is not None:
         fields["PlanEstimate"] = story.plan_estimate
     return fields
+
+
+def state_to_rally(
+    state: str, mapping: MapSettings, *, schedule_state: str | None = None
+) -> dict[str, Any]:
+    """ScheduleState and the status field that put a story in the workflow ``state``
+    (``schedule_state``: the value to keep when the state map names none)."""
+    wanted = states.rally_fields(state, mapping.state_map)
+    return {
+        "ScheduleState": wanted.get("ScheduleState", schedule_state),
+        mapping.names.pantheon_status: wanted.get("c_PantheonStatus", ""),
+    }
 
 
 _AC_SECTION_RE = re.compile(
@@ -186,58 +194,3 @@ def split_criteria(description: str) -> tuple[str, tuple[str, ...]]:
     before = description[: match.start()].rstrip()
     remaining = "\n\n".join(p for p in (before, after.strip()) if p)
     return remaining, criteria_from_markdown(body)
-
-
-def _parent(raw: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    for name in ("PortfolioItem", "Feature"):
-        value = raw.get(name)
-        if isinstance(value, Mapping) and (value.get("FormattedID") or value.get("_ref")):
-            return value
-    return None
-
-
-def _person(value: Any) -> str | None:
-    if not isinstance(value, Mapping):
-        return _text(value)
-    for name in ("EmailAddress", "UserName", "_refObjectName", "DisplayName"):
-        if value.get(name):
-            return str(value[name])
-    return None
-
-
-def _ref_name(value: Any) -> str | None:
-    if isinstance(value, Mapping):
-        return _text(value.get("Name") or value.get("_refObjectName"))
-    return _text(value)
-
-
-def _keys(explicit: Sequence[str] | None, collection: Any) -> tuple[StoryKey, ...]:
-    if explicit is None:
-        explicit = summary_values(collection, "FormattedID")
-    return sorted_keys(explicit)
-
-
-def summary_values(collection: Any, field: str) -> list[str]:
-    """Values of ``field`` in a collection fetched as ``Coll:summary[field]`` (KB 131935)."""
-    if not isinstance(collection, Mapping):
-        return []
-    summary = collection.get("Summary")
-    if not isinstance(summary, Mapping):
-        return []
-    counts = summary.get(field)
-    return [str(k) for k in counts] if isinstance(counts, Mapping) else []
-
-
-def _text(value: Any) -> str | None:
-    if value is None or value == "":
-        return None
-    return str(value)
-
-
-def _number(value: Any) -> float | None:
-    if value is None or value == "":
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None

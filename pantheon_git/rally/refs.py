@@ -1,15 +1,16 @@
 """Rally references in every form a reply or a user may give, reduced to one: ``/type/oid``.
 
 Forms accepted: an absolute URL (``https://host/slm/webservice/v2.0/hierarchicalrequirement/1``),
-``/hierarchicalrequirement/1``, ``hierarchicalrequirement/1``, a ``{"_ref": ...}`` shell, and
-portfolio-item paths (``/portfolioitem/feature/7``). An optional ``.js`` suffix is dropped.
+``/hierarchicalrequirement/1``, ``hierarchicalrequirement/1``, a ``{"_ref": ...}`` shell, a
+record (``records.py``: anything with a ``ref``), and portfolio-item paths
+(``/portfolioitem/feature/7``). An optional ``.js`` suffix is dropped.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from pantheon_git.errors import RallyError
 
@@ -17,7 +18,15 @@ API_PREFIX = "/slm/webservice/v2.0"
 _TYPE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(/[A-Za-z][A-Za-z0-9_]*)?$")
 _REF_RE = re.compile(r"^/?(?P<type>[A-Za-z][A-Za-z0-9_]*(?:/[A-Za-z][A-Za-z0-9_]*)?)/(?P<oid>\d+)$")
 
-RefLike = str | Mapping[str, Any]
+
+class HasRef(Protocol):
+    """A record of an object (``records.py``)."""
+
+    @property
+    def ref(self) -> str: ...
+
+
+RefLike = str | Mapping[str, Any] | HasRef
 
 
 def type_segment(type_path: str) -> str:
@@ -27,9 +36,25 @@ def type_segment(type_path: str) -> str:
     return type_path.lower()
 
 
+_PLAIN_RE = re.compile(
+    r"^(?:https?://[^/?#\s]*/slm/webservice/v2\.0)?"
+    r"/(?P<type>[A-Za-z][A-Za-z0-9_]*(?:/[A-Za-z][A-Za-z0-9_]*)?)/(?P<oid>\d+)$"
+)
+"""The forms replies and records use (an absolute URL, ``/type/oid``): read in one match."""
+
+
 def ref_path(ref: RefLike) -> str:
     """Any form of a reference -> the relative ``/type/oid`` (type lower-cased)."""
-    text = ref.get("_ref") if isinstance(ref, Mapping) else ref
+    if type(ref) is str:
+        plain = _PLAIN_RE.match(ref)
+        if plain is not None:
+            return f"/{plain.group('type').lower()}/{plain.group('oid')}"
+    if isinstance(ref, Mapping):
+        text = ref.get("_ref")
+    elif isinstance(ref, str):
+        text = ref
+    else:
+        text = getattr(ref, "ref", None)
     if not isinstance(text, str) or not text:
         raise RallyError(f"not a Rally reference: {ref!r}")
     path = text.strip()
@@ -65,9 +90,21 @@ def make_ref(type_path: str, oid: int | str) -> str:
 
 def is_ref(value: object) -> bool:
     if not isinstance(value, str | Mapping):
-        return False
+        value = getattr(value, "ref", None)
+        if not isinstance(value, str):
+            return False
     try:
         ref_path(value)
     except RallyError:
         return False
     return True
+
+
+def same_ref(left: RefLike | None, right: RefLike | None) -> bool:
+    """Whether two references (any forms) name the same object; two missing ones do too."""
+    if not left or not right:
+        return not left and not right
+    try:
+        return ref_path(left) == ref_path(right)
+    except RallyError:
+        return False

@@ -12,6 +12,9 @@ from typing import Any
 
 from pantheon_git.errors import RallyError
 
+Item = dict[str, Any]
+"""One object of a reply, as Rally sent it."""
+
 MALFORMED_HINT = "Check RALLY_URL: it should be the Rally server, not a proxy or login page."
 
 
@@ -56,6 +59,12 @@ class Page:
     total: int
     start: int
     items: list[dict[str, Any]]
+
+
+def as_sent(item: Item) -> Item:
+    """The item as Rally sent it: the decoder of ``client.wire`` and of ``rally/``'s own
+    plumbing (scope resolution)."""
+    return item
 
 
 def query_page(env: Envelope, *, where: str) -> Page:

@@ -47,14 +47,14 @@ def client_for(server: Any) -> RallyClient:
 def rally_fields(server: Any, key: str, fetch: tuple[str, ...] = LOCK_FETCH) -> dict[str, Any]:
     """A story's fields as Rally holds them now."""
     with client_for(server) as client:
-        return client.find_story(StoryKey.parse(key), fetch=fetch)
+        return client.wire.find_story(StoryKey.parse(key), fetch=fetch)
 
 
 def set_rally_fields(server: Any, key: str, fields: Mapping[str, Any]) -> None:
     """Change a story in Rally as someone else (or Rally's UI) would."""
     with client_for(server) as client:
-        story = client.find_story(StoryKey.parse(key), fetch=("FormattedID",))
-        client.update(story["_ref"], fields, fetch=("ObjectID",))
+        story = client.wire.find_story(StoryKey.parse(key), fetch=("FormattedID",))
+        client.wire.update(story["_ref"], fields, fetch=("ObjectID",))
 
 
 def lock_as(server: Any, key: str, holder: str, locked_at: datetime, expires: datetime) -> None:

@@ -4,7 +4,7 @@ client to change the backlog behind the cache's back, and cache snapshots.
 
     def test_x(sync_repo, cli, rally_client):
         code, out, err = cli("sync", "--json")
-        rally_client.update(...)
+        rally_client.wire.update(...)
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ from typing import Any
 import pytest
 
 from pantheon_git.cli import main
-from pantheon_git.rally.client import STORY, RallyClient
+from pantheon_git.rally.client import RallyClient
 from pantheon_git.rally.query import eq
+from pantheon_git.rally.records import STORY
 from tests.support.gitrepo import GitRepo
 
 CACHE = Path(".bmad") / "rally-cache"
@@ -73,7 +74,7 @@ def rally_client(rally_thread: Any) -> Iterator[RallyClient]:
 
 
 def story_ref(client: RallyClient, formatted_id: str) -> str:
-    found = client.query(STORY, eq("FormattedID", formatted_id), fetch=("FormattedID",))
+    found = client.wire.query(STORY, eq("FormattedID", formatted_id), fetch=("FormattedID",))
     assert found, formatted_id
     return str(found[0]["_ref"])
 

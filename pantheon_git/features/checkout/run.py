@@ -15,7 +15,6 @@ Checking out a story you already hold renews the lock and switches to its branch
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -41,8 +40,10 @@ from pantheon_git.features.locks.run import (
 )
 from pantheon_git.features.locks.run_cache import keep_out_of_git, record_lock
 from pantheon_git.git import storybranch
+from pantheon_git.rally import records
 from pantheon_git.rally.epics import find_epic
-from pantheon_git.rally.mapping import MapSettings, story_fetch, story_from_rally
+from pantheon_git.rally.mapping import MapSettings, state_to_rally, story_fetch, story_from_rally
+from pantheon_git.rally.records import StoryRecord
 
 if TYPE_CHECKING:
     from pantheon_git.app import App
@@ -100,25 +101,27 @@ class _Checkout:
     me: str
     hours: float
     request: CheckoutRequest
-    _listings: dict[str | None, list[dict[str, Any]]] = field(default_factory=dict)
+    _listings: dict[str | None, list[StoryRecord]] = field(default_factory=dict)
 
     # --- choosing ---------------------------------------------------------------------------
 
     def story(self, key: StoryKey) -> CheckoutReport | Refusal:
-        raw = self.client.find_story(key, fetch=story_fetch(self.settings.names))
-        return self.take(raw)
+        fetch = story_fetch(self.settings.names)
+        return self.take(self.client.find_story(key, decode=self.settings.decoder, fetch=fetch))
 
     def next_of(self, ref: EpicRef) -> CheckoutReport | Refusal:
 
         epic = find_epic(self.client, self.app.config.epic_type, ref)
-        epic_id, epic_name = str(epic["FormattedID"]), epic.get("Name")
+        epic_id, epic_name = epic.formatted_id or "", epic.name
         listing = self.listing(epic_id)
         picked = self.choose(listing)
-        by_key = {choosing.candidate(r, self.settings).key: r for r in listing}
+        by_key = {choosing.candidate(r).key: r for r in listing}
         last: Refusal | None = None
         for candidate in picked.order[:EPIC_TRIES]:
             full = self.client.get(
-                str(by_key[candidate.key]["_ref"]), fetch=story_fetch(self.settings.names)
+                by_key[candidate.key],
+                decode=self.settings.decoder,
+                fetch=story_fetch(self.settings.names),
             )
             result = self.take(full)
             if isinstance(result, CheckoutReport):
@@ -131,16 +134,16 @@ class _Checkout:
             "",
             "none_free",
             epic=epic_id,
-            epic_title=str(epic_name) if epic_name else None,
-            reason=_none_free(listing, picked, self.settings),
+            epic_title=epic_name or None,
+            reason=_none_free(listing, picked),
         )
 
-    def listing(self, epic: str | None) -> list[dict[str, Any]]:
+    def listing(self, epic: str | None) -> list[StoryRecord]:
         if epic not in self._listings:
             self._listings[epic] = choosing.epic_stories(self.client, epic, self.settings)
         return self._listings[epic]
 
-    def choose(self, listing: list[dict[str, Any]]) -> choice.Choice:
+    def choose(self, listing: list[StoryRecord]) -> choice.Choice:
         now = self.app.now()
         context = choosing.dependencies(
             self.client,
@@ -150,21 +153,21 @@ class _Checkout:
             me=self.me,
             now=now,
         )
-        candidates = [choosing.candidate(r, self.settings) for r in listing]
+        candidates = [choosing.candidate(r) for r in listing]
         return choice.choose(candidates, self.me, now, context.deps, context.known)
 
     def refusal(
         self,
-        raw: Mapping[str, Any],
+        record: StoryRecord,
         outcome: Literal[Outcome.REFUSED, Outcome.LOST],
         held: Lock | None,
     ) -> Refusal:
-        target = choosing.candidate(raw, self.settings)
+        target = choosing.candidate(record)
         if held is not None:
             # The lock Rally showed just now goes to the cache as well, so this clone's hooks
             # name its holder instead of trusting an older cached entry without it.
             record_lock(self.app, target.key, lockfields.to_fields(held, self.ops.names), held)
-        epic, epic_title = choosing.epic_of(raw)
+        epic, epic_title = choosing.epic_of(record)
         picked = self.choose(self.listing(epic))
         return Refusal(
             target.key,
@@ -178,8 +181,8 @@ class _Checkout:
 
     # --- taking one story ---------------------------------------------------------------------
 
-    def take(self, raw: Mapping[str, Any]) -> CheckoutReport | Refusal:
-        target = choosing.candidate(raw, self.settings)
+    def take(self, record: StoryRecord) -> CheckoutReport | Refusal:
+        target = choosing.candidate(record)
         key, now = target.key, self.app.now()
         if choice.is_done(target.state):
             raise CheckFailed(
@@ -190,14 +193,14 @@ class _Checkout:
         theirs = locks.status(held, self.me, now) is locks.LockStatus.THEIRS
         if theirs and not self.ops.fresh(held, now):  # a fresh lock may still lose its race
             self.event(key, Outcome.REFUSED, holder=held.holder if held else None)
-            return self.refusal(raw, Outcome.REFUSED, held)
+            return self.refusal(record, Outcome.REFUSED, held)
         keep_out_of_git(self.app)  # before looking for uncommitted work: the cache is not work
-        branch = self.branch_name(raw, target)
+        branch = self.branch_name(record, target)
         plan = self.plan(branch)
         if self.app.progress:
             wait = self.ops.timing.settle
             self.app.progress(f"Locking {key} in Rally (confirming takes {wait:g}s)...")
-        attempt = self.ops.acquire(str(raw["_ref"]), self.me, self.hours)
+        attempt = self.ops.acquire(record.ref, self.me, self.hours)
         self.event(
             key,
             attempt.outcome,
@@ -207,12 +210,12 @@ class _Checkout:
         if attempt.outcome is Outcome.TOO_SLOW:
             raise too_slow(key, attempt, self.ops.timing)
         if attempt.outcome in (Outcome.REFUSED, Outcome.LOST):
-            refusal = self.refusal(raw, attempt.outcome, attempt.lock)
+            refusal = self.refusal(record, attempt.outcome, attempt.lock)
             if attempt.note:
                 refusal = replace(refusal, reason=attempt.note)
             return refusal
         try:
-            return self.finish(raw, attempt, branch, plan)
+            return self.finish(record, attempt, branch, plan)
         except PantheonError as exc:
             exc.hint = (
                 f"{exc.hint + ' ' if exc.hint else ''}You hold the lock on {key}; run "
@@ -220,11 +223,11 @@ class _Checkout:
             )
             raise
 
-    def branch_name(self, raw: Mapping[str, Any], target: choice.Candidate) -> str:
+    def branch_name(self, record: StoryRecord, target: choice.Candidate) -> str:
         """The branch Rally names for the story (``c_Branch``: it survives title edits), if it
         is a valid story branch of this story; else one made from the title."""
         config = self.app.config
-        named = str(raw.get(self.settings.names.branch) or "").strip()
+        named = (record.branch or "").strip()
         ours = named and branch_story_key(named, config.branch_pattern) == target.key
         if ours and storybranch.valid_branch_name(named, cwd=self.app.root):
             return named
@@ -243,7 +246,7 @@ class _Checkout:
 
     def finish(
         self,
-        raw: Mapping[str, Any],
+        record: StoryRecord,
         attempt: Attempt,
         branch: str,
         plan: storybranch.BranchPlan | None,
@@ -252,16 +255,18 @@ class _Checkout:
         won = attempt.outcome
         assert won is Outcome.WON or won is Outcome.RENEWED
         names = self.settings.names
-        before = choosing.state_of(raw, self.settings)
+        before = record.state
         fields: dict[str, Any] = {names.branch: branch}
         target = states.advance(before, states.IN_PROGRESS)
         if target is not None:
-            wanted = states.rally_fields(target, self.settings.state_map)
-            fields["ScheduleState"] = wanted["ScheduleState"]
-            fields[names.pantheon_status] = wanted.get("c_PantheonStatus", "")
-        ref = str(raw["_ref"])
-        updated = self.client.update(ref, fields, fetch=story_fetch(names))
-        tasks = self.client.collection(ref, "Tasks", fetch=TASK_FETCH, order=("TaskIndex",))
+            fields.update(
+                state_to_rally(target, self.settings, schedule_state=record.schedule_state)
+            )
+        decode = self.settings.decoder
+        updated = self.client.update(record, fields, decode=decode, fetch=story_fetch(names))
+        tasks = self.client.collection(
+            record, "Tasks", decode=records.task, fetch=TASK_FETCH, order=("TaskIndex",)
+        )
         lock = Lock(
             attempt.lock.holder,
             attempt.lock.locked_at,
@@ -282,7 +287,7 @@ class _Checkout:
                 f"cannot write the story file in {self.app.config.story_dir}: {exc.strerror}",
                 hint="Check the story_dir setting and the folder's permissions.",
             ) from None
-        record_lock(self.app, story.key, {}, lock, story=story, raw=updated)
+        record_lock(self.app, story.key, {}, lock, story=story, raw=updated.raw)
         return CheckoutReport(
             story=story.key,
             title=story.title,
@@ -306,8 +311,8 @@ class _Checkout:
         record_event(self.app, "checkout", key, self.me, outcome, **details)
 
 
-def _none_free(listing: list[dict[str, Any]], picked: choice.Choice, settings: MapSettings) -> str:
-    stories = [choosing.candidate(r, settings) for r in listing]
+def _none_free(listing: list[StoryRecord], picked: choice.Choice) -> str:
+    stories = [choosing.candidate(r) for r in listing]
     waiting = [f"{k} waits for {', '.join(map(str, v))}" for k, v in sorted(picked.blocked.items())]
     if waiting:
         shown = "; ".join(waiting[:5])

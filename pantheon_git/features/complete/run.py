@@ -18,12 +18,11 @@ missing step.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pantheon_git.core import fields as lockfields
 from pantheon_git.core import states
 from pantheon_git.core.fields import FieldNames
 from pantheon_git.core.keys import StoryKey, branch_story_key
@@ -53,7 +52,10 @@ from pantheon_git.features.complete.rules import (
 )
 from pantheon_git.features.complete.run_coverage import read_coverage
 from pantheon_git.git import command as git
+from pantheon_git.rally import records
 from pantheon_git.rally.query import all_of, eq
+from pantheon_git.rally.records import StoryDecoder, StoryRecord
+from pantheon_git.rally.refs import same_ref
 
 if TYPE_CHECKING:
     from pantheon_git.app import App
@@ -125,15 +127,10 @@ def story_fetch(config: Config) -> list[str]:
     return ["ObjectID", "FormattedID", "Name", "ScheduleState", "LastUpdateDate", *sorted(custom)]
 
 
-def story_state(key: StoryKey, item: Mapping[str, Any], config: Config) -> StoryState:
-    names = names_of(config)
-    state = states.workflow_state(
-        item.get("ScheduleState"),
-        item.get(config.field_name("pantheon_status")),
-        config.state_map,
-    )
-    lock = lockfields.from_fields(item, config.rally_lock_hours, names.lock)
-    return StoryState(key, state, lock, dict(item))
+def story_state(key: StoryKey, story: StoryRecord, config: Config) -> StoryState:
+    """The story as :func:`decide` sees it: its state, lock, and the values Rally holds in
+    every field a decision may write."""
+    return StoryState(key, story.state, story.lock, story.values(story_fetch(config)))
 
 
 def check_push_state(config: Config) -> str | None:
@@ -170,7 +167,9 @@ def apply_change(
     ledger = ledger if ledger is not None else Ledger()
     ledger.begin(None)
     try:
-        item = rally.find_story(key, fetch=story_fetch(config))
+        item = rally.find_story(
+            key, decode=StoryDecoder.from_config(config), fetch=story_fetch(config)
+        )
     except RallyNotFound:
         decision = Decision(
             key,
@@ -190,21 +189,21 @@ def apply_change(
         state_map=config.state_map,
         older=older(state) if older is not None else None,
     )
-    title = str(item.get("Name") or "")
+    title = item.name
     if decision.updates:
         ledger.begin(f"{key} fields ({', '.join(sorted(decision.updates))})")
-        rally.update(item["_ref"], decision.updates, fetch=("ObjectID",))
+        rally.update(item, decision.updates, decode=records.entity, fetch=("ObjectID",))
         ledger.landed()
     cs_status = note_status = None
     try:
         if changeset is not None and decision.verdict in (Verdict.OK, Verdict.UNCHANGED):
             ledger.begin(f"{key} changeset {changeset.sha[:7]}")
-            cs_status = ensure_changeset(rally, item["_ref"], changeset, warn=warn)
+            cs_status = ensure_changeset(rally, item.ref, changeset, warn=warn)
             ledger.landed(f"{key} changeset ({cs_status})", wrote=cs_status in WROTE)
         if note is not None and decision.note:
             facts = note(decision, title)
             ledger.begin(f"{key} discussion note")
-            note_status = ensure_note(rally, item["_ref"], note_html(facts), facts.marker)
+            note_status = ensure_note(rally, item.ref, note_html(facts), facts.marker)
             ledger.landed(f"{key} discussion note", wrote=note_status in WROTE)
     except RallyError as exc:
         if not decision.updates:
@@ -219,8 +218,8 @@ def apply_change(
 
 
 def ensure_note(rally: RallyClient, story_ref: str, text: str, marker: str) -> str:
-    posts = rally.collection(story_ref, "Discussion", fetch=("Text",))
-    if any(note_text_matches(str(p.get("Text") or ""), marker) for p in posts):
+    posts = rally.collection(story_ref, "Discussion", decode=records.post, fetch=("Text",))
+    if any(note_text_matches(p.text, marker) for p in posts):
         return "already there"
     rally.post_discussion(story_ref, text)
     return "posted"
@@ -235,28 +234,37 @@ def ensure_changeset(
         repos = rally.query(
             "SCMRepository",
             eq("Name", facts.repository),
+            decode=records.entity,
             fetch=("ObjectID", "Name"),
             limit=1,
             whole_workspace=True,
         )
         if repos:
-            repo_ref = repos[0]["_ref"]
+            repo_ref = repos[0].ref
         else:
             repo_ref = rally.create(
                 "SCMRepository",
                 {"Name": facts.repository, "SCMType": "GitHub", "Uri": facts.repository_url},
+                decode=records.entity,
                 fetch=("ObjectID", "Name"),
                 dedupe=eq("Name", facts.repository),
-            )["_ref"]
+            ).ref
         match = all_of(eq("SCMRepository", repo_ref), eq("Revision", facts.sha))
         found = rally.query(
-            "Changeset", match, fetch=("ObjectID", "Revision"), limit=1, whole_workspace=True
+            "Changeset",
+            match,
+            decode=records.entity,
+            fetch=("ObjectID", "Revision"),
+            limit=1,
+            whole_workspace=True,
         )
         if found:
-            members = rally.collection(found[0]["_ref"], "Artifacts", fetch=("ObjectID",))
-            if any(_same_ref(m.get("_ref"), story_ref) for m in members):
+            members = rally.collection(
+                found[0], "Artifacts", decode=records.entity, fetch=("ObjectID",)
+            )
+            if any(same_ref(m.ref, story_ref) for m in members):
                 return "already there"
-            rally.collection_add(found[0]["_ref"], "Artifacts", [story_ref])
+            rally.collection_add(found[0], "Artifacts", [story_ref])
             return "linked"
         fields: dict[str, Any] = {
             "SCMRepository": repo_ref,
@@ -270,19 +278,12 @@ def ensure_changeset(
             fields["Uri"] = facts.url
         if facts.branch:
             fields["Branch"] = facts.branch
-        rally.create("Changeset", fields, fetch=("ObjectID",), dedupe=match)
+        rally.create("Changeset", fields, decode=records.entity, fetch=("ObjectID",), dedupe=match)
         return "created"
     except (RallyValidationError, RallyNotFound, RallyQueryError) as exc:
         # The workspace has "Build and Changeset" off, or refuses the fields: not fatal.
         warn(f"no Rally changeset for {facts.sha[:7]}: {exc.message}")
         return "not created"
-
-
-def _same_ref(a: Any, b: str) -> bool:
-    def tail(ref: Any) -> str:
-        return "/".join(str(ref or "").rstrip("/").lower().split("/")[-2:])
-
-    return bool(a) and tail(a) == tail(b)
 
 
 # --- `pantheon complete` ----------------------------------------------------------------------

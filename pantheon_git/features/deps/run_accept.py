@@ -1,7 +1,7 @@
 """Write chosen inferred edges to Rally as Predecessors (the I/O of ``pantheon deps --accept``).
 
 For each story that waits, the story is read once with its Predecessors summary
-(``Predecessors:summary[FormattedID]``, decoded by ``rally.mapping``), the predecessors it does
+(``Predecessors:summary[FormattedID]``, decoded by ``rally.records``), the predecessors it does
 not have yet are added in one ``Predecessors/add`` call (rally-node posts
 ``{"CollectionItems": [...]}`` to the collection's ``add`` endpoint; see
 ``RallyClient.collection_add``), and those it has are reported as already there: running the
@@ -20,7 +20,7 @@ from pantheon_git.app import App
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.errors import RallyNotFound, RallyValidationError
 from pantheon_git.features.deps.review import Choice
-from pantheon_git.rally import mapping
+from pantheon_git.rally import records
 
 TARGET_FETCH = ("ObjectID", "FormattedID", "Name", "Predecessors:summary[FormattedID]")
 SOURCE_FETCH = ("ObjectID", "FormattedID")
@@ -73,10 +73,10 @@ def write_predecessors(
 def _one_target(app: App, target: StoryKey, group: list[Choice], *, dry_run: bool) -> list[Written]:
     client = app.rally()
     try:
-        raw = client.find_story(target, fetch=TARGET_FETCH)
+        story = client.find_story(target, decode=records.story, fetch=TARGET_FETCH)
     except RallyNotFound as exc:
         return [_written(c, FAILED, exc.message) for c in group]
-    present = set(mapping.story_fields(raw)["predecessors"])
+    present = set(story.predecessors)
     out = [_written(c, ALREADY) for c in group if c.source in present]
     todo = [c for c in group if c.source not in present]
     if dry_run:
@@ -85,13 +85,14 @@ def _one_target(app: App, target: StoryKey, group: list[Choice], *, dry_run: boo
     ready: list[Choice] = []
     for choice in todo:
         try:
-            refs.append(str(client.find_story(choice.source, fetch=SOURCE_FETCH)["_ref"]))
+            source = client.find_story(choice.source, decode=records.entity, fetch=SOURCE_FETCH)
+            refs.append(source.ref)
             ready.append(choice)
         except RallyNotFound as exc:
             out.append(_written(choice, FAILED, exc.message))
     if refs:
         try:
-            client.collection_add(raw["_ref"], "Predecessors", refs)
+            client.collection_add(story, "Predecessors", refs)
         except RallyValidationError as exc:
             return out + [_written(c, FAILED, exc.message) for c in ready]
         out += [_written(c, ADDED) for c in ready]

@@ -29,6 +29,7 @@ from pantheon_git.features.doctor import run_local as doctor_local
 from pantheon_git.features.doctor.report import FAIL, OK, WARN, Check, skipped
 from pantheon_git.features.doctor.run_fields import fields_check, first_line
 from pantheon_git.git import command as git
+from pantheon_git.rally import records
 from pantheon_git.rally.backoff import Backoff
 from pantheon_git.rally.client import RallyClient
 from pantheon_git.rally.query import eq
@@ -301,13 +302,14 @@ def _identity(state: _State) -> Check:
         users = state.client.query(
             "User",
             eq("EmailAddress", me) | eq("UserName", me),
+            decode=records.user,
             fetch=("UserName", "EmailAddress", "DisplayName", "Disabled"),
             whole_workspace=True,
             limit=5,
         )
     except RallyError as exc:
         return Check("identity", title, FAIL, f"{shown}: {first_line(exc.message)}", exc.hint)
-    active = [u for u in users if not u.get("Disabled")]
+    active = [u for u in users if not u.disabled]
     if not active:
         state_word = "a disabled" if users else "no"
         return Check(
@@ -320,7 +322,7 @@ def _identity(state: _State) -> Check:
             "export PANTHEON_USER=<your Rally email>",
         )
     user = active[0]
-    name = user.get("DisplayName") or user.get("UserName")
+    name = user.shown
     return Check("identity", title, OK, f"{shown} is Rally user {name}")
 
 

@@ -10,14 +10,12 @@ hang on a slow Rally. What was read goes back into the cache (one story entry an
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pantheon_git.cache import stories as story_files
 from pantheon_git.cache.stories import StoryFile
 from pantheon_git.core import fields as lockfields
-from pantheon_git.core import states
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.story import Lock, Story
 from pantheon_git.errors import CacheCorrupt, CheckFailed, ConfigError, RallyError, RallyNotFound
@@ -27,6 +25,7 @@ if TYPE_CHECKING:
     from pantheon_git.cache.store import Cache
     from pantheon_git.config import Config
     from pantheon_git.rally.client import RallyClient
+    from pantheon_git.rally.records import StoryRecord
 
 CACHE_WAIT = 1.0
 """Seconds a hook waits for another pantheon command writing the cache before skipping."""
@@ -80,13 +79,15 @@ def read_lock(app: App, key: StoryKey, *, timeout: float, remember: bool = True)
     # lazy: httpx and the lock client load only when Rally is asked
     from pantheon_git.features.hooks.run_alarm import Alarm
     from pantheon_git.features.locks.run import lock_client
+    from pantheon_git.rally.records import StoryDecoder
 
     config = app.config
     whole = None
+    decode = StoryDecoder.from_config(config)
     try:
         with lock_client(app, timeout=timeout) as client:
             with Alarm(timeout, Unreachable(f"no answer within {timeout:g} s")):
-                raw = client.find_story(key, fetch=lock_fetch(config))
+                found = client.find_story(key, decode=decode, fetch=lock_fetch(config))
             if remember and _cached(app.cache, key) is None:
                 # A story the cache does not know yet (or holds in a file this version cannot
                 # read) is stored whole (with its tasks), as a checkout would; if that takes
@@ -95,7 +96,7 @@ def read_lock(app: App, key: StoryKey, *, timeout: float, remember: bool = True)
                     contextlib.suppress(Unreachable, RallyError),
                     Alarm(timeout, Unreachable("slow")),
                 ):
-                    whole = _whole(app, client, raw)
+                    whole = _whole(app, client, found)
     except RallyNotFound as exc:
         raise CheckFailed(
             f"{key} is not in Rally ({exc.message})",
@@ -103,28 +104,15 @@ def read_lock(app: App, key: StoryKey, *, timeout: float, remember: bool = True)
         ) from None
     except (ConfigError, RallyError) as exc:
         raise Unreachable(exc.message) from None
-    cached = _remember(app, key, raw, whole) if remember else False
-    lock = lockfields.from_fields(raw, config.rally_lock_hours, lock_names(config))
-    return Fresh(key, lock, _state(config, raw), str(raw.get("Name") or ""), cached)
-
-
-def _state(config: Config, raw: Mapping[str, Any]) -> str:
-    return states.workflow_state(
-        _text(raw.get("ScheduleState")),
-        _text(raw.get(config.field_name("pantheon_status"))),
-        config.state_map,
-    )
-
-
-def _text(value: Any) -> str | None:
-    return str(value) if value not in (None, "") else None
+    cached = _remember(app, key, found, whole) if remember else False
+    return Fresh(key, found.lock, found.state, found.name, cached)
 
 
 # --- back into the cache --------------------------------------------------------------------
 
 
 def _remember(
-    app: App, key: StoryKey, raw: Mapping[str, Any], whole: tuple[Story, dict[str, Any]] | None
+    app: App, key: StoryKey, found: StoryRecord, whole: tuple[Story, dict[str, Any]] | None
 ) -> bool:
     """Write the fresh read into the cache: the cached story patched with the new lock and
     state, or ``whole`` for a story the cache did not know. False when the cache is busy or
@@ -133,7 +121,7 @@ def _remember(
     from pantheon_git.features.locks.run_cache import record_lock
 
     try:
-        story, full_raw = _patched(app, app.cache, key, raw) if whole is None else whole
+        story, full_raw = _patched(app.cache, key, found) if whole is None else whole
     except (CacheCorrupt, OSError):
         return False
     if story is None:
@@ -151,29 +139,28 @@ def _cached(cache: Cache, key: StoryKey) -> StoryFile | None:
 
 
 def _patched(
-    app: App, cache: Cache, key: StoryKey, raw: Mapping[str, Any]
+    cache: Cache, key: StoryKey, found: StoryRecord
 ) -> tuple[Story | None, dict[str, Any]]:
     entry = story_files.find(cache, key)
     if entry is None:
         return None, {}
     story = entry.story
-    config = app.config
-    lock = lockfields.from_fields(raw, config.rally_lock_hours, lock_names(config))
     updated = story.with_(
-        title=str(raw.get("Name") or story.title),
-        lock=lock,
-        state=_state(config, raw),
-        schedule_state=_text(raw.get("ScheduleState")) or story.schedule_state,
-        branch=_text(raw.get(lock_names(config).branch)) or story.branch,
-        last_update=_text(raw.get("LastUpdateDate")) or story.last_update,
-        version_id=_text(raw.get("VersionId")) or story.version_id,
+        title=found.name or story.title,
+        lock=found.lock,
+        state=found.state,
+        schedule_state=found.schedule_state or story.schedule_state,
+        branch=found.branch or story.branch,
+        last_update=found.last_update or story.last_update,
+        version_id=found.version_id or story.version_id,
     )
-    return updated, {**entry.rally, **raw}
+    return updated, {**entry.rally, **found.raw}
 
 
-def _whole(app: App, client: RallyClient, raw: Mapping[str, Any]) -> tuple[Story, dict[str, Any]]:
+def _whole(app: App, client: RallyClient, found: StoryRecord) -> tuple[Story, dict[str, Any]]:
     # lazy: the Rally mapping loads only for a story the cache did not know
     from pantheon_git.core.fields import FieldNames
+    from pantheon_git.rally import records
     from pantheon_git.rally.mapping import MapSettings, story_fetch, story_from_rally
 
     config = app.config
@@ -183,6 +170,8 @@ def _whole(app: App, client: RallyClient, raw: Mapping[str, Any]) -> tuple[Story
         default_lock_hours=config.rally_lock_hours,
         rally_url=config.rally_url,
     )
-    full = client.get(str(raw["_ref"]), fetch=story_fetch(settings.names))
-    tasks = client.collection(full["_ref"], "Tasks", fetch=TASK_FETCH, order=("TaskIndex",))
-    return story_from_rally(full, tasks=tasks, mapping=settings), dict(full)
+    full = client.get(found, decode=settings.decoder, fetch=story_fetch(settings.names))
+    tasks = client.collection(
+        full, "Tasks", decode=records.task, fetch=TASK_FETCH, order=("TaskIndex",)
+    )
+    return story_from_rally(full, tasks=tasks, mapping=settings), dict(full.raw)

@@ -109,7 +109,7 @@ def release(app: App, story: str | None = None, *, timeout: float | None = None)
     with lock_client(app, timeout=timeout) as client:
         ops = locking(app, client)
         ref, title = _find(client, key, ops)
-        action, held, _raw = ops.release(ref, me)
+        action, held = ops.release(ref, me)
     report = LeaseReport(key, title, "release", action, held)
     if action == LeaseAction.RELEASED:
         _after(app, key, ops, None, wait=timeout)
@@ -162,8 +162,8 @@ def too_slow(key: StoryKey, attempt: Attempt, timing: Timing) -> RallyTooSlow:
 
 
 def _find(client: RallyClient, key: StoryKey, ops: Locking) -> tuple[str, str]:
-    raw = client.find_story(key, fetch=ops.fetch())
-    return str(raw["_ref"]), str(raw.get("Name") or "")
+    story = client.find_story(key, decode=ops.decoder, fetch=ops.fetch())
+    return story.ref, story.name
 
 
 def _after(app: App, key: StoryKey, ops: Locking, lock: Lock | None, *, wait: float | None) -> None:

@@ -29,12 +29,15 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from pantheon_git.core import fields as lockfields
+from pantheon_git.core.fields import FieldNames
 from pantheon_git.core.story import Lock
 from pantheon_git.core.timefmt import format_time, parse_time
 from pantheon_git.errors import ConfigError, RallyError, RallyRetryableError
 from pantheon_git.features.locks import rules as locks
 from pantheon_git.features.locks.report import LeaseAction
 from pantheon_git.features.locks.rules import Outcome
+from pantheon_git.rally import records
+from pantheon_git.rally.records import StoryDecoder, StoryRecord
 
 if TYPE_CHECKING:
     from pantheon_git.rally.client import RallyClient
@@ -70,7 +73,8 @@ class Attempt:
 
     outcome: Outcome
     lock: Lock | None
-    raw: Mapping[str, Any]
+    story: StoryRecord
+    """The story as the attempt last read it."""
     replaced: Lock | None = None
     """An expired lock of someone else's that this one replaced."""
     elapsed: float | None = None
@@ -95,22 +99,26 @@ class Locking:
         n = self.names
         return [*READ_FIELDS, n.locked_by, n.locked_at, n.expiry, n.branch]
 
-    def read(self, ref: str) -> dict[str, Any]:
-        raw = self.client.get(ref, fetch=self.fetch())
+    @property
+    def decoder(self) -> StoryDecoder:
+        n = self.names
+        names = FieldNames(locked_by=n.locked_by, locked_at=n.locked_at, lock_expiry=n.expiry,
+                           branch=n.branch)  # fmt: skip
+        return StoryDecoder(names, lock_hours=self.default_hours)
+
+    def read(self, ref: str) -> StoryRecord:
+        story = self.client.get(ref, decode=self.decoder, fetch=self.fetch())
         # Rally leaves out fields it does not know, and ignores them in writes (a warning):
         # without this check every lock would silently vanish.
         missing = [n for n in (self.names.locked_by, self.names.locked_at, self.names.expiry)
-                   if n not in raw]  # fmt: skip
+                   if not story.fetched(n)]  # fmt: skip
         if missing:
             raise ConfigError(
                 f"Rally has no {', '.join(missing)} field on user stories in this workspace",
                 hint="Create the lock fields (`pantheon doctor --create-fields`, admin key), or "
                 "name yours under `fields:` in _bmad/pantheon/config.yaml.",
             )
-        return raw
-
-    def lock_of(self, raw: Mapping[str, Any]) -> Lock | None:
-        return lockfields.from_fields(raw, self.default_hours, self.names)
+        return story
 
     def fresh(self, lock: Lock | None, now: datetime) -> bool:
         """Stamped so recently that its holder may still be racing for it (the stamp is the
@@ -146,23 +154,23 @@ class Locking:
         if last.outcome is Outcome.REFUSED:
             return last
         note = "several checkouts raced for it and none kept the lock; run the checkout again"
-        return Attempt(Outcome.LOST, None, last.raw, note=note)
+        return Attempt(Outcome.LOST, None, last.story, note=note)
 
     def round(self, ref: str, me: str, hours: float) -> Attempt:
         """One pass of the protocol; LOST without a lock means nobody holds the story."""
         sent = self.clock()
-        raw = self.read(ref)
-        held = self.lock_of(raw)
+        story = self.read(ref)
+        held = story.lock
         now = self.now()
         status = locks.status(held, me, now)
         if status is locks.LockStatus.THEIRS:
-            return Attempt(Outcome.REFUSED, held, raw)
+            return Attempt(Outcome.REFUSED, held, story)
         if status is locks.LockStatus.MINE and held is not None and self.roomy(held, now):
-            return Attempt(Outcome.RENEWED, self.extend(ref, held, hours), raw)
+            return Attempt(Outcome.RENEWED, self.extend(ref, held, hours), story)
         replaced = held if held and not locks.same_person(held.holder, me) else None
         budget = self.timing.bound - (self.clock() - sent)
         if budget <= 0:  # the read alone used up T: write nothing
-            return Attempt(Outcome.TOO_SLOW, None, raw, elapsed=self.clock() - sent)
+            return Attempt(Outcome.TOO_SLOW, None, story, elapsed=self.clock() - sent)
         mine = locks.new_lock(me, self.now(), hours, None)
         answered = self.write(ref, lockfields.to_fields(mine, self.names), budget)
         replied = self.clock()
@@ -170,22 +178,24 @@ class Locking:
         if not answered or not locks.attempt_in_time(sent, replied, self.timing.bound):
             withdrawn, note = self.withdraw(ref, mine)
             return Attempt(
-                Outcome.TOO_SLOW, None, raw, elapsed=elapsed, withdrawn=withdrawn, note=note
+                Outcome.TOO_SLOW, None, story, elapsed=elapsed, withdrawn=withdrawn, note=note
             )
         self.sleep(self.timing.settle)
-        raw = self.read(ref)
-        seen = self.lock_of(raw)
+        story = self.read(ref)
+        seen = story.lock
         if locks.holds_token(seen, mine):
-            return Attempt(Outcome.WON, mine, raw, replaced, elapsed)
+            return Attempt(Outcome.WON, mine, story, replaced, elapsed)
         if seen is not None and seen.expired(self.now()):
             seen = None
-        return Attempt(Outcome.LOST, seen, raw, elapsed=elapsed)
+        return Attempt(Outcome.LOST, seen, story, elapsed=elapsed)
 
     def write(self, ref: str, fields: Mapping[str, Any], budget: float) -> bool:
         """One lock write that must be answered within ``budget`` seconds; nothing is
         (re)sent after that. False: no answer in time (it may or may not have landed)."""
         try:
-            self.client.update(ref, fields, fetch=("ObjectID",), deadline=budget)
+            self.client.update(
+                ref, fields, decode=records.entity, fetch=("ObjectID",), deadline=budget
+            )
         except RallyRetryableError:
             return False
         return True
@@ -199,7 +209,7 @@ class Locking:
         )
         try:
             sent = self.clock()
-            if not locks.holds_token(self.lock_of(self.read(ref)), mine):
+            if not locks.holds_token(self.read(ref).lock, mine):
                 return False, None
             budget = self.timing.bound - (self.clock() - sent)
             if budget <= 0 or not self.write(ref, lockfields.to_fields(None, self.names), budget):
@@ -216,7 +226,13 @@ class Locking:
         expires = max(wanted, held.expires)
         if expires != held.expires:
             fields = {self.names.expiry: format_time(expires)}
-            self.client.update(ref, fields, fetch=("ObjectID",), deadline=self.margin(held, now))
+            self.client.update(
+                ref,
+                fields,
+                decode=records.entity,
+                fetch=("ObjectID",),
+                deadline=self.margin(held, now),
+            )
         return Lock(held.holder, held.locked_at, expires, held.branch, held.token)
 
     def margin(self, held: Lock, now: datetime) -> float:
@@ -227,28 +243,27 @@ class Locking:
 
     # --- give back, extend ------------------------------------------------------------------
 
-    def release(self, ref: str, me: str) -> tuple[LeaseAction, Lock | None, Mapping[str, Any]]:
+    def release(self, ref: str, me: str) -> tuple[LeaseAction, Lock | None]:
         """``released``, ``not_locked``, ``already_expired`` or ``theirs``, and the lock found."""
-        raw = self.read(ref)
-        held = self.lock_of(raw)
+        held = self.read(ref).lock
         now = self.now()
         status = locks.status(held, me, now)
         if status is locks.LockStatus.FREE:
-            return LeaseAction.NOT_LOCKED, None, raw
+            return LeaseAction.NOT_LOCKED, None
         if status is locks.LockStatus.THEIRS:
-            return LeaseAction.THEIRS, held, raw
+            return LeaseAction.THEIRS, held
         if status is locks.LockStatus.EXPIRED or (held is not None and not self.roomy(held, now)):
-            return LeaseAction.ALREADY_EXPIRED, held, raw
+            return LeaseAction.ALREADY_EXPIRED, held
         assert held is not None
         fields = lockfields.to_fields(None, self.names)
-        self.client.update(ref, fields, fetch=("ObjectID",), deadline=self.margin(held, now))
-        return LeaseAction.RELEASED, held, raw
+        margin = self.margin(held, now)
+        self.client.update(ref, fields, decode=records.entity, fetch=("ObjectID",), deadline=margin)
+        return LeaseAction.RELEASED, held
 
     def renew(self, ref: str, me: str, hours: float, *, retake: bool = True) -> Renewal:
         """Extend our lock; an expired lock of ours (or one about to expire) is taken again
         through the protocol (which waits D), unless ``retake`` is False."""
-        raw = self.read(ref)
-        held = self.lock_of(raw)
+        held = self.read(ref).lock
         now = self.now()
         status = locks.status(held, me, now)
         if status is locks.LockStatus.THEIRS:

@@ -25,11 +25,12 @@ from pantheon_git.cache import workstreams
 from pantheon_git.core.story import Story
 from pantheon_git.core.timefmt import format_time, parse_time
 from pantheon_git.core.wording import count, describe_age, stories
-from pantheon_git.errors import GitError, UsageError
+from pantheon_git.errors import GitError, RallyError, UsageError
 from pantheon_git.features import metrics as m
 from pantheon_git.features.metrics import LockEvent, Metric, PlanFacts, StoryFacts, StoryMerge
 from pantheon_git.git import command as git
 from pantheon_git.git.mergehistory import story_merges
+from pantheon_git.rally import records
 
 
 @dataclass(frozen=True)
@@ -134,20 +135,22 @@ def _stories(app: App, outcome: MetricsOutcome, now: datetime) -> dict[str, Stor
 
 
 def _facts(story: Story, raw: Any) -> StoryFacts:
-    started = None
-    if isinstance(raw, dict) and isinstance(raw.get("InProgressDate"), str):
-        try:
-            started = parse_time(raw["InProgressDate"])
-        except UsageError:
-            started = None
-    lock = story.lock
     return StoryFacts(
         str(story.key),
         story.state,
-        lock.holder if lock else None,
-        lock.expires if lock else None,
-        started,
+        story.lock.holder if story.lock else None,
+        story.lock.expires if story.lock else None,
+        _started(raw),
     )
+
+
+def _started(raw: Any) -> datetime | None:
+    """When the story went In-Progress, from the cache's copy of the Rally item."""
+    try:
+        text = records.story(raw).in_progress_date if isinstance(raw, dict) else None
+        return parse_time(text) if text else None
+    except (RallyError, UsageError):
+        return None
 
 
 def _plan(app: App, outcome: MetricsOutcome) -> PlanFacts | None:

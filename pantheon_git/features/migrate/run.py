@@ -58,16 +58,24 @@ from pantheon_git.features.migrate.report import (
 from pantheon_git.features.migrate.run_files import Candidate, collect, write_back
 from pantheon_git.features.migrate.run_links import link_predecessors
 from pantheon_git.features.migrate.run_preview import preview
+from pantheon_git.rally import records
 from pantheon_git.rally.epics import find_epic
 from pantheon_git.rally.query import where
+from pantheon_git.rally.records import (
+    STORY,
+    TASK,
+    EpicRecord,
+    StoryDecoder,
+    StoryRecord,
+    TaskRecord,
+)
+from pantheon_git.rally.refs import same_ref
 from pantheon_git.rally.schema import criteria_field
 
 if TYPE_CHECKING:
     from pantheon_git.app import App
     from pantheon_git.rally.client import RallyClient
 
-STORY = "HierarchicalRequirement"
-TASK = "Task"
 STORY_FETCH = ("ObjectID", "FormattedID", "Name", "ScheduleState")
 TASK_FETCH = ("ObjectID", "FormattedID", "Name", "State", "Description", "TaskIndex")
 
@@ -102,8 +110,8 @@ def migrate(app: App, request: MigrateRequest) -> MigrationResult:
             app.root,
             run,
             now=app.now(),
-            epic=epic["FormattedID"],
-            epic_ref=epic["_ref"],
+            epic=epic.formatted_id,
+            epic_ref=epic.ref,
             backups=backups.relative_to(app.root).as_posix(),
             archive=archive,
         )
@@ -118,8 +126,8 @@ def migrate(app: App, request: MigrateRequest) -> MigrationResult:
             raise
         journal.finish("complete", app.now())
     return MigrationResult(
-        epic=str(epic["FormattedID"]),
-        epic_name=epic.get("Name"),
+        epic=epic.formatted_id or "",
+        epic_name=epic.name,
         dry_run=False,
         run=run,
         stories=tuple(outcomes),
@@ -147,7 +155,7 @@ class _Migration:
         app: App,
         client: RallyClient,
         journal: Journal,
-        epic: dict[str, Any],
+        epic: EpicRecord,
         backups: Path,
     ) -> None:
         self.app = app
@@ -212,7 +220,7 @@ class _Migration:
         fields = form.fields(criteria_field=self.ac_field)
         fields |= {
             "ScheduleState": form.schedule_state,
-            "PortfolioItem": self.epic["_ref"],
+            "PortfolioItem": self.epic.ref,
             "Notes": _notes(candidate.rel, self.journal.run, marker),
         }
         story = self._send_create(STORY, fields, marker, candidate.rel, STORY_FETCH)
@@ -222,13 +230,13 @@ class _Migration:
             self._create_tasks(story, form.tasks, marker, candidate.rel, known)
         except RallyValidationError as exc:
             warnings.append(f"{len(form.tasks) - len(known)} tasks not created: {exc.message}")
-        key = StoryKey.parse(str(story["FormattedID"]))
+        key = StoryKey.parse(story.formatted_id or "")
         return StoryOutcome(
             path=candidate.rel,
             title=form.name,
             action="created",
             key=str(key),
-            url=story_url(self.app.config.rally_url, story["ObjectID"]),
+            url=story_url(self.app.config.rally_url, story.object_id),
             schedule_state=form.schedule_state,
             tasks_created=len(known),
             warnings=tuple(warnings),
@@ -236,18 +244,29 @@ class _Migration:
 
     def _send_create(
         self, kind: str, fields: dict[str, Any], marker: str, rel: str, fetch: Sequence[str]
-    ) -> dict[str, Any]:
+    ) -> records.Entity:
 
         self.journal.pending(kind, marker, rel)
         item = self.client.create(
-            kind, fields, fetch=fetch, dedupe=where("Notes", "contains", marker)
+            kind,
+            fields,
+            decode=records.entity,
+            fetch=fetch,
+            dedupe=where("Notes", "contains", marker),
         )
-        self.journal.created(kind, item, marker=marker, file=rel)
+        self.journal.created(
+            kind,
+            object_id=item.object_id,
+            ref=item.ref,
+            formatted_id=item.formatted_id,
+            marker=marker,
+            file=rel,
+        )
         return item
 
     def _create_tasks(
         self,
-        story: dict[str, Any],
+        story: records.Entity | StoryRecord,
         tasks: Sequence[RallyTask],
         marker: str,
         rel: str,
@@ -262,14 +281,14 @@ class _Migration:
             task_marker = f"{marker}:t{position}"
             fields = {
                 "Name": task.name,
-                "WorkProduct": story["_ref"],
+                "WorkProduct": story.ref,
                 "State": "Completed" if task.done else "Defined",
                 "Description": task.description(parent),
                 "TaskIndex": position,
                 "Notes": f"<p>{html.escape(task_marker)}</p>",
             }
             item = self._send_create(TASK, fields, task_marker, rel, TASK_FETCH)
-            known[position] = str(item["FormattedID"])
+            known[position] = str(item.formatted_id)
             created += 1
         return created
 
@@ -279,8 +298,9 @@ class _Migration:
         fetch = [*STORY_FETCH, "Description", "PortfolioItem"]
         if self.ac_field:
             fetch.append(self.ac_field)
+        decode = StoryDecoder.from_config(self.app.config)
         try:
-            current = self.client.find_story(key, fetch=fetch)
+            current = self.client.find_story(key, decode=decode, fetch=fetch)
         except RallyNotFound:
             line = candidate.parsed.rally.line if candidate.parsed.rally else "?"
             raise RallyNotFound(
@@ -288,18 +308,17 @@ class _Migration:
                 "to create the story again"
             ) from None
         wanted = form.fields(criteria_field=self.ac_field)
-        state = later_state(current.get("ScheduleState"), form.schedule_state)
+        state = later_state(current.schedule_state, form.schedule_state)
         if state:
             wanted["ScheduleState"] = state
-        if not same_ref(_ref_of(current.get("PortfolioItem")), self.epic["_ref"]):
-            wanted["PortfolioItem"] = self.epic["_ref"]
-        changes = {
-            k: v for k, v in wanted.items() if k == "PortfolioItem" or _value(current.get(k)) != v
-        }
+        if not same_ref(current.epic.ref if current.epic else None, self.epic.ref):
+            wanted["PortfolioItem"] = self.epic.ref
+        held = {k: _value(v) for k, v in current.values(wanted).items()}
+        changes = {k: v for k, v in wanted.items() if k == "PortfolioItem" or held[k] != v}
         if changes:
-            before = {k: _value(current.get(k)) for k in changes}
-            self.journal.updating(str(current["_ref"]), before, candidate.rel)
-            self.client.update(current["_ref"], changes, fetch=("ObjectID",))
+            before = {k: held[k] for k in changes}
+            self.journal.updating(current.ref, before, candidate.rel)
+            self.client.update(current, changes, decode=records.entity, fetch=("ObjectID",))
         warnings = list(form.warnings)
         try:
             created, updated = self._sync_tasks(current, form.tasks, candidate)
@@ -312,33 +331,34 @@ class _Migration:
             title=form.name,
             action=action,
             key=str(key),
-            url=story_url(self.app.config.rally_url, current["ObjectID"]),
-            schedule_state=str(wanted.get("ScheduleState") or current.get("ScheduleState")),
+            url=story_url(self.app.config.rally_url, current.object_id),
+            schedule_state=str(state or current.schedule_state),
             tasks_created=created,
             tasks_updated=updated,
             warnings=tuple(warnings),
         )
 
     def _sync_tasks(
-        self, story: dict[str, Any], tasks: Sequence[RallyTask], candidate: Candidate
+        self, story: StoryRecord, tasks: Sequence[RallyTask], candidate: Candidate
     ) -> tuple[int, int]:
         existing = self.client.collection(
-            story["_ref"], "Tasks", fetch=TASK_FETCH, order=("TaskIndex",)
+            story, "Tasks", decode=records.task, fetch=TASK_FETCH, order=("TaskIndex",)
         )
-        pool = list(existing)
+        pool: list[TaskRecord] = list(existing)
         known: dict[int, str] = {}
         updated = 0
         for position, task in enumerate(tasks):
-            match = next((t for t in pool if t.get("Name") == task.name), None)
+            match = next((t for t in pool if t.name == task.name), None)
             if match is None:
                 continue
             pool.remove(match)
-            known[position] = str(match.get("FormattedID"))
-            if task.done and match.get("State") != "Completed":
-                self.journal.updating(str(match["_ref"]), {"State": match.get("State")}, "")
-                self.client.update(match["_ref"], {"State": "Completed"}, fetch=("ObjectID",))
+            known[position] = str(match.formatted_id)
+            if task.done and not match.done:
+                self.journal.updating(match.ref, {"State": match.state}, "")
+                done = {"State": "Completed"}
+                self.client.update(match, done, decode=records.entity, fetch=("ObjectID",))
                 updated += 1
-        marker = f"pantheon-migrate:{self.journal.run}:{story['FormattedID']}"
+        marker = f"pantheon-migrate:{self.journal.run}:{story.formatted_id}"
         created = self._create_tasks(story, tasks, marker, candidate.rel, known)
         return created, updated
 
@@ -373,22 +393,6 @@ def _notes(rel: str, run: str, marker: str) -> str:
     )
 
 
-def _ref_of(value: Any) -> str | None:
-    if isinstance(value, dict):
-        ref = value.get("_ref")
-        return str(ref) if ref else None
-    return str(value) if value else None
-
-
-def same_ref(left: str | None, right: str | None) -> bool:
-    """Whether two refs (absolute URLs or paths) name the same object."""
-    if not left or not right:
-        return left == right
-    return left.rstrip("/").lower().split("/")[-2:] == right.rstrip("/").lower().split("/")[-2:]
-
-
 def _value(value: Any) -> Any:
-    """A field as it would be written back: refs as their ``_ref``, text as text."""
-    if isinstance(value, dict):
-        return value.get("_ref")
+    """A field as it would be written back (``StoryRecord.values``), nothing as ``""``."""
     return "" if value is None else value

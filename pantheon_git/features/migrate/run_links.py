@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pantheon_git.cache.journal import Journal
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.errors import RallyNotFound, RallyValidationError
 from pantheon_git.features.migrate.report import StoryOutcome
 from pantheon_git.features.migrate.run_files import Candidate
+from pantheon_git.rally import records
 
 if TYPE_CHECKING:
     from pantheon_git.rally.client import RallyClient
@@ -68,10 +69,10 @@ def _link(
     client: RallyClient, journal: Journal, key: str, wanted: list[str]
 ) -> tuple[list[str], list[str]]:
     fetch = ("ObjectID", "FormattedID")
-    story = client.find_story(key, fetch=fetch)
+    story = client.find_story(key, decode=records.entity, fetch=fetch)
     present = {
-        str(p.get("FormattedID"))
-        for p in client.collection(story["_ref"], "Predecessors", fetch=fetch)
+        p.formatted_id
+        for p in client.collection(story, "Predecessors", decode=records.entity, fetch=fetch)
     }
     linked: list[str] = []
     problems: list[str] = []
@@ -81,11 +82,11 @@ def _link(
             linked.append(other)
             continue
         try:
-            target: dict[str, Any] = client.find_story(other, fetch=fetch)
-            client.collection_add(story["_ref"], "Predecessors", [target["_ref"]])
+            target = client.find_story(other, decode=records.entity, fetch=fetch)
+            client.collection_add(story, "Predecessors", [target])
         except (RallyNotFound, RallyValidationError) as exc:
             problems.append(f"predecessor {other} not linked: {exc.message}")
             continue
-        journal.linked(str(story["_ref"]), "Predecessors", str(target["_ref"]))
+        journal.linked(story.ref, "Predecessors", target.ref)
         linked.append(other)
     return linked, problems

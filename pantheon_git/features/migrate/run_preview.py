@@ -16,6 +16,7 @@ from pantheon_git.features.migrate.report import (
     story_url,
 )
 from pantheon_git.features.migrate.run_files import Collected
+from pantheon_git.rally import records
 from pantheon_git.rally.epics import find_epic
 from pantheon_git.rally.schema import criteria_field
 
@@ -37,7 +38,7 @@ def preview(app: App, collected: Collected, epic_ref: EpicRef) -> MigrationResul
         try:
             client = app.rally()
             epic = find_epic(client, app.config.epic_type, epic_ref)
-            epic_id, epic_name = str(epic["FormattedID"]), epic.get("Name")
+            epic_id, epic_name = epic.formatted_id or epic_id, epic.name
             ac_field = criteria_field(client, field_name)
         except UsageError:
             raise
@@ -62,8 +63,10 @@ def preview(app: App, collected: Collected, epic_ref: EpicRef) -> MigrationResul
         url = parsed.rally.url if parsed.rally else None
         if client is not None and parsed.rally:
             try:
-                found = client.find_story(parsed.rally.key, fetch=("ObjectID", "Name"))
-                url = story_url(app.config.rally_url, found["ObjectID"])
+                found = client.find_story(
+                    parsed.rally.key, decode=records.entity, fetch=("ObjectID", "Name")
+                )
+                url = story_url(app.config.rally_url, found.object_id)
             except RallyNotFound:
                 outcomes.append(
                     StoryOutcome(

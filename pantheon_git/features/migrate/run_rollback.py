@@ -15,6 +15,7 @@ from pantheon_git.cache.journal import Journal, list_runs, migration_lock, sha25
 from pantheon_git.errors import RallyNotFound, UsageError
 from pantheon_git.features.migrate.report import RollbackResult
 from pantheon_git.features.migrate.run_files import write_back
+from pantheon_git.rally import records
 from pantheon_git.rally.query import where
 
 if TYPE_CHECKING:
@@ -84,12 +85,13 @@ def _delete_pending(client: RallyClient, journal: Journal) -> list[str]:
         found = client.query(
             entry["type"],
             where("Notes", "contains", entry["marker"]),
+            decode=records.entity,
             fetch=("ObjectID", "FormattedID"),
             whole_workspace=True,
         )
         for item in found:
-            client.delete(item["_ref"], missing_ok=True)
-            deleted.append(str(item.get("FormattedID") or item["ObjectID"]))
+            client.delete(item, missing_ok=True)
+            deleted.append(item.formatted_id or str(item.object_id))
     journal.doc["pending"] = []
     journal.save()
     return deleted
@@ -114,7 +116,7 @@ def _restore_fields(client: RallyClient, journal: Journal, created: set[str]) ->
         if _key(entry["ref"]) in created:
             continue
         try:
-            client.update(entry["ref"], entry["before"], fetch=("ObjectID",))
+            client.update(entry["ref"], entry["before"], decode=records.entity, fetch=("ObjectID",))
         except RallyNotFound:
             continue
         done.append(f"{_key(entry['ref'])} ({', '.join(sorted(entry['before']))})")

@@ -13,21 +13,24 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 ALL = "all"
 
 
 def fingerprint(
-    story: Mapping[str, Any], tasks: Sequence[Mapping[str, Any]], epic_title: str | None
+    object_id: int,
+    version_id: str | None,
+    tasks: Iterable[tuple[int, str | None]],
+    epic_title: str | None,
 ) -> str:
-    """What decides whether a cached story file is still current."""
+    """What decides whether a cached story file is still current: the story's ObjectID and
+    VersionId, its tasks' (ObjectID, VersionId) and its epic's name."""
     basis = [
-        story.get("ObjectID"),
-        str(story.get("VersionId")),
-        sorted((t.get("ObjectID"), str(t.get("VersionId"))) for t in tasks),
+        object_id,
+        str(version_id),
+        sorted((oid, str(version)) for oid, version in tasks),
         epic_title,
     ]
     text = _FINGERPRINT_JSON.encode(basis)

@@ -18,7 +18,7 @@ local clock.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -42,11 +42,13 @@ from pantheon_git.features.sync import report as sync_report
 from pantheon_git.features.sync.index import Selection
 from pantheon_git.features.sync.report import Removed, SyncSummary
 from pantheon_git.features.sync.run_build import Builder
-from pantheon_git.features.sync.run_fetch import Fetcher, Item, StoryFilter
+from pantheon_git.features.sync.run_fetch import Fetcher, StoryFilter
 from pantheon_git.features.sync.run_state import Previous, epics_doc, public_url
+from pantheon_git.rally import records
 from pantheon_git.rally.client import RallyClient
 from pantheon_git.rally.mapping import MapSettings
 from pantheon_git.rally.query import eq
+from pantheon_git.rally.records import EpicRecord, StoryRecord
 from pantheon_git.rally.scope import Scope
 
 SYNC_FILES = frozenset(
@@ -146,7 +148,7 @@ class _Sync:
             self.notes.append(
                 f"The cache held {before} of {held.rally_url}; it now holds {now_holds}."
             )
-        fetcher = Fetcher(client, self.names, progress=self.app.progress)
+        fetcher = Fetcher(client, self.mapping.decoder, progress=self.app.progress)
         with self.cache.staging() as stage:
             index = {} if moved else dict(previous.index)
             builder = Builder(stage, index, self.mapping, rewrite=self.options.force)
@@ -216,9 +218,9 @@ class _Sync:
 
     def _fetch(
         self, fetcher: Fetcher, builder: Builder, meta: Meta | None
-    ) -> tuple[list[Item], Selection, str | None, float]:
+    ) -> tuple[list[EpicRecord], Selection, str | None, float]:
         """Epics and stories into ``builder``; (epics, selection, since, seconds)."""
-        epics: list[Item] | None = None
+        epics: list[EpicRecord] | None = None
         if self.refs:
             epics = fetcher.epics()
             chosen = _resolve_epics(self.refs, epics, fetcher.client)
@@ -259,7 +261,7 @@ class _Sync:
             gone = {k: e for k, e in gone.items() if k not in builder.seen}
         missing = [e.object_id for e in gone.values() if e.object_id is not None]
         found = fetcher.stories_by_id(missing, whole_workspace=True, fetch=WHERE_FETCH)
-        elsewhere = {int(s["ObjectID"]): s for s in found}
+        elsewhere = {s.object_id: s for s in found}
         removed = []
         for key, entry in sorted(gone.items()):
             where = elsewhere.get(entry.object_id or -1)
@@ -272,7 +274,7 @@ class _Sync:
         self,
         stage: Staging,
         builder: Builder,
-        epics: list[Item],
+        epics: list[EpicRecord],
         meta: Meta,
         now: datetime,
         *,
@@ -340,26 +342,30 @@ def _settings(app: App) -> dict[str, Any]:
     return {"workspace": app.config.rally_workspace, "project": app.config.rally_project}
 
 
-def _groups(builder: Builder, epics: list[Item], selection: Selection) -> list[board.EpicGroup]:
+def _groups(
+    builder: Builder, epics: list[EpicRecord], selection: Selection
+) -> list[board.EpicGroup]:
     written = builder.written
     covered = [
         written.get(e.key) or e.as_story()
         for e in builder.index.values()
         if selection.covers(e.epic, e.iteration)
     ]
-    titles = {
-        str(e["FormattedID"]): str(e.get("Name") or "") for e in epics if e.get("FormattedID")
-    }
+    titles = _titles(epics)
     always: Sequence[str] = list(titles) if selection.everything else selection.epics
     return board.group_by_epic(covered, titles, always=always)
 
 
+def _titles(epics: Sequence[EpicRecord]) -> dict[str, str]:
+    return {e.formatted_id: e.name or "" for e in epics if e.formatted_id}
+
+
 def _resolve_epics(
-    refs: Sequence[EpicRef], epics: Sequence[Item], client: RallyClient
+    refs: Sequence[EpicRef], epics: Sequence[EpicRecord], client: RallyClient
 ) -> tuple[str, ...]:
     """The FormattedIDs of the epics asked for; unknown ones are a usage error (exit 2) that
     names the epics there are."""
-    names = {str(e["FormattedID"]): str(e.get("Name") or "") for e in epics if e.get("FormattedID")}
+    names = _titles(epics)
     chosen: list[str] = []
     unknown: list[str] = []
     for ref in refs:
@@ -378,20 +384,22 @@ def _resolve_epics(
 
 
 def _check_iteration(client: RallyClient, name: str) -> None:
-    if client.query("Iteration", eq("Name", name), fetch=("Name",), limit=1):
+    if client.query("Iteration", eq("Name", name), decode=records.entity, fetch=("Name",), limit=1):
         return
     known = client.query(
-        "Iteration", fetch=("Name", "StartDate"), order=("StartDate DESC",), limit=20
+        "Iteration",
+        decode=records.entity,
+        fetch=("Name", "StartDate"),
+        order=("StartDate DESC",),
+        limit=20,
     )
-    names = ", ".join(str(i.get("Name")) for i in known) or "none"
+    names = ", ".join(str(i.name) for i in known) or "none"
     raise UsageError(
         f"no iteration {name!r} in {client.scope().describe()}; recent iterations: {names}",
         hint="Run `pantheon sync --iteration <one of them>`.",
     )
 
 
-def _moved_to(raw: Mapping[str, Any]) -> str:
-    project = raw.get("Project")
-    name = project.get("_refObjectName") if isinstance(project, Mapping) else None
-    where = f" (now in project {name})" if name else ""
+def _moved_to(story: StoryRecord) -> str:
+    where = f" (now in project {story.project})" if story.project else ""
     return f"moved out of this sync's scope{where}"

@@ -21,12 +21,11 @@ from pantheon_git.cache.index import IndexEntry
 from pantheon_git.cache.swap import Staging
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.story import Story
-from pantheon_git.errors import UsageError
 from pantheon_git.features.sync import index as sync_index
-from pantheon_git.features.sync.run_fetch import Item, story_of, task_count, task_order
 from pantheon_git.rally.mapping import MapSettings, story_fields
+from pantheon_git.rally.records import StoryRecord, TaskRecord, lean
 
-Tasks = Mapping[int, Sequence[Item]]
+Tasks = Mapping[int, Sequence[TaskRecord]]
 
 
 @dataclass
@@ -51,69 +50,68 @@ class Builder:
     """Relative paths of cached story files that must not be carried over."""
     mark: str | None = None
     """The highest LastUpdateDate among the stories given to ``stories``."""
-    _pending: dict[int, Item] = field(default_factory=dict)
-    _early: dict[int, dict[str, Any] | None] = field(default_factory=dict)
-    """Waiting stories mapped without their tasks: ``Story`` fields (``None``: it cannot be
-    mapped, and that is noted)."""
-    _tasks: dict[int, dict[int, Item]] = field(default_factory=dict)
+    _pending: dict[int, StoryRecord] = field(default_factory=dict)
+    _early: dict[int, dict[str, Any]] = field(default_factory=dict)
+    """Waiting stories mapped without their tasks: ``Story`` fields."""
+    _tasks: dict[int, dict[int, TaskRecord]] = field(default_factory=dict)
     _oids: set[int] = field(default_factory=set)
 
-    def stories(self, items: Sequence[Item]) -> None:
+    def stories(self, items: Sequence[StoryRecord]) -> None:
         """A page of stories: written now if their tasks are all there, else kept until they
         are."""
-        for raw in items:
-            oid = int(raw["ObjectID"])
+        for record in items:
+            oid = record.object_id
             if oid in self._oids:
                 continue  # a repeat across pages
             self._oids.add(oid)
-            stamp = raw.get("LastUpdateDate")
-            if stamp and (self.mark is None or str(stamp) > self.mark):
-                self.mark = str(stamp)
-            if self._complete(raw):
-                self._finish(raw, self._tasks_of(oid))
+            stamp = record.last_update
+            if stamp and (self.mark is None or stamp > self.mark):
+                self.mark = stamp
+            if self._complete(record):
+                self._finish(record, self._tasks_of(oid))
             else:
-                self._pending[oid] = raw
-                self._map_early(oid, raw)
+                self._pending[oid] = record
+                self._map_early(oid, record)
 
-    def tasks(self, items: Sequence[Item]) -> None:
+    def tasks(self, items: Sequence[TaskRecord]) -> None:
         """A page of tasks: the stories waiting for them are written."""
         touched: set[int] = set()
         for task in items:
-            oid = story_of(task)
-            if oid is None or task.get("ObjectID") is None:
+            oid = task.story_oid
+            if oid is None:
                 continue
-            self._tasks.setdefault(oid, {})[int(task["ObjectID"])] = task
+            self._tasks.setdefault(oid, {})[task.object_id] = task
             touched.add(oid)
         for oid in touched & self._pending.keys():
-            raw = self._pending[oid]
-            if self._complete(raw):
+            record = self._pending[oid]
+            if self._complete(record):
                 del self._pending[oid]
-                self._finish(raw, self._tasks_of(oid))
+                self._finish(record, self._tasks_of(oid))
 
     @property
     def written_paths(self) -> set[str]:
         """Relative paths of the story files written."""
         return {self.index[key].path for key in self.written}
 
-    def pending(self) -> list[Item]:
+    def pending(self) -> list[StoryRecord]:
         return list(self._pending.values())
 
-    def collected(self) -> dict[int, list[Item]]:
+    def collected(self) -> dict[int, list[TaskRecord]]:
         """The tasks received so far, by story."""
         return {oid: self._tasks_of(oid) for oid in self._tasks}
 
     def finish(self, tasks: Tasks) -> None:
         """Write every story still waiting, with the tasks given for it."""
         waiting, self._pending = self._pending, {}
-        for oid, raw in waiting.items():
-            self._finish(raw, tasks.get(oid, ()))
+        for oid, record in waiting.items():
+            self._finish(record, tasks.get(oid, ()))
 
-    def _complete(self, raw: Item) -> bool:
-        count = task_count(raw)
-        return count is not None and len(self._tasks.get(int(raw["ObjectID"]), ())) == count
+    def _complete(self, record: StoryRecord) -> bool:
+        count = record.task_count
+        return count is not None and len(self._tasks.get(record.object_id, ())) == count
 
-    def _tasks_of(self, oid: int) -> list[Item]:
-        return sorted(self._tasks.get(oid, {}).values(), key=task_order)
+    def _tasks_of(self, oid: int) -> list[TaskRecord]:
+        return sorted(self._tasks.get(oid, {}).values(), key=_task_order)
 
     def forget(self, key: StoryKey) -> IndexEntry | None:
         """Take a story out of the cache (it vanished from Rally)."""
@@ -124,30 +122,29 @@ class Builder:
 
     # --- one story --------------------------------------------------------------------------
 
-    def _finish(self, raw: Item, tasks: Sequence[Item]) -> None:
-        try:
-            key = StoryKey.parse(str(raw.get("FormattedID") or ""))
-        except UsageError:
-            self.notes.append(f"Skipped a story without a usable FormattedID: {raw.get('_ref')}")
+    def _finish(self, record: StoryRecord, tasks: Sequence[TaskRecord]) -> None:
+        key = record.key
+        if key is None:
+            self.notes.append(f"Skipped a story without a usable FormattedID: {record.ref}")
             return
         self.seen.add(key)
-        oid = int(raw["ObjectID"])
-        mapped_early = oid in self._early
+        oid = record.object_id
         early = self._early.pop(oid, None)
-        epic = _epic(raw)
-        epic_title = str(epic.get("Name") or epic.get("_refObjectName") or "") if epic else None
-        fp = sync_index.fingerprint(raw, tasks, epic_title)
+        epic = record.epic
+        epic_title = (epic.name or "") if epic else None
+        fp = sync_index.fingerprint(
+            oid, record.version_id, ((t.object_id, t.version_id) for t in tasks), epic_title
+        )
         old = self.index.get(key)
         same = old is not None and old.fingerprint == fp
         if same:
             self.unchanged += 1
             if not self.rewrite:
                 return
-        fields = early if mapped_early else self._map(raw, epic)
-        if fields is None:
-            return
+        fields = early if early is not None else self._map(record)
         story = Story(**fields, tasks=tasks_from_rally(tasks))
-        rel, size = story_files.stage(self.stage, story, lean(raw), [lean(t) for t in tasks])
+        tasks_raw = [lean(t.raw) for t in tasks]
+        rel, size = story_files.stage(self.stage, story, lean(record.raw), tasks_raw)
         if old is not None and old.path != rel:
             self.dropped.add(old.path)
         self.index[key] = IndexEntry.of(story, rel, fp, size)
@@ -155,55 +152,27 @@ class Builder:
         if not same:
             (self.new if old is None else self.updated).append(str(key))
 
-    def _map_early(self, oid: int, raw: Item) -> None:
+    def _map_early(self, oid: int, record: StoryRecord) -> None:
         """Map a story that waits for its tasks now, if it is going to be written."""
-        key = StoryKey.try_parse(str(raw.get("FormattedID") or ""))
+        key = record.key
         if key is None:
             return  # skipped, with a note, when its tasks are in
         old = self.index.get(key)
-        if self.rewrite or old is None or old.version != str(raw.get("VersionId")):
-            self._early[oid] = self._map(raw, _epic(raw))
+        if self.rewrite or old is None or old.version != str(record.version_id):
+            self._early[oid] = self._map(record)
 
-    def _map(self, raw: Item, epic: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    def _map(self, record: StoryRecord) -> dict[str, Any]:
         """The BMAD form but the tasks (``Story`` fields); a lock Rally holds in a form we
         cannot read is left out, with a note, rather than failing the whole sync."""
-        try:
-            return story_fields(raw, epic=epic, mapping=self.mapping)
-        except UsageError as exc:
-            problem = exc.message
-        names = self.mapping.names.lock
-        blank = {names.locked_by: "", names.locked_at: None, names.expiry: None}
-        key = raw.get("FormattedID")
-        try:
-            fields = story_fields({**raw, **blank}, epic=epic, mapping=self.mapping)
-        except UsageError as exc:
-            self.notes.append(f"Skipped {key}: {exc.message}")
-            return None
-        note = f"{fields['key']}: {problem}; its lock is ignored until it is fixed in Rally."
-        if note not in self.notes:
-            self.notes.append(note)
-        return fields
+        if record.lock_problem is not None:
+            note = (
+                f"{record.key}: {record.lock_problem}; its lock is ignored until it is fixed "
+                "in Rally."
+            )
+            if note not in self.notes:
+                self.notes.append(note)
+        return story_fields(record, mapping=self.mapping, lock=False)
 
 
-def _epic(raw: Item) -> Mapping[str, Any] | None:
-    """The story's portfolio item as the story query returned it (FormattedID and Name are
-    among the fetched fields, so the reference carries them)."""
-    parent = raw.get("PortfolioItem")
-    return parent if isinstance(parent, Mapping) and parent.get("_ref") else None
-
-
-_REF_KEEP = frozenset(
-    {"_ref", "_refObjectName", "_type", "ObjectID", "FormattedID", "Name", "EmailAddress",
-     "UserName", "Count", "Summary"}
-)  # fmt: skip
-
-
-def lean(item: Item) -> Item:
-    """An object as Rally sent it, its references cut down to who they are: WSAPI applies the
-    fetch list to referenced objects too, so a story's PortfolioItem, and a task's
-    WorkProduct, arrive with every fetched field of their own."""
-    out = item.copy()
-    for name, value in item.items():
-        if type(value) is dict and "_ref" in value:  # JSON objects: exactly dict, and fast
-            out[name] = {k: v for k, v in value.items() if k in _REF_KEEP}
-    return out
+def _task_order(task: TaskRecord) -> tuple[float, int]:
+    return task.order

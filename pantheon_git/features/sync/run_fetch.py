@@ -21,22 +21,28 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from pantheon_git.core.fields import FieldNames
-from pantheon_git.errors import RallyError
-from pantheon_git.rally.client import STORY, TASK, PageSink, Progress, RallyClient
+from pantheon_git.rally import records
+from pantheon_git.rally.client import PageSink, Progress, RallyClient
 from pantheon_git.rally.mapping import story_fetch
 from pantheon_git.rally.query import Query, all_of, any_of, eq, where
-from pantheon_git.rally.refs import ref_oid
+from pantheon_git.rally.records import (
+    STORY,
+    TASK,
+    EpicRecord,
+    StoryDecoder,
+    StoryRecord,
+    TaskRecord,
+)
 
-Item = dict[str, Any]
 T = TypeVar("T")
 
 
 class Sink(Protocol):
     """Receives pages of stories and of tasks as they arrive."""
 
-    def stories(self, items: list[Item]) -> None: ...
+    def stories(self, items: Sequence[StoryRecord]) -> None: ...
 
-    def tasks(self, items: list[Item]) -> None: ...
+    def tasks(self, items: Sequence[TaskRecord]) -> None: ...
 
 
 EPIC_FETCH = (
@@ -117,12 +123,13 @@ class Fetcher:
     def __init__(
         self,
         client: RallyClient,
-        names: FieldNames,
+        decoder: StoryDecoder,
         *,
         progress: Callable[[str], None] | None = None,
     ) -> None:
         self.client = client
-        self.story_fetch = story_fields(names)
+        self.decoder = decoder
+        self.story_fetch = story_fields(decoder.names)
         self.progress = progress
 
     def _report(self, what: str) -> Progress | None:
@@ -135,92 +142,102 @@ class Fetcher:
 
         return report
 
-    def epics(self) -> list[Item]:
+    def epics(self) -> list[EpicRecord]:
         return self.client.query(
-            self.client.epic_type, fetch=EPIC_FETCH, progress=self._report("epics")
+            self.client.epic_type,
+            decode=records.epic,
+            fetch=EPIC_FETCH,
+            progress=self._report("epics"),
         )
 
-    def stories(self, where_: Query | None) -> list[Item]:
+    def all_tasks(
+        self, where_: Query | None, *, on_page: PageSink[TaskRecord] | None = None
+    ) -> list[TaskRecord]:
         return self.client.query(
-            STORY, where_, fetch=self.story_fetch, progress=self._report("stories")
+            TASK,
+            where_,
+            decode=records.task,
+            fetch=TASK_FETCH,
+            progress=self._report("tasks"),
+            on_page=on_page,
         )
 
-    def all_tasks(self, where_: Query | None, *, on_page: PageSink | None = None) -> list[Item]:
-        return self.client.query(
-            TASK, where_, fetch=TASK_FETCH, progress=self._report("tasks"), on_page=on_page
-        )
-
-    def tasks_of(self, story_oids: Iterable[int]) -> list[Item]:
+    def tasks_of(self, story_oids: Iterable[int]) -> list[TaskRecord]:
         """Tasks of these stories, in chunks of ORed ObjectIDs, anywhere in the workspace."""
         oids = sorted(set(story_oids))
         chunks = [oids[i : i + BY_ID_CHUNK] for i in range(0, len(oids), BY_ID_CHUNK)]
         calls = [self._tasks_chunk(chunk) for chunk in chunks]
         return [task for found in parallel(*calls) for task in found] if calls else []
 
-    def _tasks_chunk(self, oids: Sequence[int]) -> Callable[[], list[Item]]:
+    def _tasks_chunk(self, oids: Sequence[int]) -> Callable[[], list[TaskRecord]]:
         query = any_of(*(eq("WorkProduct.ObjectID", oid) for oid in oids))
-        return lambda: self.client.query(TASK, query, fetch=TASK_FETCH, whole_workspace=True)
+        return lambda: self.client.query(
+            TASK, query, decode=records.task, fetch=TASK_FETCH, whole_workspace=True
+        )
 
     def stories_by_id(
         self, oids: Iterable[int], *, whole_workspace: bool, fetch: Sequence[str] | None = None
-    ) -> list[Item]:
-        found: list[Item] = []
+    ) -> list[StoryRecord]:
+        found: list[StoryRecord] = []
         ordered = sorted(set(oids))
         for start in range(0, len(ordered), BY_ID_CHUNK):
             chunk = ordered[start : start + BY_ID_CHUNK]
             found += self.client.query(
                 STORY,
                 any_of(*(eq("ObjectID", oid) for oid in chunk)),
+                decode=self.decoder,
                 fetch=list(fetch or self.story_fetch),
                 whole_workspace=whole_workspace,
             )
         return found
 
-    def stream(self, flt: StoryFilter, sink: Sink, *, with_epics: bool) -> tuple[list[Item], int]:
+    def stream(
+        self, flt: StoryFilter, sink: Sink, *, with_epics: bool
+    ) -> tuple[list[EpicRecord], int]:
         """Epics (if asked for) and every story and task of the filter, all requested at once
         where possible; pages go to ``sink`` in this thread as they arrive, stories and tasks
         in whatever order they come. Returns (epics, stories seen)."""
         by_scope = not flt.selective or flt.since is not None
-        inbox: queue.Queue[tuple[PageSink, list[Item] | None]] = queue.Queue()
+        inbox: queue.Queue[tuple[Callable[[Any], None], list[Any] | None]] = queue.Queue()
         pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="sync")
 
-        def into_inbox(take: PageSink, read: Callable[[PageSink], list[Item]]) -> list[Item]:
+        def into_inbox(take: PageSink[T], read: Callable[[PageSink[T]], list[T]]) -> list[T]:
             """Run ``read`` on a pool thread; its pages, then ``None``, go to the inbox."""
             try:
                 return read(lambda page: inbox.put((take, page)))
             finally:
                 inbox.put((take, None))
 
-        def read_stories(on_page: PageSink) -> list[Item]:
+        def read_stories(on_page: PageSink[StoryRecord]) -> list[StoryRecord]:
             return self.client.query(
                 STORY,
                 flt.story_query(),
+                decode=self.decoder,
                 fetch=self.story_fetch,
                 progress=self._report("stories"),
                 on_page=on_page,
             )
 
-        def read_tasks(on_page: PageSink) -> list[Item]:
+        def read_tasks(on_page: PageSink[TaskRecord]) -> list[TaskRecord]:
             return self.all_tasks(flt.task_query(), on_page=on_page)
 
         try:
             epics_job = pool.submit(self.epics) if with_epics else None
-            jobs = [pool.submit(into_inbox, sink.stories, read_stories)]
-            if by_scope:
-                jobs.append(pool.submit(into_inbox, sink.tasks, read_tasks))
-            running = len(jobs)
+            stories_job = pool.submit(into_inbox, sink.stories, read_stories)
+            tasks_job = pool.submit(into_inbox, sink.tasks, read_tasks) if by_scope else None
+            running = 2 if tasks_job is not None else 1
             while running:
                 take, page = inbox.get()
                 if page is None:
                     running -= 1
                 else:
                     take(page)
-            stories = jobs[0].result()
-            for job in jobs[1:]:
-                job.result()
+            stories = stories_job.result()
+            if tasks_job is not None:
+                tasks_job.result()
             if not by_scope:
                 if len(stories) <= BY_ID_MAX:
-                    sink.tasks(self.tasks_of(int(s["ObjectID"]) for s in stories))
+                    sink.tasks(self.tasks_of(s.object_id for s in stories))
                 else:
                     sink.tasks(self.all_tasks(None))
             epics = epics_job.result() if epics_job is not None else []
@@ -229,16 +246,16 @@ class Fetcher:
         return epics, len(stories)
 
     def complete_tasks(
-        self, stories: Sequence[Item], tasks: dict[int, list[Item]]
-    ) -> dict[int, list[Item]]:
+        self, stories: Sequence[StoryRecord], tasks: dict[int, list[TaskRecord]]
+    ) -> dict[int, list[TaskRecord]]:
         """Ask again, by ObjectID, for the tasks of stories whose task count is not what was
         found (tasks in another project, or a task added while the queries ran)."""
-        wanted = {int(s["ObjectID"]) for s in stories}
+        wanted = {s.object_id for s in stories}
         tasks = {oid: items for oid, items in tasks.items() if oid in wanted}
         short = [
-            int(s["ObjectID"])
+            s.object_id
             for s in stories
-            if task_count(s) is not None and task_count(s) != len(tasks.get(int(s["ObjectID"]), ()))
+            if s.task_count is not None and s.task_count != len(tasks.get(s.object_id, ()))
         ]
         if short:
             again = group_tasks(self.tasks_of(short))
@@ -247,46 +264,12 @@ class Fetcher:
         return tasks
 
 
-def story_of(task: Item) -> int | None:
-    """The ObjectID of a task's work product, or None when it cannot be read."""
-    product = task.get("WorkProduct")
-    if not product:
-        return None
-    oid = product.get("ObjectID") if type(product) is dict else None
-    if type(oid) is int:  # there whenever the fetch names ObjectID: no URL to parse
-        return oid
-    try:
-        return ref_oid(product)
-    except RallyError:  # a malformed ref: the task cannot be placed
-        return None
-
-
-def task_order(task: Item) -> tuple[float, int]:
-    """Rally's order of a story's tasks: TaskIndex, then ObjectID."""
-    return (_index(task.get("TaskIndex")), int(task.get("ObjectID") or 0))
-
-
-def task_count(story: Item) -> int | None:
-    summary = story.get("Tasks")
-    if isinstance(summary, dict) and isinstance(summary.get("Count"), int):
-        return int(summary["Count"])
-    return None
-
-
-def group_tasks(tasks: Iterable[Item]) -> dict[int, list[Item]]:
+def group_tasks(tasks: Iterable[TaskRecord]) -> dict[int, list[TaskRecord]]:
     """Tasks by their story's ObjectID, each list in Rally's order."""
-    grouped: dict[int, list[Item]] = {}
+    grouped: dict[int, list[TaskRecord]] = {}
     for task in tasks:
-        oid = story_of(task)
-        if oid is not None:
-            grouped.setdefault(oid, []).append(task)
+        if task.story_oid is not None:
+            grouped.setdefault(task.story_oid, []).append(task)
     for items in grouped.values():
-        items.sort(key=task_order)
+        items.sort(key=lambda t: t.order)
     return grouped
-
-
-def _index(value: Any) -> float:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return float("inf")

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from pantheon_git.cache import meta as cache_meta
@@ -17,8 +16,7 @@ from pantheon_git.cache.store import Cache
 from pantheon_git.cache.stories import FOLDER, epic_dir_name
 from pantheon_git.core.keys import StoryKey, number_of
 from pantheon_git.errors import CacheCorrupt
-
-Item = dict[str, Any]
+from pantheon_git.rally.records import EpicRecord
 
 
 def public_url(url: str) -> str:
@@ -53,28 +51,24 @@ class Previous:
 
 
 def epics_doc(
-    epics: Sequence[Item], counts: Mapping[str | None, int], meta: Meta, now: datetime
+    epics: Sequence[EpicRecord], counts: Mapping[str | None, int], meta: Meta, now: datetime
 ) -> Epics:
     """Every epic of the project, with how many stories the cache holds."""
     items = []
-    for raw in sorted(epics, key=lambda e: number_of(str(e.get("FormattedID") or ""))):
-        fid = str(raw.get("FormattedID") or "")
+    for epic in sorted(epics, key=lambda e: number_of(e.formatted_id or "")):
+        fid = epic.formatted_id
         if not fid:
             continue
-        owner = raw.get("Owner")
-        name, oid = raw.get("Name"), raw.get("ObjectID")
         items.append(
             Epic(
                 id=fid,
                 number=number_of(fid)[0],
                 dir=f"{FOLDER}/{epic_dir_name(fid)}",
-                title=str(name) if name is not None else None,
-                object_id=int(oid) if oid is not None else None,
-                owner=(owner.get("EmailAddress") or owner.get("_refObjectName"))
-                if isinstance(owner, Mapping)
-                else None,
+                title=epic.name,
+                object_id=epic.object_id,
+                owner=epic.owner,
                 stories=counts.get(fid, 0),
-                rally=raw,
+                rally=epic.raw,
             )
         )
     return Epics(
