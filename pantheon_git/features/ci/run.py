@@ -270,13 +270,12 @@ def _older(app: App, event: CiEvent, sha: str | None) -> Callable[[StoryState], 
         current = str(story.values.get(field_name) or "").strip()
         if not sha or not SHA_RE.match(current.lower()):
             return None  # nothing recorded yet, or not a commit id: nothing to keep
-        last_change = story.values.get("LastUpdateDate")
         ordering = run_history.order(
             app.root,
             current,
             sha,
             event_time=event.time,
-            last_change=str(last_change) if last_change else None,
+            last_change=story.last_update,
             deadline=app.deadline,
         )
         return Older(ordering.why, ordering.certain) if ordering.older else None

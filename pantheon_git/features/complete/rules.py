@@ -76,6 +76,8 @@ class StoryState:
     lock: Lock | None
     values: Mapping[str, Any] = field(default_factory=dict)
     """The raw Rally values of every field :func:`decide` may write."""
+    last_update: str | None = None
+    """Rally's ``LastUpdateDate`` of the story: anyone's edit moves it."""
 
 
 @dataclass(frozen=True)

@@ -130,7 +130,8 @@ def story_fetch(config: Config) -> list[str]:
 def story_state(key: StoryKey, story: StoryRecord, config: Config) -> StoryState:
     """The story as :func:`decide` sees it: its state, lock, and the values Rally holds in
     every field a decision may write."""
-    return StoryState(key, story.state, story.lock, story.values(story_fetch(config)))
+    values = story.values(story_fetch(config))
+    return StoryState(key, story.state, story.lock, values, story.last_update)
 
 
 def check_push_state(config: Config) -> str | None:
