@@ -21,7 +21,8 @@ def violations() -> dict[str, Sequence[str]]:
 
 
 @pytest.mark.parametrize(
-    "rule", ["layers", "features", "purity", "cycles", "lazy imports", "cache documents"]
+    "rule",
+    ["layers", "features", "purity", "cycles", "lazy imports", "cache documents", "raw rally"],
 )
 def test_the_package_keeps_its_import_contracts(rule: str) -> None:
     assert violations()[rule] == []
@@ -52,6 +53,7 @@ SKELETON = {
     "core/keys.py": "",
     "rally/__init__.py": "",
     "rally/client.py": "",
+    "cache/store.py": "",
     "git/__init__.py": "",
     "git/command.py": "",
     "cache/__init__.py": "",
@@ -110,6 +112,13 @@ def test_a_clean_package_passes(tmp_path: Path) -> None:
             {"features/checkout/run.py": 'def f(n):\n    return f"epic-{n}-dependencies.json"\n'},
             "features/checkout/run.py:2: names the cache document dependencies.json",
         ),
+        ("raw rally", {"features/locks/run.py": "def f(item):\n    return item['_ref']\n"}, "_ref"),
+        (
+            "raw rally",
+            {"features/checkout/run.py": "def f(raw):\n    return raw.get('ScheduleState')\n"},
+            "reads the raw Rally field 'ScheduleState'",
+        ),
+        ("raw rally", {"cache/store.py": "def f(raw):\n    return raw['c_LockedBy']\n"}, "c_"),
     ],
 )
 def test_the_checker_reports_a_violation(
@@ -128,6 +137,19 @@ def test_cache_documents_may_be_named_in_docstrings_and_help_text(tmp_path: Path
         ),
     }
     assert all_violations(build(tmp_path, files))["cache documents"] == []
+
+
+def test_rally_may_read_raw_items_and_others_may_write_bodies(tmp_path: Path) -> None:
+    files = {
+        "rally/records.py": "def f(raw):\n    return raw['_ref'], raw.get('FormattedID')\n",
+        "rally/emulator/store.py": "def f(obj):\n    return obj['ObjectID']\n",
+        "features/checkout/run.py": (
+            "def f(record, fields):\n"
+            "    fields['ScheduleState'] = 'Defined'\n"  # a write body, not a read
+            "    return record.ref, fields, {'Name': 'x'}, record.get('name')\n"
+        ),
+    }
+    assert all_violations(build(tmp_path, files))["raw rally"] == []
 
 
 def test_a_lazy_import_with_a_reason_and_a_type_only_import_pass(tmp_path: Path) -> None:

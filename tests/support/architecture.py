@@ -12,6 +12,13 @@
 - **Cache documents** (``dependencies.json``...) are named only in ``cache/``: each has one
   module there that reads and writes it; a string literal naming one elsewhere (docstrings
   aside) is a second reader or writer in the making.
+- **Raw Rally items stay in** ``rally/``: outside it, no subscript read and no ``.get()`` /
+  ``.pop()`` / ``.setdefault()`` names a WSAPI field with a string literal (``x["_ref"]``,
+  ``x.get("ScheduleState")``, ``x["c_LockedBy"]``). Use cases read records
+  (``rally/records.py``). Writing a field into a body (``fields["ScheduleState"] = ...``) is
+  not reading one. What this does not see: a field name held in a variable or a constant
+  (the configured custom field names; the state map's keys, through
+  ``core.states.SCHEDULE_STATE``), and a raw item passed along without being read.
 
 Every rule reports ``path:line: message`` strings; an empty list means the package keeps them.
 """
@@ -19,6 +26,7 @@ Every rule reports ``path:line: message`` strings; an empty list means the packa
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -312,6 +320,58 @@ def cache_document_names(pkg: Package) -> list[str]:
     return out
 
 
+WSAPI_FIELDS = frozenset(
+    {"_ref", "_refObjectName", "_refObjectUUID", "_type", "_objectVersion", "ObjectID",
+     "ObjectUUID", "FormattedID", "Name", "Description", "Notes", "ScheduleState", "State",
+     "Owner", "EmailAddress", "UserName", "DisplayName", "Disabled", "PortfolioItem", "Feature",
+     "Parent", "Predecessors", "Successors", "Tasks", "Children", "Summary", "Count",
+     "Iteration", "Release", "Project", "Workspace", "Subscription", "WorkProduct", "TaskIndex",
+     "Estimate", "ToDo", "PlanEstimate", "DragAndDropRank", "Blocked", "BlockedReason",
+     "VersionId", "CreationDate", "LastUpdateDate", "InProgressDate", "AcceptedDate",
+     "Discussion", "Text", "PostNumber", "Artifact", "Artifacts", "Revision", "SCMRepository",
+     "Changeset", "TypePath", "ElementName", "IDPrefix", "AttributeType", "Attributes",
+     "Errors", "Warnings", "Results", "TotalResultCount", "StartIndex", "QueryResult",
+     "CreateResult", "OperationResult", "Object"}
+)  # fmt: skip
+"""WSAPI's names for the fields pantheon reads, and its envelopes' (custom fields are
+``c_...``)."""
+_CUSTOM_FIELD = re.compile(r"^c_[A-Z]")
+_READS = ("get", "pop", "setdefault")
+
+
+def rally_field(name: str) -> bool:
+    return name in WSAPI_FIELDS or _CUSTOM_FIELD.match(name) is not None
+
+
+def _field_read(node: ast.AST) -> str | None:
+    """The string literal a subscript or a ``.get()`` reads, if any."""
+    key: ast.expr | None = None
+    if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):
+        key = node.slice
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args:
+        key = node.args[0] if node.func.attr in _READS else None
+    if isinstance(key, ast.Constant) and isinstance(key.value, str):
+        return key.value
+    return None
+
+
+def raw_rally_reads(pkg: Package) -> list[str]:
+    out = []
+    for module, path in pkg.modules.items():
+        rel = pkg.relative(module)
+        if rel == "rally" or rel.startswith("rally."):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            name = _field_read(node)
+            if name is not None and rally_field(name):
+                where = path.relative_to(pkg.root.parent)
+                out.append(
+                    f"{where}:{getattr(node, 'lineno', 0)}: {module} reads the raw Rally field "
+                    f"{name!r}: read it from a record (rally/records.py)"
+                )
+    return out
+
+
 def all_violations(root: Path) -> dict[str, Sequence[str]]:
     pkg = Package.scan(root)
     return {
@@ -321,4 +381,5 @@ def all_violations(root: Path) -> dict[str, Sequence[str]]:
         "cycles": cycles(pkg),
         "lazy imports": unexplained_lazy_imports(pkg),
         "cache documents": cache_document_names(pkg),
+        "raw rally": raw_rally_reads(pkg),
     }
