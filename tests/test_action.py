@@ -62,14 +62,31 @@ def test_action_interface() -> None:
         assert output["value"] == f"${{{{ steps.ci.outputs.{name} }}}}"
 
 
-def test_action_pins_setup_python_and_isolates_it() -> None:
+def test_action_pins_every_action_and_isolates_python() -> None:
     steps = load(ACTION)["runs"]["steps"]
-    setup = next(s for s in steps if "uses" in s)
-    assert re.fullmatch(r"actions/setup-python@[0-9a-f]{40}", setup["uses"])
+    uses = [s["uses"] for s in steps if "uses" in s]
+    assert uses, "no uses: steps"
+    for ref in uses:
+        assert re.fullmatch(r"actions/[\w/-]+@[0-9a-f]{40}", ref), ref
+    setup = next(s for s in steps if str(s.get("uses", "")).startswith("actions/setup-python@"))
     assert setup["with"]["update-environment"] is False
-    install = next(s for s in steps if s.get("name") == "Install pantheon")
-    assert '"$GITHUB_ACTION_PATH"' in install["run"]
-    assert "$RUNNER_TEMP/pantheon-git-venv" in install["run"]
+
+
+def test_the_install_is_pinned_by_hash_and_cached_on_the_lock() -> None:
+    steps = {s.get("name"): s for s in load(ACTION)["runs"]["steps"]}
+    install = steps["Install pantheon (pinned, hashes checked)"]["run"]
+    lock = '"$GITHUB_ACTION_PATH/requirements/action.txt"'
+    assert f"lock={lock}" in install
+    assert 'download --require-hashes --dest "$PANTHEON_WHEELS" -r "$lock"' in install
+    assert '--no-index --find-links "$PANTHEON_WHEELS" --require-hashes -r "$lock"' in install
+    assert '--no-index --no-deps --no-build-isolation "$GITHUB_ACTION_PATH"' in install
+    assert "$RUNNER_TEMP/pantheon-git-venv" in install
+    restore = steps["Restore pantheon's downloads"]
+    save = steps["Save pantheon's downloads"]
+    assert restore["with"] == save["with"]
+    assert restore["with"]["key"] == "${{ steps.lock.outputs.key }}"
+    assert save["if"] == "steps.cache.outputs.cache-hit != 'true'"
+    assert "requirements/action.txt" in steps["Name the download cache"]["run"]
 
 
 def test_every_input_reaches_pantheon_through_env() -> None:
