@@ -284,9 +284,7 @@ def main() -> int:
             s
             for s in SETS
             if (args.sets is None or s.name in args.sets)
-            and (
-                not s.held_out or args.held_out or s.name in (args.sets or ())
-            )
+            and (not s.held_out or args.held_out or s.name in (args.sets or ()))
         ]
     results = [run_set(s.stories, s.truth, s.name) for s in chosen]
     if args.record_before:
