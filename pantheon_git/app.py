@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from pantheon_git.cache.store import Cache
 from pantheon_git.config import Config, load_config
+from pantheon_git.deadline import Deadline
 from pantheon_git.errors import ConfigError
 from pantheon_git.git import command as git
 
@@ -27,12 +28,21 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def command_deadline(config: Config, setting: str | None) -> Deadline | None:
+    """The deadline a command gets from ``setting`` (a key of ``Config`` holding seconds)."""
+    if setting is None:
+        return None
+    return Deadline.after(float(getattr(config, setting)), setting=setting)
+
+
 @dataclass
 class App:
     config: Config
     root: Path
     now: Callable[[], datetime] = utc_now
     warn: Callable[[str], None] = lambda message: None
+    note: Callable[[str], None] = lambda message: None
+    """Details shown with ``-v`` (such as each Rally retry)."""
     progress: Callable[[str], None] | None = None
     deadline: Deadline | None = None
     """When the command stops waiting (Rally requests, retries, git fetches); ``None``: each
@@ -48,8 +58,11 @@ class App:
         config_path: Path | None = None,
         flags: dict[str, Any] | None = None,
         warn: Callable[[str], None] | None = None,
-        deadline: Deadline | None = None,
+        note: Callable[[str], None] | None = None,
+        deadline: str | None = "command_deadline",
     ) -> App:
+        """``deadline``: the setting that bounds this command's waits (``lock_deadline``...);
+        its clock starts here. ``None``: no deadline beyond each request's own."""
         here = (cwd or Path.cwd()).resolve()
         config = load_config(cwd=here, path=config_path, flags=flags, warn=warn)
         top = git.toplevel(here)
@@ -57,7 +70,8 @@ class App:
             config=config,
             root=top or config.root or here,
             warn=warn or (lambda m: None),
-            deadline=deadline,
+            note=note or (lambda m: None),
+            deadline=command_deadline(config, deadline),
         )
         if top is not None:
             app._toplevel = top
@@ -97,7 +111,9 @@ class App:
             # lazy: httpx loads only when a command talks to Rally
             from pantheon_git.rally.client import RallyClient
 
-            self._rally = RallyClient.from_config(self.config, warn=self.warn, until=self.deadline)
+            self._rally = RallyClient.from_config(
+                self.config, warn=self.warn, note=self.note, until=self.deadline
+            )
         return self._rally  # type: ignore[no-any-return,unused-ignore]
 
     def close(self) -> None:

@@ -67,9 +67,16 @@ class Config:
     rally_verify: bool | str = True
     """TLS verification: true, false, or a CA bundle path."""
     rally_timeout: float = 30.0
+    """Seconds one try of a request may take, from connecting to the reply's last byte."""
     rally_max_concurrency: int = 8
     rally_deadline: float = 120.0
     """Total seconds a request may spend across retries."""
+    rally_max_reply_mb: float = 128.0
+    """Largest reply read from Rally, in MB (after decompression); a larger one is an error."""
+    command_deadline: float = 600.0
+    """Seconds a command may wait for Rally in all (every request and retry); then exit 5."""
+    lock_deadline: float = 15.0
+    """The same for checkout, release and renew, which promise an answer within seconds."""
     epic_type: str = "PortfolioItem/Feature"
     fields: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_FIELDS))
     state_map: Mapping[str, Mapping[str, str]] = field(

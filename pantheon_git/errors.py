@@ -15,7 +15,7 @@ import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
 OK = 0
 CHECK_FAILED = 1
@@ -118,6 +118,10 @@ class RallyUnreachable(RallyRetryableError):
     """No connection could be made at all (offline, DNS, refused)."""
 
 
+class RallyTimeout(RallyRetryableError):
+    """The command's deadline passed before Rally answered (exit 5)."""
+
+
 class RallyQueryError(RallyError):
     """Rally could not parse a query or does not know a type: a bug in the caller."""
 
@@ -128,14 +132,43 @@ class RallyValidationError(RallyError):
     """'Validation error: ...' and other application errors Rally reports with HTTP 200."""
 
 
-def redact(text: str, environ: dict[str, str] | None = None) -> str:
-    """Remove secret values (the Rally API key) from anything about to be shown or stored."""
+LONG_KEY = 12
+"""A key this long is masked wherever it appears: such a string does not occur by chance in a
+path or a sentence (Rally's keys are ``_`` and about 40 more characters)."""
+_LABELS = r"(?:zsessionid|api[ _-]?key|apikey|key|token|password|secret|authorization)"
+
+
+def redact(text: str, environ: Mapping[str, str] | None = None) -> str:
+    """Remove secrets from anything about to be shown or stored: the Rally API key, and the
+    password of a URL (``https://user:secret@host``).
+
+    A long key is masked everywhere. A short one (the emulator's ``demo``) could be any word
+    of a path or a sentence, so it is masked only where it stands as the value of a label
+    (``ZSESSIONID: demo``, ``api_key=demo``, ``key 'demo'``)."""
     env = os.environ if environ is None else environ
     for name in SECRET_ENV_VARS:
         value = env.get(name, "")
-        if len(value) >= 4:
+        if len(value) >= LONG_KEY:
             text = text.replace(value, "***")
+        elif value and value in text:
+            text = _redact_labelled(text, value)
+    if "@" in text and "://" in text:
+        text = mask_url_credentials(text)
     return text
+
+
+def _redact_labelled(text: str, value: str) -> str:
+    import re  # lazy: only when a short key is in the text
+
+    pattern = rf"(?i:({_LABELS})([\s:=\"']{{1,4}}))(?<![\w-]){re.escape(value)}(?![\w-])"
+    return re.sub(pattern, lambda m: f"{m.group(1)}{m.group(2)}***", text)
+
+
+def mask_url_credentials(text: str) -> str:
+    """``scheme://user:password@host`` becomes ``scheme://user:***@host``."""
+    import re  # lazy: only for text that holds a URL with an ``@``
+
+    return re.sub(r"([A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*):[^/\s@]*@", r"\1:***@", text)
 
 
 def report(error: PantheonError, *, json_mode: bool = False) -> None:

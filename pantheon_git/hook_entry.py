@@ -79,12 +79,19 @@ def pre_push(args: list[str]) -> int:
     from pantheon_git.features.hooks.run_prepush import pre_push as check
 
     started = time.monotonic()
-    app = App.load(cwd=Path.cwd(), warn=lambda message: _say([f"pantheon: warning: {message}"]))
+    app = App.load(
+        cwd=Path.cwd(),
+        warn=lambda message: _say([f"pantheon: warning: {message}"]),
+        deadline=None,
+    )
     refs = parse_refs(_push_input(args, os.environ, str(app.root)))
     budget = app.config.hook_budget
-    # Two limits: the alarm stops the hook wherever it is (POSIX); every Rally wait draws on
-    # the deadline, a second later, which is the limit where there is no SIGALRM (Windows).
-    app.deadline = Deadline(started + budget + 3.0, budget, time.monotonic, "the pre-push hook")
+    # Two limits: every Rally wait draws on the deadline (hook_budget from the start), so the
+    # hook ends cleanly, saying what it could not check; the alarm, 2 s later, stops it
+    # wherever it is (POSIX; there is no SIGALRM on Windows).
+    app.deadline = Deadline(
+        started + budget, budget, time.monotonic, "the pre-push hook", "hook_budget"
+    )
     outcome = PushOutcome()
     try:
         with Alarm(budget + 2.0, TimeUp()):

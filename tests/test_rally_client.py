@@ -602,12 +602,26 @@ def test_a_connect_timeout_is_passed_apart_from_the_read_timeout(
     assert seen[0]["read"] == 20.0
 
 
-def test_unreachable_after_retries(make: Callable[..., RallyClient], clock: FakeClock) -> None:
+def test_a_refused_connection_is_final(make: Callable[..., RallyClient], clock: FakeClock) -> None:
+    """Nobody listens there: asking again cannot help, so it is not asked again."""
     client = make(transport=httpx.MockTransport(refuse))
     with pytest.raises(RallyUnreachable) as info:
         client.scope()
     assert "Connection refused" in info.value.message
     assert "RALLY_URL" in (info.value.hint or "")
+    assert clock.sleeps == []
+
+
+def test_unreachable_after_retries(make: Callable[..., RallyClient], clock: FakeClock) -> None:
+    """No answer to the connection at all (a dropped SYN) may be a passing outage: retried."""
+
+    def silent(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectTimeout("timed out")
+
+    client = make(transport=httpx.MockTransport(silent))
+    with pytest.raises(RallyUnreachable) as info:
+        client.scope()
+    assert "gave up after 10 tries" in info.value.message
     assert len(clock.sleeps) == 9  # max_attempts 10
 
 

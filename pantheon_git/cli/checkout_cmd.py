@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 def _app() -> App:
 
-    app = App.load(config_path=Ctx.config_path, warn=warn)
+    app = App.load(config_path=Ctx.config_path, warn=warn, note=info, deadline="lock_deadline")
     if progress_enabled() and not Ctx.json:
         app.progress = lambda message: click.echo(message, err=True)
     return app

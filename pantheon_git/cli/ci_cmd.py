@@ -17,7 +17,7 @@ import time
 import click
 
 from pantheon_git.app import App
-from pantheon_git.cli._common import Ctx, common_options, warn
+from pantheon_git.cli._common import Ctx, common_options, info, warn
 from pantheon_git.core.deadline import Deadline
 from pantheon_git.core.policies import CiFailOn
 from pantheon_git.errors import ConfigError, PantheonError, redact
@@ -68,7 +68,7 @@ def command(coverage_file: str | None, fail_on: str | None) -> int:
 
     started = time.monotonic()
     env = os.environ
-    app = App.load(config_path=Ctx.config_path, warn=warn)
+    app = App.load(config_path=Ctx.config_path, warn=warn, note=info)
     app.deadline = ci_deadline(started, app.config.ci_deadline)
     request = CiRequest(
         event_name=env.get("PANTHEON_EVENT_NAME") or env.get("GITHUB_EVENT_NAME", ""),

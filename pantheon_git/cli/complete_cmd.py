@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from pantheon_git.app import App
-from pantheon_git.cli._common import Ctx, common_options, emit, warn
+from pantheon_git.cli._common import Ctx, common_options, emit, info, warn
 from pantheon_git.features.complete.rules import Verdict
 from pantheon_git.features.complete.run import Completion, complete_story
 
@@ -30,7 +30,7 @@ def command(story: str | None, coverage_file: str | None, tests_url: str | None)
     STORY defaults to the current branch's story (story/US-123-...).
     """
 
-    app = App.load(config_path=Ctx.config_path, warn=warn)
+    app = App.load(config_path=Ctx.config_path, warn=warn, note=info)
     try:
         done = complete_story(
             app, story, coverage_file=coverage_file, tests_url=tests_url, warn=warn

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from pantheon_git.app import App
-from pantheon_git.cli._common import Ctx, common_options, emit, progress_enabled, warn
+from pantheon_git.cli._common import Ctx, common_options, emit, info, progress_enabled, warn
 from pantheon_git.errors import UsageError
 from pantheon_git.features.conflicts import run as usecase
 from pantheon_git.features.conflicts.report import render_branch, render_matrix
@@ -40,7 +40,7 @@ def conflicts(branch: str | None, all_: bool, precise: bool | None) -> int:
             "give either a BRANCH or --all, not both",
             hint="`pantheon conflicts --all` already includes every branch.",
         )
-    app = App.load(config_path=Ctx.config_path, warn=warn)
+    app = App.load(config_path=Ctx.config_path, warn=warn, note=info)
     if progress_enabled():
         app.progress = lambda message: click.echo(f"… {message}", err=True)
     if all_:

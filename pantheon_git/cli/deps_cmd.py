@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from pantheon_git.app import App
-from pantheon_git.cli._common import Ctx, common_options, emit, progress_enabled, warn
+from pantheon_git.cli._common import Ctx, common_options, emit, info, progress_enabled, warn
 from pantheon_git.core.keys import EpicRef, StoryKey
 from pantheon_git.errors import RALLY, UsageError
 from pantheon_git.features.deps.mermaid import render_mermaid

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from pantheon_git.app import App
-from pantheon_git.cli._common import Ctx, common_options, emit, warn
+from pantheon_git.cli._common import Ctx, common_options, emit, info, warn
 from pantheon_git.features.metrics.report import render_metrics
 from pantheon_git.features.metrics.run import MetricsRequest, parse_since, run_metrics
 
@@ -38,7 +38,7 @@ def metrics(since: str | None, events: tuple[Path, ...]) -> None:
     """
 
     start = parse_since(since) if since else None
-    app = App.load(config_path=Ctx.config_path, warn=warn)
+    app = App.load(config_path=Ctx.config_path, warn=warn, note=info)
     outcome = run_metrics(app, MetricsRequest(since=start, events=events))
     for note in outcome.notes:
         warn(note)

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from pantheon_git.app import App
-from pantheon_git.cli._common import Ctx, common_options, emit, progress_enabled, warn
+from pantheon_git.cli._common import Ctx, common_options, emit, info, progress_enabled, warn
 from pantheon_git.features.plan.run import PlanRequest, run_plan
 
 
@@ -52,7 +52,7 @@ def plan(
     a story it conflicts with, as early as possible. Saves .bmad/rally-cache/workstreams.json.
     """
 
-    app = App.load(config_path=Ctx.config_path, warn=warn)
+    app = App.load(config_path=Ctx.config_path, warn=warn, note=info)
     if progress_enabled():
         app.progress = lambda message: click.echo(message, err=True)
     outcome = run_plan(

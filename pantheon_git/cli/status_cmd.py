@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from pantheon_git.app import App
-from pantheon_git.cli._common import Ctx, common_options, emit, warn
+from pantheon_git.cli._common import Ctx, common_options, emit, info, warn
 from pantheon_git.features.status import report as status_report
 from pantheon_git.features.status.run import StatusOptions, run
 
@@ -27,6 +27,6 @@ def status(epics: tuple[str, ...], mine: bool) -> None:
     offline, and says how old the data is.
     """
 
-    app = App.load(config_path=Ctx.config_path, warn=warn)
+    app = App.load(config_path=Ctx.config_path, warn=warn, note=info)
     result = run(app, StatusOptions(epics=epics, mine=mine))
     emit(status_report.to_dict(result), lambda: status_report.render(result))

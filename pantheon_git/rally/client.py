@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.timefmt import format_time
+from pantheon_git.deadline import Deadline
 from pantheon_git.errors import ConfigError, RallyNotFound, RallyValidationError
 from pantheon_git.rally import records, replies
 from pantheon_git.rally.backoff import DEFAULT_BACKOFF, Backoff
@@ -40,7 +41,14 @@ from pantheon_git.rally.refs import RefLike, make_ref, ref_path, type_segment
 from pantheon_git.rally.replies import Item, as_sent
 from pantheon_git.rally.schema import ATTRIBUTE_FETCH, AttributeDef, display_name
 from pantheon_git.rally.scope import Scope, resolve
-from pantheon_git.rally.session import Ambiguous, Params, Session, is_loopback
+from pantheon_git.rally.session import (
+    DEFAULT_MAX_REPLY,
+    MB,
+    Ambiguous,
+    Params,
+    Session,
+    is_loopback,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -104,9 +112,12 @@ class RallyClient:
         timeout: float = 30.0,
         connect_timeout: float | None = None,
         deadline: float = 120.0,
+        until: Deadline | None = None,
+        max_reply: int = DEFAULT_MAX_REPLY,
         max_concurrency: int = 8,
         transport: httpx.BaseTransport | None = None,
         warn: Callable[[str], None] | None = None,
+        note: Callable[[str], None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         rand: Callable[[], float] = random.random,
@@ -124,9 +135,12 @@ class RallyClient:
             timeout=timeout,
             connect_timeout=connect_timeout,
             deadline=deadline,
+            until=until,
+            max_reply=max_reply,
             max_concurrency=max_concurrency,
             backoff=backoff,
             warn=self._warn,
+            note=note,
             sleep=sleep,
             clock=clock,
             rand=rand,
@@ -144,9 +158,15 @@ class RallyClient:
 
     @classmethod
     def from_config(
-        cls, config: Config, *, warn: Callable[[str], None] | None = None, **kwargs: Any
+        cls,
+        config: Config,
+        *,
+        warn: Callable[[str], None] | None = None,
+        until: Deadline | None = None,
+        **kwargs: Any,
     ) -> RallyClient:
-        """The client ``App.rally()`` uses; ``kwargs`` (``transport=``...) override config."""
+        """The client ``App.rally()`` uses; ``kwargs`` (``transport=``...) override config.
+        ``until``: the command's deadline."""
         settings: dict[str, Any] = {
             "url": config.rally_url,
             "api_key": config.api_key,
@@ -157,6 +177,8 @@ class RallyClient:
             "timeout": config.rally_timeout,
             "deadline": config.rally_deadline,
             "max_concurrency": config.rally_max_concurrency,
+            "max_reply": int(config.rally_max_reply_mb * MB),
+            "until": until,
             "warn": warn,
         }
         settings.update(kwargs)
@@ -179,6 +201,11 @@ class RallyClient:
     @property
     def base_url(self) -> str:
         return self.session.base_url
+
+    @property
+    def until(self) -> Deadline:
+        """The command's deadline this client works under."""
+        return self.session.until
 
     @property
     def max_concurrency(self) -> int:

@@ -10,13 +10,17 @@ have acted on the request. That second point decides whether a create may be sen
   dropped connections, 500, 502/504/524: Rally kills requests over 5 minutes with 502 or 524
   after the work may have been done, KB 125586). Reads, updates (last write wins) and deletes
   are resent; creates are not, unless the caller says how to find a create that did land.
-- ``NO``: retrying cannot help (auth, bad query, validation, bad configuration, our own bugs).
+- ``NO``: retrying cannot help (auth, bad query, validation, bad configuration, our own bugs,
+  and a connection refused or a host name that does not exist before Rally ever answered: a
+  wrong URL or an offline machine; after an answer it is a restart, and ``SAFE``).
 """
 
 from __future__ import annotations
 
 import enum
+import errno
 import re
+import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -163,6 +167,10 @@ TRANSPORT_ERRORS: dict[type[Exception], tuple[type[PantheonError], Retry, str]] 
 }
 
 _TLS_MARKERS = ("CERTIFICATE_VERIFY_FAILED", "certificate verify failed", "SSL", "TLS")
+# A name that does not exist, or a port nobody listens on: asking again cannot help. (A resolver
+# that could not answer this time, EAI_AGAIN, is not among them.)
+_DEFINITE_ERRNOS = {errno.ECONNREFUSED, socket.EAI_NONAME}
+_DEFINITE_TEXTS = ("connection refused", "name or service not known", "nodename nor servname")
 
 
 def lookup(exc_type: type[BaseException]) -> tuple[type[PantheonError], Retry, str] | None:
@@ -173,7 +181,9 @@ def lookup(exc_type: type[BaseException]) -> tuple[type[PantheonError], Retry, s
     return None
 
 
-def from_exception(exc: Exception, *, where: str, url_hint: str) -> Failure:
+def from_exception(exc: Exception, *, where: str, url_hint: str, reached: bool = False) -> Failure:
+    """``reached``: this server answered before. A refused connection or an unknown name is
+    then a server restarting, worth retrying; before any answer it is final."""
     entry = lookup(type(exc))
     if entry is None:  # not an httpx error: let it surface as a bug
         raise exc
@@ -190,9 +200,26 @@ def from_exception(exc: Exception, *, where: str, url_hint: str) -> Failure:
             ),
             Retry.NO,
         )
+    if isinstance(exc, httpx.ConnectError) and not reached and _definite(exc):
+        retry = Retry.NO
     hint = url_hint if kind in (RallyUnreachable, ConfigError, RallyError) else None
     if kind is PantheonError:
         hint = BUG_HINT
     if kind is RallyRetryableError:
         hint = "Rally or the network is struggling; try again in a few minutes."
     return Failure(kind(f"{what} on {where}: {detail}", hint=hint), retry)
+
+
+def _definite(exc: BaseException) -> bool:
+    """A connection that failed for good: refused, or a name the resolver says does not exist.
+
+    The operating system's error is found down the chain httpx and httpcore keep (``from``)."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            break
+        if isinstance(seen, OSError) and seen.errno in _DEFINITE_ERRNOS:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    text = str(exc).lower()
+    return any(t in text for t in _DEFINITE_TEXTS)

@@ -1,5 +1,10 @@
 """One HTTP connection to Rally: headers, TLS, no cookies, a cap on requests in flight, and
-retries with jittered backoff under a total deadline.
+retries with jittered backoff, every wait held to a deadline.
+
+Three limits nest: the command's ``Deadline`` (``until``), one request with its retries
+(``deadline`` seconds), one try (``timeout`` seconds, from connecting to the reply's last byte).
+Each wait (a free slot, a connection, every read, a pause before a retry) gets what is left of
+the nearest; a reply is read as it arrives and given up once it passes ``max_reply`` bytes.
 
 Thread-safe: one ``httpx.Client`` is shared by every thread; a semaphore keeps at most
 ``max_concurrency`` requests in flight (Rally slows down users above 12, KB 95713).
@@ -14,23 +19,31 @@ import ssl
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import httpx
 
 from pantheon_git import __version__
 from pantheon_git.core import jsonio
-from pantheon_git.errors import ConfigError, PantheonError, RallyError, RallyRetryableError
+from pantheon_git.core.rallyurl import check_rally_url
+from pantheon_git.deadline import Deadline
+from pantheon_git.errors import (
+    ConfigError,
+    PantheonError,
+    RallyError,
+    RallyRetryableError,
+    RallyTimeout,
+    redact,
+)
+from pantheon_git.rally import body as body_reader
+from pantheon_git.rally import sockets
 from pantheon_git.rally.backoff import DEFAULT_BACKOFF, Backoff, parse_retry_after
 from pantheon_git.rally.failures import Failure, Retry, from_app_errors, from_exception, from_status
 from pantheon_git.rally.refs import API_PREFIX
 from pantheon_git.rally.replies import MALFORMED_HINT, Envelope, envelope
-
-if TYPE_CHECKING:
-    from pantheon_git.core.deadline import Deadline
 
 Params = Mapping[str, str | int]
 Probe = Callable[[], Envelope | None]
@@ -38,6 +51,8 @@ Probe = Callable[[], Envelope | None]
 Ambiguous = Literal["retry", "raise"] | Probe
 
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
+MB = 1 << 20
+DEFAULT_MAX_REPLY = 128 * MB
 
 
 class _NoCookies(http.cookiejar.DefaultCookiePolicy):
@@ -53,16 +68,7 @@ class _NoCookies(http.cookiejar.DefaultCookiePolicy):
 
 def normalize_base_url(url: str) -> str:
     """``https://host[:port]`` from what a user wrote (trailing ``/slm/webservice/v2.0`` ok)."""
-    text = (url or "").strip().rstrip("/")
-    if text.endswith(API_PREFIX):
-        text = text[: -len(API_PREFIX)].rstrip("/")
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(
-            f"RALLY_URL must look like https://rally1.rallydev.com, not {url!r}",
-            hint="Set RALLY_URL (or rally_url in _bmad/pantheon/config.yaml) to your Rally host.",
-        )
-    return text
+    return check_rally_url(url)
 
 
 def is_loopback(base_url: str) -> bool:
@@ -109,9 +115,12 @@ class Session:
         timeout: float = 30.0,
         connect_timeout: float | None = None,
         deadline: float = 120.0,
+        until: Deadline | None = None,
+        max_reply: int = DEFAULT_MAX_REPLY,
         max_concurrency: int = 8,
         backoff: Backoff = DEFAULT_BACKOFF,
         warn: Callable[[str], None] | None = None,
+        note: Callable[[str], None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         rand: Callable[[], float] = random.random,
@@ -121,21 +130,28 @@ class Session:
             raise ConfigError(f"rally_max_concurrency must be at least 1, not {max_concurrency}")
         self.base_url = normalize_base_url(base_url)
         self.timeout = timeout
+        """Seconds one try may take, from connecting to the reply's last byte."""
         self.connect_timeout = connect_timeout
         """Seconds to wait for a connection (default: ``timeout``); short for "fail fast
         when offline" callers such as checkout and the hooks."""
         self.deadline = deadline
-        self.until = until
-        """The command's deadline: no attempt is sent, and no reply awaited, past it."""
+        """Seconds one request may take with its retries."""
+        self.until = until or Deadline.never(clock=clock)
+        """The command's deadline: nothing is waited for past it."""
+        self.max_reply = max_reply
         self.max_concurrency = max_concurrency
         self.backoff = backoff
         self._key = api_key
         self._warn = warn or (lambda message: None)
+        self._note = note or (lambda message: None)
+        """Details shown with ``-v``: each retry and why."""
         self._sleep, self._clock, self._rand = sleep, clock, rand
         self._slots = threading.BoundedSemaphore(max_concurrency)
         self._lock = threading.Lock()
         self._counts: Counter[str] = Counter()
         self._warned: set[str] = set()
+        self._reached = False
+        """Rally answered once: a refused connection after that is a restart, not a typo."""
         headers = integration_headers()
         headers["ZSESSIONID"] = api_key
         self._http = httpx.Client(
@@ -150,6 +166,7 @@ class Session:
             ),
             follow_redirects=False,
         )
+        sockets.install(self._http)
 
     def __repr__(self) -> str:
         return f"<Session {self.base_url}>"
@@ -182,7 +199,8 @@ class Session:
         """Send until Rally answers without ``Errors``, or the failure is final.
 
         ``deadline`` (seconds, default the session's) bounds this call, retries included: no
-        attempt is sent, and no reply awaited, past it. Timed protocols (story locks) use it.
+        attempt is sent, and no reply awaited, past it, nor past the command's deadline. Timed
+        protocols (story locks) use it.
 
         ``ambiguous`` says what to do when the request may have been applied but the reply was
         lost: ``"retry"`` resends (idempotent requests), ``"raise"`` gives up at once, a probe
@@ -190,17 +208,12 @@ class Session:
         """
         where = f"{method} {path}"
         started = self._clock()
-        limit = self.deadline if deadline is None else deadline
-        until = self.until
-        if until is not None:
-            if until.passed:
-                raise self._scrub(_out_of_time(where, until))
-            limit = min(limit, until.remaining())
+        limit = self.until.sooner(
+            self.deadline if deadline is None else deadline, setting="rally_deadline"
+        )
         retries = 0
         while True:
-            outcome = self._attempt(
-                method, path, params, body, where=where, started=started, limit=limit
-            )
+            outcome = self._attempt(method, path, params, body, where=where, limit=limit)
             if isinstance(outcome, Envelope):
                 return outcome
             failure, retry_after = outcome
@@ -215,12 +228,17 @@ class Session:
             retries += 1
             wait = self.backoff.delay(retries, self._rand(), retry_after=retry_after)
             spent = self._clock() - started
-            if retries >= self.backoff.max_attempts or spent + wait >= limit:
-                bound = until is not None and wait >= until.remaining()
-                reason = until.describe() if bound and until is not None else None
-                raise self._scrub(_gave_up(failure.error, retries, spent, reason))
+            if retries >= self.backoff.max_attempts or wait >= limit.remaining():
+                raise self._scrub(_gave_up(failure.error, retries, spent, self._cut(limit)))
             self.count("retries")
+            self._note(
+                f"Rally: {self._scrub_text(failure.error.message)}; trying again in {wait:.1f}s"
+            )
             self._sleep(wait)
+
+    def _cut(self, limit: Deadline) -> Deadline | None:
+        """The command's deadline, when it is the limit that ended a request."""
+        return self.until if self.until.bounded and limit.at >= self.until.at else None
 
     def _attempt(
         self,
@@ -230,36 +248,44 @@ class Session:
         body: Mapping[str, Any] | None,
         *,
         where: str,
-        started: float,
-        limit: float,
+        limit: Deadline,
     ) -> Envelope | tuple[Failure, float | None]:
         """One request; the reply's envelope, or the failure and the server's Retry-After."""
         url_hint = f"Check RALLY_URL (now {self.base_url}) and your network."
-        remaining = max(0.001, limit - (self._clock() - started))
-        with self._slots:
+        if limit.expired() or not self._slots.acquire(timeout=limit.remaining()):
+            return _out_of_time(where, limit, self._cut(limit)), None
+        try:
+            this_try = limit.sooner(self.timeout, setting="rally_timeout")
             self.count("requests")
             self.count(method)
             try:
-                response = self._http.request(
-                    method,
-                    path.lstrip("/"),
-                    params=dict(params) if params else None,
-                    json=body,
-                    timeout=self._timeout(remaining),
-                )
+                with sockets.bounded(this_try):
+                    status, headers, content = self._exchange(method, path, params, body, this_try)
+            except (body_reader.TooLarge, body_reader.BadEncoding) as exc:
+                return _unreadable(exc, where, self.max_reply), None
             except Exception as exc:  # translated here: every httpx class is listed
-                return from_exception(exc, where=where, url_hint=url_hint), None
-        failed = from_status(response.status_code, where=where, url_hint=url_hint)
+                reached = self._reached
+                return from_exception(exc, where=where, url_hint=url_hint, reached=reached), None
+        finally:
+            self._slots.release()
+        self._reached = True
+        failed = from_status(status, where=where, url_hint=url_hint)
         if failed is not None:
-            return failed, parse_retry_after(response.headers.get("Retry-After"))
+            return failed, parse_retry_after(headers.get("Retry-After"))
+        return self._decode(status, headers, content, where)
+
+    def _decode(
+        self, status: int, headers: httpx.Headers, content: bytes, where: str
+    ) -> Envelope | tuple[Failure, float | None]:
         try:
-            payload = jsonio.loads(response.content)
+            payload = jsonio.loads(content)
         except ValueError:
-            kind = response.headers.get("Content-Type", "no content type")
-            snippet = " ".join(response.text[:80].split())
+            kind = headers.get("Content-Type", "no content type")
+            text = content[:200].decode("utf-8", "replace")
+            snippet = " ".join(text[:80].split())
             error = RallyError(
                 f"Rally sent a reply that is not JSON to {where} "
-                f"(HTTP {response.status_code}, {kind}): {snippet!r}",
+                f"(HTTP {status}, {kind}): {snippet!r}",
                 hint=MALFORMED_HINT,
             )
             return Failure(error, Retry.NO), None
@@ -271,6 +297,37 @@ class Session:
         if env.errors:
             return from_app_errors(env.errors, where=where), None
         return env
+
+    def _exchange(
+        self,
+        method: str,
+        path: str,
+        params: Params | None,
+        body: Mapping[str, Any] | None,
+        this_try: Deadline,
+    ) -> tuple[int, httpx.Headers, bytes]:
+        """Send, and read the reply whole within the try's deadline and the size cap."""
+        request = self._http.build_request(
+            method,
+            path.lstrip("/"),
+            params=dict(params) if params else None,
+            json=body,
+            headers={"Accept-Encoding": body_reader.ACCEPT_ENCODING},
+            timeout=self._timeout(this_try.remaining()),
+        )
+        response = self._http.send(request, stream=True)
+        try:
+            if not 200 <= response.status_code < 300:
+                return response.status_code, response.headers, b""
+            if response.is_stream_consumed:  # built in memory (a test transport): decoded
+                content = body_reader.read_capped([response.content], None, self.max_reply)
+            else:
+                encoding = response.headers.get("Content-Encoding")
+                chunks = _until(response.iter_raw(), this_try)
+                content = body_reader.read_capped(chunks, encoding, self.max_reply)
+        finally:
+            response.close()
+        return response.status_code, response.headers, content
 
     def _timeout(self, remaining: float) -> httpx.Timeout:
         total = min(self.timeout, remaining)
@@ -286,7 +343,7 @@ class Session:
             self._warn(f"Rally: {self._scrub_text(text)}")
 
     def _scrub_text(self, text: str) -> str:
-        return text.replace(self._key, "***") if len(self._key) >= 4 else text
+        return redact(text, {"RALLY_API_KEY": self._key})
 
     def _scrub(self, error: PantheonError) -> PantheonError:
         error.message = self._scrub_text(error.message)
@@ -298,6 +355,46 @@ class Session:
         return error
 
 
+def _until(chunks: Iterator[bytes], limit: Deadline) -> Iterator[bytes]:
+    """The chunks, stopping with a read timeout once ``limit`` has passed (a reply that trickles
+    in keeps every single read short)."""
+    for chunk in chunks:
+        if limit.expired():
+            raise httpx.ReadTimeout(f"the reply took longer than {limit.describe()}")
+        yield chunk
+
+
+def _out_of_time(where: str, limit: Deadline, cut: Deadline | None) -> Failure:
+    error = RallyTimeout(
+        f"no time left for {where} (deadline {limit.describe()})",
+        hint=_deadline_hint(cut),
+    )
+    return Failure(error, Retry.NO)
+
+
+def _deadline_hint(cut: Deadline | None) -> str:
+    if cut is not None and cut.setting:
+        return (
+            f"Rally is slow or not answering. If it is only slow, raise {cut.setting} "
+            f"(now {cut.seconds:g} s) and run the command again."
+        )
+    return "Rally or the network is struggling; try again in a few minutes."
+
+
+def _unreadable(exc: Exception, where: str, cap: int) -> Failure:
+    if isinstance(exc, body_reader.TooLarge):
+        error = RallyError(
+            f"Rally's reply to {where} is larger than {cap / MB:g} MB (rally_max_reply_mb)",
+            hint="Raise rally_max_reply_mb if your stories are that large; "
+            "otherwise check RALLY_URL points at Rally.",
+        )
+    else:
+        error = RallyError(
+            f"Rally's reply to {where} could not be read: {exc}", hint=MALFORMED_HINT
+        )
+    return Failure(error, Retry.NO)
+
+
 def _maybe_applied(error: PantheonError, where: str) -> PantheonError:
     return type(error)(
         f"{error.message}. The request may or may not have been applied, so it was not resent",
@@ -306,18 +403,12 @@ def _maybe_applied(error: PantheonError, where: str) -> PantheonError:
 
 
 def _gave_up(
-    error: PantheonError, retries: int, spent: float, reason: str | None = None
+    error: PantheonError, retries: int, spent: float, cut: Deadline | None
 ) -> PantheonError:
     tries = "try" if retries == 1 else "tries"
     kind = type(error) if isinstance(error, RallyRetryableError) else RallyRetryableError
-    why = f": {reason}" if reason else ""
+    hint = _deadline_hint(cut) if cut is not None else error.hint
+    why = f": {cut.describe()}" if cut is not None else ""
     return kind(
-        f"{error.message} (gave up after {retries} {tries}, {spent:.1f}s{why})", hint=error.hint
-    )
-
-
-def _out_of_time(where: str, until: Deadline) -> PantheonError:
-    return RallyRetryableError(
-        f"gave up on Rally before {where}: {until.describe()} has passed",
-        hint="Rally was slow or unreachable; run the command again when it answers.",
+        f"{error.message} (gave up after {retries} {tries}, {spent:.1f}s{why})", hint=hint
     )

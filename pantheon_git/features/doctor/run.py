@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from pantheon_git.app import utc_now
 from pantheon_git.config import CONFIG_RELPATH, Config, find_config, load_config
+from pantheon_git.deadline import Deadline
 from pantheon_git.errors import (
     ConfigError,
     RallyAuthError,
@@ -37,9 +38,10 @@ from pantheon_git.rally.query import eq
 if TYPE_CHECKING:
     from pantheon_git.rally.client import RallyClient
 
-DOCTOR_TIMEOUT = 10.0
-DOCTOR_DEADLINE = 15.0
-"""Doctor answers within seconds when Rally is down: 3 tries, short waits."""
+DOCTOR_TIMEOUT = 5.0
+DOCTOR_DEADLINE = 10.0
+"""Doctor answers within seconds when Rally is down or silent: its Rally checks together wait
+at most this long (with ``--create-fields``, which writes, ``command_deadline``)."""
 KEY_FIX = "export RALLY_API_KEY=<your key>  (Rally: Profile > API Keys)"
 
 
@@ -96,7 +98,7 @@ def run_doctor(
     try:
         out.checks.append(_config(here, request, env, state, warn))
         out.checks.append(_api_key(state, env))
-        out.checks.append(_rally(state, warn))
+        out.checks.append(_rally(state, warn, request.create_fields))
         out.checks.append(_scope(state))
         out.checks.append(_fields(state, request.create_fields, out.created))
         out.checks.append(doctor_local.git_check(state.root, _default_branch(state)))
@@ -190,7 +192,9 @@ def _api_key(state: _State, env: Mapping[str, str]) -> Check:
 # --- Rally -------------------------------------------------------------------------------------
 
 
-def _rally(state: _State, warn: Callable[[str], None] | None) -> Check:  # noqa: PLR0911
+def _rally(  # noqa: PLR0911
+    state: _State, warn: Callable[[str], None] | None, create_fields: bool
+) -> Check:
     config = state.config
     if config is None:
         return skipped("rally", "Rally", "the config does not load")
@@ -205,6 +209,7 @@ def _rally(state: _State, warn: Callable[[str], None] | None) -> Check:  # noqa:
             warn=warn,
             timeout=DOCTOR_TIMEOUT,
             deadline=DOCTOR_DEADLINE,
+            until=_deadline(config, create_fields),
             backoff=Backoff(base=0.25, cap=2.0, max_attempts=3),
         )
     except ConfigError as exc:
@@ -235,6 +240,12 @@ def _rally(state: _State, warn: Callable[[str], None] | None) -> Check:  # noqa:
         return Check("rally", "Rally", FAIL, f"{url}: {first_line(exc.message)}", exc.hint)
     state.rally_ok = True
     return Check("rally", "Rally", OK, f"{url} answers and accepts the API key")
+
+
+def _deadline(config: Config, create_fields: bool) -> Deadline:
+    if create_fields:
+        return Deadline.after(config.command_deadline, setting="command_deadline")
+    return Deadline.after(min(DOCTOR_DEADLINE, config.command_deadline))
 
 
 def _scope(state: _State) -> Check:

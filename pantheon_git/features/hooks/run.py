@@ -199,7 +199,7 @@ def _app(run: HookRun) -> Any:
 
     from pantheon_git.app import App
 
-    return App.load(cwd=Path(run.repo.worktree), warn=lambda message: None)
+    return App.load(cwd=Path(run.repo.worktree), warn=lambda message: None, deadline="hook_budget")
 
 
 def _story_key(key: str) -> Any:

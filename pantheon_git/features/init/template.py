@@ -47,8 +47,11 @@ SECTIONS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         "Rally connection",
         (
             ("rally_verify", "TLS check: true, false, or the path of a CA bundle."),
-            ("rally_timeout", "Seconds one try of a request may take."),
+            ("rally_timeout", "Seconds one try of a request may take, its whole reply included."),
             ("rally_deadline", "Seconds a request may take with its retries."),
+            ("command_deadline", "Seconds a command may wait for Rally in all; then exit 5."),
+            ("lock_deadline", "The same for checkout, release and renew."),
+            ("rally_max_reply_mb", "Largest reply read from Rally, in MB (decompressed)."),
             ("rally_max_concurrency", "Requests in flight at once (Rally slows users above 12)."),
             ("epic_type", "The portfolio item type that plays the epic."),
             ("fields", "Rally field names of the lock, branch, coverage... custom fields."),

@@ -63,6 +63,8 @@ def lock_client(app: App, *, timeout: float | None = None) -> RallyClient:
     return RallyClient.from_config(
         app.config,
         warn=app.warn,
+        note=app.note,
+        until=app.deadline,
         timeout=per_request,
         connect_timeout=min(CONNECT_TIMEOUT, per_request),
         deadline=min(app.config.rally_deadline, deadline),
@@ -152,6 +154,12 @@ def renew(
 
 def too_slow(key: StoryKey, attempt: Attempt, timing: Timing) -> RallyTooSlow:
     took = f"{attempt.elapsed:.1f}s" if attempt.elapsed is not None else "too long"
+    within = attempt.elapsed is not None and attempt.elapsed <= timing.bound
+    if within and attempt.note:  # stopped by the command's deadline, not by T
+        return RallyTooSlow(
+            f"Rally too slow, try again: locking {key}: {attempt.note}",
+            hint=f"Run `pantheon checkout {key}` again in a moment (or raise lock_deadline).",
+        )
     message = (
         f"Rally too slow, try again: locking {key} took {took}, over the "
         f"{timing.bound:g}s bound (lock_write_bound), so the attempt was withdrawn"

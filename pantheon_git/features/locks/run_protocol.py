@@ -169,8 +169,11 @@ class Locking:
             return Attempt(Outcome.RENEWED, self.extend(ref, held, hours), story)
         replaced = held if held and not locks.same_person(held.holder, me) else None
         budget = self.timing.bound - (self.clock() - sent)
-        if budget <= 0:  # the read alone used up T: write nothing
-            return Attempt(Outcome.TOO_SLOW, None, story, elapsed=self.clock() - sent)
+        # The read alone used up T, or a lock written now could not be confirmed (or
+        # withdrawn) before the command's deadline: write nothing.
+        short = None if budget <= 0 else self.short_of_time()
+        if budget <= 0 or short:
+            return Attempt(Outcome.TOO_SLOW, None, story, elapsed=self.clock() - sent, note=short)
         mine = locks.new_lock(me, self.now(), hours, None)
         answered = self.write(ref, lockfields.to_fields(mine, self.names), budget)
         replied = self.clock()
@@ -181,13 +184,32 @@ class Locking:
                 Outcome.TOO_SLOW, None, story, elapsed=elapsed, withdrawn=withdrawn, note=note
             )
         self.sleep(self.timing.settle)
-        story = self.read(ref)
+        try:
+            story = self.read(ref)
+        except RallyError as exc:
+            exc.hint = (
+                f"{exc.hint or ''} Your lock may be in Rally unconfirmed: run the checkout "
+                "again to confirm it, or `pantheon release` to give it back."
+            ).strip()
+            raise
         seen = story.lock
         if locks.holds_token(seen, mine):
             return Attempt(Outcome.WON, mine, story, replaced, elapsed)
         if seen is not None and seen.expired(self.now()):
             seen = None
         return Attempt(Outcome.LOST, seen, story, elapsed=elapsed)
+
+    def short_of_time(self) -> str | None:
+        """Why a lock must not be written now: the command's deadline would pass before the
+        confirming read (T for the write, D to settle, T for the read)."""
+        until = self.client.until
+        need = 2 * self.timing.bound + self.timing.settle
+        if until.remaining() >= need:
+            return None
+        return (
+            f"less than {need:g} s of the {until.describe()} deadline was left to write "
+            "and confirm the lock, so none was written"
+        )
 
     def write(self, ref: str, fields: Mapping[str, Any], budget: float) -> bool:
         """One lock write that must be answered within ``budget`` seconds; nothing is
