@@ -373,7 +373,6 @@ def test_the_api_key_never_reaches_the_cache(
     key = "k3y-Zq81-never-stored"
     server = rally_thread_factory(api_key=key)
     point_at(server, monkeypatch)
-    monkeypatch.setenv("RALLY_URL", server.url.replace("http://", f"http://me:{key}@"))
     monkeypatch.chdir(git_repo.path)
     sync_json(cli)
     sync_json(cli, "--force")

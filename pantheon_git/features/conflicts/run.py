@@ -315,12 +315,18 @@ def prepush_check(
         name, key = remote_ref, branch_story_key(remote_ref, app.config.branch_pattern)
     if key is None:
         return _skip(policy, f"{short_name(local_ref)} is not a story branch")
-    deadline = time.monotonic() + budget if budget else None
+    if budget is not None and budget < MIN_BUDGET:
+        return _skip(policy, "conflict check not run: the hook's time budget was used up")
+    deadline = time.monotonic() + budget if budget is not None else None
     try:
         report = check_branch(app, name, commit=local_sha, deadline=deadline, hook=True)
     except PantheonError as exc:
         return _skip(policy, f"conflict check not run: {exc.message}")
     return PrepushResult(True, decide(policy, key, report.overlaps, report.trials), policy, report)
+
+
+MIN_BUDGET = 0.1
+"""Seconds below which the overlap check is not started (git alone needs more)."""
 
 
 def _skip(policy: str, reason: str) -> PrepushResult:

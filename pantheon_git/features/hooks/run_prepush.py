@@ -100,7 +100,7 @@ def pre_push(app: App, refs: list[PushedRef], outcome: PushOutcome | None = None
             local_ref=ref.local_ref,
             local_sha=ref.local_sha,
             remote_ref=ref.remote_ref,
-            budget=max(left, 0.001),
+            budget=max(left, 0.0),
         )
         outcome.lines += render_prepush(result.to_dict())
         if result.exit_code:
