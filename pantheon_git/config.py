@@ -7,7 +7,9 @@ Precedence: flag > environment > config file > defaults. The seed's keys live un
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -17,6 +19,7 @@ from typing import Any
 
 from pantheon_git.core.keys import DEFAULT_BRANCH_PATTERN, DEFAULT_BRANCH_TEMPLATE
 from pantheon_git.core.policies import CiFailOn, CiForks, CommitMsg, Conflicts, Offline
+from pantheon_git.core.rallyurl import check_rally_url
 from pantheon_git.core.states import DEFAULT_STATE_MAP
 from pantheon_git.errors import ConfigError
 
@@ -243,12 +246,21 @@ def _read_file(source: Path, warn: Any) -> dict[str, Any]:
     # lazy: PyYAML loads only when a config file is read (warm hooks use cached settings)
     import yaml
 
+    from pantheon_git.core import safeyaml
+
+    fix = "Fix the file (a config is a few dozen plain settings), then run the command again."
     try:
-        text = source.read_text(encoding="utf-8")
+        with source.open("rb") as handle:
+            raw = handle.read(safeyaml.MAX_BYTES + 1)
+        if len(raw) > safeyaml.MAX_BYTES:
+            raise ConfigError(f"{source}: larger than 1 MB: not a pantheon config", hint=fix)
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read {source}: {exc}") from None
     try:
-        doc = yaml.safe_load(text)
+        doc = safeyaml.load(text)
+    except safeyaml.YamlLimit as exc:
+        raise ConfigError(f"{source}: {exc}: not a pantheon config", hint=fix) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else str(source)
@@ -296,6 +308,83 @@ def _read_env(env: Mapping[str, str]) -> dict[str, Any]:
     return values
 
 
+HOUR = 3600.0
+DAY = 24 * HOUR
+RANGES: dict[str, tuple[float, float, bool]] = {
+    # key: (lowest, highest, whether the lowest itself is refused)
+    "rally_lock_hours": (0, 24 * 366, True),
+    "max_parallel_developers": (1, 1000, False),
+    "rally_timeout": (0, HOUR, True),
+    "rally_max_concurrency": (1, 64, False),
+    "rally_deadline": (0, DAY, True),
+    "rally_max_reply_mb": (0, 4096, True),
+    "command_deadline": (0, DAY, True),
+    "lock_deadline": (0, HOUR, True),
+    "sync_overlap": (0, DAY, False),
+    "sync_lock_wait": (0, HOUR, False),
+    "lock_write_bound": (0, 60, True),
+    "lock_settle_delay": (0, 120, True),
+    "lock_check_ttl": (0, 7 * DAY, False),
+    "hook_timeout": (0, 300, True),
+    "hook_budget": (0, 600, True),
+    "cache_stale_hours": (0, 24 * 366, True),
+    "work_hours_per_day": (0, 24, True),
+    "sprint_days": (0, 366, True),
+    "plan_estimate_hours": (0, 1000, True),
+}
+"""The sane range of every numeric setting: a value outside it is a mistake (an hour given
+in seconds, a stray exponent) that would otherwise surface as a crash or a wait of years."""
+_DEFAULT_RANGE = (0.0, 1e9, False)
+
+
+def check_number(key: str, value: Any, where: str, *, integer: bool = False) -> float | int:
+    """``value`` as a finite number within ``RANGES[key]``, or the ``ConfigError`` saying why."""
+    if isinstance(value, bool):
+        raise ConfigError(f"{where}: expected a number, got {value!r}")
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        raise ConfigError(f"{where}: expected a number, got {value!r}") from None
+    if not math.isfinite(number):
+        raise ConfigError(f"{where}: expected a finite number, got {value!r}")
+    low, high, open_low = RANGES.get(key, _DEFAULT_RANGE)
+    if number < 0 and low >= 0:
+        raise ConfigError(f"{where}: must not be negative, got {value!r}")
+    if number < low or (open_low and number == low) or number > high:
+        lowest = f"more than {low:g}" if open_low else f"at least {low:g}"
+        raise ConfigError(f"{where}: {value!r} is out of range: {lowest} and at most {high:g}")
+    if integer:
+        if number != int(number):
+            raise ConfigError(f"{where}: expected a whole number, got {value!r}")
+        return int(number)
+    return number
+
+
+def _check_pattern(text: str, where: str) -> None:
+    try:
+        compiled = re.compile(text)
+    except (re.error, RecursionError, OverflowError) as exc:
+        raise ConfigError(
+            f"{where}: {text[:200]!r} is not a valid regular expression: {exc}"
+        ) from None
+    if "key" not in compiled.groupindex:
+        raise ConfigError(
+            f"{where}: {text[:200]!r} has no (?P<key>...) group",
+            hint="Name the part that holds the story key: ^story/(?P<key>US-?\\d+)(-.*)?$",
+        )
+
+
+def _check_template(text: str, where: str) -> None:
+    try:
+        text.format(key="US-1", id="US1", slug="a")
+    except (KeyError, IndexError, ValueError, AttributeError) as exc:
+        raise ConfigError(
+            f"{where}: {text[:200]!r} is not a branch template ({type(exc).__name__}: {exc})",
+            hint="Use {key}, {id} and {slug}, e.g. story/{key}-{slug}.",
+        ) from None
+
+
+_TEXT_CHECKS = {"branch_pattern": _check_pattern, "branch_template": _check_template}
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
@@ -304,6 +393,12 @@ def _coerce(key: str, value: Any, origin: str) -> Any:  # noqa: PLR0911, PLR0912
     """Check and convert one setting; strings from env/flags become the field's type."""
     default = getattr(Config(), key)
     where = f"{key} (from the {origin})"
+    if key == "rally_url":
+        return check_rally_url(str(value), name=where)
+    if key in _TEXT_CHECKS and not isinstance(value, dict | list):
+        text = str(value)
+        _TEXT_CHECKS[key](text, where)
+        return text
     if key == "rally_verify":
         if isinstance(value, bool):
             return value
@@ -328,13 +423,7 @@ def _coerce(key: str, value: Any, origin: str) -> Any:  # noqa: PLR0911, PLR0912
             return text in _TRUE
         raise ConfigError(f"{where}: expected true or false, got {value!r}")
     if isinstance(default, int | float) or key in {"rally_lock_hours"}:
-        try:
-            number = float(value) if isinstance(default, float) else int(value)
-        except (TypeError, ValueError):
-            raise ConfigError(f"{where}: expected a number, got {value!r}") from None
-        if number < 0:
-            raise ConfigError(f"{where}: must not be negative")
-        return number
+        return check_number(key, value, where, integer=not isinstance(default, float))
     if isinstance(default, tuple):
         if isinstance(value, str):
             return tuple(p.strip() for p in value.split(",") if p.strip())

@@ -173,14 +173,16 @@ def mask_url_credentials(text: str) -> str:
 
 def report(error: PantheonError, *, json_mode: bool = False) -> None:
     """Print an error the way every entry point does: one or two lines on stderr."""
-    message = redact(error.message)
-    hint = redact(error.hint) if error.hint else None
+    from pantheon_git.safetext import for_json, for_output  # lazy: only when an error is shown
+
+    message = for_output(redact(error.message))
+    hint = for_output(redact(error.hint)) if error.hint else None
     if json_mode:
         # lazy: every hook loads this module; json only for --json
         import json
 
         doc = {"error": {"message": message, "hint": hint, "exit_code": error.exit_code}}
-        print(json.dumps(doc), flush=True)
+        print(for_json(json.dumps(doc)), flush=True)
     print(f"error: {message}", file=sys.stderr)
     if hint:
         print(hint, file=sys.stderr)

@@ -57,12 +57,21 @@ def atomic_write_json(path: Path, data: Any) -> None:
     atomic_write_bytes(path, jsonio.dumps(data, pretty=True))
 
 
+MAX_INPUT = 64 << 20
+"""Largest JSON input read (GitHub caps webhook payloads at 25 MB)."""
+
+
 def read_json_input(path: Path, what: str) -> Any:
     """A JSON file a user handed us (``what`` names it in messages); every problem is a one-line
-    usage error (exit 2): missing, unreadable, empty, or not JSON (with line and column)."""
+    usage error (exit 2): missing, unreadable, empty, larger than ``MAX_INPUT`` (``/dev/zero``
+    never ends), nested deeper than the parser goes, or not JSON (with line and column)."""
 
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_INPUT + 1)
+        if len(raw) > MAX_INPUT:
+            raise UsageError(f"{what} {path} is larger than {MAX_INPUT >> 20} MB")
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise UsageError(f"{what} not found: {path}") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -75,3 +84,5 @@ def read_json_input(path: Path, what: str) -> Any:
         raise UsageError(
             f"{what} {path} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
         ) from None
+    except RecursionError:
+        raise UsageError(f"{what} {path} is nested too deeply to be read") from None

@@ -22,7 +22,10 @@ if TYPE_CHECKING:
 
 def _say(lines: Sequence[str]) -> None:
     if lines:
-        text = "\n".join(errors.redact(line) for line in lines)
+        # lazy: only when a hook has something to say
+        from pantheon_git.safetext import for_output
+
+        text = for_output("\n".join(errors.redact(line) for line in lines))
         print(text, file=sys.stderr, flush=True)
 
 

@@ -1,7 +1,12 @@
 """What a parsed BMAD story becomes in Rally, and how Rally tasks read back as a task tree.
 
-- Name: the title. Description: the business context (Story section and Dev Notes) rendered
-  as safe HTML; the acceptance criteria go to their own field when the workspace has one
+- Name: the title, as text on one line (control characters as escapes). Names are not
+  HTML-escaped here: Rally stores a Name as text and escapes it itself (KB 246296: "&" in a
+  tag's Name is stored as "&amp;"), so escaping here would show "&amp;lt;" in Rally. Every
+  rich-text field (Description, criteria, task descriptions) is HTML this module built, with
+  the file's own HTML escaped.
+- Description: the business context (Story section and Dev Notes) rendered as safe HTML;
+  the acceptance criteria go to their own field when the workspace has one
   (``c_AcceptanceCriteria``), else to an "Acceptance Criteria" part of the Description.
 - ScheduleState: the story status through ``migrate_status_map`` (keys: the normalised status
   such as ``inprogress``, or its v6 word such as ``in-progress``).
@@ -25,6 +30,7 @@ from pantheon_git.core.html2md import plain_text
 from pantheon_git.core.richtext import markdown_to_html
 from pantheon_git.core.states import SCHEDULE_STATES
 from pantheon_git.core.story import Task
+from pantheon_git.safetext import one_line
 
 NAME_LIMIT = 256
 """Rally's Name fields hold at most 256 characters [UNSURE: commonly cited, not in research]."""
@@ -93,7 +99,7 @@ def rally_story(
     if criteria and not criteria_field:
         description = f"{description}\n\n### Acceptance Criteria\n\n{criteria}".lstrip()
     return RallyStory(
-        name=parsed.title,
+        name=one_line(parsed.title),
         description_html=markdown_to_html(description),
         criteria_html=markdown_to_html(criteria) if criteria_field else "",
         schedule_state=state,
@@ -134,7 +140,7 @@ def flatten_tasks(tasks: Sequence[ParsedTask]) -> tuple[RallyTask, ...]:
     stack: list[tuple[ParsedTask, int | None]] = [(t, None) for t in reversed(tasks)]
     while stack:
         task, parent = stack.pop()
-        name, full = task.name, ""
+        name, full = one_line(task.name), ""
         if len(name) > NAME_LIMIT:
             name, full = name[: NAME_LIMIT - 1] + "…", name
         out.append(RallyTask(name, task.done, parent, task.ac_refs, full))

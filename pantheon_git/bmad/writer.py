@@ -45,6 +45,7 @@ from pantheon_git.bmad.text import seal, shift_headings
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.states import DEFINED
 from pantheon_git.core.story import Story, Task
+from pantheon_git.safetext import visible
 
 DIALECTS = ("v4", "v6")
 _AGENT_RECORD = (
@@ -88,7 +89,8 @@ def render_story(story: Story, *, dialect: str = "v4") -> str:
     task_lines = list(_task_lines(story.tasks, 0))
     out += [*task_lines, ""] if task_lines else []
     out += ["## Dev Notes", "", *_AGENT_RECORD]
-    return "\n".join(out) + "\n"
+    # Plain text: a control character from Rally (a terminal escape) is written as its escape.
+    return visible("\n".join(out) + "\n")
 
 
 def rally_line(key: StoryKey, url: str | None) -> str:
@@ -97,7 +99,7 @@ def rally_line(key: StoryKey, url: str | None) -> str:
 
 
 def one_line(text: str | None) -> str:
-    return " ".join((text or "").split())
+    return " ".join(visible(text or "").split())
 
 
 def section_safe(markdown: str) -> str:

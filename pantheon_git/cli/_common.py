@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import click
 
 from pantheon_git.errors import redact
+from pantheon_git.safetext import for_json, for_output
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -84,19 +85,25 @@ def common_options(func: F) -> F:
 def emit(data: Mapping[str, Any] | list[Any], text: str | Callable[[], str]) -> None:
     """Print the JSON document with ``--json``, else the human report."""
     if Ctx.json:
-        click.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+        click.echo(for_json(json.dumps(data, indent=2, default=str, ensure_ascii=False)))
     else:
-        click.echo(redact(text() if callable(text) else text))
+        echo(text() if callable(text) else text)
+
+
+def echo(text: str, *, err: bool = False) -> None:
+    """Print text that may hold what Rally or a payload said: secrets masked, control
+    characters shown as escapes, no line a CI runner could take for a workflow command."""
+    click.echo(for_output(redact(text)), err=err)
 
 
 def warn(message: str) -> None:
-    click.echo(f"warning: {redact(message)}", err=True)
+    echo(f"warning: {message}", err=True)
 
 
 def info(message: str) -> None:
     """A detail line shown with -v (stderr, so --json stdout stays clean)."""
     if Ctx.verbose:
-        click.echo(redact(message), err=True)
+        echo(message, err=True)
 
 
 def progress_enabled() -> bool:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from pantheon_git.app import App
-from pantheon_git.cli._common import Ctx, common_options, emit, info, progress_enabled, warn
+from pantheon_git.cli._common import Ctx, common_options, echo, emit, info, progress_enabled, warn
 from pantheon_git.features.checkout.report import CheckoutReport, render_checkout, render_refusal
 from pantheon_git.features.checkout.run import CheckoutRequest
 from pantheon_git.features.checkout.run import checkout as run_checkout
@@ -26,7 +26,7 @@ def _app() -> App:
 
     app = App.load(config_path=Ctx.config_path, warn=warn, note=info, deadline="lock_deadline")
     if progress_enabled() and not Ctx.json:
-        app.progress = lambda message: click.echo(message, err=True)
+        app.progress = lambda message: echo(message, err=True)
     return app
 
 

@@ -17,13 +17,14 @@ import time
 import click
 
 from pantheon_git.app import App
-from pantheon_git.cli._common import Ctx, common_options, info, warn
+from pantheon_git.cli._common import Ctx, common_options, echo, info, warn
 from pantheon_git.core.deadline import Deadline
 from pantheon_git.core.policies import CiFailOn
 from pantheon_git.errors import ConfigError, PantheonError, redact
 from pantheon_git.features.ci import run_ghactions as ghactions
 from pantheon_git.features.ci.report import md, summary_markdown
 from pantheon_git.features.ci.run import CiRequest, run_ci
+from pantheon_git.safetext import for_json
 
 REPORT_RESERVE = 2.0
 """Seconds of the deadline kept back from Rally: the process's start-up before the command's
@@ -142,11 +143,11 @@ def command(coverage_file: str | None, fail_on: str | None) -> int:
             ],
             "error": result.error.message if result.error else None,
         }
-        click.echo(redact(json.dumps(doc, indent=2, ensure_ascii=False)))
+        click.echo(for_json(redact(json.dumps(doc, indent=2, ensure_ascii=False))))
     else:
-        click.echo(redact(summary), err=True)
+        echo(summary, err=True)
     if result.error is not None:
-        click.echo(f"error: {redact(result.error.message)}", err=True)
+        echo(f"error: {result.error.message}", err=True)
         if result.error.hint:
-            click.echo(redact(result.error.hint), err=True)
+            echo(result.error.hint, err=True)
     return result.exit_code

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from pantheon_git.app import App
-from pantheon_git.cli._common import Ctx, common_options, emit, info, progress_enabled, warn
+from pantheon_git.cli._common import Ctx, common_options, echo, emit, info, progress_enabled, warn
 from pantheon_git.errors import UsageError
 from pantheon_git.features.conflicts import run as usecase
 from pantheon_git.features.conflicts.report import render_branch, render_matrix
@@ -42,7 +42,7 @@ def conflicts(branch: str | None, all_: bool, precise: bool | None) -> int:
         )
     app = App.load(config_path=Ctx.config_path, warn=warn, note=info)
     if progress_enabled():
-        app.progress = lambda message: click.echo(f"… {message}", err=True)
+        app.progress = lambda message: echo(f"… {message}", err=True)
     if all_:
         matrix = usecase.check_all(app, precise=precise)
         doc = matrix.to_dict()

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from pantheon_git.app import App
-from pantheon_git.cli._common import Ctx, common_options, emit, info, progress_enabled, warn
+from pantheon_git.cli._common import Ctx, common_options, echo, emit, info, progress_enabled, warn
 from pantheon_git.core.keys import EpicRef, StoryKey
 from pantheon_git.errors import RALLY, UsageError
 from pantheon_git.features.deps.mermaid import render_mermaid
@@ -108,9 +108,9 @@ def deps(
         output=output,
     )
     pairs = parse_pairs(accept)
-    app = App.load(config_path=Ctx.config_path, warn=warn)
+    app = App.load(config_path=Ctx.config_path, warn=warn, note=info)
     if progress_enabled():
-        app.progress = lambda message: click.echo(message, err=True)
+        app.progress = lambda message: echo(message, err=True)
     try:
         return _run(
             app,

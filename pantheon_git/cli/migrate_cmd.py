@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from pantheon_git.app import App
-from pantheon_git.cli._common import Ctx, common_options, emit, info, progress_enabled, warn
+from pantheon_git.cli._common import Ctx, common_options, echo, emit, info, progress_enabled, warn
 from pantheon_git.features.migrate.report import render_migration, render_rollback, render_runs
 from pantheon_git.features.migrate.run import MigrateRequest
 from pantheon_git.features.migrate.run import migrate as run_migration
@@ -47,7 +47,7 @@ def _app(project: str | None = None) -> App:
     flags = {"rally_project": project} if project else None
     app = App.load(config_path=Ctx.config_path, flags=flags, warn=warn, note=info)
     if progress_enabled() and not Ctx.json:
-        app.progress = lambda message: click.echo(message, err=True)
+        app.progress = lambda message: echo(message, err=True)
     return app
 
 

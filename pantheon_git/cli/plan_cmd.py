@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from pantheon_git.app import App
-from pantheon_git.cli._common import Ctx, common_options, emit, info, progress_enabled, warn
+from pantheon_git.cli._common import Ctx, common_options, echo, emit, info, progress_enabled, warn
 from pantheon_git.features.plan.run import PlanRequest, run_plan
 
 
@@ -54,7 +54,7 @@ def plan(
 
     app = App.load(config_path=Ctx.config_path, warn=warn, note=info)
     if progress_enabled():
-        app.progress = lambda message: click.echo(message, err=True)
+        app.progress = lambda message: echo(message, err=True)
     outcome = run_plan(
         app,
         PlanRequest(epics=epics, developers=developers, pins=pins, from_json=from_json),

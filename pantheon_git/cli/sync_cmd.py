@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from pantheon_git.app import App
-from pantheon_git.cli._common import Ctx, common_options, emit, info, progress_enabled, warn
+from pantheon_git.cli._common import Ctx, common_options, echo, emit, info, progress_enabled, warn
 from pantheon_git.features.sync.run import SyncOptions, run
 
 
@@ -41,7 +41,7 @@ def sync(project: str | None, epics: tuple[str, ...], iteration: str | None, for
     flags = {"rally_project": project} if project else None
     app = App.load(config_path=Ctx.config_path, flags=flags, warn=warn, note=info)
     if progress_enabled() and not Ctx.json:
-        app.progress = lambda message: click.echo(message, err=True)
+        app.progress = lambda message: echo(message, err=True)
     try:
         outcome = run(app, SyncOptions(epics=epics, iteration=iteration, force=force))
     finally:

@@ -16,34 +16,35 @@ API_PREFIX = "/slm/webservice/v2.0"
 _HINT = "Set RALLY_URL (or rally_url in _bmad/pantheon/config.yaml) to your Rally host."
 
 
-def check_rally_url(url: str) -> str:
-    """``https://host[:port]`` from ``url`` (a trailing ``/slm/webservice/v2.0`` is fine)."""
+def check_rally_url(url: str, *, name: str = "RALLY_URL") -> str:
+    """``https://host[:port]`` from ``url`` (a trailing ``/slm/webservice/v2.0`` is fine).
+    ``name``: what the messages call the value (the setting, the flag)."""
     raw = url if isinstance(url, str) else str(url)
     shown = _shown(raw)
     text = raw.strip().rstrip("/")
     if text.endswith(API_PREFIX):
         text = text[: -len(API_PREFIX)].rstrip("/")
     if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in text):
-        raise ConfigError(f"RALLY_URL has spaces or control characters: {shown}", hint=_HINT)
+        raise ConfigError(f"{name} has spaces or control characters: {shown}", hint=_HINT)
     try:
         parts = urlsplit(text)
         port = parts.port
     except ValueError as exc:
-        raise ConfigError(f"RALLY_URL is not a valid URL ({exc}): {shown}", hint=_HINT) from None
+        raise ConfigError(f"{name} is not a valid URL ({exc}): {shown}", hint=_HINT) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(
-            f"RALLY_URL must look like https://rally1.rallydev.com, not {shown}", hint=_HINT
+            f"{name} must look like https://rally1.rallydev.com, not {shown}", hint=_HINT
         )
     if parts.username is not None or parts.password is not None:
         host = parts.netloc.rpartition("@")[2]
         raise ConfigError(
-            f"RALLY_URL holds a user name or password: {parts.scheme}://***@{_shown(host)[1:-1]}",
+            f"{name} holds a user name or password: {parts.scheme}://***@{_shown(host)[1:-1]}",
             hint="Remove them from the URL: Rally takes the API key from RALLY_API_KEY.",
         )
     if port == 0:
-        raise ConfigError(f"RALLY_URL has port 0: {shown}", hint=_HINT)
+        raise ConfigError(f"{name} has port 0: {shown}", hint=_HINT)
     if parts.query or parts.fragment:
-        raise ConfigError(f"RALLY_URL must not have a query or fragment: {shown}", hint=_HINT)
+        raise ConfigError(f"{name} must not have a query or fragment: {shown}", hint=_HINT)
     return f"{parts.scheme}://{parts.netloc}{parts.path}"
 
 

@@ -13,14 +13,20 @@ Secrets are redacted (``errors.redact``) from everything written here.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+import sys
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
 from pantheon_git.errors import UsageError, redact
 from pantheon_git.fsio import read_json_input
+from pantheon_git.safetext import visible
 
 LEVELS = ("debug", "notice", "warning", "error")
+
+
+def _stderr(message: str) -> None:
+    print(f"warning: {redact(message)}", file=sys.stderr)
 
 
 def load_payload(path: str | None) -> Any:
@@ -45,8 +51,8 @@ def command(level: str, message: str, *, title: str | None = None) -> str:
     """One workflow command line, e.g. ``::warning title=pantheon::US-123 is locked``."""
     if level not in LEVELS:
         raise ValueError(f"unknown annotation level {level!r}")
-    props = f" title={escape_property(redact(title))}" if title else ""
-    return f"::{level}{props}::{escape_data(redact(message))}"
+    props = f" title={escape_property(visible(redact(title)))}" if title else ""
+    return f"::{level}{props}::{escape_data(visible(redact(message)))}"
 
 
 def annotate(out: TextIO, level: str, message: str, *, title: str | None = None) -> None:
@@ -65,21 +71,30 @@ def output_block(name: str, value: str) -> str:
             return f"{name}<<{delimiter}\n{value}\n{delimiter}\n"
 
 
-def write_outputs(path: str | None, values: Mapping[str, str]) -> None:
-    if not path:
-        return
-    with Path(path).open("a", encoding="utf-8") as handle:
-        for name, value in values.items():
-            handle.write(output_block(name, value))
+def write_outputs(
+    path: str | None, values: Mapping[str, str], *, warn: Callable[[str], None] = _stderr
+) -> None:
+    text = "".join(output_block(name, value) for name, value in values.items())
+    _append(path, text, "step outputs (GITHUB_OUTPUT)", warn)
 
 
-def append_summary(path: str | None, markdown: str) -> None:
+def append_summary(
+    path: str | None, markdown: str, *, warn: Callable[[str], None] = _stderr
+) -> None:
+    text = redact(markdown) + ("" if markdown.endswith("\n") else "\n")
+    _append(path, text, "job summary (GITHUB_STEP_SUMMARY)", warn)
+
+
+def _append(path: str | None, text: str, what: str, warn: Callable[[str], None]) -> None:
+    """Append to a runner file; a file that cannot be written is a warning, not a failure:
+    Rally is already updated by then, and the job's log still says what happened."""
     if not path:
         return
-    with Path(path).open("a", encoding="utf-8") as handle:
-        handle.write(redact(markdown))
-        if not markdown.endswith("\n"):
-            handle.write("\n")
+    try:
+        with Path(path).open("a", encoding="utf-8") as handle:
+            handle.write(text)
+    except (OSError, ValueError) as exc:
+        warn(f"cannot write the {what} to {path[:200]!r}: {exc}")
 
 
 def parse_outputs(text: str) -> dict[str, str]:

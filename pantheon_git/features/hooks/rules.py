@@ -49,6 +49,18 @@ def story_key(branch: str, pattern: str) -> str | None:
 
     Same answer as ``keys.branch_story_key(branch, pattern)``, as text.
     """
+    text = _pattern_key(branch, pattern)
+    return key_text(text) if text is not None else None
+
+
+def malformed_key(branch: str, pattern: str) -> str | None:
+    """What ``branch_pattern`` takes for the key of ``branch`` when that is no story key
+    (``story/US-99999999999-x``: Rally numbers have at most 9 digits), else ``None``."""
+    text = _pattern_key(branch, pattern)
+    return text if text is not None and key_text(text) is None else None
+
+
+def _pattern_key(branch: str, pattern: str) -> str | None:
     try:
         match = re.match(pattern, short_branch(branch), re.IGNORECASE)
     except re.error as exc:
@@ -62,7 +74,7 @@ def story_key(branch: str, pattern: str) -> str | None:
             f"branch_pattern {pattern!r} has no (?P<key>...) group",
             hint="Name the part that holds the story key: ^story/(?P<key>US-?\\d+)(-.*)?$",
         ) from None
-    return key_text(text or "")
+    return text or ""
 
 
 def key_text(text: str) -> str | None:

@@ -110,6 +110,14 @@ def pre_commit(run: HookRun, *, now: float | None = None) -> list[str]:
     if branch is None:
         return []  # detached HEAD: a rebase, a bisect, a commit nobody's branch will hold
     key = run.story_key(branch)
+    bad = rules.malformed_key(branch, settings["branch_pattern"]) if key is None else None
+    if bad is not None and not run.exemption():
+        raise CheckFailed(
+            f"{branch} is named as a story branch, but {bad[:40]!r} is no story key "
+            "(a Rally number has at most 9 digits), so its lock cannot be checked",
+            hint=f"Rename the branch (`git branch -m {EXAMPLE_BRANCH}`), or take a story "
+            "with `pantheon checkout`.",
+        )
     if key is None:
         refusal = rules.branch_refusal(
             branch,

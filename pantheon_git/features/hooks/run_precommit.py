@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from pantheon_git.core import safeyaml
 from pantheon_git.errors import CheckFailed, ConfigError, PantheonError
 from pantheon_git.features.hooks.precommit_config import (
     STAGES,
@@ -46,7 +47,9 @@ def _check_config(text: str, path: Path) -> list[Any]:
     ``ConfigError`` when it is not a pre-commit config."""
 
     try:
-        doc = yaml.safe_load(text) or {}
+        doc = safeyaml.load(text) or {}
+    except safeyaml.YamlLimit as exc:
+        raise ConfigError(f"{path}: {exc}") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
     if not isinstance(doc, dict):

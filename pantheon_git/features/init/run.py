@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from pantheon_git.cache.store import ensure_gitignored
 from pantheon_git.config import CONFIG_RELPATH, Config, load_config, settable_keys
+from pantheon_git.core.rallyurl import API_PREFIX, check_rally_url
 from pantheon_git.errors import CheckFailed, ConfigError, PantheonError, UsageError
 from pantheon_git.features.hooks.run_install import install
 from pantheon_git.features.init.template import render_config
@@ -140,18 +141,19 @@ def _prefill(request: InitRequest) -> dict[str, str]:
 
 
 def _check_url(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(
-            f"--rally-url: {url!r} is not an http(s) address",
-            hint="For example --rally-url https://rally1.rallydev.com",
-        )
-    if parts.path.rstrip("/").endswith("/slm/webservice/v2.0"):
+    if urlsplit(url).path.rstrip("/").endswith(API_PREFIX):
+        parts = urlsplit(url)
         raise UsageError(
             f"--rally-url: give Rally's address without the API path: "
-            f"{parts.scheme}://{parts.netloc}",
+            f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}",
         )
-    return url.rstrip("/")
+    try:
+        return check_rally_url(url, name="--rally-url:")
+    except ConfigError as exc:
+        raise UsageError(
+            exc.message,
+            hint=exc.hint or "For example --rally-url https://rally1.rallydev.com",
+        ) from None
 
 
 def _verify(path: Path, prefilled: dict[str, str]) -> None:

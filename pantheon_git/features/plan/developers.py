@@ -21,15 +21,26 @@ from pantheon_git.errors import UsageError
 _PIN_RE = re.compile(r"^\s*(?:lane[_-]?)?(\d+)\s*=\s*(\S+)\s*$", re.IGNORECASE)
 
 
+MAX_DEVELOPERS = 1000
+"""The most lanes a plan makes (the config's ``max_parallel_developers`` has the same bound)."""
+
+
 def parse_developers(text: str) -> tuple[int, tuple[str, ...]]:
     """``"12"`` -> (12, ()); ``"john,jane"`` -> (2, ("john", "jane"))."""
     value = text.strip()
     if value.isdigit():
-        count = int(value)
+        count = int(value) if len(value) <= len(str(MAX_DEVELOPERS)) else MAX_DEVELOPERS + 1
         if count < 1:
             raise UsageError("--developers must be at least 1")
+        if count > MAX_DEVELOPERS:
+            raise UsageError(
+                f"--developers must be at most {MAX_DEVELOPERS}, not {value[:20]}",
+                hint="A plan has one lane per developer; plan a team at a time.",
+            )
         return count, ()
     names = tuple(part.strip() for part in value.split(",") if part.strip())
+    if len(names) > MAX_DEVELOPERS:
+        raise UsageError(f"--developers names more than {MAX_DEVELOPERS} people")
     if not names:
         raise UsageError(
             f"--developers: expected a number or comma-separated names, got {text!r}",
