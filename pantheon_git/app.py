@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from pantheon_git.cache.store import Cache
 from pantheon_git.config import Config, load_config
-from pantheon_git.deadline import Deadline
+from pantheon_git.core.deadline import Deadline
 from pantheon_git.errors import ConfigError
 from pantheon_git.git import command as git
 

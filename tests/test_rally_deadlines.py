@@ -16,7 +16,7 @@ from typing import Any
 import httpcore
 import pytest
 
-from pantheon_git.deadline import Deadline
+from pantheon_git.core.deadline import Deadline
 from pantheon_git.errors import RallyError, RallyRetryableError, RallyTimeout, RallyUnreachable
 from pantheon_git.rally import body as body_reader
 from pantheon_git.rally import sockets

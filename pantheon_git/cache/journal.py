@@ -95,6 +95,11 @@ class Journal:
     def save(self) -> None:
         atomic_write_json(self.path, self.doc)
 
+    def mark(self, status: str) -> None:
+        """Record a status now (the run goes on): ``rolling-back`` while a rollback runs."""
+        self.doc["status"] = status
+        self.save()
+
     def finish(self, status: str, now: datetime, **facts: Any) -> None:
         self.doc.update(status=status, finished=format_time(now), **facts)
         self.save()

@@ -28,9 +28,9 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from pantheon_git.core.deadline import Deadline
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.timefmt import format_time
-from pantheon_git.deadline import Deadline
 from pantheon_git.errors import ConfigError, RallyNotFound, RallyValidationError
 from pantheon_git.rally import records, replies
 from pantheon_git.rally.backoff import DEFAULT_BACKOFF, Backoff

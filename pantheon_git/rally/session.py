@@ -28,8 +28,8 @@ import httpx
 
 from pantheon_git import __version__
 from pantheon_git.core import jsonio
+from pantheon_git.core.deadline import Deadline
 from pantheon_git.core.rallyurl import check_rally_url
-from pantheon_git.deadline import Deadline
 from pantheon_git.errors import (
     ConfigError,
     PantheonError,
@@ -208,7 +208,7 @@ class Session:
         """
         where = f"{method} {path}"
         started = self._clock()
-        limit = self.until.sooner(
+        limit = self.until.within(
             self.deadline if deadline is None else deadline, setting="rally_deadline"
         )
         retries = 0
@@ -252,10 +252,10 @@ class Session:
     ) -> Envelope | tuple[Failure, float | None]:
         """One request; the reply's envelope, or the failure and the server's Retry-After."""
         url_hint = f"Check RALLY_URL (now {self.base_url}) and your network."
-        if limit.expired() or not self._slots.acquire(timeout=limit.remaining()):
+        if limit.passed or not self._slots.acquire(timeout=limit.remaining()):
             return _out_of_time(where, limit, self._cut(limit)), None
         try:
-            this_try = limit.sooner(self.timeout, setting="rally_timeout")
+            this_try = limit.within(self.timeout, setting="rally_timeout")
             self.count("requests")
             self.count(method)
             try:
@@ -359,14 +359,14 @@ def _until(chunks: Iterator[bytes], limit: Deadline) -> Iterator[bytes]:
     """The chunks, stopping with a read timeout once ``limit`` has passed (a reply that trickles
     in keeps every single read short)."""
     for chunk in chunks:
-        if limit.expired():
+        if limit.passed:
             raise httpx.ReadTimeout(f"the reply took longer than {limit.describe()}")
         yield chunk
 
 
 def _out_of_time(where: str, limit: Deadline, cut: Deadline | None) -> Failure:
     error = RallyTimeout(
-        f"no time left for {where} (deadline {limit.describe()})",
+        f"no time left for {where}: {limit.describe()} has passed",
         hint=_deadline_hint(cut),
     )
     return Failure(error, Retry.NO)

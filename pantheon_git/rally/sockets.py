@@ -22,7 +22,7 @@ from typing import Any
 import httpcore
 import httpx
 
-from pantheon_git.deadline import Deadline
+from pantheon_git.core.deadline import Deadline
 
 _current = threading.local()
 
@@ -44,7 +44,7 @@ def _left(error: type[Exception], what: str) -> float | None:
         return None
     left = deadline.remaining()
     if left <= 0:
-        raise error(f"{what}: no time left (deadline {deadline.describe()})")
+        raise error(f"{what}: no time left, {deadline.describe()} has passed")
     return left
 
 

@@ -49,7 +49,7 @@ LAYERS = (
     Layer("adapters", ("rally", "git", "cache"), independent=True),
     Layer("formats", ("bmad", "config", "fsio"), independent=True),
     Layer("core", ("core",)),
-    Layer("base", ("errors", "deadline", "safetext", "")),
+    Layer("base", ("errors", "safetext", "")),
 )
 
 ADAPTER_LIBRARIES = frozenset(

@@ -51,8 +51,8 @@ def command(level: str, message: str, *, title: str | None = None) -> str:
     """One workflow command line, e.g. ``::warning title=pantheon::US-123 is locked``."""
     if level not in LEVELS:
         raise ValueError(f"unknown annotation level {level!r}")
-    props = f" title={escape_property(visible(redact(title)))}" if title else ""
-    return f"::{level}{props}::{escape_data(visible(redact(message)))}"
+    props = f" title={visible(escape_property(redact(title)))}" if title else ""
+    return f"::{level}{props}::{visible(escape_data(redact(message)))}"
 
 
 def annotate(out: TextIO, level: str, message: str, *, title: str | None = None) -> None:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from pantheon_git.app import utc_now
 from pantheon_git.config import CONFIG_RELPATH, Config, find_config, load_config
-from pantheon_git.deadline import Deadline
+from pantheon_git.core.deadline import Deadline
 from pantheon_git.errors import (
     ConfigError,
     RallyAuthError,
@@ -245,7 +245,7 @@ def _rally(  # noqa: PLR0911
 def _deadline(config: Config, create_fields: bool) -> Deadline:
     if create_fields:
         return Deadline.after(config.command_deadline, setting="command_deadline")
-    return Deadline.after(min(DOCTOR_DEADLINE, config.command_deadline))
+    return Deadline.after(min(DOCTOR_DEADLINE, config.command_deadline), owner="pantheon doctor")
 
 
 def _scope(state: _State) -> Check:

@@ -94,6 +94,24 @@ class Subject:
         self.clock = clock
         self.age = clock - entry.mtime if entry is not None else None
 
+    def readable(self) -> bool:
+        """The cached lock has the shape pantheon writes (no lock, or a holder and an expiry
+        that parses); anything else was not written by pantheon and is read again from Rally
+        rather than judged (a holder of the wrong type would block the real holder)."""
+        if self.entry is None:
+            return False
+        raw = self.entry.bmad.get("lock")
+        if raw is None:
+            return True
+        if not isinstance(raw, dict):
+            return False
+        holder, expires = raw.get("holder"), raw.get("expires")
+        if holder is None and expires is None:
+            return True
+        return bool(isinstance(holder, str) and holder and isinstance(expires, str)) and (
+            _time(expires) is not None
+        )
+
     def cached_status(self) -> tuple[str, str | None, datetime | None]:
         lock = self.entry.lock if self.entry is not None else None
         return _judge(lock, self.me, self.clock)
@@ -132,7 +150,8 @@ def pre_commit(run: HookRun, *, now: float | None = None) -> list[str]:
         return []
     clock = time.time() if now is None else now
     subject = Subject(key, run.user(), cachepeek.story_entry(run.repo.worktree, key), clock)
-    if subject.age is not None and subject.age <= settings["lock_check_ttl"]:
+    fresh = subject.age is not None and subject.age <= settings["lock_check_ttl"]
+    if fresh and subject.readable():
         status, holder, expires = subject.cached_status()
         if status == rules.MINE or run.exemption():
             return []
@@ -184,7 +203,7 @@ def _offline(run: HookRun, subject: Subject, reason: str) -> list[str]:
             "(policy offline: block)",
             hint="Try again when Rally answers, or commit with --no-verify if your team allows it.",
         )
-    if subject.age is None:
+    if subject.age is None or not subject.readable():
         return [
             f"pantheon: Rally could not be asked ({reason}) and {key} is not in the local "
             "cache: lock not checked"

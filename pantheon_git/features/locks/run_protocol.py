@@ -207,8 +207,8 @@ class Locking:
         if until.remaining() >= need:
             return None
         return (
-            f"less than {need:g} s of the {until.describe()} deadline was left to write "
-            "and confirm the lock, so none was written"
+            f"less than {need:g} s of {until.describe()} was left to write and confirm the "
+            "lock, so none was written"
         )
 
     def write(self, ref: str, fields: Mapping[str, Any], budget: float) -> bool:

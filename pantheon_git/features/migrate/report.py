@@ -197,6 +197,10 @@ def render_runs(runs: list[dict[str, Any]]) -> str:
             f"{run['run']}  {run['status']:<11}  epic {run.get('epic') or '?'}  "
             f"{run['created']} created, {run['updated']} updated, {run['files']} files"
         )
+        if run["status"] == "rolling-back":
+            lines.append(
+                f"  its rollback stopped half-way: run `pantheon migrate rollback {run['run']}`"
+            )
     lines += ["", "Undo one: pantheon migrate rollback RUN"]
     return "\n".join(lines)
 

@@ -29,6 +29,9 @@ def rollback(app: App, run: str | None = None, *, force: bool = False) -> Rollba
         if journal.status == "rolled-back":
             return RollbackResult(run=journal.run, already=True)
         client = app.rally()
+        # Said before anything is undone: a rollback killed half-way is listed as such (and
+        # is taken up again by the next rollback), never as the run it undid.
+        journal.mark("rolling-back")
         deleted = _delete_pending(client, journal)
         created_refs = {_key(c["ref"]) for c in journal.doc["created"] if c.get("ref")}
         unlinked = _unlink(client, journal, created_refs)

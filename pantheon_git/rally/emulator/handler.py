@@ -262,6 +262,11 @@ class Call:
     def json_body(self) -> Any:
         try:
             return json.loads(self.request.body.decode("utf-8") or "null")
+        except RecursionError:  # nested deeper than the parser goes: still a parse error
+            raise Refused(
+                "Cannot parse input stream due to I/O error as JSON document: Parse error: "
+                "nested too deeply"
+            ) from None
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             # [UNSURE] the tail after Rally's prefix is Python's parser message.
             raise Refused(

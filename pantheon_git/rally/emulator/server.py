@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import socket
 import threading
 import time
@@ -20,11 +21,16 @@ from pantheon_git.rally.emulator.store import Store
 from pantheon_git.rally.emulator.wire import Request, Response
 
 MAX_BODY = 32 * 1024 * 1024
+IDLE_TIMEOUT = 60.0
+_HOST_RE = re.compile(r"[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]{2,45}\](:[0-9]{1,5})?")
 
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: EmulatorServer
+    timeout = IDLE_TIMEOUT
+    """Seconds a connection may sit idle (or trickle a request) before it is closed: an idle
+    keep-alive connection would otherwise hold its thread for ever."""
 
     def setup(self) -> None:
         super().setup()
@@ -33,16 +39,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def _serve(self) -> None:
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            length = -1
-        if length < 0 or length > MAX_BODY:
-            self._send(Response(413 if length > 0 else 400, b"", content_type="text/plain"))
+        body = self._body()
+        if body is None:
             self.close_connection = True
             return
-        body = self.rfile.read(length) if length else b""
-        host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
+        host = self._host()
         request = Request(
             method=self.command,
             target=self.path,
@@ -59,6 +60,46 @@ class _Handler(BaseHTTPRequestHandler):
                 self.connection.shutdown(socket.SHUT_RDWR)
             return
         self._send(reply)
+
+    def _body(self) -> bytes | None:
+        """The request body (``Content-Length`` or chunked), or ``None`` after refusing it."""
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            return self._chunked()
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0 or length > MAX_BODY:
+            self._send(Response(413 if length > 0 else 400, b"", content_type="text/plain"))
+            return None
+        return self.rfile.read(length) if length else b""
+
+    def _chunked(self) -> bytes | None:
+        body = bytearray()
+        while True:
+            line = self.rfile.readline(1024)
+            try:
+                size = int(line.split(b";", 1)[0].strip(), 16)
+            except ValueError:
+                self._send(Response(400, b"", content_type="text/plain"))
+                return None
+            if size < 0 or len(body) + size > MAX_BODY:
+                self._send(Response(413, b"", content_type="text/plain"))
+                return None
+            if size == 0:
+                while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+                    pass  # trailers
+                return bytes(body)
+            body += self.rfile.read(size)
+            self.rfile.readline(1024)
+
+    def _host(self) -> str:
+        """The address the client used, for absolute ``_ref``s: the ``Host`` header when it is
+        a plain host[:port] (it is copied into every reply), else the listening address."""
+        host = self.headers.get("Host") or ""
+        if not _HOST_RE.fullmatch(host):
+            host = "{}:{}".format(*self.server.server_address[:2])
+        return host
 
     def _send(self, reply: Response) -> None:
         self.send_response(reply.status)
