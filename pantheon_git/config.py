@@ -320,6 +320,7 @@ RANGES: dict[str, tuple[float, float, bool]] = {
     "rally_max_reply_mb": (0, 4096, True),
     "command_deadline": (0, DAY, True),
     "lock_deadline": (0, HOUR, True),
+    "ci_deadline": (0, HOUR, True),
     "sync_overlap": (0, DAY, False),
     "sync_lock_wait": (0, HOUR, False),
     "lock_write_bound": (0, 60, True),

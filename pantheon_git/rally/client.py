@@ -122,7 +122,6 @@ class RallyClient:
         clock: Callable[[], float] = time.monotonic,
         rand: Callable[[], float] = random.random,
         backoff: Backoff = DEFAULT_BACKOFF,
-        until: Deadline | None = None,
     ) -> None:
         if not api_key:
             raise ConfigError("RALLY_API_KEY is not set", hint=KEY_HINT)
@@ -144,7 +143,6 @@ class RallyClient:
             sleep=sleep,
             clock=clock,
             rand=rand,
-            until=until,
         )
         if self.session.base_url.startswith("http://") and not is_loopback(self.session.base_url):
             self._warn(

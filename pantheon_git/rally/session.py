@@ -124,7 +124,6 @@ class Session:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         rand: Callable[[], float] = random.random,
-        until: Deadline | None = None,
     ) -> None:
         if max_concurrency < 1:
             raise ConfigError(f"rally_max_concurrency must be at least 1, not {max_concurrency}")
@@ -409,6 +408,4 @@ def _gave_up(
     kind = type(error) if isinstance(error, RallyRetryableError) else RallyRetryableError
     hint = _deadline_hint(cut) if cut is not None else error.hint
     why = f": {cut.describe()}" if cut is not None else ""
-    return kind(
-        f"{error.message} (gave up after {retries} {tries}, {spent:.1f}s{why})", hint=hint
-    )
+    return kind(f"{error.message} (gave up after {retries} {tries}, {spent:.1f}s{why})", hint=hint)

@@ -69,7 +69,6 @@ def lock_client(app: App, *, timeout: float | None = None) -> RallyClient:
         connect_timeout=min(CONNECT_TIMEOUT, per_request),
         deadline=min(app.config.rally_deadline, deadline),
         backoff=Backoff(base=0.1, cap=1.0, max_attempts=4),
-        until=app.deadline,
     )
 
 
