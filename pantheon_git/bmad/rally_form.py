@@ -32,6 +32,8 @@ from pantheon_git.core.states import SCHEDULE_STATES
 from pantheon_git.core.story import Task
 from pantheon_git.safetext import one_line
 
+MAX_HOURS = 100_000.0
+"""The largest task estimate read as one (hours)."""
 NAME_LIMIT = 256
 """Rally's Name fields hold at most 256 characters [UNSURE: commonly cited, not in research]."""
 
@@ -231,6 +233,8 @@ def _hours(value: Any) -> float | None:
         return None
     try:
         hours = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
-    return hours if hours >= 0 else None
+    # Rally keeps estimates far below this; a larger one (or inf, nan) is no estimate and
+    # would swallow every other story's hours in a plan's sums.
+    return hours if 0 <= hours <= MAX_HOURS else None

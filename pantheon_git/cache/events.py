@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from pantheon_git.core import jsonio
 from pantheon_git.core.timefmt import format_time
 from pantheon_git.errors import UsageError, redact
 
@@ -69,8 +70,8 @@ def read_log(path: Path) -> tuple[list[dict[str, Any]], int]:
             if not line.strip():
                 continue
             try:
-                record = json.loads(line)
-            except json.JSONDecodeError:
+                record = jsonio.loads(line)  # orjson: too deep a line is a decode error
+            except ValueError:
                 record = None
             if isinstance(record, dict):
                 records.append(record)

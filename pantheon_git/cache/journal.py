@@ -74,7 +74,7 @@ class Journal:
                 f"no migration run {run!r} in {root / MIGRATIONS}",
                 hint="Run `pantheon migrate list` to see the runs.",
             ) from None
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
             raise CacheCorrupt(f"cannot read migration journal {path}: {exc}") from None
         if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
             raise CacheCorrupt(f"migration journal {path} has an unknown format")

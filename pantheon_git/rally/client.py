@@ -535,7 +535,7 @@ class RallyClient:
 
     def _page(self, path: str, params: Params, start: int, size: int) -> replies.Page:
         env = self._send("GET", path, "query", {**params, "start": start, "pagesize": size})
-        return replies.query_page(env, where=f"GET {path}")
+        return replies.query_page(env, where=f"GET {path}", shells=params.get("fetch") == "false")
 
     def _paged(
         self,
@@ -600,11 +600,12 @@ class RallyClient:
 
 
 def _unique(pairs: Iterable[tuple[Item, T]]) -> list[T]:
-    """Drop repeats (an object shifted across a page boundary while paging)."""
+    """Drop repeats (an object shifted across a page boundary while paging), by ObjectID
+    (unique across types), else by ``_ref`` (shells): both checked when the page was read."""
     seen: set[object] = set()
     out: list[T] = []
     for item, record in pairs:
-        key = item.get("_ref") or item.get("ObjectID")
+        key = item.get("ObjectID") or item.get("_ref")
         if key is not None:
             if key in seen:
                 continue

@@ -17,6 +17,7 @@ Rally through these, never through a raw item's fields.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeGuard
@@ -523,10 +524,17 @@ def _shell_name(value: Any, what: str) -> str | None:
     raise malformed(what, "not a reference")
 
 
+MAX_NUMBER = 1_000_000.0
+
+
 def _number(value: Any) -> float | None:
+    """A number Rally holds (PlanEstimate, Estimate, coverage); absent, unreadable, not finite
+    or beyond any real one (1e30 hours would swallow every other estimate in a plan's sums)
+    means unknown."""
     if value is None or value == "" or isinstance(value, bool):
         return None
     try:
-        return float(value)
-    except (TypeError, ValueError):
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
         return None
+    return number if math.isfinite(number) and abs(number) <= MAX_NUMBER else None

@@ -67,7 +67,9 @@ def as_sent(item: Item) -> Item:
     return item
 
 
-def query_page(env: Envelope, *, where: str) -> Page:
+def query_page(env: Envelope, *, where: str, shells: bool = False) -> Page:
+    """One page of a query. ``shells``: asked with ``fetch=false``, its objects carry a
+    ``_ref`` and no ObjectID; otherwise every one has its ObjectID."""
     if env.key != "QueryResult":
         raise _malformed(where, f"expected QueryResult, got {env.key}")
     body = env.body
@@ -82,14 +84,31 @@ def query_page(env: Envelope, *, where: str) -> Page:
         raise _malformed(where, "StartIndex is not a number")
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         raise _malformed(where, "Results is not a list of objects")
+    for item in items:
+        _check_id(item, where, shells=shells)
     return Page(total=total, start=start, items=items)
+
+
+def _check_id(item: dict[str, Any], where: str, *, shells: bool = False) -> None:
+    """Every object comes back with its ObjectID (the client always fetches it; shells,
+    ``fetch=false``, carry their ``_ref`` instead): one without a positive whole number there,
+    or a shell without a ``_ref`` string, is no object of Rally's."""
+    if shells and "ObjectID" not in item:
+        if not isinstance(item.get("_ref"), str):
+            raise _malformed(where, "an object has neither an ObjectID nor a _ref")
+        return
+    oid = item.get("ObjectID")
+    if type(oid) is not int or oid <= 0:
+        raise _malformed(where, f"an object has no valid ObjectID ({str(oid)[:40]!r})")
 
 
 def single_object(env: Envelope, *, where: str) -> dict[str, Any]:
     """The object of a single GET (the key is its type) with Errors/Warnings removed."""
     if env.key in ("QueryResult", "CreateResult", "OperationResult"):
         raise _malformed(where, f"expected an object, got {env.key}")
-    return {k: v for k, v in env.body.items() if k not in ("Errors", "Warnings")}
+    obj = {k: v for k, v in env.body.items() if k not in ("Errors", "Warnings")}
+    _check_id(obj, where)
+    return obj
 
 
 def result_object(env: Envelope, expected: str, *, where: str) -> dict[str, Any]:
@@ -99,6 +118,7 @@ def result_object(env: Envelope, expected: str, *, where: str) -> dict[str, Any]
     obj = env.body.get("Object")
     if not isinstance(obj, dict):
         raise _malformed(where, f"{expected} carries no Object")
+    _check_id(obj, where)
     return obj
 
 
