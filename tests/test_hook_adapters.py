@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from pantheon_git.cache import peek as cachepeek
+from pantheon_git.cache import pending
 from pantheon_git.cache import store as cache_mod
 from pantheon_git.cache import stories as cached_stories
 from pantheon_git.config import load_config
@@ -132,6 +133,8 @@ def test_run_git_scrubs_the_hook_variables(git_repo: GitRepo) -> None:
 def test_cache_layout_matches_the_cache_module() -> None:
     assert Path(*cachepeek.CACHE_PARTS) == cache_mod.CACHE_RELPATH
     assert cached_stories.KIND.schema == cachepeek.STORY_SCHEMA
+    assert Path(*cachepeek.PENDING_PARTS).name == pending.FOLDER_NAME
+    assert pending.SCHEMA == cachepeek.PENDING_SCHEMA
 
 
 def test_story_entry_reads_one_story_and_its_age(git_repo: GitRepo) -> None:

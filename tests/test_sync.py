@@ -307,14 +307,20 @@ def test_project_flag_switches_the_cache(
         wsapi.close()
     mobile = rally_client.with_project("Mobile")
     mobile.wire.create(STORY, {"Name": "Offline mode"})
-    doc = sync_json(cli, "--project", "Mobile")
+    before = snapshot(sync_repo.path)
+    code, _, err = cli("sync", "--project", "Mobile")
+    assert code == 2  # another project replaces the cache only when asked to
+    assert "the cache holds Demo Project" in err
+    assert "pantheon sync --force" in err
+    assert snapshot(sync_repo.path) == before
+    doc = sync_json(cli, "--project", "Mobile", "--force")
     assert doc["project"] == "Mobile"
     assert doc["kind"] == "full"
     assert len(doc["changes"]["new"]) == 1
     assert any("The cache held Demo Project" in n for n in doc["notes"])
     assert [Path(p).parent.name for p in story_files(sync_repo.path)] == ["no-epic"]
     assert cache_meta.require(Cache(sync_repo.path)).project_oid == made["ObjectID"]
-    back = sync_json(cli)
+    back = sync_json(cli, "--force")
     assert back["kind"] == "full"
     assert any("it now holds Demo Project" in n for n in back["notes"])
     assert len(story_files(sync_repo.path)) == 18

@@ -16,9 +16,12 @@ if TYPE_CHECKING:
     from typing import Any
 
 CACHE_PARTS = (".bmad", "rally-cache")
+PENDING_PARTS = (".bmad", "rally-cache-pending")
+"""Lock changes recorded while a sync held the cache (``cache/pending.py``)."""
 PREVIOUS_SUFFIX = ".prev"
 """A sync swaps a new cache folder in; between its two renames the old one is read."""
 STORY_SCHEMA = 1
+PENDING_SCHEMA = 1
 """The story files this version writes (``cache.stories.KIND.schema``)."""
 
 
@@ -54,7 +57,13 @@ def cache_dir(root: str) -> str:
 def story_entry(root: str, key: str) -> Entry | None:
     """The cached entry of story ``key`` (``US-123``), or ``None`` when there is none, it
     cannot be read or another version wrote it (the caller then asks Rally, and a good copy
-    replaces it)."""
+    replaces it). A lock change recorded beside the cache after the entry was written
+    (``cache/pending.py``) is the entry's lock."""
+    entry = _cached(root, key)
+    return _with_pending(root, key, entry)
+
+
+def _cached(root: str, key: str) -> Entry | None:
     stories = os.path.join(cache_dir(root), "stories")
     try:
         folders = sorted(os.listdir(stories))
@@ -69,7 +78,7 @@ def story_entry(root: str, key: str) -> Entry | None:
                 doc = json.loads(handle.read())
         except FileNotFoundError:
             continue
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             return None
         schema = doc.get("schema") if isinstance(doc, dict) else None
         if type(schema) is not int or schema != STORY_SCHEMA:
@@ -77,3 +86,20 @@ def story_entry(root: str, key: str) -> Entry | None:
         bmad = doc.get("bmad")
         return Entry(bmad, mtime, path) if isinstance(bmad, dict) else None
     return None
+
+
+def _with_pending(root: str, key: str, entry: Entry | None) -> Entry | None:
+    path = os.path.join(root, *PENDING_PARTS, f"{key}.json")
+    try:
+        with open(path, "rb") as handle:
+            mtime = os.fstat(handle.fileno()).st_mtime
+            doc = json.loads(handle.read())
+    except (OSError, ValueError, RecursionError):
+        return entry
+    if not isinstance(doc, dict) or doc.get("schema") != PENDING_SCHEMA or "lock" not in doc:
+        return entry
+    if entry is not None and entry.mtime >= mtime:
+        return entry
+    bmad = dict(entry.bmad) if entry is not None else {}
+    bmad["lock"] = doc["lock"]
+    return Entry(bmad, mtime, path)

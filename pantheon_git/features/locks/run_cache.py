@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from pantheon_git.cache import assignments as cached_assignments
+from pantheon_git.cache import pending
 from pantheon_git.cache import stories as story_files
 from pantheon_git.cache.store import RESYNC_HINT, Cache
 from pantheon_git.core.keys import StoryKey
@@ -21,8 +22,9 @@ if TYPE_CHECKING:
     from pantheon_git.app import App
 
 LOCAL_PATTERN = ".bmad/"
-CACHE_WAIT = 10.0
-"""Seconds to wait for another pantheon command (a sync) to finish writing the cache."""
+CACHE_WAIT = 2.0
+"""Seconds to wait for another pantheon command to finish writing the cache; then the change
+is recorded beside it (``cache/pending.py``)."""
 
 
 def record_lock(
@@ -47,9 +49,17 @@ def record_lock(
             else:
                 current = _patch(cache, key, fields, lock)
             _assign(cache, key, current, app.now())
-    except CheckFailed as exc:
-        app.warn(f"local cache not updated: {exc.message}. {exc.hint or RESYNC_HINT}")
-        return False
+            pending.drop(cache, key)
+    except CheckFailed:
+        # Busy (a sync holds the cache for its whole run, with stories it read before this
+        # lock changed): record the change beside it; the hooks read it at once and the sync
+        # takes it in when it writes.
+        try:
+            pending.record(cache, key, fields, lock, app.now())
+        except OSError as exc:
+            app.warn(f"local cache not updated: {exc}. {RESYNC_HINT}")
+            return False
+        return True
     except CacheCorrupt as exc:  # the message names the file and its rebuild command
         app.warn(f"local cache not updated: {exc.message}")
         return False

@@ -28,8 +28,11 @@ from pantheon_git.cache import assignments as cached_assignments
 from pantheon_git.cache import epics as cached_epics
 from pantheon_git.cache import index as cached_index
 from pantheon_git.cache import meta as cache_meta
+from pantheon_git.cache import pending
+from pantheon_git.cache.backup import keep_aside
 from pantheon_git.cache.meta import Meta
 from pantheon_git.cache.store import CACHE_RELPATH, RESYNC_HINT, Cache, ensure_gitignored
+from pantheon_git.cache.stories import FOLDER
 from pantheon_git.cache.swap import Staging
 from pantheon_git.core.fields import FieldNames
 from pantheon_git.core.keys import EpicRef, number_of
@@ -50,6 +53,12 @@ from pantheon_git.rally.mapping import MapSettings
 from pantheon_git.rally.query import eq
 from pantheon_git.rally.records import EpicRecord, StoryRecord
 from pantheon_git.rally.scope import Scope
+
+
+def _local_only(rel: str) -> bool:
+    """A file of the cache no sync writes (the checkout log, dependencies, workstreams)."""
+    return rel not in SYNC_FILES and not rel.startswith(f"{FOLDER}/")
+
 
 SYNC_FILES = frozenset(
     kind.name
@@ -138,19 +147,11 @@ class _Sync:
         self.mapping = replace(self.mapping, rally_url=url)
         self.say("Rally: workspace and project")
         scope, reused = self._scope(client, previous.meta, url)
-        moved = previous.place() not in (None, (url, scope.workspace_oid, scope.project_oid))
-        meta = None if moved else previous.meta
-        if moved:
-            held = previous.meta
-            assert held is not None  # moved: there was a place before
-            before = held.project or held.workspace
-            now_holds = scope.project_name or scope.workspace_name
-            self.notes.append(
-                f"The cache held {before} of {held.rally_url}; it now holds {now_holds}."
-            )
+        place = self._place(previous.meta, scope, url, now)
+        meta = previous.meta if place == "same" else None
         fetcher = Fetcher(client, self.mapping.decoder, progress=self.app.progress)
         with self.cache.staging() as stage:
-            index = {} if moved else dict(previous.index)
+            index = {} if place == "moved" else dict(previous.index)
             builder = Builder(stage, index, self.mapping, rewrite=self.options.force)
             try:
                 epics, selection, since, seconds = self._fetch(fetcher, builder, meta)
@@ -178,7 +179,7 @@ class _Sync:
                 counts=(len(builder.index), len(epics)),
             )
             self.say(f"Writing the cache ({len(builder.written):,} story files written)")
-            self._commit(stage, builder, epics, new_meta, now, keep_others=not moved)
+            self._commit(stage, builder, epics, new_meta, now, keep_others=place != "moved")
         added = ensure_gitignored(self.app.root)
         summary = SyncSummary(
             kind="full" if full else "incremental",
@@ -201,6 +202,43 @@ class _Sync:
         return SyncOutcome(summary, _groups(builder, epics, selection), now)
 
     # --- steps -----------------------------------------------------------------------------
+
+    def _place(self, held: Meta | None, scope: Scope, url: str, now: datetime) -> str:
+        """``same``, ``respelled`` (the same workspace and project reached by another URL:
+        nothing local is dropped, everything is read again) or ``moved`` (another workspace or
+        project: only with ``--force``, and the cache's own files are kept aside first)."""
+        if held is None:
+            return "same"
+        ours = (scope.workspace_oid, scope.project_oid)
+        before = held.project or held.workspace
+        now_holds = scope.project_name or scope.workspace_name
+        if (held.workspace_oid, held.project_oid) == ours:
+            if held.rally_url == url:
+                return "same"
+            self.notes.append(
+                f"Rally is now reached at {url} (the cache was read from {held.rally_url}): "
+                "the same workspace and project, so everything is read again and nothing "
+                "local is dropped."
+            )
+            return "respelled"
+        if not self.options.force:
+            raise UsageError(
+                f"the cache holds {before} of {held.rally_url}; this sync reads {now_holds} "
+                f"of {url}",
+                hint="Run `pantheon sync --force` to replace it (its checkout log, dependencies "
+                "and workstreams are kept in .bmad/rally-cache-backup/), or set "
+                "RALLY_PROJECT/RALLY_URL back.",
+            )
+        kept = keep_aside(self.cache, _local_only, now)
+        aside = (
+            f" Its own files are kept in {kept.relative_to(self.app.root).as_posix()}/."
+            if kept
+            else ""
+        )
+        self.notes.append(
+            f"The cache held {before} of {held.rally_url}; it now holds {now_holds}.{aside}"
+        )
+        return "moved"
 
     def _scope(self, client: RallyClient, meta: Meta | None, url: str) -> tuple[Scope, bool]:
         """The cached workspace/project when the settings are the ones it was resolved
@@ -293,11 +331,19 @@ class _Sync:
         for entry in builder.index.values():
             counts[entry.epic] = counts.get(entry.epic, 0) + 1
         stage.carry_over(keep)
+        # Lock changes recorded beside the cache while this sync ran are newer than its read.
+        waiting = pending.read_all(self.cache)
+        for key in pending.apply(self.cache, stage, builder.index, waiting, since=now):
+            self.notes.append(f"Kept the lock change on {key} made while this sync ran.")
+            if key in builder.written:
+                builder.written[key] = builder.written[key].with_(lock=builder.index[key].lock)
         cached_index.write(stage, builder.index.values())
         cached_epics.write(stage, epics_doc(epics, counts, meta, now))
         locked = (e.as_story() for e in builder.index.values() if e.lock is not None)
         cached_assignments.write(stage, cached_assignments.Assignments.of(locked, now))
         cache_meta.commit(stage, meta)
+        for record in waiting:  # taken in, or older than this sync's own read
+            pending.discard(record)
 
 
 def _meta_doc(
