@@ -168,3 +168,20 @@ def test_a_body_nested_too_deeply_is_rallys_error_not_a_500(rally_thread: Any) -
     errors = reply.json()["CreateResult"]["Errors"]
     assert errors
     assert errors[0].startswith("Cannot parse input stream")
+
+
+def test_a_bug_after_the_lock_is_won_gives_the_lock_back(
+    lock_env: Any, git_repo: GitRepo, pantheon: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Exit 70 is a bug; the story must not stay locked by a checkout that never finished."""
+    from pantheon_git.features.checkout import run as checkout_run
+    from tests.support.locks import rally_fields
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(checkout_run._Checkout, "finish", broken)
+    monkeypatch.chdir(git_repo.path)
+    result = pantheon("checkout", "US-121", "--no-branch")
+    assert result.code == 70
+    assert not rally_fields(lock_env, "US-121").get("c_LockedBy")

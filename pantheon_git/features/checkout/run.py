@@ -15,6 +15,7 @@ Checking out a story you already hold renews the lock and switches to its branch
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -221,6 +222,12 @@ class _Checkout:
                 f"{exc.hint + ' ' if exc.hint else ''}You hold the lock on {key}; run "
                 f"`pantheon checkout {key}` again to finish (it keeps your lock)."
             )
+            raise
+        except Exception:
+            # A bug after the lock was won: give the lock back rather than leave a story
+            # locked by a checkout that never finished (the error itself is reported as is).
+            with contextlib.suppress(PantheonError):
+                self.ops.release(record.ref, self.me)
             raise
 
     def branch_name(self, record: StoryRecord, target: choice.Candidate) -> str:
