@@ -37,24 +37,8 @@ def command(story: str | None, coverage_file: str | None, tests_url: str | None)
         )
     finally:
         app.close()
-    d = done.applied.decision
-    data = {
-        "story": str(d.key),
-        "title": done.applied.title,
-        "verdict": d.verdict.value,
-        "before": d.before,
-        "after": d.after,
-        "sha": done.sha,
-        "branch": done.branch,
-        "coverage": done.coverage,
-        "written": sorted(d.updates),
-        "lock_released": d.lock_released,
-        "note": done.applied.note,
-        "changeset": done.applied.changeset,
-        "message": d.message,
-    }
-    emit(data, lambda: _report(done))
-    return 1 if d.fails else 0
+    emit(done.to_dict(), lambda: _report(done))
+    return 1 if done.applied.decision.fails else 0
 
 
 def _report(done: object) -> str:

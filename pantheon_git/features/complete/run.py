@@ -298,6 +298,25 @@ class Completion:
     coverage: float | None
     author: str
 
+    def to_dict(self) -> dict[str, Any]:
+        """The document ``pantheon complete --json`` prints (and the MCP tool returns)."""
+        d = self.applied.decision
+        return {
+            "story": str(d.key),
+            "title": self.applied.title,
+            "verdict": d.verdict.value,
+            "before": d.before,
+            "after": d.after,
+            "sha": self.sha,
+            "branch": self.branch,
+            "coverage": self.coverage,
+            "written": sorted(d.updates),
+            "lock_released": d.lock_released,
+            "note": self.applied.note,
+            "changeset": self.applied.changeset,
+            "message": d.message,
+        }
+
 
 def complete_story(
     app: App,
