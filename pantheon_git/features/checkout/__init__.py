@@ -1,0 +1,5 @@
+"""``pantheon checkout``: the race-safe lock, the story branch and the story file (``run.py``);
+the report or the refusal with alternatives (``report.py``)."""
+
+# The MCP server's `checkout` tool runs the same use case.
+SHARED = ("report", "run")

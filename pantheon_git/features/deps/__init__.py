@@ -113,5 +113,6 @@ def _results(
     return out
 
 
-# `pantheon plan` runs the analysis when the cache has none.
-SHARED = ("run",)
+# `pantheon plan` runs the analysis when the cache has none; the MCP server's `deps` tool runs
+# it and can add the Mermaid diagram.
+SHARED = ("mermaid", "run")

@@ -74,3 +74,6 @@ __all__ = [
     "story_conflict_rate",
     "work_hours",
 ]
+
+# The MCP server's `metrics` tool runs the same use case.
+SHARED = ("run",)

@@ -19,3 +19,6 @@ __all__ = [
     "make_plan",
     "plan_problem",
 ]
+
+# The MCP server's `plan` tool runs the same use case.
+SHARED = ("run",)

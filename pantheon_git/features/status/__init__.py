@@ -2,4 +2,5 @@
 drift between Rally and git.
 """
 
-SHARED = ("board",)
+# The MCP server's `status` tool runs the use case and renders its document.
+SHARED = ("board", "report", "run")
