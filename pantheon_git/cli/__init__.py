@@ -42,6 +42,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     ),
     "hooks": ("pantheon_git.cli.hooks_cmd", "hooks", "Install or remove the git hooks."),
     "init": ("pantheon_git.cli.init_cmd", "init", "Write _bmad/pantheon/config.yaml (commented)."),
+    "mcp": (
+        "pantheon_git.cli.mcp_cmd",
+        "mcp",
+        "Serve the workflows to AI agents over MCP (needs the mcp extra).",
+    ),
     "metrics": (
         "pantheon_git.cli.metrics_cmd",
         "metrics",

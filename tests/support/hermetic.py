@@ -12,11 +12,10 @@ import pytest
 ALICE = "alice@example.com"
 
 
-@pytest.fixture(autouse=True)
-def hermetic_env(
-    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Path]:
-    home = tmp_path_factory.mktemp("home")
+def pin_environment(monkeypatch: pytest.MonkeyPatch, home: Path, basetemp: Path) -> None:
+    """HOME (with Alice's git identity), PATH and the git variables a test runs with; no
+    RALLY_*, PANTHEON_*, GIT_*, PRE_COMMIT* or GITHUB_* from the outside. Module-scoped
+    fixtures that start processes use it too (``pytest.MonkeyPatch.context()``)."""
     gitconfig = home / ".gitconfig"
     gitconfig.write_text(
         "[user]\n\tname = Alice Example\n\temail = alice@example.com\n"
@@ -38,7 +37,15 @@ def hermetic_env(
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.setenv("GIT_AUTHOR_DATE", "2026-01-05T10:00:00+00:00")
     monkeypatch.setenv("GIT_COMMITTER_DATE", "2026-01-05T10:00:00+00:00")
-    monkeypatch.setenv("PRE_COMMIT_HOME", str(tmp_path_factory.getbasetemp() / "pre-commit-cache"))
+    monkeypatch.setenv("PRE_COMMIT_HOME", str(basetemp / "pre-commit-cache"))
+
+
+@pytest.fixture(autouse=True)
+def hermetic_env(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
+    home = tmp_path_factory.mktemp("home")
+    pin_environment(monkeypatch, home, tmp_path_factory.getbasetemp())
     # pygit2 (git/mergebases.py) reads the system, global and XDG config through its own
     # search path, not GIT_CONFIG_*: pin them too.
     import pygit2

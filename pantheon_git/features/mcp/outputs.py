@@ -1,0 +1,447 @@
+"""The output schema of each tool: the document its command prints with ``--json``.
+
+Each schema names every top-level field the command writes, with its type and what it means;
+lists of stories, lanes and overlaps name the fields an agent acts on. Objects stay open
+(``additionalProperties`` is not closed): a command that learns a new field does not break a
+client that validates against the schema.
+"""
+
+from __future__ import annotations
+
+from pantheon_git.features.mcp.schema import (
+    Schema,
+    anything,
+    array,
+    flag,
+    integer,
+    nullable,
+    number,
+    obj,
+    text,
+    texts,
+)
+
+KEY = text("Story key, e.g. US-123.")
+TIME = text("UTC time, ISO 8601 (2026-03-01T09:00:00.000Z).")
+NOTES = texts("Things the command noticed (one sentence each).")
+
+_BOARD_STORY = obj(
+    {
+        "key": KEY,
+        "title": text(),
+        "state": text("Workflow state: Defined, In Progress, Code Review, Completed..."),
+        "owner": text("Rally owner (who checked it out)."),
+        "locked_by": text("Lock holder (email)."),
+        "lock_expires": TIME,
+        "lock_expired": flag(),
+        "lock_expires_in_seconds": integer("Negative once the lock has expired."),
+        "branch": text("Its story branch in Rally."),
+    },
+    required=["key", "title", "state"],
+)
+
+
+def _epic_row(columns: dict[str, Schema]) -> Schema:
+    return obj(
+        {
+            "id": nullable(text("Epic FormattedID (F17); null for stories without an epic.")),
+            "number": nullable(integer()),
+            "title": nullable(text()),
+            "stories": integer("How many stories the epic has in the cache."),
+            **columns,
+        },
+        required=["id", "number", "title", "stories"],
+    )
+
+
+SYNC = obj(
+    {
+        "kind": text("full (everything read; deleted stories found) or incremental."),
+        "selection": text("What was synced: all stories, epics, an iteration."),
+        "workspace": nullable(text()),
+        "project": nullable(text()),
+        "since": nullable(text("The Rally time an incremental sync read changes from.")),
+        "watermark": nullable(text("Rally's time of this sync; the next one reads from here.")),
+        "changes": obj(
+            {
+                "new": texts("Stories new to the cache."),
+                "updated": texts("Stories changed in Rally since the last sync."),
+                "removed": array(
+                    obj({"key": KEY, "reason": text()}, required=["key", "reason"]),
+                    "Stories dropped from the cache (deleted, moved out of the project).",
+                ),
+                "unchanged": integer(),
+            },
+            required=["new", "updated", "removed", "unchanged"],
+        ),
+        "deletions_checked": flag("A full sync: stories deleted in Rally were looked for."),
+        "epics": array(
+            _epic_row(
+                {
+                    "ready": texts("Free to check out: Defined and not locked."),
+                    "in_progress": array(_BOARD_STORY, "Locked or being worked on."),
+                    "completed": texts(),
+                }
+            ),
+            "The board per epic.",
+        ),
+        "requests": integer("Rally requests made."),
+        "seconds": number(),
+        "cache": text("The cache folder."),
+        "notes": NOTES,
+        "gitignore_added": flag(),
+        "epics_fetched": integer(),
+        "next": text("The command to run next."),
+    },
+    required=["kind", "epics", "changes", "cache", "notes", "next"],
+)
+
+STATUS = obj(
+    {
+        "workspace": nullable(text()),
+        "project": nullable(text()),
+        "synced": nullable(TIME),
+        "age_seconds": nullable(integer("Seconds since the last sync.")),
+        "stale": flag("The cache is older than a day: sync before deciding."),
+        "mine": nullable(text("With mine: whose stories are shown.")),
+        "epics": array(
+            _epic_row(
+                {
+                    column: array(_BOARD_STORY, meaning)
+                    for column, meaning in (
+                        ("ready", "Free to check out."),
+                        ("locked", "Locked by someone, lock not expired."),
+                        ("in_progress", "In progress without a live lock (expired or none)."),
+                        ("review", "In Code Review."),
+                        ("done", "Completed or accepted."),
+                    )
+                }
+            ),
+            "The board per epic.",
+        ),
+        "drift_checked": flag("Rally was compared with this clone's branches."),
+        "git_note": nullable(text("Why drift was not checked.")),
+        "drift": array(
+            obj(
+                {
+                    "kind": text(),
+                    "key": KEY,
+                    "branch": nullable(text()),
+                    "message": text(),
+                    "next": text("The command that resolves it."),
+                },
+                required=["kind", "key", "message", "next"],
+            ),
+            "Where Rally and git disagree.",
+        ),
+    },
+    required=["epics", "stale", "drift"],
+)
+
+_ALTERNATIVE = obj(
+    {
+        "story": KEY,
+        "title": text(),
+        "complexity": text("similar, lower or higher than the refused story."),
+        "tasks": integer(),
+        "estimate": nullable(number("Plan estimate (points).")),
+        "command": text("The CLI command; as a tool call: checkout with this story."),
+    },
+    required=["story", "title", "command"],
+)
+
+CHECKOUT = obj(
+    {
+        "story": nullable(KEY),
+        "locked": flag("True: you hold the lock now. False: refused; see alternatives."),
+        "locked_by": nullable(text("Who holds the lock in Rally.")),
+        "expires": nullable(TIME),
+        "outcome": text(
+            "won, renewed (already yours), refused (someone else holds it), lost (another "
+            "checkout won the race) or none_free (nothing free in the epic)."
+        ),
+        "title": text(),
+        "epic": nullable(text()),
+        "locked_at": nullable(TIME),
+        "branch": text("The story branch (won/renewed)."),
+        "previous_state": text(),
+        "state": text(),
+        "branch_action": text("created, switched or skipped (branch: false)."),
+        "base": nullable(text("What a new branch was started from.")),
+        "story_file": nullable(text("The BMAD story file written in the repository.")),
+        "story_file_action": nullable(text()),
+        "carried_changes": texts("Uncommitted files carried over to the story branch."),
+        "replaced_expired_lock": nullable(text("Holder of the expired lock replaced.")),
+        "lock_seconds": nullable(number("Read-to-write time of the winning attempt.")),
+        "alternatives": array(_ALTERNATIVE, "Refused: free stories of similar size."),
+        "reason": nullable(text("Why nothing was free, or how the race was lost.")),
+    },
+    required=["story", "locked", "locked_by", "expires", "outcome", "title", "epic"],
+)
+
+LEASE = obj(
+    {
+        "story": KEY,
+        "action": text(
+            "released, renewed, retaken (yours had expired), not_locked, already_expired, theirs "
+            "(someone else holds it) or lost: what happened."
+        ),
+        "locked": flag("You hold the lock after the call."),
+        "locked_by": nullable(text()),
+        "expires": nullable(TIME),
+        "previous_expiry": nullable(TIME),
+        "title": text(),
+    },
+    required=["story", "action", "locked", "locked_by", "expires", "title"],
+)
+
+_DEPS_STORY = obj(
+    {
+        "key": KEY,
+        "title": text(),
+        "epic": nullable(text()),
+        "wave": nullable(integer("1: can start now; n: after wave n-1.")),
+        "independent": flag("No dependency and no conflict: can run any time."),
+        "independence": number("0..1, higher is freer."),
+        "depends_on": texts("Stories that must be done first."),
+        "blocks": texts("Stories waiting for this one."),
+        "conflicts_with": texts("Stories that must not run at the same time."),
+        "waits_outside": texts("Predecessors outside the analysed stories."),
+        "files": texts(),
+        "state": text(),
+    },
+    required=["key", "wave", "depends_on", "blocks", "conflicts_with"],
+)
+
+DEPS = obj(
+    {
+        "schema": integer(),
+        "scope": array(anything(), "The analyses the graph holds (epics, when, which sync)."),
+        "generated_at": TIME,
+        "epics": texts(),
+        "stories": array(_DEPS_STORY),
+        "edges": array(
+            obj(
+                {
+                    "from": KEY,
+                    "to": text("Waits for `from`."),
+                    "kind": text("explicit, functional, data, api, ..."),
+                    "confidence": text(),
+                    "evidence": text(),
+                },
+                required=["from", "to", "kind"],
+            )
+        ),
+        "conflicts": array(
+            obj(
+                {"a": KEY, "b": KEY, "kind": text(), "evidence": text(), "files": texts()},
+                required=["a", "b", "kind"],
+            )
+        ),
+        "waves": array(texts(), "Stories that can run in parallel, wave by wave."),
+        "independent": texts(),
+        "cycles": array(anything(), "Dependency cycles, which block their stories."),
+        "hot_files": array(anything(), "Files named by many stories (not counted as conflicts)."),
+    },
+    required=["stories", "edges", "conflicts", "waves", "independent", "cycles"],
+)
+
+PLAN = obj(
+    {
+        "schema": integer(),
+        "computed_at": TIME,
+        "developers": integer("How many lanes."),
+        "lanes": array(
+            obj(
+                {
+                    "lane": integer("0 is the critical path."),
+                    "developer": nullable(text()),
+                    "critical_path": flag(),
+                    "hours": number(),
+                    "stories": array(
+                        obj(
+                            {
+                                "key": KEY,
+                                "start": number("Hours from the start."),
+                                "end": number(),
+                                "wave": nullable(integer()),
+                                "hours": number(),
+                                "title": text(),
+                                "tier": text("micro, standard or complex."),
+                                "tasks": integer(),
+                            },
+                            required=["key", "start", "end", "hours"],
+                        )
+                    ),
+                },
+                required=["lane", "developer", "hours", "stories"],
+            )
+        ),
+        "makespan": number("Hours until the last story ends."),
+        "lower_bound": number("No plan can be shorter."),
+        "efficiency": number(),
+        "sequential": number("Hours one developer would need."),
+        "speedup": number(),
+        "balance_sigma_pct": number("σ of lane hours, % of the mean."),
+        "cross_lane_dependencies": integer(),
+        "critical_path": texts(),
+        "critical_path_hours": number(),
+        "waves": array(texts()),
+        "idle_lanes": array(integer()),
+        "algorithm": anything(),
+        "source": text(),
+        "epics": texts(),
+    },
+    required=["developers", "lanes", "makespan", "lower_bound", "critical_path", "waves"],
+)
+
+_CONFLICT_NOTES = {
+    "precise": flag("Trial merges ran (precise)."),
+    "drift": anything("Precise: how far each branch is behind the default branch."),
+    "notes": NOTES,
+    "stats": anything("Counters and seconds of the scan."),
+}
+
+CONFLICTS = obj(
+    {
+        "branch": text("The story branch checked."),
+        "story": KEY,
+        "tip": text(),
+        "base": text("The default branch compared against."),
+        "base_tip": text(),
+        "merge_base": nullable(text()),
+        "files": texts("Files the branch changes."),
+        "stories_checked": integer(),
+        "overlaps": array(
+            obj(
+                {
+                    "story": KEY,
+                    "branch": text(),
+                    "holder": nullable(text()),
+                    "files": texts("Files both branches change."),
+                    "declared_files": texts("Changed by one, named by the other story."),
+                    "trial_merge": anything("Precise: the trial merge's outcome."),
+                },
+                required=["story", "branch", "files"],
+            ),
+            "Other story branches changing the same files.",
+        ),
+        "stories": array(anything(), "All: every story branch scanned."),
+        "pairs": array(
+            obj(
+                {
+                    "a": KEY,
+                    "b": KEY,
+                    "files": texts(),
+                    "declared_files": texts(),
+                    "holders": anything(),
+                },
+                required=["a", "b", "files"],
+            ),
+            "All: every overlapping pair.",
+        ),
+        **_CONFLICT_NOTES,
+    },
+    required=["base", "base_tip", "precise", "notes"],
+)
+
+COMPLETE = obj(
+    {
+        "story": KEY,
+        "title": text(),
+        "verdict": text(
+            "ok (moved to Code Review), unchanged, stale (already past it), locked-by-other, "
+            "not-locked or not-found."
+        ),
+        "before": text("Workflow state before."),
+        "after": text("Workflow state after (Code Review)."),
+        "sha": text("The commit recorded (HEAD)."),
+        "branch": nullable(text()),
+        "coverage": nullable(number("Line coverage recorded, %.")),
+        "written": texts("Rally fields written."),
+        "lock_released": nullable(text("Whose lock was released.")),
+        "note": nullable(text("The discussion note: posted or already there.")),
+        "changeset": nullable(text()),
+        "message": text(),
+    },
+    required=["story", "verdict", "before", "after", "sha", "message"],
+)
+
+METRICS = obj(
+    {
+        "since": nullable(TIME),
+        "metrics": array(
+            obj(
+                {
+                    "key": text(),
+                    "name": text(),
+                    "value": nullable(number()),
+                    "unit": text(),
+                    "target": text("The seed's target."),
+                    "status": text("pass, miss or unknown."),
+                    "detail": text(),
+                    "how": text(),
+                    "data": anything(),
+                },
+                required=["key", "name", "value", "status", "target"],
+            )
+        ),
+        "on_target": integer(),
+        "missed": integer(),
+        "unknown": integer(),
+        "sources": texts(),
+        "notes": NOTES,
+    },
+    required=["metrics", "on_target", "missed", "unknown"],
+)
+
+DOCTOR = obj(
+    {
+        "ok": flag("Every check passed."),
+        "checks": array(
+            obj(
+                {
+                    "name": text(),
+                    "title": text(),
+                    "status": text("ok, warn, fail or skip."),
+                    "passed": flag(),
+                    "detail": text(),
+                    "fix": nullable(text("The command that fixes it.")),
+                    "data": anything(),
+                },
+                required=["name", "status", "passed", "detail", "fix"],
+            )
+        ),
+        "created_fields": texts(),
+    },
+    required=["ok", "checks"],
+)
+
+MIGRATE = obj(
+    {
+        "epic": text(),
+        "epic_name": nullable(text()),
+        "dry_run": flag("Nothing was changed (apply was not set)."),
+        "run": nullable(text("The run id, for rollback.")),
+        "stories": array(
+            obj(
+                {
+                    "path": text(),
+                    "title": text(),
+                    "action": text(
+                        "created, updated, unchanged, would create, would update or failed."
+                    ),
+                    "key": nullable(KEY),
+                    "url": nullable(text()),
+                    "error": nullable(text()),
+                },
+                required=["path", "title", "action"],
+            )
+        ),
+        "skipped": array(obj({"path": text(), "reason": text()})),
+        "errors": array(obj({"path": text(), "message": text()})),
+        "backup": nullable(text()),
+        "notes": NOTES,
+    },
+    required=["epic", "dry_run", "stories", "skipped", "errors"],
+)

@@ -1,0 +1,244 @@
+"""The seed's workflows as MCP prompts, so an agent's client offers them as commands
+(``/rally-sync``, ``/rally-checkout``, ...). Each renders the instructions the seed gives for
+its workflow, in terms of this server's tools, with the arguments filled in.
+
+Pure: arguments (strings, as MCP passes them) in, message text out.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from pantheon_git.errors import UsageError
+
+
+@dataclass(frozen=True)
+class Argument:
+    name: str
+    description: str
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class PromptSpec:
+    name: str
+    title: str
+    description: str
+    arguments: tuple[Argument, ...]
+    render: Callable[[Mapping[str, str]], str]
+
+
+Args = Mapping[str, str]
+
+
+def call(tool: str, **arguments: object) -> str:
+    """A tool call as the prompt shows it: ``sync {"epics": ["17"]}``."""
+    given = {k: v for k, v in arguments.items() if v not in (None, "", [], False)}
+    return f"`{tool}` {json.dumps(given, ensure_ascii=False)}" if given else f"`{tool}` {{}}"
+
+
+def listed(value: str | None) -> list[str]:
+    """``"17,18"`` or ``"17 18"`` -> ``["17", "18"]``."""
+    return [part for part in (value or "").replace(",", " ").split() if part]
+
+
+def truth(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def hours(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        raise UsageError(f"lock_hours: expected a number of hours, got {value!r}") from None
+
+
+def _sync(args: Args) -> str:
+    epics = listed(args.get("epic") or args.get("epics"))
+    tool = call(
+        "sync",
+        project=args.get("project"),
+        epics=epics,
+        iteration=args.get("iteration"),
+        force=truth(args.get("force")),
+    )
+    return "\n".join(
+        [
+            "Pull the Rally backlog into the local cache (the seed's /rally-sync).",
+            "",
+            f"1. Call {tool}.",
+            '2. Report it as the seed\'s "Rally Sync Complete": for each epic, how many '
+            "stories are ready (Defined, not locked), which are in progress and who holds "
+            "them, and how many are completed. Mention the notes the result carries.",
+            "3. End with: Next: /rally-analyze-deps to find parallel work.",
+        ]
+    )
+
+
+def _checkout(args: Args) -> str:
+    story, epic = args.get("story"), args.get("epic")
+    target = call(
+        "checkout",
+        story=story,
+        epic=None if story else epic,
+        lock_hours=hours(args.get("lock_hours")),
+    )
+    what = f"story {story}" if story else f"the next available story of epic {epic}"
+    return "\n".join(
+        [
+            f"Lock {what} in Rally before working on it (the seed's /rally-checkout).",
+            "",
+            f"1. Call {target}.",
+            "2. If it succeeds you hold the lock (until the time in `expires`), the story is "
+            "In Progress, you are on its branch and its story file is written. Report it as "
+            '"Story Checkout Successful" and end with: Ready to start: /story-pipeline '
+            "story=<the story>.",
+            "3. If it fails, the story is someone else's: do not work on it. Report who holds "
+            "it and until when, and list the alternatives the result gives. Take the first "
+            "one (call `checkout` with its story) only if you were asked for any free story; "
+            "otherwise ask which one to take.",
+            "Never write the lock fields in Rally yourself: the lock protocol keeps the agents "
+            "and developers sharing this backlog apart.",
+        ]
+    )
+
+
+def _deps(args: Args) -> str:
+    epics = listed(args.get("epic") or args.get("epics"))
+    visualize = truth(args.get("visualize"))
+    lines = [
+        "Find the work that can run in parallel (the seed's /rally-analyze-deps).",
+        "",
+        f"1. Call {call('deps', epics=epics, mermaid=visualize)}.",
+        "2. Report the dependency graph: which story waits for which, with the evidence, "
+        "and the stories that must not run at the same time (shared files).",
+        "3. List the waves (Wave 1 must go first; each later wave after the one before) and "
+        "the independent stories, which can run any time. Name any cycle: its stories wait "
+        "until it is broken in Rally.",
+    ]
+    if visualize:
+        lines.append("4. Show the Mermaid diagram from the result.")
+    lines.append("End with: Next: /rally-plan-workstreams to assign the work to developers.")
+    return "\n".join(lines)
+
+
+def _plan(args: Args) -> str:
+    epics = listed(args.get("epic") or args.get("epics"))
+    lanes = listed(args.get("lanes"))
+    tool = call("plan", epics=epics, developers=args.get("developers"), lanes=lanes)
+    return "\n".join(
+        [
+            "Plan parallel workstreams (the seed's /rally-plan-workstreams).",
+            "",
+            f"1. Call {tool}.",
+            '2. Report it as the seed\'s "Workstream Plan Generated": for each lane its '
+            "stories in order with their waves, hours and tasks; lane 0 is the critical path "
+            "(assign it to the most experienced developer). Then the idle lanes, the "
+            "makespan against its lower bound, the speedup over one developer and the lane "
+            "balance.",
+            "3. End with the next steps: review the plan, check out stories with "
+            "/rally-checkout, implement them with /story-pipeline.",
+        ]
+    )
+
+
+def _pipeline(args: Args) -> str:
+    story = args.get("story")
+    if not story:
+        raise UsageError("story-pipeline needs a story, e.g. story=US-123")
+    coverage = args.get("coverage") or "coverage.xml"
+    complete = call("complete", story=story, coverage=coverage)
+    return "\n".join(
+        [
+            f"Run the story pipeline for {story} with Rally kept up to date.",
+            "",
+            "Phase 0 PREPARE: check the lock.",
+            f"- Call {call('renew', story=story)}. If it succeeds, you hold {story}: work on "
+            "its story branch (call `checkout` with the story to switch to it).",
+            f"- If it fails because nobody holds {story}, ask to check it out first, then "
+            f"call {call('checkout', story=story)}. If someone else holds it, stop here and "
+            "say who holds it and until when.",
+            "",
+            "Phases 1-5: implement the story on its branch, as your pipeline does. The story "
+            f"file ({story} in docs/stories/) has its acceptance criteria and tasks. Commit "
+            "with git as usual: the hooks check your lock and put the story key in the "
+            "message. Before pushing, call `conflicts` to see story branches that change the "
+            "same files.",
+            "",
+            "Phase 6 COMMIT: run the tests with coverage (for Python: `coverage run -m pytest "
+            f"&& coverage xml`), commit, then call {complete}. "
+            "Rally gets Code Review, the commit SHA and the coverage; your lock is released and "
+            "a discussion note is posted on the story.",
+            "",
+            "Phase 7 REFLECT: write the Rally-compatible completion report from the result of "
+            "`complete`: the story and its title, the state change, the commit, the coverage, "
+            "the released lock and the discussion note; then each acceptance criterion and how "
+            "it is met, the tests added, and any follow-up. Show it to the user; the note "
+            "`complete` posted is the summary Rally keeps.",
+        ]
+    )
+
+
+PROMPTS: tuple[PromptSpec, ...] = (
+    PromptSpec(
+        "rally-sync",
+        "Rally sync",
+        "Pull epics and stories from Rally into the local cache and report the board.",
+        (
+            Argument("project", "Rally project (default: the configured one)."),
+            Argument("epic", "Only these epics: 17, or 17,18."),
+            Argument("iteration", "Only the stories of this iteration."),
+            Argument("force", "true: read everything again."),
+        ),
+        _sync,
+    ),
+    PromptSpec(
+        "rally-checkout",
+        "Rally checkout",
+        "Lock a story in Rally (or the next available of an epic) and start its branch.",
+        (
+            Argument("story", "The story: US-123."),
+            Argument("epic", "Or the next available story of this epic: 17."),
+            Argument("lock_hours", "How long the lock lasts (default 24)."),
+        ),
+        _checkout,
+    ),
+    PromptSpec(
+        "rally-analyze-deps",
+        "Analyse dependencies",
+        "Dependency graph, waves and independent stories of one or more epics.",
+        (
+            Argument("epic", "Epics to analyse: 17, or 17,18,19 (default: all)."),
+            Argument("visualize", "true: include a Mermaid diagram."),
+        ),
+        _deps,
+    ),
+    PromptSpec(
+        "rally-plan-workstreams",
+        "Plan workstreams",
+        "One lane per developer: critical path, waves, timeline and speedup.",
+        (
+            Argument("epic", "Epics to plan: 17, or 17,18 (default: all)."),
+            Argument("developers", "How many developers (12) or their names (john,jane)."),
+            Argument("lanes", "Pinned lanes: 0=john@example.com,3=security@example.com."),
+        ),
+        _plan,
+    ),
+    PromptSpec(
+        "story-pipeline",
+        "Story pipeline with Rally",
+        "Implement a story with Rally kept true: lock check first (phase 0), Code Review with "
+        "coverage on commit (phase 6), the Rally summary at the end (phase 7).",
+        (
+            Argument("story", "The story: US-123.", required=True),
+            Argument("coverage", "Coverage report to record (default coverage.xml)."),
+        ),
+        _pipeline,
+    ),
+)
+
+BY_NAME: Mapping[str, PromptSpec] = {prompt.name: prompt for prompt in PROMPTS}

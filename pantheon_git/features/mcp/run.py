@@ -1,0 +1,233 @@
+"""Each tool is a thin call of the use case its command runs: the same request, the same
+``--json`` document, the same exit code.
+
+A call builds its own ``App`` (the config is read again, as a command would) with the
+server's repository as the working directory, the call's progress and warning callbacks, and
+closes it afterwards. Errors are raised as the commands raise them (``PantheonError``); the
+server turns them into tool errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pantheon_git.app import App
+from pantheon_git.features.mcp.outcome import Outcome
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Call:
+    """One tool call: its checked arguments and where and how it runs."""
+
+    root: Path
+    """The repository the server serves (its working directory)."""
+    arguments: Mapping[str, Any]
+    config_path: Path | None = None
+    warn: Callable[[str], None] = lambda message: None
+    progress: Progress | None = None
+    flags: Mapping[str, Any] = field(default_factory=dict)
+
+    def app(self, **flags: Any) -> App:
+        app = App.load(
+            cwd=self.root, config_path=self.config_path, flags=flags or None, warn=self.warn
+        )
+        app.progress = self.progress
+        return app
+
+    def get(self, name: str) -> Any:
+        return self.arguments.get(name)
+
+    def strings(self, name: str) -> tuple[str, ...]:
+        return tuple(self.arguments.get(name) or ())
+
+
+def sync(call: Call) -> Outcome:
+    # lazy: a tool loads its own use case only (start-up is the agent's wait)
+    from pantheon_git.features.sync.run import SyncOptions, run
+
+    app = call.app(rally_project=call.get("project"))
+    try:
+        options = SyncOptions(
+            epics=call.strings("epics"), iteration=call.get("iteration"), force=call.get("force")
+        )
+        return Outcome(run(app, options).to_dict())
+    finally:
+        app.close()
+
+
+def status(call: Call) -> Outcome:
+    # lazy: a tool loads its own use case only (start-up is the agent's wait)
+    from pantheon_git.features.status import report
+    from pantheon_git.features.status.run import StatusOptions, run
+
+    app = call.app()
+    result = run(app, StatusOptions(epics=call.strings("epics"), mine=bool(call.get("mine"))))
+    return Outcome(report.to_dict(result))
+
+
+def checkout(call: Call) -> Outcome:
+    # lazy: a tool loads its own use case only (start-up is the agent's wait)
+    from pantheon_git.features.checkout.report import CheckoutReport
+    from pantheon_git.features.checkout.run import CheckoutRequest
+    from pantheon_git.features.checkout.run import checkout as take
+
+    app = call.app()
+    try:
+        request = CheckoutRequest(
+            story=call.get("story"),
+            epic=call.get("epic"),
+            lock_hours=call.get("lock_hours"),
+            branch=call.get("branch") is not False,
+        )
+        result = take(app, request)
+    finally:
+        app.close()
+    return Outcome(result.to_dict(), 0 if isinstance(result, CheckoutReport) else 1)
+
+
+def release(call: Call) -> Outcome:
+    # lazy: a tool loads its own use case only (start-up is the agent's wait)
+    from pantheon_git.features.locks.run import release as give_back
+
+    app = call.app()
+    try:
+        report = give_back(app, call.get("story"))
+    finally:
+        app.close()
+    return Outcome(report.to_dict(), report.exit_code)
+
+
+def renew(call: Call) -> Outcome:
+    # lazy: a tool loads its own use case only (start-up is the agent's wait)
+    from pantheon_git.features.locks.run import renew as extend
+
+    app = call.app()
+    try:
+        report = extend(app, call.get("story"), hours=call.get("hours"))
+    finally:
+        app.close()
+    return Outcome(report.to_dict(), report.exit_code)
+
+
+def deps(call: Call) -> Outcome:
+    # lazy: a tool loads its own use case only (start-up is the agent's wait)
+    from pantheon_git.core.keys import EpicRef
+    from pantheon_git.features.deps.mermaid import render_mermaid
+    from pantheon_git.features.deps.run import analyse_cache
+
+    refs = [EpicRef.parse(e) for e in call.strings("epics")]
+    app = call.app()
+    result = analyse_cache(app, refs)
+    diagram = render_mermaid(result.analysis, result.stories) if call.get("mermaid") else None
+    return Outcome(dict(result.document), extra=diagram)
+
+
+def plan(call: Call) -> Outcome:
+    # lazy: a tool loads its own use case only (start-up is the agent's wait)
+    from pantheon_git.features.plan.run import PlanRequest, run_plan
+
+    app = call.app()
+    request = PlanRequest(
+        epics=call.strings("epics"), developers=call.get("developers"), pins=call.strings("lanes")
+    )
+    return Outcome(dict(run_plan(app, request).document))
+
+
+def conflicts(call: Call) -> Outcome:
+    # lazy: a tool loads its own use case only (start-up is the agent's wait)
+    from pantheon_git.errors import UsageError
+    from pantheon_git.features.conflicts import run as usecase
+
+    if call.get("all") and call.get("branch"):
+        raise UsageError(
+            "give either a branch or all, not both",
+            hint="all already includes every branch.",
+        )
+    app = call.app()
+    precise = call.get("precise")
+    if call.get("all"):
+        return Outcome(usecase.check_all(app, precise=precise).to_dict())
+    return Outcome(usecase.check_branch(app, call.get("branch"), precise=precise).to_dict())
+
+
+def complete(call: Call) -> Outcome:
+    # lazy: a tool loads its own use case only (start-up is the agent's wait)
+    from pantheon_git.features.complete.run import complete_story
+
+    app = call.app()
+    try:
+        done = complete_story(
+            app,
+            call.get("story"),
+            coverage_file=call.get("coverage"),
+            tests_url=call.get("tests_url"),
+            warn=call.warn,
+        )
+    finally:
+        app.close()
+    return Outcome(done.to_dict(), 1 if done.applied.decision.fails else 0)
+
+
+def metrics(call: Call) -> Outcome:
+    # lazy: a tool loads its own use case only (start-up is the agent's wait)
+    from pantheon_git.features.metrics.run import MetricsRequest, parse_since, run_metrics
+
+    since = call.get("since")
+    start = parse_since(since) if since else None
+    app = call.app()
+    events = tuple(Path(p) for p in call.strings("events"))
+    outcome = run_metrics(app, MetricsRequest(since=start, events=events))
+    for note in outcome.notes:
+        call.warn(note)
+    return Outcome(outcome.to_dict())
+
+
+def doctor(call: Call) -> Outcome:
+    # lazy: a tool loads its own use case only (start-up is the agent's wait)
+    from pantheon_git.features.doctor.run import DoctorRequest, run_doctor
+
+    request = DoctorRequest(
+        create_fields=bool(call.get("create_fields")), config_path=call.config_path
+    )
+    outcome = run_doctor(call.root, request, warn=call.warn)
+    return Outcome(outcome.to_dict(), 0 if outcome.ok else 1)
+
+
+def migrate(call: Call) -> Outcome:
+    # lazy: a tool loads its own use case only (start-up is the agent's wait)
+    from pantheon_git.features.migrate.run import MigrateRequest
+    from pantheon_git.features.migrate.run import migrate as run_migration
+
+    app = call.app(rally_project=call.get("project"))
+    try:
+        request = MigrateRequest(
+            paths=tuple(Path(p) for p in call.strings("paths")),
+            epic=call.get("epic"),
+            dry_run=not call.get("apply"),
+            archive=call.get("archive"),
+        )
+        result = run_migration(app, request)
+    finally:
+        app.close()
+    return Outcome(result.to_dict(), result.exit_code)
+
+
+USE_CASES: Mapping[str, Callable[[Call], Outcome]] = {
+    "sync": sync,
+    "status": status,
+    "checkout": checkout,
+    "release": release,
+    "renew": renew,
+    "deps": deps,
+    "plan": plan,
+    "conflicts": conflicts,
+    "complete": complete,
+    "metrics": metrics,
+    "doctor": doctor,
+    "migrate": migrate,
+}

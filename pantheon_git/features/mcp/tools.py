@@ -1,0 +1,312 @@
+"""The tools ``pantheon mcp`` offers: one per workflow, named after its command, with the
+command's options as arguments and its ``--json`` document as the result (``outputs.py``).
+
+The descriptions are written for the agent that reads them: what the tool does, when to call
+it, what a refusal means and what to call next.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pantheon_git.features.mcp import outputs
+from pantheon_git.features.mcp.schema import (
+    Schema,
+    array,
+    flag,
+    number,
+    obj,
+    text,
+    texts,
+)
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    name: str
+    title: str
+    description: str
+    inputs: Schema
+    output: Schema
+    read_only: bool = False
+    """Changes nothing (not even the local cache)."""
+    idempotent: bool = False
+    """Calling it again with the same arguments changes nothing more."""
+    destructive: bool = False
+    rally: bool = True
+    """Talks to Rally (the MCP "open world" hint)."""
+
+    def hints(self) -> dict[str, Any]:
+        """The MCP tool annotations (hints a client may use to ask before a call)."""
+        hints: dict[str, Any] = {"title": self.title, "read_only_hint": self.read_only}
+        if not self.read_only:
+            hints["destructive_hint"] = self.destructive
+            hints["idempotent_hint"] = self.idempotent
+        hints["open_world_hint"] = self.rally
+        return hints
+
+
+STORY = text("Story key: US-123 (also us123, US123).")
+STORY_OR_BRANCH = text(
+    "Story key (US-123). Default: the story of the current branch (story/US-123-...)."
+)
+EPIC = text("Epic: 17, F17 or E17 (the portfolio item's number or FormattedID).")
+EPICS = array(EPIC, "Only these epics. Default: every epic.")
+
+TOOLS: tuple[ToolSpec, ...] = (
+    ToolSpec(
+        "sync",
+        "Sync the Rally backlog",
+        "Pull epics and stories (tasks, owner, state, locks, predecessors) from Rally into the "
+        "local cache .bmad/rally-cache/, and return the board per epic: ready stories, stories "
+        "locked by others, completed ones. Incremental unless force. Call it first, and again "
+        "before choosing work when status says the cache is stale. The seed's /rally-sync.",
+        obj(
+            {
+                "project": text("Rally project (name or ObjectID). Default: rally_project."),
+                "epics": EPICS,
+                "iteration": text("Only the stories of this iteration (its name in Rally)."),
+                "force": flag(
+                    "Read everything again (finds stories deleted in Rally).", default=False
+                ),
+            },
+            closed=True,
+        ),
+        outputs.SYNC,
+        idempotent=True,
+    ),
+    ToolSpec(
+        "status",
+        "Board and drift",
+        "The board per epic from the cache (offline): ready, locked (by whom, until when), in "
+        "progress, code review, done; and where Rally and this clone's branches disagree, each "
+        "with the command that fixes it. mine: only the stories you hold or own.",
+        obj(
+            {
+                "epics": EPICS,
+                "mine": flag("Only the stories you hold or own.", default=False),
+            },
+            closed=True,
+        ),
+        outputs.STATUS,
+        read_only=True,
+        rally=False,
+    ),
+    ToolSpec(
+        "checkout",
+        "Lock a story",
+        "Lock a story in Rally (race-safe: when several agents ask at once, exactly one wins), "
+        "move it to In Progress, create and switch to its branch story/US-123-<title> and write "
+        "the BMAD story file. Give story, or epic for the next available one (unblocked, "
+        "critical path first). If someone else holds it the call fails with outcome refused "
+        "(or lost, when another checkout won the race) and lists alternatives of similar size: "
+        "call checkout again with one of them. Taking a story you already hold renews the lock. "
+        "The seed's /rally-checkout.",
+        obj(
+            {
+                "story": STORY,
+                "epic": text("Take the next available story of this epic (17, F17) instead."),
+                "lock_hours": number(
+                    "How long the lock lasts. Default: rally_lock_hours (24).",
+                    exclusiveMinimum=0,
+                ),
+                "branch": flag(
+                    "Create and switch to the story branch (false: only lock the story).",
+                    default=True,
+                ),
+            },
+            closed=True,
+        ),
+        outputs.CHECKOUT,
+    ),
+    ToolSpec(
+        "release",
+        "Give a story back",
+        "Clear your lock on a story in Rally, so others can take it. Fails if someone else "
+        "holds it. An expired lock needs no release.",
+        obj({"story": STORY_OR_BRANCH}, closed=True),
+        outputs.LEASE,
+        idempotent=True,
+    ),
+    ToolSpec(
+        "renew",
+        "Extend your lock",
+        "Extend the lock on a story you hold (a push renews it too). Use it to check that you "
+        "still hold a story before working on it: it fails if you do not. If your lock expired "
+        "and nobody took the story, it is taken again.",
+        obj(
+            {
+                "story": STORY_OR_BRANCH,
+                "hours": number(
+                    "New lease from now. Default: rally_lock_hours; never shortened.",
+                    exclusiveMinimum=0,
+                ),
+            },
+            closed=True,
+        ),
+        outputs.LEASE,
+    ),
+    ToolSpec(
+        "deps",
+        "Analyse dependencies",
+        "The dependency graph of the cached stories: which story waits for which (with the "
+        "evidence), which must not run at the same time, waves of stories that can run in "
+        "parallel, independent stories. Saves .bmad/rally-cache/dependencies.json (the "
+        "dependencies resource). The seed's /rally-analyze-deps.",
+        obj(
+            {
+                "epics": EPICS,
+                "mermaid": flag(
+                    "Also put a Mermaid `graph TD` diagram in the text result.", default=False
+                ),
+            },
+            closed=True,
+        ),
+        outputs.DEPS,
+        idempotent=True,
+        rally=False,
+    ),
+    ToolSpec(
+        "plan",
+        "Plan workstreams",
+        "One lane per developer: the critical path on lane 0, every story after the stories it "
+        "depends on and never beside one it conflicts with, with start and end hours, the "
+        "makespan, its lower bound, speedup and balance. Runs the dependency analysis when "
+        "needed. Saves .bmad/rally-cache/workstreams.json (the workstreams resource). The "
+        "seed's /rally-plan-workstreams.",
+        obj(
+            {
+                "epics": EPICS,
+                "developers": text(
+                    "How many developers (12) or their names (john,jane,bob). "
+                    "Default: max_parallel_developers."
+                ),
+                "lanes": texts(
+                    'Pin developers to lanes: ["0=jane@example.com"] (lane 0: critical path).'
+                ),
+            },
+            closed=True,
+        ),
+        outputs.PLAN,
+        idempotent=True,
+        rally=False,
+    ),
+    ToolSpec(
+        "conflicts",
+        "Overlapping branches",
+        "Story branches that change the same files as this one (default: the current branch), "
+        "with who holds each story. Call it before pushing. all: the overlap matrix of every "
+        "story branch. precise: trial merges, real textual conflicts only.",
+        obj(
+            {
+                "branch": text("A branch or a story key (US-123). Default: the current branch."),
+                "all": flag("Every story branch against every other.", default=False),
+                "precise": flag(
+                    "Trial-merge the overlapping stories. Default: the conflicts settings."
+                ),
+            },
+            closed=True,
+        ),
+        outputs.CONFLICTS,
+        read_only=True,
+        rally=False,
+    ),
+    ToolSpec(
+        "complete",
+        "Send a story to review",
+        "The story pipeline's COMMIT step, after committing on the story branch: the story "
+        "moves to Code Review in Rally with HEAD's commit SHA and the coverage, your lock is "
+        "released and a discussion note is posted. Fails if someone else holds the story.",
+        obj(
+            {
+                "story": STORY_OR_BRANCH,
+                "coverage": text(
+                    "Coverage report to record: .coverage, coverage.xml (Cobertura, JaCoCo), "
+                    "coverage.py JSON or lcov.info. Relative to the repository."
+                ),
+                "tests_url": text("Link to the test results, shown in the Rally note."),
+            },
+            closed=True,
+        ),
+        outputs.COMPLETE,
+        idempotent=True,
+    ),
+    ToolSpec(
+        "metrics",
+        "Success metrics",
+        "The seed's six success metrics with their targets: story conflict rate, merge "
+        "conflict rate, coordination time, lane balance, lock expiry rate, parallelization "
+        "efficiency. A metric without data says why.",
+        obj(
+            {
+                "since": text("Only from this date on: 2026-02-01 or an ISO timestamp."),
+                "events": texts("More checkout logs to include (colleagues' events.jsonl)."),
+            },
+            closed=True,
+        ),
+        outputs.METRICS,
+        read_only=True,
+        rally=False,
+    ),
+    ToolSpec(
+        "doctor",
+        "Check the setup",
+        "Check that this repository is ready to work from Rally: config, API key, connection, "
+        "workspace and project, custom fields, git, your identity, hooks, cache age. Each "
+        "failed check comes with the command that fixes it.",
+        obj(
+            {
+                "create_fields": flag(
+                    "Create the missing custom fields (a workspace administrator's key).",
+                    default=False,
+                )
+            },
+            closed=True,
+        ),
+        outputs.DOCTOR,
+        read_only=True,
+    ),
+    ToolSpec(
+        "migrate",
+        "Migrate markdown stories",
+        "Create (or update) a Rally story under an epic for each BMAD markdown story file and "
+        "link the file to it. A dry run unless apply is true: call it once without apply, "
+        "show the preview, then again with apply. Reversible with `pantheon migrate rollback`.",
+        obj(
+            {
+                "epic": EPIC,
+                "paths": texts(
+                    "Story files or folders. Default: docs/stories and "
+                    "_bmad-output/implementation-artifacts."
+                ),
+                "project": text("Rally project. Default: rally_project."),
+                "apply": flag("Write to Rally (false: a dry run).", default=False),
+                "archive": flag("Keep a copy of each file before changing it."),
+            },
+            required=["epic"],
+            closed=True,
+        ),
+        outputs.MIGRATE,
+    ),
+)
+
+BY_NAME: Mapping[str, ToolSpec] = {tool.name: tool for tool in TOOLS}
+
+
+INSTRUCTIONS = """\
+pantheon: Rally-driven parallel development. Rally is the source of truth for who works on what;
+a story is yours only while you hold its lock.
+
+The loop: `sync` (pull the backlog) -> `checkout` a story, or the next free one of an epic
+(race-safe: when agents ask at once exactly one wins; a refusal lists free alternatives)
+-> implement on the story branch and commit with git (the hooks check your lock) ->
+`conflicts` before pushing -> `complete` with the coverage report (Code Review in Rally, SHA,
+coverage, lock released). `renew` keeps a long job's lock; `release` gives a story back.
+Planning: `deps` (waves), `plan` (lanes), `status` (the board, offline), `metrics`.
+
+Each tool returns its command's --json document; a failed call says what is wrong and the next
+step. Hints name CLI commands: `pantheon X ...` is the tool `X` with the same options.
+Resources: pantheon://epics, pantheon://assignments, pantheon://dependencies,
+pantheon://workstreams, pantheon://stories/US-123. Calls run one at a time per server."""

@@ -1,0 +1,65 @@
+"""A tool call's arguments are checked against the tool's own input schema before anything
+runs, with messages an agent can act on, and defaults filled in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from pantheon_git.errors import UsageError
+from pantheon_git.features.mcp.arguments import checked
+from pantheon_git.features.mcp.tools import BY_NAME, TOOLS
+
+CHECKOUT = BY_NAME["checkout"].inputs
+
+
+def test_defaults_are_filled_in_and_values_kept() -> None:
+    assert checked(CHECKOUT, {"story": "US-1"}) == {
+        "story": "US-1",
+        "epic": None,
+        "lock_hours": None,
+        "branch": True,
+    }
+    assert checked(CHECKOUT, None)["branch"] is True
+    assert checked(BY_NAME["plan"].inputs, {"epics": ["17", "F18"]})["epics"] == ["17", "F18"]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"stroy": "US-1"}, "unknown argument: stroy"),
+        ({"stroy": "US-1", "epik": "1"}, "unknown arguments: epik, stroy"),
+        ({"story": 121}, "story: expected a string, got 121"),
+        ({"story": "  "}, "story: expected a value, got an empty string"),
+        ({"lock_hours": "24"}, 'lock_hours: expected a number, got "24"'),
+        ({"lock_hours": True}, "lock_hours: expected a number, got true"),
+        ({"lock_hours": -1}, "lock_hours: expected a number greater than 0, got -1"),
+        ({"branch": "no"}, 'branch: expected true or false, got "no"'),
+    ],
+)
+def test_bad_arguments_say_what_is_wrong(arguments: dict[str, Any], message: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        checked(CHECKOUT, arguments)
+    assert caught.value.message == message
+    assert caught.value.exit_code == 2
+
+
+def test_list_items_and_required_arguments() -> None:
+    with pytest.raises(UsageError, match=r"^epics: item 2: expected a string, got 18$"):
+        checked(BY_NAME["sync"].inputs, {"epics": ["17", 18]})
+    with pytest.raises(UsageError, match="missing argument: epic"):
+        checked(BY_NAME["migrate"].inputs, {"apply": True})
+    with pytest.raises(UsageError) as caught:
+        checked(BY_NAME["release"].inputs, {"hours": 3})
+    assert caught.value.hint == "This tool takes: story."
+
+
+def test_every_schema_uses_only_what_the_checker_knows() -> None:
+    """A keyword the checker ignores would be advertised and never enforced."""
+    known = {"type", "description", "default", "items", "exclusiveMinimum"}
+    for tool in TOOLS:
+        assert set(tool.inputs) <= {"type", "properties", "required", "additionalProperties"}
+        for name, rule in tool.inputs["properties"].items():
+            assert set(rule) <= known, (tool.name, name)
+            assert set(rule.get("items", {})) <= known, (tool.name, name)

@@ -1,0 +1,53 @@
+"""The seed's workflows as prompts: each renders its workflow's steps as calls of this
+server's tools, with the arguments filled in (MCP passes prompt arguments as strings)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from pantheon_git.errors import UsageError
+from pantheon_git.features.mcp.prompts import BY_NAME, PROMPTS
+from pantheon_git.features.mcp.tools import BY_NAME as TOOLS
+
+
+def render(name: str, **arguments: str) -> str:
+    return BY_NAME[name].render(arguments)
+
+
+def test_each_prompt_calls_tools_that_exist() -> None:
+    for prompt in PROMPTS:
+        given = {a.name: "US-123" if a.name == "story" else "" for a in prompt.arguments}
+        called = set(re.findall(r"`([a-z]+)` \{", prompt.render(given)))
+        assert called, prompt.name
+        assert called <= set(TOOLS), (prompt.name, called - set(TOOLS))
+
+
+def test_sync_and_analysis_take_the_seeds_arguments() -> None:
+    assert '`sync` {"epics": ["17", "18"], "force": true}' in render(
+        "rally-sync", epic="17,18", force="true"
+    )
+    deps = render("rally-analyze-deps", epics="17 18 19", visualize="true")
+    assert '`deps` {"epics": ["17", "18", "19"], "mermaid": true}' in deps
+    assert "Mermaid diagram" in deps
+    plan = render("rally-plan-workstreams", epic="17", developers="12", lanes="0=j@x,3=s@x")
+    assert '`plan` {"epics": ["17"], "developers": "12", "lanes": ["0=j@x", "3=s@x"]}' in plan
+
+
+def test_checkout_takes_a_story_or_an_epic() -> None:
+    assert '`checkout` {"story": "US-123"}' in render("rally-checkout", story="US-123")
+    epic = render("rally-checkout", epic="17", lock_hours="48")
+    assert '`checkout` {"epic": "17", "lock_hours": 48.0}' in epic
+    assert "alternatives" in epic
+    with pytest.raises(UsageError, match="lock_hours: expected a number"):
+        render("rally-checkout", story="US-1", lock_hours="two days")
+
+
+def test_the_story_pipeline_has_the_seeds_phases() -> None:
+    text = render("story-pipeline", story="US-123")
+    phases = [line.split(":")[0] for line in text.splitlines() if line.startswith("Phase")]
+    assert phases == ["Phase 0 PREPARE", "Phases 1-5", "Phase 6 COMMIT", "Phase 7 REFLECT"]
+    assert '`complete` {"story": "US-123", "coverage": "coverage.xml"}' in text
+    with pytest.raises(UsageError, match="needs a story"):
+        render("story-pipeline")

@@ -1,0 +1,324 @@
+"""``pantheon mcp`` over stdio, driven by the MCP SDK's own client, against the Rally emulator
+running as a real HTTP server: initialize, the listings, every tool once on a synced
+repository, a checkout Rally confirms, a refusal, errors as tool errors, prompts, resources.
+
+One server (and one emulator, one repository) per module: starting the server is the cost
+the suite would otherwise pay per test. Each test uses its own stories, so the tests do not
+depend on each other's order.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from unittest.mock import ANY
+
+import mcp_types as types
+import pytest
+from mcp import MCPError
+
+import pantheon_git
+from pantheon_git.cache import epics as cached_epics
+from pantheon_git.cache.store import Cache
+from pantheon_git.main import main
+from pantheon_git.rally.emulator.server import EmulatorHandle, start
+from tests.support.gitrepo import GitRepo, make_repo
+from tests.support.hermetic import ALICE, pin_environment
+from tests.support.locks import lock_as, rally_fields
+from tests.support.mcp import McpSession, Progress, server_env
+
+KEY = "k3y-Secret-91f2"
+"""The API key: distinctive, so finding it anywhere in a reply is a leak."""
+BOB = "bob@example.com"
+TOOLS = {
+    "sync", "status", "checkout", "release", "renew", "deps", "plan", "conflicts", "complete",
+    "metrics", "doctor", "migrate",
+}  # fmt: skip
+STORY_FILE = """# Story 9.1: User model
+
+## Story
+As a developer, I want a user model, so that login has something to check.
+
+## Acceptance Criteria
+1. Users have an email
+
+## Tasks / Subtasks
+- [ ] Create the table (AC: 1)
+"""
+
+
+@dataclass
+class World:
+    rally: EmulatorHandle
+    repo: GitRepo
+    mcp: McpSession
+    synced: types.CallToolResult
+    progress: Progress
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    with pytest.MonkeyPatch.context() as mp:
+        base = tmp_path_factory.mktemp("mcp-server")
+        (base / "home").mkdir()
+        pin_environment(mp, base / "home", tmp_path_factory.getbasetemp())
+        rally = start(seed="demo", api_key=KEY)
+        try:
+            repo = make_repo(base)
+            repo.write({"backlog/9.1.story.md": STORY_FILE})
+            with McpSession.spawn(cwd=repo.path, env=server_env(rally, ALICE)) as session:
+                progress = Progress()
+                synced = session.call("sync", {}, progress=progress)
+                yield World(rally, repo, session, synced, progress)
+        finally:
+            rally.stop()
+
+
+def ok(result: types.CallToolResult) -> dict[str, Any]:
+    assert not result.is_error, McpSession.text(result)
+    assert McpSession.exit_code(result) == 0
+    assert isinstance(result.structured_content, dict)
+    return result.structured_content
+
+
+def no_leak(result: types.CallToolResult) -> None:
+    dumped = result.model_dump_json()
+    assert KEY not in dumped
+    assert "Traceback" not in dumped
+
+
+# --- the handshake and the listings -----------------------------------------------------------
+
+
+def test_initialize_names_the_server_its_capabilities_and_the_workflow(world: World) -> None:
+    session = world.mcp.initialized
+    assert session.server_info.name == "pantheon"
+    assert session.server_info.version == pantheon_git.__version__
+    capabilities = session.server_capabilities
+    assert capabilities.tools is not None
+    assert capabilities.prompts is not None
+    assert capabilities.resources is not None
+    assert "checkout" in session.instructions
+    assert "complete" in session.instructions
+
+
+def test_every_tool_is_listed_with_its_schemas(world: World) -> None:
+    tools = {tool.name: tool for tool in world.mcp.tools()}
+    assert set(tools) == TOOLS
+    for tool in tools.values():
+        assert len(tool.description or "") > 80, tool.name
+        assert tool.input_schema["type"] == "object"
+        assert tool.input_schema["additionalProperties"] is False
+        for name, prop in tool.input_schema["properties"].items():
+            assert prop.get("description"), f"{tool.name}.{name} has no description"
+        assert tool.output_schema is not None
+        assert tool.output_schema["type"] == "object", tool.name
+        assert tool.output_schema["required"], tool.name
+        assert tool.annotations is not None
+    assert tools["status"].annotations.read_only_hint is True
+    assert tools["checkout"].annotations.read_only_hint is False
+    assert tools["migrate"].input_schema["required"] == ["epic"]
+
+
+# --- every tool once --------------------------------------------------------------------------
+
+
+def test_sync_pulls_the_backlog_and_reports_progress(world: World) -> None:
+    doc = ok(world.synced)
+    assert {e["id"] for e in doc["epics"]} == {"F17", "F18"}
+    assert "US-120" in doc["changes"]["new"]
+    text = McpSession.text(world.synced)
+    assert "F17 User Authentication" in text
+    assert "Locked: US-203 (john.doe@example.com)" in text
+    steps = world.progress.steps
+    assert steps, "no progress notification"
+    counts = [step for step, _, _ in steps]
+    assert counts == sorted(set(counts)), "progress must rise"
+    assert all(message for _, _, message in steps)
+
+
+def test_status_returns_the_commands_own_document(
+    world: World, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = ok(world.mcp.call("status", {"epics": ["17"]}))
+    monkeypatch.chdir(world.repo.path)
+    assert main(["status", "--epic", "17", "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    for volatile in ("age_seconds",):
+        doc.pop(volatile)
+        printed.pop(volatile)
+    assert doc == printed
+
+
+def test_checkout_locks_in_rally_then_renew_and_release(world: World) -> None:
+    result = world.mcp.call("checkout", {"story": "US-121"})
+    doc = ok(result)
+    assert doc["locked"] is True
+    assert doc["locked_by"] == ALICE
+    assert doc["branch"] == "story/US-121-add-login-endpoint"
+    fields = rally_fields(world.rally, "US-121")
+    assert fields["c_LockedBy"] == ALICE  # Rally confirms the lock
+    assert fields["ScheduleState"] == "In-Progress"
+    current = world.repo.git("symbolic-ref", "--short", "HEAD").strip()
+    assert current == doc["branch"]
+    assert "Locked US-121 (Add login endpoint)" in McpSession.text(result)
+
+    renewed = ok(world.mcp.call("renew", {"story": "US-121", "hours": 2}))
+    assert renewed["action"] == "renewed"
+    assert renewed["locked"] is True
+
+    overlaps = ok(world.mcp.call("conflicts", {}))  # the current branch: US-121's
+    assert overlaps["story"] == "US-121"
+
+    released = ok(world.mcp.call("release", {"story": "us121"}))
+    assert released["action"] == "released"
+    assert not rally_fields(world.rally, "US-121")["c_LockedBy"]
+
+
+def test_a_refusal_is_a_tool_error_with_alternatives(world: World) -> None:
+    now = datetime.now(UTC)
+    lock_as(world.rally, "US-127", BOB, now, now + timedelta(hours=8))
+    result = world.mcp.call("checkout", {"story": "US-127", "branch": False})
+    assert result.is_error
+    assert McpSession.exit_code(result) == 1
+    doc = result.structured_content
+    assert doc is not None
+    assert doc["outcome"] == "refused"
+    assert doc["locked"] is False
+    assert doc["locked_by"] == BOB
+    assert doc["alternatives"], doc
+    first = doc["alternatives"][0]["story"]
+    text = McpSession.text(result)
+    assert f"is held by {BOB}" in text
+    assert f"Next: call checkout with story={first}." in text
+    assert rally_fields(world.rally, "US-127")["c_LockedBy"] == BOB
+
+
+def test_planning_and_reporting_tools(world: World) -> None:
+    deps = world.mcp.call("deps", {"epics": ["F17"], "mermaid": True})
+    graph = ok(deps)
+    assert graph["waves"][0] == ["US-120"]
+    assert "graph TD" in McpSession.text(deps)
+
+    plan = ok(world.mcp.call("plan", {"epics": ["17"], "developers": "3"}))
+    assert len(plan["lanes"]) == 3
+    assert plan["lanes"][0]["critical_path"] is True
+
+    everything = ok(world.mcp.call("conflicts", {"all": True}))
+    assert "pairs" in everything
+
+    metrics = ok(world.mcp.call("metrics", {}))
+    assert len(metrics["metrics"]) == 6
+
+    doctor = world.mcp.call("doctor", {})
+    checks = {c["name"]: c for c in doctor.structured_content["checks"]}  # type: ignore[index]
+    assert checks["rally"]["passed"] is True
+    assert doctor.is_error is (not doctor.structured_content["ok"])  # type: ignore[index]
+
+    preview = ok(world.mcp.call("migrate", {"epic": "F17", "paths": ["backlog"]}))
+    assert preview["dry_run"] is True
+    assert [s["action"] for s in preview["stories"]] == ["would create"]
+    assert "call migrate again with apply: true" in McpSession.text(
+        world.mcp.call("migrate", {"epic": "F17", "paths": ["backlog"]})
+    )
+
+
+# --- errors -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments", "code", "says"),
+    [
+        ("checkout", {"stroy": "US-121"}, 2, "unknown argument: stroy"),
+        ("checkout", {"story": "US-121", "lock_hours": "two"}, 2, "lock_hours: expected a number"),
+        ("checkout", {"story": "US-121", "lock_hours": 0}, 2, "greater than 0"),
+        ("checkout", {}, 2, "give either a story or --epic"),
+        ("migrate", {}, 2, "missing argument: epic"),
+        ("checkout", {"story": KEY}, 2, "***"),
+        ("checkout", {"story": "US-999", "branch": False}, 5, "story US-999 not found in Rally"),
+        ("status", {"epics": ["99"]}, 2, "99"),
+        ("launch", {}, 2, "no tool 'launch'"),
+    ],
+)
+def test_failures_are_tool_errors_and_the_server_keeps_serving(
+    world: World, tool: str, arguments: dict[str, Any], code: int, says: str
+) -> None:
+    result = world.mcp.call(tool, arguments)
+    assert result.is_error
+    assert McpSession.exit_code(result) == code
+    text = McpSession.text(result)
+    assert text.startswith("error: ")
+    assert says in text
+    assert result.structured_content == {
+        "error": {"message": text.splitlines()[0][len("error: ") :], "hint": ANY, "exit_code": code}
+    }
+    no_leak(result)
+    assert not world.mcp.call("status", {}).is_error  # still serving
+
+
+# --- prompts and resources --------------------------------------------------------------------
+
+
+def test_the_seeds_workflows_are_prompts(world: World) -> None:
+    names = {p.name for p in world.mcp.prompts()}
+    assert names >= {
+        "rally-sync",
+        "rally-checkout",
+        "rally-analyze-deps",
+        "rally-plan-workstreams",
+        "story-pipeline",
+    }
+    rendered = world.mcp.prompt("story-pipeline", {"story": "US-122", "coverage": "cov.xml"})
+    first = rendered.messages[0].content
+    assert isinstance(first, types.TextContent)
+    assert '`renew` {"story": "US-122"}' in first.text  # phase 0
+    assert '`complete` {"story": "US-122", "coverage": "cov.xml"}' in first.text  # phase 6
+    assert "Phase 7 REFLECT" in first.text
+    embedded = rendered.messages[1].content
+    assert isinstance(embedded, types.EmbeddedResource)
+    assert embedded.resource.text.startswith("# Story US-122: Add registration endpoint")  # type: ignore[union-attr]
+
+    checkout = world.mcp.prompt("rally-checkout", {"epic": "17"})
+    assert '`checkout` {"epic": "17"}' in checkout.messages[0].content.text  # type: ignore[union-attr]
+    with pytest.raises(MCPError, match="story-pipeline needs story"):
+        world.mcp.prompt("story-pipeline", {})
+
+
+def test_the_cache_documents_are_resources(world: World) -> None:
+    uris = {str(r.uri) for r in world.mcp.resources()}
+    assert uris == {
+        "pantheon://epics",
+        "pantheon://assignments",
+        "pantheon://dependencies",
+        "pantheon://workstreams",
+    }
+    assert [t.uri_template for t in world.mcp.templates()] == ["pantheon://stories/{key}"]
+
+    epics = world.mcp.read("pantheon://epics").contents
+    expected = cached_epics.read(Cache(world.repo.path))
+    assert expected is not None
+    assert json.loads(epics[0].text) == json.loads(json.dumps(expected.to_dict()))  # type: ignore[union-attr]
+
+    story = world.mcp.read("pantheon://stories/US-125").contents
+    assert [c.mime_type for c in story] == ["application/json", "text/markdown"]
+    assert json.loads(story[0].text)["bmad"]["key"] == "US-125"  # type: ignore[union-attr]
+    assert story[1].text.startswith("# Story US-125: Implement signup form")  # type: ignore[union-attr]
+
+    with pytest.raises(MCPError, match=r"US-999 is not in the cache.*`sync`"):
+        world.mcp.read("pantheon://stories/US-999")
+    with pytest.raises(MCPError, match="no resource pantheon://nothing"):
+        world.mcp.read("pantheon://nothing")
+
+
+def test_a_missing_document_names_the_tool_that_makes_it(tmp_path: Path) -> None:
+    with McpSession.spawn(cwd=tmp_path, env={"HOME": str(tmp_path)}) as session:
+        with pytest.raises(MCPError, match=r"not in the cache yet.*`deps`"):
+            session.read("pantheon://dependencies")
+        result = session.call("status", {})
+        assert result.is_error
+        assert "pantheon sync" in McpSession.text(result)
+        assert "(As MCP tools: `sync`.)" in McpSession.text(result)
