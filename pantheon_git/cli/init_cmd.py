@@ -37,9 +37,21 @@ RULE = "━" * 47
     is_flag=True,
     help="Also install the git hooks (as `pantheon hooks install` does: plain git hooks).",
 )
+@click.option(
+    "--agents",
+    is_flag=True,
+    help="Also set the repository up for AI agents: write .mcp.json (Claude Code starts "
+    "`pantheon mcp` from it) and install the git hooks.",
+)
 @common_options
 def init(
-    workspace: str | None, project: str | None, rally_url: str | None, force: bool, hooks: bool
+    *,
+    workspace: str | None,
+    project: str | None,
+    rally_url: str | None,
+    force: bool,
+    hooks: bool,
+    agents: bool,
 ) -> int:
     """Set up pantheon in this repository: write _bmad/pantheon/config.yaml.
 
@@ -51,7 +63,12 @@ def init(
     outcome = run_init(
         Path.cwd(),
         InitRequest(
-            workspace=workspace, project=project, rally_url=rally_url, force=force, hooks=hooks
+            workspace=workspace,
+            project=project,
+            rally_url=rally_url,
+            force=force,
+            hooks=hooks,
+            agents=agents,
         ),
     )
     emit(outcome.to_dict(), lambda: render_init(outcome))
@@ -81,6 +98,11 @@ def render_init(outcome: InitOutcome) -> str:
         lines.append(f"❌ Git hooks not installed: {outcome.hooks_detail}")
     else:
         lines.append(f"✅ Git hooks installed: {outcome.hooks_detail}")
+    if outcome.agents is not None:
+        verb = {"kept": "already serves pantheon", "written": "written"}.get(
+            outcome.agents, outcome.agents
+        )
+        lines.append(f"✅ .mcp.json {verb}: MCP clients start `pantheon mcp` from it")
     lines += ["", "Next:"]
     lines += [f"  {n}. {step}" for n, step in enumerate(next_steps(outcome), 1)]
     return "\n".join(lines)

@@ -9,6 +9,7 @@ always loads.
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -20,6 +21,7 @@ from pantheon_git.config import CONFIG_RELPATH, Config, load_config, settable_ke
 from pantheon_git.core.rallyurl import API_PREFIX, check_rally_url
 from pantheon_git.errors import CheckFailed, ConfigError, PantheonError, UsageError
 from pantheon_git.features.hooks.run_install import install
+from pantheon_git.features.init import agents
 from pantheon_git.features.init.template import render_config
 from pantheon_git.fsio import atomic_write_text
 from pantheon_git.git import command as git
@@ -35,6 +37,8 @@ class InitRequest:
     force: bool = False
     hooks: bool = False
     """Also run ``pantheon hooks install`` (plain git hooks)."""
+    agents: bool = False
+    """Also write ``.mcp.json`` for AI agents' MCP clients (and install the hooks)."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,8 @@ class InitOutcome:
     hooks: str = "offered"
     """``offered`` (the command is printed), ``installed`` or ``failed``."""
     hooks_detail: str = ""
+    agents: str | None = None
+    """``.mcp.json``: ``written``, ``added``, ``updated``, ``kept``; None: not asked."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -60,6 +66,7 @@ class InitOutcome:
             "prefilled": dict(self.prefilled),
             "hooks": self.hooks,
             "hooks_command": HOOKS_COMMAND,
+            "mcp_config": self.agents,
             "next": next_steps(self),
         }
 
@@ -71,6 +78,10 @@ def project_root(cwd: Path) -> Path:
 
 def run_init(cwd: Path, request: InitRequest) -> InitOutcome:
     root = project_root(cwd.resolve())
+    mcp = None
+    if request.agents:  # .mcp.json is checked before anything is written
+        mcp = agents.with_server(_read_text(root / agents.FILE))
+        request = replace(request, hooks=True)  # an agent's commits are checked as well
     prefilled = _prefill(request)
     path = root / CONFIG_RELPATH
     exists = path.exists()
@@ -84,7 +95,8 @@ def run_init(cwd: Path, request: InitRequest) -> InitOutcome:
                 hint="Edit the file, or run `pantheon init --force ...` to write a new one "
                 "(the old one is kept as config.yaml.bak).",
             )
-        return _with_hooks(InitOutcome(root, path, "kept", None, gitignore_added, {}), request)
+        kept = InitOutcome(root, path, "kept", None, gitignore_added, {})
+        return _with_agents(_with_hooks(kept, request), mcp)
     text = config_text(prefilled)
     if exists:
         backup = path.with_name(path.name + ".bak")
@@ -94,7 +106,7 @@ def run_init(cwd: Path, request: InitRequest) -> InitOutcome:
     gitignore_added = ensure_gitignored(root)
     action = "overwritten" if exists else "written"
     outcome = InitOutcome(root, path, action, backup, gitignore_added, prefilled)
-    return _with_hooks(outcome, request)
+    return _with_agents(_with_hooks(outcome, request), mcp)
 
 
 def _with_hooks(outcome: InitOutcome, request: InitRequest) -> InitOutcome:
@@ -112,6 +124,25 @@ def _with_hooks(outcome: InitOutcome, request: InitRequest) -> InitOutcome:
     return replace(
         outcome, hooks="installed", hooks_detail=f"plain git hooks in {report.hooks_dir}"
     )
+
+
+def _with_agents(outcome: InitOutcome, mcp: tuple[str, str] | None) -> InitOutcome:
+    """Write ``.mcp.json`` when asked (``mcp``: its new text and what changes)."""
+    if mcp is None:
+        return outcome
+    text, action = mcp
+    if action != "kept":
+        atomic_write_text(outcome.root / agents.FILE, text)
+    return replace(outcome, agents=action)
+
+
+def _read_text(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc}") from None
 
 
 def config_text(prefilled: dict[str, str]) -> str:
@@ -196,5 +227,13 @@ def next_steps(outcome: InitOutcome) -> list[str]:
     if outcome.hooks != "installed":
         steps.append(f"{HOOKS_COMMAND}  (lock check on commit, overlaps on push)")
     steps.append("pantheon doctor  (checks everything; --create-fields adds Rally's custom fields)")
-    steps.append("pantheon sync")
+    if outcome.agents is None:
+        steps.append("pantheon sync")
+        return steps
+    if importlib.util.find_spec("mcp") is None:
+        steps.append("pip install 'pantheon-git[mcp]'  (the MCP server's SDK)")
+    steps.append(
+        "Start your agent here: Claude Code reads .mcp.json (approve the `pantheon` server); "
+        "other clients: docs/mcp.md. Its first call: sync"
+    )
     return steps
