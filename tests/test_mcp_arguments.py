@@ -63,3 +63,10 @@ def test_every_schema_uses_only_what_the_checker_knows() -> None:
         for name, rule in tool.inputs["properties"].items():
             assert set(rule) <= known, (tool.name, name)
             assert set(rule.get("items", {})) <= known, (tool.name, name)
+
+
+def test_every_tool_has_a_use_case_and_a_summary() -> None:
+    from pantheon_git.features.mcp.run import USE_CASES
+    from pantheon_git.features.mcp.summary import WRITERS
+
+    assert set(USE_CASES) == set(BY_NAME) == set(WRITERS)

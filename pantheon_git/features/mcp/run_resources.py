@@ -12,7 +12,7 @@ from pantheon_git.cache import assignments, dependencies, epics, stories, workst
 from pantheon_git.cache.store import Cache
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.errors import UsageError
-from pantheon_git.features.mcp.resources import BY_URI, story_key
+from pantheon_git.features.mcp.resources import BY_URI, JSON, MARKDOWN, story_key
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ def read(root: Path, uri: str) -> list[Content]:
         raise Missing(
             f"{uri}: not in the cache yet", hint=f"Call the `{spec.maker}` tool to make it."
         )
-    return [Content("application/json", document=doc)]
+    return [Content(JSON, document=doc)]
 
 
 def _document(cache: Cache, name: str) -> Mapping[str, Any] | None:
@@ -70,6 +70,6 @@ def _story(cache: Cache, text: str) -> list[Content]:
         )
     doc = stories.to_dict(found.story, found.rally, found.tasks)
     return [
-        Content("application/json", document=doc),
-        Content("text/markdown", text=render_story(found.story)),
+        Content(JSON, document=doc),
+        Content(MARKDOWN, text=render_story(found.story)),
     ]

@@ -31,7 +31,7 @@ class ToolSpec:
     inputs: Schema
     output: Schema
     read_only: bool = False
-    """Changes nothing (not even the local cache)."""
+    """Changes nothing others see: not Rally, not git, not the cache's documents."""
     idempotent: bool = False
     """Calling it again with the same arguments changes nothing more."""
     destructive: bool = False
@@ -266,7 +266,7 @@ TOOLS: tuple[ToolSpec, ...] = (
             closed=True,
         ),
         outputs.DOCTOR,
-        read_only=True,
+        idempotent=True,
     ),
     ToolSpec(
         "migrate",
