@@ -5,12 +5,15 @@ On the demo backlog (the emulator on a background thread, a synced git repositor
 1. **Start to first result**: from spawning ``pantheon mcp`` (stdio, the initialize handshake
    Claude Code and other clients use) to the first ``status`` result, median of ``--starts``.
    Target: under 1 s. Baseline: ``pantheon status --json`` as a process, what an agent shells
-   out to without the server.
+   out to without the server. On a shared machine the wall time follows the load, so the
+   server's own CPU time is printed too (user + system of the whole server process: start-up,
+   initialize, the call, shutting down), which the load does not change much.
 2. **Tool-call overhead**: per tool, the median time of a call through a running server against
    the same use case called in-process (``features/mcp/run.py``, what the tool runs), median of
    ``--calls`` each, alternating. Their difference is what MCP adds: JSON-RPC over stdio, the
    worker thread, the document encoded for the wire and checked by the client against the
-   tool's output schema. Target: about 50 ms or less.
+   tool's output schema. Target: about 50 ms or less. For scale, the same command run as a
+   process (``pantheon <command> --json``), which is what an agent pays without the server.
 
 Usage: python benchmarks/mcp_latency.py [--starts 5] [--calls 15]
 """
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -37,13 +41,13 @@ from pantheon_git.features.mcp.run import USE_CASES, Call
 from pantheon_git.features.mcp.tools import BY_NAME
 from pantheon_git.rally.emulator.server import start
 
-TOOLS: list[tuple[str, dict[str, Any]]] = [
-    ("status", {}),
-    ("deps", {}),
-    ("plan", {"developers": "4"}),
-    ("conflicts", {"all": True}),
-    ("metrics", {}),
-    ("release", {"story": "US-128"}),
+TOOLS: list[tuple[str, dict[str, Any], list[str]]] = [
+    ("status", {}, ["status"]),
+    ("deps", {}, ["deps"]),
+    ("plan", {"developers": "4"}, ["plan", "--developers", "4"]),
+    ("conflicts", {"all": True}, ["conflicts", "--all"]),
+    ("metrics", {}, ["metrics"]),
+    ("release", {"story": "US-128"}, ["release", "US-128"]),
 ]
 SERVER = [sys.executable, "-m", "pantheon_git", "mcp"]
 
@@ -76,9 +80,12 @@ def setup(base: Path, rally: Any) -> tuple[Path, dict[str, str]]:
     return repo, env
 
 
-def process_seconds(argv: list[str], repo: Path, env: dict[str, str]) -> float:
+def process_seconds(
+    argv: list[str], repo: Path, env: dict[str, str], *, check: bool = True
+) -> float:
+    """A whole process (``check=False``: exit 1, a check saying no, is a result too)."""
     started = time.perf_counter()
-    subprocess.run(argv, cwd=repo, env=env, check=True, capture_output=True)
+    subprocess.run(argv, cwd=repo, env=env, check=check, capture_output=True)
     return time.perf_counter() - started
 
 
@@ -101,7 +108,7 @@ async def call_times(
     out: dict[str, tuple[list[float], list[float]]] = {}
     async with Client(params, mode="legacy") as client:
         await client.list_tools()  # the client learns the output schemas, as clients do
-        for name, arguments in TOOLS:
+        for name, arguments, _ in TOOLS:
             await client.call_tool(name, arguments)  # warm: the tool's modules are loaded
             direct(name, arguments)
             through, alone = [], []
@@ -127,6 +134,12 @@ def in_process(repo: Path, env: dict[str, str]) -> Callable[[str, dict[str, Any]
     return run
 
 
+def children_cpu() -> float:
+    """CPU seconds (user + system) of the child processes this one has waited for."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def ms(seconds: float) -> str:
     return f"{seconds * 1000:7.1f} ms"
 
@@ -142,10 +155,14 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             repo, env = setup(Path(tmp), rally)
             cli = [process_seconds([*SERVER[:3], "status", "--json"], repo, env)]
-            starts = []
+            starts, server_cpu, cli_cpu = [], [], []
             for _ in range(options.starts):
+                before = children_cpu()
                 starts.append(anyio.run(first_result, repo, env))
+                server_cpu.append(children_cpu() - before)
+                before = children_cpu()
                 cli.append(process_seconds([*SERVER[:3], "status", "--json"], repo, env))
+                cli_cpu.append(children_cpu() - before)
             ready = statistics.median(s[0] for s in starts)
             first = statistics.median(s[1] for s in starts)
             baseline = statistics.median(cli)
@@ -154,13 +171,21 @@ def main() -> None:
             print(f"  first tool result (status)        {ms(first)}   target < 1000 ms")
             print(f"  baseline: `pantheon status --json` process {ms(baseline)}")
             print(f"  ratio first result / CLI process  {first / baseline:7.2f}x")
+            print(f"  server CPU time, whole process    {ms(statistics.median(server_cpu))}")
+            print(f"  CLI process CPU time              {ms(statistics.median(cli_cpu))}")
 
             times = anyio.run(call_times, repo, env, options.calls, in_process(repo, env))
             print(f"\nTool-call overhead (median of {options.calls} calls each)")
-            print(f"  {'tool':10} {'through MCP':>11} {'in-process':>11} {'overhead':>11}")
-            for name, (through, alone) in times.items():
+            head = ("tool", "through MCP", "in-process", "overhead", "CLI process")
+            print(f"  {head[0]:10} " + " ".join(f"{h:>11}" for h in head[1:]))
+            for name, _, argv in TOOLS:
+                through, alone = times[name]
                 a, b = statistics.median(through), statistics.median(alone)
-                print(f"  {name:10} {ms(a):>11} {ms(b):>11} {ms(a - b):>11}")
+                process = statistics.median(
+                    process_seconds([*SERVER[:3], *argv, "--json"], repo, env, check=False)
+                    for _ in range(3)
+                )
+                print(f"  {name:10} {ms(a):>11} {ms(b):>11} {ms(a - b):>11} {ms(process):>11}")
             print("  target: overhead about 50 ms or less")
     finally:
         rally.stop()

@@ -10,7 +10,7 @@ server turns them into tool errors.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,6 @@ class Call:
     config_path: Path | None = None
     warn: Callable[[str], None] = lambda message: None
     progress: Progress | None = None
-    flags: Mapping[str, Any] = field(default_factory=dict)
 
     def app(self, **flags: Any) -> App:
         app = App.load(
