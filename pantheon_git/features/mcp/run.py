@@ -31,9 +31,15 @@ class Call:
     warn: Callable[[str], None] = lambda message: None
     progress: Progress | None = None
 
-    def app(self, **flags: Any) -> App:
+    def app(self, *, deadline: str = "command_deadline", **flags: Any) -> App:
+        """The command's ``App``; ``deadline``: the setting bounding its waits, as the
+        command's (``lock_deadline`` for the lock commands)."""
         app = App.load(
-            cwd=self.root, config_path=self.config_path, flags=flags or None, warn=self.warn
+            cwd=self.root,
+            config_path=self.config_path,
+            flags=flags or None,
+            warn=self.warn,
+            deadline=deadline,
         )
         app.progress = self.progress
         return app
@@ -75,7 +81,7 @@ def checkout(call: Call) -> Outcome:
     from pantheon_git.features.checkout.run import CheckoutRequest
     from pantheon_git.features.checkout.run import checkout as take
 
-    app = call.app()
+    app = call.app(deadline="lock_deadline")
     try:
         request = CheckoutRequest(
             story=call.get("story"),
@@ -93,7 +99,7 @@ def release(call: Call) -> Outcome:
     # lazy: a tool loads its own use case only (start-up is the agent's wait)
     from pantheon_git.features.locks.run import release as give_back
 
-    app = call.app()
+    app = call.app(deadline="lock_deadline")
     try:
         report = give_back(app, call.get("story"))
     finally:
@@ -105,7 +111,7 @@ def renew(call: Call) -> Outcome:
     # lazy: a tool loads its own use case only (start-up is the agent's wait)
     from pantheon_git.features.locks.run import renew as extend
 
-    app = call.app()
+    app = call.app(deadline="lock_deadline")
     try:
         report = extend(app, call.get("story"), hours=call.get("hours"))
     finally:

@@ -37,6 +37,7 @@ from pantheon_git.errors import PantheonError, redact
 from pantheon_git.features.mcp import arguments, prompts, resources, run_resources, summary, tools
 from pantheon_git.features.mcp.outcome import Outcome
 from pantheon_git.features.mcp.run import USE_CASES, Call
+from pantheon_git.safetext import for_output
 
 Ctx = ServerRequestContext[Any]
 NAME = "pantheon"
@@ -138,7 +139,7 @@ def _result(name: str, outcome: Outcome, warnings: list[str]) -> types.CallToolR
         lines.append(outcome.extra)
     lines += [f"warning: {w}" for w in warnings]
     return types.CallToolResult(
-        content=[types.TextContent(type="text", text=redact("\n".join(lines)))],
+        content=[types.TextContent(type="text", text=shown("\n".join(lines)))],
         structured_content=document,
         is_error=outcome.exit_code != 0,
         _meta=_meta(outcome.exit_code, warnings),
@@ -151,13 +152,19 @@ def _error(
     message, hint = redact(exc.message), redact(exc.hint) if exc.hint else None
     text = summary.error_text(message, hint, list(tools.BY_NAME))
     if warnings:
-        text += "\n" + "\n".join(f"warning: {redact(w)}" for w in warnings)
+        text += "\n" + "\n".join(f"warning: {w}" for w in warnings)
     return types.CallToolResult(
-        content=[types.TextContent(type="text", text=text)],
+        content=[types.TextContent(type="text", text=shown(text))],
         structured_content={"error": {"message": message, "hint": hint, "exit_code": code}},
         is_error=True,
         _meta=_meta(code, warnings or []),
     )
+
+
+def shown(text: str) -> str:
+    """Text for the agent, which may hold what Rally said: secrets masked, control characters
+    as escapes (a story's title can hold terminal escapes), as the CLI prints it."""
+    return for_output(redact(text))
 
 
 def _meta(code: int, warnings: list[str]) -> dict[str, Any]:
@@ -188,7 +195,7 @@ def _progress_bridge(ctx: Ctx) -> Callable[[str], None]:
             count += 1
             step = count
         anyio.from_thread.run(
-            ctx.session.report_progress, float(step), None, redact(message), token=token
+            ctx.session.report_progress, float(step), None, shown(message), token=token
         )
 
     return progress
@@ -234,7 +241,7 @@ async def _get_prompt(
     try:
         text = spec.render(given)
     except PantheonError as exc:
-        raise MCPError(types.INVALID_PARAMS, redact(exc.message)) from None
+        raise MCPError(types.INVALID_PARAMS, shown(exc.message)) from None
     messages = [types.PromptMessage(role="user", content=types.TextContent(type="text", text=text))]
     story = given.get("story")
     if spec.name == "story-pipeline" and story:
@@ -256,7 +263,7 @@ async def _story_context(served: Served, story: str) -> list[types.PromptMessage
             content=types.EmbeddedResource(
                 type="resource",
                 resource=types.TextResourceContents(
-                    uri=uri, mime_type=c.mime, text=redact(c.text or "")
+                    uri=uri, mime_type=c.mime, text=shown(c.text or "")
                 ),
             ),
         )
@@ -308,9 +315,7 @@ async def _read_resource(
         contents = await anyio.to_thread.run_sync(run_resources.read, served.root, uri)
     except PantheonError as exc:
         hint = f" {exc.hint}" if exc.hint else ""
-        raise MCPError(
-            types.INVALID_PARAMS, redact(exc.message + hint), data={"uri": uri}
-        ) from None
+        raise MCPError(types.INVALID_PARAMS, shown(exc.message + hint), data={"uri": uri}) from None
     return types.ReadResourceResult(
         contents=[
             types.TextResourceContents(
