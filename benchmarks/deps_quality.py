@@ -25,7 +25,7 @@ import argparse
 import json
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.story import Story, Task
 from pantheon_git.features.deps import Analysis, analyse
+from pantheon_git.features.deps.model import CONFIDENCE
 
 ROOT = Path(__file__).resolve().parents[1]
 HERE = ROOT / "tests" / "fixtures" / "deps"
@@ -191,6 +192,11 @@ class Result:
     stated_total: int
     wrong: list[tuple[Item, str]]
     missed: list[Item]
+    levels: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """Confidence level -> (correct, found): the edges of that level, hints included, on
+    pairs that are scored."""
+    hinted: tuple[int, int] = (0, 0)
+    """(found, truth) when the hints count too: what planning on them would find."""
 
 
 def run_set(stories_path: Path, truth_path: Path, name: str) -> Result:
@@ -198,12 +204,22 @@ def run_set(stories_path: Path, truth_path: Path, name: str) -> Result:
     truth = read_truth(truth_path)
     analysis = analyse(stories)
     predicted = predicted_items(analysis)
-    scores = score(predicted, truth.items, truth.ambiguous)
+    unscored = truth.ambiguous | truth.stated_only
+    scores = score(predicted, truth.items, unscored)
     evidence = {(e.kind, str(e.source), str(e.target)): e.evidence for e in analysis.edges}
     evidence |= {(c.kind, str(c.a), str(c.b)): c.evidence for c in analysis.conflicts}
-    pred = {i for i in predicted if not _ignored(i, set(truth.ambiguous))}
-    true = {i for i in truth.items if not _ignored(i, set(truth.ambiguous))}
+    pred = {i for i in predicted if not _ignored(i, set(unscored))}
+    true = {i for i in truth.items if not _ignored(i, set(unscored))}
     linked = {(a, b) for k, a, b in predicted if k not in CONFLICT_KINDS}
+    true_pairs = {(a, b) for k, a, b in true if k not in CONFLICT_KINDS}
+    levels: dict[str, tuple[int, int]] = {}
+    for edge in (*analysis.edges, *analysis.hints):
+        pair = (str(edge.source), str(edge.target))
+        if pair in unscored:
+            continue
+        right, found = levels.get(edge.confidence, (0, 0))
+        levels[edge.confidence] = (right + (pair in true_pairs), found + 1)
+    with_hints = {(str(e.source), str(e.target)) for e in (*analysis.edges, *analysis.hints)}
     return Result(
         name=name,
         stories=len(stories),
@@ -212,6 +228,8 @@ def run_set(stories_path: Path, truth_path: Path, name: str) -> Result:
         stated_total=len(truth.stated_only),
         wrong=[(i, evidence[i]) for i in sorted(pred - true)],
         missed=sorted(true - pred),
+        levels=levels,
+        hinted=(len(with_hints & true_pairs), len(true_pairs)),
     )
 
 
@@ -251,6 +269,20 @@ def print_table(results: Sequence[Result], befores: Sequence[tuple[str, dict[str
                 f"{r.stated_linked} of {r.stated_total} (not scored)"
             )
         print()
+
+
+def print_levels(results: Sequence[Result]) -> None:
+    """Precision of each confidence level over the sets shown (hints are not reported)."""
+    print("By confidence (edges on scored pairs, all sets shown):")
+    for level in CONFIDENCE:
+        right = sum(r.levels.get(level, (0, 0))[0] for r in results)
+        found = sum(r.levels.get(level, (0, 0))[1] for r in results)
+        if found:
+            note = "  (not reported: --review --min-confidence hint)" if level == "hint" else ""
+            print(
+                f"  {level:<9} {right:>4} of {found:<4} right  precision {right / found:5.2f}{note}"
+            )
+    print()
 
 
 def record_before(results: Sequence[Result], path: Path, commit: str) -> None:
@@ -297,6 +329,7 @@ def main() -> int:
         if path.exists()
     ]
     print_table(results, befores)
+    print_levels(results)
     for label, doc in befores:
         if doc.get("commit"):
             print(f"{label}: the rules at commit {doc['commit']}")

@@ -44,7 +44,7 @@ def test_review_lists_inferred_edges_surest_first_with_confidence(
         ("US-120", "US-203"),
     }
     assert all(p["confidence"] == "high" and p["evidence"] for p in doc["proposed"])
-    assert doc["counts"] == {"high": 3, "medium": 0, "low": 0}
+    assert doc["counts"] == {"high": 3, "medium": 0, "low": 0, "hint": 0}
 
 
 def test_accept_writes_predecessors_once_and_sync_reads_them_back(

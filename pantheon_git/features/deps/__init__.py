@@ -16,7 +16,7 @@ import networkx as nx
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.perf import paused_gc
 from pantheon_git.core.story import Story
-from pantheon_git.features.deps import graph, namerules, rules
+from pantheon_git.features.deps import graph, introrule, namerules, rules
 from pantheon_git.features.deps.facts import Facts, declared_files, story_facts
 from pantheon_git.features.deps.model import (
     Analysis,
@@ -26,6 +26,7 @@ from pantheon_git.features.deps.model import (
     StoryResult,
     key_order,
 )
+from pantheon_git.features.deps.order import backlog_positions
 
 __all__ = ["Analysis", "Conflict", "Cycle", "Edge", "StoryResult", "analyse"]
 
@@ -43,7 +44,8 @@ def analyse(
 
 
 def _analyse(unique: list[Story], changed: Mapping[StoryKey, Set[str]]) -> Analysis:
-    all_facts = [story_facts(s, changed.get(s.key, ())) for s in unique]
+    position = backlog_positions(unique)
+    all_facts = [story_facts(s, changed.get(s.key, ()), position[s.key]) for s in unique]
     edges = rules.merge_edges(
         [
             *rules.explicit_edges(unique),
@@ -57,8 +59,12 @@ def _analyse(unique: list[Story], changed: Mapping[StoryKey, Set[str]]) -> Analy
             *namerules.folder_edges(all_facts, rules.HOT_PATH_LIMIT),
             *namerules.entity_edges(all_facts),
             *namerules.outcome_edges(all_facts),
+            *introrule.intro_edges(all_facts),
+            *introrule.code_hints(all_facts),
         ]
     )
+    hints = [e for e in edges if e.confidence == "hint"]
+    edges = [e for e in edges if e.confidence != "hint"]
     conflicts, hot = rules.conflicts(all_facts)
     dep_graph = graph.dependency_graph((s.key for s in unique), edges)
     cycles = graph.find_cycles(dep_graph, edges)
@@ -81,6 +87,7 @@ def _analyse(unique: list[Story], changed: Mapping[StoryKey, Set[str]]) -> Analy
         independent=tuple(independent),
         cycles=tuple(cycles),
         hot_paths=tuple(hot),
+        hints=tuple(hints),
     )
 
 

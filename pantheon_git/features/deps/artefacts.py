@@ -239,3 +239,18 @@ def _names_itself(toks: list[Token], i: int, path: str) -> bool:
     for _word, raw in toks[: i - 1]:
         named.update(name_words(raw))
     return bool(stem) and stem <= named
+
+
+def placed(sentence: str, path: str) -> bool:
+    """ "Location: internal/adapters/agentdetectors/claude_code.go", "Template file:
+    templates/admin/sales.html": a line that gives the place of the story's work, a label and
+    the path, with no word saying the file is already there."""
+    label, colon, rest = sentence.partition(":")
+    if not colon or not rest.strip().startswith(path.split("/", 1)[0]) or path not in rest:
+        return False
+    words = label.lower().split()
+    return (
+        0 < len(words) <= 3
+        and EXISTING.isdisjoint(words)
+        and rest.strip().split()[0].strip("`") == path
+    )

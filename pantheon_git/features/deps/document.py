@@ -8,7 +8,8 @@ Shape (other keys may be added, these stay)::
      "conflicts": [{"a", "b", "kind", "evidence"}],        # never at the same time
      "waves": [["US-120"], ["US-121", "US-122"]],
      "independent": ["US-126"],
-     "cycles": [{"stories", "edges", "blocks"}]}
+     "cycles": [{"stories", "edges", "blocks"}],
+     "hints": [{"from", "to", "kind", "confidence", "evidence"}]}  # not in the graph
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ def document(analysis: Analysis, stories: Sequence[Story]) -> dict[str, Any]:
             {"path": hot.path, "stories": [str(k) for k in hot.stories]}
             for hot in analysis.hot_paths
         ],
+        "hints": [edge_doc(e) for e in analysis.hints],
     }
 
 

@@ -13,6 +13,7 @@ from pantheon_git.features.deps import (
     columns,
     endpoints,
     entities,
+    introduced,
     labels,
     negation,
     paths,
@@ -58,9 +59,15 @@ class Facts:
     """Folders the story names (``src/app/(admin)/``) -> the sentence."""
     models_made: Mapping[str, str] = field(default_factory=dict)
     """Entities the story creates as a model (``order`` for "the Order model")."""
+    position: int = 0
+    """Where the story stands in the backlog (see ``order.backlog_positions``)."""
+    files_placed: Mapping[str, str] = field(default_factory=dict)
+    """Files a line says the story's work goes in ("Location: internal/x/claude_code.go")."""
+    intros: Mapping[tuple[str, ...], introduced.Intro] = field(default_factory=dict)
+    """Things the story introduces in words (see ``introduced``)."""
 
 
-def story_facts(story: Story, branch_files: Iterable[str] = ()) -> Facts:
+def story_facts(story: Story, branch_files: Iterable[str] = (), position: int = 0) -> Facts:
     title = _TAG_RE.sub("", story.title)
     segments = [title, story.description, *story.acceptance_criteria]
     tasks = [task.name for task in _walk(story.tasks)]
@@ -77,6 +84,7 @@ def story_facts(story: Story, branch_files: Iterable[str] = ()) -> Facts:
     files.update(paths.named_fixtures(text))
     making: dict[int, set[int]] = {}
     created, changed = artefacts.file_roles(tokenised, making)
+    placed = {p: q for p, q in changed.items() if artefacts.placed(q, p)}
     made_tables = tables.created_tables(tokenised)
     defined = columns.defined_tables(tokenised)
     for table, (quote, _columns) in defined.items():
@@ -110,6 +118,9 @@ def story_facts(story: Story, branch_files: Iterable[str] = ()) -> Facts:
         models_made=entities.models_made(provides),
         tables_written=records.written_tables(tokenised),
         folders=paths.named_folders(tokenised),
+        position=position,
+        files_placed=placed,
+        intros=introduced.introductions(tokenised),
     )
 
 

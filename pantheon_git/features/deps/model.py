@@ -18,7 +18,7 @@ CONFLICT_KINDS = ("file", "test")
 # How sure an edge is, surest first: a Rally predecessor; an endpoint, a table, a foreign key or
 # a column; a file or a code name one story makes and the other changes or uses; a mention in
 # words (a thing, a quoted name, an outcome).
-CONFIDENCE = ("explicit", "high", "medium", "low")
+CONFIDENCE = ("explicit", "high", "medium", "low", "hint")
 _BY_KIND = {"explicit": "explicit", "data": "high", "api": "high", "functional": "low"}
 
 
@@ -107,3 +107,6 @@ class Analysis:
     independent: tuple[StoryKey, ...]
     cycles: tuple[Cycle, ...] = ()
     hot_paths: tuple[HotPath, ...] = field(default=())
+    hints: tuple[Edge, ...] = ()
+    """Pairs the texts suggest but not surely enough to plan on (confidence ``hint``): not in
+    the graph, listed by ``--review --min-confidence hint``."""

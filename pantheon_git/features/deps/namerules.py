@@ -161,7 +161,7 @@ def file_edges(all_facts: Sequence[Facts], limit: int) -> list[Edge]:
             creators[path][facts.key] = quote
         for path, quote in facts.files_changed.items():
             changers[path][facts.key] = quote
-    out: list[Edge] = []
+    out: list[Edge] = _placed_edges(all_facts, creators, limit)
     for path, made in creators.items():
         users = changers.get(path)
         if len(made) != 1 or not users or len(users) > limit or is_fixture_path(path):
@@ -182,6 +182,42 @@ def file_edges(all_facts: Sequence[Facts], limit: int) -> list[Edge]:
     return out
 
 
+def _placed_edges(
+    all_facts: Sequence[Facts], creators: dict[str, dict[StoryKey, str]], limit: int
+) -> list[Edge]:
+    """A file no story creates outright is started by the first story, in backlog order, whose
+    line places its work there ("Location: .../claude_code.go"); later stories that name the
+    file change it."""
+    placers: dict[str, list[Facts]] = defaultdict(list)
+    for facts in all_facts:
+        for path in facts.files_placed:
+            if path not in creators and not is_fixture_path(path):
+                placers[path].append(facts)
+    if not placers:
+        return []
+    out: list[Edge] = []
+    for path, placing in placers.items():
+        first = min(placing, key=lambda f: f.position)
+        quote = first.files_placed[path]
+        namers = [f for f in all_facts if path in f.files and f.position > first.position]
+        if len(namers) > limit:
+            continue
+        for facts in namers:
+            said = facts.files[path]
+            out.append(
+                Edge(
+                    first.key,
+                    facts.key,
+                    "functional",
+                    f"{facts.key} works in {path}, which {first.key} starts: "
+                    f'"{excerpt(said, path, width=80)}" '
+                    f'({first.key}: "{excerpt(quote, path, width=60)}")',
+                    confidence="medium",
+                )
+            )
+    return out
+
+
 def label_edges(all_facts: Sequence[Facts]) -> list[Edge]:
     """B mentions a quoted name ("The Pile", "Lively") that only A introduces."""
     makers: dict[str, list[tuple[StoryKey, str]]] = defaultdict(list)
@@ -192,6 +228,7 @@ def label_edges(all_facts: Sequence[Facts]) -> list[Edge]:
     out: list[Edge] = []
     if not makers:
         return out
+    positions = {facts.key: facts.position for facts in all_facts}
     for facts in all_facts:
         linked: set[StoryKey] = set()
         used = dict(facts.labels_used)
@@ -204,6 +241,8 @@ def label_edges(all_facts: Sequence[Facts]) -> list[Edge]:
             if not made or made[0][0] in (facts.key, *linked) or key in facts.labels_made:
                 continue
             source, quote = made[0]
+            if positions[source] > facts.position:
+                continue  # a name used before the story that introduces it: a forward mention
             linked.add(source)
             out.append(
                 Edge(
@@ -266,6 +305,7 @@ def outcome_edges(all_facts: Sequence[Facts]) -> list[Edge]:
             wanted[verb].add(noun)
     if not wanted:
         return []
+    positions = {facts.key: facts.position for facts in all_facts}
     doers: dict[outcomes.Outcome, dict[StoryKey, str]] = defaultdict(dict)
     for facts in all_facts:
         for outcome, quote in outcomes.done(facts.sentences, wanted).items():
@@ -277,6 +317,8 @@ def outcome_edges(all_facts: Sequence[Facts]) -> list[Edge]:
             if len(by) != 1 or facts.key in doers.get((verb, noun), {}):
                 continue
             ((source, quote),) = by.items()
+            if positions[source] > facts.position:
+                continue  # the outcome comes later in the backlog: not what this step waits for
             out.append(
                 Edge(
                     source,

@@ -17,6 +17,7 @@ CUES = word_set("unlike not never nor except")
 PAIRS = {("instead", "of"), ("rather", "than"), ("other", "than")}
 TOUCHING = word_set("changing touching modifying altering affecting change touch")
 ENDS = word_set("but")
+MODALS = word_set("can could will may might")
 STARTS = CUES | word_set("instead rather other without no")  # words a cue may start with
 
 
@@ -42,13 +43,21 @@ def _without_benefit(sentence: Sentence) -> Sentence:
     """A user story's "so that ..." says why, not what it uses: "so that the project team can
     plan" names people, not the project_teams table."""
     norms = sentence.norms
-    at = next((i for i in range(len(norms) - 1) if norms[i : i + 2] == ["so", "that"]), None)
+    at = next((i for i in range(len(norms) - 1) if _purpose(norms, i)), None)
     if at is None:
         return sentence
     end = next((j for j in range(at, len(norms)) if norms[j] == PUNCT and j > at), len(norms))
     keep_norms = [*norms[:at], *([PUNCT] * (end - at)), *norms[end:]]
     keep_raws = [*sentence.raws[:at], *([","] * (end - at)), *sentence.raws[end:]]
     return Sentence(sentence.text, keep_norms, keep_raws, [])
+
+
+def _purpose(norms: list[str], i: int) -> bool:
+    """ "so that ...", "so we can ..." (a purpose, not a use)."""
+    if norms[i] != "so":
+        return False
+    nxt = norms[i + 1]
+    return nxt == "that" or (i + 2 < len(norms) and norms[i + 2] in MODALS and nxt.isalpha())
 
 
 def _cue_at(norms: list[str], i: int) -> bool:

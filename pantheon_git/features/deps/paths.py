@@ -27,7 +27,9 @@ _EXTS = (
 # Folders may carry route syntax: app/[username]/, src/app/(admin)/, pages/[...slug]/.
 FULL_PATH_RE = re.compile(r"(?:\.{1,2}/)?(?:[\w@.\-\[\]()]+/)+[\w@.-]*\w\.[A-Za-z0-9]{1,10}")
 BARE_FILE_RE = re.compile(rf"[\w-]+\.(?:{_EXTS})")
-WELL_KNOWN = word_set("Dockerfile Makefile Jenkinsfile Procfile Gemfile Rakefile CODEOWNERS")
+WELL_KNOWN = word_set(
+    "Dockerfile Makefile Jenkinsfile Procfile Gemfile Rakefile CODEOWNERS README CHANGELOG LICENSE"
+)
 _STRIP = "`'\"()[]{}<>,;:!?*"
 # pytest's conftest.py, fixture folders, and factory_bot / factory_boy factories.
 FIXTURE_DIRS = word_set("fixtures fixture __fixtures__ testdata test_data test-data factories")

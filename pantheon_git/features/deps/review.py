@@ -24,10 +24,13 @@ _PAIR_RE = re.compile(r"^\s*([^:\s>]+?)\s*(?::|->|>)\s*([^:\s>]+)\s*$")
 
 
 def proposals(analysis: Analysis, min_confidence: str = "low") -> list[Edge]:
-    """Inferred edges at ``min_confidence`` or surer, surest first, then by target."""
+    """Inferred edges at ``min_confidence`` or surer, surest first, then by target (hints
+    only when asked for: ``hint``)."""
     floor = confidence_rank(_level(min_confidence))
     found = [
-        e for e in analysis.edges if e.kind != "explicit" and confidence_rank(e.confidence) <= floor
+        e
+        for e in (*analysis.edges, *analysis.hints)
+        if e.kind != "explicit" and confidence_rank(e.confidence) <= floor
     ]
     return sorted(
         found,
@@ -80,7 +83,7 @@ class Choice:
 def choose(analysis: Analysis, pairs: Sequence[tuple[StoryKey, StoryKey]]) -> list[Choice]:
     """The edges the pairs name. A pair the analysis does not infer is refused (with the
     reverse pointed out when that is what the analysis found)."""
-    by_pair = {(e.source, e.target): e for e in analysis.edges}
+    by_pair = {(e.source, e.target): e for e in (*analysis.hints, *analysis.edges)}
     known = set(analysis.stories)
     out: list[Choice] = []
     for source, target in pairs:

@@ -7,6 +7,7 @@ with the amount of text, not with the square of the number of stories.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from itertools import pairwise
@@ -190,7 +191,7 @@ def api_edges(all_facts: Sequence[Facts]) -> list[Edge]:
         for endpoint, role in facts.endpoints_implemented.items():
             best[endpoint] = max(best.get(endpoint, 0), role.strength)
     makers: dict[Endpoint, dict[StoryKey, str]] = defaultdict(dict)
-    by_path: dict[str, dict[StoryKey, tuple[Endpoint, str]]] = defaultdict(dict)
+    by_path: Built = defaultdict(dict)
     weaker: dict[StoryKey, dict[Endpoint, str]] = defaultdict(dict)
     for facts in all_facts:
         for endpoint, role in facts.endpoints_implemented.items():
@@ -199,15 +200,16 @@ def api_edges(all_facts: Sequence[Facts]) -> list[Edge]:
                 by_path[endpoint.path].setdefault(facts.key, (endpoint, role.quote))
             else:  # a story that only lists what another builds uses it
                 weaker[facts.key][endpoint] = role.quote
+    by_bare: Built = defaultdict(dict)
+    for endpoint, builders in makers.items():
+        for key, quote in builders.items():
+            by_bare[bare_path(endpoint.path)][key] = (endpoint, quote)
     out: list[Edge] = []
     for facts in all_facts:
         calls = {**weaker.get(facts.key, {}), **facts.endpoints_used}
         linked: set[StoryKey] = set()
         for endpoint, quote in calls.items():
-            if endpoint.method == ANY:
-                found = dict(by_path.get(endpoint.path, {}))
-            else:
-                found = {k: (endpoint, q) for k, q in makers.get(endpoint, {}).items()}
+            found = _builders(endpoint, makers, by_path, by_bare)
             for source, (made_as, made) in sorted(found.items()):
                 if source == facts.key or source in linked:
                     continue
@@ -223,6 +225,36 @@ def api_edges(all_facts: Sequence[Facts]) -> list[Edge]:
                     )
                 )
     return out
+
+
+Built = dict[str, dict[StoryKey, tuple[Endpoint, str]]]
+"""Path -> the stories that build an endpoint on it, with the endpoint and their sentence."""
+
+
+def _builders(
+    endpoint: Endpoint, makers: dict[Endpoint, dict[StoryKey, str]], by_path: Built, by_bare: Built
+) -> dict[StoryKey, tuple[Endpoint, str]]:
+    if endpoint.method == ANY:
+        return dict(by_path.get(endpoint.path, {}))
+    found = {k: (endpoint, q) for k, q in makers.get(endpoint, {}).items()}
+    if found:
+        return found
+    # "POST /upload" for POST /api/v1/upload: the same path without the API prefix and
+    # version, when one story builds it with the same method
+    bare = {
+        k: (made, q)
+        for k, (made, q) in by_bare.get(bare_path(endpoint.path), {}).items()
+        if made.method == endpoint.method
+    }
+    return bare if len(bare) == 1 else {}
+
+
+def bare_path(path: str) -> str:
+    """``/api/v1/upload`` -> ``/upload``: the path without the API prefix and version."""
+    return _API_PREFIX_RE.sub("", path) or "/"
+
+
+_API_PREFIX_RE = re.compile(r"^(?:/api)?(?:/v\d+)?(?=/|$)")
 
 
 def _anchor(endpoint: Endpoint) -> str:

@@ -1,0 +1,111 @@
+"""Edges from introductions: B names a thing that a story before it introduced.
+
+The backlog order decides who introduced a thing several stories write about: of the stories
+before B that introduce it, the strongest (a title over a sentence, the phrase as written over
+a shorter form); when two are alike, neither (as for two stories that both add rate limiting).
+B's own introduction of the same words means B makes it too, unless the earlier story sets it
+up ("Basic webcam recording setup", then "Webcam recording with audio and save").
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from pantheon_git.core.keys import StoryKey
+from pantheon_git.features.deps.artefacts import DESCRIBE
+from pantheon_git.features.deps.facts import Facts
+from pantheon_git.features.deps.intro_forms import Key
+from pantheon_git.features.deps.intro_uses import Index
+from pantheon_git.features.deps.introduced import Intro
+from pantheon_git.features.deps.model import Edge
+from pantheon_git.features.deps.text import excerpt
+
+HINT_FORMS = ("skip",)
+"""Forms too unsure to plan on (measured: see docs/dependencies.md): kept as hints."""
+
+
+def intro_edges(all_facts: Sequence[Facts]) -> list[Edge]:
+    makers: dict[Key, list[tuple[int, Facts, Intro]]] = defaultdict(list)
+    for facts in all_facts:
+        for key, intro in facts.intros.items():
+            makers[key].append((facts.position, facts, intro))
+    if not makers:
+        return []
+    index = Index(makers)
+    out: list[Edge] = []
+    for facts in all_facts:
+        linked: set[StoryKey] = set()
+        used = index.uses(facts.sentences)
+        for key, said in sorted(used.items(), key=lambda kv: -len(kv[0])):
+            found = _introducer(facts, key, makers[key])
+            if found is None or found[0].key in linked:
+                continue
+            source, made = found
+            linked.add(source.key)
+            out.append(_edge(source.key, facts.key, key, said, made))
+    return out
+
+
+def _introducer(
+    facts: Facts, key: Key, makers: list[tuple[int, Facts, Intro]]
+) -> tuple[Facts, Intro] | None:
+    before = [(f, m) for pos, f, m in makers if pos < facts.position]
+    if not before:
+        return None
+    top = max((m.strength, m.full) for _f, m in before)
+    best = [(f, m) for f, m in before if (m.strength, m.full) == top]
+    if len(best) > 1:
+        return None  # two stories introduce it alike: neither is the one meant
+    mine = facts.intros.get(key)
+    if mine is not None and mine.full and not best[0][1].setup:
+        return None  # B makes it too
+    return best[0]
+
+
+def _edge(source: StoryKey, target: StoryKey, key: Key, said: str, made: Intro) -> Edge:
+    words = " ".join(k.split(":", 1)[-1] for k in key)
+    form = made.how.rsplit("/", 1)[-1]
+    return Edge(
+        source,
+        target,
+        "functional",
+        f"{target} refers to the {words}, which {source} introduces: "
+        f'"{excerpt(said, key[0][:4], width=80)}" '
+        f'({source}: "{excerpt(made.quote, key[0][:4], width=60)}")',
+        confidence="hint" if form in HINT_FORMS else "low",
+    )
+
+
+def code_hints(all_facts: Sequence[Facts]) -> list[Edge]:
+    """A code name no story says it makes (``LIMIT_EXCEEDED``, ``WaitingForUser``): the first
+    story in backlog order that writes it may have brought it in. A hint only: the name may
+    be older than every story."""
+    first: dict[str, Facts] = {}
+    made: set[str] = set()
+    for facts in sorted(all_facts, key=lambda f: f.position):
+        for key, named in facts.names.items():
+            if named.strength >= DESCRIBE:
+                made.add(key)
+            first.setdefault(key, facts)
+    out: list[Edge] = []
+    for facts in all_facts:
+        linked: set[StoryKey] = set()
+        for key, named in facts.names.items():
+            source = first.get(key)
+            if key in made or source is None or source.key in (facts.key, *linked):
+                continue
+            linked.add(source.key)
+            shown = source.names[key]
+            out.append(
+                Edge(
+                    source.key,
+                    facts.key,
+                    "functional",
+                    f"{facts.key} uses {named.raw}, which {source.key} names first: "
+                    f'"{excerpt(named.quote, named.words[0][:4], width=80)}" '
+                    f'({source.key}: "{excerpt(shown.quote, named.words[0][:4], width=60)}")',
+                    confidence="hint",
+                )
+            )
+    return out
