@@ -40,9 +40,10 @@ _TOKEN_RE = re.compile(
     r"|(?<![^\s(\[{<\"'`])(?:[^\s/]*/\S*|[\w-]+\.[A-Za-z][A-Za-z0-9]{0,4}\b(?!\.\w))"
     r"|[A-Za-z0-9]+(?:[_'-][A-Za-z0-9]+)*"  # a word before a dot that is not code
     r"|[,:;|!?.\"()]"  # break
+    r"|&(?=\s)"  # "setup & permissions": and
 )
 # Normalised form of each word and break seen so far (a memo: tokenising is the hot loop).
-_SEEN: dict[str, str] = {"(": OPEN, ")": CLOSE, **dict.fromkeys(',:;|!?."', PUNCT)}
+_SEEN: dict[str, str] = {"(": OPEN, ")": CLOSE, "&": "and", **dict.fromkeys(',:;|!?."', PUNCT)}
 _SEEN_LIMIT = 500_000
 
 
@@ -73,7 +74,7 @@ def forget() -> None:
     """Drop the memo of normalised words (benchmarks measure cold runs with it; ``memo.forget``
     drops every memo of the analysis)."""
     _SEEN.clear()
-    _SEEN.update({"(": OPEN, ")": CLOSE, **dict.fromkeys(',:;|!?."', PUNCT)})
+    _SEEN.update({"(": OPEN, ")": CLOSE, "&": "and", **dict.fromkeys(',:;|!?."', PUNCT)})
     norm.cache_clear()
     singular.cache_clear()
 
