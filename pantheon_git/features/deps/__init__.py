@@ -46,25 +46,26 @@ def analyse(
 def _analyse(unique: list[Story], changed: Mapping[StoryKey, Set[str]]) -> Analysis:
     position = backlog_positions(unique)
     all_facts = [story_facts(s, changed.get(s.key, ()), position[s.key]) for s in unique]
-    edges = rules.merge_edges(
-        [
-            *rules.explicit_edges(unique),
-            *rules.data_edges(all_facts),
-            *rules.column_edges(all_facts),
-            *rules.api_edges(all_facts),
-            *rules.functional_edges(all_facts),
-            *namerules.name_edges(all_facts),
-            *namerules.file_edges(all_facts, rules.HOT_PATH_LIMIT),
-            *namerules.label_edges(all_facts),
-            *namerules.folder_edges(all_facts, rules.HOT_PATH_LIMIT),
-            *namerules.entity_edges(all_facts),
-            *namerules.outcome_edges(all_facts),
-            *introrule.intro_edges(all_facts),
-            *introrule.code_hints(all_facts),
-        ]
+    found = [
+        *rules.explicit_edges(unique),
+        *rules.data_edges(all_facts),
+        *rules.column_edges(all_facts),
+        *rules.api_edges(all_facts),
+        *rules.functional_edges(all_facts),
+        *namerules.name_edges(all_facts),
+        *namerules.file_edges(all_facts, rules.HOT_PATH_LIMIT),
+        *namerules.label_edges(all_facts),
+        *namerules.folder_edges(all_facts, rules.HOT_PATH_LIMIT),
+        *namerules.entity_edges(all_facts),
+        *namerules.outcome_edges(all_facts),
+        *introrule.intro_edges(all_facts),
+        *introrule.code_hints(all_facts),
+    ]
+    edges = rules.merge_edges(e for e in found if e.confidence != "hint")
+    sure = {(e.source, e.target) for e in edges}
+    hints = rules.merge_edges(
+        e for e in found if e.confidence == "hint" and (e.source, e.target) not in sure
     )
-    hints = [e for e in edges if e.confidence == "hint"]
-    edges = [e for e in edges if e.confidence != "hint"]
     conflicts, hot = rules.conflicts(all_facts)
     dep_graph = graph.dependency_graph((s.key for s in unique), edges)
     cycles = graph.find_cycles(dep_graph, edges)

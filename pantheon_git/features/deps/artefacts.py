@@ -170,7 +170,8 @@ def _span(toks: list[Token], i: int) -> list[int]:
                 break
         elif depth == 0 and word in STOP and word not in LINKS and word not in DETERMINERS:
             break
-        out.append(i)
+        if depth == 0 and word != OPEN:  # brackets hold details (parameters, a return type)
+            out.append(i)
         i += 1
     return out
 

@@ -8,11 +8,12 @@ import re
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from itertools import pairwise
+from typing import NamedTuple
 
 from pantheon_git.features.deps.intro_forms import ABBREVIATED, Key, abbreviate
 from pantheon_git.features.deps.introduced import ARTICLES, page_route
 from pantheon_git.features.deps.phrases import STOP
-from pantheon_git.features.deps.text import norm
+from pantheon_git.features.deps.text import norm, word_set
 from pantheon_git.features.deps.tokens import CODE, MARKERS, Sentence
 
 _MEMBER_RE = re.compile(r"\b[a-z]\w*\.\w+\.\w")
@@ -32,9 +33,9 @@ class Index:
         self.starts = {pair: tuple(sorted(n)) for pair, n in lengths.items()}
         self.singles = frozenset(key[0] for key in keys if len(key) == 1)
 
-    def uses(self, sentences: Sequence[Sentence]) -> dict[Key, str]:
-        """Key -> the first sentence of the story naming it."""
-        found: dict[Key, str] = {}
+    def uses(self, sentences: Sequence[Sentence]) -> dict[Key, Use]:
+        """Key -> the first sentence of the story naming it (a definite one first)."""
+        found: dict[Key, Use] = {}
         for sentence in sentences:
             norms = sentence.norms
             if not ABBREVIATED.isdisjoint(norms):
@@ -47,14 +48,41 @@ class Index:
                 for n in lengths:
                     key = tuple(norms[i : i + n])
                     if key in self.keys and not new_instance(norms, i, i + n):
-                        found.setdefault(key, sentence.text)
+                        _note(found, key, Use(sentence.text, definite(norms, i)))
             if self.singles and not self.singles.isdisjoint(norms):
                 for word in self.singles.intersection(norms):
-                    found.setdefault((word,), sentence.text)
+                    _note(found, (word,), Use(sentence.text, False))
             for key in written(sentence):
                 if key in self.keys:
-                    found.setdefault(key, sentence.text)
+                    _note(found, key, Use(sentence.text, False))
         return found
+
+
+class Use(NamedTuple):
+    quote: str
+    definite: bool
+    """Written with "the" (or "its", "this", ...): a thing the reader is meant to know."""
+
+
+def _note(found: dict[Key, Use], key: Key, use: Use) -> None:
+    old = found.get(key)
+    if old is None or (use.definite and not old.definite):
+        found[key] = use
+
+
+DEFINITE = word_set("the this that these those its their our your my")
+
+
+def definite(norms: list[str], start: int) -> bool:
+    """ "the native macOS menu bar": a definite determiner before the phrase, with at most
+    three words between."""
+    for k in range(start - 1, max(-1, start - 5), -1):
+        word = norms[k]
+        if word in DEFINITE:
+            return True
+        if word in STOP or word in MARKERS:
+            return False
+    return False
 
 
 def new_instance(norms: list[str], start: int, end: int) -> bool:

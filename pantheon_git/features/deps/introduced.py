@@ -27,7 +27,7 @@ from pantheon_git.features.deps.phrases import DETERMINERS, PROVIDE_VERBS, STOP
 from pantheon_git.features.deps.text import norm, word_set
 from pantheon_git.features.deps.tokens import CLOSE, CODE, MARKERS, OPEN, Sentence, Token
 
-TITLE, STATED = 3, 2
+TITLE, STATED, INSIDE = 3, 2, 1
 ARTICLES = word_set("a an")
 NUMBERS = word_set("two three four five six seven eight nine ten several")
 # A word followed by one of these is a verb ("A timer shows the elapsed time").
@@ -66,6 +66,16 @@ def introductions(sentences: Sequence[Sentence]) -> dict[Key, Intro]:
             route = page_route(toks[0][1])
             for key in route_keys(route) if route else ():
                 _keep(found, key, Intro(STATED, sentence.text, True, "route"))
+        for k in range(1, len(toks) - 2):
+            if toks[k][0] in ARTICLES and toks[k - 1][0] not in (
+                "for",
+                "per",
+                "of",
+                "in",
+                "on",
+                "to",
+            ):
+                _keep_all(found, [_phrase_after(toks, k + 1)], INSIDE, sentence.text, "inside")
         if first in DETERMINERS and OPEN in sentence.norms:
             _keep_all(found, _defined(toks), STATED, sentence.text, "defined")
         if not NUMBERS.isdisjoint(sentence.norms):
@@ -88,10 +98,15 @@ def _keep_all(
 
 
 def _keep(found: dict[Key, Intro], key: Key, intro: Intro) -> None:
-    """Of the ways one story introduces a key, the phrase as written wins over a shorter form."""
+    """Of the ways one story introduces a key, a phrase in passing counts last; otherwise the
+    phrase as written wins over a shorter form."""
     old = found.get(key)
-    if old is None or (old.full, old.strength) < (intro.full, intro.strength):
+    if old is None or _rank(old) < _rank(intro):
         found[key] = intro
+
+
+def _rank(intro: Intro) -> tuple[bool, bool, int]:
+    return (intro.strength > INSIDE, intro.full, intro.strength)
 
 
 def _title_phrases(title: Sentence) -> list[list[Token]]:
