@@ -31,6 +31,7 @@ class Index:
             if len(key) > 1:
                 lengths[(key[0], key[1])].add(len(key))
         self.starts = {pair: tuple(sorted(n)) for pair, n in lengths.items()}
+        self.firsts = frozenset(pair[0] for pair in self.starts)
         self.singles = frozenset(key[0] for key in keys if len(key) == 1)
 
     def uses(self, sentences: Sequence[Sentence]) -> dict[Key, Use]:
@@ -40,15 +41,9 @@ class Index:
             norms = sentence.norms
             if not ABBREVIATED.isdisjoint(norms):
                 norms = abbreviate(norms)
-            starts = self.starts
-            for i, pair in enumerate(pairwise(norms)):
-                lengths = starts.get(pair)
-                if lengths is None:
-                    continue
-                for n in lengths:
-                    key = tuple(norms[i : i + n])
-                    if key in self.keys and not new_instance(norms, i, i + n):
-                        _note(found, key, Use(sentence.text, definite(norms, i)))
+            if not self.firsts.isdisjoint(norms):
+                for key, at in self._phrases(norms):
+                    _note(found, key, Use(sentence.text, definite(norms, at)))
             if self.singles and not self.singles.isdisjoint(norms):
                 for word in self.singles.intersection(norms):
                     _note(found, (word,), Use(sentence.text, False))
@@ -56,6 +51,16 @@ class Index:
                 if key in self.keys:
                     _note(found, key, Use(sentence.text, False))
         return found
+
+    def _phrases(self, norms: list[str]) -> list[tuple[Key, int]]:
+        out = []
+        for i, pair in enumerate(pairwise(norms)):
+            lengths = self.starts.get(pair)
+            for n in lengths or ():
+                key = tuple(norms[i : i + n])
+                if key in self.keys and not new_instance(norms, i, i + n):
+                    out.append((key, i))
+        return out
 
 
 class Use(NamedTuple):

@@ -34,6 +34,7 @@ NUMBERS = word_set("two three four five six seven eight nine ten several")
 OBJECT_STARTS = DETERMINERS | word_set("that whether how it them")
 USING_VERBS = EXISTING | word_set("display show enhance improve integrate fix handle enable")
 PHRASAL = ("set", "stand")
+QUANTIFYING = word_set("for per of in on to")
 
 
 @dataclass(frozen=True)
@@ -66,15 +67,8 @@ def introductions(sentences: Sequence[Sentence]) -> dict[Key, Intro]:
             route = page_route(toks[0][1])
             for key in route_keys(route) if route else ():
                 _keep(found, key, Intro(STATED, sentence.text, True, "route"))
-        for k in range(1, len(toks) - 2):
-            if toks[k][0] in ARTICLES and toks[k - 1][0] not in (
-                "for",
-                "per",
-                "of",
-                "in",
-                "on",
-                "to",
-            ):
+        if not ARTICLES.isdisjoint(sentence.norms):
+            for k in _passing(sentence.norms):
                 _keep_all(found, [_phrase_after(toks, k + 1)], INSIDE, sentence.text, "inside")
         if first in DETERMINERS and OPEN in sentence.norms:
             _keep_all(found, _defined(toks), STATED, sentence.text, "defined")
@@ -85,6 +79,16 @@ def introductions(sentences: Sequence[Sentence]) -> dict[Key, Intro]:
                     key = ("path:" + key[0],)
                 _keep(found, key, Intro(STATED, sentence.text, True, "listed"))
     return found
+
+
+def _passing(norms: list[str]) -> list[int]:
+    """Articles inside a sentence that bring in a thing in passing ("launches as a native
+    window with a menu bar"), not a quantity ("once per a day", "one of a kind")."""
+    return [
+        k
+        for k in range(1, len(norms) - 1)
+        if norms[k] in ARTICLES and norms[k - 1] not in QUANTIFYING
+    ]
 
 
 def _keep_all(
