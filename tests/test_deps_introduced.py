@@ -4,9 +4,10 @@ with the hints kept below the reported edges."""
 from __future__ import annotations
 
 from pantheon_git.features.deps import Analysis, analyse
+from pantheon_git.features.deps.document import document
 from pantheon_git.features.deps.introduced import introductions
 from pantheon_git.features.deps.order import backlog_positions
-from pantheon_git.features.deps.review import proposals
+from pantheon_git.features.deps.review import choose, proposals
 from pantheon_git.features.deps.tokens import tokenise_text
 from tests.support.deps import story
 
@@ -177,13 +178,18 @@ def test_a_purpose_clause_uses_nothing() -> None:
 
 
 def test_hints_stay_out_of_the_graph_and_review_lists_them_when_asked() -> None:
-    a = analyse(
-        [
-            story("US-1", "Limits", "A blocked request gets 403 with the code LIMIT_EXCEEDED."),
-            story("US-2", "Paywall", "A modal opens on the LIMIT_EXCEEDED error."),
-        ]
-    )
+    stories = [
+        story("US-1", "Limits", "A blocked request gets 403 with the code LIMIT_EXCEEDED."),
+        story("US-2", "Paywall", "A modal opens on the LIMIT_EXCEEDED error."),
+    ]
+    a = analyse(stories)
     assert a.edges == ()
+    doc = document(a, stories)
+    assert doc["edges"] == []
+    assert [(h["from"], h["to"], h["confidence"]) for h in doc["hints"]] == [
+        ("US-1", "US-2", "hint")
+    ]
+    assert choose(a, [(a.hints[0].source, a.hints[0].target)])[0].edge == a.hints[0]
     assert [(str(e.source), str(e.target), e.confidence) for e in a.hints] == [
         ("US-1", "US-2", "hint")
     ]

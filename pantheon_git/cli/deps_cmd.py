@@ -80,7 +80,8 @@ from pantheon_git.features.deps.run_accept import FAILED, write_predecessors
     "--min-confidence",
     type=click.Choice(list(INFERRED_LEVELS)),
     help="With --review or --accept-all: only edges this sure or surer "
-    "(high: endpoint, table, column; medium: file or code name; low: a mention in words).",
+    "(high: endpoint, table, column; medium: file or code name; low: a mention in words; "
+    "hint: a guess kept out of the graph, listed only when asked for).",
 )
 @click.option(
     "--dry-run", is_flag=True, help="With --accept / --accept-all: read Rally, write nothing."
