@@ -30,6 +30,7 @@ DEFAULT_FIELDS: dict[str, str] = {
     "locked_by": "c_LockedBy",
     "locked_at": "c_LockedAt",
     "lock_expiry": "c_LockExpiry",
+    "lock_token": "c_LockToken",
     "branch": "c_Branch",
     "coverage": "c_Coverage",
     "commit_sha": "c_CommitSHA",

@@ -100,6 +100,9 @@ class RallyError(PantheonError):
     """Rally answered with an error, or could not be reached after retries."""
 
     exit_code = RALLY
+    maybe_applied = True
+    """For a write: whether Rally may have applied it. ``False`` only when Rally answered
+    every try saying it did not (a concurrency conflict, 503...), so nothing of it landed."""
 
 
 class RallyAuthError(RallyError):
@@ -129,7 +132,16 @@ class RallyQueryError(RallyError):
 
 
 class RallyValidationError(RallyError):
-    """'Validation error: ...' and other application errors Rally reports with HTTP 200."""
+    """'Validation error: ...' and other application errors Rally reports with HTTP 200: a
+    value Rally will not take is bad input (exit 2)."""
+
+    exit_code = USAGE
+    maybe_applied = False
+
+
+class RallyWriteRefused(RallyValidationError):
+    """ "Could not write changes in Unit of Work" on every try: Rally says it for a value it
+    cannot store (KB 95485) and for writes that overlap (KB 77114); nothing was applied."""
 
 
 LONG_KEY = 12

@@ -10,7 +10,6 @@ from pantheon_git.bmad.rally_form import (
     NAME_LIMIT,
     TitleTooLong,
     flatten_tasks,
-    later_state,
     rally_story,
     schedule_state,
     tasks_from_rally,
@@ -117,13 +116,6 @@ def test_schedule_state(raw: str, state: str, warned: bool) -> None:
     got, warning = schedule_state(parsed.status, DEFAULT_MIGRATE_STATUS_MAP)
     assert got == state
     assert bool(warning) == warned
-
-
-def test_state_only_moves_forward() -> None:
-    assert later_state("Defined", "Completed") == "Completed"
-    assert later_state("Completed", "In-Progress") is None
-    assert later_state("Completed", "Completed") is None
-    assert later_state(None, "Defined") == "Defined"
 
 
 def test_names_too_long_for_rally() -> None:

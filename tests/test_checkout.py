@@ -18,6 +18,7 @@ from pantheon_git.bmad import ParsedStory, parse_story
 from pantheon_git.cache import stories
 from pantheon_git.cache.events import read_events
 from pantheon_git.cache.store import Cache
+from pantheon_git.core import fields as lockfields
 from pantheon_git.core.fields import FieldNames
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.timefmt import parse_time
@@ -30,6 +31,7 @@ from tests.support.locks import (
     client_for,
     lock_as,
     rally_fields,
+    rally_lock,
     set_rally_fields,
 )
 
@@ -80,7 +82,9 @@ def test_checkout_locks_starts_the_branch_and_writes_the_story(
 
     fields = rally_fields(lock_env, "US-121")
     assert fields["c_LockedBy"] == "alice@example.com"
-    assert parse_time(fields["c_LockExpiry"]) == expires
+    lock = rally_lock(lock_env, "US-121")
+    assert lock is not None
+    assert lock.expires == expires
     assert fields["c_Branch"] == "story/US-121-add-login-endpoint"
     assert fields["ScheduleState"] == "In-Progress"
     assert fields["c_PantheonStatus"] == "In Progress"
@@ -159,7 +163,11 @@ def test_checking_out_your_own_story_renews_and_switches_back(
     assert branch_of(repo) == "story/US-124-implement-login-form"
     second = rally_fields(lock_env, "US-124")
     assert second["c_LockedAt"] == first["c_LockedAt"]  # same lock, longer lease
-    assert parse_time(second["c_LockExpiry"]) > parse_time(first["c_LockExpiry"])
+    held, renewed = (lockfields.from_fields(f, 24) for f in (first, second))
+    assert held is not None
+    assert renewed is not None
+    assert renewed.token == held.token
+    assert renewed.expires > held.expires
     assert (repo.path / "docs/stories/US-124.md").read_text() == "my notes\n"
     assert "renewed" in [e["outcome"] for e in read_events(repo.path / ".bmad/rally-cache")]
 
@@ -202,7 +210,9 @@ def test_someone_elses_lock_is_refused_with_alternatives(
     assert doc["story"] == "US-121"
     assert doc["locked"] is False
     assert doc["locked_by"] == BOB
-    assert parse_time(doc["expires"]) == parse_time(before_rally["c_LockExpiry"])
+    held = lockfields.from_fields(before_rally, 24)
+    assert held is not None
+    assert parse_time(doc["expires"]) == held.expires
     offered = [a["story"] for a in doc["alternatives"]]
     assert 1 <= len(offered) <= 3
     assert "US-121" not in offered
@@ -456,7 +466,7 @@ def test_a_workspace_without_lock_fields_is_a_config_error(
     before = git_repo.git("for-each-ref")
     result = pantheon("checkout", "US-121")
     assert result.code == 3
-    assert "no c_LockedBy, c_LockedAt, c_LockExpiry field" in result.err
+    assert "no c_LockedBy, c_LockedAt, c_LockExpiry, c_LockToken field" in result.err
     assert "pantheon doctor --create-fields" in result.err
     assert git_repo.git("for-each-ref") == before
     assert not (git_repo.path / "docs").exists()

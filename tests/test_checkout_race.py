@@ -166,9 +166,16 @@ def test_when_rally_is_slower_than_t_nobody_holds_the_story(
     # 700 ms: the read alone takes longer than T (nothing is written).
     server = rally_process_factory(latency_ms=latency_ms)
     results = race(server, "US-127", tmp_path / "slow", n=6)  # T = 0.5 s
+    slow = {r.user for r in results if r.code == 5}
     for r in results:
-        assert r.code == 5, (r.user, r.code, r.err)
-        assert "Rally too slow, try again" in r.err
+        # A racer whose write Rally refused (it overlapped another racer's: a concurrency
+        # conflict) may see, and name, a lock its writer is about to withdraw.
+        assert r.code in (1, 5), (r.user, r.code, r.err)
+        if r.code == 5:
+            assert "Rally too slow, try again" in r.err
+        else:
+            assert r.doc()["locked_by"] in slow, (r.user, r.doc())
+    assert slow
     time.sleep(latency_ms / 1000)  # let any request still in flight land
     fields = rally_fields(server, "US-127")
     assert not fields["c_LockedBy"]

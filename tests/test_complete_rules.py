@@ -25,7 +25,7 @@ ALICE = "alice@example.com"
 
 
 def lock(holder: str = ALICE, hours: float = 4) -> Lock:
-    return locks.new_lock(holder, NOW - timedelta(hours=1), hours, "story/US-123-x")
+    return locks.new_lock(holder, NOW - timedelta(hours=1), hours, "story/US-123-x", "tok1")
 
 
 def story(state: str = "In Progress", lk: Lock | None = None, **values: Any) -> StoryState:
@@ -57,6 +57,7 @@ def test_review_moves_to_code_review_records_and_unlocks() -> None:
         "c_LockedBy": "",
         "c_LockedAt": None,
         "c_LockExpiry": None,
+        "c_LockToken": "",
     }
     assert d.lock_released == ALICE
     assert d.note

@@ -25,6 +25,7 @@ SEED_FIELDS = [
     "c_LockedBy",
     "c_LockedAt",
     "c_LockExpiry",
+    "c_LockToken",
     "c_Branch",
     "c_Coverage",
     "c_CommitSHA",
@@ -104,7 +105,7 @@ def test_missing_fields_are_reported_then_created(
     assert code == 1
     fields = checks["fields"]
     assert fields["status"] == "fail"
-    assert "7 missing" in fields["detail"]
+    assert "8 missing" in fields["detail"]
     assert "c_LockedAt (DATE)" in fields["detail"]
     assert "c_Coverage (QUANTITY)" in fields["detail"]
     assert fields["fix"].startswith("pantheon doctor --create-fields")
@@ -149,6 +150,7 @@ def test_fields_of_the_wrong_type_are_not_recreated(
         "Locked By": "TEXT",
         "Locked At": "DATE",
         "Lock Expiry": "STRING",
+        "Lock Token": "STRING",
         "Branch": "STRING",
         "Coverage": "QUANTITY",
         "Commit SHA": "STRING",

@@ -59,6 +59,7 @@ def test_secrets_are_found_by_line_without_their_value(
         "pantheon:\n  api_key: ${RALLY_API_KEY}\n",
         "# The Rally API key never goes here: export RALLY_API_KEY instead.\n",
         "pantheon:\n  branch_template: story/{key}-{slug}\n",
+        "pantheon:\n  fields:\n    lock_token: c_LockToken\n",  # a Rally field's name
     ],
 )
 def test_ordinary_settings_and_placeholders_are_not_secrets(text: str) -> None:

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from pantheon_git.core.timefmt import parse_time
 from tests.support.gitrepo import GitRepo, make_repo
 from tests.support.hooks import (
     ALICE,
@@ -20,7 +19,7 @@ from tests.support.hooks import (
     run_git,
     use_plain_hooks,
 )
-from tests.support.locks import rally_fields
+from tests.support.locks import rally_lock
 
 BASE = {f"src/m{i}.py": "".join(f"line {j}\n" for j in range(1, 21)) for i in range(3)}
 
@@ -162,8 +161,9 @@ def test_pushing_your_story_renews_the_lease(origin: GitRepo, rally: Any, tmp_pa
     pushed = run_git(alice, "push", "-q", "origin", "story/US-121-login")
     assert pushed.returncode == 0, pushed.stderr
     assert "pantheon: lease on US-121 renewed until" in pushed.stderr
-    expiry = parse_time(rally_fields(rally, "US-121")["c_LockExpiry"])
-    assert expiry > now() + timedelta(hours=20)  # rally_lock_hours (24) from now
+    lock = rally_lock(rally, "US-121")
+    assert lock is not None
+    assert lock.expires > now() + timedelta(hours=20)  # rally_lock_hours (24) from now
 
 
 def test_a_lapsed_lease_nobody_took_is_taken_again_at_push(
@@ -175,9 +175,10 @@ def test_a_lapsed_lease_nobody_took_is_taken_again_at_push(
     pushed = run_git(alice, "push", "-q", "origin", "story/US-121-login")
     assert pushed.returncode == 0, pushed.stderr
     assert "your lapsed lock on US-121 was taken again" in pushed.stderr
-    fields = rally_fields(rally, "US-121")
-    assert fields["c_LockedBy"] == ALICE
-    assert parse_time(fields["c_LockExpiry"]) > now() + timedelta(hours=20)
+    lock = rally_lock(rally, "US-121")
+    assert lock is not None
+    assert lock.holder == ALICE
+    assert lock.expires > now() + timedelta(hours=20)
 
 
 def test_pushing_a_completed_story_warns(origin: GitRepo, rally: Any, tmp_path: Path) -> None:

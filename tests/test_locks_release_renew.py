@@ -13,17 +13,19 @@ import pytest
 
 from pantheon_git.app import App
 from pantheon_git.cache.events import read_events
+from pantheon_git.core import fields as lockfields
 from pantheon_git.core.timefmt import parse_time
 from pantheon_git.errors import RallyUnreachable
 from pantheon_git.features.locks import run as locking
 from tests.support.gitrepo import GitRepo
-from tests.support.locks import Run, lock_as, rally_fields
+from tests.support.locks import Run, lock_as, rally_fields, rally_lock
 
 Pantheon = Callable[..., Run]
 ME = "alice@example.com"
 BOB = "bob@example.com"
 ALL = ("FormattedID", "Name", "ScheduleState", "c_LockedBy", "c_LockedAt", "c_LockExpiry",
-       "c_Branch", "c_PantheonStatus", "Description", "PlanEstimate", "Owner")  # fmt: skip
+       "c_LockToken", "c_Branch", "c_PantheonStatus", "Description", "PlanEstimate",
+       "Owner")  # fmt: skip
 
 
 @pytest.fixture
@@ -112,18 +114,23 @@ def test_renew_extends_the_expiry_only(repo: GitRepo, lock_env: Any, pantheon: P
     doc = result.json()
     assert doc["action"] == "renewed"
     after = rally_fields(lock_env, "US-124", ALL)
-    expires = parse_time(after["c_LockExpiry"])
+    lock, previous = rally_lock(lock_env, "US-124"), lockfields.from_fields(before, 24)
+    assert lock is not None
+    assert previous is not None
+    expires = lock.expires
     assert timedelta(hours=29.9) < expires - now() < timedelta(hours=30.1)
     assert parse_time(doc["expires"]) == expires
-    assert parse_time(doc["previous_expiry"]) == parse_time(before["c_LockExpiry"])
+    assert parse_time(doc["previous_expiry"]) == previous.expires
+    assert (lock.token, lock.locked_at) == (previous.token, previous.locked_at)  # the same lock
     changed = {k for k in ALL if before.get(k) != after.get(k)}
-    assert changed == {"c_LockExpiry"}
+    assert changed <= {"c_LockExpiry", "c_LockToken"}  # the expiry, and the token's copy of it
+    assert "c_LockToken" in changed
     cached = assignments(repo)["US-124"]
     assert parse_time(cached["expires"]) == expires
     text = pantheon("renew", "US-124", "--hours", "2")  # never shortened
     assert text.code == 0
     assert "🔒 Renewed: US-124 - Implement login form" in text.out
-    assert rally_fields(lock_env, "US-124", ALL)["c_LockExpiry"] == after["c_LockExpiry"]
+    assert rally_fields(lock_env, "US-124", ALL) == after
 
 
 def test_renew_someone_elses_lock_is_refused(
@@ -144,10 +151,11 @@ def test_renew_an_expired_lock_of_yours_takes_it_again(
     result = pantheon("renew", "US-125", "--json")
     assert result.code == 0, result.err
     assert result.json()["action"] == "retaken"
-    fields = rally_fields(lock_env, "US-125")
-    assert fields["c_LockedBy"] == ME
-    assert parse_time(fields["c_LockedAt"]) > old
-    assert parse_time(fields["c_LockExpiry"]) > now() + timedelta(hours=23)
+    lock = rally_lock(lock_env, "US-125")
+    assert lock is not None
+    assert lock.holder == ME
+    assert lock.locked_at > old
+    assert lock.expires > now() + timedelta(hours=23)
 
 
 @pytest.mark.parametrize("expired_holder", [None, BOB])
@@ -219,12 +227,13 @@ def test_a_busy_cache_does_not_fail_the_renewal(git_repo: GitRepo, lock_env: Any
     with Cache(git_repo.path).exclusive():  # a sync is writing the cache
         report = locking.renew(app, "US-129", timeout=0.3)
     assert report.action == "renewed"
-    expires = parse_time(rally_fields(lock_env, "US-129")["c_LockExpiry"])
-    assert expires > now() + timedelta(hours=23)
+    lock = rally_lock(lock_env, "US-129")
+    assert lock is not None
+    assert lock.expires > now() + timedelta(hours=23)
     # The renewal is recorded beside the busy cache, for the hooks and the sync to take in.
     assert warnings == []
     record = json.loads((pending.folder(Cache(git_repo.path)) / "US-129.json").read_text())
-    assert parse_time(record["lock"]["expires"]) == expires
+    assert parse_time(record["lock"]["expires"]) == lock.expires
 
 
 def test_a_story_file_of_another_version_does_not_fail_the_renewal(

@@ -50,21 +50,31 @@ def test_no_lock_or_blank_holder_is_free() -> None:
 
 @given(me=people, hours=st.floats(min_value=0.01, max_value=1000), micro=st.integers(0, 999_999))
 def test_fields_round_trip_and_token(me: str, hours: float, micro: int) -> None:
-    lock = locks.new_lock(me, NOW.replace(microsecond=micro), hours, "story/US-1-x")
+    lock = locks.new_lock(me, NOW.replace(microsecond=micro), hours, "story/US-1-x", "a1b2")
     back = lockfields.from_fields(lockfields.to_fields(lock), default_hours=24)
     assert back is not None
     assert back.holder == me.strip()
     assert back.locked_at == lock.locked_at
+    assert back.token == "a1b2"
     assert locks.holds_token(back, lock)
 
 
 def test_someone_elses_write_replaces_the_token() -> None:
-    mine = locks.new_lock("alice@example.com", NOW, 24, None)
-    theirs = locks.new_lock("bob@example.com", NOW, 24, None)  # same millisecond
+    mine = locks.new_lock("alice@example.com", NOW, 24, None, "t1")
+    theirs = locks.new_lock("bob@example.com", NOW, 24, None, "t2")  # same millisecond
     assert not locks.holds_token(theirs, mine)
-    later = locks.new_lock("alice@example.com", NOW + timedelta(milliseconds=1), 24, None)
-    assert not locks.holds_token(later, mine)
+    again = locks.new_lock("alice@example.com", NOW, 24, None, "t3")  # same person, same time
+    assert not locks.holds_token(again, mine)
     assert not locks.holds_token(None, mine)
+    stolen = Lock("bob@example.com", mine.locked_at, mine.expires, None, "t1")  # edited by hand
+    assert not locks.holds_token(stolen, mine)
+    assert not locks.holds_token(Lock("alice@example.com", NOW, NOW, None, None), mine)
+
+
+def test_a_token_is_one_word() -> None:
+    for bad in ("", "two words"):
+        with pytest.raises(ValueError, match="token"):
+            locks.new_lock("alice@example.com", NOW, 24, None, bad)
 
 
 def test_cleared_fields_mean_no_lock() -> None:

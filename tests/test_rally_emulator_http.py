@@ -310,6 +310,7 @@ def test_schema_service_and_type_definitions(wsapi: Wsapi, rally_thread: Emulato
         "c_LockedBy": "STRING",
         "c_LockedAt": "DATE",
         "c_LockExpiry": "DATE",
+        "c_LockToken": "STRING",
         "c_Branch": "STRING",
         "c_Coverage": "QUANTITY",
         "c_CommitSHA": "STRING",

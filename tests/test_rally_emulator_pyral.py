@@ -114,7 +114,8 @@ def test_updates_custom_fields(rally: Rally, server: RallyProcess) -> None:
 
 
 def test_a_date_field_rally_cannot_parse_is_refused(rally: Rally, server: RallyProcess) -> None:
-    with pytest.raises(RallyRESTAPIError, match="Validation error"):
+    # Rally's words for a date it cannot read (Broadcom KB 95485)
+    with pytest.raises(RallyRESTAPIError, match="Could not write changes in Unit of work"):
         rally.update("HierarchicalRequirement", {"FormattedID": "US123", "c_LockedAt": "soon"})
     assert story(server, "US123")["c_LockedAt"] is None
 

@@ -1,5 +1,6 @@
-"""Collection summaries (``Coll:summary[Field]``, KB 131935), the LastUpdateDate bumps an
-incremental sync relies on, and bulk seeds spread over time."""
+"""Collection summaries (``Coll:summary[Field]``, KB 131935) on the item as Rally sends them
+(research §10.1), the LastUpdateDate bumps an incremental sync relies on, and bulk seeds spread
+over time."""
 
 from __future__ import annotations
 
@@ -72,28 +73,31 @@ def test_summary_lists_member_values_with_counts(wsapi: Wsapi) -> None:
     assert preds["Count"] == 2
     assert preds["_ref"].endswith(f"/{us124['ObjectID']}/Predecessors")
     assert preds["_type"] == "HierarchicalRequirement"
-    assert preds["Summary"] == {
+    assert "Summary" not in preds  # the collection stays a plain {_ref, _type, Count}
+    summary = got["Summary"]
+    assert summary["Predecessors"] == {
+        "Count": 2,
         "FormattedID": {"US120": 1, "US121": 1},
         "ScheduleState": {"Defined": 2},
     }
-    assert got["Successors"]["Summary"] == {"FormattedID": {}}
-    tasks = got["Tasks"]
-    assert tasks["Summary"] == {"State": {"Defined": tasks["Count"]}}
+    assert summary["Successors"] == {"Count": 0, "FormattedID": {}}
+    count = got["Tasks"]["Count"]
+    assert summary["Tasks"] == {"Count": count, "State": {"Defined": count}}
 
 
 def test_summary_only_where_asked(wsapi: Wsapi) -> None:
     plain = story(wsapi, "US124", fetch="FormattedID,Predecessors,Tasks")
-    assert "Summary" not in plain["Predecessors"]
-    assert "Summary" not in plain["Tasks"]
+    assert "Summary" not in plain
     # a quoted list (pyral) and any case of "summary" work the same
     quoted = story(wsapi, "US124", fetch='"FormattedID,Tasks:SUMMARY[State]"')
-    assert set(quoted["Tasks"]["Summary"]) == {"State"}
+    assert set(quoted["Summary"]) == {"Tasks"}
+    assert set(quoted["Summary"]["Tasks"]) == {"Count", "State"}
 
 
 def test_summary_by_a_reference_counts_its_name_and_skips_unknown_fields(wsapi: Wsapi) -> None:
     got = story(wsapi, "US203", fetch="FormattedID,Tasks:summary[Owner;Project;NoSuchField]")
-    summary = got["Tasks"]["Summary"]
-    assert summary["Owner"] == {"null": got["Tasks"]["Count"]}
+    summary = got["Summary"]["Tasks"]
+    assert summary["Owner"] == {"-- No Entry --": got["Tasks"]["Count"]}
     assert summary["Project"] == {"Demo Project": got["Tasks"]["Count"]}
     assert "NoSuchField" not in summary
 
@@ -108,9 +112,9 @@ def test_summary_in_a_query_of_many_stories(wsapi: Wsapi) -> None:
         pagesize=200,
     )["QueryResult"]["Results"]
     by_id = {r["FormattedID"]: r for r in results}
-    assert by_id["US121"]["Predecessors"]["Summary"]["FormattedID"] == {"US120": 1}
-    assert by_id["US120"]["Successors"]["Summary"]["FormattedID"] == {"US121": 1}
-    assert by_id["US129"]["Predecessors"]["Summary"]["FormattedID"] == {}
+    assert by_id["US121"]["Summary"]["Predecessors"]["FormattedID"] == {"US120": 1}
+    assert by_id["US120"]["Summary"]["Successors"]["FormattedID"] == {"US121": 1}
+    assert by_id["US129"]["Summary"]["Predecessors"]["FormattedID"] == {}
 
 
 def _later(before: dict[str, Any], after: dict[str, Any]) -> bool:

@@ -162,9 +162,9 @@ def test_rally_error_texts(text: str, kind: type[PantheonError], retry: Retry) -
     assert "second" in failure.error.message
 
 
-def test_query_errors_exit_as_bugs_and_others_as_rally() -> None:
+def test_query_errors_exit_as_bugs_and_bad_values_as_bad_input() -> None:
     assert from_app_errors(["Could not parse: x"], where="").error.exit_code == 70
-    assert from_app_errors(["Validation error: x"], where="").error.exit_code == 5
+    assert from_app_errors(["Validation error: x"], where="").error.exit_code == 2
 
 
 # --- refs -----------------------------------------------------------------------------------

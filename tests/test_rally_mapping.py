@@ -67,6 +67,7 @@ def stories(draw: st.DrawFn) -> Story:
             st.just(NOW),
             st.floats(1, 72),
             st.just("story/US-1-x"),
+            st.text("0123456789abcdef", min_size=1, max_size=16),
         )
     )
     state = draw(st.sampled_from(states.WORKFLOW))
@@ -132,7 +133,8 @@ def test_a_story_as_rally_returns_it() -> None:
             "Name": "User Authentication",
             "_ref": "/portfolioitem/feature/17",
         },
-        "Predecessors": {"Count": 1, "Summary": {"FormattedID": {"US120": 1}}},
+        "Predecessors": {"_ref": "/hierarchicalrequirement/121/Predecessors", "Count": 1},
+        "Summary": {"Predecessors": {"Count": 1, "FormattedID": {"US120": 1}}},
         "Iteration": {"_refObjectName": "Sprint 24"},
         "LastUpdateDate": "2026-02-02T10:30:00.000Z",
         "VersionId": "7",

@@ -55,27 +55,20 @@ def test_a_summary_on_the_item_as_rally_sends_it() -> None:
     assert story.predecessor_count == 2
 
 
-def test_a_summary_inside_the_collection_as_the_emulator_has_sent_it() -> None:
+def test_a_summary_inside_the_collection_is_no_summary() -> None:
+    """Rally never puts a summary inside the collection (research §10.1): such a shape is
+    not read, so nothing can depend on it."""
     raw = raw_story(Predecessors={"Count": 2, "Summary": {"FormattedID": {"US12": 1, "US7": 1}}})
     story = records.story(raw)
-    assert story.predecessors == (StoryKey("US", 7), StoryKey("US", 12))
+    assert story.predecessors == ()
     assert story.predecessor_count == 2
 
 
-def test_the_item_summary_is_read_before_the_collection_one() -> None:
-    raw = raw_story(
-        Predecessors={"Count": 1, "Summary": {"FormattedID": {"US1": 1}}},
-        Summary={"Predecessors": {"Count": 1, "FormattedID": {"US2": 1}}},
-    )
-    assert records.story(raw).predecessors == (StoryKey("US", 2),)
-
-
 def test_summaries_leave_out_empty_values_and_what_is_not_a_key() -> None:
-    """Rally counts members without a value under ``-- No Entry --`` (research §10.1); this
-    project's emulator has said ``null``."""
+    """Rally counts members without a value under ``-- No Entry --`` (research §10.1)."""
     summary = {"Predecessors": {"Count": 3, "FormattedID": {"-- No Entry --": 1, "US3": 1}}}
     assert records.summary(raw_story(Summary=summary), "Predecessors", "FormattedID") == ("US3",)
-    counts = {"null": 1, "US3": 1, "Story three": 1}
+    counts = {"-- No Entry --": 1, "US3": 1, "Story three": 1}
     raw = raw_story(Summary={"Predecessors": {"Count": 3, "FormattedID": counts}})
     assert records.story(raw).predecessors == (StoryKey("US", 3),)
     assert records.summary(raw_story(), "Predecessors", "FormattedID") is None

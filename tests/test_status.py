@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from pantheon_git.core import fields as lockfields
+from pantheon_git.core.story import Lock
 from pantheon_git.core.timefmt import format_time
 from pantheon_git.rally.client import RallyClient
 from tests.support.gitrepo import GitRepo
@@ -67,13 +69,11 @@ def test_board_from_the_cache(sync_repo: GitRepo, cli: CLI) -> None:
 
 def test_each_kind_of_drift(sync_repo: GitRepo, cli: CLI, rally_client: RallyClient) -> None:
     now = datetime.now(UTC)
-    past = format_time(now - timedelta(hours=30))
-    expired = format_time(now - timedelta(hours=6))
+    ran_out = Lock(
+        "bob@example.com", now - timedelta(hours=30), now - timedelta(hours=6), None, "b0b"
+    )
     for fid in ("US127", "US128"):  # locks that ran out
-        rally_client.wire.update(
-            story_ref(rally_client, fid),
-            {"c_LockedBy": "bob@example.com", "c_LockedAt": past, "c_LockExpiry": expired},
-        )
+        rally_client.wire.update(story_ref(rally_client, fid), lockfields.to_fields(ran_out))
     rally_client.wire.update(
         story_ref(rally_client, "US205"), {"ScheduleState": "In-Progress", "c_PantheonStatus": ""}
     )

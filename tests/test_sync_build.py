@@ -31,7 +31,8 @@ def story(n: int, tasks: int, **fields: Any) -> dict[str, Any]:
         "ScheduleState": "Defined",
         "PortfolioItem": EPIC,
         "Tasks": {"_ref": f"{REF}/hierarchicalrequirement/{n}/Tasks", "Count": tasks},
-        "Successors": {"Count": 1, "Summary": {"FormattedID": {f"US{n + 1}": 1}}},
+        "Successors": {"_ref": f"{REF}/hierarchicalrequirement/{n}/Successors", "Count": 1},
+        "Summary": {"Successors": {"Count": 1, "FormattedID": {f"US{n + 1}": 1}}},
         **fields,
     }
 

@@ -102,7 +102,7 @@ def test_selection_keys_and_words() -> None:
 
 
 def test_index_round_trip_and_refusals() -> None:
-    lock = new_lock("jane@example.com", NOW, 24, "story/US-1-a")
+    lock = new_lock("jane@example.com", NOW, 24, "story/US-1-a", "t1")
     entries = [
         IndexEntry.of(
             story(1, epic="F17", lock=lock, version_id="3"), "stories/epic-17/US-1.json", "ab", 10
@@ -147,8 +147,8 @@ def test_fingerprints_stay_those_existing_caches_hold() -> None:
 
 
 def test_columns() -> None:
-    live = new_lock("a@x", NOW - timedelta(hours=1), 24, None)
-    dead = new_lock("a@x", NOW - timedelta(hours=30), 24, None)
+    live = new_lock("a@x", NOW - timedelta(hours=1), 24, None, "t1")
+    dead = new_lock("a@x", NOW - timedelta(hours=30), 24, None, "t2")
     assert board.column(story(1), NOW) == board.READY
     assert board.column(story(1, lock=live), NOW) == board.LOCKED
     assert board.column(story(1, lock=dead), NOW) == board.READY  # expired: free again
@@ -188,7 +188,7 @@ def _summary(**changes: object) -> sync_report.SyncSummary:
 
 
 def test_sync_report_lists_ten_busy_stories_then_counts() -> None:
-    lock = new_lock("dev@x", NOW, 24, None)
+    lock = new_lock("dev@x", NOW, 24, None, "t1")
     stories = [story(n, epic="F1", state="In Progress", lock=lock) for n in range(1, 14)]
     groups = board.group_by_epic(stories, {"F1": "One"})
     text = sync_report.render(_summary(), groups, NOW)
@@ -214,8 +214,8 @@ class B:
 
 
 def test_drift_rules() -> None:
-    live = new_lock("a@x", NOW - timedelta(hours=1), 24, None)
-    dead = new_lock("a@x", NOW - timedelta(hours=30), 24, None)
+    live = new_lock("a@x", NOW - timedelta(hours=1), 24, None, "t1")
+    dead = new_lock("a@x", NOW - timedelta(hours=30), 24, None, "t2")
     stories = [
         story(1, state="In Progress", lock=live),  # no branch
         story(2, state="In Progress", lock=live),  # branch, held: fine

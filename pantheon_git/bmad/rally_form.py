@@ -28,7 +28,6 @@ from pantheon_git.bmad.view import description_markdown
 from pantheon_git.bmad.writer import criterion_lines
 from pantheon_git.core.html2md import plain_text
 from pantheon_git.core.richtext import markdown_to_html
-from pantheon_git.core.states import SCHEDULE_STATES
 from pantheon_git.core.story import Task
 from pantheon_git.safetext import one_line
 
@@ -121,15 +120,6 @@ def schedule_state(status: Status | None, status_map: Mapping[str, str]) -> tupl
     return "Defined", (
         f"status {status.raw!r} is not in migrate_status_map; the story goes to Rally as Defined"
     )
-
-
-def later_state(current: str | None, wanted: str) -> str | None:
-    """``wanted`` if it is ahead of ``current`` in Rally's ScheduleState order, else None:
-    a migration never moves a story back."""
-    order = {name: index for index, name in enumerate(SCHEDULE_STATES)}
-    if current not in order or wanted not in order:
-        return wanted if current != wanted else None
-    return wanted if order[wanted] > order[current] else None
 
 
 def criteria_markdown(texts: Iterable[str]) -> str:

@@ -13,6 +13,13 @@ import click
 from pantheon_git.cli._common import Ctx, common_options
 from pantheon_git.errors import UsageError
 from pantheon_git.rally.emulator.server import start
+from pantheon_git.rally.emulator.workspace import (
+    CONFLICT_TEXTS,
+    PRECISIONS,
+    BadSetting,
+    WorkspaceSettings,
+    parse_max_length,
+)
 
 
 @click.group("rally")
@@ -85,6 +92,35 @@ def rally() -> None:
 @click.option(
     "--fault-seed", type=int, default=None, help="Make the injected failures reproducible."
 )
+@click.option(
+    "--date-precision",
+    type=click.Choice(PRECISIONS),
+    default="day",
+    show_default=True,
+    help="What custom DATE fields keep of a time written to them (Rally's is unknown).",
+)
+@click.option(
+    "--task-rollup/--no-task-rollup",
+    default=True,
+    show_default=True,
+    help="Task states set their story's ScheduleState, as Rally does by default.",
+)
+@click.option("--state-before", default=None, help="An extra ScheduleState before Defined.")
+@click.option("--state-after", default=None, help="An extra ScheduleState after Accepted.")
+@click.option(
+    "--max-length",
+    "max_length",
+    multiple=True,
+    metavar="FIELD=N",
+    help="MaxLength of a field (repeatable), e.g. c_LockToken=64.",
+)
+@click.option(
+    "--conflict-text",
+    type=click.Choice(CONFLICT_TEXTS),
+    default="concurrency",
+    show_default=True,
+    help="How overlapping writes are refused (Rally uses both texts).",
+)
 @common_options
 def serve(
     *,
@@ -101,15 +137,32 @@ def serve(
     jitter_ms: float,
     fault_rate: float,
     fault_seed: int | None,
+    date_precision: str,
+    task_rollup: bool,
+    state_before: str | None,
+    state_after: str | None,
+    max_length: tuple[str, ...],
+    conflict_text: str,
 ) -> None:
     """Serve the emulator until SIGTERM or Ctrl-C.
 
     The first line on stdout is `Rally emulator listening on http://HOST:PORT` (with --json, a
     JSON object with url, workspace, project and data). Point a client at
     it with RALLY_URL=http://HOST:PORT RALLY_API_KEY=<key> RALLY_WORKSPACE=<workspace>
-    RALLY_PROJECT=<project>. Test helpers live under /_emulator/ (stats, reset, config, seed).
+    RALLY_PROJECT=<project>. Test helpers live under /_emulator/ (stats, reset, config, seed,
+    workspace).
     """
-
+    try:
+        settings = WorkspaceSettings(
+            date_precision=date_precision,
+            task_rollup=task_rollup,
+            state_before=state_before,
+            state_after=state_after,
+            max_length=parse_max_length(max_length),
+            conflict_text=conflict_text,
+        )
+    except BadSetting as exc:
+        raise UsageError(str(exc)) from None
     try:
         handle = start(
             host=host,
@@ -125,6 +178,7 @@ def serve(
             jitter_ms=jitter_ms,
             fault_rate=fault_rate,
             fault_seed=fault_seed,
+            settings=settings,
             verbose=Ctx.verbose > 0,  # -v logs every request on stderr
         )
     except OSError as exc:

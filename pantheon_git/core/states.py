@@ -19,8 +19,11 @@ ACCEPTED = "Accepted"
 WORKFLOW: tuple[str, ...] = (DEFINED, IN_PROGRESS, CODE_REVIEW, COMPLETED, ACCEPTED)
 
 # Rally's fixed ScheduleState values, in their fixed order. Workspaces may add one custom value
-# before Defined (often "Idea"/"Backlog") and one after Accepted (often "Released").
+# before Defined (often "Idea"/"Backlog") and one after Accepted (often "Released"): a
+# workspace's own order is read from its schema (``rally.schema.schedule_states``).
 SCHEDULE_STATES: tuple[str, ...] = ("Defined", "In-Progress", "Completed", "Accepted")
+ScheduleOrder = tuple[str, ...]
+"""A workspace's ScheduleState values, in order."""
 
 StateMap = Mapping[str, Mapping[str, str]]
 """Workflow state -> the Rally field values that hold it (field name -> value)."""
@@ -55,11 +58,15 @@ def workflow_state(
     schedule_state: str | None,
     pantheon_status: str | None,
     state_map: StateMap = DEFAULT_STATE_MAP,
+    order: ScheduleOrder = SCHEDULE_STATES,
 ) -> str:
     """The workflow state of a story from what Rally holds.
 
     ``c_PantheonStatus`` decides only while it agrees with ScheduleState: when someone moves the
-    story in Rally's UI, ScheduleState wins (Rally is the source of truth).
+    story in Rally's UI, ScheduleState wins (Rally is the source of truth). A ScheduleState the
+    map does not name is placed by the workspace's ``order``: it is the last workflow state
+    whose ScheduleState comes at or before it (a value before Defined is Defined, one after
+    Accepted is Accepted). Without the order, a few common names count as after Accepted.
     """
     schedule = schedule_state or "Defined"
     if pantheon_status and schedule_state_of(pantheon_status, state_map) == schedule:
@@ -67,11 +74,43 @@ def workflow_state(
     candidates = [s for s in WORKFLOW if schedule_state_of(s, state_map) == schedule]
     if candidates:
         return candidates[0]
-    # A custom value: before Defined counts as Defined, after Accepted as Accepted.
-    return ACCEPTED if schedule not in SCHEDULE_STATES and schedule.lower() in _LATE else DEFINED
+    if schedule in order:
+        at = order.index(schedule)
+        before = [s for s in WORKFLOW if _position(s, state_map, order) <= at]
+        return before[-1] if before else DEFINED
+    return ACCEPTED if schedule.lower() in _LATE else DEFINED
 
 
 _LATE = {"released", "done", "shipped", "deployed"}
+
+
+def _position(state: str, state_map: StateMap, order: ScheduleOrder) -> int:
+    mapped = schedule_state_of(state, state_map)
+    return order.index(mapped) if mapped in order else len(order)
+
+
+def later_schedule_state(
+    current: str | None, wanted: str, order: ScheduleOrder = SCHEDULE_STATES
+) -> str | None:
+    """``wanted`` if it comes after ``current`` in the workspace's ScheduleState ``order``,
+    else ``None``: states only move forward. A value outside the order is never judged
+    behind (``wanted``, unless it is already the current one)."""
+    if current not in order or wanted not in order:
+        return wanted if current != wanted else None
+    return wanted if order.index(wanted) > order.index(current) else None
+
+
+def rolled_up(task_states: list[str]) -> str | None:
+    """The ScheduleState Rally gives a story from its tasks' states when it rolls them up
+    (research §10.2; Broadcom docs "Task State Updates Parent Schedule State": all Defined:
+    Defined; all Completed: Completed; otherwise In-Progress); ``None`` without tasks."""
+    if not task_states:
+        return None
+    if all(s == "Defined" for s in task_states):
+        return "Defined"
+    if all(s == "Completed" for s in task_states):
+        return "Completed"
+    return "In-Progress"
 
 
 def advance(current: str, target: str) -> str | None:

@@ -52,9 +52,12 @@ class Task:
 
 @dataclass(frozen=True)
 class Lock:
-    """A story lock as stored in Rally's ``c_LockedBy`` / ``c_LockedAt`` / ``c_LockExpiry``.
+    """A story lock as stored in Rally's ``c_LockedBy`` / ``c_LockedAt`` / ``c_LockExpiry`` /
+    ``c_LockToken`` (``core/fields.py``).
 
-    ``token`` is the exact ``c_LockedAt`` string written by the winner of the lock protocol.
+    ``token`` is the random token its taker wrote to ``c_LockToken`` (``None`` for a lock
+    without one: written by hand, or by an older pantheon): the lock protocol's proof of who
+    won a race.
     """
 
     holder: str
@@ -203,9 +206,3 @@ def _opt_float(value: Any) -> float | None:
     if value is None or value == "":
         return None
     return float(value)
-
-
-def token_of(lock: Lock | None) -> str | None:
-    if lock is None:
-        return None
-    return f"{lock.holder.strip().lower()}@{format_time(lock.locked_at)}"

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pantheon_git.core.deadline import Deadline
 from pantheon_git.core.keys import StoryKey
+from pantheon_git.core.states import ScheduleOrder
 from pantheon_git.core.timefmt import format_time
 from pantheon_git.errors import ConfigError, RallyNotFound, RallyValidationError
 from pantheon_git.rally import records, replies
@@ -39,7 +40,12 @@ from pantheon_git.rally.query import Query, check_field, eq, order_clause, rende
 from pantheon_git.rally.records import DISCUSSION_POST, STORY, Entity, PostRecord
 from pantheon_git.rally.refs import RefLike, make_ref, ref_path, type_segment
 from pantheon_git.rally.replies import Item, as_sent
-from pantheon_git.rally.schema import ATTRIBUTE_FETCH, AttributeDef, display_name
+from pantheon_git.rally.schema import (
+    ATTRIBUTE_FETCH,
+    AttributeDef,
+    display_name,
+    schedule_states,
+)
 from pantheon_git.rally.scope import Scope, resolve
 from pantheon_git.rally.session import (
     DEFAULT_MAX_REPLY,
@@ -153,6 +159,7 @@ class RallyClient:
         self._wanted_scope = (workspace, project)
         self._scope: Scope | None = None
         self._scope_lock = threading.Lock()
+        self._schedule: ScheduleOrder | None = None
 
     @classmethod
     def from_config(
@@ -494,6 +501,16 @@ class RallyClient:
         return self.collection(
             typedef, "Attributes", decode=AttributeDef.from_rally, fetch=ATTRIBUTE_FETCH
         )
+
+    def schedule_states(self) -> ScheduleOrder:
+        """The workspace's ScheduleState values in order (read once per client)."""
+        with self._scope_lock:
+            known = self._schedule
+        if known is None:
+            known = schedule_states(self)
+            with self._scope_lock:
+                self._schedule = known
+        return known
 
     def create_attribute(
         self, element_name: str, attribute_type: str, *, type_path: str = STORY

@@ -36,6 +36,7 @@ from pantheon_git.errors import (
     RallyRetryableError,
     RallyUnreachable,
     RallyValidationError,
+    RallyWriteRefused,
 )
 
 
@@ -49,6 +50,10 @@ class Retry(enum.Enum):
 class Failure:
     error: PantheonError
     retry: Retry
+    limit: int | None = None
+    """At most this many retries (``None``: as many as the backoff and deadline allow)."""
+    final: PantheonError | None = None
+    """What to raise when ``limit`` retries did not help (instead of "gave up after...")."""
 
     @property
     def retryable(self) -> bool:
@@ -69,19 +74,39 @@ BUG_HINT = "This is a bug in pantheon_git: run again with -v and report it."
 _NOT_FOUND = re.compile(
     r"cannot find object to|object to \w+ cannot be null|could not read \S+ \d+ to update"
 )
-_CONFLICT = ("concurrency conflict", "unit of work")
+# A value a write sets is bad, whatever the rest says: a reference that is not one (pyral
+# test/test_vsm_incident.py against live Rally: 'Cannot parse object reference from "x"'), or
+# one Rally cannot set ("Could not set value for <Field>: ...").
+_BAD_VALUE = ("cannot parse object reference", "could not set value for")
+_CONFLICT = "concurrency conflict"
+_UNIT_OF_WORK = "unit of work"
+UNIT_OF_WORK_RETRIES = 2
+"""Quick retries of "Could not write changes in Unit of Work": a conflict passes within them,
+a bad value never does."""
 _AUTH = ("not authorized", "invalid key")
 _QUERY = ("could not parse", "is unknown")
 
 
-def from_app_errors(errors: Sequence[str], *, where: str) -> Failure:
-    """Classify a non-empty ``Errors[]``; the first message decides, all are shown."""
+def from_app_errors(errors: Sequence[str], *, where: str) -> Failure:  # noqa: PLR0911
+    """Classify a non-empty ``Errors[]``; the first message decides, all are shown.
+
+    A concurrency conflict is Rally saying it rolled the write back (KB 77114): safe to send
+    again. "Could not write changes in Unit of Work" is ambiguous: KB 77114 gives it as the
+    other form of a conflict, KB 95485 as the answer to a malformed date. It is retried
+    :data:`UNIT_OF_WORK_RETRIES` times at once, then reported as a value Rally will not take
+    (exit 2), never retried for minutes as a conflict.
+    """
     text = "; ".join(str(e) for e in errors)
     first = str(errors[0]).lower() if errors else ""
     message = f"Rally refused {where}: {text}"
+    if any(p in first for p in _BAD_VALUE):
+        return Failure(
+            RallyValidationError(message, hint="A value written is not one Rally accepts."),
+            Retry.NO,
+        )
     if _NOT_FOUND.search(first):
         return Failure(RallyNotFound(message), Retry.NO)
-    if any(p in first for p in _CONFLICT):
+    if _CONFLICT in first:
         return Failure(
             RallyRetryableError(
                 message,
@@ -89,6 +114,15 @@ def from_app_errors(errors: Sequence[str], *, where: str) -> Failure:
             ),
             Retry.SAFE,
         )
+    if _UNIT_OF_WORK in first:
+        final = RallyWriteRefused(
+            f"{message} ({UNIT_OF_WORK_RETRIES + 1} tries). Rally says this when a value "
+            "cannot be stored, such as a date not written YYYY-MM-DD (Broadcom KB 95485), and "
+            "sometimes when another write to the same object overlapped",
+            hint="Check the values being written; if they are right, run the command again.",
+        )
+        retrying = RallyRetryableError(message, hint=final.hint)
+        return Failure(retrying, Retry.SAFE, limit=UNIT_OF_WORK_RETRIES, final=final)
     if any(p in first for p in _AUTH):
         return Failure(RallyAuthError(message, hint=AUTH_HINT), Retry.NO)
     if any(p in first for p in _QUERY):

@@ -24,7 +24,7 @@ record of ``story_to_rally(s)`` gives back ``s`` for stories whose Markdown is i
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,11 +52,15 @@ class MapSettings:
     """Whether the workspace has the acceptance criteria field."""
     rally_url: str | None = None
     """Rally's base URL, for links people can open (``#/detail/userstory/<oid>``)."""
+    schedule_order: Callable[[], states.ScheduleOrder] | None = field(default=None, compare=False)
+    """Where the workspace's ScheduleState order is read (``RallyClient.schedule_states``)."""
 
     @property
     def decoder(self) -> StoryDecoder:
         """What decodes a story's record with these settings."""
-        return StoryDecoder(self.names, self.state_map, self.default_lock_hours)
+        return StoryDecoder(
+            self.names, self.state_map, self.default_lock_hours, self.schedule_order
+        )
 
 
 STORY_BASE_FETCH = (

@@ -18,7 +18,7 @@ Rally through these, never through a raw item's fields.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeGuard
 
@@ -33,6 +33,7 @@ from pantheon_git.rally.replies import MALFORMED_HINT
 
 if TYPE_CHECKING:
     from pantheon_git.config import Config
+    from pantheon_git.rally.client import RallyClient
 
 STORY = "HierarchicalRequirement"
 TASK = "Task"
@@ -193,15 +194,30 @@ class StoryRecord:
 @dataclass(frozen=True)
 class StoryDecoder:
     """What decoding a story needs to know about the workspace: the names of the seed's custom
-    fields, the state map and the lease of a lock without an expiry."""
+    fields, the state map, the lease of a lock without an expiry, and where to read the
+    workspace's ScheduleState order (asked only for a value outside Rally's fixed four, such
+    as a state a workspace adds before Defined or after Accepted)."""
 
     names: FieldNames = FieldNames()
     state_map: states.StateMap = field(default_factory=lambda: states.DEFAULT_STATE_MAP)
     lock_hours: float = 24.0
+    order: Callable[[], states.ScheduleOrder] | None = field(default=None, compare=False)
+    """``RallyClient.schedule_states``, or ``None``: the fixed four, and a guess by name."""
 
     @classmethod
-    def from_config(cls, config: Config) -> StoryDecoder:
-        return cls(FieldNames.from_config(config.fields), config.state_map, config.rally_lock_hours)
+    def from_config(cls, config: Config, client: RallyClient | None = None) -> StoryDecoder:
+        return cls(
+            FieldNames.from_config(config.fields),
+            config.state_map,
+            config.rally_lock_hours,
+            client.schedule_states if client is not None else None,
+        )
+
+    def schedule_order(self, schedule_state: str | None) -> states.ScheduleOrder:
+        """The order to place ``schedule_state`` in (Rally is asked only when it matters)."""
+        if schedule_state in states.SCHEDULE_STATES or not schedule_state or self.order is None:
+            return states.SCHEDULE_STATES
+        return self.order()
 
     def __call__(self, raw: Raw) -> StoryRecord:
         return story(raw, self)
@@ -228,7 +244,9 @@ def story(raw: Raw, decoder: StoryDecoder = StoryDecoder()) -> StoryRecord:
         owner=person(raw.get("Owner"), what),
         schedule_state=schedule,
         pantheon_status=status,
-        state=states.workflow_state(schedule, status, decoder.state_map),
+        state=states.workflow_state(
+            schedule, status, decoder.state_map, decoder.schedule_order(schedule)
+        ),
         epic=_parent(raw, what),
         lock_held=lock,
         lock_problem=problem,
@@ -274,9 +292,9 @@ def _parent(raw: Raw, what: str) -> EpicRecord | None:
 
 # --- summaries of collections ----------------------------------------------------------------
 
-_NO_ENTRY = frozenset({"-- No Entry --", "null"})
-"""How a summary counts members whose value is empty: ``-- No Entry --`` in Rally (research
-§10.1), ``null`` in this project's emulator so far."""
+NO_ENTRY = "-- No Entry --"
+"""The key under which a collection summary counts members whose value is empty (research
+§10.1: Rally App SDK apps skip it among ``Summary.Tasks.Estimate``)."""
 
 
 def summary(raw: Raw, collection: str, by: str, what: str = "object") -> tuple[str, ...] | None:
@@ -285,25 +303,20 @@ def summary(raw: Raw, collection: str, by: str, what: str = "object") -> tuple[s
     of that collection.
 
     Rally puts the summary on the item, keyed by the collection's name, and leaves the
-    collection a plain ``{_ref, _type, Count}`` (research §10.1)::
+    collection a plain ``{_ref, _type, Count}`` (research §10.1; the raw replies an Android
+    client parsed, PaitoAnderson/SkrumazAndroid ``data/RallyDev/GetItems.java``)::
 
         {"Summary": {"Predecessors": {"Count": 2, "FormattedID": {"US1": 1, "US2": 1}}}}
-
-    This project's emulator has so far put it inside the collection
-    (``{"Predecessors": {"Count": 2, "Summary": {"FormattedID": {...}}}}``): read too, after
-    Rally's shape, until the emulator answers the way Rally does.
     """
     top = raw.get("Summary")
-    if top is not None:
-        if not _is_map(top):
-            raise malformed(what, "`Summary` is not an object")
-        found = top.get(collection)
-        if found is not None:
-            return _summary_values(found, by, f"{what}'s Summary.{collection}")
-    inner = raw.get(collection)
-    if _is_map(inner) and inner.get("Summary") is not None:
-        return _summary_values(inner["Summary"], by, f"{what}'s {collection}.Summary")
-    return None
+    if top is None:
+        return None
+    if not _is_map(top):
+        raise malformed(what, "`Summary` is not an object")
+    found = top.get(collection)
+    if found is None:
+        return None
+    return _summary_values(found, by, f"{what}'s Summary.{collection}")
 
 
 def _summary_values(found: Any, by: str, where: str) -> tuple[str, ...]:
@@ -314,7 +327,7 @@ def _summary_values(found: Any, by: str, where: str) -> tuple[str, ...]:
         return ()
     if not _is_map(counts):
         raise malformed(where, f"`{by}` is not an object of counts")
-    return tuple(str(v) for v in counts if str(v) not in _NO_ENTRY)
+    return tuple(str(v) for v in counts if str(v) != NO_ENTRY)
 
 
 def count(raw: Raw, collection: str, what: str = "object") -> int | None:
@@ -469,7 +482,7 @@ def lean(raw: Raw) -> dict[str, Any]:
 
 _REF_KEEP = frozenset(
     {"_ref", "_refObjectName", "_type", "ObjectID", "FormattedID", "Name", "EmailAddress",
-     "UserName", "Count", "Summary"}
+     "UserName", "Count"}
 )  # fmt: skip
 
 

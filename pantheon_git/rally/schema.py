@@ -12,6 +12,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from pantheon_git.core.states import SCHEDULE_STATES, ScheduleOrder
+
 if TYPE_CHECKING:
     from pantheon_git.rally.client import RallyClient
 
@@ -98,6 +100,34 @@ def check_fields(
 def display_name(element_name: str) -> str:
     """``c_LockedBy`` -> ``LockedBy``: the Name to create so that Rally makes ``c_LockedBy``."""
     return element_name[2:] if element_name.startswith("c_") else element_name
+
+
+def schedule_states(
+    client: RallyClient, type_path: str = "HierarchicalRequirement"
+) -> ScheduleOrder:
+    """The workspace's ScheduleState values in their order: the AllowedValues of the type's
+    ScheduleState attribute (research §10.7: a workspace may add one before Defined and one
+    after Accepted). Three requests; ``RallyClient.schedule_states`` keeps the answer."""
+    from pantheon_git.rally.query import eq
+    from pantheon_git.rally.replies import as_sent
+
+    typedef = client.type_definition(type_path)
+    found = client.collection(
+        typedef,
+        "Attributes",
+        decode=as_sent,
+        where=eq("ElementName", "ScheduleState"),
+        fetch=("ElementName", "AllowedValues"),
+    )
+    if not found:
+        return SCHEDULE_STATES
+    values = client.collection(
+        found[0], "AllowedValues", decode=as_sent, fetch=("StringValue", "ValueIndex")
+    )
+    if all(isinstance(v.get("ValueIndex"), int) for v in values):
+        values = sorted(values, key=lambda v: int(v["ValueIndex"]))
+    names = tuple(str(v["StringValue"]) for v in values if v.get("StringValue"))
+    return names if "Defined" in names else SCHEDULE_STATES
 
 
 def criteria_field(client: RallyClient, name: str) -> str | None:

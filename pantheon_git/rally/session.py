@@ -211,11 +211,13 @@ class Session:
             self.deadline if deadline is None else deadline, setting="rally_deadline"
         )
         retries = 0
+        uncertain = False  # did any try fail in a way that may have left it applied?
         while True:
             outcome = self._attempt(method, path, params, body, where=where, limit=limit)
             if isinstance(outcome, Envelope):
                 return outcome
             failure, retry_after = outcome
+            uncertain = uncertain or failure.retry is not Retry.SAFE
             if failure.retry is Retry.AMBIGUOUS and ambiguous != "retry":
                 if ambiguous == "raise":
                     raise self._scrub(_maybe_applied(failure.error, where))
@@ -223,12 +225,15 @@ class Session:
                 if landed is not None:
                     return landed
             if not failure.retryable:
-                raise self._scrub(failure.error)
+                raise self._scrub(_applied(failure.error, uncertain))
+            if failure.limit is not None and retries >= failure.limit:
+                raise self._scrub(_applied(failure.final or failure.error, uncertain))
             retries += 1
             wait = self.backoff.delay(retries, self._rand(), retry_after=retry_after)
             spent = self._clock() - started
             if retries >= self.backoff.max_attempts or wait >= limit.remaining():
-                raise self._scrub(_gave_up(failure.error, retries, spent, self._cut(limit)))
+                error = _gave_up(failure.error, retries, spent, self._cut(limit))
+                raise self._scrub(_applied(error, uncertain))
             self.count("retries")
             self._note(
                 f"Rally: {self._scrub_text(failure.error.message)}; trying again in {wait:.1f}s"
@@ -392,6 +397,13 @@ def _unreadable(exc: Exception, where: str, cap: int) -> Failure:
             f"Rally's reply to {where} could not be read: {exc}", hint=MALFORMED_HINT
         )
     return Failure(error, Retry.NO)
+
+
+def _applied(error: PantheonError, uncertain: bool) -> PantheonError:
+    """Mark whether any try may have been applied (``RallyError.maybe_applied``)."""
+    if isinstance(error, RallyError):
+        error.maybe_applied = uncertain
+    return error
 
 
 def _maybe_applied(error: PantheonError, where: str) -> PantheonError:

@@ -25,6 +25,7 @@ import pytest
 from pantheon_git.cache import assignments
 from pantheon_git.cache import stories as story_files
 from pantheon_git.cache.store import Cache
+from pantheon_git.core import fields as lockfields
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.story import Lock, Story
 from tests.support.gitrepo import GitRepo, make_repo
@@ -130,7 +131,7 @@ def lock_in_rally(
     """Lock a story in Rally as ``holder`` (``None``: clear the lock), behind the tool's back."""
     moment = now()
     if holder is None:
-        set_rally_fields(server, key, {"c_LockedBy": "", "c_LockedAt": None, "c_LockExpiry": None})
+        set_rally_fields(server, key, lockfields.to_fields(None))
     else:
         lock_as(
             server, key, holder, moment - timedelta(hours=1), expires or moment + timedelta(hours=8)

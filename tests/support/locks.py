@@ -24,13 +24,14 @@ from typing import Any
 
 import pytest
 
+from pantheon_git.core import fields as lockfields
 from pantheon_git.core.keys import StoryKey
-from pantheon_git.core.timefmt import format_time
+from pantheon_git.core.story import Lock
 from pantheon_git.rally.client import RallyClient
 
 FAST_TIMING = {"PANTHEON_LOCK_WRITE_BOUND": "0.5", "PANTHEON_LOCK_SETTLE_DELAY": "0.6"}
 LOCK_FETCH = ("FormattedID", "Name", "ScheduleState", "c_LockedBy", "c_LockedAt",
-              "c_LockExpiry", "c_Branch", "c_PantheonStatus")  # fmt: skip
+              "c_LockExpiry", "c_LockToken", "c_Branch", "c_PantheonStatus")  # fmt: skip
 
 
 def rally_env(server: Any, user: str = "alice@example.com", **extra: str) -> dict[str, str]:
@@ -50,6 +51,12 @@ def rally_fields(server: Any, key: str, fetch: tuple[str, ...] = LOCK_FETCH) -> 
         return client.wire.find_story(StoryKey.parse(key), fetch=fetch)
 
 
+def rally_lock(server: Any, key: str) -> Lock | None:
+    """The story's lock as pantheon reads it from Rally now (exact times from the token,
+    whatever precision the workspace keeps its DATE fields to)."""
+    return lockfields.from_fields(rally_fields(server, key), default_hours=24)
+
+
 def set_rally_fields(server: Any, key: str, fields: Mapping[str, Any]) -> None:
     """Change a story in Rally as someone else (or Rally's UI) would."""
     with client_for(server) as client:
@@ -57,16 +64,23 @@ def set_rally_fields(server: Any, key: str, fields: Mapping[str, Any]) -> None:
         client.wire.update(story["_ref"], fields, fetch=("ObjectID",))
 
 
-def lock_as(server: Any, key: str, holder: str, locked_at: datetime, expires: datetime) -> None:
-    set_rally_fields(
-        server,
-        key,
-        {
-            "c_LockedBy": holder,
-            "c_LockedAt": format_time(locked_at),
-            "c_LockExpiry": format_time(expires),
-        },
-    )
+def lock_as(
+    server: Any,
+    key: str,
+    holder: str,
+    locked_at: datetime,
+    expires: datetime,
+    *,
+    token: str | None = "other",
+) -> None:
+    """Lock ``key`` for ``holder`` as pantheon writes a lock (with ``token`` in
+    ``c_LockToken``), or, with ``token=None``, as an older pantheon or a person in Rally's UI
+    does: the DATE fields alone, kept to whatever precision the workspace keeps."""
+    lock = Lock(holder, locked_at, expires, None, token)
+    fields = lockfields.to_fields(lock)
+    if token is None:
+        del fields["c_LockToken"]
+    set_rally_fields(server, key, fields)
 
 
 @dataclass

@@ -47,6 +47,15 @@ import httpx
 import pytest
 
 from pantheon_git.rally.emulator.server import EmulatorHandle, start
+from pantheon_git.rally.emulator.workspace import PRECISIONS, WorkspaceSettings
+
+WORKSPACES = [
+    WorkspaceSettings(date_precision=precision, task_rollup=rollup)
+    for precision in PRECISIONS
+    for rollup in (True, False)
+]
+"""The matrix of workspace variants the product must work in: every custom DATE precision
+(Rally's is unknown, research §10.8) with and without task rollup (§10.2)."""
 
 STARTUP_TIMEOUT = 30.0
 BANNER = "Rally emulator listening on "

@@ -86,7 +86,8 @@ def checkout(app: App, request: CheckoutRequest) -> CheckoutReport | Refusal:
         raise UsageError(f"--lock-hours must be more than 0, not {hours:g}")
     me = app.user()
     with lock_client(app) as client:
-        run = _Checkout(app, client, locking(app, client), map_settings(app), me, hours, request)
+        settings = replace(map_settings(app), schedule_order=client.schedule_states)
+        run = _Checkout(app, client, locking(app, client), settings, me, hours, request)
         if key is not None:
             return run.story(key)
         assert epic is not None

@@ -32,7 +32,8 @@ BASE_FIELDS = (
 
 def listing_fetch(settings: MapSettings) -> list[str]:
     n = settings.names
-    return [*BASE_FIELDS, n.pantheon_status, n.locked_by, n.locked_at, n.lock_expiry, n.branch]
+    locks = (n.locked_by, n.locked_at, n.lock_expiry, n.lock_token, n.branch)
+    return [*BASE_FIELDS, n.pantheon_status, *locks]
 
 
 def epic_of(story: StoryRecord) -> tuple[str | None, str | None]:

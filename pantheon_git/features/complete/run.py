@@ -120,6 +120,7 @@ def story_fetch(config: Config) -> list[str]:
         names.locked_by,
         names.locked_at,
         names.lock_expiry,
+        names.lock_token,
         config.field_name("pantheon_status"),
     }
     for fields in config.state_map.values():
@@ -169,7 +170,7 @@ def apply_change(
     ledger.begin(None)
     try:
         item = rally.find_story(
-            key, decode=StoryDecoder.from_config(config), fetch=story_fetch(config)
+            key, decode=StoryDecoder.from_config(config, rally), fetch=story_fetch(config)
         )
     except RallyNotFound:
         decision = Decision(

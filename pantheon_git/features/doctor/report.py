@@ -121,9 +121,13 @@ def find_secrets(text: str, env_key: str | None) -> list[SecretHit]:
     return hits
 
 
+_FIELD_NAME = re.compile(r"""["']?c_[A-Za-z0-9_]+["']?""")
+"""A Rally custom field's name (``lock_token: c_LockToken`` under ``fields:``): no secret."""
+
+
 def _has_value(raw: str) -> bool:
     value = raw.split(" #", 1)[0].strip()
-    if value.lower() in _EMPTY_VALUES:
+    if value.lower() in _EMPTY_VALUES or _FIELD_NAME.fullmatch(value):
         return False
     # placeholders: <your key>, ${RALLY_API_KEY}, $RALLY_API_KEY
     return not re.fullmatch(r"""["']?(<[^>]*>|\$\{?\w+\}?)["']?""", value)
@@ -136,6 +140,7 @@ FIELD_TYPES: dict[str, tuple[tuple[str, ...], str, bool]] = {
     "locked_by": (("STRING",), "STRING", True),
     "locked_at": (("DATE",), "DATE", True),
     "lock_expiry": (("DATE",), "DATE", True),
+    "lock_token": (("STRING", "TEXT"), "STRING", True),
     "branch": (("STRING",), "STRING", True),
     "coverage": (("QUANTITY", "DECIMAL"), "QUANTITY", True),
     "commit_sha": (("STRING",), "STRING", True),

@@ -59,13 +59,14 @@ def lock_names(config: Config) -> lockfields.LockFields:
         config.field_name("locked_at"),
         config.field_name("lock_expiry"),
         config.field_name("branch"),
+        config.field_name("lock_token"),
     )
 
 
 def lock_fetch(config: Config) -> list[str]:
     names = lock_names(config)
     fields = {"FormattedID", "Name", "ScheduleState", "LastUpdateDate", "VersionId"}
-    fields |= {names.locked_by, names.locked_at, names.expiry, names.branch}
+    fields |= {names.locked_by, names.locked_at, names.expiry, names.branch, names.token}
     fields.add(config.field_name("pantheon_status"))
     for values in config.state_map.values():
         fields.update(values)
@@ -83,9 +84,9 @@ def read_lock(app: App, key: StoryKey, *, timeout: float, remember: bool = True)
 
     config = app.config
     whole = None
-    decode = StoryDecoder.from_config(config)
     try:
         with lock_client(app, timeout=timeout) as client:
+            decode = StoryDecoder.from_config(config, client)
             with Alarm(timeout, Unreachable(f"no answer within {timeout:g} s")):
                 found = client.find_story(key, decode=decode, fetch=lock_fetch(config))
             if remember and _cached(app.cache, key) is None:
@@ -169,6 +170,7 @@ def _whole(app: App, client: RallyClient, found: StoryRecord) -> tuple[Story, di
         state_map=config.state_map,
         default_lock_hours=config.rally_lock_hours,
         rally_url=config.rally_url,
+        schedule_order=client.schedule_states,
     )
     full = client.get(found, decode=settings.decoder, fetch=story_fetch(settings.names))
     tasks = client.collection(

@@ -20,10 +20,14 @@ and r >= w + D > w + T. Suppose P wins, i.e. r_P sees P's token, and Q also wrot
 And someone wins whenever every write stays in time: the last write to land is seen by its
 own racer. A racer whose attempt ran over T declares it void and clears the lock only if the
 lock still carries its token; that can at worst make a round end with no winner (everyone
-retries), never with two. The token is (holder, c_LockedAt to the millisecond): racers are
-different people, and c_LockedAt is a DATE field in Rally, so no random suffix fits in it.
-All functions here are pure: the caller passes monotonic times for the bound and UTC wall
-time for the stamps.
+retries), never with two.
+
+The token must come back from Rally exactly as written, or the winner would not recognise its
+own lock: it is a random string in a String field (``c_LockToken``, ``core/fields.py``), never a
+time in a DATE field, whose precision nobody knows (research §10.8: a workspace may keep only
+the day). A racer's lock counts as its own only when both the holder and the token match.
+All functions here are pure: the caller passes monotonic times for the bound, UTC wall time
+for the stamps, and the random token.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime, timedelta
 
-from pantheon_git.core.story import Lock, token_of
+from pantheon_git.core.story import Lock
 from pantheon_git.core.timefmt import format_time, parse_time
 from pantheon_git.errors import UsageError
 
@@ -78,18 +82,24 @@ def can_take(lock_status: LockStatus) -> bool:
     return lock_status is not LockStatus.THEIRS
 
 
-def new_lock(me: str, now: datetime, hours: float, branch: str | None) -> Lock:
-    """A lock stamped to the millisecond; ``(holder, locked_at)`` is its protocol token."""
-    holder = me.strip()
-    stamp = parse_time(format_time(now))  # truncate to what Rally stores
+def new_lock(me: str, now: datetime, hours: float, branch: str | None, token: str) -> Lock:
+    """A lock stamped to the millisecond (the form the token carries), with ``token``: random,
+    so that no other racer's lock can look like it."""
+    if not token or any(c.isspace() for c in token):
+        raise ValueError("a lock token is a non-empty word")
+    stamp = parse_time(format_time(now))
     expires = parse_time(format_time(stamp + timedelta(hours=hours)))
-    lock = Lock(holder, stamp, expires, branch)
-    return Lock(holder, stamp, expires, branch, token_of(lock))
+    return Lock(me.strip(), stamp, expires, branch, token)
 
 
 def holds_token(lock: Lock | None, mine: Lock) -> bool:
-    """Step 3 of the protocol: is our exact lock still the one Rally holds?"""
-    return lock is not None and token_of(lock) == token_of(mine)
+    """Step 3 of the protocol: is our lock, by holder and token, still the one Rally holds?"""
+    return (
+        lock is not None
+        and lock.token is not None
+        and lock.token == mine.token
+        and same_person(lock.holder, mine.holder)
+    )
 
 
 def attempt_in_time(read_sent: float, write_replied: float, bound: float) -> bool:

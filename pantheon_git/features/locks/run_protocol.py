@@ -3,12 +3,14 @@
 1. read the story fresh from Rally (never the cache); someone else's unexpired lock: refuse
    (if that lock is only seconds old, its holder may still be racing: look again T later, so
    that the refusal names the winner, or the story is taken if the lock was withdrawn);
-2. write our lock, stamped to the millisecond; if more than T (``lock_write_bound``) passed
-   between sending the read and receiving the write's reply, the attempt is void: clear the
-   lock if it still carries our stamp, and report "Rally too slow, try again". No write is
-   sent, or resent, once T has passed;
-3. wait D (``lock_settle_delay``, > T), read again: the lock is ours only if our stamp is still
-   there; someone else's stamp means they won; no lock at all (a slow racer withdrew) means a
+2. write our lock with a new random token (``c_LockToken``, ``core/fields.py``); if more than T
+   (``lock_write_bound``) passed between sending the read and receiving the write's reply, the
+   attempt is void: clear the lock if it still carries our token, and report "Rally too slow,
+   try again". No write is sent, or resent, once T has passed. If Rally refused every try of
+   the write (concurrency conflicts: another racer's write overlapped ours), nothing of ours
+   is in Rally: read again, and either someone holds the story or a new round starts;
+3. wait D (``lock_settle_delay``, > T), read again: the lock is ours only if our token is still
+   there; someone else's token means they won; no lock at all (a slow racer withdrew) means a
    new round.
 
 ``features/locks/rules.py`` has the argument why this leaves at most one winner, and its timing
@@ -22,17 +24,18 @@ left is not extended in place but taken again through the protocol, and not rele
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pantheon_git.core import fields as lockfields
 from pantheon_git.core.fields import FieldNames
 from pantheon_git.core.story import Lock
 from pantheon_git.core.timefmt import format_time, parse_time
-from pantheon_git.errors import ConfigError, RallyError, RallyRetryableError
+from pantheon_git.errors import ConfigError, RallyError, RallyRetryableError, RallyWriteRefused
 from pantheon_git.features.locks import rules as locks
 from pantheon_git.features.locks.report import LeaseAction
 from pantheon_git.features.locks.rules import Outcome
@@ -49,6 +52,14 @@ ROUNDS = 3
 READ_FIELDS = ("FormattedID", "Name", "ScheduleState")
 FRESH_SKEW = 10.0
 """Seconds of clock difference between machines allowed for when judging a lock's age."""
+Written = Literal["landed", "refused", "unknown"]
+"""How a lock write ended: Rally applied it; Rally refused every try (nothing was applied);
+no answer in time (it may or may not land)."""
+
+
+def new_token() -> str:
+    """A lock's random token: 64 bits, so no two racers ever draw the same."""
+    return secrets.token_hex(8)
 
 
 class RallyTooSlow(RallyRetryableError):
@@ -94,29 +105,32 @@ class Locking:
     now: Callable[[], datetime]
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
+    token: Callable[[], str] = new_token
 
     def fetch(self) -> list[str]:
         n = self.names
-        return [*READ_FIELDS, n.locked_by, n.locked_at, n.expiry, n.branch]
+        return [*READ_FIELDS, n.locked_by, n.locked_at, n.expiry, n.branch, n.token]
 
     @property
     def decoder(self) -> StoryDecoder:
         n = self.names
         names = FieldNames(locked_by=n.locked_by, locked_at=n.locked_at, lock_expiry=n.expiry,
-                           branch=n.branch)  # fmt: skip
+                           branch=n.branch, lock_token=n.token)  # fmt: skip
         return StoryDecoder(names, lock_hours=self.default_hours)
 
     def read(self, ref: str) -> StoryRecord:
         story = self.client.get(ref, decode=self.decoder, fetch=self.fetch())
         # Rally leaves out fields it does not know, and ignores them in writes (a warning):
-        # without this check every lock would silently vanish.
-        missing = [n for n in (self.names.locked_by, self.names.locked_at, self.names.expiry)
-                   if not story.fetched(n)]  # fmt: skip
+        # without this check every lock would silently vanish, and without the token field no
+        # racer could tell its own lock from another's. Nothing has been written yet.
+        missing = [n for n in self.names.required if not story.fetched(n)]
         if missing:
             raise ConfigError(
-                f"Rally has no {', '.join(missing)} field on user stories in this workspace",
+                f"Rally has no {', '.join(missing)} field on user stories in this workspace, "
+                "so no lock can be taken",
                 hint="Create the lock fields (`pantheon doctor --create-fields`, admin key), or "
-                "name yours under `fields:` in _bmad/pantheon/config.yaml.",
+                "name yours under `fields:` in _bmad/pantheon/config.yaml; `pantheon doctor` "
+                "checks them.",
             )
         return story
 
@@ -174,15 +188,21 @@ class Locking:
         short = None if budget <= 0 else self.short_of_time()
         if budget <= 0 or short:
             return Attempt(Outcome.TOO_SLOW, None, story, elapsed=self.clock() - sent, note=short)
-        mine = locks.new_lock(me, self.now(), hours, None)
-        answered = self.write(ref, lockfields.to_fields(mine, self.names), budget)
+        mine = locks.new_lock(me, self.now(), hours, None, self.token())
+        written = self.write(ref, lockfields.to_fields(mine, self.names), budget)
         replied = self.clock()
         elapsed = replied - sent
-        if not answered or not locks.attempt_in_time(sent, replied, self.timing.bound):
+        if written == "refused":
+            return self.after_refusal(ref, me, elapsed)
+        if written != "landed" or not locks.attempt_in_time(sent, replied, self.timing.bound):
             withdrawn, note = self.withdraw(ref, mine)
             return Attempt(
                 Outcome.TOO_SLOW, None, story, elapsed=elapsed, withdrawn=withdrawn, note=note
             )
+        return self.confirm(ref, mine, replaced, elapsed)
+
+    def confirm(self, ref: str, mine: Lock, replaced: Lock | None, elapsed: float) -> Attempt:
+        """Step 3: wait D, read again; won only if our token is still there."""
         self.sleep(self.timing.settle)
         try:
             story = self.read(ref)
@@ -211,16 +231,27 @@ class Locking:
             "lock, so none was written"
         )
 
-    def write(self, ref: str, fields: Mapping[str, Any], budget: float) -> bool:
+    def after_refusal(self, ref: str, me: str, elapsed: float) -> Attempt:
+        """Rally refused every try of our lock write: nothing of ours is there. Someone else's
+        lock: refused (``acquire`` names them once they settle); none: a new round."""
+        story = self.read(ref)
+        held = story.lock
+        if locks.status(held, me, self.now()) is locks.LockStatus.THEIRS:
+            return Attempt(Outcome.REFUSED, held, story, elapsed=elapsed)
+        return Attempt(Outcome.LOST, None, story, elapsed=elapsed)
+
+    def write(self, ref: str, fields: Mapping[str, Any], budget: float) -> Written:
         """One lock write that must be answered within ``budget`` seconds; nothing is
-        (re)sent after that. False: no answer in time (it may or may not have landed)."""
+        (re)sent after that."""
         try:
             self.client.update(
                 ref, fields, decode=records.entity, fetch=("ObjectID",), deadline=budget
             )
-        except RallyRetryableError:
-            return False
-        return True
+        except RallyRetryableError as exc:
+            return "unknown" if exc.maybe_applied else "refused"
+        except RallyWriteRefused:  # overlapping writes, in Rally's other words: not applied
+            return "refused"
+        return "landed"
 
     def withdraw(self, ref: str, mine: Lock) -> tuple[bool, str | None]:
         """Clear a void attempt's lock, only while it still carries our stamp, and only
@@ -234,7 +265,8 @@ class Locking:
             if not locks.holds_token(self.read(ref).lock, mine):
                 return False, None
             budget = self.timing.bound - (self.clock() - sent)
-            if budget <= 0 or not self.write(ref, lockfields.to_fields(None, self.names), budget):
+            clear = lockfields.to_fields(None, self.names)
+            if budget <= 0 or self.write(ref, clear, budget) != "landed":
                 return False, f"withdrawing was too slow as well; {stuck}"
         except RallyError as exc:
             return False, f"could not withdraw the attempt ({exc.message}); {stuck}"
@@ -242,12 +274,18 @@ class Locking:
 
     def extend(self, ref: str, held: Lock, hours: float) -> Lock:
         """Push the expiry of a lock we hold to ``now + hours`` (never earlier than it was);
-        only ``c_LockExpiry`` is written, so the lock's stamp stays the same."""
+        only ``c_LockExpiry`` and the token's times change, so the lock stays the same one (a
+        lock without a token, from an older pantheon, gets one)."""
         now = self.now()
         wanted = parse_time(format_time(now + timedelta(hours=hours)))
         expires = max(wanted, held.expires)
-        if expires != held.expires:
-            fields = {self.names.expiry: format_time(expires)}
+        token = held.token or self.token()
+        extended = Lock(held.holder, held.locked_at, expires, held.branch, token)
+        if expires != held.expires or token != held.token:
+            fields = {
+                self.names.expiry: format_time(expires),
+                self.names.token: lockfields.token_text(extended),
+            }
             self.client.update(
                 ref,
                 fields,
@@ -255,7 +293,7 @@ class Locking:
                 fetch=("ObjectID",),
                 deadline=self.margin(held, now),
             )
-        return Lock(held.holder, held.locked_at, expires, held.branch, held.token)
+        return extended
 
     def margin(self, held: Lock, now: datetime) -> float:
         """How long a change to our own lock may take: it must land before the lock expires

@@ -11,6 +11,12 @@ For each story file, in path order:
    is sent and as created after, so a run killed at any point can be rolled back;
 3. the ``Rally: US123 <url>`` line is written under the title.
 
+Rally rolls task states up to the story (research §10.2, on by default): creating or changing a
+story's tasks may move its ScheduleState. So once a story's tasks are written, its state is
+written again (last) when the rollup would leave it elsewhere: the story ends in the state its
+file says (never behind where Rally had it), whether or not the workspace rolls up. States
+only move forward, in the workspace's own ScheduleState order.
+
 Then "depends on Story 1.2" references become Predecessors. A file that is not a story is
 skipped, an unreadable story or a story Rally refuses is reported and the run goes on; losing
 Rally (after retries) stops the run, and ``pantheon migrate rollback`` undoes what it did.
@@ -29,7 +35,6 @@ from pantheon_git.bmad.rally_form import (
     RallyStory,
     RallyTask,
     TitleTooLong,
-    later_state,
     rally_story,
 )
 from pantheon_git.cache.journal import (
@@ -41,6 +46,7 @@ from pantheon_git.cache.journal import (
     new_run_id,
 )
 from pantheon_git.cache.store import ensure_gitignored
+from pantheon_git.core import states
 from pantheon_git.core.keys import EpicRef, StoryKey
 from pantheon_git.errors import (
     CheckFailed,
@@ -230,6 +236,8 @@ class _Migration:
             self._create_tasks(story, form.tasks, marker, candidate.rel, known)
         except RallyValidationError as exc:
             warnings.append(f"{len(form.tasks) - len(known)} tasks not created: {exc.message}")
+        made = [_task_state(t) for position, t in enumerate(form.tasks) if position in known]
+        self._hold_state(story.ref, form.schedule_state, made)
         key = StoryKey.parse(story.formatted_id or "")
         return StoryOutcome(
             path=candidate.rel,
@@ -282,7 +290,7 @@ class _Migration:
             fields = {
                 "Name": task.name,
                 "WorkProduct": story.ref,
-                "State": "Completed" if task.done else "Defined",
+                "State": _task_state(task),
                 "Description": task.description(parent),
                 "TaskIndex": position,
                 "Notes": f"<p>{html.escape(task_marker)}</p>",
@@ -308,7 +316,9 @@ class _Migration:
                 "to create the story again"
             ) from None
         wanted = form.fields(criteria_field=self.ac_field)
-        state = later_state(current.schedule_state, form.schedule_state)
+        state = states.later_schedule_state(
+            current.schedule_state, form.schedule_state, self._order(current, form)
+        )
         if state:
             wanted["ScheduleState"] = state
         if not same_ref(current.epic.ref if current.epic else None, self.epic.ref):
@@ -320,11 +330,17 @@ class _Migration:
             self.journal.updating(current.ref, before, candidate.rel)
             self.client.update(current, changes, decode=records.entity, fetch=("ObjectID",))
         warnings = list(form.warnings)
+        tasks: list[str] | None = None
         try:
-            created, updated = self._sync_tasks(current, form.tasks, candidate)
+            created, updated, tasks = self._sync_tasks(current, form.tasks, candidate)
         except RallyValidationError as exc:
             created, updated = 0, 0
             warnings.append(f"tasks not brought up to date: {exc.message}")
+        final = state or current.schedule_state
+        if (created or updated) and final and tasks is not None:
+            self._hold_state(
+                current.ref, final, tasks, before=current.schedule_state, rel=candidate.rel
+            )
         action = "updated" if changes or created or updated else "unchanged"
         return StoryOutcome(
             path=candidate.rel,
@@ -338,14 +354,46 @@ class _Migration:
             warnings=tuple(warnings),
         )
 
+    def _order(self, current: StoryRecord, form: RallyStory) -> states.ScheduleOrder:
+        """The workspace's ScheduleState order, read from Rally only when a state outside the
+        fixed four is involved."""
+        fixed = states.SCHEDULE_STATES
+        if current.schedule_state in (None, *fixed) and form.schedule_state in fixed:
+            return fixed
+        return self.client.schedule_states()
+
+    def _hold_state(
+        self,
+        ref: str,
+        state: str,
+        task_states: Sequence[str],
+        *,
+        before: Any = None,
+        rel: str | None = None,
+    ) -> None:
+        """Write the story's ScheduleState again, last, where rolling up its tasks' states
+        would leave it in another state. ``rel``: the story existed before the run; its state
+        before goes to the journal for rollback."""
+        rolled = states.rolled_up(list(task_states))
+        if rolled is None or rolled == state:
+            return
+        if rel is not None:
+            self.journal.updating(ref, {"ScheduleState": before}, rel)
+        self.client.update(
+            ref, {"ScheduleState": state}, decode=records.entity, fetch=("ObjectID",)
+        )
+
     def _sync_tasks(
         self, story: StoryRecord, tasks: Sequence[RallyTask], candidate: Candidate
-    ) -> tuple[int, int]:
+    ) -> tuple[int, int, list[str]]:
+        """Create the missing tasks and complete the done ones: how many of each, and the
+        state of every task the story has afterwards."""
         existing = self.client.collection(
             story, "Tasks", decode=records.task, fetch=TASK_FETCH, order=("TaskIndex",)
         )
         pool: list[TaskRecord] = list(existing)
         known: dict[int, str] = {}
+        after: list[str] = []
         updated = 0
         for position, task in enumerate(tasks):
             match = next((t for t in pool if t.name == task.name), None)
@@ -353,14 +401,20 @@ class _Migration:
                 continue
             pool.remove(match)
             known[position] = str(match.formatted_id)
+            state = match.state or "Defined"
             if task.done and not match.done:
                 self.journal.updating(match.ref, {"State": match.state}, "")
                 done = {"State": "Completed"}
                 self.client.update(match, done, decode=records.entity, fetch=("ObjectID",))
+                state = "Completed"
                 updated += 1
+            after.append(state)
+        matched = set(known)
         marker = f"pantheon-migrate:{self.journal.run}:{story.formatted_id}"
         created = self._create_tasks(story, tasks, marker, candidate.rel, known)
-        return created, updated
+        after += [_task_state(t) for p, t in enumerate(tasks) if p in known and p not in matched]
+        after += [t.state or "Defined" for t in pool]  # tasks the file does not name
+        return created, updated, after
 
     # --- the file -------------------------------------------------------------------------------
 
@@ -391,6 +445,11 @@ def _notes(rel: str, run: str, marker: str) -> str:
         f"<p>Migrated from {html.escape(rel)} by pantheon migrate (run {html.escape(run)}).</p>"
         f"<p>{html.escape(marker)}</p>"
     )
+
+
+def _task_state(task: RallyTask) -> str:
+    """The State a task is created with."""
+    return "Completed" if task.done else "Defined"
 
 
 def _value(value: Any) -> Any:

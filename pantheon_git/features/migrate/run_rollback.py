@@ -2,9 +2,14 @@
 
 Rollback undoes one run from its journal, whatever state the run ended in (complete, failed,
 or killed half way): creates whose reply never came are found by their marker and deleted,
-links the run added are removed, fields it changed get their old values back, the objects it
-created are deleted (newest first), and every file it changed gets its original bytes back.
-A file changed again since the run is left alone (and named) unless ``force``.
+links the run added are removed, the objects it created are deleted (newest first), fields it
+changed get their old values back (tasks' before their stories'), and every file it changed
+gets its original bytes back. A file changed again since the run is left alone (and named)
+unless ``force``.
+
+The order matters where Rally rolls task states up to the story (research §10.2): deleting a
+task or restoring its state moves the story's ScheduleState, so the stories' own fields,
+ScheduleState included, are written last.
 """
 
 from __future__ import annotations
@@ -35,8 +40,8 @@ def rollback(app: App, run: str | None = None, *, force: bool = False) -> Rollba
         deleted = _delete_pending(client, journal)
         created_refs = {_key(c["ref"]) for c in journal.doc["created"] if c.get("ref")}
         unlinked = _unlink(client, journal, created_refs)
-        restored_fields = _restore_fields(client, journal, created_refs)
         deleted += _delete_created(client, journal)
+        restored_fields = _restore_fields(client, journal, created_refs)
         restored, kept = _restore_files(app, journal, force=force)
         journal.finish("rolled-back", app.now(), rolled_back_files=restored)
     return RollbackResult(
@@ -114,8 +119,12 @@ def _unlink(client: RallyClient, journal: Journal, created: set[str]) -> list[st
 
 
 def _restore_fields(client: RallyClient, journal: Journal, created: set[str]) -> list[str]:
+    """Newest change first, so each field ends with its value from before the run; every
+    other object's before the stories' (a task's state moves its story's)."""
     done: list[str] = []
-    for entry in reversed(journal.doc["updated"]):
+    entries = list(reversed(journal.doc["updated"]))
+    entries.sort(key=lambda e: _key(e["ref"]).startswith("hierarchicalrequirement/"))
+    for entry in entries:
         if _key(entry["ref"]) in created:
             continue
         try:

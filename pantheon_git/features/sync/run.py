@@ -144,7 +144,7 @@ class _Sync:
         client = self.app.rally()
         first_request = client.request_count
         url = public_url(client.base_url)
-        self.mapping = replace(self.mapping, rally_url=url)
+        self.mapping = replace(self.mapping, rally_url=url, schedule_order=client.schedule_states)
         self.say("Rally: workspace and project")
         scope, reused = self._scope(client, previous.meta, url)
         place = self._place(previous.meta, scope, url, now)

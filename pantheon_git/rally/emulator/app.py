@@ -13,7 +13,7 @@ import time
 import traceback
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,10 +24,11 @@ from pantheon_git.rally.emulator.backlog import demo_backlog
 from pantheon_git.rally.emulator.control import control
 from pantheon_git.rally.emulator.faults import Faults, FaultSettings, fault_reply
 from pantheon_git.rally.emulator.handler import SCHEMA_PREFIX, Call
-from pantheon_git.rally.emulator.schema import Schema, custom_attr
-from pantheon_git.rally.emulator.store import Store
+from pantheon_git.rally.emulator.schema import Attr, Override, Schema, custom_attr
+from pantheon_git.rally.emulator.store import Obj, Store
 from pantheon_git.rally.emulator.values import WSAPI, rally_time
 from pantheon_git.rally.emulator.wire import Request, Response, envelope, not_found, unauthorized
+from pantheon_git.rally.emulator.workspace import WorkspaceSettings
 
 CONTROL_PREFIX = "/_emulator/"
 DEFAULT_USER = "emulator@example.com"
@@ -44,6 +45,7 @@ class Options:
     seed: str | None = None  # "demo"
     custom_fields: Mapping[str, str] | None = None  # label -> type; None: all of the seed's
     faults: FaultSettings = field(default_factory=FaultSettings)
+    settings: WorkspaceSettings = field(default_factory=WorkspaceSettings)
 
 
 @dataclass
@@ -120,10 +122,12 @@ class Emulator:
                 custom_fields=opts.custom_fields,
             )
             if backlog and tx.store.meta("seeded:demo") is None:
-                seed.seed_demo(tx, place, now, backlog)
+                seed.seed_demo(tx, place, now, backlog, opts.settings.date_precision)
                 tx.set_meta("seeded:demo", rally_time(now))
             # after the seed, so a seeded user keeps the seed's display name
             seed.ensure_user(tx, place, owner, owner.split("@")[0].title(), rally_time(now))
+        with self.store.write() as tx:  # on what the first transaction committed
+            seed.apply_settings(tx, place, opts.settings, rally_time(now))
         self.place = place
         self.keys[opts.api_key] = owner
 
@@ -152,31 +156,41 @@ class Emulator:
             self.keys[api_key] = email
         return oid
 
+    def configure_workspace(self, settings: WorkspaceSettings) -> None:
+        """Change how the workspace behaves (``/_emulator/workspace``); kept for a reset."""
+        with self.store.write() as tx:
+            seed.apply_settings(tx, self.place, settings, rally_time(self.clock()))
+        self.options = replace(self.options, settings=settings)
+
     def schema(self) -> Schema:
-        """Built-in types plus the custom fields in the store (cached until they change)."""
+        """Built-in types and the custom fields as the store's AttributeDefinitions describe
+        them (cached until they change)."""
         store = self.store
         key = (id(store), store.schema_gen)
         if self._schema is not None and self._schema[:2] == key:
             return self._schema[2]
-        custom: dict[str, list[Any]] = {}
+        custom: dict[str, list[Attr]] = {}
+        overrides: dict[tuple[str, str], Override] = {}
         for ad in store.by_type.get("AttributeDefinition", {}).values():
-            if not ad.get("Custom"):
-                continue
             td = store.get(ad.get("TypeDefinition") or -1)
-            if td is None:
+            if td is None or td.get("Workspace") != self.place.workspace:
                 continue
-            values = sorted(
-                (store.objects[o] for o in store.referrers("AttributeDefinition", ad["ObjectID"])),
-                key=lambda v: v.get("ValueIndex", 0),
-            )
+            values = _allowed(store, ad)
+            length = ad.get("MaxLength")
+            length = length if isinstance(length, int) else -1
+            path = str(td["TypePath"])
+            if not ad.get("Custom"):
+                overrides[(path, str(ad["ElementName"]))] = Override(values, length)
+                continue
             attr = custom_attr(
                 str(ad.get("Name")),
                 str(ad["ElementName"]),
                 str(ad.get("AttributeType")),
-                tuple(str(v["StringValue"]) for v in values),
+                values,
+                length,
             )
-            custom.setdefault(str(td["TypePath"]), []).append(attr)
-        schema = Schema(custom)
+            custom.setdefault(path, []).append(attr)
+        schema = Schema(custom, overrides)
         self._schema = (key[0], key[1], schema)
         return schema
 
@@ -208,7 +222,10 @@ class Emulator:
             allow = {"Allow": "GET, POST, PUT, DELETE"}
             return Response(405, b"", content_type="text/plain", headers=allow)
         # Injected latency is split like network transit: half before the request is applied,
-        # half (slept by the caller) before the reply leaves. A write lands between the two.
+        # half (slept by the caller) before the reply leaves. A write lands between the two,
+        # and is in progress from the moment it arrives: another write committed to the same
+        # object meanwhile makes it a concurrency conflict, as in Rally (research §10.5).
+        since = self.store.current_rev() if request.method != "GET" else None
         delay = self.faults.delay() / 2
         if delay:
             self.sleep(delay)
@@ -219,21 +236,39 @@ class Emulator:
             with self._stats_lock:
                 self.stats.faults[kind] += 1
             segments = [s for s in path[len(WSAPI) :].split("/") if s]
-            reply = fault_reply(kind, request.method, segments)
+            form = self.options.settings.conflict_text
+            reply = fault_reply(kind, request.method, segments, form)
         else:
-            reply = self._serve(request, user)
+            reply = self._serve(request, user, since)
         reply.delay = delay
         return reply
 
-    def _serve(self, request: Request, user: int) -> Response:
+    def _serve(self, request: Request, user: int, since: int | None = None) -> Response:
         try:
             with self.store.read() as store:
-                return Call(store, self.schema(), request, user, self.clock()).route()
+                call = Call(
+                    store,
+                    self.schema(),
+                    request,
+                    user,
+                    self.clock(),
+                    settings=self.options.settings,
+                    since=since,
+                )
+                return call.route()
         except Exception:  # a bug: report it without leaking a traceback to the client
             traceback.print_exc(file=sys.stderr)
             reply = envelope("OperationResult", ["An unexpected error occurred"])
             reply.status = 500
             return reply
+
+
+def _allowed(store: Store, ad: Obj) -> tuple[str, ...]:
+    values = sorted(
+        (store.objects[o] for o in store.referrers("AttributeDefinition", ad["ObjectID"])),
+        key=lambda v: v.get("ValueIndex", 0),
+    )
+    return tuple(str(v["StringValue"]) for v in values if v["_type"] == "AllowedAttributeValue")
 
 
 def mock_transport(emulator: Emulator) -> Any:

@@ -13,6 +13,9 @@ It needs no key and is never reachable under ``/slm/``:
   "tasks_per_story": T, "predecessors": P, "seed": S, "age_days": D}``, or ``{"demo": true}``
 - ``POST /_emulator/users``         -> ``{"email", "display_name", "api_key"}``: one more
   user, whose key then authenticates as them
+- ``GET|POST /_emulator/workspace`` -> read or change how the workspace behaves:
+  ``date_precision`` (ms, second, day), ``task_rollup``, ``state_before``, ``state_after``,
+  ``max_length`` (``{"c_Field": N}``), ``conflict_text`` (``workspace.py``)
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from pantheon_git.rally.emulator import seed
 from pantheon_git.rally.emulator.backlog import demo_backlog
 from pantheon_git.rally.emulator.values import rally_time
 from pantheon_git.rally.emulator.wire import Request, Response, json_reply
+from pantheon_git.rally.emulator.workspace import BadSetting
 
 if TYPE_CHECKING:
     from pantheon_git.rally.emulator.app import Emulator
@@ -70,6 +74,7 @@ def info(emulator: Emulator) -> dict[str, Any]:
         "data": emulator.store.path,
         "users": sorted(set(emulator.keys.values())),
         "config": asdict(emulator.faults.settings),
+        "workspace_settings": emulator.options.settings.as_dict(),
     }
 
 
@@ -101,7 +106,8 @@ def _seed(emulator: Emulator, request: Request) -> dict[str, Any]:
     with emulator.store.write() as tx:
         if doc.get("demo"):
             try:
-                return seed.seed_demo(tx, emulator.place, moment, demo_backlog())
+                precision = emulator.options.settings.date_precision
+                return seed.seed_demo(tx, emulator.place, moment, demo_backlog(), precision)
             except ValueError as exc:
                 raise _Bad(str(exc)) from None
         return seed.seed_bulk(
@@ -130,6 +136,16 @@ def _users(emulator: Emulator, request: Request) -> dict[str, Any]:
     return {"ObjectID": oid, "email": email, "created": rally_time(emulator.clock())}
 
 
+def _workspace(emulator: Emulator, request: Request) -> dict[str, Any]:
+    if request.method == "POST":
+        try:
+            settings = emulator.options.settings.changed(_body(request))
+        except BadSetting as exc:
+            raise _Bad(str(exc)) from None
+        emulator.configure_workspace(settings)
+    return emulator.options.settings.as_dict()
+
+
 def _reset(emulator: Emulator, request: Request) -> dict[str, Any]:
     emulator.reset()
     return {"ok": True}
@@ -154,6 +170,8 @@ ROUTES: dict[tuple[str, str], Callable[[Emulator, Request], dict[str, Any]]] = {
     ("POST", "/_emulator/config"): _config,
     ("POST", "/_emulator/seed"): _seed,
     ("POST", "/_emulator/users"): _users,
+    ("GET", "/_emulator/workspace"): _workspace,
+    ("POST", "/_emulator/workspace"): _workspace,
 }
 
 

@@ -18,6 +18,9 @@ KINDS = ("conflict", "502", "503", "524", "drop")
 READ_KINDS = ("502", "503", "524", "drop")
 # Rally's domain class names in the conflict text (research §7 saw UserStory).
 DOMAIN_CLASS = {"hierarchicalrequirement": "UserStory", "portfolioitem/feature": "Feature"}
+UNIT_OF_WORK = "Could not update: Could not write changes in Unit Of Work"
+"""KB 77114 gives this as the other form of a concurrency conflict; KB 95485 shows the same
+words answering a malformed date."""
 
 _PAGES = {
     502: "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway"
@@ -70,7 +73,20 @@ class Faults:
             return self._rng.choice(kinds)
 
 
-def fault_reply(kind: str, method: str, segments: list[str]) -> Response:
+def conflict_text(type_name: str, oid: int, form: str = "concurrency") -> str:
+    """Rally's refusal of a write that overlapped another (KB 77114, both forms)."""
+    if form == "unit-of-work":
+        return UNIT_OF_WORK
+    key = type_name.lower()
+    cls = DOMAIN_CLASS.get(key, type_name.rsplit("/", maxsplit=1)[-1] or "Artifact")
+    return (
+        "Concurrency conflict: [Object has been modified since being read for update in this "
+        "context] - ConcurrencyConflictException : Modified since read on update : Object "
+        f"Class : com.f4tech.slm.domain.{cls} : ObjectID : {oid}"
+    )
+
+
+def fault_reply(kind: str, method: str, segments: list[str], form: str = "concurrency") -> Response:
     """What the client gets for an injected failure."""
     if kind == "drop":
         return Response(drop=True)
@@ -80,11 +96,9 @@ def fault_reply(kind: str, method: str, segments: list[str]) -> Response:
     type_name = "/".join(s for s in segments[:2] if not s.isdigit()).lower()
     type_name = type_name.removesuffix("/create")
     oids = [s for s in segments if s.isdigit()]
-    cls = DOMAIN_CLASS.get(type_name, type_name.split("/")[-1].capitalize() or "Artifact")
-    text = (
-        "Concurrency conflict: [Object has been modified since being read for update in this "
-        "context] - ConcurrencyConflictException : Modified since read on update : Object "
-        f"Class : com.f4tech.slm.domain.{cls} : ObjectID : {oids[0] if oids else 0}"
+    cls = type_name.split("/")[-1].capitalize() or "Artifact"
+    text = conflict_text(
+        type_name if type_name in DOMAIN_CLASS else cls, int(oids[0]) if oids else 0, form
     )
     kind_name = "CreateResult" if "create" in [s.lower() for s in segments] else "OperationResult"
     return envelope(kind_name, [text])

@@ -21,14 +21,16 @@ from pantheon_git.rally.emulator.evaluate import (
     parse_order,
     sort_objects,
 )
+from pantheon_git.rally.emulator.faults import conflict_text
 from pantheon_git.rally.emulator.query import Node, QueryError, parse
 from pantheon_git.rally.emulator.render import Fetch, View
 from pantheon_git.rally.emulator.schema import Attr, Schema, TypeSpec, is_a
 from pantheon_git.rally.emulator.schema_doc import workspace_schema
 from pantheon_git.rally.emulator.scope import NOT_FOUND, Refused, Scope
-from pantheon_git.rally.emulator.store import Obj, Store
+from pantheon_git.rally.emulator.store import Conflict, Obj, Store
 from pantheon_git.rally.emulator.values import WSAPI, rally_time
 from pantheon_git.rally.emulator.wire import Request, Response, envelope, json_reply
+from pantheon_git.rally.emulator.workspace import WorkspaceSettings
 
 SCHEMA_PREFIX = "/slm/schema/v2.0/"
 PLURALS = {"users": "User", "subscriptions": "Subscription"}
@@ -46,6 +48,10 @@ class Call:
     request: Request
     user: int
     now: datetime
+    settings: WorkspaceSettings = field(default_factory=WorkspaceSettings)
+    since: int | None = None
+    """The store revision when the request arrived: a write conflicts with any change
+    committed after it to an object it changes (research §10.5)."""
     params: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     plural: bool = False  # /users, /subscriptions: always a query
@@ -78,6 +84,10 @@ class Call:
             return self.dispatch(method, spec, rest, kind)
         except (Refused, QueryError, writes.WriteError) as exc:
             return self.fail(kind, str(exc))
+        except Conflict as exc:
+            return self.fail(
+                kind, conflict_text(exc.type_path, exc.oid, self.settings.conflict_text)
+            )
 
     def envelope_kind(self, method: str, rest: list[str]) -> str:
         if method == "GET" and len(rest) != 1:
@@ -275,13 +285,17 @@ class Call:
 
     def actor(self) -> writes.Actor:
         return writes.Actor(
-            self.user, self.scope.workspace(), self.scope.project(), rally_time(self.now)
+            self.user,
+            self.scope.workspace(),
+            self.scope.project(),
+            rally_time(self.now),
+            self.settings,
         )
 
     def create(self, spec: TypeSpec) -> Response:
         fields, wrapper = self.body(spec)
         actor = self.actor()
-        with self.store.write() as tx:
+        with self.store.write(self.since) as tx:
             obj = writes.create(tx, spec, fields, wrapper=wrapper, actor=actor)
         self.warnings.extend(actor.warnings)
         fetch = Fetch.parse(self.params.get("fetch"), default_everything=True)
@@ -292,7 +306,7 @@ class Call:
     def update(self, spec: TypeSpec, oid: int) -> Response:
         fields, wrapper = self.body(spec)
         actor = self.actor()
-        with self.store.write() as tx:
+        with self.store.write(self.since) as tx:
             writes.update(tx, self.schema, spec, oid, fields, wrapper=wrapper, actor=actor)
         self.warnings.extend(actor.warnings)
         fetch = Fetch.parse(self.params.get("fetch"), default_everything=True)
@@ -300,7 +314,7 @@ class Call:
 
     def delete(self, spec: TypeSpec, oid: int) -> Response:
         actor = self.actor()
-        with self.store.write() as tx:
+        with self.store.write(self.since) as tx:
             writes.delete(tx, spec, oid, actor)
         return self.ok("OperationResult")
 
@@ -315,7 +329,7 @@ class Call:
         if not isinstance(items, list):
             raise Refused('Cannot parse input stream as JSON document: expected "CollectionItems"')
         actor = self.actor()
-        with self.store.write() as tx:
+        with self.store.write(self.since) as tx:
             targets = writes.change_collection(
                 tx, self.schema, owner, attr, items, add=add, actor=actor
             )

@@ -1,13 +1,19 @@
 """Objects as JSON the way WSAPI v2.0 writes them: absolute refs, shells, collection summaries.
 
 A collection attribute comes back as ``{_ref, _type, Count}``, never inline. Fetching it as
-``Predecessors:summary[FormattedID;ScheduleState]`` (Broadcom KB 131935, "Collection
-Summaries") adds the members' values of those fields with their counts::
+``Tasks:summary[FormattedID;State]`` (Broadcom KB 131935, "Collection Summaries") adds the
+members' values of those fields, with their counts, under a ``Summary`` of the *item*, keyed by
+the collection's name; the collection itself stays the plain ``{_ref, _type, Count}``::
 
-    {"_ref": ".../Predecessors", "_type": "HierarchicalRequirement", "Count": 2,
-     "Summary": {"FormattedID": {"US120": 1, "US121": 1}, "ScheduleState": {"Defined": 2}}}
+    {"Tasks": {"_ref": ".../Tasks", "_type": "Task", "Count": 2},
+     "Summary": {"Tasks": {"Count": 2, "FormattedID": {"TA1": 1, "TA2": 1},
+                           "State": {"Defined": 1, "Completed": 1}}}}
 
-[UNSURE: the KB confirms the fetch syntax; the reply shape is from memory of the WSAPI docs.]
+Evidence (research §10.1): an Android client parsing raw WSAPI v2.0 replies from rally1
+(PaitoAnderson/SkrumazAndroid, ``data/RallyDev/GetItems.java``:
+``getJSONObject("Summary").getJSONObject("Tasks").getInt("Count")``), and Rally App SDK apps
+reading ``record.get('Summary').Tasks.State.Completed`` and skipping the key
+``'-- No Entry --'`` among ``Summary.Tasks.Estimate``: empty values are counted under it.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ _META_ATTRS = ("CreationDate", "ObjectID", "ObjectUUID", "VersionId")
 
 
 _SUMMARY = re.compile(r"^summary\[([^\]]*)\]$", re.IGNORECASE)
+NO_ENTRY = "-- No Entry --"
 
 
 @dataclass(frozen=True)
@@ -62,12 +69,6 @@ class Fetch:
                 by = tuple(f.strip() for f in match.group(1).split(";") if f.strip())
                 summaries.append((name, by))
         return cls(fields=frozenset(names), summaries=tuple(summaries))
-
-    def summary_of(self, name: str) -> tuple[str, ...] | None:
-        for collection, by in self.summaries:
-            if collection == name:
-                return by
-        return None
 
 
 def ref_name(spec: TypeSpec, obj: Obj) -> str:
@@ -132,7 +133,20 @@ class View:
         for name, attr in spec.attrs.items():
             if (fetch.everything and name not in _META_ATTRS) or name in fetch.fields:
                 out[name] = self._value(obj, attr, fetch, nested=False)
+        summary = self._summaries(obj, spec, fetch)
+        if summary:
+            out["Summary"] = summary
         out["_type"] = obj["_type"]
+        return out
+
+    def _summaries(self, obj: Obj, spec: TypeSpec, fetch: Fetch) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, by in fetch.summaries:
+            attr = spec.attr(name)
+            if attr is None or attr.type != "COLLECTION" or not by:
+                continue
+            members = value_of(self.store, obj, attr)
+            out[name] = {"Count": len(members), **self._summary(members, by)}
         return out
 
     def _value(self, obj: Obj, attr: Attr, fetch: Fetch, *, nested: bool) -> Any:
@@ -143,24 +157,20 @@ class View:
                 return None
             return self.shell(target, Fetch() if nested else fetch)
         if attr.type == "COLLECTION":
-            doc: dict[str, Any] = {
+            return {
                 **API,
                 "_ref": self.collection_ref(obj, attr.name),
                 "_type": attr.target,
                 "Count": len(value),
             }
-            by = None if nested else fetch.summary_of(attr.name)
-            if by:
-                doc["Summary"] = self._summary(value, by)
-            return doc
         if attr.name == "VersionId" and value is not None:
             return str(value)
         return value
 
     def _summary(self, members: list[int], by: tuple[str, ...]) -> dict[str, dict[str, int]]:
         """Counts of each value of each ``by`` field among the members. A ref counts by the
-        name it shows (``_refObjectName``), an empty value as ``"null"`` [UNSURE]; a field the
-        members do not have is left out."""
+        name it shows (``_refObjectName``) [UNSURE], an empty value as ``-- No Entry --``; a
+        field the members do not have is left out."""
         out: dict[str, dict[str, int]] = {}
         for field_name in by:
             counts: dict[str, int] = {}
@@ -183,9 +193,9 @@ class View:
         value = value_of(self.store, member, attr)
         if attr.type == "OBJECT":
             target = self.store.objects.get(value) if isinstance(value, int) else None
-            return ref_name(self.spec(target), target) if target is not None else "null"
+            return ref_name(self.spec(target), target) if target is not None else NO_ENTRY
         if value is None or value == "":
-            return "null"
+            return NO_ENTRY
         if isinstance(value, bool):
             return "true" if value else "false"
         return str(value)

@@ -86,6 +86,7 @@ DEFAULT_CUSTOM_FIELDS: dict[str, str] = {
     "Locked By": "STRING",
     "Locked At": "DATE",
     "Lock Expiry": "DATE",
+    "Lock Token": "STRING",
     "Branch": "STRING",
     "Coverage": "QUANTITY",
     "Commit SHA": "STRING",
@@ -430,6 +431,20 @@ BUILTIN_TYPES: tuple[TypeSpec, ...] = (
         ],
     ),
     _spec(
+        "RecycleBinEntry",
+        "Recycle Bin Entry",
+        [
+            *IN_WORKSPACE,
+            _ro("ID", "STRING"),
+            _ro("Name", "STRING"),
+            _ro("Type", "STRING"),
+            _ro("DeletionDate", "DATE"),
+            _ro("DeletedBy", "OBJECT", target="User"),
+            _ro("DeletedObjectID", "INTEGER"),
+        ],
+        creatable=False,
+    ),
+    _spec(
         "Tag",
         "Tag",
         [*IN_WORKSPACE, _a("Name", "STRING", required=True), _a("Archived", "BOOLEAN")],
@@ -522,17 +537,51 @@ def is_a(type_path: str, target: str) -> bool:
     return bool(spec and spec.abstract and type_path in spec.concrete)
 
 
-def custom_attr(label: str, element: str, type_: str, allowed: tuple[str, ...] = ()) -> Attr:
+def custom_attr(
+    label: str, element: str, type_: str, allowed: tuple[str, ...] = (), max_length: int = -1
+) -> Attr:
     kind = "STRING" if type_ == "WEB_LINK" else type_
-    return Attr(element, kind, custom=True, label=label, allowed=allowed)
+    return Attr(element, kind, custom=True, label=label, allowed=allowed, max_length=max_length)
+
+
+@dataclass(frozen=True)
+class Override:
+    """What a workspace's own AttributeDefinition says about a built-in attribute."""
+
+    allowed: tuple[str, ...] | None = None
+    max_length: int | None = None
+
+    def apply(self, attr: Attr) -> Attr:
+        changes: dict[str, object] = {}
+        if self.allowed is not None and attr.allowed and self.allowed != attr.allowed:
+            changes["allowed"] = self.allowed
+        if self.max_length is not None and self.max_length != attr.max_length:
+            changes["max_length"] = self.max_length
+        return replace(attr, **changes) if changes else attr  # type: ignore[arg-type]
 
 
 class Schema:
-    """The type table for one request: built-in types plus the store's custom fields."""
+    """The type table for one request: built-in types plus the store's custom fields, with
+    built-in attributes as the workspace's AttributeDefinitions say (drop-down values such as
+    ScheduleState's, MaxLength)."""
 
-    def __init__(self, custom: Mapping[str, list[Attr]]) -> None:
+    def __init__(
+        self,
+        custom: Mapping[str, list[Attr]],
+        overrides: Mapping[tuple[str, str], Override] | None = None,
+    ) -> None:
         self.types: dict[str, TypeSpec] = {}
-        for spec in BUILTIN_TYPES:
+        changed = overrides or {}
+        for builtin in BUILTIN_TYPES:
+            spec = builtin
+            if changed:
+                spec = replace(
+                    builtin,
+                    attrs={
+                        name: (o.apply(a) if (o := changed.get((builtin.path, name))) else a)
+                        for name, a in builtin.attrs.items()
+                    },
+                )
             extra = custom.get(spec.path, [])
             if spec.path == "HierarchicalRequirement":
                 extra = extra + custom.get("Requirement", [])

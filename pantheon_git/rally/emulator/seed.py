@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from pantheon_git.core.fields import token_text
 from pantheon_git.core.keys import StoryKey, story_branch
+from pantheon_git.core.story import Lock
 from pantheon_git.rally.emulator.schema import (
     BUILTIN_TYPES,
     DEFAULT_CUSTOM_FIELDS,
@@ -25,6 +27,7 @@ from pantheon_git.rally.emulator.schema import (
 )
 from pantheon_git.rally.emulator.store import Obj, Tx
 from pantheon_git.rally.emulator.values import rally_time
+from pantheon_git.rally.emulator.workspace import WorkspaceSettings, keep_precision
 from pantheon_git.rally.emulator.writes import attribute_definition_fields
 
 _FID = re.compile(r"^([A-Z]+)(\d+)$")
@@ -183,6 +186,50 @@ def _type_definitions(
         )
 
 
+def apply_settings(tx: Tx, place: Place, settings: WorkspaceSettings, now: str) -> None:
+    """Write the workspace settings that Rally keeps in its schema: the ScheduleState values
+    (every type's ScheduleState AttributeDefinition, in order) and the MaxLength of the fields
+    named in ``settings.max_length``."""
+    states = settings.schedule_states
+    for ad in list(tx.store.by_type.get("AttributeDefinition", {}).values()):
+        td = tx.get(ad.get("TypeDefinition") or -1)
+        if td is None or td.get("Workspace") != place.workspace:
+            continue
+        element = ad.get("ElementName")
+        if element == "ScheduleState":
+            _set_allowed(tx, ad, states, now, place)
+        length = settings.max_length.get(str(element))
+        if length is not None and ad.get("MaxLength") != length:
+            changed = tx.edit(int(ad["ObjectID"]))
+            assert changed is not None
+            changed["MaxLength"] = length
+            tx.put(changed)
+
+
+def _set_allowed(tx: Tx, ad: Obj, values: tuple[str, ...], now: str, place: Place) -> None:
+    oid = int(ad["ObjectID"])
+    current = sorted(
+        (tx.get(o) for o in tx.store.referrers("AttributeDefinition", oid)),
+        key=lambda v: (v or {}).get("ValueIndex", 0),
+    )
+    held = tuple(str(v["StringValue"]) for v in current if v is not None)
+    if held == values:
+        return
+    for value in current:
+        if value is not None:
+            tx.delete(int(value["ObjectID"]))
+    for index, value_text in enumerate(values):
+        new(
+            tx,
+            "AllowedAttributeValue",
+            now,
+            Subscription=place.subscription,
+            StringValue=value_text,
+            ValueIndex=index,
+            AttributeDefinition=oid,
+        )
+
+
 def ensure_user(tx: Tx, place: Place, email: str, display: str, now: str) -> int:
     """A User (UserName = email) with a UserProfile defaulting to the seeded place."""
     found = _find(tx, "User", UserName=email)
@@ -239,8 +286,11 @@ def new_artifact(tx: Tx, type_path: str, place: Place, now: str, fid: str, **fie
     )
 
 
-def seed_demo(tx: Tx, place: Place, moment: datetime, backlog: Mapping[str, Any]) -> dict[str, int]:
-    """Load ``pantheon_git/rally/emulator/backlog.yaml`` (its header describes the format)."""
+def seed_demo(
+    tx: Tx, place: Place, moment: datetime, backlog: Mapping[str, Any], precision: str = "ms"
+) -> dict[str, int]:
+    """Load ``pantheon_git/rally/emulator/backlog.yaml`` (its header describes the format).
+    A locked story holds its lock as pantheon writes one, the dates kept to ``precision``."""
 
     now = rally_time(moment)
     users = {
@@ -277,11 +327,14 @@ def seed_demo(tx: Tx, place: Place, moment: datetime, backlog: Mapping[str, Any]
                 fields["c_AcceptanceCriteria"] = story["acceptance_criteria"]
             if story.get("locked_by"):
                 email = story["locked_by"]
+                key = StoryKey.parse(story["formatted_id"])
+                lock = Lock(email, moment, moment + timedelta(hours=24), None, f"seed{key.number}")
                 fields.update(
                     c_LockedBy=email,
-                    c_LockedAt=now,
-                    c_LockExpiry=rally_time(moment + timedelta(hours=24)),
-                    c_Branch=story_branch(StoryKey.parse(story["formatted_id"]), story["name"]),
+                    c_LockedAt=keep_precision(rally_time(lock.locked_at), precision),
+                    c_LockExpiry=keep_precision(rally_time(lock.expires), precision),
+                    c_LockToken=token_text(lock),
+                    c_Branch=story_branch(key, story["name"]),
                     Owner=users.get(email),
                 )
             obj = new_artifact(

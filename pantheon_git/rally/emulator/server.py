@@ -19,6 +19,7 @@ from pantheon_git.rally.emulator.app import Emulator, Options, mock_transport
 from pantheon_git.rally.emulator.faults import FaultSettings
 from pantheon_git.rally.emulator.store import Store
 from pantheon_git.rally.emulator.wire import Request, Response
+from pantheon_git.rally.emulator.workspace import WorkspaceSettings
 
 MAX_BODY = 32 * 1024 * 1024
 IDLE_TIMEOUT = 60.0
@@ -196,6 +197,12 @@ class EmulatorHandle:
         faults = self.emulator.faults
         faults.configure(replace(faults.settings, **settings))
 
+    def configure_workspace(self, **changes: Any) -> WorkspaceSettings:
+        """Change how the workspace behaves while running (``date_precision``...)."""
+        settings = self.emulator.options.settings.changed(changes)
+        self.emulator.configure_workspace(settings)
+        return settings
+
     def stop(self) -> None:
         if self.thread.is_alive():
             self.server.shutdown()
@@ -231,12 +238,14 @@ def start(
     jitter_ms: float = 0,
     fault_rate: float = 0,
     fault_seed: int | None = None,
+    settings: WorkspaceSettings | None = None,
     verbose: bool = False,
     clock: Callable[[], datetime] | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> EmulatorHandle:
-    """Start an emulator on a background thread (``port=0``: any free port). ``clock`` and
-    ``sleep``: Rally's time and how latency is waited out (see :class:`Emulator`)."""
+    """Start an emulator on a background thread (``port=0``: any free port). ``settings``: how
+    the workspace behaves (``workspace.py``); ``clock`` and ``sleep``: Rally's time and how
+    latency is waited out (see :class:`Emulator`)."""
     options = Options(
         api_key=api_key,
         user=user,
@@ -245,6 +254,7 @@ def start(
         seed=seed,
         custom_fields=custom_fields,
         faults=FaultSettings(latency_ms, jitter_ms, fault_rate, fault_seed),
+        settings=settings or WorkspaceSettings(),
     )
     store = Store(data)
     try:

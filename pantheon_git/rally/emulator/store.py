@@ -50,6 +50,15 @@ REF_FIELDS: dict[str, list[tuple[str, bool]]] = {
 SCHEMA_TYPES = frozenset({"TypeDefinition", "AttributeDefinition", "AllowedAttributeValue"})
 
 
+class Conflict(Exception):
+    """The write would change an object committed by another write since this one began."""
+
+    def __init__(self, oid: int, type_path: str) -> None:
+        super().__init__(f"{type_path} {oid} changed since the write began")
+        self.oid = oid
+        self.type_path = type_path
+
+
 def copy_obj(obj: Obj) -> Obj:
     return {k: (list(v) if isinstance(v, list) else v) for k, v in obj.items()}
 
@@ -89,6 +98,8 @@ class Store:
         self.by_type: dict[str, dict[int, Obj]] = {}
         self.refs: dict[tuple[str, int], set[int]] = {}
         self.fids: dict[str, int] = {}
+        self.revs: dict[int, int] = {}
+        """ObjectID -> the revision that last changed it (deletions included)."""
         self.rev = 0
         self.schema_gen = 0
 
@@ -110,7 +121,8 @@ class Store:
             elif self.fids.get(fid) == oid:
                 del self.fids[fid]
 
-    def _apply(self, oid: int, obj: Obj | None) -> None:
+    def _apply(self, oid: int, obj: Obj | None, rev: int) -> None:
+        self.revs[oid] = rev
         old = self.objects.pop(oid, None)
         if old is not None:
             self._index(oid, old, add=False)
@@ -142,7 +154,7 @@ class Store:
             "SELECT oid, rev, deleted, data FROM objects WHERE rev > ? ORDER BY rev", (self.rev,)
         ).fetchall()
         for oid, rev, deleted, data in rows:
-            self._apply(oid, None if deleted else json.loads(data))
+            self._apply(oid, None if deleted else json.loads(data), rev)
             self.rev = max(self.rev, rev)
 
     # ---- reads --------------------------------------------------------------------------
@@ -163,25 +175,43 @@ class Store:
             self.sync()
             yield self
 
+    def current_rev(self) -> int:
+        """The revision of the last commit seen (after catching up with other processes): a
+        write that starts now passes it to :meth:`write` as ``since``."""
+        with self.lock:
+            self.sync()
+            return self.rev
+
     # ---- writes -------------------------------------------------------------------------
     @contextmanager
-    def write(self) -> Iterator[Tx]:
-        """One atomic write: commit if the block returns, roll back (file and mirror) if not."""
+    def write(self, since: int | None = None) -> Iterator[Tx]:
+        """One atomic write: commit if the block returns, roll back (file and mirror) if not.
+
+        ``since``: the revision the write began at; it raises :class:`Conflict` (and changes
+        nothing) if it would change an object another write committed after that."""
         with self.lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 self._load_changes()  # what other processes committed before we got the lock
                 tx = Tx(self)
                 yield tx
+                if since is not None:
+                    self._check_overlap(tx, since)
                 rev = tx.flush()
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
             for oid, obj in tx.pending.items():
-                self._apply(oid, obj)
+                self._apply(oid, obj, rev)
             self.rev = max(self.rev, rev)
             self._data_version = self._db.execute("PRAGMA data_version").fetchone()[0]
+
+    def _check_overlap(self, tx: Tx, since: int) -> None:
+        for oid in tx.pending:
+            if self.revs.get(oid, 0) > since:
+                old = self.objects.get(oid)
+                raise Conflict(oid, old["_type"] if old else "Artifact")
 
     def wipe(self) -> None:
         """Remove every object and counter (a new epoch: other processes reload from scratch)."""

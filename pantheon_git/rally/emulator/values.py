@@ -103,10 +103,16 @@ def _text(where: str, attr: Attr, value: Any) -> Any:
     return text
 
 
+BAD_DATE = "Could not update: Could not write changes in Unit of work"
+"""Rally's answer to a date it cannot read, on creates and updates alike (Broadcom KB 95485:
+a Date field sent as ``05102018`` instead of ``YYYY-MM-DD``). The same words answer a
+concurrency conflict (KB 77114): a client cannot tell the two apart by the text."""
+
+
 def _date(where: str, attr: Attr, value: Any) -> Any:
     date = parse_date(value) if isinstance(value, str) else None
     if date is None:
-        raise InvalidValue(f'Validation error: {where} is not a valid date: "{value}"')
+        raise InvalidValue(BAD_DATE)
     return date
 
 
@@ -156,8 +162,9 @@ def coerce(type_name: str, attr: Attr, value: Any) -> Any:
 
     Raises :class:`InvalidValue` with the error text. Refs are handled by the caller.
     [UNSURE] The tails of these messages are ours; Rally's prefix is "Validation error: "
-    (research §2). A bad date in a real workspace has also been reported as "Could not
-    update: Could not write changes in Unit of work" (Broadcom KB 95485).
+    (research §2). A bad date is refused with Rally's own words (:data:`BAD_DATE`). A text
+    longer than the field's MaxLength: no source shows Rally's words for it, so the text is
+    ours, with Rally's prefix.
     """
     where = f"{type_name}.{attr.display}"
     if value is None or (value == "" and attr.type not in ("STRING", "TEXT")):
