@@ -6,9 +6,13 @@ The processes start, load everything, then wait at a barrier (a file) so that th
 calls really overlap: the race is between requests, not between Python start-ups.
 
 Timings: emulator latency 20 ms + up to 20 ms of jitter per request. T = 0.5 s, D = 0.7 s
-where a void attempt (exit 5) is an allowed outcome; T = 1 s, D = 1.2 s where every racer must
+where a void attempt (exit 5) is an allowed outcome; T = 2 s, D = 2.5 s where every racer must
 end with exit 0 or 1, so that a racer the busy 2-core machine leaves unscheduled for half a
 second does not count as "Rally too slow".
+
+The racers' lock writes overlap in time, so Rally refuses most of them as concurrency conflicts
+(research §10.5), and the race runs in workspaces that keep custom DATE fields to the second
+and to the day (§10.8): the lock's token lives in a String field, so precision cannot matter.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ from typing import Any
 
 import pytest
 
+from pantheon_git.core import fields as lockfields
+from pantheon_git.core.timefmt import format_time
 from tests.support.locks import rally_env, rally_fields
 
 N = 16
@@ -102,20 +108,26 @@ def winners(results: list[Racer]) -> list[Racer]:
     return [r for r in results if r.code == 0]
 
 
-@pytest.fixture(scope="module")
-def jittery(tmp_path_factory: pytest.TempPathFactory) -> Any:
+@pytest.fixture(scope="module", params=["second", "day"])
+def jittery(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Any:
     from tests.support.rally import spawn_rally
 
-    server = spawn_rally(tmp_path_factory.mktemp("race-rally"), latency_ms=20, jitter_ms=20)
+    server = spawn_rally(
+        tmp_path_factory.mktemp("race-rally"),
+        latency_ms=20,
+        jitter_ms=20,
+        extra_args=("--date-precision", request.param),
+    )
     yield server
     server.stop()
 
 
-STORIES = ["US-120", "US-121", "US-122"]
+STORIES = ["US-120", "US-121"]
 
 
 def test_exactly_one_of_sixteen_wins_each_story(jittery: Any, tmp_path: Path) -> None:
     outcomes: Counter[str] = Counter()
+    jittery.control("POST", "stats/reset")
     for key in STORIES:
         results = race(jittery, key, tmp_path / key, timing=ROOMY)
         for r in results:
@@ -135,8 +147,13 @@ def test_exactly_one_of_sixteen_wins_each_story(jittery: Any, tmp_path: Path) ->
         fields = rally_fields(jittery, key)
         assert fields["c_LockedBy"] == winner.user
         assert fields["ScheduleState"] == "In-Progress"
-    # the race was real: some racers wrote their lock and then saw someone else's stamp
-    assert outcomes["lost"] >= 1, outcomes
+        lock = lockfields.from_fields(fields, 24)
+        assert lock is not None
+        assert format_time(lock.expires) == won["expires"]  # exact, whatever Rally keeps
+    # the race was real: lock writes overlapped (Rally refused some as conflicts), or landed
+    # and lost to a later one
+    conflicts = jittery.control("GET", "stats")["conflicts"]
+    assert outcomes["lost"] + conflicts >= 1, (outcomes, conflicts)
 
 
 def test_never_two_winners_when_rally_fails(

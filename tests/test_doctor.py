@@ -81,7 +81,12 @@ def test_everything_ready_passes_every_check(
 ) -> None:
     code, checks, _err = doctor(capsys, monkeypatch, ready_repo, rally_process.env())
     assert code == 0, checks
-    assert [c["status"] for n, c in checks.items() if not n.startswith("_")] == ["ok"] * 9
+    assert [c["status"] for n, c in checks.items() if not n.startswith("_")] == ["ok"] * 10
+    locks = checks["locks"]
+    assert locks["detail"].startswith(
+        "c_LockedBy STRING, c_LockedAt DATE, c_LockExpiry DATE, c_LockToken STRING; "
+    )
+    assert locks["data"]["precision"] == "day"  # the demo's seeded locks, in a day workspace
     assert checks["scope"]["data"]["project"] == "Demo Project"
     assert "Alice Example" in checks["identity"]["detail"]
     assert set(checks["hooks"]["data"]["installed"]) == {

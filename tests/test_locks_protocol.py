@@ -4,6 +4,7 @@ test's hands: void attempts, lost races, withdrawal that never clears someone el
 from __future__ import annotations
 
 import subprocess
+import time
 import sys
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -221,3 +222,56 @@ def test_locking_imports_without_click() -> None:
         "assert 'click' not in sys.modules, 'click'; assert 'httpx' not in sys.modules, 'httpx'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_write_rally_refuses_as_a_conflict_leaves_nothing_and_names_the_holder(
+    rally_thread_factory: Callable[..., Any],
+) -> None:
+    """Bob's lock lands while each of our lock writes is in progress (research §10.5): Rally
+    refuses ours every time, so nothing of ours is in Rally, and we report Bob, not "too
+    slow"."""
+    state = {"armed": False, "busy": False, "calls": 0}
+    handle: Any = None
+
+    def rally_sleep(seconds: float) -> None:
+        """The emulator's latency: half before a request is applied (Bob writes then), half
+        before its reply leaves."""
+        if state["busy"]:
+            time.sleep(seconds)
+            return
+        state["calls"] += 1
+        if state["armed"] and state["calls"] % 2 == 1:
+            state["busy"] = True
+            try:
+                lock_as(handle, "US-122", BOB, datetime.now(UTC), soon(24), token="bob")
+            finally:
+                state["busy"] = False
+        time.sleep(seconds)
+
+    handle = rally_thread_factory(latency_ms=20, sleep=rally_sleep)
+    with client_for(handle) as client:
+        ref = ref_of(client, "US-122")
+        clock = Clock()
+
+        def token() -> str:  # drawn just before our write is sent
+            state["armed"], state["calls"] = True, 0
+            return "mine"
+
+        ops = Locking(
+            client=client,
+            names=lockfields.LockFields(),
+            timing=Timing(1.5, 2.0),
+            default_hours=24,
+            now=lambda: datetime.now(UTC),
+            clock=clock,
+            sleep=clock.sleep,
+            token=token,
+        )
+        attempt = ops.acquire(ref, ME, 24)
+        retries = client.counts().get("retries", 0)
+    state["armed"] = False
+    assert attempt.outcome is Outcome.REFUSED
+    assert attempt.lock is not None
+    assert attempt.lock.holder == BOB
+    assert retries >= 1, attempt  # our write was sent again within T, and refused again
+    assert lockfields.from_fields(rally_fields(handle, "US-122"), 24).token == "bob"  # type: ignore[union-attr]

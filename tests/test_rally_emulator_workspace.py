@@ -5,7 +5,7 @@ how overlapping writes are refused; deletes to the Recycle Bin. Raw WSAPI, no cl
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -38,8 +38,21 @@ def update(
     return reply
 
 
-def caller(factory: Factory, **settings: Any) -> Wsapi:
-    return Wsapi(factory(settings=WorkspaceSettings(**settings)))
+@pytest.fixture
+def connect() -> Iterator[Callable[[EmulatorHandle], Wsapi]]:
+    """Open :class:`Wsapi` callers on emulators; all are closed at teardown."""
+    opened: list[Wsapi] = []
+
+    def open_one(handle: EmulatorHandle) -> Wsapi:
+        opened.append(Wsapi(handle))
+        return opened[-1]
+
+    yield open_one
+    for caller in opened:
+        caller.close()
+
+
+Connect = Callable[[EmulatorHandle], Wsapi]
 
 
 # --- custom DATE precision ------------------------------------------------------------------
@@ -54,9 +67,9 @@ def caller(factory: Factory, **settings: Any) -> Wsapi:
     ],
 )
 def test_custom_dates_keep_the_workspace_precision(
-    rally_thread_factory: Factory, precision: str, kept: str
+    rally_thread_factory: Factory, connect: Connect, precision: str, kept: str
 ) -> None:
-    wsapi = caller(rally_thread_factory, date_precision=precision)
+    wsapi = connect(rally_thread_factory(settings=WorkspaceSettings(date_precision=precision)))
     oid = story(wsapi, "US121")["ObjectID"]
     reply = update(wsapi, oid, {"c_LockedAt": "2026-01-05T12:11:12.345+02:00", "Name": "x"})
     assert reply["Errors"] == []
@@ -79,11 +92,11 @@ def new_task(wsapi: Wsapi, story_ref: str, state: str = "Defined") -> dict[str, 
     return created
 
 
-def test_task_states_roll_up_to_the_story(rally_thread_factory: Factory) -> None:
+def test_task_states_roll_up_to_the_story(rally_thread_factory: Factory, connect: Connect) -> None:
     """Broadcom docs, "Task State Updates Parent Schedule State": all Defined: Defined; all
     Completed: Completed; otherwise In-Progress; a task added to a Completed story makes it
     In-Progress."""
-    wsapi = caller(rally_thread_factory, state_before="Idea")
+    wsapi = connect(rally_thread_factory(settings=WorkspaceSettings(state_before="Idea")))
     made = wsapi.post(
         "hierarchicalrequirement/create",
         {"HierarchicalRequirement": {"Name": "Rollup", "ScheduleState": "Idea"}},
@@ -110,8 +123,8 @@ def test_task_states_roll_up_to_the_story(rally_thread_factory: Factory) -> None
     assert state() == "Completed"  # [UNSURE] the rule applies to Accepted stories too
 
 
-def test_task_rollup_off(rally_thread_factory: Factory) -> None:
-    wsapi = caller(rally_thread_factory, task_rollup=False)
+def test_task_rollup_off(rally_thread_factory: Factory, connect: Connect) -> None:
+    wsapi = connect(rally_thread_factory(settings=WorkspaceSettings(task_rollup=False)))
     us = story(wsapi, "US125")
     assert us["ScheduleState"] == "Defined"
     new_task(wsapi, us["_ref"], "Completed")
@@ -121,10 +134,12 @@ def test_task_rollup_off(rally_thread_factory: Factory) -> None:
 # --- schedule states ------------------------------------------------------------------------
 
 
-def test_schedule_states_are_the_workspaces(rally_thread_factory: Factory) -> None:
+def test_schedule_states_are_the_workspaces(
+    rally_thread_factory: Factory, connect: Connect
+) -> None:
     settings = WorkspaceSettings(state_before="Idea", state_after="Released")
     handle = rally_thread_factory(settings=settings)
-    wsapi = Wsapi(handle)
+    wsapi = connect(handle)
     schema = wsapi.http.get(f"{handle.url}/slm/schema/v2.0/workspace/{workspace_oid(wsapi)}").json()
     story_type = next(
         t for t in schema["QueryResult"]["Results"] if t["TypePath"] == "HierarchicalRequirement"
@@ -159,8 +174,12 @@ def test_a_plain_workspace_has_the_four_fixed_states(wsapi: Wsapi) -> None:
 # --- field lengths --------------------------------------------------------------------------
 
 
-def test_a_value_longer_than_the_field_is_refused(rally_thread_factory: Factory) -> None:
-    wsapi = caller(rally_thread_factory, max_length={"c_LockToken": 20})
+def test_a_value_longer_than_the_field_is_refused(
+    rally_thread_factory: Factory, connect: Connect
+) -> None:
+    wsapi = connect(
+        rally_thread_factory(settings=WorkspaceSettings(max_length={"c_LockToken": 20}))
+    )
     oid = story(wsapi, "US123")["ObjectID"]
     assert update(wsapi, oid, {"c_LockToken": "x" * 20})["Errors"] == []
     refused = update(wsapi, oid, {"c_LockToken": "y" * 21})
@@ -207,19 +226,20 @@ def test_a_deleted_story_goes_to_the_recycle_bin(wsapi: Wsapi) -> None:
     ],
 )
 def test_writes_that_overlap_in_time_conflict(
-    rally_thread_factory: Factory, form: str, text: str
+    rally_thread_factory: Factory, connect: Connect, form: str, text: str
 ) -> None:
     """KB 77114: editing the same object at the same time. Each write is in progress for its
     latency; a second write that commits after the first one began fails."""
     handle = rally_thread_factory(latency_ms=200, settings=WorkspaceSettings(conflict_text=form))
-    wsapi = Wsapi(handle)
+    wsapi = connect(handle)
     oid = story(wsapi, "US124")["ObjectID"]
     replies: list[dict[str, Any]] = []
+    callers = [connect(handle), connect(handle)]
 
-    def write(value: str) -> None:
-        replies.append(update(Wsapi(handle), oid, {"c_Branch": value}))
+    def write(n: int) -> None:
+        replies.append(update(callers[n], oid, {"c_Branch": f"b{n}"}))
 
-    threads = [threading.Thread(target=write, args=(f"b{i}",)) for i in range(2)]
+    threads = [threading.Thread(target=write, args=(i,)) for i in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -238,7 +258,9 @@ def test_writes_that_overlap_in_time_conflict(
 # --- the control plane and the settings -----------------------------------------------------
 
 
-def test_the_workspace_is_changed_through_the_control_plane(rally_thread: EmulatorHandle) -> None:
+def test_the_workspace_is_changed_through_the_control_plane(
+    rally_thread: EmulatorHandle, connect: Connect
+) -> None:
     assert rally_thread.control("GET", "workspace")["date_precision"] == "day"
     changed = rally_thread.control(
         "POST", "workspace", {"date_precision": "second", "state_after": "Released"}
@@ -246,7 +268,7 @@ def test_the_workspace_is_changed_through_the_control_plane(rally_thread: Emulat
     assert changed["date_precision"] == "second"
     assert changed["state_after"] == "Released"
     assert rally_thread.control("GET", "info")["workspace_settings"] == changed
-    wsapi = Wsapi(rally_thread)
+    wsapi = connect(rally_thread)
     oid = story(wsapi, "US121")["ObjectID"]
     assert update(wsapi, oid, {"ScheduleState": "Released"})["Errors"] == []
     bad = rally_thread.control("POST", "workspace", {"date_precision": "minute"})

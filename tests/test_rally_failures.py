@@ -137,11 +137,18 @@ CONFLICT = (
             RallyNotFound,
             Retry.NO,
         ),
-        (CONFLICT, RallyRetryableError, Retry.SAFE),
+        (CONFLICT, RallyRetryableError, Retry.CONFLICT),
         (
             "Could not update: Could not write changes in Unit Of Work",
             RallyRetryableError,
-            Retry.SAFE,
+            Retry.CONFLICT,
+        ),
+        # a value that is no reference: pyral test/test_vsm_incident.py, against live Rally
+        ('Cannot parse object reference from "InfinityDrain"', RallyValidationError, Retry.NO),
+        (
+            "Could not set value for Work Product: Cannot find object to read",
+            RallyValidationError,
+            Retry.NO,
         ),
         ("Not authorized to perform action: Invalid key", RallyAuthError, Retry.NO),
         ('Could not parse: Unknown operator "zobolts"', RallyQueryError, Retry.NO),
@@ -160,6 +167,21 @@ def test_rally_error_texts(text: str, kind: type[PantheonError], retry: Retry) -
     assert failure.retry is retry
     assert text in failure.error.message
     assert "second" in failure.error.message
+
+
+def test_unit_of_work_is_retried_briefly_then_a_bad_value() -> None:
+    """KB 77114 gives the words for a conflict, KB 95485 for a malformed date: a few quick
+    tries, then exit 2 saying both."""
+    failure = from_app_errors(
+        ["Could not update: Could not write changes in Unit of work"], where="POST /x/1"
+    )
+    assert failure.limit == 2
+    assert failure.final is not None
+    assert failure.final.exit_code == 2
+    assert "KB 95485" in failure.final.message
+    assert "3 tries" in failure.final.message
+    assert failure.final.hint is not None
+    assert not failure.final.maybe_applied
 
 
 def test_query_errors_exit_as_bugs_and_bad_values_as_bad_input() -> None:

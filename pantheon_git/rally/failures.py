@@ -4,8 +4,11 @@ statuses, and the ``Errors[]`` Rally sends with HTTP 200.
 Each failure says whether a retry can help and, for retries, whether the server may already
 have acted on the request. That second point decides whether a create may be sent again:
 
-- ``SAFE``: the server did not act (no connection was made, the pool had no slot, 503/429,
-  or Rally rolled the transaction back on a concurrency conflict). Any request may be resent.
+- ``SAFE``: the server did not act (no connection was made, the pool had no slot, 503/429).
+  Any request may be resent.
+- ``CONFLICT``: Rally refused the write because another write to the same object overlapped
+  it (KB 77114: the transaction failed). Updates and deletes are resent; a create is looked up
+  first when the caller says how to find it, then resent.
 - ``AMBIGUOUS``: the request may have been applied and only the reply lost (read timeouts,
   dropped connections, 500, 502/504/524: Rally kills requests over 5 minutes with 502 or 524
   after the work may have been done, KB 125586). Reads, updates (last write wins) and deletes
@@ -43,6 +46,7 @@ from pantheon_git.errors import (
 class Retry(enum.Enum):
     NO = "no"
     SAFE = "safe"
+    CONFLICT = "conflict"
     AMBIGUOUS = "ambiguous"
 
 
@@ -112,7 +116,7 @@ def from_app_errors(errors: Sequence[str], *, where: str) -> Failure:  # noqa: P
                 message,
                 hint="Another process kept writing the same object; run the command again.",
             ),
-            Retry.SAFE,
+            Retry.CONFLICT,
         )
     if _UNIT_OF_WORK in first:
         final = RallyWriteRefused(
@@ -122,7 +126,7 @@ def from_app_errors(errors: Sequence[str], *, where: str) -> Failure:  # noqa: P
             hint="Check the values being written; if they are right, run the command again.",
         )
         retrying = RallyRetryableError(message, hint=final.hint)
-        return Failure(retrying, Retry.SAFE, limit=UNIT_OF_WORK_RETRIES, final=final)
+        return Failure(retrying, Retry.CONFLICT, limit=UNIT_OF_WORK_RETRIES, final=final)
     if any(p in first for p in _AUTH):
         return Failure(RallyAuthError(message, hint=AUTH_HINT), Retry.NO)
     if any(p in first for p in _QUERY):

@@ -217,10 +217,15 @@ class Session:
             if isinstance(outcome, Envelope):
                 return outcome
             failure, retry_after = outcome
-            uncertain = uncertain or failure.retry is not Retry.SAFE
+            uncertain = uncertain or failure.retry not in (Retry.SAFE, Retry.CONFLICT)
             if failure.retry is Retry.AMBIGUOUS and ambiguous != "retry":
                 if ambiguous == "raise":
                     raise self._scrub(_maybe_applied(failure.error, where))
+                landed = ambiguous()
+                if landed is not None:
+                    return landed
+            if failure.retry is Retry.CONFLICT and callable(ambiguous):
+                # Rally says the create failed; look before resending all the same.
                 landed = ambiguous()
                 if landed is not None:
                     return landed

@@ -3,8 +3,9 @@ is wrong and the command that fixes it.
 
 Checks, in order (a check that needs an earlier one that failed is skipped, not guessed):
 config, API key, Rally connection, workspace and project, custom fields on
-HierarchicalRequirement (``--create-fields`` creates the missing ones), git repository and
-default branch, identity (and its Rally user), hooks, cache freshness.
+HierarchicalRequirement (``--create-fields`` creates the missing ones), the lock fields (their
+types, and what Rally keeps of lock times), git repository and default branch, identity (and
+its Rally user), hooks, cache freshness.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from pantheon_git.features.doctor import report as rules
 from pantheon_git.features.doctor import run_local as doctor_local
 from pantheon_git.features.doctor.report import FAIL, OK, WARN, Check, skipped
 from pantheon_git.features.doctor.run_fields import fields_check, first_line
+from pantheon_git.features.doctor.run_locks import locks_check
 from pantheon_git.git import command as git
 from pantheon_git.rally import records
 from pantheon_git.rally.backoff import Backoff
@@ -101,6 +103,7 @@ def run_doctor(
         out.checks.append(_rally(state, warn, request.create_fields))
         out.checks.append(_scope(state))
         out.checks.append(_fields(state, request.create_fields, out.created))
+        out.checks.append(_locks(state))
         out.checks.append(doctor_local.git_check(state.root, _default_branch(state)))
         out.checks.append(_identity(state))
         out.checks.append(doctor_local.hooks_check(state.root))
@@ -282,6 +285,12 @@ def _fields(state: _State, create: bool, created: list[str]) -> Check:
     if not state.scope_ok or state.client is None or state.config is None:
         return skipped("fields", "Custom fields", "needs the workspace")
     return fields_check(state.client, state.config.fields, create=create, created=created)
+
+
+def _locks(state: _State) -> Check:
+    if not state.scope_ok or state.client is None or state.config is None:
+        return skipped("locks", "Lock fields", "needs the workspace")
+    return locks_check(state.client, state.config.fields)
 
 
 # --- git, identity, hooks, cache ---------------------------------------------------------------

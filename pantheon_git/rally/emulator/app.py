@@ -54,6 +54,8 @@ class Stats:
     by_method: Counter[str] = field(default_factory=Counter)
     by_route: Counter[str] = field(default_factory=Counter)
     faults: Counter[str] = field(default_factory=Counter)
+    conflicts: int = 0
+    """Writes refused because another write to the same object overlapped them."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -61,6 +63,7 @@ class Stats:
             "by_method": dict(self.by_method),
             "by_route": dict(self.by_route),
             "faults": dict(self.faults),
+            "conflicts": self.conflicts,
         }
 
 
@@ -255,7 +258,11 @@ class Emulator:
                     settings=self.options.settings,
                     since=since,
                 )
-                return call.route()
+                reply = call.route()
+            if call.conflicted:
+                with self._stats_lock:
+                    self.stats.conflicts += 1
+            return reply
         except Exception:  # a bug: report it without leaking a traceback to the client
             traceback.print_exc(file=sys.stderr)
             reply = envelope("OperationResult", ["An unexpected error occurred"])

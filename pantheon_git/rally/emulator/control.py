@@ -4,7 +4,8 @@ It needs no key and is never reachable under ``/slm/``:
 
 - ``GET  /_emulator/health``        -> ``{"ok": true}``
 - ``GET  /_emulator/info``          -> workspace, project, ObjectIDs, data file, settings
-- ``GET  /_emulator/stats``         -> request counts: total, by method, by route, faults
+- ``GET  /_emulator/stats``         -> request counts: total, by method, by route, faults,
+  conflicts (writes refused because another write to the same object overlapped them)
 - ``POST /_emulator/stats/reset``   -> counts back to zero
 - ``POST /_emulator/reset``         -> data wiped and seeded again as at start, counts zeroed
 - ``GET|POST /_emulator/config``    -> read or change latency_ms, jitter_ms, fault_rate,

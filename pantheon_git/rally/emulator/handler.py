@@ -54,6 +54,7 @@ class Call:
     committed after it to an object it changes (research §10.5)."""
     params: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    conflicted: bool = False
     plural: bool = False  # /users, /subscriptions: always a query
 
     def __post_init__(self) -> None:
@@ -85,6 +86,7 @@ class Call:
         except (Refused, QueryError, writes.WriteError) as exc:
             return self.fail(kind, str(exc))
         except Conflict as exc:
+            self.conflicted = True
             return self.fail(
                 kind, conflict_text(exc.type_path, exc.oid, self.settings.conflict_text)
             )
