@@ -11,8 +11,8 @@ import pytest
 
 from pantheon_git.core import fields as lockfields
 from pantheon_git.features.doctor import lockfields as judge
-from pantheon_git.features.doctor.run_locks import locks_check
 from pantheon_git.features.doctor.report import FAIL, OK
+from pantheon_git.features.doctor.run_locks import locks_check
 from pantheon_git.features.locks import rules as locks
 from pantheon_git.rally.emulator.server import EmulatorHandle
 from pantheon_git.rally.emulator.workspace import PRECISIONS, WorkspaceSettings

@@ -4,8 +4,8 @@ test's hands: void attempts, lost races, withdrawal that never clears someone el
 from __future__ import annotations
 
 import subprocess
-import time
 import sys
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any

@@ -69,7 +69,7 @@ def writers(handle: EmulatorHandle, count: int, write: Callable[[RallyClient, in
                 start.wait()
                 write(client, n)
                 retries.append(client.counts().get("retries", 0))
-        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]

@@ -86,8 +86,9 @@ def test_completing_a_story_releases_it_and_moves_it_forward(
     sha = git_repo.commit({"src/login.py": "def login():\n    return True\n"}, "US-121 login")
     code, out, err = cli("complete", "--coverage", str(COVERAGE), "--json")
     assert code == 0, err
-    fields = rally_fields(workspace, "US-121", ("c_PantheonStatus", "c_CommitSHA", "ScheduleState",
-                                                "c_LockedBy", "c_LockToken", "c_LockExpiry"))  # fmt: skip
+    names = ("c_PantheonStatus", "c_CommitSHA", "ScheduleState", "c_LockedBy", "c_LockToken",
+             "c_LockExpiry")  # fmt: skip
+    fields = rally_fields(workspace, "US-121", names)
     assert fields["c_PantheonStatus"] == "Code Review"
     assert fields["ScheduleState"] == "In-Progress"
     assert fields["c_CommitSHA"] == sha
