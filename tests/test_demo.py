@@ -51,7 +51,7 @@ def test_the_whole_story_runs_and_leaves_nothing_behind(tmp_path: Path) -> None:
     for word in ("Set up", "Sync", "Doctor", "Dependencies", "Plan", "Checkout", "Commit"):
         assert any(t.startswith(word) for t in titles), word
 
-    assert "All 9 checks passed." in steps[3]
+    assert "All 10 checks passed." in steps[3]
     assert "Wave 1 (Foundation - MUST GO FIRST)" in steps[4]
     assert "graph TD" in steps[4]
     assert "Lane 0: CRITICAL PATH" in steps[5]

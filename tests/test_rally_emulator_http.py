@@ -353,4 +353,4 @@ def test_control_plane_lives_outside_slm(rally_thread: EmulatorHandle, path: str
         (envelope,) = reply.json().values()
         assert envelope["Errors"] == ['Requested type name "_emulator" is unknown']
     else:
-        assert set(reply.json()) == {"total", "by_method", "by_route", "faults"}
+        assert set(reply.json()) == {"total", "by_method", "by_route", "faults", "conflicts"}

@@ -96,3 +96,28 @@ def test_completing_a_story_releases_it_and_moves_it_forward(
     code, out, err = cli("complete", "--json")
     assert code == 0, err
     assert json.loads(out)["verdict"] == "unchanged"
+
+
+def test_a_story_past_accepted_is_never_moved_back(
+    rally_thread_factory: Callable[..., Any],
+    git_repo: GitRepo,
+    monkeypatch: pytest.MonkeyPatch,
+    cli: CLI,
+) -> None:
+    """A workspace with a state after Accepted, under a name pantheon cannot guess (research
+    §10.7): its order is read from the workspace's schema, so checkout and complete treat a
+    story in it as done instead of moving it back to In-Progress."""
+    server = rally_thread_factory(settings=WorkspaceSettings(state_after="Shipped To Prod"))
+    for name, value in server.env().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("PANTHEON_USER", ALICE)
+    monkeypatch.chdir(git_repo.path)
+    set_rally_fields(server, "US-123", {"ScheduleState": "Shipped To Prod"})
+    code = cli("checkout", "US-123", "--no-branch", "--json")[0]
+    assert code == 1
+    assert rally_fields(server, "US-123", ("ScheduleState",))["ScheduleState"] == "Shipped To Prod"
+    git_repo.git("checkout", "-q", "-b", "story/US-123-x")
+    git_repo.commit({"src/x.py": "x = 1\n"}, "US-123 x")
+    code, _, err = cli("complete", "--json")
+    assert code in (0, 1), err
+    assert rally_fields(server, "US-123", ("ScheduleState",))["ScheduleState"] == "Shipped To Prod"

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pantheon_git.core.states import SCHEDULE_STATES, ScheduleOrder
+from pantheon_git.rally.query import eq
+from pantheon_git.rally.replies import as_sent
 
 if TYPE_CHECKING:
     from pantheon_git.rally.client import RallyClient
@@ -108,9 +110,6 @@ def schedule_states(
     """The workspace's ScheduleState values in their order: the AllowedValues of the type's
     ScheduleState attribute (research §10.7: a workspace may add one before Defined and one
     after Accepted). Three requests; ``RallyClient.schedule_states`` keeps the answer."""
-    from pantheon_git.rally.query import eq
-    from pantheon_git.rally.replies import as_sent
-
     typedef = client.type_definition(type_path)
     found = client.collection(
         typedef,
