@@ -13,6 +13,7 @@ key reaches the client.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import sys
@@ -194,9 +195,11 @@ def _progress_bridge(ctx: Ctx) -> Callable[[str], None]:
         with lock:
             count += 1
             step = count
-        anyio.from_thread.run(
-            ctx.session.report_progress, float(step), None, shown(message), token=token
-        )
+        # progress is a courtesy: a client that went away stops nothing
+        with contextlib.suppress(Exception):
+            anyio.from_thread.run(
+                ctx.session.report_progress, float(step), None, shown(message), token=token
+            )
 
     return progress
 
