@@ -322,3 +322,43 @@ def test_a_missing_document_names_the_tool_that_makes_it(tmp_path: Path) -> None
         assert result.is_error
         assert "pantheon sync" in McpSession.text(result)
         assert "(As MCP tools: `sync`.)" in McpSession.text(result)
+
+
+# --- a bug in a tool (in-process server, the same SDK client) ---------------------------------
+
+
+def test_a_bug_is_an_internal_error_and_the_server_keeps_serving(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mcp import Client
+
+    from pantheon_git.features.mcp import run, run_server, summary
+
+    def broken(call: Any) -> Any:
+        raise ValueError(f"boom with {KEY}")
+
+    monkeypatch.setenv("RALLY_API_KEY", KEY)
+    monkeypatch.setitem(run.USE_CASES, "status", broken)
+    monkeypatch.setitem(summary.WRITERS, "metrics", broken)
+    empty = {"metrics": [], "on_target": 0, "missed": 0, "unknown": 0}
+    monkeypatch.setitem(run.USE_CASES, "metrics", lambda call: run.Outcome(empty))
+
+    async def calls() -> tuple[types.CallToolResult, types.CallToolResult]:
+        server = run_server.build(run_server.Served(root=tmp_path))
+        async with Client(server) as client:
+            bug = await client.call_tool("status", {})
+            after = await client.call_tool("metrics", {})
+        return bug, after
+
+    import anyio
+
+    bug, after = anyio.run(calls)
+    assert bug.is_error
+    assert McpSession.exit_code(bug) == 70
+    assert McpSession.text(bug).startswith("error: internal error: ValueError: boom with ***")
+    no_leak(bug)
+    assert not after.is_error  # a summary that fails still returns the document
+    assert after.structured_content == empty
+    assert "the document is the structured content" in McpSession.text(after)
+    logged = capsys.readouterr().err
+    assert "pantheon mcp: status: internal error: ValueError: boom with ***" in logged

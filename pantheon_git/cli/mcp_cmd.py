@@ -58,7 +58,7 @@ def mcp(http: bool, port: int, repo: Path | None) -> None:
         raise UsageError(f"--repo: no such folder: {root}")
     if repo is not None:
         os.chdir(root)  # relative paths in tool arguments mean the served repository
-    served = run_server.Served(root=root, config_path=Ctx.config_path)
+    served = run_server.Served(root=root, config_path=Ctx.config_path, verbose=Ctx.verbose > 0)
     if http:
         run_server.serve_http(served, port, _announce)
         return

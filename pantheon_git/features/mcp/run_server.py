@@ -52,6 +52,9 @@ class Served:
 
     root: Path
     config_path: Path | None = None
+    verbose: bool = False
+    """``pantheon -v mcp``: a bug's traceback goes to stderr (the client's log), never to
+    the client."""
     busy: anyio.Lock = field(default_factory=anyio.Lock)
 
 
@@ -112,30 +115,45 @@ async def _call_tool(
         progress=_progress_bridge(ctx),
     )
     async with served.busy:
-        outcome = await anyio.to_thread.run_sync(_run, spec.name, call)
+        outcome = await anyio.to_thread.run_sync(_run, spec.name, call, served.verbose)
     if isinstance(outcome, PantheonError):
         return _error(outcome, outcome.exit_code, warnings)
     return _result(spec.name, outcome, warnings)
 
 
-def _run(name: str, call: Call) -> Outcome | PantheonError:
+def _run(name: str, call: Call, verbose: bool) -> Outcome | PantheonError:
     """The use case, on a worker thread: its outcome, or the error a command would print."""
     try:
         return USE_CASES[name](call)
     except PantheonError as exc:
         return exc
     except Exception as exc:  # the boundary every entry point has: no traceback leaves
-        error = PantheonError(  # exit 70, as the CLI's boundary says
-            f"internal error: {type(exc).__name__}: {exc}",
-            hint="This is a bug: run the same command with -v for the traceback and report it.",
-        )
-        print(f"pantheon mcp: {name}: {redact(error.message)}", file=sys.stderr)
-        return error
+        return _bug(name, exc, verbose)
+
+
+def _bug(name: str, exc: Exception, verbose: bool) -> PantheonError:
+    error = PantheonError(  # exit 70, as the CLI's boundary says
+        f"internal error: {type(exc).__name__}: {exc}",
+        hint="This is a bug: run `pantheon -v mcp` for the traceback (in the client's log) "
+        "and report it.",
+    )
+    print(f"pantheon mcp: {name}: {redact(error.message)}", file=sys.stderr)
+    if verbose:
+        # lazy: only for a bug, with -v
+        import traceback
+
+        print(redact(traceback.format_exc()), file=sys.stderr)
+    return error
 
 
 def _result(name: str, outcome: Outcome, warnings: list[str]) -> types.CallToolResult:
     document = _plain(outcome.document)
-    lines = [summary.summarize(name, document, outcome.exit_code)]
+    try:
+        text = summary.summarize(name, document, outcome.exit_code)
+    except Exception as exc:  # a document the summary does not know: the result still goes
+        _bug(f"{name} summary", exc, verbose=False)
+        text = f"{name}: done (exit {outcome.exit_code}); the document is the structured content."
+    lines = [text]
     if outcome.extra:
         lines.append(outcome.extra)
     lines += [f"warning: {w}" for w in warnings]
