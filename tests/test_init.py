@@ -159,6 +159,7 @@ def test_existing_config_is_kept_unless_forced(
     code, _, err = run(capsys, git_repo.path, monkeypatch, "init", "--project", "Other")
     assert code == 1
     assert "already exists" in err
+    assert "so rally_project was not applied" in err
     assert "--force" in err
     assert path.read_text() == mine
 

@@ -270,6 +270,15 @@ def test_unknown_epic_names_those_that_exist(sync_repo: GitRepo, cli: CLI) -> No
     assert "not an epic" in err
 
 
+def test_an_iteration_in_a_project_without_any_says_so(sync_repo: GitRepo, cli: CLI) -> None:
+    code, _, err = cli("sync", "--iteration", "Sprint 1")
+    assert code == 2
+    assert "no iteration 'Sprint 1'" in err
+    assert "which has no iterations" in err
+    assert "without --iteration" in err
+    assert "one of them" not in err
+
+
 def test_iteration_filter(sync_repo: GitRepo, cli: CLI, rally_client: RallyClient) -> None:
     sprint = rally_client.wire.create(
         "Iteration",

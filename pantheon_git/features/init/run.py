@@ -91,7 +91,7 @@ def run_init(cwd: Path, request: InitRequest) -> InitOutcome:
         if prefilled:
             raise CheckFailed(
                 f"{shown(path, root)} already exists; not overwritten, so "
-                f"{', '.join(sorted(prefilled))} were not applied",
+                f"{_names(sorted(prefilled))} not applied",
                 hint="Edit the file, or run `pantheon init --force ...` to write a new one "
                 "(the old one is kept as config.yaml.bak).",
             )
@@ -237,3 +237,10 @@ def next_steps(outcome: InitOutcome) -> list[str]:
         "other clients: docs/mcp.md. Its first call: sync"
     )
     return steps
+
+
+def _names(names: list[str]) -> str:
+    """``a was`` / ``a and b were`` / ``a, b and c were``."""
+    if len(names) == 1:
+        return f"{names[0]} was"
+    return f"{', '.join(names[:-1])} and {names[-1]} were"

@@ -439,9 +439,15 @@ def _check_iteration(client: RallyClient, name: str) -> None:
         order=("StartDate DESC",),
         limit=20,
     )
-    names = ", ".join(str(i.name) for i in known) or "none"
+    where = client.scope().describe()
+    if not known:
+        raise UsageError(
+            f"no iteration {name!r} in {where}, which has no iterations",
+            hint="Run `pantheon sync` without --iteration.",
+        )
+    names = ", ".join(str(i.name) for i in known)
     raise UsageError(
-        f"no iteration {name!r} in {client.scope().describe()}; recent iterations: {names}",
+        f"no iteration {name!r} in {where}; recent iterations: {names}",
         hint="Run `pantheon sync --iteration <one of them>`.",
     )
 
