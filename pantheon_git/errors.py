@@ -113,6 +113,19 @@ class RallyNotFound(RallyError):
     """'Cannot find object to read', a missing FormattedID, a missing workspace or project."""
 
 
+class StoryNotFound(RallyNotFound):
+    """No story has the FormattedID the user gave: bad input (exit 2), not a Rally failure."""
+
+    exit_code = USAGE
+
+
+class ScopeNotFound(RallyNotFound):
+    """The configured workspace or project does not exist or is not visible: configuration
+    (exit 3)."""
+
+    exit_code = CONFIG
+
+
 class RallyRetryableError(RallyError):
     """Concurrency conflicts, 5xx, 429, timeouts and dropped connections, once retries ran out."""
 

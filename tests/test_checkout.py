@@ -122,7 +122,14 @@ def test_the_report_is_the_seeds(repo: GitRepo, pantheon: Pantheon) -> None:
     assert "✅ Branch created: story/US-122-add-registration-endpoint from origin/main" in lines
     assert "✅ Local cache updated" in lines
     assert "✅ Story file written: docs/stories/US-122.md" in lines
-    assert lines[-2:] == ["Ready to start:", "  /story-pipeline story=US-122"]
+    # The next steps are commands that exist, not the seed's /story-pipeline.
+    assert lines[-4:] == [
+        "Ready to start:",
+        '  git commit -m "US-122: ..."   (the hooks check your lock)',
+        "  git push -u origin story/US-122-add-registration-endpoint   (renews the lock)",
+        "  pantheon complete   (or open a pull request: Code Review)",
+    ]
+    assert "/story-pipeline" not in result.out
 
 
 def test_the_story_file_reads_back_as_the_rally_story(
@@ -307,6 +314,7 @@ def test_epic_follows_the_critical_path_and_skips_blocked_stories(
     lock_as(lock_env, "US-126", BOB, now(), now() + timedelta(hours=8))
     set_rally_fields(lock_env, "US-120", {"ScheduleState": "Completed"})
     set_rally_fields(lock_env, "US-121", {"ScheduleState": "In-Progress"})
+    lock_as(lock_env, "US-121", BOB, now(), now() + timedelta(hours=8))
     # free and unblocked: 122 (on the path 120 -> 122 -> 125), 123, 127..129; 124 waits for 121
     result = pantheon("checkout", "--epic", "F17", "--no-branch", "--json")
     assert result.code == 0, result.err

@@ -14,6 +14,7 @@ from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.story import Lock
 from pantheon_git.features.checkout import choice
 from pantheon_git.features.checkout.choice import Candidate, Dependencies
+from pantheon_git.features.plan.effort import tier_for
 
 NOW = datetime(2026, 2, 2, 10, 30, tzinfo=UTC)
 ME = "alice@example.com"
@@ -86,7 +87,7 @@ def test_the_order_holds_exactly_the_free_unblocked_stories(
     expected = {
         s.key
         for s in stories
-        if s.state == states.DEFINED
+        if states.rank(s.state) <= states.rank(states.IN_PROGRESS)
         and (s.lock is None or s.lock.expires <= NOW)
         and all(choice.is_done(states_by_key[p]) for p in deps.predecessors(s.key))
     }
@@ -122,7 +123,7 @@ def test_rank_orders_stories_without_dependencies() -> None:
     assert [str(s.key) for s in picked.order] == ["US-4", "US-1", "US-3", "US-2"]
 
 
-def test_locked_started_and_done_stories_are_not_offered() -> None:
+def test_locked_reviewed_and_done_stories_are_not_offered_released_ones_are() -> None:
     theirs = Lock("bob@example.com", NOW - HOUR, NOW + HOUR)
     expired = Lock("bob@example.com", NOW - 30 * HOUR, NOW - 6 * HOUR)
     mine = Lock(ME, NOW - HOUR, NOW + HOUR)
@@ -130,12 +131,16 @@ def test_locked_started_and_done_stories_are_not_offered() -> None:
         story(1, lock=theirs),
         story(2, lock=expired),
         story(3, lock=mine),
-        story(4, state=states.IN_PROGRESS),
+        story(4, state=states.IN_PROGRESS),  # started, then released: free again
         story(5, state=states.COMPLETED),
         story(6),
+        story(7, state=states.IN_PROGRESS, lock=expired),  # started, lock expired: free again
+        story(8, state=states.IN_PROGRESS, lock=theirs),
+        story(9, state=states.CODE_REVIEW),  # its owner makes the review fixes
+        story(10, state=states.CODE_REVIEW, lock=expired),
     ]
     picked = choice.choose(stories, ME, NOW)
-    assert [str(s.key) for s in picked.order] == ["US-2", "US-6"]
+    assert [str(s.key) for s in picked.order] == ["US-2", "US-4", "US-6", "US-7"]
 
 
 def test_the_seed_epic_prefers_the_critical_path_then_waits_for_it() -> None:
@@ -149,7 +154,8 @@ def test_the_seed_epic_prefers_the_critical_path_then_waits_for_it() -> None:
     assert picked.critical == {key(120), key(121), key(122), key(124), key(125)}
     assert set(picked.blocked) == {key(n) for n in (121, 122, 123, 124, 125)}
     # US-120 taken by bob: nothing on the path is free, so rank decides among the free ones
-    stories[0] = story(120, state=states.IN_PROGRESS, estimate=5.0, rank="0120")
+    bobs = Lock("bob@example.com", NOW - HOUR, NOW + HOUR)
+    stories[0] = story(120, state=states.IN_PROGRESS, estimate=5.0, rank="0120", lock=bobs)
     assert str(choice.choose(stories, ME, NOW, deps).next.key) == "US-126"  # type: ignore[union-attr]
     # US-120 done: its successors on the path come first
     stories[0] = story(120, state=states.COMPLETED, estimate=5.0, rank="0120")
@@ -170,7 +176,12 @@ def test_a_predecessor_outside_the_epic_blocks_until_done() -> None:
 
 def test_a_story_sharing_files_with_work_in_progress_comes_last() -> None:
     deps = analysed([], conflicts=[(1, 9)])
-    stories = [story(1, rank="1"), story(2, rank="2"), story(9, state=states.IN_PROGRESS)]
+    bobs = Lock("bob@example.com", NOW - HOUR, NOW + HOUR)
+    stories = [
+        story(1, rank="1"),
+        story(2, rank="2"),
+        story(9, state=states.IN_PROGRESS, lock=bobs),
+    ]
     assert [str(s.key) for s in choice.choose(stories, ME, NOW, deps).order] == ["US-2", "US-1"]
 
 
@@ -253,14 +264,38 @@ def test_similarity_is_symmetric_and_higher_mirrors_lower(
     assert choice.compare(a, a) == "similar"
 
 
-def test_complexity_uses_estimates_when_both_have_one_else_tasks() -> None:
+def test_complexity_is_the_planners_tier() -> None:
     five_tasks = story(1, task_count=5)
     assert choice.compare(five_tasks, story(2, task_count=6)) == "similar"
     assert choice.compare(five_tasks, story(2, task_count=12)) == "higher"
     assert choice.compare(five_tasks, story(2, task_count=1)) == "lower"
+    # the tier counts tasks and reads the title (plan/effort.py), not plan estimates
     sized = story(3, task_count=5, estimate=3.0)
-    assert choice.compare(sized, story(4, task_count=30, estimate=3.0)) == "similar"
-    assert choice.compare(sized, story(4, task_count=5, estimate=13.0)) == "higher"
+    assert choice.compare(sized, story(4, task_count=5, estimate=13.0)) == "similar"
+    assert choice.compare(sized, Candidate(key(5), "Payments migration", task_count=5)) == "higher"
+    for n in range(0, 15):
+        other = story(6, task_count=n)
+        assert other.tier == tier_for(n, other.title)
+
+
+def test_the_seeds_refusal_labels_its_alternatives_as_the_seed_does() -> None:
+    # The seed: US-123 (login form, 5 tasks) is locked; the alternatives it shows are US-125
+    # (password reset, 6 tasks) "similar", US-126 (OAuth, 10 tasks, 8 points) "higher", US-127
+    # (MFA, 8 tasks) "similar" (task counts from the seed's workstream plan).
+    target = Candidate(key(123), "Implement Login Form", task_count=5)
+    offered = [
+        Candidate(key(125), "Add password reset flow", task_count=6, rank="1"),
+        Candidate(key(126), "Implement OAuth integration", task_count=10, estimate=8.0, rank="2"),
+        Candidate(key(127), "Add MFA support", task_count=8, estimate=5.0, rank="3"),
+    ]
+    labels = {str(s.key): choice.compare(target, s) for s in offered}
+    assert labels == {"US-125": "similar", "US-126": "higher", "US-127": "similar"}
+    found = choice.alternatives(target, choice.choose(offered, ME, NOW))
+    assert [(str(a.story.key), a.complexity) for a in found] == [
+        ("US-125", "similar"),
+        ("US-127", "similar"),
+        ("US-126", "higher"),
+    ]
 
 
 def test_alternatives_prefer_closest_size_then_priority() -> None:

@@ -76,6 +76,7 @@ def race(
     procs: list[tuple[str, Path, subprocess.Popen[str]]] = []
     for i in range(n):
         user = f"dev{i:02d}@example.com"
+        server.control("POST", "users", {"email": user})  # checkout makes them the Owner
         folder = base / f"dev{i:02d}"
         folder.mkdir()
         env = {**rally_env(server, user), **timing}

@@ -82,6 +82,13 @@ def common_options(func: F) -> F:
     )(func)
 
 
+def epic_list(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> tuple[str, ...]:
+    """``--epic 17,18,19`` (the seed's form) and ``--epic 17 --epic 18`` alike."""
+    return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
+
+
 def emit(data: Mapping[str, Any] | list[Any], text: str | Callable[[], str]) -> None:
     """Print the JSON document with ``--json``, else the human report."""
     if Ctx.json:

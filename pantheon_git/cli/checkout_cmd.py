@@ -8,7 +8,16 @@ from typing import TYPE_CHECKING
 import click
 
 from pantheon_git.app import App
-from pantheon_git.cli._common import Ctx, common_options, echo, emit, info, progress_enabled, warn
+from pantheon_git.cli._common import (
+    Ctx,
+    common_options,
+    echo,
+    emit,
+    epic_list,
+    info,
+    progress_enabled,
+    warn,
+)
 from pantheon_git.features.checkout.report import CheckoutReport, render_checkout, render_refusal
 from pantheon_git.features.checkout.run import CheckoutRequest
 from pantheon_git.features.checkout.run import checkout as run_checkout
@@ -36,7 +45,14 @@ def _local_zone() -> tzinfo | None:
 
 @click.command("checkout")
 @click.argument("story", required=False)
-@click.option("--epic", help="Take the next available story of this epic (17, F17, E17).")
+@click.option(
+    "--epic",
+    "epics",
+    multiple=True,
+    callback=epic_list,
+    metavar="E",
+    help="Take the next available story of this epic (17, F17, E17); several: 17,18,19.",
+)
 @click.option(
     "--lock-hours",
     type=click.FloatRange(min=0, min_open=True),
@@ -48,7 +64,9 @@ def _local_zone() -> tzinfo | None:
     help="Create and switch to the story branch (default), or only lock the story.",
 )
 @common_options
-def checkout(story: str | None, epic: str | None, lock_hours: float | None, branch: bool) -> int:
+def checkout(
+    story: str | None, epics: tuple[str, ...], lock_hours: float | None, branch: bool
+) -> int:
     """Lock a story in Rally and start work on it.
 
     STORY (US-123) locks that story; --epic takes the next available one, unblocked stories on
@@ -60,7 +78,7 @@ def checkout(story: str | None, epic: str | None, lock_hours: float | None, bran
     """
 
     app = _app()
-    request = CheckoutRequest(story=story, epic=epic, lock_hours=lock_hours, branch=branch)
+    request = CheckoutRequest(story=story, epic=epics, lock_hours=lock_hours, branch=branch)
     result = run_checkout(app, request)
     now = app.now()
     if isinstance(result, CheckoutReport):

@@ -8,7 +8,16 @@ from pathlib import Path
 import click
 
 from pantheon_git.app import App
-from pantheon_git.cli._common import Ctx, common_options, echo, emit, info, progress_enabled, warn
+from pantheon_git.cli._common import (
+    Ctx,
+    common_options,
+    echo,
+    emit,
+    epic_list,
+    info,
+    progress_enabled,
+    warn,
+)
 from pantheon_git.core.keys import EpicRef, StoryKey
 from pantheon_git.errors import RALLY, UsageError
 from pantheon_git.features.deps.mermaid import render_mermaid
@@ -42,6 +51,7 @@ from pantheon_git.features.deps.run_accept import FAILED, write_predecessors
     "epics",
     multiple=True,
     metavar="E",
+    callback=epic_list,
     help="Only this epic (17, F17 or epic-17); repeat for several. Default: every cached epic.",
 )
 @click.option(

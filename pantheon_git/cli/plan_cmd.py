@@ -7,7 +7,16 @@ from pathlib import Path
 import click
 
 from pantheon_git.app import App
-from pantheon_git.cli._common import Ctx, common_options, echo, emit, info, progress_enabled, warn
+from pantheon_git.cli._common import (
+    Ctx,
+    common_options,
+    echo,
+    emit,
+    epic_list,
+    info,
+    progress_enabled,
+    warn,
+)
 from pantheon_git.features.plan.run import PlanRequest, run_plan
 
 
@@ -17,6 +26,7 @@ from pantheon_git.features.plan.run import PlanRequest, run_plan
     "epics",
     multiple=True,
     metavar="E",
+    callback=epic_list,
     help="Epic to plan: 17, F17 or epic-17. Repeat for several. Default: every cached epic.",
 )
 @click.option(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from pantheon_git.app import App
-from pantheon_git.cli._common import Ctx, common_options, emit, info, warn
+from pantheon_git.cli._common import Ctx, common_options, emit, epic_list, info, warn
 from pantheon_git.features.status import report as status_report
 from pantheon_git.features.status.run import StatusOptions, run
 
@@ -16,6 +16,7 @@ from pantheon_git.features.status.run import StatusOptions, run
     "epics",
     multiple=True,
     metavar="EPIC",
+    callback=epic_list,
     help="Only this epic (17, E17, F17); repeat for several.",
 )
 @click.option("--mine", is_flag=True, help="Only the stories you hold or own.")

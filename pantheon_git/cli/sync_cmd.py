@@ -5,7 +5,16 @@ from __future__ import annotations
 import click
 
 from pantheon_git.app import App
-from pantheon_git.cli._common import Ctx, common_options, echo, emit, info, progress_enabled, warn
+from pantheon_git.cli._common import (
+    Ctx,
+    common_options,
+    echo,
+    emit,
+    epic_list,
+    info,
+    progress_enabled,
+    warn,
+)
 from pantheon_git.features.sync.run import SyncOptions, run
 
 
@@ -16,6 +25,7 @@ from pantheon_git.features.sync.run import SyncOptions, run
     "epics",
     multiple=True,
     metavar="EPIC",
+    callback=epic_list,
     help="Only this epic (17, E17, F17); repeat for several. Default: every epic.",
 )
 @click.option("--iteration", help="Only the stories of this iteration (its name in Rally).")

@@ -32,7 +32,7 @@ from pantheon_git.core.deadline import Deadline
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.states import ScheduleOrder
 from pantheon_git.core.timefmt import format_time
-from pantheon_git.errors import ConfigError, RallyNotFound, RallyValidationError
+from pantheon_git.errors import ConfigError, RallyNotFound, RallyValidationError, StoryNotFound
 from pantheon_git.rally import records, replies
 from pantheon_git.rally.backoff import DEFAULT_BACKOFF, Backoff
 from pantheon_git.rally.paging import MAX_PAGESIZE, first_pagesize, remaining_starts
@@ -328,12 +328,13 @@ class RallyClient:
         return decode(replies.single_object(env, where=f"GET {path}"))
 
     def find_story(self, key: StoryKey | str, *, decode: Decode[T], fetch: Fetch = True) -> T:
-        """The story with this FormattedID anywhere in the workspace, or RallyNotFound."""
+        """The story with this FormattedID anywhere in the workspace, or ``StoryNotFound``
+        (a ``RallyNotFound`` that is the user's input: exit 2)."""
         story = key if isinstance(key, StoryKey) else StoryKey.parse(key)
         where = eq("FormattedID", story.formatted_id)
         found = self.query(STORY, where, decode=decode, fetch=fetch, limit=1, whole_workspace=True)
         if not found:
-            raise RallyNotFound(
+            raise StoryNotFound(
                 f"story {story} not found in Rally ({self.scope().describe()})",
                 hint="Check the story id; `pantheon sync` refreshes the local list.",
             )

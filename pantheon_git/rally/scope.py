@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pantheon_git.errors import ConfigError, RallyNotFound, UsageError
+from pantheon_git.errors import ConfigError, RallyNotFound, ScopeNotFound, UsageError
 from pantheon_git.rally.query import Query, eq
 from pantheon_git.rally.refs import ref_oid, ref_path
 
@@ -74,7 +74,7 @@ def _pick(items: Sequence[dict[str, Any]], name: str, what: str, setting: str) -
             hint=f"Set {setting} to the ObjectID of the one you mean.",
         )
     if not matches:
-        raise RallyNotFound(
+        raise ScopeNotFound(
             f"Rally {what} {name!r} not found; {what}s you can see: {_names(items)}",
             hint=f"Set {setting} to one of them (name or ObjectID).",
         )
@@ -132,7 +132,7 @@ def _workspace(
             hint="Set RALLY_WORKSPACE (or rally_workspace in the config) to one of them.",
         )
     if wanted.isdigit():
-        raise RallyNotFound(
+        raise ScopeNotFound(
             f"Rally workspace {wanted} not found; workspaces you can see: {_names(workspaces)}",
             hint="Set RALLY_WORKSPACE to one of them (name or ObjectID).",
         )
@@ -158,7 +158,7 @@ def _project(
                 )
             return found
         everything = list_items(projects_path, None, _FETCH)
-        raise RallyNotFound(
+        raise ScopeNotFound(
             f"Rally project {wanted} not found in workspace {ws_name!r}; projects: "
             f"{_names(everything)}",
             hint="Set RALLY_PROJECT to one of them (name or ObjectID).",

@@ -2,7 +2,9 @@
 
 Pure: stories, dependencies and the time come in, an ordered choice comes out.
 
-- **Available**: in the Defined state and not locked (or its lock expired).
+- **Available**: not started (Defined), or started and given back (In Progress with its lock
+  released or expired), and not locked by anyone (an expired lock is no lock). A story in Code
+  Review or later is nobody's to take: its owner makes the review fixes.
 - **Blocked**: some predecessor (an edge ``A -> B`` means B cannot start before A is done) is
   not Completed or Accepted. A predecessor whose state is unknown (not in Rally any more)
   blocks nothing.
@@ -12,9 +14,10 @@ Pure: stories, dependencies and the time come in, an ordered choice comes out.
   stories weigh nothing; a story with no edges is on no chain); then Rally's rank; then the
   key.
 - **Alternatives** to a story: available, unblocked stories, those of similar complexity
-  first (plan estimates when both have one, else task counts; "similar" means within a factor
-  1.5 of each other, after adding 1 to both so that 0 and 1 task compare sanely), closest
-  first, then in the order above.
+  first, then in the order above. Complexity is the planner's tier (``plan/effort.py``: micro,
+  standard, complex from the task count and the title): the same tier is "similar", a
+  higher one "higher"; within a label, the closest in size (plan estimates when both have
+  one, else task counts) comes first.
 """
 
 from __future__ import annotations
@@ -28,8 +31,8 @@ from pantheon_git.core import states
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.story import Lock
 from pantheon_git.features.locks import rules as locks
+from pantheon_git.features.plan.effort import TIERS, tier_for
 
-SIMILAR_FACTOR = 1.5
 ALTERNATIVES = 3
 
 
@@ -45,6 +48,13 @@ class Candidate:
     task_count: int = 0
     estimate: float | None = None
     rank: str | None = None
+    owner: str | None = None
+    """Rally's Owner: the developer who took it (and who makes its review fixes)."""
+
+    @property
+    def tier(self) -> str:
+        """The planner's complexity tier (micro, standard, complex)."""
+        return tier_for(self.task_count, self.title)
 
 
 Edge = tuple[StoryKey, StoryKey]
@@ -77,10 +87,17 @@ def is_done(state: str) -> bool:
     return states.rank(state) >= states.rank(states.COMPLETED)
 
 
+def in_review(state: str) -> bool:
+    """Code Review: past In Progress, not done yet."""
+    return states.rank(states.CODE_REVIEW) <= states.rank(state) < states.rank(states.COMPLETED)
+
+
 def is_available(story: Candidate, me: str, now: datetime) -> bool:
+    """Free to take: not locked (or the lock expired), not yet in review (see the module
+    docstring). A story ``me`` holds is not offered: it is already theirs."""
     status = locks.status(story.lock, me, now)
     free = status in (locks.LockStatus.FREE, locks.LockStatus.EXPIRED)
-    return free and states.rank(story.state) == states.rank(states.DEFINED)
+    return free and states.rank(story.state) <= states.rank(states.IN_PROGRESS)
 
 
 def blockers(
@@ -214,17 +231,18 @@ def _measures(a: Candidate, b: Candidate) -> tuple[float, float]:
 
 
 def complexity_ratio(target: Candidate, other: Candidate) -> float:
-    """How much bigger ``other`` is than ``target`` (1.0: the same)."""
+    """How much bigger ``other`` is than ``target`` (1.0: the same), after adding 1 to both
+    so that 0 and 1 task compare sanely."""
     a, b = _measures(target, other)
     return (b + 1.0) / (a + 1.0)
 
 
 def compare(target: Candidate, other: Candidate) -> str:
-    """``similar``, ``higher`` or ``lower`` complexity than ``target``."""
-    ratio = complexity_ratio(target, other)
-    if ratio > SIMILAR_FACTOR + 1e-9:
+    """``similar``, ``higher`` or ``lower`` complexity than ``target``: their planner tiers."""
+    difference = TIERS.index(other.tier) - TIERS.index(target.tier)
+    if difference > 0:
         return "higher"
-    if ratio < 1 / SIMILAR_FACTOR - 1e-9:
+    if difference < 0:
         return "lower"
     return "similar"
 

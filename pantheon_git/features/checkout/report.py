@@ -70,17 +70,21 @@ class CheckoutReport:
 
 @dataclass(frozen=True)
 class Refusal:
-    """Someone else holds the story (``refused``), or won the race for it (``lost``); or, with
-    ``story`` None, nothing in the epic is free (``none_free``)."""
+    """Someone else holds the story (``refused``), or won the race for it (``lost``), or it is
+    in Code Review (``in_review``: its owner makes the review fixes); or, with ``story`` None,
+    nothing in the epic is free (``none_free``)."""
 
     story: StoryKey | None
     title: str
-    outcome: Literal[Outcome.REFUSED, Outcome.LOST, "none_free"]
+    outcome: Literal[Outcome.REFUSED, Outcome.LOST, "in_review", "none_free"]
     lock: Lock | None = None
     epic: str | None = None
     epic_title: str | None = None
     alternatives: tuple[Alternative, ...] = ()
     reason: str | None = None
+    owner: str | None = None
+    """Rally's Owner of the story."""
+    state: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -94,6 +98,8 @@ class Refusal:
             "epic": self.epic,
             "locked_at": format_time(self.lock.locked_at) if self.lock else None,
             "reason": self.reason,
+            "owner": self.owner,
+            "state": self.state,
         }
 
 
@@ -144,9 +150,14 @@ def render_checkout(report: CheckoutReport, now: datetime) -> str:
         lines.append(f"✅ Story file written: {report.story_file}")
     elif report.story_file:
         lines.append(f"✅ Story file kept: {report.story_file}")
-    lines += ["", "Ready to start:", f"  /story-pipeline story={report.story}"]
+    lines += ["", "Ready to start:"]
     if report.branch_action == "skipped":
         lines.append(f"  git switch -c {report.branch}")
+    lines += [
+        f'  git commit -m "{report.story}: ..."   (the hooks check your lock)',
+        f"  git push -u origin {report.branch}   (renews the lock)",
+        "  pantheon complete   (or open a pull request: Code Review)",
+    ]
     return "\n".join(lines)
 
 
@@ -157,9 +168,17 @@ def render_refusal(refusal: Refusal, now: datetime, tz: tzinfo | None) -> str:
         if refusal.reason:
             lines.append(refusal.reason)
         return "\n".join(lines)
-    head = "❌ Story Already Locked" if refusal.lock is not None else "❌ Story Not Taken"
+    if refusal.outcome == "in_review":
+        head = f"❌ Story In {refusal.state or 'Code Review'}"
+    elif refusal.lock is not None:
+        head = "❌ Story Already Locked"
+    else:
+        head = "❌ Story Not Taken"
     lines = [head, RULE]
     lines.append(f"Story: {refusal.story} - {refusal.title}")
+    if refusal.outcome == "in_review":
+        lines.append(f"Owner: {refusal.owner or 'nobody in Rally'}")
+        lines.append("Review fixes are its owner's; nobody else checks it out.")
     if refusal.lock is not None:
         lines.append(f"Locked by: {refusal.lock.holder}")
         lines.append(f"Locked at: {show_time(refusal.lock.locked_at, tz)}")

@@ -4,11 +4,13 @@ Order of work, so that a refusal or an outage changes nothing here:
 
 1. read Rally (the story, or the epic's stories to choose from); offline: exit 5, nothing
    written anywhere;
-2. someone else holds it: refuse with alternatives (exit 1);
-3. check git can switch to the story branch without touching uncommitted work (exit 4);
+2. someone else holds it, or it is in Code Review (its owner makes the review fixes): refuse
+   with alternatives (exit 1);
+3. check git can switch to the story branch without touching uncommitted work (exit 4), and
+   find the acting user among Rally's users (exit 3 when Rally has no such user);
 4. take the lock (``features/locks/run.py``); lost or refused: exit 1; too slow: exit 5;
-5. only now: state -> In Progress (forward only) and ``c_Branch`` in Rally, the branch,
-   the story file, the cache.
+5. only now: state -> In Progress (forward only), ``Owner`` -> you and ``c_Branch`` in
+   Rally, the branch, the story file, the cache.
 
 Checking out a story you already hold renews the lock and switches to its branch.
 """
@@ -16,6 +18,7 @@ Checking out a story you already hold renews the lock and switches to its branch
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -24,7 +27,13 @@ from pantheon_git.core import states
 from pantheon_git.core.fields import FieldNames
 from pantheon_git.core.keys import EpicRef, StoryKey, branch_story_key, story_branch
 from pantheon_git.core.story import Lock
-from pantheon_git.errors import CheckFailed, ConfigError, PantheonError, UsageError
+from pantheon_git.errors import (
+    CheckFailed,
+    ConfigError,
+    PantheonError,
+    StoryNotFound,
+    UsageError,
+)
 from pantheon_git.features.checkout import choice
 from pantheon_git.features.checkout import run_choosing as choosing
 from pantheon_git.features.checkout.report import CheckoutReport, Refusal
@@ -44,7 +53,8 @@ from pantheon_git.git import storybranch
 from pantheon_git.rally import records
 from pantheon_git.rally.epics import find_epic
 from pantheon_git.rally.mapping import MapSettings, state_to_rally, story_fetch, story_from_rally
-from pantheon_git.rally.records import StoryRecord
+from pantheon_git.rally.records import StoryRecord, UserRecord
+from pantheon_git.rally.users import active_user
 
 if TYPE_CHECKING:
     from pantheon_git.app import App
@@ -58,7 +68,8 @@ TASK_FETCH = ("FormattedID", "Name", "State", "Description", "TaskIndex")
 @dataclass(frozen=True)
 class CheckoutRequest:
     story: str | None = None
-    epic: str | None = None
+    epic: str | Sequence[str] | None = None
+    """One epic or several (the next story of any of them)."""
     lock_hours: float | None = None
     branch: bool = True
 
@@ -80,7 +91,8 @@ def checkout(app: App, request: CheckoutRequest) -> CheckoutReport | Refusal:
             hint="`pantheon checkout US-123`, or `pantheon checkout --epic 17` for the next one.",
         )
     key = StoryKey.parse(request.story) if request.story else None
-    epic = EpicRef.parse(request.epic) if request.epic else None
+    wanted = [request.epic] if isinstance(request.epic, str) else list(request.epic or ())
+    epics = [EpicRef.parse(e) for e in wanted]
     hours = app.config.rally_lock_hours if request.lock_hours is None else request.lock_hours
     if hours <= 0:
         raise UsageError(f"--lock-hours must be more than 0, not {hours:g}")
@@ -90,8 +102,7 @@ def checkout(app: App, request: CheckoutRequest) -> CheckoutReport | Refusal:
         run = _Checkout(app, client, locking(app, client), settings, me, hours, request)
         if key is not None:
             return run.story(key)
-        assert epic is not None
-        return run.next_of(epic)
+        return run.next_of(epics)
 
 
 @dataclass
@@ -104,18 +115,38 @@ class _Checkout:
     hours: float
     request: CheckoutRequest
     _listings: dict[str | None, list[StoryRecord]] = field(default_factory=dict)
+    _user: UserRecord | None = None
 
     # --- choosing ---------------------------------------------------------------------------
 
     def story(self, key: StoryKey) -> CheckoutReport | Refusal:
         fetch = story_fetch(self.settings.names)
-        return self.take(self.client.find_story(key, decode=self.settings.decoder, fetch=fetch))
+        try:
+            record = self.client.find_story(key, decode=self.settings.decoder, fetch=fetch)
+        except StoryNotFound as exc:
+            raise self.not_a_story(key, exc) from None
+        return self.take(record)
 
-    def next_of(self, ref: EpicRef) -> CheckoutReport | Refusal:
+    def not_a_story(self, key: StoryKey, missing: StoryNotFound) -> PantheonError:
+        """Rally has no such story; when the key names an epic, say how to take its next
+        story instead."""
+        ref = EpicRef(key.number, key.prefix)
+        try:
+            epic = find_epic(self.client, self.app.config.epic_type, ref)
+        except UsageError:
+            return missing
+        if epic.formatted_id != key.formatted_id:
+            return missing
+        return UsageError(
+            f"{key.formatted_id} is an epic ({epic.name}), not a story",
+            hint=f"Take its next available story: `pantheon checkout --epic {key.formatted_id}`.",
+        )
 
-        epic = find_epic(self.client, self.app.config.epic_type, ref)
-        epic_id, epic_name = epic.formatted_id or "", epic.name
-        listing = self.listing(epic_id)
+    def next_of(self, refs: Sequence[EpicRef]) -> CheckoutReport | Refusal:
+        epics = [find_epic(self.client, self.app.config.epic_type, ref) for ref in refs]
+        epic_id = ",".join(e.formatted_id or "" for e in epics)
+        epic_name = epics[0].name if len(epics) == 1 else None
+        listing = [r for e in epics for r in self.listing(e.formatted_id or "")]
         picked = self.choose(listing)
         by_key = {choosing.candidate(r).key: r for r in listing}
         last: Refusal | None = None
@@ -161,7 +192,7 @@ class _Checkout:
     def refusal(
         self,
         record: StoryRecord,
-        outcome: Literal[Outcome.REFUSED, Outcome.LOST],
+        outcome: Literal[Outcome.REFUSED, Outcome.LOST, "in_review"],
         held: Lock | None,
     ) -> Refusal:
         target = choosing.candidate(record)
@@ -179,6 +210,8 @@ class _Checkout:
             epic,
             epic_title,
             tuple(choice.alternatives(target, picked)),
+            owner=target.owner,
+            state=target.state,
         )
 
     # --- taking one story ---------------------------------------------------------------------
@@ -191,6 +224,16 @@ class _Checkout:
                 f"{key} is already {target.state} in Rally: nothing to check out",
                 hint="Take another story: `pantheon checkout --epic <epic>`.",
             )
+        if choice.in_review(target.state):
+            if locks.same_person(target.owner, self.me):
+                branch = (record.branch or "").strip() or "its branch"
+                raise CheckFailed(
+                    f"{key} is in {target.state} and yours: review fixes need no lock, "
+                    f"commit and push them on {branch}",
+                    hint=f"`git switch {branch}`" if record.branch else None,
+                )
+            self.event(key, "in_review", owner=target.owner)
+            return self.refusal(record, "in_review", None)
         held = target.lock
         theirs = locks.status(held, self.me, now) is locks.LockStatus.THEIRS
         if theirs and not self.ops.fresh(held, now):  # a fresh lock may still lose its race
@@ -199,6 +242,7 @@ class _Checkout:
         keep_out_of_git(self.app)  # before looking for uncommitted work: the cache is not work
         branch = self.branch_name(record, target)
         plan = self.plan(branch)
+        self.rally_user()
         if self.app.progress:
             wait = self.ops.timing.settle
             self.app.progress(f"Locking {key} in Rally (confirming takes {wait:g}s)...")
@@ -230,6 +274,21 @@ class _Checkout:
             with contextlib.suppress(PantheonError):
                 self.ops.release(record.ref, self.me)
             raise
+
+    def rally_user(self) -> UserRecord:
+        """The acting user as a Rally user (for ``Owner``), asked once, before the lock."""
+        if self._user is None:
+            found = active_user(self.client, self.me)
+            if found is None:
+                raise ConfigError(
+                    f"{self.me} is not an active Rally user, so the story cannot be assigned "
+                    "to you (Rally's Owner)",
+                    hint="Map your git email to your Rally email in the config "
+                    f"(`identities: {{{self.me}: <your Rally email>}}`) or export "
+                    "PANTHEON_USER=<your Rally email>; `pantheon doctor` checks it.",
+                )
+            self._user = found
+        return self._user
 
     def branch_name(self, record: StoryRecord, target: choice.Candidate) -> str:
         """The branch Rally names for the story (``c_Branch``: it survives title edits), if it
@@ -265,6 +324,9 @@ class _Checkout:
         names = self.settings.names
         before = record.state
         fields: dict[str, Any] = {names.branch: branch}
+        user = self.rally_user()
+        if not locks.same_person(record.owner, self.me):
+            fields["Owner"] = user.ref
         target = states.advance(before, states.IN_PROGRESS)
         if target is not None:
             fields.update(

@@ -26,7 +26,7 @@ LISTING_LIMIT = 2000
 """Stories read for a project-wide choice (a story without an epic)."""
 BASE_FIELDS = (
     "FormattedID", "Name", "ScheduleState", "PlanEstimate", "DragAndDropRank", "Tasks",
-    "Predecessors", "PortfolioItem",
+    "Predecessors", "PortfolioItem", "Owner", "EmailAddress", "UserName",
 )  # fmt: skip
 
 
@@ -54,19 +54,24 @@ def candidate(story: StoryRecord) -> Candidate:
         task_count=story.task_count or 0,
         estimate=story.plan_estimate,
         rank=story.rank,
+        owner=story.owner,
     )
 
 
 def epic_stories(client: RallyClient, epic: str | None, settings: MapSettings) -> list[StoryRecord]:
-    """The stories of an epic (FormattedID), or the project's Defined stories without one."""
+    """The stories of an epic (FormattedID), or, for a story without one, the project's
+    stories that could be taken: not started, or started and perhaps given back."""
     decode, fetch = settings.decoder, listing_fetch(settings)
     if epic:
         where = eq("PortfolioItem.FormattedID", epic)
         return client.query(STORY, where, decode=decode, fetch=fetch, order=("DragAndDropRank",))
-    defined = states.schedule_state_of(states.DEFINED, settings.state_map)
+    open_states = {
+        states.schedule_state_of(state, settings.state_map) or state
+        for state in (states.DEFINED, states.IN_PROGRESS)
+    }
     return client.query(
         STORY,
-        eq("ScheduleState", defined or "Defined"),
+        is_in("ScheduleState", sorted(open_states)),
         decode=decode,
         fetch=fetch,
         order=("DragAndDropRank",),

@@ -32,10 +32,9 @@ from pantheon_git.features.doctor.report import FAIL, OK, WARN, Check, skipped
 from pantheon_git.features.doctor.run_fields import fields_check, first_line
 from pantheon_git.features.doctor.run_locks import locks_check
 from pantheon_git.git import command as git
-from pantheon_git.rally import records
 from pantheon_git.rally.backoff import Backoff
 from pantheon_git.rally.client import RallyClient
-from pantheon_git.rally.query import eq
+from pantheon_git.rally.users import users_by_email
 
 if TYPE_CHECKING:
     from pantheon_git.rally.client import RallyClient
@@ -319,14 +318,7 @@ def _identity(state: _State) -> Check:
         )
 
     try:
-        users = state.client.query(
-            "User",
-            eq("EmailAddress", me) | eq("UserName", me),
-            decode=records.user,
-            fetch=("UserName", "EmailAddress", "DisplayName", "Disabled"),
-            whole_workspace=True,
-            limit=5,
-        )
+        users = users_by_email(state.client, me)
     except RallyError as exc:
         return Check("identity", title, FAIL, f"{shown}: {first_line(exc.message)}", exc.hint)
     active = [u for u in users if not u.disabled]

@@ -9,6 +9,9 @@ from pantheon_git.features.plan.check import check_plan
 from pantheon_git.features.plan.model import Entry, PlanStory, build_problem
 from pantheon_git.features.plan.plan import Lane, Plan, make_plan, plan_problem
 
+SHARED = ("effort",)
+"""Checkout labels alternatives with the planner's complexity tiers."""
+
 __all__ = [
     "Entry",
     "Lane",

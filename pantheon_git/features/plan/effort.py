@@ -50,8 +50,12 @@ class Effort:
 
 
 def tier_of(story: Story) -> str:
-    size = len(story.tasks) or len(story.acceptance_criteria)
-    if size == 0:
+    return tier_for(len(story.tasks) or len(story.acceptance_criteria), story.title)
+
+
+def tier_for(size: int, title: str) -> str:
+    """The tier of a story with ``size`` tasks (or criteria, before it has tasks)."""
+    if size <= 0:
         index = 1
     elif size <= MICRO_MAX_TASKS:
         index = 0
@@ -59,8 +63,8 @@ def tier_of(story: Story) -> str:
         index = 1
     else:
         index = 2
-    bigger = bool(_BIGGER.search(story.title))
-    smaller = bool(_SMALLER.search(story.title))
+    bigger = bool(_BIGGER.search(title))
+    smaller = bool(_SMALLER.search(title))
     if bigger and not smaller:
         index = min(index + 1, 2)
     elif smaller and not bigger:

@@ -1,0 +1,153 @@
+"""``pantheon checkout`` and the story's lifecycle: Owner, review, released stories, the forms
+and exit codes people meet first (emulator, real git)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from pantheon_git.rally import records
+from pantheon_git.rally.users import users_by_email
+from tests.support.gitrepo import GitRepo
+from tests.support.locks import Run, client_for, lock_as, rally_fields, set_rally_fields
+
+Pantheon = Callable[..., Run]
+BOB = "bob@example.com"
+IN_REVIEW = {"ScheduleState": "In-Progress", "c_PantheonStatus": "Code Review"}
+
+
+@pytest.fixture
+def repo(git_repo: GitRepo, lock_env: Any, monkeypatch: pytest.MonkeyPatch) -> GitRepo:
+    monkeypatch.chdir(git_repo.path)
+    return git_repo
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def owner_of(server: Any, key: str) -> str | None:
+    fields = rally_fields(server, key, ("FormattedID", "Owner", "EmailAddress"))
+    return records.person(fields.get("Owner"))
+
+
+def assign(server: Any, key: str, email: str) -> None:
+    with client_for(server) as client:
+        (user,) = users_by_email(client, email)
+    set_rally_fields(server, key, {"Owner": user.ref})
+
+
+def test_checkout_makes_you_the_owner_and_release_leaves_you_there(
+    repo: GitRepo, lock_env: Any, pantheon: Pantheon
+) -> None:
+    assign(lock_env, "US-121", BOB)  # someone worked on it before and gave it back
+    result = pantheon("checkout", "US-121", "--no-branch")
+    assert result.code == 0, result.err
+    assert owner_of(lock_env, "US-121") == "alice@example.com"
+    assert pantheon("release", "US-121").code == 0
+    assert rally_fields(lock_env, "US-121")["c_LockedBy"] in ("", None)
+    assert owner_of(lock_env, "US-121") == "alice@example.com"
+
+
+def test_someone_rally_does_not_know_is_stopped_before_the_lock(
+    repo: GitRepo, lock_env: Any, pantheon: Pantheon, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PANTHEON_USER", "zed@example.com")
+    before = repo.git("for-each-ref")
+    result = pantheon("checkout", "US-121")
+    assert result.code == 3
+    assert "zed@example.com is not an active Rally user" in result.err
+    assert "identities" in result.err
+    assert rally_fields(lock_env, "US-121")["c_LockedBy"] in ("", None)
+    assert repo.git("for-each-ref") == before
+
+
+def test_a_story_in_review_is_nobodys_to_check_out(
+    repo: GitRepo, lock_env: Any, pantheon: Pantheon
+) -> None:
+    set_rally_fields(lock_env, "US-121", IN_REVIEW)
+    assign(lock_env, "US-121", BOB)
+    result = pantheon("checkout", "US-121")
+    assert result.code == 1
+    assert result.out.splitlines()[0] == "❌ Story In Code Review"
+    assert f"Owner: {BOB}" in result.out
+    assert "Available alternatives in Epic 17:" in result.out
+    assert rally_fields(lock_env, "US-121")["c_LockedBy"] in ("", None)
+    doc = pantheon("checkout", "US-121", "--json").json()
+    assert (doc["outcome"], doc["owner"], doc["state"]) == ("in_review", BOB, "Code Review")
+    assert "US-121" not in [a["story"] for a in doc["alternatives"]]
+
+
+def test_your_own_story_in_review_says_where_review_fixes_go(
+    repo: GitRepo, lock_env: Any, pantheon: Pantheon
+) -> None:
+    set_rally_fields(lock_env, "US-121", {**IN_REVIEW, "c_Branch": "story/US-121-add-login"})
+    assign(lock_env, "US-121", "alice@example.com")
+    result = pantheon("checkout", "US-121")
+    assert result.code == 1
+    assert "review fixes need no lock" in result.err
+    assert "git switch story/US-121-add-login" in result.err
+    assert rally_fields(lock_env, "US-121")["c_LockedBy"] in ("", None)
+
+
+def test_released_and_expired_stories_are_offered_again(
+    repo: GitRepo, lock_env: Any, pantheon: Pantheon
+) -> None:
+    # US-120 was started and released; US-121 was started and its lock ran out
+    set_rally_fields(lock_env, "US-120", {"ScheduleState": "In-Progress"})
+    set_rally_fields(lock_env, "US-121", {"ScheduleState": "In-Progress"})
+    lock_as(lock_env, "US-121", BOB, now() - timedelta(hours=30), now() - timedelta(hours=6))
+    first = pantheon("checkout", "--epic", "17", "--no-branch", "--json")
+    assert first.code == 0, first.err
+    assert first.json()["story"] == "US-120"
+    second = pantheon("checkout", "--epic", "17", "--no-branch", "--json")
+    assert second.json()["story"] == "US-121"
+    assert second.json()["replaced_expired_lock"] == BOB
+
+
+def test_the_seeds_epic_list_takes_the_next_story_of_any(
+    repo: GitRepo, lock_env: Any, pantheon: Pantheon
+) -> None:
+    for n in range(120, 130):  # nothing free in epic 17
+        lock_as(lock_env, f"US-{n}", BOB, now(), now() + timedelta(hours=8))
+    result = pantheon("checkout", "--epic", "17,18", "--no-branch", "--json")
+    assert result.code == 0, result.err
+    assert result.json()["story"] == "US-200"
+
+
+def test_a_story_rally_does_not_have_is_bad_input(repo: GitRepo, pantheon: Pantheon) -> None:
+    result = pantheon("checkout", "US-999")
+    assert result.code == 2
+    assert result.err.startswith("error: story US-999 not found in Rally")
+    assert len(result.err.splitlines()) == 2  # the error and its next step
+
+
+def test_an_epic_given_as_a_story_names_the_epic_option(repo: GitRepo, pantheon: Pantheon) -> None:
+    result = pantheon("checkout", "F17")
+    assert result.code == 2
+    assert "F17 is an epic (User Authentication), not a story" in result.err
+    assert "pantheon checkout --epic F17" in result.err
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "words"),
+    [
+        ("RALLY_WORKSPACE", "No Such Workspace", "workspace 'No Such Workspace' not found"),
+        ("RALLY_PROJECT", "No Such Project", "project 'No Such Project' not found"),
+    ],
+)
+def test_an_unknown_workspace_or_project_is_configuration(
+    repo: GitRepo,
+    pantheon: Pantheon,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    value: str,
+    words: str,
+) -> None:
+    monkeypatch.setenv(name, value)
+    result = pantheon("checkout", "US-121")
+    assert result.code == 3, result.err
+    assert words in result.err
