@@ -133,21 +133,16 @@ def test_an_epic_given_as_a_story_names_the_epic_option(repo: GitRepo, pantheon:
 
 
 @pytest.mark.parametrize(
-    ("name", "value", "words"),
+    ("setting", "words"),
     [
-        ("RALLY_WORKSPACE", "No Such Workspace", "workspace 'No Such Workspace' not found"),
-        ("RALLY_PROJECT", "No Such Project", "project 'No Such Project' not found"),
+        (("RALLY_WORKSPACE", "No Such Workspace"), "workspace 'No Such Workspace' not found"),
+        (("RALLY_PROJECT", "No Such Project"), "project 'No Such Project' not found"),
     ],
 )
 def test_an_unknown_workspace_or_project_is_configuration(
-    repo: GitRepo,
-    pantheon: Pantheon,
-    monkeypatch: pytest.MonkeyPatch,
-    name: str,
-    value: str,
-    words: str,
+    repo: GitRepo, pantheon: Pantheon, monkeypatch: pytest.MonkeyPatch, setting: Any, words: str
 ) -> None:
-    monkeypatch.setenv(name, value)
+    monkeypatch.setenv(*setting)
     result = pantheon("checkout", "US-121")
     assert result.code == 3, result.err
     assert words in result.err
