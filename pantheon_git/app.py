@@ -96,8 +96,10 @@ class App:
         return Cache(self.root)
 
     def user(self) -> str:
-        """The acting user: PANTHEON_USER (or --user), else git ``user.email``, mapped."""
-        who = self.config.user or git.config_get("user.email", cwd=self.root)
+        """The acting user: PANTHEON_USER (or --user), else the email git records as the
+        committer (``GIT_COMMITTER_EMAIL``, ``committer.email``, ``user.email``...), mapped
+        through ``identities``: who the hooks judge a commit by."""
+        who = self.config.user or git.committer_email(self.root)
         if not who:
             raise ConfigError(
                 "cannot tell who you are: PANTHEON_USER is not set and git has no user.email",

@@ -24,11 +24,12 @@ HEAVY = ("click", "httpx", "networkx", "pygit2", "yaml", "orjson", "markdown_it"
 SLOW_STDLIB = ("dataclasses", "subprocess", "pathlib", "typing", "inspect", "asyncio")
 COMMIT_TIME_BUDGET = 18
 """pantheon_git modules a warm commit-time stage may load (16 when this was written)."""
-PRE_PUSH_BUDGET = 73
+PRE_PUSH_BUDGET = 74
 """pantheon_git modules pre-push may load: it reads the config, asks Rally and scans branches
 (59 when this was written; 66 with the deadline its Rally waits draw on where there is no
 SIGALRM; 67 with ``rally/records.py``, which decodes the story it reads; 72 once replies had
-a size cap read over a deadline-bound socket and YAML and URLs their checks)."""
+a size cap read over a deadline-bound socket and YAML and URLs their checks; 74 with
+``git/gitdir.py``, which asks git for the identity it records, as the commit hooks do)."""
 
 
 def imports_of(repo: GitRepo, args: list[str], stdin: str = "", env: Any = None) -> list[str]:

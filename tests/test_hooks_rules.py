@@ -162,3 +162,56 @@ def test_with_key_prepends_to_the_first_line_only() -> None:
 )
 def test_age_text(seconds: float, text: str) -> None:
     assert rules.age_text(seconds) == text
+
+
+def test_the_review_rule_uses_the_workflows_names() -> None:
+    from pantheon_git.core import states
+
+    assert rules.CODE_REVIEW == states.CODE_REVIEW
+    assert (
+        tuple(s for s in states.WORKFLOW if states.rank(s) >= states.rank(states.COMPLETED))
+        == rules.DONE_STATES
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "state", "owner", "allowed"),
+    [
+        (rules.FREE, "Code Review", "Alice@Example.com", True),
+        (rules.EXPIRED, "Code Review", "alice@example.com", True),
+        (rules.THEIRS, "Code Review", "alice@example.com", False),
+        (rules.FREE, "Code Review", "bob@example.com", False),
+        (rules.FREE, "Code Review", None, False),
+        (rules.FREE, "In Progress", "alice@example.com", False),  # no lock, no review: checkout
+        (rules.FREE, "Completed", "alice@example.com", False),
+    ],
+)
+def test_review_fixes_are_the_owners_while_nobody_holds_a_lock(
+    status: str, state: str, owner: str | None, allowed: bool
+) -> None:
+    assert rules.review_fix(status, state, owner, "alice@example.com") is allowed
+
+
+def test_only_what_git_keeps_of_a_message_counts() -> None:
+    message = (
+        "add notes\n# Please enter the commit message\n"
+        f"{rules.SCISSORS}\n# Do not modify or remove the line above.\n"
+        "diff --git a/notes.txt b/notes.txt\n+see US-121 for the design\n"
+    )
+    assert not rules.mentions(message, "US-121")
+    assert rules.first_line(message) == "add notes"
+    assert rules.with_key(message, "US-121").startswith("US-121: add notes\n")
+    assert rules.first_line(f"{rules.SCISSORS}\nUS-121 diff\n") == ""
+
+
+def test_reverts_and_cherry_picks_on_a_protected_branch_were_allowed_at_commit_time() -> None:
+    commits = [
+        ("a" * 40, "quick fix\n"),
+        ("b" * 40, 'Revert "quick fix"\n\nThis reverts commit aaaa.\n'),
+        ("c" * 40, "port the fix\n\n(cherry picked from commit cccc)\n"),
+    ]
+    assert rules.pushed_directly(commits) == [commits[0]]
+    message, hint = rules.protected_push_refusal("main", "main", commits[:1])
+    assert "1 commit(s) made directly on main" in message
+    assert "'quick fix'" in message
+    assert "protected_branches" in hint

@@ -46,6 +46,11 @@ class Entry:
         state = self.bmad.get("state")
         return str(state) if state else None
 
+    @property
+    def owner(self) -> str | None:
+        owner = self.bmad.get("owner")
+        return owner if isinstance(owner, str) and owner else None
+
 
 def cache_dir(root: str) -> str:
     live = os.path.join(root, *CACHE_PARTS)

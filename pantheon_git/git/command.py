@@ -7,11 +7,13 @@ serves only where that does not exist and many answers are needed (``mergebases.
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from pantheon_git.errors import GitError
+from pantheon_git.git import gitdir
 from pantheon_git.git.env import git_env
 
 
@@ -80,6 +82,12 @@ def not_a_repository(cwd: Path | None = None) -> GitError:
 def config_get(key: str, *, cwd: Path | None = None) -> str | None:
     out = run_git(["config", "--get", key], cwd=cwd, check=False).strip()
     return out or None
+
+
+def committer_email(cwd: Path | None = None) -> str | None:
+    """The email git would record as the committer here (``gitdir.committer_email``: the
+    environment, ``committer.email``, ``user.email``, ``EMAIL``, in git's order)."""
+    return gitdir.committer_email(str(cwd or Path.cwd()), os.environ)
 
 
 def current_branch(cwd: Path | None = None) -> str | None:

@@ -36,11 +36,31 @@ KEEP_GIT_VARS = frozenset(
 )
 
 
+COMMAND_CONFIG = (
+    "GIT_CONFIG_PARAMETERS",
+    "GIT_CONFIG_COUNT",
+    "GIT_CONFIG_KEY_",
+    "GIT_CONFIG_VALUE_",
+)
+"""How git hands a command's ``git -c name=value`` settings to its hooks and children."""
+
+
 def git_env(
-    extra: Mapping[str, str] | None = None, *, environ: Mapping[str, str] | None = None
+    extra: Mapping[str, str] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    command_config: bool = False,
 ) -> dict[str, str]:
+    """The environment without git's hook variables. ``command_config`` keeps the ``git -c``
+    settings of the command that runs the hook (to read the identity it will record)."""
     source = os.environ if environ is None else environ
-    env = {k: v for k, v in source.items() if not k.startswith("GIT_") or k in KEEP_GIT_VARS}
+    env = {
+        k: v
+        for k, v in source.items()
+        if not k.startswith("GIT_")
+        or k in KEEP_GIT_VARS
+        or (command_config and k.startswith(COMMAND_CONFIG))
+    }
     env["GIT_TERMINAL_PROMPT"] = "0"
     env["LC_ALL"] = "C"
     if extra:

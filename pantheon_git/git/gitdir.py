@@ -197,13 +197,15 @@ def run_git(
     cwd: str,
     environ: Mapping[str, str],
     keep_git_dir: bool = False,
+    command_config: bool = False,
 ) -> tuple[int, str]:
     """``git -C cwd *args``: (exit code, stdout). stdin and stderr are ``/dev/null``.
 
     ``keep_git_dir`` passes ``GIT_DIR``/``GIT_WORK_TREE`` through (to locate the repository
     the way git would); every other call gets git's hook variables removed.
+    ``command_config`` keeps the ``git -c`` settings of the command running the hook.
     """
-    env = git_env(environ=environ)
+    env = git_env(environ=environ, command_config=command_config)
     if keep_git_dir:
         env.update({k: environ[k] for k in ("GIT_DIR", "GIT_WORK_TREE") if k in environ})
     if not hasattr(os, "posix_spawnp"):  # Windows: the subprocess module it is
@@ -248,6 +250,24 @@ def _run_git_subprocess(argv: list[str], env: Mapping[str, str]) -> tuple[int, s
     except FileNotFoundError:
         raise GitError("git is not installed or not on PATH", argv=argv) from None
     return proc.returncode, proc.stdout.decode("utf-8", "surrogateescape")
+
+
+def committer_email(cwd: str, environ: Mapping[str, str]) -> str | None:
+    """The email git records as the committer of a commit made now, in git's own order
+    (``git var GIT_COMMITTER_IDENT``): ``GIT_COMMITTER_EMAIL``, then ``committer.email``,
+    then ``user.email`` (a ``git -c`` of the running command first), then ``EMAIL``.
+    ``None`` when git cannot tell (it would refuse the commit itself)."""
+    code, out = run_git(
+        ["var", "GIT_COMMITTER_IDENT"], cwd=cwd, environ=environ, command_config=True
+    )
+    return ident_email(out) if code == 0 else None
+
+
+def ident_email(ident: str) -> str | None:
+    """``Name <email> 1767607200 +0000`` -> ``email``."""
+    start, end = ident.rfind("<"), ident.rfind(">")
+    email = ident[start + 1 : end].strip() if 0 <= start < end else ""
+    return email or None
 
 
 def config_value(repo: Repo, key: str, environ: Mapping[str, str]) -> str | None:

@@ -28,8 +28,9 @@ from pantheon_git.cache.store import Cache
 from pantheon_git.core import fields as lockfields
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.story import Lock, Story
+from pantheon_git.rally.users import users_by_email
 from tests.support.gitrepo import GitRepo, make_repo
-from tests.support.locks import FAST_TIMING, lock_as, set_rally_fields
+from tests.support.locks import FAST_TIMING, client_for, lock_as, set_rally_fields
 
 PROJECT = Path(__file__).resolve().parents[2]
 PLAIN_HOOKS = PROJECT / "hooks"
@@ -50,15 +51,18 @@ def seed_lock(
     age: float = 0.0,
     state: str = "In Progress",
     title: str = "A story",
+    owner: str | None = None,
 ) -> Path:
     """Put a story with this lock into the Rally cache (as a sync would), written ``age``
-    seconds ago. ``holder=None``: not locked."""
+    seconds ago. ``holder=None``: not locked. ``owner``: Rally's Owner."""
     cache = Cache(root)
     moment = now()
     lock = None
     if holder is not None:
         lock = Lock(holder, moment - timedelta(hours=1), expires or moment + timedelta(hours=8))
-    story = Story(key=StoryKey.parse(key), title=title, epic="F17", state=state, lock=lock)
+    story = Story(
+        key=StoryKey.parse(key), title=title, epic="F17", state=state, lock=lock, owner=owner
+    )
     path = story_files.put(cache, story, {"FormattedID": StoryKey.parse(key).formatted_id})
     assignments.write(cache, assignments.Assignments.of(story_files.load(cache), moment))
     stamp = time.time() - age
@@ -123,6 +127,13 @@ def rally_env(server: Any) -> dict[str, str]:
     """RALLY_* for ``server`` and lock timings fit for a local emulator (renew at push may
     take a lapsed lock again through the protocol)."""
     return {**server.env(), **FAST_TIMING}
+
+
+def assign_in_rally(server: Any, key: str, email: str, **fields: Any) -> None:
+    """Make ``email`` the story's Rally Owner (and set ``fields``), behind the tool's back."""
+    with client_for(server) as client:
+        (user,) = users_by_email(client, email)
+    set_rally_fields(server, key, {"Owner": user.ref, **fields})
 
 
 def lock_in_rally(

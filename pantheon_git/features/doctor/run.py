@@ -299,9 +299,7 @@ def _identity(state: _State) -> Check:
     title = "Identity"
     if state.config is None:
         return skipped("identity", title, "the config does not load")
-    who = state.config.user or (
-        git.config_get("user.email", cwd=state.root) if state.root else None
-    )
+    who = state.config.user or (git.committer_email(state.root) if state.root else None)
     if not who:
         return Check(
             "identity",

@@ -9,6 +9,8 @@ on generated inputs.
 - branch rules for other branches: ``protected_branches`` (glob patterns: no direct commits)
   and ``require_story_branch`` (no commits outside story branches);
 - lock status: free, mine, theirs, expired (a lock expires at exactly its expiry);
+- review fixes: a story in Code Review has no lock (the seed releases it there); its owner
+  (Rally's ``Owner``) may still commit and push on its branch, nobody else may;
 - commit messages: merge, revert, fixup/squash/amend messages are left alone; otherwise the
   story key is prepended (or required) when the message does not mention it.
 """
@@ -29,6 +31,10 @@ FREE = "free"
 MINE = "mine"
 THEIRS = "theirs"
 EXPIRED = "expired"
+
+CODE_REVIEW = "Code Review"
+"""``states.CODE_REVIEW``; the workflow states from it on, in order (``states.WORKFLOW``)."""
+DONE_STATES = ("Completed", "Accepted")
 
 # keys._KEY_RE: "US-123", "us123", "US 123", leading zeros dropped.
 _KEY_RE = re.compile(r"^\s*([A-Za-z]{1,3})[-_ ]?0*(\d{1,9})\s*$")
@@ -118,6 +124,32 @@ def branch_refusal(
     return None
 
 
+def pushed_directly(commits: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Among the (sha, message) commits a push brings to a protected branch, those the
+    pre-commit hook would have refused there: not merges (the caller leaves them out), not the
+    reverts and cherry-picks git writes itself (exempt at commit time too)."""
+    return [
+        (sha, message)
+        for sha, message in commits
+        if generated_kind(message) is None and "\n(cherry picked from commit " not in message
+    ]
+
+
+def protected_push_refusal(
+    branch: str, pattern: str, commits: list[tuple[str, str]]
+) -> tuple[str, str]:
+    """(message, hint) for a push that lands commits directly on a protected branch."""
+    sha, message = commits[0]
+    more = f" (and {len(commits) - 1} more)" if len(commits) > 1 else ""
+    return (
+        f"the push brings {len(commits)} commit(s) made directly on {branch} "
+        f"(rule: protected_branches, pattern {pattern!r}): {sha[:7]} "
+        f"{first_line(message)[:60]!r}{more}",
+        f"Move the work to a story branch and open a pull request; to allow pushes to "
+        f"{branch}, take {pattern!r} out of protected_branches in _bmad/pantheon/config.yaml.",
+    )
+
+
 # --- locks ----------------------------------------------------------------------------------
 
 
@@ -134,14 +166,40 @@ def lock_status(holder: str | None, expires: datetime | None, me: str, now: date
     return MINE if same_person(holder, me) else THEIRS
 
 
+def review_fix(status: str, state: str | None, owner: str | None, me: str) -> bool:
+    """A commit (or push) of review fixes: the story is in Code Review, ``me`` is its owner
+    and nobody holds a lock on it."""
+    return state == CODE_REVIEW and status in (FREE, EXPIRED) and same_person(owner, me)
+
+
 def when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC") if moment is not None else "an unknown time"
 
 
 def lock_refusal(
-    key: str, status: str, holder: str | None, expires: datetime | None, me: str
+    key: str,
+    status: str,
+    holder: str | None,
+    expires: datetime | None,
+    me: str,
+    *,
+    state: str | None = None,
+    owner: str | None = None,
 ) -> tuple[str, str]:
-    """(message, hint) for a commit on a story the acting user does not hold."""
+    """(message, hint) for a commit on a story the acting user does not hold (``state`` and
+    ``owner``: the story's workflow state and Rally Owner, when known)."""
+    if state == CODE_REVIEW and status != THEIRS:
+        return (
+            f"{key} is in Code Review: only its owner ({owner or 'nobody in Rally'}) commits "
+            f"review fixes on its branch, not you ({me})",
+            f"Take another story: `pantheon checkout`, or ask {owner or 'the team'} to make "
+            "the fix.",
+        )
+    if state in DONE_STATES and status != THEIRS:
+        return (
+            f"{key} is {state}: new commits on its branch are not part of the finished story",
+            "Take a new story: `pantheon checkout --epic <epic>`.",
+        )
     if status == THEIRS:
         return (
             f"{key} is locked by {holder} until {when(expires)}; you ({me}) do not hold it",
@@ -199,28 +257,46 @@ def generated_kind(message: str) -> str | None:
 
 
 def first_line(message: str) -> str:
-    """The first line that is neither blank nor a ``#`` comment."""
-    for line in message.splitlines():
-        if line.strip() and not line.startswith("#"):
+    """The first line that is neither blank nor a ``#`` comment (above the scissors)."""
+    for line in written(message).splitlines():
+        if line.strip():
             return line
     return ""
 
 
+SCISSORS = "# ------------------------ >8 ------------------------"
+"""The line under which ``git commit -v`` shows the diff; git cuts the message there
+(``cleanup=scissors``, git's ``wt_status_add_cut_line``)."""
+
+
+def written(message: str) -> str:
+    """What git keeps of the message: the lines above the scissors line, without comments."""
+    kept = []
+    for line in message.splitlines():
+        if line.startswith(SCISSORS):
+            break
+        if not line.startswith("#"):
+            kept.append(line)
+    return "\n".join(kept)
+
+
 def mentions(message: str, key: str) -> bool:
-    """Does the message name the story, in any of its forms (US-123, us123, US_123)?"""
+    """Does the message name the story, in any of its forms (US-123, us123, US_123)? Only
+    what git keeps counts: not comments, not the diff below ``git commit -v``'s scissors."""
     found = _KEY_RE.match(key)
     if not found:
         return False
     prefix, number = found.group(1), int(found.group(2))
     pattern = rf"(?<![A-Za-z0-9]){re.escape(prefix)}[-_]?0*{number}(?![A-Za-z0-9])"
-    body = "\n".join(line for line in message.splitlines() if not line.startswith("#"))
-    return re.search(pattern, body, re.IGNORECASE) is not None
+    return re.search(pattern, written(message), re.IGNORECASE) is not None
 
 
 def with_key(message: str, key: str) -> str:
     """``US-123: `` in front of the first line of the message (comments left alone)."""
     lines = message.splitlines(keepends=True)
     for index, line in enumerate(lines):
+        if line.startswith(SCISSORS):
+            break
         if line.strip() and not line.startswith("#"):
             lines[index] = f"{key}: {line.lstrip()}"
             return "".join(lines)

@@ -55,11 +55,11 @@ class HookRun:
         return rules.story_key(branch, self.settings["branch_pattern"])
 
     def user(self) -> str:
-        """``PANTHEON_USER`` (or the config's ``user``), else git ``user.email``, mapped
-        through ``identities``: what ``App.user()`` answers, without loading the config."""
-        who = self.settings.get("user") or gitdir.config_value(
-            self.repo, "user.email", self.environ
-        )
+        """``PANTHEON_USER`` (or the config's ``user``), else the email git records as the
+        committer of this commit (``GIT_COMMITTER_EMAIL``, a ``git -c user.email=``, the
+        config: git's own order), mapped through ``identities``: what ``App.user()``
+        answers, without loading the config."""
+        who = self.settings.get("user") or gitdir.committer_email(self.repo.worktree, self.environ)
         if not who:
             raise ConfigError(
                 "cannot tell who you are: PANTHEON_USER is not set and git has no user.email",
@@ -83,9 +83,9 @@ class HookRun:
 
 class Subject:
     """The story being committed to, who commits, and what the cache says (``entry``, written
-    ``age`` seconds before ``clock``)."""
+    ``age`` seconds before ``clock``): its lock, workflow state and Rally Owner."""
 
-    __slots__ = ("age", "clock", "entry", "key", "me")
+    __slots__ = ("age", "clock", "entry", "key", "me", "owner", "state")
 
     def __init__(self, key: str, me: str, entry: cachepeek.Entry | None, clock: float) -> None:
         self.key = key
@@ -93,6 +93,8 @@ class Subject:
         self.entry = entry
         self.clock = clock
         self.age = clock - entry.mtime if entry is not None else None
+        self.state = entry.state if entry is not None else None
+        self.owner = entry.owner if entry is not None else None
 
     def readable(self) -> bool:
         """The cached lock has the shape pantheon writes (no lock, or a holder and an expiry
@@ -116,8 +118,14 @@ class Subject:
         lock = self.entry.lock if self.entry is not None else None
         return _judge(lock, self.me, self.clock)
 
+    def allowed(self, status: str) -> bool:
+        """Your lock, or a review fix of your story in Code Review."""
+        return status == rules.MINE or rules.review_fix(status, self.state, self.owner, self.me)
+
     def refuse(self, status: str, holder: str | None, expires: datetime | None) -> CheckFailed:
-        message, hint = rules.lock_refusal(self.key, status, holder, expires, self.me)
+        message, hint = rules.lock_refusal(
+            self.key, status, holder, expires, self.me, state=self.state, owner=self.owner
+        )
         return CheckFailed(message, hint=hint)
 
 
@@ -153,7 +161,7 @@ def pre_commit(run: HookRun, *, now: float | None = None) -> list[str]:
     fresh = subject.age is not None and subject.age <= settings["lock_check_ttl"]
     if fresh and subject.readable():
         status, holder, expires = subject.cached_status()
-        if status == rules.MINE or run.exemption():
+        if subject.allowed(status) or run.exemption():
             return []
         raise subject.refuse(status, holder, expires)
     if run.exemption():
@@ -188,7 +196,8 @@ def _judge_online(run: HookRun, subject: Subject) -> list[str]:
     holder = fresh.lock.holder if fresh.lock else None
     expires = fresh.lock.expires if fresh.lock else None
     status = rules.lock_status(holder, expires, subject.me, _utc(subject.clock))
-    if status == rules.MINE:
+    subject.state, subject.owner = fresh.state, fresh.owner
+    if subject.allowed(status):
         return []
     raise subject.refuse(status, holder, expires)
 
@@ -210,7 +219,7 @@ def _offline(run: HookRun, subject: Subject, reason: str) -> list[str]:
         ]
     age = rules.age_text(subject.age)
     status, holder, expires = subject.cached_status()
-    if status != rules.MINE:
+    if not subject.allowed(status):
         refusal = subject.refuse(status, holder, expires)
         refusal.message += f" (from a cache {age} old; Rally could not be asked: {reason})"
         raise refusal
@@ -257,13 +266,13 @@ def _utc(clock: float) -> datetime:
 
 def commit_msg(run: HookRun, message_file: str) -> list[str]:
     """Prepend (or require) the story key in the commit message. Merge, revert, fixup and
-    squash messages, and commits during a rebase, are left alone."""
+    squash messages, and commits during a rebase or a cherry-pick, are left alone."""
     policy = run.settings["commit_msg"]
     if policy == CommitMsg.OFF:
         return []
     branch = run.branch()
     key = run.story_key(branch) if branch else None
-    if key is None or gitdir.operation(run.repo) in ("rebase", "merge", "revert"):
+    if key is None or gitdir.operation(run.repo) is not None:
         return []
     path = message_file  # relative to where git runs hooks: the work tree's root
     try:

@@ -23,6 +23,7 @@ from pantheon_git.features.conflicts.report import render_prepush
 from pantheon_git.features.conflicts.run import NULL_SHA, prepush_check
 from pantheon_git.features.hooks import rules
 from pantheon_git.features.hooks import run_refresh as lockrefresh
+from pantheon_git.git.command import run_git
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ def pre_push(app: App, refs: list[PushedRef], outcome: PushOutcome | None = None
             continue
         key = story_of(ref, config.branch_pattern)
         if key is None:
+            check_protected(app, ref, outcome)
             continue
         if key not in seen and config.rally_enabled:
             seen.add(key)
@@ -106,6 +108,25 @@ def pre_push(app: App, refs: list[PushedRef], outcome: PushOutcome | None = None
         if result.exit_code:
             outcome.blocked = True
     return outcome
+
+
+def check_protected(app: App, ref: PushedRef, outcome: PushOutcome) -> None:
+    """A push to a protected branch may not bring commits made directly on it (what the
+    pre-commit hook refuses, made with ``--no-verify``); merges, reverts and cherry-picks
+    pass, as they do at commit time, and so do commits the remote already has."""
+    branch = rules.short_branch(ref.remote_ref)
+    pattern = rules.protected_pattern(branch, app.config.protected_branches)
+    if pattern is None:
+        return
+    known = ["--not", "--remotes"] + ([ref.remote_sha] if ref.remote_sha != NULL_SHA else [])
+    out = run_git(
+        ["log", "--no-merges", "-z", "--format=%H%n%B", ref.local_sha, *known, "--"],
+        cwd=app.root,
+    )
+    commits = [tuple(item.split("\n", 1)) for item in out.split("\0") if item.strip()]
+    direct = rules.pushed_directly((c[0], c[1] if len(c) > 1 else "") for c in commits)
+    if direct:
+        outcome.block(*rules.protected_push_refusal(branch, pattern, direct))
 
 
 def check_lock(app: App, key: StoryKey, outcome: PushOutcome) -> None:
@@ -134,10 +155,16 @@ def check_lock(app: App, key: StoryKey, outcome: PushOutcome) -> None:
     holder, expires = (lock.holder, lock.expires) if lock else (None, None)
     status = rules.lock_status(holder, expires, me, app.now())
     lapsed = status == rules.EXPIRED and rules.same_person(holder, me)
-    if status == rules.MINE or lapsed:
+    if rules.review_fix(status, fresh.state, fresh.owner, me):
+        outcome.lines.append(
+            f"pantheon: {key} is in Code Review: review fixes by its owner, no lock to renew"
+        )
+    elif status == rules.MINE or lapsed:
         heartbeat(app, key, outcome, me, lapsed_at=expires if lapsed else None)
     else:
-        message, hint = rules.lock_refusal(str(key), status, holder, expires, me)
+        message, hint = rules.lock_refusal(
+            str(key), status, holder, expires, me, state=fresh.state, owner=fresh.owner
+        )
         outcome.block(message, hint)
     if states.rank(fresh.state) >= states.rank(states.COMPLETED):
         outcome.lines.append(

@@ -42,6 +42,8 @@ class Fresh:
     title: str
     cached: bool
     """Whether the cache now holds this read."""
+    owner: str | None = None
+    """Rally's Owner (an email when Rally gives one): who makes the review fixes."""
 
 
 class Unreachable(Exception):
@@ -66,6 +68,7 @@ def lock_names(config: Config) -> lockfields.LockFields:
 def lock_fetch(config: Config) -> list[str]:
     names = lock_names(config)
     fields = {"FormattedID", "Name", "ScheduleState", "LastUpdateDate", "VersionId"}
+    fields |= {"Owner", "EmailAddress", "UserName"}  # the Owner's email: see records.person
     fields |= {names.locked_by, names.locked_at, names.expiry, names.branch, names.token}
     fields.add(config.field_name("pantheon_status"))
     for values in config.state_map.values():
@@ -106,7 +109,7 @@ def read_lock(app: App, key: StoryKey, *, timeout: float, remember: bool = True)
     except (ConfigError, RallyError) as exc:
         raise Unreachable(exc.message) from None
     cached = _remember(app, key, found, whole) if remember else False
-    return Fresh(key, found.lock, found.state, found.name, cached)
+    return Fresh(key, found.lock, found.state, found.name, cached, found.owner)
 
 
 # --- back into the cache --------------------------------------------------------------------
@@ -150,6 +153,7 @@ def _patched(
         title=found.name or story.title,
         lock=found.lock,
         state=found.state,
+        owner=found.owner,
         schedule_state=found.schedule_state or story.schedule_state,
         branch=found.branch or story.branch,
         last_update=found.last_update or story.last_update,
