@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from pantheon_git.rally.users import users_by_email
 from tests.support.ci_runner import pantheon_exe
 from tests.support.gitrepo import GitRepo
+from tests.support.locks import client_for
 from tests.support.rally import RallyProcess
 from tests.test_ci_rally import ALICE, COVERAGE, SECRET, Story
 
@@ -39,9 +41,17 @@ def on_story_branch(repo: GitRepo, branch: str) -> str:
     return repo.commit({"src/login.py": "def login():\n    return True\n"}, "US-121 login")
 
 
+def own(rally: RallyProcess, story: Story, email: str) -> None:
+    """Make ``email`` the story's Rally Owner, as checkout does."""
+    with client_for(rally) as client:
+        (user,) = users_by_email(client, email)
+    story.update(Owner=user.ref)
+
+
 def test_complete_current_branch(git_repo: GitRepo, rally: RallyProcess, tmp_path: Path) -> None:
     story = Story(rally, "US121")
     story.lock(ALICE)
+    own(rally, story, ALICE)
     sha = on_story_branch(git_repo, "story/US-121-add-login-endpoint")
     proc = complete(
         git_repo, rally, "--coverage", str(COVERAGE), "--tests-url", "https://ci.example/run/7"
@@ -70,10 +80,67 @@ def test_complete_current_branch(git_repo: GitRepo, rally: RallyProcess, tmp_pat
 def test_complete_named_story_refused_when_locked_by_other(
     git_repo: GitRepo, rally: RallyProcess
 ) -> None:
+    on_story_branch(git_repo, "story/US-203-sync-partner-accounts")
     proc = complete(git_repo, rally, "US-203")
     assert proc.returncode == 1
     assert "john.doe@example.com" in proc.stdout
     assert Story(rally, "US203").fields()["c_LockedBy"] == "john.doe@example.com"
+
+
+def test_a_story_nobody_took_is_not_sent_to_review(git_repo: GitRepo, rally: RallyProcess) -> None:
+    story = Story(rally, "US125")
+    before = story.fields()
+    on_story_branch(git_repo, "story/US-125-signup-form")
+    proc = complete(git_repo, rally, "US-125")
+    assert proc.returncode == 1
+    assert "US-125 is not locked by alice@example.com (it is Defined and nobody holds it)" in (
+        proc.stdout
+    )
+    assert story.fields() == before
+    assert story.posts() == []
+
+
+def test_a_branch_without_commits_of_its_own_records_nothing(
+    git_repo: GitRepo, rally: RallyProcess
+) -> None:
+    story = Story(rally, "US121")
+    story.lock(ALICE)
+    before = story.fields()
+    git_repo.git("checkout", "-q", "-b", "story/US-121-add-login-endpoint")
+    proc = complete(git_repo, rally)
+    assert proc.returncode == 1
+    assert "has no commits of its own" in proc.stderr
+    assert "already on main" in proc.stderr
+    # nor another story's branch
+    on_story_branch(git_repo, "story/US-122-registration")
+    other = complete(git_repo, rally, "US-121")
+    assert other.returncode == 1
+    assert "not on a branch of US-121" in other.stderr
+    assert story.fields() == before
+    assert story.posts() == []
+
+
+def test_the_owner_records_a_review_fix_and_nobody_else_does(
+    git_repo: GitRepo, rally: RallyProcess
+) -> None:
+    story = Story(rally, "US121")
+    story.lock(ALICE)
+    own(rally, story, ALICE)
+    on_story_branch(git_repo, "story/US-121-add-login-endpoint")
+    assert complete(git_repo, rally).returncode == 0  # Code Review, lock released
+    fix = git_repo.commit({"src/login.py": "def login():\n    return 1\n"}, "review fix")
+    again = complete(git_repo, rally, "--json")
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["written"] == ["c_CommitSHA"]
+    assert story.fields()["c_CommitSHA"] == fix
+    git_repo.git("config", "user.email", "bob@example.com")
+    git_repo.commit({"src/login.py": "def login():\n    return 2\n"}, "bob's fix")
+    refused = complete(git_repo, rally, "--json")
+    assert refused.returncode == 1
+    assert (
+        "it is in Code Review, owned by alice@example.com" in json.loads(refused.stdout)["message"]
+    )
+    assert story.fields()["c_CommitSHA"] == fix
 
 
 def test_complete_needs_a_story(git_repo: GitRepo, rally: RallyProcess) -> None:

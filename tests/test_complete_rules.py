@@ -180,3 +180,31 @@ def test_same_value() -> None:
     assert same_value("ABC", "abc")
     assert not same_value(None, "x")
     assert not same_value("x", None)
+
+
+def claimed(state: StoryState, owner: str | None) -> StoryState:
+    return StoryState(state.key, state.state, state.lock, state.values, owner=owner)
+
+
+def test_pantheon_complete_needs_your_lock_or_your_story_in_review() -> None:
+    mine = review(require_claim=True)
+    expired = Lock(ALICE, NOW - timedelta(hours=30), NOW - timedelta(hours=6))
+    cases = [
+        (story(lk=lock()), None, Verdict.OK),
+        (story(lk=lock("bob@example.com")), None, Verdict.LOCKED_BY_OTHER),
+        (story("Defined"), None, Verdict.NOT_LOCKED),  # nobody took it
+        (story("In Progress"), ALICE, Verdict.NOT_LOCKED),  # released: take it again first
+        (story("In Progress", expired), ALICE, Verdict.NOT_LOCKED),
+        (story("Code Review"), ALICE, Verdict.OK),  # a review fix: the new commit
+        (story("Code Review", expired), ALICE, Verdict.OK),
+        (story("Code Review"), "bob@example.com", Verdict.NOT_LOCKED),
+        (story("Code Review"), None, Verdict.NOT_LOCKED),
+    ]
+    for state, owner, verdict in cases:
+        decision = decide(claimed(state, owner), mine, now=NOW)
+        assert decision.verdict is verdict, (state.state, owner, decision.message)
+        if verdict is Verdict.NOT_LOCKED:
+            assert decision.updates == {}
+            assert "only the developer who holds a story" in decision.message
+    # without the claim (a pull request's event), a story nobody holds still moves
+    assert decide(story("Defined"), review(), now=NOW).verdict is Verdict.OK

@@ -101,6 +101,17 @@ def ref_exists(ref: str, *, cwd: Path | None = None) -> bool:
     return bool(out.strip())
 
 
+def is_ancestor(older: str, newer: str, *, cwd: Path | None = None) -> bool:
+    """Whether ``older`` is ``newer`` or in its history (``git merge-base --is-ancestor``)."""
+    try:
+        run_git(["merge-base", "--is-ancestor", older, newer], cwd=cwd)
+    except GitError as exc:
+        if exc.returncode == 1:
+            return False
+        raise
+    return True
+
+
 def default_branch(cwd: Path | None = None, configured: str | None = None) -> str:
     """``configured``, else origin's HEAD, else ``main``/``master``/``trunk`` as they exist."""
     if configured:

@@ -16,6 +16,9 @@ Rules:
 - The lock must be the author's own (or free / expired) before a review or close moves anything;
   a story locked by someone else is left alone and reported. A merge is a team decision that was
   reviewed: it completes the story whoever holds the lock.
+- ``pantheon complete`` (``Change.require_claim``) asks more: the author holds the lock, or owns
+  the story (Rally's Owner) in Code Review with nobody holding it (a review fix, recorded
+  again). A story nobody took is not sent to review by whoever runs the command.
 - Review and close release the author's lock; a merge clears any lock (the story is done).
 """
 
@@ -78,6 +81,8 @@ class StoryState:
     """The raw Rally values of every field :func:`decide` may write."""
     last_update: str | None = None
     """Rally's ``LastUpdateDate`` of the story: anyone's edit moves it."""
+    owner: str | None = None
+    """Rally's Owner (an email when Rally gives one)."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,8 @@ class Change:
     require_own_lock: bool = False
     push_state: str | None = None
     """For pushes to the default branch: the state to move named stories to, if configured."""
+    require_claim: bool = False
+    """The author must hold the lock, or own the story in Code Review (``pantheon complete``)."""
 
 
 @dataclass(frozen=True)
@@ -248,12 +255,27 @@ def _refusal(
         )
     if change.stage in (Stage.MERGED, Stage.PUSH):
         return None
+    return _lock_refusal(story, change, lock_status)
+
+
+def _lock_refusal(
+    story: StoryState, change: Change, lock_status: locks.LockStatus
+) -> tuple[Verdict, str] | None:
+    """Why the story's lock (or owner) stops the change, or ``None``."""
+    key = story.key
     if lock_status is locks.LockStatus.THEIRS:
         holder = story.lock.holder if story.lock else None
         who = change.author or "the pull request's author (unknown to pantheon)"
         return (
             Verdict.LOCKED_BY_OTHER,
             f"{key} is locked by {holder}, not by {who}; Rally left unchanged",
+        )
+    if change.require_claim and not _claimed(story, change, lock_status):
+        who = change.author or "you"
+        return (
+            Verdict.NOT_LOCKED,
+            f"{key} is not locked by {who} ({_claim_words(story, lock_status)}); only the "
+            "developer who holds a story, or owns it in Code Review, completes it",
         )
     if change.require_own_lock and lock_status is not locks.LockStatus.MINE:
         return (
@@ -262,6 +284,22 @@ def _refusal(
             "and workflow_run only move a story its author holds",
         )
     return None
+
+
+def _claimed(story: StoryState, change: Change, lock_status: locks.LockStatus) -> bool:
+    if lock_status is locks.LockStatus.MINE:
+        return True
+    in_review = states.rank(story.state) == states.rank(states.CODE_REVIEW)
+    free = lock_status in (locks.LockStatus.FREE, locks.LockStatus.EXPIRED)
+    return in_review and free and locks.same_person(story.owner, change.author)
+
+
+def _claim_words(story: StoryState, lock_status: locks.LockStatus) -> str:
+    if lock_status is locks.LockStatus.EXPIRED:
+        return "the lock expired"
+    if states.rank(story.state) == states.rank(states.CODE_REVIEW):
+        return f"it is in Code Review, owned by {story.owner or 'nobody in Rally'}"
+    return f"it is {story.state} and nobody holds it"
 
 
 def _stale(current: str, change: Change, target: str | None) -> bool:

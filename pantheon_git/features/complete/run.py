@@ -28,6 +28,7 @@ from pantheon_git.core.fields import FieldNames
 from pantheon_git.core.keys import StoryKey, branch_story_key
 from pantheon_git.core.timefmt import format_time, parse_time
 from pantheon_git.errors import (
+    CheckFailed,
     ConfigError,
     RallyError,
     RallyNotFound,
@@ -125,14 +126,15 @@ def story_fetch(config: Config) -> list[str]:
     }
     for fields in config.state_map.values():
         custom.update(fields)
-    return ["ObjectID", "FormattedID", "Name", "ScheduleState", "LastUpdateDate", *sorted(custom)]
+    base = ["ObjectID", "FormattedID", "Name", "ScheduleState", "LastUpdateDate"]
+    return [*base, "Owner", "EmailAddress", "UserName", *sorted(custom)]
 
 
 def story_state(key: StoryKey, story: StoryRecord, config: Config) -> StoryState:
     """The story as :func:`decide` sees it: its state, lock, and the values Rally holds in
     every field a decision may write."""
     values = story.values(story_fetch(config))
-    return StoryState(key, story.state, story.lock, values, story.last_update)
+    return StoryState(key, story.state, story.lock, values, story.last_update, story.owner)
 
 
 def check_push_state(config: Config) -> str | None:
@@ -328,28 +330,35 @@ def complete_story(
     warn: Callable[[str], None] = lambda message: None,
 ) -> Completion:
     """The story pipeline's COMMIT phase from a developer machine: Code Review, HEAD's SHA,
-    coverage, lock released, one discussion note per story and commit."""
+    coverage, lock released, one discussion note per story and commit.
+
+    Only from the story's own branch, with a commit the default branch does not have yet
+    (exit 1 otherwise, before Rally is asked); Rally is written only when you hold the lock or
+    own the story in Code Review (``Change.require_claim``)."""
 
     root = app.require_toplevel()
     branch = git.current_branch(root)
+    found = branch_story_key(branch or "", app.config.branch_pattern)
     if story:
         key = StoryKey.parse(story)
+    elif found is None:
+        raise UsageError(
+            f"{branch or 'a detached HEAD'} is not a story branch",
+            hint="Name the story: `pantheon complete US-123`.",
+        )
     else:
-        found = branch_story_key(branch or "", app.config.branch_pattern)
-        if found is None:
-            raise UsageError(
-                f"{branch or 'a detached HEAD'} is not a story branch",
-                hint="Name the story: `pantheon complete US-123`.",
-            )
         key = found
     sha = git.run_git(["rev-parse", "--verify", "HEAD^{commit}"], cwd=root).strip()
+    check_story_commit(app, key, branch, found, sha)
     coverage = None
     path = coverage_file or app.config.coverage_file
     if path:
         file = Path(path) if Path(path).is_absolute() else Path.cwd() / path
         coverage = read_coverage(file, cwd=root).percent
     author = app.user()
-    change = Change(Stage.REVIEW, sha, branch=branch, coverage=coverage, author=author)
+    change = Change(
+        Stage.REVIEW, sha, branch=branch, coverage=coverage, author=author, require_claim=True
+    )
 
     def note(decision: Decision, title: str) -> NoteFacts:
         return NoteFacts(
@@ -372,6 +381,33 @@ def complete_story(
         changeset = ChangesetFacts(name, repo_url, sha, message, _rally_stamp(stamp), None, branch)
     applied = apply_change(app, key, change, note=note, changeset=changeset, warn=warn)
     return Completion(applied, sha, branch, coverage, author)
+
+
+def check_story_commit(
+    app: App, key: StoryKey, branch: str | None, branch_key: StoryKey | None, sha: str
+) -> None:
+    """The commit to record is HEAD of the story's own branch, and the default branch does
+    not have it yet (a branch with no commits of its own would record the default branch's
+    commit as the story's work)."""
+    if branch_key != key:
+        where = f"on {branch}" if branch else "on a detached HEAD"
+        raise CheckFailed(
+            f"HEAD is {where}, not on a branch of {key}: its commit is not {key}'s work",
+            hint=f"Switch to the story's branch (`git switch story/{key}-...`), then run "
+            "`pantheon complete` again.",
+        )
+    root = app.require_toplevel()
+    default = git.default_branch(root, app.config.default_branch)
+    for ref in (f"refs/heads/{default}", f"refs/remotes/origin/{default}"):
+        if not git.ref_exists(ref, cwd=root):
+            continue
+        if git.is_ancestor(sha, ref, cwd=root):
+            shown = ref.removeprefix("refs/heads/").removeprefix("refs/remotes/")
+            raise CheckFailed(
+                f"{branch} has no commits of its own: HEAD ({sha[:7]}) is already on "
+                f"{shown}, so there is nothing of {key} to send to review",
+                hint="Commit the story's work on its branch, then run `pantheon complete`.",
+            )
 
 
 def _repo_name(url: str) -> str | None:
