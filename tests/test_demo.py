@@ -46,7 +46,7 @@ def test_the_whole_story_runs_and_leaves_nothing_behind(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr
     out = proc.stdout
     steps = sections(out)
-    assert sorted(steps) == list(range(1, 14))
+    assert sorted(steps) == list(range(1, 15))
     titles = [line.split("\n", 1)[0] for _, line in sorted(steps.items())]
     for word in ("Set up", "Sync", "Doctor", "Dependencies", "Plan", "Checkout", "Commit"):
         assert any(t.startswith(word) for t in titles), word
@@ -74,10 +74,14 @@ def test_the_whole_story_runs_and_leaves_nothing_behind(tmp_path: Path) -> None:
     assert "In Progress → **Code Review**" in steps[10]
     assert "c_PantheonStatus Code Review" in steps[10]
     assert re.search(r"c_Coverage \d+\.\d", steps[10])
-    assert "Code Review → **Completed**" in steps[11]
-    assert "ScheduleState Completed" in steps[11]
-    assert "Done (1): US-120" in steps[12]
-    metrics = steps[13]
+    review = steps[11]
+    assert "review fixes by its owner, no lock to renew" in review
+    assert "❌ Story In Code Review" in review
+    assert "c_PantheonStatus Code Review" in review
+    assert "Code Review → **Completed**" in steps[12]
+    assert "ScheduleState Completed" in steps[12]
+    assert "Done (1): US-120" in steps[13]
+    metrics = steps[14]
     assert "Success Metrics" in metrics
     for name in ("Story conflict rate", "Merge conflict rate", "Lock expiry rate"):
         assert name in metrics
@@ -95,7 +99,9 @@ def test_keep_leaves_a_sandbox_that_works_again(
     proc = demo(tmp_path / "tmp", "--keep", str(kept), "--json", "--developers", "4")
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr
     doc = json.loads(proc.stdout)  # one JSON document, nothing else
-    assert len(doc["steps"]) == 13
+    assert len(doc["steps"]) == 14
+    fixed = doc["rally"]["after_review_fix"]
+    assert fixed["c_CommitSHA"] != doc["rally"]["after_pr_opened"]["c_CommitSHA"]
     assert {doc["winner"], doc["loser"]} == {"alice", "bob"}
     assert doc["rally"]["after_merge"]["ScheduleState"] == "Completed"
     assert doc["kept"] == str(kept.resolve())

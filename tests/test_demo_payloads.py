@@ -41,7 +41,8 @@ def test_the_shipped_templates_are_the_test_fixtures() -> None:
     from pathlib import Path
 
     fixtures = Path(__file__).parent / "fixtures" / "github"
-    for name in ("pull_request.opened.json", "pull_request.closed-merged.json"):
+    names = ("opened", "synchronize", "closed-merged")
+    for name in (f"pull_request.{n}.json" for n in names):
         assert template(name) == json.loads((fixtures / name).read_text("utf-8"))
 
 
@@ -73,6 +74,18 @@ def test_merged_event_carries_the_merge_commit() -> None:
     assert event.sha == MERGE
     assert payload["pull_request"]["merged_at"] == "2026-02-02T10:00:00.000Z"
     assert payload["pull_request"]["merged_by"]["login"] == "alice-gh"
+
+
+def test_synchronize_event_is_a_review_of_the_pushed_head() -> None:
+    payload = pull_request_event(
+        template("pull_request.synchronize.json"),
+        facts(pushed_over=BASE, when="2026-02-02T11:00:00.000Z"),
+    )
+    assert (payload["action"], payload["before"], payload["after"]) == ("synchronize", BASE, HEAD)
+    event = parse_event("pull_request", payload)
+    assert event.stage is Stage.REVIEW
+    assert event.sha == HEAD
+    assert "Codertocat" not in json.dumps(payload)
 
 
 def test_the_template_is_not_changed() -> None:

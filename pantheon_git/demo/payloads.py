@@ -33,11 +33,14 @@ class PullRequestFacts:
     """Set for the merged event."""
     when: str | None = None
     """ISO time of the event (created/updated/closed/merged_at), if given."""
+    pushed_over: str | None = None
+    """For ``synchronize``: the head the push replaced (the payload's ``before``)."""
 
 
 def pull_request_event(template: Mapping[str, Any], facts: PullRequestFacts) -> dict[str, Any]:
-    """A ``pull_request`` payload for ``facts``: opened when ``merge_sha`` is None, else closed
-    and merged (the template decides the rest of the shape)."""
+    """A ``pull_request`` payload for ``facts``: opened when ``merge_sha`` is None, synchronize
+    (a push to the open pull request) when ``pushed_over`` is set, else closed and merged (the
+    template decides the rest of the shape)."""
     owner, _, name = facts.repo.partition("/")
     doc: dict[str, Any] = _renamed(dict(template), facts.repo, owner, name, facts.author)
     pr = doc["pull_request"]
@@ -60,15 +63,17 @@ def pull_request_event(template: Mapping[str, Any], facts: PullRequestFacts) -> 
         repo.update(full_name=facts.repo, name=name, default_branch=facts.base_branch)
         repo["owner"]["login"] = owner
     if facts.merge_sha is None:
-        doc["action"] = "opened"
+        doc["action"] = "opened" if facts.pushed_over is None else "synchronize"
         pr.update(merged=False, merge_commit_sha=None, closed_at=None, merged_at=None)
+        if facts.pushed_over is not None:
+            doc.update(before=facts.pushed_over, after=facts.head_sha)
     else:
         doc["action"] = "closed"
         pr.update(merged=True, merge_commit_sha=facts.merge_sha)
         pr["merged_by"] = copy.deepcopy(pr["user"])
     if facts.when:
         pr.update(updated_at=facts.when)
-        if facts.merge_sha is None:
+        if facts.merge_sha is None and facts.pushed_over is None:
             pr.update(created_at=facts.when)
         else:
             pr.update(closed_at=facts.when, merged_at=facts.when)

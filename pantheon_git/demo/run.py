@@ -10,7 +10,9 @@ sync, doctor -> deps (graph, waves, Mermaid) -> plan -> alice and bob check out 
 at the same moment (one wins, the other is refused and offered alternatives) -> the winner's
 commit passes the lock hook, the loser's commit on that branch is blocked -> the loser takes
 an alternative whose branch overlaps the winner's, and the push reports it -> a pull request
-opened and then merged, fed to ``pantheon ci`` as GitHub would -> status and metrics.
+opened (Code Review, the lock released) -> the winner's review fix is committed and pushed,
+the story is nobody else's to check out, the synchronize event records the fix -> the merge,
+fed to ``pantheon ci`` as GitHub would -> status and metrics.
 
 The API key is handed to the processes in their environment only, as a real key must be.
 Without ``keep`` everything (folders, processes, the emulator) is removed at the end, also
@@ -45,6 +47,14 @@ from pantheon_git.errors import UsageError
 from pantheon_git.rally.emulator.server import start
 
 EPIC = "17"
+COVERAGE_RUN = (
+    sys.executable,
+    "-m",
+    "coverage",
+    "run",
+    "--source=src",
+    "tests/check_user_model.py",
+)
 LOCK_BOUND = 2.0
 LOCK_SETTLE = 2.5
 
@@ -126,6 +136,7 @@ class Tour(Stage):
             self.loser_blocked(loser, branch)
             self.alternative(loser)
             head = self.pull_request_opened(winner, branch)
+            head = self.review_fix(winner, loser, branch, head)
             self.pull_request_merged(winner, branch, head)
             self.status()
             self.metrics()
@@ -319,7 +330,7 @@ class Tour(Stage):
         )
         ran = self.run_shown(
             winner.name,
-            [sys.executable, "-m", "coverage", "run", "--source=src", "tests/check_user_model.py"],
+            list(COVERAGE_RUN),
             shown="python -m coverage run --source=src tests/check_user_model.py",
         )
         self.expect(ran.code == 0, "the tests failed")
@@ -340,6 +351,35 @@ class Tour(Stage):
         self.expect(story.commit_sha == head, "Rally does not have the head commit")
         self.expect(story.coverage is not None, "Rally has no coverage")
         return head
+
+    def review_fix(self, winner: Developer, loser: Developer, branch: str, head: str) -> str:
+        clone = self.clones[winner.name]
+        self.begin(
+            "Review fix: the owner commits after Code Review; nobody else can take the story",
+            f"The reviewer asks for a change. {STORY} has no lock any more (the pull request "
+            f"released it), but it is {winner.name}'s: Rally's Owner since the checkout.",
+        )
+        current = (clone / "src/models/user.py").read_text(encoding="utf-8")
+        self.sandbox.write(clone, webapp.review_fix(current))
+        ran = self.git(winner.name, "commit", "-am", "Compare password hashes in constant time")
+        self.expect(ran.code == 0, "the owner's review fix was blocked")
+        ran = self.git(winner.name, "push", "origin", branch)
+        self.expect(ran.code == 0 and "review fixes" in ran.output, "the review fix push failed")
+        ran = self.pantheon(loser.name, "checkout", STORY)
+        self.expect(ran.code == 1 and "In Code Review" in ran.output, "the story was offered")
+        self.quiet(clone, *COVERAGE_RUN)  # the pull request's workflow runs the tests again
+        fixed = self.git_out(clone, "rev-parse", "HEAD")
+        base = self.git_out(clone, "rev-parse", "origin/main")
+        facts = PullRequestFacts(
+            webapp.REPO, 1, f"{STORY}: Create user model", winner.login, branch, fixed, "main",
+            base, when=format_time(time_now()), pushed_over=head,
+        )  # fmt: skip
+        ran = self.ci(winner, "pull_request.synchronize.json", facts)
+        self.expect(ran.code == 0, "pantheon ci failed on the synchronize event")
+        story = self.read_story("after_review_fix")
+        self.expect(story.commit_sha == fixed, "Rally does not have the review fix")
+        self.expect(story.pantheon_status == "Code Review", "the story left Code Review")
+        return fixed
 
     def pull_request_merged(self, winner: Developer, branch: str, head: str) -> None:
         clone = self.clones[winner.name]

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from pantheon_git.rally.emulator.server import EmulatorHandle
 
 STORY = "US-120"
-TOTAL_STEPS = 13
+TOTAL_STEPS = 14
 
 
 @dataclass(frozen=True)
@@ -169,7 +169,7 @@ class Stage:
             "GITHUB_OUTPUT": str(folder / f"output.{action}.txt"),
             "GITHUB_SERVER_URL": "https://github.com",
             "GITHUB_REPOSITORY": webapp.REPO,
-            "GITHUB_RUN_ID": "1001" if facts.merge_sha is None else "1002",
+            "GITHUB_RUN_ID": {"opened": "1001", "synchronize": "1002"}.get(action, "1003"),
         }
         self.note(
             f"GitHub sends `pull_request` ({action}); the payload is GitHub's own example "

@@ -119,7 +119,8 @@ def closing(
         f"  • {winner}'s commits passed the lock hook; {loser}'s commit on {story}'s branch "
         "was blocked",
         f"  • {loser}'s {alternative} branch overlaps {winner}'s: the push said so",
-        f"  • the pull request moved {story} to Code Review, the merge to Completed, with the "
-        "commit SHA and coverage in Rally",
+        f"  • the pull request moved {story} to Code Review and released the lock; {winner}, "
+        f"its owner, pushed a review fix, {loser} could not take it, Rally got the fix's SHA",
+        "  • the merge moved it to Completed, with the commit SHA and coverage in Rally",
         f"Done in {seconds:.1f}s ({timings}).",
     ]

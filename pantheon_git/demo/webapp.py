@@ -54,6 +54,16 @@ print("user model: 3 checks passed")
 }
 
 
+def review_fix(current: str) -> dict[str, str]:
+    """The change the reviewer asks for in the user model (``current``): compare password
+    hashes in constant time."""
+    fixed = current.replace("import hashlib\n", "import hashlib\nimport hmac\n").replace(
+        "return self._hash(password) == self.password_hash",
+        "return hmac.compare_digest(self._hash(password), self.password_hash)",
+    )
+    return {"src/models/user.py": fixed}
+
+
 def intruder_edit(current: str) -> dict[str, str]:
     """What the other developer tries to commit on the winner's branch."""
     return {"src/models/user.py": current + "\n# a quick fix of my own\n"}
