@@ -3,6 +3,7 @@ and exit codes people meet first (emulator, real git)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -96,15 +97,17 @@ def test_your_own_story_in_review_says_where_review_fixes_go(
 def test_released_and_expired_stories_are_offered_again(
     repo: GitRepo, lock_env: Any, pantheon: Pantheon
 ) -> None:
-    # US-120 was started and released; US-121 was started and its lock ran out
-    set_rally_fields(lock_env, "US-120", {"ScheduleState": "In-Progress"})
-    set_rally_fields(lock_env, "US-121", {"ScheduleState": "In-Progress"})
-    lock_as(lock_env, "US-121", BOB, now() - timedelta(hours=30), now() - timedelta(hours=6))
+    # carol holds US-120 (US-121..125 wait for it); US-126 was started and released; US-127
+    # was started and its lock ran out
+    lock_as(lock_env, "US-120", "carol@example.com", now(), now() + timedelta(hours=8))
+    set_rally_fields(lock_env, "US-126", {"ScheduleState": "In-Progress"})
+    set_rally_fields(lock_env, "US-127", {"ScheduleState": "In-Progress"})
+    lock_as(lock_env, "US-127", BOB, now() - timedelta(hours=30), now() - timedelta(hours=6))
     first = pantheon("checkout", "--epic", "17", "--no-branch", "--json")
     assert first.code == 0, first.err
-    assert first.json()["story"] == "US-120"
+    assert first.json()["story"] == "US-126"
     second = pantheon("checkout", "--epic", "17", "--no-branch", "--json")
-    assert second.json()["story"] == "US-121"
+    assert second.json()["story"] == "US-127"
     assert second.json()["replaced_expired_lock"] == BOB
 
 
@@ -146,3 +149,80 @@ def test_an_unknown_workspace_or_project_is_configuration(
     result = pantheon("checkout", "US-121")
     assert result.code == 3, result.err
     assert words in result.err
+
+
+# --- the next story: a dependency graph that answers for the epic ---------------------------
+
+
+def taken_by_bob(server: Any, *numbers: int) -> None:
+    for n in numbers:
+        set_rally_fields(server, f"US-{n}", {"ScheduleState": "In-Progress"})
+        lock_as(server, f"US-{n}", BOB, now(), now() + timedelta(hours=8))
+
+
+BLOCKED_BY_120 = {f"US-{n}" for n in range(121, 126)}  # the seed's graph: they wait for US-120
+
+
+def test_without_a_saved_graph_inferred_predecessors_still_block(
+    repo: GitRepo, lock_env: Any, pantheon: Pantheon
+) -> None:
+    taken_by_bob(lock_env, 120)
+    assert not (repo.path / ".bmad" / "rally-cache" / "dependencies.json").exists()
+    result = pantheon("checkout", "--epic", "17", "--no-branch", "--json")
+    assert result.code == 0, result.err
+    assert result.json()["story"] == "US-126"
+    graph = json.loads((repo.path / ".bmad/rally-cache/dependencies.json").read_text())
+    assert graph["scope"][0]["epics"] == ["F17"]
+
+
+def test_a_graph_of_another_epic_does_not_answer_for_this_one(
+    repo: GitRepo, lock_env: Any, pantheon: Pantheon
+) -> None:
+    assert pantheon("sync").code == 0
+    assert pantheon("deps", "--epic", "18").code == 0
+    taken_by_bob(lock_env, 120)
+    result = pantheon("checkout", "--epic", "17", "--no-branch", "--json")
+    assert result.code == 0, result.err
+    assert result.json()["story"] not in BLOCKED_BY_120
+    graph = json.loads((repo.path / ".bmad/rally-cache/dependencies.json").read_text())
+    assert graph["epics"] == ["F17", "F18"]  # merged into the project-wide graph
+
+
+def test_alternatives_never_wait_for_a_story_in_progress(
+    repo: GitRepo, lock_env: Any, pantheon: Pantheon
+) -> None:
+    taken_by_bob(lock_env, 120)
+    lock_as(lock_env, "US-124", "carol@example.com", now(), now() + timedelta(hours=8))
+    result = pantheon("checkout", "US-124", "--json")
+    assert result.code == 1
+    offered = {a["story"] for a in result.json()["alternatives"]}
+    assert offered
+    assert not offered & BLOCKED_BY_120
+
+
+def test_without_auto_sync_a_cache_missing_the_epic_stops_before_the_lock(
+    repo: GitRepo, lock_env: Any, pantheon: Pantheon, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PANTHEON_RALLY_AUTO_SYNC", "false")
+    result = pantheon("checkout", "--epic", "17", "--no-branch")
+    assert result.code == 3
+    assert "cannot tell which of them wait for others" in result.err
+    assert "pantheon sync --epic F17" in result.err
+    assert all(
+        rally_fields(lock_env, f"US-{n}")["c_LockedBy"] in ("", None) for n in range(120, 130)
+    )
+    assert pantheon("sync", "--epic", "17").code == 0
+    taken_by_bob(lock_env, 120)
+    assert pantheon("checkout", "--epic", "17", "--no-branch", "--json").json()["story"] == (
+        "US-126"
+    )
+
+
+def test_auto_sync_refreshes_the_cache_after_a_checkout(
+    repo: GitRepo, lock_env: Any, pantheon: Pantheon
+) -> None:
+    assert pantheon("checkout", "US-122", "--no-branch").code == 0
+    meta = json.loads((repo.path / ".bmad/rally-cache/meta.json").read_text())
+    assert meta["last_sync_selection"] != ""
+    cached = list((repo.path / ".bmad/rally-cache/stories").glob("*/US-12*.json"))
+    assert len(cached) == 10  # the whole epic, not only the story taken

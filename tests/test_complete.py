@@ -147,3 +147,19 @@ def test_complete_needs_a_story(git_repo: GitRepo, rally: RallyProcess) -> None:
     proc = complete(git_repo, rally)
     assert proc.returncode == 2
     assert "pantheon complete US-123" in proc.stderr
+
+
+def test_auto_sync_refreshes_the_cache_after_completion(
+    git_repo: GitRepo, rally: RallyProcess
+) -> None:
+    story = Story(rally, "US121")
+    story.lock(ALICE)
+    own(rally, story, ALICE)
+    on_story_branch(git_repo, "story/US-121-add-login-endpoint")
+    assert complete(git_repo, rally).returncode == 0
+    entry = json.loads(
+        (git_repo.path / ".bmad/rally-cache/stories/epic-17/US-121.json").read_text()
+    )
+    assert entry["bmad"]["state"] == "Code Review"
+    assert git_repo.git("status", "--porcelain") == ""  # the cache stays out of git's way
+    assert not (git_repo.path / ".gitignore").exists()

@@ -59,6 +59,35 @@ def test_all_epics_by_default_with_cross_epic_edges(
     assert not (project / ".bmad" / "rally-cache" / "epic-18-dependencies.json").exists()
 
 
+def test_one_epic_after_another_keeps_the_project_wide_graph(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cache = project / ".bmad" / "rally-cache"
+    assert run(capsys, "--epic", "17")[0] == 0
+    code, out, err = run(capsys, "--epic", "18")
+    assert code == 0, err
+    assert "Saved to: .bmad/rally-cache/epic-18-dependencies.json" in out
+    merged = json.loads((cache / "dependencies.json").read_text())
+    only_18 = json.loads((cache / "epic-18-dependencies.json").read_text())
+    assert merged["epics"] == ["F17", "F18"]
+    assert only_18["epics"] == ["F18"]
+    assert len(merged["stories"]) == 18
+    (part,) = merged["scope"]
+    assert (part["epics"], part["whole_project"], part["stories"]) == (["F17", "F18"], False, 18)
+    # the same graph as analysing both together, edges between the epics included
+    assert run(capsys, "--epic", "17", "--epic", "18")[0] == 0
+    together = json.loads((cache / "dependencies.json").read_text())
+    edges = {(e["from"], e["to"]) for e in together["edges"]}
+    assert {(e["from"], e["to"]) for e in merged["edges"]} == edges
+    assert any(a.startswith("US-12") and b.startswith("US-20") for a, b in edges)
+    # a project-wide graph stays project-wide
+    assert run(capsys)[0] == 0
+    assert run(capsys, "--epic", "17")[0] == 0
+    whole = json.loads((cache / "dependencies.json").read_text())
+    assert whole["scope"][0]["whole_project"] is True
+    assert len(whole["stories"]) == 18
+
+
 def test_json_is_exactly_one_document(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "--json", "--epic", "F18", "--epic", "E17")
     assert code == 0

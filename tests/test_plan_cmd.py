@@ -100,6 +100,36 @@ def test_named_developers_pins_and_the_critical_path_person(
     assert "Lane 0: CRITICAL PATH (senior@example.com)" in text
 
 
+def test_the_seeds_forms_epic_lists_and_lane_words(
+    plan_cache: PlanCache, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plan_cache.epic17()
+    doc = run_json(capsys, "plan", "--epic", "17,18", "-d", "4", "lane_0=john.doe@example.com",
+                   "lane_3=security@example.com")  # fmt: skip
+    assert doc["epics"] == ["17", "18"]
+    people = [lane["developer"] for lane in doc["lanes"]]
+    assert people == ["john.doe@example.com", None, None, "security@example.com"]
+    assert (
+        run_json(capsys, "plan", "-d", "4", "--lane", "lane_0=jane@x")["lanes"][0]["developer"]
+        == "jane@x"
+    )
+
+
+def test_without_workstream_analysis_only_rallys_links_order_the_plan(
+    plan_cache: PlanCache, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plan_cache.epic17()
+    with_analysis = run_json(capsys, "plan", "-d", "12")
+    monkeypatch.setenv("PANTHEON_WORKSTREAM_ANALYSIS", "false")
+    code, out, err = run(capsys, "plan", "-d", "12", "--json")
+    assert code == 0, err
+    assert "workstream_analysis is off" in err
+    starts = {s["key"]: s["start"] for lane in json.loads(out)["lanes"] for s in lane["stories"]}
+    assert set(starts.values()) == {0}  # nothing waits: the demo stories have no Rally links
+    placed = {s["key"]: s for lane in with_analysis["lanes"] for s in lane["stories"]}
+    assert placed["US-121"]["start"] >= placed["US-120"]["end"]
+
+
 def test_developers_default_to_the_config(
     plan_cache: PlanCache, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -201,6 +231,8 @@ def test_bad_arguments_exit_2(plan_cache: PlanCache, capsys: pytest.CaptureFixtu
         (["-d", "0"], "at least 1"),
         (["--epic", "seventeen"], "not an epic"),
         (["-d", "a,b", "--lane", "0=c"], "c is not one of --developers a,b"),
+        (["-d", "12x"], "'12x' is neither a number of developers nor a name"),
+        (["-d", "4", "john@x"], "pins look like lane_0=EMAIL"),
     ]:
         code, _, err = run(capsys, "plan", *argv)
         assert code == 2, argv

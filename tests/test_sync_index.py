@@ -195,6 +195,15 @@ def test_sync_report_lists_ten_busy_stories_then_counts() -> None:
     assert "   ├─ 13 stories in progress (locked by other devs)" in text
     assert "   │  ├─ US-10: Locked by dev@x" in text
     assert "   │  └─ ... and 3 more (`pantheon status`)" in text
+    # the board tells your own locks from other developers'
+    text = sync_report.render(_summary(me="DEV@x"), groups, NOW)
+    assert "   ├─ 13 stories in progress (locked by you)" in text
+    mixed = [
+        *stories[:12],
+        story(13, epic="F1", state="In Progress", lock=new_lock("o@x", NOW, 24, None)),
+    ]
+    text = sync_report.render(_summary(me="dev@x"), board.group_by_epic(mixed, {"F1": "One"}), NOW)
+    assert "   ├─ 13 stories in progress (locked: 12 by you, 1 by other devs)" in text
     removed = tuple(sync_report.Removed(f"US-{n}", "deleted") for n in range(20, 32))
     text = sync_report.render(_summary(removed=removed), groups, NOW)
     assert "   Removed US-29: deleted" in text

@@ -14,9 +14,11 @@ Schema 2::
      "waves": [[...]], "independent": [...], "cycles": [...], "hot_files": [...]}
 
 ``scope`` lists the analyses the graph holds, each with the epics whose stories it read (or
-``whole_project``: every story, those without an epic too), when it ran and the sync it read.
-One analysis today (``pantheon deps`` replaces the file); the list is there so that analyses of
-single epics can be merged later, and a graph older than the cache or missing an epic be told.
+``whole_project``: every story, those without an epic too), when it ran and the sync it read:
+a graph older than the cache, or missing an epic, can be told (:meth:`Graph.current_for`).
+``pantheon deps --epic 18`` after ``--epic 17`` analyses both epics' stories together into
+this file (one part naming both), so it stays the project-wide graph; the one epic's analysis
+goes to ``epic-18-dependencies.json``.
 
 Readers get a ``Graph``: the parts they use typed (stories with their files, edges, conflicts)
 and the whole document as written (``document``, what ``pantheon deps --json`` prints).
@@ -111,6 +113,26 @@ class Graph:
     def titles(self) -> dict[StoryKey, str]:
         return {row.key: row.title for row in self.stories if row.title}
 
+    def epics(self) -> frozenset[str]:
+        """The epics (FormattedIDs) whose stories the graph's analyses read."""
+        return frozenset(epic for part in self.scope for epic in part.epics)
+
+    @property
+    def whole_project(self) -> bool:
+        return any(part.whole_project for part in self.scope)
+
+    def current_for(
+        self, keys: Collection[StoryKey], epics: Collection[str], last_sync: datetime | None
+    ) -> bool:
+        """Whether the graph can answer for ``keys`` of ``epics``: it holds every one of them,
+        its analyses read those epics (or the whole project), and none read an older cache
+        than the last sync."""
+        scoped = self.whole_project or set(epics) <= self.epics()
+        fresh = last_sync is None or all(
+            part.synced_at is not None and part.synced_at >= last_sync for part in self.scope
+        )
+        return scoped and fresh and self.covers(keys)
+
 
 def build(analysis: Mapping[str, Any], scope: Sequence[Part]) -> Graph:
     """The graph of an analysis document (``features/deps/document.py``) and its scope: what
@@ -125,10 +147,15 @@ def build(analysis: Mapping[str, Any], scope: Sequence[Part]) -> Graph:
     return parse(document.checked(doc, KIND))
 
 
-def write(cache: Cache, graph: Graph, *, epic: int | None = None) -> list[Path]:
-    """Save the graph (atomic), and its per-epic copy when ``epic`` is given."""
-    names = [KIND.name] + ([epic_copy(epic)] if epic is not None else [])
-    return [cache.write_json(name, graph.document) for name in names]
+def write(
+    cache: Cache, graph: Graph, *, epic: int | None = None, epic_graph: Graph | None = None
+) -> list[Path]:
+    """Save the graph (atomic), and, when ``epic`` is given, that epic's own analysis
+    (``epic_graph``, else the graph itself) as its copy."""
+    saved = [cache.write_json(KIND.name, graph.document)]
+    if epic is not None:
+        saved.append(cache.write_json(epic_copy(epic), (epic_graph or graph).document))
+    return saved
 
 
 def read(cache: Cache) -> Graph | None:

@@ -79,7 +79,10 @@ def checkout(
 
     app = _app()
     request = CheckoutRequest(story=story, epic=epics, lock_hours=lock_hours, branch=branch)
-    result = run_checkout(app, request)
+    try:
+        result = run_checkout(app, request)
+    finally:
+        app.close()  # the client a cache refresh (rally_auto_sync) opened
     now = app.now()
     if isinstance(result, CheckoutReport):
         if result.lock_seconds is not None:

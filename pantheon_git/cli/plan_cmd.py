@@ -17,10 +17,12 @@ from pantheon_git.cli._common import (
     progress_enabled,
     warn,
 )
+from pantheon_git.features.plan.developers import lane_arguments
 from pantheon_git.features.plan.run import PlanRequest, run_plan
 
 
 @click.command("plan")
+@click.argument("lane_pins", nargs=-1, metavar="[lane_N=EMAIL]...")
 @click.option(
     "--epic",
     "epics",
@@ -54,13 +56,19 @@ from pantheon_git.features.plan.run import PlanRequest, run_plan
 )
 @common_options
 def plan(
-    epics: tuple[str, ...], developers: str | None, pins: tuple[str, ...], from_json: Path | None
+    lane_pins: tuple[str, ...],
+    epics: tuple[str, ...],
+    developers: str | None,
+    pins: tuple[str, ...],
+    from_json: Path | None,
 ) -> None:
     """Plan parallel workstreams: one lane per developer, critical path on lane 0.
 
     Every story is placed once, after the stories it depends on, never at the same time as
     a story it conflicts with, as early as possible. Saves .bmad/rally-cache/workstreams.json.
+    The seed's lane_0=EMAIL words pin developers as --lane 0=EMAIL does.
     """
+    pins = (*pins, *lane_arguments(lane_pins))
 
     app = App.load(config_path=Ctx.config_path, warn=warn, note=info)
     if progress_enabled():

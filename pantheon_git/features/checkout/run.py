@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
+from pantheon_git.cache import dependencies as cached_graph
 from pantheon_git.core import fields as lockfields
 from pantheon_git.core import states
 from pantheon_git.core.fields import FieldNames
@@ -37,6 +38,7 @@ from pantheon_git.errors import (
 from pantheon_git.features.checkout import choice
 from pantheon_git.features.checkout import run_choosing as choosing
 from pantheon_git.features.checkout.report import CheckoutReport, Refusal
+from pantheon_git.features.checkout.run_graph import current_graph
 from pantheon_git.features.checkout.run_storyfile import write_story_file
 from pantheon_git.features.locks import rules as locks
 from pantheon_git.features.locks.rules import Outcome
@@ -49,6 +51,7 @@ from pantheon_git.features.locks.run import (
     too_slow,
 )
 from pantheon_git.features.locks.run_cache import keep_out_of_git, record_lock
+from pantheon_git.features.sync.run import refresh
 from pantheon_git.git import storybranch
 from pantheon_git.rally import records
 from pantheon_git.rally.epics import find_epic
@@ -116,6 +119,8 @@ class _Checkout:
     request: CheckoutRequest
     _listings: dict[str | None, list[StoryRecord]] = field(default_factory=dict)
     _user: UserRecord | None = None
+    _synced: set[str] = field(default_factory=set)
+    """Epics whose cache this checkout refreshed (``rally_auto_sync``)."""
 
     # --- choosing ---------------------------------------------------------------------------
 
@@ -146,8 +151,10 @@ class _Checkout:
         epics = [find_epic(self.client, self.app.config.epic_type, ref) for ref in refs]
         epic_id = ",".join(e.formatted_id or "" for e in epics)
         epic_name = epics[0].name if len(epics) == 1 else None
-        listing = [r for e in epics for r in self.listing(e.formatted_id or "")]
-        picked = self.choose(listing)
+        ids = [e.formatted_id or "" for e in epics]
+        self.sync(ids)  # before listing: the graph's texts, and the listing, are Rally's
+        listing = [r for e in ids for r in self.listing(e)]
+        picked = self.choose(listing, ids)
         by_key = {choosing.candidate(r).key: r for r in listing}
         last: Refusal | None = None
         for candidate in picked.order[:EPIC_TRIES]:
@@ -176,17 +183,26 @@ class _Checkout:
             self._listings[epic] = choosing.epic_stories(self.client, epic, self.settings)
         return self._listings[epic]
 
-    def choose(self, listing: list[StoryRecord]) -> choice.Choice:
+    def choose(self, listing: list[StoryRecord], epics: Sequence[str]) -> choice.Choice:
+        """The order to take ``listing``'s stories in; ``epics``: whose stories they are (the
+        dependency graph must answer for them; none: a project-wide listing, judged with the
+        saved graph as it is)."""
         now = self.app.now()
+        candidates = [choosing.candidate(r) for r in listing]
+        graph: cached_graph.Graph | None
+        if epics:
+            open_keys = [c.key for c in candidates if not choice.is_done(c.state)]
+            graph = current_graph(self.app, epics, open_keys, synced=self._synced)
+        else:
+            graph = cached_graph.read(self.app.cache)
         context = choosing.dependencies(
             self.client,
-            cache=self.app.cache,
+            graph=graph,
             listing=listing,
             settings=self.settings,
             me=self.me,
             now=now,
         )
-        candidates = [choosing.candidate(r) for r in listing]
         return choice.choose(candidates, self.me, now, context.deps, context.known)
 
     def refusal(
@@ -201,7 +217,7 @@ class _Checkout:
             # name its holder instead of trusting an older cached entry without it.
             record_lock(self.app, target.key, lockfields.to_fields(held, self.ops.names), held)
         epic, epic_title = choosing.epic_of(record)
-        picked = self.choose(self.listing(epic))
+        picked = self.choose(self.listing(epic), [epic] if epic else [])
         return Refusal(
             target.key,
             target.title,
@@ -358,6 +374,7 @@ class _Checkout:
                 hint="Check the story_dir setting and the folder's permissions.",
             ) from None
         record_lock(self.app, story.key, {}, lock, story=story, raw=updated.raw)
+        self.sync([story.epic] if story.epic else [])
         return CheckoutReport(
             story=story.key,
             title=story.title,
@@ -376,6 +393,12 @@ class _Checkout:
             replaced=attempt.replaced,
             lock_seconds=attempt.elapsed,
         )
+
+    def sync(self, epics: Sequence[str]) -> None:
+        """``rally_auto_sync``: refresh the cache of these epics (once per checkout)."""
+        todo = [e for e in epics if e and e not in self._synced]
+        if todo and refresh(self.app, todo) is not None:
+            self._synced.update(todo)
 
     def event(self, key: StoryKey, outcome: str, **details: Any) -> None:
         record_event(self.app, "checkout", key, self.me, outcome, **details)

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from pantheon_git.cache import dependencies as cached_graph
+from pantheon_git.cache.dependencies import Graph
 from pantheon_git.core import states
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.features.checkout.choice import Candidate, Dependencies, is_available
@@ -19,7 +19,6 @@ from pantheon_git.rally.records import STORY, StoryRecord
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from pantheon_git.cache.store import Cache
     from pantheon_git.rally.client import RallyClient
 
 LISTING_LIMIT = 2000
@@ -91,17 +90,16 @@ class Context:
 def dependencies(
     client: RallyClient,
     *,
-    cache: Cache,
+    graph: Graph | None,
     listing: Sequence[StoryRecord],
     settings: MapSettings,
     me: str,
     now: datetime,
 ) -> Context:
-    """Edges of the saved dependency graph (if any) plus Rally's Predecessors of the stories
-    one could take, and the states of the predecessors that are not in ``listing``. A graph
-    this version did not write stops the checkout before anything is locked (exit 3)."""
+    """Edges of the dependency graph (``run_graph.current_graph``) plus Rally's Predecessors
+    of the stories one could take, and the states of the predecessors that are not in
+    ``listing``."""
     deps = Dependencies()
-    graph = cached_graph.read(cache)
     if graph is not None:
         deps = Dependencies(
             frozenset((e.source, e.target) for e in graph.edges),

@@ -52,6 +52,7 @@ from pantheon_git.features.complete.rules import (
     decide,
 )
 from pantheon_git.features.complete.run_coverage import read_coverage
+from pantheon_git.features.sync.run import refresh
 from pantheon_git.git import command as git
 from pantheon_git.rally import records
 from pantheon_git.rally.query import all_of, eq
@@ -83,6 +84,8 @@ class Applied:
     note: str | None = None
     """``posted``, ``already there``, or ``None`` (no note for this change)."""
     changeset: str | None = None
+    epic: str | None = None
+    """The story's epic (FormattedID), when Rally names one."""
 
 
 WROTE = ("created", "linked", "posted")
@@ -126,7 +129,7 @@ def story_fetch(config: Config) -> list[str]:
     }
     for fields in config.state_map.values():
         custom.update(fields)
-    base = ["ObjectID", "FormattedID", "Name", "ScheduleState", "LastUpdateDate"]
+    base = ["ObjectID", "FormattedID", "Name", "ScheduleState", "LastUpdateDate", "PortfolioItem"]
     return [*base, "Owner", "EmailAddress", "UserName", *sorted(custom)]
 
 
@@ -218,7 +221,8 @@ def apply_change(
             "missing)",
             hint="Rerun the job (or the command) to finish: reruns do only what is missing.",
         ) from exc
-    return Applied(decision, title, note_status, cs_status)
+    epic = item.epic.formatted_id if item.epic is not None else None
+    return Applied(decision, title, note_status, cs_status, epic)
 
 
 def ensure_note(rally: RallyClient, story_ref: str, text: str, marker: str) -> str:
@@ -380,6 +384,8 @@ def complete_story(
         stamp = git.run_git(["log", "-1", "--format=%cI", sha], cwd=root).strip()
         changeset = ChangesetFacts(name, repo_url, sha, message, _rally_stamp(stamp), None, branch)
     applied = apply_change(app, key, change, note=note, changeset=changeset, warn=warn)
+    if applied.decision.updates and applied.epic:
+        refresh(app, [applied.epic])  # rally_auto_sync: the cache shows what Rally now holds
     return Completion(applied, sha, branch, coverage, author)
 
 

@@ -5,6 +5,10 @@ when story branches exist), runs the pure analysis and saves the graph (``cache/
 ``dependencies.json``, and ``epic-<n>-dependencies.json`` when exactly one epic is analysed),
 with the scope it covers: the epics, when, and the sync it read.
 
+``dependencies.json`` stays the project-wide graph: analysing some epics when it already held
+others analyses their stories together (edges between epics are found that way) and saves
+that; the report and the per-epic copy are the asked epics' own analysis.
+
 ``run_analysis(app, epics)`` is the entry other use cases call (the planner does when the graph
 is missing or older than the stories); it returns the saved graph.
 """
@@ -13,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +25,10 @@ from pantheon_git.app import App
 from pantheon_git.cache import dependencies as cached_graph
 from pantheon_git.cache import meta as cache_meta
 from pantheon_git.cache import stories as story_files
+from pantheon_git.cache.store import Cache
 from pantheon_git.core.keys import EpicRef, StoryKey
 from pantheon_git.core.story import Story
-from pantheon_git.errors import GitError, UsageError
+from pantheon_git.errors import CacheCorrupt, GitError, UsageError
 from pantheon_git.features.deps import Analysis, analyse
 from pantheon_git.features.deps.document import document
 from pantheon_git.fsio import atomic_write_text
@@ -34,7 +40,11 @@ class DepsResult:
     stories: list[Story]
     analysis: Analysis
     graph: cached_graph.Graph
+    """The asked epics' own analysis (the report, the per-epic copy)."""
     saved: list[Path]
+    project: cached_graph.Graph
+    """What ``dependencies.json`` now holds: ``graph``, or the joint analysis of the asked
+    epics and those the file held before."""
 
     @property
     def document(self) -> Mapping[str, Any]:
@@ -43,8 +53,9 @@ class DepsResult:
 
 
 def run_analysis(app: App, epics: list[EpicRef]) -> cached_graph.Graph:
-    """Analyse the cached stories of ``epics`` (all when empty); save and return the graph."""
-    return analyse_cache(app, epics).graph
+    """Analyse the cached stories of ``epics`` (all when empty); save and return the
+    project-wide graph (``dependencies.json``), which holds them."""
+    return analyse_cache(app, epics).project
 
 
 def analyse_cache(app: App, epics: Sequence[EpicRef]) -> DepsResult:
@@ -56,20 +67,58 @@ def analyse_cache(app: App, epics: Sequence[EpicRef]) -> DepsResult:
             f"the cache has no stories for {wanted}",
             hint="Run `pantheon sync` (with --epic for the epics you want) to pull them.",
         )
+    together, whole = _project_stories(app, epics, stories)
     if app.progress:
         app.progress(f"Reading story branches and analysing {len(stories):,} stories...")
-    analysis = analyse(stories, story_branch_files(app, {s.key for s in stories}))
+    files = story_branch_files(app, {s.key for s in [*stories, *together]})
+    analysis = analyse(stories, files)
+    graph = _graph(app, analysis, stories, whole=not epics, synced=meta.last_sync)
+    project = graph
+    if together:
+        joint = analyse(together, files)
+        project = _graph(app, joint, together, whole=whole, synced=meta.last_sync)
+    one = epics[0].number if len(epics) == 1 else None
+    saved = cached_graph.write(app.cache, project, epic=one, epic_graph=graph)
+    return DepsResult(stories, analysis, graph, saved, project)
+
+
+def _graph(
+    app: App, analysis: Analysis, stories: Sequence[Story], *, whole: bool, synced: datetime
+) -> cached_graph.Graph:
     scope = cached_graph.Part(
         epics=tuple(sorted({s.epic for s in stories if s.epic})),
-        whole_project=not epics,
+        whole_project=whole,
         stories=len(stories),
         computed_at=app.now(),
-        synced_at=meta.last_sync,
+        synced_at=synced,
     )
-    graph = cached_graph.build(document(analysis, stories), [scope])
-    one = epics[0].number if len(epics) == 1 else None
-    saved = cached_graph.write(app.cache, graph, epic=one)
-    return DepsResult(stories, analysis, graph, saved)
+    return cached_graph.build(document(analysis, stories), [scope])
+
+
+def _previous(cache: Cache) -> cached_graph.Graph | None:
+    """The saved graph, or ``None`` (also when this version cannot read it: it is replaced)."""
+    try:
+        return cached_graph.read(cache)
+    except CacheCorrupt:
+        return None
+
+
+def _project_stories(
+    app: App, epics: Sequence[EpicRef], stories: list[Story]
+) -> tuple[list[Story], bool]:
+    """The stories the project-wide graph must hold once ``epics`` are analysed again: theirs
+    and those of the epics the saved graph read too (every cached story, and ``True``, when it
+    read the whole project); empty when the asked epics are all it held."""
+    previous = _previous(app.cache) if epics else None
+    if previous is None:
+        return [], False
+    if previous.whole_project:
+        return story_files.load(app.cache), True
+    asked = {s.epic for s in stories if s.epic}
+    others = sorted(e for e in previous.epics() - asked if not any(r.matches(e) for r in epics))
+    if not others:
+        return [], False
+    return story_files.load(app.cache, [*epics, *(EpicRef.parse(e) for e in others)]), False
 
 
 def story_branch_files(app: App, keys: set[StoryKey]) -> dict[StoryKey, set[str]]:

@@ -23,7 +23,7 @@ SECTIONS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("rally_enabled", "False: no lock checks in hooks (other commands still use Rally)."),
             ("rally_workspace", "Workspace name or ObjectID (env RALLY_WORKSPACE)."),
             ("rally_project", "Project name or ObjectID; its child projects are included."),
-            ("rally_auto_sync", "The seed's setting; accepted, but it changes nothing."),
+            ("rally_auto_sync", "Checkout and complete refresh the story's epic in the cache."),
             ("rally_lock_hours", "How long a checkout holds a story before the lock expires."),
             ("rally_url", "Rally's address (env RALLY_URL); the API key is never set here."),
         ),
@@ -31,7 +31,7 @@ SECTIONS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     (
         "Workstream planning (the seed's settings)",
         (
-            ("workstream_analysis", "The seed's setting; accepted, but it changes nothing."),
+            ("workstream_analysis", "Plan from the dependency analysis (false: Rally's links)."),
             ("max_parallel_developers", "Lanes `pantheon plan` makes without --developers."),
             ("critical_path_assignment", "Email of the developer who gets lane 0 (critical path)."),
         ),

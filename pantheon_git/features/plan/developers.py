@@ -1,4 +1,5 @@
-"""Who works each lane: ``--developers 12`` or ``--developers john,jane``, ``--lane 0=EMAIL``.
+"""Who works each lane: ``--developers 12`` or ``--developers john,jane``, ``--lane 0=EMAIL``
+(or the seed's ``lane_0=EMAIL``).
 
 Rules, in order:
 
@@ -41,6 +42,12 @@ def parse_developers(text: str) -> tuple[int, tuple[str, ...]]:
     names = tuple(part.strip() for part in value.split(",") if part.strip())
     if len(names) > MAX_DEVELOPERS:
         raise UsageError(f"--developers names more than {MAX_DEVELOPERS} people")
+    for name in names:
+        if name[:1].isdigit() and "@" not in name:
+            raise UsageError(
+                f"--developers: {name!r} is neither a number of developers nor a name",
+                hint="Use --developers 12 or --developers john,jane,bob.",
+            )
     if not names:
         raise UsageError(
             f"--developers: expected a number or comma-separated names, got {text!r}",
@@ -51,6 +58,18 @@ def parse_developers(text: str) -> tuple[int, tuple[str, ...]]:
         if lowered.count(name.lower()) > 1:
             raise UsageError(f"--developers names {name} twice")
     return len(names), names
+
+
+def lane_arguments(arguments: Sequence[str]) -> list[str]:
+    """The seed's ``lane_0=john@x lane_3=sec@x`` words (``/rally-plan-workstreams ...
+    lane_0=...``): each must name its lane that way; they then count as ``--lane`` pins."""
+    for word in arguments:
+        if not re.match(r"^\s*lane[_-]?\d+\s*=", word, re.IGNORECASE):
+            raise UsageError(
+                f"unexpected argument {word!r}: pins look like lane_0=EMAIL",
+                hint="For example: pantheon plan --epic 17 -d 12 lane_0=john.doe@example.com",
+            )
+    return list(arguments)
 
 
 def parse_pins(pins: Sequence[str], lanes: int) -> dict[int, str]:

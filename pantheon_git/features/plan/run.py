@@ -3,7 +3,8 @@
 Input, from the cache: the stories of the given epics (all epics if none), minus those
 already Completed or Accepted, with the dependencies and conflicts of the graph ``pantheon
 deps`` saved; when there is none or it does not cover every story, the dependency analysis
-runs first. Rally's explicit Predecessors are added as well. A
+runs first (``workstream_analysis: false``: no analysis at all). Rally's explicit
+Predecessors are added as well. A
 dependency on a story outside the plan (another epic, not done) is reported and treated as
 met. Or ``--from-json FILE`` (see ``features.plan.jsoninput``), which is not saved.
 
@@ -153,11 +154,16 @@ def _cache_stories(app: App, epics: list[EpicRef], notes: list[str]) -> tuple[li
             hint="Plan another epic: pantheon plan --epic <E>",
         )
     keys = {str(s.key) for s in active}
-    graph = cached_graph.read(cache)
-    if graph is None or not graph.covers([s.key for s in active]):
-        graph = _analyse(app, epics, missing=graph is None)
-    edges = [(str(e.source), str(e.target)) for e in graph.edges]
-    conflicts = [(str(c.a), str(c.b)) for c in graph.conflicts]
+    edges: list[tuple[str, str]] = []
+    conflicts: list[tuple[str, str]] = []
+    if app.config.workstream_analysis:
+        graph = cached_graph.read(cache)
+        if graph is None or not graph.covers([s.key for s in active]):
+            graph = _analyse(app, epics, missing=graph is None)
+        edges = [(str(e.source), str(e.target)) for e in graph.edges]
+        conflicts = [(str(c.a), str(c.b)) for c in graph.conflicts]
+    else:
+        notes.append("workstream_analysis is off: planned from Rally's Predecessors only")
     for story in active:  # Rally's explicit links, in case the analysis is older than them
         edges += [(str(p), str(story.key)) for p in story.predecessors]
         edges += [(str(story.key), str(s)) for s in story.successors]

@@ -9,6 +9,7 @@ from typing import Any
 
 from pantheon_git.core.story import Story
 from pantheon_git.core.timefmt import format_time
+from pantheon_git.features.locks.rules import same_person
 from pantheon_git.features.status import board
 from pantheon_git.features.status.board import EpicGroup, plural
 
@@ -44,6 +45,8 @@ class SyncSummary:
     notes: tuple[str, ...] = ()
     gitignore_added: bool = False
     epics_fetched: int = 0
+    me: str | None = None
+    """Who ran the sync (the board tells their locks from other developers')."""
 
 
 def _in_progress_line(story: Story, now: datetime) -> str:
@@ -68,7 +71,18 @@ def _split(group: EpicGroup, now: datetime) -> tuple[list[Story], list[Story], l
     return ready, busy, done
 
 
-def _epic_block(group: EpicGroup, now: datetime, *, first: bool) -> list[str]:
+def _locked_words(busy: Sequence[Story], me: str | None) -> str:
+    """Whose locks hold the stories in progress (all of them locked): the seed's "locked by
+    other devs", or the share that is yours."""
+    mine = sum(1 for s in busy if s.lock is not None and same_person(s.lock.holder, me))
+    if not mine:
+        return " (locked by other devs)"
+    if mine == len(busy):
+        return " (locked by you)"
+    return f" (locked: {mine} by you, {len(busy) - mine} by other devs)"
+
+
+def _epic_block(group: EpicGroup, now: datetime, *, first: bool, me: str | None) -> list[str]:
     ready, busy, done = _split(group, now)
     icon = "📦" if group.epic is None else "✅"
     lines = [f"{icon} {group.label} ({plural(len(group.stories), 'story')})"]
@@ -78,7 +92,7 @@ def _epic_block(group: EpicGroup, now: datetime, *, first: bool) -> list[str]:
     lines.append(f"   ├─ {ready_text}")
     busy_text = f"{plural(len(busy), 'story')} in progress"
     if first and busy and all(board.column(s, now) == board.LOCKED for s in busy):
-        busy_text += " (locked by other devs)"
+        busy_text += _locked_words(busy, me)
     lines.append(f"   ├─ {busy_text}")
     shown = busy[:LISTED]
     for index, story in enumerate(shown):
@@ -114,7 +128,7 @@ def render(summary: SyncSummary, groups: Sequence[EpicGroup], now: datetime) -> 
     for index, group in enumerate(groups):
         if index:
             lines.append("")
-        lines += _epic_block(group, now, first=index == 0)
+        lines += _epic_block(group, now, first=index == 0, me=summary.me)
     if not groups:
         lines.append(f"No stories in {summary.selection}.")
     lines.append("")

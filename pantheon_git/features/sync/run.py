@@ -38,7 +38,13 @@ from pantheon_git.core.fields import FieldNames
 from pantheon_git.core.keys import EpicRef, number_of
 from pantheon_git.core.perf import paused_gc
 from pantheon_git.core.timefmt import format_time, parse_time
-from pantheon_git.errors import CacheCorrupt, RallyError, RallyNotFound, UsageError
+from pantheon_git.errors import (
+    CacheCorrupt,
+    PantheonError,
+    RallyError,
+    RallyNotFound,
+    UsageError,
+)
 from pantheon_git.features.status import board
 from pantheon_git.features.sync import index as sync_index
 from pantheon_git.features.sync import report as sync_report
@@ -47,6 +53,7 @@ from pantheon_git.features.sync.report import Removed, SyncSummary
 from pantheon_git.features.sync.run_build import Builder
 from pantheon_git.features.sync.run_fetch import Fetcher, StoryFilter
 from pantheon_git.features.sync.run_state import Previous, epics_doc, public_url
+from pantheon_git.git.storybranch import exclude_locally
 from pantheon_git.rally import records
 from pantheon_git.rally.client import RallyClient
 from pantheon_git.rally.mapping import MapSettings
@@ -73,6 +80,9 @@ class SyncOptions:
     """As typed: ``17``, ``E17``, ``F17``."""
     iteration: str | None = None
     force: bool = False
+    gitignore: bool = True
+    """Add ``.bmad/`` to ``.gitignore`` (other commands keep it out through
+    ``.git/info/exclude`` and leave the work tree alone)."""
 
 
 @dataclass
@@ -101,6 +111,22 @@ def run(app: App, options: SyncOptions) -> SyncOutcome:
             return _Sync(app, cache, options, refs).run()
     except RallyError as exc:
         raise _with_offline_hint(exc, cache) from None
+
+
+def refresh(app: App, epics: Sequence[str]) -> SyncOutcome | None:
+    """``rally_auto_sync``: bring the cache up to date with Rally for ``epics`` (an incremental
+    sync of them) after checkout or completion wrote to Rally, or before checkout chooses
+    from them. Off, or when the sync cannot be done (Rally, a busy cache), nothing happens
+    but a warning: Rally already holds the truth, and the next sync brings it."""
+    if not app.config.rally_auto_sync or not epics:
+        return None
+    if app.toplevel is not None:  # local files: out of `git status`, .gitignore left alone
+        exclude_locally(app.toplevel, f"{CACHE_RELPATH.parts[0]}/")
+    try:
+        return run(app, SyncOptions(epics=tuple(epics), gitignore=False))
+    except PantheonError as exc:
+        app.warn(f"the cache was not refreshed (rally_auto_sync): {exc.message}")
+        return None
 
 
 def _with_offline_hint(exc: RallyError, cache: Cache) -> RallyError:
@@ -180,7 +206,7 @@ class _Sync:
             )
             self.say(f"Writing the cache ({len(builder.written):,} story files written)")
             self._commit(stage, builder, epics, new_meta, now, keep_others=place != "moved")
-        added = ensure_gitignored(self.app.root)
+        added = ensure_gitignored(self.app.root) if self.options.gitignore else False
         summary = SyncSummary(
             kind="full" if full else "incremental",
             selection=selection.describe(),
@@ -198,8 +224,16 @@ class _Sync:
             notes=tuple(self.notes + builder.notes),
             gitignore_added=added,
             epics_fetched=len(epics),
+            me=self._me(),
         )
         return SyncOutcome(summary, _groups(builder, epics, selection), now)
+
+    def _me(self) -> str | None:
+        """Who runs the sync, for the board; ``None`` when git and the config cannot tell."""
+        try:
+            return self.app.user()
+        except PantheonError:
+            return None
 
     # --- steps -----------------------------------------------------------------------------
 
