@@ -228,7 +228,13 @@ def test_unknown_workspace_lists_the_existing_ones(make: Callable[..., RallyClie
         make(workspace="Nope").scope()
     assert "'Nope'" in info.value.message
     assert "WS One, WS Two" in info.value.message
-    assert info.value.exit_code == 5
+    assert info.value.exit_code == 3  # the configuration names it: not a Rally failure
+
+
+def test_unknown_story_is_bad_input(make: Callable[..., RallyClient]) -> None:
+    with pytest.raises(RallyNotFound) as info:
+        make().find_story("US-9999", decode=lambda raw: raw)
+    assert info.value.exit_code == 2
 
 
 def test_unknown_project_lists_the_workspace_projects(make: Callable[..., RallyClient]) -> None:
@@ -236,6 +242,7 @@ def test_unknown_project_lists_the_workspace_projects(make: Callable[..., RallyC
         make(project="Team Z").scope()
     assert "Team A, Team B" in info.value.message
     assert "Other" not in info.value.message
+    assert info.value.exit_code == 3
     with pytest.raises(RallyNotFound, match="Team A, Team B"):
         make(project="999").scope()
 
