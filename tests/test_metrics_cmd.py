@@ -143,9 +143,13 @@ def test_the_six_metrics_on_a_real_project(project: GitRepo) -> None:
     got = metrics_of(project.path)
     plan = json.loads((project.path / ".bmad/rally-cache/workstreams.json").read_text())
 
-    # 11 wins + 1 refusal + 1 lost race
-    assert got["story_conflicts"]["value"] == round(100 * 2 / 13, 1)
-    assert got["story_conflicts"]["status"] == "miss"
+    # 11 stories checked out, none held by two developers at once (the refusal and the lost
+    # race are the lock doing its job)
+    assert got["story_conflicts"]["value"] == 0.0
+    assert got["story_conflicts"]["status"] == "pass"
+    assert got["story_conflicts"]["data"] == {
+        "stories": 11, "doubled": [], "refused": 1, "lost": 1
+    }  # fmt: skip
 
     # 1 of 10 known merges conflicted (US-121); US-131 was squashed
     assert got["merge_conflicts"]["value"] == 10.0
@@ -175,7 +179,8 @@ def test_the_six_metrics_on_a_real_project(project: GitRepo) -> None:
 
 def test_since_leaves_out_older_records(project: GitRepo) -> None:
     got = metrics_of(project.path, since=at(0, 9 + 1 / 60))
-    assert got["story_conflicts"]["data"]["attempts"] == 11  # the refusal at 08:50 is out
+    assert got["story_conflicts"]["data"]["refused"] == 0  # the refusal at 08:50 is out
+    assert got["story_conflicts"]["data"]["stories"] == 10  # so is the win of US-120 at 09:00
     assert got["merge_conflicts"]["data"]["known"] == 10
 
 
@@ -224,9 +229,15 @@ def test_a_colleagues_log_adds_their_checkouts(
     project: GitRepo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     theirs = tmp_path / "events.jsonl"
-    theirs.write_text(event(at(3, 9), "US-130", "erin@example.com", "refused") + "\n")
+    lines = [
+        event(at(3, 9), "US-130", "erin@example.com", "refused"),
+        # erin's clone also shows her taking US-124 while alice's lock on it still ran
+        event(at(0, 12), "US-124", "erin@example.com", "won"),
+    ]
+    theirs.write_text("\n".join(lines) + "\n")
     assert main(["metrics", "--json", "--events", str(theirs)]) == 0
     doc = json.loads(capsys.readouterr()[0])
     conflicts = next(x for x in doc["metrics"] if x["key"] == "story_conflicts")
-    assert conflicts["data"]["attempts"] == 14
     assert conflicts["data"]["refused"] == 2
+    assert conflicts["data"]["doubled"] == ["US-124"]
+    assert conflicts["value"] == round(100 / 11, 1)

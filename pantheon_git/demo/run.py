@@ -421,8 +421,8 @@ class Tour(Stage):
         self.begin(
             "Metrics: the seed's success metrics",
             "From alice's clone (her plan, git history of origin/main) with bob's checkout "
-            "log added. The demo staged one checkout conflict on purpose, and most stories "
-            "are not done yet.",
+            "log added. The race for one story was settled by the lock (refused, not held "
+            "twice), and most stories are not done yet.",
         )
         log = checkout_log.log_path(Cache(self.clones["bob"]).dir)
         ran = self.pantheon("alice", "metrics", "--events", str(log))

@@ -28,6 +28,7 @@ from pantheon_git.core import states
 from pantheon_git.core.fields import FieldNames
 from pantheon_git.core.keys import EpicRef, StoryKey, branch_story_key, story_branch
 from pantheon_git.core.story import Lock
+from pantheon_git.core.timefmt import format_time
 from pantheon_git.errors import (
     CheckFailed,
     ConfigError,
@@ -263,11 +264,13 @@ class _Checkout:
             wait = self.ops.timing.settle
             self.app.progress(f"Locking {key} in Rally (confirming takes {wait:g}s)...")
         attempt = self.ops.acquire(record.ref, self.me, self.hours)
+        held_now = attempt.outcome in (Outcome.WON, Outcome.RENEWED) and attempt.lock is not None
         self.event(
             key,
             attempt.outcome,
             holder=attempt.lock.holder if attempt.lock else None,
             elapsed=round(attempt.elapsed, 3) if attempt.elapsed is not None else None,
+            expires=format_time(attempt.lock.expires) if held_now and attempt.lock else None,
         )
         if attempt.outcome is Outcome.TOO_SLOW:
             raise too_slow(key, attempt, self.ops.timing)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from pantheon_git.core import fields as lockfields
 from pantheon_git.core.keys import StoryKey, branch_story_key
 from pantheon_git.core.story import Lock
+from pantheon_git.core.timefmt import format_time
 from pantheon_git.errors import UsageError
 from pantheon_git.features.locks.report import LeaseAction, LeaseReport
 from pantheon_git.features.locks.run_protocol import (
@@ -142,7 +143,9 @@ def renew(
         result = ops.renew(ref, me, lease, retake=retake)
     attempt = result.attempt
     elapsed = round(attempt.elapsed, 3) if attempt and attempt.elapsed is not None else None
-    record_event(app, "renew", key, me, result.action, elapsed=elapsed)
+    held = result.action in (LeaseAction.RENEWED, LeaseAction.RETAKEN) and result.lock
+    expires = format_time(result.lock.expires) if held and result.lock else None
+    record_event(app, "renew", key, me, result.action, elapsed=elapsed, expires=expires)
     if result.action == LeaseAction.TOO_SLOW and attempt is not None:
         raise too_slow(key, attempt, ops.timing)
     if result.action in (LeaseAction.RENEWED, LeaseAction.RETAKEN) and result.lock is not None:

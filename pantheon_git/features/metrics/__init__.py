@@ -6,7 +6,9 @@ in the Rally cache, the plan (``workstreams.json``) and the story merges in git 
 ===========================  ==================================================  ============
 metric                       computed as                                          seed target
 ===========================  ==================================================  ============
-story conflict rate          (refused + lost checkouts) / all checkout attempts  < 1 %
+story conflict rate          stories held by two developers at once /            < 1 %
+                             stories checked out (the seed: "checked out by
+                             multiple devs"; refusals are the lock working)
 merge conflict rate          story merges with a conflicting trial merge /       < 10 %
                              story merges whose trial merge is known
 coordination time            per sprint: lock protocol time + time from a        < 5 h/sprint

@@ -24,6 +24,8 @@ class LockEvent:
     outcome: str
     elapsed: float | None = None
     """Seconds the lock protocol took (Fischer's wait included), when recorded."""
+    expires: datetime | None = None
+    """When the lock won or renewed expires, when recorded."""
 
 
 def parse_events(records: Iterable[Mapping[str, Any]]) -> tuple[list[LockEvent], int]:
@@ -56,6 +58,10 @@ def _event(record: Mapping[str, Any]) -> LockEvent | None:
         return None
     raw = record.get("elapsed")
     elapsed = float(raw) if isinstance(raw, int | float) and not isinstance(raw, bool) else None
+    try:
+        expires = parse_time(str(record["expires"])) if record.get("expires") else None
+    except UsageError:
+        expires = None
     return LockEvent(
         time=moment,
         event=str(record.get("event") or "checkout").lower(),
@@ -63,6 +69,7 @@ def _event(record: Mapping[str, Any]) -> LockEvent | None:
         user=user.strip().lower(),
         outcome=outcome.strip().lower(),
         elapsed=elapsed if elapsed is not None and elapsed >= 0 else None,
+        expires=expires,
     )
 
 

@@ -81,7 +81,7 @@ def run_metrics(app: App, request: MetricsRequest) -> MetricsOutcome:
     merges = _merges(app, request, outcome)
     since = request.since
     outcome.metrics = [
-        m.story_conflict_rate(events, since),
+        m.story_conflict_rate(events, since, lease_hours=app.config.rally_lock_hours),
         m.merge_conflict_rate(merges, since),
         m.coordination_time(
             events,

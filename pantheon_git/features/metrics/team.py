@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from pantheon_git.core.merges import StoryMerge
 from pantheon_git.core.wording import count
 from pantheon_git.features.metrics.inputs import LockEvent, PlanFacts
 from pantheon_git.features.metrics.model import Metric, pct, since_filter
 
-ATTEMPTS = ("won", "refused", "lost", "too_slow", "error")
 CONFLICTS = ("refused", "lost")
 SEARCH_CAP_HOURS = 1.0
 """A refusal counts at most this long as coordination (the rest is not waiting on others)."""
@@ -18,25 +18,68 @@ SEARCH_CAP_HOURS = 1.0
 
 # --- 1. story conflicts ------------------------------------------------------------------------
 
+HOLDS = {("checkout", "won"), ("checkout", "renewed"), ("renew", "renewed"), ("renew", "retaken")}
+"""The events after which their user holds the story's lock (until it expires or is released)."""
 
-def story_conflict_rate(events: Sequence[LockEvent], since: datetime | None) -> Metric:
-    attempts = [
-        e for e in since_filter(events, since) if e.event == "checkout" and e.outcome in ATTEMPTS
-    ]
-    how = "refused checkouts and lost lock races over all checkout attempts (checkout log)"
-    if not attempts:
-        return Metric("story_conflicts", None, "%", "no checkouts recorded", how)
-    by = {o: sum(1 for e in attempts if e.outcome == o) for o in ATTEMPTS}
-    conflicts = by["refused"] + by["lost"]
-    detail = (
-        f"{by['refused']} refused and {by['lost']} lost of "
-        f"{count(len(attempts), 'checkout attempt')}"
+
+@dataclass
+class Hold:
+    """One developer's hold on a story: from a won lock to its release or expiry."""
+
+    user: str
+    start: datetime
+    end: datetime
+
+    def overlaps(self, other: Hold) -> bool:
+        return self.start < other.end and other.start < self.end
+
+
+def holds(events: Sequence[LockEvent], lease_hours: float) -> dict[str, list[Hold]]:
+    """Story -> the holds the checkout log shows. A hold ends when its holder releases it or
+    its lease runs out (the recorded expiry, else ``lease_hours`` after it was taken or
+    renewed); renewing or taking it again while held extends it."""
+    out: dict[str, list[Hold]] = {}
+    for e in sorted(events, key=lambda x: x.time):
+        mine = [h for h in out.get(e.story, []) if h.user == e.user and h.end > e.time]
+        if (e.event, e.outcome) in HOLDS:
+            end = e.expires or e.time + timedelta(hours=lease_hours)
+            if mine:
+                mine[-1].end = max(mine[-1].end, end)
+            else:
+                out.setdefault(e.story, []).append(Hold(e.user, e.time, end))
+        elif e.event == "release" and e.outcome == "released" and mine:
+            mine[-1].end = e.time
+    return out
+
+
+def story_conflict_rate(
+    events: Sequence[LockEvent], since: datetime | None, *, lease_hours: float = 24.0
+) -> Metric:
+    """The seed's "% of stories checked out by multiple devs": stories that two developers
+    held at the same time, over the stories checked out. A refused checkout or a lost race is
+    the lock doing its job, not a conflict: they are counted beside it."""
+    how = (
+        "stories two developers held at the same time (a lock won while another developer's "
+        "was neither released nor expired), over the stories checked out (checkout logs; a "
+        "lock a pull request released is not in them, so add every developer's log)"
     )
-    stories = sorted({e.story for e in attempts if e.outcome in CONFLICTS})
-    if stories:
-        detail += f" ({', '.join(stories[:5])}{' ...' if len(stories) > 5 else ''})"
-    data = {"attempts": len(attempts), **by, "stories": stories}
-    return Metric("story_conflicts", pct(conflicts, len(attempts)), "%", detail, how, data)
+    chosen = since_filter(events, since)
+    taken = holds(chosen, lease_hours)
+    if not taken:
+        return Metric("story_conflicts", None, "%", "no checkouts recorded", how)
+    doubled = sorted(
+        story
+        for story, hs in taken.items()
+        if any(a.user != b.user and a.overlaps(b) for i, a in enumerate(hs) for b in hs[i + 1 :])
+    )
+    refused = sum(1 for e in chosen if e.event == "checkout" and e.outcome == "refused")
+    lost = sum(1 for e in chosen if e.event == "checkout" and e.outcome == "lost")
+    detail = f"{len(doubled)} of {count(len(taken), 'story', 'stories')} held by two at once"
+    if doubled:
+        detail += f" ({', '.join(doubled[:5])}{' ...' if len(doubled) > 5 else ''})"
+    detail += f"; the lock refused {refused} checkout(s) and {lost} lost race(s)"
+    data = {"stories": len(taken), "doubled": doubled, "refused": refused, "lost": lost}
+    return Metric("story_conflicts", pct(len(doubled), len(taken)), "%", detail, how, data)
 
 
 # --- 2. merge conflicts ------------------------------------------------------------------------
