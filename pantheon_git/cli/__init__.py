@@ -27,6 +27,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "command",
         "Send a story to Code Review: SHA, coverage, unlock, note.",
     ),
+    "batch": (
+        "pantheon_git.cli.batch_cmd",
+        "batch",
+        "Take several stories at once: check locks, lock the free ones.",
+    ),
     "checkout": ("pantheon_git.cli.checkout_cmd", "checkout", "Lock a story and start its branch."),
     "conflicts": ("pantheon_git.cli.conflicts_cmd", "conflicts", "Overlapping story branches."),
     "deps": ("pantheon_git.cli.deps_cmd", "deps", "Dependency graph, waves, independent stories."),

@@ -27,7 +27,7 @@ from pantheon_git.core import fields as lockfields
 from pantheon_git.core import states
 from pantheon_git.core.fields import FieldNames
 from pantheon_git.core.keys import EpicRef, StoryKey, branch_story_key, story_branch
-from pantheon_git.core.story import Lock
+from pantheon_git.core.story import Lock, Story
 from pantheon_git.core.timefmt import format_time
 from pantheon_git.errors import (
     CheckFailed,
@@ -78,13 +78,16 @@ class CheckoutRequest:
     branch: bool = True
 
 
-def map_settings(app: App) -> MapSettings:
+def map_settings(app: App, client: RallyClient) -> MapSettings:
+    """How records are read here: the config's fields and states, the workspace's
+    ScheduleState order (read from Rally once per client)."""
     config = app.config
     return MapSettings(
         names=FieldNames.from_config(config.fields),
         state_map=config.state_map,
         default_lock_hours=config.rally_lock_hours,
         rally_url=config.rally_url,
+        schedule_order=client.schedule_states,
     )
 
 
@@ -102,15 +105,19 @@ def checkout(app: App, request: CheckoutRequest) -> CheckoutReport | Refusal:
         raise UsageError(f"--lock-hours must be more than 0, not {hours:g}")
     me = app.user()
     with lock_client(app) as client:
-        settings = replace(map_settings(app), schedule_order=client.schedule_states)
-        run = _Checkout(app, client, locking(app, client), settings, me, hours, request)
+        settings = map_settings(app, client)
+        run = Checkout(app, client, locking(app, client), settings, me, hours, request)
         if key is not None:
             return run.story(key)
         return run.next_of(epics)
 
 
 @dataclass
-class _Checkout:
+class Checkout:
+    """One ``pantheon checkout`` against one Rally client; ``pantheon batch`` takes several
+    stories with one (``batch``: no alternatives, no story file, no cache refresh per story:
+    the batch refreshes once)."""
+
     app: App
     client: RallyClient
     ops: Locking
@@ -118,6 +125,7 @@ class _Checkout:
     me: str
     hours: float
     request: CheckoutRequest
+    batch: bool = False
     _listings: dict[str | None, list[StoryRecord]] = field(default_factory=dict)
     _user: UserRecord | None = None
     _synced: set[str] = field(default_factory=set)
@@ -218,6 +226,8 @@ class _Checkout:
             # name its holder instead of trusting an older cached entry without it.
             record_lock(self.app, target.key, lockfields.to_fields(held, self.ops.names), held)
         epic, epic_title = choosing.epic_of(record)
+        if self.batch:  # the batch reports the story; it offers no alternatives
+            return Refusal(target.key, target.title, outcome, held, epic, epic_title)
         picked = self.choose(self.listing(epic), [epic] if epic else [])
         return Refusal(
             target.key,
@@ -367,17 +377,10 @@ class _Checkout:
         action: Literal["created", "switched", "skipped"] = "skipped"
         if plan is not None:
             action = storybranch.switch(plan)
-        try:
-            story_file, file_action = write_story_file(
-                self.app.root, self.app.config.story_dir, story
-            )
-        except OSError as exc:
-            raise ConfigError(
-                f"cannot write the story file in {self.app.config.story_dir}: {exc.strerror}",
-                hint="Check the story_dir setting and the folder's permissions.",
-            ) from None
+        story_file, file_action = self.story_file(story) if not self.batch else (None, None)
         record_lock(self.app, story.key, {}, lock, story=story, raw=updated.raw)
-        self.sync([story.epic] if story.epic else [])
+        if not self.batch:
+            self.sync([story.epic] if story.epic else [])
         return CheckoutReport(
             story=story.key,
             title=story.title,
@@ -396,6 +399,15 @@ class _Checkout:
             replaced=attempt.replaced,
             lock_seconds=attempt.elapsed,
         )
+
+    def story_file(self, story: Story) -> tuple[str | None, Literal["written", "kept"] | None]:
+        try:
+            return write_story_file(self.app.root, self.app.config.story_dir, story)
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot write the story file in {self.app.config.story_dir}: {exc.strerror}",
+                hint="Check the story_dir setting and the folder's permissions.",
+            ) from None
 
     def sync(self, epics: Sequence[str]) -> None:
         """``rally_auto_sync``: refresh the cache of these epics (once per checkout)."""
