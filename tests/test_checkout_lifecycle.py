@@ -53,7 +53,7 @@ def test_checkout_makes_you_the_owner_and_release_leaves_you_there(
     assert owner_of(lock_env, "US-121") == "alice@example.com"
 
 
-def test_someone_rally_does_not_know_is_stopped_before_the_lock(
+def test_someone_rally_does_not_know_is_stopped_and_keeps_no_lock(
     repo: GitRepo, lock_env: Any, pantheon: Pantheon, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PANTHEON_USER", "zed@example.com")

@@ -6,9 +6,10 @@ Order of work, so that a refusal or an outage changes nothing here:
    written anywhere;
 2. someone else holds it, or it is in Code Review (its owner makes the review fixes): refuse
    with alternatives (exit 1);
-3. check git can switch to the story branch without touching uncommitted work (exit 4), and
-   find the acting user among Rally's users (exit 3 when Rally has no such user);
+3. check git can switch to the story branch without touching uncommitted work (exit 4);
 4. take the lock (``features/locks/run.py``); lost or refused: exit 1; too slow: exit 5;
+   then find the acting user among Rally's users (for Owner): Rally has no such user, the
+   lock is given back (exit 3);
 5. only now: state -> In Progress (forward only), ``Owner`` -> you and ``c_Branch`` in
    Rally, the branch, the story file, the cache.
 
@@ -33,6 +34,7 @@ from pantheon_git.errors import (
     CheckFailed,
     ConfigError,
     PantheonError,
+    RallyError,
     StoryNotFound,
     UsageError,
 )
@@ -269,7 +271,6 @@ class Checkout:
         keep_out_of_git(self.app)  # before looking for uncommitted work: the cache is not work
         branch = self.branch_name(record, target)
         plan = self.plan(branch)
-        self.rally_user()
         if self.app.progress:
             wait = self.ops.timing.settle
             self.app.progress(f"Locking {key} in Rally (confirming takes {wait:g}s)...")
@@ -289,6 +290,7 @@ class Checkout:
             if attempt.note:
                 refusal = replace(refusal, reason=attempt.note)
             return refusal
+        self.owner_or_give_back(record, attempt)
         try:
             return self.finish(record, attempt, branch, plan)
         except PantheonError as exc:
@@ -302,6 +304,20 @@ class Checkout:
             # locked by a checkout that never finished (the error itself is reported as is).
             with contextlib.suppress(PantheonError):
                 self.ops.release(record.ref, self.me)
+            raise
+
+    def owner_or_give_back(self, record: StoryRecord, attempt: Attempt) -> None:
+        """The story is about to become yours in Rally (Owner): a user Rally does not know
+        stops the checkout, and a lock just won for them is given back. Asked after the
+        lock, so that the protocol's reads are not delayed by it."""
+        try:
+            self.rally_user()
+        except ConfigError as exc:
+            if attempt.outcome is Outcome.WON:
+                try:
+                    self.ops.release(record.ref, self.me)
+                except RallyError:
+                    exc.hint = f"{exc.hint} Then run `pantheon release {record.formatted_id}`."
             raise
 
     def rally_user(self) -> UserRecord:
