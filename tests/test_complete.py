@@ -163,3 +163,10 @@ def test_auto_sync_refreshes_the_cache_after_completion(
     assert entry["bmad"]["state"] == "Code Review"
     assert git_repo.git("status", "--porcelain") == ""  # the cache stays out of git's way
     assert not (git_repo.path / ".gitignore").exists()
+
+
+def test_a_story_rally_does_not_have_is_bad_input(git_repo: GitRepo, rally: RallyProcess) -> None:
+    on_story_branch(git_repo, "story/US-999-nothing")
+    proc = complete(git_repo, rally)
+    assert proc.returncode == 2
+    assert "US-999 is not in Rally" in proc.stdout

@@ -6,6 +6,7 @@ import click
 
 from pantheon_git.app import App
 from pantheon_git.cli._common import Ctx, common_options, emit, info, warn
+from pantheon_git.errors import USAGE
 from pantheon_git.features.complete.rules import Verdict
 from pantheon_git.features.complete.run import Completion, complete_story
 
@@ -38,6 +39,8 @@ def command(story: str | None, coverage_file: str | None, tests_url: str | None)
     finally:
         app.close()
     emit(done.to_dict(), lambda: _report(done))
+    if done.applied.decision.verdict is Verdict.NOT_FOUND:
+        return USAGE  # a story Rally does not have: the key given is wrong
     return 1 if done.applied.decision.fails else 0
 
 
