@@ -71,6 +71,8 @@ def working_repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Git
             proc = pantheon_process(args, repo.path, env)
             _, err = proc.communicate(timeout=120)
             assert proc.returncode == 0, err
+        # work of its own on the branch: `complete` records only such a commit
+        repo.commit({"src/login.py": "def login(): ...\n"}, "US-121: login")
         yield repo, rally
 
 

@@ -180,7 +180,7 @@ def test_a_bug_after_the_lock_is_won_gives_the_lock_back(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise ZeroDivisionError("a bug")
 
-    monkeypatch.setattr(checkout_run._Checkout, "finish", broken)
+    monkeypatch.setattr(checkout_run.Checkout, "finish", broken)
     monkeypatch.chdir(git_repo.path)
     result = pantheon("checkout", "US-121", "--no-branch")
     assert result.code == 70

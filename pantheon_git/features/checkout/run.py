@@ -31,6 +31,7 @@ from pantheon_git.core.keys import EpicRef, StoryKey, branch_story_key, story_br
 from pantheon_git.core.story import Lock, Story
 from pantheon_git.core.timefmt import format_time
 from pantheon_git.errors import (
+    CacheCorrupt,
     CheckFailed,
     ConfigError,
     PantheonError,
@@ -230,7 +231,13 @@ class Checkout:
         epic, epic_title = choosing.epic_of(record)
         if self.batch:  # the batch reports the story; it offers no alternatives
             return Refusal(target.key, target.title, outcome, held, epic, epic_title)
-        picked = self.choose(self.listing(epic), [epic] if epic else [])
+        try:
+            picked = self.choose(self.listing(epic), [epic] if epic else [])
+        except (ConfigError, CacheCorrupt) as exc:
+            # The refusal stands; only the alternatives need the dependency graph.
+            reason = f"No alternatives: {exc.message}. {exc.hint or ''}".strip()
+            return Refusal(target.key, target.title, outcome, held, epic, epic_title,
+                           reason=reason, owner=target.owner, state=target.state)  # fmt: skip
         return Refusal(
             target.key,
             target.title,
