@@ -59,6 +59,7 @@ def test_eight_agents_one_story_exactly_one_wins(
     users = [f"agent{i}@example.com" for i in range(AGENTS)]
     servers = []
     for user in users:
+        rally.control("POST", "users", {"email": user})  # checkout makes the winner the Owner
         folder = tmp_path / user.split("@")[0]
         folder.mkdir()
         servers.append(stdio(folder, server_env(rally, user, **ROOMY)))

@@ -239,7 +239,7 @@ def test_planning_and_reporting_tools(world: World) -> None:
         ("checkout", {}, 2, "give either a story or --epic"),
         ("migrate", {}, 2, "missing argument: epic"),
         ("checkout", {"story": KEY}, 2, "***"),
-        ("checkout", {"story": "US-999", "branch": False}, 5, "story US-999 not found in Rally"),
+        ("checkout", {"story": "US-999", "branch": False}, 2, "story US-999 not found in Rally"),
         ("status", {"epics": ["99"]}, 2, "99"),
         ("launch", {}, 2, "no tool 'launch'"),
     ],

@@ -9,8 +9,9 @@ from pantheon_git.features.plan.check import check_plan
 from pantheon_git.features.plan.model import Entry, PlanStory, build_problem
 from pantheon_git.features.plan.plan import Lane, Plan, make_plan, plan_problem
 
-SHARED = ("effort",)
-"""Checkout labels alternatives with the planner's complexity tiers."""
+SHARED = ("effort", "run")
+"""Checkout labels alternatives with the planner's complexity tiers; the MCP server's `plan`
+tool runs the same use case."""
 
 __all__ = [
     "Entry",
@@ -22,6 +23,3 @@ __all__ = [
     "make_plan",
     "plan_problem",
 ]
-
-# The MCP server's `plan` tool runs the same use case.
-SHARED = ("run",)
