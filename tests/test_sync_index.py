@@ -200,7 +200,7 @@ def test_sync_report_lists_ten_busy_stories_then_counts() -> None:
     assert "   ├─ 13 stories in progress (locked by you)" in text
     mixed = [
         *stories[:12],
-        story(13, epic="F1", state="In Progress", lock=new_lock("o@x", NOW, 24, None)),
+        story(13, epic="F1", state="In Progress", lock=new_lock("o@x", NOW, 24, None, "t0k3n")),
     ]
     text = sync_report.render(_summary(me="dev@x"), board.group_by_epic(mixed, {"F1": "One"}), NOW)
     assert "   ├─ 13 stories in progress (locked: 12 by you, 1 by other devs)" in text

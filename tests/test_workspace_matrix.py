@@ -18,6 +18,7 @@ from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.timefmt import format_time
 from pantheon_git.features.locks import rules as locks
 from pantheon_git.rally.emulator.workspace import WorkspaceSettings
+from pantheon_git.rally.users import users_by_email
 from tests.support.gitrepo import GitRepo
 from tests.support.locks import client_for, rally_fields, set_rally_fields
 from tests.support.rally import WORKSPACES
@@ -44,9 +45,12 @@ def workspace(
 
 
 def alices_lock(server: Any, key: str, hours: float = 24) -> locks.Lock:
+    """alice's lock on the story, and alice its Owner, as her checkout leaves them."""
     taken = datetime.now(UTC).replace(hour=13, minute=37, second=42, microsecond=123_000)
     lock = locks.new_lock(ALICE, taken - timedelta(hours=1), hours, f"story/{key}-x", "a1c3")
-    fields = lockfields.to_fields(lock) | {"ScheduleState": "In-Progress"}
+    with client_for(server) as client:
+        (alice,) = users_by_email(client, ALICE)
+    fields = lockfields.to_fields(lock) | {"ScheduleState": "In-Progress", "Owner": alice.ref}
     set_rally_fields(server, key, fields | {"c_PantheonStatus": "In Progress"})
     return lock
 
