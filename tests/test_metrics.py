@@ -275,6 +275,11 @@ def test_parallelization_needs_every_planned_story_done() -> None:
     no_merge = parallelization(plan, events, merges[:2], done, per_day=8)
     assert no_merge.detail == "all planned stories completed; no merge found for US-3"
     assert parallelization(None, events, merges, done, per_day=8).status == UNKNOWN
+    # without a checkout log, Rally's InProgressDate (synced into the cache) says when work began
+    began = {k: StoryFacts(k, "Completed", started=at(0) if k == "US-1" else None) for k in done}
+    assert parallelization(plan, [], merges, began, per_day=8).value == 41.7
+    unknown = parallelization(plan, [], merges, done, per_day=8)
+    assert unknown.detail == "all planned stories completed; no start time known"
 
 
 # --- report ------------------------------------------------------------------------------------

@@ -131,6 +131,21 @@ def test_task_rollup_off(rally_thread_factory: Factory, connect: Connect) -> Non
     assert story(wsapi, "US125")["ScheduleState"] == "Defined"
 
 
+@pytest.mark.parametrize(("touch", "versioned"), [("version", True), ("date", False)])
+def test_a_task_edit_touches_its_story(
+    rally_thread_factory: Factory, connect: Connect, touch: str, versioned: bool
+) -> None:
+    wsapi = connect(rally_thread_factory(settings=WorkspaceSettings(task_touch=touch)))
+    before = story(wsapi, "US121")
+    tasks = wsapi.get("task", query='(WorkProduct.FormattedID = "US121")', fetch="ObjectID")
+    task = tasks["QueryResult"]["Results"][0]
+    assert update(wsapi, task["ObjectID"], {"Name": "Renamed"}, "task")["Errors"] == []
+    after = story(wsapi, "US121")
+    assert after["LastUpdateDate"] > before["LastUpdateDate"]
+    assert (after["VersionId"] != before["VersionId"]) is versioned
+    assert after["ScheduleState"] == before["ScheduleState"]
+
+
 # --- schedule states ------------------------------------------------------------------------
 
 
@@ -285,6 +300,7 @@ def test_the_workspace_is_changed_through_the_control_plane(
         {"state_before": "9lives"},
         {"state_before": "Idea", "state_after": "Idea"},
         {"max_length": {"c_X": 0}},
+        {"task_touch": "none"},
     ],
 )
 def test_settings_that_cannot_be(settings: dict[str, Any]) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +16,11 @@ from pantheon_git.cache import meta as cache_meta
 from pantheon_git.cache import stories as cached_stories
 from pantheon_git.cache.store import Cache
 from pantheon_git.core.keys import EpicRef
+from pantheon_git.core.timefmt import parse_time
+from pantheon_git.features.metrics.run import story_facts
 from pantheon_git.rally.client import RallyClient
 from pantheon_git.rally.query import eq
-from pantheon_git.rally.records import STORY
+from pantheon_git.rally.records import STORY, TASK
 from tests.support.cachefiles import raw
 from tests.support.gitrepo import GitRepo
 from tests.support.rally import Wsapi
@@ -183,6 +186,45 @@ def test_incremental_picks_up_exactly_what_changed(
     assert again["changes"]["updated"] == again["changes"]["new"] == []
     _, out, _ = cli("sync")
     assert "only found by a full sync: run `pantheon sync --force`" in out
+
+
+@pytest.mark.parametrize("touch", ["version", "date"])
+def test_a_task_edited_alone_is_picked_up_by_an_incremental_sync(
+    sync_repo: GitRepo, cli: CLI, rally_client: RallyClient, rally_thread: Any, touch: str
+) -> None:
+    # Whether a task's edit moves its story's VersionId or only its LastUpdateDate is not
+    # known (the emulator's task_touch): the task's own VersionId decides either way.
+    rally_thread.configure_workspace(task_touch=touch)
+    sync_json(cli)
+    found = rally_client.wire.query(
+        TASK, eq("WorkProduct.FormattedID", "US121"), fetch=("Name", "TaskIndex")
+    )
+    first = min(found, key=lambda t: t["TaskIndex"])
+    rally_client.wire.update(first["_ref"], {"Name": "Hash passwords with argon2"})
+
+    doc = sync_json(cli)
+    assert doc["kind"] == "incremental"
+    assert doc["changes"]["updated"] == ["US-121"]
+    tasks = cached(sync_repo.path, "epic-17", "US-121").bmad["tasks"]
+    assert tasks[0]["name"] == "Hash passwords with argon2"
+
+
+def test_metrics_reads_when_work_began_from_the_synced_cache(
+    sync_repo: GitRepo, cli: CLI, rally_client: RallyClient
+) -> None:
+    sync_json(cli)
+    began = rally_client.wire.query(STORY, eq("FormattedID", "US204"), fetch=("InProgressDate",))
+    assert began[0]["InProgressDate"]
+    cache = Cache(sync_repo.path)
+    entries = {
+        str(e.story.key): e
+        for e in map(partial(cached_stories.read, cache), cached_stories.paths(cache))
+    }
+    assert entries["US-204"].rally["InProgressDate"] == began[0]["InProgressDate"]
+    started = story_facts(entries["US-204"].story, entries["US-204"].rally).started
+    assert started == parse_time(began[0]["InProgressDate"])
+    defined = entries["US-125"]
+    assert story_facts(defined.story, defined.rally).started is None
 
 
 def _epic_ref(client: RallyClient, formatted_id: str) -> str:

@@ -16,6 +16,7 @@ from pantheon_git.rally.emulator.server import start
 from pantheon_git.rally.emulator.workspace import (
     CONFLICT_TEXTS,
     PRECISIONS,
+    TASK_TOUCHES,
     BadSetting,
     WorkspaceSettings,
     parse_max_length,
@@ -121,6 +122,13 @@ def rally() -> None:
     show_default=True,
     help="How overlapping writes are refused (Rally uses both texts).",
 )
+@click.option(
+    "--task-touch",
+    type=click.Choice(TASK_TOUCHES),
+    default="version",
+    show_default=True,
+    help="What a task's change moves on its story: VersionId and LastUpdateDate, or the date.",
+)
 @common_options
 def serve(
     *,
@@ -143,6 +151,7 @@ def serve(
     state_after: str | None,
     max_length: tuple[str, ...],
     conflict_text: str,
+    task_touch: str,
 ) -> None:
     """Serve the emulator until SIGTERM or Ctrl-C.
 
@@ -160,6 +169,7 @@ def serve(
             state_after=state_after,
             max_length=parse_max_length(max_length),
             conflict_text=conflict_text,
+            task_touch=task_touch,
         )
     except BadSetting as exc:
         raise UsageError(str(exc)) from None

@@ -67,8 +67,10 @@ STORY_BASE_FETCH = (
     "ObjectID", "FormattedID", "Name", "Description", "Owner", "EmailAddress", "UserName",
     "ScheduleState", "PlanEstimate", "DragAndDropRank", "Iteration", "PortfolioItem",
     "Feature", "Predecessors", "Successors", "Tasks", "LastUpdateDate", "VersionId",
-    "Blocked", "BlockedReason",
+    "Blocked", "BlockedReason", "InProgressDate",
 )  # fmt: skip
+"""InProgressDate is when work began (Rally sets it at In-Progress): the cache keeps it for
+``pantheon metrics``."""
 
 
 def story_fetch(names: FieldNames) -> list[str]:

@@ -128,13 +128,15 @@ def _stories(app: App, outcome: MetricsOutcome, now: datetime) -> dict[str, Stor
     facts: dict[str, StoryFacts] = {}
     for path in story_files.paths(cache):
         entry = story_files.read(cache, path)
-        facts[str(entry.story.key)] = _facts(entry.story, entry.rally)
+        facts[str(entry.story.key)] = story_facts(entry.story, entry.rally)
     age = describe_age(max(0.0, (now - last).total_seconds() / 3600))
     outcome.sources.append(f"Rally cache: {stories(len(facts))}, synced {age}")
     return facts
 
 
-def _facts(story: Story, raw: Any) -> StoryFacts:
+def story_facts(story: Story, raw: Any) -> StoryFacts:
+    """A cached story's facts: ``raw`` is the cache's copy of the Rally item (its
+    InProgressDate is when work began)."""
     return StoryFacts(
         str(story.key),
         story.state,

@@ -52,10 +52,12 @@ EPIC_FETCH = (
 )  # fmt: skip
 TASK_FETCH = (
     "ObjectID", "FormattedID", "Name", "State", "Description", "TaskIndex", "WorkProduct",
-    "Estimate",
+    "Estimate", "VersionId",
 )  # fmt: skip
 """ObjectID is named so that each task's WorkProduct carries it too (WSAPI applies the fetch
-list to referenced objects): the story a task belongs to is then read without parsing a URL."""
+list to referenced objects): the story a task belongs to is then read without parsing a URL.
+VersionId goes into the story's fingerprint: a task edited alone is a changed story even where
+Rally moves only the story's LastUpdateDate."""
 BY_ID_CHUNK = 50
 """ObjectIDs per ORed query: keeps URLs near 2 KB [UNSURE: Rally's URL limit is unknown]."""
 BY_ID_MAX = 500

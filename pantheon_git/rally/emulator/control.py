@@ -16,7 +16,7 @@ It needs no key and is never reachable under ``/slm/``:
   user, whose key then authenticates as them
 - ``GET|POST /_emulator/workspace`` -> read or change how the workspace behaves:
   ``date_precision`` (ms, second, day), ``task_rollup``, ``state_before``, ``state_after``,
-  ``max_length`` (``{"c_Field": N}``), ``conflict_text`` (``workspace.py``)
+  ``max_length`` (``{"c_Field": N}``), ``conflict_text``, ``task_touch`` (``workspace.py``)
 """
 
 from __future__ import annotations

@@ -15,6 +15,10 @@ can be tested across the plausible range.
 - ``conflict_text``: how an overlapping write is refused: ``concurrency`` (the "Concurrency
   conflict: ..." text) or ``unit-of-work`` ("Could not update: Could not write changes in Unit
   Of Work"): KB 77114 gives both for the same cause.
+- ``task_touch``: what a task's create, edit or delete does to its story: ``version`` (its
+  VersionId and LastUpdateDate move, the default) or ``date`` (only its LastUpdateDate moves).
+  The story's task rollups change, so its LastUpdateDate moving is the plausible reading; no
+  source says whether its VersionId moves with them.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from typing import Any
 
 PRECISIONS = ("ms", "second", "day")
 CONFLICT_TEXTS = ("concurrency", "unit-of-work")
+TASK_TOUCHES = ("version", "date")
 FIXED_STATES = ("Defined", "In-Progress", "Completed", "Accepted")
 _STATE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9 _-]{0,39}$")
 
@@ -43,12 +48,15 @@ class WorkspaceSettings:
     state_after: str | None = None
     max_length: Mapping[str, int] = field(default_factory=dict)
     conflict_text: str = "concurrency"
+    task_touch: str = "version"
 
     def __post_init__(self) -> None:
         if self.date_precision not in PRECISIONS:
             raise BadSetting(f"date_precision must be one of {', '.join(PRECISIONS)}")
         if self.conflict_text not in CONFLICT_TEXTS:
             raise BadSetting(f"conflict_text must be one of {', '.join(CONFLICT_TEXTS)}")
+        if self.task_touch not in TASK_TOUCHES:
+            raise BadSetting(f"task_touch must be one of {', '.join(TASK_TOUCHES)}")
         for name in ("state_before", "state_after"):
             value = getattr(self, name)
             if value is not None and (not _STATE_NAME.match(value) or value in FIXED_STATES):
@@ -74,6 +82,7 @@ class WorkspaceSettings:
             "state_after": self.state_after,
             "max_length": dict(self.max_length),
             "conflict_text": self.conflict_text,
+            "task_touch": self.task_touch,
         }
 
     def changed(self, doc: Mapping[str, Any]) -> WorkspaceSettings:
@@ -85,7 +94,7 @@ class WorkspaceSettings:
         changes = dict(doc)
         if "task_rollup" in changes and not isinstance(changes["task_rollup"], bool):
             raise BadSetting("task_rollup must be true or false")
-        for name in ("date_precision", "conflict_text"):
+        for name in ("date_precision", "conflict_text", "task_touch"):
             if name in changes and not isinstance(changes[name], str):
                 raise BadSetting(f"{name} must be a string")
         for name in ("state_before", "state_after"):

@@ -68,15 +68,16 @@ class Actor:
     warnings: list[str] = field(default_factory=list)
 
 
-def touch(obj: Obj, now: str) -> None:
-    obj["VersionId"] = int(obj.get("VersionId", 0)) + 1
+def touch(obj: Obj, now: str, *, version: bool = True) -> None:
+    if version:
+        obj["VersionId"] = int(obj.get("VersionId", 0)) + 1
     obj["LastUpdateDate"] = now
 
 
-def _touch_oid(tx: Tx, oid: int | None, now: str) -> None:
+def _touch_oid(tx: Tx, oid: int | None, now: str, *, version: bool = True) -> None:
     obj = tx.edit(oid) if isinstance(oid, int) else None
     if obj is not None:
-        touch(obj, now)
+        touch(obj, now, version=version)
         tx.put(obj)
 
 
@@ -259,7 +260,7 @@ def _finish(tx: Tx, spec: TypeSpec, obj: Obj, before: Obj | None, actor: Actor) 
         # [UNSURE] A story's task rollups change with its tasks, so its LastUpdateDate moves.
         products = {obj.get("WorkProduct"), (before or {}).get("WorkProduct")}
         for story in products:
-            _touch_oid(tx, story, actor.now)
+            _touch_oid(tx, story, actor.now, version=actor.settings.task_touch == "version")
         moved = before is None or any(before.get(k) != obj.get(k) for k in ("State", "WorkProduct"))
         if actor.settings.task_rollup and moved:
             for story in products:
@@ -342,7 +343,8 @@ def delete(tx: Tx, spec: TypeSpec, oid: int, actor: Actor) -> None:
             if child_obj is not None and child_obj["_type"] == child_type:
                 tx.delete(child)
     if obj["_type"] == "Task":
-        _touch_oid(tx, obj.get("WorkProduct"), actor.now)
+        version = actor.settings.task_touch == "version"
+        _touch_oid(tx, obj.get("WorkProduct"), actor.now, version=version)
         if actor.settings.task_rollup:
             _roll_up(tx, obj.get("WorkProduct"), actor)
     # the stories on either side of its dependencies lose a Successor or a Predecessor
