@@ -188,6 +188,24 @@ def test_a_graph_of_another_epic_does_not_answer_for_this_one(
     assert graph["epics"] == ["F17", "F18"]  # merged into the project-wide graph
 
 
+def test_a_graph_older_than_the_cache_is_analysed_again(
+    repo: GitRepo, lock_env: Any, pantheon: Pantheon
+) -> None:
+    assert pantheon("sync").code == 0
+    assert pantheon("deps", "--epic", "17").code == 0  # US-126 waits for nobody
+    taken_by_bob(lock_env, 120)
+    text = (
+        "<p>Add OAuth integration so people can sign in with GitHub or Google. The callback "
+        "looks the person up through the user model and links the account to it.</p>"
+    )
+    set_rally_fields(lock_env, "US-126", {"Description": text})
+    result = pantheon("checkout", "--epic", "17", "--no-branch", "--json")
+    assert result.code == 0, result.err
+    assert result.json()["story"] not in {*BLOCKED_BY_120, "US-126"}
+    graph = json.loads((repo.path / ".bmad/rally-cache/dependencies.json").read_text())
+    assert ("US-120", "US-126") in {(e["from"], e["to"]) for e in graph["edges"]}
+
+
 def test_alternatives_never_wait_for_a_story_in_progress(
     repo: GitRepo, lock_env: Any, pantheon: Pantheon
 ) -> None:
