@@ -11,6 +11,9 @@ from typing import Any
 
 import pytest
 
+from pantheon_git.app import App
+from pantheon_git.errors import UsageError
+from pantheon_git.features.checkout.run import lease_hours
 from pantheon_git.rally import records
 from tests.support.gitrepo import GitRepo
 from tests.support.locks import Run, rally_env, rally_fields, spawn_pantheon
@@ -100,6 +103,7 @@ def test_the_next_n_of_an_epic_in_checkouts_order(
         (["--epic", "17"], "--epic needs --count N"),
         (["--epic", "17", "--count", "0"], "--epic needs --count N"),
         (["not-a-key"], "not a story key"),
+        (["US-121", "--lock-hours", "0"], "'--lock-hours': 0.0 is not in the range"),
     ],
 )
 def test_bad_input_exits_2_before_rally_is_asked(
@@ -135,3 +139,12 @@ def test_two_developers_batching_the_same_stories_never_share_one(
             assert rally_fields(rally_process, key)["c_LockedBy"] == owners[0]
     if len(taken) == 2:  # both finished: every story went to one of them
         assert sorted(k for keys in taken.values() for k in keys) == stories
+
+
+def test_the_lease_is_the_one_asked_for_or_the_configs(tmp_path: Path) -> None:
+    app = App.load(cwd=tmp_path)
+    assert lease_hours(app, None) == app.config.rally_lock_hours
+    assert lease_hours(app, 2.5) == 2.5
+    for bad in (0.0, -1.0):
+        with pytest.raises(UsageError, match="--lock-hours must be more than 0"):
+            lease_hours(app, bad)

@@ -30,7 +30,12 @@ from pantheon_git.features.batch.rules import obstacle
 from pantheon_git.features.checkout import choice
 from pantheon_git.features.checkout import run_choosing as choosing
 from pantheon_git.features.checkout.report import CheckoutReport
-from pantheon_git.features.checkout.run import Checkout, CheckoutRequest, map_settings
+from pantheon_git.features.checkout.run import (
+    Checkout,
+    CheckoutRequest,
+    lease_hours,
+    map_settings,
+)
 from pantheon_git.features.locks.rules import Outcome as LockOutcome
 from pantheon_git.features.locks.run import RallyTooSlow, lock_client, locking
 from pantheon_git.features.locks.run_cache import keep_out_of_git
@@ -53,9 +58,7 @@ class BatchRequest:
 
 def run_batch(app: App, request: BatchRequest) -> BatchResult:
     keys, refs, count = _checked(request)
-    hours = app.config.rally_lock_hours if request.lock_hours is None else request.lock_hours
-    if hours <= 0:
-        raise UsageError(f"--lock-hours must be more than 0, not {hours:g}")
+    hours = lease_hours(app, request.lock_hours)
     me = app.user()
     with lock_client(app) as client:
         ops = locking(app, client)

@@ -94,6 +94,14 @@ def map_settings(app: App, client: RallyClient) -> MapSettings:
     )
 
 
+def lease_hours(app: App, asked: float | None) -> float:
+    """The lease a new lock gets: ``--lock-hours``, else ``rally_lock_hours``."""
+    hours = app.config.rally_lock_hours if asked is None else asked
+    if hours <= 0:
+        raise UsageError(f"--lock-hours must be more than 0, not {hours:g}")
+    return hours
+
+
 def checkout(app: App, request: CheckoutRequest) -> CheckoutReport | Refusal:
     if bool(request.story) == bool(request.epic):
         raise UsageError(
@@ -103,9 +111,7 @@ def checkout(app: App, request: CheckoutRequest) -> CheckoutReport | Refusal:
     key = StoryKey.parse(request.story) if request.story else None
     wanted = [request.epic] if isinstance(request.epic, str) else list(request.epic or ())
     epics = [EpicRef.parse(e) for e in wanted]
-    hours = app.config.rally_lock_hours if request.lock_hours is None else request.lock_hours
-    if hours <= 0:
-        raise UsageError(f"--lock-hours must be more than 0, not {hours:g}")
+    hours = lease_hours(app, request.lock_hours)
     me = app.user()
     with lock_client(app) as client:
         settings = map_settings(app, client)
