@@ -18,7 +18,9 @@ def render(name: str, **arguments: str) -> str:
 
 def test_each_prompt_calls_tools_that_exist() -> None:
     for prompt in PROMPTS:
-        given = {a.name: "US-123" if a.name == "story" else "" for a in prompt.arguments}
+        given = {
+            a.name: "US-123" if a.name in ("story", "stories") else "" for a in prompt.arguments
+        }
         called = set(re.findall(r"`([a-z]+)` \{", prompt.render(given)))
         assert called, prompt.name
         assert called <= set(TOOLS), (prompt.name, called - set(TOOLS))
@@ -51,3 +53,21 @@ def test_the_story_pipeline_has_the_seeds_phases() -> None:
     assert '`complete` {"story": "US-123", "coverage": "coverage.xml"}' in text
     with pytest.raises(UsageError, match="needs a story"):
         render("story-pipeline")
+
+
+def test_batch_stories_takes_a_list_or_the_next_of_an_epic() -> None:
+    listed = render("batch-stories", stories="US-121, us122")
+    assert '`batch` {"stories": ["US-121", "us122"]}' in listed
+    assert "Work only on the stories in `taken`" in listed
+    epic = render("batch-stories", epic="17", count="3", lock_hours="8")
+    assert '`batch` {"epics": ["17"], "count": 3, "lock_hours": 8.0}' in epic
+    assert "the next 3 of epic 17" in epic
+    for bad, message in (
+        ({}, "needs stories"),
+        ({"stories": "US-1", "epic": "17"}, "needs stories"),
+        ({"epic": "17"}, "give count"),
+        ({"epic": "17", "count": "three"}, "count: expected a whole number"),
+        ({"epic": "17", "count": "0"}, "at least 1"),
+    ):
+        with pytest.raises(UsageError, match=message):
+            render("batch-stories", **bad)

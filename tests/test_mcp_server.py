@@ -35,8 +35,8 @@ KEY = "k3y-Secret-91f2"
 """The API key: distinctive, so finding it anywhere in a reply is a leak."""
 BOB = "bob@example.com"
 TOOLS = {
-    "sync", "status", "checkout", "release", "renew", "deps", "plan", "conflicts", "complete",
-    "metrics", "doctor", "migrate",
+    "sync", "status", "checkout", "release", "renew", "batch", "deps", "plan", "conflicts",
+    "complete", "metrics", "doctor", "migrate",
 }  # fmt: skip
 STORY_FILE = """# Story 9.1: User model
 
@@ -198,6 +198,28 @@ def test_a_refusal_is_a_tool_error_with_alternatives(world: World) -> None:
     assert rally_fields(world.rally, "US-127")["c_LockedBy"] == BOB
 
 
+def test_batch_takes_the_free_stories_and_says_why_not_the_others(world: World) -> None:
+    result = world.mcp.call("batch", {"stories": ["US-200", "US-203", "US-999"]})
+    assert result.is_error  # not every story was taken
+    assert McpSession.exit_code(result) == 1
+    doc = result.structured_content
+    assert doc is not None
+    outcomes = {s["story"]: s["outcome"] for s in doc["stories"]}
+    assert outcomes == {"US-200": "taken", "US-203": "locked", "US-999": "not_found"}
+    assert doc["taken"] == ["US-200"]
+    assert rally_fields(world.rally, "US-200")["c_LockedBy"] == ALICE  # Rally confirms
+    assert rally_fields(world.rally, "US-203")["c_LockedBy"] == "john.doe@example.com"
+    text = McpSession.text(result)
+    assert "Took 1 of 3 stories: US-200." in text
+    assert "US-203: held by john.doe@example.com" in text
+    assert "Next: call checkout with story=US-200" in text
+    no_leak(result)
+
+    again = ok(world.mcp.call("batch", {"stories": ["us200"]}))
+    assert [s["outcome"] for s in again["stories"]] == ["renewed"]
+    ok(world.mcp.call("release", {"story": "US-200"}))
+
+
 def test_planning_and_reporting_tools(world: World) -> None:
     deps = world.mcp.call("deps", {"epics": ["F17"], "mermaid": True})
     graph = ok(deps)
@@ -237,6 +259,8 @@ def test_planning_and_reporting_tools(world: World) -> None:
         ("checkout", {"story": "US-121", "lock_hours": "two"}, 2, "lock_hours: expected a number"),
         ("checkout", {"story": "US-121", "lock_hours": 0}, 2, "greater than 0"),
         ("checkout", {}, 2, "give either a story or --epic"),
+        ("batch", {}, 2, "give either stories or --epic"),
+        ("batch", {"epics": ["17"], "count": 0}, 2, "greater than 0"),
         ("migrate", {}, 2, "missing argument: epic"),
         ("checkout", {"story": KEY}, 2, "***"),
         ("checkout", {"story": "US-999", "branch": False}, 2, "story US-999 not found in Rally"),

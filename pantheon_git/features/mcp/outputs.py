@@ -195,6 +195,43 @@ LEASE = obj(
     required=["story", "action", "locked", "locked_by", "expires", "title"],
 )
 
+_BATCH_STORY = obj(
+    {
+        "story": KEY,
+        "outcome": text(
+            "taken (locked by you now), renewed (already yours), locked (someone else holds "
+            "it), lost (another checkout won the race just now), blocked (waits for "
+            "waits_for), in_review (its owner makes the fixes), done, not_found, too_slow "
+            "(Rally was too slow for the lock protocol: try again) or failed (see message)."
+        ),
+        "held": flag("You hold its lock after the call."),
+        "title": text(),
+        "epic": nullable(text()),
+        "holder": nullable(text("Who holds the lock (you, or someone else).")),
+        "expires": nullable(TIME),
+        "waits_for": texts("Blocked: the unfinished stories it waits for."),
+        "owner": nullable(text("In review: the story's Owner in Rally.")),
+        "branch": nullable(text("Its story branch; checkout with the story switches to it.")),
+        "message": nullable(text()),
+    },
+    required=["story", "outcome", "held"],
+)
+
+BATCH = obj(
+    {
+        "wanted": integer("How many stories the batch was to take."),
+        "taken": texts("The stories you hold now (taken or renewed)."),
+        "complete": flag("Every story asked for is yours (otherwise the call is an error)."),
+        "epics": texts("The epics the stories were picked from (with count)."),
+        "stories": array(_BATCH_STORY, "Each story asked for (or picked), in that order."),
+        "unavailable": array(
+            _BATCH_STORY, "With epics: the epics' other open stories nobody can take now."
+        ),
+        "lock_seconds": nullable(number("Wall time of the locking, all stories at once.")),
+    },
+    required=["wanted", "taken", "complete", "stories"],
+)
+
 _DEPS_STORY = obj(
     {
         "key": KEY,

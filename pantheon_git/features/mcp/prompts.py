@@ -107,6 +107,52 @@ def _checkout(args: Args) -> str:
     )
 
 
+def _batch(args: Args) -> str:
+    stories = listed(args.get("stories"))
+    epics = listed(args.get("epic") or args.get("epics"))
+    count = _count(args.get("count"))
+    if bool(stories) == bool(epics):
+        raise UsageError("batch-stories needs stories (US-1,US-2) or an epic with a count")
+    if epics and count is None:
+        raise UsageError("batch-stories: with an epic, give count (how many stories to take)")
+    tool = call(
+        "batch",
+        stories=stories,
+        epics=None if stories else epics,
+        count=None if stories else count,
+        lock_hours=hours(args.get("lock_hours")),
+    )
+    what = ", ".join(stories) if stories else f"the next {count} of epic {', '.join(epics)}"
+    return "\n".join(
+        [
+            f"Check the locks of {what} and take the free ones (the seed's /batch-stories).",
+            "",
+            f"1. Call {tool}. It locks each free, unblocked story in Rally at once (race-safe, "
+            "as checkout does); it fails if not every story could be taken, and still lists "
+            "the ones it took.",
+            "2. Report a table: each story, what became of it (taken, or who holds it and "
+            "until when, what it waits for, in review, done) and, for an epic, the stories "
+            "not available now.",
+            "3. Work only on the stories in `taken`: for each, call `checkout` with its story "
+            "to switch to its branch, then run /story-pipeline story=<the story>. Stories you "
+            "hold but will not start soon: call `release` so others can take them.",
+            "Never write the lock fields in Rally yourself.",
+        ]
+    )
+
+
+def _count(value: str | None) -> int | None:
+    if not value:
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        raise UsageError(f"count: expected a whole number of stories, got {value!r}") from None
+    if number < 1:
+        raise UsageError(f"count: expected at least 1, got {number}")
+    return number
+
+
 def _deps(args: Args) -> str:
     epics = listed(args.get("epic") or args.get("epics"))
     visualize = truth(args.get("visualize"))
@@ -206,6 +252,19 @@ PROMPTS: tuple[PromptSpec, ...] = (
             Argument("lock_hours", "How long the lock lasts (default 24)."),
         ),
         _checkout,
+    ),
+    PromptSpec(
+        "batch-stories",
+        "Batch checkout",
+        "Check the locks of several stories (or the next N of an epic) and take the free, "
+        "unblocked ones at once.",
+        (
+            Argument("stories", "The stories: US-121,US-122."),
+            Argument("epic", "Or the next stories of this epic: 17 (with count)."),
+            Argument("count", "With epic: how many stories to take."),
+            Argument("lock_hours", "How long each lock lasts (default 24)."),
+        ),
+        _batch,
     ),
     PromptSpec(
         "rally-analyze-deps",

@@ -119,6 +119,24 @@ def renew(call: Call) -> Outcome:
     return Outcome(report.to_dict(), report.exit_code)
 
 
+def batch(call: Call) -> Outcome:
+    # lazy: a tool loads its own use case only (start-up is the agent's wait)
+    from pantheon_git.features.batch.run import BatchRequest, run_batch
+
+    app = call.app(deadline="lock_deadline")
+    try:
+        request = BatchRequest(
+            stories=call.strings("stories"),
+            epics=call.strings("epics"),
+            count=call.get("count"),
+            lock_hours=call.get("lock_hours"),
+        )
+        result = run_batch(app, request)
+    finally:
+        app.close()
+    return Outcome(result.to_dict(), result.exit_code)
+
+
 def deps(call: Call) -> Outcome:
     # lazy: a tool loads its own use case only (start-up is the agent's wait)
     from pantheon_git.core.keys import EpicRef
@@ -228,6 +246,7 @@ USE_CASES: Mapping[str, Callable[[Call], Outcome]] = {
     "checkout": checkout,
     "release": release,
     "renew": renew,
+    "batch": batch,
     "deps": deps,
     "plan": plan,
     "conflicts": conflicts,

@@ -174,6 +174,36 @@ def lease(verb: str) -> Callable[[Doc], str]:
     return write
 
 
+def batch(doc: Doc) -> str:
+    taken = doc.get("taken", [])
+    stories = doc.get("stories", [])
+    head = f"Took {len(taken)} of {doc.get('wanted')} stories"
+    lines = [f"{head}: {keys(taken)}." if taken else f"{head}."]
+    others = [s for s in stories if not s.get("held")]
+    for story in others[:SHOWN]:
+        lines.append(f"  {story.get('story')}: {_batch_reason(story)}")
+    if len(others) > SHOWN:
+        lines.append(f"  +{len(others) - SHOWN} more (see stories)")
+    if taken:
+        lines.append(f"Next: call checkout with story={taken[0]} to start on it.")
+    elif doc.get("unavailable") or others:
+        lines.append("Next: call status for the board, or batch with other stories.")
+    return "\n".join(lines)
+
+
+def _batch_reason(story: Doc) -> str:
+    outcome = story.get("outcome")
+    if outcome in ("locked", "lost"):
+        until = f" until {story.get('expires')}" if story.get("expires") else ""
+        race = " (won the race just now)" if outcome == "lost" else ""
+        return f"held by {story.get('holder') or 'someone else'}{until}{race}"
+    if outcome == "blocked":
+        return f"waits for {', '.join(story.get('waits_for') or [])}"
+    if outcome == "in_review":
+        return f"in Code Review (owner {story.get('owner') or 'unknown'})"
+    return str(story.get("message") or str(outcome).replace("_", " "))
+
+
 def deps(doc: Doc) -> str:
     stories = doc.get("stories", [])
     waves = doc.get("waves", [])
@@ -329,6 +359,7 @@ WRITERS: Mapping[str, Callable[[Doc], str]] = {
     "checkout": checkout,
     "release": lease("release"),
     "renew": lease("renew"),
+    "batch": batch,
     "deps": deps,
     "plan": plan,
     "conflicts": conflicts,

@@ -16,6 +16,7 @@ from pantheon_git.features.mcp.schema import (
     Schema,
     array,
     flag,
+    integer,
     number,
     obj,
     text,
@@ -147,6 +148,31 @@ TOOLS: tuple[ToolSpec, ...] = (
             closed=True,
         ),
         outputs.LEASE,
+    ),
+    ToolSpec(
+        "batch",
+        "Lock several stories at once",
+        "Check the locks of several stories and take the free, unblocked ones at once, each "
+        "through checkout's race-safe protocol (all in parallel: ten stories cost about one "
+        "checkout). Give stories, or epics with count for the next N that checkout would pick. "
+        "Each story taken is locked by you, In Progress and yours in Rally; no branch is "
+        "switched: call checkout with a story to start on it. The others come back with why "
+        "(locked, lost, blocked, in_review, done, not_found). Fails (isError) unless every "
+        "story asked for was taken; the document still lists what was. The seed's "
+        "/batch-stories.",
+        obj(
+            {
+                "stories": texts('Story keys: ["US-121", "US-122"].'),
+                "epics": array(EPIC, "Or take the next stories of these epics (with count)."),
+                "count": integer("With epics: how many stories to take.", exclusiveMinimum=0),
+                "lock_hours": number(
+                    "How long each lock lasts. Default: rally_lock_hours (24).",
+                    exclusiveMinimum=0,
+                ),
+            },
+            closed=True,
+        ),
+        outputs.BATCH,
     ),
     ToolSpec(
         "deps",
@@ -303,7 +329,8 @@ The loop: `sync` (pull the backlog) -> `checkout` a story, or the next free one 
 (race-safe: when agents ask at once exactly one wins; a refusal lists free alternatives)
 -> implement on the story branch and commit with git (the hooks check your lock) ->
 `conflicts` before pushing -> `complete` with the coverage report (Code Review in Rally, SHA,
-coverage, lock released). `renew` keeps a long job's lock; `release` gives a story back.
+coverage, lock released). `renew` keeps a long job's lock; `release` gives a story back;
+`batch` takes several stories at once.
 Planning: `deps` (waves), `plan` (lanes), `status` (the board, offline), `metrics`.
 
 Each tool returns its command's --json document; a failed call says what is wrong and the next
