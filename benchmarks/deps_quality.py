@@ -84,7 +84,8 @@ SETS = (
     _bmad("convert"),  # held out in round 1 (second), used for development in round 2
     _bmad("vdash"),
     _bmad("clippy"),
-    _bmad("autolmk", held_out=True),  # held out in round 2
+    _bmad("autolmk"),  # held out in round 2, run once, then used for development
+    _bmad("minigames", held_out=True),  # held out after autolmk
 )
 
 
