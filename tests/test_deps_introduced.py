@@ -203,3 +203,41 @@ def test_the_backlog_order_is_rallys_rank_when_every_story_has_one() -> None:
     assert [str(k) for k in backlog_positions(ranked)] == ["US-2", "US-1"]
     partly = [story("US-2", "B", rank="O~"), story("US-1", "A")]
     assert backlog_positions(partly) == {partly[1].key: 0, partly[0].key: 1}
+
+
+def test_a_bare_file_name_is_the_one_path_ending_in_it_unless_many_name_it() -> None:
+    shared = [story(f"US-{n}", f"Page {n}", "Alpine.js for the modal state.") for n in range(1, 6)]
+    a = analyse(
+        [
+            story("US-10", "Service", tasks=["Update internal/service/whatsapp_service.go"]),
+            story("US-11", "Reject", tasks=["In ProcessIncomingMessage (whatsapp_service.go)"]),
+            *shared,
+        ]
+    )
+    assert [(str(c.a), str(c.b)) for c in a.conflicts] == [("US-10", "US-11")]
+    assert [h.path for h in a.hot_paths] == ["Alpine.js"]  # a library many stories use
+
+
+def test_names_said_to_exist_are_made_by_nobody_and_code_names_link_forward_only() -> None:
+    a = analyse(
+        [
+            story("US-1", "Pairing", "The WhatsApp handler endpoints already exist."),
+            story("US-2", "Status", "Poll the WhatsApp status every 3 seconds."),
+            story("US-3", "Roles", "Sales get searchCars and the uploadCar function."),
+            story("US-4", "Upload", "Add uploadCar function to the bot."),
+            story("US-5", "Parse", "The LLM calls uploadCar once the sales rep confirms."),
+        ]
+    )
+    assert set(edges(a)) == {("US-4", "US-5")}
+
+
+def test_a_table_named_before_its_first_writer_existed_already() -> None:
+    a = analyse(
+        [
+            story("US-1", "Upload", "The car repository creates the car in the cars table."),
+            story("US-2", "Save", "INSERT INTO cars (brand, model) in one transaction."),
+            story("US-3", "Offers", "Insert into the offers table with status active."),
+            story("US-4", "Expiry", "Offers in the offers table expire after 30 minutes."),
+        ]
+    )
+    assert set(edges(a)) == {("US-3", "US-4")}

@@ -46,6 +46,8 @@ EXISTING = word_set(
     registered mounted call via through from replace fix refactor patch apply"""
 )
 LINKS = word_set("and or plus also")
+THERE = word_set("already exist")
+"""A sentence saying its names are there already ("... already exist") makes none of them."""
 DATA_HEADS = word_set("table collection")
 
 
@@ -78,6 +80,9 @@ def named_things(
             continue  # test helpers are the test rule's business
         toks = sentence.toks()
         making = _making(making_of, index, toks)
+        there = not THERE.isdisjoint(
+            sentence.norms
+        )  # "The WhatsApp handler endpoints already exist"
         for i, (word, written) in enumerate(toks):
             in_path = word == CODE
             if in_path:
@@ -89,7 +94,9 @@ def named_things(
             elif ("_" in written or not written[1:].islower()) and is_code_word(written):
                 raw = written
                 task = index >= tasks_from
-                strength = _strength(toks, i, making, title=index == 0, task=task)
+                strength = (
+                    MENTION if there else _strength(toks, i, making, title=index == 0, task=task)
+                )
             else:
                 continue
             for key, words in ident_keys(raw):

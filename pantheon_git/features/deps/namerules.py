@@ -34,6 +34,7 @@ _QUOTED_RE = re.compile(r'"([^"]{1,80})"|“([^”]{1,80})”')
 
 def name_edges(all_facts: Sequence[Facts]) -> list[Edge]:
     makers = _makers(all_facts)
+    positions = {facts.key: facts.position for facts in all_facts}
     starts = {named.words[:2] for _key, named in makers.values() if len(named.words) > 1}
     firsts = {pair[0] for pair in starts}
     out: list[Edge] = []
@@ -52,6 +53,8 @@ def name_edges(all_facts: Sequence[Facts]) -> list[Edge]:
             if maker is None or maker[0] == facts.key or maker[0] in linked:
                 continue
             source, named = maker
+            if not named.data and positions[source] > facts.position:
+                continue  # named before the story that builds it: a forward mention
             linked.add(source)
             kind = "data" if named.data else "functional"
             sure = "high" if named.data else how

@@ -26,7 +26,7 @@ from pantheon_git.features.deps.model import (
     key_order,
 )
 from pantheon_git.features.deps.paths import is_fixture_path
-from pantheon_git.features.deps.text import excerpt
+from pantheon_git.features.deps.text import excerpt, is_code_word
 
 HOT_PATH_LIMIT = 25
 """A path named by more stories than this is reported once, not as pairwise conflicts."""
@@ -57,11 +57,12 @@ def functional_edges(all_facts: Sequence[Facts]) -> list[Edge]:
             if known is None or known[0] < p.strength:
                 index[p.words][facts.key] = (p.strength, p.quote)
     matcher = _Matcher(index)
+    positions = {facts.key: facts.position for facts in all_facts}
     out: list[Edge] = []
     for facts in all_facts:
         seen: set[StoryKey] = set()
         for sentence in facts.sentences:
-            for words in matcher.matches(sentence.norms):
+            for words, at in matcher.positions(sentence.norms):
                 providers = index[words]
                 # None when the story creates the thing too, or when creators are ambiguous.
                 if facts.key in providers:
@@ -71,6 +72,9 @@ def functional_edges(all_facts: Sequence[Facts]) -> list[Edge]:
                 if len(best) != 1 or best[0] in seen:
                     continue
                 source = best[0]
+                code = any(map(is_code_word, sentence.raws[at : at + len(words)]))
+                if code and positions[source] > facts.position:
+                    continue  # a code name written before the story that builds it
                 seen.add(source)
                 said = excerpt(sentence.text, words[0][:4], words[-1][:4], width=80)
                 made = excerpt(providers[source][1], words[0][:4], width=60)
@@ -98,6 +102,10 @@ class _Matcher:
 
     def matches(self, words: list[str]) -> list[tuple[str, ...]]:
         """Indexed phrases in ``words`` (a sentence's tokens: breaks are never in a phrase)."""
+        return [phrase for phrase, _at in self.positions(words)]
+
+    def positions(self, words: list[str]) -> list[tuple[tuple[str, ...], int]]:
+        """Indexed phrases in ``words`` and where each starts."""
         starts = self.starts
         hits = [i for i, pair in enumerate(pairwise(words)) if pair in starts]
         if self.singles and not self.singles.isdisjoint(words):
@@ -107,7 +115,7 @@ class _Matcher:
             for n in range(min(self.longest, len(words) - i), 0, -1):
                 phrase = tuple(words[i : i + n])
                 if phrase in self.index:
-                    found.append(phrase)
+                    found.append((phrase, i))
                     break
         return found
 
@@ -118,19 +126,15 @@ def data_edges(all_facts: Sequence[Facts]) -> list[Edge]:
     for facts in all_facts:
         for table, quote in facts.tables_created.items():
             creators[table][facts.key] = quote
-    writers: dict[str, dict[StoryKey, str]] = defaultdict(dict)
-    for facts in all_facts:
-        for table, quote in facts.tables_written.items():
-            if table not in creators:  # nobody creates it: its first writer is where it starts
-                writers[table][facts.key] = quote
-    for table, found in writers.items():
-        if len(found) == 1:
-            creators[table] = found
+    started = _started_tables(all_facts, creators)
     out: list[Edge] = []
     for facts in all_facts:
         # writing rows into a table another story creates uses it too
         for table, quote in {**facts.tables_written, **facts.tables_referenced}.items():
             makers = creators.get(table)
+            if not makers and table in started:
+                first, writes = started[table]
+                makers = {first.key: writes} if first.position < facts.position else None
             if not makers or facts.key in makers:
                 continue
             for source, made in sorted(makers.items()):
@@ -144,6 +148,29 @@ def data_edges(all_facts: Sequence[Facts]) -> list[Edge]:
                         f'({source}: "{excerpt(made, "table", table[:4], width=60)}")',
                     )
                 )
+    return out
+
+
+def _started_tables(
+    all_facts: Sequence[Facts], creators: dict[str, dict[StoryKey, str]]
+) -> dict[str, tuple[Facts, str]]:
+    """A table no story creates starts with the story that writes its first rows, when that
+    story is the first in backlog order to name the table at all: a table named before it
+    existed already (a brownfield backlog's ``cars``)."""
+    writers: dict[str, dict[StoryKey, Facts]] = defaultdict(dict)
+    first: dict[str, Facts] = {}
+    for facts in sorted(all_facts, key=lambda f: f.position):
+        for table in (*facts.tables_written, *facts.tables_referenced):
+            first.setdefault(table, facts)
+        for table in facts.tables_written:
+            if table not in creators:
+                writers[table][facts.key] = facts
+    out: dict[str, tuple[Facts, str]] = {}
+    for table, found in writers.items():
+        if len(found) == 1:
+            (writer,) = found.values()
+            if first[table].key == writer.key:
+                out[table] = (writer, writer.tables_written[table])
     return out
 
 
@@ -263,19 +290,23 @@ def _anchor(endpoint: Endpoint) -> str:
 
 def conflicts(all_facts: Sequence[Facts]) -> tuple[list[Conflict], list[HotPath]]:
     """Pairs naming the same file (file) or the same shared test fixture (test)."""
+    full = _full_paths(all_facts)
     by_path: dict[str, dict[StoryKey, str]] = defaultdict(dict)
     for facts in all_facts:
         for path in facts.files:
-            by_path[path][facts.key] = "names"
+            by_path[full.get(path, path)].setdefault(facts.key, "names")
         for path in facts.branch_files:
             if path not in facts.files:
                 by_path[path][facts.key] = "branch changes"
+    bare_limit = min(HOT_PATH_LIMIT, max(4, len(all_facts) // 10))
     pairs: dict[tuple[StoryKey, StoryKey, str], list[str]] = defaultdict(list)
     hot: list[HotPath] = []
     for path, holders in by_path.items():
         if len(holders) < 2:
             continue
-        if len(holders) > HOT_PATH_LIMIT:
+        # a file name without a folder that many stories name is a tool or a convention
+        # ("Alpine.js", each package's "package.json"), not one file they all change
+        if len(holders) > (bare_limit if "/" not in path else HOT_PATH_LIMIT):
             hot.append(HotPath(path, tuple(sorted(holders, key=key_order))))
             continue
         kind = "test" if path.startswith("fixture:") or is_fixture_path(path) else "file"
@@ -292,6 +323,20 @@ def conflicts(all_facts: Sequence[Facts]) -> tuple[list[Conflict], list[HotPath]
         evidence = f"{a} and {b} {how} the same {noun}{'s' if len(found) > 1 else ''}: {shown}"
         out.append(Conflict(a, b, kind, evidence, tuple(found)))
     return out, sorted(hot, key=lambda h: h.path)
+
+
+def _full_paths(all_facts: Sequence[Facts]) -> dict[str, str]:
+    """A bare file name -> the one path with a folder that ends in it, when only one does
+    ("whatsapp_service.go" and "internal/service/whatsapp_service.go" are one file)."""
+    folders: dict[str, set[str]] = defaultdict(set)
+    bare: set[str] = set()
+    for facts in all_facts:
+        for path in facts.files:
+            if "/" in path:
+                folders[path.rsplit("/", 1)[1]].add(path)
+            else:
+                bare.add(path)
+    return {name: next(iter(folders[name])) for name in bare if len(folders.get(name, ())) == 1}
 
 
 def _show(path: str) -> str:
