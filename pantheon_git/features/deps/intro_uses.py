@@ -8,12 +8,11 @@ import re
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from itertools import pairwise
-from typing import NamedTuple
 
 from pantheon_git.features.deps.intro_forms import ABBREVIATED, Key, abbreviate
 from pantheon_git.features.deps.introduced import ARTICLES, page_route
 from pantheon_git.features.deps.phrases import STOP
-from pantheon_git.features.deps.text import norm, word_set
+from pantheon_git.features.deps.text import norm
 from pantheon_git.features.deps.tokens import CODE, MARKERS, Sentence
 
 _MEMBER_RE = re.compile(r"\b[a-z]\w*\.\w+\.\w")
@@ -34,60 +33,37 @@ class Index:
         self.firsts = frozenset(pair[0] for pair in self.starts)
         self.singles = frozenset(key[0] for key in keys if len(key) == 1)
 
-    def uses(self, sentences: Sequence[Sentence]) -> dict[Key, Use]:
-        """Key -> the first sentence of the story naming it (a definite one first)."""
-        found: dict[Key, Use] = {}
+    def uses(self, sentences: Sequence[Sentence]) -> dict[Key, str]:
+        """Key -> the first sentence of the story naming it."""
+        found: dict[Key, str] = {}
         for sentence in sentences:
             norms = sentence.norms
             if not ABBREVIATED.isdisjoint(norms):
                 norms = abbreviate(norms)
             if not self.firsts.isdisjoint(norms):
-                for key, at in self._phrases(norms):
-                    _note(found, key, Use(sentence.text, definite(norms, at)))
+                for key in self._phrases(norms):
+                    found.setdefault(key, sentence.text)
             if self.singles and not self.singles.isdisjoint(norms):
                 for word in self.singles.intersection(norms):
-                    _note(found, (word,), Use(sentence.text, False))
+                    found.setdefault((word,), sentence.text)
             for key in written(sentence):
                 if key in self.keys:
-                    _note(found, key, Use(sentence.text, False))
+                    found.setdefault(key, sentence.text)
         return found
 
-    def _phrases(self, norms: list[str]) -> list[tuple[Key, int]]:
-        out = []
+    def _phrases(self, norms: list[str]) -> list[Key]:
+        out: list[Key] = []
+        hits = self.starts.keys() & set(pairwise(norms))
+        if not hits:
+            return out
         for i, pair in enumerate(pairwise(norms)):
-            lengths = self.starts.get(pair)
-            for n in lengths or ():
+            if pair not in hits:
+                continue
+            for n in self.starts[pair]:
                 key = tuple(norms[i : i + n])
                 if key in self.keys and not new_instance(norms, i, i + n):
-                    out.append((key, i))
+                    out.append(key)
         return out
-
-
-class Use(NamedTuple):
-    quote: str
-    definite: bool
-    """Written with "the" (or "its", "this", ...): a thing the reader is meant to know."""
-
-
-def _note(found: dict[Key, Use], key: Key, use: Use) -> None:
-    old = found.get(key)
-    if old is None or (use.definite and not old.definite):
-        found[key] = use
-
-
-DEFINITE = word_set("the this that these those its their our your my")
-
-
-def definite(norms: list[str], start: int) -> bool:
-    """ "the native macOS menu bar": a definite determiner before the phrase, with at most
-    three words between."""
-    for k in range(start - 1, max(-1, start - 5), -1):
-        word = norms[k]
-        if word in DEFINITE:
-            return True
-        if word in STOP or word in MARKERS:
-            return False
-    return False
 
 
 def new_instance(norms: list[str], start: int, end: int) -> bool:

@@ -27,14 +27,13 @@ from pantheon_git.features.deps.phrases import DETERMINERS, PROVIDE_VERBS, STOP
 from pantheon_git.features.deps.text import norm, word_set
 from pantheon_git.features.deps.tokens import CLOSE, CODE, MARKERS, OPEN, Sentence, Token
 
-TITLE, STATED, INSIDE = 3, 2, 1
+TITLE, STATED = 3, 2
 ARTICLES = word_set("a an")
 NUMBERS = word_set("two three four five six seven eight nine ten several")
 # A word followed by one of these is a verb ("A timer shows the elapsed time").
 OBJECT_STARTS = DETERMINERS | word_set("that whether how it them")
 USING_VERBS = EXISTING | word_set("display show enhance improve integrate fix handle enable")
 PHRASAL = ("set", "stand")
-QUANTIFYING = word_set("for per of in on to")
 
 
 @dataclass(frozen=True)
@@ -67,9 +66,6 @@ def introductions(sentences: Sequence[Sentence]) -> dict[Key, Intro]:
             route = page_route(toks[0][1])
             for key in route_keys(route) if route else ():
                 _keep(found, key, Intro(STATED, sentence.text, True, "route"))
-        if not ARTICLES.isdisjoint(sentence.norms):
-            for k in _passing(sentence.norms):
-                _keep_all(found, [_phrase_after(toks, k + 1)], INSIDE, sentence.text, "inside")
         if first in DETERMINERS and OPEN in sentence.norms:
             _keep_all(found, _defined(toks), STATED, sentence.text, "defined")
         if not NUMBERS.isdisjoint(sentence.norms):
@@ -79,16 +75,6 @@ def introductions(sentences: Sequence[Sentence]) -> dict[Key, Intro]:
                     key = ("path:" + key[0],)
                 _keep(found, key, Intro(STATED, sentence.text, True, "listed"))
     return found
-
-
-def _passing(norms: list[str]) -> list[int]:
-    """Articles inside a sentence that bring in a thing in passing ("launches as a native
-    window with a menu bar"), not a quantity ("once per a day", "one of a kind")."""
-    return [
-        k
-        for k in range(1, len(norms) - 1)
-        if norms[k] in ARTICLES and norms[k - 1] not in QUANTIFYING
-    ]
 
 
 def _keep_all(
@@ -102,15 +88,10 @@ def _keep_all(
 
 
 def _keep(found: dict[Key, Intro], key: Key, intro: Intro) -> None:
-    """Of the ways one story introduces a key, a phrase in passing counts last; otherwise the
-    phrase as written wins over a shorter form."""
+    """Of the ways one story introduces a key, the phrase as written wins over a shorter form."""
     old = found.get(key)
-    if old is None or _rank(old) < _rank(intro):
+    if old is None or (old.full, old.strength) < (intro.full, intro.strength):
         found[key] = intro
-
-
-def _rank(intro: Intro) -> tuple[bool, bool, int]:
-    return (intro.strength > INSIDE, intro.full, intro.strength)
 
 
 def _title_phrases(title: Sentence) -> list[list[Token]]:

@@ -17,14 +17,12 @@ from pantheon_git.features.deps.artefacts import DESCRIBE
 from pantheon_git.features.deps.facts import Facts
 from pantheon_git.features.deps.intro_forms import Key
 from pantheon_git.features.deps.intro_uses import Index
-from pantheon_git.features.deps.introduced import INSIDE, Intro
+from pantheon_git.features.deps.introduced import Intro
 from pantheon_git.features.deps.model import Edge, confidence_rank
 from pantheon_git.features.deps.text import excerpt
 
 HINT_FORMS = ("skip",)
-HINT_WAYS = ("inside/full", "inside/core")
-"""Forms and ways of introducing too unsure to plan on (measured: see docs/dependencies.md):
-their edges are hints."""
+"""Forms too unsure to plan on (measured: see docs/dependencies.md): their edges are hints."""
 
 
 def intro_edges(all_facts: Sequence[Facts]) -> list[Edge]:
@@ -44,9 +42,7 @@ def intro_edges(all_facts: Sequence[Facts]) -> list[Edge]:
             if found is None:
                 continue
             source, made = found
-            if made.how.startswith("inside") and not use.definite:
-                continue  # "a menu bar" in passing is only met again as "the menu bar"
-            edge = _edge(source.key, facts.key, key, use.quote, made)
+            edge = _edge(source.key, facts.key, key, use, made)
             old = linked.get(source.key)
             if old is None or confidence_rank(edge.confidence) < confidence_rank(old.confidence):
                 linked[source.key] = edge
@@ -65,7 +61,7 @@ def _introducer(
     if len(best) > 1:
         return None  # two stories introduce it alike: neither is the one meant
     mine = facts.intros.get(key)
-    if mine is not None and mine.full and mine.strength > INSIDE and not best[0][1].setup:
+    if mine is not None and mine.full and not best[0][1].setup:
         return None  # B makes it too
     return best[0]
 
@@ -80,7 +76,7 @@ def _edge(source: StoryKey, target: StoryKey, key: Key, said: str, made: Intro) 
         f"{target} refers to the {words}, which {source} introduces: "
         f'"{excerpt(said, key[0][:4], width=80)}" '
         f'({source}: "{excerpt(made.quote, key[0][:4], width=60)}")',
-        confidence="hint" if form in HINT_FORMS or made.how in HINT_WAYS else "low",
+        confidence="hint" if form in HINT_FORMS else "low",
     )
 
 
