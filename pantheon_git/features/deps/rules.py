@@ -16,6 +16,7 @@ from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.story import Story
 from pantheon_git.features.deps.endpoints import ANY, Endpoint
 from pantheon_git.features.deps.facts import Facts
+from pantheon_git.features.deps.intro_uses import new_instance
 from pantheon_git.features.deps.model import (
     EDGE_KINDS,
     Conflict,
@@ -75,7 +76,10 @@ def functional_edges(all_facts: Sequence[Facts]) -> list[Edge]:
                 code = any(map(is_code_word, sentence.raws[at : at + len(words)]))
                 if code and positions[source] > facts.position:
                     continue  # a code name written before the story that builds it
-                seen.add(source)
+                # "shows a loading state": likely some such thing, not the one built
+                some = new_instance(sentence.norms, at, at + len(words))
+                if not some:
+                    seen.add(source)
                 said = excerpt(sentence.text, words[0][:4], words[-1][:4], width=80)
                 made = excerpt(providers[source][1], words[0][:4], width=60)
                 out.append(
@@ -85,6 +89,7 @@ def functional_edges(all_facts: Sequence[Facts]) -> list[Edge]:
                         "functional",
                         f'{facts.key} mentions the {" ".join(words)}: "{said}" '
                         f'({source}: "{made}")',
+                        confidence="hint" if some else "",
                     )
                 )
     return out

@@ -1,0 +1,26 @@
+"""Edges the texts do not show surely enough to plan on are dropped or kept as hints."""
+
+from __future__ import annotations
+
+from pantheon_git.features.deps import Analysis, analyse
+from tests.support.deps import story
+
+
+def edges(analysis: Analysis) -> dict[tuple[str, str], str]:
+    return {(str(e.source), str(e.target)): e.confidence for e in analysis.edges}
+
+
+def hints(analysis: Analysis) -> set[tuple[str, str]]:
+    return {(str(e.source), str(e.target)) for e in analysis.hints}
+
+
+def test_a_thing_a_story_creates_named_with_an_indefinite_article_is_a_hint() -> None:
+    made = story("US-1", "Errors", "Add network error recovery and loading states.")
+    some = story("US-2", "Form", "The button shows a loading state while submitting.")
+    a = analyse([made, some])
+    assert edges(a) == {}
+    assert hints(a) == {("US-1", "US-2")}
+    the = story("US-3", "Retry", "A loading state shows first. Then the loading state fades.")
+    a = analyse([made, some, the])
+    assert edges(a) == {("US-1", "US-3"): "low"}  # a later "the loading state" names it
+    assert hints(a) == {("US-1", "US-2")}
