@@ -206,7 +206,9 @@ def test_the_backlog_order_is_rallys_rank_when_every_story_has_one() -> None:
 
 
 def test_a_bare_file_name_is_the_one_path_ending_in_it_unless_many_name_it() -> None:
-    shared = [story(f"US-{n}", f"Page {n}", "Alpine.js for the modal state.") for n in range(1, 6)]
+    shared = [
+        story(f"US-{n}", f"Package {n}", "Add the script to package.json.") for n in range(1, 6)
+    ]
     a = analyse(
         [
             story("US-10", "Service", tasks=["Update internal/service/whatsapp_service.go"]),
@@ -215,7 +217,7 @@ def test_a_bare_file_name_is_the_one_path_ending_in_it_unless_many_name_it() -> 
         ]
     )
     assert [(str(c.a), str(c.b)) for c in a.conflicts] == [("US-10", "US-11")]
-    assert [h.path for h in a.hot_paths] == ["Alpine.js"]  # a library many stories use
+    assert [h.path for h in a.hot_paths] == ["package.json"]  # each package's own
 
 
 def test_names_said_to_exist_are_made_by_nobody_and_code_names_link_forward_only() -> None:

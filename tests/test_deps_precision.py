@@ -24,3 +24,20 @@ def test_a_thing_a_story_creates_named_with_an_indefinite_article_is_a_hint() ->
     a = analyse([made, some, the])
     assert edges(a) == {("US-1", "US-3"): "low"}  # a later "the loading state" names it
     assert hints(a) == {("US-1", "US-2")}
+
+
+def conflicts(analysis: Analysis) -> set[tuple[str, str, str]]:
+    return {(str(c.a), str(c.b), ",".join(c.paths)) for c in analysis.conflicts}
+
+
+def test_a_javascript_library_name_is_not_a_file_both_stories_change() -> None:
+    a = analyse(
+        [
+            story("US-1", "Readme", "README includes prerequisites (Docker, Node.js versions)."),
+            story("US-2", "Debugging", "Backend exposes a debug port for Node.js debugging."),
+            story("US-3", "Filters", "Alpine.js for the active filter; edit `src/app.js`."),
+            story("US-4", "Search", "Alpine.js for the search input; the handler in app.js."),
+        ]
+    )
+    # app.js is the one path ending in it; Node.js and Alpine.js are libraries
+    assert conflicts(a) == {("US-3", "US-4", "src/app.js")}

@@ -307,7 +307,7 @@ def conflicts(all_facts: Sequence[Facts]) -> tuple[list[Conflict], list[HotPath]
     pairs: dict[tuple[StoryKey, StoryKey, str], list[str]] = defaultdict(list)
     hot: list[HotPath] = []
     for path, holders in by_path.items():
-        if len(holders) < 2:
+        if len(holders) < 2 or is_library_name(path):
             continue
         # a file name without a folder that many stories name is a tool or a convention
         # ("Alpine.js", each package's "package.json"), not one file they all change
@@ -328,6 +328,12 @@ def conflicts(all_facts: Sequence[Facts]) -> tuple[list[Conflict], list[HotPath]
         evidence = f"{a} and {b} {how} the same {noun}{'s' if len(found) > 1 else ''}: {shown}"
         out.append(Conflict(a, b, kind, evidence, tuple(found)))
     return out, sorted(hot, key=lambda h: h.path)
+
+
+def is_library_name(path: str) -> bool:
+    """ "Node.js", "Alpine.js", "three.js": a JavaScript library's name, not a file, when no
+    story writes a path with a folder ending in it (conflicts map such paths first)."""
+    return "/" not in path and path.endswith(".js")
 
 
 def _full_paths(all_facts: Sequence[Facts]) -> dict[str, str]:
