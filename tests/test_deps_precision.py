@@ -41,3 +41,15 @@ def test_a_javascript_library_name_is_not_a_file_both_stories_change() -> None:
     )
     # app.js is the one path ending in it; Node.js and Alpine.js are libraries
     assert conflicts(a) == {("US-3", "US-4", "src/app.js")}
+
+
+def test_a_bare_file_name_two_paths_end_in_conflicts_with_nothing() -> None:
+    a = analyse(
+        [
+            story("US-1", "Core", "Export EventBus from packages/core/src/index.ts."),
+            story("US-2", "Snake", "Export the game from packages/snake/src/index.ts."),
+            story("US-3", "Docs", "Re-export the types in index.ts."),
+            story("US-4", "Types", "List every type in index.ts."),
+        ]
+    )
+    assert conflicts(a) == set()  # which package's index.ts is unknown

@@ -295,7 +295,7 @@ def _anchor(endpoint: Endpoint) -> str:
 
 def conflicts(all_facts: Sequence[Facts]) -> tuple[list[Conflict], list[HotPath]]:
     """Pairs naming the same file (file) or the same shared test fixture (test)."""
-    full = _full_paths(all_facts)
+    full, ambiguous = _full_paths(all_facts)
     by_path: dict[str, dict[StoryKey, str]] = defaultdict(dict)
     for facts in all_facts:
         for path in facts.files:
@@ -307,7 +307,7 @@ def conflicts(all_facts: Sequence[Facts]) -> tuple[list[Conflict], list[HotPath]
     pairs: dict[tuple[StoryKey, StoryKey, str], list[str]] = defaultdict(list)
     hot: list[HotPath] = []
     for path, holders in by_path.items():
-        if len(holders) < 2 or is_library_name(path):
+        if len(holders) < 2 or is_library_name(path) or path in ambiguous:
             continue
         # a file name without a folder that many stories name is a tool or a convention
         # ("Alpine.js", each package's "package.json"), not one file they all change
@@ -336,9 +336,11 @@ def is_library_name(path: str) -> bool:
     return "/" not in path and path.endswith(".js")
 
 
-def _full_paths(all_facts: Sequence[Facts]) -> dict[str, str]:
+def _full_paths(all_facts: Sequence[Facts]) -> tuple[dict[str, str], set[str]]:
     """A bare file name -> the one path with a folder that ends in it, when only one does
-    ("whatsapp_service.go" and "internal/service/whatsapp_service.go" are one file)."""
+    ("whatsapp_service.go" and "internal/service/whatsapp_service.go" are one file); and the
+    bare names several such paths end in ("index.ts" of two packages): which one a story
+    means is unknown, so they conflict with nothing."""
     folders: dict[str, set[str]] = defaultdict(set)
     bare: set[str] = set()
     for facts in all_facts:
@@ -347,7 +349,8 @@ def _full_paths(all_facts: Sequence[Facts]) -> dict[str, str]:
                 folders[path.rsplit("/", 1)[1]].add(path)
             else:
                 bare.add(path)
-    return {name: next(iter(folders[name])) for name in bare if len(folders.get(name, ())) == 1}
+    full = {name: next(iter(folders[name])) for name in bare if len(folders.get(name, ())) == 1}
+    return full, {name for name in bare if len(folders.get(name, ())) > 1}
 
 
 def _show(path: str) -> str:
