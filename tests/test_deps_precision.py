@@ -53,3 +53,22 @@ def test_a_bare_file_name_two_paths_end_in_conflicts_with_nothing() -> None:
         ]
     )
     assert conflicts(a) == set()  # which package's index.ts is unknown
+
+
+def test_a_when_step_of_a_scenario_waits_for_no_other_story() -> None:
+    ci = story("US-1", "CI", "Report test results: upload .trx files as artifacts.")
+    scenario = story(
+        "US-2",
+        "Validation",
+        acceptance_criteria=(
+            "**Given** file uploads are allowed **When** a file is uploaded **Then** it is scanned",
+        ),
+    )
+    steps = story(
+        "US-3",
+        "Scanning",
+        acceptance_criteria=("**Given** a scanner", "**When** a file is uploaded", "**Then** ..."),
+    )
+    narrative = story("US-4", "Notify", "When a file is uploaded, its owner gets an e-mail.")
+    a = analyse([ci, scenario, steps, narrative])
+    assert edges(a) == {("US-1", "US-4"): "low"}  # only the story that waits for it

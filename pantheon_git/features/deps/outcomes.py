@@ -8,13 +8,15 @@ label", "Prints labels") or before it ("label printing"). A link needs exactly o
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from pantheon_git.features.deps.phrases import DETERMINERS, STOP
 from pantheon_git.features.deps.text import word_set
 from pantheon_git.features.deps.tokens import MARKERS, Sentence
 
 WAITING = word_set("once after when whenever until")
+STEPS = word_set("when whenever")
+"""Waiting words that are also a scenario's trigger step (Given / When / Then)."""
 AUXILIARIES = word_set("has have had been is are was were be get gets got being")
 IRREGULAR = {
     "paid": "pay", "sent": "send", "made": "make", "built": "build", "written": "write",
@@ -59,14 +61,17 @@ def verb_forms(word: str) -> set[str]:
     return out
 
 
-def awaited(tokenised: Iterable[Sentence]) -> dict[Outcome, str]:
+def awaited(tokenised: Sequence[Sentence]) -> dict[Outcome, str]:
     """Outcomes the story waits for -> the sentence."""
     found: dict[Outcome, str] = {}
+    scenarios = any(s.norms[:1] == ["given"] for s in tokenised)
     for sentence in tokenised:
         norms = sentence.norms
         if WAITING.isdisjoint(norms) and "soon" not in norms:
             continue
         for i, word in enumerate(norms):
+            if word in STEPS and (scenarios or "then" in norms[i + 1 :]):
+                continue  # "Given ... When a file is uploaded Then ...": the story's own step
             if word in WAITING or (word == "soon" and i > 0 and norms[i - 1] == "as"):
                 for outcome in _clause_outcome(sentence, i + 1):
                     found.setdefault(outcome, sentence.text)
