@@ -72,3 +72,9 @@ def test_a_when_step_of_a_scenario_waits_for_no_other_story() -> None:
     narrative = story("US-4", "Notify", "When a file is uploaded, its owner gets an e-mail.")
     a = analyse([ci, scenario, steps, narrative])
     assert edges(a) == {("US-1", "US-4"): "low"}  # only the story that waits for it
+
+
+def test_a_quoted_key_of_a_json_object_is_not_a_label() -> None:
+    health = story("US-1", "Health", 'GET /health returns {"status": "Healthy", "checks": {}}.')
+    errors = story("US-2", "Errors", 'I see guidance: "Try again", "Check your input".')
+    assert edges(analyse([health, errors])) == {}

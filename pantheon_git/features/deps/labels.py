@@ -36,7 +36,7 @@ def quoted_names(text: str) -> tuple[dict[str, str], dict[str, str]]:
     previous_end, previous_made = -1, False
     for match in _QUOTED_RE.finditer(text):
         key = _key(match.group(1) or match.group(2))
-        if key is None:
+        if key is None or text[match.end() : match.end() + 1] == ":":  # '"checks": {': data
             previous_end = -1
             continue
         head = text[: match.start()]
