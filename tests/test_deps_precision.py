@@ -78,3 +78,9 @@ def test_a_quoted_key_of_a_json_object_is_not_a_label() -> None:
     health = story("US-1", "Health", 'GET /health returns {"status": "Healthy", "checks": {}}.')
     errors = story("US-2", "Errors", 'I see guidance: "Try again", "Check your input".')
     assert edges(analyse([health, errors])) == {}
+
+
+def test_a_question_word_ends_what_a_verb_creates() -> None:
+    secrets = story("US-1", "Secrets", "Implement a KMS mock and document how to configure it.")
+    docker = story("US-2", "Docker", "The scripts start the stack; document how to use them.")
+    assert edges(analyse([secrets, docker])) == {}  # "document how" is no thing

@@ -33,7 +33,7 @@ STOP = word_set(
     while whenever if unless because since is are was were be been being has have had can
     could will would shall should may might must do does did it its they them their we our
     us you your i me my he she his her this these those such each every all any only also
-    not no there here e g eg etc ie i e so that once both either neither"""
+    not no there here e g eg etc ie i e so that once both either neither how what why"""
 )
 # Words too vague to name a thing on their own: a phrase made only of these never links.
 GENERIC = word_set(
