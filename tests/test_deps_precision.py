@@ -84,3 +84,11 @@ def test_a_question_word_ends_what_a_verb_creates() -> None:
     secrets = story("US-1", "Secrets", "Implement a KMS mock and document how to configure it.")
     docker = story("US-2", "Docker", "The scripts start the stack; document how to use them.")
     assert edges(analyse([secrets, docker])) == {}  # "document how" is no thing
+
+
+def test_a_capitalised_word_inside_a_run_of_capitals_names_no_model() -> None:
+    made = story("US-1", "Accounts", "Create the User model with an e-mail and a password hash.")
+    epic = story("US-2", "Login", "Part of Authentication & User Management, with a session.")
+    title = story("US-3", "Admin", "It opens from the User Settings page.")
+    model = story("US-4", "Tokens", "Store the token of the User on login.")
+    assert edges(analyse([made, epic, title, model])) == {("US-1", "US-4"): "medium"}

@@ -44,7 +44,7 @@ def entity_mentions(tokenised: Sequence[Sentence], names: Set[str]) -> dict[str,
             records = i + 1 < len(norms) and norms[i + 1] in RECORDS and not possessive
             if not records and not (raw[:1].isupper() and raw[1:2].islower()):
                 continue
-            if norms[i] in STOP or (not records and raws[i - 1][:1].isupper()):
+            if norms[i] in STOP or (not records and _in_capitals(raws, i)):
                 continue  # a run of capitals is a proper name or a title, not an entity
             if i + 1 < len(norms) and norms[i + 1] in MODEL_HEADS:
                 continue  # "the User Model": the thing-mention rule says it better
@@ -52,3 +52,11 @@ def entity_mentions(tokenised: Sequence[Sentence], names: Set[str]) -> dict[str,
             if name and (name not in found or (records and not found[name][1])):
                 found[name] = (sentence.text, records)
     return found
+
+
+def _in_capitals(raws: list[str], i: int) -> bool:
+    """ "Authentication & User Management", "the Device Settings": a capitalised word next to
+    another, or joined to one by "&"."""
+    before = raws[i - 2] if raws[i - 1] == "&" and i > 1 else raws[i - 1]
+    after = raws[i + 1] if i + 1 < len(raws) else ""
+    return before[:1].isupper() or after[:1].isupper()
