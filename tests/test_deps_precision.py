@@ -92,3 +92,12 @@ def test_a_capitalised_word_inside_a_run_of_capitals_names_no_model() -> None:
     title = story("US-3", "Admin", "It opens from the User Settings page.")
     model = story("US-4", "Tokens", "Store the token of the User on login.")
     assert edges(analyse([made, epic, title, model])) == {("US-1", "US-4"): "medium"}
+
+
+def test_a_created_thing_named_before_its_story_is_a_hint() -> None:
+    docker = story("US-1", "Docker", "Scripts start the stack with the secrets vault mounted.")
+    vault = story("US-2", "Secrets", "Set up the secrets vault for local development.")
+    later = story("US-3", "Rotation", "Rotate the keys kept in the secrets vault.")
+    a = analyse([docker, vault, later])
+    assert edges(a) == {("US-2", "US-3"): "low"}
+    assert hints(a) == {("US-2", "US-1")}  # a forward mention: worth a look, not a plan

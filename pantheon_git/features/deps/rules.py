@@ -76,9 +76,11 @@ def functional_edges(all_facts: Sequence[Facts]) -> list[Edge]:
                 code = any(map(is_code_word, sentence.raws[at : at + len(words)]))
                 if code and positions[source] > facts.position:
                     continue  # a code name written before the story that builds it
-                # "shows a loading state": likely some such thing, not the one built
+                # "shows a loading state": likely some such thing, not the one built; and a
+                # thing named before the story that creates it: a forward mention
                 some = new_instance(sentence.norms, at, at + len(words))
-                if not some:
+                guess = some or positions[source] > facts.position
+                if not guess:
                     seen.add(source)
                 said = excerpt(sentence.text, words[0][:4], words[-1][:4], width=80)
                 made = excerpt(providers[source][1], words[0][:4], width=60)
@@ -89,7 +91,7 @@ def functional_edges(all_facts: Sequence[Facts]) -> list[Edge]:
                         "functional",
                         f'{facts.key} mentions the {" ".join(words)}: "{said}" '
                         f'({source}: "{made}")',
-                        confidence="hint" if some else "",
+                        confidence="hint" if guess else "",
                     )
                 )
     return out
