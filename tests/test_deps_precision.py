@@ -101,3 +101,34 @@ def test_a_created_thing_named_before_its_story_is_a_hint() -> None:
     a = analyse([docker, vault, later])
     assert edges(a) == {("US-2", "US-3"): "low"}
     assert hints(a) == {("US-2", "US-1")}  # a forward mention: worth a look, not a plan
+
+
+def test_tables_a_creating_verb_lists_are_all_created() -> None:
+    from pantheon_git.features.deps.tables import created_tables
+    from pantheon_git.features.deps.tokens import tokenise_text
+
+    def made(text: str) -> list[str]:
+        return sorted(created_tables(tokenise_text(text)))
+
+    both = ["session", "user"]
+    assert made("The migration includes CREATE TABLE statements for Users, Sessions.") == both
+    assert made("Create the users and sessions tables.") == both
+    assert made("The migration creates tables for users and sessions.") == both
+    assert made("Create table users and add an index.") == ["user"]
+    migration = story("US-1", "Database", "The migration creates tables for users and sessions.")
+    login = story("US-2", "Login", "Create the users table (id, email, password_hash).")
+    tokens = story("US-3", "Tokens", "Each token row has a user_id (foreign key to users).")
+    # a table two stories create: the story using it waits on both
+    assert edges(analyse([migration, login, tokens])) == {
+        ("US-1", "US-3"): "high",
+        ("US-2", "US-3"): "high",
+    }
+
+
+def test_an_event_name_or_an_objects_field_is_no_table_column() -> None:
+    workflows = story("US-1", "Workflows", "Create the workflows table (id, name, state).")
+    hooks = story("US-2", "Webhooks", "Events include workflow.started and decision.made.")
+    settings = story("US-3", "Settings", "Categories: Security, Performance, Workflows, Alerts.")
+    states = story("US-4", "States", "A paused run keeps workflows.state as paused.")
+    a = analyse([workflows, hooks, settings, states])
+    assert edges(a) == {("US-1", "US-4"): "high"}

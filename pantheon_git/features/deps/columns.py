@@ -53,7 +53,10 @@ def dotted(raw: str) -> tuple[str, str | None] | None:
         name = table_name(tail)
         return (name, None) if name else None
     name = table_name(head)
-    return (name, tail.lower()) if (name and "_" in tail) or (name and tail.islower()) else None
+    # a table's name is plural ("users.email"); "workflow.started" is an event, "user.email"
+    # an object's field, unless the column says it is one ("user.created_at")
+    plural = name is not None and name != head.lower()
+    return (name, tail.lower()) if name and ("_" in tail or (plural and tail.islower())) else None
 
 
 def defined_tables(tokenised: Sequence[Sentence]) -> dict[str, tuple[str, list[str]]]:

@@ -55,8 +55,13 @@ def entity_mentions(tokenised: Sequence[Sentence], names: Set[str]) -> dict[str,
 
 
 def _in_capitals(raws: list[str], i: int) -> bool:
-    """ "Authentication & User Management", "the Device Settings": a capitalised word next to
-    another, or joined to one by "&"."""
-    before = raws[i - 2] if raws[i - 1] == "&" and i > 1 else raws[i - 1]
+    """ "Authentication & User Management", "the Device Settings", "Security, Workflows,
+    Notifications": a capitalised word next to another, or joined to one by "&" or a comma."""
+    before = raws[i - 2] if raws[i - 1] in JOINS and i > 1 else raws[i - 1]
     after = raws[i + 1] if i + 1 < len(raws) else ""
+    if after in JOINS:
+        after = raws[i + 2] if i + 2 < len(raws) else ""
     return before[:1].isupper() or after[:1].isupper()
+
+
+JOINS = frozenset(("&", ","))

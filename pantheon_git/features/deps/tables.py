@@ -50,8 +50,9 @@ def created_tables(tokenised: list[Sentence]) -> dict[str, str]:
 
 def _created_after(toks: list[Token], i: int) -> list[str]:
     """Tables named after a creating verb, joined by "and" / "or" / commas: "create the
-    articles table (slug, title) and an article_revisions table"."""
-    names = []
+    articles table (slug, title) and an article_revisions table", "the users and sessions
+    tables", "tables for users, sessions and workflows"."""
+    names: list[str] = []
     while True:
         hit = _created_at(toks, i)
         if hit is None:  # another thing first ("the Shipment entity and the shipments table")
@@ -60,9 +61,8 @@ def _created_after(toks: list[Token], i: int) -> list[str]:
                 break
             i = end
             continue
-        name, end = hit
-        if name:
-            names.append(name)
+        found, end = hit
+        names.extend(n for n in found if n)
         j = _skip_brackets(toks, end)
         if j < len(toks) and toks[j][0] == PUNCT and toks[j][1] == ",":
             j += 1
@@ -82,18 +82,50 @@ def _next_item(toks: list[Token], i: int) -> int | None:
     return None
 
 
-def _created_at(toks: list[Token], i: int) -> tuple[str | None, int] | None:
-    """After a creating verb: "[the|a new] table [called] X" or "[the|a new] X table", with
-    the index just after it."""
+def _created_at(toks: list[Token], i: int) -> tuple[list[str | None], int] | None:
+    """After a creating verb: "[the|a new] table [called] X", "tables [for] X, Y and Z",
+    "[the|a new] X table" or "the X and Y tables", with the index just after it."""
     j = next_word(toks, i, DETERMINERS)
     if j is None:
         return None
-    if toks[j][1].lower() in TABLE:
-        k = next_word(toks, j + 1, NAMING)
-        return (table_name(toks[k][1]), k + 1) if k is not None else None
-    if j + 1 < len(toks) and toks[j + 1][1].lower() in TABLE:
-        return table_name(toks[j][1]), j + 2
+    low = toks[j][1].lower()
+    if low in TABLE:
+        k = next_word(toks, j + 1, NAMING | LISTING)
+        if k is None:
+            return None
+        skipped = {raw.lower() for _w, raw in toks[j + 1 : k]}
+        if low == "tables" or not PLURAL_LISTING.isdisjoint(skipped):
+            names, end = _listed(toks, k)  # "CREATE TABLE statements for Users, Sessions"
+            return names, end + (end < len(toks) and toks[end][1].lower() == "tables")
+        return [table_name(toks[k][1])], k + 1
+    names, end = _listed(toks, j)
+    closing = toks[end][1].lower() if end < len(toks) else ""
+    if closing == "tables" or (closing == "table" and len(names) == 1):
+        return names, end + 1
     return None
+
+
+LISTING = word_set("for statement statements definition definitions migration migrations")
+PLURAL_LISTING = frozenset(("statements", "definitions", "migrations"))
+"""Words between "table" and the names it creates; after a plural one, several names."""
+
+
+def _listed(toks: list[Token], k: int) -> tuple[list[str | None], int]:
+    """Single words from ``k`` joined by commas, "and" or "or" ("users, sessions and
+    workflows"), and the index just after the last."""
+    names = [table_name(toks[k][1])]
+    end = k + 1
+    while end + 1 < len(toks):
+        link, nxt = toks[end], end + 1
+        if link[1].lower() not in (",", "and", "or"):
+            break
+        if link[1] == "," and toks[nxt][1].lower() in ("and", "or"):
+            nxt += 1  # an Oxford comma
+        if nxt >= len(toks) or not is_word(toks[nxt]):
+            break
+        names.append(table_name(toks[nxt][1]))
+        end = nxt + 1
+    return names, end
 
 
 def referenced_tables(tokenised: list[Sentence]) -> dict[str, str]:
