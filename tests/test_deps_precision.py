@@ -132,3 +132,16 @@ def test_an_event_name_or_an_objects_field_is_no_table_column() -> None:
     states = story("US-4", "States", "A paused run keeps workflows.state as paused.")
     a = analyse([workflows, hooks, settings, states])
     assert edges(a) == {("US-1", "US-4"): "high"}
+
+
+def test_a_title_ending_in_anothers_thing_makes_another_of_the_kind() -> None:
+    a = analyse(
+        [
+            story("US-1", "State Data Model", "Pydantic models for the loop state."),
+            story("US-2", "Validation Report Generation", "Reports are written as markdown."),
+            story("US-3", "Power-Prompt Data Model", "Prompts have a name and a body."),
+            story("US-4", "Story Validation Report Generation.", "One report per story."),
+            story("US-5", "Dashboard", "Links each validation report generation run."),
+        ]
+    )
+    assert edges(a) == {("US-2", "US-5"): "low"}

@@ -17,7 +17,7 @@ from pantheon_git.features.deps.artefacts import DESCRIBE
 from pantheon_git.features.deps.facts import Facts
 from pantheon_git.features.deps.intro_forms import Key
 from pantheon_git.features.deps.intro_uses import Index
-from pantheon_git.features.deps.introduced import Intro
+from pantheon_git.features.deps.introduced import TITLE, Intro
 from pantheon_git.features.deps.model import Edge, confidence_rank
 from pantheon_git.features.deps.text import excerpt
 
@@ -61,9 +61,15 @@ def _introducer(
     if len(best) > 1:
         return None  # two stories introduce it alike: neither is the one meant
     mine = facts.intros.get(key)
-    if mine is not None and mine.full and not best[0][1].setup:
-        return None  # B makes it too
+    if mine is not None and _makes(mine) and not best[0][1].setup:
+        return None  # B makes it too, or its title another of the kind
     return best[0]
+
+
+def _makes(intro: Intro) -> bool:
+    """ "Power-Prompt Data Model" after "State Data Model": a title ending in the words
+    makes another such thing; it does not use the first."""
+    return intro.full or (intro.strength == TITLE and intro.how.endswith("/suffix"))
 
 
 def _edge(source: StoryKey, target: StoryKey, key: Key, said: str, made: Intro) -> Edge:

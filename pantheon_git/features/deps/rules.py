@@ -28,6 +28,7 @@ from pantheon_git.features.deps.model import (
 )
 from pantheon_git.features.deps.paths import is_fixture_path
 from pantheon_git.features.deps.text import excerpt, is_code_word
+from pantheon_git.features.deps.tokens import MARKERS
 
 HOT_PATH_LIMIT = 25
 """A path named by more stories than this is reported once, not as pairwise conflicts."""
@@ -62,12 +63,14 @@ def functional_edges(all_facts: Sequence[Facts]) -> list[Edge]:
     out: list[Edge] = []
     for facts in all_facts:
         seen: set[StoryKey] = set()
-        for sentence in facts.sentences:
+        for n, sentence in enumerate(facts.sentences):
             for words, at in matcher.positions(sentence.norms):
                 providers = index[words]
                 # None when the story creates the thing too, or when creators are ambiguous.
                 if facts.key in providers:
                     continue
+                if n == 0 and at > 0 and MARKERS.issuperset(sentence.norms[at + len(words) :]):
+                    continue  # "Story Validation Report Generation": another of the kind
                 top = max(s for s, _ in providers.values())
                 best = [k for k, (s, _) in providers.items() if s == top]
                 if len(best) != 1 or best[0] in seen:
