@@ -145,3 +145,15 @@ def test_a_title_ending_in_anothers_thing_makes_another_of_the_kind() -> None:
         ]
     )
     assert edges(a) == {("US-2", "US-5"): "low"}
+
+
+def test_a_screen_of_a_status_does_not_make_the_status() -> None:
+    a = analyse(
+        [
+            story("US-1", "Verification status screen", "Drivers see where their papers are."),
+            story("US-2", "Media library panel", "Thumbnails of the imported clips."),
+            story("US-3", "Documents", "Each shows its upload date, verification status, a name."),
+            story("US-4", "Timeline", "Clips dragged from the media library land on it."),
+        ]
+    )
+    assert edges(a) == {("US-2", "US-4"): "low"}

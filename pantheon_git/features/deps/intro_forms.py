@@ -26,6 +26,9 @@ SETUP_HEADS = word_set(
 # Heads that say where a thing is shown or served, not what it is: "Conversation history
 # backend" and "Conversation history UI" are both about the conversation history.
 PLACE_HEADS = word_set("panel component ui tui backend frontend page screen view module layer")
+# Words for a value a record has: "Verification status screen" shows a status that records
+# carry, so "verification status" elsewhere is a field, not the screen.
+ATTRIBUTES = word_set("status state date time count total number type level score amount")
 ABBREVIATIONS = {"authentication": "auth", "information": "info", "configuration": "config"}
 ABBREVIATED = frozenset(ABBREVIATIONS)
 HTTP_METHODS = frozenset(("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"))
@@ -61,7 +64,7 @@ def forms(phrase: Sequence[Token], *, title: bool = False, noun: bool = False) -
         setup = setup or words[n - 1] in SETUP_HEADS
         n -= 1
     core = words[:n]
-    if n < len(words) and specific(core, toks[:n]):
+    if n < len(words) and specific(core, toks[:n]) and core[-1] not in ATTRIBUTES:
         out.append(Form(core, False, "core", setup))
     if noun and n == len(words):
         for k in range(1, n - 1):
