@@ -157,3 +157,19 @@ def test_a_screen_of_a_status_does_not_make_the_status() -> None:
         ]
     )
     assert edges(a) == {("US-2", "US-4"): "low"}
+
+
+def test_a_creating_verb_introduces_a_quoted_name_and_a_list_noun_does_not() -> None:
+    logic = story("US-1", 'Implement "Next Day Clearing" Logic', "Done items leave the lists.")
+    animation = story(
+        "US-2",
+        "Teleport animation",
+        'Items move from their active list to the journal (when "Next Day Clearing" occurs).',
+    )
+    journal = story("US-3", "Journaling", 'It applies to items subject to "Next Day Clearing".')
+    assert edges(analyse([logic, animation, journal])) == {
+        ("US-1", "US-2"): "low",
+        ("US-1", "US-3"): "low",
+    }
+    # without the story that makes it, a noun "list" introduces nothing
+    assert edges(analyse([animation, journal])) == {}

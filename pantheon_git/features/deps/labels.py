@@ -3,7 +3,8 @@
 A story *introduces* a quoted name when the name follows a word for a place on screen ("the
 three habit columns "Today", "Yesterday" and "The Pile"" makes all three), when an indefinite
 article and such a word frame it (``a "Lively" state``, ``a "Retry" button``), or when a thing
-becomes it (``to become "Junked"``). Any other quoted mention, or the name in title case
+becomes it (``to become "Junked"``), or when a creating verb makes it (``Implement "Next Day
+Clearing" logic``). Any other quoted mention, or the name in title case
 ("into The Pile"), uses it. A link needs exactly one story introducing the name.
 """
 
@@ -19,8 +20,11 @@ PLACES = word_set(
     """column section tab panel area slot region screen button link toggle field card badge
     banner menu state status stage step view"""
 )
-INTRODUCING = word_set("become becomes turn turns called named add adds new")
-SHOWING = word_set("show display offer include list with has")  # normalised: shows -> show
+INTRODUCING = word_set(
+    "become becomes turn turns called named add adds new create implement introduce"
+)
+# normalised: shows -> show; not "list", which is mostly a noun ("from its active list")
+SHOWING = word_set("show display offer include with has")
 PLACING = word_set("in into to from between on at under onto via through of")
 _CLAUSE_RE = re.compile(r"[.;:!?]\s")
 _QUOTED_RE = re.compile(r'"([^"\n]{2,40})"|“([^”\n]{2,40})”')
