@@ -173,3 +173,11 @@ def test_a_creating_verb_introduces_a_quoted_name_and_a_list_noun_does_not() -> 
     }
     # without the story that makes it, a noun "list" introduces nothing
     assert edges(analyse([animation, journal])) == {}
+
+
+def test_a_relative_clause_after_a_made_thing_makes_nothing() -> None:
+    drawer = story("US-1", "Explorer", "Listings expose a panel that loads `data/config.json`.")
+    upload = story("US-2", "Upload", "New uploads must include a `data/config.json` file.")
+    a = analyse([drawer, upload])
+    assert edges(a) == {}
+    assert conflicts(a) == {("US-1", "US-2", "data/config.json")}  # both name it

@@ -177,6 +177,8 @@ def _span(toks: list[Token], i: int) -> list[int]:
                 break
         elif depth == 0 and word in STOP and word not in LINKS and word not in DETERMINERS:
             break
+        elif depth == 0 and word == "that" and out:
+            break  # "a panel that loads config.json": a relative clause, not a determiner
         if depth == 0 and word != OPEN:  # brackets hold details (parameters, a return type)
             out.append(i)
         i += 1
