@@ -181,3 +181,11 @@ def test_a_relative_clause_after_a_made_thing_makes_nothing() -> None:
     a = analyse([drawer, upload])
     assert edges(a) == {}
     assert conflicts(a) == {("US-1", "US-2", "data/config.json")}  # both name it
+
+
+def test_a_story_reacting_to_an_outcome_does_not_bring_it_about() -> None:
+    upload = story("US-1", "Upload", "Add the upload endpoint for book folders.")
+    versions = story("US-2", "Versions", "When uploading a book, the service reads its version.")
+    ai = story("US-3", "AI", "Trigger AI processing once a book is uploaded.")
+    a = analyse([upload, versions, ai])
+    assert edges(a) == {("US-1", "US-3"): "low"}  # US-2 is no second doer

@@ -103,6 +103,8 @@ def done(tokenised: Sequence[Sentence], wanted: dict[str, set[str]]) -> dict[Out
         norms, raws = sentence.norms, sentence.raws
         for i, raw in enumerate(raws):
             verbs = verb_forms(raw.lower()) & wanted.keys()
+            if verbs and _waiting_clause(norms, i):
+                continue  # "When uploading a book, the service reads ...": it reacts to it
             for verb in verbs:
                 nouns = wanted[verb]
                 after = [n for n in norms[i + 1 : i + 6] if n not in MARKERS]
@@ -110,3 +112,13 @@ def done(tokenised: Sequence[Sentence], wanted: dict[str, set[str]]) -> dict[Out
                 for noun in nouns.intersection(after[:4] + before):
                     found.setdefault((verb, noun), sentence.text)
     return found
+
+
+def _waiting_clause(norms: list[str], i: int) -> bool:
+    """The word at ``i`` is inside a clause opened by a waiting word ("when uploading")."""
+    for k in range(i - 1, -1, -1):
+        if norms[k] in WAITING:
+            return True
+        if norms[k] in MARKERS:
+            return False
+    return False
