@@ -189,3 +189,12 @@ def test_a_story_reacting_to_an_outcome_does_not_bring_it_about() -> None:
     ai = story("US-3", "AI", "Trigger AI processing once a book is uploaded.")
     a = analyse([upload, versions, ai])
     assert edges(a) == {("US-1", "US-3"): "low"}  # US-2 is no second doer
+
+
+def test_a_word_capitalised_by_its_place_names_no_model() -> None:
+    made = story("US-1", "Books", "Create the Book model with a title and a publisher.")
+    cors = story("US-2", "CORS", "**What Currently Exists:** Book upload and storage.")
+    nav = story("US-3", "Sidebar", '"Books" top-level nav item opens the list.')
+    table = story("US-4", "Dialog", "| Books | .zip | 500MB |\n\nTypes: (Books | Logos).")
+    model = story("US-5", "Covers", "Store the cover of the Book on upload.")
+    assert edges(analyse([made, cors, nav, table, model])) == {("US-1", "US-5"): "medium"}

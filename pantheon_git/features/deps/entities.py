@@ -46,6 +46,8 @@ def entity_mentions(tokenised: Sequence[Sentence], names: Set[str]) -> dict[str,
                 continue
             if norms[i] in STOP or (not records and _in_capitals(raws, i)):
                 continue  # a run of capitals is a proper name or a title, not an entity
+            if not records and raws[i - 1] in OPENERS:
+                continue  # "Exists: Book upload", ""Books" nav item": capitalised by place
             if i + 1 < len(norms) and norms[i + 1] in MODEL_HEADS:
                 continue  # "the User Model": the thing-mention rule says it better
             name = table_name(norms[i])
@@ -56,7 +58,8 @@ def entity_mentions(tokenised: Sequence[Sentence], names: Set[str]) -> dict[str,
 
 def _in_capitals(raws: list[str], i: int) -> bool:
     """ "Authentication & User Management", "the Device Settings", "Security, Workflows,
-    Notifications": a capitalised word next to another, or joined to one by "&" or a comma."""
+    Notifications", "Books | Materials": a capitalised word next to another, or joined to one
+    by "&", a comma, "|" or "/"."""
     before = raws[i - 2] if raws[i - 1] in JOINS and i > 1 else raws[i - 1]
     after = raws[i + 1] if i + 1 < len(raws) else ""
     if after in JOINS:
@@ -64,4 +67,5 @@ def _in_capitals(raws: list[str], i: int) -> bool:
     return before[:1].isupper() or after[:1].isupper()
 
 
-JOINS = frozenset(("&", ","))
+JOINS = frozenset(("&", ",", "|", "/"))
+OPENERS = frozenset((":", '"', "(", "|"))
