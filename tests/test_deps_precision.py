@@ -198,3 +198,10 @@ def test_a_word_capitalised_by_its_place_names_no_model() -> None:
     table = story("US-4", "Dialog", "| Books | .zip | 500MB |\n\nTypes: (Books | Logos).")
     model = story("US-5", "Covers", "Store the cover of the Book on upload.")
     assert edges(analyse([made, cors, nav, table, model])) == {("US-1", "US-5"): "medium"}
+
+
+def test_a_table_a_screen_shows_is_no_database_table() -> None:
+    made = story("US-1", "Books", "Create the books table (id, title, publisher).")
+    ui = story("US-2", "Columns", "The column is removed from both book and app tables in the admin UI.")
+    db = story("US-3", "Covers", "Add a cover_url to the books table in the database.")
+    assert edges(analyse([made, ui, db])) == {("US-1", "US-3"): "high"}

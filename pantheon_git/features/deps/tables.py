@@ -150,7 +150,7 @@ def _references(toks: list[Token]) -> list[str]:
             if low.endswith("_id"):  # user_id -> users; default_vehicle_id -> also vehicles
                 column = low[:-3]
                 names += [table_name(column), table_name(column.rpartition("_")[2])]
-        elif low in TABLE:
+        elif low in TABLE and not _on_screen(toks, i):
             names.extend(_around_table(toks, i))
         elif low.startswith("referenc") or low in ("fk", "fks"):
             j = next_word(toks, i + 1, DETERMINERS | TABLE | KEY_LINKS)
@@ -161,6 +161,16 @@ def _references(toks: list[Token]) -> list[str]:
                 k = next_word(toks, j + 1, DETERMINERS | TABLE)
                 names.append(table_name(toks[k][1]) if k is not None else None)
     return [n for n in names if n]
+
+
+SCREENS = word_set("ui page panel view dashboard screen modal drawer tab")
+
+
+def _on_screen(toks: list[Token], i: int) -> bool:
+    """ "the book and app tables in the admin panel UI": tables a screen shows."""
+    if i + 1 >= len(toks) or toks[i + 1][1].lower() not in ("in", "on"):
+        return False
+    return not SCREENS.isdisjoint(w for w, _r in toks[i + 2 : i + 7])
 
 
 def _around_table(toks: list[Token], i: int) -> list[str | None]:
