@@ -202,6 +202,6 @@ def test_a_word_capitalised_by_its_place_names_no_model() -> None:
 
 def test_a_table_a_screen_shows_is_no_database_table() -> None:
     made = story("US-1", "Books", "Create the books table (id, title, publisher).")
-    ui = story("US-2", "Columns", "The column is removed from both book and app tables in the admin UI.")
+    ui = story("US-2", "Columns", "The path is gone from both book and app tables in the UI.")
     db = story("US-3", "Covers", "Add a cover_url to the books table in the database.")
     assert edges(analyse([made, ui, db])) == {("US-1", "US-3"): "high"}
