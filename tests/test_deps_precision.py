@@ -205,3 +205,21 @@ def test_a_table_a_screen_shows_is_no_database_table() -> None:
     ui = story("US-2", "Columns", "The path is gone from both book and app tables in the UI.")
     db = story("US-3", "Covers", "Add a cover_url to the books table in the database.")
     assert edges(analyse([made, ui, db])) == {("US-1", "US-3"): "high"}
+
+
+def test_a_quoted_name_in_a_made_phrase_and_another_of_the_kind() -> None:
+    sim = story("US-1", "Simulation", "Create Play button that starts the simulation.")
+    title = story("US-2", "Title screen", 'Add "Play" button. The Play button works.')
+    basic = story("US-3", "Core objects", "Create the basic physics objects (Ball, Ramp).")
+    more = story("US-4", "Advanced objects", "Create the complex physics objects (Seesaw).")
+    same = story("US-5", "Generic detector", "Implements the same basic physics object API.")
+    a = analyse([sim, title, basic, more, same])
+    # two stories make a play button: neither is meant; "complex physics objects" are
+    # another kind, "the same ... object API" the one there already
+    assert edges(a) == {("US-3", "US-5"): "low"}
+
+
+def test_a_state_of_a_thing_is_not_another_kind_of_it() -> None:
+    setup = story("US-1", "Basic webcam recording setup", "Camera access is granted.")
+    save = story("US-2", "Saving", "A finished webcam recording is saved to the library.")
+    assert edges(analyse([setup, save])) == {("US-1", "US-2"): "low"}

@@ -19,6 +19,7 @@ from pantheon_git.features.deps.intro_forms import Key
 from pantheon_git.features.deps.intro_uses import Index
 from pantheon_git.features.deps.introduced import TITLE, Intro
 from pantheon_git.features.deps.model import Edge, confidence_rank
+from pantheon_git.features.deps.phrases import another_kind
 from pantheon_git.features.deps.text import excerpt
 
 HINT_FORMS = ("skip",)
@@ -37,7 +38,10 @@ def intro_edges(all_facts: Sequence[Facts]) -> list[Edge]:
     for facts in all_facts:
         linked: dict[StoryKey, Edge] = {}
         used = index.uses(facts.sentences)
+        kinds = _kinds(facts)
         for key, use in sorted(used.items(), key=lambda kv: -len(kv[0])):
+            if key in kinds:
+                continue  # "Create the complex physics objects": another of the kind
             found = _introducer(facts, key, makers[key])
             if found is None:
                 continue
@@ -64,6 +68,17 @@ def _introducer(
     if mine is not None and _makes(mine) and not best[0][1].setup:
         return None  # B makes it too, or its title another of the kind
     return best[0]
+
+
+def _kinds(facts: Facts) -> set[Key]:
+    """The shorter endings of what the story introduces as written: the kinds of thing it
+    makes another of."""
+    return {
+        key[k:]
+        for key, intro in facts.intros.items()
+        if intro.full and another_kind(key)
+        for k in range(1, len(key) - 1)
+    }
 
 
 def _makes(intro: Intro) -> bool:

@@ -64,6 +64,14 @@ _TEST_PLACE_RE = re.compile(
     r"(?:^|[/`'\"(])(?:tests?|spec|__tests__|fixtures?)/|conftest\.py|_test\.|\.spec\.|\btest_"
 )
 MAX_WORDS = 5
+REUSED = frozenset(("same", "existing", "shared", "common"))
+"""Words before a thing that say it is the one there already, not another of the kind."""
+
+
+def another_kind(words: tuple[str, ...]) -> bool:
+    """ "complex physics objects" is another kind of physics object; "the same X", "a
+    finished webcam recording" (a state of it) are not."""
+    return words[0] not in REUSED and not _participle(words[0])
 
 
 @dataclass(frozen=True)
@@ -159,11 +167,14 @@ def noun_phrases(toks: list[Token], start: int) -> list[list[Token]]:
     phrases: list[list[Token]] = []
     i, end = start, len(toks)
     while True:
-        while i < end and toks[i][0] in DETERMINERS:
+        while i < end and (toks[i][0] in DETERMINERS or toks[i][1] == '"'):
             i += 1
         phrase: list[Token] = []
-        while i < end and toks[i][0] not in MARKERS and toks[i][0] not in STOP:
-            if phrase and _participle(toks[i][0]):
+        while i < end and toks[i][0] not in STOP:
+            if toks[i][1] == '"':  # 'Add "Play" button': the quotes name it, the phrase goes on
+                i += 1
+                continue
+            if toks[i][0] in MARKERS or (phrase and _participle(toks[i][0])):
                 break  # "the template format used by ...": the phrase ended before "used"
             phrase.append(toks[i])
             i += 1

@@ -27,6 +27,7 @@ from pantheon_git.features.deps.model import (
     key_order,
 )
 from pantheon_git.features.deps.paths import is_fixture_path
+from pantheon_git.features.deps.phrases import another_kind
 from pantheon_git.features.deps.text import excerpt, is_code_word
 from pantheon_git.features.deps.tokens import MARKERS
 
@@ -63,11 +64,19 @@ def functional_edges(all_facts: Sequence[Facts]) -> list[Edge]:
     out: list[Edge] = []
     for facts in all_facts:
         seen: set[StoryKey] = set()
+        # "Create the complex physics objects": B makes another of the kind, not a use
+        # ("implements the same X interface" uses X)
+        kinds = {
+            p.words[k:]
+            for p in facts.provides
+            if another_kind(p.words)
+            for k in range(1, len(p.words) - 1)
+        }
         for n, sentence in enumerate(facts.sentences):
             for words, at in matcher.positions(sentence.norms):
                 providers = index[words]
                 # None when the story creates the thing too, or when creators are ambiguous.
-                if facts.key in providers:
+                if facts.key in providers or words in kinds:
                     continue
                 if n == 0 and at > 0 and MARKERS.issuperset(sentence.norms[at + len(words) :]):
                     continue  # "Story Validation Report Generation": another of the kind
