@@ -169,15 +169,7 @@ def noun_phrases(toks: list[Token], start: int) -> list[list[Token]]:
     while True:
         while i < end and (toks[i][0] in DETERMINERS or toks[i][1] == '"'):
             i += 1
-        phrase: list[Token] = []
-        while i < end and toks[i][0] not in STOP:
-            if toks[i][1] == '"':  # 'Add "Play" button': the quotes name it, the phrase goes on
-                i += 1
-                continue
-            if toks[i][0] in MARKERS or (phrase and _participle(toks[i][0])):
-                break  # "the template format used by ...": the phrase ended before "used"
-            phrase.append(toks[i])
-            i += 1
+        phrase, i = _phrase_at(toks, i)
         if not phrase:
             break
         phrases.append(phrase[:MAX_WORDS])
@@ -203,6 +195,20 @@ def noun_phrases(toks: list[Token], start: int) -> list[list[Token]]:
             if longer:
                 out.append([*phrase, longer[-1]])
     return out
+
+
+def _phrase_at(toks: list[Token], i: int) -> tuple[list[Token], int]:
+    """The words of a noun phrase from ``i``, and where it ends."""
+    phrase: list[Token] = []
+    while i < len(toks) and toks[i][0] not in STOP:
+        if toks[i][1] == '"':  # 'Add "Play" button': the quotes name it, the phrase goes on
+            i += 1
+            continue
+        if toks[i][0] in MARKERS or (phrase and _participle(toks[i][0])):
+            break  # "the template format used by ...": the phrase ended before "used"
+        phrase.append(toks[i])
+        i += 1
+    return phrase, i
 
 
 def _participle(word: str) -> bool:
