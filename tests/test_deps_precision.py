@@ -223,3 +223,10 @@ def test_a_state_of_a_thing_is_not_another_kind_of_it() -> None:
     setup = story("US-1", "Basic webcam recording setup", "Camera access is granted.")
     save = story("US-2", "Saving", "A finished webcam recording is saved to the library.")
     assert edges(analyse([setup, save])) == {("US-1", "US-2"): "low"}
+
+
+def test_one_capitalised_word_in_a_list_is_no_label_mention() -> None:
+    title = story("US-1", "Title screen", 'Add a "Play" button that opens the level list.')
+    assets = story("US-2", "Assets", "Create button sprites (Play, Reset, Continue).")
+    again = story("US-3", "Victory", "Press Play again to restart.")
+    assert edges(analyse([title, assets, again])) == {("US-1", "US-3"): "low"}

@@ -26,6 +26,7 @@ INTRODUCING = word_set(
 # normalised: shows -> show; not "list", which is mostly a noun ("from its active list")
 SHOWING = word_set("show display offer include with has")
 PLACING = word_set("in into to from between on at under onto via through of")
+LISTED = frozenset(("(", ",", ":", "|", "/"))
 _CLAUSE_RE = re.compile(r"[.;:!?]\s")
 _QUOTED_RE = re.compile(r'"([^"\n]{2,40})"|“([^”\n]{2,40})”')
 _WORD_RE = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z]+)?")
@@ -65,6 +66,9 @@ def title_case_keys(raws: list[str]) -> Iterator[str]:
         j = i
         while j < len(raws) and raws[j][:1].isupper() and j - i < 4:
             j += 1
+        if j == i + 1 and raws[i - 1] in LISTED:
+            i = j
+            continue  # "(Play, Reset, Continue)": one capitalised word in a list or brackets
         for start in range(i, j):
             key = _key(" ".join(raws[start:j]))
             if key is not None:
