@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,45 +29,16 @@ from pantheon_git.core import fields as lockfields
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.rally.client import RallyClient
 from pantheon_git.rally.emulator.workspace import PRECISIONS
+from tests.support.race import race as run_race
 from tests.support.rally import RallyProcess, spawn_rally
 
 TIMING = {"PANTHEON_LOCK_WRITE_BOUND": "2.0", "PANTHEON_LOCK_SETTLE_DELAY": "2.5"}
 STORIES = [f"US-{n}" for n in (120, 121, 122, 123, 124, 125, 126, 127, 128, 129, 200, 201)]
-RACER = """
-import sys, time
-from pathlib import Path
-import httpx, click
-import pantheon_git.cli, pantheon_git.cli.checkout_cmd, pantheon_git.features.checkout.run
-from pantheon_git.main import main
-Path(sys.argv[1]).write_text("ready")
-go = Path(sys.argv[2])
-deadline = time.monotonic() + 120
-while not go.exists() and time.monotonic() < deadline:
-    time.sleep(0.002)
-raise SystemExit(main(sys.argv[3:]))
-"""
 
 
 def race(server: RallyProcess, key: str, base: Path, racers: int) -> list[tuple[str, int, str]]:
     """(user, exit code, stdout) of each racer."""
-    base.mkdir(parents=True)
-    go = base / "go"
-    procs = []
-    for i in range(racers):
-        user = f"dev{i:02d}@example.com"
-        folder = base / f"dev{i:02d}"
-        folder.mkdir()
-        env = {**os.environ, **server.env(), "PANTHEON_USER": user, **TIMING}
-        argv = [sys.executable, "-c", RACER, str(folder / "ready"), str(go)]
-        argv += ["checkout", key, "--no-branch", "--json"]
-        procs.append(
-            (user, folder, subprocess.Popen(argv, cwd=folder, env=env, text=True,
-                                            stdout=subprocess.PIPE, stderr=subprocess.PIPE))
-        )  # fmt: skip
-    while not all((f / "ready").exists() for _, f, _ in procs):
-        time.sleep(0.02)
-    go.write_text("go")
-    return [(user, p.wait(timeout=120), p.communicate()[0]) for user, _, p in procs]
+    return [(r.user, r.code, r.out) for r in run_race(server, key, base, n=racers, timing=TIMING)]
 
 
 def holder(server: RallyProcess, key: str) -> str | None:

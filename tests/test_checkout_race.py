@@ -17,14 +17,9 @@ and to the day (§10.8): the lock's token lives in a String field, so precision 
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,77 +27,12 @@ import pytest
 
 from pantheon_git.core import fields as lockfields
 from pantheon_git.core.timefmt import format_time
-from tests.support.locks import rally_env, rally_fields
+from tests.support.locks import rally_fields
+from tests.support.race import Racer, race
 
 N = 16
 FAST = {"PANTHEON_LOCK_WRITE_BOUND": "0.5", "PANTHEON_LOCK_SETTLE_DELAY": "0.7"}
 ROOMY = {"PANTHEON_LOCK_WRITE_BOUND": "2.0", "PANTHEON_LOCK_SETTLE_DELAY": "2.5"}
-
-# A racer: import everything, say "ready", wait for "go", then run the real entry point.
-RACER = """
-import os, sys, time
-from pathlib import Path
-import httpx, click
-import pantheon_git.cli, pantheon_git.cli.checkout_cmd, pantheon_git.features.checkout.run
-from pantheon_git.main import main
-Path(sys.argv[1]).write_text("ready")
-go = Path(sys.argv[2])
-deadline = time.monotonic() + 120
-while not go.exists() and time.monotonic() < deadline:
-    time.sleep(0.002)
-raise SystemExit(main(sys.argv[3:]))
-"""
-
-
-@dataclass
-class Racer:
-    user: str
-    code: int
-    out: str
-    err: str
-
-    def doc(self) -> dict[str, Any]:
-        parsed = json.loads(self.out)
-        assert isinstance(parsed, dict)
-        return parsed
-
-
-def race(
-    server: Any, key: str, base: Path, *, n: int = N, timing: dict[str, str] = FAST
-) -> list[Racer]:
-    """Start ``n`` racers for ``key``, release them together, collect their results."""
-    base.mkdir(parents=True)
-    go = base / "go"
-    procs: list[tuple[str, Path, subprocess.Popen[str]]] = []
-    for i in range(n):
-        user = f"dev{i:02d}@example.com"
-        server.control("POST", "users", {"email": user})  # checkout makes them the Owner
-        folder = base / f"dev{i:02d}"
-        folder.mkdir()
-        env = {**rally_env(server, user), **timing}
-        argv = [sys.executable, "-c", RACER, str(folder / "ready"), str(go)]
-        argv += ["checkout", key, "--no-branch", "--json"]
-        full_env = {**os.environ, **env}
-        proc = subprocess.Popen(
-            argv,
-            cwd=folder,
-            env=full_env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        procs.append((user, folder, proc))
-    deadline = time.monotonic() + 90
-    while not all((f / "ready").exists() for _, f, _ in procs):
-        assert time.monotonic() < deadline, "racers did not start"
-        assert all(p.poll() is None for _, _, p in procs), "a racer died before the start"
-        time.sleep(0.02)
-    go.write_text("go")
-    results = []
-    for user, _, proc in procs:
-        out, err = proc.communicate(timeout=120)
-        results.append(Racer(user, proc.returncode, out, err))
-    return results
 
 
 def winners(results: list[Racer]) -> list[Racer]:
@@ -130,7 +60,7 @@ def test_exactly_one_of_sixteen_wins_each_story(jittery: Any, tmp_path: Path) ->
     outcomes: Counter[str] = Counter()
     jittery.control("POST", "stats/reset")
     for key in STORIES:
-        results = race(jittery, key, tmp_path / key, timing=ROOMY)
+        results = race(jittery, key, tmp_path / key, n=N, timing=ROOMY)
         for r in results:
             assert "Traceback" not in r.err, r.err
         codes = Counter(r.code for r in results)
@@ -162,7 +92,7 @@ def test_never_two_winners_when_rally_fails(
 ) -> None:
     server = rally_process_factory(latency_ms=20, jitter_ms=20, fault_rate=0.3, fault_seed=11)
     for key in ("US-125", "US-126"):
-        results = race(server, key, tmp_path / key)
+        results = race(server, key, tmp_path / key, n=N, timing=FAST)
         for r in results:
             assert r.code in (0, 1, 5), (r.user, r.code, r.err)
             assert "Traceback" not in r.err, r.err
@@ -183,7 +113,7 @@ def test_when_rally_is_slower_than_t_nobody_holds_the_story(
     # 300 ms: the read fits in T = 0.5 s but read + write does not (written, then withdrawn);
     # 700 ms: the read alone takes longer than T (nothing is written).
     server = rally_process_factory(latency_ms=latency_ms)
-    results = race(server, "US-127", tmp_path / "slow", n=6)  # T = 0.5 s
+    results = race(server, "US-127", tmp_path / "slow", n=6, timing=FAST)  # T = 0.5 s
     slow = {r.user for r in results if r.code == 5}
     for r in results:
         # A racer whose write Rally refused (it overlapped another racer's: a concurrency
