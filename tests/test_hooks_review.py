@@ -240,3 +240,29 @@ def test_a_merge_of_a_story_branch_is_pushed(origin: GitRepo, rally: Any, tmp_pa
     alice.git("merge", "-q", "--no-ff", "--no-edit", STORY)
     pushed = run_git(alice, "push", "-q", "origin", "main")
     assert pushed.returncode == 0, pushed.stderr
+
+
+# --- post-checkout after Code Review ----------------------------------------------------------
+
+
+def test_switching_to_a_story_in_review_names_its_owner_not_a_checkout_that_would_refuse(
+    hooked_repo: GitRepo,
+) -> None:
+    repo = hooked_repo
+    repo.git("branch", STORY)
+    repo.git("branch", "story/US-122-signup")
+    seed_lock(repo.path, "US-121", None, state="Code Review", owner=BOB)
+    seed_lock(repo.path, "US-122", None, state="Completed", owner=BOB)
+    other = run_git(repo, "checkout", STORY)
+    assert other.returncode == 0
+    lines = [line for line in other.stderr.splitlines() if line.startswith("pantheon:")]
+    assert lines == [
+        f"pantheon: US-121 is in Code Review: only its owner ({BOB}) commits review fixes on "
+        f"its branch, not you ({ALICE})"
+    ]
+    done = run_git(repo, "checkout", "story/US-122-signup")
+    assert "pantheon checkout US-122" not in done.stderr
+    assert "US-122 is Completed" in done.stderr
+    repo.git("config", "user.email", BOB)
+    owner = run_git(repo, "checkout", STORY)
+    assert "pantheon" not in owner.stderr  # the owner's review fixes go through: nothing to say

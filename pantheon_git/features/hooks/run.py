@@ -324,6 +324,13 @@ def _holder_line(subject: Subject) -> str | None:
             f"{key} is locked by {holder} until {rules.when(expires)} (cache, "
             f"{rules.age_text(subject.age)} old); `pantheon checkout` finds you a free story"
         )
+    if subject.allowed(status):
+        return None  # the owner's review fixes go through
+    if subject.state == rules.CODE_REVIEW or subject.state in rules.DONE_STATES:
+        # checkout would refuse such a story: say what the commit hook will say
+        return rules.lock_refusal(
+            key, status, holder, expires, subject.me, state=subject.state, owner=subject.owner
+        )[0]
     if status == rules.EXPIRED and rules.same_person(holder, subject.me):
         return (
             f"your lock on {key} expired at {rules.when(expires)}; "
