@@ -170,3 +170,24 @@ def test_a_story_rally_does_not_have_is_bad_input(git_repo: GitRepo, rally: Rall
     proc = complete(git_repo, rally)
     assert proc.returncode == 2
     assert "US-999 is not in Rally" in proc.stdout
+
+
+def test_a_commit_not_pushed_yet_is_named_with_the_push_that_shows_it_to_reviewers(
+    git_repo: GitRepo, rally: RallyProcess
+) -> None:
+    story = Story(rally, "US121")
+    story.lock(ALICE)
+    own(rally, story, ALICE)
+    branch = "story/US-121-add-login-endpoint"
+    sha = on_story_branch(git_repo, branch)
+    proc = complete(git_repo, rally)
+    assert proc.returncode == 0, proc.stderr
+    assert story.fields()["c_CommitSHA"] == sha  # recorded all the same: the push follows
+    assert f"⚠️  {sha[:7]} is not on origin yet" in proc.stdout
+    assert f"Next: `git push -u origin {branch}`" in proc.stdout
+    git_repo.git("push", "-q", "-u", "origin", branch)
+    again = complete(git_repo, rally, "--json")
+    assert json.loads(again.stdout)["pushed"] is True
+    shown = complete(git_repo, rally)
+    assert "not on origin" not in shown.stdout
+    assert f"Next: open a pull request for {branch}" in shown.stdout

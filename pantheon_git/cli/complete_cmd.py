@@ -74,4 +74,15 @@ def _report(done: object) -> str:
         lines.append(f"✅ Changeset {done.applied.changeset}")
     if d.verdict is Verdict.UNCHANGED:
         lines.append("   Rally already held all of this: nothing written.")
+    branch = done.branch or "<branch>"
+    if done.pushed is False:
+        lines.append(f"⚠️  {done.sha[:7]} is not on origin yet: reviewers cannot see it")
+        lines += ["", f"Next: `git push -u origin {branch}`, then open a pull request."]
+    else:
+        epic = f" --epic {done.applied.epic}" if done.applied.epic else ""
+        lines += [
+            "",
+            f"Next: open a pull request for {branch} if there is none; "
+            f"`pantheon checkout{epic}` takes your next story.",
+        ]
     return "\n".join(lines) + "\n"

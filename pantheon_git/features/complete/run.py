@@ -304,6 +304,8 @@ class Completion:
     branch: str | None
     coverage: float | None
     author: str
+    pushed: bool | None = None
+    """Whether origin has the commit (reviewers see it); ``None``: the clone has no origin."""
 
     def to_dict(self) -> dict[str, Any]:
         """The document ``pantheon complete --json`` prints (and the MCP tool returns)."""
@@ -317,6 +319,7 @@ class Completion:
             "sha": self.sha,
             "branch": self.branch,
             "coverage": self.coverage,
+            "pushed": self.pushed,
             "written": sorted(d.updates),
             "lock_released": d.lock_released,
             "note": self.applied.note,
@@ -386,7 +389,16 @@ def complete_story(
     applied = apply_change(app, key, change, note=note, changeset=changeset, warn=warn)
     if applied.decision.updates and applied.epic:
         refresh(app, [applied.epic])  # rally_auto_sync: the cache shows what Rally now holds
-    return Completion(applied, sha, branch, coverage, author)
+    return Completion(applied, sha, branch, coverage, author, on_origin(root, sha))
+
+
+def on_origin(root: Path, sha: str) -> bool | None:
+    """Whether a remote-tracking ref of origin holds ``sha`` (as of the last fetch or push);
+    ``None`` when the clone has no origin."""
+    if not git.run_git(["remote"], cwd=root, check=False).split().count("origin"):
+        return None
+    refs = ["for-each-ref", "--count=1", "--contains", sha, "refs/remotes/origin/"]
+    return bool(git.run_git(refs, cwd=root, check=False).strip())
 
 
 def check_story_commit(
