@@ -326,6 +326,13 @@ def _holder_line(subject: Subject) -> str | None:
         )
     if subject.allowed(status):
         return None  # the owner's review fixes go through
+    return _not_yours_line(subject, status, holder, expires)
+
+
+def _not_yours_line(
+    subject: Subject, status: str, holder: str | None, expires: datetime | None
+) -> str:
+    key = subject.key
     if subject.state == rules.CODE_REVIEW or subject.state in rules.DONE_STATES:
         # checkout would refuse such a story: say what the commit hook will say
         return rules.lock_refusal(
