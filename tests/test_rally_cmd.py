@@ -71,7 +71,9 @@ def test_json_mode_prints_one_json_line(tmp_path: Path) -> None:
         assert doc["workspace"] == "Demo Workspace"
         assert doc["data"] is None
         user = httpx.get(
-            f"{doc['url']}/slm/webservice/v2.0/user", headers={"ZSESSIONID": "demo"}, timeout=30
+            f"{doc['url']}/slm/webservice/v2.0/user",
+            headers={"ZSESSIONID": doc["api_key"]},
+            timeout=30,
         ).json()["User"]
         assert user["DisplayName"] == "Alice Example"  # the key's owner is the seed's first user
     finally:
@@ -126,3 +128,25 @@ def test_help_lists_every_option(capsys: pytest.CaptureFixture[str]) -> None:
         assert option in out
     assert main(["--help"]) == 0
     assert "rally" in capsys.readouterr().out
+
+
+def test_serve_names_the_four_variables_a_client_needs_as_a_line_to_paste(
+    rally_process_factory: Callable[..., RallyProcess],
+) -> None:
+    server = rally_process_factory(seed="demo", api_key="k-123", workspace="WS 'One'")
+    assert server.proc.stdout is not None
+    line = server.proc.stdout.readline().rstrip("\n")  # the third line, after the banner
+    assert line.startswith("export RALLY_URL="), server.banner
+    shell = subprocess.run(
+        [
+            "bash",
+            "-c",
+            f'{line}; printf "%s\\n" "$RALLY_URL" "$RALLY_API_KEY" '
+            '"$RALLY_WORKSPACE" "$RALLY_PROJECT"',
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+    )
+    assert shell.stdout.splitlines() == [server.url, "k-123", "WS 'One'", server.project]

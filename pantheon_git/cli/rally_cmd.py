@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import signal
 import sys
 import threading
@@ -156,10 +157,9 @@ def serve(
     """Serve the emulator until SIGTERM or Ctrl-C.
 
     The first line on stdout is `Rally emulator listening on http://HOST:PORT` (with --json, a
-    JSON object with url, workspace, project and data). Point a client at
-    it with RALLY_URL=http://HOST:PORT RALLY_API_KEY=<key> RALLY_WORKSPACE=<workspace>
-    RALLY_PROJECT=<project>. Test helpers live under /_emulator/ (stats, reset, config, seed,
-    workspace).
+    JSON object with url, workspace, project, api_key and data); the third line exports
+    RALLY_URL, RALLY_API_KEY, RALLY_WORKSPACE and RALLY_PROJECT for a client. Test helpers
+    live under /_emulator/ (stats, reset, config, seed, workspace).
     """
     try:
         settings = WorkspaceSettings(
@@ -208,6 +208,7 @@ def serve(
                 "url": handle.url,
                 "workspace": handle.workspace,
                 "project": handle.project,
+                "api_key": api_key,
                 "data": data,
             }
             click.echo(json.dumps(doc))
@@ -216,6 +217,11 @@ def serve(
             click.echo(
                 f"workspace {handle.workspace!r}, project {handle.project!r}, "
                 + (f"data {data}" if data else "in memory")
+            )
+            click.echo(  # the emulator's own key, chosen on this command line: no secret
+                f"export RALLY_URL={shlex.quote(handle.url)} RALLY_API_KEY={shlex.quote(api_key)}"
+                f" RALLY_WORKSPACE={shlex.quote(handle.workspace)}"
+                f" RALLY_PROJECT={shlex.quote(handle.project)}"
             )
         sys.stdout.flush()
         while not stop.wait(0.2):
