@@ -226,3 +226,26 @@ def test_hooks_flag_never_replaces_someone_elses_hook(
     code, out, _ = run(capsys, git_repo.path.parent, monkeypatch, "init", "--hooks", "--json")
     assert code == 1
     assert json.loads(out)["hooks"] == "failed"
+
+
+def test_the_commit_step_init_names_works_with_the_hooks_installed(
+    git_repo: GitRepo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The config is shared through git; with the hooks in, a commit on main is refused
+    (protected_branches), so the step init prints must not make one."""
+    import os
+    import subprocess
+    import sys
+
+    code, out, err = run(capsys, git_repo.path, monkeypatch, "init", "--hooks")
+    assert code == 0, err
+    (step,) = [line for line in out.split("Next:")[1].splitlines() if "git commit" in line]
+    command = re.sub(r"^\s*\d+\. ", "", step).split("  (")[0]
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    done = subprocess.run(
+        ["bash", "-c", command], cwd=git_repo.path, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    committed = git_repo.git("show", "--name-only", "--format=", "HEAD").split()
+    assert committed == [".gitignore", "_bmad/pantheon/config.yaml"]
+    assert git_repo.git("rev-parse", "--abbrev-ref", "HEAD").strip() != "main"

@@ -55,6 +55,9 @@ class InitOutcome:
     hooks_detail: str = ""
     agents: str | None = None
     """``.mcp.json``: ``written``, ``added``, ``updated``, ``kept``; None: not asked."""
+    shared: tuple[str, ...] = ()
+    """Files init wrote that the team shares through git (none outside a repository, or when
+    the config was kept)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -106,7 +109,13 @@ def run_init(cwd: Path, request: InitRequest) -> InitOutcome:
     gitignore_added = ensure_gitignored(root)
     action = "overwritten" if exists else "written"
     outcome = InitOutcome(root, path, action, backup, gitignore_added, prefilled)
-    return _with_agents(_with_hooks(outcome, request), mcp)
+    outcome = _with_agents(_with_hooks(outcome, request), mcp)
+    if git.toplevel(root) is None:
+        return outcome
+    shared = [".gitignore", shown(path, root)]
+    if outcome.agents not in (None, "kept"):
+        shared.append(agents.FILE)
+    return replace(outcome, shared=tuple(shared))
 
 
 def _with_hooks(outcome: InitOutcome, request: InitRequest) -> InitOutcome:
@@ -222,6 +231,12 @@ def next_steps(outcome: InitOutcome) -> list[str]:
         steps.append(
             "Set rally_workspace and rally_project in the file (or RALLY_WORKSPACE and "
             "RALLY_PROJECT in the environment)"
+        )
+    if outcome.shared:
+        steps.append(
+            f"git switch -c pantheon-setup && git add {' '.join(outcome.shared)} && "
+            'git commit -m "Add the pantheon config"  (then push and open a pull request: the '
+            "team shares these files, and the hooks refuse commits on main)"
         )
     steps.append("export RALLY_API_KEY=<your key>  (Rally: Profile > API Keys; never in the file)")
     if outcome.hooks != "installed":
