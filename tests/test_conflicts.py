@@ -455,7 +455,7 @@ def test_json_is_one_document_and_text_is_the_report(
     assert cli(monkeypatch, repo.path, "conflicts") == 0
     text = capsys.readouterr().out
     assert "Conflict Check: story/US-1-a" in text
-    assert "US-2  story/US-2-b  (not locked)" in text
+    assert "US-2  story/US-2-b  (no lock in the cache)" in text
 
 
 def test_the_installed_command_end_to_end(repo: GitRepo) -> None:

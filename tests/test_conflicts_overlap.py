@@ -227,12 +227,12 @@ def test_branch_report_text() -> None:
     assert "Changes: 12 files · checked against 40 other stories" in text
     assert "US-2  origin/story/US-2-b  (held by jane@example.com)" in text
     assert "… and 2 more (--json lists all)" in text
-    assert "US-9  no branch yet  (not locked)" in text
+    assert "US-9  no branch yet  (no lock in the cache)" in text
     assert "src/f1.py  (declared)" in text
     assert "note: ignored corrupt cache" in text
     assert text.endswith(
-        "Next: talk to jane@example.com before pushing; "
-        "`pantheon conflicts --precise` shows which really conflict."
+        "Next: talk to jane@example.com before pushing (`pantheon sync` updates who holds "
+        "them); `pantheon conflicts --precise` shows which really conflict."
     )
     precise = render_branch(_report_doc(precise=True))
     assert "US-1 itself does not merge cleanly onto origin/main: x (contents)" in precise

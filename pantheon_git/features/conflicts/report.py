@@ -46,7 +46,8 @@ def render_branch(doc: Mapping[str, Any]) -> str:
 
 def _overlap_lines(item: Mapping[str, Any]) -> list[str]:
     where = item["branch"] or "no branch yet"
-    holder = f"held by {item['holder']}" if item.get("holder") else "not locked"
+    # the holders come from the Rally cache: a lock taken since the last sync is not in it
+    holder = f"held by {item['holder']}" if item.get("holder") else "no lock in the cache"
     out = [f"  {item['story']}  {where}  ({holder})"]
     paths = [(p, "") for p in item["files"]] + [(p, "  (declared)") for p in item["declared_files"]]
     for path, mark in paths[:MAX_FILES]:
@@ -79,6 +80,8 @@ def _next_step(doc: Mapping[str, Any]) -> str:
         return "Next: push when ready."
     holders = sorted({o["holder"] for o in overlaps if o.get("holder")})
     talk = f"talk to {', '.join(holders)} before pushing" if holders else "coordinate first"
+    if len(holders) < len(overlaps):
+        talk += " (`pantheon sync` updates who holds them)"
     if not doc.get("precise"):
         return f"Next: {talk}; `pantheon conflicts --precise` shows which really conflict."
     return f"Next: {talk}."
