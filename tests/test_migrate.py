@@ -454,3 +454,26 @@ def test_rollback_finds_a_create_whose_reply_never_came(
     assert code == 0, err
     assert len(json.loads(out)["deleted"]) == 1
     assert story_count(client) == count
+
+
+def test_a_linked_story_moved_to_another_epic_or_further_along_is_reported_so_in_the_preview(
+    repo: Path, cli: CLI, client: RallyClient
+) -> None:
+    """Running a migration again with another --epic moves linked stories there, and Rally's
+    state never goes back: the dry run shows both, as the run then does."""
+    code, out, _ = cli("migrate", "docs/stories/9.1.story.md", "--epic", "F17", "--json")
+    assert code == 0
+    [story] = json.loads(out)["stories"]
+    item = client.wire.find_story(story["key"], fetch=("ObjectID",))
+    client.wire.update(item["_ref"], {"ScheduleState": "Completed"}, fetch=("ObjectID",))
+    moved = "moves from epic F17 (User Authentication) to F18 (API Integration)"
+    for extra in ("--dry-run", None):
+        args = ["migrate", "docs/stories/9.1.story.md", "--epic", "F18", "--json"]
+        code, out, err = cli(*args, *([extra] if extra else []))
+        assert code == 0, err
+        [seen] = json.loads(out)["stories"]
+        assert seen["schedule_state"] == "Completed", extra  # not the file's In-Progress
+        assert moved in seen["warnings"], extra
+    code, out, _ = cli("migrate", "docs/stories/9.1.story.md", "--epic", "F18", "--json")
+    [again] = json.loads(out)["stories"]
+    assert moved not in again["warnings"]  # it is there now

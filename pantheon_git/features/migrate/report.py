@@ -216,3 +216,14 @@ def parser_notes(parsed: ParsedStory) -> tuple[str, ...]:
 
 def story_url(rally_url: str, object_id: object) -> str:
     return f"{rally_url.rstrip('/')}/#/detail/userstory/{object_id}"
+
+
+def epic_move(current: tuple[str | None, str | None] | None, target: tuple[str, str | None]) -> str:
+    """The warning for a linked story that the run puts under another epic: ``current`` and
+    ``target`` are (FormattedID, name)."""
+
+    def named(epic: tuple[str | None, str | None]) -> str:
+        formatted, name = epic
+        return f"{formatted or '?'} ({name})" if name else formatted or "?"
+
+    return f"moves from epic {named(current) if current else 'none'} to {named(target)}"

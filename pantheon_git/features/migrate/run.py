@@ -63,7 +63,7 @@ from pantheon_git.features.migrate.report import (
 )
 from pantheon_git.features.migrate.run_files import Candidate, collect, write_back
 from pantheon_git.features.migrate.run_links import link_predecessors
-from pantheon_git.features.migrate.run_preview import preview
+from pantheon_git.features.migrate.run_preview import moved, preview, schedule_order
 from pantheon_git.rally import records
 from pantheon_git.rally.epics import find_epic
 from pantheon_git.rally.query import where
@@ -321,15 +321,17 @@ class _Migration:
         )
         if state:
             wanted["ScheduleState"] = state
+        warnings = list(form.warnings)
         if not same_ref(current.epic.ref if current.epic else None, self.epic.ref):
             wanted["PortfolioItem"] = self.epic.ref
+            if current.epic is not None:  # an unparented story is simply placed
+                warnings.append(moved(current.epic, self.epic))
         held = {k: _value(v) for k, v in current.values(wanted).items()}
         changes = {k: v for k, v in wanted.items() if k == "PortfolioItem" or held[k] != v}
         if changes:
             before = {k: held[k] for k in changes}
             self.journal.updating(current.ref, before, candidate.rel)
             self.client.update(current, changes, decode=records.entity, fetch=("ObjectID",))
-        warnings = list(form.warnings)
         tasks: list[str] | None = None
         try:
             created, updated, tasks = self._sync_tasks(current, form.tasks, candidate)
@@ -355,12 +357,7 @@ class _Migration:
         )
 
     def _order(self, current: StoryRecord, form: RallyStory) -> states.ScheduleOrder:
-        """The workspace's ScheduleState order, read from Rally only when a state outside the
-        fixed four is involved."""
-        fixed = states.SCHEDULE_STATES
-        if current.schedule_state in (None, *fixed) and form.schedule_state in fixed:
-            return fixed
-        return self.client.schedule_states()
+        return schedule_order(self.client, current, form)
 
     def _hold_state(
         self,

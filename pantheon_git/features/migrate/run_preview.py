@@ -6,18 +6,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pantheon_git.bmad.rally_form import TitleTooLong, rally_story
+from pantheon_git.bmad.rally_form import RallyStory, TitleTooLong, rally_story
+from pantheon_git.core import states
 from pantheon_git.core.keys import EpicRef
 from pantheon_git.errors import RallyError, RallyNotFound, UsageError
 from pantheon_git.features.migrate.report import (
     MigrationResult,
     StoryOutcome,
+    epic_move,
     parser_notes,
     story_url,
 )
 from pantheon_git.features.migrate.run_files import Collected
-from pantheon_git.rally import records
 from pantheon_git.rally.epics import find_epic
+from pantheon_git.rally.records import EpicRecord, StoryDecoder, StoryRecord
+from pantheon_git.rally.refs import same_ref
 from pantheon_git.rally.schema import criteria_field
 
 if TYPE_CHECKING:
@@ -29,6 +32,7 @@ def preview(app: App, collected: Collected, epic_ref: EpicRef) -> MigrationResul
 
     notes: list[str] = []
     client: RallyClient | None = None
+    epic: EpicRecord | None = None
     epic_id, epic_name = f"E{epic_ref.number}", None
     field_name = app.config.field_name("acceptance_criteria")
     ac_field: str | None = field_name
@@ -61,12 +65,22 @@ def preview(app: App, collected: Collected, epic_ref: EpicRef) -> MigrationResul
             continue
         key = str(parsed.rally.key) if parsed.rally else None
         url = parsed.rally.url if parsed.rally else None
+        state, warnings = form.schedule_state, [*form.warnings, *parser_notes(parsed)]
         if client is not None and parsed.rally:
             try:
                 found = client.find_story(
-                    parsed.rally.key, decode=records.entity, fetch=("ObjectID", "Name")
+                    parsed.rally.key,
+                    decode=StoryDecoder.from_config(app.config),
+                    fetch=("ObjectID", "FormattedID", "Name", "ScheduleState", "PortfolioItem"),
                 )
                 url = story_url(app.config.rally_url, found.object_id)
+                # what the run will do: states only move forward, the story goes to the epic
+                later = states.later_schedule_state(
+                    found.schedule_state, form.schedule_state, schedule_order(client, found, form)
+                )
+                state = later or found.schedule_state or state
+                if epic and found.epic and not same_ref(found.epic.ref, epic.ref):
+                    warnings.append(moved(found.epic, epic))
             except RallyNotFound:
                 outcomes.append(
                     StoryOutcome(
@@ -84,9 +98,9 @@ def preview(app: App, collected: Collected, epic_ref: EpicRef) -> MigrationResul
                 action="would update" if key else "would create",
                 key=key,
                 url=url,
-                schedule_state=form.schedule_state,
+                schedule_state=state,
                 tasks_created=0 if key else len(form.tasks),
-                warnings=(*form.warnings, *parser_notes(parsed)),
+                warnings=tuple(warnings),
             )
         )
     return MigrationResult(
@@ -97,4 +111,21 @@ def preview(app: App, collected: Collected, epic_ref: EpicRef) -> MigrationResul
         skipped=collected.skipped,
         errors=collected.errors,
         notes=tuple(notes),
+    )
+
+
+def schedule_order(
+    client: RallyClient, current: StoryRecord, form: RallyStory
+) -> states.ScheduleOrder:
+    """The workspace's ScheduleState order, read from Rally only when a state outside the
+    fixed four is involved."""
+    fixed = states.SCHEDULE_STATES
+    if current.schedule_state in (None, *fixed) and form.schedule_state in fixed:
+        return fixed
+    return client.schedule_states()
+
+
+def moved(current: EpicRecord, target: EpicRecord) -> str:
+    return epic_move(
+        (current.formatted_id, current.name), (target.formatted_id or "?", target.name)
     )
