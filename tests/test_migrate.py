@@ -477,3 +477,21 @@ def test_a_linked_story_moved_to_another_epic_or_further_along_is_reported_so_in
     code, out, _ = cli("migrate", "docs/stories/9.1.story.md", "--epic", "F18", "--json")
     [again] = json.loads(out)["stories"]
     assert moved not in again["warnings"]  # it is there now
+
+
+def test_rollback_names_the_linked_stories_it_restores_by_their_ids(
+    repo: Path, cli: CLI, client: RallyClient
+) -> None:
+    code, out, _ = cli("migrate", "docs/stories/9.1.story.md", "--epic", "F17", "--json")
+    assert code == 0
+    [story] = json.loads(out)["stories"]
+    code, out, _ = cli("migrate", "docs/stories/9.1.story.md", "--epic", "F18", "--json")
+    assert code == 0
+    run_id = json.loads(out)["run"]
+    code, out, err = cli("migrate", "rollback", run_id)
+    assert code == 0, err
+    formatted = story["key"].replace("-", "")
+    assert f"↩  Restored in Rally: {formatted} (PortfolioItem" in out
+    assert "hierarchicalrequirement/" not in out
+    item = client.wire.find_story(story["key"], fetch=("PortfolioItem", "FormattedID"))
+    assert item["PortfolioItem"]["FormattedID"] == "F17"

@@ -158,9 +158,15 @@ class Journal:
         )
         self.save()
 
-    def updating(self, ref: str, before: dict[str, Any], file: str) -> None:
-        """Record an existing object's values before the run changes them."""
-        self.doc["updated"].append({"ref": ref, "before": before, "file": file})
+    def updating(
+        self, ref: str, before: dict[str, Any], file: str, formatted_id: str | None = None
+    ) -> None:
+        """Record an existing object's values before the run changes them (``formatted_id``:
+        how a report names it, US123 or TA45)."""
+        entry = {"ref": ref, "before": before, "file": file}
+        if formatted_id:
+            entry["formatted_id"] = formatted_id
+        self.doc["updated"].append(entry)
         self.save()
 
     def linked(self, ref: str, collection: str, item: str) -> None:

@@ -330,7 +330,7 @@ class _Migration:
         changes = {k: v for k, v in wanted.items() if k == "PortfolioItem" or held[k] != v}
         if changes:
             before = {k: held[k] for k in changes}
-            self.journal.updating(current.ref, before, candidate.rel)
+            self.journal.updating(current.ref, before, candidate.rel, current.formatted_id)
             self.client.update(current, changes, decode=records.entity, fetch=("ObjectID",))
         tasks: list[str] | None = None
         try:
@@ -341,7 +341,12 @@ class _Migration:
         final = state or current.schedule_state
         if (created or updated) and final and tasks is not None:
             self._hold_state(
-                current.ref, final, tasks, before=current.schedule_state, rel=candidate.rel
+                current.ref,
+                final,
+                tasks,
+                before=current.schedule_state,
+                rel=candidate.rel,
+                formatted_id=current.formatted_id,
             )
         action = "updated" if changes or created or updated else "unchanged"
         return StoryOutcome(
@@ -367,6 +372,7 @@ class _Migration:
         *,
         before: Any = None,
         rel: str | None = None,
+        formatted_id: str | None = None,
     ) -> None:
         """Write the story's ScheduleState again, last, where rolling up its tasks' states
         would leave it in another state. ``rel``: the story existed before the run; its state
@@ -375,7 +381,7 @@ class _Migration:
         if rolled is None or rolled == state:
             return
         if rel is not None:
-            self.journal.updating(ref, {"ScheduleState": before}, rel)
+            self.journal.updating(ref, {"ScheduleState": before}, rel, formatted_id)
         self.client.update(
             ref, {"ScheduleState": state}, decode=records.entity, fetch=("ObjectID",)
         )
@@ -400,7 +406,7 @@ class _Migration:
             known[position] = str(match.formatted_id)
             state = match.state or "Defined"
             if task.done and not match.done:
-                self.journal.updating(match.ref, {"State": match.state}, "")
+                self.journal.updating(match.ref, {"State": match.state}, "", match.formatted_id)
                 done = {"State": "Completed"}
                 self.client.update(match, done, decode=records.entity, fetch=("ObjectID",))
                 state = "Completed"

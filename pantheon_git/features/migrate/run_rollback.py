@@ -131,7 +131,8 @@ def _restore_fields(client: RallyClient, journal: Journal, created: set[str]) ->
             client.update(entry["ref"], entry["before"], decode=records.entity, fetch=("ObjectID",))
         except RallyNotFound:
             continue
-        done.append(f"{_key(entry['ref'])} ({', '.join(sorted(entry['before']))})")
+        name = entry.get("formatted_id") or _key(entry["ref"])  # older journals: the ref
+        done.append(f"{name} ({', '.join(sorted(entry['before']))})")
     return done
 
 
