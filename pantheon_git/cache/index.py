@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from pantheon_git.cache import document, stories
 from pantheon_git.cache.document import Fields, Target
-from pantheon_git.core.keys import StoryKey, key_order
+from pantheon_git.core.keys import StoryKey, key_order, number_of
 from pantheon_git.core.story import Lock, Story
 from pantheon_git.errors import UsageError
 
@@ -174,3 +174,14 @@ def _size(path: Path) -> int | None:
         return path.stat().st_size
     except OSError:
         return None
+
+
+def known_epics(cache: Cache, entries: Iterable[IndexEntry] | None = None) -> list[str]:
+    """The epics the cache knows (``epics.json``, and those its stories name), in order:
+    what an error about an epic the cache lacks lists."""
+    # lazy: epics.py is only needed here
+    from pantheon_git.cache import epics as cached_epics
+
+    epics = cached_epics.read(cache)
+    named = {e.epic for e in (load_index(cache).values() if entries is None else entries)}
+    return sorted({*(epics.titles() if epics else {}), *(e for e in named if e)}, key=number_of)

@@ -17,13 +17,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from pantheon_git.app import App
 from pantheon_git.cache import dependencies as cached_graph
 from pantheon_git.cache import meta as cache_meta
 from pantheon_git.cache import stories as story_files
 from pantheon_git.cache import workstreams
+from pantheon_git.cache.index import known_epics
 from pantheon_git.core.keys import EpicRef
 from pantheon_git.core.states import ACCEPTED, COMPLETED
 from pantheon_git.core.story import Story
@@ -37,6 +38,9 @@ from pantheon_git.features.plan.plan import Plan
 from pantheon_git.features.plan.report import ReportContext, render_plan
 from pantheon_git.features.plan.search import DEFAULT_BUDGET
 from pantheon_git.fsio import read_json_input
+
+if TYPE_CHECKING:
+    from pantheon_git.cache.store import Cache
 
 _DONE = {COMPLETED, ACCEPTED}
 _PROGRESS_FROM = 2000
@@ -142,10 +146,7 @@ def _cache_stories(app: App, epics: list[EpicRef], notes: list[str]) -> tuple[li
     everything = story_files.load(cache, epics)
     wanted = ", ".join(_epic_label(e) for e in epics) or "any epic"
     if not everything:
-        raise UsageError(
-            f"no stories in the cache for {wanted}",
-            hint=f"Run `pantheon sync{''.join(f' --epic {_epic_label(e)}' for e in epics)}` first.",
-        )
+        _no_stories(cache, epics, wanted)
     active = [s for s in everything if s.state not in _DONE]
     done = {str(s.key) for s in everything if s.state in _DONE}
     if not active:
@@ -232,6 +233,23 @@ def _heading(stories: list[Story], epics: list[EpicRef]) -> str:
     if titles:
         return f"Epics {', '.join(sorted(titles))}"
     return "Stories without an epic" if not epics else "Epics " + ", ".join(map(_epic_label, epics))
+
+
+def _no_stories(cache: Cache, epics: list[EpicRef], wanted: str) -> NoReturn:
+    """The cache has no story for these epics: an epic it does not know at all is named as
+    `pantheon status --epic` names it (a sync of it would fail the same way)."""
+    known = known_epics(cache)
+    missing = [e for e in epics if not any(e.matches(k) for k in known)]
+    if missing:
+        raise UsageError(
+            f"no epic {_epic_label(missing[0])} in the cache; epics there: "
+            f"{', '.join(known) or 'none'}",
+            hint="Run `pantheon sync` if it is new in Rally.",
+        )
+    raise UsageError(
+        f"no stories in the cache for {wanted}",
+        hint=f"Run `pantheon sync{''.join(f' --epic {_epic_label(e)}' for e in epics)}` first.",
+    )
 
 
 def _epic_label(ref: EpicRef) -> str:

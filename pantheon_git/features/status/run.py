@@ -10,8 +10,8 @@ from datetime import datetime
 from pantheon_git.app import App
 from pantheon_git.cache import epics as cached_epics
 from pantheon_git.cache import meta as cache_meta
-from pantheon_git.cache.index import load_index
-from pantheon_git.core.keys import EpicRef, number_of
+from pantheon_git.cache.index import known_epics, load_index
+from pantheon_git.core.keys import EpicRef
 from pantheon_git.core.story import Story
 from pantheon_git.errors import GitError, UsageError
 from pantheon_git.features.locks.rules import same_person
@@ -31,10 +31,11 @@ def run(app: App, options: StatusOptions) -> Status:
     cache = app.cache
     meta = cache_meta.require(cache)
     now = app.now()
-    stories = [entry.as_story() for entry in load_index(cache).values()]
+    entries = load_index(cache).values()
+    stories = [entry.as_story() for entry in entries]
     epics = cached_epics.read(cache)
     titles = epics.titles() if epics else {}
-    known = sorted({*titles, *(s.epic for s in stories if s.epic)}, key=number_of)
+    known = known_epics(cache, entries)
     chosen = _choose(refs, known)
     if chosen:
         stories = [s for s in stories if s.epic in chosen]
