@@ -360,6 +360,8 @@ def test_epic_not_found(repo: Path, cli: CLI) -> None:
     code, _, err = cli("migrate", "--epic", "99")
     assert code == 2
     assert "epic 99 not found" in err
+    # each FormattedID tried is named once (the workspace's own prefix is F as well)
+    assert "no PortfolioItem/Feature F99 or E99 in Rally" in err
 
 
 def test_help() -> None:

@@ -20,7 +20,7 @@ def find_epic(client: RallyClient, epic_type: str, ref: EpicRef) -> EpicRecord:
         prefix = client.type_definition(epic_type).get("IDPrefix")
     except RallyNotFound:
         prefix = None
-    prefixes += [p for p in (prefix, "F", "E") if p and p not in prefixes]
+    prefixes = list(dict.fromkeys([*prefixes, *(p for p in (prefix, "F", "E") if p)]))
     fetch = ("ObjectID", "FormattedID", "Name")
     for candidate in prefixes:
         where = eq("FormattedID", f"{candidate}{ref.number}")
