@@ -18,7 +18,7 @@ from pantheon_git.core.timefmt import parse_time
 from pantheon_git.errors import RallyUnreachable
 from pantheon_git.features.locks import run as locking
 from tests.support.gitrepo import GitRepo
-from tests.support.locks import Run, lock_as, rally_fields, rally_lock
+from tests.support.locks import Run, lock_as, rally_fields, rally_lock, set_rally_fields
 
 Pantheon = Callable[..., Run]
 ME = "alice@example.com"
@@ -172,6 +172,27 @@ def test_renew_needs_a_lock_of_yours(
     assert "You do not hold US-126" in result.out
     assert "pantheon checkout US-126" in result.out
     assert rally_fields(lock_env, "US-126", ALL) == before
+
+
+@pytest.mark.parametrize(
+    ("fields", "said"),
+    [
+        (
+            {"ScheduleState": "In-Progress", "c_PantheonStatus": "Code Review"},
+            "US-126 is in Code Review: review fixes need no lock",
+        ),
+        ({"ScheduleState": "Completed", "c_PantheonStatus": "Completed"}, "US-126 is Completed"),
+    ],
+)
+def test_renew_of_a_story_past_in_progress_names_its_state_not_a_checkout_that_refuses(
+    repo: GitRepo, lock_env: Any, pantheon: Pantheon, fields: dict[str, str], said: str
+) -> None:
+    set_rally_fields(lock_env, "US-126", fields)
+    result = pantheon("renew", "US-126")
+    assert result.code == 1
+    assert said in result.out
+    assert "pantheon checkout US-126" not in result.out
+    assert pantheon("checkout", "US-126").code == 1  # what the old hint led to
 
 
 def test_renew_for_the_hook_fails_fast_offline(

@@ -10,6 +10,7 @@ from datetime import datetime, tzinfo
 from enum import StrEnum
 from typing import Any, Literal
 
+from pantheon_git.core import states
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.story import Lock
 from pantheon_git.core.timefmt import format_time
@@ -42,6 +43,8 @@ class LeaseReport:
     lock: Lock | None = None
     """renewed/retaken: the lock now; otherwise the lock found (if any)."""
     previous_expiry: datetime | None = None
+    state: str | None = None
+    """The story's workflow state when it was read (None: not known)."""
 
     @property
     def holds(self) -> bool:
@@ -65,6 +68,7 @@ class LeaseReport:
             "expires": format_time(self.lock.expires) if self.lock else None,
             "previous_expiry": format_time(self.previous_expiry) if self.previous_expiry else None,
             "title": self.title,
+            "state": self.state,
         }
 
 
@@ -109,6 +113,22 @@ def render_lease(report: LeaseReport, now: datetime, tz: tzinfo | None) -> str:
             f"nothing to release (once expired, anyone can run `{take}`)"
         )
     if report.event == "renew":
-        held = f" ({lock.holder}'s lock expired)" if lock is not None else ""
-        return f"❌ You do not hold {key}{held}\nTake it: {take}"
+        return _not_held(report, key, take)
     return f"{key} is not locked; nothing to release"
+
+
+def _not_held(report: LeaseReport, key: str, take: str) -> str:
+    """Renew of a story you do not hold: take it, unless it is past In Progress (review or
+    done), where there is no lock to renew and checkout refuses it."""
+    if report.state == states.CODE_REVIEW:
+        return (
+            f"❌ {report.story} is in Code Review: review fixes need no lock (its owner "
+            "commits them); nothing to renew"
+        )
+    if report.state in (states.COMPLETED, states.ACCEPTED):
+        return (
+            f"❌ {report.story} is {report.state}: nothing to renew\n"
+            "Take a new story: pantheon checkout --epic <epic>"
+        )
+    held = f" ({report.lock.holder}'s lock expired)" if report.lock is not None else ""
+    return f"❌ You do not hold {key}{held}\nTake it: {take}"

@@ -8,6 +8,7 @@ no click, and the Rally client (httpx) is imported only when a client is built.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from pantheon_git.core import fields as lockfields
@@ -110,9 +111,9 @@ def release(app: App, story: str | None = None, *, timeout: float | None = None)
     me = app.user()
     with lock_client(app, timeout=timeout) as client:
         ops = locking(app, client)
-        ref, title = _find(client, key, ops)
+        ref, title, state = _find(client, key, ops, app)
         action, held = ops.release(ref, me)
-    report = LeaseReport(key, title, "release", action, held)
+    report = LeaseReport(key, title, "release", action, held, state=state)
     if action == LeaseAction.RELEASED:
         _after(app, key, ops, None, wait=timeout)
     record_event(app, "release", key, me, action)
@@ -139,7 +140,7 @@ def renew(
         raise UsageError(f"--hours must be more than 0, not {lease:g}")
     with lock_client(app, timeout=timeout) as client:
         ops = locking(app, client)
-        ref, title = _find(client, key, ops)
+        ref, title, state = _find(client, key, ops, app)
         result = ops.renew(ref, me, lease, retake=retake)
     attempt = result.attempt
     elapsed = round(attempt.elapsed, 3) if attempt and attempt.elapsed is not None else None
@@ -151,7 +152,7 @@ def renew(
     if result.action in (LeaseAction.RENEWED, LeaseAction.RETAKEN) and result.lock is not None:
         _after(app, key, ops, result.lock, wait=timeout)
     previous = result.before.expires if result.before else None
-    return LeaseReport(key, title, "renew", result.action, result.lock, previous)
+    return LeaseReport(key, title, "renew", result.action, result.lock, previous, state=state)
 
 
 def too_slow(key: StoryKey, attempt: Attempt, timing: Timing) -> RallyTooSlow:
@@ -171,9 +172,16 @@ def too_slow(key: StoryKey, attempt: Attempt, timing: Timing) -> RallyTooSlow:
     return RallyTooSlow(message, hint=f"Run `pantheon checkout {key}` again in a moment.")
 
 
-def _find(client: RallyClient, key: StoryKey, ops: Locking) -> tuple[str, str]:
-    story = client.find_story(key, decode=ops.decoder, fetch=ops.fetch())
-    return story.ref, story.name
+def _find(client: RallyClient, key: StoryKey, ops: Locking, app: App) -> tuple[str, str, str]:
+    """The story's ref, title and workflow state (Code Review is In-Progress in Rally's
+    ScheduleState, told apart by the pantheon status field)."""
+    status = app.config.field_name("pantheon_status")
+    fetch = [*ops.fetch(), *([status] if status else [])]
+    decoder = replace(ops.decoder, state_map=app.config.state_map)
+    if status:
+        decoder = replace(decoder, names=replace(decoder.names, pantheon_status=status))
+    story = client.find_story(key, decode=decoder, fetch=fetch)
+    return story.ref, story.name, story.state
 
 
 def _after(app: App, key: StoryKey, ops: Locking, lock: Lock | None, *, wait: float | None) -> None:
