@@ -44,3 +44,14 @@ def test_a_story_locked_since_the_last_sync_is_not_called_unlocked(
     assert f"(held by {BOB})" in fresh.out
     assert f"Next: talk to {BOB} before pushing" in fresh.out
     assert "pantheon sync" not in fresh.out
+
+
+@pytest.mark.parametrize("args", [(), ("--all",), ("US-121",)])
+def test_outside_a_repository_conflicts_says_so_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pantheon: Callable[..., Run], args: tuple
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = pantheon("conflicts", *args)
+    assert result.code == 4
+    assert result.err.startswith(f"error: not inside a git repository: {tmp_path}\n"), result.err
+    assert "rev-parse" not in result.err

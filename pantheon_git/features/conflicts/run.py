@@ -338,7 +338,7 @@ def _skip(policy: str, reason: str) -> PrepushResult:
 
 def _scanner(app: App, deadline: float | None, *, hook: bool = False) -> Scanner:
     return Scanner(
-        app.root,
+        app.require_toplevel(),  # outside a work tree: the one-line error, not git's
         pattern=app.config.branch_pattern,
         default_branch=app.config.default_branch,
         deadline=deadline,
