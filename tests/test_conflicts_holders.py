@@ -48,7 +48,10 @@ def test_a_story_locked_since_the_last_sync_is_not_called_unlocked(
 
 @pytest.mark.parametrize("args", [(), ("--all",), ("US-121",)])
 def test_outside_a_repository_conflicts_says_so_in_one_line(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pantheon: Callable[..., Run], args: tuple
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    pantheon: Callable[..., Run],
+    args: tuple[str, ...],
 ) -> None:
     monkeypatch.chdir(tmp_path)
     result = pantheon("conflicts", *args)
