@@ -282,3 +282,18 @@ def test_the_link_checker_sees_a_broken_link(tmp_path: Path) -> None:
     page.write_text("# Title\n\n[ok](#title) [gone](missing.md) `[code](missing.md)`\n")
     assert list(links(page)) == ["#title", "missing.md"]
     assert anchors(page.read_text()) == {"title"}
+
+
+def test_every_page_counts_doctors_checks_alike() -> None:
+    """README, setup and demo pages say how many checks `pantheon doctor` runs; the setup
+    page's sample output ("All N checks passed.") is the count the others must say."""
+    words = {"nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
+    sample = re.search(r"All (\d+) checks passed\.", (DOCS / "setup.md").read_text())
+    assert sample
+    said = []
+    for page in (ROOT / "README.md", DOCS / "setup.md", DOCS / "demo.md"):
+        for line in page.read_text().splitlines():
+            if "doctor" in line.lower() or "Runs" in line:
+                said += [words[w] for w in re.findall(r"\b(nine|ten|eleven|twelve) checks", line)]
+    assert said
+    assert set(said) == {int(sample.group(1))}
