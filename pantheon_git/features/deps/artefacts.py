@@ -36,7 +36,8 @@ from pantheon_git.features.deps.text import is_code_word, word_set
 from pantheon_git.features.deps.tokens import CLOSE, CODE, MARKERS, OPEN, Sentence, Token
 
 MAKE, DESCRIBE, MENTION = 3, 2, 1
-_CODEISH_RE = re.compile(r"[a-z0-9][A-Z]|\w_\w")
+_CAMEL_CASE_RE = re.compile(r"[a-z0-9][A-Z]")
+_SNAKE_CASE_RE = re.compile(r"\w_\w")  # searched only where there is a _ (twice as fast)
 # Verbs that make what follows them wherever they stand in the sentence.
 ANYWHERE = word_set("export expose define introduce provide declare")
 CREATING = PROVIDE_VERBS | word_set("new")
@@ -74,7 +75,7 @@ def named_things(
     creates (their stems are made; the stems of files it changes are mentioned)."""
     found: dict[str, Named] = {}
     for index, sentence in enumerate(tokenised):
-        if CODE not in sentence.norms and not _CODEISH_RE.search(sentence.text):
+        if CODE not in sentence.norms and not _codeish(sentence.text):
             continue
         if "fixture" in sentence.norms:
             continue  # test helpers are the test rule's business
@@ -108,6 +109,11 @@ def named_things(
                 data = strength >= DESCRIBE and _data_head(toks, i)
                 found[key] = Named(strength, sentence.text, raw, words, data, in_path)
     return found
+
+
+def _codeish(text: str) -> bool:
+    """Whether ``text`` has a camelCase or snake_case word."""
+    return bool(_CAMEL_CASE_RE.search(text) or ("_" in text and _SNAKE_CASE_RE.search(text)))
 
 
 def _data_head(toks: list[Token], i: int) -> bool:

@@ -53,9 +53,9 @@ class Index:
 
     def _phrases(self, norms: list[str]) -> list[Key]:
         out: list[Key] = []
-        hits = self.starts.keys() & set(pairwise(norms))
-        if not hits:
+        if self.starts.keys().isdisjoint(pairwise(norms)):
             return out
+        hits = self.starts.keys() & set(pairwise(norms))
         for i, pair in enumerate(pairwise(norms)):
             if pair not in hits:
                 continue
@@ -89,7 +89,7 @@ def written(sentence: Sentence) -> list[Key]:
                     out.append(("route:" + route,))
             elif "/{" in raw and raw.split("/", 1)[0].isalpha():
                 out.append(("path:" + norm(raw.split("/", 1)[0]),))
-    if _MEMBER_RE.search(sentence.text):
+    if sentence.text.count(".") > 1 and _MEMBER_RE.search(sentence.text):  # a.b.c: two dots
         raws = sentence.raws
         for i in range(len(raws) - 4):
             if (

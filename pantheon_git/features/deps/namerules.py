@@ -104,7 +104,7 @@ def _prose_mentions(
     found: dict[str, str] = {}
     for sentence in facts.sentences:
         norms = sentence.norms
-        if firsts.isdisjoint(norms):
+        if firsts.isdisjoint(norms) or starts.isdisjoint(pairwise(norms)):
             continue
         quoted: set[str] | None = None
         hits = [i for i, pair in enumerate(pairwise(norms)) if pair in starts]

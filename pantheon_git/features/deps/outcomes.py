@@ -64,11 +64,13 @@ def verb_forms(word: str) -> set[str]:
 def awaited(tokenised: Sequence[Sentence]) -> dict[Outcome, str]:
     """Outcomes the story waits for -> the sentence."""
     found: dict[Outcome, str] = {}
-    scenarios = any(s.norms[:1] == ["given"] for s in tokenised)
+    scenarios: bool | None = None  # read once, and only for a story that waits at all
     for sentence in tokenised:
         norms = sentence.norms
         if WAITING.isdisjoint(norms) and "soon" not in norms:
             continue
+        if scenarios is None:
+            scenarios = any(s.norms[:1] == ["given"] for s in tokenised)
         for i, word in enumerate(norms):
             if word in STEPS and (scenarios or "then" in norms[i + 1 :]):
                 continue  # "Given ... When a file is uploaded Then ...": the story's own step
