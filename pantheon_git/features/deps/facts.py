@@ -21,7 +21,8 @@ from pantheon_git.features.deps import (
     records,
     tables,
 )
-from pantheon_git.features.deps.tokens import Sentence, tokenise, tokenise_text
+from pantheon_git.features.deps.text import sentences
+from pantheon_git.features.deps.tokens import Sentence, tokenise
 
 _TAG_RE = re.compile(r"^\s*(?:\[[^\]]{1,30}\]\s*)+")  # "[API] Create user model"
 # Markdown backslash escapes, as the sync writes them: "\_\_init\_\_.py" is "__init__.py".
@@ -72,13 +73,12 @@ def story_facts(story: Story, branch_files: Iterable[str] = (), position: int = 
     segments = [title, story.description, *story.acceptance_criteria]
     tasks = [task.name for task in _walk(story.tasks)]
     text = _MD_ESCAPE_RE.sub(r"\1", "\n\n".join(s for s in segments if s))
-    tokenised = tokenise_text(text)
+    tokenised = read_text(text)
     tasks_from = len(tokenised)
     if tasks:
         task_text = _MD_ESCAPE_RE.sub(r"\1", "\n\n".join(t for t in tasks if t))
-        tokenised += tokenise_text(task_text)
+        tokenised += read_text(task_text)
         text += "\n\n" + task_text
-    tokenised = [negation.without_negated(s) for s in tokenised]
     implemented, used = endpoints.endpoint_roles(tokenised, tasks_from)
     files = paths.named_paths(tokenised)
     files.update(paths.named_fixtures(text))
@@ -122,6 +122,31 @@ def story_facts(story: Story, branch_files: Iterable[str] = (), position: int = 
         files_placed=placed,
         intros=introduced.introductions(tokenised),
     )
+
+
+# Each sentence as the rules read it, by its text. Backlogs repeat sentences (acceptance
+# criteria, tasks such as "Unit tests" or "Update the docs"): each is read once. Sentences are
+# shared, never changed (``Sentence.toks`` only fills its own memo with what it would build).
+_READ: dict[str, Sentence] = {}
+_READ_LIMIT = 200_000
+
+
+def read_text(text: str) -> list[Sentence]:
+    """The sentences of ``text``, tokenised, with the words it says it does not touch dropped."""
+    out = []
+    for piece in sentences(text):
+        sentence = _READ.get(piece)
+        if sentence is None:
+            if len(_READ) >= _READ_LIMIT:
+                _READ.clear()
+            sentence = _READ[piece] = negation.without_negated(tokenise(piece))
+        out.append(sentence)
+    return out
+
+
+def forget() -> None:
+    """Drop the memo of sentences read (``memo.forget`` drops every memo of the analysis)."""
+    _READ.clear()
 
 
 def declared_files(facts: Facts) -> list[str]:
