@@ -113,7 +113,10 @@ def named_things(
 
 def _codeish(text: str) -> bool:
     """Whether ``text`` has a camelCase or snake_case word."""
-    return bool(_CAMEL_CASE_RE.search(text) or ("_" in text and _SNAKE_CASE_RE.search(text)))
+    snake = "_" in text and _SNAKE_CASE_RE.search(text) is not None
+    if text[1:].islower():  # no capital after the first letter: no camelCase (most prose)
+        return snake
+    return snake or _CAMEL_CASE_RE.search(text) is not None
 
 
 def _data_head(toks: list[Token], i: int) -> bool:
