@@ -58,18 +58,18 @@ def introductions(sentences: Sequence[Sentence]) -> dict[Key, Intro]:
         how = "title" if title.norms and title.norms[0] in PROVIDE_VERBS else "noun-title"
         _keep_all(found, _title_phrases(title), TITLE, title.text, how)
     for sentence in sentences[1:]:
-        toks = sentence.toks()
-        first = toks[0][0] if toks else ""
+        norms = sentence.norms  # toks() only where a form may start: most sentences have none
+        first = norms[0] if norms else ""
         if first in ARTICLES or (first in PROVIDE_VERBS and first not in PHRASAL):
-            _keep_all(found, [_phrase_after(toks, 1)], STATED, sentence.text, "stated")
-        elif first == CODE and toks[0][1].startswith("/"):
-            route = page_route(toks[0][1])
+            _keep_all(found, [_phrase_after(sentence.toks(), 1)], STATED, sentence.text, "stated")
+        elif first == CODE and sentence.raws[0].startswith("/"):
+            route = page_route(sentence.raws[0])
             for key in route_keys(route) if route else ():
                 _keep(found, key, Intro(STATED, sentence.text, True, "route"))
-        if first in DETERMINERS and OPEN in sentence.norms:
-            _keep_all(found, _defined(toks), STATED, sentence.text, "defined")
-        if not NUMBERS.isdisjoint(sentence.norms):
-            for item in _counted(toks):
+        if first in DETERMINERS and OPEN in norms:
+            _keep_all(found, _defined(sentence.toks()), STATED, sentence.text, "defined")
+        if not NUMBERS.isdisjoint(norms):
+            for item in _counted(sentence.toks()):
                 key = tuple(abbreviate([w for w, _r in item]))
                 if len(key) == 1:  # a listed name alone is met as a path: uploads/{user_id}/
                     key = ("path:" + key[0],)
