@@ -53,13 +53,14 @@ class Index:
 
     def _phrases(self, norms: list[str]) -> list[Key]:
         out: list[Key] = []
-        if self.starts.keys().isdisjoint(pairwise(norms)):
+        starts = self.starts
+        if starts.keys().isdisjoint(pairwise(norms)):
             return out
-        hits = self.starts.keys() & set(pairwise(norms))
         for i, pair in enumerate(pairwise(norms)):
-            if pair not in hits:
+            lengths = starts.get(pair)
+            if lengths is None:
                 continue
-            for n in self.starts[pair]:
+            for n in lengths:
                 key = tuple(norms[i : i + n])
                 if key in self.keys and not new_instance(norms, i, i + n):
                     out.append(key)
