@@ -84,7 +84,11 @@ def named_things(
         there = not THERE.isdisjoint(
             sentence.norms
         )  # "The WhatsApp handler endpoints already exist"
-        for i, (word, written) in enumerate(toks):
+        # Only paths and words with a '_' or a capital after the first letter can name
+        # anything: the plain words are left out in one comprehension.
+        named = [k for k, (w, r) in enumerate(toks) if w == CODE or not r[1:].islower() or "_" in r]
+        for i in named:
+            word, written = toks[i]
             in_path = word == CODE
             if in_path:
                 path = as_path(written)
