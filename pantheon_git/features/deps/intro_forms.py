@@ -52,7 +52,7 @@ def forms(phrase: Sequence[Token], *, title: bool = False, noun: bool = False) -
     """The keys a phrase introduces. ``title``: it is a title's; ``noun``: a noun title's
     (its last words and its first word with its head name the thing too)."""
     toks = [(ABBREVIATIONS.get(w, w), r) for w, r in phrase[-MAX_WORDS:]]
-    words = tuple(w for w, _r in toks)
+    words = tuple([w for w, _r in toks])
     out: list[Form] = []
     if not words:
         return out
@@ -80,7 +80,7 @@ def forms(phrase: Sequence[Token], *, title: bool = False, noun: bool = False) -
 def specific(words: Key, toks: Sequence[Token]) -> bool:
     """Two words, one of them not generic; or one word written as a name (``FFmpeg``,
     ``MPV``, ``ScreenCaptureKit``), not a method (``GET``)."""
-    if words[-1] in TEST_HEADS or any(w in STOP for w in words):
+    if words[-1] in TEST_HEADS or not STOP.isdisjoint(words):
         return False
     if len(words) == 1:
         raw = toks[-1][1]

@@ -216,7 +216,7 @@ def _participle(word: str) -> bool:
 
 
 def _variants(phrase: list[tuple[str, str]], quote: str) -> list[Provided]:
-    words = tuple(w for w, _ in phrase)
+    words = tuple([w for w, _ in phrase])
     if not specific(words, code=len(phrase) == 1 and is_code_word(phrase[0][1])):
         return []
     if words[-1] in TEST_HEADS:
