@@ -27,6 +27,7 @@ from pantheon_git.features.deps.model import (
     key_order,
 )
 from pantheon_git.features.deps.order import backlog_positions
+from pantheon_git.features.deps.tokens import Sentence
 
 __all__ = ["Analysis", "Conflict", "Cycle", "Edge", "StoryResult", "analyse"]
 
@@ -45,7 +46,8 @@ def analyse(
 
 def _analyse(unique: list[Story], changed: Mapping[StoryKey, Set[str]]) -> Analysis:
     position = backlog_positions(unique)
-    all_facts = [story_facts(s, changed.get(s.key, ()), position[s.key]) for s in unique]
+    read: dict[str, Sentence] = {}  # each distinct sentence is read once
+    all_facts = [story_facts(s, changed.get(s.key, ()), position[s.key], read) for s in unique]
     found = [
         *rules.explicit_edges(unique),
         *rules.data_edges(all_facts),

@@ -68,16 +68,24 @@ class Facts:
     """Things the story introduces in words (see ``introduced``)."""
 
 
-def story_facts(story: Story, branch_files: Iterable[str] = (), position: int = 0) -> Facts:
+def story_facts(
+    story: Story,
+    branch_files: Iterable[str] = (),
+    position: int = 0,
+    read: dict[str, Sentence] | None = None,
+) -> Facts:
+    """What the rules need from ``story``. ``read``: sentences already read, by their text,
+    shared by the stories of one analysis (backlogs repeat acceptance criteria and tasks)."""
+    read = {} if read is None else read
     title = _TAG_RE.sub("", story.title)
     segments = [title, story.description, *story.acceptance_criteria]
     tasks = [task.name for task in _walk(story.tasks)]
     text = _MD_ESCAPE_RE.sub(r"\1", "\n\n".join(s for s in segments if s))
-    tokenised = read_text(text)
+    tokenised = read_text(text, read)
     tasks_from = len(tokenised)
     if tasks:
         task_text = _MD_ESCAPE_RE.sub(r"\1", "\n\n".join(t for t in tasks if t))
-        tokenised += read_text(task_text)
+        tokenised += read_text(task_text, read)
         text += "\n\n" + task_text
     implemented, used = endpoints.endpoint_roles(tokenised, tasks_from)
     files = paths.named_paths(tokenised)
@@ -124,29 +132,17 @@ def story_facts(story: Story, branch_files: Iterable[str] = (), position: int = 
     )
 
 
-# Each sentence as the rules read it, by its text. Backlogs repeat sentences (acceptance
-# criteria, tasks such as "Unit tests" or "Update the docs"): each is read once. Sentences are
-# shared, never changed (``Sentence.toks`` only fills its own memo with what it would build).
-_READ: dict[str, Sentence] = {}
-_READ_LIMIT = 200_000
-
-
-def read_text(text: str) -> list[Sentence]:
-    """The sentences of ``text``, tokenised, with the words it says it does not touch dropped."""
+def read_text(text: str, read: dict[str, Sentence]) -> list[Sentence]:
+    """The sentences of ``text``, tokenised, with the words it says it does not touch dropped;
+    each distinct sentence is read once (``read`` keeps them by their text). Sentences are
+    never changed once made (``toks`` only fills its own memo), so stories can share them."""
     out = []
     for piece in sentences(text):
-        sentence = _READ.get(piece)
+        sentence = read.get(piece)
         if sentence is None:
-            if len(_READ) >= _READ_LIMIT:
-                _READ.clear()
-            sentence = _READ[piece] = negation.without_negated(tokenise(piece))
+            sentence = read[piece] = negation.without_negated(tokenise(piece))
         out.append(sentence)
     return out
-
-
-def forget() -> None:
-    """Drop the memo of sentences read (``memo.forget`` drops every memo of the analysis)."""
-    _READ.clear()
 
 
 def declared_files(facts: Facts) -> list[str]:

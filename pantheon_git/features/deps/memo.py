@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pantheon_git.features.deps import facts, names, paths, tokens
+from pantheon_git.features.deps import names, paths, tokens
 
 
 def forget() -> None:
     tokens.forget()
-    facts.forget()
     names.name_words.cache_clear()
     names.ident_keys.cache_clear()
     paths.as_path.cache_clear()
