@@ -121,3 +121,25 @@ def test_hook_entry_does_not_import_click() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert proc.stdout.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--json", "conflicts", "--no-such-flag"],
+        ["conflicts", "--no-such-flag", "--json"],
+        ["--json", "statuss"],
+        ["checkout", "US-1", "--lock-hours", "-1", "--json"],
+    ],
+)
+def test_json_usage_errors_from_click_are_one_document_too(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--json promises one JSON document on stdout, whatever went wrong."""
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    doc = json.loads(out)
+    assert doc["error"]["exit_code"] == 2
+    assert doc["error"]["message"]
+    assert "--help" in doc["error"]["hint"]
+    assert "Error:" in err  # click's usage lines stay on stderr

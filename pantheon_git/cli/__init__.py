@@ -112,9 +112,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             return exc.exit_code
         except click.ClickException as exc:
             exc.show()
+            if Ctx.json_mode() or "--json" in args:  # --json: one document, even for these
+                _usage_json(exc)
             return exc.exit_code
         except click.exceptions.Abort as exc:
             raise KeyboardInterrupt from exc
         return result if isinstance(result, int) else None
 
     return errors.boundary(run, verbose=Ctx.verbosity, json_mode=Ctx.json_mode)
+
+
+def _usage_json(exc: click.ClickException) -> None:
+    """The JSON document of an error click found in the arguments (stdout; its usage lines
+    went to stderr)."""
+    import json  # lazy: only for a usage error under --json
+
+    ctx = getattr(exc, "ctx", None)
+    where = ctx.command_path if ctx is not None else "pantheon"
+    hint = f"Run `{where} --help` for the arguments it takes."
+    doc = {"error": {"message": exc.format_message(), "hint": hint, "exit_code": exc.exit_code}}
+    click.echo(json.dumps(doc))
