@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -361,3 +362,25 @@ def test_help_describes_every_option(capsys: pytest.CaptureFixture[str]) -> None
     assert code == 0
     for option in ("--epic", "--developers", "--lane", "--from-json", "--json"):
         assert option in out
+
+
+def test_a_lane_never_goes_back_a_wave_independent_stories_say_any_wave(
+    plan_cache: PlanCache, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With few developers a lane mixes a dependency chain with stories that depend on
+    nothing: those are headed "Any Wave", not "Wave 1" again after "Wave 3"."""
+    plan_cache.epic17()
+    code, out, err = run(capsys, "plan", "--epic", "17", "--developers", "2")
+    assert code == 0, err
+    lanes_text = out.split("Summary:")[0].split("\nLane ")[1:]
+    assert len(lanes_text) == 2
+    for lane in lanes_text:
+        waves = [int(w) for w in re.findall(r"^  Wave (\d+)", lane, re.MULTILINE)]
+        assert waves == sorted(waves), lane
+        header = None
+        for line in lane.splitlines():
+            if line.startswith("  ") and line.strip().endswith(":"):
+                header = line.strip()
+            story = re.match(r"    - US-(\d+):", line)
+            if story and int(story.group(1)) in (126, 127, 128, 129):
+                assert header == "Any Wave:", lane

@@ -89,8 +89,10 @@ def _lane(
         story = stories[e.key]
         outside = [d for d in story.depends_on if lane_of.get(d) != lane.index]
         waits += [f"Lane {lane_of[d]} ({d})" for d in outside if d in lane_of]
-        if independent:
-            if previous_wave is None:
+        if independent or not (story.depends_on or dependents.get(e.key)):
+            # a story nothing depends on and that depends on nothing can run in any wave:
+            # "Wave 1" after the chain's later waves would read as going back
+            if previous_wave != 0:
                 lines.append("  Any Wave:")
             previous_wave = 0
         elif e.wave != previous_wave or outside:
