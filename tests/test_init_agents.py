@@ -89,3 +89,19 @@ def test_without_agents_no_file(
     assert code == 0
     assert json.loads(out)["mcp_config"] is None
     assert not Path(git_repo.path / ".mcp.json").exists()
+
+
+def test_agents_on_a_set_up_repository_name_the_commit_of_mcp_json(
+    git_repo: GitRepo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The team shares .mcp.json (Claude Code's project servers) as it shares the config."""
+    monkeypatch.chdir(git_repo.path)
+    assert main(["init"]) == 0
+    git_repo.git("add", ".gitignore", "_bmad")
+    git_repo.git("commit", "-q", "--no-verify", "-m", "config")
+    capsys.readouterr()
+    assert main(["init", "--agents", "--json"]) == 0
+    steps = json.loads(capsys.readouterr().out)["next"]
+    (commit,) = [s for s in steps if "git commit" in s]
+    assert "git add .mcp.json &&" in commit
+    assert "config.yaml" not in commit

@@ -56,8 +56,7 @@ class InitOutcome:
     agents: str | None = None
     """``.mcp.json``: ``written``, ``added``, ``updated``, ``kept``; None: not asked."""
     shared: tuple[str, ...] = ()
-    """Files init wrote that the team shares through git (none outside a repository, or when
-    the config was kept)."""
+    """Files init changed that the team shares through git (none outside a repository)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -99,7 +98,7 @@ def run_init(cwd: Path, request: InitRequest) -> InitOutcome:
                 "(the old one is kept as config.yaml.bak).",
             )
         kept = InitOutcome(root, path, "kept", None, gitignore_added, {})
-        return _with_agents(_with_hooks(kept, request), mcp)
+        return _with_shared(_with_agents(_with_hooks(kept, request), mcp))
     text = config_text(prefilled)
     if exists:
         backup = path.with_name(path.name + ".bak")
@@ -109,10 +108,18 @@ def run_init(cwd: Path, request: InitRequest) -> InitOutcome:
     gitignore_added = ensure_gitignored(root)
     action = "overwritten" if exists else "written"
     outcome = InitOutcome(root, path, action, backup, gitignore_added, prefilled)
-    outcome = _with_agents(_with_hooks(outcome, request), mcp)
-    if git.toplevel(root) is None:
+    return _with_shared(_with_agents(_with_hooks(outcome, request), mcp))
+
+
+def _with_shared(outcome: InitOutcome) -> InitOutcome:
+    """Name the files init changed that the team shares through git (none outside one)."""
+    if git.toplevel(outcome.root) is None:
         return outcome
-    shared = [".gitignore", shown(path, root)]
+    shared = []
+    if outcome.action != "kept" or outcome.gitignore_added:
+        shared.append(".gitignore")
+    if outcome.action != "kept":
+        shared.append(shown(outcome.config_path, outcome.root))
     if outcome.agents not in (None, "kept"):
         shared.append(agents.FILE)
     return replace(outcome, shared=tuple(shared))
@@ -235,8 +242,8 @@ def next_steps(outcome: InitOutcome) -> list[str]:
     if outcome.shared:
         steps.append(
             f"git switch -c pantheon-setup && git add {' '.join(outcome.shared)} && "
-            'git commit -m "Add the pantheon config"  (then push and open a pull request: the '
-            "team shares these files, and the hooks refuse commits on main)"
+            'git commit -m "Set up pantheon"  (then push and open a pull request: the team '
+            "shares these files, and the hooks refuse commits on main)"
         )
     steps.append("export RALLY_API_KEY=<your key>  (Rally: Profile > API Keys; never in the file)")
     if outcome.hooks != "installed":
