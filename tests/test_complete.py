@@ -146,7 +146,16 @@ def test_the_owner_records_a_review_fix_and_nobody_else_does(
 def test_complete_needs_a_story(git_repo: GitRepo, rally: RallyProcess) -> None:
     proc = complete(git_repo, rally)
     assert proc.returncode == 2
-    assert "pantheon complete US-123" in proc.stderr
+    assert proc.stderr.startswith("error: main is not a story branch\n")
+    # complete records HEAD's commit: naming a story from main is refused too, so the
+    # next step is the switch to the story's branch
+    assert "Switch to the story's branch (`git switch story/US-123-...`;" in proc.stderr
+    assert complete(git_repo, rally, "US-121").returncode == 1
+    story = Story(rally, "US121")
+    story.lock(ALICE)
+    own(rally, story, ALICE)
+    on_story_branch(git_repo, "story/US-121-add-login-endpoint")
+    assert complete(git_repo, rally).returncode == 0
 
 
 def test_auto_sync_refreshes_the_cache_after_completion(

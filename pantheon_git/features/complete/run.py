@@ -349,9 +349,10 @@ def complete_story(
     if story:
         key = StoryKey.parse(story)
     elif found is None:
-        raise UsageError(
+        raise UsageError(  # a named story is refused too: HEAD must be on its branch
             f"{branch or 'a detached HEAD'} is not a story branch",
-            hint="Name the story: `pantheon complete US-123`.",
+            hint="Switch to the story's branch (`git switch story/US-123-...`; "
+            "`git branch --list 'story/*'` lists yours), then run `pantheon complete`.",
         )
     else:
         key = found
