@@ -134,6 +134,26 @@ def test_pre_commit_install_creates_a_config_and_the_shims(git_repo: GitRepo) ->
     assert not (hooks_of(git_repo) / "pre-push").exists()
 
 
+def test_uninstall_of_plain_hooks_leaves_the_teams_pre_commit_config_alone(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
+    """One developer set the team up with pre-commit and committed the config; another
+    installed the plain hooks. Their uninstall removes their hooks, not the shared file."""
+    assert pantheon(git_repo, "install", "--framework", "pre-commit").returncode == 0
+    git_repo.git("add", ".pre-commit-config.yaml")
+    git_repo.git("commit", "-q", "--no-verify", "-m", "team hooks")
+    git_repo.git("push", "-q", "--no-verify", "origin", "main")
+    other = git_repo.clone(tmp_path / "other")
+    assert pantheon(other, "install").returncode == 0
+    proc = pantheon(other, "uninstall", "--json")
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["framework"] == "git"
+    assert sorted(doc["removed"]) == sorted(pc.STAGES)
+    assert other.git("status", "--porcelain").strip() == ""
+    assert not (hooks_of(other) / "pre-commit").exists()
+
+
 def test_pre_commit_install_appends_to_an_existing_config_and_uninstall_leaves_the_rest(
     git_repo: GitRepo,
 ) -> None:

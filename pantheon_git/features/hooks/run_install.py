@@ -18,8 +18,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from pantheon_git.errors import GitError, UsageError
-from pantheon_git.features.hooks.precommit_config import remove_block
-from pantheon_git.features.hooks.run_githooks import HooksReport, install_git, uninstall_git
+from pantheon_git.features.hooks.precommit_config import STAGES, remove_block
+from pantheon_git.features.hooks.run_githooks import (
+    HooksReport,
+    hooks_dir,
+    install_git,
+    uninstall_git,
+)
 from pantheon_git.features.hooks.run_precommit import (
     PRE_COMMIT_CONFIG,
     install_pre_commit,
@@ -58,12 +63,30 @@ def uninstall(root: Path, *, framework: str | None = None) -> HooksReport:
         return uninstall_pre_commit(root)
     report = uninstall_git(root)
     config = root / PRE_COMMIT_CONFIG
-    if config.exists() and remove_block(config.read_text(encoding="utf-8")) is not None:
+    # the config is often the team's, in git: only a clone that runs pre-commit's shims has
+    # pantheon installed through it (plain hooks beside a shared config leave the file alone)
+    if (
+        _pre_commit_shims(root)
+        and config.exists()
+        and remove_block(config.read_text(encoding="utf-8")) is not None
+    ):
         other = uninstall_pre_commit(root)
         other.removed = sorted({*report.removed, *other.removed})
         other.restored = report.restored
         return other
     return report
+
+
+def _pre_commit_shims(root: Path) -> bool:
+    """Whether pre-commit's hook scripts (they call ``hook-impl``) are in the hooks folder."""
+    folder = hooks_dir(root)
+    for stage in STAGES:
+        try:
+            if "hook-impl" in (folder / stage).read_text(encoding="utf-8", errors="replace"):
+                return True
+        except OSError:
+            continue
+    return False
 
 
 def commit_graph(root: Path) -> str:
