@@ -481,3 +481,23 @@ def test_a_workspace_without_lock_fields_is_a_config_error(
     assert "pantheon doctor --create-fields" in result.err
     assert git_repo.git("for-each-ref") == before
     assert not (git_repo.path / "docs").exists()
+
+
+def test_the_step_after_no_branch_starts_the_branch_from_the_default_branch(
+    repo: GitRepo, pantheon: Pantheon
+) -> None:
+    """Taken with --no-branch while on another story's branch: the step the report names
+    must not start this story on top of that one's commits."""
+    repo.git("checkout", "-q", "-b", "story/US-5-other")
+    other = repo.commit({"other.txt": "US-5's work\n"}, "US-5: other")
+    taken = pantheon("checkout", "US-126", "--no-branch")
+    assert taken.code == 0, taken.err
+    steps = taken.out.split("Ready to start:\n")[1].splitlines()
+    command = steps[0].split("   (")[0].strip()
+    assert command == "pantheon checkout US-126"
+    assert pantheon(*command.split()[1:]).code == 0
+    assert branch_of(repo).startswith("story/US-126-")
+    ancestor = subprocess.run(
+        ["git", "merge-base", "--is-ancestor", other, "HEAD"], cwd=repo.path, check=False
+    )
+    assert ancestor.returncode == 1  # US-5's commit is not in US-126's branch

@@ -39,7 +39,7 @@ def test_success_without_a_branch_says_how_to_make_one() -> None:
     )  # fmt: skip
     text = render_checkout(report, NOW)
     assert "➖ Branch not created (--no-branch): story/US-123-implement-login-form" in text
-    assert "Ready to start:\n  git switch -c story/US-123-implement-login-form\n" in text
+    assert "Ready to start:\n  pantheon checkout US-123   (when you start: " in text
     assert report.to_dict()["locked"] is True
 
 

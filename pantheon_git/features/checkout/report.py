@@ -152,7 +152,11 @@ def render_checkout(report: CheckoutReport, now: datetime) -> str:
         lines.append(f"✅ Story file kept: {report.story_file}")
     lines += ["", "Ready to start:"]
     if report.branch_action == "skipped":
-        lines.append(f"  git switch -c {report.branch}")
+        # not `git switch -c`: that would start the branch on whatever is checked out now
+        lines.append(
+            f"  pantheon checkout {report.story}   (when you start: renews your lock, creates "
+            f"{report.branch} from the default branch)"
+        )
     lines += [
         f'  git commit -m "{report.story}: ..."   (the hooks check your lock)',
         f"  git push -u origin {report.branch}   (renews the lock)",
