@@ -497,3 +497,31 @@ def test_rollback_names_the_linked_stories_it_restores_by_their_ids(
     assert "hierarchicalrequirement/" not in out
     item = client.wire.find_story(story["key"], fetch=("PortfolioItem", "FormattedID"))
     assert item["PortfolioItem"]["FormattedID"] == "F17"
+
+
+def test_a_file_rollback_left_behind_is_restored_by_the_command_it_names(
+    repo: Path, cli: CLI, client: RallyClient
+) -> None:
+    path = repo / "docs" / "stories" / "9.1.story.md"
+    original = path.read_bytes()
+    code, out, _ = cli("migrate", "docs/stories/9.1.story.md", "--epic", "F17", "--json")
+    assert code == 0
+    run_id = json.loads(out)["run"]
+    path.write_text(path.read_text() + "\nedited after the migration\n")
+    code, out, _ = cli("migrate", "rollback")
+    assert code == 2  # Rally undone, the edited file left as it is
+    assert "⚠ docs/stories/9.1.story.md: changed since the migration" in out
+    step = f"pantheon migrate rollback {run_id} --force"
+    assert f"Run `{step}` to overwrite them." in out
+    code, out, _ = cli("migrate", "rollback")  # without --force: named again, not "nothing"
+    assert code == 2
+    assert "already rolled back in Rally" in out
+    assert step in out
+    code, out, err = cli(*step.split()[1:])
+    assert code == 0, err
+    assert "docs/stories/9.1.story.md" in out
+    assert path.read_bytes() == original
+    code, out, _ = cli("migrate", "rollback", "--force")
+    assert code == 2  # nothing left to roll back
+    code, out, _ = cli("migrate", "rollback", run_id)
+    assert (code, out.strip()) == (0, f"Migration {run_id} was already rolled back: nothing to do.")

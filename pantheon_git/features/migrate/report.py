@@ -167,8 +167,11 @@ class RollbackResult:
 
 
 def render_rollback(result: RollbackResult) -> str:
-    if result.already:
+    if result.already and not result.kept_files:
         return f"Migration {result.run} was already rolled back: nothing to do."
+    if result.already:
+        lines = [f"Migration {result.run} was already rolled back in Rally."]
+        return "\n".join([*lines, *_kept_lines(result)])
     lines = ["Rally Migration Rolled Back", RULE, f"Run: {result.run}", ""]
     stories = [d for d in result.deleted if not d.startswith("TA")]
     tasks = len(result.deleted) - len(stories)
@@ -181,11 +184,16 @@ def render_rollback(result: RollbackResult) -> str:
         lines.append(f"↩  Links removed: {', '.join(result.unlinked)}")
     lines.append(f"📄 Files restored: {len(result.restored_files)}")
     lines += [f"   {path}" for path in result.restored_files]
-    if result.kept_files:
-        lines += ["", "Not restored (changed since the migration):"]
-        lines += [f"  ⚠ {path}: {reason}" for path, reason in result.kept_files]
-        lines.append("Run `pantheon migrate rollback --force` to overwrite them.")
-    return "\n".join(lines)
+    return "\n".join([*lines, *_kept_lines(result)])
+
+
+def _kept_lines(result: RollbackResult) -> list[str]:
+    if not result.kept_files:
+        return []
+    lines = ["", "Not restored (changed since the migration):"]
+    lines += [f"  ⚠ {path}: {reason}" for path, reason in result.kept_files]
+    lines.append(f"Run `pantheon migrate rollback {result.run} --force` to overwrite them.")
+    return lines
 
 
 def render_runs(runs: list[dict[str, Any]]) -> str:

@@ -32,7 +32,7 @@ def rollback(app: App, run: str | None = None, *, force: bool = False) -> Rollba
     with migration_lock(app.root):
         journal = Journal.load(app.root, run) if run else _latest(app)
         if journal.status == "rolled-back":
-            return RollbackResult(run=journal.run, already=True)
+            return _files_left(app, journal, force=force)
         client = app.rally()
         # Said before anything is undone: a rollback killed half-way is listed as such (and
         # is taken up again by the next rollback), never as the run it undid.
@@ -43,7 +43,12 @@ def rollback(app: App, run: str | None = None, *, force: bool = False) -> Rollba
         deleted += _delete_created(client, journal)
         restored_fields = _restore_fields(client, journal, created_refs)
         restored, kept = _restore_files(app, journal, force=force)
-        journal.finish("rolled-back", app.now(), rolled_back_files=restored)
+        journal.finish(
+            "rolled-back",
+            app.now(),
+            rolled_back_files=restored,
+            kept_files=[rel for rel, _ in kept],  # for a later `rollback RUN --force`
+        )
     return RollbackResult(
         run=journal.run,
         deleted=tuple(deleted),
@@ -75,8 +80,27 @@ def list_migrations(app: App) -> list[dict[str, Any]]:
     return runs
 
 
+def _files_left(app: App, journal: Journal, *, force: bool) -> RollbackResult:
+    """A run already rolled back in Rally: the files it left because they had changed since
+    the migration are named again, and restored with ``force``."""
+    left = list(journal.doc.get("kept_files") or [])
+    if not left:
+        return RollbackResult(run=journal.run, already=True)
+    if not force:
+        kept = tuple((rel, "changed since the migration") for rel in left)
+        return RollbackResult(run=journal.run, already=True, kept_files=kept)
+    restored, kept_now = _restore_files(app, journal, force=True, only=set(left))
+    done = [*journal.doc.get("rolled_back_files", []), *restored]
+    journal.finish("rolled-back", app.now(), rolled_back_files=done, kept_files=[])
+    return RollbackResult(
+        run=journal.run, restored_files=tuple(restored), kept_files=tuple(kept_now)
+    )
+
+
 def _latest(app: App) -> Journal:
-    candidates = [j for j in list_runs(app.root) if j.status != "rolled-back"]
+    """The newest run not rolled back yet, or whose rollback left changed files behind."""
+    runs = list_runs(app.root)
+    candidates = [j for j in runs if j.status != "rolled-back" or j.doc.get("kept_files")]
     if not candidates:
         raise UsageError(
             "there is no migration run to roll back",
@@ -148,11 +172,13 @@ def _delete_created(client: RallyClient, journal: Journal) -> list[str]:
 
 
 def _restore_files(
-    app: App, journal: Journal, *, force: bool
+    app: App, journal: Journal, *, force: bool, only: set[str] | None = None
 ) -> tuple[list[str], list[tuple[str, str]]]:
     restored: list[str] = []
     kept: list[tuple[str, str]] = []
     for rel, entry in journal.doc["files"].items():
+        if only is not None and rel not in only:
+            continue
         path = app.root / rel
         try:
             current = path.read_bytes()
