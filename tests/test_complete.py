@@ -200,3 +200,20 @@ def test_a_commit_not_pushed_yet_is_named_with_the_push_that_shows_it_to_reviewe
     shown = complete(git_repo, rally)
     assert "not on origin" not in shown.stdout
     assert f"Next: open a pull request for {branch}" in shown.stdout
+
+
+def test_naming_another_story_says_which_branch_to_switch_to_or_that_there_is_none(
+    git_repo: GitRepo, rally: RallyProcess
+) -> None:
+    on_story_branch(git_repo, "story/US-121-add-login-endpoint")
+    git_repo.git("push", "-q", "origin", "story/US-121-add-login-endpoint")
+    git_repo.git("checkout", "-q", "-b", "story/US-122-signup", "main")
+    git_repo.git("branch", "-q", "-D", "story/US-121-add-login-endpoint")
+    remote = complete(git_repo, rally, "US-121")
+    assert remote.returncode == 1
+    # git switch story/... creates the local branch that tracks origin's
+    assert "(`git switch story/US-121-add-login-endpoint`)" in remote.stderr
+    typo = complete(git_repo, rally, "US-129")
+    assert typo.returncode == 1
+    assert "This clone has no branch of US-129: check the story key" in typo.stderr
+    assert "git switch" not in typo.stderr

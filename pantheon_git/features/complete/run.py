@@ -412,8 +412,7 @@ def check_story_commit(
         where = f"on {branch}" if branch else "on a detached HEAD"
         raise CheckFailed(
             f"HEAD is {where}, not on a branch of {key}: its commit is not {key}'s work",
-            hint=f"Switch to the story's branch (`git switch story/{key}-...`), then run "
-            "`pantheon complete` again.",
+            hint=_switch_hint(app, key),
         )
     root = app.require_toplevel()
     default = git.default_branch(root, app.config.default_branch)
@@ -427,6 +426,25 @@ def check_story_commit(
                 f"{shown}, so there is nothing of {key} to send to review",
                 hint="Commit the story's work on its branch, then run `pantheon complete`.",
             )
+
+
+def _switch_hint(app: App, key: StoryKey) -> str:
+    """The branch of ``key`` to switch to, or that this clone has none (a typo, or a story
+    whose branch was pushed from another clone)."""
+    from pantheon_git.git.branches import story_branches  # lazy: only for this refusal
+
+    found = story_branches(app.require_toplevel(), app.config.branch_pattern).get(key)
+    if not found:
+        return (
+            f"This clone has no branch of {key}: check the story key, or `git fetch` if its "
+            "branch was pushed from another clone."
+        )
+    name = found[0].name  # local first
+    if not found[0].local:
+        name = name.split("/", 1)[1]  # `git switch story/...` tracks origin/story/...
+    return (
+        f"Switch to the story's branch (`git switch {name}`), then run `pantheon complete` again."
+    )
 
 
 def _repo_name(url: str) -> str | None:
