@@ -96,11 +96,14 @@ def test_release_of_a_free_story(repo: GitRepo, lock_env: Any, pantheon: Pantheo
     assert "is not locked" in result.out
 
 
-def test_release_outside_a_story_branch_needs_the_story(repo: GitRepo, pantheon: Pantheon) -> None:
-    result = pantheon("release")
+@pytest.mark.parametrize("command", ["release", "renew"])
+def test_outside_a_story_branch_the_story_is_named_with_the_same_command(
+    repo: GitRepo, pantheon: Pantheon, command: str
+) -> None:
+    result = pantheon(command)
     assert result.code == 2
     assert "not a story branch" in result.err
-    assert "pantheon release US-123" in result.err
+    assert f"Name the story: `pantheon {command} US-123`." in result.err
 
 
 # --- renew -----------------------------------------------------------------------------------

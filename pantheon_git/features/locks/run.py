@@ -88,7 +88,7 @@ def locking(app: App, client: RallyClient) -> Locking:
     )
 
 
-def story_of_branch(app: App, story: str | None) -> StoryKey:
+def story_of_branch(app: App, story: str | None, command: str = "release") -> StoryKey:
     """``story`` parsed, or the story of the checked-out branch."""
     if story:
         return StoryKey.parse(story)
@@ -100,7 +100,7 @@ def story_of_branch(app: App, story: str | None) -> StoryKey:
     if key is None:
         raise UsageError(
             f"the current branch ({branch or 'detached HEAD'}) is not a story branch",
-            hint="Name the story: `pantheon release US-123`.",
+            hint=f"Name the story: `pantheon {command} US-123`.",
         )
     return key
 
@@ -133,7 +133,7 @@ def renew(
     ``timeout`` (seconds per Rally request, and the longest wait for the local cache) is for
     callers on a budget; ``retake=False`` reports a lapsed lock instead of taking it again
     (which waits ``lock_settle_delay``)."""
-    key = story_of_branch(app, story)
+    key = story_of_branch(app, story, "renew")
     me = app.user()
     lease = app.config.rally_lock_hours if hours is None else hours
     if lease <= 0:
