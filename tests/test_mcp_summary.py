@@ -92,3 +92,19 @@ def test_errors_translate_command_hints_into_tool_calls() -> None:
     ]
     assert as_tool_calls("Run `pantheon hooks install`.", TOOLS) == "Run `pantheon hooks install`."
     assert error_text("bad", None, TOOLS) == "error: bad"
+
+
+def test_the_complete_and_lease_documents_declare_every_field_they_carry() -> None:
+    """An agent reads the output schema to know the fields: new ones are declared there."""
+    from pantheon_git.core.keys import StoryKey
+    from pantheon_git.features.complete.rules import Decision, Verdict
+    from pantheon_git.features.complete.run import Applied, Completion
+    from pantheon_git.features.locks.report import LeaseAction, LeaseReport
+    from pantheon_git.features.mcp import outputs
+
+    key = StoryKey("US", 1)
+    decision = Decision(key, Verdict.UNCHANGED, "Code Review", "Code Review", {})
+    done = Completion(Applied(decision), "a" * 40, "story/US-1-x", None, "a@x", pushed=False)
+    assert set(done.to_dict()) <= set(outputs.COMPLETE["properties"])
+    lease = LeaseReport(key, "t", "renew", LeaseAction.NOT_LOCKED, state="Code Review")
+    assert set(lease.to_dict()) <= set(outputs.LEASE["properties"])

@@ -191,6 +191,7 @@ LEASE = obj(
         "expires": nullable(TIME),
         "previous_expiry": nullable(TIME),
         "title": text(),
+        "state": nullable(text("The story's workflow state (Code Review: no lock to renew).")),
     },
     required=["story", "action", "locked", "locked_by", "expires", "title"],
 )
@@ -400,6 +401,9 @@ COMPLETE = obj(
         "note": nullable(text("The discussion note: posted or already there.")),
         "changeset": nullable(text()),
         "message": text(),
+        "pushed": nullable(
+            flag("Whether origin has the commit (false: push it, reviewers cannot see it).")
+        ),
     },
     required=["story", "verdict", "before", "after", "sha", "message"],
 )
