@@ -81,7 +81,7 @@ def test_someone_elses_lock_refuses_the_commit_naming_holder_time_and_next_step(
     assert proc.returncode != 0
     assert head(repo) == before
     assert f"US-121 is locked by {BOB} until {expires:%Y-%m-%d %H:%M} UTC" in proc.stderr
-    assert "`pantheon checkout`" in proc.stderr
+    assert "`pantheon checkout US-121` names free ones" in proc.stderr
 
 
 def test_identities_map_the_git_email_to_the_rally_user(hooked_repo: GitRepo) -> None:

@@ -79,7 +79,7 @@ def test_refusals_name_the_holder_the_time_and_the_next_command() -> None:
     message, hint = rules.lock_refusal("US-5", rules.THEIRS, "jane@x", until, "me@x")
     assert "jane@x" in message
     assert "2026-01-05 14:00 UTC" in message
-    assert "`pantheon checkout`" in hint
+    assert "`pantheon checkout US-5` names free ones" in hint
     message, hint = rules.lock_refusal("US-5", rules.EXPIRED, "me@x", NOW, "ME@x")
     assert "expired" in message
     assert "pantheon renew US-5" in hint

@@ -190,3 +190,26 @@ def test_help(cli: CLI) -> None:
     assert code == 0
     for option in ("--epic", "--mine", "--json"):
         assert option in out
+
+
+def test_the_next_step_status_names_takes_a_story(
+    sync_repo: GitRepo, cli: CLI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bare `pantheon checkout` needs a story or an epic: the step names one that works."""
+    from tests.support.locks import FAST_TIMING
+
+    monkeypatch.setenv("PANTHEON_USER", "alice@example.com")
+    for name, value in FAST_TIMING.items():
+        monkeypatch.setenv(name, value)
+    synced(cli)
+    code, out, _ = cli("status")
+    assert code == 0
+    last = out.splitlines()[-1]
+    assert last == (
+        "Next: `pantheon checkout --epic F17` takes its next ready story; "
+        "`pantheon sync` refreshes this."
+    )
+    assert cli("checkout")[0] == 2  # what the old step named
+    code, out, err = cli("checkout", "--epic", "F17", "--no-branch")
+    assert code == 0, err
+    assert "Story Checkout Successful" in out

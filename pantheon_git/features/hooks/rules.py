@@ -112,14 +112,16 @@ def branch_refusal(
     if pattern is not None:
         return (
             f"commits on {name} are not allowed (rule: protected_branches, pattern {pattern!r})",
-            f"Work on a story branch: `pantheon checkout` takes a story and creates one "
+            f"Work on a story branch: `pantheon checkout US-123` (or `--epic <epic>`) takes a "
+            "story and creates one "
             f"({example}). To allow commits on {name}, take {pattern!r} out of "
             f"protected_branches in _bmad/pantheon/config.yaml.",
         )
     if require_story_branch:
         return (
             f"{name} is not a story branch (rule: require_story_branch)",
-            f"Commit on a story branch such as {example}: `pantheon checkout` creates one.",
+            f"Commit on a story branch such as {example}: `pantheon checkout US-123` (or "
+            "`--epic <epic>`) creates one.",
         )
     return None
 
@@ -192,8 +194,8 @@ def lock_refusal(
         return (
             f"{key} is in Code Review: only its owner ({owner or 'nobody in Rally'}) commits "
             f"review fixes on its branch, not you ({me})",
-            f"Take another story: `pantheon checkout`, or ask {owner or 'the team'} to make "
-            "the fix.",
+            f"Take another story: `pantheon checkout --epic <epic>`, or ask "
+            f"{owner or 'the team'} to make the fix.",
         )
     if state in DONE_STATES and status != THEIRS:
         return (
@@ -203,14 +205,14 @@ def lock_refusal(
     if status == THEIRS:
         return (
             f"{key} is locked by {holder} until {when(expires)}; you ({me}) do not hold it",
-            f"Take another story: `pantheon checkout` (it suggests free stories of similar "
-            f"size), or ask {holder} to run `pantheon release {key}`.",
+            f"Take another story: `pantheon checkout {key}` names free ones of similar "
+            f"size; or ask {holder} to run `pantheon release {key}`.",
         )
     if status == EXPIRED and same_person(holder, me):
         return (
             f"your lock on {key} expired at {when(expires)}",
-            f"Run `pantheon renew {key}` to take it again (or `pantheon checkout` for "
-            "another story).",
+            f"Run `pantheon renew {key}` to take it again (or `pantheon checkout --epic <epic>` "
+            "for another story).",
         )
     if status == EXPIRED:
         return (

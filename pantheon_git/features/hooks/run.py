@@ -142,7 +142,7 @@ def pre_commit(run: HookRun, *, now: float | None = None) -> list[str]:
             f"{branch} is named as a story branch, but {bad[:40]!r} is no story key "
             "(a Rally number has at most 9 digits), so its lock cannot be checked",
             hint=f"Rename the branch (`git branch -m {EXAMPLE_BRANCH}`), or take a story "
-            "with `pantheon checkout`.",
+            "with `pantheon checkout US-123` (or `--epic <epic>`).",
         )
     if key is None:
         refusal = rules.branch_refusal(
@@ -322,7 +322,8 @@ def _holder_line(subject: Subject) -> str | None:
     if status == rules.THEIRS:
         return (
             f"{key} is locked by {holder} until {rules.when(expires)} (cache, "
-            f"{rules.age_text(subject.age)} old); `pantheon checkout` finds you a free story"
+            f"{rules.age_text(subject.age)} old); `pantheon checkout {key}` names free ones "
+            "of similar size"
         )
     if subject.allowed(status):
         return None  # the owner's review fixes go through

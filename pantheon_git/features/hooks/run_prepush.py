@@ -169,7 +169,8 @@ def check_lock(app: App, key: StoryKey, outcome: PushOutcome) -> None:
     if states.rank(fresh.state) >= states.rank(states.COMPLETED):
         outcome.lines.append(
             f"pantheon: warning: {key} is {fresh.state} in Rally; new commits on its branch "
-            "are not part of the finished story (`pantheon checkout` takes a new one)"
+            "are not part of the finished story (`pantheon checkout --epic <epic>` takes a "
+            "new one)"
         )
 
 

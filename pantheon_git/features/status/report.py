@@ -109,10 +109,20 @@ def render(status: Status) -> str:
     if status.age is not None and status.age > STALE:
         lines.append(f"The cache is {duration(status.age)} old. Next: run `pantheon sync`.")
     else:
-        lines.append(
-            "Next: `pantheon checkout` takes a ready story; `pantheon sync` refreshes this."
-        )
+        lines.append(f"Next: {_take_next(status)}; `pantheon sync` refreshes this.")
     return "\n".join(lines)
+
+
+def _take_next(status: Status) -> str:
+    """The checkout that takes a ready story (bare `pantheon checkout` needs a story or an
+    epic): the first epic on the board with ready stories."""
+    for group in status.groups:
+        ready = [s for s in group.stories if board.column(s, status.now) == board.READY]
+        if ready and group.epic:
+            return f"`pantheon checkout --epic {group.epic}` takes its next ready story"
+        if ready:
+            return f"`pantheon checkout {ready[0].key}` takes a ready story"
+    return "no story is ready to take"
 
 
 def _story_doc(story: Story, now: datetime) -> dict[str, Any]:
