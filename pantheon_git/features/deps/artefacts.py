@@ -136,9 +136,14 @@ def _strength(toks: list[Token], i: int, making: set[int], *, title: bool, task:
     first = next((k for k, (w, _r) in enumerate(toks) if w not in DETERMINERS), 0)
     if i == first and task and _alone(toks):
         return MAKE  # a task that is only names, as a task that is only paths
+    if title and i + 1 < len(toks) and toks[i + 1][0] in CONFIG_HEADS:
+        return MENTION  # "TypeScript configuration" sets a tool up; it does not make it
     if i == first and not task and (title or _subject(toks, i)):
         return DESCRIBE
     return MAKE if i in making else MENTION
+
+
+CONFIG_HEADS = frozenset(("configuration", "config"))
 
 
 def _alone(toks: list[Token]) -> bool:

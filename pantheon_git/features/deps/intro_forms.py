@@ -4,7 +4,9 @@
 also "media library" (a head that says where a thing is shown is left off); "Supabase
 authentication setup" is Supabase authentication (a head that says a thing is set up is left
 off, and "authentication" is "auth", as ``supabase.auth`` writes it); "Single-track timeline
-foundation" is also the timeline.
+foundation" is also the timeline. A configuration title names no one-word thing:
+"TypeScript configuration" sets a tool up that others name in passing ("TypeScript
+examples"), and "Multi-format build configuration" makes no "build" others use.
 """
 
 from __future__ import annotations
@@ -64,7 +66,10 @@ def forms(phrase: Sequence[Token], *, title: bool = False, noun: bool = False) -
         setup = setup or words[n - 1] in SETUP_HEADS
         n -= 1
     core = words[:n]
-    if n < len(words) and specific(core, toks[:n]) and core[-1] not in ATTRIBUTES:
+    configured = "config" in words[n:]
+    if configured and n == 1:
+        pass  # "TypeScript configuration": the tool, not a thing the story makes
+    elif n < len(words) and specific(core, toks[:n]) and core[-1] not in ATTRIBUTES:
         out.append(Form(core, False, "core", setup))
     if noun and n == len(words):
         for k in range(1, n - 1):
@@ -72,7 +77,7 @@ def forms(phrase: Sequence[Token], *, title: bool = False, noun: bool = False) -
                 out.append(Form(core[k:], False, "suffix"))
         if n == 3 and specific((core[0], core[-1]), toks):
             out.append(Form((core[0], core[-1]), False, "skip"))
-    if title and setup and n > 2 and core[-1] not in GENERIC:
+    if title and setup and n > 2 and core[-1] not in GENERIC and not configured:
         out.append(Form(core[-1:], False, "head", True))
     return out
 

@@ -49,6 +49,10 @@ class Index:
             for key in written(sentence):
                 if key in self.keys:
                     found.setdefault(key, sentence.text)
+            if "configured" in norms:
+                for key in _configured(norms):
+                    if key in self.keys:
+                        found.setdefault(key, sentence.text)
         return found
 
     def _phrases(self, norms: list[str]) -> list[Key]:
@@ -101,3 +105,13 @@ def written(sentence: Sentence) -> list[Key]:
             ):
                 out.append(tuple(abbreviate([norm(raws[i]), norm(raws[i + 2])])))
     return out
+
+
+def _configured(norms: Sequence[str]) -> list[Key]:
+    """ "Given TypeScript is configured": the configuration of TypeScript, which a
+    "TypeScript configuration" story introduces (its one word alone names only the tool)."""
+    return [
+        (norms[j - 2], "config")
+        for j, w in enumerate(norms)
+        if w == "configured" and j >= 2 and norms[j - 1] in ("is", "are")
+    ]

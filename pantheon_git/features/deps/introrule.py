@@ -15,12 +15,13 @@ from collections.abc import Sequence
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.features.deps.artefacts import DESCRIBE
 from pantheon_git.features.deps.facts import Facts
-from pantheon_git.features.deps.intro_forms import Key
+from pantheon_git.features.deps.intro_forms import Key, abbreviate
 from pantheon_git.features.deps.intro_uses import Index
 from pantheon_git.features.deps.introduced import TITLE, Intro
 from pantheon_git.features.deps.model import Edge, confidence_rank
-from pantheon_git.features.deps.phrases import another_kind
+from pantheon_git.features.deps.phrases import DETERMINERS, STOP, another_kind
 from pantheon_git.features.deps.text import excerpt
+from pantheon_git.features.deps.tokens import MARKERS, tokenise
 
 HINT_FORMS = ("skip",)
 """Forms too unsure to plan on (measured: see docs/dependencies.md): their edges are hints."""
@@ -46,12 +47,45 @@ def intro_edges(all_facts: Sequence[Facts]) -> list[Edge]:
             if found is None:
                 continue
             source, made = found
+            if made.how.endswith(FRONT_CUT) and _qualified_otherwise(use, made.quote, key):
+                continue  # "Core package structure", then "the snake package structure"
             edge = _edge(source.key, facts.key, key, use, made)
             old = linked.get(source.key)
             if old is None or confidence_rank(edge.confidence) < confidence_rank(old.confidence):
                 linked[source.key] = edge
         out.extend(linked.values())
     return out
+
+
+FRONT_CUT = ("/suffix", "/head")
+"""Forms that leave the first words of a title off ("package structure" of "Core package
+structure")."""
+
+
+def _qualified_otherwise(use: str, quote: str, key: Key) -> bool:
+    """B writes another word before the shortened name than the title does: "the snake package
+    structure" is the snake package's, not the one "Core package structure" makes; "Core package
+    README" is not the package "Snake game package setup" sets up."""
+    mine, theirs = _before(use, key), _before(quote, key, opens=False)
+    return mine is not None and theirs is not None and mine != theirs
+
+
+def _before(text: str, key: Key, *, opens: bool = True) -> str | None:
+    """The word that opens a noun phrase ending in ``key`` in ``text`` ("the snake package
+    structure", "Core package README"); None when a verb, a participle ("my edited timeline")
+    or nothing stands there. ``opens=False``: any content word before it (a title's)."""
+    sentence = tokenise(text)
+    norms, n = abbreviate(sentence.norms), len(key)
+    for i in range(1, len(norms) - n + 1):
+        if tuple(norms[i : i + n]) == key:
+            word, raw = norms[i - 1], sentence.raws[i - 1]
+            if word in STOP or word in DETERMINERS or word in MARKERS:
+                return None
+            if not opens:
+                return word
+            first = i == 1 or norms[i - 2] in DETERMINERS or norms[i - 2] in MARKERS
+            return word if first and not raw.endswith(("ed", "ing")) else None
+    return None
 
 
 def _introducer(

@@ -21,7 +21,7 @@ from pantheon_git.features.deps.facts import Facts
 from pantheon_git.features.deps.labels import title_case_keys
 from pantheon_git.features.deps.model import Edge
 from pantheon_git.features.deps.names import key_of
-from pantheon_git.features.deps.paths import is_fixture_path
+from pantheon_git.features.deps.paths import is_fixture_path, is_folder_entry
 from pantheon_git.features.deps.phrases import DETERMINERS, STOP, THING_HEADS, specific
 from pantheon_git.features.deps.text import excerpt, word_set
 from pantheon_git.features.deps.tokens import MARKERS, Sentence
@@ -168,6 +168,8 @@ def file_edges(all_facts: Sequence[Facts], limit: int) -> list[Edge]:
     for path, made in creators.items():
         users = changers.get(path)
         if len(made) != 1 or not users or len(users) > limit or is_fixture_path(path):
+            continue
+        if is_folder_entry(path):
             continue
         ((source, quote),) = made.items()
         for target, said in sorted(users.items()):

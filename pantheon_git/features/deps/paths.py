@@ -4,6 +4,9 @@ A path has a folder and a file name with an extension (``src/auth/login.ts``), o
 file name with a source or config extension (``settings.py``), or a well-known extensionless
 name (``Dockerfile``). URLs, endpoints and folders (``src/auth/``) are not files.
 
+Build outputs (``dist/index.js``, ``build/app.js``, anything under ``node_modules/``) are
+generated, not written: no story creates or changes them by hand, so they are not files here.
+
 A shared test fixture is a ``conftest.py``, a file under a ``fixtures``/``testdata`` folder,
 or a fixture named in the text ("the ``db_session`` fixture", "fixture customer_factory").
 Fixture names are identifiers with an underscore, or any word in backticks.
@@ -31,6 +34,8 @@ WELL_KNOWN = word_set(
     "Dockerfile Makefile Jenkinsfile Procfile Gemfile Rakefile CODEOWNERS README CHANGELOG LICENSE"
 )
 _STRIP = "`'\"()[]{}<>,;:!?*"
+# Folders that hold what a build or a tool generates.
+OUTPUT_DIRS = word_set("dist build out target coverage node_modules __pycache__ .next .nuxt")
 # pytest's conftest.py, fixture folders, and factory_bot / factory_boy factories.
 FIXTURE_DIRS = word_set("fixtures fixture __fixtures__ testdata test_data test-data factories")
 FIXTURE_FILES = word_set("conftest.py factories.py")
@@ -67,9 +72,22 @@ def as_path(raw: str) -> str | None:
     path = raw.lstrip(_STRIP).rstrip(_STRIP + ".").removeprefix("./")
     if path.startswith("/"):
         return None  # an endpoint or a path outside the repository
-    if FULL_PATH_RE.fullmatch(path) or BARE_FILE_RE.fullmatch(path):
+    if BARE_FILE_RE.fullmatch(path):
         return path
+    if FULL_PATH_RE.fullmatch(path):
+        return None if is_output_path(path) else path
     return None
+
+
+def is_folder_entry(path: str) -> bool:
+    """``index.js``, ``index.cjs`` without a folder: the entry file every package and folder
+    has, so the name alone says which one no better than "the index" does."""
+    return "/" not in path and path.split(".", 1)[0] == "index"
+
+
+def is_output_path(path: str) -> bool:
+    """``dist/index.cjs``, ``packages/core/dist/index.js``: a file a build generates."""
+    return any(part in OUTPUT_DIRS for part in path.split("/")[:-1])
 
 
 def is_fixture_path(path: str) -> bool:

@@ -26,13 +26,16 @@ from pantheon_git.features.deps.model import (
     confidence_rank,
     key_order,
 )
-from pantheon_git.features.deps.paths import is_fixture_path
+from pantheon_git.features.deps.paths import is_fixture_path, is_folder_entry
 from pantheon_git.features.deps.phrases import another_kind
 from pantheon_git.features.deps.text import excerpt, is_code_word
 from pantheon_git.features.deps.tokens import MARKERS
 
 HOT_PATH_LIMIT = 25
 """A path named by more stories than this is reported once, not as pairwise conflicts."""
+SHARED_FILE_LIMIT = 2
+"""A file every project has (a README, a manifest, a lock file, a tool's config) named by more
+stories than this is one they all mention, not one they all change: reported once."""
 
 
 def explicit_edges(stories: Sequence[Story]) -> list[Edge]:
@@ -327,9 +330,12 @@ def conflicts(all_facts: Sequence[Facts]) -> tuple[list[Conflict], list[HotPath]
     for path, holders in by_path.items():
         if len(holders) < 2 or is_library_name(path) or path in ambiguous:
             continue
+        if is_folder_entry(path):
+            continue
         # a file name without a folder that many stories name is a tool or a convention
         # ("Alpine.js", each package's "package.json"), not one file they all change
-        if len(holders) > (bare_limit if "/" not in path else HOT_PATH_LIMIT):
+        limit = bare_limit if "/" not in path else HOT_PATH_LIMIT
+        if len(holders) > (SHARED_FILE_LIMIT if is_shared_file(path) else limit):
             hot.append(HotPath(path, tuple(sorted(holders, key=key_order))))
             continue
         kind = "test" if path.startswith("fixture:") or is_fixture_path(path) else "file"
@@ -346,6 +352,28 @@ def conflicts(all_facts: Sequence[Facts]) -> tuple[list[Conflict], list[HotPath]
         evidence = f"{a} and {b} {how} the same {noun}{'s' if len(found) > 1 else ''}: {shown}"
         out.append(Conflict(a, b, kind, evidence, tuple(found)))
     return out, sorted(hot, key=lambda h: h.path)
+
+
+def is_shared_file(path: str) -> bool:
+    """``README``, ``packages/core/README.md``, ``package.json``, ``pnpm-lock.yaml``,
+    ``tsconfig.json``, ``vite.config.ts``: a file of a kind every project or package has."""
+    name = path.rsplit("/", 1)[-1].lower()
+    stem = name.split(".", 1)[0]
+    return (
+        stem in SHARED_STEMS
+        or name in SHARED_NAMES
+        or name.endswith((".lock", "-lock.json", "-lock.yaml"))
+        or (stem.startswith("tsconfig") and name.endswith(".json"))
+        or (name.count(".") >= 2 and name.split(".")[-2] in ("config", "conf"))
+    )
+
+
+SHARED_STEMS = frozenset(("readme", "changelog", "contributing", "license", "licence"))
+SHARED_NAMES = frozenset(
+    """package.json pyproject.toml setup.py setup.cfg requirements.txt go.mod go.sum cargo.toml
+    gemfile composer.json pubspec.yaml .gitignore .env .env.example .env.local
+    .eslintrc.json .prettierrc""".split()
+)
 
 
 def is_library_name(path: str) -> bool:
