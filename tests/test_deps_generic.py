@@ -27,7 +27,9 @@ def test_build_outputs_are_not_files_anyone_changes() -> None:
     assert as_path("src/build.ts") == "src/build.ts"  # a source file named build
     a = analyse(
         [
-            story("US-1", "Build tool setup", tasks=["Build output: dist/index.js, dist/index.cjs"]),
+            story(
+                "US-1", "Build tool setup", tasks=["Build output: dist/index.js, dist/index.cjs"]
+            ),
             story("US-2", "Core build", "tsup builds dist/index.js and dist/index.cjs."),
             story("US-3", "Multi-format build", "Check dist/index.js and dist/index.cjs load."),
         ]
@@ -36,10 +38,14 @@ def test_build_outputs_are_not_files_anyone_changes() -> None:
 
 
 def test_a_readme_or_manifest_many_stories_name_is_mentioned_not_changed() -> None:
-    assert is_shared_file("packages/core/README.md") and is_shared_file("README")
-    assert is_shared_file("pnpm-lock.yaml") and is_shared_file("tsconfig.base.json")
-    assert is_shared_file("vite.config.ts") and is_shared_file("package.json")
-    assert not is_shared_file("src/payload.ts") and not is_shared_file("docs/guide.md")
+    assert is_shared_file("packages/core/README.md")
+    assert is_shared_file("README")
+    assert is_shared_file("pnpm-lock.yaml")
+    assert is_shared_file("tsconfig.base.json")
+    assert is_shared_file("vite.config.ts")
+    assert is_shared_file("package.json")
+    assert not is_shared_file("src/payload.ts")
+    assert not is_shared_file("docs/guide.md")
     docs = [
         story(f"US-{n}", f"Docs {n}", f"Document it in packages/core/README.md and the {n} API.")
         for n in range(1, 4)
@@ -61,7 +67,9 @@ def test_a_bare_index_file_names_no_one_file() -> None:
     a = analyse(
         [
             story("US-1", "Core build", "tsup.config.ts builds index.js, index.cjs, index.d.ts."),
-            story("US-2", "Formats", "Each package builds ESM (index.js) and CommonJS (index.cjs)."),
+            story(
+                "US-2", "Formats", "Each package builds ESM (index.js) and CommonJS (index.cjs)."
+            ),
             story("US-3", "Exports", "Export the types from packages/core/src/index.ts."),
             story("US-4", "Emitter", "Re-export EventEmitter from packages/core/src/index.ts."),
         ]
@@ -72,9 +80,11 @@ def test_a_bare_index_file_names_no_one_file() -> None:
 
 def test_a_configuration_title_introduces_no_one_word_tool() -> None:
     keys = introductions(tokenise_text("TypeScript configuration"))
-    assert ("typescript",) not in keys and ("typescript", "config") in keys
+    assert ("typescript",) not in keys
+    assert ("typescript", "config") in keys
     build = introductions(tokenise_text("Multi-format build configuration"))
-    assert ("build",) not in build and ("multi", "format", "build") in build
+    assert ("build",) not in build
+    assert ("multi", "format", "build") in build
     assert ("ffmpeg",) in introductions(tokenise_text("FFmpeg integration"))  # integrated: used
     a = analyse(
         [

@@ -28,7 +28,7 @@ from pantheon_git.features.deps.model import (
 )
 from pantheon_git.features.deps.paths import is_fixture_path, is_folder_entry
 from pantheon_git.features.deps.phrases import another_kind
-from pantheon_git.features.deps.text import excerpt, is_code_word
+from pantheon_git.features.deps.text import excerpt, is_code_word, word_set
 from pantheon_git.features.deps.tokens import MARKERS
 
 HOT_PATH_LIMIT = 25
@@ -368,11 +368,11 @@ def is_shared_file(path: str) -> bool:
     )
 
 
-SHARED_STEMS = frozenset(("readme", "changelog", "contributing", "license", "licence"))
-SHARED_NAMES = frozenset(
+SHARED_STEMS = word_set("readme changelog contributing license licence")
+SHARED_NAMES = word_set(
     """package.json pyproject.toml setup.py setup.cfg requirements.txt go.mod go.sum cargo.toml
-    gemfile composer.json pubspec.yaml .gitignore .env .env.example .env.local
-    .eslintrc.json .prettierrc""".split()
+    gemfile composer.json pubspec.yaml .gitignore .env .env.example .env.local .eslintrc.json
+    .prettierrc"""
 )
 
 
