@@ -213,3 +213,20 @@ def test_the_next_step_status_names_takes_a_story(
     code, out, err = cli("checkout", "--epic", "F17", "--no-branch")
     assert code == 0, err
     assert "Story Checkout Successful" in out
+
+
+def test_a_story_without_a_branch_is_offered_to_check_out_only_when_it_is_yours(
+    sync_repo: GitRepo, cli: CLI, monkeypatch: pytest.MonkeyPatch, rally_thread: Any
+) -> None:
+    from tests.support.locks import lock_as, set_rally_fields
+
+    now = datetime.now(UTC)
+    lock_as(rally_thread, "US-126", "alice@example.com", now, now + timedelta(hours=8))
+    set_rally_fields(rally_thread, "US-126", {"ScheduleState": "In-Progress"})
+    monkeypatch.setenv("PANTHEON_USER", "alice@example.com")
+    synced(cli)
+    steps = {d["key"]: d["next"] for d in status_json(cli)["drift"] if d["kind"] == "no_branch"}
+    # john.doe holds US-203: a checkout would be refused
+    assert "pantheon checkout US-203" not in steps["US-203"]
+    assert "john.doe@example.com's branch" in steps["US-203"]
+    assert steps["US-126"].startswith("Run `pantheon checkout US-126`")

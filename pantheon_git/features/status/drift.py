@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from pantheon_git.core import states
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.story import Story
+from pantheon_git.features.locks.rules import same_person
 from pantheon_git.features.status.board import duration
 
 RECENT = timedelta(days=1)
@@ -62,14 +63,16 @@ def find(
     now: datetime,
     *,
     unknown_branches: bool = True,
+    me: str | None = None,
 ) -> list[Drift]:
     """Every disagreement, in story-key order. Branches of stories the cache does not hold
-    count as branches without a lock when ``unknown_branches``."""
+    count as branches without a lock when ``unknown_branches``. ``me``: who runs it (a lock
+    of someone else's is not offered to check out)."""
     found: list[Drift] = []
     known: set[StoryKey] = set()
     for story in stories:
         known.add(story.key)
-        found += _story(story, list(branches.get(story.key, ())), now)
+        found += _story(story, list(branches.get(story.key, ())), now, me)
     if unknown_branches:
         for key in sorted(set(branches) - known):
             name = branches[key][0].name
@@ -85,7 +88,9 @@ def find(
     return sorted(found, key=lambda d: (d.key, d.kind))
 
 
-def _story(story: Story, branches: list[BranchLike], now: datetime) -> list[Drift]:
+def _story(
+    story: Story, branches: list[BranchLike], now: datetime, me: str | None = None
+) -> list[Drift]:
     if states.rank(story.state) >= states.rank(states.COMPLETED):
         return [
             Drift(
@@ -98,7 +103,7 @@ def _story(story: Story, branches: list[BranchLike], now: datetime) -> list[Drif
             for b in branches
         ]
     if not branches:
-        return _without_branch(story, now)
+        return _without_branch(story, now, me)
     if story.state == states.CODE_REVIEW:
         return []  # unlocked on purpose by `pantheon complete`
     lock = story.lock if story.lock is not None and story.lock.holder.strip() else None
@@ -107,19 +112,27 @@ def _story(story: Story, branches: list[BranchLike], now: datetime) -> list[Drif
     return [_unheld(story, branches, now)]
 
 
-def _without_branch(story: Story, now: datetime) -> list[Drift]:
+def _without_branch(story: Story, now: datetime, me: str | None = None) -> list[Drift]:
     if story.state != states.IN_PROGRESS:
         return []
     lock = story.lock
     held = lock is not None and lock.holder.strip() and not lock.expired(now)
     holder = f" (locked by {lock.holder})" if held and lock is not None else ""
+    step = (
+        "Run `git fetch origin` (it may only be on another machine), or "
+        f"`pantheon checkout {story.key}` if it is yours"
+    )
+    if held and lock is not None and me is not None:
+        if same_person(lock.holder, me):  # checkout switches to it, or starts it
+            step = f"Run `pantheon checkout {story.key}` (or `git fetch origin` if you pushed it)"
+        else:  # checkout would be refused: it is theirs
+            step = f"Run `git fetch origin` to see {lock.holder}'s branch once it is pushed"
     return [
         Drift(
             NO_BRANCH,
             story.key,
             f"{story.key} is In Progress in Rally{holder}, but this clone has no branch for it",
-            "Run `git fetch origin` (it may only be on another machine), or "
-            f"`pantheon checkout {story.key}` if it is yours",
+            step,
         )
     ]
 

@@ -13,7 +13,7 @@ from pantheon_git.cache import meta as cache_meta
 from pantheon_git.cache.index import known_epics, load_index
 from pantheon_git.core.keys import EpicRef
 from pantheon_git.core.story import Story
-from pantheon_git.errors import GitError, UsageError
+from pantheon_git.errors import GitError, PantheonError, UsageError
 from pantheon_git.features.locks.rules import same_person
 from pantheon_git.features.status import board, drift
 from pantheon_git.features.status.report import Status
@@ -85,4 +85,8 @@ def _drift(
         branches = story_branches(app.root, app.config.branch_pattern)
     except GitError:
         return [], f"{app.root} is not a git repository: drift not checked."
-    return drift.find(stories, branches, now, unknown_branches=everything), None
+    try:
+        me: str | None = app.user()
+    except PantheonError:
+        me = None  # no identity: the step stays general
+    return drift.find(stories, branches, now, unknown_branches=everything, me=me), None
