@@ -70,3 +70,18 @@ def test_every_tool_has_a_use_case_and_a_summary() -> None:
     from pantheon_git.features.mcp.summary import WRITERS
 
     assert set(USE_CASES) == set(BY_NAME) == set(WRITERS)
+
+
+def test_an_argument_of_several_types_takes_each_and_checks_each() -> None:
+    plan = BY_NAME["plan"].inputs
+    assert checked(plan, {"developers": 4})["developers"] == 4
+    assert checked(plan, {"developers": "john,jane"})["developers"] == "john,jane"
+    for value, message in (
+        (0, "developers: expected a number greater than 0, got 0"),
+        (True, "developers: expected an integer or a string, got true"),
+        (4.5, "developers: expected an integer or a string, got 4.5"),
+        ("", "developers: expected a value, got an empty string"),
+    ):
+        with pytest.raises(UsageError) as caught:
+            checked(plan, {"developers": value})
+        assert caught.value.message == message

@@ -228,6 +228,7 @@ def test_planning_and_reporting_tools(world: World) -> None:
 
     plan = ok(world.mcp.call("plan", {"epics": ["17"], "developers": "3"}))
     assert len(plan["lanes"]) == 3
+    assert len(ok(world.mcp.call("plan", {"epics": ["17"], "developers": 2}))["lanes"]) == 2
     assert plan["lanes"][0]["critical_path"] is True
 
     everything = ok(world.mcp.call("conflicts", {"all": True}))

@@ -1,9 +1,10 @@
 """Check a tool call's arguments against the tool's input schema, before anything runs.
 
-The input schemas use a small part of JSON Schema (an object of typed properties, arrays of
-strings, ``exclusiveMinimum``, ``required``, no other properties), so this checks exactly that
-part and says what is wrong in words an agent can act on: ``lock_hours: expected a number
-greater than 0, got -1``. Defaults are filled in, so a use case sees every argument.
+The input schemas use a small part of JSON Schema (an object of typed properties, one type
+or a list of types, arrays of strings, ``exclusiveMinimum``, ``required``, no other
+properties), so this checks exactly that part and says what is wrong in words an agent can
+act on: ``lock_hours: expected a number greater than 0, got -1``. Defaults are filled in, so
+a use case sees every argument.
 """
 
 from __future__ import annotations
@@ -60,21 +61,22 @@ def checked(schema: Schema, arguments: Mapping[str, Any] | None) -> dict[str, An
 
 
 def _problem(rule: Schema, value: Any) -> str | None:
-    kind = rule.get("type")
-    if not isinstance(kind, str):
+    declared = rule.get("type")
+    kinds = [declared] if isinstance(declared, str) else list(declared or ())
+    if not kinds:
         return None
-    if not _is(kind, value):
-        return f"expected {_NAMES[kind]}, got {_shown(value)}"
+    if not any(_is(kind, value) for kind in kinds):
+        return f"expected {' or '.join(_NAMES[k] for k in kinds)}, got {_shown(value)}"
     floor = rule.get("exclusiveMinimum")
-    if floor is not None and value <= floor:
+    if floor is not None and _is("number", value) and value <= floor:
         return f"expected a number greater than {floor:g}, got {_shown(value)}"
     items = rule.get("items")
-    if kind == "array" and isinstance(items, dict):
+    if isinstance(value, list) and isinstance(items, dict):
         for index, item in enumerate(value):
             problem = _problem(items, item)
             if problem:
                 return f"item {index + 1}: {problem}"
-    if kind == "string" and not value.strip():
+    if isinstance(value, str) and not value.strip():
         return "expected a value, got an empty string"
     return None
 

@@ -156,9 +156,16 @@ def plan(call: Call) -> Outcome:
 
     app = call.app()
     request = PlanRequest(
-        epics=call.strings("epics"), developers=call.get("developers"), pins=call.strings("lanes")
+        epics=call.strings("epics"),
+        developers=_text(call.get("developers")),
+        pins=call.strings("lanes"),
     )
     return Outcome(dict(run_plan(app, request).document))
+
+
+def _text(value: Any) -> str | None:
+    """An argument that may come as a number or a string (``developers``), as the CLI has it."""
+    return None if value is None else str(value)
 
 
 def conflicts(call: Call) -> Outcome:

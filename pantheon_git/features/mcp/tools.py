@@ -205,10 +205,12 @@ TOOLS: tuple[ToolSpec, ...] = (
         obj(
             {
                 "epics": EPICS,
-                "developers": text(
-                    "How many developers (12) or their names (john,jane,bob). "
-                    "Default: max_parallel_developers."
-                ),
+                "developers": {
+                    "type": ["integer", "string"],
+                    "description": 'How many developers (12, or "12") or their names '
+                    '("john,jane,bob"). Default: max_parallel_developers.',
+                    "exclusiveMinimum": 0,
+                },
                 "lanes": texts(
                     'Pin developers to lanes: ["0=jane@example.com"] (lane 0: critical path).'
                 ),
