@@ -204,6 +204,8 @@ def test_a_step_after_another_storys_outcome() -> None:
         ("US-3", "US-4"): ("functional", "low"),
     }
     assert evidence(a, "US-1", "US-2").startswith("US-2 waits until the label is printed:")
+    # "approved" comes from "approve" or "approv": the evidence says it as the story does
+    assert evidence(a, "US-3", "US-4").startswith("US-4 waits until the refund is approved:")
 
 
 def test_what_a_story_says_it_does_not_touch_is_no_mention() -> None:

@@ -329,12 +329,25 @@ def outcome_edges(all_facts: Sequence[Facts]) -> list[Edge]:
                     source,
                     facts.key,
                     "functional",
-                    f"{facts.key} waits until the {noun} is {verb}ed: "
+                    f"{facts.key} waits until the {noun} is {_as_said(said, verb)}: "
                     f'"{excerpt(said, noun[:4], width=80)}" '
                     f'({source}: "{excerpt(quote, verb[:4], width=60)}")',
                 )
             )
     return out
+
+
+_WORD_RE = re.compile(r"[A-Za-z]+")
+
+
+def _as_said(sentence: str, verb: str) -> str:
+    """The participle of ``verb`` as the waiting sentence writes it ("approved", "shipped"):
+    a verb stem may be one of several a participle comes from ("approv", "approve")."""
+    for match in _WORD_RE.finditer(sentence):
+        word = match.group().lower()
+        if verb in outcomes.participle_verbs(word):
+            return word
+    return f"{verb}ed"
 
 
 def folder_edges(all_facts: Sequence[Facts], limit: int) -> list[Edge]:
