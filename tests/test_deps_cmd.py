@@ -146,8 +146,9 @@ def test_bad_input_exit_codes(project: Path, capsys: pytest.CaptureFixture[str])
     assert "not an epic" in err
     code, _, err = run(capsys, "--epic", "99")
     assert code == 2
-    assert "no stories for epic 99" in err
-    assert "pantheon sync" in err
+    # worded as status and plan word it: the epics the cache has, not `sync --epic 99`
+    assert "error: no epic 99 in the cache; epics there: F17, F18\n" in err
+    assert "Run `pantheon sync` if it is new in Rally." in err
     code, _, err = run(capsys, "--format", "svg")
     assert code == 2
     (project / "blocker").write_text("a file, not a folder")

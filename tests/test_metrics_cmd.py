@@ -225,6 +225,16 @@ def test_bad_since_and_missing_extra_log(
     assert "no such file" in capsys.readouterr()[1]
 
 
+def test_a_since_in_the_future_says_so(
+    project: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["metrics", "--json", "--since", "2999-01-01"]) == 0
+    out, err = capsys.readouterr()
+    note = "--since 2999-01-01T00:00:00.000Z is in the future: nothing has happened since"
+    assert note in err
+    assert note in json.loads(out)["notes"]
+
+
 def test_a_colleagues_log_adds_their_checkouts(
     project: GitRepo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from pantheon_git.cache import document, stories
 from pantheon_git.cache.document import Fields, Target
-from pantheon_git.core.keys import StoryKey, key_order, number_of
+from pantheon_git.core.keys import EpicRef, StoryKey, key_order, number_of
 from pantheon_git.core.story import Lock, Story
 from pantheon_git.errors import UsageError
 
@@ -185,3 +185,16 @@ def known_epics(cache: Cache, entries: Iterable[IndexEntry] | None = None) -> li
     epics = cached_epics.read(cache)
     named = {e.epic for e in (load_index(cache).values() if entries is None else entries)}
     return sorted({*(epics.titles() if epics else {}), *(e for e in named if e)}, key=number_of)
+
+
+def unknown_epic(epics: Iterable[EpicRef], known: list[str]) -> UsageError | None:
+    """The error for the first of ``epics`` the cache does not know (None: it knows each),
+    worded the same by every command that reads epics from the cache."""
+    for ref in epics:
+        if not any(ref.matches(k) for k in known):
+            return UsageError(
+                f"no epic {ref.prefix or ''}{ref.number} in the cache; epics there: "
+                f"{', '.join(known) or 'none'}",
+                hint="Run `pantheon sync` if it is new in Rally.",
+            )
+    return None

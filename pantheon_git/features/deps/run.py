@@ -25,6 +25,7 @@ from pantheon_git.app import App
 from pantheon_git.cache import dependencies as cached_graph
 from pantheon_git.cache import meta as cache_meta
 from pantheon_git.cache import stories as story_files
+from pantheon_git.cache.index import known_epics, unknown_epic
 from pantheon_git.cache.store import Cache
 from pantheon_git.core.keys import EpicRef, StoryKey
 from pantheon_git.core.story import Story
@@ -62,6 +63,9 @@ def analyse_cache(app: App, epics: Sequence[EpicRef]) -> DepsResult:
     meta = cache_meta.require(app.cache)
     stories = story_files.load(app.cache, epics)
     if not stories:
+        missing = unknown_epic(epics, known_epics(app.cache))
+        if missing:
+            raise missing
         wanted = ", ".join(f"epic {e.number}" for e in epics) or "any epic"
         raise UsageError(
             f"the cache has no stories for {wanted}",

@@ -75,6 +75,10 @@ def parse_since(text: str) -> datetime:
 def run_metrics(app: App, request: MetricsRequest) -> MetricsOutcome:
     now = app.now()
     outcome = MetricsOutcome([], request.since)
+    if request.since is not None and request.since > now:
+        outcome.notes.append(
+            f"--since {format_time(request.since)} is in the future: nothing has happened since"
+        )
     events = _events(app, request, outcome)
     facts = _stories(app, outcome, now)
     plan = _plan(app, outcome)

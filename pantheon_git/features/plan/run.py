@@ -24,7 +24,7 @@ from pantheon_git.cache import dependencies as cached_graph
 from pantheon_git.cache import meta as cache_meta
 from pantheon_git.cache import stories as story_files
 from pantheon_git.cache import workstreams
-from pantheon_git.cache.index import known_epics
+from pantheon_git.cache.index import known_epics, unknown_epic
 from pantheon_git.core.keys import EpicRef
 from pantheon_git.core.states import ACCEPTED, COMPLETED
 from pantheon_git.core.story import Story
@@ -238,14 +238,9 @@ def _heading(stories: list[Story], epics: list[EpicRef]) -> str:
 def _no_stories(cache: Cache, epics: list[EpicRef], wanted: str) -> NoReturn:
     """The cache has no story for these epics: an epic it does not know at all is named as
     `pantheon status --epic` names it (a sync of it would fail the same way)."""
-    known = known_epics(cache)
-    missing = [e for e in epics if not any(e.matches(k) for k in known)]
+    missing = unknown_epic(epics, known_epics(cache))
     if missing:
-        raise UsageError(
-            f"no epic {_epic_label(missing[0])} in the cache; epics there: "
-            f"{', '.join(known) or 'none'}",
-            hint="Run `pantheon sync` if it is new in Rally.",
-        )
+        raise missing
     raise UsageError(
         f"no stories in the cache for {wanted}",
         hint=f"Run `pantheon sync{''.join(f' --epic {_epic_label(e)}' for e in epics)}` first.",

@@ -10,10 +10,10 @@ from datetime import datetime
 from pantheon_git.app import App
 from pantheon_git.cache import epics as cached_epics
 from pantheon_git.cache import meta as cache_meta
-from pantheon_git.cache.index import known_epics, load_index
+from pantheon_git.cache.index import known_epics, load_index, unknown_epic
 from pantheon_git.core.keys import EpicRef
 from pantheon_git.core.story import Story
-from pantheon_git.errors import GitError, PantheonError, UsageError
+from pantheon_git.errors import GitError, PantheonError
 from pantheon_git.features.locks.rules import same_person
 from pantheon_git.features.status import board, drift
 from pantheon_git.features.status.report import Status
@@ -59,15 +59,11 @@ def run(app: App, options: StatusOptions) -> Status:
 
 def _choose(refs: Sequence[EpicRef], known: Sequence[str]) -> list[str]:
     chosen: list[str] = []
+    missing = unknown_epic(refs, list(known))
+    if missing:
+        raise missing
     for ref in refs:
-        matches = [e for e in known if ref.matches(e)]
-        if not matches:
-            raise UsageError(
-                f"no epic {ref.prefix or ''}{ref.number} in the cache; epics there: "
-                f"{', '.join(known) or 'none'}",
-                hint="Run `pantheon sync` if it is new in Rally.",
-            )
-        chosen += [m for m in matches if m not in chosen]
+        chosen += [m for m in known if ref.matches(m) and m not in chosen]
     return chosen
 
 
