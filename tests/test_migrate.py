@@ -307,6 +307,9 @@ def test_rollback_restores_files_and_deletes_what_was_created(
 ) -> None:
     files = snapshot(repo)
     count = story_count(client)
+    code, out, _ = cli("migrate", "list")
+    assert code == 0
+    assert "`pantheon migrate --epic 17 --dry-run`" in out  # not E17: the number fits any prefix
     code, out, _ = cli("migrate", "--epic", "F17", "--json")
     assert code == 0
     run_id = json.loads(out)["run"]

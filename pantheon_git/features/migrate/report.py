@@ -198,7 +198,10 @@ def _kept_lines(result: RollbackResult) -> list[str]:
 
 def render_runs(runs: list[dict[str, Any]]) -> str:
     if not runs:
-        return "No migration runs yet. Run `pantheon migrate --epic E17 --dry-run` to start."
+        return (
+            "No migration runs yet. Run `pantheon migrate --epic 17 --dry-run` (17: your "
+            "epic's number, whatever its prefix) to start."
+        )
     lines = ["Migration Runs", RULE]
     for run in runs:
         lines.append(
