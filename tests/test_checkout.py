@@ -30,6 +30,7 @@ from tests.support.locks import (
     Run,
     client_for,
     lock_as,
+    now,
     rally_fields,
     rally_lock,
     set_rally_fields,
@@ -37,16 +38,6 @@ from tests.support.locks import (
 
 Pantheon = Callable[..., Run]
 BOB = "bob@example.com"
-
-
-@pytest.fixture
-def repo(git_repo: GitRepo, lock_env: Any, monkeypatch: pytest.MonkeyPatch) -> GitRepo:
-    monkeypatch.chdir(git_repo.path)
-    return git_repo
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def branch_of(repo: GitRepo) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -13,21 +13,11 @@ import pytest
 from pantheon_git.rally import records
 from pantheon_git.rally.users import users_by_email
 from tests.support.gitrepo import GitRepo
-from tests.support.locks import Run, client_for, lock_as, rally_fields, set_rally_fields
+from tests.support.locks import Run, client_for, lock_as, now, rally_fields, set_rally_fields
 
 Pantheon = Callable[..., Run]
 BOB = "bob@example.com"
 IN_REVIEW = {"ScheduleState": "In-Progress", "c_PantheonStatus": "Code Review"}
-
-
-@pytest.fixture
-def repo(git_repo: GitRepo, lock_env: Any, monkeypatch: pytest.MonkeyPatch) -> GitRepo:
-    monkeypatch.chdir(git_repo.path)
-    return git_repo
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def owner_of(server: Any, key: str) -> str | None:

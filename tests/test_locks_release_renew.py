@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import socket
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ from pantheon_git.core.timefmt import parse_time
 from pantheon_git.errors import RallyUnreachable
 from pantheon_git.features.locks import run as locking
 from tests.support.gitrepo import GitRepo
-from tests.support.locks import Run, lock_as, rally_fields, rally_lock, set_rally_fields
+from tests.support.locks import Run, lock_as, now, rally_fields, rally_lock, set_rally_fields
 
 Pantheon = Callable[..., Run]
 ME = "alice@example.com"
@@ -26,16 +26,6 @@ BOB = "bob@example.com"
 ALL = ("FormattedID", "Name", "ScheduleState", "c_LockedBy", "c_LockedAt", "c_LockExpiry",
        "c_LockToken", "c_Branch", "c_PantheonStatus", "Description", "PlanEstimate",
        "Owner")  # fmt: skip
-
-
-@pytest.fixture
-def repo(git_repo: GitRepo, lock_env: Any, monkeypatch: pytest.MonkeyPatch) -> GitRepo:
-    monkeypatch.chdir(git_repo.path)
-    return git_repo
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def assignments(repo: GitRepo) -> dict[str, Any]:

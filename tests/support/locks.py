@@ -18,7 +18,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from pantheon_git.core import fields as lockfields
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.story import Lock
 from pantheon_git.rally.client import RallyClient
+from tests.support.gitrepo import GitRepo
 
 FAST_TIMING = {"PANTHEON_LOCK_WRITE_BOUND": "0.5", "PANTHEON_LOCK_SETTLE_DELAY": "0.6"}
 LOCK_FETCH = ("FormattedID", "Name", "ScheduleState", "c_LockedBy", "c_LockedAt",
@@ -99,6 +100,18 @@ def lock_env(rally_thread: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     for name, value in rally_env(rally_thread).items():
         monkeypatch.setenv(name, value)
     return rally_thread
+
+
+@pytest.fixture
+def repo(git_repo: GitRepo, lock_env: Any, monkeypatch: pytest.MonkeyPatch) -> GitRepo:
+    """A git repository as the current directory, the demo emulator in the environment
+    (``lock_env``). A module that defines its own ``repo`` fixture uses that one."""
+    monkeypatch.chdir(git_repo.path)
+    return git_repo
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
 
 
 @pytest.fixture
