@@ -25,7 +25,8 @@ import yaml
 from tests.support.composite import ActionRun, Event, Runner, run_action
 from tests.support.ghevents import REPO, load, pr_event
 from tests.support.gitrepo import GitRepo, actions_checkout, make_repo, pull_request_merge
-from tests.support.rally import RallyProcess, Wsapi
+from tests.support.locks import rally_fields, set_rally_fields
+from tests.support.rally import RallyProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 COVERAGE = ROOT / "tests" / "fixtures" / "coverage" / "gcovr-cobertura.xml"
@@ -41,35 +42,26 @@ def closed_port() -> str:
         return f"http://127.0.0.1:{sock.getsockname()[1]}/simple"
 
 
+STORY_FETCH = ("ObjectID", "ScheduleState", "VersionId", "c_PantheonStatus", "c_CommitSHA",
+               "c_LockedBy")  # fmt: skip
+
+
 def story(rally: RallyProcess, fid: str) -> dict[str, Any]:
-    api = Wsapi(rally)
-    try:
-        reply = api.get(
-            "hierarchicalrequirement",
-            query=f'(FormattedID = "{fid}")',
-            fetch="ObjectID,ScheduleState,VersionId,c_PantheonStatus,c_CommitSHA,c_LockedBy",
-            workspace="null",
-        )
-        item: dict[str, Any] = reply["QueryResult"]["Results"][0]
-        return item
-    finally:
-        api.close()
+    return rally_fields(rally, fid, fetch=STORY_FETCH)
 
 
 def lock(rally: RallyProcess, fid: str, holder: str) -> None:
-    api = Wsapi(rally)
-    try:
-        oid = story(rally, fid)["ObjectID"]
-        fields = {
+    set_rally_fields(
+        rally,
+        fid,
+        {
             "ScheduleState": "In-Progress",
             "c_PantheonStatus": "In Progress",
             "c_LockedBy": holder,
             "c_LockedAt": "2026-01-05T09:00:00.000Z",
             "c_LockExpiry": "2099-01-01T00:00:00.000Z",
-        }
-        api.post(f"hierarchicalrequirement/{oid}", {"HierarchicalRequirement": fields})
-    finally:
-        api.close()
+        },
+    )
 
 
 @pytest.fixture

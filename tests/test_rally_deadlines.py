@@ -80,14 +80,20 @@ def test_an_expired_deadline_sends_nothing(hostile: HostileServer) -> None:
     assert took < SLACK
 
 
-@pytest.mark.parametrize("hostile", [("huge", {"size": 48 << 20})], indirect=True)
-def test_a_reply_over_the_cap_is_refused_without_holding_it(hostile: HostileServer) -> None:
+def capped_read(hostile: HostileServer) -> tuple[BaseException | None, int]:
+    """The error of one request capped at 4 MB, and the peak memory it took."""
     tracemalloc.start()
     try:
         _, error = timed(session(hostile.url, max_reply=4 << 20))
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
+    return error, peak
+
+
+@pytest.mark.parametrize("hostile", [("huge", {"size": 48 << 20})], indirect=True)
+def test_a_reply_over_the_cap_is_refused_without_holding_it(hostile: HostileServer) -> None:
+    error, peak = capped_read(hostile)
     assert isinstance(error, RallyError)
     assert "larger than 4 MB" in error.message
     assert "rally_max_reply_mb" in error.message
@@ -96,12 +102,7 @@ def test_a_reply_over_the_cap_is_refused_without_holding_it(hostile: HostileServ
 
 @pytest.mark.parametrize("hostile", [("gzip-bomb", {"size": 64 << 20})], indirect=True)
 def test_a_gzip_bomb_is_inflated_only_up_to_the_cap(hostile: HostileServer) -> None:
-    tracemalloc.start()
-    try:
-        _, error = timed(session(hostile.url, max_reply=4 << 20))
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    error, peak = capped_read(hostile)
     assert isinstance(error, RallyError)
     assert "larger than 4 MB" in error.message
     assert peak < 24 << 20
