@@ -404,6 +404,8 @@ def _coerce(key: str, value: Any, origin: str) -> Any:  # noqa: PLR0911, PLR0912
     if key == "rally_verify":
         if isinstance(value, bool):
             return value
+        if isinstance(value, dict | list):
+            raise ConfigError(f"{where}: expected true, false or the path of a CA bundle")
         text = str(value).strip()
         if text.lower() in _TRUE:
             return True

@@ -103,6 +103,7 @@ def test_malformed_yaml_names_file_and_line(tmp_path: Path) -> None:
         ("pantheon:\n  offline: sometimes\n", "warn, block"),
         ("pantheon:\n  identities: [a, b]\n", "expected a mapping"),
         ("pantheon:\n  rally_api_key: abc\n", "secret"),
+        ("pantheon:\n  rally_verify: {a: 1}\n", "CA bundle"),
     ],
 )
 def test_bad_values_are_config_errors(tmp_path: Path, text: str, fragment: str) -> None:

@@ -139,6 +139,8 @@ def test_bad_settings_are_config_errors(tmp_path: Path) -> None:
         RallyClient(url="rally1.rallydev.com", api_key=KEY)
     with pytest.raises(ConfigError, match="CA bundle"):
         RallyClient(url=BASE, api_key=KEY, verify=str(tmp_path / "missing.pem"))
+    with pytest.raises(ConfigError, match="CA bundle"):  # longer than a file name may be
+        RallyClient(url=BASE, api_key=KEY, verify="x" * 5000)
     with pytest.raises(ConfigError):
         RallyClient(url=BASE, api_key=KEY, max_concurrency=0)
 

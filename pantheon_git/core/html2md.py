@@ -143,11 +143,12 @@ def _code_block(node: Element) -> str:
         if isinstance(child, Element) and child.tag == "code":
             classes = child.attrs.get("class", "").split()
             language = next((c[9:] for c in classes if c.startswith("language-")), "")
-    if code.endswith("\n"):
-        code = code[:-1]
+    # Each line of the block ends in a newline; an empty block has no line at all, and
+    # writing one would bring it back as a single blank line.
+    body = code if code.endswith("\n") or not code else code + "\n"
     longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
     fence = "`" * max(3, longest + 1)
-    return f"{fence}{_SPACE_RE.sub('', language)}\n{code}\n{fence}"
+    return f"{fence}{_SPACE_RE.sub('', language)}\n{body}{fence}"
 
 
 def _table(node: Element) -> str:

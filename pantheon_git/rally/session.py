@@ -80,7 +80,11 @@ def tls_verify(verify: bool | str) -> bool | ssl.SSLContext:
     if isinstance(verify, bool):
         return verify
     path = Path(verify).expanduser()
-    if not path.is_file():
+    try:
+        found = path.is_file()
+    except (OSError, ValueError):  # a name too long for the file system, or holding a NUL
+        found = False
+    if not found:
         raise ConfigError(
             f"rally_verify names a CA bundle that does not exist: {verify}",
             hint="Set PANTHEON_RALLY_VERIFY to a PEM file, or to true to use the default CAs.",
