@@ -108,7 +108,7 @@ def test_overlapping_updates_are_retried_until_each_lands(
 def test_a_create_refused_as_a_conflict_is_not_made_twice(rally_thread_factory: Factory) -> None:
     """Two tasks created at once on one story: each create also changes the story (its
     rollups), so one is refused as a conflict and sent again; none is made twice."""
-    handle = rally_thread_factory(latency_ms=80, jitter_ms=10)
+    handle = rally_thread_factory(latency_ms=300, jitter_ms=10)  # 150 ms to overlap in
     with client_for(handle) as client:
         story = ref(client, "US-125")
     names = ["First", "Second", "Third"]
