@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,6 +39,14 @@ def pin_environment(monkeypatch: pytest.MonkeyPatch, home: Path, basetemp: Path)
     monkeypatch.setenv("GIT_AUTHOR_DATE", "2026-01-05T10:00:00+00:00")
     monkeypatch.setenv("GIT_COMMITTER_DATE", "2026-01-05T10:00:00+00:00")
     monkeypatch.setenv("PRE_COMMIT_HOME", str(basetemp / "pre-commit-cache"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A suite started in the background of a shell (``pytest ... &``) inherits SIGINT
+    ignored, and so would every process it starts: the Ctrl-C tests would see their command
+    go on. Processes started from here get the default disposition back."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(autouse=True)
