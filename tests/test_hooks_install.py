@@ -12,7 +12,7 @@ import pytest
 from pantheon_git.features.hooks import precommit_config as pc
 from pantheon_git.features.hooks import run_githooks as hi
 from pantheon_git.git.commitgraph import has_commit_graph
-from tests.support.gitrepo import GitRepo
+from tests.support.gitrepo import GitRepo, make_repo
 
 
 def pantheon(repo: GitRepo, *args: str) -> subprocess.CompletedProcess[str]:
@@ -144,7 +144,7 @@ def test_uninstall_of_plain_hooks_leaves_the_teams_pre_commit_config_alone(
     git_repo.git("commit", "-q", "--no-verify", "-m", "team hooks")
     git_repo.git("push", "-q", "--no-verify", "origin", "main")
     other = git_repo.clone(tmp_path / "other")
-    assert pantheon(other, "install").returncode == 0
+    assert pantheon(other, "install", "--framework", "git").returncode == 0
     proc = pantheon(other, "uninstall", "--json")
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
@@ -152,6 +152,101 @@ def test_uninstall_of_plain_hooks_leaves_the_teams_pre_commit_config_alone(
     assert sorted(doc["removed"]) == sorted(pc.STAGES)
     assert other.git("status", "--porcelain").strip() == ""
     assert not (hooks_of(other) / "pre-commit").exists()
+
+
+def test_a_clone_of_a_team_on_pre_commit_gets_pre_commit_and_the_file_stays(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
+    """The team committed a config that runs pantheon's hooks (and its own); a newcomer's
+    plain `pantheon hooks install` goes through pre-commit, so the team's other hooks run
+    too, and the shared file is not touched."""
+    path = git_repo.path / ".pre-commit-config.yaml"
+    path.write_text(TEAM_CONFIG)
+    assert pantheon(git_repo, "install", "--framework", "pre-commit").returncode == 0
+    git_repo.git("add", ".pre-commit-config.yaml")
+    git_repo.git("commit", "-q", "--no-verify", "-m", "team hooks")
+    git_repo.git("push", "-q", "--no-verify", "origin", "main")
+    other = git_repo.clone(tmp_path / "other")
+    proc = pantheon(other, "install", "--json")
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["framework"] == "pre-commit"
+    assert doc["config_change"] == "unchanged"
+    assert "runs pantheon's hooks" in doc["notes"][0]
+    assert other.git("status", "--porcelain").strip() == ""
+    assert "hook-impl" in (hooks_of(other) / "pre-push").read_text()
+    text = pantheon(other, "install")
+    assert "installed through pre-commit" in text.stdout
+    # without a config that runs them: the plain hooks, as before
+    third = make_repo(tmp_path, "third")
+    assert json.loads(pantheon(third, "install", "--json").stdout)["framework"] == "git"
+
+
+TEAM_CONFIG = (
+    "repos:\n"
+    "- repo: https://github.com/pre-commit/pre-commit-hooks\n"
+    "  rev: v4.6.0\n"
+    "  hooks:\n"
+    "  - id: trailing-whitespace\n"
+)
+HAND_WRITTEN = TEAM_CONFIG + (
+    "- repo: https://github.com/example/pantheon-git\n"
+    "  rev: v1.2.0\n"
+    "  hooks:\n"
+    "  - id: pantheon-lock\n"
+    "  - id: pantheon-commit-msg\n"
+)
+
+
+def test_hooks_the_team_wrote_by_hand_are_not_added_twice(git_repo: GitRepo) -> None:
+    path = git_repo.path / ".pre-commit-config.yaml"
+    path.write_text(HAND_WRITTEN)
+    proc = pantheon(git_repo, "install", "--json")
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["framework"] == "pre-commit"
+    assert path.read_text() == HAND_WRITTEN
+    assert any("left as it is" in note for note in doc["notes"])
+    again = pantheon(git_repo, "install", "--framework", "pre-commit", "--json")
+    assert json.loads(again.stdout)["config_change"] == "unchanged"
+    assert path.read_text() == HAND_WRITTEN
+
+
+def test_a_pinned_release_stays_pinned_when_reinstalled_without_repo(git_repo: GitRepo) -> None:
+    pinned = ["--repo", "https://x/p.git", "--rev", "v1.0.0"]
+    assert pantheon(git_repo, "install", *pinned).returncode == 0  # --repo means pre-commit
+    path = git_repo.path / ".pre-commit-config.yaml"
+    before = path.read_text()
+    assert '- repo: "https://x/p.git"' in before
+    proc = pantheon(git_repo, "install", "--framework", "pre-commit", "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["config_change"] == "unchanged"
+    assert path.read_text() == before
+    moved = pantheon(git_repo, "install", "--repo", "https://x/p.git", "--rev", "v1.1.0")
+    assert moved.returncode == 0, moved.stderr
+    assert '"v1.1.0"' in path.read_text()
+
+
+@pytest.mark.parametrize(
+    ("text", "runs"),
+    [
+        (TEAM_CONFIG, False),
+        (HAND_WRITTEN, True),
+        (TEAM_CONFIG + pc.config_block(), True),
+        ("repos:\n- repo: local\n  hooks:\n  - id: pantheon\n", False),
+        ("repos:\n- repo: local\n  hooks: oops\n- 3\n", False),
+    ],
+)
+def test_runs_pantheon(text: str, runs: bool) -> None:
+    import yaml
+
+    assert pc.runs_pantheon(text, yaml.safe_load(text)["repos"]) is runs
+
+
+def test_pinned_repo() -> None:
+    assert pc.pinned_repo("repos:\n" + pc.config_block("https://x/p.git", "v1")) is True
+    assert pc.pinned_repo("repos:\n" + pc.config_block()) is False
+    assert pc.pinned_repo(HAND_WRITTEN) is False  # not our block
 
 
 def test_pre_commit_install_appends_to_an_existing_config_and_uninstall_leaves_the_rest(

@@ -213,6 +213,20 @@ def test_hooks_flag_installs_the_plain_hooks(
     assert "pantheon hooks install" not in out.split("Next:")[1]
 
 
+def test_hooks_flag_follows_a_team_config_that_runs_pantheon_through_pre_commit(
+    git_repo: GitRepo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = git_repo.path / ".pre-commit-config.yaml"
+    config.write_text(
+        "repos:\n- repo: https://github.com/example/pantheon-git\n  rev: v1.2.0\n"
+        "  hooks:\n  - id: pantheon-lock\n"
+    )
+    code, out, err = run(capsys, git_repo.path, monkeypatch, "init", "--hooks")
+    assert code == 0, err
+    assert "✅ Git hooks installed: pre-commit's hooks in .git/hooks" in out
+    assert "hook-impl" in (git_repo.path / ".git" / "hooks" / "pre-commit").read_text()
+
+
 def test_hooks_flag_never_replaces_someone_elses_hook(
     git_repo: GitRepo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -25,10 +25,11 @@ def hooks() -> None:
 @click.option(
     "--framework",
     type=click.Choice(["git", "pre-commit"]),
-    default="git",
-    show_default=True,
+    default=None,
     help="git: plain hook scripts (the fast path). pre-commit: a block in "
-    ".pre-commit-config.yaml, then `pre-commit install`.",
+    ".pre-commit-config.yaml, then `pre-commit install`. Default: pre-commit when the "
+    "repository's .pre-commit-config.yaml already runs pantheon's hooks (or with --repo), "
+    "else git.",
 )
 @click.option(
     "--force",
@@ -44,7 +45,7 @@ def hooks() -> None:
 )
 @click.option("--rev", metavar="REV", help="With --repo: the tag or commit to use.")
 @common_options
-def install(framework: str, force: bool, repo: str | None, rev: str | None) -> int:
+def install(framework: str | None, force: bool, repo: str | None, rev: str | None) -> int:
     """Install the hooks: pre-commit, commit-msg, pre-push, post-checkout.
 
     Also writes a commit-graph when the clone has none (faster overlap checks).

@@ -35,7 +35,7 @@ RULE = "━" * 47
 @click.option(
     "--hooks",
     is_flag=True,
-    help="Also install the git hooks (as `pantheon hooks install` does: plain git hooks).",
+    help="Also install the git hooks, as `pantheon hooks install` does.",
 )
 @click.option(
     "--agents",

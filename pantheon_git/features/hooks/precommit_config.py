@@ -7,6 +7,7 @@ layout). Our block sits between two marker comments, so ``uninstall`` removes ex
 from __future__ import annotations
 
 import json
+from typing import Any
 
 STAGES = ("pre-commit", "commit-msg", "pre-push", "post-checkout")
 HOOK_IDS = {
@@ -80,3 +81,31 @@ def remove_block(text: str) -> str | None:
     except StopIteration:
         return None
     return "".join(lines[:start] + lines[end + 1 :])
+
+
+def pinned_repo(text: str) -> bool:
+    """Whether our block in ``text`` names a pantheon-git repository (``--repo``), not the
+    local hooks."""
+    inside = False
+    for line in text.splitlines():
+        if line.startswith(BLOCK_START):
+            inside = True
+        elif line.startswith(BLOCK_END):
+            inside = False
+        elif inside and line.strip().startswith("- repo:"):
+            return line.split(":", 1)[1].strip() != "local"
+    return False
+
+
+def runs_pantheon(text: str, repos: list[Any]) -> bool:
+    """Whether a pre-commit config already runs pantheon's hooks: our marked block, or a
+    ``repos:`` item the team wrote by hand with the ids of ``.pre-commit-hooks.yaml``."""
+    if remove_block(text) is not None:
+        return True
+    ids = set(HOOK_IDS.values())
+    for item in repos:
+        hooks = item.get("hooks") if isinstance(item, dict) else None
+        for hook in hooks if isinstance(hooks, list) else ():
+            if isinstance(hook, dict) and hook.get("id") in ids:
+                return True
+    return False

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pantheon_git.errors import GitError, UsageError
-from pantheon_git.features.hooks.precommit_config import STAGES, remove_block
+from pantheon_git.errors import ConfigError, GitError, UsageError
+from pantheon_git.features.hooks.precommit_config import STAGES, remove_block, runs_pantheon
 from pantheon_git.features.hooks.run_githooks import (
     HooksReport,
     hooks_dir,
@@ -27,7 +27,9 @@ from pantheon_git.features.hooks.run_githooks import (
 )
 from pantheon_git.features.hooks.run_precommit import (
     PRE_COMMIT_CONFIG,
+    check_config,
     install_pre_commit,
+    pre_commit_argv,
     uninstall_pre_commit,
 )
 from pantheon_git.git.commitgraph import ensure_commit_graph
@@ -38,10 +40,42 @@ FRAMEWORKS = ("git", "pre-commit")
 def install(
     root: Path,
     *,
-    framework: str,
+    framework: str | None = None,
     force: bool = False,
     repo: str | None = None,
     rev: str | None = None,
+) -> HooksReport:
+    """``framework`` None: whichever the repository already uses (see :func:`choose`)."""
+    chosen = framework or choose(root, pinned=bool(repo or rev))
+    report = _install(root, chosen, force=force, repo=repo, rev=rev)
+    if framework is None and chosen == "pre-commit":
+        report.notes.insert(
+            0,
+            f"{PRE_COMMIT_CONFIG} runs pantheon's hooks, so they were installed through "
+            "pre-commit, with the team's other hooks (`--framework git` for plain hooks)",
+        )
+    return report
+
+
+def choose(root: Path, *, pinned: bool = False) -> str:
+    """pre-commit when ``--repo``/``--rev`` ask for it, or when the repository's (usually
+    committed) ``.pre-commit-config.yaml`` already runs pantheon's hooks: plain hooks there
+    would skip the team's other pre-commit hooks. Otherwise the plain git hooks."""
+    if pinned:
+        return "pre-commit"
+    path = root / PRE_COMMIT_CONFIG
+    try:
+        text = path.read_text(encoding="utf-8")
+        repos = check_config(text, path)
+    except (OSError, UnicodeDecodeError, ConfigError):
+        return "git"  # no config, or one pre-commit could not run either
+    if runs_pantheon(text, repos) and pre_commit_argv() is not None:
+        return "pre-commit"
+    return "git"
+
+
+def _install(
+    root: Path, framework: str, *, force: bool, repo: str | None, rev: str | None
 ) -> HooksReport:
     if framework not in FRAMEWORKS:
         raise UsageError(f"unknown framework {framework!r}: use git or pre-commit")

@@ -26,7 +26,9 @@ from pantheon_git.features.hooks.precommit_config import (
     add_block,
     config_block,
     new_config,
+    pinned_repo,
     remove_block,
+    runs_pantheon,
 )
 from pantheon_git.features.hooks.run_githooks import (
     HooksReport,
@@ -42,7 +44,7 @@ from pantheon_git.git.env import git_env
 PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
 
 
-def _check_config(text: str, path: Path) -> list[Any]:
+def check_config(text: str, path: Path) -> list[Any]:
     """The ``repos`` list of a pre-commit config (empty when there is none), or
     ``ConfigError`` when it is not a pre-commit config."""
 
@@ -105,17 +107,8 @@ def install_pre_commit(
     report.config_file = PRE_COMMIT_CONFIG
     if path.exists():
         text = path.read_text(encoding="utf-8")
-        _check_config(text, path)
-        current = remove_block(text)
-        updated = add_block(current if current is not None else text, block)
-        if updated is None:
-            raise CheckFailed(
-                f"cannot add pantheon's hooks to {PRE_COMMIT_CONFIG} by appending to its "
-                "`repos:` list",
-                hint="Add this item to `repos:` yourself, then run `pantheon hooks install "
-                f"--framework pre-commit` again:\n{block}",
-            )
-        _check_config(updated, path)
+        updated = _with_block(text, check_config(text, path), block, report, pinning=bool(repo))
+        check_config(updated, path)
         report.config_change = "unchanged" if updated == text else "updated"
     else:
         updated = new_config(block)
@@ -139,6 +132,31 @@ def install_pre_commit(
     return report
 
 
+def _with_block(
+    text: str, repos: list[Any], block: str, report: HooksReport, *, pinning: bool
+) -> str:
+    """The team's config with our ``block`` in it (in place of an earlier one of ours)."""
+    current = remove_block(text)
+    if current is None and runs_pantheon(text, repos):
+        # the team wrote pantheon-git's hooks into their config by hand: a block of ours
+        # beside them would run every hook twice, so the file stays as it is
+        report.notes.append(
+            f"{PRE_COMMIT_CONFIG} already runs pantheon's hooks: left as it is"
+            + (" (--repo/--rev not applied: change its pantheon-git item)" if pinning else "")
+        )
+        return text
+    if not pinning and pinned_repo(text):
+        return text  # the team pinned a pantheon-git release: it stays as they set it
+    updated = add_block(current if current is not None else text, block)
+    if updated is None:
+        raise CheckFailed(
+            f"cannot add pantheon's hooks to {PRE_COMMIT_CONFIG} by appending to its `repos:` list",
+            hint="Add this item to `repos:` yourself, then run `pantheon hooks install "
+            f"--framework pre-commit` again:\n{block}",
+        )
+    return updated
+
+
 def uninstall_pre_commit(root: Path) -> HooksReport:
     folder = hooks_dir(root)
     report = HooksReport("uninstall", "pre-commit", hooks_dir=show(folder, root))
@@ -152,7 +170,7 @@ def uninstall_pre_commit(root: Path) -> HooksReport:
     if remaining is None:
         report.config_change = "no pantheon hooks in it"
         return report
-    repos = _check_config(remaining, path)
+    repos = check_config(remaining, path)
     runner = pre_commit_argv()
     if not repos:
         path.unlink()

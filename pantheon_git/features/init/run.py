@@ -36,7 +36,7 @@ class InitRequest:
     rally_url: str | None = None
     force: bool = False
     hooks: bool = False
-    """Also run ``pantheon hooks install`` (plain git hooks)."""
+    """Also run ``pantheon hooks install`` (its default framework)."""
     agents: bool = False
     """Also write ``.mcp.json`` for AI agents' MCP clients (and install the hooks)."""
 
@@ -126,20 +126,20 @@ def _with_shared(outcome: InitOutcome) -> InitOutcome:
 
 
 def _with_hooks(outcome: InitOutcome, request: InitRequest) -> InitOutcome:
-    """Install the plain git hooks when asked; a failure is reported, the config stays."""
+    """Install the hooks when asked (through pre-commit when the repository's config already
+    runs them that way, else plain git hooks); a failure is reported, the config stays."""
     if not request.hooks:
         return outcome
 
     if git.toplevel(outcome.root) is None:
         return replace(outcome, hooks="failed", hooks_detail="not a git repository")
     try:
-        report = install(outcome.root, framework="git")
+        report = install(outcome.root)
     except PantheonError as exc:
         detail = exc.message + (f" ({exc.hint})" if exc.hint else "")
         return replace(outcome, hooks="failed", hooks_detail=detail)
-    return replace(
-        outcome, hooks="installed", hooks_detail=f"plain git hooks in {report.hooks_dir}"
-    )
+    how = "plain git hooks" if report.framework == "git" else "pre-commit's hooks"
+    return replace(outcome, hooks="installed", hooks_detail=f"{how} in {report.hooks_dir}")
 
 
 def _with_agents(outcome: InitOutcome, mcp: tuple[str, str] | None) -> InitOutcome:
