@@ -51,6 +51,26 @@ def test_story_key_examples(branch: str, pattern: str, key: str | None) -> None:
     assert rules.story_key(branch, pattern) == key
 
 
+@pytest.mark.parametrize(
+    ("branch", "pattern", "bad"),
+    [
+        ("story/US-123-login", DEFAULT_BRANCH_PATTERN, None),
+        ("story/US-12O-login", DEFAULT_BRANCH_PATTERN, "US-12O-login"),  # O for 0
+        ("Story/login-page", DEFAULT_BRANCH_PATTERN, "login-page"),
+        ("story/US-99999999999-x", DEFAULT_BRANCH_PATTERN, "US-99999999999"),
+        ("stories/US-1", DEFAULT_BRANCH_PATTERN, None),
+        ("feature/US-1", DEFAULT_BRANCH_PATTERN, None),
+        ("feat/US-x", r"^feat/(?P<key>US-\d+)/", "US-x"),
+        ("feat/US-x", r"^(?:feat|story)/(?P<key>US-\d+)", None),  # no fixed prefix
+        ("x/feat/US-x", r"feat/(?P<key>US-\d+)", None),  # not anchored
+    ],
+)
+def test_a_branch_named_as_a_story_branch_without_a_key_is_malformed(
+    branch: str, pattern: str, bad: str | None
+) -> None:
+    assert rules.malformed_key(branch, pattern) == bad
+
+
 def test_a_bad_branch_pattern_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="not a valid regex"):
         rules.story_key("story/US-1", "story/(")

@@ -195,3 +195,10 @@ def test_a_story_branch_whose_key_is_no_key_is_refused_by_the_commit_hook(
     ran = run(git_repo.path, "hook", "pre-commit", env=env)
     assert ran.code == 1, ran.err
     assert "is no story key" in ran.err
+    # a letter O typed for a zero: the branch is no story branch of any story, so no lock
+    # was ever checked for it; it is refused the same way, not let through
+    git_repo.git("checkout", "-q", "-b", "story/US-12O-login")
+    ran = run(git_repo.path, "hook", "pre-commit", env=env)
+    assert ran.code == 1, ran.err
+    assert "'US-12O-login' is no story key" in ran.err
+    assert "git branch -m" in ran.err

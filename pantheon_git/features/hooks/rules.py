@@ -60,10 +60,35 @@ def story_key(branch: str, pattern: str) -> str | None:
 
 
 def malformed_key(branch: str, pattern: str) -> str | None:
-    """What ``branch_pattern`` takes for the key of ``branch`` when that is no story key
-    (``story/US-99999999999-x``: Rally numbers have at most 9 digits), else ``None``."""
+    """What stands where the story key of ``branch`` should, when the branch is named as a
+    story branch but holds no story key, else ``None``: what ``branch_pattern`` takes for the
+    key and is none (``story/US-99999999999-x``: Rally numbers have at most 9 digits), or the
+    rest of a branch under the pattern's fixed prefix that the pattern does not match
+    (``story/US-12O-x``, a letter O typed for a zero; ``story/login``)."""
     text = _pattern_key(branch, pattern)
-    return text if text is not None and key_text(text) is None else None
+    if text is not None:
+        return text if key_text(text) is None else None
+    prefix = literal_prefix(pattern)
+    name = short_branch(branch)
+    if prefix and name.lower().startswith(prefix.lower()):
+        return name[len(prefix) :]
+    return None
+
+
+_REGEX_SYNTAX = set("\\.^$*+?{}[]|()")
+
+
+def literal_prefix(pattern: str) -> str:
+    """The fixed text an anchored ``branch_pattern`` starts with (``story/`` of the default),
+    up to its first regex syntax; ``""`` when it has none or is not anchored."""
+    if not pattern.startswith("^"):
+        return ""
+    prefix = []
+    for char in pattern[1:]:
+        if char in _REGEX_SYNTAX:
+            break
+        prefix.append(char)
+    return "".join(prefix)
 
 
 def _pattern_key(branch: str, pattern: str) -> str | None:

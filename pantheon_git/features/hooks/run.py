@@ -140,7 +140,8 @@ def pre_commit(run: HookRun, *, now: float | None = None) -> list[str]:
     if bad is not None and not run.exemption():
         raise CheckFailed(
             f"{branch} is named as a story branch, but {bad[:40]!r} is no story key "
-            "(a Rally number has at most 9 digits), so its lock cannot be checked",
+            "(letters, then a Rally number of at most 9 digits: US-123), so its lock "
+            "cannot be checked",
             hint=f"Rename the branch (`git branch -m {EXAMPLE_BRANCH}`), or take a story "
             "with `pantheon checkout US-123` (or `--epic <epic>`).",
         )
