@@ -58,7 +58,8 @@ def test_accept_writes_predecessors_once_and_sync_reads_them_back(
     assert "Dry run: nothing written. 1 predecessor(s) would be added" in out
     assert predecessors(rally_client, "US124") == set()
 
-    code, out, err = cli("deps", "--accept", "US-121:US-124,US-120:US-121", "--json")
+    # several pairs after one --accept, as the review's "Next:" line writes them
+    code, out, err = cli("deps", "--accept", "US-121:US-124", "US-120:US-121", "--json")
     assert code == 0, err
     written = json.loads(out)["predecessors"]
     assert [(w["from"], w["to"], w["status"]) for w in written] == [
@@ -115,6 +116,8 @@ def test_accept_all_takes_only_sure_edges(
         (["--dry-run"], "--dry-run goes with --accept"),
         (["--min-confidence", "high"], "--min-confidence goes with"),
         (["--review", "--format", "mermaid"], "not for --review or --accept"),
+        (["US-121:US-124"], "Pairs go after --accept"),
+        (["--accept", "US-121:US-124", "US-121"], "is not a pair of stories"),
     ],
 )
 def test_bad_accept_arguments_are_usage_errors(

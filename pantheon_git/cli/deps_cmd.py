@@ -79,7 +79,7 @@ from pantheon_git.features.deps.run_accept import FAILED, write_predecessors
     multiple=True,
     metavar="BEFORE:AFTER",
     help="Write this inferred dependency to Rally (BEFORE becomes a predecessor of AFTER); "
-    "repeat, or separate with commas.",
+    "more pairs may follow it, or be separated with commas.",
 )
 @click.option(
     "--accept-all",
@@ -96,9 +96,11 @@ from pantheon_git.features.deps.run_accept import FAILED, write_predecessors
 @click.option(
     "--dry-run", is_flag=True, help="With --accept / --accept-all: read Rally, write nothing."
 )
+@click.argument("more_pairs", nargs=-1, metavar="[BEFORE:AFTER]...")
 @common_options
 def deps(
     *,
+    more_pairs: tuple[str, ...],
     epics: tuple[str, ...],
     fmt: str,
     output: Path | None,
@@ -109,6 +111,12 @@ def deps(
     dry_run: bool,
 ) -> int:
     refs = [EpicRef.parse(e) for e in epics]
+    if more_pairs and not accept:
+        raise UsageError(
+            f"unexpected argument {more_pairs[0]!r}",
+            hint="Pairs go after --accept: pantheon deps --accept US-120:US-121 US-121:US-124",
+        )
+    accept = (*accept, *more_pairs)  # --accept US-1:US-2 US-3:US-4 names both
     mode = _mode(
         review=review,
         accept=accept,
