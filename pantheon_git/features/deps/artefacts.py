@@ -63,6 +63,9 @@ class Named:
     """Introduced as a table or collection (a link on it is a data link)."""
     in_path: bool = False
     """Only written as a file's stem (``app/models/order_items.py`` is not the table)."""
+    described: bool = False
+    """Written as the subject of what it does ("Then `_parse_sections(docstring)` returns
+    ..."): the story says how the thing behaves, as the one that builds it does."""
 
 
 def named_things(
@@ -104,14 +107,20 @@ def named_things(
                 )
             else:
                 continue
+            described = strength == MENTION and not there and _described(toks, i)
             for key, words in ident_keys(raw):
                 old = found.get(key)
                 if words[-1] in TEST_HEADS or (old is not None and old.strength > strength):
                     continue
-                if old is not None and old.strength == strength and (in_path or not old.in_path):
+                if (
+                    old is not None
+                    and old.strength == strength
+                    and (in_path or not old.in_path)
+                    and (old.described or not described)
+                ):
                     continue
                 data = strength >= DESCRIBE and _data_head(toks, i)
-                found[key] = Named(strength, sentence.text, raw, words, data, in_path)
+                found[key] = Named(strength, sentence.text, raw, words, data, in_path, described)
     return found
 
 
@@ -144,6 +153,40 @@ def _strength(toks: list[Token], i: int, making: set[int], *, title: bool, task:
 
 
 CONFIG_HEADS = frozenset(("configuration", "config"))
+
+
+BEHAVES = frozenset(
+    ("returns", "maps", "holds", "yields", "raises", "parses", "builds", "computes", "extracts")
+)
+"""What a function or constant does, said of it as its subject: "`X(tree)` maps line numbers
+to nodes", "`_SECTION_HEADERS` holds the ten headers"."""
+
+
+KIND_HEADS = word_set("function method helper constant class hook type struct enum")
+
+
+def _described(toks: list[Token], i: int) -> bool:
+    """ "Given ..., `_parse_sections(docstring)` returns {...}": the name, its parameters if
+    written, then a verb saying what it does; "a `check_coverage` function"; a stub the story
+    fills in. Not after a word saying it exists or is used ("the existing `_run_freshness`
+    ..."), nor a member of something else."""
+    after = toks[i + 1][0] if i + 1 < len(toks) else ""
+    if after == "stub":
+        return True  # "the existing `_run_coverage` stub ... resolves": the story fills it in
+    before = {w for w, _r in toks[max(0, i - 3) : i]}
+    if not EXISTING.isdisjoint(before) or _member(toks, i):
+        return False
+    if i > 0 and toks[i - 1][1].lower() in ("a", "an") and after in KIND_HEADS:
+        return True  # "I want a `check_coverage` function that ...": a new one
+    j = i + 1
+    if j < len(toks) and toks[j][0] == OPEN:
+        depth = 0
+        while j < len(toks):
+            depth += {OPEN: 1, CLOSE: -1}.get(toks[j][0], 0)
+            j += 1
+            if depth == 0:
+                break
+    return j < len(toks) and toks[j][1].lower() in BEHAVES
 
 
 def _alone(toks: list[Token]) -> bool:

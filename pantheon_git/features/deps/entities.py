@@ -16,7 +16,7 @@ from pantheon_git.features.deps.text import word_set
 from pantheon_git.features.deps.tokens import Sentence
 
 RECORDS = word_set("record row entry instance object")
-MODEL_HEADS = word_set("model entity class aggregate document")
+MODEL_HEADS = word_set("model entity class aggregate document dataclass")
 
 
 def models_made(provides: Sequence[Provided]) -> dict[str, str]:

@@ -19,6 +19,7 @@ from pantheon_git.features.deps.intro_forms import Key, abbreviate
 from pantheon_git.features.deps.intro_uses import Index
 from pantheon_git.features.deps.introduced import TITLE, Intro
 from pantheon_git.features.deps.model import Edge, confidence_rank
+from pantheon_git.features.deps.namerules import changes_described, first_namers
 from pantheon_git.features.deps.phrases import DETERMINERS, STOP, another_kind
 from pantheon_git.features.deps.text import excerpt
 from pantheon_git.features.deps.tokens import MARKERS, tokenise
@@ -138,32 +139,40 @@ def _edge(source: StoryKey, target: StoryKey, key: Key, said: str, made: Intro) 
 def code_hints(all_facts: Sequence[Facts]) -> list[Edge]:
     """A code name no story says it makes (``LIMIT_EXCEEDED``, ``WaitingForUser``): the first
     story in backlog order that writes it may have brought it in. A hint only: the name may
-    be older than every story."""
-    first: dict[str, Facts] = {}
-    made: set[str] = set()
-    for facts in sorted(all_facts, key=lambda f: f.position):
-        for key, named in facts.names.items():
-            if named.strength >= DESCRIBE:
-                made.add(key)
-            first.setdefault(key, facts)
+    be older than every story; unless that first story says what the name does, as the story
+    that builds it does ("Then `check_enrichment` returns a Finding ..."): a low link."""
+    first = first_namers(all_facts)
+    made = {
+        key
+        for facts in all_facts
+        for key, named in facts.names.items()
+        if named.strength >= DESCRIBE and not changes_described(first, key, facts)
+    }
     out: list[Edge] = []
     for facts in all_facts:
         linked: set[StoryKey] = set()
-        for key, named in facts.names.items():
+        # a name the first story says what it does goes first: its link is not a hint
+        for key, named in sorted(facts.names.items(), key=lambda kv: not _said(first, kv[0])):
             source = first.get(key)
             if key in made or source is None or source.key in (facts.key, *linked):
                 continue
             linked.add(source.key)
             shown = source.names[key]
+            how = "says what it does" if shown.described else "names first"
             out.append(
                 Edge(
                     source.key,
                     facts.key,
                     "functional",
-                    f"{facts.key} uses {named.raw}, which {source.key} names first: "
+                    f"{facts.key} uses {named.raw}, which {source.key} {how}: "
                     f'"{excerpt(named.quote, named.words[0][:4], width=80)}" '
                     f'({source.key}: "{excerpt(shown.quote, named.words[0][:4], width=60)}")',
-                    confidence="hint",
+                    confidence="low" if shown.described else "hint",
                 )
             )
     return out
+
+
+def _said(first: dict[str, Facts], key: str) -> bool:
+    source = first.get(key)
+    return source is not None and source.names[key].described

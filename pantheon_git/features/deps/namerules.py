@@ -73,12 +73,34 @@ def name_edges(all_facts: Sequence[Facts]) -> list[Edge]:
     return out
 
 
+def first_namers(all_facts: Sequence[Facts]) -> dict[str, Facts]:
+    """Name key -> the first story in backlog order that writes it."""
+    first: dict[str, Facts] = {}
+    for facts in sorted(all_facts, key=lambda f: f.position):
+        for key in facts.names:
+            first.setdefault(key, facts)
+    return first
+
+
+def changes_described(first: dict[str, Facts], key: str, facts: Facts) -> bool:
+    """A sentence of ``facts`` opens with the name ("`_run_enrichment` returns a list"), but
+    an earlier story said first what it does: this story changes what that one built."""
+    source = first.get(key)
+    return (
+        source is not None
+        and source.key != facts.key
+        and facts.names[key].strength == DESCRIBE
+        and source.names[key].described
+    )
+
+
 def _makers(all_facts: Sequence[Facts]) -> dict[str, tuple[StoryKey, Named]]:
     """Name key -> the one story that makes it most strongly (none when two tie)."""
     best: dict[str, list[tuple[StoryKey, Named]]] = defaultdict(list)
+    first = first_namers(all_facts)
     for facts in all_facts:
         for key, named in facts.names.items():
-            if named.strength < DESCRIBE:
+            if named.strength < DESCRIBE or changes_described(first, key, facts):
                 continue
             holders = best[key]
             if holders and holders[0][1].strength > named.strength:

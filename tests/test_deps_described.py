@@ -1,0 +1,152 @@
+"""Code names a story builds without a creating verb: it says what they do in its criteria
+("Then `check_enrichment` returns a Finding ..."), asks for "a `check_coverage` function", or
+fills in a stub that exists before the backlog; and a class named after its kind ("the
+Finding dataclass") that later stories name with its capital."""
+
+from __future__ import annotations
+
+from pantheon_git.features.deps import Analysis, analyse
+from tests.support.deps import story
+
+
+def linked(analysis: Analysis) -> dict[tuple[str, str], str]:
+    """Edge -> its confidence."""
+    return {(str(e.source), str(e.target)): e.confidence for e in analysis.edges}
+
+
+def hinted(analysis: Analysis) -> set[tuple[str, str]]:
+    return {(str(e.source), str(e.target)) for e in analysis.hints}
+
+
+def test_a_name_the_first_story_says_what_it_does_links_the_stories_that_use_it() -> None:
+    a = analyse(
+        [
+            story(
+                "US-1",
+                "Missing Raises detection and the enrichment orchestrator",
+                acceptance_criteria=(
+                    "Given a function with `raise ValueError` and no Raises section, "
+                    '`check_enrichment` returns a Finding with rule "missing-raises"',
+                ),
+            ),
+            story(
+                "US-2",
+                "Missing Yields and Receives detection",
+                acceptance_criteria=(
+                    "A generator with yield and no Yields section makes `check_enrichment` "
+                    'return a Finding with rule "missing-yields"',
+                ),
+            ),
+        ]
+    )
+    assert linked(a) == {("US-1", "US-2"): "low"}
+    assert "says what it does" in a.edges[0].evidence
+
+
+def test_the_parameters_may_stand_between_the_name_and_what_it_does() -> None:
+    a = analyse(
+        [
+            story(
+                "US-1",
+                "Section header parser and node index",
+                acceptance_criteria=(
+                    "`_build_node_index(tree)` maps line numbers to the FunctionDef, "
+                    "AsyncFunctionDef and ClassDef nodes of an ast.Module",
+                ),
+            ),
+            story(
+                "US-2",
+                "Missing Raises detection",
+                tasks=["The orchestrator finds each symbol's node through `_build_node_index`"],
+            ),
+        ]
+    )
+    assert linked(a) == {("US-1", "US-2"): "low"}
+
+
+def test_a_name_asked_for_as_a_new_function_is_made_there() -> None:
+    a = analyse(
+        [
+            story(
+                "US-1",
+                "Core coverage detection function",
+                "As a developer I want a `check_coverage` function that finds parent "
+                "directories missing an `__init__.py`.",
+            ),
+            story(
+                "US-2",
+                "CLI wiring for the coverage check",
+                acceptance_criteria=(
+                    "The command passes src_root with the discovered files to `check_coverage`",
+                ),
+            ),
+        ]
+    )
+    assert linked(a) == {("US-1", "US-2"): "low"}
+
+
+def test_a_stub_is_made_by_the_first_story_that_fills_it_in() -> None:
+    first = (
+        "The existing `_run_enrichment` stub in `cli.py` reads each discovered file and "
+        "calls ast.parse()"
+    )
+    later = "`_run_enrichment` returns a list[Finding] of every enrichment finding"
+    a = analyse(
+        [
+            story("US-1", "CLI wiring for the enrichment check", acceptance_criteria=(first,)),
+            story("US-2", "Check runners return findings", acceptance_criteria=(later,)),
+            story(
+                "US-3",
+                "Unified output",
+                acceptance_criteria=("Each command calls `_run_enrichment` first",),
+            ),
+        ]
+    )
+    # US-2 changes what US-1 built, and does not become the name's maker for US-3
+    assert set(linked(a)) == {("US-1", "US-2"), ("US-1", "US-3")}
+
+
+def test_a_name_that_exists_before_the_backlog_stays_a_hint() -> None:
+    a = analyse(
+        [
+            story(
+                "US-1",
+                "Section helpers",
+                tasks=["Create the two helpers with stdlib ast only and the existing ast_utils"],
+            ),
+            story(
+                "US-2",
+                "Diff hunk parser",
+                tasks=["It imports nothing from enrichment, only ast_utils"],
+            ),
+            story("US-3", "Blame parser", "Given an `ast_utils` module, `x` returns nothing."),
+        ]
+    )
+    assert linked(a) == {}
+    assert hinted(a) == {("US-1", "US-2"), ("US-1", "US-3")}
+
+
+def test_a_class_named_after_its_kind_is_used_where_its_name_is_capitalised() -> None:
+    a = analyse(
+        [
+            story(
+                "US-1",
+                "Create the Finding dataclass",
+                "One shared, immutable `Finding` dataclass in `checks/__init__.py`.",
+            ),
+            story(
+                "US-2",
+                "Diff mode",
+                acceptance_criteria=(
+                    "`check_freshness_diff` gives one Finding per symbol at the highest severity",
+                ),
+            ),
+            story(
+                "US-3",
+                "Coverage wiring",
+                acceptance_criteria=("`docvet coverage` prints one finding per line",),
+            ),
+        ]
+    )
+    assert ("US-1", "US-2") in linked(a)
+    assert ("US-1", "US-3") not in linked(a)  # the ordinary word, not the class
