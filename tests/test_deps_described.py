@@ -150,3 +150,59 @@ def test_a_class_named_after_its_kind_is_used_where_its_name_is_capitalised() ->
     )
     assert ("US-1", "US-2") in linked(a)
     assert ("US-1", "US-3") not in linked(a)  # the ordinary word, not the class
+
+
+def conflict_pairs(analysis: Analysis) -> set[tuple[str, str]]:
+    return {(str(c.a), str(c.b)) for c in analysis.conflicts}
+
+
+def test_a_project_file_every_story_writes_into_conflicts_however_many_name_it() -> None:
+    places = [
+        "The existing `_run_enrichment` stub in `cli.py` reads each discovered file",
+        "The existing `_run_freshness` stub in `cli.py` runs git diff",
+        "Add the --mode option to `_run_freshness` in `cli.py`",
+        "The `_run_coverage` stub in `cli.py` resolves src_root",
+        "All four runners in `cli.py` change from -> None to -> list[Finding]",
+        "`_output_and_exit` lives in `cli.py` and is called by every command",
+    ]
+    a = analyse(
+        [story(f"US-{n}", f"Wiring {n}", acceptance_criteria=(p,)) for n, p in enumerate(places)]
+    )
+    assert len(conflict_pairs(a)) == 15
+    assert a.hot_paths == ()
+    # a name each package has, which the stories create anew, is still a convention
+    made = [
+        story(f"US-{n}", f"Route {n}", tasks=[f"Create page.tsx for route {n}"]) for n in range(6)
+    ]
+    assert conflict_pairs(analyse(made)) == set()
+
+
+def test_the_users_config_file_a_story_reads_is_no_conflict() -> None:
+    a = analyse(
+        [
+            story(
+                "US-1",
+                "Config toggle",
+                acceptance_criteria=(
+                    "Given an EnrichmentConfig loaded from pyproject.toml with no "
+                    "require-attributes key, then `require_attributes` is True",
+                ),
+            ),
+            story(
+                "US-2",
+                "Drift mode",
+                acceptance_criteria=(
+                    "drift-threshold and age-threshold are read from [tool.docvet.freshness] "
+                    "in pyproject.toml and passed as FreshnessConfig",
+                ),
+            ),
+        ]
+    )
+    assert conflict_pairs(a) == set()
+    both_write = analyse(
+        [
+            story("US-1", "Lint", "Add the ruff settings to pyproject.toml."),
+            story("US-2", "Types", "Add the mypy settings to pyproject.toml."),
+        ]
+    )
+    assert conflict_pairs(both_write) == {("US-1", "US-2")}

@@ -316,14 +316,7 @@ def _anchor(endpoint: Endpoint) -> str:
 
 def conflicts(all_facts: Sequence[Facts]) -> tuple[list[Conflict], list[HotPath]]:
     """Pairs naming the same file (file) or the same shared test fixture (test)."""
-    full, ambiguous = _full_paths(all_facts)
-    by_path: dict[str, dict[StoryKey, str]] = defaultdict(dict)
-    for facts in all_facts:
-        for path in facts.files:
-            by_path[full.get(path, path)].setdefault(facts.key, "names")
-        for path in facts.branch_files:
-            if path not in facts.files:
-                by_path[path][facts.key] = "branch changes"
+    by_path, ambiguous = _holders(all_facts)
     bare_limit = min(HOT_PATH_LIMIT, max(4, len(all_facts) // 10))
     pairs: dict[tuple[StoryKey, StoryKey, str], list[str]] = defaultdict(list)
     hot: list[HotPath] = []
@@ -335,6 +328,8 @@ def conflicts(all_facts: Sequence[Facts]) -> tuple[list[Conflict], list[HotPath]
         # a file name without a folder that many stories name is a tool or a convention
         # ("Alpine.js", each package's "package.json"), not one file they all change
         limit = bare_limit if "/" not in path else HOT_PATH_LIMIT
+        if limit < len(holders) <= HOT_PATH_LIMIT and _written_into(path, holders, all_facts):
+            limit = HOT_PATH_LIMIT
         if len(holders) > (SHARED_FILE_LIMIT if is_shared_file(path) else limit):
             hot.append(HotPath(path, tuple(sorted(holders, key=key_order))))
             continue
@@ -352,6 +347,50 @@ def conflicts(all_facts: Sequence[Facts]) -> tuple[list[Conflict], list[HotPath]
         evidence = f"{a} and {b} {how} the same {noun}{'s' if len(found) > 1 else ''}: {shown}"
         out.append(Conflict(a, b, kind, evidence, tuple(found)))
     return out, sorted(hot, key=lambda h: h.path)
+
+
+def _holders(all_facts: Sequence[Facts]) -> tuple[dict[str, dict[StoryKey, str]], set[str]]:
+    """Path -> the stories that name it ("names") or whose branch changes it; and the bare
+    names that stand for several paths."""
+    full, ambiguous = _full_paths(all_facts)
+    by_path: dict[str, dict[StoryKey, str]] = defaultdict(dict)
+    for facts in all_facts:
+        for path in facts.files:
+            if is_shared_file(path) and read_only(facts.files[path], path):
+                continue
+            by_path[full.get(path, path)].setdefault(facts.key, "names")
+        for path in facts.branch_files:
+            if path not in facts.files:
+                by_path[path][facts.key] = "branch changes"
+    return by_path, ambiguous
+
+
+def _written_into(path: str, holders: Mapping[StoryKey, str], all_facts: Sequence[Facts]) -> bool:
+    """ "The existing `_run_coverage` stub in `cli.py`", "`_output_and_exit` lives in
+    `cli.py`": a bare file name every story that names it writes its work into, and none
+    creates, is one file of the project, not a name each package has (``index.ts``)."""
+    place = re.compile(rf"\b(?:in|into)\s+[`'\"]?{re.escape(path)}(?![\w.])")
+    for facts in all_facts:
+        if facts.key not in holders or holders[facts.key] != "names":
+            continue
+        if path in facts.files_created or not place.search(facts.files[path]):
+            return False
+    return True
+
+
+def read_only(sentence: str, path: str) -> bool:
+    """ "an EnrichmentConfig loaded from pyproject.toml", "thresholds are read from
+    [tool.docvet.freshness] in pyproject.toml": the user's file the program reads, which the
+    story does not change."""
+    at = sentence.find(path)
+    before = sentence[:at].lower()
+    clause = re.split(r"[;,:]", before)[-1]
+    return bool(_READ_FROM_RE.search(clause))
+
+
+_READ_FROM_RE = re.compile(
+    r"\b(?:read|reads|loaded|loads|parsed|parses)\s+from\b|\bfrom\s*[`'\"]?$"
+)
 
 
 def is_shared_file(path: str) -> bool:
