@@ -16,7 +16,7 @@ from itertools import pairwise
 
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.features.deps import entities, outcomes
-from pantheon_git.features.deps.artefacts import DESCRIBE, Named
+from pantheon_git.features.deps.artefacts import DESCRIBE, KIND_HEADS, Named
 from pantheon_git.features.deps.facts import Facts
 from pantheon_git.features.deps.labels import title_case_keys
 from pantheon_git.features.deps.model import Edge
@@ -94,8 +94,12 @@ def changes_described(first: dict[str, Facts], key: str, facts: Facts) -> bool:
     )
 
 
+KINDS = KIND_HEADS | THING_HEADS
+
+
 def _makers(all_facts: Sequence[Facts]) -> dict[str, tuple[StoryKey, Named]]:
-    """Name key -> the one story that makes it most strongly (none when two tie)."""
+    """Name key -> the one story that makes it most strongly (none when two tie, unless
+    one of two that open a sentence with it opens its title)."""
     best: dict[str, list[tuple[StoryKey, Named]]] = defaultdict(list)
     first = first_namers(all_facts)
     for facts in all_facts:
@@ -108,7 +112,24 @@ def _makers(all_facts: Sequence[Facts]) -> dict[str, tuple[StoryKey, Named]]:
             if holders and holders[0][1].strength < named.strength:
                 holders.clear()
             holders.append((facts.key, named))
-    return {key: holders[0] for key, holders in best.items() if len(holders) == 1}
+    titles = {
+        facts.key: facts.sentences[0].text
+        for facts in all_facts
+        if facts.sentences
+        and facts.sentences[0].norms[-1:]
+        and facts.sentences[0].norms[-1] in KINDS
+    }
+    out: dict[str, tuple[StoryKey, Named]] = {}
+    for key, found in best.items():
+        holders = found
+        if len(holders) > 1 and holders[0][1].strength == DESCRIBE:
+            # "BaseGame abstract class" over "The BaseGame constructor accepts ...": a title
+            # that opens with the name and ends with what it is says more than a sentence
+            # that opens with it ("TypeScript type definitions" makes no TypeScript)
+            holders = [(k, n) for k, n in holders if n.quote == titles.get(k)]
+        if len(holders) == 1:
+            out[key] = holders[0]
+    return out
 
 
 def _prose_mentions(
