@@ -29,6 +29,7 @@ def test_the_things_a_given_clause_says_are_there() -> None:
     ]
     assert things("Given a signed-in user, the list shows my documents") == []
     assert things("Given a habit exists, when I archive it, it leaves the list") == []
+    assert things("Given the user exists, the page shows the account") == []
     assert things("The conversation repository exists") == []  # no Given: a description
 
 

@@ -21,7 +21,7 @@ from pantheon_git.core.keys import StoryKey
 from pantheon_git.features.deps.facts import Facts
 from pantheon_git.features.deps.model import Edge
 from pantheon_git.features.deps.names import name_words
-from pantheon_git.features.deps.phrases import DETERMINERS, STOP
+from pantheon_git.features.deps.phrases import DETERMINERS, GENERIC, STOP
 from pantheon_git.features.deps.text import excerpt, is_code_word, word_set
 from pantheon_git.features.deps.tokens import MARKERS, Sentence
 
@@ -84,8 +84,8 @@ def _forms(norms: list[str], raws: list[str]) -> tuple[Thing, ...]:
         for w in norms
         if w not in DETERMINERS and w not in STOP and w not in QUANTIFIERS and w not in STAGES
     ]
-    if not words:
-        return ()
+    if not words or GENERIC.issuperset(words):
+        return ()  # "Given the user exists": a word every backlog uses names no one story
     forms = [frozenset(words)]
     if len(raws) == 1 and is_code_word(raws[0]):  # "EventEmitter": "Event emitter ..."
         forms.append(frozenset(name_words(raws[0])))
