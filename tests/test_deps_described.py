@@ -40,7 +40,7 @@ def test_a_name_the_first_story_says_what_it_does_links_the_stories_that_use_it(
         ]
     )
     assert linked(a) == {("US-1", "US-2"): "low"}
-    assert "says what it does" in a.edges[0].evidence
+    assert "which US-1 describes first" in a.edges[0].evidence
 
 
 def test_the_parameters_may_stand_between_the_name_and_what_it_does() -> None:

@@ -151,14 +151,14 @@ def code_hints(all_facts: Sequence[Facts]) -> list[Edge]:
     out: list[Edge] = []
     for facts in all_facts:
         linked: set[StoryKey] = set()
-        # a name the first story says what it does goes first: its link is not a hint
+        # a name whose first story says what it does goes first: its link is not a hint
         for key, named in sorted(facts.names.items(), key=lambda kv: not _said(first, kv[0])):
             source = first.get(key)
             if key in made or source is None or source.key in (facts.key, *linked):
                 continue
             linked.add(source.key)
             shown = source.names[key]
-            how = "says what it does" if shown.described else "names first"
+            how = "describes first" if shown.described else "names first"
             out.append(
                 Edge(
                     source.key,
