@@ -47,9 +47,13 @@ def test_review_lists_inferred_edges_surest_first_with_confidence(
     assert doc["counts"] == {"high": 3, "medium": 0, "low": 0, "hint": 0}
 
 
+# Whether Rally stamps both stories when it links them, or only the one whose Predecessors
+# changed, is not known (docs/rally.md, `link_touch`): the links must hold under both.
+@pytest.mark.parametrize("link_touch", ["both", "owner"])
 def test_accept_writes_predecessors_once_and_sync_reads_them_back(
-    sync_repo: GitRepo, cli: CLI, rally_client: RallyClient
+    sync_repo: GitRepo, cli: CLI, rally_client: RallyClient, rally_thread: Any, link_touch: str
 ) -> None:
+    rally_thread.configure_workspace(link_touch=link_touch)
     assert cli("sync")[0] == 0
     assert predecessors(rally_client, "US124") == set()
 
@@ -67,8 +71,15 @@ def test_accept_writes_predecessors_once_and_sync_reads_them_back(
         ("US-121", "US-124", "added"),
     ]
     assert written[1]["confidence"] == "high"
+    assert json.loads(out)["cache_updated"] is True
     assert predecessors(rally_client, "US124") == {"US121"}
     assert predecessors(rally_client, "US121") == {"US120"}
+    # the cache has them at once: no sync needed for the review to stop proposing them
+    code, out, _ = cli("deps", "--review", "--json")
+    assert ("US-121", "US-124") not in {(p["from"], p["to"]) for p in json.loads(out)["proposed"]}
+    code, out, _ = cli("deps", "--json")
+    kinds = {(e["from"], e["to"]): e["kind"] for e in json.loads(out)["edges"]}
+    assert kinds[("US-121", "US-124")] == kinds[("US-120", "US-121")] == "explicit"
 
     code, out, _ = cli("deps", "--accept", "US-121:US-124")  # idempotent
     assert code == 0

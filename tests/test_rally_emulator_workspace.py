@@ -146,6 +146,36 @@ def test_a_task_edit_touches_its_story(
     assert after["ScheduleState"] == before["ScheduleState"]
 
 
+@pytest.mark.parametrize(("touch", "other_stamped"), [("both", True), ("owner", False)])
+@pytest.mark.parametrize("how", ["add", "update", "successors"])
+def test_linking_two_stories_stamps_the_owner_and_maybe_the_other(
+    rally_thread_factory: Factory, connect: Connect, touch: str, other_stamped: bool, how: str
+) -> None:
+    """US121 comes before US124, written three ways; ``link_touch`` decides whether the story
+    whose collection was not written is stamped (no source says what Rally does)."""
+    wsapi = connect(rally_thread_factory(settings=WorkspaceSettings(link_touch=touch)))
+    first, then = story(wsapi, "US121"), story(wsapi, "US124")
+    if how == "add":
+        body = {"CollectionItems": [{"_ref": first["_ref"]}]}
+        path = f"hierarchicalrequirement/{then['ObjectID']}/Predecessors/add"
+        reply = wsapi.post(path, body)["OperationResult"]
+        owner, other = "US124", "US121"
+    elif how == "update":
+        reply = update(wsapi, then["ObjectID"], {"Predecessors": [first["_ref"]]})
+        owner, other = "US124", "US121"
+    else:
+        reply = update(wsapi, first["ObjectID"], {"Successors": [then["_ref"]]})
+        owner, other = "US121", "US124"
+    assert reply["Errors"] == []
+    linked = {"US121": story(wsapi, "US121"), "US124": story(wsapi, "US124")}
+    assert linked["US124"]["Predecessors"]["Count"] == 1
+    assert linked["US121"]["Successors"]["Count"] == 1
+    before = {"US121": first, "US124": then}
+    assert linked[owner]["LastUpdateDate"] > before[owner]["LastUpdateDate"]
+    stamped = linked[other]["VersionId"] != before[other]["VersionId"]
+    assert stamped is other_stamped
+
+
 # --- schedule states ------------------------------------------------------------------------
 
 
@@ -301,6 +331,7 @@ def test_the_workspace_is_changed_through_the_control_plane(
         {"state_before": "Idea", "state_after": "Idea"},
         {"max_length": {"c_X": 0}},
         {"task_touch": "none"},
+        {"link_touch": "neither"},
     ],
 )
 def test_settings_that_cannot_be(settings: dict[str, Any]) -> None:

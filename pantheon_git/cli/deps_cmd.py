@@ -33,7 +33,8 @@ from pantheon_git.features.deps.review import (
     review_document,
 )
 from pantheon_git.features.deps.run import DepsResult, analyse_cache, write_output
-from pantheon_git.features.deps.run_accept import FAILED, write_predecessors
+from pantheon_git.features.deps.run_accept import FAILED
+from pantheon_git.features.deps.run_accept import accept as accept_links
 
 
 @click.command(
@@ -174,9 +175,14 @@ def _run(
             ]
         else:
             chosen = choose(result.analysis, pairs)
-        written = write_predecessors(app, chosen, dry_run=dry_run, progress=app.progress)
-        doc = {"dry_run": dry_run, "predecessors": [w.to_dict() for w in written]}
-        emit(doc, lambda: render_written(written, dry_run=dry_run))
+        done = accept_links(app, chosen, dry_run=dry_run, progress=app.progress)
+        written = done.written
+        doc = {
+            "dry_run": dry_run,
+            "predecessors": [w.to_dict() for w in written],
+            "cache_updated": done.cached,
+        }
+        emit(doc, lambda: render_written(written, dry_run=dry_run, cached=done.cached))
         return RALLY if any(w.status == FAILED for w in written) else 0
     fmt = "json" if Ctx.json else fmt
     content = _render(result, fmt, app.root)

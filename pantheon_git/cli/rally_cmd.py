@@ -16,6 +16,7 @@ from pantheon_git.errors import UsageError
 from pantheon_git.rally.emulator.server import start
 from pantheon_git.rally.emulator.workspace import (
     CONFLICT_TEXTS,
+    LINK_TOUCHES,
     PRECISIONS,
     TASK_TOUCHES,
     BadSetting,
@@ -130,6 +131,14 @@ def rally() -> None:
     show_default=True,
     help="What a task's change moves on its story: VersionId and LastUpdateDate, or the date.",
 )
+@click.option(
+    "--link-touch",
+    type=click.Choice(LINK_TOUCHES),
+    default="both",
+    show_default=True,
+    help="Whom linking two stories (Predecessors, Successors) stamps: both, or only the story "
+    "whose collection was written.",
+)
 @common_options
 def serve(
     *,
@@ -153,6 +162,7 @@ def serve(
     max_length: tuple[str, ...],
     conflict_text: str,
     task_touch: str,
+    link_touch: str,
 ) -> None:
     """Serve the emulator until SIGTERM or Ctrl-C.
 
@@ -170,6 +180,7 @@ def serve(
             max_length=parse_max_length(max_length),
             conflict_text=conflict_text,
             task_touch=task_touch,
+            link_touch=link_touch,
         )
     except BadSetting as exc:
         raise UsageError(str(exc)) from None

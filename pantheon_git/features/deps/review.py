@@ -141,7 +141,7 @@ def render_review(edges: Sequence[Edge], stories: Sequence[Story], *, evidence: 
     return "\n".join(lines)
 
 
-def render_written(written: Sequence[Any], *, dry_run: bool) -> str:
+def render_written(written: Sequence[Any], *, dry_run: bool, cached: bool = False) -> str:
     """The accept report; ``written`` are ``run_accept.Written`` records."""
     marks = {"added": "+", "would add": "+", "already in Rally": "=", "failed": "!"}
     if dry_run:
@@ -157,8 +157,10 @@ def render_written(written: Sequence[Any], *, dry_run: bool) -> str:
     failed = [w for w in written if w.status == "failed"]
     if failed:
         lines.append(f"{len(failed)} not written: fix the cause above, then run the same command.")
-    elif not dry_run:
-        lines.append("Next: Run `pantheon sync` so the cache and this report see them as Rally's.")
-    else:
+    if dry_run and not failed:
         lines.append("Next: run it again without --dry-run to write them.")
+    if cached:
+        lines.append("✅ Local cache updated: `pantheon deps` shows them as Rally's")
+    elif not failed and not dry_run and any(w.status == "added" for w in written):
+        lines.append("Next: Run `pantheon sync` so the cache and this report see them as Rally's.")
     return "\n".join(lines)

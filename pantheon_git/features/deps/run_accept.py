@@ -6,7 +6,11 @@ not have yet are added in one ``Predecessors/add`` call (rally-node posts
 ``{"CollectionItems": [...]}`` to the collection's ``add`` endpoint; see
 ``RallyClient.collection_add``), and those it has are reported as already there: running the
 same accept twice writes nothing the second time. ``dry_run`` reads Rally and writes nothing.
-The cache is not touched: the next `pantheon sync` reads the new predecessors back.
+
+What was added is then written into the cached stories (the waiting story's predecessors,
+the other's successors), as checkout does with a lock: ``deps`` and ``--review`` see the links
+as Rally's at once, whether or not Rally stamps both stories for the next incremental sync.
+A busy or unreadable cache only costs a warning; the next ``pantheon sync`` reads them back.
 """
 
 from __future__ import annotations
@@ -17,14 +21,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from pantheon_git.app import App
+from pantheon_git.cache import stories as story_files
+from pantheon_git.cache.store import RESYNC_HINT
 from pantheon_git.core.keys import StoryKey
-from pantheon_git.errors import RallyNotFound, RallyValidationError
+from pantheon_git.errors import CacheCorrupt, CheckFailed, RallyNotFound, RallyValidationError
 from pantheon_git.features.deps.review import Choice
 from pantheon_git.rally import records
 
 TARGET_FETCH = ("ObjectID", "FormattedID", "Name", "Predecessors:summary[FormattedID]")
 SOURCE_FETCH = ("ObjectID", "FormattedID")
 ADDED, WOULD_ADD, ALREADY, FAILED = "added", "would add", "already in Rally", "failed"
+CACHE_WAIT = 2.0
+"""Seconds to wait for another pantheon command to finish writing the cache."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +55,55 @@ class Written:
         if self.message:
             doc["message"] = self.message
         return doc
+
+
+@dataclass(frozen=True)
+class Accepted:
+    written: list[Written]
+    cached: bool
+    """Whether what was added is in the local cache too."""
+
+
+def accept(
+    app: App,
+    choices: Sequence[Choice],
+    *,
+    dry_run: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> Accepted:
+    """Write the chosen predecessors to Rally, then into the cached stories."""
+    written = write_predecessors(app, choices, dry_run=dry_run, progress=progress)
+    added = [(w.source, w.target) for w in written if w.status == ADDED]
+    return Accepted(written, record_links(app, added) if added else False)
+
+
+def record_links(app: App, links: Sequence[tuple[StoryKey, StoryKey]]) -> bool:
+    """Add ``(before, after)`` links to the cached stories; False (with a warning) when the
+    cache could not be written."""
+    before: dict[StoryKey, set[StoryKey]] = defaultdict(set)
+    after: dict[StoryKey, set[StoryKey]] = defaultdict(set)
+    for source, target in links:
+        before[target].add(source)
+        after[source].add(target)
+    cache = app.cache
+    try:
+        with cache.exclusive(wait=CACHE_WAIT, what="another pantheon command"):
+            for key in sorted({*before, *after}, key=lambda k: (k.prefix, k.number)):
+                entry = story_files.find(cache, key)
+                if entry is None:
+                    continue
+                story = entry.story
+                preds = (*story.predecessors, *sorted(before[key] - set(story.predecessors)))
+                succs = (*story.successors, *sorted(after[key] - set(story.successors)))
+                changed = story.with_(predecessors=preds, successors=succs)
+                story_files.put(cache, changed, entry.rally, entry.tasks)
+    except (CheckFailed, CacheCorrupt) as exc:  # busy, or a file this version cannot read
+        app.warn(f"local cache not updated: {exc.message}")
+        return False
+    except OSError as exc:
+        app.warn(f"local cache not updated: {exc}. {RESYNC_HINT}")
+        return False
+    return True
 
 
 def write_predecessors(

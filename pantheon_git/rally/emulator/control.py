@@ -16,7 +16,8 @@ It needs no key and is never reachable under ``/slm/``:
   user, whose key then authenticates as them
 - ``GET|POST /_emulator/workspace`` -> read or change how the workspace behaves:
   ``date_precision`` (ms, second, day), ``task_rollup``, ``state_before``, ``state_after``,
-  ``max_length`` (``{"c_Field": N}``), ``conflict_text``, ``task_touch`` (``workspace.py``)
+  ``max_length`` (``{"c_Field": N}``), ``conflict_text``, ``task_touch``, ``link_touch``
+  (``workspace.py``)
 """
 
 from __future__ import annotations

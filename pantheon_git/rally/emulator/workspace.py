@@ -19,6 +19,10 @@ can be tested across the plausible range.
   VersionId and LastUpdateDate move, the default) or ``date`` (only its LastUpdateDate moves).
   The story's task rollups change, so its LastUpdateDate moving is the plausible reading; no
   source says whether its VersionId moves with them.
+- ``link_touch``: what linking two stories (Predecessors or Successors, by update or by the
+  collection's ``add``/``remove``) moves: the LastUpdateDate and VersionId of ``both`` stories
+  (the default) or only of the ``owner``, the story whose collection was written. Both sides'
+  summaries change, but no source says whether Rally stamps the other story.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from typing import Any
 PRECISIONS = ("ms", "second", "day")
 CONFLICT_TEXTS = ("concurrency", "unit-of-work")
 TASK_TOUCHES = ("version", "date")
+LINK_TOUCHES = ("both", "owner")
 FIXED_STATES = ("Defined", "In-Progress", "Completed", "Accepted")
 _STATE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9 _-]{0,39}$")
 
@@ -49,6 +54,7 @@ class WorkspaceSettings:
     max_length: Mapping[str, int] = field(default_factory=dict)
     conflict_text: str = "concurrency"
     task_touch: str = "version"
+    link_touch: str = "both"
 
     def __post_init__(self) -> None:
         if self.date_precision not in PRECISIONS:
@@ -57,6 +63,8 @@ class WorkspaceSettings:
             raise BadSetting(f"conflict_text must be one of {', '.join(CONFLICT_TEXTS)}")
         if self.task_touch not in TASK_TOUCHES:
             raise BadSetting(f"task_touch must be one of {', '.join(TASK_TOUCHES)}")
+        if self.link_touch not in LINK_TOUCHES:
+            raise BadSetting(f"link_touch must be one of {', '.join(LINK_TOUCHES)}")
         for name in ("state_before", "state_after"):
             value = getattr(self, name)
             if value is not None and (not _STATE_NAME.match(value) or value in FIXED_STATES):
@@ -83,6 +91,7 @@ class WorkspaceSettings:
             "max_length": dict(self.max_length),
             "conflict_text": self.conflict_text,
             "task_touch": self.task_touch,
+            "link_touch": self.link_touch,
         }
 
     def changed(self, doc: Mapping[str, Any]) -> WorkspaceSettings:
@@ -94,7 +103,7 @@ class WorkspaceSettings:
         changes = dict(doc)
         if "task_rollup" in changes and not isinstance(changes["task_rollup"], bool):
             raise BadSetting("task_rollup must be true or false")
-        for name in ("date_precision", "conflict_text", "task_touch"):
+        for name in ("date_precision", "conflict_text", "task_touch", "link_touch"):
             if name in changes and not isinstance(changes[name], str):
                 raise BadSetting(f"{name} must be a string")
         for name in ("state_before", "state_after"):

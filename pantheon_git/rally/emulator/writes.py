@@ -121,19 +121,26 @@ def _ref_list(tx: Tx, spec: TypeSpec, attr: Attr, value: Any, ws: int | None) ->
     return out
 
 
-def _set_inverse(tx: Tx, obj: Obj, attr: Attr, members: list[int], now: str) -> None:
+LINKS = ("Predecessors", "Successors")
+"""The collections that link two stories (``link_touch`` decides whom a change stamps)."""
+
+
+def _set_inverse(tx: Tx, obj: Obj, attr: Attr, members: list[int], actor: Actor) -> None:
     """Write an inverse collection by changing the other side (Successors, Children...)."""
     assert attr.inverse is not None
     oid = int(obj["ObjectID"])
     current = set(value_of(tx.store, obj, attr)) if oid in tx.store.objects else set()
+    stamp = attr.name not in LINKS or actor.settings.link_touch == "both"
     for other_oid in current - set(members):
-        _link(tx, other_oid, attr.inverse, oid, add=False, now=now)
+        _link(tx, other_oid, attr.inverse, oid, add=False, now=actor.now, stamp=stamp)
     for other_oid in members:
         if other_oid not in current:
-            _link(tx, other_oid, attr.inverse, oid, add=True, now=now)
+            _link(tx, other_oid, attr.inverse, oid, add=True, now=actor.now, stamp=stamp)
 
 
-def _link(tx: Tx, oid: int, field_name: str, target: int, *, add: bool, now: str) -> None:
+def _link(
+    tx: Tx, oid: int, field_name: str, target: int, *, add: bool, now: str, stamp: bool
+) -> None:
     other = tx.edit(oid)
     if other is None:
         return
@@ -142,7 +149,8 @@ def _link(tx: Tx, oid: int, field_name: str, target: int, *, add: bool, now: str
         other[field_name] = [*items, target] if add else items
     else:
         other[field_name] = target if add else None
-    touch(other, now)
+    if stamp:
+        touch(other, now)
     tx.put(other)
 
 
@@ -173,7 +181,7 @@ def apply_fields(
             else:
                 before = set(obj.get(name) or [])
                 obj[name] = members
-                if name == "Predecessors":
+                if name == "Predecessors" and actor.settings.link_touch == "both":
                     for other in before.symmetric_difference(members):
                         _touch_oid(tx, other, actor.now)
         else:
@@ -255,7 +263,7 @@ def _finish(tx: Tx, spec: TypeSpec, obj: Obj, before: Obj | None, actor: Actor) 
     _check_required(spec, obj)
     tx.put(obj)
     for attr, members in inverse:
-        _set_inverse(tx, obj, attr, members, actor.now)
+        _set_inverse(tx, obj, attr, members, actor)
     if spec.path == "Task":
         # [UNSURE] A story's task rollups change with its tasks, so its LastUpdateDate moves.
         products = {obj.get("WorkProduct"), (before or {}).get("WorkProduct")}
@@ -397,7 +405,7 @@ def change_collection(
         obj["_inverse"] = [(attr, wanted)]
     else:
         obj[attr.name] = wanted
-        if attr.name == "Predecessors":
+        if attr.name == "Predecessors" and actor.settings.link_touch == "both":
             for other in targets:
                 _touch_oid(tx, other, actor.now)
     touch(obj, actor.now)
