@@ -57,12 +57,22 @@ def test_list_items_and_required_arguments() -> None:
 
 def test_every_schema_uses_only_what_the_checker_knows() -> None:
     """A keyword the checker ignores would be advertised and never enforced."""
-    known = {"type", "description", "default", "items", "exclusiveMinimum"}
+    known = {"type", "description", "default", "items", "exclusiveMinimum", "enum"}
     for tool in TOOLS:
         assert set(tool.inputs) <= {"type", "properties", "required", "additionalProperties"}
         for name, rule in tool.inputs["properties"].items():
             assert set(rule) <= known, (tool.name, name)
             assert set(rule.get("items", {})) <= known, (tool.name, name)
+
+
+def test_a_choice_takes_only_its_values() -> None:
+    review = BY_NAME["deps_review"].inputs
+    assert checked(review, {"min_confidence": "medium"})["min_confidence"] == "medium"
+    with pytest.raises(UsageError) as caught:
+        checked(review, {"min_confidence": "sure"})
+    assert caught.value.message == (
+        'min_confidence: expected one of high, medium, low, hint, got "sure"'
+    )
 
 
 def test_every_tool_has_a_use_case_and_a_summary() -> None:

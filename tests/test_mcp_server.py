@@ -35,8 +35,8 @@ KEY = "k3y-Secret-91f2"
 """The API key: distinctive, so finding it anywhere in a reply is a leak."""
 BOB = "bob@example.com"
 TOOLS = {
-    "sync", "status", "checkout", "release", "renew", "batch", "deps", "plan", "conflicts",
-    "complete", "metrics", "doctor", "migrate",
+    "sync", "status", "checkout", "release", "renew", "batch", "deps", "deps_review",
+    "deps_accept", "plan", "conflicts", "complete", "metrics", "doctor", "migrate",
 }  # fmt: skip
 STORY_FILE = """# Story 9.1: User model
 
@@ -250,6 +250,26 @@ def test_planning_and_reporting_tools(world: World) -> None:
     )
 
 
+def test_inferred_dependencies_are_reviewed_and_written_to_rally(world: World) -> None:
+    review = ok(world.mcp.call("deps_review", {"epics": ["F17"], "min_confidence": "high"}))
+    pairs = {(p["from"], p["to"]): p for p in review["proposed"]}
+    assert pairs[("US-121", "US-124")]["confidence"] == "high"
+    assert pairs[("US-121", "US-124")]["evidence"]
+    assert "Next: deps_accept" in McpSession.text(world.mcp.call("deps_review", {}))
+
+    dry = ok(world.mcp.call("deps_accept", {"pairs": ["US-121:US-124"], "dry_run": True}))
+    assert [w["status"] for w in dry["predecessors"]] == ["would add"]
+    done = world.mcp.call("deps_accept", {"pairs": ["US-121:US-124"]})
+    written = ok(done)
+    assert [w["status"] for w in written["predecessors"]] == ["added"]
+    assert written["cache_updated"] is True
+    assert "The local cache has them" in McpSession.text(done)
+    again = ok(world.mcp.call("deps_review", {"epics": ["F17"]}))
+    assert ("US-121", "US-124") not in {(p["from"], p["to"]) for p in again["proposed"]}
+    twice = ok(world.mcp.call("deps_accept", {"pairs": ["US-121:US-124"]}))
+    assert [w["status"] for w in twice["predecessors"]] == ["already in Rally"]
+
+
 # --- errors -----------------------------------------------------------------------------------
 
 
@@ -267,6 +287,10 @@ def test_planning_and_reporting_tools(world: World) -> None:
         ("checkout", {"story": "US-999", "branch": False}, 2, "story US-999 not found in Rally"),
         ("status", {"epics": ["99"]}, 2, "99"),
         ("launch", {}, 2, "no tool 'launch'"),
+        ("deps_accept", {}, 2, "name the pairs, or set all"),
+        ("deps_accept", {"pairs": ["US-126:US-127"]}, 2, "no inferred edge US-126 -> US-127"),
+        ("deps_accept", {"pairs": ["US-1:US-2"], "all": True}, 2, "one of the two"),
+        ("deps_review", {"min_confidence": "sure"}, 2, "expected one of high"),
     ],
 )
 def test_failures_are_tool_errors_and_the_server_keeps_serving(

@@ -19,13 +19,11 @@ from pantheon_git.cli._common import (
     warn,
 )
 from pantheon_git.core.keys import EpicRef, StoryKey
-from pantheon_git.errors import RALLY, UsageError
+from pantheon_git.errors import UsageError
 from pantheon_git.features.deps.mermaid import render_mermaid
 from pantheon_git.features.deps.report import render_text
 from pantheon_git.features.deps.review import (
     INFERRED_LEVELS,
-    Choice,
-    choose,
     parse_pairs,
     proposals,
     render_review,
@@ -33,8 +31,8 @@ from pantheon_git.features.deps.review import (
     review_document,
 )
 from pantheon_git.features.deps.run import DepsResult, analyse_cache, write_output
-from pantheon_git.features.deps.run_accept import FAILED
 from pantheon_git.features.deps.run_accept import accept as accept_links
+from pantheon_git.features.deps.run_accept import chosen
 
 
 @click.command(
@@ -168,22 +166,15 @@ def _run(
         )
         return 0
     if mode == "accept":
-        if accept_all:
-            chosen = [
-                Choice(e.source, e.target, e)
-                for e in proposals(result.analysis, min_confidence or "high")
-            ]
-        else:
-            chosen = choose(result.analysis, pairs)
-        done = accept_links(app, chosen, dry_run=dry_run, progress=app.progress)
-        written = done.written
-        doc = {
-            "dry_run": dry_run,
-            "predecessors": [w.to_dict() for w in written],
-            "cache_updated": done.cached,
-        }
-        emit(doc, lambda: render_written(written, dry_run=dry_run, cached=done.cached))
-        return RALLY if any(w.status == FAILED for w in written) else 0
+        choices = chosen(
+            result.analysis, pairs, accept_all=accept_all, min_confidence=min_confidence
+        )
+        done = accept_links(app, choices, dry_run=dry_run, progress=app.progress)
+        emit(
+            done.to_dict(),
+            lambda: render_written(done.written, dry_run=dry_run, cached=done.cached),
+        )
+        return done.exit_code
     fmt = "json" if Ctx.json else fmt
     content = _render(result, fmt, app.root)
     if output is None:

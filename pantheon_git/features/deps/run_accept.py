@@ -24,8 +24,15 @@ from pantheon_git.app import App
 from pantheon_git.cache import stories as story_files
 from pantheon_git.cache.store import RESYNC_HINT
 from pantheon_git.core.keys import StoryKey
-from pantheon_git.errors import CacheCorrupt, CheckFailed, RallyNotFound, RallyValidationError
-from pantheon_git.features.deps.review import Choice
+from pantheon_git.errors import (
+    RALLY,
+    CacheCorrupt,
+    CheckFailed,
+    RallyNotFound,
+    RallyValidationError,
+)
+from pantheon_git.features.deps.model import Analysis
+from pantheon_git.features.deps.review import Choice, choose, proposals
 from pantheon_git.rally import records
 
 TARGET_FETCH = ("ObjectID", "FormattedID", "Name", "Predecessors:summary[FormattedID]")
@@ -60,8 +67,35 @@ class Written:
 @dataclass(frozen=True)
 class Accepted:
     written: list[Written]
+    dry_run: bool
     cached: bool
     """Whether what was added is in the local cache too."""
+
+    @property
+    def exit_code(self) -> int:
+        return RALLY if any(w.status == FAILED for w in self.written) else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "dry_run": self.dry_run,
+            "predecessors": [w.to_dict() for w in self.written],
+            "cache_updated": self.cached,
+        }
+
+
+def chosen(
+    analysis: Analysis,
+    pairs: Sequence[tuple[StoryKey, StoryKey]],
+    *,
+    accept_all: bool,
+    min_confidence: str | None,
+) -> list[Choice]:
+    """The named pairs (each checked against the analysis), or with ``accept_all`` every
+    inferred edge at ``min_confidence`` (``high`` unless given) or surer."""
+    if accept_all:
+        edges = proposals(analysis, min_confidence or "high")
+        return [Choice(e.source, e.target, e) for e in edges]
+    return choose(analysis, pairs)
 
 
 def accept(
@@ -74,7 +108,7 @@ def accept(
     """Write the chosen predecessors to Rally, then into the cached stories."""
     written = write_predecessors(app, choices, dry_run=dry_run, progress=progress)
     added = [(w.source, w.target) for w in written if w.status == ADDED]
-    return Accepted(written, record_links(app, added) if added else False)
+    return Accepted(written, dry_run, record_links(app, added) if added else False)
 
 
 def record_links(app: App, links: Sequence[tuple[StoryKey, StoryKey]]) -> bool:

@@ -1,7 +1,7 @@
 """Check a tool call's arguments against the tool's input schema, before anything runs.
 
 The input schemas use a small part of JSON Schema (an object of typed properties, one type
-or a list of types, arrays of strings, ``exclusiveMinimum``, ``required``, no other
+or a list of types, arrays of strings, ``enum``, ``exclusiveMinimum``, ``required``, no other
 properties), so this checks exactly that part and says what is wrong in words an agent can
 act on: ``lock_hours: expected a number greater than 0, got -1``. Defaults are filled in, so
 a use case sees every argument.
@@ -67,9 +67,9 @@ def _problem(rule: Schema, value: Any) -> str | None:
         return None
     if not any(_is(kind, value) for kind in kinds):
         return f"expected {' or '.join(_NAMES[k] for k in kinds)}, got {_shown(value)}"
-    floor = rule.get("exclusiveMinimum")
-    if floor is not None and _is("number", value) and value <= floor:
-        return f"expected a number greater than {floor:g}, got {_shown(value)}"
+    bound = _bound(rule, value)
+    if bound:
+        return bound
     items = rule.get("items")
     if isinstance(value, list) and isinstance(items, dict):
         for index, item in enumerate(value):
@@ -78,6 +78,17 @@ def _problem(rule: Schema, value: Any) -> str | None:
                 return f"item {index + 1}: {problem}"
     if isinstance(value, str) and not value.strip():
         return "expected a value, got an empty string"
+    return None
+
+
+def _bound(rule: Schema, value: Any) -> str | None:
+    """What ``enum`` or ``exclusiveMinimum`` says of a value of the right type."""
+    choices = rule.get("enum")
+    if choices is not None and value not in choices:
+        return f"expected one of {', '.join(map(str, choices))}, got {_shown(value)}"
+    floor = rule.get("exclusiveMinimum")
+    if floor is not None and _is("number", value) and value <= floor:
+        return f"expected a number greater than {floor:g}, got {_shown(value)}"
     return None
 
 

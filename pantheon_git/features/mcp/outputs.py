@@ -284,6 +284,50 @@ DEPS = obj(
     required=["stories", "edges", "conflicts", "waves", "independent", "cycles"],
 )
 
+_PAIR = {
+    "from": KEY,
+    "to": text("Waits for `from`."),
+    "kind": text("functional, data, api, file, ... (explicit: Rally's own)."),
+    "confidence": text("high, medium, low or hint (explicit: Rally's own)."),
+}
+
+DEPS_REVIEW = obj(
+    {
+        "proposed": array(
+            obj(
+                {
+                    **_PAIR,
+                    "evidence": text("The words that show it."),
+                    "from_title": nullable(text()),
+                    "to_title": nullable(text()),
+                },
+                required=["from", "to", "kind", "confidence"],
+            ),
+            "Inferred edges Rally does not have, surest first.",
+        ),
+        "counts": anything("How many at each confidence."),
+    },
+    required=["proposed", "counts"],
+)
+
+DEPS_ACCEPT = obj(
+    {
+        "dry_run": flag(),
+        "predecessors": array(
+            obj(
+                {
+                    **_PAIR,
+                    "status": text("added, would add, already in Rally or failed."),
+                    "message": text("Why it failed."),
+                },
+                required=["from", "to", "status"],
+            )
+        ),
+        "cache_updated": flag("Whether the local cache has what was added."),
+    },
+    required=["dry_run", "predecessors", "cache_updated"],
+)
+
 PLAN = obj(
     {
         "schema": integer(),

@@ -150,6 +150,53 @@ def deps(call: Call) -> Outcome:
     return Outcome(dict(result.document), extra=diagram)
 
 
+def deps_review(call: Call) -> Outcome:
+    # lazy: a tool loads its own use case only (start-up is the agent's wait)
+    from pantheon_git.core.keys import EpicRef
+    from pantheon_git.features.deps.review import proposals, review_document
+    from pantheon_git.features.deps.run import analyse_cache
+
+    refs = [EpicRef.parse(e) for e in call.strings("epics")]
+    app = call.app()
+    result = analyse_cache(app, refs)
+    found = proposals(result.analysis, call.get("min_confidence") or "low")
+    return Outcome(review_document(found, result.stories))
+
+
+def deps_accept(call: Call) -> Outcome:
+    # lazy: a tool loads its own use case only (start-up is the agent's wait)
+    from pantheon_git.core.keys import EpicRef
+    from pantheon_git.errors import UsageError
+    from pantheon_git.features.deps.review import parse_pairs
+    from pantheon_git.features.deps.run import analyse_cache
+    from pantheon_git.features.deps.run_accept import accept, chosen
+
+    pairs = parse_pairs(call.strings("pairs"))
+    take_all = bool(call.get("all"))
+    if bool(pairs) == take_all:
+        raise UsageError(
+            "name the pairs, or set all (one of the two)",
+            hint='deps_accept {"pairs": ["US-121:US-124"]}, or {"all": true} for every '
+            "high-confidence edge; deps_review lists them.",
+        )
+    if call.get("min_confidence") and not take_all:
+        raise UsageError("min_confidence goes with all")
+    refs = [EpicRef.parse(e) for e in call.strings("epics")]
+    app = call.app()
+    try:
+        result = analyse_cache(app, refs)
+        choices = chosen(
+            result.analysis,
+            pairs,
+            accept_all=take_all,
+            min_confidence=call.get("min_confidence"),
+        )
+        done = accept(app, choices, dry_run=bool(call.get("dry_run")), progress=call.progress)
+    finally:
+        app.close()
+    return Outcome(done.to_dict(), done.exit_code)
+
+
 def plan(call: Call) -> Outcome:
     # lazy: a tool loads its own use case only (start-up is the agent's wait)
     from pantheon_git.features.plan.run import PlanRequest, run_plan
@@ -255,6 +302,8 @@ USE_CASES: Mapping[str, Callable[[Call], Outcome]] = {
     "renew": renew,
     "batch": batch,
     "deps": deps,
+    "deps_review": deps_review,
+    "deps_accept": deps_accept,
     "plan": plan,
     "conflicts": conflicts,
     "complete": complete,

@@ -222,6 +222,39 @@ def deps(doc: Doc) -> str:
     return "\n".join(lines)
 
 
+def deps_review(doc: Doc) -> str:
+    proposed = doc.get("proposed", [])
+    if not proposed:
+        return "Rally has every dependency the analysis found: nothing to accept."
+    lines = [f"{_count(len(proposed), 'inferred dependency')} Rally does not have:"]
+    for edge in proposed[:SHOWN]:
+        lines.append(
+            f"{edge.get('from')}:{edge.get('to')} ({edge.get('confidence')}, "
+            f"{edge.get('kind')}): {edge.get('evidence') or ''}".rstrip(": ")
+        )
+    if len(proposed) > SHOWN:
+        lines.append(f"+{len(proposed) - SHOWN} more in the document.")
+    lines.append('Next: deps_accept {"pairs": [...]} with the ones the evidence shows.')
+    return "\n".join(lines)
+
+
+def deps_accept(doc: Doc) -> str:
+    written = doc.get("predecessors", [])
+    by_status: dict[str, list[str]] = {}
+    for item in written:
+        by_status.setdefault(str(item.get("status")), []).append(
+            f"{item.get('from')}:{item.get('to')}"
+        )
+    verb = "Dry run, nothing written" if doc.get("dry_run") else "Rally predecessors"
+    parts = [f"{status} {', '.join(pairs)}" for status, pairs in by_status.items()]
+    lines = [f"{verb}: {'; '.join(parts) if parts else 'none chosen'}."]
+    if doc.get("cache_updated"):
+        lines.append("The local cache has them: deps shows them as Rally's.")
+    elif "failed" in by_status:
+        lines.append("Fix the cause the document gives, then call deps_accept again.")
+    return "\n".join(lines)
+
+
 def plan(doc: Doc) -> str:
     lanes = doc.get("lanes", [])
     placed = sum(len(lane.get("stories", [])) for lane in lanes)
@@ -361,6 +394,8 @@ WRITERS: Mapping[str, Callable[[Doc], str]] = {
     "renew": lease("renew"),
     "batch": batch,
     "deps": deps,
+    "deps_review": deps_review,
+    "deps_accept": deps_accept,
     "plan": plan,
     "conflicts": conflicts,
     "complete": complete,

@@ -55,6 +55,7 @@ STORY_OR_BRANCH = text(
 )
 EPIC = text("Epic: 17, F17 or E17 (the portfolio item's number or FormattedID).")
 EPICS = array(EPIC, "Only these epics. Default: every epic.")
+CONFIDENCES = ("high", "medium", "low", "hint")
 
 TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
@@ -193,6 +194,54 @@ TOOLS: tuple[ToolSpec, ...] = (
         outputs.DEPS,
         idempotent=True,
         rally=False,
+    ),
+    ToolSpec(
+        "deps_review",
+        "Review inferred dependencies",
+        "The dependencies the analysis found in the stories' texts that Rally does not have "
+        "as Predecessors, surest first: each with its confidence (high: an endpoint, table or "
+        "column one story makes and the other uses; medium: a file or code name; low: a "
+        "mention in words; hint: a guess, only when asked for) and its evidence. Read the "
+        "evidence, then write the right ones to Rally with deps_accept, so the whole team and "
+        "Rally's boards see them. `pantheon deps --review`.",
+        obj(
+            {
+                "epics": EPICS,
+                "min_confidence": text(
+                    "Only edges this sure or surer. Default: low.", enum=list(CONFIDENCES)
+                ),
+            },
+            closed=True,
+        ),
+        outputs.DEPS_REVIEW,
+        read_only=True,
+        idempotent=True,
+        rally=False,
+    ),
+    ToolSpec(
+        "deps_accept",
+        "Write dependencies to Rally",
+        "Write inferred dependencies to Rally as Predecessors (BEFORE becomes a predecessor "
+        "of AFTER): the pairs named, each one an edge deps_review listed, or with all every "
+        "edge at min_confidence (default high) or surer. Idempotent: a predecessor Rally "
+        "already has is reported as `already in Rally`. The local cache gets them at once; "
+        "dry_run reads Rally and writes nothing. A pair the analysis did not find is refused. "
+        "`pantheon deps --accept`.",
+        obj(
+            {
+                "pairs": texts('BEFORE:AFTER pairs: ["US-121:US-124"].'),
+                "all": flag("Every inferred edge at min_confidence or surer.", default=False),
+                "min_confidence": text(
+                    "With all: only edges this sure or surer. Default: high.",
+                    enum=list(CONFIDENCES),
+                ),
+                "epics": EPICS,
+                "dry_run": flag("Read Rally, write nothing.", default=False),
+            },
+            closed=True,
+        ),
+        outputs.DEPS_ACCEPT,
+        idempotent=True,
     ),
     ToolSpec(
         "plan",
