@@ -125,5 +125,6 @@ def _results(
 
 
 # `pantheon plan` runs the analysis when the cache has none; the MCP server's `deps` tool runs
-# it and can add the Mermaid diagram.
-SHARED = ("mermaid", "run")
+# it and can add the Mermaid diagram; its `deps_review` and `deps_accept` tools are the review
+# and the accept of `pantheon deps --review/--accept`.
+SHARED = ("mermaid", "review", "run", "run_accept")
