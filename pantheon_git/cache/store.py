@@ -30,11 +30,19 @@ from pathlib import Path
 from typing import Any
 
 from pantheon_git.cache import swap as cache_swap
-from pantheon_git.errors import CheckFailed
+from pantheon_git.errors import CheckFailed, PantheonError
 from pantheon_git.fsio import atomic_write_json, atomic_write_text
 
 CACHE_RELPATH = Path(".bmad") / "rally-cache"
 RESYNC_HINT = "Run `pantheon sync --force` to rebuild the cache."
+
+
+def not_updated(exc: OSError | PantheonError) -> str:
+    """The warning when a command changed Rally but could not mirror it in the cache: a
+    pantheon error names its file and fix; a file-system error gets the rebuild hint."""
+    if isinstance(exc, PantheonError):
+        return f"local cache not updated: {exc.message}"
+    return f"local cache not updated: {exc}. {RESYNC_HINT}"
 
 
 class Cache:

@@ -22,7 +22,7 @@ from typing import Any
 
 from pantheon_git.app import App
 from pantheon_git.cache import stories as story_files
-from pantheon_git.cache.store import RESYNC_HINT
+from pantheon_git.cache.store import not_updated
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.errors import (
     RALLY,
@@ -131,11 +131,9 @@ def record_links(app: App, links: Sequence[tuple[StoryKey, StoryKey]]) -> bool:
                 succs = (*story.successors, *sorted(after[key] - set(story.successors)))
                 changed = story.with_(predecessors=preds, successors=succs)
                 story_files.put(cache, changed, entry.rally, entry.tasks)
-    except (CheckFailed, CacheCorrupt) as exc:  # busy, or a file this version cannot read
-        app.warn(f"local cache not updated: {exc.message}")
-        return False
-    except OSError as exc:
-        app.warn(f"local cache not updated: {exc}. {RESYNC_HINT}")
+    # busy, a file this version cannot read, or the disk
+    except (CheckFailed, CacheCorrupt, OSError) as exc:
+        app.warn(not_updated(exc))
         return False
     return True
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from pantheon_git.cache import assignments as cached_assignments
 from pantheon_git.cache import pending
 from pantheon_git.cache import stories as story_files
-from pantheon_git.cache.store import RESYNC_HINT, Cache
+from pantheon_git.cache.store import Cache, not_updated
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.story import Lock, Story
 from pantheon_git.errors import CacheCorrupt, CheckFailed
@@ -57,14 +57,11 @@ def record_lock(
         try:
             pending.record(cache, key, fields, lock, app.now())
         except OSError as exc:
-            app.warn(f"local cache not updated: {exc}. {RESYNC_HINT}")
+            app.warn(not_updated(exc))
             return False
         return True
-    except CacheCorrupt as exc:  # the message names the file and its rebuild command
-        app.warn(f"local cache not updated: {exc.message}")
-        return False
-    except OSError as exc:
-        app.warn(f"local cache not updated: {exc}. {RESYNC_HINT}")
+    except (CacheCorrupt, OSError) as exc:  # a corrupt file's message names its rebuild
+        app.warn(not_updated(exc))
         return False
     return True
 
