@@ -92,8 +92,10 @@ SETS = (
     _bmad("autolmk"),  # held out in round 2, run once, then used for development
     _bmad("minigames"),  # held out in round 3, run once at 144a8d3, then used for development
     _bmad("docvet"),  # held out in round 4, run once at c67152c, then used for development
-    # held out in round 5: labelled at ad89b62, not analysed until the round's rules are frozen
-    _bmad("rumble", held_out=True),
+    _bmad("rumble"),  # held out in round 5, run once at f20c27d, then used for development
+    # held out in round 6: labelled at aae0ad4, before any rule change of round 6; not analysed
+    # until the round's rules are frozen
+    _bmad("warebot", held_out=True),
 )
 
 
