@@ -83,6 +83,9 @@ class HostileServer:
             except OSError:
                 return
             with self._lock:
+                if self._stop.is_set():  # accepted just as close() ran: it would never close
+                    conn.close()
+                    return
                 self._conns.append(conn)
                 self.requests += 1
             threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
