@@ -18,6 +18,7 @@ from pantheon_git.core.timefmt import parse_time
 from pantheon_git.features.locks import rules as locks
 from pantheon_git.features.locks.rules import Outcome
 from pantheon_git.features.locks.run_protocol import Locking, Timing
+from pantheon_git.rally.backoff import TIMED_BACKOFF
 from pantheon_git.rally.client import RallyClient
 from tests.support.locks import client_for, lock_as, rally_fields
 
@@ -249,7 +250,17 @@ def test_a_write_rally_refuses_as_a_conflict_leaves_nothing_and_names_the_holder
         time.sleep(seconds)
 
     handle = rally_thread_factory(latency_ms=20, sleep=rally_sleep)
-    with client_for(handle) as client:
+    # The checkout's own retries (few and quick), and a T long enough that they, not T, end
+    # the write: a try still in flight when T ends may have landed, which is "too slow"
+    # (right, but another test's case) and happened on a loaded machine with T = 1.5 s.
+    lock_client = RallyClient(
+        url=handle.url,
+        api_key=handle.api_key,
+        workspace=handle.workspace,
+        project=handle.project,
+        backoff=TIMED_BACKOFF,
+    )
+    with lock_client as client:
         ref = ref_of(client, "US-122")
         clock = Clock()
 
@@ -260,7 +271,7 @@ def test_a_write_rally_refuses_as_a_conflict_leaves_nothing_and_names_the_holder
         ops = Locking(
             client=client,
             names=lockfields.LockFields(),
-            timing=Timing(1.5, 2.0),
+            timing=Timing(5.0, 6.0),
             default_hours=24,
             now=lambda: datetime.now(UTC),
             clock=clock,

@@ -23,6 +23,10 @@ class Backoff:
         return wait
 
 
+TIMED_BACKOFF = Backoff(base=0.1, cap=1.0, max_attempts=4)
+"""For timed protocols (a story lock's reads and writes): few, quick retries that fit in T."""
+
+
 def parse_retry_after(value: str | None) -> float | None:
     """Seconds from a ``Retry-After`` header; the HTTP-date form is ignored."""
     if not value:

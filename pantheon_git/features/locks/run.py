@@ -57,7 +57,7 @@ def lock_client(app: App, *, timeout: float | None = None) -> RallyClient:
     that offline they fail within seconds. ``timeout`` (seconds per request) is for callers
     with a budget, such as the pre-push hook."""
     # lazy: httpx loads only when Rally is asked (hooks import this module)
-    from pantheon_git.rally.backoff import Backoff
+    from pantheon_git.rally.backoff import TIMED_BACKOFF
     from pantheon_git.rally.client import RallyClient
 
     per_request = timeout if timeout is not None else app.config.rally_timeout
@@ -70,7 +70,7 @@ def lock_client(app: App, *, timeout: float | None = None) -> RallyClient:
         timeout=per_request,
         connect_timeout=min(CONNECT_TIMEOUT, per_request),
         deadline=min(app.config.rally_deadline, deadline),
-        backoff=Backoff(base=0.1, cap=1.0, max_attempts=4),
+        backoff=TIMED_BACKOFF,
     )
 
 
