@@ -54,6 +54,7 @@ from pantheon_git.features.complete.rules import (
 from pantheon_git.features.complete.run_coverage import read_coverage
 from pantheon_git.features.sync.run import refresh
 from pantheon_git.git import command as git
+from pantheon_git.git.storybranch import has_remote
 from pantheon_git.rally import records
 from pantheon_git.rally.query import all_of, eq
 from pantheon_git.rally.records import StoryDecoder, StoryRecord
@@ -396,7 +397,7 @@ def complete_story(
 def on_origin(root: Path, sha: str) -> bool | None:
     """Whether a remote-tracking ref of origin holds ``sha`` (as of the last fetch or push);
     ``None`` when the clone has no origin."""
-    if not git.run_git(["remote"], cwd=root, check=False).split().count("origin"):
+    if not has_remote(root):
         return None
     refs = ["for-each-ref", "--count=1", "--contains", sha, "refs/remotes/origin/"]
     return bool(git.run_git(refs, cwd=root, check=False).strip())
