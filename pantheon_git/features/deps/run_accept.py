@@ -122,15 +122,19 @@ def record_links(app: App, links: Sequence[tuple[StoryKey, StoryKey]]) -> bool:
     cache = app.cache
     try:
         with cache.exclusive(wait=CACHE_WAIT, what="another pantheon command"):
+            # one listing of the story files, not one per story linked (accept-all can link
+            # thousands); a link changes no story's epic, so each file stays where it is
+            files = {path.name: path for path in story_files.paths(cache)}
             for key in sorted({*before, *after}, key=lambda k: (k.prefix, k.number)):
-                entry = story_files.find(cache, key)
-                if entry is None:
+                path = files.get(f"{key}.json")
+                if path is None:
                     continue
+                entry = story_files.read(cache, path)
                 story = entry.story
                 preds = (*story.predecessors, *sorted(before[key] - set(story.predecessors)))
                 succs = (*story.successors, *sorted(after[key] - set(story.successors)))
                 changed = story.with_(predecessors=preds, successors=succs)
-                story_files.put(cache, changed, entry.rally, entry.tasks)
+                story_files.rewrite(cache, path, entry, changed)
     # busy, a file this version cannot read, or the disk
     except (CheckFailed, CacheCorrupt, OSError) as exc:
         app.warn(not_updated(exc))
