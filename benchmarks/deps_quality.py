@@ -96,6 +96,9 @@ SETS = (
     # held out in round 6: labelled at aae0ad4, before any rule change of round 6; not analysed
     # until the round's rules are frozen
     _bmad("warebot", held_out=True),
+    # held out in round 7: labelled at 1582ad3, before any rule change of round 7; not analysed
+    # until the round's rules are frozen
+    _bmad("intake", held_out=True),
 )
 
 
