@@ -29,7 +29,7 @@ _EXTS = (
 # file name with a known extension.
 # Folders may carry route syntax: app/[username]/, src/app/(admin)/, pages/[...slug]/.
 FULL_PATH_RE = re.compile(r"(?:\.{1,2}/)?(?:[\w@.\-\[\]()]+/)+[\w@.-]*\w\.[A-Za-z0-9]{1,10}")
-BARE_FILE_RE = re.compile(rf"[\w-]+\.(?:{_EXTS})")
+BARE_FILE_RE = re.compile(rf"[\w-]+(?:\.[A-Za-z]\w*)*\.(?:{_EXTS})")  # app.module.ts
 WELL_KNOWN = word_set(
     "Dockerfile Makefile Jenkinsfile Procfile Gemfile Rakefile CODEOWNERS README CHANGELOG LICENSE"
 )

@@ -28,6 +28,7 @@ from pantheon_git.features.deps.model import (
 )
 from pantheon_git.features.deps.paths import is_fixture_path, is_folder_entry
 from pantheon_git.features.deps.phrases import another_kind
+from pantheon_git.features.deps.reading import reads_only
 from pantheon_git.features.deps.text import excerpt, is_code_word, word_set
 from pantheon_git.features.deps.tokens import MARKERS
 
@@ -356,7 +357,7 @@ def _holders(all_facts: Sequence[Facts]) -> tuple[dict[str, dict[StoryKey, str]]
     by_path: dict[str, dict[StoryKey, str]] = defaultdict(dict)
     for facts in all_facts:
         for path in facts.files:
-            if is_shared_file(path) and read_only(facts.files[path], path):
+            if reads_only(facts, path):
                 continue
             by_path[full.get(path, path)].setdefault(facts.key, "names")
         for path in facts.branch_files:
@@ -378,21 +379,6 @@ def _written_into(path: str, holders: Mapping[StoryKey, str], all_facts: Sequenc
     return True
 
 
-def read_only(sentence: str, path: str) -> bool:
-    """ "an EnrichmentConfig loaded from pyproject.toml", "thresholds are read from
-    [tool.docvet.freshness] in pyproject.toml": the user's file the program reads, which the
-    story does not change."""
-    at = sentence.find(path)
-    before = sentence[:at].lower()
-    clause = re.split(r"[;,:]", before)[-1]
-    return bool(_READ_FROM_RE.search(clause))
-
-
-_READ_FROM_RE = re.compile(
-    r"\b(?:read|reads|loaded|loads|parsed|parses)\s+from\b|\bfrom\s*[`'\"]?$"
-)
-
-
 def is_shared_file(path: str) -> bool:
     """``README``, ``packages/core/README.md``, ``package.json``, ``pnpm-lock.yaml``,
     ``tsconfig.json``, ``vite.config.ts``: a file of a kind every project or package has."""
@@ -410,6 +396,7 @@ def is_shared_file(path: str) -> bool:
 SHARED_STEMS = word_set("readme changelog contributing license licence")
 SHARED_NAMES = word_set(
     """package.json pyproject.toml setup.py setup.cfg requirements.txt go.mod go.sum cargo.toml
+    package.xml cmakelists.txt
     gemfile composer.json pubspec.yaml .gitignore .env .env.example .env.local .eslintrc.json
     .prettierrc"""
 )
@@ -422,20 +409,26 @@ def is_library_name(path: str) -> bool:
 
 
 def _full_paths(all_facts: Sequence[Facts]) -> tuple[dict[str, str], set[str]]:
-    """A bare file name -> the one path with a folder that ends in it, when only one does
-    ("whatsapp_service.go" and "internal/service/whatsapp_service.go" are one file); and the
-    bare names several such paths end in ("index.ts" of two packages): which one a story
+    """A path -> the one longer path named in the backlog that ends in it, when only one does
+    ("whatsapp_service.go" and "internal/service/whatsapp_service.go" are one file, and so are
+    "config/action_servers.yaml" and "manipulator_control/config/action_servers.yaml"); and
+    the bare names several such paths end in ("index.ts" of two packages): which one a story
     means is unknown, so they conflict with nothing."""
-    folders: dict[str, set[str]] = defaultdict(set)
-    bare: set[str] = set()
-    for facts in all_facts:
-        for path in facts.files:
-            if "/" in path:
-                folders[path.rsplit("/", 1)[1]].add(path)
-            else:
-                bare.add(path)
-    full = {name: next(iter(folders[name])) for name in bare if len(folders.get(name, ())) == 1}
-    return full, {name for name in bare if len(folders.get(name, ())) > 1}
+    named = {path for facts in all_facts for path in facts.files}
+    longer: dict[str, set[str]] = defaultdict(set)
+    for path in named:
+        at = path.find("/", 1)
+        while at > 0:
+            longer[path[at + 1 :]].add(path)
+            at = path.find("/", at + 1)
+    # a bare manifest ("package.xml") is the project's own, not the one package's that is named
+    full = {
+        p: next(iter(longer[p]))
+        for p in named
+        if len(longer.get(p, ())) == 1 and ("/" in p or not is_shared_file(p))
+    }
+    ambiguous = {p for p in named if "/" not in p and len(longer.get(p, ())) > 1}
+    return full, ambiguous
 
 
 def _show(path: str) -> str:
