@@ -69,5 +69,8 @@ def reads_only(facts: Facts, path: str) -> bool:
     fixture is another matter: tests that load one share it (the test rule)."""
     if path.startswith("fixture:") or is_fixture_path(path):
         return False
+    first = facts.files.get(path)
+    if first is not None and not reads(first, path):
+        return False  # most files are written where they are first named: no scan
     said = [s.text for s in facts.sentences if path in s.text]
     return bool(said) and all(reads(text, path) for text in said)
