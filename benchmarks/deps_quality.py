@@ -95,7 +95,7 @@ SETS = (
     _bmad("minigames"),  # held out in round 3, run once at 144a8d3, then used for development
     _bmad("docvet"),  # held out in round 4, run once at c67152c, then used for development
     _bmad("rumble"),  # held out in round 5, run once at f20c27d, then used for development
-    _bmad("warebot"),  # held out in round 6, run once on the rules of dfe33ca, then used for development
+    _bmad("warebot"),  # held out in round 6, run once (rules of dfe33ca), then used for development
     # held out in round 7: labelled at 1582ad3, before any rule change of round 7; not analysed
     # until the round's rules are frozen
     _bmad("intake", held_out=True),
