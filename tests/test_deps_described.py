@@ -206,3 +206,50 @@ def test_the_users_config_file_a_story_reads_is_no_conflict() -> None:
         ]
     )
     assert conflict_pairs(both_write) == {("US-1", "US-2")}
+
+
+def test_a_title_that_names_a_utility_in_words_makes_the_code_name_others_use() -> None:
+    # warebot: "Controller interface utility", then "through ControllerInterface"
+    a = analyse(
+        [
+            story(
+                "US-1",
+                "ROS2 package structure",
+                tasks=["Add controller_manager and controller_interface for ros2_control"],
+            ),
+            story("US-2", "Controller interface utility", "Sends position commands."),
+            story(
+                "US-3",
+                "MoveJoint action server",
+                acceptance_criteria=("It commands the joint through ControllerInterface",),
+            ),
+        ]
+    )
+    assert ("US-2", "US-3") in linked(a)
+    assert ("US-1", "US-3") not in linked(a)
+
+
+def test_a_title_naming_a_form_or_a_feature_makes_no_code_name() -> None:
+    a = analyse(
+        [
+            story("US-1", "Write-off request form", "A form to ask for a write-off."),
+            story("US-2", "Leave requests", "People ask for leave."),
+            story(
+                "US-3",
+                "Approvals",
+                tasks=["Read the WriteOffRequest and the LeaveRequest of each approval"],
+            ),
+        ]
+    )
+    assert linked(a) == {}
+
+
+def test_a_title_that_changes_a_thing_does_not_make_it() -> None:
+    # vdash: "Add artifact timestamp to detection results" changes DetectionResult
+    a = analyse(
+        [
+            story("US-1", "Add artifact timestamp to detection results utility"),
+            story("US-2", "Coexistence", tasks=["Add a field to DetectionResult"]),
+        ]
+    )
+    assert linked(a) == {}

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pantheon_git.features.deps import Analysis, analyse
 from pantheon_git.features.deps.introduced import introductions
 from pantheon_git.features.deps.paths import as_path
-from pantheon_git.features.deps.rules import is_shared_file
+from pantheon_git.features.deps.samefiles import is_shared_file
 from pantheon_git.features.deps.tokens import tokenise_text
 from tests.support.deps import story
 

@@ -64,6 +64,7 @@ def _analyse(unique: list[Story], changed: Mapping[StoryKey, Set[str]]) -> Analy
         *introrule.code_hints(all_facts),
         *preconditions.precondition_edges(all_facts),
     ]
+    found = [e for e in found if e.source != e.target]  # no rule's evidence makes a self-wait
     edges = rules.merge_edges(e for e in found if e.confidence != "hint")
     sure = {(e.source, e.target) for e in edges}
     hints = rules.merge_edges(

@@ -23,7 +23,9 @@ from pantheon_git.features.deps.model import Edge
 from pantheon_git.features.deps.names import key_of
 from pantheon_git.features.deps.paths import is_fixture_path, is_folder_entry
 from pantheon_git.features.deps.phrases import DETERMINERS, STOP, THING_HEADS, specific
+from pantheon_git.features.deps.samefiles import full_paths
 from pantheon_git.features.deps.text import excerpt, word_set
+from pantheon_git.features.deps.titlenames import title_makers
 from pantheon_git.features.deps.tokens import MARKERS, Sentence
 
 MAX_WORDS = 4
@@ -129,6 +131,8 @@ def _makers(all_facts: Sequence[Facts]) -> dict[str, tuple[StoryKey, Named]]:
             holders = [(k, n) for k, n in holders if n.quote == titles.get(k)]
         if len(holders) == 1:
             out[key] = holders[0]
+    wanted = {key for facts in all_facts for key in facts.names}
+    out.update(title_makers(all_facts, wanted))
     return out
 
 
@@ -202,11 +206,12 @@ def file_edges(all_facts: Sequence[Facts], limit: int) -> list[Edge]:
     """B changes a file that only A creates."""
     creators: dict[str, dict[StoryKey, str]] = defaultdict(dict)
     changers: dict[str, dict[StoryKey, str]] = defaultdict(dict)
+    full, _ambiguous = full_paths(all_facts)  # "config/x.yaml" is "pkg/config/x.yaml"
     for facts in all_facts:
         for path, quote in facts.files_created.items():
-            creators[path][facts.key] = quote
+            creators[full.get(path, path)][facts.key] = quote
         for path, quote in facts.files_changed.items():
-            changers[path][facts.key] = quote
+            changers[full.get(path, path)][facts.key] = quote
     out: list[Edge] = _placed_edges(all_facts, creators, limit)
     for path, made in creators.items():
         users = changers.get(path)
@@ -216,6 +221,8 @@ def file_edges(all_facts: Sequence[Facts], limit: int) -> list[Edge]:
             continue
         ((source, quote),) = made.items()
         for target, said in sorted(users.items()):
+            if target == source:
+                continue  # it creates "config/x.yaml" and then changes "pkg/config/x.yaml"
             out.append(
                 Edge(
                     source,

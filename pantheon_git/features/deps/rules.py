@@ -29,7 +29,8 @@ from pantheon_git.features.deps.model import (
 from pantheon_git.features.deps.paths import is_fixture_path, is_folder_entry
 from pantheon_git.features.deps.phrases import another_kind
 from pantheon_git.features.deps.reading import reads_only
-from pantheon_git.features.deps.text import excerpt, is_code_word, word_set
+from pantheon_git.features.deps.samefiles import full_paths, is_shared_file
+from pantheon_git.features.deps.text import excerpt, is_code_word
 from pantheon_git.features.deps.tokens import MARKERS
 
 HOT_PATH_LIMIT = 25
@@ -353,7 +354,7 @@ def conflicts(all_facts: Sequence[Facts]) -> tuple[list[Conflict], list[HotPath]
 def _holders(all_facts: Sequence[Facts]) -> tuple[dict[str, dict[StoryKey, str]], set[str]]:
     """Path -> the stories that name it ("names") or whose branch changes it; and the bare
     names that stand for several paths."""
-    full, ambiguous = _full_paths(all_facts)
+    full, ambiguous = full_paths(all_facts)
     by_path: dict[str, dict[StoryKey, str]] = defaultdict(dict)
     for facts in all_facts:
         for path in facts.files:
@@ -379,56 +380,10 @@ def _written_into(path: str, holders: Mapping[StoryKey, str], all_facts: Sequenc
     return True
 
 
-def is_shared_file(path: str) -> bool:
-    """``README``, ``packages/core/README.md``, ``package.json``, ``pnpm-lock.yaml``,
-    ``tsconfig.json``, ``vite.config.ts``: a file of a kind every project or package has."""
-    name = path.rsplit("/", 1)[-1].lower()
-    stem = name.split(".", 1)[0]
-    return (
-        stem in SHARED_STEMS
-        or name in SHARED_NAMES
-        or name.endswith((".lock", "-lock.json", "-lock.yaml"))
-        or (stem.startswith("tsconfig") and name.endswith(".json"))
-        or (name.count(".") >= 2 and name.split(".")[-2] in ("config", "conf"))
-    )
-
-
-SHARED_STEMS = word_set("readme changelog contributing license licence")
-SHARED_NAMES = word_set(
-    """package.json pyproject.toml setup.py setup.cfg requirements.txt go.mod go.sum cargo.toml
-    package.xml cmakelists.txt
-    gemfile composer.json pubspec.yaml .gitignore .env .env.example .env.local .eslintrc.json
-    .prettierrc"""
-)
-
-
 def is_library_name(path: str) -> bool:
     """ "Node.js", "Alpine.js", "three.js": a JavaScript library's name, not a file, when no
     story writes a path with a folder ending in it (conflicts map such paths first)."""
     return "/" not in path and path.endswith(".js")
-
-
-def _full_paths(all_facts: Sequence[Facts]) -> tuple[dict[str, str], set[str]]:
-    """A path -> the one longer path named in the backlog that ends in it, when only one does
-    ("whatsapp_service.go" and "internal/service/whatsapp_service.go" are one file, and so are
-    "config/action_servers.yaml" and "manipulator_control/config/action_servers.yaml"); and
-    the bare names several such paths end in ("index.ts" of two packages): which one a story
-    means is unknown, so they conflict with nothing."""
-    named = {path for facts in all_facts for path in facts.files}
-    longer: dict[str, set[str]] = defaultdict(set)
-    for path in named:
-        at = path.find("/", 1)
-        while at > 0:
-            longer[path[at + 1 :]].add(path)
-            at = path.find("/", at + 1)
-    # a bare manifest ("package.xml") is the project's own, not the one package's that is named
-    full = {
-        p: next(iter(longer[p]))
-        for p in named
-        if len(longer.get(p, ())) == 1 and ("/" in p or not is_shared_file(p))
-    }
-    ambiguous = {p for p in named if "/" not in p and len(longer.get(p, ())) > 1}
-    return full, ambiguous
 
 
 def _show(path: str) -> str:
