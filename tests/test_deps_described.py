@@ -253,3 +253,48 @@ def test_a_title_that_changes_a_thing_does_not_make_it() -> None:
         ]
     )
     assert linked(a) == {}
+
+
+def test_a_node_or_service_the_first_story_says_what_it_does_links_its_users() -> None:
+    # warebot: a node that publishes, a service defined by its request, one that detaches
+    a = analyse(
+        [
+            story(
+                "US-1",
+                "State markers",
+                acceptance_criteria=(
+                    "Given the system is running, the state_marker_publisher_node publishes "
+                    "MarkerArray messages on /visualization_marker_array",
+                ),
+            ),
+            story(
+                "US-2",
+                "Box spawning",
+                acceptance_criteria=(
+                    "Given the SpawnBox service with request (box_id, side, row) and response "
+                    "(success, message), calling it spawns the box",
+                    "DespawnBox with a box_id detaches the box and removes it",
+                ),
+            ),
+            story(
+                "US-3",
+                "Extract a box",
+                acceptance_criteria=(
+                    "Given the state_marker_publisher_node is running, the marker turns red",
+                    "It calls SpawnBox with the address, then the DespawnBox service",
+                ),
+            ),
+        ]
+    )
+    assert linked(a) == {("US-1", "US-3"): "low", ("US-2", "US-3"): "low"}
+
+
+def test_a_service_only_called_with_arguments_is_not_described() -> None:
+    a = analyse(
+        [
+            story("US-1", "Magnet", tasks=["Call ToggleMagnet with activate=true"]),
+            story("US-2", "Extract", tasks=["Call ToggleMagnet with activate=false at the end"]),
+        ]
+    )
+    assert linked(a) == {}
+    assert hinted(a) == {("US-1", "US-2")}

@@ -156,7 +156,11 @@ CONFIG_HEADS = frozenset(("configuration", "config"))
 
 
 BEHAVES = frozenset(
-    ("returns", "maps", "holds", "yields", "raises", "parses", "builds", "computes", "extracts")
+    (
+        *("returns", "maps", "holds", "yields", "raises", "parses", "builds", "computes"),
+        *("extracts", "publishes", "subscribes", "sends", "receives", "stores", "validates"),
+        *("detaches", "attaches", "emits", "converts", "resolves", "wraps", "broadcasts"),
+    )
 )
 """What a function or constant does, said of it as its subject: "`X(tree)` maps line numbers
 to nodes", "`_SECTION_HEADERS` holds the ten headers"."""
@@ -186,7 +190,19 @@ def _described(toks: list[Token], i: int) -> bool:
             j += 1
             if depth == 0:
                 break
+    if j < len(toks) and toks[j][0] in INTERFACES:
+        j += 1  # "the SpawnBox service ...", "the NavigateToAddress action ..."
+    if j + 1 < len(toks) and toks[j][0] == "with":
+        if toks[j + 1][0] in CONTRACT:
+            return True  # "the SpawnBox service with request (...) and response (...)"
+        # "DespawnBox with a box_id detaches the box": what it takes, then what it does
+        return any(raw.lower() in BEHAVES for _word, raw in toks[j + 1 : j + 6])
     return j < len(toks) and toks[j][1].lower() in BEHAVES
+
+
+INTERFACES = word_set("service action node message topic function method class")
+CONTRACT = word_set("request goal field parameter argument")
+"""What an interface is defined by: a story that writes them out says what the name is."""
 
 
 def _alone(toks: list[Token]) -> bool:
