@@ -16,7 +16,14 @@ import networkx as nx
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.perf import paused_gc
 from pantheon_git.core.story import Story
-from pantheon_git.features.deps import graph, introrule, namerules, preconditions, rules
+from pantheon_git.features.deps import (
+    graph,
+    introrule,
+    journeys,
+    namerules,
+    preconditions,
+    rules,
+)
 from pantheon_git.features.deps.facts import Facts, declared_files, story_facts
 from pantheon_git.features.deps.model import (
     Analysis,
@@ -63,6 +70,7 @@ def _analyse(unique: list[Story], changed: Mapping[StoryKey, Set[str]]) -> Analy
         *introrule.intro_edges(all_facts),
         *introrule.code_hints(all_facts),
         *preconditions.precondition_edges(all_facts),
+        *journeys.journey_edges(all_facts),
     ]
     found = [e for e in found if e.source != e.target]  # no rule's evidence makes a self-wait
     edges = rules.merge_edges(e for e in found if e.confidence != "hint")
