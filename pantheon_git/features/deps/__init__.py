@@ -21,6 +21,7 @@ from pantheon_git.features.deps import (
     introrule,
     journeys,
     namerules,
+    packages,
     preconditions,
     rules,
 )
@@ -71,6 +72,7 @@ def _analyse(unique: list[Story], changed: Mapping[StoryKey, Set[str]]) -> Analy
         *introrule.code_hints(all_facts),
         *preconditions.precondition_edges(all_facts),
         *journeys.journey_edges(all_facts),
+        *packages.package_edges(all_facts),
     ]
     found = [e for e in found if e.source != e.target]  # no rule's evidence makes a self-wait
     edges = rules.merge_edges(e for e in found if e.confidence != "hint")
