@@ -23,6 +23,7 @@ from pantheon_git.features.deps import (
     namerules,
     packages,
     preconditions,
+    resources,
     rules,
 )
 from pantheon_git.features.deps.facts import Facts, declared_files, story_facts
@@ -73,6 +74,7 @@ def _analyse(unique: list[Story], changed: Mapping[StoryKey, Set[str]]) -> Analy
         *preconditions.precondition_edges(all_facts),
         *journeys.journey_edges(all_facts),
         *packages.package_edges(all_facts),
+        *resources.resource_edges(all_facts),
     ]
     found = [e for e in found if e.source != e.target]  # no rule's evidence makes a self-wait
     edges = rules.merge_edges(e for e in found if e.confidence != "hint")

@@ -99,9 +99,18 @@ def mentions(toks: list[Token]) -> list[tuple[int, Endpoint]]:
         method = toks[i - 1][1].upper() if i > 0 else ""
         if method in METHODS and is_word(toks[i - 1]):
             out.append((i - 1, Endpoint(method, path)))
+        elif (methods := _methods(method)) and toks[i - 1][0] == CODE:
+            # "GET/POST/PUT/DELETE /api/settings/warehouses": one path, several methods
+            out.extend((i - 1, Endpoint(m, path)) for m in methods)
         elif _api_like(path):
             out.append((i, Endpoint(ANY, path)))
     return out
+
+
+def _methods(written: str) -> list[str]:
+    """ "GET/POST/PUT/DELETE" -> the methods; [] unless every part is one."""
+    parts = written.strip(_QUOTES).split("/")
+    return parts if len(parts) > 1 and all(p in METHODS for p in parts) else []
 
 
 def _api_like(path: str) -> bool:

@@ -80,8 +80,8 @@ def _before(text: str, key: Key, *, opens: bool = True) -> str | None:
     for i in range(1, len(norms) - n + 1):
         if tuple(norms[i : i + n]) == key:
             word, raw = norms[i - 1], sentence.raws[i - 1]
-            if word in STOP or word in DETERMINERS or word in MARKERS:
-                return None
+            if (word in STOP or word in DETERMINERS or word in MARKERS) and not raw.isupper():
+                return None  # "TO line management" is a transfer order's, not "to" a line
             if not opens:
                 return word
             first = i == 1 or norms[i - 2] in DETERMINERS or norms[i - 2] in MARKERS
