@@ -36,6 +36,7 @@ from pantheon_git.features.deps.model import (
     key_order,
 )
 from pantheon_git.features.deps.order import backlog_positions
+from pantheon_git.features.deps.samefiles import full_paths
 from pantheon_git.features.deps.tokens import Sentence
 
 __all__ = ["Analysis", "Conflict", "Cycle", "Edge", "StoryResult", "analyse"]
@@ -57,6 +58,7 @@ def _analyse(unique: list[Story], changed: Mapping[StoryKey, Set[str]]) -> Analy
     position = backlog_positions(unique)
     read: dict[str, Sentence] = {}  # each distinct sentence is read once
     all_facts = [story_facts(s, changed.get(s.key, ()), position[s.key], read) for s in unique]
+    same = full_paths(all_facts)  # one file under two paths
     found = [
         *rules.explicit_edges(unique),
         *rules.data_edges(all_facts),
@@ -64,7 +66,7 @@ def _analyse(unique: list[Story], changed: Mapping[StoryKey, Set[str]]) -> Analy
         *rules.api_edges(all_facts),
         *rules.functional_edges(all_facts),
         *namerules.name_edges(all_facts),
-        *namerules.file_edges(all_facts, rules.HOT_PATH_LIMIT),
+        *namerules.file_edges(all_facts, rules.HOT_PATH_LIMIT, same),
         *namerules.label_edges(all_facts),
         *namerules.folder_edges(all_facts, rules.HOT_PATH_LIMIT),
         *namerules.entity_edges(all_facts),
@@ -82,7 +84,7 @@ def _analyse(unique: list[Story], changed: Mapping[StoryKey, Set[str]]) -> Analy
     hints = rules.merge_edges(
         e for e in found if e.confidence == "hint" and (e.source, e.target) not in sure
     )
-    conflicts, hot = rules.conflicts(all_facts)
+    conflicts, hot = rules.conflicts(all_facts, same)
     dep_graph = graph.dependency_graph((s.key for s in unique), edges)
     cycles = graph.find_cycles(dep_graph, edges)
     waves, independent = graph.waves_of(dep_graph, cycles)

@@ -67,7 +67,7 @@ def journey_edges(all_facts: Sequence[Facts]) -> list[Edge]:
         (facts, sentence, step)
         for facts in all_facts
         for sentence in facts.sentences[1 : facts.tasks_from]
-        if (step := journey_step(sentence))
+        if sentence.norms[:1] == ["given"] and (step := journey_step(sentence))
     ]
     if not wanted:
         return []

@@ -23,7 +23,7 @@ from pantheon_git.features.deps.model import Edge
 from pantheon_git.features.deps.names import key_of
 from pantheon_git.features.deps.paths import is_fixture_path, is_folder_entry
 from pantheon_git.features.deps.phrases import DETERMINERS, STOP, THING_HEADS, specific
-from pantheon_git.features.deps.samefiles import full_paths
+from pantheon_git.features.deps.samefiles import SameFiles
 from pantheon_git.features.deps.text import excerpt, word_set
 from pantheon_git.features.deps.titlenames import title_makers
 from pantheon_git.features.deps.tokens import MARKERS, Sentence
@@ -202,11 +202,11 @@ def _quoted_words(text: str) -> set[str]:
     return {w.lower() for w in re.findall(r"[\w'-]+", inside)}
 
 
-def file_edges(all_facts: Sequence[Facts], limit: int) -> list[Edge]:
+def file_edges(all_facts: Sequence[Facts], limit: int, same: SameFiles) -> list[Edge]:
     """B changes a file that only A creates."""
     creators: dict[str, dict[StoryKey, str]] = defaultdict(dict)
     changers: dict[str, dict[StoryKey, str]] = defaultdict(dict)
-    full, _ambiguous = full_paths(all_facts)  # "config/x.yaml" is "pkg/config/x.yaml"
+    full, _ambiguous = same  # "config/x.yaml" is "pkg/config/x.yaml"
     for facts in all_facts:
         for path, quote in facts.files_created.items():
             creators[full.get(path, path)][facts.key] = quote

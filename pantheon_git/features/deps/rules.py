@@ -29,7 +29,7 @@ from pantheon_git.features.deps.model import (
 from pantheon_git.features.deps.paths import is_fixture_path, is_folder_entry
 from pantheon_git.features.deps.phrases import another_kind
 from pantheon_git.features.deps.reading import reads_only
-from pantheon_git.features.deps.samefiles import full_paths, is_shared_file
+from pantheon_git.features.deps.samefiles import SameFiles, is_shared_file
 from pantheon_git.features.deps.text import excerpt, is_code_word
 from pantheon_git.features.deps.tokens import MARKERS
 
@@ -316,9 +316,10 @@ def _anchor(endpoint: Endpoint) -> str:
     return endpoint.path.rsplit("/", 1)[-1] if endpoint.method == ANY else endpoint.method
 
 
-def conflicts(all_facts: Sequence[Facts]) -> tuple[list[Conflict], list[HotPath]]:
-    """Pairs naming the same file (file) or the same shared test fixture (test)."""
-    by_path, ambiguous = _holders(all_facts)
+def conflicts(all_facts: Sequence[Facts], same: SameFiles) -> tuple[list[Conflict], list[HotPath]]:
+    """Pairs naming the same file (file) or the same shared test fixture (test); ``same``:
+    ``samefiles.full_paths`` of the backlog."""
+    by_path, ambiguous = _holders(all_facts, same)
     bare_limit = min(HOT_PATH_LIMIT, max(4, len(all_facts) // 10))
     pairs: dict[tuple[StoryKey, StoryKey, str], list[str]] = defaultdict(list)
     hot: list[HotPath] = []
@@ -351,10 +352,12 @@ def conflicts(all_facts: Sequence[Facts]) -> tuple[list[Conflict], list[HotPath]
     return out, sorted(hot, key=lambda h: h.path)
 
 
-def _holders(all_facts: Sequence[Facts]) -> tuple[dict[str, dict[StoryKey, str]], set[str]]:
+def _holders(
+    all_facts: Sequence[Facts], same: SameFiles
+) -> tuple[dict[str, dict[StoryKey, str]], set[str]]:
     """Path -> the stories that name it ("names") or whose branch changes it; and the bare
     names that stand for several paths."""
-    full, ambiguous = full_paths(all_facts)
+    full, ambiguous = same
     by_path: dict[str, dict[StoryKey, str]] = defaultdict(dict)
     for facts in all_facts:
         for path in facts.files:

@@ -10,8 +10,11 @@ from collections.abc import Sequence
 from pantheon_git.features.deps.facts import Facts
 from pantheon_git.features.deps.text import word_set
 
+SameFiles = tuple[dict[str, str], set[str]]
+"""A path -> the one longer path it is; and the bare names that stand for several."""
 
-def full_paths(all_facts: Sequence[Facts]) -> tuple[dict[str, str], set[str]]:
+
+def full_paths(all_facts: Sequence[Facts]) -> SameFiles:
     """A path -> the one longer path named in the backlog that ends in it, when only one does
     ("whatsapp_service.go" and "internal/service/whatsapp_service.go" are one file, and so are
     "config/action_servers.yaml" and "manipulator_control/config/action_servers.yaml"); and

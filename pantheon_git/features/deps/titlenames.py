@@ -40,6 +40,8 @@ def title_makers(
             continue
         title = facts.sentences[0]
         norms, raws = title.norms, title.raws
+        if CONTAINERS.isdisjoint(norms):
+            continue  # no "utility", "class", ...: most titles
         for i in range(len(norms) - 1):
             if i > 0 and norms[i - 1] not in OPENERS:
                 continue  # "Add artifact timestamp to detection results" changes the results
