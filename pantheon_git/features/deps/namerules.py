@@ -207,6 +207,7 @@ def file_edges(all_facts: Sequence[Facts], limit: int, same: SameFiles) -> list[
     creators: dict[str, dict[StoryKey, str]] = defaultdict(dict)
     changers: dict[str, dict[StoryKey, str]] = defaultdict(dict)
     full, _ambiguous = same  # "config/x.yaml" is "pkg/config/x.yaml"
+    positions = {facts.key: facts.position for facts in all_facts}
     for facts in all_facts:
         for path, quote in facts.files_created.items():
             creators[full.get(path, path)][facts.key] = quote
@@ -223,6 +224,8 @@ def file_edges(all_facts: Sequence[Facts], limit: int, same: SameFiles) -> list[
         for target, said in sorted(users.items()):
             if target == source:
                 continue  # it creates "config/x.yaml" and then changes "pkg/config/x.yaml"
+            if positions[source] > positions[target]:
+                continue  # changed before the story that creates it: which made it is unsure
             out.append(
                 Edge(
                     source,

@@ -30,6 +30,7 @@ from pantheon_git.features.deps.paths import is_fixture_path, is_folder_entry
 from pantheon_git.features.deps.phrases import another_kind
 from pantheon_git.features.deps.reading import reads_only
 from pantheon_git.features.deps.samefiles import SameFiles, is_shared_file
+from pantheon_git.features.deps.tables import defined_tables
 from pantheon_git.features.deps.text import excerpt, is_code_word
 from pantheon_git.features.deps.tokens import MARKERS
 
@@ -154,6 +155,7 @@ def data_edges(all_facts: Sequence[Facts]) -> list[Edge]:
     for facts in all_facts:
         for table, quote in facts.tables_created.items():
             creators[table][facts.key] = quote
+    _add_defined(all_facts, creators)
     started = _started_tables(all_facts, creators)
     out: list[Edge] = []
     for facts in all_facts:
@@ -177,6 +179,16 @@ def data_edges(all_facts: Sequence[Facts]) -> list[Edge]:
                     )
                 )
     return out
+
+
+def _add_defined(all_facts: Sequence[Facts], creators: dict[str, dict[StoryKey, str]]) -> None:
+    """A table no story creates in words is made by the first story, in backlog order, that
+    writes it as its columns ("`orders` (id, user_id FK, ...)"); later stories that write it
+    so describe it."""
+    for facts in sorted(all_facts, key=lambda f: f.position):
+        for table, quote in defined_tables(list(facts.sentences)).items():
+            if table not in creators:
+                creators[table][facts.key] = quote
 
 
 def _started_tables(
@@ -385,8 +397,15 @@ def _written_into(path: str, holders: Mapping[StoryKey, str], all_facts: Sequenc
 
 def is_library_name(path: str) -> bool:
     """ "Node.js", "Alpine.js", "three.js": a JavaScript library's name, not a file, when no
-    story writes a path with a folder ending in it (conflicts map such paths first)."""
-    return "/" not in path and path.endswith(".js")
+    story writes a path with a folder ending in it (conflicts map such paths first); and
+    "Polar.sh", "Signa.so": a product named like a web domain, capitalised, as files are not."""
+    if "/" in path:
+        return False
+    stem, _, ext = path.rpartition(".")
+    return ext == "js" or (stem[:1].isupper() and ext in PRODUCT_DOMAINS)
+
+
+PRODUCT_DOMAINS = frozenset(("sh", "so", "io", "ai", "app", "dev", "co"))
 
 
 def _show(path: str) -> str:

@@ -198,3 +198,23 @@ def _skip_brackets(toks: list[Token], i: int) -> int:
             i += 1
         i += 1
     return i
+
+
+def defined_tables(tokenised: list[Sentence]) -> dict[str, str]:
+    """Tables written as their columns: "`orders` (id, user_id FK, status, created_at)", a
+    schema's way of saying what it holds, without the word "table". The list opens with an
+    ``id`` and names another column with an underscore (``user_id``, ``created_at``)."""
+    found: dict[str, str] = {}
+    for sentence in tokenised:
+        if "(id" not in sentence.text:
+            continue
+        norms, raws = sentence.norms, sentence.raws
+        for i in range(len(norms) - 3):
+            if norms[i + 1] != OPEN or norms[i + 2] != "id" or not is_word(sentence.toks()[i]):
+                continue
+            end = next((k for k in range(i + 2, len(norms)) if norms[k] == ")"), len(norms))
+            if any("_" in raw for raw in raws[i + 3 : end]):
+                name = table_name(raws[i])
+                if name:
+                    found.setdefault(name, sentence.text)
+    return found
