@@ -96,11 +96,9 @@ SETS = (
     _bmad("docvet"),  # held out in round 4, run once at c67152c, then used for development
     _bmad("rumble"),  # held out in round 5, run once at f20c27d, then used for development
     _bmad("warebot"),  # held out in round 6, run once (rules of dfe33ca), then used for development
-    _bmad("intake"),  # held out in round 7, run once (rules of af7ba68), then used for development
-    _bmad("stock"),  # held out in round 8, run once (rules of e97f843), then used for development
-    # held out in round 9: labelled at e2f37af, before any rule change of round 9; not analysed
-    # until the round's rules are frozen
-    _bmad("naming", held_out=True),
+    _bmad("intake"),  # held out in round 7, run once (rules of 515d18e), then used for development
+    _bmad("stock"),  # held out in round 8, run once (rules of c6809b4), then used for development
+    _bmad("naming"),  # held out in round 9, run once (rules of a9890dd), then used for development
     # held out in round 10: labelled at 715a7db, before any rule change of round 10; not analysed
     # until the round's rules are frozen
     _bmad("inbox", held_out=True),
