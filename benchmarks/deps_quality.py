@@ -99,12 +99,8 @@ SETS = (
     _bmad("intake"),  # held out in round 7, run once (rules of 515d18e), then used for development
     _bmad("stock"),  # held out in round 8, run once (rules of c6809b4), then used for development
     _bmad("naming"),  # held out in round 9, run once (rules of a9890dd), then used for development
-    # held out in round 10: labelled at 715a7db, before any rule change of round 10; not analysed
-    # until the round's rules are frozen
-    _bmad("inbox", held_out=True),
-    # held out in round 11: labelled at 4b0bf28, before any rule change of round 11; not analysed
-    # until the round's rules are frozen
-    _bmad("tickets", held_out=True),
+    _bmad("inbox"),  # held out in round 10, run once (rules of 5cf5770), then used for development
+    _bmad("tickets"),  # held out in round 11, run once (rules of 5cf5770), then for development
 )
 
 
