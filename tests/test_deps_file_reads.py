@@ -153,3 +153,43 @@ def test_a_file_name_with_inner_dots_is_a_file() -> None:
         ]
     )
     assert conflicts(a) == {("US-1", "US-2")}
+
+
+def test_a_script_run_on_a_command_line_is_read() -> None:
+    # posture: the installer story runs it, later stories run or name it
+    assert reads(
+        "`curl -fsSL .../scripts/install.sh | bash` runs the installer", "scripts/install.sh"
+    )
+    assert reads("`./scripts/install.sh --uninstall` removes everything", "scripts/install.sh")
+    assert not reads("Create scripts/install.sh with a --help flag", "scripts/install.sh")
+
+
+def test_a_file_a_layout_story_names_first_is_its_placeholder_later_stories_fill_in() -> None:
+    # posture: "Project structure and Flask application factory" lays app/config.py out;
+    # the configuration story "creates" it again and the camera story reads a value from it
+    a = analyse(
+        [
+            story(
+                "US-1",
+                "Project structure and Flask application factory",
+                acceptance_criteria=(
+                    "Given a new project, the tree holds `app/` with `__init__.py` and "
+                    "`config.py` (the config classes)",
+                ),
+            ),
+            story("US-2", "Configuration", tasks=["`app/config.py` loads the INI files"]),
+            story("US-3", "Camera", tasks=["Add CAMERA_DEVICE to `app/config.py`"]),
+        ]
+    )
+    assert ("US-1", "US-2") in edges(a)
+    assert ("US-1", "US-3") in edges(a)
+
+
+def test_a_file_a_story_without_a_layout_title_names_first_is_not_its_to_give() -> None:
+    a = analyse(
+        [
+            story("US-1", "Login", tasks=["The login handler lives in `app/auth.py`"]),
+            story("US-2", "Logout", tasks=["Add the logout handler to `app/auth.py`"]),
+        ]
+    )
+    assert ("US-1", "US-2") not in edges(a)

@@ -213,6 +213,7 @@ def file_edges(all_facts: Sequence[Facts], limit: int, same: SameFiles) -> list[
             creators[full.get(path, path)][facts.key] = quote
         for path, quote in facts.files_changed.items():
             changers[full.get(path, path)][facts.key] = quote
+    _laid_out(all_facts, creators, changers)
     out: list[Edge] = _placed_edges(all_facts, creators, limit)
     for path, made in creators.items():
         users = changers.get(path)
@@ -238,6 +239,34 @@ def file_edges(all_facts: Sequence[Facts], limit: int, same: SameFiles) -> list[
                 )
             )
     return out
+
+
+LAYOUT_WORDS = word_set("structure scaffold scaffolding skeleton layout")
+"""A title with one of these sets the project's files up ("Project structure and Flask
+application factory", "Scaffold the Phaser and React client")."""
+
+
+def _laid_out(
+    all_facts: Sequence[Facts],
+    creators: dict[str, dict[StoryKey, str]],
+    changers: dict[str, dict[StoryKey, str]],
+) -> None:
+    """A file first named by a story that lays the project out ("the tree holds `app/` with
+    `__init__.py`, `config.py` ...", "`server/actions/` holds `naming.ts` and `orders.ts`") is
+    that story's, as a placeholder: later stories that write into it, or say they create it,
+    fill it in."""
+    by_key = {facts.key: facts for facts in all_facts}
+    for path in {*creators, *changers}:
+        named = {**changers.get(path, {}), **creators.get(path, {})}
+        if len(named) < 2:
+            continue
+        first = min((by_key[k] for k in named), key=lambda f: f.position)
+        title = first.sentences[0].norms if first.sentences else []
+        if LAYOUT_WORDS.isdisjoint(title):
+            continue
+        others = {k: q for k, q in named.items() if k != first.key}
+        creators[path] = {first.key: named[first.key]}
+        changers[path] = others
 
 
 def _placed_edges(

@@ -60,8 +60,14 @@ def reads(sentence: str, path: str) -> bool:
         return False
     while at > 0 and not sentence[at - 1].isspace() and sentence[at - 1] not in "`'\"(":
         at -= 1  # "config/x.yaml" inside "`pkg/config/x.yaml`": the longer path's start
+    if _RUN_RE.match(sentence, at + len(path)) or sentence.startswith("./", at):
+        return True  # "`./scripts/install.sh --uninstall`", "`curl .../install.sh | bash`"
     clause = re.split(r"[;:]|,\s(?!and\b)", sentence[:at])[-1]
     return bool(_READ_BEFORE_RE.search(clause)) and not _WRITE_RE.search(clause)
+
+
+_RUN_RE = re.compile(r"[^\s`]*\s*(?:\|\s*(?:ba)?sh\b|\s--?[a-z])")
+"""A script run in a command line: piped to a shell, or given flags."""
 
 
 def reads_only(facts: Facts, path: str) -> bool:
