@@ -105,6 +105,9 @@ SETS = (
     # held out in round 13: labelled at aa4ce92, without reading the rules, from the tree before the
     # round's first rule change (2c64c44); not analysed until the round's rules are frozen
     _bmad("autofill", held_out=True),
+    # held out in round 14: labelled at aac3108 without reading the rules; not analysed until the
+    # round's rules are frozen
+    _bmad("sandbox", held_out=True),
 )
 
 
