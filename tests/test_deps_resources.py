@@ -125,3 +125,25 @@ def test_an_acronym_that_spells_a_stop_word_still_qualifies_a_title() -> None:
         ]
     )
     assert linked(a) == {}
+
+
+def test_endpoints_a_client_story_builds_its_client_for_are_calls() -> None:
+    # autofill: the extension's client lists the backend endpoints its methods call
+    made, used = endpoint_roles(
+        tokenise_text(
+            "Backend client\n"
+            "Then `extension/lib/api-client.js` implements `BackendAPIClient(baseURL)` with "
+            "`checkConnection()` (GET /api/status) and `analyzeForm(fields)` "
+            "(POST /api/analyze-form)"
+        ),
+        tasks_from=2,
+    )
+    assert made == {}
+    assert set(used) == {Endpoint("GET", "/api/status"), Endpoint("POST", "/api/analyze-form")}
+
+
+def test_an_endpoint_a_story_implements_outright_is_still_built() -> None:
+    made, _used = endpoint_roles(
+        tokenise_text("Status\nImplement GET /api/status for the client"), tasks_from=2
+    )
+    assert set(made) == {Endpoint("GET", "/api/status")}

@@ -208,17 +208,25 @@ def _role(toks: list[Token], at: int) -> str:
     ]
     if before and before[-1] in PREPOSITIONS:
         return "use"
-    for word in reversed(before):
+    for k, word in enumerate(reversed(before)):
         if word in CALLING:
             return "use"
         if word in IMPLEMENTING:
-            return "implement"
+            # "implements `BackendAPIClient(...)` with `checkConnection()` (GET /api/status)":
+            # what is built is a client, and the endpoints are what it calls
+            built = before[len(before) - k :]
+            return "use" if any(map(_client_word, built)) else "implement"
         if word in CLAUSE_WORDS:
             break
     after = at + 2
     if after < len(toks) and is_word(toks[after]) and toks[after][1].lower() in SERVER_NOUNS:
         return "implement"
     return "open"
+
+
+def _client_word(word: str) -> bool:
+    """ "client", "BackendAPIClient", "api-client.js", "the SDK": something that calls APIs."""
+    return word in CLIENT_NOUNS or word.endswith(("client", "client()", "sdk", "proxy"))
 
 
 def _declares_endpoints(sentence: Sentence) -> bool:
