@@ -102,9 +102,7 @@ SETS = (
     _bmad("inbox"),  # held out in round 10, run once (rules of 5cf5770), then used for development
     _bmad("tickets"),  # held out in round 11, run once (rules of 5cf5770), then for development
     _bmad("posture"),  # held out in round 12, run once (rules of 5cf5770), then for development
-    # held out in round 13: labelled at aa4ce92, without reading the rules, from the tree before the
-    # round's first rule change (2c64c44); not analysed until the round's rules are frozen
-    _bmad("autofill", held_out=True),
+    _bmad("autofill"),  # held out in round 13, run once (rules of 2c64c44), then for development
     # held out in round 14: labelled at aac3108 without reading the rules; not analysed until the
     # round's rules are frozen
     _bmad("sandbox", held_out=True),
