@@ -103,9 +103,7 @@ SETS = (
     _bmad("tickets"),  # held out in round 11, run once (rules of 5cf5770), then for development
     _bmad("posture"),  # held out in round 12, run once (rules of 5cf5770), then for development
     _bmad("autofill"),  # held out in round 13, run once (rules of 2c64c44), then for development
-    # held out in round 14: labelled at aac3108 without reading the rules; not analysed until the
-    # round's rules are frozen
-    _bmad("sandbox", held_out=True),
+    _bmad("sandbox"),  # held out in round 14, run once (rules of a34ad7d), then for development
 )
 
 
