@@ -20,7 +20,8 @@ from pantheon_git.core.keys import StoryKey
 from pantheon_git.features.deps.facts import Facts
 from pantheon_git.features.deps.model import Edge
 from pantheon_git.features.deps.phrases import DETERMINERS, GENERIC, STOP
-from pantheon_git.features.deps.text import excerpt, word_set
+from pantheon_git.features.deps.preconditions import given_edge
+from pantheon_git.features.deps.text import word_set
 from pantheon_git.features.deps.tokens import MARKERS, Sentence
 
 TITLE_LIMIT = 3
@@ -88,17 +89,7 @@ def journey_edges(all_facts: Sequence[Facts]) -> list[Edge]:
             continue
         source = before[0]
         linked.add((source.key, facts.key))
-        out.append(
-            Edge(
-                source.key,
-                facts.key,
-                "functional",
-                f'{facts.key} starts where {source.key} ends: "'
-                f'{excerpt(sentence.text, "given", width=80)}" ({source.key}: '
-                f'"{excerpt(source.sentences[0].text, width=60)}")',
-                confidence="low",
-            )
-        )
+        out.append(given_edge(source, facts, sentence, "starts where {} ends"))
     return out
 
 

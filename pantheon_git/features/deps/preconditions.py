@@ -113,18 +113,22 @@ def precondition_edges(all_facts: Sequence[Facts]) -> list[Edge]:
         if source is None or (source.key, facts.key) in linked:
             continue
         linked.add((source.key, facts.key))
-        out.append(
-            Edge(
-                source.key,
-                facts.key,
-                "functional",
-                f'{facts.key} starts once what {source.key} builds is there: "'
-                f'{excerpt(sentence.text, "given", width=80)}" ({source.key}: '
-                f'"{excerpt(source.sentences[0].text, width=60)}")',
-                confidence="low",
-            )
-        )
+        out.append(given_edge(source, facts, sentence, "starts once what {} builds is there"))
     return out
+
+
+def given_edge(source: Facts, facts: Facts, sentence: Sentence, how: str) -> Edge:
+    """``facts`` waits on ``source``, whose title its "Given ..." sentence names; ``how`` says
+    so with ``{}`` for the source ("starts where {} ends")."""
+    return Edge(
+        source.key,
+        facts.key,
+        "functional",
+        f'{facts.key} {how.format(source.key)}: "'
+        f'{excerpt(sentence.text, "given", width=80)}" ({source.key}: '
+        f'"{excerpt(source.sentences[0].text, width=60)}")',
+        confidence="low",
+    )
 
 
 def _title_words(title: Sentence) -> Thing:
