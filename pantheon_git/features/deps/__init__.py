@@ -17,6 +17,7 @@ from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.perf import paused_gc
 from pantheon_git.core.story import Story
 from pantheon_git.features.deps import (
+    fileedges,
     graph,
     introrule,
     journeys,
@@ -66,9 +67,9 @@ def _analyse(unique: list[Story], changed: Mapping[StoryKey, Set[str]]) -> Analy
         *rules.api_edges(all_facts),
         *rules.functional_edges(all_facts),
         *namerules.name_edges(all_facts),
-        *namerules.file_edges(all_facts, rules.HOT_PATH_LIMIT, same),
+        *fileedges.file_edges(all_facts, rules.HOT_PATH_LIMIT, same),
         *namerules.label_edges(all_facts),
-        *namerules.folder_edges(all_facts, rules.HOT_PATH_LIMIT),
+        *fileedges.folder_edges(all_facts, rules.HOT_PATH_LIMIT),
         *namerules.entity_edges(all_facts),
         *namerules.outcome_edges(all_facts),
         *introrule.intro_edges(all_facts),
