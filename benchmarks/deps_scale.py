@@ -21,6 +21,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from pantheon_git import forked
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.story import Story, Task
 from pantheon_git.features.deps import analyse
@@ -156,7 +157,9 @@ def main() -> None:
     text_kb = sum(len(s.text()) for s in build(docs[:200])) / 200 / 1024
     w_build, c_build, stories = timed(lambda: build(docs), args.runs)
     # Cold every time: the word memo is dropped, as in a fresh `pantheon deps` process.
-    w_analyse, c_analyse, result = timed(lambda: analyse(stories), args.runs, forget)
+    w_analyse, c_analyse, result = timed(
+        lambda: analyse(stories, beside=forked.beside), args.runs, forget
+    )
     sample = stories[: args.sample]
     w_naive_sample, _, _ = timed(lambda: naive(sample), 1)
     w_naive = w_naive_sample * (args.n / len(sample)) ** 2

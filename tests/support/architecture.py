@@ -47,7 +47,7 @@ LAYERS = (
     Layer("features", ("features",)),
     Layer("app", ("app",)),
     Layer("adapters", ("rally", "git", "cache"), independent=True),
-    Layer("formats", ("bmad", "config", "fsio"), independent=True),
+    Layer("formats", ("bmad", "config", "fsio", "forked"), independent=True),
     Layer("core", ("core",)),
     Layer("base", ("errors", "safetext", "")),
 )

@@ -8,8 +8,10 @@ touch the same shared test fixture). ``graph.py`` turns edges into waves, cycles
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence, Set
+from collections.abc import Callable, Iterator, Mapping, Sequence, Set
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
+from typing import Protocol, TypeVar
 
 import networkx as nx
 
@@ -40,52 +42,91 @@ from pantheon_git.features.deps.order import backlog_positions
 from pantheon_git.features.deps.samefiles import full_paths
 from pantheon_git.features.deps.tokens import Sentence
 
-__all__ = ["Analysis", "Conflict", "Cycle", "Edge", "StoryResult", "analyse"]
+__all__ = ["Analysis", "Beside", "Conflict", "Cycle", "Edge", "StoryResult", "analyse"]
+
+T = TypeVar("T")
+
+TWO_PROCESSES_FROM = 2000
+"""Stories from which the analysis hands part of its work to ``beside`` (see ``analyse``)."""
+
+
+class Beside(Protocol):
+    """Runs ``fn`` elsewhere while the caller works: the context yields a function returning
+    ``fn()``'s result (``pantheon_git.forked.beside`` runs it in a second process)."""
+
+    def __call__(self, fn: Callable[[], T], /) -> AbstractContextManager[Callable[[], T]]: ...
+
+
+@contextmanager
+def here(fn: Callable[[], T], /) -> Iterator[Callable[[], T]]:
+    """Runs ``fn`` in this process, when its result is asked for."""
+    yield fn
 
 
 def analyse(
-    stories: Sequence[Story], branch_files: Mapping[StoryKey, Set[str]] | None = None
+    stories: Sequence[Story],
+    branch_files: Mapping[StoryKey, Set[str]] | None = None,
+    *,
+    beside: Beside = here,
 ) -> Analysis:
     """The dependency graph of ``stories``.
 
     ``branch_files`` maps a story to the files its story branch already changes (from git);
-    two stories whose files meet conflict even when their texts name no file.
+    two stories whose files meet conflict even when their texts name no file. From
+    ``TWO_PROCESSES_FROM`` stories, part of the work runs through ``beside`` while the rest
+    runs here; the result is the same wherever it runs.
     """
+    unique = list({s.key: s for s in stories}.values())
+    if len(unique) < TWO_PROCESSES_FROM:
+        beside = here
     with paused_gc():
-        return _analyse(list({s.key: s for s in stories}.values()), branch_files or {})
+        return _analyse(unique, branch_files or {}, beside)
 
 
-def _analyse(unique: list[Story], changed: Mapping[StoryKey, Set[str]]) -> Analysis:
+def _analyse(unique: list[Story], changed: Mapping[StoryKey, Set[str]], beside: Beside) -> Analysis:
     position = backlog_positions(unique)
-    read: dict[str, Sentence] = {}  # each distinct sentence is read once
-    all_facts = [story_facts(s, changed.get(s.key, ()), position[s.key], read) for s in unique]
+
+    def facts_of(part: Sequence[Story]) -> list[Facts]:
+        read: dict[str, Sentence] = {}  # each distinct sentence is read once
+        return [story_facts(s, changed.get(s.key, ()), position[s.key], read) for s in part]
+
+    # A story's facts depend on it alone, and each rule's edges on the facts: both split in
+    # two. The results keep their order. ``beside`` also sends its facts back: it takes fewer.
+    cut = 0 if beside is here else len(unique) * 9 // 20
+    with beside(lambda: facts_of(unique[:cut])) as first:
+        rest = facts_of(unique[cut:])
+        all_facts = first() + rest
     same = full_paths(all_facts)  # one file under two paths
-    found = [
-        *rules.explicit_edges(unique),
-        *rules.data_edges(all_facts),
-        *rules.column_edges(all_facts),
-        *rules.api_edges(all_facts),
-        *rules.functional_edges(all_facts),
-        *namerules.name_edges(all_facts),
-        *fileedges.file_edges(all_facts, rules.HOT_PATH_LIMIT, same),
-        *namerules.label_edges(all_facts),
-        *fileedges.folder_edges(all_facts, rules.HOT_PATH_LIMIT),
-        *namerules.entity_edges(all_facts),
-        *namerules.outcome_edges(all_facts),
-        *introrule.intro_edges(all_facts),
-        *introrule.code_hints(all_facts),
-        *preconditions.precondition_edges(all_facts),
-        *journeys.journey_edges(all_facts),
-        *packages.package_edges(all_facts),
-        *resources.resource_edges(all_facts),
-    ]
+    with beside(lambda: _names_and_intros(all_facts)) as theirs:
+        by_words = [
+            *rules.explicit_edges(unique),
+            *rules.data_edges(all_facts),
+            *rules.column_edges(all_facts),
+            *rules.api_edges(all_facts),
+            *rules.functional_edges(all_facts),
+        ]
+        by_files = [
+            *fileedges.file_edges(all_facts, rules.HOT_PATH_LIMIT, same),
+            *namerules.label_edges(all_facts),
+            *fileedges.folder_edges(all_facts, rules.HOT_PATH_LIMIT),
+            *namerules.entity_edges(all_facts),
+            *namerules.outcome_edges(all_facts),
+        ]
+        by_kinds = [
+            *preconditions.precondition_edges(all_facts),
+            *journeys.journey_edges(all_facts),
+            *packages.package_edges(all_facts),
+            *resources.resource_edges(all_facts),
+        ]
+        conflicts, hot = rules.conflicts(all_facts, same)
+        names, intros = theirs()
+    found = [*by_words, *names, *by_files, *intros, *by_kinds]
     found = [e for e in found if e.source != e.target]  # no rule's evidence makes a self-wait
     edges = rules.merge_edges(e for e in found if e.confidence != "hint")
     sure = {(e.source, e.target) for e in edges}
     hints = rules.merge_edges(
         e for e in found if e.confidence == "hint" and (e.source, e.target) not in sure
     )
-    conflicts, hot = rules.conflicts(all_facts, same)
     dep_graph = graph.dependency_graph((s.key for s in unique), edges)
     cycles = graph.find_cycles(dep_graph, edges)
     waves, independent = graph.waves_of(dep_graph, cycles)
@@ -109,6 +150,12 @@ def _analyse(unique: list[Story], changed: Mapping[StoryKey, Set[str]]) -> Analy
         hot_paths=tuple(hot),
         hints=tuple(hints),
     )
+
+
+def _names_and_intros(all_facts: Sequence[Facts]) -> tuple[list[Edge], list[Edge]]:
+    names = list(namerules.name_edges(all_facts))
+    intros = [*introrule.intro_edges(all_facts), *introrule.code_hints(all_facts)]
+    return names, intros
 
 
 def _results(

@@ -21,6 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from pantheon_git import forked
 from pantheon_git.app import App
 from pantheon_git.cache import dependencies as cached_graph
 from pantheon_git.cache import meta as cache_meta
@@ -75,11 +76,11 @@ def analyse_cache(app: App, epics: Sequence[EpicRef]) -> DepsResult:
     if app.progress:
         app.progress(f"Reading story branches and analysing {len(stories):,} stories...")
     files = story_branch_files(app, {s.key for s in [*stories, *together]})
-    analysis = analyse(stories, files)
+    analysis = analyse(stories, files, beside=forked.beside)
     graph = _graph(app, analysis, stories, whole=not epics, synced=meta.last_sync)
     project = graph
     if together:
-        joint = analyse(together, files)
+        joint = analyse(together, files, beside=forked.beside)
         project = _graph(app, joint, together, whole=whole, synced=meta.last_sync)
     one = epics[0].number if len(epics) == 1 else None
     saved = cached_graph.write(app.cache, project, epic=one, epic_graph=graph)
