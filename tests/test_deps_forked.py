@@ -41,6 +41,11 @@ def moved(story, n):
 stories = deps_scale.build(deps_scale.generate(TWO_PROCESSES_FROM))
 for n, labelled in enumerate(deps_quality.SETS):
     stories += [moved(s, n) for s in deps_quality.load_stories(labelled.stories)]
+# What story branches change (from git): sets of paths, some shared between stories.
+changed = {
+    s.key: {f"src/common/part{(i * 7 + j) % 40}.py" for j in range(i % 12)} | {f"src/{i}.py"}
+    for i, s in enumerate(stories[::50])
+}
 """
 
 
@@ -60,14 +65,15 @@ def run_script(body: str) -> list[str]:
 def test_two_processes_give_the_analysis_of_one() -> None:
     out = run_script(
         """
-        one = analyse(stories)
+        one = analyse(stories, changed)
         print("forks in one process", len(forks))
-        two = analyse(stories, beside=forked.beside)
+        two = analyse(stories, changed, beside=forked.beside)
         print("forks in two", len(forks))
         print("same", one == two)
         kinds = collections.Counter(e.kind for e in one.edges)
         print("kinds", sorted(kinds))
         print("hints", len(one.hints) > 0, "conflicts", len(one.conflicts) > 0)
+        print("branch conflicts", any("branch" in c.evidence for c in one.conflicts))
         """
     )
     assert out == [
@@ -76,6 +82,7 @@ def test_two_processes_give_the_analysis_of_one() -> None:
         "same True",
         "kinds ['api', 'data', 'explicit', 'functional']",
         "hints True conflicts True",
+        "branch conflicts True",
     ]
 
 

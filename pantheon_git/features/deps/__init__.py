@@ -95,7 +95,7 @@ def _analyse(unique: list[Story], changed: Mapping[StoryKey, Set[str]], beside: 
     cut = 0 if beside is here else len(unique) * 9 // 20
     with beside(lambda: facts_of(unique[:cut])) as first:
         rest = facts_of(unique[cut:])
-        all_facts = first() + rest
+        all_facts = [_sets_made_here(f, changed) for f in first()] + rest
     same = full_paths(all_facts)  # one file under two paths
     with beside(lambda: _names_and_intros(all_facts)) as theirs:
         by_words = [
@@ -150,6 +150,14 @@ def _analyse(unique: list[Story], changed: Mapping[StoryKey, Set[str]], beside: 
         hot_paths=tuple(hot),
         hints=tuple(hints),
     )
+
+
+def _sets_made_here(facts: Facts, changed: Mapping[StoryKey, Set[str]]) -> Facts:
+    """``facts`` with its set of branch files made in this process, as in one process: a set
+    rebuilt from a pickle holds the same paths but may list them in another order."""
+    if not facts.branch_files:
+        return facts
+    return replace(facts, branch_files=frozenset(changed.get(facts.key, ())))
 
 
 def _names_and_intros(all_facts: Sequence[Facts]) -> tuple[list[Edge], list[Edge]]:

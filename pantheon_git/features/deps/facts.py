@@ -42,7 +42,9 @@ class Facts:
     files: Mapping[str, str]
     """Declared file path (or ``fixture:<name>``) -> the sentence naming it."""
     branch_files: frozenset[str] = frozenset()
-    """Files the story's branch already changes (from git)."""
+    """Files the story's branch already changes (from git). The only set here: facts made in
+    a second process are pickled back, and a set may come back in another order (the
+    analysis makes this one again; see ``_sets_made_here`` in ``__init__``)."""
     names: Mapping[str, artefacts.Named] = field(default_factory=dict)
     """Name key (``waivefee``) -> how strongly the story makes it (see ``artefacts``)."""
     files_created: Mapping[str, str] = field(default_factory=dict)
