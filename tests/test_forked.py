@@ -141,3 +141,22 @@ def test_not_usable_while_another_thread_runs() -> None:
     finally:
         stop.set()
         thread.join()
+
+
+def test_the_running_count_is_read_from_loadavg() -> None:
+    assert forked.running_in("0.52 0.61 0.70 3/412 9917\n") == 3
+    assert forked.running_in("12.00 8.10 4.00 17/1024 12\n") == 17
+
+
+def test_not_usable_while_other_processes_hold_every_core() -> None:
+    out = run_script(
+        """
+        import importlib
+        importlib.reload(forked)  # the real usable()
+        os.sched_getaffinity = lambda pid: {0, 1}
+        for running in (1, 2, 5):
+            forked._least_running = lambda: running
+            print(running, forked.usable())
+        """
+    )
+    assert out == ["1 True", "2 False", "5 False"]
