@@ -97,12 +97,14 @@ def _start(fn: Callable[[], object]) -> tuple[int, int] | None:
     if pid == 0:  # the child: compute, send, and leave without running the parent's exit code
         code = 1
         try:
+            for sig in (signal.SIGINT, signal.SIGTERM):  # no handler of the parent's runs here
+                signal.signal(sig, signal.SIG_DFL)
             os.close(read_fd)
             data = pickle.dumps(fn(), protocol=pickle.HIGHEST_PROTOCOL)
             with os.fdopen(write_fd, "wb") as out:
                 out.write(data)
             code = 0
-        finally:  # whatever went wrong (an exception, Ctrl-C), the parent computes it instead
+        finally:  # whatever went wrong, the parent computes it instead
             os._exit(code)
     os.close(write_fd)
     return pid, read_fd

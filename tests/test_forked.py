@@ -160,3 +160,25 @@ def test_not_usable_while_other_processes_hold_every_core() -> None:
         """
     )
     assert out == ["1 True", "2 False", "5 False"]
+
+
+def test_the_parents_signal_handlers_do_not_run_in_the_child(tmp_path: Path) -> None:
+    out = run_script(
+        f"""
+        import signal
+        marker = {str(tmp_path / "handled")!r}
+        signal.signal(signal.SIGTERM, lambda *_: open(marker, "w").write(str(os.getpid())))
+        parent = os.getpid()
+
+        def terminated():
+            if os.getpid() != parent:
+                os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(30)
+            return "computed here"
+
+        with forked.beside(terminated) as result:
+            print(result())
+        print(os.path.exists(marker))
+        """
+    )
+    assert out == ["computed here", "False"]
