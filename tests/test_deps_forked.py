@@ -7,12 +7,7 @@ run threads, where ``forked`` keeps to one process).
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import textwrap
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.support.fresh import printed
 
 BACKLOG = """
 import collections, dataclasses, os, sys
@@ -50,16 +45,7 @@ changed = {
 
 
 def run_script(body: str) -> list[str]:
-    done = subprocess.run(
-        [sys.executable, "-c", BACKLOG + textwrap.dedent(body)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout.splitlines()
+    return printed(BACKLOG, body, timeout=300)
 
 
 def test_two_processes_give_the_analysis_of_one() -> None:

@@ -7,34 +7,24 @@ a real child run in a fresh interpreter.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import textwrap
 import threading
 from pathlib import Path
 
 import pytest
 
 from pantheon_git import forked
+from tests.support.fresh import printed
 
-ROOT = Path(__file__).resolve().parents[1]
+USABLE = """
+import os, sys, time
+from pantheon_git import forked
+forked.usable = lambda: True  # whatever the cores here
+"""
 
 
 def run_script(body: str) -> list[str]:
-    """Run ``body`` in a fresh interpreter, where ``forked`` counts as usable (it may run
-    on one core here); its printed lines."""
-    script = "import os, sys, time\nfrom pantheon_git import forked\n"
-    script += "forked.usable = lambda: True\n" + textwrap.dedent(body)
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout.splitlines()
+    """The lines ``body`` prints in a fresh interpreter, where ``forked`` counts as usable."""
+    return printed(USABLE, body, timeout=60)
 
 
 def test_the_result_comes_from_a_child() -> None:
