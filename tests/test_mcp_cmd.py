@@ -4,6 +4,7 @@ serves streamable HTTP on 127.0.0.1; the extra stays out of the Action's pinned 
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -77,3 +78,25 @@ def test_http_serves_on_localhost(
         for stream in (proc.stdout, proc.stderr):
             if stream is not None:
                 stream.close()
+
+
+class _Announced(Exception):
+    pass
+
+
+def test_the_http_socket_listens_before_its_url_is_announced(tmp_path: Path) -> None:
+    """A client that connects the moment it reads the URL is queued, not refused: the
+    announcement comes after listen(), before the server's loop starts."""
+    from pantheon_git.features.mcp import run_server
+
+    reached: list[int] = []
+
+    def ready(url: str) -> None:
+        port = int(url.rsplit(":", 1)[1].split("/", 1)[0])
+        with socket.create_connection(("127.0.0.1", port), timeout=5):
+            reached.append(port)
+        raise _Announced  # stop before the server runs: the connection came from the backlog
+
+    with pytest.raises(_Announced):
+        run_server.serve_http(run_server.Served(root=tmp_path), 0, ready)
+    assert reached

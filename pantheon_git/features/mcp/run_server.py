@@ -372,11 +372,14 @@ def serve_http(served: Served, port: int, ready: Callable[[str], None]) -> None:
     import uvicorn
 
     app = build(served).streamable_http_app(host="127.0.0.1")
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", port))
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}/mcp"
-    config = uvicorn.Config(app, log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    ready(url)
-    server.run(sockets=[sock])
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", port))
+        # listen before saying so: a client that connects as soon as it reads the URL waits in
+        # the backlog until uvicorn serves, instead of being refused
+        sock.listen(128)
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}/mcp"
+        config = uvicorn.Config(app, log_level="warning", lifespan="on")
+        server = uvicorn.Server(config)
+        ready(url)
+        server.run(sockets=[sock])
