@@ -298,3 +298,20 @@ def test_a_service_only_called_with_arguments_is_not_described() -> None:
     )
     assert linked(a) == {}
     assert hinted(a) == {("US-1", "US-2")}
+
+
+def test_a_function_the_first_story_says_reads_or_calls_is_made_there() -> None:
+    # sandbox: "`callISBAPI(endpoint, options)` reads `sessionStorage.getItem(...)`"
+    a = analyse(
+        [
+            story(
+                "US-1",
+                "Authenticated API client",
+                acceptance_criteria=(
+                    "`callISBAPI(endpoint, options)` reads the token and sets the header",
+                ),
+            ),
+            story("US-2", "Lease template", tasks=["The call goes through `callISBAPI()`"]),
+        ]
+    )
+    assert linked(a) == {("US-1", "US-2"): "low"}

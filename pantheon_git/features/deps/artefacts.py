@@ -160,6 +160,8 @@ BEHAVES = frozenset(
         *("returns", "maps", "holds", "yields", "raises", "parses", "builds", "computes"),
         *("extracts", "publishes", "subscribes", "sends", "receives", "stores", "validates"),
         *("detaches", "attaches", "emits", "converts", "resolves", "wraps", "broadcasts"),
+        *("reads", "writes", "calls", "fetches", "loads", "checks", "handles", "renders"),
+        *("formats", "filters", "sorts", "opens", "closes", "removes", "updates"),
     )
 )
 """What a function or constant does, said of it as its subject: "`X(tree)` maps line numbers
