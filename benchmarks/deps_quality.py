@@ -104,9 +104,7 @@ SETS = (
     _bmad("posture"),  # held out in round 12, run once (rules of 5cf5770), then for development
     _bmad("autofill"),  # held out in round 13, run once (rules of 2c64c44), then for development
     _bmad("sandbox"),  # held out in round 14, run once (rules of a34ad7d), then for development
-    # held out in round 15: labelled at 920fee6 without reading the rules; not analysed until the
-    # round's rules are frozen
-    _bmad("mortgage", held_out=True),
+    _bmad("mortgage"),  # held out in round 15, run once (rules of 07a03ff), then for development
 )
 
 
