@@ -95,3 +95,10 @@ def test_an_argument_of_several_types_takes_each_and_checks_each() -> None:
         with pytest.raises(UsageError) as caught:
             checked(plan, {"developers": value})
         assert caught.value.message == message
+
+
+def test_the_confidence_levels_a_tool_takes_are_the_analysis_levels() -> None:
+    from pantheon_git.features.deps.review import INFERRED_LEVELS
+    from pantheon_git.features.mcp.tools import CONFIDENCES
+
+    assert CONFIDENCES == INFERRED_LEVELS

@@ -145,7 +145,7 @@ def put(
     return path
 
 
-def rewrite(cache: Cache, path: Path, entry: StoryFile, story: Story) -> None:
+def rewrite(path: Path, entry: StoryFile, story: Story) -> None:
     """Write ``story`` over the file ``path`` it was read from (atomic), keeping what Rally
     sent: for changes that leave its epic, and so its place, as they are."""
     atomic_write_json(path, to_dict(story, dict(entry.rally), entry.tasks))

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.features.deps.facts import Facts
 from pantheon_git.features.deps.model import Edge
+from pantheon_git.features.deps.order import position_of
 from pantheon_git.features.deps.paths import is_fixture_path, is_folder_entry
 from pantheon_git.features.deps.samefiles import SameFiles
 from pantheon_git.features.deps.text import excerpt, word_set
@@ -35,8 +36,6 @@ def file_edges(all_facts: Sequence[Facts], limit: int, same: SameFiles) -> list[
             continue
         ((source, quote),) = made.items()
         for target, said in sorted(users.items()):
-            if target == source:
-                continue  # it creates "config/x.yaml" and then changes "pkg/config/x.yaml"
             if positions[source] > positions[target]:
                 continue  # changed before the story that creates it: which made it is unsure
             out.append(
@@ -72,7 +71,7 @@ def _laid_out(
         named = {**changers.get(path, {}), **creators.get(path, {})}
         if len(named) < 2:
             continue
-        first = min((by_key[k] for k in named), key=lambda f: f.position)
+        first = min((by_key[k] for k in named), key=position_of)
         title = first.sentences[0].norms if first.sentences else []
         if LAYOUT_WORDS.isdisjoint(title):
             continue
@@ -96,7 +95,7 @@ def _placed_edges(
         return []
     out: list[Edge] = []
     for path, placing in placers.items():
-        first = min(placing, key=lambda f: f.position)
+        first = min(placing, key=position_of)
         quote = first.files_placed[path]
         namers = [f for f in all_facts if path in f.files and f.position > first.position]
         if len(namers) > limit:

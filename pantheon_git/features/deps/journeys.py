@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.features.deps.facts import Facts
 from pantheon_git.features.deps.model import Edge
+from pantheon_git.features.deps.order import in_backlog_order
 from pantheon_git.features.deps.phrases import DETERMINERS, GENERIC, STOP
 from pantheon_git.features.deps.preconditions import given_edge
 from pantheon_git.features.deps.text import word_set
@@ -73,7 +74,7 @@ def journey_edges(all_facts: Sequence[Facts]) -> list[Edge]:
     if not wanted:
         return []
     titles: dict[str, list[Facts]] = defaultdict(list)
-    for facts in sorted(all_facts, key=lambda f: f.position):
+    for facts in in_backlog_order(all_facts):
         if facts.sentences:
             for word in {_stem(w) for w in facts.sentences[0].norms if w not in MARKERS}:
                 titles[word].append(facts)

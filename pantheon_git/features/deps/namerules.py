@@ -21,6 +21,7 @@ from pantheon_git.features.deps.facts import Facts
 from pantheon_git.features.deps.labels import title_case_keys
 from pantheon_git.features.deps.model import Edge
 from pantheon_git.features.deps.names import key_of
+from pantheon_git.features.deps.order import in_backlog_order
 from pantheon_git.features.deps.phrases import DETERMINERS, STOP, THING_HEADS, specific
 from pantheon_git.features.deps.text import excerpt, word_set
 from pantheon_git.features.deps.titlenames import title_makers
@@ -76,7 +77,7 @@ def name_edges(all_facts: Sequence[Facts]) -> list[Edge]:
 def first_namers(all_facts: Sequence[Facts]) -> dict[str, Facts]:
     """Name key -> the first story in backlog order that writes it."""
     first: dict[str, Facts] = {}
-    for facts in sorted(all_facts, key=lambda f: f.position):
+    for facts in in_backlog_order(all_facts):
         for key in facts.names:
             first.setdefault(key, facts)
     return first

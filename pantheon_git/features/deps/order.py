@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import Protocol, TypeVar
 
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.story import Story
 from pantheon_git.features.deps.model import key_order
+
+
+class Placed(Protocol):
+    @property
+    def position(self) -> int: ...
+
+
+P = TypeVar("P", bound=Placed)
 
 
 def backlog_positions(stories: Sequence[Story]) -> dict[StoryKey, int]:
@@ -17,3 +26,12 @@ def backlog_positions(stories: Sequence[Story]) -> dict[StoryKey, int]:
     else:
         ordered = sorted(stories, key=lambda s: key_order(s.key))
     return {s.key: i for i, s in enumerate(ordered)}
+
+
+def in_backlog_order(items: Iterable[P]) -> list[P]:
+    """``items`` (a story's facts) sorted by their place in the backlog, first first."""
+    return sorted(items, key=position_of)
+
+
+def position_of(item: Placed) -> int:
+    return item.position

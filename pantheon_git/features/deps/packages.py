@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.features.deps.facts import Facts
 from pantheon_git.features.deps.model import Edge
+from pantheon_git.features.deps.order import in_backlog_order
 from pantheon_git.features.deps.text import excerpt
 
 _SCOPED_RE = re.compile(r"(?<![\w/])@[a-z0-9][\w.-]*/[a-z0-9][\w.-]*[a-z0-9]")
@@ -32,7 +33,7 @@ def _makes(text: str, name: str) -> bool:
 def package_edges(all_facts: Sequence[Facts]) -> list[Edge]:
     named: dict[StoryKey, dict[str, str]] = {}
     makers: dict[str, tuple[Facts, str]] = {}
-    for facts in sorted(all_facts, key=lambda f: f.position):
+    for facts in in_backlog_order(all_facts):
         found: dict[str, str] = {}
         for sentence in facts.sentences:
             if "@" not in sentence.text:

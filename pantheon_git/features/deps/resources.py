@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from itertools import pairwise
 
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.features.deps.endpoints import Endpoint
 from pantheon_git.features.deps.facts import Facts
 from pantheon_git.features.deps.model import Edge
+from pantheon_git.features.deps.order import in_backlog_order
 from pantheon_git.features.deps.text import excerpt, singular
 from pantheon_git.features.deps.tokens import Sentence
 
@@ -67,11 +69,11 @@ def resource_edges(all_facts: Sequence[Facts]) -> list[Edge]:
     makers = _makers(all_facts)
     if not makers:
         return []
-    words = _forms(makers)
+    forms = _forms(makers)
     out: list[Edge] = []
     for facts in all_facts:
         linked: set[StoryKey] = set()
-        for name, quote in _used(facts, makers, words).items():
+        for name, quote in _used(facts, makers, forms).items():
             source, endpoint, made = makers[name]
             if source.key == facts.key or source.key in linked:
                 continue
@@ -97,7 +99,7 @@ def _makers(all_facts: Sequence[Facts]) -> dict[str, Maker]:
     where a story creates a table of that name: the table rules link those)."""
     makers: dict[str, Maker] = {}
     made_tables = {t for facts in all_facts for t in facts.tables_created}
-    for facts in sorted(all_facts, key=lambda f: f.position):
+    for facts in in_backlog_order(all_facts):
         for endpoint, role in facts.endpoints_implemented.items():
             name = resource_of(endpoint.path) if endpoint.method == "POST" else None
             if name and name not in made_tables:
@@ -105,63 +107,70 @@ def _makers(all_facts: Sequence[Facts]) -> dict[str, Maker]:
     return makers
 
 
-def _used(
-    facts: Facts, makers: dict[str, Maker], words: dict[tuple[str, ...], str]
-) -> dict[str, str]:
+def _used(facts: Facts, makers: dict[str, Maker], forms: Forms) -> dict[str, str]:
     """Record type -> the sentence of ``facts`` that uses it: a key column, a collection its
     own endpoints hang under, or the record named in words."""
     used: dict[str, str] = {}
     for table, quote in facts.tables_referenced.items():  # warehouse_id, po_line.received_qty
-        name = table if table in makers else words.get(tuple(table.split("_")))
+        name = table if table in makers else forms.phrases.get(tuple(table.split("_")))
         if name:
             used.setdefault(name, quote)
     for endpoint, role in facts.endpoints_implemented.items():
         for name in parents(endpoint.path):
             if name in makers:
                 used.setdefault(name, role.quote)
-    for name, quote in mentioned(facts.sentences, words).items():
+    for name, quote in mentioned(facts.sentences, forms).items():
         used.setdefault(name, quote)
     return used
 
 
-def _forms(makers: dict[str, Maker]) -> dict[tuple[str, ...], str]:
-    """How stories write each record type: its words ("purchase order") and, for two words or
-    more, its initials ("PO", "LP")."""
-    out: dict[tuple[str, ...], str] = {}
+@dataclass(frozen=True)
+class Forms:
+    """How stories write each record type (the values: its name, ``purchase_order``)."""
+
+    phrases: dict[tuple[str, ...], str]
+    """Its words ("purchase order"), and a nested type's as its parent's initials and its own
+    word ("PO line"); a one-word type in prose ("a warehouse user") says too little."""
+    acronyms: dict[str, str]
+    """Written in capitals: the initials of two words or more ("PO", "LPs"), or a one-word
+    type ("ASN")."""
+    needed: dict[str, str]
+    """A one-word type as a record a test needs: "Given a pallet exists"."""
+
+
+def _forms(makers: dict[str, Maker]) -> Forms:
+    forms = Forms({}, {}, {})
     for name in makers:
         parts = tuple(name.split("_"))
-        if len(parts) > 1:  # one word ("warehouse user", "sales team") says too little
-            out[parts] = name
-            out[("@" + "".join(p[0] for p in parts),)] = name
-            # "PO lines": the initials of the collection a nested one hangs under
-            out[("".join(p[0] for p in parts[:-1]), parts[-1])] = name
-        else:  # ... unless written as an acronym ("ASN") or as a record a test needs
-            out[("@" + name,)] = name
-            out[("!", name)] = name
-    return out
+        if len(parts) > 1:
+            forms.phrases[parts] = name
+            forms.phrases[("".join(p[0] for p in parts[:-1]), parts[-1])] = name
+            forms.acronyms["".join(p[0] for p in parts)] = name
+        else:
+            forms.acronyms[name] = name
+            forms.needed[name] = name
+    return forms
 
 
-def mentioned(sentences: Sequence[Sentence], forms: dict[tuple[str, ...], str]) -> dict[str, str]:
+def mentioned(sentences: Sequence[Sentence], forms: Forms) -> dict[str, str]:
     """Record type -> the first sentence that names it in words or by its initials."""
-    if not forms:
-        return {}
-    longest = max(len(f) for f in forms)
-    heads = {f[0] for f in forms}
+    longest = max((len(f) for f in forms.phrases), default=0)
+    heads = {f[0] for f in forms.phrases}
     found: dict[str, str] = {}
     for sentence in sentences:
         norms = sentence.norms
         if norms[:1] == ["given"] and len(norms) > 3 and norms[1] in ("a", "an"):
             # "Given a warehouse exists", "Given a pallet is created": a record the test needs
-            name = forms.get(("!", norms[2]))
+            name = forms.needed.get(norms[2])
             if name and norms[3] in ("exist", "is", "with"):
                 found.setdefault(name, sentence.text)
         for acronym in _ACRONYM_RE.findall(sentence.text):  # "PO", "LP", "LPs" (not "Po")
-            name = forms.get(("@" + acronym.lower(),))
+            name = forms.acronyms.get(acronym.lower())
             if name:
                 found.setdefault(name, sentence.text)
         for i in [i for i, word in enumerate(norms) if word in heads]:
             for n in range(min(longest, len(norms) - i), 0, -1):
-                name = forms.get(tuple(norms[i : i + n]))
+                name = forms.phrases.get(tuple(norms[i : i + n]))
                 if name:
                     found.setdefault(name, sentence.text)
                     break

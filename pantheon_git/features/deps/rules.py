@@ -26,6 +26,7 @@ from pantheon_git.features.deps.model import (
     confidence_rank,
     key_order,
 )
+from pantheon_git.features.deps.order import in_backlog_order
 from pantheon_git.features.deps.paths import is_fixture_path, is_folder_entry
 from pantheon_git.features.deps.phrases import another_kind
 from pantheon_git.features.deps.reading import reads_only
@@ -185,7 +186,7 @@ def _add_defined(all_facts: Sequence[Facts], creators: dict[str, dict[StoryKey, 
     """A table no story creates in words is made by the first story, in backlog order, that
     writes it as its columns ("`orders` (id, user_id FK, ...)"); later stories that write it
     so describe it."""
-    for facts in sorted(all_facts, key=lambda f: f.position):
+    for facts in in_backlog_order(all_facts):
         for table, quote in defined_tables(list(facts.sentences)).items():
             if table not in creators:
                 creators[table][facts.key] = quote
@@ -199,7 +200,7 @@ def _started_tables(
     existed already (a brownfield backlog's ``cars``)."""
     writers: dict[str, dict[StoryKey, Facts]] = defaultdict(dict)
     first: dict[str, Facts] = {}
-    for facts in sorted(all_facts, key=lambda f: f.position):
+    for facts in in_backlog_order(all_facts):
         for table in (*facts.tables_written, *facts.tables_referenced):
             first.setdefault(table, facts)
         for table in facts.tables_written:

@@ -31,7 +31,7 @@ from pantheon_git.errors import (
     RallyNotFound,
     RallyValidationError,
 )
-from pantheon_git.features.deps.model import Analysis
+from pantheon_git.features.deps.model import Analysis, key_order
 from pantheon_git.features.deps.review import Choice, choose, proposals
 from pantheon_git.rally import records
 
@@ -125,7 +125,7 @@ def record_links(app: App, links: Sequence[tuple[StoryKey, StoryKey]]) -> bool:
             # one listing of the story files, not one per story linked (accept-all can link
             # thousands); a link changes no story's epic, so each file stays where it is
             files = {path.name: path for path in story_files.paths(cache)}
-            for key in sorted({*before, *after}, key=lambda k: (k.prefix, k.number)):
+            for key in sorted({*before, *after}, key=key_order):
                 path = files.get(f"{key}.json")
                 if path is None:
                     continue
@@ -134,7 +134,7 @@ def record_links(app: App, links: Sequence[tuple[StoryKey, StoryKey]]) -> bool:
                 preds = (*story.predecessors, *sorted(before[key] - set(story.predecessors)))
                 succs = (*story.successors, *sorted(after[key] - set(story.successors)))
                 changed = story.with_(predecessors=preds, successors=succs)
-                story_files.rewrite(cache, path, entry, changed)
+                story_files.rewrite(path, entry, changed)
     # busy, a file this version cannot read, or the disk
     except (CheckFailed, CacheCorrupt, OSError) as exc:
         app.warn(not_updated(exc))

@@ -56,6 +56,8 @@ STORY_OR_BRANCH = text(
 EPIC = text("Epic: 17, F17 or E17 (the portfolio item's number or FormattedID).")
 EPICS = array(EPIC, "Only these epics. Default: every epic.")
 CONFIDENCES = ("high", "medium", "low", "hint")
+"""``deps.review.INFERRED_LEVELS``, written out: importing the analysis here would load it (and
+networkx) for every tool the server lists (a test holds the two equal)."""
 
 TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(

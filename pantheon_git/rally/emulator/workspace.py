@@ -94,6 +94,11 @@ class WorkspaceSettings:
             "link_touch": self.link_touch,
         }
 
+    @property
+    def links_stamp_both(self) -> bool:
+        """Whether linking two stories stamps the other story too (``link_touch``)."""
+        return self.link_touch == "both"
+
     def changed(self, doc: Mapping[str, Any]) -> WorkspaceSettings:
         """These settings with the keys of ``doc`` changed (the control API's body)."""
         known = set(self.as_dict())

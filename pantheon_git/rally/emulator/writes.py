@@ -130,7 +130,7 @@ def _set_inverse(tx: Tx, obj: Obj, attr: Attr, members: list[int], actor: Actor)
     assert attr.inverse is not None
     oid = int(obj["ObjectID"])
     current = set(value_of(tx.store, obj, attr)) if oid in tx.store.objects else set()
-    stamp = attr.name not in LINKS or actor.settings.link_touch == "both"
+    stamp = attr.name not in LINKS or actor.settings.links_stamp_both
     for other_oid in current - set(members):
         _link(tx, other_oid, attr.inverse, oid, add=False, now=actor.now, stamp=stamp)
     for other_oid in members:
@@ -181,7 +181,7 @@ def apply_fields(
             else:
                 before = set(obj.get(name) or [])
                 obj[name] = members
-                if name == "Predecessors" and actor.settings.link_touch == "both":
+                if name == "Predecessors" and actor.settings.links_stamp_both:
                     for other in before.symmetric_difference(members):
                         _touch_oid(tx, other, actor.now)
         else:
@@ -405,7 +405,7 @@ def change_collection(
         obj["_inverse"] = [(attr, wanted)]
     else:
         obj[attr.name] = wanted
-        if attr.name == "Predecessors" and actor.settings.link_touch == "both":
+        if attr.name == "Predecessors" and actor.settings.links_stamp_both:
             for other in targets:
                 _touch_oid(tx, other, actor.now)
     touch(obj, actor.now)
