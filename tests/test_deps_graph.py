@@ -6,7 +6,10 @@ import pytest
 
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.features.deps import analyse
+from pantheon_git.features.deps.document import document
 from pantheon_git.features.deps.graph import independence
+from pantheon_git.features.deps.report import render_text
+from pantheon_git.features.deps.review import proposals
 from tests.support.deps import story
 
 
@@ -133,3 +136,45 @@ def test_predecessors_outside_the_analysis_are_named_not_dropped_silently() -> N
     assert a.stories[StoryKey.parse("US-5")].outside == keys("US-3")
     assert a.stories[StoryKey.parse("US-5")].independence == 0.5
     assert "  - US-5 (Partner sync) waits on US-3" in render_text(a, stories)
+
+
+def _orders_backlog(stated: bool) -> list:  # type: ignore[type-arg]
+    """US-1 reads the orders table US-3 creates; the team put US-3 last (US-1 -> US-2 -> US-3)."""
+    return [
+        story("US-1", "Order history page", "The page lists rows of the orders table."),
+        story("US-2", "Checkout form", predecessors=["US-1"] if stated else []),
+        story(
+            "US-3",
+            "Orders schema",
+            "Create the orders table (id, customer_id, total).",
+            predecessors=["US-2"] if stated else [],
+        ),
+        story("US-4", "Order export", "Export rows of the orders table as CSV."),
+    ]
+
+
+def test_an_inferred_edge_rally_orders_the_other_way_is_left_out_not_a_cycle() -> None:
+    free = analyse(_orders_backlog(stated=False))
+    assert ("US-3", "US-1") in {(str(e.source), str(e.target)) for e in free.edges}
+
+    a = analyse(_orders_backlog(stated=True))
+    pairs = {(str(e.source), str(e.target)): e for e in a.edges}
+    assert ("US-3", "US-1") not in pairs
+    assert [(str(e.source), str(e.target), e.kind) for e in a.overruled] == [
+        ("US-3", "US-1", "data")
+    ]
+    assert a.cycles == ()
+    assert pairs[("US-3", "US-4")].kind == "data"  # an edge Rally does not contradict stays
+    assert a.waves == (keys("US-1"), keys("US-2"), keys("US-3"), keys("US-4"))
+
+
+def test_the_left_out_edges_are_reported_and_never_proposed() -> None:
+    stories = _orders_backlog(stated=True)
+    a = analyse(stories)
+    assert [(e.source, e.target) for e in proposals(a, "hint")] == [keys("US-3", "US-4")]
+    text = render_text(a, stories)
+    assert "Left out (Rally's predecessors order these stories the other way):" in text
+    assert "  - US-3 (Orders schema) → US-1: " in text
+    doc = document(a, stories)
+    assert [(d["from"], d["to"], d["kind"]) for d in doc["overruled"]] == [("US-3", "US-1", "data")]
+    assert "Left out" not in render_text(analyse(_orders_backlog(stated=False)), stories)

@@ -9,7 +9,8 @@ Shape (other keys may be added, these stay)::
      "waves": [["US-120"], ["US-121", "US-122"]],
      "independent": ["US-126"],
      "cycles": [{"stories", "edges", "blocks"}],
-     "hints": [{"from", "to", "kind", "confidence", "evidence"}]}  # not in the graph
+     "hints": [{"from", "to", "kind", "confidence", "evidence"}],  # not in the graph
+     "overruled": [{"from", "to", ...}]}  # inferred; Rally's predecessors order them the other way
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ def document(analysis: Analysis, stories: Sequence[Story]) -> dict[str, Any]:
             for hot in analysis.hot_paths
         ],
         "hints": [edge_doc(e) for e in analysis.hints],
+        "overruled": [edge_doc(e) for e in analysis.overruled],
     }
 
 

@@ -4,8 +4,11 @@
   edge: wave 1 waits on nothing, wave n waits only on waves before it.
 * A story with no dependency edge is independent: it can run in any wave (its conflicts still
   keep it apart from its partners, which the planner honours).
+* Rally's order wins: an inferred edge B -> A is left out (and listed apart) when Rally's
+  predecessors already put A before B, directly or through other predecessors. A team that
+  stated its order (a migrated epics file's prerequisites, accepted edges) plans on it.
 * A cycle (stories that wait on each other) is reported with its stories and edges, and so is
-  every story downstream of it: they get no wave. No edge is dropped to make the rest fit.
+  every story downstream of it: they get no wave. No other edge is dropped to make the rest fit.
 * Independence score, in (0, 1]:  ``1 / (1 + p + s/2 + c/2)`` with ``p`` the stories it
   waits on (Rally predecessors outside the analysed stories included), ``s`` the stories
   waiting on it and ``c`` the stories it conflicts with. Waiting counts fully because it
@@ -33,6 +36,26 @@ def dependency_graph(keys: Iterable[StoryKey], edges: Iterable[Edge]) -> nx.DiGr
     graph.add_nodes_from(keys)
     graph.add_edges_from((e.source, e.target) for e in edges)
     return graph
+
+
+def against_rally(edges: Sequence[Edge], explicit: Sequence[Edge]) -> tuple[list[Edge], list[Edge]]:
+    """``edges`` split into those kept and the inferred ones that Rally's predecessors
+    (``explicit``) order the other way: the target comes, through them alone, before the
+    source."""
+    stated = nx.DiGraph()
+    stated.add_edges_from((e.source, e.target) for e in explicit)
+    kept: list[Edge] = []
+    overruled: list[Edge] = []
+    after: dict[StoryKey, set[StoryKey]] = {}
+    for edge in edges:
+        if edge.kind != "explicit" and edge.source in stated and edge.target in stated:
+            if edge.target not in after:
+                after[edge.target] = nx.descendants(stated, edge.target)
+            if edge.source in after[edge.target]:
+                overruled.append(edge)
+                continue
+        kept.append(edge)
+    return kept, overruled
 
 
 def find_cycles(graph: nx.DiGraph, edges: Sequence[Edge]) -> list[Cycle]:

@@ -110,3 +110,6 @@ class Analysis:
     hints: tuple[Edge, ...] = ()
     """Pairs the texts suggest but not surely enough to plan on (confidence ``hint``): not in
     the graph, listed by ``--review --min-confidence hint``."""
+    overruled: tuple[Edge, ...] = ()
+    """Inferred edges (hints too) that Rally's predecessors order the other way: not in the
+    graph and never proposed for Rally."""

@@ -60,6 +60,7 @@ def render_text(
         lines += [f"  - {name(k)} waits on {', '.join(map(str, o))}" for k, o in waiting] + [""]
     lines += _conflict_lines(analysis, name)
     lines += _cycle_lines(analysis, name)
+    lines += _overruled_lines(analysis, name)
     if analysis.hot_paths:
         lines += ["Named by many stories (not paired up as conflicts):"]
         lines += [f"  - {h.path} ({len(h.stories)} stories)" for h in analysis.hot_paths] + [""]
@@ -132,6 +133,14 @@ def _conflict_lines(analysis: Analysis, label: Namer) -> list[str]:
         more = f" (+{len(c.paths) - 3} more)" if len(c.paths) > 3 else ""
         noun = "shared test fixture" if c.kind == "test" else "file"
         lines.append(f"  - {label(c.a)} ↔ {label(c.b)}: {noun} {what}{more}")
+    return [*lines, ""]
+
+
+def _overruled_lines(analysis: Analysis, label: Namer) -> list[str]:
+    if not analysis.overruled:
+        return []
+    lines = ["Left out (Rally's predecessors order these stories the other way):"]
+    lines += [f"  - {label(e.source)} → {e.target}: {e.evidence}" for e in analysis.overruled]
     return [*lines, ""]
 
 
