@@ -1,5 +1,6 @@
 """Explicit story-to-story references: "depends on Story 1.2", "blocked by US-123",
-``depends_on: [5-1, 5-2]`` (Pantheon's Story Metadata) and a ``## Dependencies`` bullet list.
+``depends_on: [5-1, 5-2]`` (Pantheon's Story Metadata), a ``## Dependencies`` bullet list, and
+an epics file's ``**Prerequisites:**`` lines (:func:`prerequisite_refs`).
 
 Only explicit references count: a bare number ("requires 1.2 GB") is not a story; numeric ids
 need the word Story/Stories in front, Rally keys (``US-123``) stand on their own.
@@ -35,10 +36,20 @@ _IGNORED_SECTIONS = {
 
 
 def find_dependencies(
-    lines: Iterable[Line], *, dependency_lines: Iterable[Line] = (), own_id: str
+    lines: Iterable[Line],
+    *,
+    dependency_lines: Iterable[Line] = (),
+    prerequisite_lines: Iterable[Line] = (),
+    own_id: str,
 ) -> tuple[str, ...]:
-    """Story ids (``1.2``) and Rally keys (``US-123``) referenced, in order, without ``own_id``."""
+    """Story ids (``1.2``) and Rally keys (``US-123``) referenced, in order, without ``own_id``.
+
+    ``prerequisite_lines`` (an epics file's Prerequisites) may also name whole epics: those come
+    back as ``epic:N`` for the caller to expand into the epic's stories.
+    """
     found: dict[str, None] = {}
+    for ref in prerequisite_refs(" ".join(line.text for line in prerequisite_lines if line.plain)):
+        found.setdefault(ref, None)
     for line in lines:
         if line.plain:
             text = line.text.replace("**", "").replace("`", "")
@@ -86,3 +97,77 @@ def _normal(ref: str) -> str:
 
 def ignored_section(key: str) -> bool:
     return key in _IGNORED_SECTIONS
+
+
+EPIC_REF = "epic:"
+"""Prefix of a whole-epic reference from :func:`prerequisite_refs` (``epic:4``)."""
+_ID = r"\d{1,4}[a-z]?(?:\.\d{1,4}[a-z]?){1,2}"
+_STORY_LIST_RE = re.compile(
+    rf"\bstor(?:y|ies)\s+(?P<ids>{_ID}(?:\s*[-–]\s*{_ID}|\s*[-–]\s*\d{{1,4}}\b)?"
+    rf"(?:\s*(?:,|&|\band\b)\s*(?:stor(?:y|ies)\s+)?{_ID}(?:\s*[-–]\s*(?:{_ID}|\d{{1,4}}\b))?)*)"
+    r"|\b(?P<key>US-?\d{1,9})\b"
+    r"|\bepics?\s+(?P<epics>\d{1,4}[a-z]?(?:\s*(?:,|&|\band\b)\s*(?:epic\s+)?\d{1,4}[a-z]?)*)\b",
+    re.IGNORECASE,
+)
+_RANGE_RE = re.compile(
+    r"(?P<major>\d{1,4})\.(?P<first>\d{1,4})\s*[-–]\s*(?:(?P<major2>\d{1,4})\.)?(?P<last>\d{1,4})$"
+)
+_PARENS_RE = re.compile(r"(\([^()]*\))")
+_MAX_RANGE = 60
+
+
+def prerequisite_refs(text: str) -> tuple[str, ...]:
+    """What a Prerequisites line names, in order: story ids, Rally keys and ``epic:N``.
+
+    - ``Story 1.1 (why), Story 1.3`` / ``Stories 1.1, 1.2`` -> ``1.1``, ``1.3`` / ``1.1``, ``1.2``
+    - ``Story 1.1-1.5`` -> ``1.1`` ... ``1.5`` (a range within one epic)
+    - ``Epic 1 - Infrastructure Complete``, ``Epics 4 and 5`` -> ``epic:1`` / ``epic:4``, ``epic:5``
+    - ``Epic 1 (Story 1.1 config, Story 1.5 logging)``, ``Epic 1 Story 1.4``: the stories named
+      narrow the epic to them
+    - ``None (first story in Epic 1)``: nothing; words in brackets only explain, except right
+      after an epic, where they name its stories.
+    """
+    text = text.replace("**", "").replace("`", "").replace("__", "")
+    parts = _PARENS_RE.split(text)
+    refs: list[str] = []
+    for index in range(0, len(parts), 2):
+        matches = list(_STORY_LIST_RE.finditer(parts[index]))
+        bracket = parts[index + 1] if index + 1 < len(parts) else ""
+        for position, match in enumerate(matches):
+            if not match.group("epics"):
+                refs += _refs(match)
+                continue
+            following = matches[position + 1] if position + 1 < len(matches) else None
+            rest = parts[index][match.end() : following.start() if following else None]
+            if rest.strip():
+                refs += _refs(match)
+            elif following is not None and not following.group("epics"):
+                continue  # "Epic 1 Story 1.4": the story says which part of the epic
+            else:
+                named = [r for m in _STORY_LIST_RE.finditer(bracket) for r in _refs(m)]
+                named = [r for r in named if not r.startswith(EPIC_REF)]
+                refs += named or _refs(match)
+    return tuple(dict.fromkeys(refs))
+
+
+def _refs(match: re.Match[str]) -> list[str]:
+    if match.group("key"):
+        return [_normal(match.group("key"))]
+    if match.group("epics"):
+        numbers = re.findall(r"\d{1,4}[a-z]?", match.group("epics"), re.IGNORECASE)
+        return [f"{EPIC_REF}{n}" for n in numbers]
+    out: list[str] = []
+    for raw in re.split(r"\s*(?:,|&|\band\b)\s*", match.group("ids"), flags=re.IGNORECASE):
+        out += _expand(re.sub(r"^stor(?:y|ies)\s+", "", raw.strip(), flags=re.IGNORECASE))
+    return out
+
+
+def _expand(item: str) -> list[str]:
+    """``1.1-1.5`` -> ``1.1`` ... ``1.5``; one id stays itself."""
+    found = _RANGE_RE.match(item)
+    if not found:
+        return [item] if item else []
+    major, first, last = found.group("major"), int(found.group("first")), int(found.group("last"))
+    if found.group("major2") not in (None, major) or not 0 <= last - first <= _MAX_RANGE:
+        return [f"{major}.{first}"]
+    return [f"{major}.{n}" for n in range(first, last + 1)]

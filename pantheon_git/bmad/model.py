@@ -88,7 +88,8 @@ class ParsedStory:
     title: str
     title_line: int
     dialect: str
-    """``v6`` when the status is a ``Status:`` line, else ``v4``."""
+    """``v6`` when the status is a ``Status:`` line, ``epics`` for a story of an epics file,
+    else ``v4``."""
     rally: RallyLink | None = None
     status: Status | None = None
     metadata: tuple[tuple[str, str], ...] = ()

@@ -81,7 +81,7 @@ def parse_story(text: str, path: str) -> ParsedStory | Skipped:
         reason = "empty file" if not text.strip() else "no `# Story X.Y: Title` heading"
         return Skipped(path, reason)
     title_line, heading_text = found[0], found[1].text
-    parts = _title_parts(heading_text)
+    parts = title_parts(heading_text)
     if parts is None:
         return Skipped(
             path, f"line {title_line.no}: `# {_clip(heading_text)}` is not a story title"
@@ -155,7 +155,7 @@ def _assemble(
         title=title,
         title_line=title_no,
         dialect=_dialect(status.source if status else None, path),
-        rally=_rally_link(preamble),
+        rally=rally_link(preamble),
         status=status,
         metadata=_metadata(preamble),
         story_text=story.text() if story else "",
@@ -252,7 +252,7 @@ def _find(sections: Sequence[Section], names: set[str]) -> Section | None:
     return next((s for s in sections if s.key in names), None)
 
 
-def _rally_link(preamble: Sequence[Line]) -> RallyLink | None:
+def rally_link(preamble: Sequence[Line]) -> RallyLink | None:
     for line in preamble:
         match = _RALLY_RE.match(line.text) if line.plain else None
         if match:
@@ -286,7 +286,7 @@ def _level(line: Line, *, code_ok: bool = False) -> int:
     return found.level if found else 0
 
 
-def _title_parts(heading_text: str) -> tuple[str, str] | None:
+def title_parts(heading_text: str) -> tuple[str, str] | None:
     """``Story 1.2: Title`` -> (``1.2``, ``Title``); bold around it all or the prefix is fine."""
     text = heading_text.strip()
     bold = text.startswith("**")

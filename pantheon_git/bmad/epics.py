@@ -1,0 +1,191 @@
+"""BMAD epics files: the whole backlog in one file (research/bmad.md §5).
+
+v6 ``epics.md`` (``## Epic N: Title`` then ``### Story N.M: Title``), v4 monolithic PRDs
+(``## Epic N Title``, no colon) and sharded ``epic-N-*.md`` files (``# Epic N: ...``,
+``## Story N.M: ...``). Epic and Story headings are read at any level from H1 to H4, the colon
+optional; a story's epic is the nearest Epic heading above it that has stories of its own, so
+the ``### Epic N`` summaries of ``## Epic List`` and a closing ``### Epic 1 Complete`` are no
+epics. A story ends at the next story or epic, or at a heading of its own level or above.
+
+A file is an epics file when a Story heading sits under an Epic heading or it has more than one
+Story heading; a one-story file is a story file (:mod:`pantheon_git.bmad.parser`). Pure.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from pantheon_git.bmad.blocks import Line, heading, scan
+from pantheon_git.bmad.epic_story import StoryHeading, parse_epic_story
+from pantheon_git.bmad.model import ParsedStory
+from pantheon_git.bmad.parser import clean_title, title_parts
+from pantheon_git.bmad.source import decode_story
+from pantheon_git.errors import StoryFormatError
+
+_EPIC_RE = re.compile(
+    r"^(?:\*\*)?\s*epic\s+(?P<number>\d{1,4}[a-z]?)(?![\w.])(?:\*\*)?"
+    r"\s*(?:[:：—–]|-(?=\s))?\s*(?P<title>.*?)\s*(?:\*\*)?\s*$",
+    re.IGNORECASE,
+)
+_MAX_LEVEL = 4
+_STORY_LINE_RE = re.compile(r"^#{1,4}\s+(?:\*\*)?story\s+\d", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Epic:
+    number: str
+    title: str
+    line: int
+
+
+@dataclass(frozen=True)
+class EpicStory:
+    epic: Epic | None
+    """None for a story above every Epic heading."""
+    story: ParsedStory
+
+
+@dataclass(frozen=True)
+class EpicsFile:
+    path: str
+    epics: tuple[Epic, ...]
+    """The epics that have stories, in file order."""
+    stories: tuple[EpicStory, ...]
+
+    def of(self, number: str) -> tuple[EpicStory, ...]:
+        return tuple(s for s in self.stories if s.epic and same_epic(s.epic.number, number))
+
+
+@dataclass(frozen=True)
+class _Mark:
+    kind: str  # "epic" or "story"
+    line: Line
+    level: int
+    number: str
+    title: str
+
+
+def same_epic(a: str, b: str) -> bool:
+    return a.casefold().lstrip("0") == b.casefold().lstrip("0")
+
+
+def parse_epics_bytes(data: bytes, path: str) -> EpicsFile | None:
+    return parse_epics(decode_story(data, path), path)
+
+
+def parse_epics(text: str, path: str) -> EpicsFile | None:
+    """The file's epics and stories, or None when it is not an epics file."""
+    lines, unclosed = scan(text)
+    marks = _marks(lines)
+    stories = [m for m in marks if m.kind == "story"]
+    owners = _owners(marks)
+    unclosed_story = unclosed is not None and _story_after(text, unclosed.line)
+    if not (len(stories) > 1 or any(owners.get(m.line.no) for m in stories) or unclosed_story):
+        return None
+    if unclosed is not None and unclosed_story:
+        raise StoryFormatError(
+            f"the code fence {unclosed.marker} opened here is never closed, so the stories "
+            "after it would be read as code",
+            path=path,
+            line=unclosed.line,
+            hint=f"Close the fence with a `{unclosed.marker}` line, then run the command again.",
+        )
+    _check(stories, path)
+    epic_stories: dict[str, list[str]] = {}
+    for mark in stories:
+        owner = owners.get(mark.line.no)
+        if owner is not None:
+            epic_stories.setdefault(owner.number.casefold().lstrip("0"), []).append(mark.number)
+    by_number = _by_number(epic_stories)
+    found: list[EpicStory] = []
+    for index, mark in enumerate(marks):
+        if mark.kind != "story":
+            continue
+        body = _body(lines, mark, marks[index + 1 :], owners)
+        head = StoryHeading(mark.number, mark.title, mark.line.no, mark.level)
+        owner = owners.get(mark.line.no)
+        parsed = parse_epic_story(path, head, body, by_number)
+        found.append(EpicStory(owner, parsed))
+    epics = tuple(dict.fromkeys(s.epic for s in found if s.epic))
+    return EpicsFile(path, epics, tuple(found))
+
+
+def _by_number(epic_stories: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Keys as ``Prerequisites: Epic 01`` or ``Epic 1`` would ask: casefolded, no leading 0."""
+    return {k.casefold().lstrip("0"): v for k, v in epic_stories.items()}
+
+
+def _marks(lines: Sequence[Line]) -> list[_Mark]:
+    marks: list[_Mark] = []
+    for line in lines:
+        found = heading(line)
+        if found is None or found.level > _MAX_LEVEL:
+            continue
+        parts = title_parts(found.text)
+        if parts and "." in parts[0]:
+            marks.append(_Mark("story", line, found.level, parts[0], clean_title(parts[1])))
+            continue
+        epic = _EPIC_RE.match(found.text)
+        if epic:
+            title = clean_title(epic.group("title")).strip("*").strip()
+            marks.append(_Mark("epic", line, found.level, epic.group("number"), title))
+    return marks
+
+
+def _owners(marks: Sequence[_Mark]) -> dict[int, Epic]:
+    """Story line -> its epic: the nearest Epic heading above whose next mark is a story."""
+    owners: dict[int, Epic] = {}
+    current: Epic | None = None
+    for index, mark in enumerate(marks):
+        if mark.kind == "epic":
+            following = marks[index + 1] if index + 1 < len(marks) else None
+            if following is not None and following.kind == "story":
+                current = Epic(mark.number, mark.title, mark.line.no)
+        elif current is not None:
+            owners[mark.line.no] = current
+    return owners
+
+
+def _body(
+    lines: Sequence[Line], mark: _Mark, after: Sequence[_Mark], owners: dict[int, Epic]
+) -> list[Line]:
+    starts = {m.line.no for m in after if m.kind == "story" or _owns(m, owners)}
+    body: list[Line] = []
+    for line in lines[mark.line.no :]:
+        found = heading(line)
+        if line.no in starts or (found is not None and found.level <= mark.level):
+            break
+        body.append(line)
+    return body
+
+
+def _owns(mark: _Mark, owners: dict[int, Epic]) -> bool:
+    return any(epic.line == mark.line.no for epic in owners.values())
+
+
+def _check(stories: Sequence[_Mark], path: str) -> None:
+    seen: dict[str, int] = {}
+    for mark in stories:
+        if not mark.title:
+            raise StoryFormatError(
+                f"story {mark.number} has no title after its id",
+                path=path,
+                line=mark.line.no,
+                hint=f"Write the heading as `{'#' * mark.level} Story {mark.number}: <title>`.",
+            )
+        key = mark.number.casefold()
+        if key in seen:
+            raise StoryFormatError(
+                f"a second Story {mark.number} (the first is at line {seen[key]})",
+                path=path,
+                line=mark.line.no,
+                hint="Give each story its own number, then run the command again.",
+            )
+        seen[key] = mark.line.no
+
+
+def _story_after(text: str, line: int) -> bool:
+    """Whether a Story heading follows ``line``, read as if no fence were open."""
+    return any(_STORY_LINE_RE.match(value) for value in text.split("\n")[line:])
