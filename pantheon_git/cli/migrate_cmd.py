@@ -58,6 +58,7 @@ def migrate() -> None:
 
     \b
       pantheon migrate [PATH]... --epic E17 [--project P] [--dry-run] [--no-archive]
+      pantheon migrate docs/epics.md --bmad-epic 1 --epic E17
       pantheon migrate rollback [RUN]
       pantheon migrate list
     """
@@ -70,6 +71,11 @@ def migrate() -> None:
     required=True,
     help="The epic (portfolio item) to put the stories under: 17, F17, E17.",
 )
+@click.option(
+    "--bmad-epic",
+    metavar="N|all",
+    help="Of the epics files given, migrate BMAD epic N's stories (all: every story).",
+)
 @click.option("--project", help="Rally project (name or ObjectID); default: rally_project.")
 @click.option(
     "--dry-run", is_flag=True, help="Show what would be created or updated; change nothing."
@@ -80,21 +86,32 @@ def migrate() -> None:
     help="Copy each file to migrate_backup/<run>/ before changing it (default: migrate_archive).",
 )
 @common_options
-def run_cmd(
-    paths: tuple[Path, ...], epic: str, project: str | None, dry_run: bool, archive: bool | None
+def run_cmd(  # noqa: PLR0917
+    paths: tuple[Path, ...],
+    epic: str,
+    bmad_epic: str | None,
+    project: str | None,
+    dry_run: bool,
+    archive: bool | None,
 ) -> int:
-    """Create (or update) a Rally story for each BMAD story file and link the file to it.
+    """Create (or update) a Rally story for each BMAD story and link the file to it.
 
-    PATH: story files or folders (default: docs/stories and
+    PATH: story files, epics files or folders (default: docs/stories and
     _bmad-output/implementation-artifacts). Files whose first heading is not
     `# Story X.Y: Title` are listed as skipped.
+
+    An epics file (docs/epics.md, _bmad-output/planning-artifacts/epics.md,
+    docs/prd/epic-1-*.md) gives one story per `### Story N.M: Title` heading,
+    and its Prerequisites become Rally Predecessors. One run takes one BMAD epic
+    under one Rally epic: --bmad-epic 1 --epic F17, then --bmad-epic 2 --epic F18.
     """
 
     app = _app(project)
+    request = MigrateRequest(
+        paths=paths, epic=epic, dry_run=dry_run, archive=archive, bmad_epic=bmad_epic
+    )
     try:
-        result = run_migration(
-            app, MigrateRequest(paths=paths, epic=epic, dry_run=dry_run, archive=archive)
-        )
+        result = run_migration(app, request)
     finally:
         app.close()
     emit(result.to_dict(), lambda: render_migration(result))

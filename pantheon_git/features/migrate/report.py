@@ -27,6 +27,12 @@ class StoryOutcome:
     warnings: tuple[str, ...] = ()
     error: str | None = None
     rally_error: bool = False
+    bmad_id: str | None = None
+    """The story's id in its epics file (``1.2``); None for a story file."""
+
+    @property
+    def source(self) -> str:
+        return f"{self.path} (Story {self.bmad_id})" if self.bmad_id else self.path
 
 
 @dataclass(frozen=True)
@@ -78,7 +84,7 @@ def render_migration(result: MigrationResult) -> str:
     failed = [s for s in result.stories if s.action == "failed"]
     if failed or result.errors:
         lines += ["", "Not migrated (fix and run again):"]
-        lines += [f"  ❌ {s.path}: {s.error}" for s in failed]
+        lines += [f"  ❌ {s.source}: {s.error}" for s in failed]
         lines += [f"  ❌ {message}" for _path, message in result.errors]
     if result.skipped:
         lines += ["", "Skipped (not stories):"]
@@ -98,7 +104,7 @@ def _story_lines(story: StoryOutcome) -> list[str]:
         head = f"{mark} {key}: {story.title} (update)"
     else:
         head = f"{mark} {key}: {story.title}" + (" (updated)" if story.action == "updated" else "")
-    lines = [head, f"   From: {story.path}"]
+    lines = [head, f"   From: {story.source}"]
     if story.url:
         lines.append(f"   Rally: {story.url}")
     details = []

@@ -11,15 +11,21 @@ For each story file, in path order:
    is sent and as created after, so a run killed at any point can be rolled back;
 3. the ``Rally: US123 <url>`` line is written under the title.
 
+An epics file gives one story per ``Story N.M`` heading (``--bmad-epic N`` picks BMAD epic N's):
+the file is kept and journaled once, before its first story, and the Rally lines of all its
+stories are written at once, under each story's heading, when its stories are done (also when
+the run stops half way, so the file says which stories Rally has).
+
 Rally rolls task states up to the story (research §10.2, on by default): creating or changing a
 story's tasks may move its ScheduleState. So once a story's tasks are written, its state is
 written again (last) when the rollup would leave it elsewhere: the story ends in the state its
 file says (never behind where Rally had it), whether or not the workspace rolls up. States
 only move forward, in the workspace's own ScheduleState order.
 
-Then "depends on Story 1.2" references become Predecessors. A file that is not a story is
-skipped, an unreadable story or a story Rally refuses is reported and the run goes on; losing
-Rally (after retries) stops the run, and ``pantheon migrate rollback`` undoes what it did.
+Then "depends on Story 1.2" references and an epics file's Prerequisites become Predecessors.
+A file that is not a story is skipped, an unreadable story or a story Rally refuses is reported
+and the run goes on; losing Rally (after retries) stops the run, and ``pantheon migrate
+rollback`` undoes what it did.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pantheon_git.bmad import rally_line, with_rally_line
+from pantheon_git.bmad import ParsedStory, rally_line, with_rally_line
 from pantheon_git.bmad.rally_form import (
     RallyStory,
     RallyTask,
@@ -55,15 +61,17 @@ from pantheon_git.errors import (
     RallyRetryableError,
     RallyValidationError,
 )
+from pantheon_git.features.migrate.candidates import Candidate
 from pantheon_git.features.migrate.report import (
     MigrationResult,
     StoryOutcome,
     parser_notes,
     story_url,
 )
-from pantheon_git.features.migrate.run_files import Candidate, collect, write_back
+from pantheon_git.features.migrate.run_files import collect, write_back
 from pantheon_git.features.migrate.run_links import link_predecessors
 from pantheon_git.features.migrate.run_preview import moved, preview, schedule_order
+from pantheon_git.features.migrate.select import select_epic
 from pantheon_git.rally import records
 from pantheon_git.rally.epics import find_epic
 from pantheon_git.rally.query import where
@@ -93,13 +101,16 @@ class MigrateRequest:
     dry_run: bool = False
     archive: bool | None = None
     """None: the ``migrate_archive`` setting."""
+    bmad_epic: str | None = None
+    """The BMAD epic of the epics files to migrate (a number, or ``all``)."""
 
 
 def migrate(app: App, request: MigrateRequest) -> MigrationResult:
     epic_ref = EpicRef.parse(request.epic)
     collected = collect(app.root, request.paths, story_dir=app.config.story_dir)
+    collected = select_epic(collected, request.bmad_epic)
     if request.dry_run:
-        return preview(app, collected, epic_ref)
+        return _with_ids(preview(app, collected, epic_ref), collected.stories)
     with migration_lock(app.root):
         refuse_unfinished(app.root)
         ensure_gitignored(app.root)  # journals and archives are local, never committed
@@ -125,13 +136,18 @@ def migrate(app: App, request: MigrateRequest) -> MigrationResult:
         try:
             outcomes = migration.run(collected.stories)
             outcomes, notes = link_predecessors(
-                client, journal, collected.stories, outcomes, progress=app.progress
+                client,
+                journal,
+                collected.stories,
+                outcomes,
+                known=collected.epic_stories,
+                progress=app.progress,
             )
         except BaseException:
             journal.finish("failed", app.now())
             raise
         journal.finish("complete", app.now())
-    return MigrationResult(
+    result = MigrationResult(
         epic=epic.formatted_id or "",
         epic_name=epic.name,
         dry_run=False,
@@ -142,6 +158,16 @@ def migrate(app: App, request: MigrateRequest) -> MigrationResult:
         backup=f"{backups.relative_to(app.root).as_posix()}/" if archive else None,
         notes=tuple(notes),
     )
+    return _with_ids(result, collected.stories)
+
+
+def _with_ids(result: MigrationResult, stories: Sequence[Candidate]) -> MigrationResult:
+    """Name each story of an epics file by its id too (the file alone does not say which)."""
+    named = tuple(
+        replace(o, bmad_id=c.parsed.story_id) if c.from_epics else o
+        for c, o in zip(stories, result.stories, strict=True)
+    )
+    return replace(result, stories=named)
 
 
 def refuse_unfinished(root: Path) -> None:
@@ -171,25 +197,29 @@ class _Migration:
         self.backups = backups
         self.ac_field = criteria_field(client, app.config.field_name("acceptance_criteria"))
         self.progress: Callable[[str], None] = app.progress or (lambda message: None)
+        self.epic_links: dict[str, tuple[Candidate, list[tuple[ParsedStory, str]]]] = {}
 
     def run(self, stories: Sequence[Candidate]) -> list[StoryOutcome]:
         outcomes: list[StoryOutcome] = []
         claimed: dict[StoryKey, str] = {}
-        for index, candidate in enumerate(stories, start=1):
-            self.progress(f"migrating {index}/{len(stories)}: {candidate.rel}")
-            link = candidate.parsed.rally
-            if link and link.key in claimed:
-                outcomes.append(
-                    _failed(
-                        candidate,
-                        f"{candidate.rel} and {claimed[link.key]} both say "
-                        f"Rally: {link.key.formatted_id}; keep the line in one of them",
+        try:
+            for index, candidate in enumerate(stories, start=1):
+                self.progress(f"migrating {index}/{len(stories)}: {candidate.label}")
+                link = candidate.parsed.rally
+                if link and link.key in claimed:
+                    outcomes.append(
+                        _failed(
+                            candidate,
+                            f"{candidate.label} and {claimed[link.key]} both say "
+                            f"Rally: {link.key.formatted_id}; keep the line in one of them",
+                        )
                     )
-                )
-                continue
-            if link:
-                claimed[link.key] = candidate.rel
-            outcomes.append(self._one(candidate, index))
+                    continue
+                if link:
+                    claimed[link.key] = candidate.label
+                outcomes.append(self._one(candidate, index))
+        finally:
+            self._write_epics_files()
         return outcomes
 
     def _one(self, candidate: Candidate, index: int) -> StoryOutcome:
@@ -202,7 +232,8 @@ class _Migration:
         except TitleTooLong as exc:
             return _failed(candidate, f"line {candidate.parsed.title_line}: {exc}")
         form = replace(form, warnings=(*form.warnings, *parser_notes(candidate.parsed)))
-        self.journal.keep_original(candidate.rel, candidate.data, self.backups / candidate.rel)
+        if candidate.rel not in self.journal.doc["files"]:  # an epics file: once, first
+            self.journal.keep_original(candidate.rel, candidate.data, self.backups / candidate.rel)
         try:
             if candidate.parsed.rally:
                 outcome = self._update(candidate, form, candidate.parsed.rally.key)
@@ -227,7 +258,7 @@ class _Migration:
         fields |= {
             "ScheduleState": form.schedule_state,
             "PortfolioItem": self.epic.ref,
-            "Notes": _notes(candidate.rel, self.journal.run, marker),
+            "Notes": _notes(candidate.label, self.journal.run, marker),
         }
         story = self._send_create(STORY, fields, marker, candidate.rel, STORY_FETCH)
         warnings = list(form.warnings)
@@ -425,7 +456,23 @@ class _Migration:
         if outcome.key is None:
             return
         line = rally_line(StoryKey.parse(outcome.key), outcome.url)
-        data = with_rally_line(candidate.data, candidate.parsed, line)
+        if candidate.from_epics:
+            _, lines = self.epic_links.setdefault(candidate.rel, (candidate, []))
+            lines.append((candidate.parsed, line))
+            return
+        self._write(candidate, with_rally_line(candidate.data, candidate.parsed, line))
+
+    def _write_epics_files(self) -> None:
+        """Each epics file once, with the Rally line of every story migrated so far: bottom
+        up, so each story's line numbers still hold when its line goes in."""
+        for candidate, lines in self.epic_links.values():
+            data = candidate.data
+            for parsed, line in sorted(lines, key=lambda item: -item[0].title_line):
+                data = with_rally_line(data, parsed, line)
+            self._write(candidate, data)
+        self.epic_links.clear()
+
+    def _write(self, candidate: Candidate, data: bytes) -> None:
         if data == candidate.data:
             return
         mode = self.journal.doc["files"][candidate.rel].get("mode")

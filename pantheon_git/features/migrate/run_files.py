@@ -2,43 +2,32 @@
 
 Default places: the configured story folder (``docs/stories``) and BMAD v6's
 ``_bmad-output/implementation-artifacts``. Only ``*.md`` files directly in a folder are read;
-symbolic links are skipped (writing the Rally line back must not follow them).
+symbolic links are skipped (writing the Rally line back must not follow them). An epics file
+(``docs/epics.md``, ``epic-1-*.md``) gives one candidate per story it holds.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
-from pantheon_git.bmad import ParsedStory, Skipped, parse_story_bytes
-from pantheon_git.bmad.source import check_size
+from pantheon_git.bmad import Skipped, parse_story
+from pantheon_git.bmad.epics import parse_epics
+from pantheon_git.bmad.source import check_size, decode_story
 from pantheon_git.errors import StoryFormatError, UsageError
+from pantheon_git.features.migrate.candidates import Candidate, Collected
 from pantheon_git.fsio import atomic_write_bytes
 
 V6_DIR = "_bmad-output/implementation-artifacts"
-
-
-@dataclass(frozen=True)
-class Candidate:
-    rel: str
-    path: Path
-    data: bytes
-    parsed: ParsedStory
-
-
-@dataclass(frozen=True)
-class Collected:
-    stories: tuple[Candidate, ...]
-    skipped: tuple[tuple[str, str], ...]
-    errors: tuple[tuple[str, str], ...]
+__all__ = ["Candidate", "Collected", "collect", "markdown_files", "relative", "write_back"]
 
 
 def collect(root: Path, paths: Sequence[Path], *, story_dir: str) -> Collected:
     stories: list[Candidate] = []
     skipped: list[tuple[str, str]] = []
     errors: list[tuple[str, str]] = []
+    epic_stories: list[Candidate] = []
     for path in markdown_files(root, paths, story_dir=story_dir):
         rel = relative(root, path)
         if path.is_symlink():
@@ -47,18 +36,24 @@ def collect(root: Path, paths: Sequence[Path], *, story_dir: str) -> Collected:
         try:
             check_size(path.stat().st_size, rel)  # before reading a huge file into memory
             data = path.read_bytes()
-            parsed = parse_story_bytes(data, rel)
+            text = decode_story(data, rel)
+            epics = parse_epics(text, rel)
+            parsed = parse_story(text, rel) if epics is None else None
         except StoryFormatError as exc:
             errors.append((rel, exc.message))
             continue
         except OSError as exc:
             errors.append((rel, f"{rel}: cannot read: {exc.strerror or exc}"))
             continue
-        if isinstance(parsed, Skipped):
+        if epics is not None:
+            found = [Candidate(rel, path, data, s.story, s.epic, True) for s in epics.stories]
+            epic_stories += found
+            stories += found
+        elif isinstance(parsed, Skipped):
             skipped.append((rel, parsed.reason))
-        else:
+        elif parsed is not None:
             stories.append(Candidate(rel, path, data, parsed))
-    return Collected(tuple(stories), tuple(skipped), tuple(errors))
+    return Collected(tuple(stories), tuple(skipped), tuple(errors), tuple(epic_stories))
 
 
 def markdown_files(root: Path, paths: Sequence[Path], *, story_dir: str) -> list[Path]:

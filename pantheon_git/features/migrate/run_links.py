@@ -1,5 +1,5 @@
-"""Story-to-story references ("depends on Story 1.2", "blocked by US-123") -> Rally
-Predecessors, once every story of the run exists in Rally."""
+"""Story-to-story references ("depends on Story 1.2", "blocked by US-123", an epics file's
+"Prerequisites: Epic 1") -> Rally Predecessors, once every story of the run exists in Rally."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING
 from pantheon_git.cache.journal import Journal
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.errors import RallyNotFound, RallyValidationError
+from pantheon_git.features.migrate.candidates import Candidate
+from pantheon_git.features.migrate.links import References
 from pantheon_git.features.migrate.report import StoryOutcome
-from pantheon_git.features.migrate.run_files import Candidate
 from pantheon_git.rally import records
 
 if TYPE_CHECKING:
@@ -24,12 +25,12 @@ def link_predecessors(
     stories: Sequence[Candidate],
     outcomes: list[StoryOutcome],
     *,
+    known: Sequence[Candidate] = (),
     progress: Callable[[str], None] | None = None,
 ) -> tuple[list[StoryOutcome], list[str]]:
-    by_id: dict[str, list[str]] = {}
-    for candidate, outcome in zip(stories, outcomes, strict=True):
-        if outcome.key:
-            by_id.setdefault(candidate.parsed.story_id, []).append(outcome.key)
+    """``known``: every story of the epics files read, also those of other BMAD epics; one
+    with a Rally line (migrated by an earlier run) can be a predecessor too."""
+    refs = References.of(stories, outcomes, known)
     notes: list[str] = []
     result = list(outcomes)
     for index, (candidate, outcome) in enumerate(zip(stories, outcomes, strict=True)):
@@ -39,30 +40,15 @@ def link_predecessors(
             progress(f"linking predecessors of {outcome.key}")
         wanted: list[str] = []
         for ref in candidate.parsed.dependencies:
-            key, problem = _resolve(ref, by_id)
+            keys, problem = refs.resolve(ref)
             if problem:
-                notes.append(f"{outcome.key} ({candidate.rel}): {problem}")
-            elif key and key != outcome.key:
-                wanted.append(key)
+                notes.append(f"{outcome.key} ({candidate.label}): {problem}")
+            wanted += [k for k in keys if k != outcome.key and k not in wanted]
         if wanted:
             linked, problems = _link(client, journal, outcome.key, wanted)
             notes += [f"{outcome.key}: {p}" for p in problems]
             result[index] = replace(outcome, predecessors=tuple(linked))
     return result, notes
-
-
-def _resolve(ref: str, by_id: dict[str, list[str]]) -> tuple[str | None, str | None]:
-    key = StoryKey.try_parse(ref)
-    if key:
-        return str(key), None
-    found = by_id.get(ref, [])
-    if len(found) == 1:
-        return found[0], None
-    if not found:
-        return None, (
-            f"depends on Story {ref}, which is not in this migration; link it in Rally by hand"
-        )
-    return None, f"depends on Story {ref}, but {len(found)} files are Story {ref}: not linked"
 
 
 def _link(
