@@ -16,7 +16,7 @@ from pantheon_git.features.migrate.candidates import Candidate, Collected
 ALL = "all"
 
 
-def select_epic(collected: Collected, bmad_epic: str | None) -> Collected:
+def select_epic(collected: Collected, bmad_epic: str | None, *, rally_epic: str) -> Collected:
     """The stories to migrate; a UsageError when ``--bmad-epic`` is missing, useless or wrong."""
     epics = _epics(collected.epic_stories)
     files = _files(collected.epic_stories)
@@ -33,7 +33,7 @@ def select_epic(collected: Collected, bmad_epic: str | None) -> Collected:
                 f"({_listing(epics)}); choose one with --bmad-epic N",
                 hint="One run per BMAD epic, each under its own Rally epic: "
                 f"`pantheon migrate {_first_file(collected)} --bmad-epic {epics[0].number} "
-                "--epic F17` (or --bmad-epic all to put every story under --epic).",
+                f"--epic {rally_epic}` (or --bmad-epic all to put every story under --epic).",
             )
         return collected
     if bmad_epic.strip().casefold() == ALL:
