@@ -218,6 +218,8 @@ def test_unclear_prerequisites_are_noted() -> None:
         ("Epic 1 - Smart Contract Infrastructure Complete", ("epic:1",)),
         ("**Story 1.2** - Title", ("1.2",)),
         ("Story 2.6, Story 3.0 (Research), Story 3.3A (Acquisition)", ("2.6", "3.0", "3.3A")),
+        ("Core game features complete (Epic 2-4)", ("epic:2", "epic:3", "epic:4")),
+        ("None (Epic 2 is separate)", ()),
     ],
 )
 def test_prerequisite_lines(text: str, refs: tuple[str, ...]) -> None:

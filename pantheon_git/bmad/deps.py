@@ -106,7 +106,7 @@ _STORY_LIST_RE = re.compile(
     rf"\bstor(?:y|ies)\s+(?P<ids>{_ID}(?:\s*[-–]\s*{_ID}|\s*[-–]\s*\d{{1,4}}\b)?"
     rf"(?:\s*(?:,|&|\band\b)\s*(?:stor(?:y|ies)\s+)?{_ID}(?:\s*[-–]\s*(?:{_ID}|\d{{1,4}}\b))?)*)"
     r"|\b(?P<key>US-?\d{1,9})\b"
-    r"|\bepics?\s+(?P<epics>\d{1,4}[a-z]?(?:\s*(?:,|&|\band\b)\s*(?:epic\s+)?\d{1,4}[a-z]?)*)\b",
+    r"|\bepics?\s+(?P<epics>\d{1,4}[a-z]?(?:\s*(?:,|&|\band\b|[-–])\s*(?:epic\s+)?\d{1,4}[a-z]?)*)\b",
     re.IGNORECASE,
 )
 _RANGE_RE = re.compile(
@@ -125,9 +125,17 @@ def prerequisite_refs(text: str) -> tuple[str, ...]:
     - ``Epic 1 (Story 1.1 config, Story 1.5 logging)``, ``Epic 1 Story 1.4``: the stories named
       narrow the epic to them
     - ``None (first story in Epic 1)``: nothing; words in brackets only explain, except right
-      after an epic, where they name its stories.
+      after an epic, where they name its stories, and when nothing outside them names a story:
+      ``Core game features complete (Epics 2-8)`` -> ``epic:2`` ... ``epic:8``.
     """
     text = text.replace("**", "").replace("`", "").replace("__", "")
+    refs = _outside_brackets(text)
+    if refs or re.match(r"\s*(?:none|n/a)\b", text, re.IGNORECASE):
+        return refs
+    return _outside_brackets(text.replace("(", " ").replace(")", " "))
+
+
+def _outside_brackets(text: str) -> tuple[str, ...]:
     parts = _PARENS_RE.split(text)
     refs: list[str] = []
     for index in range(0, len(parts), 2):
@@ -154,7 +162,14 @@ def _refs(match: re.Match[str]) -> list[str]:
     if match.group("key"):
         return [_normal(match.group("key"))]
     if match.group("epics"):
-        numbers = re.findall(r"\d{1,4}[a-z]?", match.group("epics"), re.IGNORECASE)
+        numbers: list[str] = []
+        for part in re.split(r"\s*(?:,|&|\band\b)\s*", match.group("epics"), flags=re.I):
+            ends = re.findall(r"\d{1,4}[a-z]?", part, re.IGNORECASE)
+            span = [int(e) for e in ends if e.isdigit()]
+            if len(ends) == 2 and len(span) == 2 and 0 <= span[1] - span[0] <= _MAX_RANGE:
+                numbers += [str(n) for n in range(span[0], span[1] + 1)]
+            else:
+                numbers += ends
         return [f"{EPIC_REF}{n}" for n in numbers]
     out: list[str] = []
     for raw in re.split(r"\s*(?:,|&|\band\b)\s*", match.group("ids"), flags=re.IGNORECASE):
