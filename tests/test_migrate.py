@@ -65,12 +65,8 @@ MALFORMED = "# Story 3.3:   \n\n## Story\nx\n"
 
 
 @pytest.fixture
-def rally(rally_thread: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setenv("RALLY_URL", rally_thread.url)
-    monkeypatch.setenv("RALLY_API_KEY", rally_thread.api_key)
-    monkeypatch.setenv("RALLY_WORKSPACE", rally_thread.workspace)
-    monkeypatch.setenv("RALLY_PROJECT", rally_thread.project)
-    return rally_thread
+def rally(rally_in_env: Any) -> Any:
+    return rally_in_env
 
 
 @pytest.fixture

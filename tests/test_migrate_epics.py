@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from pantheon_git.bmad.epics import parse_epics
-from pantheon_git.config import load_config
 from pantheon_git.rally.client import RallyClient
 from pantheon_git.rally.query import eq
 from pantheon_git.rally.records import STORY
@@ -92,16 +91,7 @@ As a shopper, I want to pay, so that my order ships.
 
 
 @pytest.fixture
-def rally(rally_thread: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setenv("RALLY_URL", rally_thread.url)
-    monkeypatch.setenv("RALLY_API_KEY", rally_thread.api_key)
-    monkeypatch.setenv("RALLY_WORKSPACE", rally_thread.workspace)
-    monkeypatch.setenv("RALLY_PROJECT", rally_thread.project)
-    return rally_thread
-
-
-@pytest.fixture
-def repo(git_repo: GitRepo, rally: Any, monkeypatch: pytest.MonkeyPatch) -> Path:
+def repo(git_repo: GitRepo, rally_in_env: Any, monkeypatch: pytest.MonkeyPatch) -> Path:
     docs = git_repo.path / "docs"
     docs.mkdir()
     # CRLF line ends: every byte but the inserted lines must stay as it was.
@@ -112,10 +102,8 @@ def repo(git_repo: GitRepo, rally: Any, monkeypatch: pytest.MonkeyPatch) -> Path
 
 
 @pytest.fixture
-def client(rally: Any) -> Any:
-    config = load_config(environ=rally.env())
-    with RallyClient.from_config(config) as rally_client:
-        yield rally_client
+def client(rally_client: RallyClient) -> RallyClient:
+    return rally_client
 
 
 def story_count(client: RallyClient) -> int:

@@ -62,6 +62,16 @@ def cli(capsys: pytest.CaptureFixture[str]) -> CLI:
 
 
 @pytest.fixture
+def rally_in_env(rally_thread: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The emulator, named by the ``RALLY_*`` variables as a user's shell would name Rally."""
+    monkeypatch.setenv("RALLY_URL", rally_thread.url)
+    monkeypatch.setenv("RALLY_API_KEY", rally_thread.api_key)
+    monkeypatch.setenv("RALLY_WORKSPACE", rally_thread.workspace)
+    monkeypatch.setenv("RALLY_PROJECT", rally_thread.project)
+    return rally_thread
+
+
+@pytest.fixture
 def rally_client(rally_thread: Any) -> Iterator[RallyClient]:
     """A client of the same emulator, to change Rally behind the cache's back."""
     with RallyClient(

@@ -60,7 +60,9 @@ def preview(app: App, collected: Collected, epic_ref: EpicRef) -> MigrationResul
             )
         except TitleTooLong as exc:
             outcomes.append(
-                StoryOutcome(candidate.rel, parsed.title, "failed", error=f"line 1: {exc}")
+                StoryOutcome(
+                    candidate.rel, parsed.title, "failed", error=f"line {parsed.title_line}: {exc}"
+                )
             )
             continue
         key = str(parsed.rally.key) if parsed.rally else None
