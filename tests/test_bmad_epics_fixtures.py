@@ -22,6 +22,8 @@ BLOBS = {
     "docvet/epics.md": "c2ed1457b862cbfff932b4cf468bc6ac7f21cc03",
     "inbox/epics.md": "5415d9955a4ed32bd6bd004871b5697eb654425d",
     "lending/epics.md": "2454c07d637db6b34265c2c21b232a8cd5c53ed4",
+    "meeting/epic-1-foundation-project-setup.md": "ce2f768416ca871b961def8621c6fa9b021ae32c",
+    "meeting/epic-2-basic-meeting-experience.md": "2daa2e863d4cb28093b771bd405265d2d286e9bc",
     "minigames/epics.md": "4d32c016feb1e44ab93ae0d71c2a7e5a528cee87",
     "posture/epics.md": "65ae73b18f2805e3d868dde520fcf2a8e9a1ad5d",
     "rumble/epic-1-foundation.md": "f211c8a66ebeb76ca237effd9f0029a14130e3af",
