@@ -220,6 +220,11 @@ def test_unclear_prerequisites_are_noted() -> None:
         ("Story 2.6, Story 3.0 (Research), Story 3.3A (Acquisition)", ("2.6", "3.0", "3.3A")),
         ("Core game features complete (Epic 2-4)", ("epic:2", "epic:3", "epic:4")),
         ("None (Epic 2 is separate)", ()),
+        ("Story 1.1 through 1.3", ("1.1", "1.2", "1.3")),
+        ("Story 1.2 (backend), 1.3 (extension), 4.2 (fields)", ("1.2", "1.3", "4.2")),
+        ("Story 7.1 and also 1.5", ("7.1", "1.5")),
+        ("needs 1.2 GB of disk", ()),
+        ("Epic 1-3 complete (core)", ("epic:1", "epic:2", "epic:3")),
     ],
 )
 def test_prerequisite_lines(text: str, refs: tuple[str, ...]) -> None:

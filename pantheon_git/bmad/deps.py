@@ -102,15 +102,19 @@ def ignored_section(key: str) -> bool:
 EPIC_REF = "epic:"
 """Prefix of a whole-epic reference from :func:`prerequisite_refs` (``epic:4``)."""
 _ID = r"\d{1,4}[a-z]?(?:\.\d{1,4}[a-z]?){1,2}"
+_TO = r"\s*(?:[-–]|\bthrough\b|\bto\b)\s*"
+_ONE = rf"{_ID}(?:{_TO}(?:{_ID}|\d{{1,4}}\b))?"
+"""A story id, or a range: ``1.1-1.5``, ``1.1 through 1.6``, ``2.1-5``."""
 _STORY_LIST_RE = re.compile(
-    rf"\bstor(?:y|ies)\s+(?P<ids>{_ID}(?:\s*[-–]\s*{_ID}|\s*[-–]\s*\d{{1,4}}\b)?"
-    rf"(?:\s*(?:,|&|\band\b)\s*(?:stor(?:y|ies)\s+)?{_ID}(?:\s*[-–]\s*(?:{_ID}|\d{{1,4}}\b))?)*)"
+    rf"\bstor(?:y|ies)\s+(?P<ids>{_ONE}(?:\s*(?:,|&|\band\b)\s*(?:stor(?:y|ies)\s+)?{_ONE})*)"
+    rf"|(?<![\w.])(?P<bare>{_ONE})(?![\w.])"
     r"|\b(?P<key>US-?\d{1,9})\b"
     r"|\bepics?\s+(?P<epics>\d{1,4}[a-z]?(?:\s*(?:,|&|\band\b|[-–])\s*(?:epic\s+)?\d{1,4}[a-z]?)*)\b",
     re.IGNORECASE,
 )
 _RANGE_RE = re.compile(
-    r"(?P<major>\d{1,4})\.(?P<first>\d{1,4})\s*[-–]\s*(?:(?P<major2>\d{1,4})\.)?(?P<last>\d{1,4})$"
+    rf"(?P<major>\d{{1,4}})\.(?P<first>\d{{1,4}}){_TO}(?:(?P<major2>\d{{1,4}})\.)?(?P<last>\d{{1,4}})$",
+    re.IGNORECASE,
 )
 _PARENS_RE = re.compile(r"(\([^()]*\))")
 _MAX_RANGE = 60
@@ -138,8 +142,14 @@ def prerequisite_refs(text: str) -> tuple[str, ...]:
 def _outside_brackets(text: str) -> tuple[str, ...]:
     parts = _PARENS_RE.split(text)
     refs: list[str] = []
+    named_story = False  # a bare "1.3" counts once the line has said "Story"
     for index in range(0, len(parts), 2):
-        matches = list(_STORY_LIST_RE.finditer(parts[index]))
+        matches: list[re.Match[str]] = []
+        for found in _STORY_LIST_RE.finditer(parts[index]):
+            if found.group("bare") and not named_story:
+                continue
+            named_story = named_story or bool(found.group("ids"))
+            matches.append(found)
         bracket = parts[index + 1] if index + 1 < len(parts) else ""
         for position, match in enumerate(matches):
             if not match.group("epics"):
@@ -172,7 +182,8 @@ def _refs(match: re.Match[str]) -> list[str]:
                 numbers += ends
         return [f"{EPIC_REF}{n}" for n in numbers]
     out: list[str] = []
-    for raw in re.split(r"\s*(?:,|&|\band\b)\s*", match.group("ids"), flags=re.IGNORECASE):
+    ids = match.group("ids") or match.group("bare")
+    for raw in re.split(r"\s*(?:,|&|\band\b)\s*", ids, flags=re.IGNORECASE):
         out += _expand(re.sub(r"^stor(?:y|ies)\s+", "", raw.strip(), flags=re.IGNORECASE))
     return out
 

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pantheon_git.bmad.blocks import Line, heading, scan
 from pantheon_git.bmad.epic_story import StoryHeading, parse_epic_story
-from pantheon_git.bmad.model import ParsedStory
+from pantheon_git.bmad.model import Note, ParsedStory
 from pantheon_git.bmad.parser import clean_title, title_parts
 from pantheon_git.bmad.source import decode_story
 from pantheon_git.errors import StoryFormatError
@@ -109,7 +109,29 @@ def parse_epics(text: str, path: str) -> EpicsFile | None:
         parsed = parse_epic_story(path, head, body, by_number)
         found.append(EpicStory(owner, parsed))
     epics = tuple(dict.fromkeys(s.epic for s in found if s.epic))
-    return EpicsFile(path, epics, tuple(found))
+    return EpicsFile(path, epics, tuple(_note_hidden(found, lines)))
+
+
+def _note_hidden(found: list[EpicStory], lines: Sequence[Line]) -> list[EpicStory]:
+    """A Story heading inside a code block (a fence above it opened and not closed where the
+    author meant) is no story: said on the story above it, with the fence's line."""
+    out = list(found)
+    fence = 0
+    for line in lines:
+        fence = line.no if line.opens else fence
+        if not (line.code and not line.opens and _STORY_LINE_RE.match(line.text)):
+            continue
+        above = [i for i, s in enumerate(out) if s.story.title_line < line.no]
+        if not above:
+            continue
+        story = out[above[-1]].story
+        note = Note(
+            line.no,
+            f"`{line.text.strip()[:60]}` is inside the code block opened at line {fence}, so "
+            "it is not read as a story; close that block before it",
+        )
+        out[above[-1]] = replace(out[above[-1]], story=replace(story, notes=(*story.notes, note)))
+    return out
 
 
 def _by_number(epic_stories: dict[str, list[str]]) -> dict[str, list[str]]:
