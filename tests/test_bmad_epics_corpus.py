@@ -24,6 +24,7 @@ STORIES = {
     "docvet": (8, 24),
     "inbox": (7, 87),
     "lending": (7, 33),
+    "meeting": (2, 20),
     "minigames": (6, 24),
     "posture": (6, 36),
     "rumble": (4, 28),
