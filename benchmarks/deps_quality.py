@@ -224,8 +224,11 @@ class Result:
 
 
 def run_set(stories_path: Path, truth_path: Path, name: str) -> Result:
-    stories = load_stories(stories_path)
-    truth = read_truth(truth_path)
+    return score_stories(load_stories(stories_path), read_truth(truth_path), name)
+
+
+def score_stories(stories: Sequence[Story], truth: Truth, name: str) -> Result:
+    """The analysis of ``stories`` scored against ``truth``."""
     analysis = analyse(stories)
     predicted = predicted_items(analysis)
     unscored = truth.ambiguous | truth.stated_only

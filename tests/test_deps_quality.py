@@ -111,3 +111,31 @@ def test_every_new_set_has_twenty_stories_and_provenance(bench: ModuleType) -> N
         named = {k for _kind, a, b in truth.items for k in (a, b)}
         named |= {k for pair in truth.ambiguous | truth.stated_only for k in pair}
         assert named <= keys, f"{labelled.name}: truth names unknown stories {named - keys}"
+
+
+@pytest.fixture(scope="module")
+def stated_bench(bench: ModuleType) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "deps_stated", ROOT / "benchmarks" / "deps_stated.py"
+    )
+    assert spec
+    assert spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["deps_stated"] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_sources_prerequisites_become_predecessors_of_the_backlogs_keys(
+    stated_bench: ModuleType,
+) -> None:
+    # vdash's source: "**Prerequisites:** Story 1.1" on Story 1.2, "Story 4.1, Story 4.2" ...
+    vdash = stated_bench.stated("vdash")
+    assert vdash.named == 21
+    assert vdash.dropped == 0
+    assert vdash.predecessors["US-2102"] == ("US-2101",)
+    # stock keeps 29 of the source's stories: prerequisites on the others are dropped, not kept
+    stock = stated_bench.stated("stock")
+    assert 0 < stock.dropped < stock.named
+    keys = set(stock.predecessors)
+    assert all(p in keys for preds in stock.predecessors.values() for p in preds)
