@@ -268,3 +268,13 @@ def test_malformed_epics_files_name_file_and_line(text: str, message: str) -> No
         parse_epics(text, "epics.md")
     assert caught.value.message == message
     assert "\n" not in caught.value.message
+
+
+def test_a_whole_epic_is_waited_on_through_the_stories_that_end_it() -> None:
+    from pantheon_git.bmad.deps import epic_ends
+
+    deps = {"1.2": ("1.1",), "1.3": ("1.1",), "1.4": ("1.2", "epic:9")}
+    assert epic_ends(["1.1", "1.2", "1.3", "1.4"], deps) == ["1.3", "1.4"]
+    assert epic_ends(["1.1", "1.2"], {}) == ["1.1", "1.2"]  # nothing stated: every story
+    # a loop leaves no end: every story, rather than none
+    assert epic_ends(["1.1", "1.2"], {"1.1": ("1.2",), "1.2": ("1.1",)}) == ["1.1", "1.2"]

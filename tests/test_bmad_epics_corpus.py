@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from pantheon_git.bmad import ParsedStory
-from pantheon_git.bmad.deps import EPIC_REF
+from pantheon_git.bmad.deps import EPIC_REF, epic_ends
 from pantheon_git.bmad.epics import EpicsFile, parse_epics
 
 CORPUS = Path(__file__).parent / "fixtures" / "bmad-epics"
@@ -58,12 +58,16 @@ def stories(name: str) -> dict[str, ParsedStory]:
 
 
 def resolved(name: str, story: ParsedStory) -> set[str]:
-    """The story's dependencies with another file's ``epic:N`` expanded, as a run does."""
+    """The story's dependencies with another file's ``epic:N`` expanded, as a run does: into
+    the stories that end that epic."""
     by_epic: dict[str, list[str]] = {}
+    deps_of: dict[str, tuple[str, ...]] = {}
     for parsed in files(name):
         for item in parsed.stories:
+            deps_of[item.story.story_id] = item.story.dependencies
             if item.epic:
                 by_epic.setdefault(item.epic.number, []).append(item.story.story_id)
+    by_epic = {number: epic_ends(ids, deps_of) for number, ids in by_epic.items()}
     out: set[str] = set()
     for ref in story.dependencies:
         out |= (
@@ -143,8 +147,9 @@ def _line(name: str, path: str, number: int) -> str:
         ("posture", "2.7", {"2.4", "2.6", "1.4"}),  # ... Epic 1 Story 1.4 (systemd watchdog)
         ("rumble", "1.3", {"1.1", "1.2"}),
         ("rumble", "3.1", {"2.6", "3.0", "3.3A"}),
-        ("rumble", "4.1", {f"3.{n}" for n in range(1, 7)} | {"3.7A", "3.7B"}),  # Epic 3 complete
-        ("minigames", "2.1", {"1.1", "1.2", "1.3", "1.4", "1.5"}),  # Epic 1 complete
+        # Epic 3 complete: 3.1 -> 3.2, and 3.1 -> 3.3 -> ... -> 3.7A -> 3.7B; two stories end it
+        ("rumble", "4.1", {"3.2", "3.7B"}),
+        ("minigames", "2.1", {"1.5"}),  # Epic 1 complete: 1.1 -> 1.2 -> ... -> 1.5 end it
         ("stock", "1.12", {f"1.{n}" for n in range(1, 12)}),  # Stories 1.1-1.11
         ("stock", "2.20", {"2.18", "2.19"}),  # Stories 2.18, 2.19
         ("autofill", "1.7", {f"1.{n}" for n in range(1, 7)}),  # Story 1.1 through 1.6
@@ -152,7 +157,7 @@ def _line(name: str, path: str, number: int) -> str:
         ("warebot", "2.6", {"2.1", "2.2", "2.3", "2.4", "2.5"}),  # Stories 2.1-2.5
         ("warebot", "4A.1a", {"4A.1"}),
         ("sandbox", "9.3", {"9.1", "9.2"}),
-        ("sandbox", "6.0", {f"5.{n}" for n in range(1, 11)}),  # Epic 5 complete (Story 5.10)
+        ("sandbox", "6.0", {"5.10"}),  # Epic 5 complete (Story 5.10): it ends Epic 5
         ("vdash", "1.1", set()),  # None
     ],
 )

@@ -182,8 +182,9 @@ def test_two_runs_two_rally_epics_with_predecessors_rerun_and_rollback(
     assert {epic_of(client, keys[i]) for i in ("2.1", "2.2")} == {"F18"}
     # Story 1.2 was migrated by the first run: found by its Rally line.
     assert predecessors(client, keys["2.1"]) == [keys["1.2"]]
-    # "Epic 1 - Accounts complete, Story 2.1": every story of epic 1, and 2.1.
-    assert predecessors(client, keys["2.2"]) == sorted([keys["1.1"], keys["1.2"], keys["2.1"]])
+    # "Epic 1 - Accounts complete, Story 2.1": the story that ends epic 1 (1.2, which waits on
+    # 1.1), and 2.1.
+    assert predecessors(client, keys["2.2"]) == sorted([keys["1.2"], keys["2.1"]])
     assert second["notes"] == []
     after_second = path.read_bytes()
     assert without_rally_lines(after_second) == original
@@ -215,19 +216,20 @@ def test_an_epic_migrated_before_its_prerequisites_is_told_to_run_again(
     second = migrate(cli, "--bmad-epic", "2", "--epic", "F18")
     keys = {s["bmad_id"]: s["key"] for s in second["stories"]}
     assert predecessors(client, keys["2.2"]) == [keys["2.1"]]
-    # "Epic 1" and "Story 1.2" name stories that are not in Rally yet: said, with what to do.
-    for story_id in ("1.1", "1.2"):
-        assert any(
-            f"depends on Story {story_id}, which is not in Rally yet; migrate it, then run this "
-            "migration again to link it" in note
-            for note in second["notes"]
-        )
+    # "Epic 1" (which 1.2 ends) and "Story 1.2" name a story that is not in Rally yet: said,
+    # with what to do.
+    assert second["notes"]
+    assert all(
+        "depends on Story 1.2, which is not in Rally yet; migrate it, then run this "
+        "migration again to link it" in note
+        for note in second["notes"]
+    )
     first = migrate(cli, "--bmad-epic", "1", "--epic", "F17")
     keys |= {s["bmad_id"]: s["key"] for s in first["stories"]}
     again = migrate(cli, "--bmad-epic", "2", "--epic", "F18")
     assert again["notes"] == []
     assert predecessors(client, keys["2.1"]) == [keys["1.2"]]
-    assert predecessors(client, keys["2.2"]) == sorted([keys["1.1"], keys["1.2"], keys["2.1"]])
+    assert predecessors(client, keys["2.2"]) == sorted([keys["1.2"], keys["2.1"]])
 
 
 def test_dry_run_writes_nothing(repo: Path, cli: CLI, client: RallyClient) -> None:
@@ -368,6 +370,7 @@ def test_sharded_epic_files_link_a_whole_epic_of_another_file(
     assert code == 0, err
     [cart] = json.loads(out)["stories"]
     assert cart["path"] == "docs/prd/epic-2-checkout.md"
-    assert predecessors(client, cart["key"]) == sorted(keys.values())
+    # "Epic 1 complete", from another file: the story that ends epic 1 there (1.2 waits on 1.1)
+    assert predecessors(client, cart["key"]) == [keys["1.2"]]
     assert b"Rally: US" in (shards / "epic-1-accounts.md").read_bytes()
     assert b"Rally: US" in (shards / "epic-2-checkout.md").read_bytes()

@@ -9,7 +9,7 @@ need the word Story/Stories in front, Rally keys (``US-123``) stand on their own
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
 from pantheon_git.bmad.blocks import Line
 
@@ -101,6 +101,18 @@ def ignored_section(key: str) -> bool:
 
 EPIC_REF = "epic:"
 """Prefix of a whole-epic reference from :func:`prerequisite_refs` (``epic:4``)."""
+
+
+def epic_ends(ids: Sequence[str], deps_of: Mapping[str, Sequence[str]]) -> list[str]:
+    """The stories of an epic (``ids``) that no other story of it waits on, by the stories'
+    own prerequisites (``deps_of``): "Epic 1 complete" waits on these, and the rest of the
+    epic comes before them, so one Predecessor each says it all. Every story of the epic when
+    its prerequisites leave none (a loop)."""
+    inside = set(ids)
+    waited_on = {d for i in ids for d in deps_of.get(i, ()) if d in inside and d != i}
+    return [i for i in ids if i not in waited_on] or list(ids)
+
+
 _ID = r"\d{1,4}[a-z]?(?:\.\d{1,4}[a-z]?){1,2}"
 _TO = r"\s*(?:[-–]|\bthrough\b|\bto\b)\s*"
 _ONE = rf"{_ID}(?:{_TO}(?:{_ID}|\d{{1,4}}\b))?"

@@ -81,12 +81,9 @@ class _Block:
         return head + self.lines[1:]
 
 
-def parse_epic_story(
-    path: str, head: StoryHeading, body: Sequence[Line], epic_stories: dict[str, list[str]]
-) -> ParsedStory:
+def parse_epic_story(path: str, head: StoryHeading, body: Sequence[Line]) -> ParsedStory:
     """``body``: the lines after the heading up to the next story, epic or same-level heading.
-    ``epic_stories``: each epic number of the file -> its story ids (for "Prerequisites: Epic 1").
-    """
+    A whole epic in the prerequisites stays ``epic:N``: the file expands it (:mod:`epics`)."""
     statement, blocks = _split(body, head.level)
     rally = rally_link(statement)
     statement = [line for line in statement if rally is None or line.no != rally.line]
@@ -106,7 +103,6 @@ def parse_epic_story(
         prerequisite_lines=prerequisite_lines,
         own_id=head.story_id,
     )
-    dependencies = _expand_epics(dependencies, epic_stories, head.story_id)
     for block in prerequisites:
         text = " ".join(line.text for line in _first_paragraph(block.content())).strip()
         if not dependencies and text and not _says_none(text):
@@ -181,21 +177,6 @@ def _first_paragraph(lines: Sequence[Line]) -> list[Line]:
         if not line.blank and not _RULE_RE.match(line.text):
             out.append(line)
     return out
-
-
-def _expand_epics(
-    refs: Sequence[str], epic_stories: dict[str, list[str]], own_id: str
-) -> tuple[str, ...]:
-    """``epic:N`` -> every story of epic N in this file; an epic the file does not hold stays
-    ``epic:N`` (another file given to the same run may hold it)."""
-    out: dict[str, None] = {}
-    for ref in refs:
-        number = ref.removeprefix("epic:") if ref.startswith("epic:") else None
-        found = epic_stories.get(number.casefold(), []) if number is not None else [ref]
-        for item in found or [ref]:
-            if item != own_id:
-                out.setdefault(item, None)
-    return tuple(out)
 
 
 def _says_none(text: str) -> bool:

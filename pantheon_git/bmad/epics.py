@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from pantheon_git.bmad.blocks import Line, heading, scan
+from pantheon_git.bmad.deps import EPIC_REF, epic_ends
 from pantheon_git.bmad.epic_story import StoryHeading, parse_epic_story
 from pantheon_git.bmad.model import Note, ParsedStory
 from pantheon_git.bmad.parser import clean_title, title_parts
@@ -106,8 +107,8 @@ def parse_epics(text: str, path: str) -> EpicsFile | None:
         body = _body(lines, mark, marks[index + 1 :], owners)
         head = StoryHeading(mark.number, mark.title, mark.line.no, mark.level)
         owner = owners.get(mark.line.no)
-        parsed = parse_epic_story(path, head, body, by_number)
-        found.append(EpicStory(owner, parsed))
+        found.append(EpicStory(owner, parse_epic_story(path, head, body)))
+    found = _whole_epics(found, by_number)
     epics = tuple(dict.fromkeys(s.epic for s in found if s.epic))
     return EpicsFile(path, epics, tuple(_note_hidden(found, lines)))
 
@@ -131,6 +132,25 @@ def _note_hidden(found: list[EpicStory], lines: Sequence[Line]) -> list[EpicStor
             "it is not read as a story; close that block before it",
         )
         out[above[-1]] = replace(out[above[-1]], story=replace(story, notes=(*story.notes, note)))
+    return out
+
+
+def _whole_epics(found: list[EpicStory], by_number: dict[str, list[str]]) -> list[EpicStory]:
+    """Each ``epic:N`` prerequisite of an epic this file holds -> the stories that end it
+    (:func:`epic_ends`); one the file does not hold stays ``epic:N`` (another file given to the
+    same run may hold it)."""
+    deps_of = {s.story.story_id: s.story.dependencies for s in found}
+    ends = {number: epic_ends(ids, deps_of) for number, ids in by_number.items()}
+    out = []
+    for item in found:
+        refs: dict[str, None] = {}
+        for ref in item.story.dependencies:
+            number = ref.removeprefix(EPIC_REF).casefold() if ref.startswith(EPIC_REF) else None
+            for story_id in (ends.get(number) if number is not None else None) or [ref]:
+                if story_id != item.story.story_id:
+                    refs.setdefault(story_id, None)
+        story = replace(item.story, dependencies=tuple(refs))
+        out.append(replace(item, story=story))
     return out
 
 

@@ -1,13 +1,13 @@
 """Which Rally stories a story's references name: "Story 1.2" (this run's, or one of the epics
-files' stories an earlier run migrated), "US-123", and an epics file's "Epic 1" (all its stories
-that are in Rally)."""
+files' stories an earlier run migrated), "US-123", and an epics file's "Epic 1" (the stories that
+end it, once in Rally)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pantheon_git.bmad.deps import EPIC_REF
+from pantheon_git.bmad.deps import EPIC_REF, epic_ends
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.features.migrate.candidates import Candidate
 from pantheon_git.features.migrate.report import StoryOutcome
@@ -16,7 +16,8 @@ from pantheon_git.features.migrate.report import StoryOutcome
 @dataclass(frozen=True)
 class References:
     """Story ids -> the Rally stories they are: this run's, and those of the epics files read
-    whose heading has a Rally line. ``epics``: each BMAD epic number -> its story ids."""
+    whose heading has a Rally line. ``epics``: each BMAD epic number -> the ids of the stories
+    that end it (:func:`epic_ends`: the rest of the epic comes before them)."""
 
     by_id: dict[str, list[str]]
     epics: dict[str, list[str]]
@@ -45,7 +46,9 @@ class References:
             if link and (candidate.rel, story_id) not in here:
                 by_id.setdefault(story_id, []).append(str(link.key))
         ids = frozenset(c.parsed.story_id for c in known)
-        return cls({k: list(dict.fromkeys(v)) for k, v in by_id.items()}, epics, ids)
+        deps_of = {c.parsed.story_id: c.parsed.dependencies for c in known}
+        ends = {number: epic_ends(stories, deps_of) for number, stories in epics.items()}
+        return cls({k: list(dict.fromkeys(v)) for k, v in by_id.items()}, ends, ids)
 
     def resolve(self, ref: str) -> tuple[list[str], str | None]:
         """The Rally keys ``ref`` names, and what to tell the user when they are not all known."""
