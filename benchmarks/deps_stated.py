@@ -153,11 +153,16 @@ def main() -> int:
                     totals[name], (score.truth, score.found, score.correct), strict=True
                 )
             ]
-        if args.show:
+        if args.show:  # pairs, as the overall figures count them
+            wrong = {dq._pair(item): (item[0], text) for item, text in both.wrong}
+            found_kind = {dq._pair(item) for item, _ in both.wrong}
             for item in both.missed:
-                print(f"    missed {item}")
-            for item, evidence in both.wrong:
-                print(f"    wrong  {item}: {evidence}")
+                if dq._pair(item) not in found_kind:
+                    print(f"    missed {item[1]} -> {item[2]} ({item[0]})")
+            true_pairs = {dq._pair(item) for item in truth.items}
+            for pair, (kind, evidence) in wrong.items():
+                if pair not in true_pairs:
+                    print(f"    wrong  {pair[1]} -> {pair[2]} ({kind}): {evidence}")
     pooled = "  ".join(" ".join(dq._pr(dq.Score(*t))) for t in totals.values())
     print("-" * (len(head) + 40))
     print(f"{'pooled':<11}{totals['text'][0]:>6}  {pooled}")
