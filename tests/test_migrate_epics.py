@@ -360,6 +360,10 @@ def test_sharded_epic_files_link_a_whole_epic_of_another_file(
     shards.mkdir()
     (shards / "epic-1-accounts.md").write_text(SHARD_1)
     (shards / "epic-2-checkout.md").write_text(SHARD_2)
+    code, _, err = cli("migrate", "docs/prd", "--epic", "F17")
+    assert code == 2
+    # the hint repeats the folder as given: both files, so "Epic 1" resolves across them
+    assert "`pantheon migrate docs/prd --bmad-epic 1 --epic F17`" in err
     code, out, err = cli("migrate", "docs/prd", "--bmad-epic", "1", "--epic", "F17", "--json")
     assert code == 0, err
     first = json.loads(out)

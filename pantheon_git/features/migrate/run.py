@@ -108,7 +108,8 @@ class MigrateRequest:
 def migrate(app: App, request: MigrateRequest) -> MigrationResult:
     epic_ref = EpicRef.parse(request.epic)
     collected = collect(app.root, request.paths, story_dir=app.config.story_dir)
-    collected = select_epic(collected, request.bmad_epic, rally_epic=request.epic)
+    given = [str(p) for p in request.paths]
+    collected = select_epic(collected, request.bmad_epic, rally_epic=request.epic, given=given)
     if request.dry_run:
         return _with_ids(preview(app, collected, epic_ref), collected.stories)
     with migration_lock(app.root):

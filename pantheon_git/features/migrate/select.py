@@ -7,6 +7,8 @@ or all of it under one Rally epic with ``--bmad-epic all``. Story files are alwa
 
 from __future__ import annotations
 
+import shlex
+from collections.abc import Sequence
 from dataclasses import replace
 
 from pantheon_git.bmad.epics import Epic, same_epic
@@ -16,8 +18,11 @@ from pantheon_git.features.migrate.candidates import Candidate, Collected
 ALL = "all"
 
 
-def select_epic(collected: Collected, bmad_epic: str | None, *, rally_epic: str) -> Collected:
-    """The stories to migrate; a UsageError when ``--bmad-epic`` is missing, useless or wrong."""
+def select_epic(
+    collected: Collected, bmad_epic: str | None, *, rally_epic: str, given: Sequence[str] = ()
+) -> Collected:
+    """The stories to migrate; a UsageError when ``--bmad-epic`` is missing, useless or wrong.
+    ``given``: the paths as the command line named them (the hint repeats them)."""
     epics = _epics(collected.epic_stories)
     files = _files(collected.epic_stories)
     if bmad_epic is not None and not collected.epic_stories:
@@ -32,7 +37,8 @@ def select_epic(collected: Collected, bmad_epic: str | None, *, rally_epic: str)
                 f"{files} {'hold' if ' and ' in files else 'holds'} {len(epics)} BMAD epics "
                 f"({_listing(epics)}); choose one with --bmad-epic N",
                 hint="One run per BMAD epic, each under its own Rally epic: "
-                f"`pantheon migrate {_first_file(collected)} --bmad-epic {epics[0].number} "
+                f"`pantheon migrate {shlex.join(given) or _first_file(collected)} "
+                f"--bmad-epic {epics[0].number} "
                 f"--epic {rally_epic}` (or --bmad-epic all to put every story under --epic).",
             )
         return collected
