@@ -178,3 +178,28 @@ def test_the_left_out_edges_are_reported_and_never_proposed() -> None:
     doc = document(a, stories)
     assert [(d["from"], d["to"], d["kind"]) for d in doc["overruled"]] == [("US-3", "US-1", "data")]
     assert "Left out" not in render_text(analyse(_orders_backlog(stated=False)), stories)
+
+
+def test_rally_s_order_is_read_through_every_predecessor_and_across_a_loop() -> None:
+    from pantheon_git.features.deps.graph import against_rally
+    from pantheon_git.features.deps.model import Edge
+
+    def edge(a: str, b: str, kind: str = "explicit") -> Edge:
+        level = "explicit" if kind == "explicit" else "low"
+        return Edge(StoryKey.parse(a), StoryKey.parse(b), kind, "", (), level)
+
+    stated = [
+        edge("US-1", "US-2"),
+        edge("US-2", "US-3"),
+        edge("US-5", "US-6"),
+        edge("US-6", "US-5"),
+    ]
+    inferred = [
+        edge("US-3", "US-1", "data"),  # against US-1 -> US-2 -> US-3: left out
+        edge("US-1", "US-3", "data"),  # along it: kept
+        edge("US-3", "US-4", "data"),  # US-4 has no predecessor: kept
+        edge("US-6", "US-5", "data"),  # inside a loop of predecessors: left out
+    ]
+    kept, overruled = against_rally([*stated, *inferred], stated)
+    assert kept == [*stated, inferred[1], inferred[2]]
+    assert overruled == [inferred[0], inferred[3]]
