@@ -18,6 +18,7 @@ BACKLOGS = FIXTURES / "deps" / "bmad"
 # Git blob SHAs of the files at the commits PROVENANCE.md names: the copies stay byte for byte.
 BLOBS = {
     "autofill/epics.md": "496b60c8758ff93a9347deff65af63cb5ca56292",
+    "budget/epics.md": "cf7c2ba83a018888bd8f9b619543c03ba23c4eda",
     "docmind/epics.md": "d841cfe3e5c8d260b6a3e4d04af7c595f50bf0ca",
     "docvet/epics.md": "c2ed1457b862cbfff932b4cf468bc6ac7f21cc03",
     "inbox/epics.md": "5415d9955a4ed32bd6bd004871b5697eb654425d",
@@ -44,8 +45,9 @@ BLOBS = {
 }
 SETS = sorted({name.split("/")[0] for name in BLOBS})
 
-# "### Story 2.6.1: Title", "## Story 5.1: Title", "### Story 4A.1a: Title"
-HEADING = re.compile(r"^#{2,3} Story ([0-9]+[A-Z]?(?:\.[0-9]+[A-Za-z]?)+): (.+?)\s*$", re.M)
+# "### Story 2.6.1: Title", "## Story 5.1: Title", "### Story 4A.1a: Title", and budget's
+# "###  Story 1.1: Title" (two spaces)
+HEADING = re.compile(r"^#{2,3} +Story ([0-9]+[A-Z]?(?:\.[0-9]+[A-Za-z]?)+): (.+?)\s*$", re.M)
 
 
 def source_headings(name: str) -> dict[str, list[str]]:
