@@ -37,9 +37,7 @@ STORIES = {
 # lending's Epic 7 gives its criteria as an "| AC | Description |" table with no label, and
 # its Story 6.5 was cancelled (no statement): those are noted, not guessed.
 NO_CRITERIA = {("lending", i) for i in ("6.5", "7.1", "7.2", "7.3", "7.4")}
-# budget's Stories 6.4-6.6 open with "As the project author/owner," (not "As a"), which the
-# parser does not take for a statement; they are outside the labelled set.
-NO_STATEMENT = {("lending", "6.5")} | {("budget", i) for i in ("6.4", "6.5", "6.6")}
+NO_STATEMENT = {("lending", "6.5")}
 _PREREQ_RE = re.compile(r"^\*\*Prerequisites?:?\*\*:?\s*(.*)$")
 _STORY_MENTION_RE = re.compile(
     r"\bStor(?:y|ies)\s+(\d{1,2}[A-Z]?(?:\.\d{1,2}[a-z]?){1,2})\b", re.IGNORECASE

@@ -465,6 +465,7 @@ def test_criteria_as_bullets_and_as_free_text() -> None:
         "As a developer, I want a login, so that I can work.",
         "As an developer\nI want a login\nSo That I can work",
         "> As a developer, I want a login, so that I can work.",
+        "As the developer,\nI want a login,\nSo that I can work.",  # a real epics file's form
     ],
 )
 def test_statement_forms(body: str) -> None:

@@ -1,4 +1,5 @@
-"""The user-story statement: "As a <role>, I want <goal>, so that <benefit>".
+"""The user-story statement: "As a <role>, I want <goal>, so that <benefit>" ("As an ...",
+"As the project owner, ..." too).
 
 Accepted forms (research/bmad.md §2.3): plain or bold (whole clause or keyword only), one clause
 per line with markdown hard breaks, all on one line separated by commas, and several blocks in
@@ -13,9 +14,9 @@ from collections.abc import Sequence
 from pantheon_git.bmad.blocks import Line
 from pantheon_git.bmad.model import Clause
 
-_START_RE = re.compile(r"^\s*(?:[-*+>]\s+)?(?:\*\*|__)?\s*as\s+an?\b", re.IGNORECASE)
+_START_RE = re.compile(r"^\s*(?:[-*+>]\s+)?(?:\*\*|__)?\s*as\s+(?:an?|the)\b", re.IGNORECASE)
 _CLAUSE_RE = re.compile(
-    r"^as\s+an?\s+(?P<role>.+?),?\s+i\s+want\s+(?P<want>.+?),?\s+so\s+that\s+(?P<benefit>.+?)\.?$",
+    r"^as\s+(?:an?|the)\s+(?P<role>.+?),?\s+i\s+want\s+(?P<want>.+?),?\s+so\s+that\s+(?P<benefit>.+?)\.?$",
     re.IGNORECASE | re.DOTALL,
 )
 _MAX_BLOCK_LINES = 12
