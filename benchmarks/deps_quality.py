@@ -106,7 +106,7 @@ SETS = (
     _bmad("sandbox"),  # held out in round 14, run once (rules of a34ad7d), then for development
     _bmad("mortgage"),  # held out in round 15, run once (rules of 07a03ff), then for development
     _bmad("meeting"),  # held out in round 16, run once (rules of a8bc5d2), then for development
-    _bmad("budget", held_out=True),  # held out in round 17
+    _bmad("budget"),  # held out in round 17, run once (rules of b4e6b5a), then for development
 )
 
 
