@@ -49,6 +49,34 @@ As a developer, I want a user model, so that login has something to check.
 ## Tasks / Subtasks
 - [ ] Create the table (AC: 1)
 """
+EPICS_FILE = """# Shop - Epic Breakdown
+
+## Epic 1: Accounts
+
+### Story 1.1: Sign-up form
+
+As a visitor, I want to sign up, so that I have an account.
+
+**Acceptance Criteria:** the form creates an account
+
+## Epic 2: Checkout
+
+### Story 2.1: Cart
+
+As a shopper, I want a cart, so that I can buy several things.
+
+**Acceptance Criteria:** the cart shows what I added
+
+**Prerequisites:** Story 1.1
+
+### Story 2.2: Payment
+
+As a shopper, I want to pay, so that my order ships.
+
+**Acceptance Criteria:** card payments work
+
+**Prerequisites:** Story 2.1
+"""
 
 
 @dataclass
@@ -69,7 +97,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         rally = start(seed="demo", api_key=KEY)
         try:
             repo = make_repo(base)
-            repo.write({"backlog/9.1.story.md": STORY_FILE})
+            repo.write({"backlog/9.1.story.md": STORY_FILE, "plan/epics.md": EPICS_FILE})
             with McpSession.spawn(cwd=repo.path, env=server_env(rally, ALICE)) as session:
                 progress = Progress()
                 synced = session.call("sync", {}, progress=progress)
@@ -248,6 +276,20 @@ def test_planning_and_reporting_tools(world: World) -> None:
     assert "call migrate again with apply: true" in McpSession.text(
         world.mcp.call("migrate", {"epic": "F17", "paths": ["backlog"]})
     )
+
+
+def test_an_epics_file_is_migrated_one_bmad_epic_at_a_time(world: World) -> None:
+    several = world.mcp.call("migrate", {"epic": "F17", "paths": ["plan/epics.md"]})
+    assert several.is_error
+    assert "holds 2 BMAD epics (1: Accounts, 2: Checkout)" in McpSession.text(several)
+    preview = ok(
+        world.mcp.call("migrate", {"epic": "F18", "paths": ["plan/epics.md"], "bmad_epic": "2"})
+    )
+    assert preview["dry_run"] is True
+    assert [(s["bmad_id"], s["action"]) for s in preview["stories"]] == [
+        ("2.1", "would create"),
+        ("2.2", "would create"),
+    ]
 
 
 def test_inferred_dependencies_are_reviewed_and_written_to_rally(world: World) -> None:

@@ -519,6 +519,8 @@ MIGRATE = obj(
                     "key": nullable(KEY),
                     "url": nullable(text()),
                     "error": nullable(text()),
+                    "bmad_id": nullable(text("Its id in its epics file (1.2); null: a file.")),
+                    "predecessors": array(KEY),
                 },
                 required=["path", "title", "action"],
             )

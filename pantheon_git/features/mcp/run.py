@@ -287,6 +287,7 @@ def migrate(call: Call) -> Outcome:
             epic=call.get("epic"),
             dry_run=not call.get("apply"),
             archive=call.get("archive"),
+            bmad_epic=call.get("bmad_epic"),
         )
         result = run_migration(app, request)
     finally:

@@ -350,15 +350,21 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         "migrate",
         "Migrate markdown stories",
-        "Create (or update) a Rally story under an epic for each BMAD markdown story file and "
-        "link the file to it. A dry run unless apply is true: call it once without apply, "
-        "show the preview, then again with apply. Reversible with `pantheon migrate rollback`.",
+        "Create (or update) a Rally story under an epic for each BMAD markdown story file, or "
+        "each story of an epics file (its Prerequisites become Rally Predecessors), and link "
+        "the file to it. A dry run unless apply is true: call it once without apply, show the "
+        "preview, then again with apply. Reversible with `pantheon migrate rollback`.",
         obj(
             {
                 "epic": EPIC,
                 "paths": texts(
-                    "Story files or folders. Default: docs/stories and "
+                    "Story files, epics files or folders. Default: docs/stories and "
                     "_bmad-output/implementation-artifacts."
+                ),
+                "bmad_epic": text(
+                    "Which BMAD epic of the epics files to migrate under epic: its number "
+                    "(one call per BMAD epic, each under its own Rally epic), or `all`. "
+                    "Needed when the files hold more than one."
                 ),
                 "project": text("Rally project. Default: rally_project."),
                 "apply": flag("Write to Rally (false: a dry run).", default=False),
