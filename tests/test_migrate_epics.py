@@ -241,6 +241,8 @@ def test_dry_run_writes_nothing(repo: Path, cli: CLI, client: RallyClient) -> No
     assert code == 0, err
     assert "Would migrate 2 stories to Rally Epic F17: User Authentication" in out
     assert "➕ new story: Login form\n   From: docs/epics.md (Story 1.2)" in out
+    # the next step is the same command, paths and BMAD epic included
+    assert "Run `pantheon migrate docs/epics.md --bmad-epic 1 --epic F17` to do it." in out
     assert (repo / "docs" / "epics.md").read_bytes() == before
     assert story_count(client) == count
     assert not (repo / ".bmad").exists()
@@ -261,6 +263,9 @@ def test_several_bmad_epics_need_bmad_epic(repo: Path, cli: CLI, client: RallyCl
     code, _, err = cli("migrate", "docs/epics.md", "--bmad-epic", "7", "--epic", "F17")
     assert code == 2
     assert "no BMAD epic 7 in docs/epics.md; it holds 1: Accounts, 2: Checkout" in err
+    code, _, err = cli("migrate", "docs/epics.md", "--bmad-epic", " ", "--epic", "F17")
+    assert code == 2
+    assert err.splitlines()[0] == "error: --bmad-epic is empty"
     (repo / "docs" / "stories" / "1.1.story.md").write_text(
         "# Story 1.1: A\n\n## Story\nAs a x, I want y, so that z.\n"
     )

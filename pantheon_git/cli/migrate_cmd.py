@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -114,7 +115,18 @@ def run_cmd(  # noqa: PLR0917
         result = run_migration(app, request)
     finally:
         app.close()
-    emit(result.to_dict(), lambda: render_migration(result))
+    again = shlex.join(
+        [
+            "pantheon",
+            "migrate",
+            *map(str, paths),
+            *(["--bmad-epic", bmad_epic] if bmad_epic else []),
+            *(["--project", project] if project else []),
+            "--epic",
+            result.epic or epic,
+        ]
+    )
+    emit(result.to_dict(), lambda: render_migration(result, again=again))
     return result.exit_code
 
 

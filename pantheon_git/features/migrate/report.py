@@ -67,7 +67,9 @@ class MigrationResult:
         return doc
 
 
-def render_migration(result: MigrationResult) -> str:
+def render_migration(result: MigrationResult, *, again: str | None = None) -> str:
+    """The report; ``again``: the command that does what a dry run showed (the same paths,
+    ``--bmad-epic`` and ``--epic``), named in its next step."""
     done = result.migrated
     epic = f"Rally Epic {result.epic}" + (f": {result.epic_name}" if result.epic_name else "")
     if result.dry_run:
@@ -91,7 +93,7 @@ def render_migration(result: MigrationResult) -> str:
         lines += [f"  - {path}: {reason}" for path, reason in result.skipped]
     if result.notes:
         lines += ["", "Notes:", *(f"  - {note}" for note in result.notes)]
-    lines += ["", *_next_steps(result)]
+    lines += ["", *_next_steps(result, again)]
     return "\n".join(lines)
 
 
@@ -125,10 +127,10 @@ def _story_lines(story: StoryOutcome) -> list[str]:
     return lines
 
 
-def _next_steps(result: MigrationResult) -> list[str]:
+def _next_steps(result: MigrationResult, again: str | None) -> list[str]:
     epic = result.epic
     if result.dry_run:
-        return ["Next Steps:", f"  Run `pantheon migrate --epic {epic}` to do it."]
+        return ["Next Steps:", f"  Run `{again or f'pantheon migrate --epic {epic}'}` to do it."]
     steps = ["Next Steps:"]
     if result.backup:
         steps.append(f"  1. Archive local markdown files (backed up to {result.backup})")

@@ -42,11 +42,20 @@ def select_epic(
                 f"--epic {rally_epic}` (or --bmad-epic all to put every story under --epic).",
             )
         return collected
+    if not bmad_epic.strip():
+        raise UsageError(
+            "--bmad-epic is empty",
+            hint=f"Give a BMAD epic's number ({_listing(epics)}), or `all`.",
+        )
     if bmad_epic.strip().casefold() == ALL:
         return collected
     wanted = bmad_epic.strip()
     if not any(same_epic(e.number, wanted) for e in epics):
-        listing = f"it holds {_listing(epics)}" if epics else "it has no Epic headings"
+        plural = " and " in files or files.endswith("epics files")
+        if epics:
+            listing = f"{'they hold' if plural else 'it holds'} {_listing(epics)}"
+        else:
+            listing = f"{'they have' if plural else 'it has'} no Epic headings"
         raise UsageError(
             f"no BMAD epic {wanted} in {files}; {listing}",
             hint="Give one of those numbers to --bmad-epic, or `all`.",
