@@ -33,8 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import deps_quality as dq
 
-from pantheon_git.bmad.deps import EPIC_REF, epic_ends
-from pantheon_git.bmad.epics import parse_epics_bytes
+from pantheon_git.bmad.epics import epics_ends, expand_epics, parse_epics_bytes
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.story import Story
 
@@ -56,28 +55,18 @@ def stated(name: str) -> Stated:
     folder = SOURCES / name
     rows = yaml.safe_load((folder / "map.yaml").read_text(encoding="utf-8"))
     key_of = {_id(row["source"]): row["key"] for row in rows}
-    deps: dict[str, tuple[str, ...]] = {}
-    epics: dict[str, list[str]] = {}
+    found = []
     for path in sorted(folder.glob("*.md")):
         parsed = parse_epics_bytes(path.read_bytes(), path.name)
         if parsed is None:
             raise SystemExit(f"{path}: not read as an epics file")
-        for item in parsed.stories:
-            deps.setdefault(_id(item.story.story_id), item.story.dependencies)
-            if item.epic:
-                epics.setdefault(_id(item.epic.number), []).append(_id(item.story.story_id))
-    # an epic of another file stays "epic:N": a run expands it as here (features/migrate/links)
-    ends = {number: epic_ends(ids, deps) for number, ids in epics.items()}
-    deps = {
-        story: tuple(
-            d
-            for ref in refs
-            for d in (
-                ends.get(_id(ref.removeprefix(EPIC_REF)), []) if ref.startswith(EPIC_REF) else [ref]
-            )
-        )
-        for story, refs in deps.items()
-    }
+        found += parsed.stories
+    # an epic of another file is still "epic:N": expanded over all the files, as a run does
+    ends = epics_ends((item.epic, item.story) for item in found)
+    deps: dict[str, tuple[str, ...]] = {}
+    for item in found:
+        story = item.story
+        deps.setdefault(_id(story.story_id), expand_epics(story.dependencies, ends, story.story_id))
     out: dict[str, tuple[str, ...]] = {}
     named = dropped = 0
     for source, key in key_of.items():

@@ -12,8 +12,7 @@ import pytest
 import yaml
 
 from pantheon_git.bmad import ParsedStory
-from pantheon_git.bmad.deps import EPIC_REF, epic_ends
-from pantheon_git.bmad.epics import EpicsFile, parse_epics
+from pantheon_git.bmad.epics import EpicsFile, epics_ends, expand_epics, parse_epics
 
 CORPUS = Path(__file__).parent / "fixtures" / "bmad-epics"
 SETS = sorted(p.name for p in CORPUS.iterdir() if p.is_dir())
@@ -61,20 +60,8 @@ def stories(name: str) -> dict[str, ParsedStory]:
 def resolved(name: str, story: ParsedStory) -> set[str]:
     """The story's dependencies with another file's ``epic:N`` expanded, as a run does: into
     the stories that end that epic."""
-    by_epic: dict[str, list[str]] = {}
-    deps_of: dict[str, tuple[str, ...]] = {}
-    for parsed in files(name):
-        for item in parsed.stories:
-            deps_of[item.story.story_id] = item.story.dependencies
-            if item.epic:
-                by_epic.setdefault(item.epic.number, []).append(item.story.story_id)
-    by_epic = {number: epic_ends(ids, deps_of) for number, ids in by_epic.items()}
-    out: set[str] = set()
-    for ref in story.dependencies:
-        out |= (
-            set(by_epic.get(ref.removeprefix(EPIC_REF), [])) if ref.startswith(EPIC_REF) else {ref}
-        )
-    return out
+    ends = epics_ends((item.epic, item.story) for parsed in files(name) for item in parsed.stories)
+    return set(expand_epics(story.dependencies, ends, story.story_id))
 
 
 def test_the_corpus_is_all_here() -> None:

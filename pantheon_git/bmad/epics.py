@@ -14,7 +14,7 @@ Story heading; a one-story file is a story file (:mod:`pantheon_git.bmad.parser`
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from pantheon_git.bmad.blocks import Line, heading, scan
@@ -55,9 +55,6 @@ class EpicsFile:
     """The epics that have stories, in file order."""
     stories: tuple[EpicStory, ...]
 
-    def of(self, number: str) -> tuple[EpicStory, ...]:
-        return tuple(s for s in self.stories if s.epic and same_epic(s.epic.number, number))
-
 
 @dataclass(frozen=True)
 class _Mark:
@@ -68,8 +65,40 @@ class _Mark:
     title: str
 
 
+def epic_key(number: str) -> str:
+    """An epic's number as ``Epic 01``, ``Epic 1`` and ``epic 4a`` are compared: casefolded,
+    without leading zeros."""
+    return number.casefold().lstrip("0")
+
+
 def same_epic(a: str, b: str) -> bool:
-    return a.casefold().lstrip("0") == b.casefold().lstrip("0")
+    return epic_key(a) == epic_key(b)
+
+
+def epics_ends(stories: Iterable[tuple[Epic | None, ParsedStory]]) -> dict[str, list[str]]:
+    """Each epic of ``stories`` (by :func:`epic_key`) -> the ids of the stories that end it
+    (:func:`~pantheon_git.bmad.deps.epic_ends`, by the stories' own prerequisites)."""
+    ids: dict[str, list[str]] = {}
+    deps_of: dict[str, tuple[str, ...]] = {}
+    for epic, story in stories:
+        deps_of[story.story_id] = story.dependencies
+        if epic is not None:
+            ids.setdefault(epic_key(epic.number), []).append(story.story_id)
+    return {number: epic_ends(members, deps_of) for number, members in ids.items()}
+
+
+def expand_epics(
+    refs: Iterable[str], ends: Mapping[str, Sequence[str]], own_id: str
+) -> tuple[str, ...]:
+    """``epic:N`` -> the stories that end epic N (``ends``, from :func:`epics_ends`); an epic
+    not in ``ends`` stays ``epic:N`` (another file given to the same run may hold it)."""
+    out: dict[str, None] = {}
+    for ref in refs:
+        whole = ends.get(epic_key(ref.removeprefix(EPIC_REF))) if ref.startswith(EPIC_REF) else None
+        for story_id in whole or [ref]:
+            if story_id != own_id:
+                out.setdefault(story_id, None)
+    return tuple(out)
 
 
 def parse_epics_bytes(data: bytes, path: str) -> EpicsFile | None:
@@ -94,21 +123,28 @@ def parse_epics(text: str, path: str) -> EpicsFile | None:
             hint=f"Close the fence with a `{unclosed.marker}` line, then run the command again.",
         )
     _check(stories, path)
-    epic_stories: dict[str, list[str]] = {}
-    for mark in stories:
-        owner = owners.get(mark.line.no)
-        if owner is not None:
-            epic_stories.setdefault(owner.number.casefold().lstrip("0"), []).append(mark.number)
-    by_number = _by_number(epic_stories)
-    found: list[EpicStory] = []
-    for index, mark in enumerate(marks):
-        if mark.kind != "story":
-            continue
-        body = _body(lines, mark, marks[index + 1 :], owners)
-        head = StoryHeading(mark.number, mark.title, mark.line.no, mark.level)
-        owner = owners.get(mark.line.no)
-        found.append(EpicStory(owner, parse_epic_story(path, head, body)))
-    found = _whole_epics(found, by_number)
+    starts = {m.line.no for m in stories} | {epic.line for epic in owners.values()}
+    found = [
+        EpicStory(
+            owners.get(mark.line.no),
+            parse_epic_story(
+                path,
+                StoryHeading(mark.number, mark.title, mark.line.no, mark.level),
+                _body(lines, mark, starts),
+            ),
+        )
+        for mark in stories
+    ]
+    ends = epics_ends((s.epic, s.story) for s in found)
+    found = [
+        replace(
+            s,
+            story=replace(
+                s.story, dependencies=expand_epics(s.story.dependencies, ends, s.story.story_id)
+            ),
+        )
+        for s in found
+    ]
     epics = tuple(dict.fromkeys(s.epic for s in found if s.epic))
     return EpicsFile(path, epics, tuple(_note_hidden(found, lines)))
 
@@ -133,30 +169,6 @@ def _note_hidden(found: list[EpicStory], lines: Sequence[Line]) -> list[EpicStor
         )
         out[above[-1]] = replace(out[above[-1]], story=replace(story, notes=(*story.notes, note)))
     return out
-
-
-def _whole_epics(found: list[EpicStory], by_number: dict[str, list[str]]) -> list[EpicStory]:
-    """Each ``epic:N`` prerequisite of an epic this file holds -> the stories that end it
-    (:func:`epic_ends`); one the file does not hold stays ``epic:N`` (another file given to the
-    same run may hold it)."""
-    deps_of = {s.story.story_id: s.story.dependencies for s in found}
-    ends = {number: epic_ends(ids, deps_of) for number, ids in by_number.items()}
-    out = []
-    for item in found:
-        refs: dict[str, None] = {}
-        for ref in item.story.dependencies:
-            number = ref.removeprefix(EPIC_REF).casefold() if ref.startswith(EPIC_REF) else None
-            for story_id in (ends.get(number) if number is not None else None) or [ref]:
-                if story_id != item.story.story_id:
-                    refs.setdefault(story_id, None)
-        story = replace(item.story, dependencies=tuple(refs))
-        out.append(replace(item, story=story))
-    return out
-
-
-def _by_number(epic_stories: dict[str, list[str]]) -> dict[str, list[str]]:
-    """Keys as ``Prerequisites: Epic 01`` or ``Epic 1`` would ask: casefolded, no leading 0."""
-    return {k.casefold().lstrip("0"): v for k, v in epic_stories.items()}
 
 
 def _marks(lines: Sequence[Line]) -> list[_Mark]:
@@ -190,10 +202,9 @@ def _owners(marks: Sequence[_Mark]) -> dict[int, Epic]:
     return owners
 
 
-def _body(
-    lines: Sequence[Line], mark: _Mark, after: Sequence[_Mark], owners: dict[int, Epic]
-) -> list[Line]:
-    starts = {m.line.no for m in after if m.kind == "story" or _owns(m, owners)}
+def _body(lines: Sequence[Line], mark: _Mark, starts: set[int]) -> list[Line]:
+    """The story's lines: up to the next story or epic (``starts``: their heading lines), or a
+    heading of its own level or above."""
     body: list[Line] = []
     for line in lines[mark.line.no :]:
         found = heading(line)
@@ -201,10 +212,6 @@ def _body(
             break
         body.append(line)
     return body
-
-
-def _owns(mark: _Mark, owners: dict[int, Epic]) -> bool:
-    return any(epic.line == mark.line.no for epic in owners.values())
 
 
 def _check(stories: Sequence[_Mark], path: str) -> None:

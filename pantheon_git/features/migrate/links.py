@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pantheon_git.bmad.deps import EPIC_REF, epic_ends
+from pantheon_git.bmad.deps import EPIC_REF
+from pantheon_git.bmad.epics import epic_key, epics_ends
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.features.migrate.candidates import Candidate
 from pantheon_git.features.migrate.report import StoryOutcome
@@ -17,7 +18,7 @@ from pantheon_git.features.migrate.report import StoryOutcome
 class References:
     """Story ids -> the Rally stories they are: this run's, and those of the epics files read
     whose heading has a Rally line. ``epics``: each BMAD epic number -> the ids of the stories
-    that end it (:func:`epic_ends`: the rest of the epic comes before them)."""
+    that end it (:func:`epics_ends`: the rest of the epic comes before them)."""
 
     by_id: dict[str, list[str]]
     epics: dict[str, list[str]]
@@ -36,18 +37,13 @@ class References:
             here.add((candidate.rel, candidate.parsed.story_id))
             if outcome.key:
                 by_id.setdefault(candidate.parsed.story_id, []).append(outcome.key)
-        epics: dict[str, list[str]] = {}
         for candidate in known:
             story_id = candidate.parsed.story_id
-            if candidate.bmad_epic is not None:
-                number = _epic_key(candidate.bmad_epic.number)
-                epics.setdefault(number, []).append(story_id)
             link = candidate.parsed.rally
             if link and (candidate.rel, story_id) not in here:
                 by_id.setdefault(story_id, []).append(str(link.key))
+        ends = epics_ends((c.bmad_epic, c.parsed) for c in known)
         ids = frozenset(c.parsed.story_id for c in known)
-        deps_of = {c.parsed.story_id: c.parsed.dependencies for c in known}
-        ends = {number: epic_ends(stories, deps_of) for number, stories in epics.items()}
         return cls({k: list(dict.fromkeys(v)) for k, v in by_id.items()}, ends, ids)
 
     def resolve(self, ref: str) -> tuple[list[str], str | None]:
@@ -72,7 +68,7 @@ class References:
         )
 
     def _epic(self, number: str) -> tuple[list[str], str | None]:
-        ids = self.epics.get(_epic_key(number), [])
+        ids = self.epics.get(epic_key(number), [])
         if not ids:
             return [], (
                 f"depends on Epic {number}, which none of the files given holds; give its file "
@@ -86,7 +82,3 @@ class References:
             f"depends on Epic {number}, whose Stories {', '.join(missing)} are not in Rally yet; "
             "migrate them, then run this migration again to link them"
         )
-
-
-def _epic_key(number: str) -> str:
-    return number.casefold().lstrip("0")

@@ -11,7 +11,7 @@ import shlex
 from collections.abc import Sequence
 from dataclasses import replace
 
-from pantheon_git.bmad.epics import Epic, same_epic
+from pantheon_git.bmad.epics import Epic, epic_key, same_epic
 from pantheon_git.errors import UsageError
 from pantheon_git.features.migrate.candidates import Candidate, Collected
 
@@ -74,7 +74,7 @@ def _epics(stories: tuple[Candidate, ...]) -> list[Epic]:
     for candidate in stories:
         epic = candidate.bmad_epic
         if epic is not None:
-            found.setdefault(epic.number.casefold().lstrip("0"), epic)
+            found.setdefault(epic_key(epic.number), epic)
     return list(found.values())
 
 
