@@ -107,7 +107,10 @@ class Journal:
     # --- files --------------------------------------------------------------------------------
 
     def keep_original(self, rel: str, data: bytes, backup: Path) -> None:
-        """Copy the file's bytes to ``backup`` and record it, before anything changes it."""
+        """Copy the file's bytes to ``backup`` and record it, before anything changes it. A file
+        already kept (an epics file, kept for its first story) keeps its first bytes."""
+        if rel in self.doc["files"]:
+            return
         atomic_write_bytes(backup, data)
         self.doc["files"][rel] = {
             "sha256": sha256(data),

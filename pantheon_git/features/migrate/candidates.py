@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pantheon_git.bmad import ParsedStory
 from pantheon_git.bmad.epics import Epic
+from pantheon_git.features.migrate.report import story_place
 
 
 @dataclass(frozen=True)
@@ -16,12 +17,20 @@ class Candidate:
     data: bytes
     parsed: ParsedStory
     bmad_epic: Epic | None = None
-    from_epics: bool = False
-    """One story of an epics file (``data`` is the whole file)."""
+
+    @property
+    def from_epics(self) -> bool:
+        """One story of an epics file (``data`` is the whole file)."""
+        return self.parsed.dialect == "epics"
+
+    @property
+    def bmad_id(self) -> str | None:
+        """The story's id in its epics file; None for a story file."""
+        return self.parsed.story_id if self.from_epics else None
 
     @property
     def label(self) -> str:
-        return f"{self.rel} (Story {self.parsed.story_id})" if self.from_epics else self.rel
+        return story_place(self.rel, self.bmad_id)
 
 
 @dataclass(frozen=True)

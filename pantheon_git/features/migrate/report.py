@@ -32,7 +32,12 @@ class StoryOutcome:
 
     @property
     def source(self) -> str:
-        return f"{self.path} (Story {self.bmad_id})" if self.bmad_id else self.path
+        return story_place(self.path, self.bmad_id)
+
+
+def story_place(path: str, bmad_id: str | None) -> str:
+    """Where a story is written: its file, and its id when the file is an epics file."""
+    return f"{path} (Story {bmad_id})" if bmad_id else path
 
 
 @dataclass(frozen=True)

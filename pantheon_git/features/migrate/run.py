@@ -165,8 +165,7 @@ def migrate(app: App, request: MigrateRequest) -> MigrationResult:
 def _with_ids(result: MigrationResult, stories: Sequence[Candidate]) -> MigrationResult:
     """Name each story of an epics file by its id too (the file alone does not say which)."""
     named = tuple(
-        replace(o, bmad_id=c.parsed.story_id) if c.from_epics else o
-        for c, o in zip(stories, result.stories, strict=True)
+        replace(o, bmad_id=c.bmad_id) for c, o in zip(stories, result.stories, strict=True)
     )
     return replace(result, stories=named)
 
@@ -233,8 +232,7 @@ class _Migration:
         except TitleTooLong as exc:
             return _failed(candidate, f"line {candidate.parsed.title_line}: {exc}")
         form = replace(form, warnings=(*form.warnings, *parser_notes(candidate.parsed)))
-        if candidate.rel not in self.journal.doc["files"]:  # an epics file: once, first
-            self.journal.keep_original(candidate.rel, candidate.data, self.backups / candidate.rel)
+        self.journal.keep_original(candidate.rel, candidate.data, self.backups / candidate.rel)
         try:
             if candidate.parsed.rally:
                 outcome = self._update(candidate, form, candidate.parsed.rally.key)

@@ -20,7 +20,6 @@ from pantheon_git.features.migrate.candidates import Candidate, Collected
 from pantheon_git.fsio import atomic_write_bytes
 
 V6_DIR = "_bmad-output/implementation-artifacts"
-__all__ = ["Candidate", "Collected", "collect", "markdown_files", "relative", "write_back"]
 
 
 def collect(root: Path, paths: Sequence[Path], *, story_dir: str) -> Collected:
@@ -46,7 +45,7 @@ def collect(root: Path, paths: Sequence[Path], *, story_dir: str) -> Collected:
             errors.append((rel, f"{rel}: cannot read: {exc.strerror or exc}"))
             continue
         if epics is not None:
-            found = [Candidate(rel, path, data, s.story, s.epic, True) for s in epics.stories]
+            found = [Candidate(rel, path, data, s.story, s.epic) for s in epics.stories]
             epic_stories += found
             stories += found
         elif isinstance(parsed, Skipped):

@@ -10,6 +10,7 @@ from pantheon_git.bmad.rally_form import RallyStory, TitleTooLong, rally_story
 from pantheon_git.core import states
 from pantheon_git.core.keys import EpicRef
 from pantheon_git.errors import RallyError, RallyNotFound, UsageError
+from pantheon_git.features.migrate.candidates import Collected
 from pantheon_git.features.migrate.report import (
     MigrationResult,
     StoryOutcome,
@@ -17,7 +18,6 @@ from pantheon_git.features.migrate.report import (
     parser_notes,
     story_url,
 )
-from pantheon_git.features.migrate.run_files import Collected
 from pantheon_git.rally.epics import find_epic
 from pantheon_git.rally.records import EpicRecord, StoryDecoder, StoryRecord
 from pantheon_git.rally.refs import same_ref
