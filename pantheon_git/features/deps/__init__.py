@@ -128,8 +128,9 @@ def _analyse(unique: list[Story], changed: Mapping[StoryKey, Set[str]], beside: 
         e for e in found if e.confidence == "hint" and (e.source, e.target) not in sure
     )
     explicit = [e for e in edges if e.kind == "explicit"]
-    edges, overruled = graph.against_rally(edges, explicit)
-    hints, overruled_hints = graph.against_rally(hints, explicit)
+    kept, overruled = graph.against_rally([*edges, *hints], explicit)  # one reachability pass
+    edges = [e for e in kept if e.confidence != "hint"]
+    hints = [e for e in kept if e.confidence == "hint"]
     dep_graph = graph.dependency_graph((s.key for s in unique), edges)
     cycles = graph.find_cycles(dep_graph, edges)
     waves, independent = graph.waves_of(dep_graph, cycles)
@@ -152,7 +153,7 @@ def _analyse(unique: list[Story], changed: Mapping[StoryKey, Set[str]], beside: 
         cycles=tuple(cycles),
         hot_paths=tuple(hot),
         hints=tuple(hints),
-        overruled=(*overruled, *overruled_hints),
+        overruled=tuple(overruled),
     )
 
 
