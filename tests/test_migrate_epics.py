@@ -383,3 +383,55 @@ def test_sharded_epic_files_link_a_whole_epic_of_another_file(
     assert predecessors(client, cart["key"]) == [keys["1.2"]]
     assert b"Rally: US" in (shards / "epic-1-accounts.md").read_bytes()
     assert b"Rally: US" in (shards / "epic-2-checkout.md").read_bytes()
+
+
+ORDERS = """# Shop - Epic Breakdown
+
+## Epic 1: Orders
+
+### Story 1.1: Order history page
+
+As a shopper, I want my past orders, so that I can reorder.
+
+**Acceptance Criteria:**
+
+1. The page lists rows of the orders table, newest first
+
+### Story 1.2: Orders schema
+
+As a developer, I want the orders schema, so that orders are kept.
+
+**Acceptance Criteria:**
+
+1. Create the orders table (id, customer_id, total)
+
+**Prerequisites:** Story 1.1
+"""
+
+
+def test_migrated_prerequisites_are_the_order_sync_and_deps_plan_on(
+    repo: Path, cli: CLI, client: RallyClient
+) -> None:
+    # The team put the page first; the texts alone would have the schema first.
+    (repo / "docs" / "orders.md").write_text(ORDERS)
+    keys = {s["bmad_id"]: s["key"] for s in migrate_file(cli, "docs/orders.md", "--epic", "F17")}
+    code, _, err = cli("sync")
+    assert code == 0, err
+    code, out, err = cli("deps", "--epic", "F17", "--json")
+    assert code == 0, err
+    doc = json.loads(out)
+    edges = {(e["from"], e["to"]): e["confidence"] for e in doc["edges"]}
+    assert edges[(keys["1.1"], keys["1.2"])] == "explicit"
+    assert (keys["1.2"], keys["1.1"]) not in edges
+    assert [(e["from"], e["to"]) for e in doc["overruled"]] == [(keys["1.2"], keys["1.1"])]
+    assert doc["cycles"] == []
+    code, out, err = cli("deps", "--epic", "F17", "--review", "--min-confidence", "hint", "--json")
+    assert code == 0, err
+    proposed = {(p["from"], p["to"]) for p in json.loads(out)["proposed"]}
+    assert (keys["1.2"], keys["1.1"]) not in proposed
+
+
+def migrate_file(cli: CLI, path: str, *args: str) -> list[dict[str, Any]]:
+    code, out, err = cli("migrate", path, *args, "--json")
+    assert code == 0, err
+    return list(json.loads(out)["stories"])
