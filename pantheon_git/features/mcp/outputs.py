@@ -280,6 +280,9 @@ DEPS = obj(
         "independent": texts(),
         "cycles": array(anything(), "Dependency cycles, which block their stories."),
         "hot_files": array(anything(), "Files named by many stories (not counted as conflicts)."),
+        "overruled": array(
+            anything(), "Edges the texts suggest that Rally's predecessors order the other way."
+        ),
     },
     required=["stories", "edges", "conflicts", "waves", "independent", "cycles"],
 )
