@@ -15,6 +15,11 @@ class Placed(Protocol):
     def position(self) -> int: ...
 
 
+class PlacedStory(Placed, Protocol):
+    @property
+    def key(self) -> StoryKey: ...
+
+
 P = TypeVar("P", bound=Placed)
 
 
@@ -35,3 +40,14 @@ def in_backlog_order(items: Iterable[P]) -> list[P]:
 
 def position_of(item: Placed) -> int:
     return item.position
+
+
+def links_back(source: PlacedStory, user: PlacedStory, linked: set[StoryKey]) -> bool:
+    """Whether ``user`` should get an edge from ``source``, the story that makes what it uses:
+    not itself, not a source it is linked to already, and not a story later in the backlog (a
+    name used before the story that makes it is a forward mention). ``source`` is then
+    counted in ``linked``."""
+    if source.key == user.key or source.key in linked or source.position > user.position:
+        return False
+    linked.add(source.key)
+    return True

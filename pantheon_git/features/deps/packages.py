@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.features.deps.facts import Facts
 from pantheon_git.features.deps.model import Edge
-from pantheon_git.features.deps.order import in_backlog_order
+from pantheon_git.features.deps.order import in_backlog_order, links_back
 from pantheon_git.features.deps.text import excerpt
 
 _SCOPED_RE = re.compile(r"(?<![\w/])@[a-z0-9][\w.-]*/[a-z0-9][\w.-]*[a-z0-9]")
@@ -52,11 +52,8 @@ def package_edges(all_facts: Sequence[Facts]) -> list[Edge]:
             if maker is None:
                 continue
             source, made = maker
-            if source.key == facts.key or source.key in linked:
+            if not links_back(source, facts, linked):
                 continue
-            if source.position > facts.position:
-                continue  # named before the story that makes it: a forward mention
-            linked.add(source.key)
             out.append(
                 Edge(
                     source.key,

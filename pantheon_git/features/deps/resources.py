@@ -23,7 +23,7 @@ from pantheon_git.core.keys import StoryKey
 from pantheon_git.features.deps.endpoints import Endpoint
 from pantheon_git.features.deps.facts import Facts
 from pantheon_git.features.deps.model import Edge
-from pantheon_git.features.deps.order import in_backlog_order
+from pantheon_git.features.deps.order import in_backlog_order, links_back
 from pantheon_git.features.deps.text import excerpt, singular
 from pantheon_git.features.deps.tokens import Sentence
 
@@ -75,11 +75,8 @@ def resource_edges(all_facts: Sequence[Facts]) -> list[Edge]:
         linked: set[StoryKey] = set()
         for name, quote in _used(facts, makers, forms).items():
             source, endpoint, made = makers[name]
-            if source.key == facts.key or source.key in linked:
+            if not links_back(source, facts, linked):
                 continue
-            if source.position > facts.position:
-                continue  # named before the story that serves it: a forward mention
-            linked.add(source.key)
             out.append(
                 Edge(
                     source.key,
