@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import deps_quality as dq
 
+from pantheon_git.bmad.epic_order import epic_order
 from pantheon_git.bmad.epics import epics_ends, expand_epics, parse_epics_bytes
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.story import Story
@@ -50,8 +51,10 @@ class Stated:
     """Of those, the ones naming a story the backlog left out."""
 
 
-def stated(name: str) -> Stated:
-    """The prerequisites of set ``name``'s source, as predecessors of its keys."""
+def stated(name: str, *, epic_lines: bool = True, held: bool = False) -> Stated:
+    """The prerequisites of set ``name``'s source, as predecessors of its keys: each story's
+    own, and (``epic_lines``) what its epic's dependency lines make it wait on, read by the
+    function the migration reads them with; ``held``: the hedged ones linked too."""
     folder = SOURCES / name
     rows = yaml.safe_load((folder / "map.yaml").read_text(encoding="utf-8"))
     key_of = {_id(row["source"]): row["key"] for row in rows}
@@ -62,11 +65,14 @@ def stated(name: str) -> Stated:
             raise SystemExit(f"{path}: not read as an epics file")
         found += parsed.stories
     # an epic of another file is still "epic:N": expanded over all the files, as a run does
-    ends = epics_ends((item.epic, item.story) for item in found)
+    pairs = [(item.epic, item.story) for item in found]
+    ends = epics_ends(pairs)
+    needs = epic_order(pairs, held=held).waits if epic_lines else {}
     deps: dict[str, tuple[str, ...]] = {}
     for item in found:
         story = item.story
-        deps.setdefault(_id(story.story_id), expand_epics(story.dependencies, ends, story.story_id))
+        refs = (*story.dependencies, *needs.get(story.story_id, ()))
+        deps.setdefault(_id(story.story_id), expand_epics(refs, ends, story.story_id))
     out: dict[str, tuple[str, ...]] = {}
     named = dropped = 0
     for source, key in key_of.items():
@@ -106,6 +112,16 @@ def main() -> int:
     parser.add_argument("--set", dest="only", help="One set by name (held out or not).")
     parser.add_argument("--held-out", action="store_true", help="Include the held-out set.")
     parser.add_argument("--show", action="store_true", help="Misses and wrong links of 'both'.")
+    parser.add_argument(
+        "--no-epic-lines",
+        action="store_true",
+        help="The stories' own prerequisites only, without their epics' dependency lines.",
+    )
+    parser.add_argument(
+        "--link-hedged",
+        action="store_true",
+        help='Link the epic dependencies a line hedges ("can be parallelized") too.',
+    )
     args = parser.parse_args()
     chosen = [
         s
@@ -122,7 +138,7 @@ def main() -> int:
     for labelled in chosen:
         stories = dq.load_stories(labelled.stories)
         truth = dq.read_truth(labelled.truth)
-        source = stated(labelled.name)
+        source = stated(labelled.name, epic_lines=not args.no_epic_lines, held=args.link_hedged)
         text = dq.score_stories(stories, truth, labelled.name)
         both = dq.score_stories(with_predecessors(stories, source.predecessors), truth, "")
         row = {

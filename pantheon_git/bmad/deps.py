@@ -113,6 +113,15 @@ def epic_ends(ids: Sequence[str], deps_of: Mapping[str, Sequence[str]]) -> list[
     return [i for i in ids if i not in waited_on] or list(ids)
 
 
+def epic_starts(ids: Sequence[str], deps_of: Mapping[str, Sequence[str]]) -> list[str]:
+    """The stories of an epic (``ids``) that wait on no other story of it: what the epic's own
+    "Dependencies: Epic 1" holds back, the rest of the epic coming after them. Every story of
+    the epic when its stories state no prerequisites among themselves, or only a loop."""
+    inside = set(ids)
+    waiting = {i for i in ids if any(d in inside and d != i for d in deps_of.get(i, ()))}
+    return [i for i in ids if i not in waiting] or list(ids)
+
+
 _ID = r"\d{1,4}[a-z]?(?:\.\d{1,4}[a-z]?){1,2}"
 _TO = r"\s*(?:[-–]|\bthrough\b|\bto\b)\s*"
 _ONE = rf"{_ID}(?:{_TO}(?:{_ID}|\d{{1,4}}\b))?"

@@ -96,7 +96,7 @@ def parse_epic_story(path: str, head: StoryHeading, body: Sequence[Line]) -> Par
     if not criteria:
         notes.append(Note(head.line, "no acceptance criteria found under this story"))
     prerequisites = [b for b in blocks if b.key in PREREQUISITE_LABELS]
-    prerequisite_lines = [line for b in prerequisites for line in _first_paragraph(b.content())]
+    prerequisite_lines = [line for b in prerequisites for line in first_paragraph(b.content())]
     read = {line.no for line in prerequisite_lines}
     dependencies = find_dependencies(
         [line for line in body if line.no not in read],
@@ -104,8 +104,8 @@ def parse_epic_story(path: str, head: StoryHeading, body: Sequence[Line]) -> Par
         own_id=head.story_id,
     )
     for block in prerequisites:
-        text = " ".join(line.text for line in _first_paragraph(block.content())).strip()
-        if not dependencies and text and not _says_none(text):
+        text = " ".join(line.text for line in first_paragraph(block.content())).strip()
+        if not dependencies and text and not says_none(text):
             notes.append(Note(block.line, f"prerequisites not understood: {text[:80]}"))
     note_blocks = [b for b in blocks if b is not criteria_block and b is not task_block]
     dev_notes = "\n\n".join(t for b in note_blocks if (t := _text(b.lines)))
@@ -139,7 +139,7 @@ def _split(body: Sequence[Line], level: int) -> tuple[list[Line], list[_Block]]:
     blocks: list[_Block] = []
     for line in body:
         found = heading(line)
-        label = _label(line) if found is None else (found.text, "")
+        label = label_of(line) if found is None else (found.text, "")
         key = canonical_name(label[0]) if label else ""
         if (found and found.level > level) or (label and key in _LABELS):
             rest = label[1] if label else ""
@@ -156,7 +156,7 @@ def _split(body: Sequence[Line], level: int) -> tuple[list[Line], list[_Block]]:
     return statement, blocks
 
 
-def _label(line: Line) -> tuple[str, str] | None:
+def label_of(line: Line) -> tuple[str, str] | None:
     """``**Technical Notes:** text`` -> (``Technical Notes``, ``text``)."""
     if not line.plain:
         return None
@@ -168,18 +168,18 @@ def _first(blocks: Sequence[_Block], names: set[str]) -> _Block | None:
     return next((b for b in blocks if b.key in names), None)
 
 
-def _first_paragraph(lines: Sequence[Line]) -> list[Line]:
+def first_paragraph(lines: Sequence[Line]) -> list[Line]:
     """Up to the first blank line or the next bold label (``**Parallel with:** Story 4.6``)."""
     out: list[Line] = []
     for line in lines:
-        if (line.blank or _label(line)) and out:
+        if (line.blank or label_of(line)) and out:
             break
         if not line.blank and not _RULE_RE.match(line.text):
             out.append(line)
     return out
 
 
-def _says_none(text: str) -> bool:
+def says_none(text: str) -> bool:
     plain = re.sub(r"[*_`]", "", text).strip().casefold()
     return plain.startswith(("none", "n/a", "no prerequisite", "no dependenc", "-"))
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 
 from pantheon_git.bmad.blocks import Line, heading, scan
 from pantheon_git.bmad.deps import EPIC_REF, epic_ends
+from pantheon_git.bmad.epic_needs import EpicNeeds, needs_notes, read_needs
 from pantheon_git.bmad.epic_story import StoryHeading, parse_epic_story
 from pantheon_git.bmad.model import Note, ParsedStory
 from pantheon_git.bmad.parser import clean_title, title_parts
@@ -39,6 +40,9 @@ class Epic:
     number: str
     title: str
     line: int
+    needs: tuple[EpicNeeds, ...] = ()
+    """Its own dependency lines (``**Dependencies:** Epic 1``), its ``## Epic List`` summary's
+    first: what the stories that start it wait on (:func:`epics_needs`)."""
 
 
 @dataclass(frozen=True)
@@ -110,7 +114,7 @@ def parse_epics(text: str, path: str) -> EpicsFile | None:
     lines, unclosed = scan(text)
     marks = _marks(lines)
     stories = [m for m in marks if m.kind == "story"]
-    owners = _owners(marks)
+    owners = _owners(marks, _needs(lines, marks))
     unclosed_story = unclosed is not None and _story_after(text, unclosed.line)
     if not (len(stories) > 1 or any(owners.get(m.line.no) for m in stories) or unclosed_story):
         return None
@@ -146,7 +150,35 @@ def parse_epics(text: str, path: str) -> EpicsFile | None:
         for s in found
     ]
     epics = tuple(dict.fromkeys(s.epic for s in found if s.epic))
-    return EpicsFile(path, epics, tuple(_note_hidden(found, lines)))
+    return EpicsFile(path, epics, tuple(_note_hidden(_note_needs(found), lines)))
+
+
+def _needs(lines: Sequence[Line], marks: Sequence[_Mark]) -> dict[str, tuple[EpicNeeds, ...]]:
+    """Each epic number -> the dependency lines under its Epic headings (a summary's too),
+    before the first story."""
+    starts = {m.line.no for m in marks}
+    found: dict[str, tuple[EpicNeeds, ...]] = {}
+    for mark in marks:
+        if mark.kind == "epic":
+            key = epic_key(mark.number)
+            found[key] = (*found.get(key, ()), *read_needs(_body(lines, mark, starts)))
+    return found
+
+
+def _note_needs(found: list[EpicStory]) -> list[EpicStory]:
+    """What an epic's dependency lines hold back or leave unclear: said on its first story."""
+    out = list(found)
+    told: set[str] = set()
+    for index, item in enumerate(out):
+        epic = item.epic
+        if epic is None or epic_key(epic.number) in told:
+            continue
+        told.add(epic_key(epic.number))
+        notes = needs_notes(epic.number, epic.needs)
+        if notes:
+            story = replace(item.story, notes=(*item.story.notes, *notes))
+            out[index] = replace(item, story=story)
+    return out
 
 
 def _note_hidden(found: list[EpicStory], lines: Sequence[Line]) -> list[EpicStory]:
@@ -188,7 +220,7 @@ def _marks(lines: Sequence[Line]) -> list[_Mark]:
     return marks
 
 
-def _owners(marks: Sequence[_Mark]) -> dict[int, Epic]:
+def _owners(marks: Sequence[_Mark], needs: Mapping[str, tuple[EpicNeeds, ...]]) -> dict[int, Epic]:
     """Story line -> its epic: the nearest Epic heading above whose next mark is a story."""
     owners: dict[int, Epic] = {}
     current: Epic | None = None
@@ -196,7 +228,8 @@ def _owners(marks: Sequence[_Mark]) -> dict[int, Epic]:
         if mark.kind == "epic":
             following = marks[index + 1] if index + 1 < len(marks) else None
             if following is not None and following.kind == "story":
-                current = Epic(mark.number, mark.title, mark.line.no)
+                own = needs.get(epic_key(mark.number), ())
+                current = Epic(mark.number, mark.title, mark.line.no, own)
         elif current is not None:
             owners[mark.line.no] = current
     return owners

@@ -1,6 +1,7 @@
 """Which Rally stories a story's references name: "Story 1.2" (this run's, or one of the epics
 files' stories an earlier run migrated), "US-123", and an epics file's "Epic 1" (the stories that
-end it, once in Rally)."""
+end it, once in Rally), also where the story's epic says it (``**Dependencies:** Epic 1`` under
+the epic's heading: :func:`~pantheon_git.bmad.epic_order.epic_order`)."""
 
 from __future__ import annotations
 
@@ -8,43 +9,48 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pantheon_git.bmad.deps import EPIC_REF
-from pantheon_git.bmad.epics import epic_key, epics_ends
+from pantheon_git.bmad.epic_needs import ref_name
+from pantheon_git.bmad.epic_order import EpicOrder, epic_order
+from pantheon_git.bmad.epics import epic_key, epics_ends, same_epic
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.features.migrate.candidates import Candidate
-from pantheon_git.features.migrate.report import StoryOutcome
 
 
 @dataclass(frozen=True)
 class References:
     """Story ids -> the Rally stories they are: this run's, and those of the epics files read
     whose heading has a Rally line. ``epics``: each BMAD epic number -> the ids of the stories
-    that end it (:func:`epics_ends`: the rest of the epic comes before them)."""
+    that end it (:func:`epics_ends`: the rest of the epic comes before them). ``order``: what
+    the epics' own dependency lines make the stories that start them wait on."""
 
     by_id: dict[str, list[str]]
     epics: dict[str, list[str]]
     in_epics_files: frozenset[str]
+    order: EpicOrder
 
     @classmethod
     def of(
         cls,
         stories: Sequence[Candidate],
-        outcomes: Sequence[StoryOutcome],
+        keys: Sequence[str | None],
         known: Sequence[Candidate],
     ) -> References:
+        """``keys``: the Rally key of each of ``stories`` (None: none)."""
         by_id: dict[str, list[str]] = {}
         here = set()
-        for candidate, outcome in zip(stories, outcomes, strict=True):
+        for candidate, key in zip(stories, keys, strict=True):
             here.add((candidate.rel, candidate.parsed.story_id))
-            if outcome.key:
-                by_id.setdefault(candidate.parsed.story_id, []).append(outcome.key)
+            if key:
+                by_id.setdefault(candidate.parsed.story_id, []).append(key)
         for candidate in known:
             story_id = candidate.parsed.story_id
             link = candidate.parsed.rally
             if link and (candidate.rel, story_id) not in here:
                 by_id.setdefault(story_id, []).append(str(link.key))
-        ends = epics_ends((c.bmad_epic, c.parsed) for c in known)
+        pairs = [(c.bmad_epic, c.parsed) for c in known]
         ids = frozenset(c.parsed.story_id for c in known)
-        return cls({k: list(dict.fromkeys(v)) for k, v in by_id.items()}, ends, ids)
+        by_id = {k: list(dict.fromkeys(v)) for k, v in by_id.items()}
+        return cls(by_id, epics_ends(pairs), ids, epic_order(pairs))
 
     def resolve(self, ref: str) -> tuple[list[str], str | None]:
         """The Rally keys ``ref`` names, and what to tell the user when they are not all known."""
@@ -82,3 +88,56 @@ class References:
             f"depends on Epic {number}, whose Stories {', '.join(missing)} are not in Rally yet; "
             "migrate them, then run this migration again to link them"
         )
+
+
+def plan_links(
+    stories: Sequence[Candidate], keys: Sequence[str | None], known: Sequence[Candidate]
+) -> tuple[list[tuple[str, ...]], list[str]]:
+    """Each story's predecessors (Rally keys, or what ``keys`` calls a story of the run), and
+    what to tell about the references that name none. ``keys``: each story's Rally key, or in
+    a dry run what the story will be (``Story 1.2``); None: it is not in Rally (failed).
+    ``known``: every story of the epics files read, also those of other BMAD epics.
+
+    A story's own references are told on the story; its epic's dependency lines once, on the
+    epic (``docs/epics.md (Epic 2): depends on Epic 1, ...``)."""
+    refs = References.of(stories, keys, known)
+    notes: dict[str, None] = {}
+    planned: list[tuple[str, ...]] = []
+    for candidate, key in zip(stories, keys, strict=True):
+        wanted: list[str] = []
+        for ref, about in _references(candidate, key, refs.order) if key else ():
+            found, problem = refs.resolve(ref)
+            if problem:
+                notes.setdefault(f"{about}: {problem}", None)
+            wanted += [k for k in found if k != key and k not in wanted]
+        for note in _loops(candidate, refs.order) if key else ():
+            notes.setdefault(note, None)
+        planned.append(tuple(wanted))
+    return planned, list(notes)
+
+
+def _references(candidate: Candidate, key: str, order: EpicOrder) -> list[tuple[str, str]]:
+    """The story's references, each with what a problem with it is told on: the story's own
+    on the story, its epic's dependency lines on the epic."""
+    who = f"{key} ({candidate.label})" if StoryKey.try_parse(key) else candidate.label
+    own = [(ref, who) for ref in candidate.parsed.dependencies]
+    epic = candidate.bmad_epic
+    if epic is None:
+        return own
+    waits = order.waits.get(candidate.parsed.story_id, ())
+    return own + [(ref, _epic_place(candidate.rel, epic.number)) for ref in waits]
+
+
+def _loops(candidate: Candidate, order: EpicOrder) -> list[str]:
+    epic = candidate.bmad_epic
+    return [
+        f"{_epic_place(candidate.rel, epic.number)}: depends on {ref_name(loop.ref)}, but "
+        f"Story {loop.start} comes before Story {loop.end} already by the prerequisites "
+        "stated; linking it would make a loop, so it is not linked"
+        for loop in (order.loops if epic else ())
+        if epic and same_epic(loop.epic, epic.number)
+    ]
+
+
+def _epic_place(rel: str, number: str) -> str:
+    return f"{rel} (Epic {number})"

@@ -1,5 +1,6 @@
 """Story-to-story references ("depends on Story 1.2", "blocked by US-123", an epics file's
-"Prerequisites: Epic 1") -> Rally Predecessors, once every story of the run exists in Rally."""
+"Prerequisites: Epic 1" and an epic's own "Dependencies: Epic 1") -> Rally Predecessors, once
+every story of the run exists in Rally."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pantheon_git.cache.journal import Journal
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.errors import RallyNotFound, RallyValidationError
 from pantheon_git.features.migrate.candidates import Candidate
-from pantheon_git.features.migrate.links import References
+from pantheon_git.features.migrate.links import plan_links
 from pantheon_git.features.migrate.report import StoryOutcome
 from pantheon_git.rally import records
 
@@ -30,24 +31,17 @@ def link_predecessors(
 ) -> tuple[list[StoryOutcome], list[str]]:
     """``known``: every story of the epics files read, also those of other BMAD epics; one
     with a Rally line (migrated by an earlier run) can be a predecessor too."""
-    refs = References.of(stories, outcomes, known)
-    notes: list[str] = []
+    keys = [outcome.key for outcome in outcomes]
+    planned, notes = plan_links(stories, keys, known)
     result = list(outcomes)
-    for index, (candidate, outcome) in enumerate(zip(stories, outcomes, strict=True)):
-        if not outcome.key or not candidate.parsed.dependencies:
+    for index, (outcome, wanted) in enumerate(zip(outcomes, planned, strict=True)):
+        if not outcome.key or not wanted:
             continue
         if progress:
             progress(f"linking predecessors of {outcome.key}")
-        wanted: list[str] = []
-        for ref in candidate.parsed.dependencies:
-            keys, problem = refs.resolve(ref)
-            if problem:
-                notes.append(f"{outcome.key} ({candidate.label}): {problem}")
-            wanted += [k for k in keys if k != outcome.key and k not in wanted]
-        if wanted:
-            linked, problems = _link(client, journal, outcome.key, wanted)
-            notes += [f"{outcome.key}: {p}" for p in problems]
-            result[index] = replace(outcome, predecessors=tuple(linked))
+        linked, problems = _link(client, journal, outcome.key, list(wanted))
+        notes += [f"{outcome.key}: {p}" for p in problems]
+        result[index] = replace(outcome, predecessors=tuple(linked))
     return result, notes
 
 

@@ -1,16 +1,19 @@
 """``pantheon migrate --dry-run``: what a migration would create or update. Nothing is written:
 no Rally change, no file, no journal, no archive. Rally is read (the epic, the stories files
-already link to) when a key is set; without one, or offline, the plan is shown unchecked."""
+already link to) when a key is set; without one, or offline, the plan is shown unchecked. The
+predecessors each story would get are shown too: a story the run would create as ``Story 1.2``."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from pantheon_git.bmad.rally_form import RallyStory, TitleTooLong, rally_story
 from pantheon_git.core import states
 from pantheon_git.core.keys import EpicRef
 from pantheon_git.errors import RallyError, RallyNotFound, UsageError
-from pantheon_git.features.migrate.candidates import Collected
+from pantheon_git.features.migrate.candidates import Candidate, Collected
+from pantheon_git.features.migrate.links import plan_links
 from pantheon_git.features.migrate.report import (
     MigrationResult,
     StoryOutcome,
@@ -105,6 +108,9 @@ def preview(app: App, collected: Collected, epic_ref: EpicRef) -> MigrationResul
                 warnings=tuple(warnings),
             )
         )
+    keys = [_planned_key(c, o) for c, o in zip(collected.stories, outcomes, strict=True)]
+    planned, link_notes = plan_links(collected.stories, keys, collected.epic_stories)
+    outcomes = [replace(o, predecessors=p) for o, p in zip(outcomes, planned, strict=True)]
     return MigrationResult(
         epic=epic_id,
         epic_name=epic_name,
@@ -112,8 +118,16 @@ def preview(app: App, collected: Collected, epic_ref: EpicRef) -> MigrationResul
         stories=tuple(outcomes),
         skipped=collected.skipped,
         errors=collected.errors,
-        notes=tuple(notes),
+        notes=(*notes, *link_notes),
     )
+
+
+def _planned_key(candidate: Candidate, outcome: StoryOutcome) -> str | None:
+    """What the run would call the story: its Rally key, ``Story 1.2`` for one it would
+    create, None for one it would not migrate."""
+    if outcome.action == "would create":
+        return f"Story {candidate.parsed.story_id}"
+    return outcome.key if outcome.action == "would update" else None
 
 
 def schedule_order(
