@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from pantheon_git.bmad import ParsedStory
+from pantheon_git.bmad.epic_order import epic_order
 from pantheon_git.bmad.epics import EpicsFile, epics_ends, expand_epics, parse_epics
 
 CORPUS = Path(__file__).parent / "fixtures" / "bmad-epics"
@@ -151,6 +152,35 @@ def _line(name: str, path: str, number: int) -> str:
 )
 def test_prerequisite_forms(name: str, story_id: str, deps: set[str]) -> None:
     assert resolved(name, stories(name)[story_id]) == deps
+
+
+# What the epics' own dependency lines add, set by set: (stories that start an epic and wait
+# by its line, links that adds to the stories' own prerequisites, lines a hedge holds back,
+# epics named and left out as loops).
+# The other sets state no dependency line under an epic (tests/test_bmad_epic_needs.py reads
+# the lines themselves).
+EPIC_LINES = {
+    "lending": (4, 16, 0, 0),  # Epic 7: Epic 2 (ServicingView must exist), 4 stories end it
+    "posture": (7, 8, 0, 0),  # the Epic Structure summaries of Epics 2-6, and Epic 6's own
+    # only "Epic 1" holds, which most of those stories name themselves: stories of Epic 2
+    # wait on Epic 5 and stories of Epic 5 on Epic 3, so "Epic 3 after 2" would loop
+    "stock": (16, 5, 0, 4),
+    "vdash": (1, 4, 2, 0),  # "Epics 1-3 (ship last as experimental)"; Epics 2 and 3 hedged
+}
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_what_the_epics_own_dependency_lines_add(name: str) -> None:
+    items = [(item.epic, item.story) for parsed in files(name) for item in parsed.stories]
+    ends = epics_ends(items)
+    order = epic_order(items)
+    added = {
+        story_id: set(expand_epics(refs, ends, story_id)) - resolved(name, stories(name)[story_id])
+        for story_id, refs in order.waits.items()
+    }
+    held = sum(1 for e in {item[0] for item in items if item[0]} for n in e.needs if n.held)
+    counts = (len(order.waits), sum(map(len, added.values())), held, len(order.loops))
+    assert counts == EPIC_LINES.get(name, (0, 0, 0, 0))
 
 
 def test_a_story_heading_inside_a_code_block_is_said_not_read() -> None:

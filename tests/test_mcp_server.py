@@ -61,13 +61,13 @@ As a visitor, I want to sign up, so that I have an account.
 
 ## Epic 2: Checkout
 
+**Dependencies:** Epic 1 (accounts must exist)
+
 ### Story 2.1: Cart
 
 As a shopper, I want a cart, so that I can buy several things.
 
 **Acceptance Criteria:** the cart shows what I added
-
-**Prerequisites:** Story 1.1
 
 ### Story 2.2: Payment
 
@@ -286,10 +286,23 @@ def test_an_epics_file_is_migrated_one_bmad_epic_at_a_time(world: World) -> None
         world.mcp.call("migrate", {"epic": "F18", "paths": ["plan/epics.md"], "bmad_epic": "2"})
     )
     assert preview["dry_run"] is True
-    assert [(s["bmad_id"], s["action"]) for s in preview["stories"]] == [
-        ("2.1", "would create"),
-        ("2.2", "would create"),
+    assert [(s["bmad_id"], s["action"], s["predecessors"]) for s in preview["stories"]] == [
+        ("2.1", "would create", []),
+        ("2.2", "would create", ["Story 2.1"]),
     ]
+    # Epic 2's own "Dependencies: Epic 1" waits on Story 1.1, which this call leaves out.
+    assert preview["notes"] == [
+        "plan/epics.md (Epic 2): depends on Epic 1, whose Stories 1.1 are not in Rally yet; "
+        "migrate them, then run this migration again to link them"
+    ]
+    whole = ok(
+        world.mcp.call("migrate", {"epic": "F18", "paths": ["plan/epics.md"], "bmad_epic": "all"})
+    )
+    assert {s["bmad_id"]: s["predecessors"] for s in whole["stories"]} == {
+        "1.1": [],
+        "2.1": ["Story 1.1"],
+        "2.2": ["Story 2.1"],
+    }
 
 
 def test_inferred_dependencies_are_reviewed_and_written_to_rally(world: World) -> None:

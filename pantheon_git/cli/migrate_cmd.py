@@ -102,9 +102,10 @@ def run_cmd(  # noqa: PLR0917
     `# Story X.Y: Title` are listed as skipped.
 
     An epics file (docs/epics.md, _bmad-output/planning-artifacts/epics.md,
-    docs/prd/epic-1-*.md) gives one story per `### Story N.M: Title` heading,
-    and its Prerequisites become Rally Predecessors. One run takes one BMAD epic
-    under one Rally epic: --bmad-epic 1 --epic F17, then --bmad-epic 2 --epic F18.
+    docs/prd/epic-1-*.md) gives one story per `### Story N.M: Title` heading;
+    its Prerequisites, and an epic's own `**Dependencies:** Epic 1` line, become
+    Rally Predecessors. One run takes one BMAD epic under one Rally epic:
+    --bmad-epic 1 --epic F17, then --bmad-epic 2 --epic F18.
     """
 
     app = _app(project)

@@ -523,7 +523,12 @@ MIGRATE = obj(
                     "url": nullable(text()),
                     "error": nullable(text()),
                     "bmad_id": nullable(text("Its id in its epics file (1.2); null: a file.")),
-                    "predecessors": array(KEY),
+                    "predecessors": array(
+                        text(
+                            "A Predecessor: its key (US-123); in a dry run, `Story 1.2` for a "
+                            "story the run would create."
+                        )
+                    ),
                 },
                 required=["path", "title", "action"],
             )

@@ -351,9 +351,10 @@ TOOLS: tuple[ToolSpec, ...] = (
         "migrate",
         "Migrate markdown stories",
         "Create (or update) a Rally story under an epic for each BMAD markdown story file, or "
-        "each story of an epics file (its Prerequisites become Rally Predecessors), and link "
-        "the file to it. A dry run unless apply is true: call it once without apply, show the "
-        "preview, then again with apply. Reversible with `pantheon migrate rollback`.",
+        "each story of an epics file (its Prerequisites, and its epic's own Dependencies line, "
+        "become Rally Predecessors), and link the file to it. A dry run unless apply is true: "
+        "call it once without apply, show the preview (with the predecessors each story would "
+        "get), then again with apply. Reversible with `pantheon migrate rollback`.",
         obj(
             {
                 "epic": EPIC,
