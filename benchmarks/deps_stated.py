@@ -4,13 +4,18 @@ predecessors, and what the analysis of the texts adds to them.
     .venv/bin/python benchmarks/deps_stated.py              # every set with its source
     .venv/bin/python benchmarks/deps_stated.py --held-out   # ... and the held-out one (its run)
     .venv/bin/python benchmarks/deps_stated.py --set stock --show
+    .venv/bin/python benchmarks/deps_stated.py --no-epic-lines  # the stories' own lines only
+    .venv/bin/python benchmarks/deps_stated.py --link-hedged    # hedged epic lines linked too
 
 For each labelled backlog whose real epics file is in ``tests/fixtures/bmad-epics/NAME/``, the
 source files are read by the epics-file parser (what ``pantheon migrate`` reads), and each
 story's prerequisites ("**Prerequisites:** Story 1.2", "Epic 1 complete", ranges) are mapped
 through ``map.yaml`` to the backlog's keys; a prerequisite on a story the backlog left out is
-dropped. Three columns, scored as ``deps_quality.py`` scores (overall: edges and conflicts,
-pairs only; ``ambiguous`` and ``stated_only`` pairs count neither way):
+dropped. An epic's own dependency line ("**Dependencies:** Epic 1" under "## Epic 2") adds the
+stories that end Epic 1 to the stories that start Epic 2, read by the function the migration
+reads it with (``pantheon_git.bmad.epic_order.epic_order``). Three columns, scored as
+``deps_quality.py`` scores (overall: edges and conflicts, pairs only; ``ambiguous`` and
+``stated_only`` pairs count neither way):
 
 * text: the analysis of the texts alone (the ``deps_quality.py`` figure);
 * stated: the prerequisites alone, as explicit edges;

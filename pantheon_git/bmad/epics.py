@@ -8,7 +8,10 @@ the ``### Epic N`` summaries of ``## Epic List`` and a closing ``### Epic 1 Comp
 epics. A story ends at the next story or epic, or at a heading of its own level or above.
 
 A file is an epics file when a Story heading sits under an Epic heading or it has more than one
-Story heading; a one-story file is a story file (:mod:`pantheon_git.bmad.parser`). Pure.
+Story heading; a one-story file is a story file (:mod:`pantheon_git.bmad.parser`). An epic's own
+``**Dependencies:** Epic 1`` line, under its heading or its summary's, is kept on the epic
+(:mod:`~pantheon_git.bmad.epic_needs`; the order it makes: :mod:`~pantheon_git.bmad.epic_order`).
+Pure.
 """
 
 from __future__ import annotations
