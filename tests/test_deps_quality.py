@@ -130,10 +130,19 @@ def test_a_sources_prerequisites_become_predecessors_of_the_backlogs_keys(
     stated_bench: ModuleType,
 ) -> None:
     # vdash's source: "**Prerequisites:** Story 1.1" on Story 1.2, "Story 4.1, Story 4.2" ...
+    own = stated_bench.stated("vdash", epic_lines=False)
+    assert own.named == 21
+    assert own.dropped == 0
+    assert own.predecessors["US-2102"] == ("US-2101",)
+    assert own.predecessors["US-2401"] == ()
+    # ... and its Epic 4's "**Dependencies:** Epics 1-3 (ship last as experimental)": 4.1
+    # starts Epic 4, and 1.2, 1.3, 2.5 and 3.7 end Epics 1 to 3
     vdash = stated_bench.stated("vdash")
-    assert vdash.named == 21
-    assert vdash.dropped == 0
-    assert vdash.predecessors["US-2102"] == ("US-2101",)
+    assert vdash.named == 25
+    assert vdash.predecessors["US-2401"] == ("US-2102", "US-2103", "US-2205", "US-2307")
+    assert {k: v for k, v in vdash.predecessors.items() if k != "US-2401"} == {
+        k: v for k, v in own.predecessors.items() if k != "US-2401"
+    }
     # stock keeps 29 of the source's stories: prerequisites on the others are dropped, not kept
     stock = stated_bench.stated("stock")
     assert 0 < stock.dropped < stock.named
