@@ -23,6 +23,7 @@ STORIES = {
     "budget": (6, 30),
     "docmind": (8, 36),
     "docvet": (8, 24),
+    "fleet": (7, 28),
     "inbox": (7, 87),
     "lending": (7, 33),
     "meeting": (2, 20),

@@ -21,6 +21,7 @@ BLOBS = {
     "budget/epics.md": "cf7c2ba83a018888bd8f9b619543c03ba23c4eda",
     "docmind/epics.md": "d841cfe3e5c8d260b6a3e4d04af7c595f50bf0ca",
     "docvet/epics.md": "c2ed1457b862cbfff932b4cf468bc6ac7f21cc03",
+    "fleet/epics.md": "9690bd3df9f2506445404d8ed026e243ae8b95d7",
     "inbox/epics.md": "5415d9955a4ed32bd6bd004871b5697eb654425d",
     "lending/epics.md": "2454c07d637db6b34265c2c21b232a8cd5c53ed4",
     "meeting/epic-1-foundation-project-setup.md": "ce2f768416ca871b961def8621c6fa9b021ae32c",
