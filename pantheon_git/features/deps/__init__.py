@@ -28,6 +28,7 @@ from pantheon_git.features.deps import (
     preconditions,
     resources,
     rules,
+    titlephrases,
 )
 from pantheon_git.features.deps.facts import Facts, declared_files, story_facts
 from pantheon_git.features.deps.model import (
@@ -117,6 +118,7 @@ def _analyse(unique: list[Story], changed: Mapping[StoryKey, Set[str]], beside: 
             *journeys.journey_edges(all_facts),
             *packages.package_edges(all_facts),
             *resources.resource_edges(all_facts),
+            *titlephrases.title_phrase_edges(all_facts),
         ]
         conflicts, hot = rules.conflicts(all_facts, same)
         names, intros = theirs()

@@ -66,7 +66,7 @@ def functional_edges(all_facts: Sequence[Facts]) -> list[Edge]:
             known = index[p.words].get(facts.key)
             if known is None or known[0] < p.strength:
                 index[p.words][facts.key] = (p.strength, p.quote)
-    matcher = _Matcher(index)
+    matcher = Matcher(index)
     positions = {facts.key: facts.position for facts in all_facts}
     out: list[Edge] = []
     for facts in all_facts:
@@ -116,7 +116,7 @@ def functional_edges(all_facts: Sequence[Facts]) -> list[Edge]:
     return out
 
 
-class _Matcher:
+class Matcher:
     """Finds indexed phrases in a sentence, longest first, without trying every position:
     only where two words are the first two of some phrase (or a one-word one)."""
 
