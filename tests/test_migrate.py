@@ -193,6 +193,18 @@ def test_report_and_rerun_creates_nothing(repo: Path, cli: CLI, client: RallyCli
     assert sum(s["tasks_created"] for s in doc["stories"]) == 0
     assert story_count(client) == count
     assert snapshot(repo) == files
+    # a run that changed nothing leaves no journal and no copies: `rollback` without a run
+    # still undoes the first one, which created the stories
+    assert (doc["run"], doc["backup"]) == (None, None)
+    code, out, _ = cli("migrate", "--epic", "F17")
+    assert code == 0
+    assert out.endswith("pantheon sync --epic F17` to pull back from Rally\n")
+    assert "Nothing changed" in out
+    assert "rollback" not in out
+    assert len(list((repo / ".bmad" / "migrations").glob("*.json"))) == 1
+    assert len(list((repo / ".bmad" / "archive").iterdir())) == 1
+    assert cli("migrate", "rollback")[0] == 0
+    assert story_count(client) == count - 5
 
 
 def test_rerun_updates_what_changed(repo: Path, cli: CLI, client: RallyClient) -> None:

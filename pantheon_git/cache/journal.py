@@ -104,6 +104,22 @@ class Journal:
         self.doc.update(status=status, finished=format_time(now), **facts)
         self.save()
 
+    @property
+    def changed_anything(self) -> bool:
+        """Whether the run created, changed or linked anything in Rally, or wrote a file."""
+        doc = self.doc
+        written = any(entry["written"] for entry in doc["files"].values())
+        return written or any(doc[key] for key in ("created", "pending", "updated", "linked"))
+
+    def discard(self) -> None:
+        """Forget a run that changed nothing: its journal and the copies of the files it kept,
+        so ``rollback`` without a run still undoes the last run that did something."""
+        for entry in self.doc["files"].values():
+            backup = self.root / str(entry["backup"])
+            backup.unlink(missing_ok=True)
+            _remove_empty(backup.parent, self.root)
+        self.path.unlink(missing_ok=True)
+
     # --- files --------------------------------------------------------------------------------
 
     def keep_original(self, rel: str, data: bytes, backup: Path) -> None:
@@ -206,6 +222,18 @@ def migration_lock(root: Path) -> Iterator[None]:
                 hint="Wait for it to finish, then run the command again.",
             ) from None
         yield
+
+
+def _remove_empty(folder: Path, root: Path) -> None:
+    """Remove ``folder`` and the parents it leaves empty, up to (not including) ``.bmad``."""
+    stop = (root / ".bmad").resolve()
+    folder = folder.resolve()
+    while folder != stop and stop in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:
+            return  # not empty (another run's, or a file of the user's)
+        folder = folder.parent
 
 
 def _rel(root: Path, path: Path) -> str:

@@ -136,18 +136,19 @@ def _next_steps(result: MigrationResult, again: str | None) -> list[str]:
     epic = result.epic
     if result.dry_run:
         return ["Next Steps:", f"  Run `{again or f'pantheon migrate --epic {epic}'}` to do it."]
-    steps = ["Next Steps:"]
-    if result.backup:
-        steps.append(f"  1. Archive local markdown files (backed up to {result.backup})")
-    else:
-        steps.append("  1. Archive local markdown files (originals kept for rollback only)")
-    steps += [
-        f"  2. Switch to Rally-driven workflow: pantheon checkout --epic {epic}",
-        f"  3. Run `pantheon sync --epic {epic}` to pull back from Rally",
+    later = [
+        f"Switch to Rally-driven workflow: pantheon checkout --epic {epic}",
+        f"Run `pantheon sync --epic {epic}` to pull back from Rally",
     ]
-    if result.run:
-        steps.append(f"Undo this run: pantheon migrate rollback {result.run}")
-    return steps
+    if not result.run:  # a rerun that found Rally as the files say: no journal, no undo
+        steps = ["Nothing changed: Rally already has these stories as the files say.", ""]
+        return [*steps, "Next Steps:", *(f"  {n}. {s}" for n, s in enumerate(later, 1))]
+    if result.backup:
+        first = f"Archive local markdown files (backed up to {result.backup})"
+    else:
+        first = "Archive local markdown files (originals kept for rollback only)"
+    steps = ["Next Steps:", *(f"  {n}. {s}" for n, s in enumerate([first, *later], 1))]
+    return [*steps, f"Undo this run: pantheon migrate rollback {result.run}"]
 
 
 def _counts(done: tuple[StoryOutcome, ...]) -> str:

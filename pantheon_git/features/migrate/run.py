@@ -148,15 +148,18 @@ def migrate(app: App, request: MigrateRequest) -> MigrationResult:
             journal.finish("failed", app.now())
             raise
         journal.finish("complete", app.now())
+        changed = journal.changed_anything
+        if not changed:  # nothing to undo: `rollback` still finds the last run that did
+            journal.discard()
     result = MigrationResult(
         epic=epic.formatted_id or "",
         epic_name=epic.name,
         dry_run=False,
-        run=run,
+        run=run if changed else None,
         stories=tuple(outcomes),
         skipped=collected.skipped,
         errors=collected.errors,
-        backup=f"{backups.relative_to(app.root).as_posix()}/" if archive else None,
+        backup=f"{backups.relative_to(app.root).as_posix()}/" if archive and changed else None,
         notes=tuple(notes),
     )
     return _with_ids(result, collected.stories)
