@@ -118,7 +118,7 @@ def test_accept_all_takes_only_sure_edges(
     ("args", "message"),
     [
         (["--accept", "US-121"], "is not a pair of stories"),
-        (["--accept", "US-121:US-121"], "is not a pair of stories"),
+        (["--accept", "US-121:US-121"], "links US-121 to itself"),
         (["--accept", "US-124:US-121"], "other direction: US-121:US-124"),
         (["--accept", "US-126:US-127"], "no inferred edge US-126 -> US-127"),
         (["--accept", "US-999:US-124"], "US-999 is not among the analysed stories"),
@@ -126,7 +126,7 @@ def test_accept_all_takes_only_sure_edges(
         (["--review", "--accept-all"], "--review only lists"),
         (["--dry-run"], "--dry-run goes with --accept"),
         (["--min-confidence", "high"], "--min-confidence goes with"),
-        (["--review", "--format", "mermaid"], "not for --review or --accept"),
+        (["--review", "--format", "mermaid"], "not for --review, --accept or --link"),
         (["US-121:US-124"], "Pairs go after --accept"),
         (["--accept", "US-121:US-124", "US-121"], "is not a pair of stories"),
     ],

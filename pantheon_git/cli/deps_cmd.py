@@ -31,8 +31,7 @@ from pantheon_git.features.deps.review import (
     review_document,
 )
 from pantheon_git.features.deps.run import DepsResult, analyse_cache, write_output
-from pantheon_git.features.deps.run_accept import accept as accept_links
-from pantheon_git.features.deps.run_accept import chosen
+from pantheon_git.features.deps.run_accept import write_chosen
 
 
 @click.command(
@@ -42,7 +41,8 @@ from pantheon_git.features.deps.run_accept import chosen
         "stories that can run in parallel, independent stories, and pairs that must not run "
         "at the same time. Saves .bmad/rally-cache/dependencies.json. --review lists the "
         "dependencies found in the texts that Rally does not have; --accept / --accept-all "
-        "write them to Rally as Predecessors."
+        "write them to Rally as Predecessors; --link writes the ones you read in the stories, "
+        "whether or not the analysis found them."
     ),
 )
 @click.option(
@@ -81,6 +81,14 @@ from pantheon_git.features.deps.run_accept import chosen
     "more pairs may follow it, or be separated with commas.",
 )
 @click.option(
+    "--link",
+    "link",
+    multiple=True,
+    metavar="BEFORE:AFTER",
+    help="Write a dependency you read in the stories to Rally (BEFORE becomes a predecessor "
+    "of AFTER), found by the analysis or not; more pairs may follow it.",
+)
+@click.option(
     "--accept-all",
     is_flag=True,
     help="Write every inferred dependency at --min-confidence or surer (default high).",
@@ -93,7 +101,9 @@ from pantheon_git.features.deps.run_accept import chosen
     "hint: a guess kept out of the graph, listed only when asked for).",
 )
 @click.option(
-    "--dry-run", is_flag=True, help="With --accept / --accept-all: read Rally, write nothing."
+    "--dry-run",
+    is_flag=True,
+    help="With --accept / --accept-all / --link: read Rally, write nothing.",
 )
 @click.argument("more_pairs", nargs=-1, metavar="[BEFORE:AFTER]...")
 @common_options
@@ -105,27 +115,31 @@ def deps(
     output: Path | None,
     review: bool,
     accept: tuple[str, ...],
+    link: tuple[str, ...],
     accept_all: bool,
     min_confidence: str | None,
     dry_run: bool,
 ) -> int:
     refs = [EpicRef.parse(e) for e in epics]
-    if more_pairs and not accept:
+    if more_pairs and not (accept or link):
         raise UsageError(
             f"unexpected argument {more_pairs[0]!r}",
-            hint="Pairs go after --accept: pantheon deps --accept US-120:US-121 US-121:US-124",
+            hint="Pairs go after --accept or --link: "
+            "pantheon deps --accept US-120:US-121 US-121:US-124",
         )
-    accept = (*accept, *more_pairs)  # --accept US-1:US-2 US-3:US-4 names both
     mode = _mode(
         review=review,
         accept=accept,
+        link=link,
         accept_all=accept_all,
         min_confidence=min_confidence,
         dry_run=dry_run,
         fmt=fmt,
         output=output,
     )
-    pairs = parse_pairs(accept)
+    # --accept US-1:US-2 US-3:US-4 names both (and so does --link)
+    named = (*accept, *link, *more_pairs)
+    pairs = parse_pairs(named, "--link" if link else "--accept")
     app = App.load(config_path=Ctx.config_path, warn=warn, note=info)
     if progress_enabled():
         app.progress = lambda message: echo(message, err=True)
@@ -165,14 +179,23 @@ def _run(
             lambda: render_review(found, result.stories, evidence=Ctx.verbose > 0),
         )
         return 0
-    if mode == "accept":
-        choices = chosen(
-            result.analysis, pairs, accept_all=accept_all, min_confidence=min_confidence
+    if mode in ("accept", "link"):
+        done = write_chosen(
+            app,
+            result,
+            pairs,
+            link=mode == "link",
+            accept_all=accept_all,
+            min_confidence=min_confidence,
+            epics=refs,
+            dry_run=dry_run,
+            progress=app.progress,
         )
-        done = accept_links(app, choices, dry_run=dry_run, progress=app.progress)
         emit(
             done.to_dict(),
-            lambda: render_written(done.written, dry_run=dry_run, cached=done.cached),
+            lambda: render_written(
+                done.written, dry_run=dry_run, cached=done.cached, overrules=done.overrules
+            ),
         )
         return done.exit_code
     fmt = "json" if Ctx.json else fmt
@@ -192,33 +215,42 @@ def _mode(
     *,
     review: bool,
     accept: tuple[str, ...],
+    link: tuple[str, ...],
     accept_all: bool,
     min_confidence: str | None,
     dry_run: bool,
     fmt: str,
     output: Path | None,
 ) -> str:
-    """``report``, ``review`` or ``accept``; refuses options that do not go together."""
+    """``report``, ``review``, ``accept`` or ``link``; refuses options that do not go
+    together."""
     if accept and accept_all:
         raise UsageError(
             "--accept and --accept-all do not go together",
             hint="Name the pairs with --accept, or take every sure edge with --accept-all.",
         )
-    writing = bool(accept) or accept_all
+    if link and (accept or accept_all or review):
+        raise UsageError(
+            "--link does not go with --accept, --accept-all or --review",
+            hint="--link writes the pairs you read, inferred or not; run the others apart.",
+        )
+    writing = bool(accept or link) or accept_all
     if review and writing:
         raise UsageError(
             "--review only lists; it does not go with --accept or --accept-all",
             hint="Run --review first, then --accept the pairs you want.",
         )
     if dry_run and not writing:
-        raise UsageError("--dry-run goes with --accept or --accept-all")
+        raise UsageError("--dry-run goes with --accept, --accept-all or --link")
     if min_confidence and not (review or accept_all):
         raise UsageError("--min-confidence goes with --review or --accept-all")
     if (review or writing) and (fmt != "text" or output is not None):
         raise UsageError(
-            "--format and --output are for the report, not for --review or --accept",
+            "--format and --output are for the report, not for --review, --accept or --link",
             hint="Use --json for a document.",
         )
+    if link:
+        return "link"
     return "review" if review else "accept" if writing else "report"
 
 

@@ -3,7 +3,8 @@
 An edge found in the texts (not an ``explicit`` one, which Rally already has) is *proposed*:
 ``pantheon deps --review`` lists them, surest first; ``--accept US-1:US-2`` picks some by pair
 (US-1 must be done before US-2, so US-1 becomes a predecessor of US-2), ``--accept-all`` picks
-every one at ``--min-confidence`` or surer.
+every one at ``--min-confidence`` or surer. ``--link`` writes pairs a reader states, inferred
+or not (``links.py``).
 """
 
 from __future__ import annotations
@@ -53,18 +54,24 @@ def _level(level: str) -> str:
     return level
 
 
-def parse_pairs(texts: Iterable[str]) -> list[tuple[StoryKey, StoryKey]]:
-    """``US-1:US-2`` (also ``US-1->US-2``; several per argument, split by commas) -> pairs."""
+def parse_pairs(texts: Iterable[str], option: str = "--accept") -> list[tuple[StoryKey, StoryKey]]:
+    """``US-1:US-2`` (also ``US-1->US-2``; several per argument, split by commas) -> pairs;
+    ``option`` names the flag in the hint."""
     pairs: list[tuple[StoryKey, StoryKey]] = []
     for text in texts:
         for part in (p for p in text.split(",") if p.strip()):
             match = _PAIR_RE.match(part)
             first = StoryKey.try_parse(match.group(1)) if match else None
             second = StoryKey.try_parse(match.group(2)) if match else None
-            if first is None or second is None or first == second:
+            if first is None or second is None:
                 raise UsageError(
                     f"{part.strip()!r} is not a pair of stories",
-                    hint="Write BEFORE:AFTER, e.g. --accept US-120:US-121 (US-120 comes first).",
+                    hint=f"Write BEFORE:AFTER, e.g. {option} US-120:US-121 (US-120 comes first).",
+                )
+            if first == second:
+                raise UsageError(
+                    f"{part.strip()!r} links {first} to itself",
+                    hint="A story cannot wait for itself: name the story it waits for.",
                 )
             if (first, second) not in pairs:
                 pairs.append((first, second))
@@ -73,26 +80,38 @@ def parse_pairs(texts: Iterable[str]) -> list[tuple[StoryKey, StoryKey]]:
 
 @dataclass(frozen=True)
 class Choice:
-    """What to do with a pair asked for: ``edge`` is None when Rally already has it."""
+    """What to do with a pair asked for."""
 
     source: StoryKey
     target: StoryKey
     edge: Edge | None
+    """The inferred edge it makes Rally's (its kind and confidence are reported); None when
+    the analysis did not infer the pair."""
+    in_rally: bool = False
+    """The cache holds it as a Rally predecessor already: nothing to write."""
+    read: bool = False
+    """A reader stated it (``--link``) and the texts' rules had not inferred it."""
+
+
+def check_known(analysis: Analysis, pairs: Sequence[tuple[StoryKey, StoryKey]]) -> None:
+    """Refuses a pair naming a story the analysis did not read."""
+    known = set(analysis.stories)
+    for pair in pairs:
+        for key in pair:
+            if key not in known:
+                raise UsageError(
+                    f"{key} is not among the analysed stories",
+                    hint="Check the key, or run `pantheon sync` (and --epic) to cache it.",
+                )
 
 
 def choose(analysis: Analysis, pairs: Sequence[tuple[StoryKey, StoryKey]]) -> list[Choice]:
     """The edges the pairs name. A pair the analysis does not infer is refused (with the
     reverse pointed out when that is what the analysis found)."""
     by_pair = {(e.source, e.target): e for e in (*analysis.hints, *analysis.edges)}
-    known = set(analysis.stories)
+    check_known(analysis, pairs)
     out: list[Choice] = []
     for source, target in pairs:
-        for key in (source, target):
-            if key not in known:
-                raise UsageError(
-                    f"{key} is not among the analysed stories",
-                    hint="Check the key, or run `pantheon sync` (and --epic) to cache it.",
-                )
         edge = by_pair.get((source, target))
         if edge is None:
             reverse = by_pair.get((target, source))
@@ -102,7 +121,10 @@ def choose(analysis: Analysis, pairs: Sequence[tuple[StoryKey, StoryKey]]) -> li
                 else "Run `pantheon deps --review` to list the edges it found."
             )
             raise UsageError(f"no inferred edge {source} -> {target}", hint=hint)
-        out.append(Choice(source, target, None if edge.kind == "explicit" else edge))
+        if edge.kind == "explicit":
+            out.append(Choice(source, target, None, in_rally=True))
+        else:
+            out.append(Choice(source, target, edge))
     return out
 
 
@@ -141,8 +163,15 @@ def render_review(edges: Sequence[Edge], stories: Sequence[Story], *, evidence: 
     return "\n".join(lines)
 
 
-def render_written(written: Sequence[Any], *, dry_run: bool, cached: bool = False) -> str:
-    """The accept report; ``written`` are ``run_accept.Written`` records."""
+def render_written(
+    written: Sequence[Any],
+    *,
+    dry_run: bool,
+    cached: bool = False,
+    overrules: Sequence[Edge] = (),
+) -> str:
+    """The accept (and link) report; ``written`` are ``run_accept.Written`` records,
+    ``overrules`` the inferred edges the links put the other way."""
     marks = {"added": "+", "would add": "+", "already in Rally": "=", "failed": "!"}
     if dry_run:
         would = sum(w.status == "would add" for w in written)
@@ -153,7 +182,16 @@ def render_written(written: Sequence[Any], *, dry_run: bool, cached: bool = Fals
     lines = [head]
     for w in written:
         why = f": {w.message}" if w.message else ""
-        lines.append(f"  {marks.get(w.status, '?')} {w.source} before {w.target} ({w.status}){why}")
+        lines.append(
+            f"  {marks.get(w.status, '?')} {w.source} before {w.target} ({w.status})"
+            f"{_reason(w)}{why}"
+        )
+    if overrules:
+        lines.append(
+            f"{'Would overrule' if dry_run else 'Overrules'} what the texts suggested "
+            "(Rally's order puts it the other way; the analysis leaves it out):"
+        )
+        lines += [f"  {e.source} before {e.target} [{e.kind}, {e.confidence}]" for e in overrules]
     failed = [w for w in written if w.status == "failed"]
     if failed:
         lines.append(f"{len(failed)} not written: fix the cause above, then run the same command.")
@@ -164,3 +202,10 @@ def render_written(written: Sequence[Any], *, dry_run: bool, cached: bool = Fals
     elif not failed and not dry_run and any(w.status == "added" for w in written):
         lines.append("Next: Run `pantheon sync` so the cache and this report see them as Rally's.")
     return "\n".join(lines)
+
+
+def _reason(written: Any) -> str:
+    """`` [api, high]`` for an inferred edge, `` [read]`` for a reader's link."""
+    if written.read:
+        return " [read]"
+    return "" if written.kind == "explicit" else f" [{written.kind}, {written.confidence}]"

@@ -1,4 +1,5 @@
-"""Write chosen inferred edges to Rally as Predecessors (the I/O of ``pantheon deps --accept``).
+"""Write chosen edges to Rally as Predecessors (the I/O of ``pantheon deps --accept`` and
+``--link``: inferred edges, or the pairs a reader states).
 
 For each story that waits, the story is read once with its Predecessors summary
 (``Predecessors:summary[FormattedID]``, decoded by ``rally.records``), the predecessors it does
@@ -23,7 +24,7 @@ from typing import Any
 from pantheon_git.app import App
 from pantheon_git.cache import stories as story_files
 from pantheon_git.cache.store import not_updated
-from pantheon_git.core.keys import StoryKey
+from pantheon_git.core.keys import EpicRef, StoryKey
 from pantheon_git.errors import (
     RALLY,
     CacheCorrupt,
@@ -31,8 +32,11 @@ from pantheon_git.errors import (
     RallyNotFound,
     RallyValidationError,
 )
-from pantheon_git.features.deps.model import Analysis, key_order
+from pantheon_git.features.deps.document import edge_doc
+from pantheon_git.features.deps.links import RallyOrder, choose_links, rally_order
+from pantheon_git.features.deps.model import Analysis, Edge, key_order
 from pantheon_git.features.deps.review import Choice, choose, proposals
+from pantheon_git.features.deps.run import DepsResult
 from pantheon_git.rally import records
 
 TARGET_FETCH = ("ObjectID", "FormattedID", "Name", "Predecessors:summary[FormattedID]")
@@ -50,6 +54,8 @@ class Written:
     kind: str = "explicit"
     confidence: str = "explicit"
     message: str = ""
+    read: bool = False
+    """A reader's link the texts' rules had not inferred (``--link``)."""
 
     def to_dict(self) -> dict[str, Any]:
         doc: dict[str, Any] = {
@@ -59,6 +65,8 @@ class Written:
             "kind": self.kind,
             "confidence": self.confidence,
         }
+        if self.read:
+            doc["read"] = True
         if self.message:
             doc["message"] = self.message
         return doc
@@ -70,6 +78,9 @@ class Accepted:
     dry_run: bool
     cached: bool
     """Whether what was added is in the local cache too."""
+    overrules: tuple[Edge, ...] = ()
+    """Inferred edges that Rally's order, with these links (would) put the other way: the
+    analysis leaves them out from now on."""
 
     @property
     def exit_code(self) -> int:
@@ -80,7 +91,35 @@ class Accepted:
             "dry_run": self.dry_run,
             "predecessors": [w.to_dict() for w in self.written],
             "cache_updated": self.cached,
+            "overrules": [edge_doc(e) for e in self.overrules],
         }
+
+
+def write_chosen(
+    app: App,
+    result: DepsResult,
+    pairs: Sequence[tuple[StoryKey, StoryKey]],
+    *,
+    link: bool = False,
+    accept_all: bool = False,
+    min_confidence: str | None = None,
+    epics: Sequence[EpicRef] = (),
+    dry_run: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> Accepted:
+    """``pantheon deps --accept`` / ``--accept-all`` (inferred edges), or ``--link`` (the
+    pairs a reader states, inferred or not), on the analysis ``result`` of ``epics`` (none:
+    every cached story): every pair checked, then written. Rally's order is read from every
+    cached story, so a cycle through another epic is seen."""
+    cached = story_files.load(app.cache) if epics else result.stories
+    order = rally_order(result.analysis, cached)
+    if link:
+        choices = choose_links(result.analysis, pairs, order)
+    else:
+        choices = chosen(
+            result.analysis, pairs, accept_all=accept_all, min_confidence=min_confidence
+        )
+    return accept(app, choices, dry_run=dry_run, progress=progress, order=order)
 
 
 def chosen(
@@ -104,11 +143,15 @@ def accept(
     *,
     dry_run: bool = False,
     progress: Callable[[str], None] | None = None,
+    order: RallyOrder | None = None,
 ) -> Accepted:
-    """Write the chosen predecessors to Rally, then into the cached stories."""
+    """Write the chosen predecessors to Rally, then into the cached stories; with ``order``,
+    name the inferred edges the links overrule."""
     written = write_predecessors(app, choices, dry_run=dry_run, progress=progress)
     added = [(w.source, w.target) for w in written if w.status == ADDED]
-    return Accepted(written, dry_run, record_links(app, added) if added else False)
+    held = [(w.source, w.target) for w in written if w.status != FAILED]
+    overrules = tuple(order.overruled_by(held)) if order else ()
+    return Accepted(written, dry_run, record_links(app, added) if added else False, overrules)
 
 
 def record_links(app: App, links: Sequence[tuple[StoryKey, StoryKey]]) -> bool:
@@ -152,8 +195,8 @@ def write_predecessors(
     by_target: dict[StoryKey, list[Choice]] = defaultdict(list)
     out: list[Written] = []
     for choice in choices:
-        if choice.edge is None:  # the cache already holds it as a Rally predecessor
-            out.append(Written(choice.source, choice.target, ALREADY))
+        if choice.in_rally:  # the cache already holds it as a Rally predecessor
+            out.append(_written(choice, ALREADY))
         else:
             by_target[choice.target].append(choice)
     for target in sorted(by_target, key=lambda k: (k.prefix, k.number)):
@@ -195,4 +238,4 @@ def _one_target(app: App, target: StoryKey, group: list[Choice], *, dry_run: boo
 def _written(choice: Choice, status: str, message: str = "") -> Written:
     edge = choice.edge
     kind, confidence = (edge.kind, edge.confidence) if edge else ("explicit", "explicit")
-    return Written(choice.source, choice.target, status, kind, confidence, message)
+    return Written(choice.source, choice.target, status, kind, confidence, message, choice.read)
