@@ -8,6 +8,7 @@ import re
 import pytest
 
 from pantheon_git.errors import UsageError
+from pantheon_git.features.deps import guide
 from pantheon_git.features.mcp.prompts import BY_NAME, PROMPTS
 from pantheon_git.features.mcp.tools import BY_NAME as TOOLS
 
@@ -21,7 +22,7 @@ def test_each_prompt_calls_tools_that_exist() -> None:
         given = {
             a.name: "US-123" if a.name in ("story", "stories") else "" for a in prompt.arguments
         }
-        called = set(re.findall(r"`([a-z]+)` \{", prompt.render(given)))
+        called = set(re.findall(r"`([a-z_]+)` \{", prompt.render(given)))
         assert called, prompt.name
         assert called <= set(TOOLS), (prompt.name, called - set(TOOLS))
 
@@ -71,3 +72,17 @@ def test_batch_stories_takes_a_list_or_the_next_of_an_epic() -> None:
     ):
         with pytest.raises(UsageError, match=message):
             render("batch-stories", **bad)
+
+
+def test_reading_dependencies_renders_the_guide_and_the_calls() -> None:
+    text = render("rally-read-deps", epic="17,18")
+    assert text.startswith("Read the stories of epic 17, 18 for the dependencies")
+    assert guide.PRINCIPLE in text
+    assert guide.KINDS in text
+    assert guide.NOT_DEPENDENCIES in text
+    assert guide.CAUTION in text
+    assert '`deps_link` {"pairs": ["BEFORE:AFTER", "..."], "dry_run": true}' in text
+    assert '`deps` {"epics": ["17", "18"]}' in text
+    assert text.index("dry_run") < text.index('`deps_link` {"pairs": ["BEFORE:AFTER", "..."]}.')
+    assert "pantheon://stories/{key}" in text
+    assert "Read the stories of the backlog" in render("rally-read-deps")

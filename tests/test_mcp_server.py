@@ -36,7 +36,7 @@ KEY = "k3y-Secret-91f2"
 BOB = "bob@example.com"
 TOOLS = {
     "sync", "status", "checkout", "release", "renew", "batch", "deps", "deps_review",
-    "deps_accept", "plan", "conflicts", "complete", "metrics", "doctor", "migrate",
+    "deps_accept", "deps_link", "plan", "conflicts", "complete", "metrics", "doctor", "migrate",
 }  # fmt: skip
 STORY_FILE = """# Story 9.1: User model
 
@@ -325,6 +325,49 @@ def test_inferred_dependencies_are_reviewed_and_written_to_rally(world: World) -
     assert [w["status"] for w in twice["predecessors"]] == ["already in Rally"]
 
 
+def test_a_reader_reads_the_backlog_and_links_what_it_read(world: World) -> None:
+    prompt = world.mcp.prompt("rally-read-deps", {"epic": "18"})
+    guide, backlog = (m.content for m in prompt.messages)
+    assert isinstance(guide, types.TextContent)
+    assert isinstance(backlog, types.TextContent)
+    assert "Story B depends on story A when B's text refers to something A creates" in guide.text
+    assert "When unsure, leave it out" in guide.text
+    assert '`deps_link` {"pairs": ["BEFORE:AFTER", "..."], "dry_run": true}' in guide.text
+    assert backlog.text.startswith("# The stories (8, in backlog order)")
+    assert "## US-200: Create API client library (epic F18: API Integration)" in backlog.text
+    assert "- Token bucket in src/integrations/client.py" in backlog.text  # a task's name
+    assert "- US-200:US-201 functional, low" in backlog.text  # known: found by the analysis
+    assert "US-207:US-205" not in backlog.text
+
+    dry = world.mcp.call("deps_link", {"pairs": ["US-207:US-205"], "dry_run": True})
+    doc = ok(dry)
+    assert doc["predecessors"] == [
+        {"from": "US-207", "to": "US-205", "status": "would add", "kind": "explicit",
+         "confidence": "explicit", "read": True}
+    ]  # fmt: skip
+    assert "Next: the same deps_link call without dry_run" in McpSession.text(dry)
+    done = world.mcp.call("deps_link", {"pairs": ["US-207:US-205"]})
+    assert [w["status"] for w in ok(done)["predecessors"]] == ["added"]
+    assert "Next: deps shows the waves" in McpSession.text(done)
+    graph = ok(world.mcp.call("deps", {"epics": ["18"]}))
+    edges = {(e["from"], e["to"]): e["kind"] for e in graph["edges"]}
+    assert edges[("US-207", "US-205")] == "explicit"
+
+    # the next reading has it among Rally's predecessors
+    again = world.mcp.prompt("rally-read-deps", {"epic": "18"}).messages[1].content
+    rally = again.text.split("Rally's predecessors (explicit):")[1]  # type: ignore[union-attr]
+    assert rally.splitlines()[1] == "- US-207:US-205"
+
+    cycle = world.mcp.call("deps_link", {"pairs": ["US-205:US-207"]})
+    assert cycle.is_error
+    assert McpSession.exit_code(cycle) == 2
+    assert "US-207 already comes before US-205 (US-207 -> US-205 in Rally)" in McpSession.text(
+        cycle
+    )
+    with pytest.raises(MCPError, match=r"epic 99"):
+        world.mcp.prompt("rally-read-deps", {"epic": "99"})
+
+
 # --- errors -----------------------------------------------------------------------------------
 
 
@@ -346,6 +389,10 @@ def test_inferred_dependencies_are_reviewed_and_written_to_rally(world: World) -
         ("deps_accept", {"pairs": ["US-126:US-127"]}, 2, "no inferred edge US-126 -> US-127"),
         ("deps_accept", {"pairs": ["US-1:US-2"], "all": True}, 2, "one of the two"),
         ("deps_review", {"min_confidence": "sure"}, 2, "expected one of high"),
+        ("deps_link", {}, 2, "missing argument: pairs"),
+        ("deps_link", {"pairs": []}, 2, "name the pairs to link"),
+        ("deps_link", {"pairs": ["US-999:US-124"]}, 2, "US-999 is not among the analysed"),
+        ("deps_link", {"pairs": ["US-124:US-124"]}, 2, "links US-124 to itself"),
     ],
 )
 def test_failures_are_tool_errors_and_the_server_keeps_serving(
@@ -373,6 +420,7 @@ def test_the_seeds_workflows_are_prompts(world: World) -> None:
         "rally-sync",
         "rally-checkout",
         "rally-analyze-deps",
+        "rally-read-deps",
         "rally-plan-workstreams",
         "story-pipeline",
     }

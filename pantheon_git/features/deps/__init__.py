@@ -203,6 +203,7 @@ def _results(
 
 
 # `pantheon plan` runs the analysis when the cache has none; the MCP server's `deps` tool runs
-# it and can add the Mermaid diagram; its `deps_review` and `deps_accept` tools are the review
-# and the accept of `pantheon deps --review/--accept`.
-SHARED = ("mermaid", "review", "run", "run_accept")
+# it and can add the Mermaid diagram; its `deps_review`, `deps_accept` and `deps_link` tools are
+# the review, the accept and the link of `pantheon deps --review/--accept/--link`; its prompt
+# `rally-read-deps` renders the reading guide and the backlog as a reader reads it.
+SHARED = ("guide", "mermaid", "reader", "review", "run", "run_accept")

@@ -321,15 +321,25 @@ DEPS_ACCEPT = obj(
                 {
                     **_PAIR,
                     "status": text("added, would add, already in Rally or failed."),
+                    "read": flag(
+                        "A reader's link (deps_link) the analysis had not inferred: kind and "
+                        "confidence explicit."
+                    ),
                     "message": text("Why it failed."),
                 },
                 required=["from", "to", "status"],
             )
         ),
         "cache_updated": flag("Whether the local cache has what was added."),
+        "overrules": array(
+            obj({**_PAIR, "evidence": text("The words that suggested it.")}),
+            "Inferred edges these links put the other way: the analysis leaves them out.",
+        ),
     },
-    required=["dry_run", "predecessors", "cache_updated"],
+    required=["dry_run", "predecessors", "cache_updated", "overrules"],
 )
+DEPS_LINK = DEPS_ACCEPT
+"""The same document: ``pantheon deps --link --json`` is ``--accept``'s."""
 
 PLAN = obj(
     {

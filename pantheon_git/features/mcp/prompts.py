@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from pantheon_git.errors import UsageError
+from pantheon_git.features.mcp.resources import STORY_TEMPLATE
 
 
 @dataclass(frozen=True)
@@ -172,6 +173,42 @@ def _deps(args: Args) -> str:
     return "\n".join(lines)
 
 
+def _read_deps(args: Args) -> str:
+    # lazy: the guide's package loads the analysis, which listing the prompts does not need
+    from pantheon_git.features.deps.guide import reading_guide
+
+    epics = listed(args.get("epic") or args.get("epics"))
+    scope = f"epic {', '.join(epics)}" if epics else "the backlog"
+    pairs = ["BEFORE:AFTER", "..."]
+    return "\n".join(
+        [
+            f"Read the stories of {scope} for the dependencies their texts show, and write the "
+            "ones Rally and the analysis do not have yet as Rally predecessors. The analysis "
+            "reads the texts with rules, which miss many of the dependencies a careful reader "
+            "finds. The stories and the dependencies already known follow this message.",
+            "",
+            reading_guide(),
+            "",
+            "## Steps",
+            "1. Read every story below; for the stories listed as not shown, read each at "
+            f"{STORY_TEMPLATE}. For each story, ask what it uses that another story "
+            "creates.",
+            '2. Leave out the pairs under "Dependencies already known" that Rally has. The '
+            "analysis's edges and hints are not in Rally: include one only if you read it in "
+            "the texts too (it then keeps its kind and confidence).",
+            "3. Before calling, list the pairs you are sure of, BEFORE:AFTER (AFTER waits for "
+            "BEFORE), each with one line quoting the waiting story's words that name what it "
+            f"uses. Then call {call('deps_link', pairs=pairs, dry_run=True)}.",
+            "4. A refusal names the pair and why (a story not in the cache, or a cycle with "
+            "Rally's order and its path): drop that pair, or fix its direction if you misread "
+            "it, and call the dry run again. Then call the same pairs without dry_run: "
+            f"{call('deps_link', pairs=pairs)}.",
+            f"5. Call {call('deps', epics=epics)} and report the waves, the links you added "
+            "(with their quotes) and any inferred edge your links overruled.",
+        ]
+    )
+
+
 def _plan(args: Args) -> str:
     epics = listed(args.get("epic") or args.get("epics"))
     lanes = listed(args.get("lanes"))
@@ -275,6 +312,14 @@ PROMPTS: tuple[PromptSpec, ...] = (
             Argument("visualize", "true: include a Mermaid diagram."),
         ),
         _deps,
+    ),
+    PromptSpec(
+        "rally-read-deps",
+        "Read dependencies",
+        "Read the stories for the dependencies the analysis missed and write them to Rally "
+        "(deps_link): the reading guide, the stories, the dependencies already known.",
+        (Argument("epic", "Epics to read: 17, or 17,18 (default: all)."),),
+        _read_deps,
     ),
     PromptSpec(
         "rally-plan-workstreams",

@@ -169,7 +169,7 @@ def deps_accept(call: Call) -> Outcome:
     from pantheon_git.errors import UsageError
     from pantheon_git.features.deps.review import parse_pairs
     from pantheon_git.features.deps.run import analyse_cache
-    from pantheon_git.features.deps.run_accept import accept, chosen
+    from pantheon_git.features.deps.run_accept import write_chosen
 
     pairs = parse_pairs(call.strings("pairs"))
     take_all = bool(call.get("all"))
@@ -184,17 +184,70 @@ def deps_accept(call: Call) -> Outcome:
     refs = [EpicRef.parse(e) for e in call.strings("epics")]
     app = call.app()
     try:
-        result = analyse_cache(app, refs)
-        choices = chosen(
-            result.analysis,
+        done = write_chosen(
+            app,
+            analyse_cache(app, refs),
             pairs,
             accept_all=take_all,
             min_confidence=call.get("min_confidence"),
+            epics=refs,
+            dry_run=bool(call.get("dry_run")),
+            progress=call.progress,
         )
-        done = accept(app, choices, dry_run=bool(call.get("dry_run")), progress=call.progress)
     finally:
         app.close()
     return Outcome(done.to_dict(), done.exit_code)
+
+
+def deps_link(call: Call) -> Outcome:
+    # lazy: a tool loads its own use case only (start-up is the agent's wait)
+    from pantheon_git.errors import UsageError
+    from pantheon_git.features.deps.review import parse_pairs
+    from pantheon_git.features.deps.run import analyse_cache
+    from pantheon_git.features.deps.run_accept import write_chosen
+
+    pairs = parse_pairs(call.strings("pairs"), "deps_link")
+    if not pairs:
+        raise UsageError(
+            "name the pairs to link",
+            hint='deps_link {"pairs": ["US-121:US-124"], "dry_run": true}: US-121 comes first.',
+        )
+    app = call.app()
+    try:
+        done = write_chosen(
+            app,
+            analyse_cache(app, []),
+            pairs,
+            link=True,
+            dry_run=bool(call.get("dry_run")),
+            progress=call.progress,
+        )
+    finally:
+        app.close()
+    return Outcome(done.to_dict(), done.exit_code)
+
+
+def backlog(call: Call) -> str:
+    """What the prompt rally-read-deps embeds: the stories of ``epics`` and the dependencies
+    already known, from the cache (the analysis runs and saves its graph, as `deps` does)."""
+    # lazy: only this prompt needs the analysis
+    from pantheon_git.core.keys import EpicRef
+    from pantheon_git.features.deps.reader import backlog_text
+    from pantheon_git.features.deps.run import analyse_cache
+    from pantheon_git.features.mcp.resources import SCHEME, STORY_TEMPLATE
+
+    refs = [EpicRef.parse(e) for e in call.strings("epics")]
+    app = call.app()
+    try:
+        result = analyse_cache(app, refs)
+    finally:
+        app.close()
+    return backlog_text(
+        result.stories,
+        result.analysis,
+        story_uri=STORY_TEMPLATE,
+        graph_uri=f"{SCHEME}dependencies",
+    )
 
 
 def plan(call: Call) -> Outcome:
@@ -305,6 +358,7 @@ USE_CASES: Mapping[str, Callable[[Call], Outcome]] = {
     "deps": deps,
     "deps_review": deps_review,
     "deps_accept": deps_accept,
+    "deps_link": deps_link,
     "plan": plan,
     "conflicts": conflicts,
     "complete": complete,

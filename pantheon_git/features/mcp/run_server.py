@@ -34,10 +34,10 @@ from mcp.server.lowlevel import Server
 from mcp.server.stdio import stdio_server
 
 from pantheon_git import __version__
-from pantheon_git.errors import PantheonError, redact
+from pantheon_git.errors import INTERNAL, PantheonError, redact
 from pantheon_git.features.mcp import arguments, prompts, resources, run_resources, summary, tools
 from pantheon_git.features.mcp.outcome import Outcome
-from pantheon_git.features.mcp.run import USE_CASES, Call
+from pantheon_git.features.mcp.run import USE_CASES, Call, backlog
 from pantheon_git.safetext import for_output
 
 Ctx = ServerRequestContext[Any]
@@ -267,7 +267,36 @@ async def _get_prompt(
     story = given.get("story")
     if spec.name == "story-pipeline" and story:
         messages += await _story_context(served, story)
+    if spec.name == "rally-read-deps":
+        messages.append(await _backlog_context(served, given))
     return types.GetPromptResult(description=spec.description, messages=messages)
+
+
+async def _backlog_context(served: Served, given: dict[str, str]) -> types.PromptMessage:
+    """The stories and the dependencies already known, from the cache (the analysis saves its
+    graph: one call at a time, as a tool)."""
+    call = Call(
+        root=served.root,
+        arguments={"epics": prompts.listed(given.get("epic") or given.get("epics"))},
+        config_path=served.config_path,
+    )
+    async with served.busy:
+        outcome = await anyio.to_thread.run_sync(_backlog, call, served.verbose)
+    if isinstance(outcome, PantheonError):
+        hint = f" {outcome.hint}" if outcome.hint else ""
+        code = types.INTERNAL_ERROR if outcome.exit_code == INTERNAL else types.INVALID_PARAMS
+        raise MCPError(code, shown(outcome.message + hint))
+    content = types.TextContent(type="text", text=shown(outcome))
+    return types.PromptMessage(role="user", content=content)
+
+
+def _backlog(call: Call, verbose: bool) -> str | PantheonError:
+    try:
+        return backlog(call)
+    except PantheonError as exc:
+        return exc
+    except Exception as exc:  # the boundary every entry point has: no traceback leaves
+        return _bug("rally-read-deps", exc, verbose)
 
 
 async def _story_context(served: Served, story: str) -> list[types.PromptMessage]:

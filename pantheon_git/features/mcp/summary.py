@@ -238,7 +238,7 @@ def deps_review(doc: Doc) -> str:
     return "\n".join(lines)
 
 
-def deps_accept(doc: Doc) -> str:
+def deps_accept(doc: Doc, tool: str = "deps_accept") -> str:
     written = doc.get("predecessors", [])
     by_status: dict[str, list[str]] = {}
     for item in written:
@@ -248,10 +248,26 @@ def deps_accept(doc: Doc) -> str:
     verb = "Dry run, nothing written" if doc.get("dry_run") else "Rally predecessors"
     parts = [f"{status} {', '.join(pairs)}" for status, pairs in by_status.items()]
     lines = [f"{verb}: {'; '.join(parts) if parts else 'none chosen'}."]
+    overrules = [f"{e.get('from')}:{e.get('to')}" for e in doc.get("overrules", [])]
+    if overrules:
+        lines.append(
+            f"{'Would overrule' if doc.get('dry_run') else 'Overrules'} the inferred "
+            f"{', '.join(overrules)} (Rally's order puts them the other way)."
+        )
     if doc.get("cache_updated"):
         lines.append("The local cache has them: deps shows them as Rally's.")
     elif "failed" in by_status:
-        lines.append("Fix the cause the document gives, then call deps_accept again.")
+        lines.append(f"Fix the cause the document gives, then call {tool} again.")
+    return "\n".join(lines)
+
+
+def deps_link(doc: Doc) -> str:
+    lines = [deps_accept(doc, "deps_link")]
+    failed = any(w.get("status") == "failed" for w in doc.get("predecessors", []))
+    if doc.get("dry_run") and not failed:
+        lines.append("Next: the same deps_link call without dry_run writes them.")
+    elif not failed:
+        lines.append("Next: deps shows the waves with them.")
     return "\n".join(lines)
 
 
@@ -396,6 +412,7 @@ WRITERS: Mapping[str, Callable[[Doc], str]] = {
     "deps": deps,
     "deps_review": deps_review,
     "deps_accept": deps_accept,
+    "deps_link": deps_link,
     "plan": plan,
     "conflicts": conflicts,
     "complete": complete,

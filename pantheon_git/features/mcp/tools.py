@@ -246,6 +246,30 @@ TOOLS: tuple[ToolSpec, ...] = (
         idempotent=True,
     ),
     ToolSpec(
+        "deps_link",
+        "Write dependencies you read",
+        "Write dependencies you read in the stories to Rally as Predecessors (BEFORE becomes a "
+        "predecessor of AFTER: AFTER's text uses something BEFORE creates), whether or not the "
+        "analysis inferred them; the rally-read-deps prompt says how to read them. Call it "
+        "with dry_run first. A pair the analysis had not inferred comes back with kind "
+        "explicit and read true; one it had, with its kind and confidence. Refused, with "
+        "nothing written: a story not in the cache, a story linked to itself, or a pair that "
+        "would close a cycle with Rally's predecessors and the other pairs (the refusal names "
+        "the path). An inferred edge the other way does not block it: Rally's order wins, and "
+        "overrules lists what it overrules. Idempotent; the local cache gets the links at "
+        "once. `pantheon deps --link`.",
+        obj(
+            {
+                "pairs": texts('BEFORE:AFTER pairs: ["US-121:US-124"] (US-121 comes first).'),
+                "dry_run": flag("Check and read Rally, write nothing.", default=False),
+            },
+            required=["pairs"],
+            closed=True,
+        ),
+        outputs.DEPS_LINK,
+        idempotent=True,
+    ),
+    ToolSpec(
         "plan",
         "Plan workstreams",
         "One lane per developer: the critical path on lane 0, every story after the stories it "
@@ -391,7 +415,8 @@ The loop: `sync` (pull the backlog) -> `checkout` a story, or the next free one 
 `conflicts` before pushing -> `complete` with the coverage report (Code Review in Rally, SHA,
 coverage, lock released). `renew` keeps a long job's lock; `release` gives a story back;
 `batch` takes several stories at once.
-Planning: `deps` (waves), `plan` (lanes), `status` (the board, offline), `metrics`.
+Planning: `deps` (waves), `plan` (lanes), `status` (the board, offline), `metrics`;
+`deps_link` writes the dependencies you read in the stories (prompt rally-read-deps).
 
 Each tool returns its command's --json document; a failed call says what is wrong and the next
 step. Hints name CLI commands: `pantheon X ...` is the tool `X` with the same options.
