@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+import pantheon_git.features.mcp
 from pantheon_git.main import main
 from tests.support.gitrepo import GitRepo
 from tests.support.mcp import McpSession
@@ -26,6 +27,9 @@ def test_without_the_extra_it_says_how_to_get_it(
 ) -> None:
     monkeypatch.setitem(sys.modules, "mcp", None)  # `import mcp` fails as if not installed
     monkeypatch.delitem(sys.modules, "pantheon_git.features.mcp.run_server", raising=False)
+    # an in-process server test leaves the module as the package's attribute, which `from
+    # pantheon_git.features.mcp import run_server` would take without importing it again
+    monkeypatch.delattr(pantheon_git.features.mcp, "run_server", raising=False)
     assert main(["mcp"]) == 3
     out, err = capsys.readouterr()
     assert out == ""
