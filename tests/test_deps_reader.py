@@ -5,6 +5,7 @@ a large backlog stays within."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from pantheon_git.core.story import Task
 from pantheon_git.features.deps import analyse, guide
@@ -17,11 +18,19 @@ from pantheon_git.features.deps.reader import (
 )
 from tests.support.deps import demo_stories, story
 
+READERS = Path(__file__).parent / "fixtures" / "deps" / "bmad" / "READERS.md"
+"""The guide the labelled backlogs' second readers followed."""
 URIS = {"story_uri": "pantheon://stories/{key}", "graph_uri": "pantheon://dependencies"}
 
 
 def flat(text: str) -> str:
     return re.sub(r"\s+", " ", text)
+
+
+def test_the_principle_and_the_kinds_are_the_readers_guides_own_words() -> None:
+    readers = flat(READERS.read_text(encoding="utf-8"))
+    assert flat(guide.PRINCIPLE) in readers
+    assert flat(guide.KINDS) in readers
 
 
 def test_the_guide_says_what_is_not_a_dependency_and_which_way_a_link_goes() -> None:
