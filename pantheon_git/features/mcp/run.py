@@ -9,13 +9,16 @@ server turns them into tool errors.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pantheon_git.app import App
 from pantheon_git.features.mcp.outcome import Outcome
+
+if TYPE_CHECKING:
+    from pantheon_git.core.keys import StoryKey
 
 Progress = Callable[[str], None]
 
@@ -165,11 +168,8 @@ def deps_review(call: Call) -> Outcome:
 
 def deps_accept(call: Call) -> Outcome:
     # lazy: a tool loads its own use case only (start-up is the agent's wait)
-    from pantheon_git.core.keys import EpicRef
     from pantheon_git.errors import UsageError
     from pantheon_git.features.deps.review import parse_pairs
-    from pantheon_git.features.deps.run import analyse_cache
-    from pantheon_git.features.deps.run_accept import write_chosen
 
     pairs = parse_pairs(call.strings("pairs"))
     take_all = bool(call.get("all"))
@@ -181,30 +181,13 @@ def deps_accept(call: Call) -> Outcome:
         )
     if call.get("min_confidence") and not take_all:
         raise UsageError("min_confidence goes with all")
-    refs = [EpicRef.parse(e) for e in call.strings("epics")]
-    app = call.app()
-    try:
-        done = write_chosen(
-            app,
-            analyse_cache(app, refs),
-            pairs,
-            accept_all=take_all,
-            min_confidence=call.get("min_confidence"),
-            epics=refs,
-            dry_run=bool(call.get("dry_run")),
-            progress=call.progress,
-        )
-    finally:
-        app.close()
-    return Outcome(done.to_dict(), done.exit_code)
+    return _write_deps(call, pairs, accept_all=take_all, min_confidence=call.get("min_confidence"))
 
 
 def deps_link(call: Call) -> Outcome:
     # lazy: a tool loads its own use case only (start-up is the agent's wait)
     from pantheon_git.errors import UsageError
     from pantheon_git.features.deps.review import parse_pairs
-    from pantheon_git.features.deps.run import analyse_cache
-    from pantheon_git.features.deps.run_accept import write_chosen
 
     pairs = parse_pairs(call.strings("pairs"), "deps_link")
     if not pairs:
@@ -212,15 +195,27 @@ def deps_link(call: Call) -> Outcome:
             "name the pairs to link",
             hint='deps_link {"pairs": ["US-121:US-124"], "dry_run": true}: US-121 comes first.',
         )
+    return _write_deps(call, pairs, link=True)
+
+
+def _write_deps(call: Call, pairs: Sequence[tuple[StoryKey, StoryKey]], **choice: Any) -> Outcome:
+    """deps_accept and deps_link: the analysis of ``epics``, then ``run_accept.write_chosen``."""
+    # lazy: a tool loads its own use case only (start-up is the agent's wait)
+    from pantheon_git.core.keys import EpicRef
+    from pantheon_git.features.deps.run import analyse_cache
+    from pantheon_git.features.deps.run_accept import write_chosen
+
+    refs = [EpicRef.parse(e) for e in call.strings("epics")]
     app = call.app()
     try:
         done = write_chosen(
             app,
-            analyse_cache(app, []),
+            analyse_cache(app, refs),
             pairs,
-            link=True,
+            epics=refs,
             dry_run=bool(call.get("dry_run")),
             progress=call.progress,
+            **choice,
         )
     finally:
         app.close()
