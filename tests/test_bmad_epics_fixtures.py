@@ -19,6 +19,7 @@ BACKLOGS = FIXTURES / "deps" / "bmad"
 BLOBS = {
     "autofill/epics.md": "496b60c8758ff93a9347deff65af63cb5ca56292",
     "budget/epics.md": "cf7c2ba83a018888bd8f9b619543c03ba23c4eda",
+    "choir/epics.md": "1c8a6efc95a3525538a9438d292ebb7cdc8ceafc",
     "docmind/epics.md": "d841cfe3e5c8d260b6a3e4d04af7c595f50bf0ca",
     "docvet/epics.md": "c2ed1457b862cbfff932b4cf468bc6ac7f21cc03",
     "fleet/epics.md": "9690bd3df9f2506445404d8ed026e243ae8b95d7",
