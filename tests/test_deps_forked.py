@@ -27,8 +27,9 @@ def counted_fork():
 
 os.fork = counted_fork
 
-def moved(story, n):
-    key = lambda k: StoryKey(k.prefix + "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[n], k.number)
+def moved(story, n):  # two letters: there are more sets than the alphabet has letters
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    key = lambda k: StoryKey(k.prefix + letters[n // 26] + letters[n % 26], k.number)
     return dataclasses.replace(
         story, key=key(story.key), predecessors=tuple(key(p) for p in story.predecessors)
     )
