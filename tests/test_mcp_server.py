@@ -292,8 +292,8 @@ def test_an_epics_file_is_migrated_one_bmad_epic_at_a_time(world: World) -> None
     ]
     # Epic 2's own "Dependencies: Epic 1" waits on Story 1.1, which this call leaves out.
     assert preview["notes"] == [
-        "plan/epics.md (Epic 2): depends on Epic 1, whose Stories 1.1 are not in Rally yet; "
-        "migrate them, then run this migration again to link them"
+        "plan/epics.md (Epic 2): depends on Epic 1, whose Story 1.1 is not in Rally yet; "
+        "migrate it, then run this migration again to link it"
     ]
     whole = ok(
         world.mcp.call("migrate", {"epic": "F18", "paths": ["plan/epics.md"], "bmad_epic": "all"})

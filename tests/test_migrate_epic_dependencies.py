@@ -241,8 +241,8 @@ def test_sharded_the_dependency_line_in_one_file_the_epic_it_names_in_another(
     early = run(cli, "docs/prd", "--bmad-epic", "2", "--epic", "F18")
     assert by_id(early, "predecessors") == {"2.1": [], "2.2": [by_id(early, "key")["2.1"]]}
     assert early["notes"] == [
-        "docs/prd/epic-2-checkout.md (Epic 2): depends on Epic 1, whose Stories 1.2 are not "
-        "in Rally yet; migrate them, then run this migration again to link them"
+        "docs/prd/epic-2-checkout.md (Epic 2): depends on Epic 1, whose Story 1.2 is not "
+        "in Rally yet; migrate it, then run this migration again to link it"
     ]
     accounts = by_id(run(cli, "docs/prd", "--bmad-epic", "1", "--epic", "F17"), "key")
 

@@ -84,6 +84,11 @@ class References:
         missing = [i for i in ids if not self.by_id.get(i)]
         if not missing:
             return keys, None
+        if len(missing) == 1:
+            return keys, (
+                f"depends on Epic {number}, whose Story {missing[0]} is not in Rally yet; "
+                "migrate it, then run this migration again to link it"
+            )
         return keys, (
             f"depends on Epic {number}, whose Stories {', '.join(missing)} are not in Rally yet; "
             "migrate them, then run this migration again to link them"
