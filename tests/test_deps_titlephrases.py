@@ -28,6 +28,7 @@ def linked(analysis: Analysis) -> dict[tuple[str, str], str]:
         ("LocalStorage service", []),
         ("Implement the data models and TypeScript interfaces", [("typescript", "interface")]),
         ("Nightly bank statement import scheduler", []),  # five words: more than a name
+        ("Complete the network of five machines", []),  # fleet: a count is no name
     ],
 )
 def test_a_titles_phrases(title: str, phrases: list[tuple[str, ...]]) -> None:

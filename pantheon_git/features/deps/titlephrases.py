@@ -36,7 +36,9 @@ WORK = word_set(
 )
 """What kind of work a title says the story is ("Global state management" makes a global
 state): left out of the phrase, as are ``GENERIC`` words ("page", "service", "list")."""
-FILLER = WORK | GENERIC | STOP | DETERMINERS
+COUNTS = word_set("one two three four five six seven eight nine ten dozen several many few")
+"""A count is no name: "Complete the network of five machines" makes no "five machines"."""
+FILLER = WORK | GENERIC | STOP | DETERMINERS | COUNTS
 SCREENS = word_set("screen page view panel")
 """A screen of a phrase shows it, and does not make it: "Verification status screen" shows
 where a driver's papers are; the documents' "verification status" is a field."""
