@@ -59,7 +59,7 @@ def test_accept_writes_predecessors_once_and_sync_reads_them_back(
 
     code, out, err = cli("deps", "--accept", "US-121:US-124", "--dry-run")
     assert code == 0, err
-    assert "Dry run: nothing written. 1 predecessor(s) would be added" in out
+    assert "Dry run: nothing written. 1 predecessor would be added" in out
     assert predecessors(rally_client, "US124") == set()
 
     # several pairs after one --accept, as the review's "Next:" line writes them

@@ -35,7 +35,7 @@ def test_a_read_link_is_written_once_and_sync_reads_it_back(
 
     code, out, err = cli("deps", "--link", "US-126:US-127", "--dry-run")
     assert code == 0, err
-    assert "Dry run: nothing written. 1 predecessor(s) would be added" in out
+    assert "Dry run: nothing written. 1 predecessor would be added" in out
     assert "+ US-126 before US-127 (would add) [read]" in out
     assert predecessors(rally_client, "US127") == set()
 

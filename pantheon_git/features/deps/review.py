@@ -16,6 +16,7 @@ from typing import Any
 
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.story import Story
+from pantheon_git.core.wording import count
 from pantheon_git.errors import UsageError
 from pantheon_git.features.deps.document import edge_doc
 from pantheon_git.features.deps.model import CONFIDENCE, Analysis, Edge, confidence_rank
@@ -175,7 +176,7 @@ def render_written(
     marks = {"added": "+", "would add": "+", "already in Rally": "=", "failed": "!"}
     if dry_run:
         would = sum(w.status == "would add" for w in written)
-        head = f"Dry run: nothing written. {would} predecessor(s) would be added in Rally:"
+        head = f"Dry run: nothing written. {count(would, 'predecessor')} would be added in Rally:"
     else:
         added = sum(w.status == "added" for w in written)
         head = f"Rally predecessors: {added} added."

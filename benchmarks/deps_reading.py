@@ -1,0 +1,138 @@
+"""What the reading route gives: a reader who is given the MCP prompt ``rally-read-deps`` and
+nothing else writes the dependencies it reads as Rally predecessors (``deps_link``, or
+``pantheon deps --link``), beside what the analysis of the texts infers.
+
+    .venv/bin/python benchmarks/deps_reading.py --prompt NAME   # the prompt, as the reader got it
+    .venv/bin/python benchmarks/deps_reading.py                 # every set with a reader's links
+    .venv/bin/python benchmarks/deps_reading.py --set NAME --show
+
+``--prompt`` prints the prompt's two messages as the MCP server sends them for a labelled set:
+the workflow and the reading guide (``prompts.py``, ``deps/guide.py``), then the stories in
+backlog order and the dependencies already known (``deps/reader.py``), with no Rally
+predecessor yet. A reader's links are in ``tests/fixtures/deps/bmad/NAME-read.yaml``, read
+with the parser ``--link`` uses. Three columns, scored as ``deps_stated.py`` scores:
+
+* text: the analysis of the texts alone;
+* read: the reader's links alone, as explicit edges;
+* both: the analysis with the links as Rally predecessors (Rally's order wins over inferred
+  edges): what the team has after the reader's ``deps_link``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import deps_quality as dq
+import deps_stated as ds
+
+from pantheon_git.features.deps import analyse
+from pantheon_git.features.deps.reader import backlog_text
+from pantheon_git.features.deps.review import parse_pairs
+from pantheon_git.features.mcp.prompts import BY_NAME
+from pantheon_git.features.mcp.resources import SCHEME, STORY_TEMPLATE
+
+PROMPT = "rally-read-deps"
+
+
+def links_file(name: str) -> Path:
+    return dq.BMAD / f"{name}-read.yaml"
+
+
+def read_links(path: Path) -> dict[str, tuple[str, ...]]:
+    """The reader's links, ``{"links": ["US-1:US-2", ...]}``, as predecessors by waiting key."""
+    doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    out: dict[str, list[str]] = {}
+    for before, after in parse_pairs(doc.get("links") or ()):
+        out.setdefault(str(after), []).append(str(before))
+    return {key: tuple(dict.fromkeys(keys)) for key, keys in out.items()}
+
+
+def prompt_text(labelled: dq.LabelledSet) -> str:
+    """The two messages of the prompt for the set's stories, as the server sends them."""
+    stories = dq.load_stories(labelled.stories)
+    first = BY_NAME[PROMPT].render({})
+    second = backlog_text(
+        stories, analyse(stories), story_uri=STORY_TEMPLATE, graph_uri=f"{SCHEME}dependencies"
+    )
+    return f"{first}\n\n---\n\n{second}"
+
+
+def scores(labelled: dq.LabelledSet) -> dict[str, dq.Score]:
+    stories = dq.load_stories(labelled.stories)
+    truth = dq.read_truth(labelled.truth)
+    links = read_links(links_file(labelled.name))
+    both = dq.score_stories(ds.with_predecessors(stories, links), truth, labelled.name)
+    return {
+        "text": dq.score_stories(stories, truth, labelled.name).scores["overall"],
+        "read": ds.stated_score(truth, links),
+        "both": both.scores["overall"],
+    }
+
+
+def print_table(results: Sequence[tuple[str, Mapping[str, dq.Score]]]) -> None:
+    heads = "  ".join(f"{f'{k} P':>6} {'R':>5}" for k in ("text", "read", "both"))
+    print(f"{'set':10} {'truth':>6}   {heads}")
+    total = {k: [0, 0, 0] for k in ("text", "read", "both")}
+    for name, row in results:
+        cells = []
+        for key in ("text", "read", "both"):
+            s = row[key]
+            total[key] = [
+                total[key][0] + s.truth,
+                total[key][1] + s.found,
+                total[key][2] + s.correct,
+            ]
+            cells.append(f"{dq._fmt(s.precision):>6} {dq._fmt(s.recall):>5}")
+        print(f"{name:10} {row['text'].truth:>6}   " + "  ".join(cells))
+    if len(results) > 1:
+        cells = [
+            f"{dq._fmt(dq.Score(*total[k]).precision):>6} {dq._fmt(dq.Score(*total[k]).recall):>5}"
+            for k in total
+        ]
+        print(f"{'pooled':10} {total['text'][0]:>6}   " + "  ".join(cells))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--set", dest="sets", action="append", help="Only this set (repeat).")
+    parser.add_argument("--prompt", metavar="NAME", help="Print the prompt for set NAME.")
+    parser.add_argument("--show", action="store_true", help="Misses and wrong links of 'both'.")
+    args = parser.parse_args()
+    by_name = {s.name: s for s in dq.SETS}
+    if args.prompt:
+        if args.prompt not in by_name:
+            print(f"no labelled set {args.prompt!r}", file=sys.stderr)
+            return 2
+        print(prompt_text(by_name[args.prompt]))
+        return 0
+    chosen = [
+        s for s in dq.SETS if links_file(s.name).exists() and (not args.sets or s.name in args.sets)
+    ]
+    if not chosen:
+        print("no set with a reader's links (NAME-read.yaml)", file=sys.stderr)
+        return 2
+    print_table([(s.name, scores(s)) for s in chosen])
+    if args.show:
+        for s in chosen:
+            stories = dq.load_stories(s.stories)
+            truth = dq.read_truth(s.truth)
+            both = dq.score_stories(
+                ds.with_predecessors(stories, read_links(links_file(s.name))), truth, s.name
+            )
+            for item in both.missed:
+                print(f"{s.name} missed: {item[0]} {item[1]} -> {item[2]}")
+            for item, why in both.wrong:
+                print(f"{s.name} not in truth: {item[0]} {item[1]} -> {item[2]}: {why}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,69 @@
+"""The reading-route benchmark: the prompt it prints is the one the MCP server sends, and a
+reader's links are read with the parser `deps --link` uses."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from pantheon_git.errors import UsageError
+from pantheon_git.features.deps.guide import reading_guide
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
+    assert spec
+    assert spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def reading() -> ModuleType:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    for name in ("deps_quality", "deps_stated"):
+        _load(name)
+    return _load("deps_reading")
+
+
+def test_the_prompt_is_the_guide_then_every_story(reading: ModuleType) -> None:
+    dq = sys.modules["deps_quality"]
+    budget = next(s for s in dq.SETS if s.name == "budget")
+    text = reading.prompt_text(budget)
+    first, second = text.split("\n\n---\n\n", 1)
+    assert reading_guide() in first
+    assert "`deps_link`" in first
+    for story in dq.load_stories(budget.stories):
+        assert f"## {story.key}: {story.title}" in second
+
+
+def test_a_readers_links_are_predecessors_of_the_waiting_story(
+    reading: ModuleType, tmp_path: Path
+) -> None:
+    path = tmp_path / "x-read.yaml"
+    path.write_text('links:\n  - "US-1:US-3"  # the store\n  - US-2:US-3\n  - US-1:US-2\n')
+    assert reading.read_links(path) == {"US-3": ("US-1", "US-2"), "US-2": ("US-1",)}
+    path.write_text("links: [US-1-US-3]\n")
+    with pytest.raises(UsageError):
+        reading.read_links(path)
+
+
+def test_each_readers_links_name_only_their_sets_stories(reading: ModuleType) -> None:
+    dq = sys.modules["deps_quality"]
+    for labelled in dq.SETS:
+        path = reading.links_file(labelled.name)
+        if not path.exists():
+            continue
+        keys = {str(s.key) for s in dq.load_stories(labelled.stories)}
+        links = reading.read_links(path)
+        named = set(links) | {k for before in links.values() for k in before}
+        assert named <= keys, f"{labelled.name}: unknown stories {named - keys}"
+        assert reading.scores(labelled)["read"].found
