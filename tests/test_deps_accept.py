@@ -36,6 +36,7 @@ def test_review_lists_inferred_edges_surest_first_with_confidence(
     assert out.startswith("Inferred dependencies Rally does not have (7):")
     assert out.index("High confidence:") < out.index("Low confidence:")
     assert "  US-121:US-124  US-121 (Add login endpoint) before US-124" in out
+    assert "`pantheon deps --link BEFORE:AFTER ...`" in out  # what the rules miss: a reader's
     code, out, _ = cli("deps", "--review", "--json", "--min-confidence", "high")
     doc = json.loads(out)
     assert {(p["from"], p["to"]) for p in doc["proposed"]} == {

@@ -160,6 +160,8 @@ def render_review(edges: Sequence[Edge], stories: Sequence[Story], *, evidence: 
         "",
         "Next: `pantheon deps --accept BEFORE:AFTER ...` writes chosen ones as Rally "
         "predecessors; `--accept-all --min-confidence high` takes every sure one.",
+        "The rules miss many dependencies a reader finds: write those with "
+        "`pantheon deps --link BEFORE:AFTER ...` (an agent: the MCP prompt rally-read-deps).",
     ]
     return "\n".join(lines)
 
