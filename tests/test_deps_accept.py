@@ -130,9 +130,18 @@ def test_accept_all_takes_only_sure_edges(
         (["--review", "--format", "mermaid"], "not for --review, --accept or --link"),
         (["US-121:US-124"], "Pairs go after --accept"),
         (["--accept", "US-121:US-124", "US-121"], "is not a pair of stories"),
+        (["--link", "US-999:US-124"], "US-999 is not among the analysed stories"),
+        (["--link", "US-121:US-121"], "'US-121:US-121' links US-121 to itself"),
+        (["--link", "US-121"], "'US-121' is not a pair of stories"),
+        (["--link", "US-121:US-124", "US-1x"], "'US-1x' is not a pair of stories"),
+        (["--link", "US-121:US-124", "--accept", "US-120:US-121"], "--link does not go with"),
+        (["--link", "US-121:US-124", "--accept-all"], "--link does not go with"),
+        (["--link", "US-121:US-124", "--review"], "--link does not go with"),
+        (["--link", "US-121:US-124", "--min-confidence", "high"], "--min-confidence goes with"),
+        (["--link", "US-121:US-124", "--format", "mermaid"], "not for --review, --accept or"),
     ],
 )
-def test_bad_accept_arguments_are_usage_errors(
+def test_bad_accept_and_link_arguments_are_usage_errors_and_write_nothing(
     sync_repo: GitRepo, cli: CLI, rally_client: RallyClient, args: list[str], message: str
 ) -> None:
     assert cli("sync")[0] == 0

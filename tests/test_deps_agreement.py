@@ -3,32 +3,21 @@ label files (every key known, and the readers' own guide beside them)."""
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
+from tests.support.benchmarks import load
+
 ROOT = Path(__file__).resolve().parents[1]
 BMAD = ROOT / "tests" / "fixtures" / "deps" / "bmad"
 
 
-def _load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
-    assert spec
-    assert spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def agree() -> ModuleType:
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    _load("deps_quality")
-    return _load("deps_agreement")
+    return load("deps_agreement")
 
 
 def _edges(*pairs: str) -> frozenset[tuple[str, str, str]]:

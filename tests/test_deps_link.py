@@ -148,31 +148,6 @@ def test_a_link_overrules_the_inferred_edge_it_reverses(
     assert doc["cycles"] == []
 
 
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (["--link", "US-999:US-124"], "US-999 is not among the analysed stories"),
-        (["--link", "US-121:US-121"], "'US-121:US-121' links US-121 to itself"),
-        (["--link", "US-121"], "'US-121' is not a pair of stories"),
-        (["--link", "US-121:US-124", "US-1x"], "'US-1x' is not a pair of stories"),
-        (["--link", "US-121:US-124", "--accept", "US-120:US-121"], "--link does not go with"),
-        (["--link", "US-121:US-124", "--accept-all"], "--link does not go with"),
-        (["--link", "US-121:US-124", "--review"], "--link does not go with"),
-        (["--link", "US-121:US-124", "--min-confidence", "high"], "--min-confidence goes with"),
-        (["--link", "US-121:US-124", "--format", "mermaid"], "not for --review, --accept or"),
-    ],
-)
-def test_bad_links_are_usage_errors_and_write_nothing(
-    sync_repo: GitRepo, cli: CLI, rally_client: RallyClient, args: list[str], message: str
-) -> None:
-    assert cli("sync")[0] == 0
-    code, out, err = cli("deps", *args)
-    assert code == 2, (out, err)
-    assert message in err
-    assert "Traceback" not in err
-    assert predecessors(rally_client, "US124") == set()
-
-
 # --- the pure side ---------------------------------------------------------------------------
 
 

@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
 from pantheon_git.features.deps import analyse
+from tests.support.benchmarks import load
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "deps_quality", ROOT / "benchmarks" / "deps_quality.py"
-    )
-    assert spec
-    assert spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["deps_quality"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load("deps_quality")
 
 
 def test_scoring_on_a_hand_example(bench: ModuleType) -> None:
@@ -115,15 +106,7 @@ def test_every_new_set_has_twenty_stories_and_provenance(bench: ModuleType) -> N
 
 @pytest.fixture(scope="module")
 def stated_bench(bench: ModuleType) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "deps_stated", ROOT / "benchmarks" / "deps_stated.py"
-    )
-    assert spec
-    assert spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["deps_stated"] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+    return load("deps_stated")
 
 
 def test_a_sources_prerequisites_become_predecessors_of_the_backlogs_keys(

@@ -3,7 +3,6 @@ reader's links are read with the parser `deps --link` uses."""
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -12,26 +11,14 @@ import pytest
 
 from pantheon_git.errors import UsageError
 from pantheon_git.features.deps.guide import reading_guide
+from tests.support.benchmarks import load
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
-    assert spec
-    assert spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def reading() -> ModuleType:
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    for name in ("deps_quality", "deps_stated"):
-        _load(name)
-    return _load("deps_reading")
+    return load("deps_reading")
 
 
 def test_the_prompt_is_the_guide_then_every_story(reading: ModuleType) -> None:
