@@ -192,7 +192,9 @@ def _read_deps(args: Args) -> str:
             "## Steps",
             "1. Read every story below; for the stories listed as not shown, read each at "
             f"{STORY_TEMPLATE}. For each story, ask what it uses that another story "
-            "creates.",
+            "creates, and keep a pair for every use the text shows, also when other pairs "
+            "already put the two stories in order: each link records what the story uses, and "
+            "still holds if the story between them is dropped or moved.",
             '2. Leave out the pairs under "Dependencies already known" that Rally has. The '
             "analysis's edges and hints are not in Rally: include one only if you read it in "
             "the texts too (it then keeps its kind and confidence).",
