@@ -26,6 +26,7 @@ STORIES = {
     "docvet": (8, 24),
     "fleet": (7, 28),
     "inbox": (7, 87),
+    "ledger": (9, 39),
     "lending": (7, 33),
     "meeting": (2, 20),
     "minigames": (6, 24),

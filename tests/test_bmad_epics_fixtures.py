@@ -24,6 +24,7 @@ BLOBS = {
     "docvet/epics.md": "c2ed1457b862cbfff932b4cf468bc6ac7f21cc03",
     "fleet/epics.md": "9690bd3df9f2506445404d8ed026e243ae8b95d7",
     "inbox/epics.md": "5415d9955a4ed32bd6bd004871b5697eb654425d",
+    "ledger/epics.md": "908b28b2b8356af067dc339d67291e4395459f8c",
     "lending/epics.md": "2454c07d637db6b34265c2c21b232a8cd5c53ed4",
     "meeting/epic-1-foundation-project-setup.md": "ce2f768416ca871b961def8621c6fa9b021ae32c",
     "meeting/epic-2-basic-meeting-experience.md": "2daa2e863d4cb28093b771bd405265d2d286e9bc",
