@@ -109,7 +109,7 @@ SETS = (
     _bmad("budget"),  # held out in round 17, run once (rules of b4e6b5a), then for development
     _bmad("fleet"),  # held out in round 18, run once (rules of e6f8fca), then for development
     _bmad("choir"),  # held out in round 19, run once (rules of 7e3b55f), then for development
-    _bmad("ledger", held_out=True),  # held out in round 20: not analysed until the rules are frozen
+    _bmad("ledger"),  # held out in round 20, run once (rules of dcb778b), then for development
 )
 
 
