@@ -18,7 +18,11 @@ with the parser ``--link`` uses. Three columns, scored as ``deps_stated.py`` sco
   edges): what the team has after the reader's ``deps_link``;
 * all: both, and the source's prerequisite lines as ``pantheon migrate`` makes them Rally
   predecessors (``deps_stated.py``), for the sets whose real epics file is in the fixtures:
-  what a BMAD team has after migrate, sync and the reader's links.
+  what a BMAD team has after migrate, sync and the reader's links;
+* rally: Rally's predecessors alone, the reader's links and (where there is a source) the
+  prerequisites, without the inferred edges: what ``pantheon plan`` orders by with
+  ``workstream_analysis: false``. The reader has judged every inferred edge the prompt listed
+  (it writes those it reads in the texts too), so this is its verdict on them.
 """
 
 from __future__ import annotations
@@ -86,10 +90,13 @@ def scores(labelled: dq.LabelledSet) -> dict[str, dq.Score]:
         }
         every = dq.score_stories(ds.with_predecessors(stories, merged), truth, labelled.name)
         out["all"] = every.scores["overall"]
+        out["rally"] = ds.stated_score(truth, merged)
+    else:
+        out["rally"] = out["read"]
     return out
 
 
-COLUMNS = ("text", "read", "both", "all")
+COLUMNS = ("text", "read", "both", "all", "rally")
 
 
 def print_table(results: Sequence[tuple[str, Mapping[str, dq.Score]]]) -> None:
