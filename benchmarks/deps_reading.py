@@ -20,8 +20,8 @@ with the parser ``--link`` uses. Three columns, scored as ``deps_stated.py`` sco
   predecessors (``deps_stated.py``), for the sets whose real epics file is in the fixtures:
   what a BMAD team has after migrate, sync and the reader's links;
 * rally: Rally's predecessors alone, the reader's links and (where there is a source) the
-  prerequisites, without the inferred edges: what ``pantheon plan`` orders by with
-  ``workstream_analysis: false``. The reader has judged every inferred edge the prompt listed
+  prerequisites, without the inferred edges: what ``pantheon deps`` and ``plan`` order by with
+  ``deps_inferred: false``. The reader has judged every inferred edge the prompt listed
   (it writes those it reads in the texts too), so this is its verdict on them.
 """
 

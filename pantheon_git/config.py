@@ -149,6 +149,9 @@ class Config:
     )
     plan_estimate_hours: float = 1.0
     """Hours per PlanEstimate point for `pantheon plan` (1.0: PlanEstimate is read as hours)."""
+    deps_inferred: bool = True
+    """False: the dependency graph (its waves, the plan's order) holds Rally's predecessors only;
+    what the texts suggest is listed by `deps --review`, and file conflicts still count."""
     # --- migration ---
     migrate_status_map: Mapping[str, str] = field(
         default_factory=lambda: dict(DEFAULT_MIGRATE_STATUS_MAP)

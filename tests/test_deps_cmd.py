@@ -249,3 +249,29 @@ def test_a_repository_without_a_default_branch_still_analyses_the_texts(
     assert code == 0
     assert json.loads(out)["waves"][0] == ["US-120"]
     assert "story branches not read" in err
+
+
+def test_without_inferred_edges_rallys_order_only_and_the_texts_suggest(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a team that has read its backlog (deps --link) plans on Rally's predecessors alone;
+    # what the texts suggest is still listed, and file conflicts still keep stories apart
+    code, out, _ = run(capsys, "--json")
+    full = json.loads(out)
+    code, out, _ = run(capsys, "--review", "--json")
+    proposed = json.loads(out)["proposed"]
+    assert full["edges"]
+    assert proposed
+    monkeypatch.setenv("PANTHEON_DEPS_INFERRED", "false")
+    code, out, err = run(capsys, "--json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert {e["kind"] for e in doc["edges"]} <= {"explicit"}
+    assert doc["conflicts"] == full["conflicts"]
+    assert doc["waves"] != full["waves"]
+    hinted = {(h["from"], h["to"], h["confidence"]) for h in doc["hints"]}
+    assert {(e["from"], e["to"], e["confidence"]) for e in full["edges"]} <= hinted
+    code, out, _ = run(capsys, "--review", "--json")
+    assert json.loads(out)["proposed"] == proposed
+    code, out, _ = run(capsys)
+    assert "deps_inferred is off: the graph holds Rally's predecessors only" in out

@@ -200,6 +200,11 @@ def _run(
         return done.exit_code
     fmt = "json" if Ctx.json else fmt
     content = _render(result, fmt, app.root)
+    if fmt == "text" and not app.config.deps_inferred:
+        content += (
+            "\ndeps_inferred is off: the graph holds Rally's predecessors only; "
+            "`pantheon deps --review` lists what the texts suggest."
+        )
     if output is None:
         emit(result.document, content)
         return 0

@@ -69,22 +69,27 @@ def analyse(
     branch_files: Mapping[StoryKey, Set[str]] | None = None,
     *,
     beside: Beside = here,
+    inferred: bool = True,
 ) -> Analysis:
     """The dependency graph of ``stories``.
 
     ``branch_files`` maps a story to the files its story branch already changes (from git);
     two stories whose files meet conflict even when their texts name no file. From
     ``TWO_PROCESSES_FROM`` stories, part of the work runs through ``beside`` while the rest
-    runs here; the result is the same wherever it runs.
+    runs here; the result is the same wherever it runs. ``inferred=False`` (the
+    ``deps_inferred`` setting): the graph holds Rally's predecessors only, and the edges the
+    texts suggest are hints with their confidence (``--review`` lists them); conflicts stay.
     """
     unique = list({s.key: s for s in stories}.values())
     if len(unique) < TWO_PROCESSES_FROM:
         beside = here
     with paused_gc():
-        return _analyse(unique, branch_files or {}, beside)
+        return _analyse(unique, branch_files or {}, beside, inferred)
 
 
-def _analyse(unique: list[Story], changed: Mapping[StoryKey, Set[str]], beside: Beside) -> Analysis:
+def _analyse(
+    unique: list[Story], changed: Mapping[StoryKey, Set[str]], beside: Beside, inferred: bool
+) -> Analysis:
     position = backlog_positions(unique)
 
     def facts_of(part: Sequence[Story]) -> list[Facts]:
@@ -133,6 +138,9 @@ def _analyse(unique: list[Story], changed: Mapping[StoryKey, Set[str]], beside: 
     kept, overruled = graph.against_rally([*edges, *hints], explicit)  # one reachability pass
     edges = [e for e in kept if e.confidence != "hint"]
     hints = [e for e in kept if e.confidence == "hint"]
+    if not inferred:  # Rally's order only: what the texts suggest is listed, not planned on
+        hints = [*(e for e in edges if e.kind != "explicit"), *hints]
+        edges = [e for e in edges if e.kind == "explicit"]
     dep_graph = graph.dependency_graph((s.key for s in unique), edges)
     cycles = graph.find_cycles(dep_graph, edges)
     waves, independent = graph.waves_of(dep_graph, cycles)

@@ -76,11 +76,12 @@ def analyse_cache(app: App, epics: Sequence[EpicRef]) -> DepsResult:
     if app.progress:
         app.progress(f"Reading story branches and analysing {len(stories):,} stories...")
     files = story_branch_files(app, {s.key for s in [*stories, *together]})
-    analysis = analyse(stories, files, beside=forked.beside)
+    inferred = app.config.deps_inferred
+    analysis = analyse(stories, files, beside=forked.beside, inferred=inferred)
     graph = _graph(app, analysis, stories, whole=not epics, synced=meta.last_sync)
     project = graph
     if together:
-        joint = analyse(together, files, beside=forked.beside)
+        joint = analyse(together, files, beside=forked.beside, inferred=inferred)
         project = _graph(app, joint, together, whole=whole, synced=meta.last_sync)
     one = epics[0].number if len(epics) == 1 else None
     saved = cached_graph.write(app.cache, project, epic=one, epic_graph=graph)
