@@ -31,6 +31,7 @@ STORIES = {
     "meeting": (2, 20),
     "minigames": (6, 24),
     "posture": (6, 36),
+    "press": (14, 74),
     "rumble": (4, 28),
     "sandbox": (4, 39),
     "stock": (5, 113),
@@ -167,6 +168,9 @@ EPIC_LINES = {
     "posture": (7, 8, 0, 0),  # the Epic Structure summaries of Epics 2-6, and Epic 6's own
     # only "Epic 1" holds, which most of those stories name themselves: stories of Epic 2
     # wait on Epic 5 and stories of Epic 5 on Epic 3, so "Epic 3 after 2" would loop
+    "press": (24, 65, 0, 2),  # every epic from 2 on has a line ("Epic 1 (Foundation), Epic 4
+    # (Titles), ..."); Epic 8's "Epic 6" loops through 6.4's "Epic 8", and Epic 9's "Epic 8"
+    # through 8.3's "Story 9.1"
     "stock": (16, 5, 0, 4),
     "vdash": (1, 4, 2, 0),  # "Epics 1-3 (ship last as experimental)"; Epics 2 and 3 hedged
 }
