@@ -384,3 +384,29 @@ def test_a_lane_never_goes_back_a_wave_independent_stories_say_any_wave(
             story = re.match(r"    - US-(\d+):", line)
             if story and int(story.group(1)) in (126, 127, 128, 129):
                 assert header == "Any Wave:", lane
+
+
+def test_deps_inferred_off_after_a_saved_graph_plans_by_rallys_order(
+    plan_cache: PlanCache, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a team reads its backlog, then turns the texts' edges off: the graph saved before (with
+    # them) must not go on ordering the plan
+    plan_cache.epic17()
+    with_analysis = run_json(capsys, "plan", "-d", "12")
+    placed = {s["key"]: s for lane in with_analysis["lanes"] for s in lane["stories"]}
+    assert placed["US-121"]["start"] >= placed["US-120"]["end"]
+    monkeypatch.setenv("PANTHEON_DEPS_INFERRED", "false")
+    doc = run_json(capsys, "plan", "-d", "12")
+    starts = {s["key"]: s["start"] for lane in doc["lanes"] for s in lane["stories"]}
+    assert starts["US-121"] == 0  # the demo stories have no Rally links: nothing waits
+    graph = json.loads(
+        (plan_cache.root / ".bmad" / "rally-cache" / "dependencies.json").read_text()
+    )
+    assert {e["kind"] for e in graph["edges"]} <= {"explicit"}
+    assert [part["inferred"] for part in graph["scope"]] == [False]
+    monkeypatch.setenv("PANTHEON_DEPS_INFERRED", "true")  # and back: analysed again
+    run_json(capsys, "plan", "-d", "12")
+    graph = json.loads(
+        (plan_cache.root / ".bmad" / "rally-cache" / "dependencies.json").read_text()
+    )
+    assert [part["inferred"] for part in graph["scope"]] == [True]

@@ -4,7 +4,7 @@
 Schema 2::
 
     {"schema": 2,
-     "scope": [{"epics": ["F17"], "whole_project": false, "stories": 12,
+     "scope": [{"epics": ["F17"], "whole_project": false, "stories": 12, "inferred": true,
                 "computed_at": "2026-03-01T09:00:00.000Z",
                 "synced_at": "2026-03-01T08:55:00.000Z"}],
      "generated_at": "...", "epics": ["F17"],      # the newest part's time, every part's epics
@@ -16,6 +16,9 @@ Schema 2::
 ``scope`` lists the analyses the graph holds, each with the epics whose stories it read (or
 ``whole_project``: every story, those without an epic too), when it ran and the sync it read:
 a graph older than the cache, or missing an epic, can be told (:meth:`Graph.current_for`).
+``inferred``: whether its edges include those the texts suggest (the ``deps_inferred`` setting
+it ran under; absent in older files: true), so a graph made under the other setting is
+analysed again rather than used.
 ``pantheon deps --epic 18`` after ``--epic 17`` analyses both epics' stories together into
 this file (one part naming both), so it stays the project-wide graph; the one epic's analysis
 goes to ``epic-18-dependencies.json``.
@@ -61,12 +64,15 @@ class Part:
     computed_at: datetime
     synced_at: datetime | None
     """The last sync of the cache it read."""
+    inferred: bool = True
+    """Its edges include those the texts suggest (``deps_inferred``), not Rally's alone."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "epics": list(self.epics),
             "whole_project": self.whole_project,
             "stories": self.stories,
+            "inferred": self.inferred,
             "computed_at": format_time(self.computed_at),
             "synced_at": format_time(self.synced_at) if self.synced_at else None,
         }
@@ -121,6 +127,11 @@ class Graph:
     def whole_project(self) -> bool:
         return any(part.whole_project for part in self.scope)
 
+    @property
+    def inferred(self) -> bool:
+        """Whether its edges include the texts' (every analysis it holds ran so)."""
+        return all(part.inferred for part in self.scope)
+
     def current_for(
         self, keys: Collection[StoryKey], epics: Collection[str], last_sync: datetime | None
     ) -> bool:
@@ -170,6 +181,7 @@ def parse(fields: Fields) -> Graph:
             stories=part.integer("stories"),
             computed_at=part.time("computed_at"),
             synced_at=part.opt_time("synced_at"),
+            inferred=part.flag("inferred", True),
         )
         for part in fields.objs("scope")
     )

@@ -41,7 +41,11 @@ def current_graph(
     meta = cache_meta.read(app.cache)
     graph = cached_graph.read(app.cache)
     last = meta.last_sync if meta is not None else None
-    if graph is not None and graph.current_for(open_keys, epics, last):
+    if (
+        graph is not None
+        and graph.inferred == app.config.deps_inferred
+        and graph.current_for(open_keys, epics, last)
+    ):
         return graph
     refs = [EpicRef.parse(e) for e in epics]
     cached = {s.key for s in story_files.load(app.cache, refs)} if meta is not None else set()

@@ -97,6 +97,7 @@ def _graph(
         stories=len(stories),
         computed_at=app.now(),
         synced_at=synced,
+        inferred=app.config.deps_inferred,
     )
     return cached_graph.build(document(analysis, stories), [scope])
 

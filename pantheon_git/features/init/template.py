@@ -32,7 +32,6 @@ SECTIONS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         "Workstream planning (the seed's settings)",
         (
             ("workstream_analysis", "Plan from the dependency analysis (false: Rally's links)."),
-            ("deps_inferred", "Order by inferred edges too (false: Rally's predecessors only)."),
             ("max_parallel_developers", "Lanes `pantheon plan` makes without --developers."),
             ("critical_path_assignment", "Email of the developer who gets lane 0 (critical path)."),
         ),
@@ -117,6 +116,7 @@ SECTIONS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         (
             ("complexity_hours", "Hours per complexity tier when a story has no estimate."),
             ("plan_estimate_hours", "Hours per PlanEstimate point."),
+            ("deps_inferred", "Order by inferred edges too (false: Rally's predecessors only)."),
         ),
     ),
     (

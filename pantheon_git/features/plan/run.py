@@ -25,7 +25,7 @@ from pantheon_git.cache import meta as cache_meta
 from pantheon_git.cache import stories as story_files
 from pantheon_git.cache import workstreams
 from pantheon_git.cache.index import known_epics, unknown_epic
-from pantheon_git.core.keys import EpicRef
+from pantheon_git.core.keys import EpicRef, StoryKey
 from pantheon_git.core.states import ACCEPTED, COMPLETED
 from pantheon_git.core.story import Story
 from pantheon_git.errors import ConfigError, PantheonError, UsageError
@@ -159,8 +159,9 @@ def _cache_stories(app: App, epics: list[EpicRef], notes: list[str]) -> tuple[li
     conflicts: list[tuple[str, str]] = []
     if app.config.workstream_analysis:
         graph = cached_graph.read(cache)
-        if graph is None or not graph.covers([s.key for s in active]):
-            graph = _analyse(app, epics, missing=graph is None)
+        why = _stale(graph, [s.key for s in active], app.config.deps_inferred)
+        if graph is None or why:
+            graph = _analyse(app, epics, why)
         edges = [(str(e.source), str(e.target)) for e in graph.edges]
         conflicts = [(str(c.a), str(c.b)) for c in graph.conflicts]
     else:
@@ -204,9 +205,19 @@ def _plan_story(
     )
 
 
-def _analyse(app: App, epics: list[EpicRef], *, missing: bool) -> cached_graph.Graph:
-    what = "is missing" if missing else "does not cover every story (it is older than the cache)"
-    app.warn(f"{cached_graph.KIND.name} {what}: running the dependency analysis first")
+def _stale(graph: cached_graph.Graph | None, keys: list[StoryKey], inferred: bool) -> str:
+    """Why the saved graph cannot order ``keys`` (empty when it can)."""
+    if graph is None:
+        return "is missing"
+    if graph.inferred != inferred:
+        return f"was made with deps_inferred: {str(graph.inferred).lower()}"
+    if not graph.covers(keys):
+        return "does not cover every story (it is older than the cache)"
+    return ""
+
+
+def _analyse(app: App, epics: list[EpicRef], why: str) -> cached_graph.Graph:
+    app.warn(f"{cached_graph.KIND.name} {why}: running the dependency analysis first")
     return run_analysis(app, epics)
 
 
