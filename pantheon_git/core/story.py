@@ -6,7 +6,7 @@ the cache. Rally's raw fields are kept beside this form in the cache, not in it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -131,7 +131,7 @@ class Story:
     def text(self) -> str:
         """Everything a person wrote about the story, for the dependency rules."""
         parts = [self.title, self.description, *self.acceptance_criteria]
-        parts += [t.name for t in _walk(self.tasks)]
+        parts += [t.name for t in all_tasks(self.tasks)]
         return "\n".join(p for p in parts if p)
 
     def to_dict(self) -> dict[str, Any]:
@@ -194,11 +194,12 @@ class Story:
         )
 
 
-def _walk(tasks: tuple[Task, ...]) -> list[Task]:
+def all_tasks(tasks: Iterable[Task]) -> list[Task]:
+    """``tasks`` and their subtasks, depth first (each task before its children)."""
     out: list[Task] = []
     for task in tasks:
         out.append(task)
-        out.extend(_walk(task.children))
+        out.extend(all_tasks(task.children))
     return out
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from pantheon_git.core.keys import StoryKey
-from pantheon_git.core.story import Story, Task
+from pantheon_git.core.story import Story, all_tasks
 from pantheon_git.features.deps import (
     artefacts,
     columns,
@@ -81,7 +81,7 @@ def story_facts(
     read = {} if read is None else read
     title = _TAG_RE.sub("", story.title)
     segments = [title, story.description, *story.acceptance_criteria]
-    tasks = [task.name for task in _walk(story.tasks)]
+    tasks = [task.name for task in all_tasks(story.tasks)]
     text = _MD_ESCAPE_RE.sub(r"\1", "\n\n".join(s for s in segments if s))
     tokenised = read_text(text, read)
     tasks_from = len(tokenised)
@@ -150,11 +150,3 @@ def read_text(text: str, read: dict[str, Sentence]) -> list[Sentence]:
 def declared_files(facts: Facts) -> list[str]:
     """File paths the story names (fixtures by name left out), sorted."""
     return sorted(p for p in facts.files if not p.startswith("fixture:"))
-
-
-def _walk(tasks: Iterable[Task]) -> list[Task]:
-    out: list[Task] = []
-    for task in tasks:
-        out.append(task)
-        out.extend(_walk(task.children))
-    return out
