@@ -119,3 +119,10 @@ def test_subtasks_are_read_too() -> None:
     parent = Task("Build the form", children=(Task("Call POST /api/orders"),))
     block = story_block(story("US-9", "Order form").with_(tasks=(parent,)), "x")
     assert block.endswith("Tasks:\n- Build the form\n- Call POST /api/orders\n")
+
+
+def test_with_deps_inferred_off_the_texts_edges_are_still_listed_as_found_not_as_guesses() -> None:
+    stories = demo_stories()
+    on = backlog_text(stories, analyse(stories), **URIS)
+    off = backlog_text(stories, analyse(stories, inferred=False), **URIS)
+    assert off == on  # the same edges, in the same sections: the reader judges them all

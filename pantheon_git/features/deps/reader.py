@@ -11,9 +11,9 @@ to be read one by one at ``story_uri``; the known edges up to ``KNOWN_BUDGET``, 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
-from pantheon_git.core.story import Story, Task
+from pantheon_git.core.story import Story, all_tasks
 from pantheon_git.features.deps.model import Analysis, Edge
 from pantheon_git.features.deps.order import backlog_positions
 
@@ -60,7 +60,7 @@ def story_block(story: Story, uri: str) -> str:
     if story.acceptance_criteria:
         lines.append("Acceptance criteria:")
         lines += [f"- {c.strip()}" for c in story.acceptance_criteria if c.strip()]
-    names = [task.name.strip() for task in _tasks(story.tasks) if task.name.strip()]
+    names = [task.name.strip() for task in all_tasks(story.tasks) if task.name.strip()]
     if names:
         lines.append("Tasks:")
         lines += [f"- {name}" for name in names]
@@ -69,12 +69,6 @@ def story_block(story: Story, uri: str) -> str:
         return text
     cut = f"… (cut here: read {uri} for the rest)\n"
     return text[: STORY_CHARS - len(cut)].rstrip() + cut
-
-
-def _tasks(tasks: Sequence[Task]) -> Iterator[Task]:
-    for task in tasks:
-        yield task
-        yield from _tasks(task.children)
 
 
 def _rest(rest: Sequence[Story], story_uri: str) -> str:
@@ -95,14 +89,16 @@ def _rest(rest: Sequence[Story], story_uri: str) -> str:
 
 def known_text(analysis: Analysis, graph_uri: str) -> list[str]:
     """The edges already known, BEFORE:AFTER: Rally's, then the inferred ones surest first."""
-    rally = [e for e in analysis.edges if e.kind == "explicit"]
-    inferred = [e for e in analysis.edges if e.kind != "explicit"]
+    every = (*analysis.edges, *analysis.hints)  # with deps_inferred off, all but Rally's are hints
+    rally = [e for e in every if e.kind == "explicit"]
+    inferred = [e for e in every if e.kind != "explicit" and e.confidence != "hint"]
+    hints = [e for e in every if e.kind != "explicit" and e.confidence == "hint"]
     sections = [
         ("Rally's predecessors (explicit):", rally),
         ("Found by the analysis, not in Rally yet (kind, confidence):", inferred),
-        ("Hints (guesses the analysis does not plan on):", list(analysis.hints)),
+        ("Hints (guesses the analysis does not plan on):", hints),
     ]
-    total = len(rally) + len(inferred) + len(analysis.hints)
+    total = len(rally) + len(inferred) + len(hints)
     lines = [f"# Dependencies already known ({total}; BEFORE:AFTER, AFTER waits)", ""]
     if not total:
         return [*lines, "None yet.", ""]
