@@ -346,7 +346,7 @@ def test_a_reader_reads_the_backlog_and_links_what_it_read(world: World) -> None
          "confidence": "explicit", "read": True}
     ]  # fmt: skip
     assert "Next: the same deps_link call without dry_run" in McpSession.text(dry)
-    done = world.mcp.call("deps_link", {"pairs": ["US-207:US-205"]})
+    done = world.mcp.call("deps_link", {"pairs": ["US-207:US-205"], "epics": ["18"]})
     assert [w["status"] for w in ok(done)["predecessors"]] == ["added"]
     assert "Next: deps shows the waves" in McpSession.text(done)
     graph = ok(world.mcp.call("deps", {"epics": ["18"]}))

@@ -261,6 +261,11 @@ TOOLS: tuple[ToolSpec, ...] = (
         obj(
             {
                 "pairs": texts('BEFORE:AFTER pairs: ["US-121:US-124"] (US-121 comes first).'),
+                "epics": array(
+                    EPIC,
+                    "Analyse only these epics (faster on a large backlog; a cycle through "
+                    "another epic is still refused). Default: every epic.",
+                ),
                 "dry_run": flag("Check and read Rally, write nothing.", default=False),
             },
             required=["pairs"],
