@@ -267,6 +267,17 @@ def score_stories(stories: Sequence[Story], truth: Truth, name: str) -> Result:
     )
 
 
+def by_pair(result: Result) -> tuple[list[Item], list[tuple[Item, str]]]:
+    """The misses and the wrong links as the overall figure counts them, by pair: a link whose
+    kind is not its label's is neither."""
+    wrong = {_pair(item) for item, _ in result.wrong}
+    missed = {_pair(item) for item in result.missed}
+    return (
+        [item for item in result.missed if _pair(item) not in wrong],
+        [(item, why) for item, why in result.wrong if _pair(item) not in missed],
+    )
+
+
 def _fmt(value: float | None) -> str:
     return "    -" if value is None else f"{value:5.2f}"
 

@@ -73,6 +73,11 @@ def prompt_text(labelled: dq.LabelledSet) -> str:
 
 
 def scores(labelled: dq.LabelledSet) -> dict[str, dq.Score]:
+    return scored(labelled)[0]
+
+
+def scored(labelled: dq.LabelledSet) -> tuple[dict[str, dq.Score], dq.Result]:
+    """The columns' figures, and the analysis with the reader's links ("both") in full."""
     stories = dq.load_stories(labelled.stories)
     truth = dq.read_truth(labelled.truth)
     links = read_links(links_file(labelled.name))
@@ -93,7 +98,7 @@ def scores(labelled: dq.LabelledSet) -> dict[str, dq.Score]:
         out["rally"] = ds.stated_score(truth, merged)
     else:
         out["rally"] = out["read"]
-    return out
+    return out, both
 
 
 COLUMNS = ("text", "read", "both", "all", "rally")
@@ -146,24 +151,15 @@ def main() -> int:
     if not chosen:
         print("no set with a reader's links (NAME-read.yaml)", file=sys.stderr)
         return 2
-    print_table([(s.name, scores(s)) for s in chosen])
+    results = [(s.name, *scored(s)) for s in chosen]
+    print_table([(name, columns) for name, columns, _ in results])
     if args.show:
-        for s in chosen:
-            stories = dq.load_stories(s.stories)
-            truth = dq.read_truth(s.truth)
-            both = dq.score_stories(
-                ds.with_predecessors(stories, read_links(links_file(s.name))), truth, s.name
-            )
-            # by pair, as the overall figure counts: a link of another kind than the label's
-            # is found, not a miss and a wrong link
-            found = {dq._pair(item) for item, _ in both.wrong}
-            for item in both.missed:
-                if dq._pair(item) not in found:
-                    print(f"{s.name} missed: {item[0]} {item[1]} -> {item[2]}")
-            missed = {dq._pair(item) for item in both.missed}
-            for item, why in both.wrong:
-                if dq._pair(item) not in missed:
-                    print(f"{s.name} not in truth: {item[0]} {item[1]} -> {item[2]}: {why}")
+        for name, _, both in results:
+            missed, wrong = dq.by_pair(both)
+            for kind, a, b in missed:
+                print(f"{name} missed: {kind} {a} -> {b}")
+            for (kind, a, b), why in wrong:
+                print(f"{name} not in truth: {kind} {a} -> {b}: {why}")
     return 0
 
 

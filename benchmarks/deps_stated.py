@@ -164,15 +164,11 @@ def main() -> int:
                 )
             ]
         if args.show:  # pairs, as the overall figures count them
-            wrong = {dq._pair(item): (item[0], text) for item, text in both.wrong}
-            found_kind = {dq._pair(item) for item, _ in both.wrong}
-            for item in both.missed:
-                if dq._pair(item) not in found_kind:
-                    print(f"    missed {item[1]} -> {item[2]} ({item[0]})")
-            true_pairs = {dq._pair(item) for item in truth.items}
-            for pair, (kind, evidence) in wrong.items():
-                if pair not in true_pairs:
-                    print(f"    wrong  {pair[1]} -> {pair[2]} ({kind}): {evidence}")
+            missed, wrong = dq.by_pair(both)
+            for kind, a, b in missed:
+                print(f"    missed {a} -> {b} ({kind})")
+            for (kind, a, b), evidence in wrong:
+                print(f"    wrong  {a} -> {b} ({kind}): {evidence}")
     pooled = "  ".join(" ".join(dq._pr(dq.Score(*t))) for t in totals.values())
     print("-" * (len(head) + 40))
     print(f"{'pooled':<11}{totals['text'][0]:>6}  {pooled}")
