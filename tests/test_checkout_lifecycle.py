@@ -196,6 +196,23 @@ def test_a_graph_older_than_the_cache_is_analysed_again(
     assert ("US-120", "US-126") in {(e["from"], e["to"]) for e in graph["edges"]}
 
 
+def test_with_deps_inferred_off_a_graph_saved_with_the_texts_edges_is_not_used(
+    repo: GitRepo, lock_env: Any, pantheon: Pantheon, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the team read its backlog and orders by Rally's predecessors alone: the texts' edges in
+    # the graph saved before no longer hold a story back (the seed has no Rally links)
+    assert pantheon("sync").code == 0
+    assert pantheon("deps", "--epic", "17").code == 0
+    taken_by_bob(lock_env, 120)
+    monkeypatch.setenv("PANTHEON_RALLY_AUTO_SYNC", "false")  # the saved graph stays current
+    monkeypatch.setenv("PANTHEON_DEPS_INFERRED", "false")
+    result = pantheon("checkout", "--epic", "17", "--no-branch", "--json")
+    assert result.code == 0, result.err
+    assert result.json()["story"] in BLOCKED_BY_120
+    graph = json.loads((repo.path / ".bmad/rally-cache/dependencies.json").read_text())
+    assert [part["inferred"] for part in graph["scope"]] == [False]
+
+
 def test_alternatives_never_wait_for_a_story_in_progress(
     repo: GitRepo, lock_env: Any, pantheon: Pantheon
 ) -> None:
