@@ -207,6 +207,23 @@ def test_report_and_rerun_creates_nothing(repo: Path, cli: CLI, client: RallyCli
     assert story_count(client) == count - 5
 
 
+def test_a_run_that_migrates_no_story_does_not_say_rally_has_them(
+    repo: Path, cli: CLI, client: RallyClient
+) -> None:
+    path = repo / "docs" / "stories" / "5.1.story.md"
+    path.write_text("# Story 5.1: " + "x" * 300 + "\n\n## Story\nAs a x, I want y, so that z.\n")
+    count = story_count(client)
+    code, out, _ = cli("migrate", "docs/stories/5.1.story.md", "--epic", "F17")
+    assert code == 2
+    assert "Migrated 0 stories to Rally Epic F17" in out
+    assert "❌ docs/stories/5.1.story.md: line 1: the title is 300 characters" in out
+    assert "Rally already has these stories" not in out
+    assert "pantheon checkout" not in out
+    assert out.endswith("Nothing changed: no story was migrated.\n")
+    assert story_count(client) == count
+    assert not list((repo / ".bmad" / "migrations").glob("*.json"))
+
+
 def test_rerun_updates_what_changed(repo: Path, cli: CLI, client: RallyClient) -> None:
     assert cli("migrate", "--epic", "F17")[0] == 0
     path = repo / "docs" / "stories" / "9.2.story.md"

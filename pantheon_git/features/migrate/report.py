@@ -140,6 +140,8 @@ def _next_steps(result: MigrationResult, again: str | None) -> list[str]:
         f"Switch to Rally-driven workflow: pantheon checkout --epic {epic}",
         f"Run `pantheon sync --epic {epic}` to pull back from Rally",
     ]
+    if not result.run and not result.migrated:  # every story failed, or none was found
+        return ["Nothing changed: no story was migrated."]
     if not result.run:  # a rerun that found Rally as the files say: no journal, no undo
         steps = ["Nothing changed: Rally already has these stories as the files say.", ""]
         return [*steps, "Next Steps:", *(f"  {n}. {s}" for n, s in enumerate(later, 1))]
