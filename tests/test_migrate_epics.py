@@ -242,6 +242,12 @@ def test_dry_run_writes_nothing(repo: Path, cli: CLI, client: RallyClient) -> No
     assert "➕ new story: Login form\n   From: docs/epics.md (Story 1.2)" in out
     # the next step is the same command, paths and BMAD epic included
     assert "Run `pantheon migrate docs/epics.md --bmad-epic 1 --epic F17` to do it." in out
+    # ... options included: the command it names does what the preview showed
+    code, out, err = cli(
+        "migrate", "docs/epics.md", "--bmad-epic", "1", "--epic", "17", "--no-archive", "--dry-run"
+    )
+    assert code == 0, err
+    assert "Run `pantheon migrate docs/epics.md --bmad-epic 1 --no-archive --epic F17`" in out
     assert (repo / "docs" / "epics.md").read_bytes() == before
     assert story_count(client) == count
     assert not (repo / ".bmad").exists()
@@ -259,6 +265,12 @@ def test_several_bmad_epics_need_bmad_epic(repo: Path, cli: CLI, client: RallyCl
     )
     assert "One run per BMAD epic, each under its own Rally epic" in err
     assert "--bmad-epic 1 --epic F17" in err
+    # the hint is the same command, its project included (else it would go to another)
+    code, _, err = cli("migrate", "docs/epics.md", "--epic", "F17", "--project", "Mobile Team")
+    assert code == 2
+    assert (
+        "`pantheon migrate docs/epics.md --bmad-epic 1 --project 'Mobile Team' --epic F17`" in err
+    )
     code, _, err = cli("migrate", "docs/epics.md", "--bmad-epic", "7", "--epic", "F17")
     assert code == 2
     assert "no BMAD epic 7 in docs/epics.md; it holds 1: Accounts, 2: Checkout" in err

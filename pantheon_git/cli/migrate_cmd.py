@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -110,23 +109,18 @@ def run_cmd(  # noqa: PLR0917
 
     app = _app(project)
     request = MigrateRequest(
-        paths=paths, epic=epic, dry_run=dry_run, archive=archive, bmad_epic=bmad_epic
+        paths=paths,
+        epic=epic,
+        dry_run=dry_run,
+        archive=archive,
+        bmad_epic=bmad_epic,
+        project=project,
     )
     try:
         result = run_migration(app, request)
     finally:
         app.close()
-    again = shlex.join(
-        [
-            "pantheon",
-            "migrate",
-            *map(str, paths),
-            *(["--bmad-epic", bmad_epic] if bmad_epic else []),
-            *(["--project", project] if project else []),
-            "--epic",
-            result.epic or epic,
-        ]
-    )
+    again = request.command(epic=result.epic or epic)
     emit(result.to_dict(), lambda: render_migration(result, again=again))
     return result.exit_code
 

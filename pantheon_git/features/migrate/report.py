@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -33,6 +35,29 @@ class StoryOutcome:
     @property
     def source(self) -> str:
         return story_place(self.path, self.bmad_id)
+
+
+def migrate_command(
+    paths: Sequence[object],
+    *,
+    epic: str,
+    bmad_epic: str | None = None,
+    project: str | None = None,
+    archive: bool | None = None,
+) -> str:
+    """The ``pantheon migrate`` command line for these options, quoted for a shell."""
+    return shlex.join(
+        [
+            "pantheon",
+            "migrate",
+            *map(str, paths),
+            *(["--bmad-epic", bmad_epic] if bmad_epic else []),
+            *(["--project", project] if project else []),
+            *([] if archive is None else ["--archive" if archive else "--no-archive"]),
+            "--epic",
+            epic,
+        ]
+    )
 
 
 def story_place(path: str, bmad_id: str | None) -> str:
@@ -73,8 +98,9 @@ class MigrationResult:
 
 
 def render_migration(result: MigrationResult, *, again: str | None = None) -> str:
-    """The report; ``again``: the command that does what a dry run showed (the same paths,
-    ``--bmad-epic`` and ``--epic``), named in its next step."""
+    """The report; ``again``: the command that does what a dry run showed (the same paths and
+    options, :meth:`~pantheon_git.features.migrate.run.MigrateRequest.command`), named in its
+    next step."""
     done = result.migrated
     epic = f"Rally Epic {result.epic}" + (f": {result.epic_name}" if result.epic_name else "")
     if result.dry_run:

@@ -65,6 +65,7 @@ from pantheon_git.features.migrate.candidates import Candidate
 from pantheon_git.features.migrate.report import (
     MigrationResult,
     StoryOutcome,
+    migrate_command,
     parser_notes,
     story_url,
 )
@@ -103,13 +104,26 @@ class MigrateRequest:
     """None: the ``migrate_archive`` setting."""
     bmad_epic: str | None = None
     """The BMAD epic of the epics files to migrate (a number, or ``all``)."""
+    project: str | None = None
+    """``--project`` as given (the App reads it): repeated in the commands a report names."""
+
+    def command(self, *, epic: str | None = None, bmad_epic: str | None = None) -> str:
+        """This run's command line, with ``epic`` or ``bmad_epic`` in place of the request's."""
+        return migrate_command(
+            self.paths,
+            epic=epic or self.epic,
+            bmad_epic=bmad_epic or self.bmad_epic,
+            project=self.project,
+            archive=self.archive,
+        )
 
 
 def migrate(app: App, request: MigrateRequest) -> MigrationResult:
     epic_ref = EpicRef.parse(request.epic)
     collected = collect(app.root, request.paths, story_dir=app.config.story_dir)
-    given = [str(p) for p in request.paths]
-    collected = select_epic(collected, request.bmad_epic, rally_epic=request.epic, given=given)
+    collected = select_epic(
+        collected, request.bmad_epic, command=lambda n: request.command(bmad_epic=n)
+    )
     if request.dry_run:
         return _with_ids(preview(app, collected, epic_ref), collected.stories)
     with migration_lock(app.root):

@@ -7,8 +7,7 @@ or all of it under one Rally epic with ``--bmad-epic all``. Story files are alwa
 
 from __future__ import annotations
 
-import shlex
-from collections.abc import Sequence
+from collections.abc import Callable
 from dataclasses import replace
 
 from pantheon_git.bmad.epics import Epic, epic_key, same_epic
@@ -19,10 +18,10 @@ ALL = "all"
 
 
 def select_epic(
-    collected: Collected, bmad_epic: str | None, *, rally_epic: str, given: Sequence[str] = ()
+    collected: Collected, bmad_epic: str | None, *, command: Callable[[str], str]
 ) -> Collected:
     """The stories to migrate; a UsageError when ``--bmad-epic`` is missing, useless or wrong.
-    ``given``: the paths as the command line named them (the hint repeats them)."""
+    ``command``: the run's own command line with ``--bmad-epic`` set (the hint repeats it)."""
     epics = _epics(collected.epic_stories)
     files = _files(collected.epic_stories)
     if bmad_epic is not None and not collected.epic_stories:
@@ -37,9 +36,8 @@ def select_epic(
                 f"{files} {'hold' if ' and ' in files else 'holds'} {len(epics)} BMAD epics "
                 f"({_listing(epics)}); choose one with --bmad-epic N",
                 hint="One run per BMAD epic, each under its own Rally epic: "
-                f"`pantheon migrate {shlex.join(given) or _first_file(collected)} "
-                f"--bmad-epic {epics[0].number} "
-                f"--epic {rally_epic}` (or --bmad-epic all to put every story under --epic).",
+                f"`{command(epics[0].number)}` (or --bmad-epic all to put every story under "
+                "--epic).",
             )
         return collected
     if not bmad_epic.strip():
@@ -87,7 +85,3 @@ def _files(stories: tuple[Candidate, ...]) -> str:
     if len(names) <= 3:
         return " and ".join(names)
     return f"{names[0]} and {len(names) - 1} other epics files"
-
-
-def _first_file(collected: Collected) -> str:
-    return collected.epic_stories[0].rel
