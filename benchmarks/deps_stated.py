@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import deps_quality as dq
 
 from pantheon_git.bmad.epic_order import epic_order
-from pantheon_git.bmad.epics import epics_ends, expand_epics, parse_epics_bytes
+from pantheon_git.bmad.epics import expand_epics, parse_epics_bytes
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.story import Story
 
@@ -70,14 +70,13 @@ def stated(name: str, *, epic_lines: bool = True, held: bool = False) -> Stated:
             raise SystemExit(f"{path}: not read as an epics file")
         found += parsed.stories
     # an epic of another file is still "epic:N": expanded over all the files, as a run does
-    pairs = [(item.epic, item.story) for item in found]
-    ends = epics_ends(pairs)
-    needs = epic_order(pairs, held=held).waits if epic_lines else {}
+    order = epic_order([(item.epic, item.story) for item in found], held=held)
+    needs = order.waits if epic_lines else {}
     deps: dict[str, tuple[str, ...]] = {}
     for item in found:
         story = item.story
         refs = (*story.dependencies, *needs.get(story.story_id, ()))
-        deps.setdefault(_id(story.story_id), expand_epics(refs, ends, story.story_id))
+        deps.setdefault(_id(story.story_id), expand_epics(refs, order.ends, story.story_id))
     out: dict[str, tuple[str, ...]] = {}
     named = dropped = 0
     for source, key in key_of.items():

@@ -38,6 +38,9 @@ class EpicOrder:
     waits: dict[str, tuple[str, ...]]
     """Story id -> what its epic's dependency lines make it wait on: ``epic:N`` and story ids,
     to expand as a prerequisite's are (:func:`~pantheon_git.bmad.epics.expand_epics`)."""
+    ends: dict[str, list[str]]
+    """Each epic (by key) -> the stories that end it (:func:`~pantheon_git.bmad.epics.
+    epics_ends`): what ``epic:N`` expands to."""
     loops: tuple[Loop, ...] = ()
 
 
@@ -61,8 +64,9 @@ def epic_order(
             after.setdefault(dep, {})[story_id] = None
     kept: dict[str, list[str]] = {}
     loops: list[Loop] = []
+    starts_of = {key: epic_starts(ids, deps_of) for key, ids in members.items()}
     for key, refs in _named(items, held).items():
-        starts = epic_starts(members[key], deps_of)
+        starts = starts_of[key]
         kept[key] = []
         for ref in refs:
             if ref in members[key] or _epic_of(ref) == key:
@@ -78,9 +82,9 @@ def epic_order(
     waits: dict[str, tuple[str, ...]] = {}
     for key, linked in kept.items():
         fewest = _fewest(linked, kept)
-        for story_id in epic_starts(members[key], deps_of) if fewest else ():
+        for story_id in starts_of[key] if fewest else ():
             waits[story_id] = fewest
-    return EpicOrder(waits, tuple(loops))
+    return EpicOrder(waits, ends, tuple(loops))
 
 
 def _named(

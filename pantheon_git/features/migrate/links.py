@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pantheon_git.bmad.deps import EPIC_REF
 from pantheon_git.bmad.epic_needs import ref_name
 from pantheon_git.bmad.epic_order import EpicOrder, epic_order
-from pantheon_git.bmad.epics import epic_key, epics_ends, same_epic
+from pantheon_git.bmad.epics import epic_key, same_epic
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.features.migrate.candidates import Candidate
 
@@ -19,12 +19,11 @@ from pantheon_git.features.migrate.candidates import Candidate
 @dataclass(frozen=True)
 class References:
     """Story ids -> the Rally stories they are: this run's, and those of the epics files read
-    whose heading has a Rally line. ``epics``: each BMAD epic number -> the ids of the stories
-    that end it (:func:`epics_ends`: the rest of the epic comes before them). ``order``: what
-    the epics' own dependency lines make the stories that start them wait on."""
+    whose heading has a Rally line. ``order``: what the epics' own dependency lines make the
+    stories that start them wait on, and the stories that end each epic (the rest of the epic
+    comes before them)."""
 
     by_id: dict[str, list[str]]
-    epics: dict[str, list[str]]
     in_epics_files: frozenset[str]
     order: EpicOrder
 
@@ -50,7 +49,7 @@ class References:
         pairs = [(c.bmad_epic, c.parsed) for c in known]
         ids = frozenset(c.parsed.story_id for c in known)
         by_id = {k: list(dict.fromkeys(v)) for k, v in by_id.items()}
-        return cls(by_id, epics_ends(pairs), ids, epic_order(pairs))
+        return cls(by_id, ids, epic_order(pairs))
 
     def resolve(self, ref: str) -> tuple[list[str], str | None]:
         """The Rally keys ``ref`` names, and what to tell the user when they are not all known."""
@@ -74,7 +73,7 @@ class References:
         )
 
     def _epic(self, number: str) -> tuple[list[str], str | None]:
-        ids = self.epics.get(epic_key(number), [])
+        ids = self.order.ends.get(epic_key(number), [])
         if not ids:
             return [], (
                 f"depends on Epic {number}, which none of the files given holds; give its file "
