@@ -103,6 +103,11 @@ EPIC_REF = "epic:"
 """Prefix of a whole-epic reference from :func:`prerequisite_refs` (``epic:4``)."""
 
 
+def epic_number(ref: str) -> str | None:
+    """``epic:4`` -> ``4``; None for a story reference (``1.2``, ``US-123``)."""
+    return ref.removeprefix(EPIC_REF) if ref.startswith(EPIC_REF) else None
+
+
 def epic_ends(ids: Sequence[str], deps_of: Mapping[str, Sequence[str]]) -> list[str]:
     """The stories of an epic (``ids``) that no other story of it waits on, by the stories'
     own prerequisites (``deps_of``): "Epic 1 complete" waits on these, and the rest of the

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from pantheon_git.bmad.blocks import Line, canonical_name
-from pantheon_git.bmad.deps import EPIC_REF, prerequisite_refs
+from pantheon_git.bmad.deps import epic_number, prerequisite_refs
 from pantheon_git.bmad.epic_story import (
     PREREQUISITE_LABELS,
     first_paragraph,
@@ -157,7 +157,8 @@ def _joined(paragraph: Sequence[Line]) -> str:
 
 def ref_name(ref: str) -> str:
     """``epic:2`` -> ``Epic 2``; ``2.1`` -> ``Story 2.1``."""
-    return f"Epic {ref.removeprefix(EPIC_REF)}" if ref.startswith(EPIC_REF) else f"Story {ref}"
+    number = epic_number(ref)
+    return f"Epic {number}" if number is not None else f"Story {ref}"
 
 
 def _names(refs: Sequence[str]) -> str:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from pantheon_git.bmad.deps import EPIC_REF, epic_starts
+from pantheon_git.bmad.deps import epic_number, epic_starts
 from pantheon_git.bmad.epics import Epic, epic_key, epics_ends, expand_epics
 from pantheon_git.bmad.model import ParsedStory
 
@@ -117,7 +117,8 @@ def _path(
 
 
 def _epic_of(ref: str) -> str | None:
-    return epic_key(ref.removeprefix(EPIC_REF)) if ref.startswith(EPIC_REF) else None
+    number = epic_number(ref)
+    return epic_key(number) if number is not None else None
 
 
 def _fewest(refs: Sequence[str], graph: Mapping[str, Sequence[str]]) -> tuple[str, ...]:

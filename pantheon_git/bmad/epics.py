@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from pantheon_git.bmad.blocks import Line, heading, scan
-from pantheon_git.bmad.deps import EPIC_REF, epic_ends
+from pantheon_git.bmad.deps import epic_ends, epic_number
 from pantheon_git.bmad.epic_needs import EpicNeeds, needs_notes, read_needs
 from pantheon_git.bmad.epic_story import StoryHeading, parse_epic_story
 from pantheon_git.bmad.model import Note, ParsedStory
@@ -101,7 +101,8 @@ def expand_epics(
     not in ``ends`` stays ``epic:N`` (another file given to the same run may hold it)."""
     out: dict[str, None] = {}
     for ref in refs:
-        whole = ends.get(epic_key(ref.removeprefix(EPIC_REF))) if ref.startswith(EPIC_REF) else None
+        number = epic_number(ref)
+        whole = ends.get(epic_key(number)) if number is not None else None
         for story_id in whole or [ref]:
             if story_id != own_id:
                 out.setdefault(story_id, None)

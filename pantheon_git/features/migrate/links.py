@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pantheon_git.bmad.deps import EPIC_REF
+from pantheon_git.bmad.deps import epic_number
 from pantheon_git.bmad.epic_needs import ref_name
 from pantheon_git.bmad.epic_order import EpicOrder, epic_order
 from pantheon_git.bmad.epics import epic_key, same_epic
@@ -53,8 +53,9 @@ class References:
 
     def resolve(self, ref: str) -> tuple[list[str], str | None]:
         """The Rally keys ``ref`` names, and what to tell the user when they are not all known."""
-        if ref.startswith(EPIC_REF):
-            return self._epic(ref.removeprefix(EPIC_REF))
+        number = epic_number(ref)
+        if number is not None:
+            return self._epic(number)
         key = StoryKey.try_parse(ref)
         if key:
             return [str(key)], None
