@@ -2,7 +2,8 @@
 (``**Dependencies:** Epic 1`` under ``## Epic 2``, or in the ``## Epic List`` summary), against
 the Rally emulator as a real HTTP server: the stories that start the epic get the stories that
 end each epic named as Predecessors, shown by the dry run, in ``--json``, once (a rerun adds
-nothing); a hedged line, an epic in no file given and a loop are told, never linked."""
+nothing, a rollback takes them away); a hedged line, an epic in no file given and a loop are
+told, never linked."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from pantheon_git.cache.journal import Journal
+from pantheon_git.core.keys import StoryKey
 from pantheon_git.rally.client import RallyClient
 from tests.support.gitrepo import GitRepo
 from tests.support.sync import CLI
@@ -131,8 +134,7 @@ def by_id(doc: dict[str, Any], field: str) -> dict[str, Any]:
 
 
 def linked_by(repo: Path, run_id: str) -> list[Any]:
-    journal = json.loads((repo / ".bmad" / "migrations" / f"{run_id}.json").read_text())
-    return list(journal["linked"])
+    return list(Journal.load(repo, run_id).doc["linked"])
 
 
 def test_an_epics_own_dependencies_link_its_first_stories_once(
@@ -190,6 +192,17 @@ def test_an_epics_own_dependencies_link_its_first_stories_once(
     assert by_id(again, "predecessors") == reported
     assert again["run"] is None  # a run that changed nothing leaves no journal
     assert story_count(rally_client) == count + 9
+
+    # Rollback (the latest run that did something: the first) deletes the stories, their
+    # links with them (all between stories the run created: none to remove one by one).
+    code, out, err = cli("migrate", "rollback", "--json")
+    assert code == 0, err
+    undone = json.loads(out)
+    assert undone["run"] == first["run"]
+    assert sorted(str(StoryKey.parse(k)) for k in undone["deleted"]) == sorted(keys.values())
+    assert undone["unlinked"] == []
+    assert story_count(rally_client) == count
+    assert (repo / "docs" / "epics.md").read_text() == EPICS
 
 
 SHARD_1 = """# Epic 1: Accounts
