@@ -207,6 +207,18 @@ def test_report_and_rerun_creates_nothing(repo: Path, cli: CLI, client: RallyCli
     assert story_count(client) == count - 5
 
 
+def test_a_rerun_that_changed_nothing_leaves_no_folder_in_an_archive_outside_bmad(
+    repo: Path, cli: CLI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PANTHEON_MIGRATE_BACKUP", "archive/")
+    assert cli("migrate", "--epic", "F17")[0] == 0
+    [first] = (repo / "archive").iterdir()
+    code, out, _ = cli("migrate", "--epic", "F17", "--json")
+    assert code == 0
+    assert json.loads(out)["run"] is None
+    assert list((repo / "archive").iterdir()) == [first]
+
+
 def test_a_run_that_migrates_no_story_does_not_say_rally_has_them(
     repo: Path, cli: CLI, client: RallyClient
 ) -> None:

@@ -112,12 +112,13 @@ class Journal:
         return written or any(doc[key] for key in ("created", "pending", "updated", "linked"))
 
     def discard(self) -> None:
-        """Forget a run that changed nothing: its journal and the copies of the files it kept,
-        so ``rollback`` without a run still undoes the last run that did something."""
+        """Forget a run that changed nothing: its journal and the copies of the files it kept
+        (with the run's folders they leave empty), so ``rollback`` without a run still undoes
+        the last run that did something."""
         for entry in self.doc["files"].values():
             backup = self.root / str(entry["backup"])
             backup.unlink(missing_ok=True)
-            _remove_empty(backup.parent, self.root)
+            _remove_empty(backup.parent, self.run)
         self.path.unlink(missing_ok=True)
 
     # --- files --------------------------------------------------------------------------------
@@ -224,15 +225,19 @@ def migration_lock(root: Path) -> Iterator[None]:
         yield
 
 
-def _remove_empty(folder: Path, root: Path) -> None:
-    """Remove ``folder`` and the parents it leaves empty, up to (not including) ``.bmad``."""
-    stop = (root / ".bmad").resolve()
-    folder = folder.resolve()
-    while folder != stop and stop in folder.parents:
+def _remove_empty(folder: Path, run: str) -> None:
+    """Remove ``folder`` and the parents it leaves empty, up to and including the run's own
+    folder (``<migrate_backup>/<run>`` or ``.bmad/migrations/<run>``, wherever
+    ``migrate_backup`` points), never above it."""
+    if run not in folder.parts:
+        return
+    while True:
         try:
             folder.rmdir()
         except OSError:
-            return  # not empty (another run's, or a file of the user's)
+            return  # not empty (a file of the user's)
+        if folder.name == run:
+            return
         folder = folder.parent
 
 
