@@ -282,6 +282,9 @@ def test_an_epics_file_is_migrated_one_bmad_epic_at_a_time(world: World) -> None
     several = world.mcp.call("migrate", {"epic": "F17", "paths": ["plan/epics.md"]})
     assert several.is_error
     assert "holds 2 BMAD epics (1: Accounts, 2: Checkout)" in McpSession.text(several)
+    # the hint repeats the project, as the command's does (else it would go to another one)
+    other = {"epic": "F17", "paths": ["plan/epics.md"], "project": "Mobile Team"}
+    assert "--project 'Mobile Team'" in McpSession.text(world.mcp.call("migrate", other))
     preview = ok(
         world.mcp.call("migrate", {"epic": "F18", "paths": ["plan/epics.md"], "bmad_epic": "2"})
     )

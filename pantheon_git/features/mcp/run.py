@@ -336,6 +336,7 @@ def migrate(call: Call) -> Outcome:
             dry_run=not call.get("apply"),
             archive=call.get("archive"),
             bmad_epic=call.get("bmad_epic"),
+            project=call.get("project"),
         )
         result = run_migration(app, request)
     finally:
