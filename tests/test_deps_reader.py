@@ -40,7 +40,9 @@ def test_the_guide_says_what_is_not_a_dependency_and_which_way_a_link_goes() -> 
     assert "a shared domain word" in text
     assert "names another's subject only to say it does not touch it" in text
     assert "Leave conflicts out: the analysis finds them itself." in text
-    assert "When unsure, leave it out: a wrong predecessor blocks a story" in text
+    assert "a wrong predecessor blocks a story" in text
+    assert "a missed one lets two developers build on each other's unfinished work" in text
+    assert "leave it out when only shared domain words link the two stories" in text
     assert (
         "Label the direction the text needs: a reference to something a later story builds is "
         "still from the creator to the user." in text

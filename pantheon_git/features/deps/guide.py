@@ -38,8 +38,10 @@ Not a dependency:
   them itself."""
 
 CAUTION = """\
-When unsure, leave it out: a wrong predecessor blocks a story (nobody can start it until the
-other is done).
+Both mistakes cost: a wrong predecessor blocks a story (nobody can start it until the other is
+done), and a missed one lets two developers build on each other's unfinished work. Keep a pair
+when the text shows a use, in whatever words; leave it out when only shared domain words link
+the two stories.
 Label the direction the text needs: a reference to something a later story builds is still
 from the creator to the user."""
 

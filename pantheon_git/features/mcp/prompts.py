@@ -191,14 +191,18 @@ def _read_deps(args: Args) -> str:
             "",
             "## Steps",
             "1. Read every story below; for the stories listed as not shown, read each at "
-            f"{STORY_TEMPLATE}. For each story, ask what it uses that another story "
-            "creates, and keep a pair for every use the text shows, also when other pairs "
-            "already put the two stories in order: each link records what the story uses, and "
-            "still holds if the story between them is dropped or moved.",
+            f"{STORY_TEMPLATE}. Then take the stories one at a time, in order, and hold each "
+            "against every story before it, one by one: does it use, extend, change, run, "
+            "configure or test something that story creates (a file or folder, a table, an "
+            "endpoint, a module, a screen, a service or host it sets up, a setting, a result "
+            "it produces)? Then ask the same of the stories after it, for what it names that a "
+            "later story builds. Keep a pair for every use the text shows, also when other "
+            "pairs already put the two stories in order: each link records what the story "
+            "uses, and still holds if the story between them is dropped or moved.",
             '2. Leave out the pairs under "Dependencies already known" that Rally has. The '
             "analysis's edges and hints are not in Rally: include one only if you read it in "
             "the texts too (it then keeps its kind and confidence).",
-            "3. Before calling, list the pairs you are sure of, BEFORE:AFTER (AFTER waits for "
+            "3. Before calling, list the pairs the texts show, BEFORE:AFTER (AFTER waits for "
             "BEFORE), each with one line quoting the waiting story's words that name what it "
             f"uses. Then call {call('deps_link', pairs=pairs, dry_run=True)}.",
             "4. A refusal names the pair and why (a story not in the cache, or a cycle with "
