@@ -5,6 +5,7 @@ nothing else writes the dependencies it reads as Rally predecessors (``deps_link
     .venv/bin/python benchmarks/deps_reading.py --prompt NAME   # the prompt, as the reader got it
     .venv/bin/python benchmarks/deps_reading.py                 # every set with a reader's links
     .venv/bin/python benchmarks/deps_reading.py --set NAME --show
+    .venv/bin/python benchmarks/deps_reading.py --reader read2  # the second reading (NAME-read2.yaml)
 
 ``--prompt`` prints the prompt's two messages as the MCP server sends them for a labelled set:
 the workflow and the reading guide (``prompts.py``, ``deps/guide.py``), then the stories in
@@ -49,8 +50,9 @@ from pantheon_git.features.mcp.resources import SCHEME, STORY_TEMPLATE
 PROMPT = "rally-read-deps"
 
 
-def links_file(name: str) -> Path:
-    return dq.BMAD / f"{name}-read.yaml"
+def links_file(name: str, reader: str = "read") -> Path:
+    """A reader's links for set ``name``: ``NAME-read.yaml``, or ``NAME-READER.yaml``."""
+    return dq.BMAD / f"{name}-{reader}.yaml"
 
 
 def read_links(path: Path) -> dict[str, tuple[str, ...]]:
@@ -72,15 +74,17 @@ def prompt_text(labelled: dq.LabelledSet) -> str:
     return f"{first}\n\n---\n\n{second}"
 
 
-def scores(labelled: dq.LabelledSet) -> dict[str, dq.Score]:
-    return scored(labelled)[0]
+def scores(labelled: dq.LabelledSet, reader: str = "read") -> dict[str, dq.Score]:
+    return scored(labelled, reader)[0]
 
 
-def scored(labelled: dq.LabelledSet) -> tuple[dict[str, dq.Score], dq.Result]:
+def scored(
+    labelled: dq.LabelledSet, reader: str = "read"
+) -> tuple[dict[str, dq.Score], dq.Result]:
     """The columns' figures, and the analysis with the reader's links ("both") in full."""
     stories = dq.load_stories(labelled.stories)
     truth = dq.read_truth(labelled.truth)
-    links = read_links(links_file(labelled.name))
+    links = read_links(links_file(labelled.name, reader))
     both = dq.score_stories(ds.with_predecessors(stories, links), truth, labelled.name)
     out = {
         "text": dq.score_stories(stories, truth, labelled.name).scores["overall"],
@@ -137,6 +141,11 @@ def main() -> int:
     parser.add_argument("--set", dest="sets", action="append", help="Only this set (repeat).")
     parser.add_argument("--prompt", metavar="NAME", help="Print the prompt for set NAME.")
     parser.add_argument("--show", action="store_true", help="Misses and wrong links of 'both'.")
+    parser.add_argument(
+        "--reader",
+        default="read",
+        help="Score the links in NAME-READER.yaml (default: read; read2: the second reading).",
+    )
     args = parser.parse_args()
     by_name = {s.name: s for s in dq.SETS}
     if args.prompt:
@@ -146,12 +155,14 @@ def main() -> int:
         print(prompt_text(by_name[args.prompt]))
         return 0
     chosen = [
-        s for s in dq.SETS if links_file(s.name).exists() and (not args.sets or s.name in args.sets)
+        s
+        for s in dq.SETS
+        if links_file(s.name, args.reader).exists() and (not args.sets or s.name in args.sets)
     ]
     if not chosen:
-        print("no set with a reader's links (NAME-read.yaml)", file=sys.stderr)
+        print(f"no set with a reader's links (NAME-{args.reader}.yaml)", file=sys.stderr)
         return 2
-    results = [(s.name, *scored(s)) for s in chosen]
+    results = [(s.name, *scored(s, args.reader)) for s in chosen]
     print_table([(name, columns) for name, columns, _ in results])
     if args.show:
         for name, _, both in results:

@@ -43,14 +43,18 @@ def test_a_readers_links_are_predecessors_of_the_waiting_story(
         reading.read_links(path)
 
 
-def test_each_readers_links_name_only_their_sets_stories(reading: ModuleType) -> None:
+@pytest.mark.parametrize("reader", ["read", "read2"])
+def test_each_readers_links_name_only_their_sets_stories(reading: ModuleType, reader: str) -> None:
     dq = sys.modules["deps_quality"]
+    read = 0
     for labelled in dq.SETS:
-        path = reading.links_file(labelled.name)
+        path = reading.links_file(labelled.name, reader)
         if not path.exists():
             continue
         keys = {str(s.key) for s in dq.load_stories(labelled.stories)}
         links = reading.read_links(path)
         named = set(links) | {k for before in links.values() for k in before}
         assert named <= keys, f"{labelled.name}: unknown stories {named - keys}"
-        assert reading.scores(labelled)["read"].found
+        assert reading.scores(labelled, reader)["read"].found
+        read += 1
+    assert read >= 3
