@@ -81,8 +81,12 @@ def test_reading_dependencies_renders_the_guide_and_the_calls() -> None:
     assert guide.KINDS in text
     assert guide.NOT_DEPENDENCIES in text
     assert guide.CAUTION in text
-    assert '`deps_link` {"pairs": ["BEFORE:AFTER", "..."], "dry_run": true}' in text
+    links = '`deps_link` {"pairs": ["BEFORE:AFTER", "..."], "dry_run": true, "epics": ["17", "18"]}'
+    assert links in text
     assert '`deps` {"epics": ["17", "18"]}' in text
-    assert text.index("dry_run") < text.index('`deps_link` {"pairs": ["BEFORE:AFTER", "..."]}.')
+    real = '`deps_link` {"pairs": ["BEFORE:AFTER", "..."], "epics": ["17", "18"]}.'
+    assert text.index("dry_run") < text.index(real)
+    whole = render("rally-read-deps")
+    assert '`deps_link` {"pairs": ["BEFORE:AFTER", "..."], "dry_run": true}.' in whole
     assert "pantheon://stories/{key}" in text
     assert "Read the stories of the backlog" in render("rally-read-deps")

@@ -204,11 +204,11 @@ def _read_deps(args: Args) -> str:
             "the texts too (it then keeps its kind and confidence).",
             "3. Before calling, list the pairs the texts show, BEFORE:AFTER (AFTER waits for "
             "BEFORE), each with one line quoting the waiting story's words that name what it "
-            f"uses. Then call {call('deps_link', pairs=pairs, dry_run=True)}.",
+            f"uses. Then call {call('deps_link', pairs=pairs, dry_run=True, epics=epics)}.",
             "4. A refusal names the pair and why (a story not in the cache, or a cycle with "
             "Rally's order and its path): drop that pair, or fix its direction if you misread "
             "it, and call the dry run again. Then call the same pairs without dry_run: "
-            f"{call('deps_link', pairs=pairs)}.",
+            f"{call('deps_link', pairs=pairs, epics=epics)}.",
             f"5. Call {call('deps', epics=epics)} and report the waves, the links you added "
             "(with their quotes) and any inferred edge your links overruled.",
         ]
