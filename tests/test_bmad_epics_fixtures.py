@@ -18,6 +18,7 @@ BACKLOGS = FIXTURES / "deps" / "bmad"
 # Git blob SHAs of the files at the commits PROVENANCE.md names: the copies stay byte for byte.
 BLOBS = {
     "autofill/epics.md": "496b60c8758ff93a9347deff65af63cb5ca56292",
+    "braille/epics.md": "d937cd9d0cf1eed9df9ed1a3762d861cb5be2044",
     "budget/epics.md": "cf7c2ba83a018888bd8f9b619543c03ba23c4eda",
     "choir/epics.md": "1c8a6efc95a3525538a9438d292ebb7cdc8ceafc",
     "docmind/epics.md": "d841cfe3e5c8d260b6a3e4d04af7c595f50bf0ca",
