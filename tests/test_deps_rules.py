@@ -439,6 +439,24 @@ def test_a_line_naming_a_thing_and_its_place_creates_it() -> None:
     assert edges(a) == {("US-1", "US-2"): "functional", ("US-1", "US-5"): "functional"}
 
 
+def test_a_file_that_holds_a_name_as_the_clauses_subject_makes_it() -> None:
+    # braille (round 22): "then `src/grid/braille_grid.rs` holds the `BrailleGrid` struct"
+    def users_of(grid: str) -> Analysis:
+        return analyse(
+            [
+                story("US-1", "Extract the grid core", f"Given the old code, when {grid}"),
+                story("US-2", "Lines", "Then `src/line.rs` has `draw_line(grid: &mut DotGrid)`."),
+                story("US-3", "Circles", "`src/circle.rs` has `draw_circle(grid: &mut DotGrid)`."),
+            ]
+        )
+
+    held = users_of("DotGrid is moved, then `src/grid/grid.rs` holds the `DotGrid` struct.")
+    assert edges(held) == {("US-1", "US-2"): "functional", ("US-1", "US-3"): "functional"}
+    # the file not the clause's subject: the story only names DotGrid first (a hint)
+    said = users_of("DotGrid is moved, the notes say `src/grid/grid.rs` holds the `DotGrid`.")
+    assert edges(said) == {}
+
+
 def test_code_words_in_a_list_are_names_by_themselves_and_with_the_head() -> None:
     a = analyse(
         [

@@ -5,7 +5,9 @@ by a story when the story's text builds it:
 
 * 3: it sits in what a creating verb opens ("Add useWaiveFee and ...", "The stores export
   useUIStore"), in a line that only names things and where they go ("useCustomer query hook in
-  src/hooks/queries/useCustomer.ts"), or it is the stem of a file the story creates;
+  src/hooks/queries/useCustomer.ts"), in what a file holds as the clause's subject ("then
+  `src/grid/grid.rs` holds the `DotGrid` struct"), or it is the stem of a file the story
+  creates;
 * 2: it opens the title or a sentence of the description ("ERROR_MESSAGES maps codes to
   messages");
 * 1: any other mention, and every mention after "existing" or a verb that changes or uses
@@ -46,6 +48,8 @@ EXISTING = word_set(
     """existing extend reuse use using update modify change keep adjust wire mount register
     registered mounted call via through from replace fix refactor patch apply"""
 )
+HOLDING = word_set("has hold contain offer")
+"""What a file does to the names it defines, said of it as the clause's subject."""
 LINKS = word_set("and or plus also")
 THERE = word_set("already exist")
 """A sentence saying its names are there already ("... already exist") makes none of them."""
@@ -222,12 +226,18 @@ def _subject(toks: list[Token], i: int) -> bool:
 
 
 def _made_positions(toks: list[Token]) -> set[int]:
-    """Token indexes that a creating verb makes, or that a "<names> in <path>" line places."""
+    """Token indexes that a creating verb makes, that a "<names> in <path>" line places, or
+    that a file holds as the clause's subject ("then `src/grid/grid.rs` holds the `Grid`
+    struct")."""
     made: set[int] = set()
     verbs = [i for i, (w, _r) in enumerate(toks) if w in ANYWHERE or w in CREATING]
     for i in verbs:
         if toks[i][0] in ANYWHERE or _opens_clause(toks, i):
             made.update(_span(toks, i + 1))
+    for i in range(len(toks) - 2):
+        if toks[i + 1][0] in HOLDING and toks[i][0] == CODE and _opens_clause(toks, i):
+            if as_path(toks[i][1]) is not None:
+                made.update(_span(toks, i + 2))
     placed = _placed(toks)
     made.update(placed)
     return made
