@@ -5,7 +5,7 @@ nothing else writes the dependencies it reads as Rally predecessors (``deps_link
     .venv/bin/python benchmarks/deps_reading.py --prompt NAME   # the prompt, as the reader got it
     .venv/bin/python benchmarks/deps_reading.py                 # every set with a reader's links
     .venv/bin/python benchmarks/deps_reading.py --set NAME --show
-    .venv/bin/python benchmarks/deps_reading.py --reader read2  # the second reading (NAME-read2.yaml)
+    .venv/bin/python benchmarks/deps_reading.py --reader read2  # the second prompt's readers
 
 ``--prompt`` prints the prompt's two messages as the MCP server sends them for a labelled set:
 the workflow and the reading guide (``prompts.py``, ``deps/guide.py``), then the stories in
@@ -78,9 +78,7 @@ def scores(labelled: dq.LabelledSet, reader: str = "read") -> dict[str, dq.Score
     return scored(labelled, reader)[0]
 
 
-def scored(
-    labelled: dq.LabelledSet, reader: str = "read"
-) -> tuple[dict[str, dq.Score], dq.Result]:
+def scored(labelled: dq.LabelledSet, reader: str = "read") -> tuple[dict[str, dq.Score], dq.Result]:
     """The columns' figures, and the analysis with the reader's links ("both") in full."""
     stories = dq.load_stories(labelled.stories)
     truth = dq.read_truth(labelled.truth)

@@ -235,9 +235,9 @@ def _made_positions(toks: list[Token]) -> set[int]:
         if toks[i][0] in ANYWHERE or _opens_clause(toks, i):
             made.update(_span(toks, i + 1))
     for i in range(len(toks) - 2):
-        if toks[i + 1][0] in HOLDING and toks[i][0] == CODE and _opens_clause(toks, i):
-            if as_path(toks[i][1]) is not None:
-                made.update(_span(toks, i + 2))
+        held = toks[i + 1][0] in HOLDING and toks[i][0] == CODE
+        if held and _opens_clause(toks, i) and as_path(toks[i][1]) is not None:
+            made.update(_span(toks, i + 2))
     placed = _placed(toks)
     made.update(placed)
     return made
