@@ -233,9 +233,12 @@ def run_set(stories_path: Path, truth_path: Path, name: str) -> Result:
     return score_stories(load_stories(stories_path), read_truth(truth_path), name)
 
 
-def score_stories(stories: Sequence[Story], truth: Truth, name: str) -> Result:
-    """The analysis of ``stories`` scored against ``truth``."""
-    analysis = analyse(stories)
+def score_stories(
+    stories: Sequence[Story], truth: Truth, name: str, *, inferred: bool = True
+) -> Result:
+    """The analysis of ``stories`` scored against ``truth``; ``inferred=False`` as under
+    ``deps_inferred: false`` (Rally's predecessors and the conflicts)."""
+    analysis = analyse(stories, inferred=inferred)
     predicted = predicted_items(analysis)
     unscored = truth.ambiguous | truth.stated_only
     scores = score(predicted, truth.items, unscored)

@@ -21,8 +21,8 @@ with the parser ``--link`` uses. Three columns, scored as ``deps_stated.py`` sco
   predecessors (``deps_stated.py``), for the sets whose real epics file is in the fixtures:
   what a BMAD team has after migrate, sync and the reader's links;
 * rally: Rally's predecessors alone, the reader's links and (where there is a source) the
-  prerequisites, without the inferred edges: what ``pantheon deps`` and ``plan`` order by with
-  ``deps_inferred: false``. The reader has judged every inferred edge the prompt listed
+  prerequisites, without the inferred edges but with the file conflicts the analysis finds:
+  what ``pantheon deps`` and ``plan`` order by with ``deps_inferred: false``. The reader has judged every inferred edge the prompt listed
   (it writes those it reads in the texts too), so this is its verdict on them.
 """
 
@@ -89,6 +89,7 @@ def scored(labelled: dq.LabelledSet, reader: str = "read") -> tuple[dict[str, dq
         "read": ds.stated_score(truth, links),
         "both": both.scores["overall"],
     }
+    merged = links
     if (ds.SOURCES / labelled.name).is_dir():
         stated = ds.stated(labelled.name).predecessors
         merged = {
@@ -97,9 +98,9 @@ def scored(labelled: dq.LabelledSet, reader: str = "read") -> tuple[dict[str, dq
         }
         every = dq.score_stories(ds.with_predecessors(stories, merged), truth, labelled.name)
         out["all"] = every.scores["overall"]
-        out["rally"] = ds.stated_score(truth, merged)
-    else:
-        out["rally"] = out["read"]
+    # what deps_inferred: false plans on: Rally's predecessors, and the conflicts the texts show
+    rally = ds.with_predecessors(stories, merged)
+    out["rally"] = dq.score_stories(rally, truth, labelled.name, inferred=False).scores["overall"]
     return out, both
 
 
