@@ -22,8 +22,9 @@ with the parser ``--link`` uses. Three columns, scored as ``deps_stated.py`` sco
   what a BMAD team has after migrate, sync and the reader's links;
 * rally: Rally's predecessors alone, the reader's links and (where there is a source) the
   prerequisites, without the inferred edges but with the file conflicts the analysis finds:
-  what ``pantheon deps`` and ``plan`` order by with ``deps_inferred: false``. The reader has judged every inferred edge the prompt listed
-  (it writes those it reads in the texts too), so this is its verdict on them.
+  what ``pantheon deps`` and ``plan`` order by with ``deps_inferred: false``. The reader has
+  judged every inferred edge the prompt listed (it writes those it reads in the texts too), so
+  this is its verdict on them.
 """
 
 from __future__ import annotations
