@@ -156,14 +156,15 @@ def deps(call: Call) -> Outcome:
 def deps_review(call: Call) -> Outcome:
     # lazy: a tool loads its own use case only (start-up is the agent's wait)
     from pantheon_git.core.keys import EpicRef
-    from pantheon_git.features.deps.review import proposals, review_document
+    from pantheon_git.features.deps.review import review
     from pantheon_git.features.deps.run import analyse_cache
+    from pantheon_git.features.deps.run_dismiss import read
 
     refs = [EpicRef.parse(e) for e in call.strings("epics")]
     app = call.app()
     result = analyse_cache(app, refs)
-    found = proposals(result.analysis, call.get("min_confidence") or "low")
-    return Outcome(review_document(found, result.stories))
+    found = review(result.analysis, result.stories, call.get("min_confidence"), read(app))
+    return Outcome(found.document())
 
 
 def deps_accept(call: Call) -> Outcome:
@@ -196,6 +197,36 @@ def deps_link(call: Call) -> Outcome:
             hint='deps_link {"pairs": ["US-121:US-124"], "dry_run": true}: US-121 comes first.',
         )
     return _write_deps(call, pairs, link=True)
+
+
+def deps_dismiss(call: Call) -> Outcome:
+    # lazy: a tool loads its own use case only (start-up is the agent's wait)
+    from pantheon_git.core.keys import EpicRef
+    from pantheon_git.errors import UsageError
+    from pantheon_git.features.deps.review import parse_pairs
+    from pantheon_git.features.deps.run import analyse_cache
+    from pantheon_git.features.deps.run_dismiss import change
+
+    pairs = parse_pairs(call.strings("pairs"), "deps_dismiss")
+    if not pairs:
+        raise UsageError(
+            "name the pairs to dismiss",
+            hint='deps_dismiss {"pairs": ["US-121:US-124"], "why": "...", "dry_run": true}',
+        )
+    undo = bool(call.get("undo"))
+    if undo and call.get("why"):
+        raise UsageError("why goes with a dismissal, not with undo")
+    refs = [EpicRef.parse(e) for e in call.strings("epics")]
+    app = call.app()
+    done = change(
+        app,
+        analyse_cache(app, refs).analysis,
+        pairs,
+        undo=undo,
+        why=call.get("why") or "",
+        dry_run=bool(call.get("dry_run")),
+    )
+    return Outcome(done.to_dict())
 
 
 def _write_deps(call: Call, pairs: Sequence[tuple[StoryKey, StoryKey]], **choice: Any) -> Outcome:
@@ -355,6 +386,7 @@ USE_CASES: Mapping[str, Callable[[Call], Outcome]] = {
     "deps_review": deps_review,
     "deps_accept": deps_accept,
     "deps_link": deps_link,
+    "deps_dismiss": deps_dismiss,
     "plan": plan,
     "conflicts": conflicts,
     "complete": complete,
