@@ -186,33 +186,34 @@ def deps_accept(call: Call) -> Outcome:
 
 
 def deps_link(call: Call) -> Outcome:
+    pairs = _named_pairs(
+        call, "deps_link", "link", '{"pairs": ["US-121:US-124"], "dry_run": true}: US-121 first.'
+    )
+    return _write_deps(call, pairs, link=True)
+
+
+def _named_pairs(call: Call, tool: str, verb: str, example: str) -> list[tuple[StoryKey, StoryKey]]:
+    """The call's ``pairs`` (BEFORE:AFTER); at least one."""
     # lazy: a tool loads its own use case only (start-up is the agent's wait)
     from pantheon_git.errors import UsageError
     from pantheon_git.features.deps.review import parse_pairs
 
-    pairs = parse_pairs(call.strings("pairs"), "deps_link")
+    pairs = parse_pairs(call.strings("pairs"), tool)
     if not pairs:
-        raise UsageError(
-            "name the pairs to link",
-            hint='deps_link {"pairs": ["US-121:US-124"], "dry_run": true}: US-121 comes first.',
-        )
-    return _write_deps(call, pairs, link=True)
+        raise UsageError(f"name the pairs to {verb}", hint=f"{tool} {example}")
+    return pairs
 
 
 def deps_dismiss(call: Call) -> Outcome:
     # lazy: a tool loads its own use case only (start-up is the agent's wait)
     from pantheon_git.core.keys import EpicRef
     from pantheon_git.errors import UsageError
-    from pantheon_git.features.deps.review import parse_pairs
     from pantheon_git.features.deps.run import analyse_cache
     from pantheon_git.features.deps.run_dismiss import change
 
-    pairs = parse_pairs(call.strings("pairs"), "deps_dismiss")
-    if not pairs:
-        raise UsageError(
-            "name the pairs to dismiss",
-            hint='deps_dismiss {"pairs": ["US-121:US-124"], "why": "...", "dry_run": true}',
-        )
+    pairs = _named_pairs(
+        call, "deps_dismiss", "dismiss", '{"pairs": ["US-121:US-124"], "why": "..."}'
+    )
     undo = bool(call.get("undo"))
     if undo and call.get("why"):
         raise UsageError("why goes with a dismissal, not with undo")
