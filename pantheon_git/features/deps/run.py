@@ -68,6 +68,7 @@ def run_analysis(app: App, epics: list[EpicRef]) -> cached_graph.Graph:
 
 def analyse_cache(app: App, epics: Sequence[EpicRef]) -> DepsResult:
     meta = cache_meta.require(app.cache)
+    made = _settings(app)  # a malformed file of dismissals stops it before any work
     stories = story_files.load(app.cache, epics)
     if not stories:
         missing = unknown_epic(epics, known_epics(app.cache))
@@ -82,12 +83,15 @@ def analyse_cache(app: App, epics: Sequence[EpicRef]) -> DepsResult:
     if app.progress:
         app.progress(f"Reading story branches and analysing {len(stories):,} stories...")
     files = story_branch_files(app, {s.key for s in [*stories, *together]})
-    made = _settings(app)
-    analysis = analyse(stories, files, beside=forked.beside, **made.arguments())
+    analysis = analyse(
+        stories, files, beside=forked.beside, inferred=made.inferred, dismissed=made.dismissed
+    )
     graph = _graph(app, analysis, stories, made, whole=not epics, synced=meta.last_sync)
     project = graph
     if together:
-        joint = analyse(together, files, beside=forked.beside, **made.arguments())
+        joint = analyse(
+            together, files, beside=forked.beside, inferred=made.inferred, dismissed=made.dismissed
+        )
         project = _graph(app, joint, together, made, whole=whole, synced=meta.last_sync)
     one = epics[0].number if len(epics) == 1 else None
     saved = cached_graph.write(app.cache, project, epic=one, epic_graph=graph)
@@ -97,13 +101,10 @@ def analyse_cache(app: App, epics: Sequence[EpicRef]) -> DepsResult:
 @dataclass(frozen=True)
 class _Settings:
     """What the team decided the analysis runs with: ``deps_inferred`` and the dismissed
-    pairs (``run_dismiss``). The saved graph records both (``cache_graph.Part``)."""
+    pairs (``run_dismiss``). The saved graph records both (``cached_graph.Part``)."""
 
     inferred: bool
     dismissed: frozenset[tuple[StoryKey, StoryKey]]
-
-    def arguments(self) -> dict[str, Any]:
-        return {"inferred": self.inferred, "dismissed": self.dismissed}
 
     def texts(self) -> tuple[str, ...]:
         return tuple(sorted(pair_text(p) for p in self.dismissed))
