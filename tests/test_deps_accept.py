@@ -127,7 +127,7 @@ def test_accept_all_takes_only_sure_edges(
         (["--review", "--accept-all"], "--review only lists"),
         (["--dry-run"], "--dry-run goes with --accept"),
         (["--min-confidence", "high"], "--min-confidence goes with"),
-        (["--review", "--format", "mermaid"], "not for --review, --accept or --link"),
+        (["--review", "--format", "mermaid"], "not for --review, --accept, --link"),
         (["US-121:US-124"], "Pairs go after --accept"),
         (["--accept", "US-121:US-124", "US-121"], "is not a pair of stories"),
         (["--link", "US-999:US-124"], "US-999 is not among the analysed stories"),
@@ -138,7 +138,7 @@ def test_accept_all_takes_only_sure_edges(
         (["--link", "US-121:US-124", "--accept-all"], "--link does not go with"),
         (["--link", "US-121:US-124", "--review"], "--link does not go with"),
         (["--link", "US-121:US-124", "--min-confidence", "high"], "--min-confidence goes with"),
-        (["--link", "US-121:US-124", "--format", "mermaid"], "not for --review, --accept or"),
+        (["--link", "US-121:US-124", "--format", "mermaid"], "not for --review, --accept,"),
     ],
 )
 def test_bad_accept_and_link_arguments_are_usage_errors_and_write_nothing(

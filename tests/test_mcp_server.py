@@ -36,7 +36,8 @@ KEY = "k3y-Secret-91f2"
 BOB = "bob@example.com"
 TOOLS = {
     "sync", "status", "checkout", "release", "renew", "batch", "deps", "deps_review",
-    "deps_accept", "deps_link", "plan", "conflicts", "complete", "metrics", "doctor", "migrate",
+    "deps_accept", "deps_link", "deps_dismiss", "plan", "conflicts", "complete", "metrics",
+    "doctor", "migrate",
 }  # fmt: skip
 STORY_FILE = """# Story 9.1: User model
 
@@ -375,6 +376,46 @@ def test_a_reader_reads_the_backlog_and_links_what_it_read(world: World) -> None
         world.mcp.prompt("rally-read-deps", {"epic": "99"})
 
 
+def test_a_wrong_inferred_dependency_is_dismissed_for_the_team_and_taken_back(
+    world: World,
+) -> None:
+    pair = ("US-200", "US-201")  # functional, low: the webhook receiver "uses" the client
+    assert pair in {(e["from"], e["to"]) for e in ok(world.mcp.call("deps", {}))["edges"]}
+    dry = world.mcp.call("deps_dismiss", {"pairs": ["US-200:US-201"], "dry_run": True})
+    doc = ok(dry)
+    assert doc["pairs"] == [
+        {"from": "US-200", "to": "US-201", "status": "would dismiss", "inferred": True,
+         "kind": "functional", "confidence": "low", "by": ALICE, "date": ANY}
+    ]  # fmt: skip
+    assert doc["written"] is False
+    assert "Next: the same deps_dismiss call without dry_run" in McpSession.text(dry)
+    path = world.repo.path / "_bmad" / "pantheon" / "dismissed-deps.yaml"
+    assert not path.exists()
+
+    done = world.mcp.call(
+        "deps_dismiss", {"pairs": ["US-200:US-201"], "why": "a stub", "epics": ["18"]}
+    )
+    assert [p["status"] for p in ok(done)["pairs"]] == ["dismissed"]
+    assert ok(done)["file"] == "_bmad/pantheon/dismissed-deps.yaml"
+    assert "Next: commit _bmad/pantheon/dismissed-deps.yaml" in McpSession.text(done)
+    assert 'why: "a stub"' in path.read_text()
+    graph = ok(world.mcp.call("deps", {}))
+    assert pair not in {(e["from"], e["to"]) for e in graph["edges"]}
+    assert [(e["from"], e["to"]) for e in graph["dismissed"]] == [pair]
+    review = world.mcp.call("deps_review", {"epics": ["18"]})
+    assert [(p["from"], p["to"], p["why"]) for p in ok(review)["dismissed"]] == [
+        ("US-200", "US-201", "a stub")
+    ]
+    assert "Left out: 1 pair the team dismissed as wrong" in McpSession.text(review)
+
+    back = ok(world.mcp.call("deps_dismiss", {"pairs": ["US-200:US-201"], "undo": True}))
+    assert [p["status"] for p in back["pairs"]] == ["undismissed"]
+    graph = ok(world.mcp.call("deps", {}))
+    assert pair in {(e["from"], e["to"]) for e in graph["edges"]}
+    path.unlink()
+    (path.parent / ".gitattributes").unlink()
+
+
 # --- errors -----------------------------------------------------------------------------------
 
 
@@ -400,6 +441,10 @@ def test_a_reader_reads_the_backlog_and_links_what_it_read(world: World) -> None
         ("deps_link", {"pairs": []}, 2, "name the pairs to link"),
         ("deps_link", {"pairs": ["US-999:US-124"]}, 2, "US-999 is not among the analysed"),
         ("deps_link", {"pairs": ["US-124:US-124"]}, 2, "links US-124 to itself"),
+        ("deps_dismiss", {}, 2, "missing argument: pairs"),
+        ("deps_dismiss", {"pairs": []}, 2, "name the pairs to dismiss"),
+        ("deps_dismiss", {"pairs": ["US-999:US-124"]}, 2, "US-999 is not among the analysed"),
+        ("deps_dismiss", {"pairs": ["US-1:US-2"], "undo": True, "why": "x"}, 2, "not with undo"),
     ],
 )
 def test_failures_are_tool_errors_and_the_server_keeps_serving(

@@ -5,6 +5,7 @@ Schema 2::
 
     {"schema": 2,
      "scope": [{"epics": ["F17"], "whole_project": false, "stories": 12, "inferred": true,
+                "dismissed": ["US-121:US-124"],
                 "computed_at": "2026-03-01T09:00:00.000Z",
                 "synced_at": "2026-03-01T08:55:00.000Z"}],
      "generated_at": "...", "epics": ["F17"],      # the newest part's time, every part's epics
@@ -18,7 +19,8 @@ Schema 2::
 a graph older than the cache, or missing an epic, can be told (:meth:`Graph.current_for`).
 ``inferred``: whether its edges include those the texts suggest (the ``deps_inferred`` setting
 it ran under; absent in older files: true), so a graph made under the other setting is
-analysed again rather than used.
+analysed again rather than used. ``dismissed``: the pairs the team had dismissed
+(``pantheon deps --dismiss``; absent in older files: none), for the same reason.
 ``pantheon deps --epic 18`` after ``--epic 17`` analyses both epics' stories together into
 this file (one part naming both), so it stays the project-wide graph; the one epic's analysis
 goes to ``epic-18-dependencies.json``.
@@ -66,6 +68,8 @@ class Part:
     """The last sync of the cache it read."""
     inferred: bool = True
     """Its edges include those the texts suggest (``deps_inferred``), not Rally's alone."""
+    dismissed: tuple[str, ...] = ()
+    """The pairs (``US-1:US-2``) the team had dismissed, which it left out, sorted."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -73,6 +77,7 @@ class Part:
             "whole_project": self.whole_project,
             "stories": self.stories,
             "inferred": self.inferred,
+            "dismissed": list(self.dismissed),
             "computed_at": format_time(self.computed_at),
             "synced_at": format_time(self.synced_at) if self.synced_at else None,
         }
@@ -132,6 +137,16 @@ class Graph:
         """Whether its edges include the texts' (every analysis it holds ran so)."""
         return all(part.inferred for part in self.scope)
 
+    def made_otherwise(self, inferred: bool, dismissed: Sequence[str]) -> str:
+        """Why the graph cannot stand for an analysis run with ``inferred`` and the
+        ``dismissed`` pairs (sorted ``US-1:US-2``): it was made with other ones (empty when
+        not)."""
+        if self.inferred != inferred:
+            return f"was made with deps_inferred: {str(self.inferred).lower()}"
+        if any(part.dismissed != tuple(dismissed) for part in self.scope):
+            return "was made before the dismissed dependencies changed"
+        return ""
+
     def current_for(
         self, keys: Collection[StoryKey], epics: Collection[str], last_sync: datetime | None
     ) -> bool:
@@ -182,6 +197,7 @@ def parse(fields: Fields) -> Graph:
             computed_at=part.time("computed_at"),
             synced_at=part.opt_time("synced_at"),
             inferred=part.flag("inferred", True),
+            dismissed=part.texts("dismissed", ()),
         )
         for part in fields.objs("scope")
     )

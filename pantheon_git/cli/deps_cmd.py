@@ -25,13 +25,13 @@ from pantheon_git.features.deps.report import render_text
 from pantheon_git.features.deps.review import (
     INFERRED_LEVELS,
     parse_pairs,
-    proposals,
-    render_review,
     render_written,
-    review_document,
 )
+from pantheon_git.features.deps.review import review as review_of
 from pantheon_git.features.deps.run import DepsResult, analyse_cache, write_output
 from pantheon_git.features.deps.run_accept import write_chosen
+from pantheon_git.features.deps.run_dismiss import change
+from pantheon_git.features.deps.run_dismiss import read as dismissed_read
 
 
 @click.command(
@@ -42,7 +42,8 @@ from pantheon_git.features.deps.run_accept import write_chosen
         "at the same time. Saves .bmad/rally-cache/dependencies.json. --review lists the "
         "dependencies found in the texts that Rally does not have; --accept / --accept-all "
         "write them to Rally as Predecessors; --link writes the ones you read in the stories, "
-        "whether or not the analysis found them."
+        "whether or not the analysis found them; --dismiss records an inferred one the team "
+        "judged wrong, so the analysis (and plan, checkout --epic) leaves it out."
     ),
 )
 @click.option(
@@ -89,6 +90,28 @@ from pantheon_git.features.deps.run_accept import write_chosen
     "of AFTER), found by the analysis or not; more pairs may follow it.",
 )
 @click.option(
+    "--dismiss",
+    "dismiss",
+    multiple=True,
+    metavar="BEFORE:AFTER",
+    help="Record this inferred dependency as wrong, for the whole team: the analysis leaves "
+    "it out (kept in _bmad/pantheon/dismissed-deps.yaml, beside the config: commit it); "
+    "more pairs may follow it.",
+)
+@click.option(
+    "--undismiss",
+    "undismiss",
+    multiple=True,
+    metavar="BEFORE:AFTER",
+    help="Take back a dismissed dependency: the analysis infers it again if the texts "
+    "suggest it; more pairs may follow it.",
+)
+@click.option(
+    "--why",
+    metavar="TEXT",
+    help="With --dismiss: why the dependency is wrong (kept with it in the file).",
+)
+@click.option(
     "--accept-all",
     is_flag=True,
     help="Write every inferred dependency at --min-confidence or surer (default high).",
@@ -103,7 +126,8 @@ from pantheon_git.features.deps.run_accept import write_chosen
 @click.option(
     "--dry-run",
     is_flag=True,
-    help="With --accept / --accept-all / --link: read Rally, write nothing.",
+    help="With --accept / --accept-all / --link: read Rally, write nothing; with --dismiss / "
+    "--undismiss: check the pairs, write nothing.",
 )
 @click.argument("more_pairs", nargs=-1, metavar="[BEFORE:AFTER]...")
 @common_options
@@ -116,30 +140,48 @@ def deps(
     review: bool,
     accept: tuple[str, ...],
     link: tuple[str, ...],
+    dismiss: tuple[str, ...],
+    undismiss: tuple[str, ...],
+    why: str | None,
     accept_all: bool,
     min_confidence: str | None,
     dry_run: bool,
 ) -> int:
     refs = [EpicRef.parse(e) for e in epics]
-    if more_pairs and not (accept or link):
+    if more_pairs and not (accept or link or dismiss or undismiss):
         raise UsageError(
             f"unexpected argument {more_pairs[0]!r}",
-            hint="Pairs go after --accept or --link: "
+            hint="Pairs go after --accept, --link, --dismiss or --undismiss: "
             "pantheon deps --accept US-120:US-121 US-121:US-124",
+        )
+    if why is not None and not dismiss:
+        raise UsageError(
+            "--why goes with --dismiss", hint="pantheon deps --dismiss US-1:US-2 --why '...'"
         )
     mode = _mode(
         review=review,
         accept=accept,
         link=link,
+        dismissing=bool(dismiss or undismiss),
         accept_all=accept_all,
         min_confidence=min_confidence,
         dry_run=dry_run,
         fmt=fmt,
         output=output,
     )
-    # --accept US-1:US-2 US-3:US-4 names both (and so does --link)
-    named = (*accept, *link, *more_pairs)
-    pairs = parse_pairs(named, "--link" if link else "--accept")
+    if dismiss and undismiss:
+        raise UsageError(
+            "--dismiss and --undismiss do not go together",
+            hint="Dismiss some pairs, then take others back, in two runs.",
+        )
+    if undismiss:
+        mode = "undismiss"
+    # --accept US-1:US-2 US-3:US-4 names both (and so do --link, --dismiss and --undismiss)
+    named = (*accept, *link, *dismiss, *undismiss, *more_pairs)
+    option = (
+        "--link" if link else "--dismiss" if dismiss else "--undismiss" if undismiss else "--accept"
+    )
+    pairs = parse_pairs(named, option)
     app = App.load(config_path=Ctx.config_path, warn=warn, note=info)
     if progress_enabled():
         app.progress = lambda message: echo(message, err=True)
@@ -154,6 +196,7 @@ def deps(
             accept_all=accept_all,
             min_confidence=min_confidence,
             dry_run=dry_run,
+            why=why or "",
         )
     finally:
         app.close()
@@ -170,14 +213,18 @@ def _run(
     accept_all: bool,
     min_confidence: str | None,
     dry_run: bool,
+    why: str,
 ) -> int:
     result = analyse_cache(app, refs)
     if mode == "review":
-        found = proposals(result.analysis, min_confidence or "low")
-        emit(
-            review_document(found, result.stories),
-            lambda: render_review(found, result.stories, evidence=Ctx.verbose > 0),
+        found = review_of(result.analysis, result.stories, min_confidence, dismissed_read(app))
+        emit(found.document(), lambda: found.render(evidence=Ctx.verbose > 0))
+        return 0
+    if mode in ("dismiss", "undismiss"):
+        changed = change(
+            app, result.analysis, pairs, undo=mode == "undismiss", why=why, dry_run=dry_run
         )
+        emit(changed.to_dict(), changed.render)
         return 0
     if mode in ("accept", "link"):
         done = write_chosen(
@@ -221,14 +268,21 @@ def _mode(
     review: bool,
     accept: tuple[str, ...],
     link: tuple[str, ...],
+    dismissing: bool,
     accept_all: bool,
     min_confidence: str | None,
     dry_run: bool,
     fmt: str,
     output: Path | None,
 ) -> str:
-    """``report``, ``review``, ``accept`` or ``link``; refuses options that do not go
-    together."""
+    """``report``, ``review``, ``accept``, ``link`` or ``dismiss`` (``--undismiss`` too);
+    refuses options that do not go together."""
+    if dismissing and (link or accept or accept_all or review or min_confidence):
+        raise UsageError(
+            "--dismiss and --undismiss do not go with --accept, --accept-all, --link, "
+            "--review or --min-confidence",
+            hint="Dismissing records the team's judgement; run the others apart.",
+        )
     if accept and accept_all:
         raise UsageError(
             "--accept and --accept-all do not go together",
@@ -239,21 +293,24 @@ def _mode(
             "--link does not go with --accept, --accept-all or --review",
             hint="--link writes the pairs you read, inferred or not; run the others apart.",
         )
-    writing = bool(accept or link) or accept_all
+    writing = bool(accept or link or dismissing) or accept_all
     if review and writing:
         raise UsageError(
             "--review only lists; it does not go with --accept or --accept-all",
             hint="Run --review first, then --accept the pairs you want.",
         )
     if dry_run and not writing:
-        raise UsageError("--dry-run goes with --accept, --accept-all or --link")
+        raise UsageError("--dry-run goes with --accept, --accept-all, --link or --dismiss")
     if min_confidence and not (review or accept_all):
         raise UsageError("--min-confidence goes with --review or --accept-all")
     if (review or writing) and (fmt != "text" or output is not None):
         raise UsageError(
-            "--format and --output are for the report, not for --review, --accept or --link",
+            "--format and --output are for the report, not for --review, --accept, --link "
+            "or --dismiss",
             hint="Use --json for a document.",
         )
+    if dismissing:
+        return "dismiss"
     if link:
         return "link"
     return "review" if review else "accept" if writing else "report"

@@ -3,11 +3,12 @@ computed from the cache as it is now.
 
 With ``rally_auto_sync`` the epic is synced first (incrementally), so that the texts the
 analysis infers dependencies from are Rally's. Then the saved graph (``pantheon deps``) is
-used if it read these epics, holds every open story of them and is not older than the last
-sync; otherwise the analysis runs again for them (merged into the project-wide graph, as
-``pantheon deps --epic`` does). A cache without the epic's stories (no sync, or
-``rally_auto_sync: false``) stops the checkout before anything is locked: without the story
-texts, inferred dependencies cannot be told.
+used if it read these epics, holds every open story of them, is not older than the last
+sync and was made with the settings the analysis runs with now (``deps_inferred``, the team's
+dismissed dependencies); otherwise the analysis runs again for them (merged into the
+project-wide graph, as ``pantheon deps --epic`` does). A cache without the epic's stories (no
+sync, or ``rally_auto_sync: false``) stops the checkout before anything is locked: without the
+story texts, inferred dependencies cannot be told.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pantheon_git.cache import meta as cache_meta
 from pantheon_git.cache import stories as story_files
 from pantheon_git.core.keys import EpicRef, StoryKey
 from pantheon_git.errors import ConfigError
-from pantheon_git.features.deps.run import run_analysis
+from pantheon_git.features.deps.run import made_otherwise, run_analysis
 from pantheon_git.features.sync.run import refresh
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ def current_graph(
     last = meta.last_sync if meta is not None else None
     if (
         graph is not None
-        and graph.inferred == app.config.deps_inferred
+        and not made_otherwise(app, graph)  # deps_inferred, the team's dismissed dependencies
         and graph.current_for(open_keys, epics, last)
     ):
         return graph

@@ -70,6 +70,7 @@ def analyse(
     *,
     beside: Beside = here,
     inferred: bool = True,
+    dismissed: Set[tuple[StoryKey, StoryKey]] = frozenset(),
 ) -> Analysis:
     """The dependency graph of ``stories``.
 
@@ -79,16 +80,23 @@ def analyse(
     runs here; the result is the same wherever it runs. ``inferred=False`` (the
     ``deps_inferred`` setting): the graph holds Rally's predecessors only, and the edges the
     texts suggest are hints with their confidence (``--review`` lists them); conflicts stay.
+    ``dismissed``: ``(before, after)`` pairs the team judged wrong (``deps --dismiss``): an
+    edge or hint the texts suggest for such a pair is left out (``Analysis.dismissed``); a
+    Rally predecessor never is.
     """
     unique = list({s.key: s for s in stories}.values())
     if len(unique) < TWO_PROCESSES_FROM:
         beside = here
     with paused_gc():
-        return _analyse(unique, branch_files or {}, beside, inferred)
+        return _analyse(unique, branch_files or {}, beside, inferred, dismissed)
 
 
 def _analyse(
-    unique: list[Story], changed: Mapping[StoryKey, Set[str]], beside: Beside, inferred: bool
+    unique: list[Story],
+    changed: Mapping[StoryKey, Set[str]],
+    beside: Beside,
+    inferred: bool,
+    dismissed: Set[tuple[StoryKey, StoryKey]],
 ) -> Analysis:
     position = backlog_positions(unique)
 
@@ -134,6 +142,7 @@ def _analyse(
     hints = rules.merge_edges(
         e for e in found if e.confidence == "hint" and (e.source, e.target) not in sure
     )
+    edges, hints, left_out = _dismiss(edges, hints, dismissed)
     explicit = [e for e in edges if e.kind == "explicit"]
     kept, overruled = graph.against_rally([*edges, *hints], explicit)  # one reachability pass
     edges = [e for e in kept if e.confidence != "hint"]
@@ -164,7 +173,22 @@ def _analyse(
         hot_paths=tuple(hot),
         hints=tuple(hints),
         overruled=tuple(overruled),
+        dismissed=tuple(left_out),
     )
+
+
+def _dismiss(
+    edges: list[Edge], hints: list[Edge], dismissed: Set[tuple[StoryKey, StoryKey]]
+) -> tuple[list[Edge], list[Edge], list[Edge]]:
+    """``edges`` and ``hints`` without the inferred ones the team dismissed, and those."""
+    if not dismissed:
+        return edges, hints, []
+
+    def out(e: Edge) -> bool:
+        return e.kind != "explicit" and (e.source, e.target) in dismissed
+
+    left_out = [e for e in (*edges, *hints) if out(e)]
+    return [e for e in edges if not out(e)], [e for e in hints if not out(e)], left_out
 
 
 def _sets_made_here(facts: Facts, changed: Mapping[StoryKey, Set[str]]) -> Facts:
@@ -211,7 +235,8 @@ def _results(
 
 
 # `pantheon plan` runs the analysis when the cache has none; the MCP server's `deps` tool runs
-# it and can add the Mermaid diagram; its `deps_review`, `deps_accept` and `deps_link` tools are
-# the review, the accept and the link of `pantheon deps --review/--accept/--link`; its prompt
-# `rally-read-deps` renders the reading guide and the backlog as a reader reads it.
-SHARED = ("guide", "mermaid", "reader", "review", "run", "run_accept")
+# it and can add the Mermaid diagram; its `deps_review`, `deps_accept`, `deps_link` and
+# `deps_dismiss` tools are the review, the accept, the link and the dismissal of
+# `pantheon deps --review/--accept/--link/--dismiss`; its prompt `rally-read-deps` renders the
+# reading guide and the backlog as a reader reads it.
+SHARED = ("guide", "mermaid", "reader", "review", "run", "run_accept", "run_dismiss")

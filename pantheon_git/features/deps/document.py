@@ -10,7 +10,8 @@ Shape (other keys may be added, these stay)::
      "independent": ["US-126"],
      "cycles": [{"stories", "edges", "blocks"}],
      "hints": [{"from", "to", "kind", "confidence", "evidence"}],  # not in the graph
-     "overruled": [{"from", "to", ...}]}  # inferred; Rally's predecessors order them the other way
+     "overruled": [{"from", "to", ...}],  # inferred; Rally's predecessors order them the other way
+     "dismissed": [{"from", "to", ...}]}  # inferred; the team dismissed them (deps --dismiss)
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ def document(analysis: Analysis, stories: Sequence[Story]) -> dict[str, Any]:
         ],
         "hints": [edge_doc(e) for e in analysis.hints],
         "overruled": [edge_doc(e) for e in analysis.overruled],
+        "dismissed": [edge_doc(e) for e in analysis.dismissed],
     }
 
 

@@ -113,3 +113,6 @@ class Analysis:
     overruled: tuple[Edge, ...] = ()
     """Inferred edges (hints too) that Rally's predecessors order the other way: not in the
     graph and never proposed for Rally."""
+    dismissed: tuple[Edge, ...] = ()
+    """Inferred edges (hints too) the team dismissed as wrong (``deps --dismiss``): not in
+    the graph and never proposed for Rally."""

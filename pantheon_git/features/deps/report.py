@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 
 from pantheon_git.core.keys import StoryKey, epic_number
 from pantheon_git.core.story import Story
+from pantheon_git.core.wording import count
 from pantheon_git.errors import UsageError
 from pantheon_git.features.deps.model import Analysis, Edge
 
@@ -61,6 +62,7 @@ def render_text(
     lines += _conflict_lines(analysis, name)
     lines += _cycle_lines(analysis, name)
     lines += _overruled_lines(analysis, name)
+    lines += _dismissed_lines(analysis, name)
     if analysis.hot_paths:
         lines += ["Named by many stories (not paired up as conflicts):"]
         lines += [f"  - {h.path} ({len(h.stories)} stories)" for h in analysis.hot_paths] + [""]
@@ -141,6 +143,18 @@ def _overruled_lines(analysis: Analysis, label: Namer) -> list[str]:
         return []
     lines = ["Left out (Rally's predecessors order these stories the other way):"]
     lines += [f"  - {label(e.source)} → {e.target}: {e.evidence}" for e in analysis.overruled]
+    return [*lines, ""]
+
+
+def _dismissed_lines(analysis: Analysis, label: Namer) -> list[str]:
+    if not analysis.dismissed:
+        return []
+    pairs = count(len(analysis.dismissed), "pair")
+    lines = [
+        f"Left out ({pairs} the team dismissed as wrong; "
+        "`pantheon deps --undismiss BEFORE:AFTER` takes one back):"
+    ]
+    lines += [f"  - {label(e.source)} → {e.target}: {e.evidence}" for e in analysis.dismissed]
     return [*lines, ""]
 
 

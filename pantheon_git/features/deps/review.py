@@ -18,6 +18,8 @@ from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.story import Story
 from pantheon_git.core.wording import count
 from pantheon_git.errors import UsageError
+from pantheon_git.features.deps.dismiss_report import dismissed_docs, left_out_line
+from pantheon_git.features.deps.dismissals import Dismissal
 from pantheon_git.features.deps.document import edge_doc
 from pantheon_git.features.deps.model import CONFIDENCE, Analysis, Edge, confidence_rank
 
@@ -129,7 +131,43 @@ def choose(analysis: Analysis, pairs: Sequence[tuple[StoryKey, StoryKey]]) -> li
     return out
 
 
-def review_document(edges: Sequence[Edge], stories: Sequence[Story]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Review:
+    """``--review``: the inferred edges Rally lacks, and the pairs left out as dismissed."""
+
+    found: list[Edge]
+    stories: Sequence[Story]
+    dismissed: list[dict[str, Any]]
+    left_out: str
+
+    def document(self) -> dict[str, Any]:
+        return review_document(self.found, self.stories, self.dismissed)
+
+    def render(self, *, evidence: bool) -> str:
+        return render_review(self.found, self.stories, evidence=evidence, left_out=self.left_out)
+
+
+def review(
+    analysis: Analysis,
+    stories: Sequence[Story],
+    min_confidence: str | None,
+    entries: Sequence[Dismissal] = (),
+) -> Review:
+    """The review of ``analysis`` at ``min_confidence`` (default low); ``entries``: the team's
+    dismissals, whose who, when and why the JSON gives with each pair left out."""
+    return Review(
+        proposals(analysis, min_confidence or "low"),
+        stories,
+        dismissed_docs(analysis.dismissed, stories, entries),
+        left_out_line(analysis.dismissed),
+    )
+
+
+def review_document(
+    edges: Sequence[Edge], stories: Sequence[Story], dismissed: Sequence[dict[str, Any]] = ()
+) -> dict[str, Any]:
+    """``dismissed``: the pairs left out as the team dismissed them
+    (``dismiss_report.dismissed_docs``)."""
     titles = {s.key: s.title for s in stories}
     return {
         "proposed": [
@@ -137,12 +175,17 @@ def review_document(edges: Sequence[Edge], stories: Sequence[Story]) -> dict[str
             for e in edges
         ],
         "counts": {level: sum(e.confidence == level for e in edges) for level in INFERRED_LEVELS},
+        "dismissed": list(dismissed),
     }
 
 
-def render_review(edges: Sequence[Edge], stories: Sequence[Story], *, evidence: bool) -> str:
+def render_review(
+    edges: Sequence[Edge], stories: Sequence[Story], *, evidence: bool, left_out: str = ""
+) -> str:
+    """``left_out``: the line saying which pairs the team dismissed (``dismiss_report``)."""
     if not edges:
-        return "Every inferred dependency is already a Rally predecessor."
+        head = "Every inferred dependency is already a Rally predecessor."
+        return f"{head}\n{left_out}" if left_out else head
     titles = {s.key: s.title for s in stories}
     lines = [f"Inferred dependencies Rally does not have ({len(edges)}):", ""]
     level = None
@@ -156,10 +199,13 @@ def render_review(edges: Sequence[Edge], stories: Sequence[Story], *, evidence: 
         )
         if evidence:
             lines.append(f"      {edge.evidence}")
+    if left_out:
+        lines += ["", left_out]
     lines += [
         "",
         "Next: `pantheon deps --accept BEFORE:AFTER ...` writes chosen ones as Rally "
-        "predecessors; `--accept-all --min-confidence high` takes every sure one.",
+        "predecessors; `--accept-all --min-confidence high` takes every sure one; "
+        "`--dismiss BEFORE:AFTER ...` records a wrong one, so the team's analysis leaves it out.",
         "The rules miss many dependencies a reader finds: write those with "
         "`pantheon deps --link BEFORE:AFTER ...` (an agent: the MCP prompt rally-read-deps).",
     ]

@@ -9,6 +9,10 @@ with the scope it covers: the epics, when, and the sync it read.
 others analyses their stories together (edges between epics are found that way) and saves
 that; the report and the per-epic copy are the asked epics' own analysis.
 
+The analysis leaves out the pairs the team dismissed (``run_dismiss``: the file beside the
+config); the graph's scope records them with ``deps_inferred``, and ``made_otherwise`` tells a
+graph made under other settings, which ``plan`` and ``checkout --epic`` then analyse again.
+
 ``run_analysis(app, epics)`` is the entry other use cases call (the planner does when the graph
 is missing or older than the stories); it returns the saved graph.
 """
@@ -32,7 +36,9 @@ from pantheon_git.core.keys import EpicRef, StoryKey
 from pantheon_git.core.story import Story
 from pantheon_git.errors import CacheCorrupt, GitError, UsageError
 from pantheon_git.features.deps import Analysis, analyse
+from pantheon_git.features.deps.dismissals import pair_text
 from pantheon_git.features.deps.document import document
+from pantheon_git.features.deps.run_dismiss import dismissed_pairs
 from pantheon_git.fsio import atomic_write_text
 from pantheon_git.git.scan import Scanner
 
@@ -62,6 +68,7 @@ def run_analysis(app: App, epics: list[EpicRef]) -> cached_graph.Graph:
 
 def analyse_cache(app: App, epics: Sequence[EpicRef]) -> DepsResult:
     meta = cache_meta.require(app.cache)
+    made = _settings(app)  # a malformed file of dismissals stops it before any work
     stories = story_files.load(app.cache, epics)
     if not stories:
         missing = unknown_epic(epics, known_epics(app.cache))
@@ -76,20 +83,52 @@ def analyse_cache(app: App, epics: Sequence[EpicRef]) -> DepsResult:
     if app.progress:
         app.progress(f"Reading story branches and analysing {len(stories):,} stories...")
     files = story_branch_files(app, {s.key for s in [*stories, *together]})
-    inferred = app.config.deps_inferred
-    analysis = analyse(stories, files, beside=forked.beside, inferred=inferred)
-    graph = _graph(app, analysis, stories, whole=not epics, synced=meta.last_sync)
+    analysis = analyse(
+        stories, files, beside=forked.beside, inferred=made.inferred, dismissed=made.dismissed
+    )
+    graph = _graph(app, analysis, stories, made, whole=not epics, synced=meta.last_sync)
     project = graph
     if together:
-        joint = analyse(together, files, beside=forked.beside, inferred=inferred)
-        project = _graph(app, joint, together, whole=whole, synced=meta.last_sync)
+        joint = analyse(
+            together, files, beside=forked.beside, inferred=made.inferred, dismissed=made.dismissed
+        )
+        project = _graph(app, joint, together, made, whole=whole, synced=meta.last_sync)
     one = epics[0].number if len(epics) == 1 else None
     saved = cached_graph.write(app.cache, project, epic=one, epic_graph=graph)
     return DepsResult(stories, analysis, graph, saved, project)
 
 
+@dataclass(frozen=True)
+class _Settings:
+    """What the team decided the analysis runs with: ``deps_inferred`` and the dismissed
+    pairs (``run_dismiss``). The saved graph records both (``cached_graph.Part``)."""
+
+    inferred: bool
+    dismissed: frozenset[tuple[StoryKey, StoryKey]]
+
+    def texts(self) -> tuple[str, ...]:
+        return tuple(sorted(pair_text(p) for p in self.dismissed))
+
+
+def _settings(app: App) -> _Settings:
+    return _Settings(app.config.deps_inferred, dismissed_pairs(app))
+
+
+def made_otherwise(app: App, graph: cached_graph.Graph) -> str:
+    """Why ``graph`` was made under other settings than the analysis runs with now (empty
+    when it was not): ``plan`` and ``checkout --epic`` analyse again then."""
+    made = _settings(app)
+    return graph.made_otherwise(made.inferred, made.texts())
+
+
 def _graph(
-    app: App, analysis: Analysis, stories: Sequence[Story], *, whole: bool, synced: datetime
+    app: App,
+    analysis: Analysis,
+    stories: Sequence[Story],
+    made: _Settings,
+    *,
+    whole: bool,
+    synced: datetime,
 ) -> cached_graph.Graph:
     scope = cached_graph.Part(
         epics=tuple(sorted({s.epic for s in stories if s.epic})),
@@ -97,7 +136,8 @@ def _graph(
         stories=len(stories),
         computed_at=app.now(),
         synced_at=synced,
-        inferred=app.config.deps_inferred,
+        inferred=made.inferred,
+        dismissed=made.texts(),
     )
     return cached_graph.build(document(analysis, stories), [scope])
 

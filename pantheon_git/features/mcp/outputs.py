@@ -283,6 +283,7 @@ DEPS = obj(
         "overruled": array(
             anything(), "Edges the texts suggest that Rally's predecessors order the other way."
         ),
+        "dismissed": array(anything(), "Edges the texts suggest that the team dismissed."),
     },
     required=["stories", "edges", "conflicts", "waves", "independent", "cycles"],
 )
@@ -309,8 +310,21 @@ DEPS_REVIEW = obj(
             "Inferred edges Rally does not have, surest first.",
         ),
         "counts": anything("How many at each confidence."),
+        "dismissed": array(
+            obj(
+                {
+                    **_PAIR,
+                    "evidence": text("The words that suggested it."),
+                    "by": text("Who dismissed it."),
+                    "date": text("When (ISO date)."),
+                    "why": text("Why it is wrong."),
+                },
+                required=["from", "to", "kind", "confidence"],
+            ),
+            "Inferred edges left out because the team dismissed them (deps_dismiss).",
+        ),
     },
-    required=["proposed", "counts"],
+    required=["proposed", "counts", "dismissed"],
 )
 
 DEPS_ACCEPT = obj(
@@ -340,6 +354,35 @@ DEPS_ACCEPT = obj(
 )
 DEPS_LINK = DEPS_ACCEPT
 """The same document: ``pantheon deps --link --json`` is ``--accept``'s."""
+
+DEPS_DISMISS = obj(
+    {
+        "dry_run": flag(),
+        "undo": flag("The pairs were taken back (--undismiss)."),
+        "file": text("The file that keeps the team's dismissals (commit it)."),
+        "written": flag("Whether the file was written."),
+        "pairs": array(
+            obj(
+                {
+                    "from": KEY,
+                    "to": text("Would wait for `from`."),
+                    "status": text(
+                        "dismissed, would dismiss, already dismissed, undismissed, "
+                        "would undismiss or not dismissed."
+                    ),
+                    "inferred": flag("Whether the analysis infers the pair now."),
+                    "kind": text("The inferred edge's kind (when inferred)."),
+                    "confidence": text("The inferred edge's confidence (when inferred)."),
+                    "by": text("Who dismissed it."),
+                    "date": text("When (ISO date)."),
+                    "why": text("Why it is wrong."),
+                },
+                required=["from", "to", "status", "inferred"],
+            )
+        ),
+    },
+    required=["dry_run", "undo", "file", "written", "pairs"],
+)
 
 PLAN = obj(
     {

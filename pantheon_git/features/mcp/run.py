@@ -156,14 +156,15 @@ def deps(call: Call) -> Outcome:
 def deps_review(call: Call) -> Outcome:
     # lazy: a tool loads its own use case only (start-up is the agent's wait)
     from pantheon_git.core.keys import EpicRef
-    from pantheon_git.features.deps.review import proposals, review_document
+    from pantheon_git.features.deps.review import review
     from pantheon_git.features.deps.run import analyse_cache
+    from pantheon_git.features.deps.run_dismiss import read
 
     refs = [EpicRef.parse(e) for e in call.strings("epics")]
     app = call.app()
     result = analyse_cache(app, refs)
-    found = proposals(result.analysis, call.get("min_confidence") or "low")
-    return Outcome(review_document(found, result.stories))
+    found = review(result.analysis, result.stories, call.get("min_confidence"), read(app))
+    return Outcome(found.document())
 
 
 def deps_accept(call: Call) -> Outcome:
@@ -185,17 +186,48 @@ def deps_accept(call: Call) -> Outcome:
 
 
 def deps_link(call: Call) -> Outcome:
+    pairs = _named_pairs(
+        call, "deps_link", "link", '{"pairs": ["US-121:US-124"], "dry_run": true}: US-121 first.'
+    )
+    return _write_deps(call, pairs, link=True)
+
+
+def _named_pairs(call: Call, tool: str, verb: str, example: str) -> list[tuple[StoryKey, StoryKey]]:
+    """The call's ``pairs`` (BEFORE:AFTER); at least one."""
     # lazy: a tool loads its own use case only (start-up is the agent's wait)
     from pantheon_git.errors import UsageError
     from pantheon_git.features.deps.review import parse_pairs
 
-    pairs = parse_pairs(call.strings("pairs"), "deps_link")
+    pairs = parse_pairs(call.strings("pairs"), tool)
     if not pairs:
-        raise UsageError(
-            "name the pairs to link",
-            hint='deps_link {"pairs": ["US-121:US-124"], "dry_run": true}: US-121 comes first.',
-        )
-    return _write_deps(call, pairs, link=True)
+        raise UsageError(f"name the pairs to {verb}", hint=f"{tool} {example}")
+    return pairs
+
+
+def deps_dismiss(call: Call) -> Outcome:
+    # lazy: a tool loads its own use case only (start-up is the agent's wait)
+    from pantheon_git.core.keys import EpicRef
+    from pantheon_git.errors import UsageError
+    from pantheon_git.features.deps.run import analyse_cache
+    from pantheon_git.features.deps.run_dismiss import change
+
+    pairs = _named_pairs(
+        call, "deps_dismiss", "dismiss", '{"pairs": ["US-121:US-124"], "why": "..."}'
+    )
+    undo = bool(call.get("undo"))
+    if undo and call.get("why"):
+        raise UsageError("why goes with a dismissal, not with undo")
+    refs = [EpicRef.parse(e) for e in call.strings("epics")]
+    app = call.app()
+    done = change(
+        app,
+        analyse_cache(app, refs).analysis,
+        pairs,
+        undo=undo,
+        why=call.get("why") or "",
+        dry_run=bool(call.get("dry_run")),
+    )
+    return Outcome(done.to_dict())
 
 
 def _write_deps(call: Call, pairs: Sequence[tuple[StoryKey, StoryKey]], **choice: Any) -> Outcome:
@@ -355,6 +387,7 @@ USE_CASES: Mapping[str, Callable[[Call], Outcome]] = {
     "deps_review": deps_review,
     "deps_accept": deps_accept,
     "deps_link": deps_link,
+    "deps_dismiss": deps_dismiss,
     "plan": plan,
     "conflicts": conflicts,
     "complete": complete,

@@ -224,8 +224,14 @@ def deps(doc: Doc) -> str:
 
 def deps_review(doc: Doc) -> str:
     proposed = doc.get("proposed", [])
+    dismissed = doc.get("dismissed", [])
+    left_out = (
+        f"Left out: {_count(len(dismissed), 'pair')} the team dismissed as wrong "
+        "(deps_dismiss with undo takes one back)."
+    )
     if not proposed:
-        return "Rally has every dependency the analysis found: nothing to accept."
+        head = "Rally has every dependency the analysis found: nothing to accept."
+        return f"{head}\n{left_out}" if dismissed else head
     lines = [f"{_count(len(proposed), 'inferred dependency')} Rally does not have:"]
     for edge in proposed[:SHOWN]:
         lines.append(
@@ -234,7 +240,12 @@ def deps_review(doc: Doc) -> str:
         )
     if len(proposed) > SHOWN:
         lines.append(f"+{len(proposed) - SHOWN} more in the document.")
-    lines.append('Next: deps_accept {"pairs": [...]} with the ones the evidence shows.')
+    if dismissed:
+        lines.append(left_out)
+    lines.append(
+        'Next: deps_accept {"pairs": [...]} with the ones the evidence shows; deps_dismiss '
+        "the wrong ones."
+    )
     return "\n".join(lines)
 
 
@@ -268,6 +279,28 @@ def deps_link(doc: Doc) -> str:
         lines.append("Next: the same deps_link call without dry_run writes them.")
     elif not failed:
         lines.append("Next: deps shows the waves with them.")
+    return "\n".join(lines)
+
+
+def deps_dismiss(doc: Doc) -> str:
+    by_status: dict[str, list[str]] = {}
+    for item in doc.get("pairs", []):
+        by_status.setdefault(str(item.get("status")), []).append(
+            f"{item.get('from')}:{item.get('to')}"
+        )
+    head = "Dry run, nothing written" if doc.get("dry_run") else f"In {doc.get('file')}"
+    parts = [f"{status} {', '.join(pairs)}" for status, pairs in by_status.items()]
+    lines = [f"{head}: {'; '.join(parts) if parts else 'no pair'}."]
+    new = [p for p in doc.get("pairs", []) if not p.get("inferred")]
+    if new and not doc.get("undo"):
+        lines.append(
+            f"Not inferred now (kept out if the texts come to suggest it): "
+            f"{', '.join(str(p.get('from')) + ':' + str(p.get('to')) for p in new)}."
+        )
+    if doc.get("dry_run"):
+        lines.append("Next: the same deps_dismiss call without dry_run records them.")
+    elif doc.get("written"):
+        lines.append(f"Next: commit {doc.get('file')}; deps shows the waves without them.")
     return "\n".join(lines)
 
 
@@ -413,6 +446,7 @@ WRITERS: Mapping[str, Callable[[Doc], str]] = {
     "deps_review": deps_review,
     "deps_accept": deps_accept,
     "deps_link": deps_link,
+    "deps_dismiss": deps_dismiss,
     "plan": plan,
     "conflicts": conflicts,
     "complete": complete,

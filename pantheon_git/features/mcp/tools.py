@@ -275,6 +275,32 @@ TOOLS: tuple[ToolSpec, ...] = (
         idempotent=True,
     ),
     ToolSpec(
+        "deps_dismiss",
+        "Dismiss wrong inferred dependencies",
+        "Record inferred dependencies the team judged wrong (BEFORE:AFTER as deps_review "
+        "lists them): the analysis leaves them out from then on, so deps, plan and checkout "
+        "with an epic stop making AFTER wait for BEFORE, and deps_review stops proposing them. "
+        "Rally has no field for it: the pairs go to _bmad/pantheon/dismissed-deps.yaml beside "
+        "the config, with who, when and why; commit that file for the team. A pair the "
+        "analysis does not infer now is still recorded (inferred false). A Rally predecessor "
+        "is refused: remove it in Rally instead. undo takes pairs back. Idempotent; dry_run "
+        "checks and writes nothing. `pantheon deps --dismiss` / `--undismiss`.",
+        obj(
+            {
+                "pairs": texts('BEFORE:AFTER pairs: ["US-121:US-124"] (as the edge runs).'),
+                "undo": flag("Take the pairs back (--undismiss).", default=False),
+                "why": text("Why the dependencies are wrong (kept with them)."),
+                "epics": EPICS,
+                "dry_run": flag("Check, write nothing.", default=False),
+            },
+            required=["pairs"],
+            closed=True,
+        ),
+        outputs.DEPS_DISMISS,
+        idempotent=True,
+        rally=False,
+    ),
+    ToolSpec(
         "plan",
         "Plan workstreams",
         "One lane per developer: the critical path on lane 0, every story after the stories it "
@@ -421,7 +447,8 @@ The loop: `sync` (pull the backlog) -> `checkout` a story, or the next free one 
 coverage, lock released). `renew` keeps a long job's lock; `release` gives a story back;
 `batch` takes several stories at once.
 Planning: `deps` (waves), `plan` (lanes), `status` (the board, offline), `metrics`;
-`deps_link` writes the dependencies you read in the stories (prompt rally-read-deps).
+`deps_link` writes the dependencies you read in the stories (prompt rally-read-deps);
+`deps_dismiss` records an inferred one the team judged wrong.
 
 Each tool returns its command's --json document; a failed call says what is wrong and the next
 step. Hints name CLI commands: `pantheon X ...` is the tool `X` with the same options.

@@ -29,7 +29,7 @@ from pantheon_git.core.keys import EpicRef, StoryKey
 from pantheon_git.core.states import ACCEPTED, COMPLETED
 from pantheon_git.core.story import Story
 from pantheon_git.errors import ConfigError, PantheonError, UsageError
-from pantheon_git.features.deps.run import run_analysis
+from pantheon_git.features.deps.run import made_otherwise, run_analysis
 from pantheon_git.features.plan import PlanStory, check_plan, make_plan
 from pantheon_git.features.plan.developers import lane_developers, parse_developers, parse_pins
 from pantheon_git.features.plan.effort import story_effort
@@ -159,7 +159,7 @@ def _cache_stories(app: App, epics: list[EpicRef], notes: list[str]) -> tuple[li
     conflicts: list[tuple[str, str]] = []
     if app.config.workstream_analysis:
         graph = cached_graph.read(cache)
-        why = _stale(graph, [s.key for s in active], app.config.deps_inferred)
+        why = _stale(app, graph, [s.key for s in active])
         if graph is None or why:
             graph = _analyse(app, epics, why)
         edges = [(str(e.source), str(e.target)) for e in graph.edges]
@@ -205,12 +205,13 @@ def _plan_story(
     )
 
 
-def _stale(graph: cached_graph.Graph | None, keys: list[StoryKey], inferred: bool) -> str:
+def _stale(app: App, graph: cached_graph.Graph | None, keys: list[StoryKey]) -> str:
     """Why the saved graph cannot order ``keys`` (empty when it can)."""
     if graph is None:
         return "is missing"
-    if graph.inferred != inferred:
-        return f"was made with deps_inferred: {str(graph.inferred).lower()}"
+    why = made_otherwise(app, graph)  # deps_inferred, the team's dismissed dependencies
+    if why:
+        return why
     if not graph.covers(keys):
         return "does not cover every story (it is older than the cache)"
     return ""

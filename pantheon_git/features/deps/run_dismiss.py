@@ -1,0 +1,154 @@
+"""The team's dismissed dependencies on disk (``dismissals.py`` is the format), and
+``pantheon deps --dismiss`` / ``--undismiss``.
+
+The file is found beside the config file in use (``_bmad/pantheon/config.yaml``, or the one
+``--config`` or ``PANTHEON_CONFIG`` names); without one, where ``pantheon init`` would write
+it: ``_bmad/pantheon/`` at the repository's top. A missing file dismisses nothing. The
+analysis (``run.analyse_cache``, which ``plan``, ``checkout --epic`` and the MCP tools go
+through too) reads it on every run; a malformed one stops the command (exit 3) and is never
+written over.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pantheon_git.app import App
+from pantheon_git.config import CONFIG_RELPATH
+from pantheon_git.errors import ConfigError
+from pantheon_git.features.deps import dismissals
+from pantheon_git.features.deps.dismiss_report import render_changed
+from pantheon_git.features.deps.dismissals import Dismissal, Outcome, Pair
+from pantheon_git.features.deps.model import Analysis, Edge
+from pantheon_git.features.deps.review import check_known
+from pantheon_git.fsio import atomic_write_text
+
+MAX_BYTES = 1 << 20
+
+
+def path_of(app: App) -> Path:
+    """Where the team's dismissed dependencies are kept: beside the config file in use."""
+    source = app.config.source
+    folder = source.parent if source is not None else app.root / CONFIG_RELPATH.parent
+    return folder / dismissals.FILE_NAME
+
+
+def shown(app: App, path: Path) -> str:
+    """``path`` as the user reads it: from the repository's top when it is inside."""
+    return str(path.relative_to(app.root)) if path.is_relative_to(app.root) else str(path)
+
+
+def read(app: App) -> list[Dismissal]:
+    """The dismissed pairs (none without the file); ``ConfigError`` when it cannot be read."""
+    path = path_of(app)
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if len(raw) > MAX_BYTES:
+        raise ConfigError(f"{path}: larger than 1 MB: not a list of dismissed dependencies")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text", hint=dismissals.FIX) from None
+    return dismissals.parse(text, shown(app, path))
+
+
+def dismissed_pairs(app: App) -> frozenset[Pair]:
+    return dismissals.pairs_of(read(app))
+
+
+@dataclass(frozen=True)
+class Changed:
+    """What ``--dismiss`` or ``--undismiss`` did."""
+
+    outcomes: list[Outcome]
+    undo: bool
+    dry_run: bool
+    file: str
+    written: bool
+    """Whether the file was (re)written."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "dry_run": self.dry_run,
+            "undo": self.undo,
+            "file": self.file,
+            "written": self.written,
+            "pairs": [o.to_dict() for o in self.outcomes],
+        }
+
+    def render(self) -> str:
+        return render_changed(
+            self.outcomes,
+            undo=self.undo,
+            dry_run=self.dry_run,
+            file=self.file,
+            written=self.written,
+        )
+
+
+def change(
+    app: App,
+    analysis: Analysis,
+    pairs: Sequence[Pair],
+    *,
+    undo: bool = False,
+    why: str = "",
+    dry_run: bool = False,
+) -> Changed:
+    """Dismiss ``pairs`` (``undo``: take them back) on ``analysis``. Every pair is checked
+    before the file is touched: both stories analysed (a pair the file holds can always be
+    taken back), and no Rally predecessor dismissed."""
+    path = path_of(app)
+    entries = read(app)
+    held = dismissals.pairs_of(entries)
+    check_known(analysis, [p for p in pairs if not (undo and p in held)])
+    inferred = inferred_edges(analysis)
+    if undo:
+        after, outcomes = dismissals.undismiss(entries, pairs, inferred, dry_run=dry_run)
+    else:
+        rally = {(e.source, e.target) for e in analysis.edges if e.kind == "explicit"}
+        dismissals.check_not_rally(pairs, rally)
+        new = [p for p in pairs if p not in held]
+        by = app.user() if new else ""
+        today = app.now().date().isoformat()
+        after, outcomes = dismissals.dismiss(
+            entries, pairs, inferred, by=by, date=today, why=why, dry_run=dry_run
+        )
+    write = not dry_run and dismissals.pairs_of(after) != held
+    if write:
+        atomic_write_text(path, dismissals.render(after))
+        union_merge(path)
+    return Changed(outcomes, undo, dry_run, shown(app, path), write)
+
+
+def union_merge(path: Path) -> None:
+    """Have git merge ``path`` line by line (``merge=union``), through a ``.gitattributes``
+    in its folder: two developers who dismiss pairs that sort next to each other add lines at
+    the same place, which a plain merge calls a conflict. The file's reader takes what a union
+    leaves (a pair twice, lines out of order)."""
+    attributes = path.parent / ".gitattributes"
+    line = dismissals.MERGE_ATTRIBUTE
+    try:
+        text = attributes.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        text = ""
+    except (OSError, UnicodeDecodeError):
+        return  # a file of the team's own that cannot be read is left alone
+    if any(row.split() == line.split() for row in text.splitlines()):
+        return
+    lead = "" if not text or text.endswith("\n") else "\n"
+    atomic_write_text(attributes, f"{text}{lead}{line}\n")
+
+
+def inferred_edges(analysis: Analysis) -> dict[Pair, Edge]:
+    """The edges and hints the texts suggest, by pair, those the file leaves out included."""
+    every = (*analysis.edges, *analysis.hints, *analysis.overruled, *analysis.dismissed)
+    return {(e.source, e.target): e for e in every if e.kind != "explicit"}
