@@ -33,6 +33,7 @@ STORIES = {
     "minigames": (6, 24),
     "posture": (6, 36),
     "press": (14, 74),
+    "rego": (5, 21),
     "rumble": (4, 28),
     "sandbox": (4, 39),
     "stock": (5, 113),
