@@ -86,6 +86,8 @@ def test_reading_dependencies_renders_the_guide_and_the_calls() -> None:
     assert '`deps` {"epics": ["17", "18"]}' in text
     real = '`deps_link` {"pairs": ["BEFORE:AFTER", "..."], "epics": ["17", "18"]}.'
     assert text.index("dry_run") < text.index(real)
+    dismiss = '`deps_dismiss` {"pairs": ["BEFORE:AFTER", "..."], "why": "not in the stories'
+    assert text.index(real) < text.index(dismiss) < text.index('`deps` {"epics"')
     whole = render("rally-read-deps")
     assert '`deps_link` {"pairs": ["BEFORE:AFTER", "..."], "dry_run": true}.' in whole
     assert "pantheon://stories/{key}" in text

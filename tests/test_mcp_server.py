@@ -372,6 +372,16 @@ def test_a_reader_reads_the_backlog_and_links_what_it_read(world: World) -> None
     assert "US-207 already comes before US-205 (US-207 -> US-205 in Rally)" in McpSession.text(
         cycle
     )
+    # an edge of the analysis the reader did not read in the texts: dismissed, as step 5 says
+    assert (
+        '`deps_dismiss` {"pairs": ["BEFORE:AFTER", "..."], "why": "not in the stories\' texts", '
+        '"dry_run": true, "epics": ["18"]}' in guide.text
+    )
+    why = {"why": "not in the stories' texts", "epics": ["18"]}
+    gone = world.mcp.call("deps_dismiss", {"pairs": ["US-200:US-201"], **why})
+    assert [p["status"] for p in ok(gone)["pairs"]] == ["dismissed"]
+    after = world.mcp.prompt("rally-read-deps", {"epic": "18"}).messages[1].content
+    assert "US-200:US-201" not in after.text  # type: ignore[union-attr]
     with pytest.raises(MCPError, match=r"epic 99"):
         world.mcp.prompt("rally-read-deps", {"epic": "99"})
 

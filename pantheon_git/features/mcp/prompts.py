@@ -180,6 +180,7 @@ def _read_deps(args: Args) -> str:
     epics = listed(args.get("epic") or args.get("epics"))
     scope = f"epic {', '.join(epics)}" if epics else "the backlog"
     pairs = ["BEFORE:AFTER", "..."]
+    why = "not in the stories' texts"
     return "\n".join(
         [
             f"Read the stories of {scope} for the dependencies their texts show, and write the "
@@ -209,8 +210,14 @@ def _read_deps(args: Args) -> str:
             "Rally's order and its path): drop that pair, or fix its direction if you misread "
             "it, and call the dry run again. Then call the same pairs without dry_run: "
             f"{call('deps_link', pairs=pairs, epics=epics)}.",
-            f"5. Call {call('deps', epics=epics)} and report the waves, the links you added "
-            "(with their quotes) and any inferred edge your links overruled.",
+            "5. The analysis's edges (not its hints) that you did not read in the texts: "
+            "dismiss them, so that plans stop holding a story back for them, with "
+            f"{call('deps_dismiss', pairs=pairs, why=why, dry_run=True, epics=epics)}, then "
+            "the same without dry_run. The team commits the file it writes; a later reader "
+            "can take a pair back with undo.",
+            f"6. Call {call('deps', epics=epics)} and report the waves, the links you added "
+            "(with their quotes), the edges you dismissed and any inferred edge your links "
+            "overruled.",
         ]
     )
 
