@@ -112,6 +112,7 @@ SETS = (
     _bmad("ledger"),  # held out in round 20, run once (rules of dcb778b), then for development
     _bmad("press"),  # held out in round 21, run once (rules of 5ad7b54), then for development
     _bmad("braille"),  # held out in round 22, run once (rules of 13bdbb8), then for development
+    _bmad("rego"),  # held out in round 23, run once (rules of 8477d31), then for development
 )
 
 
