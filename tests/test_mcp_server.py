@@ -382,6 +382,11 @@ def test_a_reader_reads_the_backlog_and_links_what_it_read(world: World) -> None
     assert [p["status"] for p in ok(gone)["pairs"]] == ["dismissed"]
     after = world.mcp.prompt("rally-read-deps", {"epic": "18"}).messages[1].content
     assert "US-200:US-201" not in after.text  # type: ignore[union-attr]
+    back = world.mcp.call("deps_dismiss", {"pairs": ["US-200:US-201"], "undo": True})
+    assert [p["status"] for p in ok(back)["pairs"]] == ["undismissed"]
+    pantheon = world.repo.path / "_bmad" / "pantheon"  # the world is shared: as it was
+    (pantheon / "dismissed-deps.yaml").unlink()
+    (pantheon / ".gitattributes").unlink()
     with pytest.raises(MCPError, match=r"epic 99"):
         world.mcp.prompt("rally-read-deps", {"epic": "99"})
 
