@@ -29,7 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -235,11 +235,17 @@ def run_set(stories_path: Path, truth_path: Path, name: str) -> Result:
 
 
 def score_stories(
-    stories: Sequence[Story], truth: Truth, name: str, *, inferred: bool = True
+    stories: Sequence[Story],
+    truth: Truth,
+    name: str,
+    *,
+    inferred: bool = True,
+    dismissed: Set[tuple[StoryKey, StoryKey]] = frozenset(),
 ) -> Result:
     """The analysis of ``stories`` scored against ``truth``; ``inferred=False`` as under
-    ``deps_inferred: false`` (Rally's predecessors and the conflicts)."""
-    analysis = analyse(stories, inferred=inferred)
+    ``deps_inferred: false`` (Rally's predecessors and the conflicts); ``dismissed`` as
+    ``deps --dismiss`` leaves pairs out."""
+    analysis = analyse(stories, inferred=inferred, dismissed=dismissed)
     predicted = predicted_items(analysis)
     unscored = truth.ambiguous | truth.stated_only
     scores = score(predicted, truth.items, unscored)

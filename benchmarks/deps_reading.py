@@ -17,6 +17,8 @@ with the parser ``--link`` uses. Three columns, scored as ``deps_stated.py`` sco
 * read: the reader's links alone, as explicit edges;
 * both: the analysis with the links as Rally predecessors (Rally's order wins over inferred
   edges): what the team has after the reader's ``deps_link``;
+* judged: both, and the analysis's edges the reader did not write dismissed (``deps_dismiss``,
+  step 5 of the prompt): what the team has after the reading with ``deps_inferred`` left on;
 * all: both, and the source's prerequisite lines as ``pantheon migrate`` makes them Rally
   predecessors (``deps_stated.py``), for the sets whose real epics file is in the fixtures:
   what a BMAD team has after migrate, sync and the reader's links;
@@ -84,11 +86,21 @@ def scored(labelled: dq.LabelledSet, reader: str = "read") -> tuple[dict[str, dq
     stories = dq.load_stories(labelled.stories)
     truth = dq.read_truth(labelled.truth)
     links = read_links(links_file(labelled.name, reader))
-    both = dq.score_stories(ds.with_predecessors(stories, links), truth, labelled.name)
+    linked = ds.with_predecessors(stories, links)
+    both = dq.score_stories(linked, truth, labelled.name)
+    # the prompt's step 5: the analysis's edges the reader did not write are dismissed
+    written = {(before, after) for after, befores in links.items() for before in befores}
+    unread = {
+        (e.source, e.target)
+        for e in analyse(stories).edges
+        if e.confidence != "explicit" and (str(e.source), str(e.target)) not in written
+    }
+    judged = dq.score_stories(linked, truth, labelled.name, dismissed=unread)
     out = {
         "text": dq.score_stories(stories, truth, labelled.name).scores["overall"],
         "read": ds.stated_score(truth, links),
         "both": both.scores["overall"],
+        "judged": judged.scores["overall"],
     }
     merged = links
     if (ds.SOURCES / labelled.name).is_dir():
@@ -105,7 +117,7 @@ def scored(labelled: dq.LabelledSet, reader: str = "read") -> tuple[dict[str, dq
     return out, both
 
 
-COLUMNS = ("text", "read", "both", "all", "rally")
+COLUMNS = ("text", "read", "both", "judged", "all", "rally")
 
 
 def print_table(results: Sequence[tuple[str, Mapping[str, dq.Score]]]) -> None:
