@@ -3,6 +3,7 @@ between them.
 
     .venv/bin/python benchmarks/deps_agreement.py              # every set with a second reader
     .venv/bin/python benchmarks/deps_agreement.py --set meeting --show
+    .venv/bin/python benchmarks/deps_agreement.py --reading read2   # a prompt reader's links
 
 A labelled set's first reader (``NAME-truth.yaml``) had the backlog's real source beside the
 retold stories, its prerequisite lines included. The second reader (``NAME-reader2.yaml``) had
@@ -19,6 +20,10 @@ unordered), overall and edges only:
   found).
 
 Cohen's kappa is over every ordered pair of distinct stories (edges only).
+
+``--reading read2`` puts a prompt reader's links (``NAME-read2.yaml``, see ``deps_reading.py``)
+where the rules stand: how the links a reader writes from the prompt compare with each careful
+reader's labels. The links hold no conflict, so read its "edges only" table.
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -95,11 +102,16 @@ def second_reader(name: str) -> Path:
     return dq.BMAD / f"{name}-reader2.yaml"
 
 
-def agreement(labelled: dq.LabelledSet) -> Agreement:
+def agreement(labelled: dq.LabelledSet, reading: str | None = None) -> Agreement:
+    """``reading``: a reader's links (``NAME-READING.yaml``) in place of the rules."""
     stories = dq.load_stories(labelled.stories)
     first, second = dq.read_truth(labelled.truth), dq.read_truth(second_reader(labelled.name))
     unscored = first.ambiguous | first.stated_only | second.ambiguous
-    predicted = dq.predicted_items(analyse(stories))
+    if reading is None:
+        predicted = dq.predicted_items(analyse(stories))
+    else:
+        links = _links(dq.BMAD / f"{labelled.name}-{reading}.yaml")
+        predicted = [("explicit", a, b) for a, b in links]
     one, two = pairs(first.items, unscored), pairs(second.items, unscored)
     keys = [str(s.key) for s in stories]
     return Agreement(
@@ -110,6 +122,13 @@ def agreement(labelled: dq.LabelledSet) -> Agreement:
         rules=pairs(predicted, unscored),
         kappa=kappa(one, two, keys, len({p for p in unscored if p[0] != p[1]})),
     )
+
+
+def _links(path: Path) -> list[tuple[str, str]]:
+    from pantheon_git.features.deps.review import parse_pairs
+
+    doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return [(str(a), str(b)) for a, b in parse_pairs(doc.get("links") or ())]
 
 
 def _pr(c: Counts) -> str:
@@ -158,15 +177,15 @@ def _sum(all_counts: Iterable[Counts]) -> Counts:
     return Counts(*(sum(getattr(c, f) for c in rows) for f in ("truth", "found", "correct")))
 
 
-def print_table(results: Sequence[Agreement]) -> None:
+def print_table(results: Sequence[Agreement], who: str = "rules") -> None:
     head = [
         "set",
         "stories",
         "pairs r1 / r2",
         "reader 2 vs 1 P / R",
-        "rules vs 1",
-        "rules vs 2",
-        "rules vs both",
+        f"{who} vs 1",
+        f"{who} vs 2",
+        f"{who} vs both",
         "kappa",
     ]
     for title, edges_only in (("overall (edges and conflicts)", False), ("edges only", True)):
@@ -191,17 +210,22 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--set", dest="sets", action="append", help="Only this set (repeat).")
     parser.add_argument("--show", action="store_true", help="List the pairs the readers differ on.")
+    parser.add_argument(
+        "--reading", metavar="READER", help="Score NAME-READER.yaml's links in place of the rules."
+    )
     args = parser.parse_args()
     chosen = [
         s
         for s in dq.SETS
-        if second_reader(s.name).exists() and (args.sets is None or s.name in args.sets)
+        if second_reader(s.name).exists()
+        and (args.sets is None or s.name in args.sets)
+        and (args.reading is None or (dq.BMAD / f"{s.name}-{args.reading}.yaml").exists())
     ]
     if not chosen:
         print("no set with a second reader's labels", file=sys.stderr)
         return 2
-    results = [agreement(s) for s in chosen]
-    print_table(results)
+    results = [agreement(s, args.reading) for s in chosen]
+    print_table(results, "rules" if args.reading is None else args.reading)
     if args.show:
         for r in results:
             show(r)

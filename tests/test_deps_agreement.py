@@ -72,3 +72,14 @@ def test_second_readers_name_only_their_sets_stories(agree: ModuleType) -> None:
         result = agree.agreement(labelled)
         assert result.reader2
         assert result.reader1
+
+
+def test_a_prompt_readers_links_stand_where_the_rules_stand(agree: ModuleType) -> None:
+    dq = sys.modules["deps_quality"]
+    meeting = next(s for s in dq.SETS if s.name == "meeting")
+    rules, read = agree.agreement(meeting), agree.agreement(meeting, "read2")
+    assert (read.reader1, read.reader2) == (rules.reader1, rules.reader2)
+    assert read.rules != rules.rules
+    assert {kind for kind, _a, _b in read.rules} == {"edge"}  # links hold no conflict
+    links = agree._links(BMAD / "meeting-read2.yaml")
+    assert read.rules <= {("edge", a, b) for a, b in links}
