@@ -23,6 +23,7 @@ STORIES = {
     "braille": (7, 46),
     "budget": (6, 30),
     "choir": (5, 32),
+    "dex": (4, 28),
     "docmind": (8, 36),
     "docvet": (8, 24),
     "fleet": (7, 28),

@@ -21,6 +21,7 @@ BLOBS = {
     "braille/epics.md": "d937cd9d0cf1eed9df9ed1a3762d861cb5be2044",
     "budget/epics.md": "cf7c2ba83a018888bd8f9b619543c03ba23c4eda",
     "choir/epics.md": "1c8a6efc95a3525538a9438d292ebb7cdc8ceafc",
+    "dex/epics.md": "b7db347328a67113e2c7ae1d842351a841e806e8",
     "docmind/epics.md": "d841cfe3e5c8d260b6a3e4d04af7c595f50bf0ca",
     "docvet/epics.md": "c2ed1457b862cbfff932b4cf468bc6ac7f21cc03",
     "fleet/epics.md": "9690bd3df9f2506445404d8ed026e243ae8b95d7",
