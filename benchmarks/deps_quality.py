@@ -113,6 +113,7 @@ SETS = (
     _bmad("press"),  # held out in round 21, run once (rules of 5ad7b54), then for development
     _bmad("braille"),  # held out in round 22, run once (rules of 13bdbb8), then for development
     _bmad("rego"),  # held out in round 23, run once (rules of 8477d31), then for development
+    _bmad("dex"),  # held out in round 24, run once (rules of 8477d31), then for development
 )
 
 
