@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pantheon_git.features.deps import Analysis, analyse
+from pantheon_git.features.deps.tokens import tokenise
 from tests.support.deps import story
 
 
@@ -231,3 +232,16 @@ def test_one_capitalised_word_in_a_list_is_no_label_mention() -> None:
     assets = story("US-2", "Assets", "Create button sprites (Play, Reset, Continue).")
     again = story("US-3", "Victory", "Press Play again to restart.")
     assert edges(analyse([title, assets, again])) == {("US-1", "US-3"): "low"}
+
+
+def test_a_word_with_an_accented_letter_is_one_word() -> None:
+    # dex (round 24): "Pokémon" read as "pok" and "mon", and "mon" as a thing a title made
+    assert [w for w, _raw in tokenise("the café's menú").toks()] == ["the", "café", "menú"]
+    a = analyse(
+        [
+            story("US-1", "Neighbouring Pokémon in the detail view", "Show the next Pokémon."),
+            story("US-2", "Evolution chains", "Given a Pokémon with evolutions, show them."),
+            story("US-3", "Last viewed Pokémon persistence", "The last Pokémon is kept."),
+        ]
+    )
+    assert edges(a) == {}

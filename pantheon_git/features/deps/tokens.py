@@ -34,12 +34,12 @@ class Sentence(NamedTuple):
 
 _TOKEN_RE = re.compile(
     # A plain word first (the common case, one scan), unless a / or .ext makes it code.
-    r"[A-Za-z0-9]+(?:[_'-][A-Za-z0-9]+)*(?![\w/]|\.[A-Za-z])"
+    r"[^\W_]+(?:[_'-][^\W_]+)*(?![\w/]|\.[A-Za-z])"
     # Code (has a / or an .ext) starts only where a chunk starts, so a long chunk without
     # spaces is scanned once, not once per character.
     # "manipulator_simulation.launch.py", "app.module.ts": a name may have inner dots.
     r"|(?<![^\s(\[{<\"'`])(?:[^\s/]*/\S*|[\w-]+(?:\.[A-Za-z]\w{0,9})*\.[A-Za-z][A-Za-z0-9]{0,4}\b(?!\.\w))"
-    r"|[A-Za-z0-9]+(?:[_'-][A-Za-z0-9]+)*"  # a word before a dot that is not code
+    r"|[^\W_]+(?:[_'-][^\W_]+)*"  # a word before a dot that is not code
     r"|[,:;|!?.\"()]"  # break
     r"|&(?=\s)"  # "setup & permissions": and
 )
