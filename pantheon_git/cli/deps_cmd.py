@@ -20,6 +20,7 @@ from pantheon_git.cli._common import (
 )
 from pantheon_git.core.keys import EpicRef, StoryKey
 from pantheon_git.errors import UsageError
+from pantheon_git.features.deps.filedismiss import paths_of
 from pantheon_git.features.deps.mermaid import render_mermaid
 from pantheon_git.features.deps.report import render_text
 from pantheon_git.features.deps.review import (
@@ -30,8 +31,7 @@ from pantheon_git.features.deps.review import (
 from pantheon_git.features.deps.review import review as review_of
 from pantheon_git.features.deps.run import DepsResult, analyse_cache, write_output
 from pantheon_git.features.deps.run_accept import write_chosen
-from pantheon_git.features.deps.run_dismiss import change
-from pantheon_git.features.deps.run_dismiss import read as dismissed_read
+from pantheon_git.features.deps.run_dismiss import change, judged
 
 
 @click.command(
@@ -43,7 +43,9 @@ from pantheon_git.features.deps.run_dismiss import read as dismissed_read
         "dependencies found in the texts that Rally does not have; --accept / --accept-all "
         "write them to Rally as Predecessors; --link writes the ones you read in the stories, "
         "whether or not the analysis found them; --dismiss records an inferred one the team "
-        "judged wrong, so the analysis (and plan, checkout --epic) leaves it out."
+        "judged wrong, so the analysis (and plan, checkout --epic) leaves it out; "
+        "--dismiss-file records a file that is no conflict (a state file written at run "
+        "time, a script stories only run)."
     ),
 )
 @click.option(
@@ -107,9 +109,25 @@ from pantheon_git.features.deps.run_dismiss import read as dismissed_read
     "suggest it; more pairs may follow it.",
 )
 @click.option(
+    "--dismiss-file",
+    "dismiss_file",
+    multiple=True,
+    metavar="PATH",
+    help="Record this file as no conflict, for the whole team: stories that share only "
+    "dismissed files may run side by side (kept in the same file as --dismiss); more paths "
+    "may follow it.",
+)
+@click.option(
+    "--undismiss-file",
+    "undismiss_file",
+    multiple=True,
+    metavar="PATH",
+    help="Take back a dismissed file: stories sharing it conflict again; more paths may follow it.",
+)
+@click.option(
     "--why",
     metavar="TEXT",
-    help="With --dismiss: why the dependency is wrong (kept with it in the file).",
+    help="With --dismiss or --dismiss-file: why it is wrong (kept with it in the file).",
 )
 @click.option(
     "--accept-all",
@@ -127,9 +145,9 @@ from pantheon_git.features.deps.run_dismiss import read as dismissed_read
     "--dry-run",
     is_flag=True,
     help="With --accept / --accept-all / --link: read Rally, write nothing; with --dismiss / "
-    "--undismiss: check the pairs, write nothing.",
+    "--undismiss (-file): check the pairs or paths, write nothing.",
 )
-@click.argument("more_pairs", nargs=-1, metavar="[BEFORE:AFTER]...")
+@click.argument("more_pairs", nargs=-1, metavar="[BEFORE:AFTER | PATH]...")
 @common_options
 def deps(
     *,
@@ -142,46 +160,61 @@ def deps(
     link: tuple[str, ...],
     dismiss: tuple[str, ...],
     undismiss: tuple[str, ...],
+    dismiss_file: tuple[str, ...],
+    undismiss_file: tuple[str, ...],
     why: str | None,
     accept_all: bool,
     min_confidence: str | None,
     dry_run: bool,
 ) -> int:
     refs = [EpicRef.parse(e) for e in epics]
-    if more_pairs and not (accept or link or dismiss or undismiss):
+    by_pair = bool(accept or link or dismiss or undismiss)
+    by_path = bool(dismiss_file or undismiss_file)
+    if more_pairs and not (by_pair or by_path):
         raise UsageError(
             f"unexpected argument {more_pairs[0]!r}",
-            hint="Pairs go after --accept, --link, --dismiss or --undismiss: "
-            "pantheon deps --accept US-120:US-121 US-121:US-124",
+            hint="Pairs go after --accept, --link, --dismiss or --undismiss, paths after "
+            "--dismiss-file: pantheon deps --accept US-120:US-121 US-121:US-124",
         )
-    if why is not None and not dismiss:
+    if more_pairs and by_pair and by_path:
         raise UsageError(
-            "--why goes with --dismiss", hint="pantheon deps --dismiss US-1:US-2 --why '...'"
+            f"{more_pairs[0]!r} after both pairs and paths: name each after its own option",
+            hint="pantheon deps --dismiss US-1:US-2 --dismiss-file data/state.json",
+        )
+    if why is not None and not (dismiss or dismiss_file):
+        raise UsageError(
+            "--why goes with --dismiss or --dismiss-file",
+            hint="pantheon deps --dismiss US-1:US-2 --why '...'",
+        )
+    if (undismiss or undismiss_file) and (dismiss or dismiss_file):
+        raise UsageError(
+            "--dismiss and --undismiss do not go together",
+            hint="Dismiss some, then take others back, in two runs.",
         )
     mode = _mode(
         review=review,
         accept=accept,
         link=link,
-        dismissing=bool(dismiss or undismiss),
+        dismissing=bool(dismiss or undismiss) or by_path,
         accept_all=accept_all,
         min_confidence=min_confidence,
         dry_run=dry_run,
         fmt=fmt,
         output=output,
     )
-    if dismiss and undismiss:
-        raise UsageError(
-            "--dismiss and --undismiss do not go together",
-            hint="Dismiss some pairs, then take others back, in two runs.",
-        )
-    if undismiss:
+    if undismiss or undismiss_file:
         mode = "undismiss"
     # --accept US-1:US-2 US-3:US-4 names both (and so do --link, --dismiss and --undismiss)
-    named = (*accept, *link, *dismiss, *undismiss, *more_pairs)
+    # ... and --dismiss-file a.json b.json: what follows is paths when no pair option is given
+    extra = () if by_path and not by_pair else more_pairs
+    named = (*accept, *link, *dismiss, *undismiss, *extra)
     option = (
         "--link" if link else "--dismiss" if dismiss else "--undismiss" if undismiss else "--accept"
     )
-    pairs = parse_pairs(named, option)
+    pairs = parse_pairs(named, option) if named or not by_path else []
+    path_option = "--undismiss-file" if undismiss_file else "--dismiss-file"
+    more_paths = () if extra else more_pairs
+    paths = paths_of((*dismiss_file, *undismiss_file, *more_paths), path_option)
     app = App.load(config_path=Ctx.config_path, warn=warn, note=info)
     if progress_enabled():
         app.progress = lambda message: echo(message, err=True)
@@ -197,6 +230,7 @@ def deps(
             min_confidence=min_confidence,
             dry_run=dry_run,
             why=why or "",
+            paths=paths,
         )
     finally:
         app.close()
@@ -214,15 +248,23 @@ def _run(
     min_confidence: str | None,
     dry_run: bool,
     why: str,
+    paths: list[str],
 ) -> int:
     result = analyse_cache(app, refs)
     if mode == "review":
-        found = review_of(result.analysis, result.stories, min_confidence, dismissed_read(app))
+        team = judged(app)
+        found = review_of(result.analysis, result.stories, min_confidence, team.pairs, team.files)
         emit(found.document(), lambda: found.render(evidence=Ctx.verbose > 0))
         return 0
     if mode in ("dismiss", "undismiss"):
         changed = change(
-            app, result.analysis, pairs, undo=mode == "undismiss", why=why, dry_run=dry_run
+            app,
+            result.analysis,
+            pairs,
+            undo=mode == "undismiss",
+            why=why,
+            dry_run=dry_run,
+            files=paths,
         )
         emit(changed.to_dict(), changed.render)
         return 0

@@ -71,6 +71,7 @@ def analyse(
     beside: Beside = here,
     inferred: bool = True,
     dismissed: Set[tuple[StoryKey, StoryKey]] = frozenset(),
+    dismissed_files: Set[str] = frozenset(),
 ) -> Analysis:
     """The dependency graph of ``stories``.
 
@@ -82,13 +83,16 @@ def analyse(
     texts suggest are hints with their confidence (``--review`` lists them); conflicts stay.
     ``dismissed``: ``(before, after)`` pairs the team judged wrong (``deps --dismiss``): an
     edge or hint the texts suggest for such a pair is left out (``Analysis.dismissed``); a
-    Rally predecessor never is.
+    Rally predecessor never is. ``dismissed_files``: paths the team judged no conflict
+    (``deps --dismiss-file``): two stories whose only shared files they are do not conflict
+    (``Analysis.dismissed_conflicts`` lists what they would have made); story branches'
+    files too, for this graph only.
     """
     unique = list({s.key: s for s in stories}.values())
     if len(unique) < TWO_PROCESSES_FROM:
         beside = here
     with paused_gc():
-        return _analyse(unique, branch_files or {}, beside, inferred, dismissed)
+        return _analyse(unique, branch_files or {}, beside, inferred, (dismissed, dismissed_files))
 
 
 def _analyse(
@@ -96,8 +100,9 @@ def _analyse(
     changed: Mapping[StoryKey, Set[str]],
     beside: Beside,
     inferred: bool,
-    dismissed: Set[tuple[StoryKey, StoryKey]],
+    judged: tuple[Set[tuple[StoryKey, StoryKey]], Set[str]],
 ) -> Analysis:
+    dismissed, dismissed_files = judged
     position = backlog_positions(unique)
 
     def facts_of(part: Sequence[Story]) -> list[Facts]:
@@ -133,7 +138,7 @@ def _analyse(
             *resources.resource_edges(all_facts),
             *titlephrases.title_phrase_edges(all_facts),
         ]
-        conflicts, hot = rules.conflicts(all_facts, same)
+        conflicts, hot, files_out = rules.conflicts(all_facts, same, dismissed_files)
         names, intros = theirs()
     found = [*by_words, *names, *by_files, *intros, *by_kinds]
     found = [e for e in found if e.source != e.target]  # no rule's evidence makes a self-wait
@@ -174,6 +179,7 @@ def _analyse(
         hints=tuple(hints),
         overruled=tuple(overruled),
         dismissed=tuple(left_out),
+        dismissed_conflicts=tuple(files_out),
     )
 
 

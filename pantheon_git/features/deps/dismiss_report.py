@@ -9,9 +9,10 @@ from typing import Any
 from pantheon_git.core.story import Story
 from pantheon_git.core.wording import count
 from pantheon_git.features.deps import dismissals
-from pantheon_git.features.deps.dismissals import Dismissal, Outcome, Pair
+from pantheon_git.features.deps.dismissals import Dismissal, FileDismissal, Outcome, Pair
 from pantheon_git.features.deps.document import edge_doc
-from pantheon_git.features.deps.model import Edge
+from pantheon_git.features.deps.filedismiss import FileOutcome
+from pantheon_git.features.deps.model import Analysis, Edge
 
 SHOWN = 10
 """Pairs named in the review's line (the JSON lists them all)."""
@@ -25,25 +26,51 @@ _MARKS = {
 
 
 def render_changed(
-    outcomes: Sequence[Outcome], *, undo: bool, dry_run: bool, file: str, written: bool
+    outcomes: Sequence[Outcome],
+    *,
+    undo: bool,
+    dry_run: bool,
+    file: str,
+    written: bool,
+    files: Sequence[FileOutcome] = (),
 ) -> str:
-    done = {dismissals.UNDISMISSED if undo else dismissals.DISMISSED}
-    would = {dismissals.WOULD_UNDISMISS if undo else dismissals.WOULD_DISMISS}
-    changed = sum(o.status in done | would for o in outcomes)
+    moved = (
+        {dismissals.UNDISMISSED, dismissals.WOULD_UNDISMISS}
+        if undo
+        else {
+            dismissals.DISMISSED,
+            dismissals.WOULD_DISMISS,
+        }
+    )
+    changed = sum(o.status in moved for o in outcomes)
+    paths = sum(o.status in moved for o in files)
     verb = "taken back" if undo else "dismissed"
+    what = ", ".join(
+        [count(changed, "pair")] * bool(outcomes or not files)
+        + [count(paths, "file")] * bool(files)
+    )
     if dry_run:
-        head = f"Dry run: nothing written. {count(changed, 'pair')} would be {verb} ({file}):"
+        head = f"Dry run: nothing written. {what} would be {verb} ({file}):"
     else:
-        head = f"{'Taken back' if undo else 'Dismissed'}: {count(changed, 'pair')} ({file})."
+        head = f"{'Taken back' if undo else 'Dismissed'}: {what} ({file})."
     lines = [head]
     for o in outcomes:
         mark = _MARKS.get(o.status, "=")
         lines.append(f"  {mark} {o.entry.source} before {o.entry.target} ({o.status}){_why(o)}")
+    for f in files:
+        lines.append(f"  {_MARKS.get(f.status, '=')} {f.entry.path} ({f.status}){_on(f)}")
     if changed and not undo:
         lines.append(
             "The analysis leaves them out: `pantheon deps`, `plan` and `checkout --epic` no "
             "longer make the later story wait for them."
         )
+    if paths and not undo:
+        lines.append(
+            "Stories that share only dismissed files no longer conflict in `pantheon deps`, "
+            "`plan` and `checkout --epic` (the push and CI checks of real diffs still compare "
+            "them)."
+        )
+    changed += paths
     if dry_run and changed:
         lines.append("Next: run it again without --dry-run to record them.")
     elif written:
@@ -60,6 +87,16 @@ def _why(outcome: Outcome) -> str:
     return f" [{edge.kind}, {edge.confidence}]"
 
 
+def _on(outcome: FileOutcome) -> str:
+    pairs = [f"{c.a} ↔ {c.b}" for c in outcome.conflicts]
+    if pairs:
+        more = f" and {len(pairs) - SHOWN} more" if len(pairs) > SHOWN else ""
+        return f" [{count(len(pairs), 'conflict')}: {', '.join(pairs[:SHOWN])}{more}]"
+    if outcome.status == dismissals.NOT_DISMISSED:
+        return ""
+    return " [no conflict names it now: kept out if two stories come to share it]"
+
+
 def left_out_line(left_out: Sequence[Edge]) -> str:
     """The review's line for the inferred pairs left out as dismissed (empty: none)."""
     if not left_out:
@@ -70,6 +107,38 @@ def left_out_line(left_out: Sequence[Edge]) -> str:
         f"Left out: {count(len(pairs), 'pair')} the team dismissed as wrong "
         f"({', '.join(pairs[:SHOWN])}{more}); {TAKE_BACK}."
     )
+
+
+def files_line(analysis: Analysis) -> str:
+    """The review's line for the conflicts left out on dismissed files (empty: none)."""
+    apart = {(c.a, c.b) for c in analysis.conflicts}
+    gone = [c for c in analysis.dismissed_conflicts if (c.a, c.b) not in apart]
+    if not gone:
+        return ""
+    paths = sorted({p for c in gone for p in c.paths})
+    more = f" and {len(paths) - SHOWN} more" if len(paths) > SHOWN else ""
+    return (
+        f"Not conflicts: {count(len(gone), 'pair')} sharing only files the team dismissed "
+        f"({', '.join(paths[:SHOWN])}{more}); "
+        "`pantheon deps --undismiss-file PATH` takes one back."
+    )
+
+
+def file_docs(analysis: Analysis, files: Sequence[FileDismissal]) -> list[dict[str, Any]]:
+    """Every file the team dismissed, with who, when and why, and the pairs it would make
+    conflict (``still_conflicts``: the pair shares another file)."""
+    apart = {(c.a, c.b) for c in analysis.conflicts}
+    out = []
+    for entry in files:
+        doc: dict[str, Any] = {"path": entry.path}
+        doc.update({k: getattr(entry, k) for k in ("by", "date", "why") if getattr(entry, k)})
+        doc["conflicts"] = [
+            {"a": str(c.a), "b": str(c.b), "still_conflicts": (c.a, c.b) in apart}
+            for c in analysis.dismissed_conflicts
+            if entry.path in c.paths
+        ]
+        out.append(doc)
+    return out
 
 
 def dismissed_docs(

@@ -1,5 +1,6 @@
-"""The inferred dependencies a team dismissed as wrong (``pantheon deps --dismiss``), and the
-file that keeps them: ``dismissed-deps.yaml``, beside the config file, committed with the code.
+"""The inferred dependencies a team dismissed as wrong (``pantheon deps --dismiss``), the files
+it judged no conflict (``--dismiss-file``), and the file that keeps both:
+``dismissed-deps.yaml``, beside the config file, committed with the code.
 
 Rally has no field for "not a predecessor", so the judgement lives with the repository. The
 file is YAML with one entry per line, sorted by pair, so two developers who dismiss different
@@ -10,11 +11,17 @@ the first write adds) lets git merge even two lines added at the same place::
     # ...
     dismissed:
       - {pair: "US-121:US-124", by: "alice@example.com", date: 2026-03-01, why: "a mock"}
+    files:
+      - {path: "data/app_state.json", by: "bob@example.com", date: 2026-03-02, why: "..."}
 
-``pair`` is BEFORE:AFTER as the analysis wrote the edge (AFTER would wait for BEFORE); ``by``,
-``date`` and ``why`` say who judged it, when, and why. A union merge may leave one pair twice,
-or lines out of order: both are read (the first entry of a pair wins) and the next write
-tidies them. Anything else the reader does not know is refused with the file and line.
+``pair`` is BEFORE:AFTER as the analysis wrote the edge (AFTER would wait for BEFORE); ``path``
+a file as the analysis reads a named path (``paths.as_path``): two stories that share only
+such files do not conflict. ``by``, ``date`` and ``why`` say who judged it, when, and why.
+``files:`` is written only when there are files (older files have none). An entry is a pair or
+a file by its first field, not by the section it sits in: a union merge may leave one entry
+twice, lines out of order, even under the other heading; all is read (the first entry of a pair
+or path wins) and the next write tidies them. Anything else the reader does not know is refused
+with the file and line.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ from pantheon_git.core import safeyaml
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.errors import ConfigError, UsageError
 from pantheon_git.features.deps.model import Edge, key_order
+from pantheon_git.features.deps.paths import as_path
 
 Pair = tuple[StoryKey, StoryKey]
 """(before, after): the edge ``before -> after`` (``after`` would wait for ``before``)."""
@@ -43,13 +51,15 @@ HEADER = (
     "# One pair per line (BEFORE:AFTER), sorted.\n"
 )
 SECTION = "dismissed:"
+FILES_SECTION = "files:"
 MERGE_ATTRIBUTE = f"{FILE_NAME} merge=union"
 """The ``.gitattributes`` line the file's folder gets: git merges it line by line."""
 FIELDS = ("pair", "by", "date", "why")
+FILE_FIELDS = ("path", "by", "date", "why")
 FIX = (
     "Fix that line (each entry: "
-    '- {pair: "US-1:US-2", by: "you@example.com", date: 2026-03-01, why: "..."}), '
-    "or take the file back from git."
+    '- {pair: "US-1:US-2", by: "you@example.com", date: 2026-03-01, why: "..."}, '
+    'or under files: - {path: "data/state.json", ...}), or take the file back from git.'
 )
 
 
@@ -67,6 +77,27 @@ class Dismissal:
         return (self.source, self.target)
 
 
+@dataclass(frozen=True)
+class FileDismissal:
+    """A file the team judged no conflict: stories sharing only it may run side by side."""
+
+    path: str
+    by: str = ""
+    date: str = ""
+    why: str = ""
+
+
+@dataclass(frozen=True)
+class Judged:
+    """Everything the file holds."""
+
+    pairs: tuple[Dismissal, ...] = ()
+    files: tuple[FileDismissal, ...] = ()
+
+    def paths(self) -> frozenset[str]:
+        return frozenset(f.path for f in self.files)
+
+
 def pair_text(pair: Pair) -> str:
     return f"{pair[0]}:{pair[1]}"
 
@@ -80,20 +111,29 @@ def one_line(text: str) -> str:
     return "".join(c for c in " ".join(text.split()) if c.isprintable())
 
 
-def render(entries: Iterable[Dismissal]) -> str:
-    """The file: the header, then one entry per line, sorted by pair (each pair once)."""
+def render(entries: Iterable[Dismissal], files: Iterable[FileDismissal] = ()) -> str:
+    """The file: the header, then one entry per line, sorted by pair (each pair once), then
+    the files, sorted by path (each once), under ``files:`` when there are any."""
     unique = {e.pair: e for e in reversed(list(entries))}  # the first of a pair wins
     lines = [HEADER + SECTION]
     for entry in sorted(unique.values(), key=lambda e: (key_order(e.source), key_order(e.target))):
-        fields = [f"pair: {_quoted(pair_text(entry.pair))}"]
-        if entry.by:
-            fields.append(f"by: {_quoted(entry.by)}")
-        if entry.date:
-            fields.append(f"date: {entry.date}")
-        if entry.why:
-            fields.append(f"why: {_quoted(one_line(entry.why))}")
-        lines.append(f"  - {{{', '.join(fields)}}}")
+        lines.append(_line(f"pair: {_quoted(pair_text(entry.pair))}", entry))
+    paths = {f.path: f for f in reversed(list(files))}
+    if paths:
+        lines.append(FILES_SECTION)
+        lines += [_line(f"path: {_quoted(path)}", paths[path]) for path in sorted(paths)]
     return "\n".join(lines) + "\n"
+
+
+def _line(first: str, entry: Dismissal | FileDismissal) -> str:
+    fields = [first]
+    if entry.by:
+        fields.append(f"by: {_quoted(entry.by)}")
+    if entry.date:
+        fields.append(f"date: {entry.date}")
+    if entry.why:
+        fields.append(f"why: {_quoted(one_line(entry.why))}")
+    return f"  - {{{', '.join(fields)}}}"
 
 
 def _quoted(text: str) -> str:
@@ -102,45 +142,64 @@ def _quoted(text: str) -> str:
 
 
 def parse(text: str, where: str) -> list[Dismissal]:
+    """The pairs of a dismissed-deps file (``read`` has its files too)."""
+    return list(read(text, where).pairs)
+
+
+def read(text: str, where: str) -> Judged:
     """The entries of a dismissed-deps file (``where`` names it in errors): a ``ConfigError``
-    naming the file and line for anything else than the header, comments and one entry per
+    naming the file and line for anything else than the headings, comments and one entry per
     line."""
-    entries: list[Dismissal] = []
-    seen: set[Pair] = set()
+    entries: dict[Pair, Dismissal] = {}
+    files: dict[str, FileDismissal] = {}
     section = False
     for number, line in enumerate(text.split("\n"), 1):
         body = line.strip()
         if not body or body.startswith("#"):
             continue
-        if not section:
-            if body.replace(" ", "") not in (SECTION, SECTION + "[]"):
-                _bad(where, number, f"expected `{SECTION}` before the entries")
-            section = True
+        heading = body.replace(" ", "") in (SECTION, SECTION + "[]", FILES_SECTION)
+        if not section and not heading:
+            _bad(where, number, f"expected `{SECTION}` before the entries")
+        section = True
+        if heading:
             continue
         if not body.startswith("- "):
             _bad(where, number, "expected one entry per line, starting with `- `")
         entry = _entry(body[2:], where, number)
-        if entry.pair not in seen:
-            seen.add(entry.pair)
-            entries.append(entry)
-    return entries
+        if isinstance(entry, FileDismissal):
+            files.setdefault(entry.path, entry)
+        else:
+            entries.setdefault(entry.pair, entry)
+    return Judged(tuple(entries.values()), tuple(files.values()))
 
 
-def _entry(text: str, where: str, number: int) -> Dismissal:
+def _entry(text: str, where: str, number: int) -> Dismissal | FileDismissal:
     try:
         value = safeyaml.load(text, max_bytes=4096)
     except (yaml.YAMLError, safeyaml.YamlLimit):
         value = None
     if not isinstance(value, dict):
         _bad(where, number, f"not an entry: {text[:80]}")
-    unknown = sorted(str(k) for k in value if k not in FIELDS)
+    known = FILE_FIELDS if "path" in value and "pair" not in value else FIELDS
+    unknown = sorted(str(k) for k in value if k not in known)
     if unknown:
-        _bad(where, number, f"unknown field {unknown[0]!r} (known: {', '.join(FIELDS)})")
+        _bad(where, number, f"unknown field {unknown[0]!r} (known: {', '.join(known)})")
+    fields = _notes(value, where, number)
+    if known is FILE_FIELDS:
+        path = value.get("path")
+        if not isinstance(path, str) or as_path(path) != path:
+            _bad(where, number, f"path: expected a file path (data/state.json), got {path!r}")
+        return FileDismissal(path, **fields)
     pair = value.get("pair")
     try:
         source, target = _pair(pair)
     except (UsageError, ValueError):
         _bad(where, number, f"pair: expected BEFORE:AFTER (US-1:US-2), got {pair!r}")
+    return Dismissal(source, target, **fields)
+
+
+def _notes(value: dict[Any, Any], where: str, number: int) -> dict[str, str]:
+    """``by``, ``date`` and ``why`` of an entry (empty when absent)."""
     fields = {}
     for name in ("by", "date", "why"):
         item = value.get(name)
@@ -149,7 +208,7 @@ def _entry(text: str, where: str, number: int) -> Dismissal:
         if item is not None and not isinstance(item, str):
             _bad(where, number, f"{name}: expected text, got {item!r}")
         fields[name] = item or ""
-    return Dismissal(source, target, **fields)
+    return fields
 
 
 def _pair(value: Any) -> Pair:

@@ -11,7 +11,10 @@ Shape (other keys may be added, these stay)::
      "cycles": [{"stories", "edges", "blocks"}],
      "hints": [{"from", "to", "kind", "confidence", "evidence"}],  # not in the graph
      "overruled": [{"from", "to", ...}],  # inferred; Rally's predecessors order them the other way
-     "dismissed": [{"from", "to", ...}]}  # inferred; the team dismissed them (deps --dismiss)
+     "dismissed": [{"from", "to", ...}],  # inferred; the team dismissed them (deps --dismiss)
+     "dismissed_conflicts": [{"a", "b", "kind", "evidence", "files", "still_conflicts"}]}
+     # what the files the team dismissed (deps --dismiss-file) would make; still_conflicts:
+     # the pair shares another file, so it is in "conflicts" too
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from pantheon_git.features.deps.model import Analysis, Conflict, Edge
 
 def document(analysis: Analysis, stories: Sequence[Story]) -> dict[str, Any]:
     by_key = {s.key: s for s in stories}
+    apart = {(c.a, c.b) for c in analysis.conflicts}
     rows = []
     for key, result in analysis.stories.items():
         story = by_key[key]
@@ -69,6 +73,10 @@ def document(analysis: Analysis, stories: Sequence[Story]) -> dict[str, Any]:
         "hints": [edge_doc(e) for e in analysis.hints],
         "overruled": [edge_doc(e) for e in analysis.overruled],
         "dismissed": [edge_doc(e) for e in analysis.dismissed],
+        "dismissed_conflicts": [
+            {**conflict_doc(c), "still_conflicts": (c.a, c.b) in apart}
+            for c in analysis.dismissed_conflicts
+        ],
     }
 
 

@@ -116,3 +116,7 @@ class Analysis:
     dismissed: tuple[Edge, ...] = ()
     """Inferred edges (hints too) the team dismissed as wrong (``deps --dismiss``): not in
     the graph and never proposed for Rally."""
+    dismissed_conflicts: tuple[Conflict, ...] = ()
+    """The conflicts the files the team dismissed (``deps --dismiss-file``) would make, each
+    with those files as its ``paths``; a pair that shares another file is in ``conflicts``
+    too, on that file."""

@@ -63,6 +63,7 @@ def render_text(
     lines += _cycle_lines(analysis, name)
     lines += _overruled_lines(analysis, name)
     lines += _dismissed_lines(analysis, name)
+    lines += _dismissed_file_lines(analysis, name)
     if analysis.hot_paths:
         lines += ["Named by many stories (not paired up as conflicts):"]
         lines += [f"  - {h.path} ({len(h.stories)} stories)" for h in analysis.hot_paths] + [""]
@@ -155,6 +156,21 @@ def _dismissed_lines(analysis: Analysis, label: Namer) -> list[str]:
         "`pantheon deps --undismiss BEFORE:AFTER` takes one back):"
     ]
     lines += [f"  - {label(e.source)} → {e.target}: {e.evidence}" for e in analysis.dismissed]
+    return [*lines, ""]
+
+
+def _dismissed_file_lines(analysis: Analysis, label: Namer) -> list[str]:
+    if not analysis.dismissed_conflicts:
+        return []
+    apart = {(c.a, c.b) for c in analysis.conflicts}
+    lines = [
+        "Not conflicts (files the team dismissed; "
+        "`pantheon deps --undismiss-file PATH` takes one back):"
+    ]
+    for c in analysis.dismissed_conflicts:
+        still = " (still a conflict on another file)" if (c.a, c.b) in apart else ""
+        what = ", ".join(p.removeprefix("fixture:") for p in c.paths)
+        lines.append(f"  - {label(c.a)} ↔ {label(c.b)}: {what}{still}")
     return [*lines, ""]
 
 

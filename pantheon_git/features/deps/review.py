@@ -11,15 +11,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.story import Story
 from pantheon_git.core.wording import count
 from pantheon_git.errors import UsageError
-from pantheon_git.features.deps.dismiss_report import dismissed_docs, left_out_line
-from pantheon_git.features.deps.dismissals import Dismissal
+from pantheon_git.features.deps.dismiss_report import (
+    dismissed_docs,
+    file_docs,
+    files_line,
+    left_out_line,
+)
+from pantheon_git.features.deps.dismissals import Dismissal, FileDismissal
 from pantheon_git.features.deps.document import edge_doc
 from pantheon_git.features.deps.model import CONFIDENCE, Analysis, Edge, confidence_rank
 
@@ -139,9 +144,14 @@ class Review:
     stories: Sequence[Story]
     dismissed: list[dict[str, Any]]
     left_out: str
+    files: list[dict[str, Any]] = field(default_factory=list)
+    """The files the team dismissed (``dismiss_report.file_docs``)."""
 
     def document(self) -> dict[str, Any]:
-        return review_document(self.found, self.stories, self.dismissed)
+        return {
+            **review_document(self.found, self.stories, self.dismissed),
+            "dismissed_files": self.files,
+        }
 
     def render(self, *, evidence: bool) -> str:
         return render_review(self.found, self.stories, evidence=evidence, left_out=self.left_out)
@@ -152,14 +162,18 @@ def review(
     stories: Sequence[Story],
     min_confidence: str | None,
     entries: Sequence[Dismissal] = (),
+    files: Sequence[FileDismissal] = (),
 ) -> Review:
     """The review of ``analysis`` at ``min_confidence`` (default low); ``entries``: the team's
-    dismissals, whose who, when and why the JSON gives with each pair left out."""
+    dismissals, whose who, when and why the JSON gives with each pair left out; ``files``:
+    the files it dismissed, listed with the conflicts they would make."""
+    lines = [left_out_line(analysis.dismissed), files_line(analysis)]
     return Review(
         proposals(analysis, min_confidence or "low"),
         stories,
         dismissed_docs(analysis.dismissed, stories, entries),
-        left_out_line(analysis.dismissed),
+        "\n".join(line for line in lines if line),
+        file_docs(analysis, files),
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from itertools import pairwise
 
 from pantheon_git.core.keys import StoryKey
@@ -329,12 +329,20 @@ def _anchor(endpoint: Endpoint) -> str:
     return endpoint.path.rsplit("/", 1)[-1] if endpoint.method == ANY else endpoint.method
 
 
-def conflicts(all_facts: Sequence[Facts], same: SameFiles) -> tuple[list[Conflict], list[HotPath]]:
+def conflicts(
+    all_facts: Sequence[Facts], same: SameFiles, dismissed: Set[str] = frozenset()
+) -> tuple[list[Conflict], list[HotPath], list[Conflict]]:
     """Pairs naming the same file (file) or the same shared test fixture (test); ``same``:
-    ``samefiles.full_paths`` of the backlog."""
+    ``samefiles.full_paths`` of the backlog. ``dismissed``: paths the team judged no conflict
+    (``deps --dismiss-file``), read as the analysis reads named paths (a bare name stands for
+    the one longer path ending in it): a pair they alone would make conflict does not; the
+    third list holds what each dismissed path would have made, its ``paths`` the dismissed
+    paths as written (a pair still conflicting on another file is in both lists)."""
     by_path, ambiguous = _holders(all_facts, same)
+    written = {same[0].get(p, p): p for p in sorted(dismissed, reverse=True)}
     bare_limit = min(HOT_PATH_LIMIT, max(4, len(all_facts) // 10))
     pairs: dict[tuple[StoryKey, StoryKey, str], list[str]] = defaultdict(list)
+    gone: dict[tuple[StoryKey, StoryKey, str], list[str]] = defaultdict(list)
     hot: list[HotPath] = []
     for path, holders in by_path.items():
         if len(holders) < 2 or is_library_name(path) or path in ambiguous:
@@ -351,18 +359,37 @@ def conflicts(all_facts: Sequence[Facts], same: SameFiles) -> tuple[list[Conflic
             continue
         kind = "test" if path.startswith("fixture:") or is_fixture_path(path) else "file"
         keys = sorted(holders, key=key_order)
+        into, named = (gone, written[path]) if path in written else (pairs, path)
         for i, a in enumerate(keys):
             for b in keys[i + 1 :]:
-                pairs[(a, b, kind)].append(path)
-    out = []
-    for (a, b, kind), found in sorted(pairs.items(), key=_triple_order):
-        found.sort()
-        shown = ", ".join(_show(p) for p in found[:3]) + (" ..." if len(found) > 3 else "")
-        how = _how(by_path[found[0]][a], by_path[found[0]][b])
-        noun = "shared test fixture" if kind == "test" else "file"
-        evidence = f"{a} and {b} {how} the same {noun}{'s' if len(found) > 1 else ''}: {shown}"
-        out.append(Conflict(a, b, kind, evidence, tuple(found)))
-    return out, sorted(hot, key=lambda h: h.path)
+                into[(a, b, kind)].append(named)
+    out = [
+        _conflict(triple, found, by_path)
+        for triple, found in sorted(pairs.items(), key=_triple_order)
+    ]
+    left_out = [
+        _conflict(triple, found, by_path, {v: k for k, v in written.items()})
+        for triple, found in sorted(gone.items(), key=_triple_order)
+    ]
+    return out, sorted(hot, key=lambda h: h.path), left_out
+
+
+def _conflict(
+    triple: tuple[StoryKey, StoryKey, str],
+    found: list[str],
+    by_path: Mapping[str, Mapping[StoryKey, str]],
+    full: Mapping[str, str] | None = None,
+) -> Conflict:
+    """The conflict of ``a`` and ``b`` over the paths ``found`` (``full``: the path each is
+    read as, when it is written otherwise)."""
+    a, b, kind = triple
+    found.sort()
+    first = (full or {}).get(found[0], found[0])
+    shown = ", ".join(_show(p) for p in found[:3]) + (" ..." if len(found) > 3 else "")
+    how = _how(by_path[first][a], by_path[first][b])
+    noun = "shared test fixture" if kind == "test" else "file"
+    evidence = f"{a} and {b} {how} the same {noun}{'s' if len(found) > 1 else ''}: {shown}"
+    return Conflict(a, b, kind, evidence, tuple(found))
 
 
 def _holders(

@@ -36,9 +36,9 @@ from pantheon_git.core.keys import EpicRef, StoryKey
 from pantheon_git.core.story import Story
 from pantheon_git.errors import CacheCorrupt, GitError, UsageError
 from pantheon_git.features.deps import Analysis, analyse
-from pantheon_git.features.deps.dismissals import pair_text
+from pantheon_git.features.deps.dismissals import pair_text, pairs_of
 from pantheon_git.features.deps.document import document
-from pantheon_git.features.deps.run_dismiss import dismissed_pairs
+from pantheon_git.features.deps.run_dismiss import judged
 from pantheon_git.fsio import atomic_write_text
 from pantheon_git.git.scan import Scanner
 
@@ -83,15 +83,11 @@ def analyse_cache(app: App, epics: Sequence[EpicRef]) -> DepsResult:
     if app.progress:
         app.progress(f"Reading story branches and analysing {len(stories):,} stories...")
     files = story_branch_files(app, {s.key for s in [*stories, *together]})
-    analysis = analyse(
-        stories, files, beside=forked.beside, inferred=made.inferred, dismissed=made.dismissed
-    )
+    analysis = analyse(stories, files, beside=forked.beside, **made.options())
     graph = _graph(app, analysis, stories, made, whole=not epics, synced=meta.last_sync)
     project = graph
     if together:
-        joint = analyse(
-            together, files, beside=forked.beside, inferred=made.inferred, dismissed=made.dismissed
-        )
+        joint = analyse(together, files, beside=forked.beside, **made.options())
         project = _graph(app, joint, together, made, whole=whole, synced=meta.last_sync)
     one = epics[0].number if len(epics) == 1 else None
     saved = cached_graph.write(app.cache, project, epic=one, epic_graph=graph)
@@ -100,25 +96,39 @@ def analyse_cache(app: App, epics: Sequence[EpicRef]) -> DepsResult:
 
 @dataclass(frozen=True)
 class _Settings:
-    """What the team decided the analysis runs with: ``deps_inferred`` and the dismissed
-    pairs (``run_dismiss``). The saved graph records both (``cached_graph.Part``)."""
+    """What the team decided the analysis runs with: ``deps_inferred``, the dismissed pairs
+    and the dismissed files (``run_dismiss``). The saved graph records them
+    (``cached_graph.Part``)."""
 
     inferred: bool
     dismissed: frozenset[tuple[StoryKey, StoryKey]]
+    files: frozenset[str] = frozenset()
 
     def texts(self) -> tuple[str, ...]:
         return tuple(sorted(pair_text(p) for p in self.dismissed))
 
+    def paths(self) -> tuple[str, ...]:
+        return tuple(sorted(self.files))
+
+    def options(self) -> dict[str, Any]:
+        """What ``analyse`` takes of them."""
+        return {
+            "inferred": self.inferred,
+            "dismissed": self.dismissed,
+            "dismissed_files": self.files,
+        }
+
 
 def _settings(app: App) -> _Settings:
-    return _Settings(app.config.deps_inferred, dismissed_pairs(app))
+    team = judged(app)
+    return _Settings(app.config.deps_inferred, pairs_of(team.pairs), team.paths())
 
 
 def made_otherwise(app: App, graph: cached_graph.Graph) -> str:
     """Why ``graph`` was made under other settings than the analysis runs with now (empty
     when it was not): ``plan`` and ``checkout --epic`` analyse again then."""
     made = _settings(app)
-    return graph.made_otherwise(made.inferred, made.texts())
+    return graph.made_otherwise(made.inferred, made.texts(), made.paths())
 
 
 def _graph(
@@ -138,6 +148,7 @@ def _graph(
         synced_at=synced,
         inferred=made.inferred,
         dismissed=made.texts(),
+        dismissed_files=made.paths(),
     )
     return cached_graph.build(document(analysis, stories), [scope])
 

@@ -1,5 +1,5 @@
-"""The team's dismissed dependencies on disk (``dismissals.py`` is the format), and
-``pantheon deps --dismiss`` / ``--undismiss``.
+"""The team's dismissed dependencies and files on disk (``dismissals.py`` is the format), and
+``pantheon deps --dismiss`` / ``--undismiss`` / ``--dismiss-file`` / ``--undismiss-file``.
 
 The file is found beside the config file in use (``_bmad/pantheon/config.yaml``, or the one
 ``--config`` or ``PANTHEON_CONFIG`` names); without one, where ``pantheon init`` would write
@@ -12,16 +12,17 @@ written over.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pantheon_git.app import App
 from pantheon_git.config import CONFIG_RELPATH
 from pantheon_git.errors import ConfigError
-from pantheon_git.features.deps import dismissals
+from pantheon_git.features.deps import dismissals, filedismiss
 from pantheon_git.features.deps.dismiss_report import render_changed
 from pantheon_git.features.deps.dismissals import Dismissal, Outcome, Pair
+from pantheon_git.features.deps.filedismiss import FileOutcome
 from pantheon_git.features.deps.model import Analysis, Edge
 from pantheon_git.features.deps.review import check_known
 from pantheon_git.fsio import atomic_write_text
@@ -43,12 +44,18 @@ def shown(app: App, path: Path) -> str:
 
 def read(app: App) -> list[Dismissal]:
     """The dismissed pairs (none without the file); ``ConfigError`` when it cannot be read."""
+    return list(judged(app).pairs)
+
+
+def judged(app: App) -> dismissals.Judged:
+    """The dismissed pairs and files (none without the file); ``ConfigError`` when it cannot
+    be read."""
     path = path_of(app)
     try:
         with path.open("rb") as handle:
             raw = handle.read(MAX_BYTES + 1)
     except FileNotFoundError:
-        return []
+        return dismissals.Judged()
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
     if len(raw) > MAX_BYTES:
@@ -57,16 +64,12 @@ def read(app: App) -> list[Dismissal]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not UTF-8 text", hint=dismissals.FIX) from None
-    return dismissals.parse(text, shown(app, path))
-
-
-def dismissed_pairs(app: App) -> frozenset[Pair]:
-    return dismissals.pairs_of(read(app))
+    return dismissals.read(text, shown(app, path))
 
 
 @dataclass(frozen=True)
 class Changed:
-    """What ``--dismiss`` or ``--undismiss`` did."""
+    """What ``--dismiss`` or ``--undismiss`` (of pairs, of files) did."""
 
     outcomes: list[Outcome]
     undo: bool
@@ -74,6 +77,7 @@ class Changed:
     file: str
     written: bool
     """Whether the file was (re)written."""
+    files: list[FileOutcome] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -82,6 +86,7 @@ class Changed:
             "file": self.file,
             "written": self.written,
             "pairs": [o.to_dict() for o in self.outcomes],
+            "files": [o.to_dict() for o in self.files],
         }
 
     def render(self) -> str:
@@ -91,6 +96,7 @@ class Changed:
             dry_run=self.dry_run,
             file=self.file,
             written=self.written,
+            files=self.files,
         )
 
 
@@ -102,31 +108,39 @@ def change(
     undo: bool = False,
     why: str = "",
     dry_run: bool = False,
+    files: Sequence[str] = (),
 ) -> Changed:
-    """Dismiss ``pairs`` (``undo``: take them back) on ``analysis``. Every pair is checked
-    before the file is touched: both stories analysed (a pair the file holds can always be
-    taken back), and no Rally predecessor dismissed."""
+    """Dismiss ``pairs`` and ``files`` (paths as ``filedismiss.paths_of`` reads them; ``undo``:
+    take them back) on ``analysis``. Every pair is checked before the file is touched: both
+    stories analysed (a pair the file holds can always be taken back), and no Rally
+    predecessor dismissed. A path no conflict names now is recorded all the same."""
     path = path_of(app)
-    entries = read(app)
+    before = judged(app)
+    entries = list(before.pairs)
     held = dismissals.pairs_of(entries)
     check_known(analysis, [p for p in pairs if not (undo and p in held)])
     inferred = inferred_edges(analysis)
     if undo:
         after, outcomes = dismissals.undismiss(entries, pairs, inferred, dry_run=dry_run)
+        paths, done = filedismiss.undismiss(before.files, files, analysis, dry_run=dry_run)
     else:
         rally = {(e.source, e.target) for e in analysis.edges if e.kind == "explicit"}
         dismissals.check_not_rally(pairs, rally)
-        new = [p for p in pairs if p not in held]
+        new = [p for p in pairs if p not in held] + [f for f in files if f not in before.paths()]
         by = app.user() if new else ""
         today = app.now().date().isoformat()
         after, outcomes = dismissals.dismiss(
             entries, pairs, inferred, by=by, date=today, why=why, dry_run=dry_run
         )
-    write = not dry_run and dismissals.pairs_of(after) != held
+        paths, done = filedismiss.dismiss(
+            before.files, files, analysis, by=by, date=today, why=why, dry_run=dry_run
+        )
+    moved = dismissals.pairs_of(after) != held or {f.path for f in paths} != before.paths()
+    write = not dry_run and moved
     if write:
-        atomic_write_text(path, dismissals.render(after))
+        atomic_write_text(path, dismissals.render(after, paths))
         union_merge(path)
-    return Changed(outcomes, undo, dry_run, shown(app, path), write)
+    return Changed(outcomes, undo, dry_run, shown(app, path), write, done)
 
 
 def union_merge(path: Path) -> None:

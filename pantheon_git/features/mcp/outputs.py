@@ -284,6 +284,20 @@ DEPS = obj(
             anything(), "Edges the texts suggest that Rally's predecessors order the other way."
         ),
         "dismissed": array(anything(), "Edges the texts suggest that the team dismissed."),
+        "dismissed_conflicts": array(
+            obj(
+                {
+                    "a": KEY,
+                    "b": KEY,
+                    "kind": text(),
+                    "evidence": text(),
+                    "files": texts("The dismissed files the pair shares."),
+                    "still_conflicts": flag("The pair shares another file: it still conflicts."),
+                },
+                required=["a", "b", "kind"],
+            ),
+            "Conflicts on files the team dismissed (deps_dismiss files): not kept apart.",
+        ),
     },
     required=["stories", "edges", "conflicts", "waves", "independent", "cycles"],
 )
@@ -323,6 +337,23 @@ DEPS_REVIEW = obj(
             ),
             "Inferred edges left out because the team dismissed them (deps_dismiss).",
         ),
+        "dismissed_files": array(
+            obj(
+                {
+                    "path": text(),
+                    "by": text("Who dismissed it."),
+                    "date": text("When (ISO date)."),
+                    "why": text("Why it is no conflict."),
+                    "conflicts": array(
+                        obj({"a": KEY, "b": KEY, "still_conflicts": flag()}),
+                        "The pairs it would make conflict (still_conflicts: they share "
+                        "another file).",
+                    ),
+                },
+                required=["path", "conflicts"],
+            ),
+            "Files the team judged no conflict (deps_dismiss files).",
+        ),
     },
     required=["proposed", "counts", "dismissed"],
 )
@@ -358,7 +389,7 @@ DEPS_LINK = DEPS_ACCEPT
 DEPS_DISMISS = obj(
     {
         "dry_run": flag(),
-        "undo": flag("The pairs were taken back (--undismiss)."),
+        "undo": flag("The pairs and files were taken back (--undismiss)."),
         "file": text("The file that keeps the team's dismissals (commit it)."),
         "written": flag("Whether the file was written."),
         "pairs": array(
@@ -378,6 +409,21 @@ DEPS_DISMISS = obj(
                     "why": text("Why it is wrong."),
                 },
                 required=["from", "to", "status", "inferred"],
+            )
+        ),
+        "files": array(
+            obj(
+                {
+                    "path": text("As the analysis reads it."),
+                    "status": text("As for pairs."),
+                    "conflicts": array(
+                        texts(), "The pairs [a, b] it makes conflict (empty: none now)."
+                    ),
+                    "by": text("Who dismissed it."),
+                    "date": text("When (ISO date)."),
+                    "why": text("Why it is no conflict."),
+                },
+                required=["path", "status", "conflicts"],
             )
         ),
     },

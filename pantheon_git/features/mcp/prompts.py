@@ -181,6 +181,7 @@ def _read_deps(args: Args) -> str:
     scope = f"epic {', '.join(epics)}" if epics else "the backlog"
     pairs = ["BEFORE:AFTER", "..."]
     why = "not in the stories' texts"
+    file_why = "no story changes it"
     return "\n".join(
         [
             f"Read the stories of {scope} for the dependencies their texts show, and write the "
@@ -213,8 +214,12 @@ def _read_deps(args: Args) -> str:
             "5. The analysis's edges (not its hints) that you did not read in the texts: "
             "dismiss them, so that plans stop holding a story back for them, with "
             f"{call('deps_dismiss', pairs=pairs, why=why, dry_run=True, epics=epics)}, then "
-            "the same without dry_run. The team commits the file it writes; a later reader "
-            "can take a pair back with undo.",
+            "the same without dry_run. A conflict the analysis lists on a file no story "
+            "changes (a file the application writes at run time, a script the stories only "
+            "run): dismiss that file the same way, with "
+            f"{call('deps_dismiss', files=['PATH'], why=file_why, dry_run=True, epics=epics)}. "
+            "The team commits the file it writes; a later reader can take a pair back with "
+            "undo.",
             f"6. Call {call('deps', epics=epics)} and report the waves, the links you added "
             "(with their quotes), the edges you dismissed and any inferred edge your links "
             "overruled.",

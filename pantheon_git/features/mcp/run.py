@@ -158,12 +158,15 @@ def deps_review(call: Call) -> Outcome:
     from pantheon_git.core.keys import EpicRef
     from pantheon_git.features.deps.review import review
     from pantheon_git.features.deps.run import analyse_cache
-    from pantheon_git.features.deps.run_dismiss import read
+    from pantheon_git.features.deps.run_dismiss import judged
 
     refs = [EpicRef.parse(e) for e in call.strings("epics")]
     app = call.app()
     result = analyse_cache(app, refs)
-    found = review(result.analysis, result.stories, call.get("min_confidence"), read(app))
+    team = judged(app)
+    found = review(
+        result.analysis, result.stories, call.get("min_confidence"), team.pairs, team.files
+    )
     return Outcome(found.document())
 
 
@@ -208,12 +211,19 @@ def deps_dismiss(call: Call) -> Outcome:
     # lazy: a tool loads its own use case only (start-up is the agent's wait)
     from pantheon_git.core.keys import EpicRef
     from pantheon_git.errors import UsageError
+    from pantheon_git.features.deps.filedismiss import paths_of
+    from pantheon_git.features.deps.review import parse_pairs
     from pantheon_git.features.deps.run import analyse_cache
     from pantheon_git.features.deps.run_dismiss import change
 
-    pairs = _named_pairs(
-        call, "deps_dismiss", "dismiss", '{"pairs": ["US-121:US-124"], "why": "..."}'
-    )
+    pairs = parse_pairs(call.strings("pairs"), "deps_dismiss")
+    files = paths_of(call.strings("files"), "files")
+    if not (pairs or files):
+        raise UsageError(
+            "name the pairs or the files to dismiss",
+            hint='deps_dismiss {"pairs": ["US-121:US-124"], "why": "..."}, or '
+            '{"files": ["data/app_state.json"]}',
+        )
     undo = bool(call.get("undo"))
     if undo and call.get("why"):
         raise UsageError("why goes with a dismissal, not with undo")
@@ -226,6 +236,7 @@ def deps_dismiss(call: Call) -> Outcome:
         undo=undo,
         why=call.get("why") or "",
         dry_run=bool(call.get("dry_run")),
+        files=files,
     )
     return Outcome(done.to_dict())
 

@@ -288,9 +288,17 @@ def deps_dismiss(doc: Doc) -> str:
         by_status.setdefault(str(item.get("status")), []).append(
             f"{item.get('from')}:{item.get('to')}"
         )
+    for item in doc.get("files", []):
+        by_status.setdefault(str(item.get("status")), []).append(str(item.get("path")))
     head = "Dry run, nothing written" if doc.get("dry_run") else f"In {doc.get('file')}"
     parts = [f"{status} {', '.join(pairs)}" for status, pairs in by_status.items()]
     lines = [f"{head}: {'; '.join(parts) if parts else 'no pair'}."]
+    unshared = [str(f.get("path")) for f in doc.get("files", []) if not f.get("conflicts")]
+    if unshared and not doc.get("undo"):
+        lines.append(
+            f"No conflict names it now (kept out if two stories come to share it): "
+            f"{', '.join(unshared)}."
+        )
     new = [p for p in doc.get("pairs", []) if not p.get("inferred")]
     if new and not doc.get("undo"):
         lines.append(

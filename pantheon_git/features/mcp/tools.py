@@ -283,17 +283,22 @@ TOOLS: tuple[ToolSpec, ...] = (
         "Rally has no field for it: the pairs go to _bmad/pantheon/dismissed-deps.yaml beside "
         "the config, with who, when and why; commit that file for the team. A pair the "
         "analysis does not infer now is still recorded (inferred false). A Rally predecessor "
-        "is refused: remove it in Rally instead. undo takes pairs back. Idempotent; dry_run "
-        "checks and writes nothing. `pantheon deps --dismiss` / `--undismiss`.",
+        "is refused: remove it in Rally instead. files: paths that are no conflict (a file "
+        "the application writes at run time, a script stories only run): stories sharing "
+        "only such files are no longer kept apart; with pairs or alone. undo takes pairs and "
+        "files back. Idempotent; dry_run checks and writes nothing. `pantheon deps "
+        "--dismiss` / `--dismiss-file` / `--undismiss`.",
         obj(
             {
                 "pairs": texts('BEFORE:AFTER pairs: ["US-121:US-124"] (as the edge runs).'),
-                "undo": flag("Take the pairs back (--undismiss).", default=False),
-                "why": text("Why the dependencies are wrong (kept with them)."),
+                "files": texts(
+                    'File paths no story changes, as conflicts name them: ["data/state.json"].'
+                ),
+                "undo": flag("Take the pairs and files back (--undismiss).", default=False),
+                "why": text("Why they are wrong (kept with them)."),
                 "epics": EPICS,
                 "dry_run": flag("Check, write nothing.", default=False),
             },
-            required=["pairs"],
             closed=True,
         ),
         outputs.DEPS_DISMISS,
