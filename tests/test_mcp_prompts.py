@@ -88,6 +88,9 @@ def test_reading_dependencies_renders_the_guide_and_the_calls() -> None:
     assert text.index("dry_run") < text.index(real)
     dismiss = '`deps_dismiss` {"pairs": ["BEFORE:AFTER", "..."], "why": "not in the stories'
     assert text.index(real) < text.index(dismiss) < text.index('`deps` {"epics"')
+    files = '`deps_dismiss` {"files": ["PATH"], "why": "no story changes it", "dry_run": true'
+    assert text.index(dismiss) < text.index(files) < text.index('`deps` {"epics"')
+    assert "a file the application writes at run time, a script the stories only run" in text
     whole = render("rally-read-deps")
     assert '`deps_link` {"pairs": ["BEFORE:AFTER", "..."], "dry_run": true}.' in whole
     assert "pantheon://stories/{key}" in text

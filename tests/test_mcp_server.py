@@ -431,6 +431,48 @@ def test_a_wrong_inferred_dependency_is_dismissed_for_the_team_and_taken_back(
     (path.parent / ".gitattributes").unlink()
 
 
+def test_a_file_that_is_no_conflict_is_dismissed_with_files_alone_and_taken_back(
+    world: World,
+) -> None:
+    shared = "src/integrations/client.py"  # US-200 and US-202 both name it
+    pair = ["US-200", "US-202"]
+
+    def apart(doc: dict[str, Any]) -> list[list[str]]:
+        return [[c["a"], c["b"]] for c in doc["conflicts"]]
+
+    assert pair in apart(ok(world.mcp.call("deps", {})))
+    done = world.mcp.call("deps_dismiss", {"files": [shared], "why": "a stub"})
+    doc = ok(done)
+    assert doc["pairs"] == []
+    assert doc["files"] == [
+        {"path": shared, "status": "dismissed", "conflicts": [pair], "by": ALICE,
+         "date": ANY, "why": "a stub"}
+    ]  # fmt: skip
+    assert f"In _bmad/pantheon/dismissed-deps.yaml: dismissed {shared}." in McpSession.text(done)
+    path = world.repo.path / "_bmad" / "pantheon" / "dismissed-deps.yaml"
+    assert f'path: "{shared}"' in path.read_text()
+    graph = ok(world.mcp.call("deps", {}))
+    assert pair not in apart(graph)
+    assert [[c["a"], c["b"]] for c in graph["dismissed_conflicts"]] == [pair]
+    review = world.mcp.call("deps_review", {})
+    assert [(f["path"], f["why"]) for f in ok(review)["dismissed_files"]] == [(shared, "a stub")]
+    assert f"Not conflicts: {shared} (files the team dismissed)." in McpSession.text(review)
+
+    both = ok(
+        world.mcp.call("deps_dismiss", {"files": ["tools/run.py"], "pairs": ["US-200:US-201"]})
+    )
+    assert [p["status"] for p in both["pairs"]] == ["dismissed"]
+    assert [(f["path"], f["conflicts"]) for f in both["files"]] == [("tools/run.py", [])]
+    back = world.mcp.call(
+        "deps_dismiss",
+        {"files": [shared, "tools/run.py"], "pairs": ["US-200:US-201"], "undo": True},
+    )
+    assert [f["status"] for f in ok(back)["files"]] == ["undismissed", "undismissed"]
+    assert pair in apart(ok(world.mcp.call("deps", {})))
+    path.unlink()
+    (path.parent / ".gitattributes").unlink()
+
+
 # --- errors -----------------------------------------------------------------------------------
 
 

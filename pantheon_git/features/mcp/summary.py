@@ -228,10 +228,18 @@ def deps_review(doc: Doc) -> str:
     left_out = (
         f"Left out: {_count(len(dismissed), 'pair')} the team dismissed as wrong "
         "(deps_dismiss with undo takes one back)."
+        if dismissed
+        else ""
     )
+    files = [str(f.get("path")) for f in doc.get("dismissed_files", [])]
+    if files:
+        left_out += (
+            f"{' ' if dismissed else ''}Not conflicts: {', '.join(files[:SHOWN])}"
+            f"{' ...' if len(files) > SHOWN else ''} (files the team dismissed)."
+        )
     if not proposed:
         head = "Rally has every dependency the analysis found: nothing to accept."
-        return f"{head}\n{left_out}" if dismissed else head
+        return f"{head}\n{left_out}" if dismissed or files else head
     lines = [f"{_count(len(proposed), 'inferred dependency')} Rally does not have:"]
     for edge in proposed[:SHOWN]:
         lines.append(
@@ -240,7 +248,7 @@ def deps_review(doc: Doc) -> str:
         )
     if len(proposed) > SHOWN:
         lines.append(f"+{len(proposed) - SHOWN} more in the document.")
-    if dismissed:
+    if left_out:
         lines.append(left_out)
     lines.append(
         'Next: deps_accept {"pairs": [...]} with the ones the evidence shows; deps_dismiss '
