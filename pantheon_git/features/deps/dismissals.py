@@ -48,7 +48,8 @@ HEADER = (
     "# Inferred dependencies this team dismissed as wrong: `pantheon deps` leaves them out, and\n"
     "# so do `pantheon plan` and `pantheon checkout --epic`. Written by `pantheon deps --dismiss`\n"
     "# and `--undismiss`; commit this file so the whole team's analysis leaves them out too.\n"
-    "# One pair per line (BEFORE:AFTER), sorted.\n"
+    "# One pair per line (BEFORE:AFTER), sorted; under files:, the files the team judged no\n"
+    "# conflict (`pantheon deps --dismiss-file`), one path per line, sorted.\n"
 )
 SECTION = "dismissed:"
 FILES_SECTION = "files:"

@@ -9,9 +9,10 @@ with the scope it covers: the epics, when, and the sync it read.
 others analyses their stories together (edges between epics are found that way) and saves
 that; the report and the per-epic copy are the asked epics' own analysis.
 
-The analysis leaves out the pairs the team dismissed (``run_dismiss``: the file beside the
-config); the graph's scope records them with ``deps_inferred``, and ``made_otherwise`` tells a
-graph made under other settings, which ``plan`` and ``checkout --epic`` then analyse again.
+The analysis leaves out the pairs and the files the team dismissed (``run_dismiss``: the file
+beside the config); the graph's scope records them with ``deps_inferred``, and
+``made_otherwise`` tells a graph made under other settings, which ``plan`` and
+``checkout --epic`` then analyse again.
 
 ``run_analysis(app, epics)`` is the entry other use cases call (the planner does when the graph
 is missing or older than the stories); it returns the saved graph.
