@@ -243,6 +243,16 @@ def _results(
 # `pantheon plan` runs the analysis when the cache has none; the MCP server's `deps` tool runs
 # it and can add the Mermaid diagram; its `deps_review`, `deps_accept`, `deps_link` and
 # `deps_dismiss` tools are the review, the accept, the link and the dismissal of
-# `pantheon deps --review/--accept/--link/--dismiss`; its prompt `rally-read-deps` renders the
-# reading guide and the backlog as a reader reads it.
-SHARED = ("guide", "mermaid", "reader", "review", "run", "run_accept", "run_dismiss")
+# `pantheon deps --review/--accept/--link/--dismiss` (`--dismiss-file`: the paths read as
+# `filedismiss` reads them); its prompt `rally-read-deps` renders the reading guide and the
+# backlog as a reader reads it.
+SHARED = (
+    "filedismiss",
+    "guide",
+    "mermaid",
+    "reader",
+    "review",
+    "run",
+    "run_accept",
+    "run_dismiss",
+)
