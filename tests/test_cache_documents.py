@@ -136,6 +136,23 @@ def test_dependencies_round_trip_with_their_scope(tmp_path: Path) -> None:
     assert on_disk["generated_at"] == "2026-02-02T09:00:00.000Z"
 
 
+def test_a_graph_saved_before_the_settings_it_now_records_reads_with_their_defaults(
+    tmp_path: Path,
+) -> None:
+    # a dependencies.json an earlier version wrote has no inferred, dismissed or dismissed_files
+    cache = Cache(tmp_path)
+    cachefiles.write_graph(cache, ["US-1", "US-2"], [("US-1", "US-2")], [])
+    path = cache.path("dependencies.json")
+    doc = json.loads(path.read_text())
+    for name in ("inferred", "dismissed", "dismissed_files"):
+        del doc["scope"][0][name]
+    path.write_text(json.dumps(doc))
+    graph = dependencies.read(cache)
+    assert graph is not None
+    (part,) = graph.scope
+    assert (part.inferred, part.dismissed, part.dismissed_files) == (True, (), ())
+
+
 def test_workstreams_round_trip(tmp_path: Path) -> None:
     cache = Cache(tmp_path)
     lane = {

@@ -213,6 +213,8 @@ class Fields:
 
     def items(self, name: str, default: Any = _MISSING) -> list[Any]:
         value = self._get(name, default)
+        if value is default:
+            return list(value)  # the reader's own default for a field older files lack
         if not isinstance(value, list):
             raise Bad(f"{self._at(name)}: expected a list, found {_kind(value)}")
         return value
