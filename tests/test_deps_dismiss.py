@@ -20,7 +20,7 @@ from pantheon_git.errors import ConfigError
 from pantheon_git.features.deps import analyse
 from pantheon_git.features.deps.dismissals import Dismissal, parse, render
 from pantheon_git.rally.client import RallyClient
-from tests.support.deps import demo_stories, story
+from tests.support.deps import demo_stories, story, utc_today
 from tests.support.gitrepo import GitRepo
 from tests.support.sync import CLI
 from tests.test_deps_accept import predecessors
@@ -71,7 +71,7 @@ def test_a_dismissed_edge_leaves_deps_review_and_plan_and_comes_back_when_taken_
     assert text.endswith(
         "dismissed:\n"
         '  - {pair: "US-121:US-124", by: "alice@example.com", date: '
-        f'{_today()}, why: "the form calls a mock"}}\n'
+        f'{utc_today()}, why: "the form calls a mock"}}\n'
     )
     assert predecessors(rally_client, "US124") == set()  # Rally is not touched
 
@@ -123,7 +123,7 @@ def test_a_dismissed_edge_leaves_deps_review_and_plan_and_comes_back_when_taken_
             "kind": "api",
             "confidence": "high",
             "by": "alice@example.com",
-            "date": _today(),
+            "date": utc_today(),
         }
     ]
     assert PAIR in edges(json_of(cli, "deps"))
@@ -416,9 +416,3 @@ def test_a_malformed_entry_names_its_line(text: str, problem: str) -> None:
     with pytest.raises(ConfigError) as caught:
         parse(text, "f")
     assert caught.value.message.startswith(problem)
-
-
-def _today() -> str:
-    from datetime import UTC, datetime
-
-    return datetime.now(UTC).date().isoformat()

@@ -21,7 +21,7 @@ from pantheon_git.errors import ConfigError
 from pantheon_git.features.deps import analyse
 from pantheon_git.features.deps.dismissals import Dismissal, FileDismissal, read, render
 from pantheon_git.rally.client import RallyClient
-from tests.support.deps import demo_stories, story
+from tests.support.deps import demo_stories, story, utc_today
 from tests.support.gitrepo import GitRepo
 from tests.support.sync import CLI, story_ref
 
@@ -93,7 +93,7 @@ def test_a_dismissed_file_stops_keeping_stories_apart_and_comes_back_when_taken_
     text = (runtime_file.path / FILE).read_text()
     assert text.endswith(
         "dismissed:\nfiles:\n"
-        f'  - {{path: "{STATE}", by: "alice@example.com", date: {_today()}, '
+        f'  - {{path: "{STATE}", by: "alice@example.com", date: {utc_today()}, '
         'why: "written at run time"}\n'
     )
 
@@ -120,7 +120,7 @@ def test_a_dismissed_file_stops_keeping_stories_apart_and_comes_back_when_taken_
         {
             "path": STATE,
             "by": "alice@example.com",
-            "date": _today(),
+            "date": utc_today(),
             "why": "written at run time",
             "conflicts": [{"a": "US-127", "b": "US-129", "still_conflicts": False}],
         }
@@ -151,7 +151,7 @@ def test_a_dismissed_file_stops_keeping_stories_apart_and_comes_back_when_taken_
             "status": "undismissed",
             "conflicts": [["US-127", "US-129"]],
             "by": "alice@example.com",
-            "date": _today(),
+            "date": utc_today(),
         }
     ]
     assert conflicts(json_of(cli, "deps"))[PAIR] == [STATE]
@@ -354,9 +354,3 @@ def test_a_malformed_file_entry_names_its_line(text: str, problem: str) -> None:
     with pytest.raises(ConfigError) as caught:
         read(text, "f")
     assert caught.value.message.startswith(problem)
-
-
-def _today() -> str:
-    from datetime import UTC, datetime
-
-    return datetime.now(UTC).date().isoformat()

@@ -82,3 +82,10 @@ def write_cache(root: Path, stories: Iterable[Story], **meta: Any) -> Cache:
     cachefiles.write_meta(cache, **meta)
     cachefiles.write_stories(cache, stories, with_meta=False)
     return cache
+
+
+def utc_today() -> str:
+    """Today's date as the dismissal file records it (``app.now()`` in UTC)."""
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).date().isoformat()
