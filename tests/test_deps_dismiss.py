@@ -229,13 +229,17 @@ def test_bad_dismiss_arguments_are_one_line_usage_errors_and_write_nothing(
     sync_repo: GitRepo, cli: CLI, args: list[str], message: str
 ) -> None:
     assert cli("sync")[0] == 0
-    code, out, err = cli("deps", *args)
+    a_usage_error(*cli("deps", *args), message)
+    assert not (sync_repo.path / FILE).exists()
+
+
+def a_usage_error(code: int, out: str, err: str, message: str) -> None:
+    """One line of error (and one of hint), exit 2, no traceback."""
     assert code == 2, (out, err)
     assert err.startswith("error: ")
     assert message in err
     assert len(err.splitlines()) <= 2  # the error and its hint
     assert "Traceback" not in err
-    assert not (sync_repo.path / FILE).exists()
 
 
 def test_a_malformed_file_stops_every_reader_and_is_not_overwritten(

@@ -24,6 +24,7 @@ from pantheon_git.rally.client import RallyClient
 from tests.support.deps import demo_stories, story, utc_today
 from tests.support.gitrepo import GitRepo
 from tests.support.sync import CLI, story_ref
+from tests.test_deps_dismiss import a_usage_error
 
 FILE = Path("_bmad") / "pantheon" / "dismissed-deps.yaml"
 GRAPH = Path(".bmad") / "rally-cache" / "dependencies.json"
@@ -252,11 +253,7 @@ def test_a_dry_run_checks_the_paths_and_writes_nothing(runtime_file: GitRepo, cl
 def test_bad_dismiss_file_arguments_are_one_line_usage_errors_and_write_nothing(
     sync_repo: GitRepo, cli: CLI, args: list[str], message: str
 ) -> None:
-    code, out, err = cli("deps", *args)
-    assert code == 2, (out, err)
-    assert err.startswith("error: ")
-    assert message in err
-    assert len(err.splitlines()) <= 2  # the error and its hint
+    a_usage_error(*cli("deps", *args), message)
     assert not (sync_repo.path / FILE).exists()
 
 
