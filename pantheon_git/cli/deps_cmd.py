@@ -31,7 +31,7 @@ from pantheon_git.features.deps.review import (
 from pantheon_git.features.deps.review import review as review_of
 from pantheon_git.features.deps.run import DepsResult, analyse_cache, write_output
 from pantheon_git.features.deps.run_accept import write_chosen
-from pantheon_git.features.deps.run_dismiss import change, judged
+from pantheon_git.features.deps.run_dismiss import change
 
 
 @click.command(
@@ -252,7 +252,7 @@ def _run(
 ) -> int:
     result = analyse_cache(app, refs)
     if mode == "review":
-        team = judged(app)
+        team = result.team
         found = review_of(result.analysis, result.stories, min_confidence, team.pairs, team.files)
         emit(found.document(), lambda: found.render(evidence=Ctx.verbose > 0))
         return 0
@@ -260,6 +260,7 @@ def _run(
         changed = change(
             app,
             result.analysis,
+            result.team,
             pairs,
             undo=mode == "undismiss",
             why=why,

@@ -34,14 +34,7 @@ def render_changed(
     written: bool,
     files: Sequence[FileOutcome] = (),
 ) -> str:
-    moved = (
-        {dismissals.UNDISMISSED, dismissals.WOULD_UNDISMISS}
-        if undo
-        else {
-            dismissals.DISMISSED,
-            dismissals.WOULD_DISMISS,
-        }
-    )
+    moved = {s for s, mark in _MARKS.items() if mark == ("+" if undo else "-")}
     changed = sum(o.status in moved for o in outcomes)
     paths = sum(o.status in moved for o in files)
     verb = "taken back" if undo else "dismissed"
@@ -130,8 +123,7 @@ def file_docs(analysis: Analysis, files: Sequence[FileDismissal]) -> list[dict[s
     apart = {(c.a, c.b) for c in analysis.conflicts}
     out = []
     for entry in files:
-        doc: dict[str, Any] = {"path": entry.path}
-        doc.update({k: getattr(entry, k) for k in ("by", "date", "why") if getattr(entry, k)})
+        doc: dict[str, Any] = {"path": entry.path, **dismissals.notes(entry)}
         doc["conflicts"] = [
             {"a": str(c.a), "b": str(c.b), "still_conflicts": (c.a, c.b) in apart}
             for c in analysis.dismissed_conflicts
@@ -156,6 +148,6 @@ def dismissed_docs(
             "to_title": titles.get(edge.target),
         }
         if note is not None:
-            doc.update({k: getattr(note, k) for k in ("by", "date", "why") if getattr(note, k)})
+            doc.update(dismissals.notes(note))
         out.append(doc)
     return out

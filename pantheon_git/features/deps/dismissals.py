@@ -28,9 +28,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -97,6 +97,15 @@ class Judged:
 
     def paths(self) -> frozenset[str]:
         return frozenset(f.path for f in self.files)
+
+
+E = TypeVar("E", Dismissal, FileDismissal)
+K = TypeVar("K", bound=Hashable)
+
+
+def notes(entry: Dismissal | FileDismissal) -> dict[str, str]:
+    """Who judged an entry, when and why: those the entry has."""
+    return {name: getattr(entry, name) for name in ("by", "date", "why") if getattr(entry, name)}
 
 
 def pair_text(pair: Pair) -> str:
@@ -249,10 +258,7 @@ class Outcome:
         }
         if self.edge is not None:
             doc["kind"], doc["confidence"] = self.edge.kind, self.edge.confidence
-        for name in ("by", "date", "why"):
-            if getattr(self.entry, name):
-                doc[name] = getattr(self.entry, name)
-        return doc
+        return doc | notes(self.entry)
 
 
 def check_not_rally(pairs: Sequence[Pair], rally: Collection[Pair]) -> None:
@@ -267,45 +273,30 @@ def check_not_rally(pairs: Sequence[Pair], rally: Collection[Pair]) -> None:
             )
 
 
-def dismiss(
-    entries: Sequence[Dismissal],
-    pairs: Sequence[Pair],
-    inferred: dict[Pair, Edge],
+def changed(
+    entries: Sequence[E],
+    keys: Sequence[K],
+    key_of: Callable[[E], K],
+    new: Callable[[K], E],
     *,
-    by: str,
-    date: str,
-    why: str,
+    undo: bool,
     dry_run: bool,
-) -> tuple[list[Dismissal], list[Outcome]]:
-    """``entries`` with ``pairs`` added (those there already are kept as they are), and what
-    became of each pair. ``inferred``: the edges the analysis infers, by pair."""
-    have = {e.pair: e for e in entries}
-    out: list[Outcome] = []
-    added: list[Dismissal] = []
-    for pair in pairs:
-        if pair in have:
-            out.append(Outcome(have[pair], ALREADY, inferred.get(pair)))
-            continue
-        entry = Dismissal(pair[0], pair[1], by, date, one_line(why))
-        added.append(entry)
-        out.append(Outcome(entry, WOULD_DISMISS if dry_run else DISMISSED, inferred.get(pair)))
-    return [*entries, *added], out
-
-
-def undismiss(
-    entries: Sequence[Dismissal],
-    pairs: Sequence[Pair],
-    inferred: dict[Pair, Edge],
-    *,
-    dry_run: bool,
-) -> tuple[list[Dismissal], list[Outcome]]:
-    """``entries`` without ``pairs``, and what became of each pair."""
-    have = {e.pair: e for e in entries}
-    out = []
-    for pair in pairs:
-        if pair in have:
-            status = WOULD_UNDISMISS if dry_run else UNDISMISSED
-            out.append(Outcome(have[pair], status, inferred.get(pair)))
+) -> tuple[list[E], list[tuple[E, str]]]:
+    """``entries`` with ``keys`` (pairs or paths) added, or taken out with ``undo``, and each
+    key's entry and status. An entry the file holds already is kept as it is; ``new`` makes the
+    entry of a key it lacks."""
+    have = {key_of(e): e for e in entries}
+    done: list[tuple[E, str]] = []
+    for key in keys:
+        if key in have:
+            moved = WOULD_UNDISMISS if dry_run else UNDISMISSED
+            done.append((have[key], moved if undo else ALREADY))
         else:
-            out.append(Outcome(Dismissal(*pair), NOT_DISMISSED, inferred.get(pair)))
-    return [e for e in entries if e.pair not in set(pairs)], out
+            added = WOULD_DISMISS if dry_run else DISMISSED
+            done.append((new(key), NOT_DISMISSED if undo else added))
+    if undo:
+        gone = set(keys)
+        return [e for e in entries if key_of(e) not in gone], done
+    kept = list(entries)
+    kept += [e for e, status in done if status in (DISMISSED, WOULD_DISMISS)]
+    return kept, done

@@ -4,13 +4,13 @@ run), kept under ``files:`` in the dismissed-deps file (``dismissals.py``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from pantheon_git.errors import UsageError
 from pantheon_git.features.deps import dismissals
-from pantheon_git.features.deps.dismissals import FileDismissal, one_line
+from pantheon_git.features.deps.dismissals import FileDismissal
 from pantheon_git.features.deps.model import Analysis, Conflict
 from pantheon_git.features.deps.paths import as_path
 
@@ -58,50 +58,4 @@ class FileOutcome:
             "status": self.status,
             "conflicts": [[str(c.a), str(c.b)] for c in self.conflicts],
         }
-        for name in ("by", "date", "why"):
-            if getattr(self.entry, name):
-                doc[name] = getattr(self.entry, name)
-        return doc
-
-
-def dismiss(
-    files: Sequence[FileDismissal],
-    paths: Sequence[str],
-    analysis: Analysis,
-    *,
-    by: str,
-    date: str,
-    why: str,
-    dry_run: bool,
-) -> tuple[list[FileDismissal], list[FileOutcome]]:
-    """``files`` with ``paths`` added (those there already are kept as they are), and what
-    became of each path."""
-    have = {f.path: f for f in files}
-    added: list[FileDismissal] = []
-    out = []
-    for path in paths:
-        found = tuple(conflicts_on(analysis, path))
-        if path in have:
-            out.append(FileOutcome(have[path], dismissals.ALREADY, found))
-            continue
-        entry = FileDismissal(path, by, date, one_line(why))
-        added.append(entry)
-        status = dismissals.WOULD_DISMISS if dry_run else dismissals.DISMISSED
-        out.append(FileOutcome(entry, status, found))
-    return [*files, *added], out
-
-
-def undismiss(
-    files: Sequence[FileDismissal], paths: Sequence[str], analysis: Analysis, *, dry_run: bool
-) -> tuple[list[FileDismissal], list[FileOutcome]]:
-    """``files`` without ``paths``, and what became of each path."""
-    have = {f.path: f for f in files}
-    out = []
-    for path in paths:
-        found = tuple(conflicts_on(analysis, path))
-        if path in have:
-            status = dismissals.WOULD_UNDISMISS if dry_run else dismissals.UNDISMISSED
-            out.append(FileOutcome(have[path], status, found))
-        else:
-            out.append(FileOutcome(FileDismissal(path), dismissals.NOT_DISMISSED, found))
-    return [f for f in files if f.path not in set(paths)], out
+        return doc | dismissals.notes(self.entry)

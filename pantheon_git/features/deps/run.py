@@ -37,7 +37,7 @@ from pantheon_git.core.keys import EpicRef, StoryKey
 from pantheon_git.core.story import Story
 from pantheon_git.errors import CacheCorrupt, GitError, UsageError
 from pantheon_git.features.deps import Analysis, analyse
-from pantheon_git.features.deps.dismissals import pair_text, pairs_of
+from pantheon_git.features.deps.dismissals import Judged, pair_text, pairs_of
 from pantheon_git.features.deps.document import document
 from pantheon_git.features.deps.run_dismiss import judged
 from pantheon_git.fsio import atomic_write_text
@@ -54,6 +54,8 @@ class DepsResult:
     project: cached_graph.Graph
     """What ``dependencies.json`` now holds: ``graph``, or the joint analysis of the asked
     epics and those the file held before."""
+    team: Judged
+    """The team's dismissed pairs and files the analysis left out (``run_dismiss``)."""
 
     @property
     def document(self) -> Mapping[str, Any]:
@@ -92,37 +94,34 @@ def analyse_cache(app: App, epics: Sequence[EpicRef]) -> DepsResult:
         project = _graph(app, joint, together, made, whole=whole, synced=meta.last_sync)
     one = epics[0].number if len(epics) == 1 else None
     saved = cached_graph.write(app.cache, project, epic=one, epic_graph=graph)
-    return DepsResult(stories, analysis, graph, saved, project)
+    return DepsResult(stories, analysis, graph, saved, project, made.team)
 
 
 @dataclass(frozen=True)
 class _Settings:
-    """What the team decided the analysis runs with: ``deps_inferred``, the dismissed pairs
-    and the dismissed files (``run_dismiss``). The saved graph records them
-    (``cached_graph.Part``)."""
+    """What the team decided the analysis runs with: ``deps_inferred``, and the dismissed
+    pairs and files (``run_dismiss``). The saved graph records them (``cached_graph.Part``)."""
 
     inferred: bool
-    dismissed: frozenset[tuple[StoryKey, StoryKey]]
-    files: frozenset[str] = frozenset()
+    team: Judged
 
     def texts(self) -> tuple[str, ...]:
-        return tuple(sorted(pair_text(p) for p in self.dismissed))
+        return tuple(sorted(pair_text(e.pair) for e in self.team.pairs))
 
     def paths(self) -> tuple[str, ...]:
-        return tuple(sorted(self.files))
+        return tuple(sorted(self.team.paths()))
 
     def options(self) -> dict[str, Any]:
         """What ``analyse`` takes of them."""
         return {
             "inferred": self.inferred,
-            "dismissed": self.dismissed,
-            "dismissed_files": self.files,
+            "dismissed": pairs_of(self.team.pairs),
+            "dismissed_files": self.team.paths(),
         }
 
 
 def _settings(app: App) -> _Settings:
-    team = judged(app)
-    return _Settings(app.config.deps_inferred, pairs_of(team.pairs), team.paths())
+    return _Settings(app.config.deps_inferred, judged(app))
 
 
 def made_otherwise(app: App, graph: cached_graph.Graph) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from pantheon_git.config import CONFIG_RELPATH
 from pantheon_git.errors import ConfigError
 from pantheon_git.features.deps import dismissals, filedismiss
 from pantheon_git.features.deps.dismiss_report import render_changed
-from pantheon_git.features.deps.dismissals import Dismissal, Outcome, Pair
+from pantheon_git.features.deps.dismissals import Dismissal, FileDismissal, Outcome, Pair
 from pantheon_git.features.deps.filedismiss import FileOutcome
 from pantheon_git.features.deps.model import Analysis, Edge
 from pantheon_git.features.deps.review import check_known
@@ -40,11 +41,6 @@ def path_of(app: App) -> Path:
 def shown(app: App, path: Path) -> str:
     """``path`` as the user reads it: from the repository's top when it is inside."""
     return str(path.relative_to(app.root)) if path.is_relative_to(app.root) else str(path)
-
-
-def read(app: App) -> list[Dismissal]:
-    """The dismissed pairs (none without the file); ``ConfigError`` when it cannot be read."""
-    return list(judged(app).pairs)
 
 
 def judged(app: App) -> dismissals.Judged:
@@ -103,6 +99,7 @@ class Changed:
 def change(
     app: App,
     analysis: Analysis,
+    before: dismissals.Judged,
     pairs: Sequence[Pair],
     *,
     undo: bool = False,
@@ -111,36 +108,48 @@ def change(
     files: Sequence[str] = (),
 ) -> Changed:
     """Dismiss ``pairs`` and ``files`` (paths as ``filedismiss.paths_of`` reads them; ``undo``:
-    take them back) on ``analysis``. Every pair is checked before the file is touched: both
-    stories analysed (a pair the file holds can always be taken back), and no Rally
-    predecessor dismissed. A path no conflict names now is recorded all the same."""
+    take them back) on ``analysis``, made with the team's file as ``before`` holds it. Every
+    pair is checked before the file is touched: both stories analysed (a pair the file holds
+    can always be taken back), and no Rally predecessor dismissed. A path no conflict names
+    now is recorded all the same."""
     path = path_of(app)
-    before = judged(app)
-    entries = list(before.pairs)
-    held = dismissals.pairs_of(entries)
+    held = dismissals.pairs_of(before.pairs)
     check_known(analysis, [p for p in pairs if not (undo and p in held)])
-    inferred = inferred_edges(analysis)
-    if undo:
-        after, outcomes = dismissals.undismiss(entries, pairs, inferred, dry_run=dry_run)
-        paths, done = filedismiss.undismiss(before.files, files, analysis, dry_run=dry_run)
-    else:
+    notes: dict[str, str] = {}
+    if not undo:
         rally = {(e.source, e.target) for e in analysis.edges if e.kind == "explicit"}
         dismissals.check_not_rally(pairs, rally)
         new = [p for p in pairs if p not in held] + [f for f in files if f not in before.paths()]
-        by = app.user() if new else ""
-        today = app.now().date().isoformat()
-        after, outcomes = dismissals.dismiss(
-            entries, pairs, inferred, by=by, date=today, why=why, dry_run=dry_run
-        )
-        paths, done = filedismiss.dismiss(
-            before.files, files, analysis, by=by, date=today, why=why, dry_run=dry_run
-        )
+        notes = {"by": app.user() if new else "", "date": app.now().date().isoformat()}
+        notes["why"] = dismissals.one_line(why)
+
+    def pair_entry(pair: Pair) -> Dismissal:
+        return Dismissal(pair[0], pair[1], **notes)
+
+    how = {"undo": undo, "dry_run": dry_run}
+    after, by_pair = dismissals.changed(before.pairs, pairs, _pair, pair_entry, **how)
+    file_entry = partial(FileDismissal, **notes)
+    paths, by_path = dismissals.changed(before.files, files, _path, file_entry, **how)
+    inferred = inferred_edges(analysis)
+    outcomes = [Outcome(e, status, inferred.get(e.pair)) for e, status in by_pair]
+    done = [
+        FileOutcome(e, status, tuple(filedismiss.conflicts_on(analysis, e.path)))
+        for e, status in by_path
+    ]
     moved = dismissals.pairs_of(after) != held or {f.path for f in paths} != before.paths()
     write = not dry_run and moved
     if write:
         atomic_write_text(path, dismissals.render(after, paths))
         union_merge(path)
     return Changed(outcomes, undo, dry_run, shown(app, path), write, done)
+
+
+def _pair(entry: Dismissal) -> Pair:
+    return entry.pair
+
+
+def _path(entry: FileDismissal) -> str:
+    return entry.path
 
 
 def union_merge(path: Path) -> None:

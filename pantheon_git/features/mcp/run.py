@@ -158,12 +158,11 @@ def deps_review(call: Call) -> Outcome:
     from pantheon_git.core.keys import EpicRef
     from pantheon_git.features.deps.review import review
     from pantheon_git.features.deps.run import analyse_cache
-    from pantheon_git.features.deps.run_dismiss import judged
 
     refs = [EpicRef.parse(e) for e in call.strings("epics")]
     app = call.app()
     result = analyse_cache(app, refs)
-    team = judged(app)
+    team = result.team
     found = review(
         result.analysis, result.stories, call.get("min_confidence"), team.pairs, team.files
     )
@@ -229,9 +228,11 @@ def deps_dismiss(call: Call) -> Outcome:
         raise UsageError("why goes with a dismissal, not with undo")
     refs = [EpicRef.parse(e) for e in call.strings("epics")]
     app = call.app()
+    result = analyse_cache(app, refs)
     done = change(
         app,
-        analyse_cache(app, refs).analysis,
+        result.analysis,
+        result.team,
         pairs,
         undo=undo,
         why=call.get("why") or "",
