@@ -34,12 +34,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import deps_quality as dq
+import deps_reading
 
 from pantheon_git.features.deps import analyse
 
@@ -110,8 +109,8 @@ def agreement(labelled: dq.LabelledSet, reading: str | None = None) -> Agreement
     if reading is None:
         predicted = dq.predicted_items(analyse(stories))
     else:
-        links = _links(dq.BMAD / f"{labelled.name}-{reading}.yaml")
-        predicted = [("explicit", a, b) for a, b in links]
+        links = deps_reading.read_links(deps_reading.links_file(labelled.name, reading))
+        predicted = [("explicit", a, b) for b, befores in links.items() for a in befores]
     one, two = pairs(first.items, unscored), pairs(second.items, unscored)
     keys = [str(s.key) for s in stories]
     return Agreement(
@@ -122,13 +121,6 @@ def agreement(labelled: dq.LabelledSet, reading: str | None = None) -> Agreement
         rules=pairs(predicted, unscored),
         kappa=kappa(one, two, keys, len({p for p in unscored if p[0] != p[1]})),
     )
-
-
-def _links(path: Path) -> list[tuple[str, str]]:
-    from pantheon_git.features.deps.review import parse_pairs
-
-    doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return [(str(a), str(b)) for a, b in parse_pairs(doc.get("links") or ())]
 
 
 def _pr(c: Counts) -> str:
