@@ -43,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import deps_quality as dq
 import deps_stated as ds
+from deps_agreed import agreed_truth
 
 from pantheon_git.features.deps import analyse
 from pantheon_git.features.deps.reader import backlog_text
@@ -81,10 +82,13 @@ def scores(labelled: dq.LabelledSet, reader: str = "read") -> dict[str, dq.Score
     return scored(labelled, reader)[0]
 
 
-def scored(labelled: dq.LabelledSet, reader: str = "read") -> tuple[dict[str, dq.Score], dq.Result]:
-    """The columns' figures, and the analysis with the reader's links ("both") in full."""
+def scored(
+    labelled: dq.LabelledSet, reader: str = "read", truth: dq.Truth | None = None
+) -> tuple[dict[str, dq.Score], dq.Result]:
+    """The columns' figures, and the analysis with the reader's links ("both") in full, scored
+    against ``truth`` (the set's first labels if None)."""
     stories = dq.load_stories(labelled.stories)
-    truth = dq.read_truth(labelled.truth)
+    truth = truth or dq.read_truth(labelled.truth)
     links = read_links(links_file(labelled.name, reader))
     linked = ds.with_predecessors(stories, links)
     both = dq.score_stories(linked, truth, labelled.name)
@@ -158,6 +162,13 @@ def main() -> int:
         default="read",
         help="Score the links in NAME-READER.yaml (default: read; read2: the second reading).",
     )
+    parser.add_argument(
+        "--truth",
+        choices=("first", "agreed"),
+        default="first",
+        help="Score against the first reader's labels (default) or the agreed labels of the "
+        "sets that have them (deps_agreed.py).",
+    )
     args = parser.parse_args()
     by_name = {s.name: s for s in dq.SETS}
     if args.prompt:
@@ -174,7 +185,13 @@ def main() -> int:
     if not chosen:
         print(f"no set with a reader's links (NAME-{args.reader}.yaml)", file=sys.stderr)
         return 2
-    results = [(s.name, *scored(s, args.reader)) for s in chosen]
+    truths = {s.name: agreed_truth(s) if args.truth == "agreed" else None for s in chosen}
+    if args.truth == "agreed":
+        chosen = [s for s in chosen if truths[s.name] is not None]
+        if not chosen:
+            print("no set with agreed labels (NAME-adjudicated.yaml)", file=sys.stderr)
+            return 2
+    results = [(s.name, *scored(s, args.reader, truths[s.name])) for s in chosen]
     print_table([(name, columns) for name, columns, _ in results])
     if args.show:
         for name, _, both in results:
