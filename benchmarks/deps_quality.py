@@ -114,6 +114,7 @@ SETS = (
     _bmad("braille"),  # held out in round 22, run once (rules of 13bdbb8), then for development
     _bmad("rego"),  # held out in round 23, run once (rules of 8477d31), then for development
     _bmad("dex"),  # held out in round 24, run once (rules of 8477d31), then for development
+    _bmad("swarm", held_out=True),  # held out in round 25
 )
 
 
@@ -192,12 +193,22 @@ def load_stories(path: Path) -> list[Story]:
                     epic=epic["formatted_id"],
                     epic_title=epic["name"],
                     description=s.get("description", ""),
-                    acceptance_criteria=tuple(s.get("acceptance_criteria", ())),
-                    tasks=tuple(Task(t) for t in s.get("tasks", ())),
+                    acceptance_criteria=_texts(path, s, "acceptance_criteria"),
+                    tasks=tuple(Task(t) for t in _texts(path, s, "tasks")),
                     predecessors=tuple(StoryKey.parse(k) for k in s.get("predecessors", ())),
                 )
             )
     return stories
+
+
+def _texts(path: Path, story: dict[str, Any], field: str) -> tuple[str, ...]:
+    """A story's list of lines; a line YAML read as a mapping ("Given: ...") is an error in the
+    file, not a line to drop."""
+    lines = tuple(story.get(field) or ())
+    for line in lines:
+        if not isinstance(line, str):
+            raise ValueError(f"{path.name}: {story['key']} {field}: not a line of text: {line!r}")
+    return lines
 
 
 def load_truth(path: Path) -> list[Item]:
