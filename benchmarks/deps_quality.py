@@ -114,7 +114,7 @@ SETS = (
     _bmad("braille"),  # held out in round 22, run once (rules of 13bdbb8), then for development
     _bmad("rego"),  # held out in round 23, run once (rules of 8477d31), then for development
     _bmad("dex"),  # held out in round 24, run once (rules of 8477d31), then for development
-    _bmad("swarm", held_out=True),  # held out in round 25
+    _bmad("swarm"),  # held out in round 25, run once (rules of 82df4ca), then for development
 )
 
 
