@@ -110,3 +110,14 @@ def test_a_shortened_name_with_another_qualifier_is_another_thing() -> None:
     assert ("US-1", "US-2") not in pairs(a)  # the snake package's structure
     assert ("US-3", "US-4") not in pairs(a)  # the core package, not the snake one
     assert ("US-5", "US-6") in pairs(a)  # "edited" says how it is, not which one
+
+
+def test_a_bare_hyphenated_file_name_is_one_file() -> None:
+    # "aup-modal.ts" after another code span was read as the words "aup" and "modal"
+    a = analyse(
+        [
+            story("US-1", "Modal", tasks=["`src/try/ui/components/aup-modal.ts`: the modal"]),
+            story("US-2", "Buttons", tasks=["Change `updateButtons()` in `aup-modal.ts`"]),
+        ]
+    )
+    assert conflict_pairs(a) == {("US-1", "US-2")}

@@ -34,7 +34,8 @@ class Sentence(NamedTuple):
 
 _TOKEN_RE = re.compile(
     # A plain word first (the common case, one scan), unless a / or .ext makes it code.
-    r"[^\W_]+(?:[_'-][^\W_]+)*(?![\w/]|\.[A-Za-z])"
+    # "aup-modal.ts" is code, so no plain word may end at its inner "-" or "'" either.
+    r"[^\W_]+(?:[_'-][^\W_]+)*(?![\w/'-]|\.[A-Za-z])"
     # Code (has a / or an .ext) starts only where a chunk starts, so a long chunk without
     # spaces is scanned once, not once per character.
     # "manipulator_simulation.launch.py", "app.module.ts": a name may have inner dots.
