@@ -6,6 +6,7 @@ Schema 2::
     {"schema": 2,
      "scope": [{"epics": ["F17"], "whole_project": false, "stories": 12, "inferred": true,
                 "dismissed": ["US-121:US-124"], "dismissed_files": ["data/app_state.json"],
+                "declared": ["US-121:US-130 docker-compose.yml"],
                 "computed_at": "2026-03-01T09:00:00.000Z",
                 "synced_at": "2026-03-01T08:55:00.000Z"}],
      "generated_at": "...", "epics": ["F17"],      # the newest part's time, every part's epics
@@ -21,7 +22,8 @@ a graph older than the cache, or missing an epic, can be told (:meth:`Graph.curr
 it ran under; absent in older files: true), so a graph made under the other setting is
 analysed again rather than used. ``dismissed``: the pairs the team had dismissed
 (``pantheon deps --dismiss``; absent in older files: none), for the same reason, and so do
-``dismissed_files`` (``pantheon deps --dismiss-file``).
+``dismissed_files`` (``pantheon deps --dismiss-file``) and ``declared`` (the conflicts the team
+declared, ``pantheon deps --conflict``: the pair and, when named, its file).
 ``pantheon deps --epic 18`` after ``--epic 17`` analyses both epics' stories together into
 this file (one part naming both), so it stays the project-wide graph; the one epic's analysis
 goes to ``epic-18-dependencies.json``.
@@ -73,6 +75,9 @@ class Part:
     """The pairs (``US-1:US-2``) the team had dismissed, which it left out, sorted."""
     dismissed_files: tuple[str, ...] = ()
     """The paths the team had judged no conflict, sorted."""
+    declared: tuple[str, ...] = ()
+    """The conflicts the team had declared (``US-1:US-2`` or ``US-1:US-2 compose.yaml``),
+    sorted."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -82,6 +87,7 @@ class Part:
             "inferred": self.inferred,
             "dismissed": list(self.dismissed),
             "dismissed_files": list(self.dismissed_files),
+            "declared": list(self.declared),
             "computed_at": format_time(self.computed_at),
             "synced_at": format_time(self.synced_at) if self.synced_at else None,
         }
@@ -142,17 +148,24 @@ class Graph:
         return all(part.inferred for part in self.scope)
 
     def made_otherwise(
-        self, inferred: bool, dismissed: Sequence[str], files: Sequence[str] = ()
+        self,
+        inferred: bool,
+        dismissed: Sequence[str],
+        files: Sequence[str] = (),
+        declared: Sequence[str] = (),
     ) -> str:
         """Why the graph cannot stand for an analysis run with ``inferred``, the ``dismissed``
-        pairs (sorted ``US-1:US-2``) and the dismissed ``files`` (sorted): it was made with
-        other ones (empty when not)."""
+        pairs (sorted ``US-1:US-2``), the dismissed ``files`` (sorted) and the ``declared``
+        conflicts (sorted, as ``Part.declared``): it was made with other ones (empty when
+        not)."""
         if self.inferred != inferred:
             return f"was made with deps_inferred: {str(self.inferred).lower()}"
         if any(part.dismissed != tuple(dismissed) for part in self.scope):
             return "was made before the dismissed dependencies changed"
         if any(part.dismissed_files != tuple(files) for part in self.scope):
             return "was made before the dismissed files changed"
+        if any(part.declared != tuple(declared) for part in self.scope):
+            return "was made before the declared conflicts changed"
         return ""
 
     def current_for(
@@ -207,6 +220,7 @@ def parse(fields: Fields) -> Graph:
             inferred=part.flag("inferred", True),
             dismissed=part.texts("dismissed", ()),
             dismissed_files=part.texts("dismissed_files", ()),
+            declared=part.texts("declared", ()),
         )
         for part in fields.objs("scope")
     )

@@ -31,6 +31,7 @@ from pantheon_git.features.deps.review import (
 from pantheon_git.features.deps.review import review as review_of
 from pantheon_git.features.deps.run import DepsResult, analyse_cache, write_output
 from pantheon_git.features.deps.run_accept import write_chosen
+from pantheon_git.features.deps.run_declare import change as declare
 from pantheon_git.features.deps.run_dismiss import change
 
 
@@ -45,7 +46,8 @@ from pantheon_git.features.deps.run_dismiss import change
         "whether or not the analysis found them; --dismiss records an inferred one the team "
         "judged wrong, so the analysis (and plan, checkout --epic) leaves it out; "
         "--dismiss-file records a file that is no conflict (a state file written at run "
-        "time, a script stories only run)."
+        "time, a script stories only run); --conflict records two stories that change one "
+        "file their texts name in words, so plan keeps them apart."
     ),
 )
 @click.option(
@@ -125,9 +127,30 @@ from pantheon_git.features.deps.run_dismiss import change
     help="Take back a dismissed file: stories sharing it conflict again; more paths may follow it.",
 )
 @click.option(
+    "--conflict",
+    "conflict",
+    multiple=True,
+    metavar="A:B",
+    help="Record that these two stories change one file and must not run at the same time, "
+    "for the whole team (kept in the same file as --dismiss); more pairs may follow it.",
+)
+@click.option(
+    "--unconflict",
+    "unconflict",
+    multiple=True,
+    metavar="A:B",
+    help="Take back a declared conflict; more pairs may follow it.",
+)
+@click.option(
+    "--file",
+    "file",
+    metavar="PATH",
+    help="With --conflict: the file both stories change (as the repository names it).",
+)
+@click.option(
     "--why",
     metavar="TEXT",
-    help="With --dismiss or --dismiss-file: why it is wrong (kept with it in the file).",
+    help="With --dismiss, --dismiss-file or --conflict: why (kept with it in the file).",
 )
 @click.option(
     "--accept-all",
@@ -162,12 +185,38 @@ def deps(
     undismiss: tuple[str, ...],
     dismiss_file: tuple[str, ...],
     undismiss_file: tuple[str, ...],
+    conflict: tuple[str, ...],
+    unconflict: tuple[str, ...],
+    file: str | None,
     why: str | None,
     accept_all: bool,
     min_confidence: str | None,
     dry_run: bool,
 ) -> int:
     refs = [EpicRef.parse(e) for e in epics]
+    if conflict or unconflict or file is not None:
+        return _declare(
+            refs,
+            conflict=conflict,
+            unconflict=unconflict,
+            more_pairs=more_pairs,
+            file=file,
+            why=why,
+            dry_run=dry_run,
+            others=bool(
+                accept
+                or link
+                or dismiss
+                or undismiss
+                or dismiss_file
+                or undismiss_file
+                or review
+                or accept_all
+                or min_confidence
+                or fmt != "text"
+                or output is not None
+            ),
+        )
     by_pair = bool(accept or link or dismiss or undismiss)
     by_path = bool(dismiss_file or undismiss_file)
     if more_pairs and not (by_pair or by_path):
@@ -253,7 +302,14 @@ def _run(
     result = analyse_cache(app, refs)
     if mode == "review":
         team = result.team
-        found = review_of(result.analysis, result.stories, min_confidence, team.pairs, team.files)
+        found = review_of(
+            result.analysis,
+            result.stories,
+            min_confidence,
+            team.pairs,
+            team.files,
+            conflicts=team.conflicts,
+        )
         emit(found.document(), lambda: found.render(evidence=Ctx.verbose > 0))
         return 0
     if mode in ("dismiss", "undismiss"):
@@ -343,7 +399,9 @@ def _mode(
             hint="Run --review first, then --accept the pairs you want.",
         )
     if dry_run and not writing:
-        raise UsageError("--dry-run goes with --accept, --accept-all, --link or --dismiss")
+        raise UsageError(
+            "--dry-run goes with --accept, --accept-all, --link, --dismiss or --conflict"
+        )
     if min_confidence and not (review or accept_all):
         raise UsageError("--min-confidence goes with --review or --accept-all")
     if (review or writing) and (fmt != "text" or output is not None):
@@ -357,6 +415,63 @@ def _mode(
     if link:
         return "link"
     return "review" if review else "accept" if writing else "report"
+
+
+def _declare(
+    refs: list[EpicRef],
+    *,
+    conflict: tuple[str, ...],
+    unconflict: tuple[str, ...],
+    more_pairs: tuple[str, ...],
+    file: str | None,
+    why: str | None,
+    dry_run: bool,
+    others: bool,
+) -> int:
+    """``--conflict`` / ``--unconflict``: the conflicts the team declares."""
+    if others:
+        raise UsageError(
+            "--conflict and --unconflict do not go with --accept, --link, --dismiss, "
+            "--review, --min-confidence, --format or --output",
+            hint="Declaring records the team's judgement; run the others apart.",
+        )
+    if file is not None and not conflict:
+        raise UsageError(
+            "--file goes with --conflict",
+            hint="pantheon deps --conflict US-1:US-2 --file docker-compose.yml",
+        )
+    if conflict and unconflict:
+        raise UsageError(
+            "--conflict and --unconflict do not go together",
+            hint="Declare some, then take others back, in two runs.",
+        )
+    if why is not None and not conflict:
+        raise UsageError(
+            "--why goes with --conflict, not with --unconflict",
+            hint="pantheon deps --conflict US-1:US-2 --why '...'",
+        )
+    option = "--conflict" if conflict else "--unconflict"
+    pairs = parse_pairs((*conflict, *unconflict, *more_pairs), option, unordered=True)
+    (path,) = paths_of([file], "--file") if file is not None else (None,)
+    app = App.load(config_path=Ctx.config_path, warn=warn, note=info)
+    if progress_enabled():
+        app.progress = lambda message: echo(message, err=True)
+    try:
+        result = analyse_cache(app, refs)
+        done = declare(
+            app,
+            result.analysis,
+            result.team,
+            pairs,
+            file=path,
+            undo=bool(unconflict),
+            why=why or "",
+            dry_run=dry_run,
+        )
+        emit(done.to_dict(), done.render)
+        return 0
+    finally:
+        app.close()
 
 
 def _render(result: DepsResult, fmt: str, root: Path) -> str:

@@ -19,6 +19,9 @@ from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.perf import paused_gc
 from pantheon_git.core.story import Story
 from pantheon_git.features.deps import (
+    declared as team_conflicts,
+)
+from pantheon_git.features.deps import (
     fileedges,
     graph,
     introrule,
@@ -35,6 +38,7 @@ from pantheon_git.features.deps.model import (
     Analysis,
     Conflict,
     Cycle,
+    Declared,
     Edge,
     StoryResult,
     key_order,
@@ -43,7 +47,16 @@ from pantheon_git.features.deps.order import backlog_positions
 from pantheon_git.features.deps.samefiles import full_paths
 from pantheon_git.features.deps.tokens import Sentence
 
-__all__ = ["Analysis", "Beside", "Conflict", "Cycle", "Edge", "StoryResult", "analyse"]
+__all__ = [
+    "Analysis",
+    "Beside",
+    "Conflict",
+    "Cycle",
+    "Declared",
+    "Edge",
+    "StoryResult",
+    "analyse",
+]
 
 T = TypeVar("T")
 
@@ -72,6 +85,7 @@ def analyse(
     inferred: bool = True,
     dismissed: Set[tuple[StoryKey, StoryKey]] = frozenset(),
     dismissed_files: Set[str] = frozenset(),
+    declared: Sequence[Declared] = (),
 ) -> Analysis:
     """The dependency graph of ``stories``.
 
@@ -86,13 +100,18 @@ def analyse(
     Rally predecessor never is. ``dismissed_files``: paths the team judged no conflict
     (``deps --dismiss-file``): two stories whose only shared files they are do not conflict
     (``Analysis.dismissed_conflicts`` lists what they would have made); story branches'
-    files too, for this graph only.
+    files too, for this graph only. ``declared``: conflicts the team declared
+    (``deps --conflict``; ``Declared(a, b, path or None, note)``): each pair of analysed stories
+    is a ``file`` conflict (``Conflict.declared``, its ``paths`` the path or empty, its
+    evidence the note) unless the analysis finds that pair itself (it keeps its own); a
+    dismissed file does not remove a declared conflict.
     """
     unique = list({s.key: s for s in stories}.values())
     if len(unique) < TWO_PROCESSES_FROM:
         beside = here
     with paused_gc():
-        return _analyse(unique, branch_files or {}, beside, inferred, (dismissed, dismissed_files))
+        judged = (dismissed, dismissed_files, declared)
+        return _analyse(unique, branch_files or {}, beside, inferred, judged)
 
 
 def _analyse(
@@ -100,9 +119,9 @@ def _analyse(
     changed: Mapping[StoryKey, Set[str]],
     beside: Beside,
     inferred: bool,
-    judged: tuple[Set[tuple[StoryKey, StoryKey]], Set[str]],
+    judged: tuple[Set[tuple[StoryKey, StoryKey]], Set[str], Sequence[Declared]],
 ) -> Analysis:
-    dismissed, dismissed_files = judged
+    dismissed, dismissed_files, declared = judged
     position = backlog_positions(unique)
 
     def facts_of(part: Sequence[Story]) -> list[Facts]:
@@ -140,6 +159,7 @@ def _analyse(
         ]
         conflicts, hot, files_out = rules.conflicts(all_facts, same, dismissed_files)
         names, intros = theirs()
+    conflicts = team_conflicts.add(conflicts, declared, {s.key for s in unique})
     found = [*by_words, *names, *by_files, *intros, *by_kinds]
     found = [e for e in found if e.source != e.target]  # no rule's evidence makes a self-wait
     edges = rules.merge_edges(e for e in found if e.confidence != "hint")

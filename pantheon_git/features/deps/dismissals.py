@@ -1,5 +1,6 @@
 """The inferred dependencies a team dismissed as wrong (``pantheon deps --dismiss``), the files
-it judged no conflict (``--dismiss-file``), and the file that keeps both:
+it judged no conflict (``--dismiss-file``), the conflicts it declared (``--conflict``), and the
+file that keeps them:
 ``dismissed-deps.yaml``, beside the config file, committed with the code.
 
 Rally has no field for "not a predecessor", so the judgement lives with the repository. The
@@ -13,12 +14,18 @@ the first write adds) lets git merge even two lines added at the same place::
       - {pair: "US-121:US-124", by: "alice@example.com", date: 2026-03-01, why: "a mock"}
     files:
       - {path: "data/app_state.json", by: "bob@example.com", date: 2026-03-02, why: "..."}
+    conflicts:
+      - {pair: "US-121:US-130", file: "docker-compose.yml", by: "carol@example.com", ...}
 
 ``pair`` is BEFORE:AFTER as the analysis wrote the edge (AFTER would wait for BEFORE); ``path``
 a file as the analysis reads a named path (``paths.as_path``): two stories that share only
-such files do not conflict. ``by``, ``date`` and ``why`` say who judged it, when, and why.
-``files:`` is written only when there are files (older files have none). An entry is a pair or
-a file by its first field, not by the section it sits in: a union merge may leave one entry
+such files do not conflict. A conflict's ``pair`` is two stories that must not run at the same
+time, the smaller key first (as the analysis orders a conflict's stories); its ``file`` the file
+both change, as a named path is read, or ``null`` when the team named none: a conflict entry
+always has ``file``, which tells it from a dismissed pair. ``by``, ``date`` and ``why`` say who
+judged it, when, and why. ``files:`` and ``conflicts:`` are written only when they have entries
+(older files have neither). An entry is a pair, a file or a conflict by its fields, not by the
+section it sits in: a union merge may leave one entry
 twice, lines out of order, even under the other heading; all is read (the first entry of a pair
 or path wins) and the next write tidies them. Anything else the reader does not know is refused
 with the file and line.
@@ -49,18 +56,22 @@ HEADER = (
     "# so do `pantheon plan` and `pantheon checkout --epic`. Written by `pantheon deps --dismiss`\n"
     "# and `--undismiss`; commit this file so the whole team's analysis leaves them out too.\n"
     "# One pair per line (BEFORE:AFTER), sorted; under files:, the files the team judged no\n"
-    "# conflict (`pantheon deps --dismiss-file`), one path per line, sorted.\n"
+    "# conflict (`pantheon deps --dismiss-file`), one path per line, sorted; under conflicts:,\n"
+    "# the pairs the team declared must not run at the same time (`pantheon deps --conflict`).\n"
 )
 SECTION = "dismissed:"
 FILES_SECTION = "files:"
+CONFLICTS_SECTION = "conflicts:"
 MERGE_ATTRIBUTE = f"{FILE_NAME} merge=union"
 """The ``.gitattributes`` line the file's folder gets: git merges it line by line."""
 FIELDS = ("pair", "by", "date", "why")
 FILE_FIELDS = ("path", "by", "date", "why")
+CONFLICT_FIELDS = ("pair", "file", "by", "date", "why")
 FIX = (
     "Fix that line (each entry: "
     '- {pair: "US-1:US-2", by: "you@example.com", date: 2026-03-01, why: "..."}, '
-    'or under files: - {path: "data/state.json", ...}), or take the file back from git.'
+    'or under files: - {path: "data/state.json", ...}, or under conflicts: '
+    '- {pair: "US-1:US-2", file: "docker-compose.yml", ...}), or take the file back from git.'
 )
 
 
@@ -89,21 +100,50 @@ class FileDismissal:
 
 
 @dataclass(frozen=True)
+class Declaration:
+    """A conflict the team declared: ``a`` and ``b`` (``a`` first by ``key_order``) change one
+    file, ``file`` when the team named it, so they must not run at the same time."""
+
+    a: StoryKey
+    b: StoryKey
+    file: str | None = None
+    by: str = ""
+    date: str = ""
+    why: str = ""
+
+    @property
+    def pair(self) -> Pair:
+        return (self.a, self.b)
+
+    def note(self) -> str:
+        """Who declared it and why, as the conflict's evidence gives it."""
+        by = f" by {self.by}" if self.by else ""
+        return f"declared{by}: {self.why}" if self.why else f"declared{by}"
+
+
+@dataclass(frozen=True)
 class Judged:
     """Everything the file holds."""
 
     pairs: tuple[Dismissal, ...] = ()
     files: tuple[FileDismissal, ...] = ()
+    conflicts: tuple[Declaration, ...] = ()
 
     def paths(self) -> frozenset[str]:
         return frozenset(f.path for f in self.files)
 
 
-E = TypeVar("E", Dismissal, FileDismissal)
+Entry = Dismissal | FileDismissal | Declaration
+E = TypeVar("E", Dismissal, FileDismissal, Declaration)
 K = TypeVar("K", bound=Hashable)
 
 
-def notes(entry: Dismissal | FileDismissal) -> dict[str, str]:
+def order_free(a: StoryKey, b: StoryKey) -> Pair:
+    """A conflict's pair: the smaller key first, as the analysis orders a conflict's stories."""
+    return (a, b) if key_order(a) <= key_order(b) else (b, a)
+
+
+def notes(entry: Entry) -> dict[str, str]:
     """Who judged an entry, when and why: those the entry has."""
     return {name: getattr(entry, name) for name in ("by", "date", "why") if getattr(entry, name)}
 
@@ -121,9 +161,14 @@ def one_line(text: str) -> str:
     return "".join(c for c in " ".join(text.split()) if c.isprintable())
 
 
-def render(entries: Iterable[Dismissal], files: Iterable[FileDismissal] = ()) -> str:
+def render(
+    entries: Iterable[Dismissal],
+    files: Iterable[FileDismissal] = (),
+    conflicts: Iterable[Declaration] = (),
+) -> str:
     """The file: the header, then one entry per line, sorted by pair (each pair once), then
-    the files, sorted by path (each once), under ``files:`` when there are any."""
+    the files, sorted by path (each once), under ``files:`` when there are any, then the
+    declared conflicts, sorted by pair (each once), under ``conflicts:`` when there are any."""
     unique = {e.pair: e for e in reversed(list(entries))}  # the first of a pair wins
     lines = [HEADER + SECTION]
     for entry in sorted(unique.values(), key=lambda e: (key_order(e.source), key_order(e.target))):
@@ -132,10 +177,17 @@ def render(entries: Iterable[Dismissal], files: Iterable[FileDismissal] = ()) ->
     if paths:
         lines.append(FILES_SECTION)
         lines += [_line(f"path: {_quoted(path)}", paths[path]) for path in sorted(paths)]
+    declared = {c.pair: c for c in reversed(list(conflicts))}
+    if declared:
+        lines.append(CONFLICTS_SECTION)
+        for pair in sorted(declared, key=lambda p: (key_order(p[0]), key_order(p[1]))):
+            conflict = declared[pair]
+            file = "null" if conflict.file is None else _quoted(conflict.file)
+            lines.append(_line(f"pair: {_quoted(pair_text(pair))}, file: {file}", conflict))
     return "\n".join(lines) + "\n"
 
 
-def _line(first: str, entry: Dismissal | FileDismissal) -> str:
+def _line(first: str, entry: Entry) -> str:
     fields = [first]
     if entry.by:
         fields.append(f"by: {_quoted(entry.by)}")
@@ -156,18 +208,22 @@ def parse(text: str, where: str) -> list[Dismissal]:
     return list(read(text, where).pairs)
 
 
+HEADINGS = (SECTION, SECTION + "[]", FILES_SECTION, CONFLICTS_SECTION)
+
+
 def read(text: str, where: str) -> Judged:
     """The entries of a dismissed-deps file (``where`` names it in errors): a ``ConfigError``
     naming the file and line for anything else than the headings, comments and one entry per
     line."""
     entries: dict[Pair, Dismissal] = {}
     files: dict[str, FileDismissal] = {}
+    declared: dict[Pair, Declaration] = {}
     section = False
     for number, line in enumerate(text.split("\n"), 1):
         body = line.strip()
         if not body or body.startswith("#"):
             continue
-        heading = body.replace(" ", "") in (SECTION, SECTION + "[]", FILES_SECTION)
+        heading = body.replace(" ", "") in HEADINGS
         if not section and not heading:
             _bad(where, number, f"expected `{SECTION}` before the entries")
         section = True
@@ -178,19 +234,25 @@ def read(text: str, where: str) -> Judged:
         entry = _entry(body[2:], where, number)
         if isinstance(entry, FileDismissal):
             files.setdefault(entry.path, entry)
+        elif isinstance(entry, Declaration):
+            declared.setdefault(entry.pair, entry)
         else:
             entries.setdefault(entry.pair, entry)
-    return Judged(tuple(entries.values()), tuple(files.values()))
+    return Judged(tuple(entries.values()), tuple(files.values()), tuple(declared.values()))
 
 
-def _entry(text: str, where: str, number: int) -> Dismissal | FileDismissal:
+def _entry(text: str, where: str, number: int) -> Entry:
     try:
         value = safeyaml.load(text, max_bytes=4096)
     except (yaml.YAMLError, safeyaml.YamlLimit):
         value = None
     if not isinstance(value, dict):
         _bad(where, number, f"not an entry: {text[:80]}")
-    known = FILE_FIELDS if "path" in value and "pair" not in value else FIELDS
+    known: tuple[str, ...]
+    if "path" in value and "pair" not in value:
+        known = FILE_FIELDS
+    else:
+        known = CONFLICT_FIELDS if "file" in value else FIELDS
     unknown = sorted(str(k) for k in value if k not in known)
     if unknown:
         _bad(where, number, f"unknown field {unknown[0]!r} (known: {', '.join(known)})")
@@ -200,12 +262,28 @@ def _entry(text: str, where: str, number: int) -> Dismissal | FileDismissal:
         if not isinstance(path, str) or as_path(path) != path:
             _bad(where, number, f"path: expected a file path (data/state.json), got {path!r}")
         return FileDismissal(path, **fields)
+    if known is CONFLICT_FIELDS:
+        return _declaration(value, fields, where, number)
     pair = value.get("pair")
     try:
         source, target = _pair(pair)
     except (UsageError, ValueError):
         _bad(where, number, f"pair: expected BEFORE:AFTER (US-1:US-2), got {pair!r}")
     return Dismissal(source, target, **fields)
+
+
+def _declaration(
+    value: dict[Any, Any], fields: dict[str, str], where: str, number: int
+) -> Declaration:
+    pair, file = value.get("pair"), value.get("file")
+    try:
+        a, b = _pair(pair)
+    except (UsageError, ValueError):
+        _bad(where, number, f"pair: expected two stories (US-1:US-2), got {pair!r}")
+    if file is not None and (not isinstance(file, str) or as_path(file) != file):
+        _bad(where, number, f"file: expected a file path (compose.yaml) or null, got {file!r}")
+    first, second = order_free(a, b)
+    return Declaration(first, second, file, fields["by"], fields["date"], fields["why"])
 
 
 def _notes(value: dict[Any, Any], where: str, number: int) -> dict[str, str]:
@@ -238,6 +316,24 @@ def _bad(where: str, number: int, problem: str) -> Any:
 
 DISMISSED, WOULD_DISMISS, ALREADY = "dismissed", "would dismiss", "already dismissed"
 UNDISMISSED, WOULD_UNDISMISS, NOT_DISMISSED = "undismissed", "would undismiss", "not dismissed"
+Words = tuple[str, str, str, str, str, str]
+"""A call's statuses: added, would add, already there, taken out, would take out, not there."""
+DISMISS_WORDS: Words = (
+    DISMISSED,
+    WOULD_DISMISS,
+    ALREADY,
+    UNDISMISSED,
+    WOULD_UNDISMISS,
+    NOT_DISMISSED,
+)
+DECLARE_WORDS: Words = (
+    "declared",
+    "would declare",
+    "already declared",
+    "undeclared",
+    "would undeclare",
+    "not declared",
+)
 
 
 @dataclass(frozen=True)
@@ -281,22 +377,23 @@ def changed(
     *,
     undo: bool,
     dry_run: bool,
+    words: Words = DISMISS_WORDS,
 ) -> tuple[list[E], list[tuple[E, str]]]:
-    """``entries`` with ``keys`` (pairs or paths) added, or taken out with ``undo``, and each
-    key's entry and status. An entry the file holds already is kept as it is; ``new`` makes the
-    entry of a key it lacks."""
+    """``entries`` with ``keys`` (pairs, paths or conflicts) added, or taken out with
+    ``undo``, and each key's entry and status (one of ``words``). An entry the file holds
+    already is kept as it is; ``new`` makes the entry of a key it lacks."""
+    added, would_add, already, removed, would_remove, absent = words
     have = {key_of(e): e for e in entries}
     done: list[tuple[E, str]] = []
     for key in keys:
         if key in have:
-            moved = WOULD_UNDISMISS if dry_run else UNDISMISSED
-            done.append((have[key], moved if undo else ALREADY))
+            moved = would_remove if dry_run else removed
+            done.append((have[key], moved if undo else already))
         else:
-            added = WOULD_DISMISS if dry_run else DISMISSED
-            done.append((new(key), NOT_DISMISSED if undo else added))
+            done.append((new(key), absent if undo else would_add if dry_run else added))
     if undo:
         gone = set(keys)
         return [e for e in entries if key_of(e) not in gone], done
     kept = list(entries)
-    kept += [e for e, status in done if status in (DISMISSED, WOULD_DISMISS)]
+    kept += [e for e, status in done if status in (added, would_add)]
     return kept, done

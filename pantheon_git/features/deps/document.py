@@ -5,7 +5,8 @@ Shape (other keys may be added, these stay)::
 
     {"stories": [{"key", "title", "epic", "independence", "wave", ...}],
      "edges": [{"from", "to", "kind", "confidence", "evidence"}],  # "to" waits for "from"
-     "conflicts": [{"a", "b", "kind", "evidence"}],        # never at the same time
+     "conflicts": [{"a", "b", "kind", "evidence", "files", "fixtures", "declared"}],
+     # never at the same time; declared: the team declared it (deps --conflict)
      "waves": [["US-120"], ["US-121", "US-122"]],
      "independent": ["US-126"],
      "cycles": [{"stories", "edges", "blocks"}],
@@ -106,4 +107,5 @@ def conflict_doc(conflict: Conflict) -> dict[str, Any]:
         "fixtures": [
             p.removeprefix("fixture:") for p in conflict.paths if p.startswith("fixture:")
         ],
+        "declared": bool(conflict.declared),
     }

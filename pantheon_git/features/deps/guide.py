@@ -5,7 +5,8 @@ The principle and the kinds are, word for word, those of the guide the labelled 
 second readers followed (``tests/fixtures/deps/bmad/READERS.md``): readers given only the
 stories and that page agreed with the first readers at a precision and recall above 0.9, where
 the rules find about a third of the same dependencies. What a reader states is written with
-``pantheon deps --link`` (the MCP tool ``deps_link``); conflicts are the analysis's own job.
+``pantheon deps --link`` (the MCP tool ``deps_link``); a conflict the analysis does not list,
+with ``pantheon deps --conflict`` (``deps_conflict``).
 """
 
 from __future__ import annotations
@@ -34,8 +35,10 @@ Not a dependency:
 - a story that names another's subject only to say it does not touch it ("no changes to the
   login endpoint");
 - a conflict: two stories that name the same file or the same shared test fixture must not run
-  at the same time, but neither waits for the other. Leave conflicts out: the analysis finds
-  them itself."""
+  at the same time, but neither waits for the other. Leave conflicts out of the links: the
+  analysis finds most of them itself. One it does not list, two stories that both change one
+  file named in any wording, is written with `deps_conflict` (`pantheon deps --conflict A:B`),
+  with the file in `file` (`--file`) when the texts give or imply its path."""
 
 CAUTION = """\
 Both mistakes cost: a wrong predecessor blocks a story (nobody can start it until the other is

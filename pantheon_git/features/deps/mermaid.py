@@ -65,7 +65,10 @@ def render_mermaid(analysis: Analysis, stories: Sequence[Story]) -> str:
         lines += [f"    {node(k)}" for k in rest]
     if analysis.conflicts:
         lines.append("")
-        lines += [f"    {node(c.a)} -.- {node(c.b)}" for c in analysis.conflicts]
+        lines += [
+            f"    {node(c.a)} {'-. declared .-' if c.declared else '-.-'} {node(c.b)}"
+            for c in analysis.conflicts
+        ]
     in_cycles = sorted({k for cycle in analysis.cycles for k in cycle.stories})
     if in_cycles:
         lines += ["", "    classDef cycle stroke:#c00,stroke-width:3px"]

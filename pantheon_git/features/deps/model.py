@@ -62,6 +62,22 @@ class Conflict:
     kind: str
     evidence: str
     paths: tuple[str, ...] = ()
+    declared: str = ""
+    """Who declared it and why when the team did (``deps --conflict``; ``declared by
+    alice@example.com: one compose file``): no rule found it. Empty: a rule did."""
+
+
+@dataclass(frozen=True)
+class Declared:
+    """A conflict the team declared (``deps --conflict``): ``a`` and ``b`` change one file the
+    texts name in words. ``a < b`` (by ``key_order``); ``path`` the file when the team named
+    it (as ``paths.as_path`` reads it), else ``None``; ``note`` who declared it and why, as the
+    evidence gives it (``declared by alice@example.com: one compose file``)."""
+
+    a: StoryKey
+    b: StoryKey
+    path: str | None = None
+    note: str = "declared"
 
 
 @dataclass(frozen=True)

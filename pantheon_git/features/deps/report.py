@@ -135,6 +135,10 @@ def _conflict_lines(analysis: Analysis, label: Namer) -> list[str]:
         what = ", ".join(p.removeprefix("fixture:") for p in c.paths[:3])
         more = f" (+{len(c.paths) - 3} more)" if len(c.paths) > 3 else ""
         noun = "shared test fixture" if c.kind == "test" else "file"
+        if c.declared:  # the team's word, not the texts': say so, and who said it
+            named = f" {what}" if what else ""
+            lines.append(f"  - {label(c.a)} ↔ {label(c.b)}: {noun}{named} ({c.declared})")
+            continue
         lines.append(f"  - {label(c.a)} ↔ {label(c.b)}: {noun} {what}{more}")
     return [*lines, ""]
 

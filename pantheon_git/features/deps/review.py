@@ -18,13 +18,19 @@ from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.story import Story
 from pantheon_git.core.wording import count
 from pantheon_git.errors import UsageError
+from pantheon_git.features.deps import declared
 from pantheon_git.features.deps.dismiss_report import (
     dismissed_docs,
     file_docs,
     files_line,
     left_out_line,
 )
-from pantheon_git.features.deps.dismissals import Dismissal, FileDismissal
+from pantheon_git.features.deps.dismissals import (
+    Declaration,
+    Dismissal,
+    FileDismissal,
+    order_free,
+)
 from pantheon_git.features.deps.document import edge_doc
 from pantheon_git.features.deps.model import CONFIDENCE, Analysis, Edge, confidence_rank
 
@@ -62,9 +68,12 @@ def _level(level: str) -> str:
     return level
 
 
-def parse_pairs(texts: Iterable[str], option: str = "--accept") -> list[tuple[StoryKey, StoryKey]]:
+def parse_pairs(
+    texts: Iterable[str], option: str = "--accept", *, unordered: bool = False
+) -> list[tuple[StoryKey, StoryKey]]:
     """``US-1:US-2`` (also ``US-1->US-2``; several per argument, split by commas) -> pairs;
-    ``option`` names the flag in the hint."""
+    ``option`` names the flag in the hint. ``unordered``: pairs of a conflict, each with the
+    smaller key first."""
     pairs: list[tuple[StoryKey, StoryKey]] = []
     for text in texts:
         for part in (p for p in text.split(",") if p.strip()):
@@ -74,13 +83,19 @@ def parse_pairs(texts: Iterable[str], option: str = "--accept") -> list[tuple[St
             if first is None or second is None:
                 raise UsageError(
                     f"{part.strip()!r} is not a pair of stories",
-                    hint=f"Write BEFORE:AFTER, e.g. {option} US-120:US-121 (US-120 comes first).",
+                    hint=f"Write A:B, e.g. {option} US-120:US-121 (in either order)."
+                    if unordered
+                    else f"Write BEFORE:AFTER, e.g. {option} US-120:US-121 (US-120 comes first).",
                 )
             if first == second:
                 raise UsageError(
                     f"{part.strip()!r} links {first} to itself",
-                    hint="A story cannot wait for itself: name the story it waits for.",
+                    hint="A conflict is between two stories: name the other one."
+                    if unordered
+                    else "A story cannot wait for itself: name the story it waits for.",
                 )
+            if unordered:
+                first, second = order_free(first, second)
             if (first, second) not in pairs:
                 pairs.append((first, second))
     return pairs
@@ -146,11 +161,14 @@ class Review:
     left_out: str
     files: list[dict[str, Any]] = field(default_factory=list)
     """The files the team dismissed (``dismiss_report.file_docs``)."""
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+    """The conflicts the team declared (``declared.review_docs``)."""
 
     def document(self) -> dict[str, Any]:
         return {
             **review_document(self.found, self.stories, self.dismissed),
             "dismissed_files": self.files,
+            "declared_conflicts": self.conflicts,
         }
 
     def render(self, *, evidence: bool) -> str:
@@ -163,17 +181,22 @@ def review(
     min_confidence: str | None,
     entries: Sequence[Dismissal] = (),
     files: Sequence[FileDismissal] = (),
+    *,
+    conflicts: Sequence[Declaration] = (),
 ) -> Review:
     """The review of ``analysis`` at ``min_confidence`` (default low); ``entries``: the team's
     dismissals, whose who, when and why the JSON gives with each pair left out; ``files``:
-    the files it dismissed, listed with the conflicts they would make."""
+    the files it dismissed, listed with the conflicts they would make; ``conflicts``: the
+    conflicts it declared."""
     lines = [left_out_line(analysis.dismissed), files_line(analysis)]
+    lines.append(declared.review_line(analysis))
     return Review(
         proposals(analysis, min_confidence or "low"),
         stories,
         dismissed_docs(analysis.dismissed, stories, entries),
         "\n".join(line for line in lines if line),
         file_docs(analysis, files),
+        declared.review_docs(analysis, conflicts),
     )
 
 

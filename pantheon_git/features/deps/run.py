@@ -9,8 +9,9 @@ with the scope it covers: the epics, when, and the sync it read.
 others analyses their stories together (edges between epics are found that way) and saves
 that; the report and the per-epic copy are the asked epics' own analysis.
 
-The analysis leaves out the pairs and the files the team dismissed (``run_dismiss``: the file
-beside the config); the graph's scope records them with ``deps_inferred``, and
+The analysis leaves out the pairs and the files the team dismissed and adds the conflicts it
+declared (``run_dismiss``, ``run_declare``: the file beside the config); the graph's scope
+records them with ``deps_inferred``, and
 ``made_otherwise`` tells a graph made under other settings, which ``plan`` and
 ``checkout --epic`` then analyse again.
 
@@ -36,7 +37,7 @@ from pantheon_git.cache.store import Cache
 from pantheon_git.core.keys import EpicRef, StoryKey
 from pantheon_git.core.story import Story
 from pantheon_git.errors import CacheCorrupt, GitError, UsageError
-from pantheon_git.features.deps import Analysis, analyse
+from pantheon_git.features.deps import Analysis, analyse, declared
 from pantheon_git.features.deps.dismissals import Judged, pair_text, pairs_of
 from pantheon_git.features.deps.document import document
 from pantheon_git.features.deps.run_dismiss import judged
@@ -99,8 +100,9 @@ def analyse_cache(app: App, epics: Sequence[EpicRef]) -> DepsResult:
 
 @dataclass(frozen=True)
 class _Settings:
-    """What the team decided the analysis runs with: ``deps_inferred``, and the dismissed
-    pairs and files (``run_dismiss``). The saved graph records them (``cached_graph.Part``)."""
+    """What the team decided the analysis runs with: ``deps_inferred``, the dismissed pairs
+    and files (``run_dismiss``) and the declared conflicts (``run_declare``). The saved graph
+    records them (``cached_graph.Part``)."""
 
     inferred: bool
     team: Judged
@@ -111,12 +113,16 @@ class _Settings:
     def paths(self) -> tuple[str, ...]:
         return tuple(sorted(self.team.paths()))
 
+    def declared(self) -> tuple[str, ...]:
+        return declared.scope_texts(self.team)
+
     def options(self) -> dict[str, Any]:
         """What ``analyse`` takes of them."""
         return {
             "inferred": self.inferred,
             "dismissed": pairs_of(self.team.pairs),
             "dismissed_files": self.team.paths(),
+            "declared": declared.of(self.team),
         }
 
 
@@ -128,7 +134,7 @@ def made_otherwise(app: App, graph: cached_graph.Graph) -> str:
     """Why ``graph`` was made under other settings than the analysis runs with now (empty
     when it was not): ``plan`` and ``checkout --epic`` analyse again then."""
     made = _settings(app)
-    return graph.made_otherwise(made.inferred, made.texts(), made.paths())
+    return graph.made_otherwise(made.inferred, made.texts(), made.paths(), made.declared())
 
 
 def _graph(
@@ -149,6 +155,7 @@ def _graph(
         inferred=made.inferred,
         dismissed=made.texts(),
         dismissed_files=made.paths(),
+        declared=made.declared(),
     )
     return cached_graph.build(document(analysis, stories), [scope])
 

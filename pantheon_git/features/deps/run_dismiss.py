@@ -120,16 +120,18 @@ def change(
         rally = {(e.source, e.target) for e in analysis.edges if e.kind == "explicit"}
         dismissals.check_not_rally(pairs, rally)
         new = [p for p in pairs if p not in held] + [f for f in files if f not in before.paths()]
-        notes = {"by": app.user() if new else "", "date": app.now().date().isoformat()}
-        notes["why"] = dismissals.one_line(why)
+        notes = notes_for(app, new=bool(new), why=why)
 
     def pair_entry(pair: Pair) -> Dismissal:
         return Dismissal(pair[0], pair[1], **notes)
 
-    how = {"undo": undo, "dry_run": dry_run}
-    after, by_pair = dismissals.changed(before.pairs, pairs, _pair, pair_entry, **how)
+    after, by_pair = dismissals.changed(
+        before.pairs, pairs, _pair, pair_entry, undo=undo, dry_run=dry_run
+    )
     file_entry = partial(FileDismissal, **notes)
-    paths, by_path = dismissals.changed(before.files, files, _path, file_entry, **how)
+    paths, by_path = dismissals.changed(
+        before.files, files, _path, file_entry, undo=undo, dry_run=dry_run
+    )
     inferred = inferred_edges(analysis)
     outcomes = [Outcome(e, status, inferred.get(e.pair)) for e, status in by_pair]
     done = [
@@ -137,11 +139,28 @@ def change(
         for e, status in by_path
     ]
     moved = dismissals.pairs_of(after) != held or {f.path for f in paths} != before.paths()
-    write = not dry_run and moved
-    if write:
-        atomic_write_text(path, dismissals.render(after, paths))
-        union_merge(path)
-    return Changed(outcomes, undo, dry_run, shown(app, path), write, done)
+    written = not dry_run and moved
+    if written:
+        write(path, dismissals.Judged(tuple(after), tuple(paths), before.conflicts))
+    return Changed(outcomes, undo, dry_run, shown(app, path), written, done)
+
+
+def notes_for(app: App, *, new: bool, why: str) -> dict[str, str]:
+    """Who records new entries (nobody when none is new: nothing is written then), the day,
+    and why (on one line)."""
+    if not new:
+        return {}
+    return {
+        "by": app.user(),
+        "date": app.now().date().isoformat(),
+        "why": dismissals.one_line(why),
+    }
+
+
+def write(path: Path, judged: dismissals.Judged) -> None:
+    """The team's file as ``judged`` holds it (atomic), merged line by line by git."""
+    atomic_write_text(path, dismissals.render(judged.pairs, judged.files, judged.conflicts))
+    union_merge(path)
 
 
 def _pair(entry: Dismissal) -> Pair:

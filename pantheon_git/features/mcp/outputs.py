@@ -272,7 +272,14 @@ DEPS = obj(
         ),
         "conflicts": array(
             obj(
-                {"a": KEY, "b": KEY, "kind": text(), "evidence": text(), "files": texts()},
+                {
+                    "a": KEY,
+                    "b": KEY,
+                    "kind": text(),
+                    "evidence": text(),
+                    "files": texts(),
+                    "declared": flag("The team declared it (deps_conflict); no rule found it."),
+                },
                 required=["a", "b", "kind"],
             )
         ),
@@ -354,6 +361,21 @@ DEPS_REVIEW = obj(
             ),
             "Files the team judged no conflict (deps_dismiss files).",
         ),
+        "declared_conflicts": array(
+            obj(
+                {
+                    "a": KEY,
+                    "b": KEY,
+                    "file": nullable(text("The file both change, when named.")),
+                    "by": text("Who declared it."),
+                    "date": text("When (ISO date)."),
+                    "why": text("Why they conflict."),
+                    "found": flag("The analysis finds the conflict itself (it keeps its own)."),
+                },
+                required=["a", "b", "found"],
+            ),
+            "Conflicts the team declared (deps_conflict).",
+        ),
     },
     required=["proposed", "counts", "dismissed"],
 )
@@ -428,6 +450,35 @@ DEPS_DISMISS = obj(
         ),
     },
     required=["dry_run", "undo", "file", "written", "pairs"],
+)
+
+DEPS_CONFLICT = obj(
+    {
+        "dry_run": flag(),
+        "undo": flag("The conflicts were taken back (--unconflict)."),
+        "file": text("The file that keeps the team's judgements (commit it)."),
+        "written": flag("Whether the file was written."),
+        "conflicts": array(
+            obj(
+                {
+                    "a": KEY,
+                    "b": KEY,
+                    "file": nullable(text("The file both change, when named.")),
+                    "status": text(
+                        "declared, would declare, already declared, undeclared, "
+                        "would undeclare or not declared."
+                    ),
+                    "found": flag("The analysis finds the conflict itself (it keeps its own)."),
+                    "found_files": texts("The files its own conflict names."),
+                    "by": text("Who declared it."),
+                    "date": text("When (ISO date)."),
+                    "why": text("Why they conflict."),
+                },
+                required=["a", "b", "file", "status", "found"],
+            )
+        ),
+    },
+    required=["dry_run", "undo", "file", "written", "conflicts"],
 )
 
 PLAN = obj(

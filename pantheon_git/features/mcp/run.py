@@ -164,7 +164,12 @@ def deps_review(call: Call) -> Outcome:
     result = analyse_cache(app, refs)
     team = result.team
     found = review(
-        result.analysis, result.stories, call.get("min_confidence"), team.pairs, team.files
+        result.analysis,
+        result.stories,
+        call.get("min_confidence"),
+        team.pairs,
+        team.files,
+        conflicts=team.conflicts,
     )
     return Outcome(found.document())
 
@@ -238,6 +243,43 @@ def deps_dismiss(call: Call) -> Outcome:
         why=call.get("why") or "",
         dry_run=bool(call.get("dry_run")),
         files=files,
+    )
+    return Outcome(done.to_dict())
+
+
+def deps_conflict(call: Call) -> Outcome:
+    # lazy: a tool loads its own use case only (start-up is the agent's wait)
+    from pantheon_git.core.keys import EpicRef
+    from pantheon_git.errors import UsageError
+    from pantheon_git.features.deps.filedismiss import paths_of
+    from pantheon_git.features.deps.review import parse_pairs
+    from pantheon_git.features.deps.run import analyse_cache
+    from pantheon_git.features.deps.run_declare import change
+
+    pairs = parse_pairs(call.strings("pairs"), "deps_conflict", unordered=True)
+    if not pairs:
+        raise UsageError(
+            "name the pairs that must not run at the same time",
+            hint='deps_conflict {"pairs": ["US-121:US-130"], "file": "docker-compose.yml", '
+            '"why": "..."}',
+        )
+    undo = bool(call.get("undo"))
+    if undo and (call.get("why") or call.get("file")):
+        raise UsageError("why and file go with a declaration, not with undo")
+    file = call.get("file")
+    (path,) = paths_of([file], "file") if file else (None,)
+    refs = [EpicRef.parse(e) for e in call.strings("epics")]
+    app = call.app()
+    result = analyse_cache(app, refs)
+    done = change(
+        app,
+        result.analysis,
+        result.team,
+        pairs,
+        file=path,
+        undo=undo,
+        why=call.get("why") or "",
+        dry_run=bool(call.get("dry_run")),
     )
     return Outcome(done.to_dict())
 
@@ -400,6 +442,7 @@ USE_CASES: Mapping[str, Callable[[Call], Outcome]] = {
     "deps_accept": deps_accept,
     "deps_link": deps_link,
     "deps_dismiss": deps_dismiss,
+    "deps_conflict": deps_conflict,
     "plan": plan,
     "conflicts": conflicts,
     "complete": complete,

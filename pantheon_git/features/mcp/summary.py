@@ -237,9 +237,15 @@ def deps_review(doc: Doc) -> str:
             f"{' ' if dismissed else ''}Not conflicts: {', '.join(files[:SHOWN])}"
             f"{' ...' if len(files) > SHOWN else ''} (files the team dismissed)."
         )
+    declared = [f"{c.get('a')}:{c.get('b')}" for c in doc.get("declared_conflicts", [])]
+    if declared:
+        left_out += (
+            f"{' ' if left_out else ''}Declared conflicts: {', '.join(declared[:SHOWN])}"
+            f"{' ...' if len(declared) > SHOWN else ''} (deps_conflict with undo takes one back)."
+        )
     if not proposed:
         head = "Rally has every dependency the analysis found: nothing to accept."
-        return f"{head}\n{left_out}" if dismissed or files else head
+        return f"{head}\n{left_out}" if left_out else head
     lines = [f"{_count(len(proposed), 'inferred dependency')} Rally does not have:"]
     for edge in proposed[:SHOWN]:
         lines.append(
@@ -287,6 +293,26 @@ def deps_link(doc: Doc) -> str:
         lines.append("Next: the same deps_link call without dry_run writes them.")
     elif not failed:
         lines.append("Next: deps shows the waves with them.")
+    return "\n".join(lines)
+
+
+def deps_conflict(doc: Doc) -> str:
+    by_status: dict[str, list[str]] = {}
+    for item in doc.get("conflicts", []):
+        file = f" ({item.get('file')})" if item.get("file") else ""
+        by_status.setdefault(str(item.get("status")), []).append(
+            f"{item.get('a')}:{item.get('b')}{file}"
+        )
+    head = "Dry run, nothing written" if doc.get("dry_run") else f"In {doc.get('file')}"
+    parts = [f"{status} {', '.join(pairs)}" for status, pairs in by_status.items()]
+    lines = [f"{head}: {'; '.join(parts) if parts else 'no pair'}."]
+    found = [f"{c.get('a')}:{c.get('b')}" for c in doc.get("conflicts", []) if c.get("found")]
+    if found and not doc.get("undo"):
+        lines.append(f"The analysis finds these itself (it keeps its own): {', '.join(found)}.")
+    if doc.get("dry_run"):
+        lines.append("Next: the same deps_conflict call without dry_run records them.")
+    elif doc.get("written"):
+        lines.append(f"Next: commit {doc.get('file')}; plan keeps the stories apart.")
     return "\n".join(lines)
 
 
@@ -463,6 +489,7 @@ WRITERS: Mapping[str, Callable[[Doc], str]] = {
     "deps_accept": deps_accept,
     "deps_link": deps_link,
     "deps_dismiss": deps_dismiss,
+    "deps_conflict": deps_conflict,
     "plan": plan,
     "conflicts": conflicts,
     "complete": complete,

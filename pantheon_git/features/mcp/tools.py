@@ -306,6 +306,36 @@ TOOLS: tuple[ToolSpec, ...] = (
         rally=False,
     ),
     ToolSpec(
+        "deps_conflict",
+        "Declare conflicts between stories",
+        "Record that two stories change one file and must not run at the same time, when "
+        'their texts name that file in words the analysis cannot read ("the composable", '
+        '"Redis in Docker Compose"): deps lists the pair as a declared conflict and plan '
+        "and checkout with an epic keep the stories apart. A conflict is no dependency: "
+        "neither waits for the other (that is deps_link). Kept under conflicts: in "
+        "_bmad/pantheon/dismissed-deps.yaml beside the config, with who, when and why; "
+        "commit that file for the team. A pair the analysis already finds keeps its own "
+        "conflict (found true). undo takes pairs back. Idempotent; dry_run checks and "
+        "writes nothing. `pantheon deps --conflict` / `--unconflict`.",
+        obj(
+            {
+                "pairs": texts('A:B pairs in either order: ["US-121:US-130"].'),
+                "file": text(
+                    "The file both change, as the repository names it: docker-compose.yml."
+                ),
+                "why": text("Why they conflict (kept with them)."),
+                "undo": flag("Take the pairs back (--unconflict).", default=False),
+                "epics": EPICS,
+                "dry_run": flag("Check, write nothing.", default=False),
+            },
+            required=["pairs"],
+            closed=True,
+        ),
+        outputs.DEPS_CONFLICT,
+        idempotent=True,
+        rally=False,
+    ),
+    ToolSpec(
         "plan",
         "Plan workstreams",
         "One lane per developer: the critical path on lane 0, every story after the stories it "
@@ -453,7 +483,8 @@ coverage, lock released). `renew` keeps a long job's lock; `release` gives a sto
 `batch` takes several stories at once.
 Planning: `deps` (waves), `plan` (lanes), `status` (the board, offline), `metrics`;
 `deps_link` writes the dependencies you read in the stories (prompt rally-read-deps);
-`deps_dismiss` records an inferred one the team judged wrong.
+`deps_dismiss` records an inferred one the team judged wrong; `deps_conflict` two stories that
+change one file their texts name in words.
 
 Each tool returns its command's --json document; a failed call says what is wrong and the next
 step. Hints name CLI commands: `pantheon X ...` is the tool `X` with the same options.
