@@ -92,7 +92,7 @@ def scored(
     links = read_links(links_file(labelled.name, reader))
     linked = ds.with_predecessors(stories, links)
     both = dq.score_stories(linked, truth, labelled.name)
-    # the prompt's step 5: the analysis's edges the reader did not write are dismissed
+    # the prompt's step 6: the analysis's edges the reader did not write are dismissed
     written = {(before, after) for after, befores in links.items() for before in befores}
     unread = {
         (e.source, e.target)

@@ -36,7 +36,7 @@ KEY = "k3y-Secret-91f2"
 BOB = "bob@example.com"
 TOOLS = {
     "sync", "status", "checkout", "release", "renew", "batch", "deps", "deps_review",
-    "deps_accept", "deps_link", "deps_dismiss", "plan", "conflicts", "complete", "metrics",
+    "deps_accept", "deps_link", "deps_dismiss", "deps_conflict", "plan", "conflicts", "complete", "metrics",
     "doctor", "migrate",
 }  # fmt: skip
 STORY_FILE = """# Story 9.1: User model
@@ -372,7 +372,7 @@ def test_a_reader_reads_the_backlog_and_links_what_it_read(world: World) -> None
     assert "US-207 already comes before US-205 (US-207 -> US-205 in Rally)" in McpSession.text(
         cycle
     )
-    # an edge of the analysis the reader did not read in the texts: dismissed, as step 5 says
+    # an edge of the analysis the reader did not read in the texts: dismissed, as step 6 says
     assert (
         '`deps_dismiss` {"pairs": ["BEFORE:AFTER", "..."], "why": "not in the stories\' texts", '
         '"dry_run": true, "epics": ["18"]}' in guide.text
@@ -473,6 +473,49 @@ def test_a_file_that_is_no_conflict_is_dismissed_with_files_alone_and_taken_back
     (path.parent / ".gitattributes").unlink()
 
 
+def test_a_conflict_the_texts_name_in_words_is_declared_and_taken_back(world: World) -> None:
+    pair = ["US-126", "US-127"]  # no shared file named: side by side
+
+    def apart(doc: dict[str, Any]) -> dict[tuple[str, str], bool]:
+        return {(c["a"], c["b"]): c["declared"] for c in doc["conflicts"]}
+
+    assert tuple(pair) not in apart(ok(world.mcp.call("deps", {})))
+    dry = world.mcp.call("deps_conflict", {"pairs": ["US-127:US-126"], "dry_run": True})
+    assert ok(dry)["conflicts"] == [
+        {"a": "US-126", "b": "US-127", "file": None, "status": "would declare", "found": False,
+         "found_files": [], "by": ALICE, "date": ANY}
+    ]  # fmt: skip
+    assert "Next: the same deps_conflict call without dry_run" in McpSession.text(dry)
+    path = world.repo.path / "_bmad" / "pantheon" / "dismissed-deps.yaml"
+    assert not path.exists()
+
+    done = world.mcp.call(
+        "deps_conflict",
+        {"pairs": ["US-127:US-126"], "file": "docker-compose.yml", "why": "one compose file"},
+    )
+    assert [(c["status"], c["file"]) for c in ok(done)["conflicts"]] == [
+        ("declared", "docker-compose.yml")
+    ]
+    assert (
+        "In _bmad/pantheon/dismissed-deps.yaml: declared US-126:US-127 (docker-compose.yml)."
+        in McpSession.text(done)
+    )
+    assert 'pair: "US-126:US-127", file: "docker-compose.yml"' in path.read_text()
+    graph = ok(world.mcp.call("deps", {}))
+    assert apart(graph)[("US-126", "US-127")] is True
+    review = world.mcp.call("deps_review", {})
+    assert [(c["a"], c["why"]) for c in ok(review)["declared_conflicts"]] == [
+        ("US-126", "one compose file")
+    ]
+    assert "Declared conflicts: US-126:US-127" in McpSession.text(review)
+
+    back = ok(world.mcp.call("deps_conflict", {"pairs": ["US-126:US-127"], "undo": True}))
+    assert [c["status"] for c in back["conflicts"]] == ["undeclared"]
+    assert ("US-126", "US-127") not in apart(ok(world.mcp.call("deps", {})))
+    path.unlink()
+    (path.parent / ".gitattributes").unlink()
+
+
 # --- errors -----------------------------------------------------------------------------------
 
 
@@ -503,6 +546,12 @@ def test_a_file_that_is_no_conflict_is_dismissed_with_files_alone_and_taken_back
         ("deps_dismiss", {"files": ["/etc/passwd"]}, 2, "files: '/etc/passwd' is not a file path"),
         ("deps_dismiss", {"pairs": ["US-999:US-124"]}, 2, "US-999 is not among the analysed"),
         ("deps_dismiss", {"pairs": ["US-1:US-2"], "undo": True, "why": "x"}, 2, "not with undo"),
+        ("deps_conflict", {}, 2, "missing argument: pairs"),
+        ("deps_conflict", {"pairs": []}, 2, "name the pairs that must not run at the same time"),
+        ("deps_conflict", {"pairs": ["US-124:US-124"]}, 2, "links US-124 to itself"),
+        ("deps_conflict", {"pairs": ["US-999:US-124"]}, 2, "US-999 is not among the analysed"),
+        ("deps_conflict", {"pairs": ["US-1:US-2"], "file": "/etc/x"}, 2, "file: '/etc/x' is not"),
+        ("deps_conflict", {"pairs": ["US-1:US-2"], "undo": True, "why": "x"}, 2, "not with undo"),
     ],
 )
 def test_failures_are_tool_errors_and_the_server_keeps_serving(
