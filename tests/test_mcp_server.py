@@ -36,8 +36,8 @@ KEY = "k3y-Secret-91f2"
 BOB = "bob@example.com"
 TOOLS = {
     "sync", "status", "checkout", "release", "renew", "batch", "deps", "deps_review",
-    "deps_accept", "deps_link", "deps_dismiss", "deps_conflict", "plan", "conflicts", "complete", "metrics",
-    "doctor", "migrate",
+    "deps_accept", "deps_link", "deps_dismiss", "deps_conflict", "plan", "conflicts", "complete",
+    "metrics", "doctor", "migrate",
 }  # fmt: skip
 STORY_FILE = """# Story 9.1: User model
 

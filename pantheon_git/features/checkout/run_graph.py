@@ -5,10 +5,10 @@ With ``rally_auto_sync`` the epic is synced first (incrementally), so that the t
 analysis infers dependencies from are Rally's. Then the saved graph (``pantheon deps``) is
 used if it read these epics, holds every open story of them, is not older than the last
 sync and was made with the settings the analysis runs with now (``deps_inferred``, the team's
-dismissed dependencies); otherwise the analysis runs again for them (merged into the
-project-wide graph, as ``pantheon deps --epic`` does). A cache without the epic's stories (no
-sync, or ``rally_auto_sync: false``) stops the checkout before anything is locked: without the
-story texts, inferred dependencies cannot be told.
+dismissed dependencies and declared conflicts); otherwise the analysis runs again for them
+(merged into the project-wide graph, as ``pantheon deps --epic`` does). A cache without the
+epic's stories (no sync, or ``rally_auto_sync: false``) stops the checkout before anything is
+locked: without the story texts, inferred dependencies cannot be told.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def current_graph(
     last = meta.last_sync if meta is not None else None
     if (
         graph is not None
-        and not made_otherwise(app, graph)  # deps_inferred, the team's dismissed dependencies
+        and not made_otherwise(app, graph)  # deps_inferred, the team's dismissals and conflicts
         and graph.current_for(open_keys, epics, last)
     ):
         return graph

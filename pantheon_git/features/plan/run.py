@@ -209,7 +209,7 @@ def _stale(app: App, graph: cached_graph.Graph | None, keys: list[StoryKey]) -> 
     """Why the saved graph cannot order ``keys`` (empty when it can)."""
     if graph is None:
         return "is missing"
-    why = made_otherwise(app, graph)  # deps_inferred, the team's dismissed dependencies
+    why = made_otherwise(app, graph)  # deps_inferred, the team's dismissals and conflicts
     if why:
         return why
     if not graph.covers(keys):
