@@ -261,11 +261,11 @@ def _results(
 
 
 # `pantheon plan` runs the analysis when the cache has none; the MCP server's `deps` tool runs
-# it and can add the Mermaid diagram; its `deps_review`, `deps_accept`, `deps_link` and
-# `deps_dismiss` tools are the review, the accept, the link and the dismissal of
-# `pantheon deps --review/--accept/--link/--dismiss` (`--dismiss-file`: the paths read as
-# `filedismiss` reads them); its prompt `rally-read-deps` renders the reading guide and the
-# backlog as a reader reads it.
+# it and can add the Mermaid diagram; its `deps_review`, `deps_accept`, `deps_link`,
+# `deps_dismiss` and `deps_conflict` tools are the review, the accept, the link, the dismissal
+# and the declaration of `pantheon deps --review/--accept/--link/--dismiss/--conflict`
+# (`--dismiss-file` and `--file`: the paths read as `filedismiss` reads them); its prompt
+# `rally-read-deps` renders the reading guide and the backlog as a reader reads it.
 SHARED = (
     "filedismiss",
     "guide",
@@ -274,5 +274,6 @@ SHARED = (
     "review",
     "run",
     "run_accept",
+    "run_declare",
     "run_dismiss",
 )
