@@ -6,6 +6,7 @@ nothing else writes the dependencies it reads as Rally predecessors (``deps_link
     .venv/bin/python benchmarks/deps_reading.py                 # every set with a reader's links
     .venv/bin/python benchmarks/deps_reading.py --set NAME --show
     .venv/bin/python benchmarks/deps_reading.py --reader read2  # the second prompt's readers
+    .venv/bin/python benchmarks/deps_reading.py --reader read2 --truth agreed   # agreed labels
 
 ``--prompt`` prints the prompt's two messages as the MCP server sends them for a labelled set:
 the workflow and the reading guide (``prompts.py``, ``deps/guide.py``), then the stories in
@@ -27,6 +28,9 @@ with the parser ``--link`` uses. Three columns, scored as ``deps_stated.py`` sco
   what ``pantheon deps`` and ``plan`` order by with ``deps_inferred: false``. The reader has
   judged every inferred edge the prompt listed (it writes those it reads in the texts too), so
   this is its verdict on them.
+
+``--truth agreed`` scores against the agreed labels of ``deps_agreed.py`` (two readers, a third
+deciding what they dispute) in place of the first reader's.
 """
 
 from __future__ import annotations
@@ -126,7 +130,7 @@ COLUMNS = ("text", "read", "both", "judged", "all", "rally")
 
 def print_table(results: Sequence[tuple[str, Mapping[str, dq.Score]]]) -> None:
     """One row per set; "all" is blank for a set without its source, and pooled over the sets
-    that have one."""
+    that have one; "meet": how many sets meet the target (precision 0.95, recall 0.8)."""
     heads = "  ".join(f"{f'{k} P':>6} {'R':>5}" for k in COLUMNS)
     print(f"{'set':10} {'truth':>6}   {heads}")
     for name, row in results:
@@ -137,6 +141,15 @@ def print_table(results: Sequence[tuple[str, Mapping[str, dq.Score]]]) -> None:
         pooled = [_sum(row[k] for _, row in results if k in row) for k in COLUMNS]
         truth = pooled[0].truth if pooled[0] else 0
         print(f"{'pooled':10} {truth:>6}   " + "  ".join(map(_cell, pooled)))
+        met = [sum(_meets(row.get(k)) for _, row in results) for k in COLUMNS]
+        print(f"{'meet':10} {len(results):>6}   " + "  ".join(f"{n:>12}" for n in met))
+
+
+def _meets(score: dq.Score | None) -> bool:
+    """Whether a set meets the target: precision and recall of ``deps_quality``'s targets."""
+    if score is None or score.precision is None or score.recall is None:
+        return False
+    return score.precision >= dq.TARGET_PRECISION and score.recall >= dq.TARGET_RECALL
 
 
 def _cell(score: dq.Score | None) -> str:
