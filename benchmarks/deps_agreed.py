@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/deps_agreed.py                 # every set: agreed, disputed
     .venv/bin/python benchmarks/deps_agreed.py --sheet NAME    # the pairs to put to a third reader
     .venv/bin/python benchmarks/deps_agreed.py --write NAME DECISIONS  # -> NAME-adjudicated.yaml
+    .venv/bin/python benchmarks/deps_agreed.py --changes   # the conflicts both stories change
 
 One reader's labels are one careful person's view: two readers of the same backlog agree on
 about nine pairs in ten (``deps_agreement.py``), so a figure scored against one of them cannot
@@ -19,6 +20,11 @@ given the stories file (anonymised, as the second reader had it), READERS.md's g
 adjudication note below, and the disputed pairs without saying which reader linked what, nor
 what the rules or any prompt reader find; it decides each pair: an edge (which way), a conflict,
 no dependency, or ambiguous.
+
+A conflict is two stories that name one file. ``--changes`` splits the agreed conflicts by what a
+reader (``changes/NAME.yaml``: READERS.md's conflict note) found each story does to the file it
+shares with the other: both change it (the conflicts a planner must keep apart), or one or
+neither does (it reads, runs or only mentions it); and how many of each the analysis finds.
 """
 
 from __future__ import annotations
@@ -183,41 +189,84 @@ def write(name: str, d: Disputes, decisions: str, header: Iterable[str]) -> Path
     return path
 
 
+def changes_file(name: str) -> Path:
+    return dq.BMAD / "changes" / f"{name}.yaml"
+
+
+def changed_by_both(path: Path) -> dict[Pair, bool]:
+    """Each agreed conflict -> whether both stories change the file they share."""
+    doc: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {
+        _sorted(row["a"], row["b"]): row.get("a_does") == row.get("b_does") == "changes"
+        for row in doc.get("pairs") or ()
+    }
+
+
+def print_changes(sets: Iterable[dq.LabelledSet]) -> None:
+    """Per set: agreed conflicts both stories change and the others, and how many of each the
+    analysis finds."""
+    from pantheon_git.features.deps import analyse
+
+    print(f"{'set':10} {'both change':>12} {'found':>6} {'one or none':>12} {'found':>6}")
+    total = [0, 0, 0, 0]
+    for labelled in sets:
+        both = changed_by_both(changes_file(labelled.name))
+        stories = dq.load_stories(labelled.stories)
+        found = {_sorted(str(c.a), str(c.b)) for c in analyse(stories).conflicts}
+        row = [
+            sum(both.values()),
+            sum(v and p in found for p, v in both.items()),
+            sum(not v for v in both.values()),
+            sum(not v and p in found for p, v in both.items()),
+        ]
+        total = [t + r for t, r in zip(total, row, strict=True)]
+        print(f"{labelled.name:10} {row[0]:>12} {row[1]:>6} {row[2]:>12} {row[3]:>6}")
+    print(f"{'pooled':10} {total[0]:>12} {total[1]:>6} {total[2]:>12} {total[3]:>6}")
+
+
+def _one(labelled: dq.LabelledSet, sheet_only: bool, decisions_path: Path | None) -> int:
+    """``--sheet``: print the set's disputed pairs; ``--write``: check and keep a decisions file."""
+    name = labelled.name
+    d = disputes(dq.read_truth(labelled.truth), dq.read_truth(second_file(name)))
+    if sheet_only or decisions_path is None:
+        print(sheet(d), end="")
+        return 0
+    text = decisions_path.read_text(encoding="utf-8")
+    decisions = yaml.safe_load(text) or {}
+    errors = ["a decisions file has no 'put' of its own"] if "put" in decisions else []
+    if errors := errors or decided(d, decisions):
+        print("\n".join(errors), file=sys.stderr)
+        return 1
+    header = [
+        f"A third reader's decisions on the pairs the two readers of {name} label",
+        "differently (deps_agreed.py): the stories file and READERS.md's guide only.",
+    ]
+    print(write(name, d, text, header))
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--sheet", metavar="NAME", help="Print the disputed pairs of set NAME.")
     parser.add_argument("--write", nargs=2, metavar=("NAME", "DECISIONS"), help=argparse.SUPPRESS)
+    parser.add_argument("--changes", action="store_true", help="Agreed conflicts both change.")
     args = parser.parse_args()
     by_name = {s.name: s for s in dq.SETS if second_file(s.name).exists()}
+    if args.changes:
+        print_changes(s for s in by_name.values() if changes_file(s.name).exists())
+        return 0
     name = args.sheet or (args.write[0] if args.write else None)
     if name is not None and name not in by_name:
         print(f"no set {name!r} with a second reader's labels", file=sys.stderr)
         return 2
     if name is not None:
-        labelled = by_name[name]
-        d = disputes(dq.read_truth(labelled.truth), dq.read_truth(second_file(name)))
-        if args.sheet:
-            print(sheet(d), end="")
-            return 0
-        text = Path(args.write[1]).read_text(encoding="utf-8")
-        decisions = yaml.safe_load(text) or {}
-        if "put" in decisions:
-            print("a decisions file has no 'put' of its own", file=sys.stderr)
-            return 1
-        if errors := decided(d, decisions):
-            print("\n".join(errors), file=sys.stderr)
-            return 1
-        header = [
-            f"A third reader's decisions on the pairs the two readers of {name} label",
-            "differently (deps_agreed.py): the stories file and READERS.md's guide only.",
-        ]
-        print(write(name, d, text, header))
-        return 0
-    print(f"{'set':10} {'agreed':>6} {'disputed':>8} {'decided':>8}")
+        written = Path(args.write[1]) if args.write else None
+        return _one(by_name[name], args.sheet is not None, written)
+    print(f"{'set':10} {'agreed':>6} {'disputed':>8}")
     for labelled in by_name.values():
         d = disputes(dq.read_truth(labelled.truth), dq.read_truth(second_file(labelled.name)))
         truth = agreed_truth(labelled)
-        count = "" if truth is None else str(len(truth.items))
+        count = "-" if truth is None else str(len(truth.items))
         print(f"{labelled.name:10} {count:>6} {len(d.edges) + len(d.conflicts):>8}")
     return 0
 

@@ -159,3 +159,14 @@ def test_control_files_decide_each_pair_of_their_sheet(control: ModuleType) -> N
         )
         doc = yaml.safe_load(control.control_file(labelled.name).read_text(encoding="utf-8"))
         assert sys.modules["deps_agreed"].decided(put, doc) == [], labelled.name
+
+
+def test_change_files_cover_their_sets_agreed_conflicts(agreed: ModuleType) -> None:
+    dq = sys.modules["deps_quality"]
+    files = [s for s in dq.SETS if agreed.changes_file(s.name).exists()]
+    assert files, "no reader's verdicts on what stories do to shared files"
+    for labelled in files:
+        truth = agreed.agreed_truth(labelled)
+        conflicts = {(a, b) for kind, a, b in truth.items if kind in dq.CONFLICT_KINDS}
+        verdicts = agreed.changed_by_both(agreed.changes_file(labelled.name))
+        assert set(verdicts) == conflicts, labelled.name
