@@ -45,6 +45,10 @@ Both mistakes cost: a wrong predecessor blocks a story (nobody can start it unti
 done), and a missed one lets two developers build on each other's unfinished work. Keep a pair
 when the text shows a use, in whatever words; leave it out when only shared domain words link
 the two stories.
+A story that sets up a project, an application or a service (its skeleton, framework, folders,
+database or client set-up) comes before each story that builds inside it, even when that story
+does not name the set-up: an endpoint of the backend waits for the backend's skeleton, a screen
+of the app for the app's project, a module of the package for the package.
 Label the direction the text needs: a reference to something a later story builds is still
 from the creator to the user."""
 
