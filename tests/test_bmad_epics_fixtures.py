@@ -34,6 +34,8 @@ BLOBS = {
     "posture/epics.md": "65ae73b18f2805e3d868dde520fcf2a8e9a1ad5d",
     "press/epics.md": "11679be9030ebd58fff6737182f147929704f05b",
     "rego/epics.md": "cc8893f9fae3353ecaeb0ab5d589c5310ba800ff",
+    "robot/epic-01-foundation.md": "514ad5d842d9329bcd8df75780b2c3153ca24d09",
+    "robot/epic-03-complete-head-assembly.md": "57df805c42b253bb96552e4b92f58538eaafcc55",
     "rumble/epic-1-foundation.md": "f211c8a66ebeb76ca237effd9f0029a14130e3af",
     "rumble/epic-2-core-combat.md": "0bd2f74e7be60618e19a21150cf1f1428a7599b7",
     "rumble/epic-3-weapon-systems.md": "e7f6a8dabd2f5209c8c3a6cc365b8165ffff31b3",
