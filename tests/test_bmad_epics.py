@@ -225,6 +225,10 @@ def test_unclear_prerequisites_are_noted() -> None:
         ("Story 7.1 and also 1.5", ("7.1", "1.5")),
         ("needs 1.2 GB of disk", ()),
         ("Epic 1-3 complete (core)", ("epic:1", "epic:2", "epic:3")),
+        # "All Epic 1 stories" from inside epic 1: the bracket says which ones
+        ("All Epic 1 stories (1.1-1.3)", ("1.1", "1.2", "1.3")),
+        ("All Epic 3 stories complete (3.1-3.2)", ("3.1", "3.2")),
+        ("All Epic 1 stories complete", ("epic:1",)),
     ],
 )
 def test_prerequisite_lines(text: str, refs: tuple[str, ...]) -> None:

@@ -143,6 +143,11 @@ _RANGE_RE = re.compile(
     re.IGNORECASE,
 )
 _PARENS_RE = re.compile(r"(\([^()]*\))")
+_FILLER_RE = re.compile(
+    r"\s*(?:stor(?:y|ies)|complete[d]?|done|finished)?(?:\s+complete[d]?)?\s*", re.I
+)
+"""What may stand between an epic and the bracket that narrows it: "All Epic 1 stories (1.1-1.8)"
+names stories 1.1 to 1.8, not the whole epic (the story saying it may be one of epic 1)."""
 _MAX_RANGE = 60
 
 
@@ -152,8 +157,8 @@ def prerequisite_refs(text: str) -> tuple[str, ...]:
     - ``Story 1.1 (why), Story 1.3`` / ``Stories 1.1, 1.2`` -> ``1.1``, ``1.3`` / ``1.1``, ``1.2``
     - ``Story 1.1-1.5`` -> ``1.1`` ... ``1.5`` (a range within one epic)
     - ``Epic 1 - Infrastructure Complete``, ``Epics 4 and 5`` -> ``epic:1`` / ``epic:4``, ``epic:5``
-    - ``Epic 1 (Story 1.1 config, Story 1.5 logging)``, ``Epic 1 Story 1.4``: the stories named
-      narrow the epic to them
+    - ``Epic 1 (Story 1.1 config, Story 1.5 logging)``, ``Epic 1 Story 1.4``, ``All Epic 1
+      stories (1.1-1.8)``: the stories named narrow the epic to them
     - ``None (first story in Epic 1)``: nothing; words in brackets only explain, except right
       after an epic, where they name its stories, and when nothing outside them names a story:
       ``Core game features complete (Epics 2-8)`` -> ``epic:2`` ... ``epic:8``.
@@ -183,7 +188,7 @@ def _outside_brackets(text: str) -> tuple[str, ...]:
                 continue
             following = matches[position + 1] if position + 1 < len(matches) else None
             rest = parts[index][match.end() : following.start() if following else None]
-            if rest.strip():
+            if rest.strip() and not (following is None and _FILLER_RE.fullmatch(rest)):
                 refs += _refs(match)
             elif following is not None and not following.group("epics"):
                 continue  # "Epic 1 Story 1.4": the story says which part of the epic
