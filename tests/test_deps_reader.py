@@ -132,3 +132,25 @@ def test_with_deps_inferred_off_the_texts_edges_are_still_listed_as_found_not_as
     on = backlog_text(stories, analyse(stories), **URIS)
     off = backlog_text(stories, analyse(stories, inferred=False), **URIS)
     assert off == on  # the same edges, in the same sections: the reader judges them all
+
+
+def test_the_conflicts_found_and_declared_are_listed_with_their_files() -> None:
+    from pantheon_git.core.keys import StoryKey
+    from pantheon_git.features.deps import Declared
+
+    stories = [
+        story("US-1", "Login form", tasks=["Build src/auth/form.ts"]),
+        story("US-2", "Remember me", tasks=["Add a checkbox to src/auth/form.ts"]),
+        story("US-3", "Compose db", "PostgreSQL configured in Docker Compose."),
+        story("US-4", "Compose cache", "Redis configured in Docker Compose."),
+    ]
+    none = backlog_text(stories[2:], analyse(stories[2:]), **URIS)
+    assert none.endswith(
+        "# Conflicts already known (0; A:B must not run at the same time, "
+        "neither waits)\n\nNone yet.\n"
+    )
+    declared = Declared(StoryKey.parse("US-3"), StoryKey.parse("US-4"), None, "declared by a")
+    text = backlog_text(stories, analyse(stories, declared=[declared]), **URIS)
+    part = text.split("# Conflicts already known (2;")[1]
+    assert "\n- US-1:US-2 file: src/auth/form.ts\n" in part
+    assert "\n- US-3:US-4 file: a file (declared)\n" in part

@@ -95,8 +95,9 @@ def test_reading_dependencies_renders_the_guide_and_the_calls() -> None:
         '`deps_conflict` {"pairs": ["A:B"], "file": "PATH", "why": "both change it", '
         '"dry_run": true, "epics": ["17", "18"]}'
     )
-    assert text.index(links) < text.index(conflict) < text.index(real)
-    assert "4. A conflict is no link: neither story waits for the other." in text
+    # once the links are written: a conflict is a separate call, before the dismissals
+    assert text.index(real) < text.index(conflict) < text.index(dismiss)
+    assert "5. A conflict is no link: neither story waits for the other." in text
     assert "with the file in `file` when the texts give or imply its path" in text
     whole = render("rally-read-deps")
     assert '`deps_link` {"pairs": ["BEFORE:AFTER", "..."], "dry_run": true}.' in whole

@@ -1,12 +1,12 @@
 """The backlog as a reader reads it for its dependencies: the stories in backlog order (title,
 description, acceptance criteria, task names) and the dependencies already known (Rally's
-predecessors, the analysis's edges and hints with their confidence), so the reader adds only
-what is missing.
+predecessors, the analysis's edges and hints with their confidence, and the conflicts it found
+with their files), so the reader adds only what is missing and can judge what is there.
 
 It stays within a budget an agent's context can hold: the first ``STORIES_MAX`` stories that
 fit in ``STORY_BUDGET`` characters (each cut at ``STORY_CHARS``), then the keys of the others,
-to be read one by one at ``story_uri``; the known edges up to ``KNOWN_BUDGET``, the rest at
-``graph_uri``. Everything together stays under ``LIMIT``.
+to be read one by one at ``story_uri``; the known edges up to ``KNOWN_BUDGET`` and the conflicts
+up to ``CONFLICT_BUDGET``, the rest at ``graph_uri``. Everything together stays under ``LIMIT``.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ STORY_CHARS = 3_000
 STORY_BUDGET = 60_000
 REST_CHARS = 3_000
 KNOWN_BUDGET = 12_000
-LIMIT = STORY_BUDGET + REST_CHARS + KNOWN_BUDGET + 2_000
+CONFLICT_BUDGET = 4_000
+LIMIT = STORY_BUDGET + REST_CHARS + KNOWN_BUDGET + CONFLICT_BUDGET + 2_000
 """The most characters ``backlog_text`` writes (the headings and closing lines included)."""
 
 
@@ -48,6 +49,7 @@ def backlog_text(
     if rest:
         lines += [_rest(rest, story_uri), ""]
     lines += known_text(analysis, graph_uri)
+    lines += conflicts_text(analysis, graph_uri)
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -120,6 +122,28 @@ def known_text(analysis: Analysis, graph_uri: str) -> list[str]:
     if written < total:
         lines += [f"{total - written} more: read {graph_uri} (edges and hints).", ""]
     return lines
+
+
+def conflicts_text(analysis: Analysis, graph_uri: str) -> list[str]:
+    """The conflicts the analysis found or the team declared, A:B and the files they share."""
+    conflicts = analysis.conflicts
+    lines = [
+        f"# Conflicts already known ({len(conflicts)}; A:B must not run at the same time, "
+        "neither waits)",
+        "",
+    ]
+    if not conflicts:
+        return [*lines, "None yet.", ""]
+    used = 0
+    for written, conflict in enumerate(conflicts):
+        files = ", ".join(p.removeprefix("fixture:") for p in conflict.paths) or "a file"
+        line = f"- {conflict.a}:{conflict.b} {conflict.kind}: {files}"
+        line += " (declared)" if conflict.declared else ""
+        if used + len(line) > CONFLICT_BUDGET:
+            return [*lines, "", f"{len(conflicts) - written} more: read {graph_uri}.", ""]
+        lines.append(line)
+        used += len(line) + 1
+    return [*lines, ""]
 
 
 def _edge_line(edge: Edge) -> str:

@@ -210,14 +210,14 @@ def _read_deps(args: Args) -> str:
             "3. Before calling, list the pairs the texts show, BEFORE:AFTER (AFTER waits for "
             "BEFORE), each with one line quoting the waiting story's words that name what it "
             f"uses. Then call {call('deps_link', pairs=pairs, dry_run=True, epics=epics)}.",
-            "4. A conflict is no link: neither story waits for the other. Two stories that both "
-            "change one file, named in any wording, that the analysis does not list as a "
-            f"conflict: call {conflict}, with the file in `file` when the texts give or imply "
-            "its path, then the same without dry_run.",
-            "5. A refusal names the pair and why (a story not in the cache, or a cycle with "
+            "4. A refusal names the pair and why (a story not in the cache, or a cycle with "
             "Rally's order and its path): drop that pair, or fix its direction if you misread "
             "it, and call the dry run again. Then call the same pairs without dry_run: "
             f"{call('deps_link', pairs=pairs, epics=epics)}.",
+            "5. A conflict is no link: neither story waits for the other. Two stories that both "
+            "change one file, named in any wording, that the analysis does not list as a "
+            f"conflict: call {conflict}, with the file in `file` when the texts give or imply "
+            "its path, then the same without dry_run.",
             "6. The analysis's edges (not its hints) that you did not read in the texts: "
             "dismiss them, so that plans stop holding a story back for them, with "
             f"{call('deps_dismiss', pairs=pairs, why=why, dry_run=True, epics=epics)}, then "
