@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.story import Story, Task
-from pantheon_git.features.deps import Analysis, analyse
+from pantheon_git.features.deps import Analysis, Declared, analyse
 
 ROOT = Path(__file__).resolve().parents[1]
 HERE = ROOT / "tests" / "fixtures" / "deps"
@@ -253,11 +253,12 @@ def score_stories(
     *,
     inferred: bool = True,
     dismissed: Set[tuple[StoryKey, StoryKey]] = frozenset(),
+    declared: Sequence[Declared] = (),
 ) -> Result:
     """The analysis of ``stories`` scored against ``truth``; ``inferred=False`` as under
     ``deps_inferred: false`` (Rally's predecessors and the conflicts); ``dismissed`` as
-    ``deps --dismiss`` leaves pairs out."""
-    analysis = analyse(stories, inferred=inferred, dismissed=dismissed)
+    ``deps --dismiss`` leaves pairs out; ``declared`` as ``deps --conflict`` adds conflicts."""
+    analysis = analyse(stories, inferred=inferred, dismissed=dismissed, declared=declared)
     predicted = predicted_items(analysis)
     unscored = truth.ambiguous | truth.stated_only
     scores = score(predicted, truth.items, unscored)

@@ -49,7 +49,9 @@ import deps_quality as dq
 import deps_stated as ds
 from deps_agreed import agreed_truth
 
-from pantheon_git.features.deps import analyse
+from pantheon_git.core.keys import StoryKey
+from pantheon_git.features.deps import Declared, analyse
+from pantheon_git.features.deps.model import key_order
 from pantheon_git.features.deps.reader import backlog_text
 from pantheon_git.features.deps.review import parse_pairs
 from pantheon_git.features.mcp.prompts import BY_NAME
@@ -70,6 +72,17 @@ def read_links(path: Path) -> dict[str, tuple[str, ...]]:
     for before, after in parse_pairs(doc.get("links") or ()):
         out.setdefault(str(after), []).append(str(before))
     return {key: tuple(dict.fromkeys(keys)) for key, keys in out.items()}
+
+
+def read_conflicts(path: Path) -> list[Declared]:
+    """The conflicts the reader would declare (``deps_conflict``): ``{"conflicts": ["US-1:US-2",
+    ...]}`` in the links file, read as ``deps --conflict`` reads its pairs (either order)."""
+    doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    out: dict[tuple[StoryKey, StoryKey], Declared] = {}
+    for a, b in parse_pairs(doc.get("conflicts") or ()):
+        first, second = sorted((a, b), key=key_order)
+        out.setdefault((first, second), Declared(first, second, None, "declared by the reader"))
+    return list(out.values())
 
 
 def prompt_text(labelled: dq.LabelledSet) -> str:
@@ -94,8 +107,9 @@ def scored(
     stories = dq.load_stories(labelled.stories)
     truth = truth or dq.read_truth(labelled.truth)
     links = read_links(links_file(labelled.name, reader))
+    declared = read_conflicts(links_file(labelled.name, reader))
     linked = ds.with_predecessors(stories, links)
-    both = dq.score_stories(linked, truth, labelled.name)
+    both = dq.score_stories(linked, truth, labelled.name, declared=declared)
     # the prompt's step 6: the analysis's edges the reader did not write are dismissed
     written = {(before, after) for after, befores in links.items() for before in befores}
     unread = {
@@ -103,10 +117,12 @@ def scored(
         for e in analyse(stories).edges
         if e.confidence != "explicit" and (str(e.source), str(e.target)) not in written
     }
-    judged = dq.score_stories(linked, truth, labelled.name, dismissed=unread)
+    judged = dq.score_stories(linked, truth, labelled.name, dismissed=unread, declared=declared)
+    read = [("explicit", a, b) for b, befores in links.items() for a in befores]
+    read += [("file", str(d.a), str(d.b)) for d in declared]
     out = {
         "text": dq.score_stories(stories, truth, labelled.name).scores["overall"],
-        "read": ds.stated_score(truth, links),
+        "read": dq.score(read, truth.items, truth.ambiguous | truth.stated_only)["overall"],
         "both": both.scores["overall"],
         "judged": judged.scores["overall"],
     }
@@ -117,11 +133,15 @@ def scored(
             key: tuple(dict.fromkeys((*links.get(key, ()), *stated.get(key, ()))))
             for key in {*links, *stated}
         }
-        every = dq.score_stories(ds.with_predecessors(stories, merged), truth, labelled.name)
+        every = dq.score_stories(
+            ds.with_predecessors(stories, merged), truth, labelled.name, declared=declared
+        )
         out["all"] = every.scores["overall"]
     # what deps_inferred: false plans on: Rally's predecessors, and the conflicts the texts show
     rally = ds.with_predecessors(stories, merged)
-    out["rally"] = dq.score_stories(rally, truth, labelled.name, inferred=False).scores["overall"]
+    out["rally"] = dq.score_stories(
+        rally, truth, labelled.name, inferred=False, declared=declared
+    ).scores["overall"]
     return out, both
 
 

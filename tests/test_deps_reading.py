@@ -58,3 +58,14 @@ def test_each_readers_links_name_only_their_sets_stories(reading: ModuleType, re
         assert reading.scores(labelled, reader)["read"].found
         read += 1
     assert read >= 3
+
+
+def test_a_readers_declared_conflicts_are_read_in_either_order(
+    reading: ModuleType, tmp_path: Path
+) -> None:
+    path = tmp_path / "x-read3.yaml"
+    path.write_text('links: ["US-1:US-2"]\nconflicts:\n  - "US-4:US-3"  # compose\n  - US-3:US-4\n')
+    [declared] = reading.read_conflicts(path)
+    assert (str(declared.a), str(declared.b), declared.path) == ("US-3", "US-4", None)
+    path.write_text('links: ["US-1:US-2"]\n')
+    assert reading.read_conflicts(path) == []
