@@ -115,7 +115,7 @@ SETS = (
     _bmad("rego"),  # held out in round 23, run once (rules of 8477d31), then for development
     _bmad("dex"),  # held out in round 24, run once (rules of 8477d31), then for development
     _bmad("swarm"),  # held out in round 25, run once (rules of 82df4ca), then for development
-    _bmad("robot", held_out=True),  # held out in round 26
+    _bmad("robot"),  # held out in round 26, run once (rules of 0302923), then for development
 )
 
 

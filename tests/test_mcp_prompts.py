@@ -91,14 +91,10 @@ def test_reading_dependencies_renders_the_guide_and_the_calls() -> None:
     files = '`deps_dismiss` {"files": ["PATH"], "why": "no story changes it", "dry_run": true'
     assert text.index(dismiss) < text.index(files) < text.index('`deps` {"epics"')
     assert "a file the application writes at run time, a script the stories only run" in text
-    conflict = (
-        '`deps_conflict` {"pairs": ["A:B"], "file": "PATH", "why": "both change it", '
-        '"dry_run": true, "epics": ["17", "18"]}'
-    )
-    # once the links are written: a conflict is a separate call, before the dismissals
-    assert text.index(real) < text.index(conflict) < text.index(dismiss)
-    assert "5. A conflict is no link: neither story waits for the other." in text
-    assert "with the file in `file` when the texts give or imply its path" in text
+    # declaring conflicts is a person's call (deps --conflict): readers given the prompt
+    # declared mostly guesses, so the prompt does not ask for them
+    assert "deps_conflict" not in text
+    assert "6. Call `deps`" in text
     whole = render("rally-read-deps")
     assert '`deps_link` {"pairs": ["BEFORE:AFTER", "..."], "dry_run": true}.' in whole
     assert "pantheon://stories/{key}" in text

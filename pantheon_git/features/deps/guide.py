@@ -5,8 +5,9 @@ The principle and the kinds are, word for word, those of the guide the labelled 
 second readers followed (``tests/fixtures/deps/bmad/READERS.md``): readers given only the
 stories and that page agreed with the first readers at a precision and recall above 0.9, where
 the rules find about a third of the same dependencies. What a reader states is written with
-``pantheon deps --link`` (the MCP tool ``deps_link``); a conflict the analysis does not list,
-with ``pantheon deps --conflict`` (``deps_conflict``).
+``pantheon deps --link`` (the MCP tool ``deps_link``); conflicts are the analysis's own job (a
+person who knows of one it misses declares it with ``pantheon deps --conflict``: readers given
+the prompt declared mostly guesses, ``tests/fixtures/deps/bmad/README.md``).
 """
 
 from __future__ import annotations
@@ -35,20 +36,14 @@ Not a dependency:
 - a story that names another's subject only to say it does not touch it ("no changes to the
   login endpoint");
 - a conflict: two stories that name the same file or the same shared test fixture must not run
-  at the same time, but neither waits for the other. Leave conflicts out of the links: the
-  analysis finds most of them itself. One it does not list, two stories that both change one
-  file named in any wording, is written with `deps_conflict` (`pantheon deps --conflict A:B`),
-  with the file in `file` (`--file`) when the texts give or imply its path."""
+  at the same time, but neither waits for the other. Leave conflicts out: the analysis finds
+  them itself."""
 
 CAUTION = """\
 Both mistakes cost: a wrong predecessor blocks a story (nobody can start it until the other is
 done), and a missed one lets two developers build on each other's unfinished work. Keep a pair
 when the text shows a use, in whatever words; leave it out when only shared domain words link
 the two stories.
-A story that sets up a project, an application or a service (its skeleton, framework, folders,
-database or client set-up) comes before each story that builds inside it, even when that story
-does not name the set-up: an endpoint of the backend waits for the backend's skeleton, a screen
-of the app for the app's project, a module of the package for the package.
 Label the direction the text needs: a reference to something a later story builds is still
 from the creator to the user."""
 

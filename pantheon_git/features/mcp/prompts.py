@@ -182,9 +182,6 @@ def _read_deps(args: Args) -> str:
     pairs = ["BEFORE:AFTER", "..."]
     why = "not in the stories' texts"
     file_why = "no story changes it"
-    conflict = call(
-        "deps_conflict", pairs=["A:B"], file="PATH", why="both change it", dry_run=True, epics=epics
-    )
     return "\n".join(
         [
             f"Read the stories of {scope} for the dependencies their texts show, and write the "
@@ -214,11 +211,7 @@ def _read_deps(args: Args) -> str:
             "Rally's order and its path): drop that pair, or fix its direction if you misread "
             "it, and call the dry run again. Then call the same pairs without dry_run: "
             f"{call('deps_link', pairs=pairs, epics=epics)}.",
-            "5. A conflict is no link: neither story waits for the other. Two stories that both "
-            "change one file, named in any wording, that the analysis does not list as a "
-            f"conflict: call {conflict}, with the file in `file` when the texts give or imply "
-            "its path, then the same without dry_run.",
-            "6. The analysis's edges (not its hints) that you did not read in the texts: "
+            "5. The analysis's edges (not its hints) that you did not read in the texts: "
             "dismiss them, so that plans stop holding a story back for them, with "
             f"{call('deps_dismiss', pairs=pairs, why=why, dry_run=True, epics=epics)}, then "
             "the same without dry_run. A conflict the analysis lists on a file no story "
@@ -227,7 +220,7 @@ def _read_deps(args: Args) -> str:
             f"{call('deps_dismiss', files=['PATH'], why=file_why, dry_run=True, epics=epics)}. "
             "The team commits the file it writes; a later reader can take a pair back with "
             "undo.",
-            f"7. Call {call('deps', epics=epics)} and report the waves, the links you added "
+            f"6. Call {call('deps', epics=epics)} and report the waves, the links you added "
             "(with their quotes), the edges you dismissed and any inferred edge your links "
             "overruled.",
         ]
