@@ -39,6 +39,7 @@ STORIES = {
     "rumble": (4, 28),
     "sandbox": (4, 39),
     "stock": (5, 113),
+    "sudoku": (6, 32),
     "swarm": (9, 58),
     "vdash": (4, 22),
     "warebot": (8, 46),

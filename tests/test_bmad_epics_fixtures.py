@@ -49,6 +49,7 @@ BLOBS = {
         "88b1a4047201046564eadce6cffa0fdbb3626331"
     ),
     "stock/epics.md": "bf3ba24cb76c07207b903eb6862bde4f3c77676f",
+    "sudoku/epics.md": "2cb43295de9697b28fa8eeacbdc42472d0515443",
     "swarm/epics.md": "fc2d359213b801daa215d56da7698b03c23ab7db",
     "vdash/epics-phase2.md": "d0933cbec78d16a8776f72f4ad0b417575bf9965",
     "warebot/epics.md": "fb2a2940c190da6f267d563f04389f42dd9795ee",
