@@ -116,6 +116,7 @@ SETS = (
     _bmad("dex"),  # held out in round 24, run once (rules of 8477d31), then for development
     _bmad("swarm"),  # held out in round 25, run once (rules of 82df4ca), then for development
     _bmad("robot"),  # held out in round 26, run once (rules of 0302923), then for development
+    _bmad("sudoku"),  # held out in round 27, run once (rules of 0302923), then for development
 )
 
 
