@@ -121,3 +121,19 @@ def test_a_bare_hyphenated_file_name_is_one_file() -> None:
         ]
     )
     assert conflict_pairs(a) == {("US-1", "US-2")}
+
+
+def test_a_path_written_from_the_repository_root_is_the_repositorys_file() -> None:
+    assert as_path("/app/profile/page.tsx") == "app/profile/page.tsx"
+    assert as_path("/lib/supabase.ts") == "lib/supabase.ts"
+    assert as_path("/api/puzzle/validate") is None  # an endpoint
+    assert as_path("/api/users.json") is None  # an endpoint's format
+    assert as_path("/etc/deskpulse/secrets.env") is None  # outside the repository
+    assert as_path("/components/puzzle/") is None  # a folder
+    a = analyse(
+        [
+            story("US-1", "Layout", "The header goes in `/app/layout.tsx`."),
+            story("US-2", "Analytics", "Add the analytics script to `app/layout.tsx`."),
+        ]
+    )
+    assert conflict_pairs(a) == {("US-1", "US-2")}

@@ -2,7 +2,9 @@
 
 A path has a folder and a file name with an extension (``src/auth/login.ts``), or is a bare
 file name with a source or config extension (``settings.py``), or a well-known extensionless
-name (``Dockerfile``). URLs, endpoints and folders (``src/auth/``) are not files.
+name (``Dockerfile``). URLs, endpoints and folders (``src/auth/``) are not files; a path written
+from the repository's root (``/app/profile/page.tsx``) is the repository's file, one under a
+system folder (``/etc/app/secrets.env``) is not.
 
 Build outputs (``dist/index.js``, ``build/app.js``, anything under ``node_modules/``) are
 generated, not written: no story creates or changes them by hand, so they are not files here.
@@ -34,6 +36,9 @@ WELL_KNOWN = word_set(
     "Dockerfile Makefile Jenkinsfile Procfile Gemfile Rakefile CODEOWNERS README CHANGELOG LICENSE"
 )
 _STRIP = "`'\"()[]{}<>,;:!?*"
+# The first folders of a path outside any repository ("/etc/deskpulse/secrets.env").
+SYSTEM_ROOTS = word_set("etc usr var opt home tmp dev proc sys root bin sbin mnt srv run boot")
+DATA_EXTS = word_set("json xml csv txt html htm")
 # Folders that hold what a build or a tool generates.
 OUTPUT_DIRS = word_set("dist build out target coverage node_modules __pycache__ .next .nuxt")
 # pytest's conftest.py, fixture folders, and factory_bot / factory_boy factories.
@@ -71,7 +76,14 @@ def as_path(raw: str) -> str | None:
         return None
     path = raw.lstrip(_STRIP).rstrip(_STRIP + ".").removeprefix("./")
     if path.startswith("/"):
-        return None  # an endpoint or a path outside the repository
+        # "/app/profile/page.tsx": the repository's own file, written from its root; an
+        # endpoint has no extension, and "/etc/app/secrets.env" is outside the repository
+        path = path[1:]
+        first, ext = path.split("/", 1)[0], path.rsplit(".", 1)[-1].lower()
+        if first in SYSTEM_ROOTS or (first == "api" and ext in DATA_EXTS):
+            return None  # outside the repository, or an endpoint's format ("/api/users.json")
+        if not FULL_PATH_RE.fullmatch(path):
+            return None
     if BARE_FILE_RE.fullmatch(path):
         return path
     if FULL_PATH_RE.fullmatch(path):
