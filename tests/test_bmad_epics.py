@@ -282,3 +282,31 @@ def test_a_whole_epic_is_waited_on_through_the_stories_that_end_it() -> None:
     assert epic_ends(["1.1", "1.2"], {}) == ["1.1", "1.2"]  # nothing stated: every story
     # a loop leaves no end: every story, rather than none
     assert epic_ends(["1.1", "1.2"], {"1.1": ("1.2",), "1.2": ("1.1",)}) == ["1.1", "1.2"]
+
+
+def test_all_of_its_own_epic_is_what_comes_before_the_story() -> None:
+    # 1.3 waits on "All Epic 1 stories"; 1.4 waits on 1.3: the whole epic's end is 1.4, which
+    # would make a loop. From inside epic 1 it means the part of the epic before 1.3.
+    text = """## Epic 1 Base
+### Story 1.1 A
+As a dev, I want a, so that x.
+### Story 1.2 B
+As a dev, I want b, so that x.
+**Prerequisites:** Story 1.1
+### Story 1.3 Run
+As a dev, I want a run, so that x.
+**Prerequisites:** All Epic 1 stories complete
+### Story 1.4 Docs
+As a dev, I want docs, so that x.
+**Prerequisites:** Story 1.3
+## Epic 2 Next
+### Story 2.1 First
+As a dev, I want c, so that x.
+**Prerequisites:** Epic 2 and Epic 1
+"""
+    epics = parse_epics(text, "epics.md")
+    assert epics is not None
+    stories = by_id(epics)
+    assert stories["1.3"].dependencies == ("1.2",)
+    # another epic is still its ends; the first story of its own epic waits on none of it
+    assert stories["2.1"].dependencies == ("1.4",)

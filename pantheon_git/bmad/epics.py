@@ -94,15 +94,47 @@ def epics_ends(stories: Iterable[tuple[Epic | None, ParsedStory]]) -> dict[str, 
     return {number: epic_ends(members, deps_of) for number, members in ids.items()}
 
 
+def ends_before(stories: Iterable[tuple[Epic | None, ParsedStory]]) -> dict[str, EarlierEnds]:
+    """Each story of an epic -> its epic's key and the stories that end the part of the epic
+    before it: what "All Epic 1 stories" means from inside epic 1. The whole epic's ends may
+    be stories after it that wait on it, which would make a loop."""
+    members: dict[str, list[str]] = {}
+    deps_of: dict[str, tuple[str, ...]] = {}
+    out: dict[str, EarlierEnds] = {}
+    for epic, story in stories:
+        deps_of[story.story_id] = story.dependencies
+        if epic is not None:
+            key = epic_key(epic.number)
+            earlier = members.setdefault(key, [])
+            out[story.story_id] = (key, epic_ends(earlier, deps_of) if earlier else [])
+            earlier.append(story.story_id)
+    return out
+
+
+EarlierEnds = tuple[str, list[str]]
+"""An epic's key, and the stories that end the part of it before one of its stories."""
+
+
 def expand_epics(
-    refs: Iterable[str], ends: Mapping[str, Sequence[str]], own_id: str
+    refs: Iterable[str],
+    ends: Mapping[str, Sequence[str]],
+    own_id: str,
+    before: Mapping[str, EarlierEnds] | None = None,
 ) -> tuple[str, ...]:
     """``epic:N`` -> the stories that end epic N (``ends``, from :func:`epics_ends`); an epic
-    not in ``ends`` stays ``epic:N`` (another file given to the same run may hold it)."""
+    not in ``ends`` stays ``epic:N`` (another file given to the same run may hold it). The
+    story's own epic (``before``, from :func:`ends_before`) -> the stories that end the part
+    of it before the story."""
+    own = (before or {}).get(own_id)
     out: dict[str, None] = {}
     for ref in refs:
         number = epic_number(ref)
-        whole = ends.get(epic_key(number)) if number is not None else None
+        if number is not None and own is not None and epic_key(number) == own[0]:
+            whole: Sequence[str] | None = own[1]
+            if not whole:
+                continue  # the epic's first story: nothing of it comes before
+        else:
+            whole = ends.get(epic_key(number)) if number is not None else None
         for story_id in whole or [ref]:
             if story_id != own_id:
                 out.setdefault(story_id, None)
@@ -143,18 +175,28 @@ def parse_epics(text: str, path: str) -> EpicsFile | None:
         )
         for mark in stories
     ]
-    ends = epics_ends((s.epic, s.story) for s in found)
-    found = [
+    # a story's own epic first (the part before it), then the other epics by their ends, which
+    # those first expansions settle
+    before = ends_before((s.epic, s.story) for s in found)
+    found = _expanded(found, {}, before)
+    found = _expanded(found, epics_ends((s.epic, s.story) for s in found), before)
+    epics = tuple(dict.fromkeys(s.epic for s in found if s.epic))
+    return EpicsFile(path, epics, tuple(_note_hidden(_note_needs(found), lines)))
+
+
+def _expanded(
+    found: Sequence[EpicStory], ends: Mapping[str, Sequence[str]], before: Mapping[str, EarlierEnds]
+) -> list[EpicStory]:
+    return [
         replace(
             s,
             story=replace(
-                s.story, dependencies=expand_epics(s.story.dependencies, ends, s.story.story_id)
+                s.story,
+                dependencies=expand_epics(s.story.dependencies, ends, s.story.story_id, before),
             ),
         )
         for s in found
     ]
-    epics = tuple(dict.fromkeys(s.epic for s in found if s.epic))
-    return EpicsFile(path, epics, tuple(_note_hidden(_note_needs(found), lines)))
 
 
 def _needs(lines: Sequence[Line], marks: Sequence[_Mark]) -> dict[str, tuple[EpicNeeds, ...]]:
