@@ -16,7 +16,8 @@ same question, in the same form, about four pools of pairs of one set, shuffled 
 
 Its decisions on ``agreed`` and ``other`` show its lean; on ``found``, how often a third careful
 reader would call a finder's "wrong" link right. They are a measurement only: the agreed labels
-never take a pair from the ``found`` pool.
+never take a pair from the ``found`` pool. A control file (``control/NAME.yaml``) keeps the pools
+its sheet was made from (``pools:``), since the finders that make ``found`` change.
 """
 
 from __future__ import annotations
@@ -87,6 +88,14 @@ def pools(labelled: dq.LabelledSet, seed: int = 1) -> dict[str, list[Pair]]:
         "found": sorted(rng.sample(unlinked, min(8, len(unlinked)))),
         "other": sorted(rng.sample(quiet, min(4, len(quiet)))),
     }
+
+
+def recorded(path: Path) -> dict[str, list[Pair]]:
+    """The pools a control file was made from (``pools:``): the finders change, so the sheet a
+    reader decided is kept beside its decisions rather than made again."""
+    doc: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    kept = doc.get("pools") or {}
+    return {pool: [da._sorted(a, b) for a, b in kept.get(pool) or ()] for pool in POOLS}
 
 
 def sheet(by_pool: dict[str, list[Pair]], name: str) -> str:
@@ -174,7 +183,7 @@ def main() -> int:
     rows = []
     for n, path in files.items():
         decisions = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        by_pool = pools(by_name[n])
+        by_pool = recorded(path) if "pools" in decisions else pools(by_name[n])
         rows.append((n, score(by_pool, decisions), same_as_third(by_name[n], decisions)))
     print_scores(rows)
     return 0

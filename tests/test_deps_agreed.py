@@ -153,7 +153,14 @@ def test_control_files_decide_each_pair_of_their_sheet(control: ModuleType) -> N
     files = [s for s in dq.SETS if control.control_file(s.name).exists()]
     assert files, "no control reader's decisions"
     for labelled in files:
-        pools = control.pools(labelled)
+        pools = control.recorded(control.control_file(labelled.name))
+        assert pools["agreed"], labelled.name
+        assert pools["other"], labelled.name
+        # the disputed pool is the pairs the third reader was put, as they stand
+        asked = sys.modules["deps_agreed"].put(
+            sys.modules["deps_agreed"].adjudicated_file(labelled.name)
+        )
+        assert pools["disputed"] == list(asked.edges), labelled.name
         put = sys.modules["deps_agreed"].Disputes(
             tuple(sorted({p for pool in pools.values() for p in pool})), ()
         )
