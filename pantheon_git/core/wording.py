@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 
 def count(n: int, singular: str, plural: str | None = None) -> str:
@@ -13,6 +13,12 @@ def count(n: int, singular: str, plural: str | None = None) -> str:
 
 def stories(n: int) -> str:
     return count(n, "story", "stories")
+
+
+def first_of(items: Sequence[str], limit: int) -> str:
+    """The first ``limit`` items, comma-separated, and how many more: ``a, b and 3 more``."""
+    more = f" and {len(items) - limit} more" if len(items) > limit else ""
+    return ", ".join(items[:limit]) + more
 
 
 def printable(path: str) -> str:

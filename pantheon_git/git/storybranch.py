@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from pantheon_git.core.wording import first_of
 from pantheon_git.errors import GitError, UsageError
 from pantheon_git.git.command import default_branch, ref_exists, run_git
 
@@ -138,9 +139,8 @@ def plan_switch(cwd: Path, name: str, *, configured_default: str | None = None) 
     changed = changed_between(cwd, head, target) if head else set(dirty)
     clash = sorted(dirty & changed)
     if clash:
-        shown = ", ".join(clash[:5]) + (f" and {len(clash) - 5} more" if len(clash) > 5 else "")
         raise GitError(
-            f"switching to {name} would overwrite uncommitted changes in {shown}",
+            f"switching to {name} would overwrite uncommitted changes in {first_of(clash, 5)}",
             hint="Commit them, or run `git stash push --include-untracked`, then run the "
             "checkout again (`git stash pop` brings them back).",
         )

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from pantheon_git.core.keys import StoryKey
+from pantheon_git.core.wording import first_of
 from pantheon_git.features.ci.event import CiEvent
 from pantheon_git.features.complete.note import NOTE_HEADS, NoteFacts, note_marker
 from pantheon_git.features.complete.rules import Decision, Stage, Verdict
@@ -223,10 +224,9 @@ def _overlap_lines(overlaps: Sequence[Overlap]) -> list[str]:
         return []
     lines = ["**Overlaps with other open story branches**", ""]
     for overlap in overlaps:
-        files = ", ".join(code(f, 80) for f in overlap.files[:8])
-        more = f" and {len(overlap.files) - 8} more" if len(overlap.files) > 8 else ""
+        files = first_of([code(f, 80) for f in overlap.files], 8)
         story = f" ({md(overlap.story)})" if overlap.story else ""
-        lines.append(f"- {code(overlap.branch)}{story}: {files}{more}")
+        lines.append(f"- {code(overlap.branch)}{story}: {files}")
     lines.append("")
     return lines
 

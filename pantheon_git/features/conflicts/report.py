@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from pantheon_git.core.wording import first_of
+
 RULE = "━" * 47
 MAX_FILES = 10
 GRID_MAX = 15
@@ -69,9 +71,7 @@ def _trial_line(story: str, outcome: Mapping[str, Any] | None) -> str:
 
 
 def _conflicts(outcome: Mapping[str, Any]) -> str:
-    items = [f"{c['path']} ({c['kind']})" for c in outcome["conflicts"]]
-    shown = ", ".join(items[:MAX_FILES])
-    return shown + (f" and {len(items) - MAX_FILES} more" if len(items) > MAX_FILES else "")
+    return first_of([f"{c['path']} ({c['kind']})" for c in outcome["conflicts"]], MAX_FILES)
 
 
 def _next_step(doc: Mapping[str, Any]) -> str:

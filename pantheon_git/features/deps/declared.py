@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pantheon_git.core.keys import StoryKey
-from pantheon_git.core.wording import count
+from pantheon_git.core.wording import count, first_of
 from pantheon_git.features.deps import dismissals
 from pantheon_git.features.deps.dismissals import Declaration, Judged, pair_text
 from pantheon_git.features.deps.model import Analysis, Conflict, Declared, key_order
@@ -129,10 +129,9 @@ def review_line(analysis: Analysis) -> str:
     pairs = [f"{c.a} ↔ {c.b}" for c in analysis.conflicts if c.declared]
     if not pairs:
         return ""
-    more = f" and {len(pairs) - SHOWN} more" if len(pairs) > SHOWN else ""
     return (
         f"Declared conflicts: {count(len(pairs), 'pair')} the team keeps apart "
-        f"({', '.join(pairs[:SHOWN])}{more}); `pantheon deps --unconflict A:B` takes one back."
+        f"({first_of(pairs, SHOWN)}); `pantheon deps --unconflict A:B` takes one back."
     )
 
 

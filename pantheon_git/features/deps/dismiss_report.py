@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pantheon_git.core.story import Story
-from pantheon_git.core.wording import count
+from pantheon_git.core.wording import count, first_of
 from pantheon_git.features.deps import dismissals
 from pantheon_git.features.deps.dismissals import Dismissal, FileDismissal, Outcome, Pair
 from pantheon_git.features.deps.document import edge_doc
@@ -83,8 +83,7 @@ def _why(outcome: Outcome) -> str:
 def _on(outcome: FileOutcome) -> str:
     pairs = [f"{c.a} ↔ {c.b}" for c in outcome.conflicts]
     if pairs:
-        more = f" and {len(pairs) - SHOWN} more" if len(pairs) > SHOWN else ""
-        return f" [{count(len(pairs), 'conflict')}: {', '.join(pairs[:SHOWN])}{more}]"
+        return f" [{count(len(pairs), 'conflict')}: {first_of(pairs, SHOWN)}]"
     if outcome.status == dismissals.NOT_DISMISSED:
         return ""
     return " [no conflict names it now: kept out if two stories come to share it]"
@@ -95,10 +94,9 @@ def left_out_line(left_out: Sequence[Edge]) -> str:
     if not left_out:
         return ""
     pairs = [dismissals.pair_text((e.source, e.target)) for e in left_out]
-    more = f" and {len(pairs) - SHOWN} more" if len(pairs) > SHOWN else ""
     return (
         f"Left out: {count(len(pairs), 'pair')} the team dismissed as wrong "
-        f"({', '.join(pairs[:SHOWN])}{more}); {TAKE_BACK}."
+        f"({first_of(pairs, SHOWN)}); {TAKE_BACK}."
     )
 
 
@@ -109,10 +107,9 @@ def files_line(analysis: Analysis) -> str:
     if not gone:
         return ""
     paths = sorted({p for c in gone for p in c.paths})
-    more = f" and {len(paths) - SHOWN} more" if len(paths) > SHOWN else ""
     return (
         f"Not conflicts: {count(len(gone), 'pair')} sharing only files the team dismissed "
-        f"({', '.join(paths[:SHOWN])}{more}); "
+        f"({first_of(paths, SHOWN)}); "
         "`pantheon deps --undismiss-file PATH` takes one back."
     )
 
