@@ -160,12 +160,13 @@ class Graph:
         not)."""
         if self.inferred != inferred:
             return f"was made with deps_inferred: {str(self.inferred).lower()}"
-        if any(part.dismissed != tuple(dismissed) for part in self.scope):
-            return "was made before the dismissed dependencies changed"
-        if any(part.dismissed_files != tuple(files) for part in self.scope):
-            return "was made before the dismissed files changed"
-        if any(part.declared != tuple(declared) for part in self.scope):
-            return "was made before the declared conflicts changed"
+        for field, now, what in (
+            ("dismissed", dismissed, "dismissed dependencies"),
+            ("dismissed_files", files, "dismissed files"),
+            ("declared", declared, "declared conflicts"),
+        ):
+            if any(getattr(part, field) != tuple(now) for part in self.scope):
+                return f"was made before the {what} changed"
         return ""
 
     def current_for(

@@ -18,9 +18,7 @@ import networkx as nx
 from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.perf import paused_gc
 from pantheon_git.core.story import Story
-from pantheon_git.features.deps import (
-    declared as team_conflicts,
-)
+from pantheon_git.features.deps import declared as team_conflicts
 from pantheon_git.features.deps import (
     fileedges,
     graph,

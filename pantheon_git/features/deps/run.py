@@ -56,7 +56,8 @@ class DepsResult:
     """What ``dependencies.json`` now holds: ``graph``, or the joint analysis of the asked
     epics and those the file held before."""
     team: Judged
-    """The team's dismissed pairs and files the analysis left out (``run_dismiss``)."""
+    """The team's file as the analysis read it: the pairs and files it left out, the conflicts
+    it added (``run_dismiss``, ``run_declare``)."""
 
     @property
     def document(self) -> Mapping[str, Any]:
