@@ -301,15 +301,7 @@ def _run(
 ) -> int:
     result = analyse_cache(app, refs)
     if mode == "review":
-        team = result.team
-        found = review_of(
-            result.analysis,
-            result.stories,
-            min_confidence,
-            team.pairs,
-            team.files,
-            conflicts=team.conflicts,
-        )
+        found = review_of(result.analysis, result.stories, min_confidence, result.team)
         emit(found.document(), lambda: found.render(evidence=Ctx.verbose > 0))
         return 0
     if mode in ("dismiss", "undismiss"):

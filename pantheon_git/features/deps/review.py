@@ -25,12 +25,7 @@ from pantheon_git.features.deps.dismiss_report import (
     files_line,
     left_out_line,
 )
-from pantheon_git.features.deps.dismissals import (
-    Declaration,
-    Dismissal,
-    FileDismissal,
-    order_free,
-)
+from pantheon_git.features.deps.dismissals import Judged, order_free
 from pantheon_git.features.deps.document import edge_doc
 from pantheon_git.features.deps.model import CONFIDENCE, Analysis, Edge, confidence_rank
 
@@ -179,24 +174,21 @@ def review(
     analysis: Analysis,
     stories: Sequence[Story],
     min_confidence: str | None,
-    entries: Sequence[Dismissal] = (),
-    files: Sequence[FileDismissal] = (),
-    *,
-    conflicts: Sequence[Declaration] = (),
+    team: Judged | None = None,
 ) -> Review:
-    """The review of ``analysis`` at ``min_confidence`` (default low); ``entries``: the team's
-    dismissals, whose who, when and why the JSON gives with each pair left out; ``files``:
-    the files it dismissed, listed with the conflicts they would make; ``conflicts``: the
-    conflicts it declared."""
+    """The review of ``analysis`` at ``min_confidence`` (default low); ``team``: the team's file
+    the analysis was made with: who dismissed each pair left out, when and why, the files it
+    dismissed with the conflicts they would make, the conflicts it declared."""
+    team = team or Judged()
     lines = [left_out_line(analysis.dismissed), files_line(analysis)]
     lines.append(declared.review_line(analysis))
     return Review(
         proposals(analysis, min_confidence or "low"),
         stories,
-        dismissed_docs(analysis.dismissed, stories, entries),
+        dismissed_docs(analysis.dismissed, stories, team.pairs),
         "\n".join(line for line in lines if line),
-        file_docs(analysis, files),
-        declared.review_docs(analysis, conflicts),
+        file_docs(analysis, team.files),
+        declared.review_docs(analysis, team.conflicts),
     )
 
 

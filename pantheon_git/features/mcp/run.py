@@ -19,6 +19,7 @@ from pantheon_git.features.mcp.outcome import Outcome
 
 if TYPE_CHECKING:
     from pantheon_git.core.keys import StoryKey
+    from pantheon_git.features.deps.run import DepsResult
 
 Progress = Callable[[str], None]
 
@@ -142,35 +143,19 @@ def batch(call: Call) -> Outcome:
 
 def deps(call: Call) -> Outcome:
     # lazy: a tool loads its own use case only (start-up is the agent's wait)
-    from pantheon_git.core.keys import EpicRef
     from pantheon_git.features.deps.mermaid import render_mermaid
-    from pantheon_git.features.deps.run import analyse_cache
 
-    refs = [EpicRef.parse(e) for e in call.strings("epics")]
-    app = call.app()
-    result = analyse_cache(app, refs)
+    _, result = _analysed(call)
     diagram = render_mermaid(result.analysis, result.stories) if call.get("mermaid") else None
     return Outcome(dict(result.document), extra=diagram)
 
 
 def deps_review(call: Call) -> Outcome:
     # lazy: a tool loads its own use case only (start-up is the agent's wait)
-    from pantheon_git.core.keys import EpicRef
     from pantheon_git.features.deps.review import review
-    from pantheon_git.features.deps.run import analyse_cache
 
-    refs = [EpicRef.parse(e) for e in call.strings("epics")]
-    app = call.app()
-    result = analyse_cache(app, refs)
-    team = result.team
-    found = review(
-        result.analysis,
-        result.stories,
-        call.get("min_confidence"),
-        team.pairs,
-        team.files,
-        conflicts=team.conflicts,
-    )
+    _, result = _analysed(call)
+    found = review(result.analysis, result.stories, call.get("min_confidence"), result.team)
     return Outcome(found.document())
 
 
@@ -194,30 +179,40 @@ def deps_accept(call: Call) -> Outcome:
 
 def deps_link(call: Call) -> Outcome:
     pairs = _named_pairs(
-        call, "deps_link", "link", '{"pairs": ["US-121:US-124"], "dry_run": true}: US-121 first.'
+        call, "deps_link", "to link", '{"pairs": ["US-121:US-124"], "dry_run": true}: US-121 first.'
     )
     return _write_deps(call, pairs, link=True)
 
 
-def _named_pairs(call: Call, tool: str, verb: str, example: str) -> list[tuple[StoryKey, StoryKey]]:
-    """The call's ``pairs`` (BEFORE:AFTER); at least one."""
+def _named_pairs(
+    call: Call, tool: str, what: str, example: str, *, unordered: bool = False
+) -> list[tuple[StoryKey, StoryKey]]:
+    """The call's ``pairs`` (BEFORE:AFTER; ``unordered``: A:B of a conflict); at least one."""
     # lazy: a tool loads its own use case only (start-up is the agent's wait)
     from pantheon_git.errors import UsageError
     from pantheon_git.features.deps.review import parse_pairs
 
-    pairs = parse_pairs(call.strings("pairs"), tool)
+    pairs = parse_pairs(call.strings("pairs"), tool, unordered=unordered)
     if not pairs:
-        raise UsageError(f"name the pairs to {verb}", hint=f"{tool} {example}")
+        raise UsageError(f"name the pairs {what}", hint=f"{tool} {example}")
     return pairs
+
+
+def _analysed(call: Call) -> tuple[App, DepsResult]:
+    """The call's app and the analysis of its ``epics`` (the saved graph, as `deps` makes it)."""
+    # lazy: a tool loads its own use case only (start-up is the agent's wait)
+    from pantheon_git.core.keys import EpicRef
+    from pantheon_git.features.deps.run import analyse_cache
+
+    app = call.app()
+    return app, analyse_cache(app, [EpicRef.parse(e) for e in call.strings("epics")])
 
 
 def deps_dismiss(call: Call) -> Outcome:
     # lazy: a tool loads its own use case only (start-up is the agent's wait)
-    from pantheon_git.core.keys import EpicRef
     from pantheon_git.errors import UsageError
     from pantheon_git.features.deps.filedismiss import paths_of
     from pantheon_git.features.deps.review import parse_pairs
-    from pantheon_git.features.deps.run import analyse_cache
     from pantheon_git.features.deps.run_dismiss import change
 
     pairs = parse_pairs(call.strings("pairs"), "deps_dismiss")
@@ -231,9 +226,7 @@ def deps_dismiss(call: Call) -> Outcome:
     undo = bool(call.get("undo"))
     if undo and call.get("why"):
         raise UsageError("why goes with a dismissal, not with undo")
-    refs = [EpicRef.parse(e) for e in call.strings("epics")]
-    app = call.app()
-    result = analyse_cache(app, refs)
+    app, result = _analysed(call)
     done = change(
         app,
         result.analysis,
@@ -249,28 +242,23 @@ def deps_dismiss(call: Call) -> Outcome:
 
 def deps_conflict(call: Call) -> Outcome:
     # lazy: a tool loads its own use case only (start-up is the agent's wait)
-    from pantheon_git.core.keys import EpicRef
     from pantheon_git.errors import UsageError
     from pantheon_git.features.deps.filedismiss import paths_of
-    from pantheon_git.features.deps.review import parse_pairs
-    from pantheon_git.features.deps.run import analyse_cache
     from pantheon_git.features.deps.run_declare import change
 
-    pairs = parse_pairs(call.strings("pairs"), "deps_conflict", unordered=True)
-    if not pairs:
-        raise UsageError(
-            "name the pairs that must not run at the same time",
-            hint='deps_conflict {"pairs": ["US-121:US-130"], "file": "docker-compose.yml", '
-            '"why": "..."}',
-        )
+    pairs = _named_pairs(
+        call,
+        "deps_conflict",
+        "that must not run at the same time",
+        '{"pairs": ["US-121:US-130"], "file": "docker-compose.yml", "why": "..."}',
+        unordered=True,
+    )
     undo = bool(call.get("undo"))
     if undo and (call.get("why") or call.get("file")):
         raise UsageError("why and file go with a declaration, not with undo")
     file = call.get("file")
     (path,) = paths_of([file], "file") if file else (None,)
-    refs = [EpicRef.parse(e) for e in call.strings("epics")]
-    app = call.app()
-    result = analyse_cache(app, refs)
+    app, result = _analysed(call)
     done = change(
         app,
         result.analysis,
