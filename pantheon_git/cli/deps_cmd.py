@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -264,11 +265,8 @@ def deps(
     path_option = "--undismiss-file" if undismiss_file else "--dismiss-file"
     more_paths = () if extra else more_pairs
     paths = paths_of((*dismiss_file, *undismiss_file, *more_paths), path_option)
-    app = App.load(config_path=Ctx.config_path, warn=warn, note=info)
-    if progress_enabled():
-        app.progress = lambda message: echo(message, err=True)
-    try:
-        return _run(
+    return _with_app(
+        lambda app: _run(
             app,
             refs,
             mode=mode,
@@ -281,6 +279,16 @@ def deps(
             why=why or "",
             paths=paths,
         )
+    )
+
+
+def _with_app(work: Callable[[App], int]) -> int:
+    """``work`` with the command's app (progress on stderr when wanted), closed after."""
+    app = App.load(config_path=Ctx.config_path, warn=warn, note=info)
+    if progress_enabled():
+        app.progress = lambda message: echo(message, err=True)
+    try:
+        return work(app)
     finally:
         app.close()
 
@@ -445,10 +453,8 @@ def _declare(
     option = "--conflict" if conflict else "--unconflict"
     pairs = parse_pairs((*conflict, *unconflict, *more_pairs), option, unordered=True)
     (path,) = paths_of([file], "--file") if file is not None else (None,)
-    app = App.load(config_path=Ctx.config_path, warn=warn, note=info)
-    if progress_enabled():
-        app.progress = lambda message: echo(message, err=True)
-    try:
+
+    def work(app: App) -> int:
         result = analyse_cache(app, refs)
         done = declare(
             app,
@@ -462,8 +468,8 @@ def _declare(
         )
         emit(done.to_dict(), done.render)
         return 0
-    finally:
-        app.close()
+
+    return _with_app(work)
 
 
 def _render(result: DepsResult, fmt: str, root: Path) -> str:
