@@ -234,14 +234,13 @@ def deps_review(doc: Doc) -> str:
     files = [str(f.get("path")) for f in doc.get("dismissed_files", [])]
     if files:
         left_out += (
-            f"{' ' if dismissed else ''}Not conflicts: {', '.join(files[:SHOWN])}"
-            f"{' ...' if len(files) > SHOWN else ''} (files the team dismissed)."
+            f"{' ' if dismissed else ''}Not conflicts: {keys(files)} (files the team dismissed)."
         )
     declared = [f"{c.get('a')}:{c.get('b')}" for c in doc.get("declared_conflicts", [])]
     if declared:
         left_out += (
-            f"{' ' if left_out else ''}Declared conflicts: {', '.join(declared[:SHOWN])}"
-            f"{' ...' if len(declared) > SHOWN else ''} (deps_conflict with undo takes one back)."
+            f"{' ' if left_out else ''}Declared conflicts: {keys(declared)} "
+            "(deps_conflict with undo takes one back)."
         )
     if not proposed:
         head = "Rally has every dependency the analysis found: nothing to accept."
