@@ -148,6 +148,11 @@ def notes(entry: Entry) -> dict[str, str]:
     return {name: getattr(entry, name) for name in ("by", "date", "why") if getattr(entry, name)}
 
 
+def pair_of(entry: Dismissal | Declaration) -> Pair:
+    """The pair an entry is kept by (``changed``'s key)."""
+    return entry.pair
+
+
 def pair_text(pair: Pair) -> str:
     return f"{pair[0]}:{pair[1]}"
 

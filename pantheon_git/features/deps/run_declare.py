@@ -16,7 +16,7 @@ from pantheon_git.features.deps.run_dismiss import notes_for, path_of, shown, wr
 
 
 @dataclass(frozen=True)
-class Declared:
+class DeclaredChange:
     """What ``--conflict`` or ``--unconflict`` did."""
 
     outcomes: list[declared.Outcome]
@@ -55,7 +55,7 @@ def change(
     undo: bool = False,
     why: str = "",
     dry_run: bool = False,
-) -> Declared:
+) -> DeclaredChange:
     """Declare that each of ``pairs`` must not run at the same time (``file``: the file both
     change, as ``filedismiss.paths_of`` reads it; ``undo``: take them back) on ``analysis``,
     made with the team's file as ``before`` holds it. Both stories of a pair must be analysed
@@ -73,7 +73,7 @@ def change(
     after, done = dismissals.changed(
         before.conflicts,
         asked,
-        _pair,
+        dismissals.pair_of,
         entry,
         undo=undo,
         dry_run=dry_run,
@@ -85,8 +85,4 @@ def change(
     written = not dry_run and moved
     if written:
         write(path_of(app), Judged(before.pairs, before.files, tuple(after)))
-    return Declared(outcomes, undo, dry_run, shown(app, path_of(app)), written)
-
-
-def _pair(entry: Declaration) -> Pair:
-    return entry.pair
+    return DeclaredChange(outcomes, undo, dry_run, shown(app, path_of(app)), written)

@@ -126,7 +126,7 @@ def change(
         return Dismissal(pair[0], pair[1], **notes)
 
     after, by_pair = dismissals.changed(
-        before.pairs, pairs, _pair, pair_entry, undo=undo, dry_run=dry_run
+        before.pairs, pairs, dismissals.pair_of, pair_entry, undo=undo, dry_run=dry_run
     )
     file_entry = partial(FileDismissal, **notes)
     paths, by_path = dismissals.changed(
@@ -161,10 +161,6 @@ def write(path: Path, judged: dismissals.Judged) -> None:
     """The team's file as ``judged`` holds it (atomic), merged line by line by git."""
     atomic_write_text(path, dismissals.render(judged.pairs, judged.files, judged.conflicts))
     union_merge(path)
-
-
-def _pair(entry: Dismissal) -> Pair:
-    return entry.pair
 
 
 def _path(entry: FileDismissal) -> str:
