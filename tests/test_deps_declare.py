@@ -25,7 +25,7 @@ from pantheon_git.features.deps.dismissals import Declaration, Dismissal, read, 
 from pantheon_git.rally.client import RallyClient
 from tests.support.deps import demo_stories, story, utc_today
 from tests.support.gitrepo import GitRepo
-from tests.support.sync import CLI
+from tests.support.sync import CLI, story_ref
 from tests.test_deps_dismiss import a_usage_error
 from tests.test_deps_dismiss_files import conflicts, describe, json_of, overlap
 
@@ -375,3 +375,21 @@ def test_a_malformed_conflict_entry_names_its_line(text: str, problem: str) -> N
     with pytest.raises(ConfigError) as caught:
         read(text, "f")
     assert caught.value.message.startswith(problem)
+
+
+def test_checkout_of_an_epic_keeps_clear_of_work_in_progress_declared_to_conflict(
+    sync_repo: GitRepo, cli: CLI, rally_client: RallyClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # someone has started US-127; US-120 (first on the critical path) changes the same file
+    rally_client.wire.update(story_ref(rally_client, "US127"), {"ScheduleState": "In-Progress"})
+    assert cli("sync")[0] == 0
+    assert cli("deps", "--epic", "17")[0] == 0
+    monkeypatch.setenv("PANTHEON_RALLY_AUTO_SYNC", "false")  # the saved graph stays current
+    doc = json_of(cli, "deps", "--conflict", "US-127:US-120", "--file", COMPOSE)
+    assert [c["status"] for c in doc["conflicts"]] == ["declared"]
+    # the graph saved before the declaration is analysed again, and US-120 waits its turn
+    code, out, err = cli("checkout", "--epic", "17", "--no-branch", "--json")
+    assert code == 0, err
+    assert json.loads(out)["story"] != "US-120"
+    saved = json.loads((sync_repo.path / GRAPH).read_text())
+    assert saved["scope"][0]["declared"] == [f"US-120:US-127 {COMPOSE}"]
