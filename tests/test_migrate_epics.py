@@ -446,3 +446,60 @@ def migrate_file(cli: CLI, path: str, *args: str) -> list[dict[str, Any]]:
     code, out, err = cli("migrate", path, *args, "--json")
     assert code == 0, err
     return list(json.loads(out)["stories"])
+
+
+RUN_AND_DOCS = """# Shop - Epic Breakdown
+
+## Epic 1: Accounts
+
+### Story 1.1: User model
+
+As a developer, I want a user table, so that accounts persist.
+
+**Acceptance Criteria:**
+
+1. A users table exists
+
+### Story 1.2: Login form
+
+As a user, I want to sign in, so that I see my orders.
+
+**Acceptance Criteria:**
+
+1. The form checks the password
+
+**Prerequisites:** Story 1.1
+
+### Story 1.3: End-to-end run
+
+As a team, we want the whole epic run once, so that we know it works together.
+
+**Acceptance Criteria:**
+
+1. Sign-up and sign-in pass on a fresh database
+
+**Prerequisites:** All Epic 1 stories complete
+
+### Story 1.4: Release notes
+
+As a user, I want release notes, so that I know what changed.
+
+**Acceptance Criteria:**
+
+1. The notes list what the run checked
+
+**Prerequisites:** Story 1.3
+"""
+
+
+def test_a_story_that_waits_on_all_of_its_own_epic_waits_on_what_comes_before_it(
+    repo: Path, cli: CLI, client: RallyClient
+) -> None:
+    # epic 1 ends with 1.4, which waits on 1.3: taking "All Epic 1 stories" as the epic's end
+    # would make 1.3 and 1.4 wait on each other
+    (repo / "docs" / "epics.md").write_text(RUN_AND_DOCS)
+    code, out, err = cli("migrate", "docs/epics.md", "--epic", "F17", "--json")
+    assert code == 0, err
+    keys = {s["bmad_id"]: s["key"] for s in json.loads(out)["stories"]}
+    assert predecessors(client, keys["1.3"]) == [keys["1.2"]]
+    assert predecessors(client, keys["1.4"]) == [keys["1.3"]]
