@@ -37,7 +37,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import deps_agreed as da
 import deps_quality as dq
 import deps_reading
-import deps_stated as ds
 
 from pantheon_git.features.deps import analyse
 
@@ -56,9 +55,7 @@ def _found(labelled: dq.LabelledSet) -> set[Pair]:
     out = {da._sorted(str(e.source), str(e.target)) for e in analyse(stories).edges}
     path = deps_reading.links_file(labelled.name, "read2")
     links = deps_reading.read_links(path) if path.exists() else {}
-    if (ds.SOURCES / labelled.name).is_dir():
-        stated = ds.stated(labelled.name).predecessors
-        links = {k: (*links.get(k, ()), *stated.get(k, ())) for k in {*links, *stated}}
+    links = deps_reading.with_prerequisites(labelled.name, links) or links
     return out | {da._sorted(a, b) for b, befores in links.items() for a in befores}
 
 

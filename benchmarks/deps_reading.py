@@ -126,23 +126,32 @@ def scored(
         "both": both.scores["overall"],
         "judged": judged.scores["overall"],
     }
-    merged = links
-    if (ds.SOURCES / labelled.name).is_dir():
-        stated = ds.stated(labelled.name).predecessors
-        merged = {
-            key: tuple(dict.fromkeys((*links.get(key, ()), *stated.get(key, ()))))
-            for key in {*links, *stated}
-        }
+    merged = with_prerequisites(labelled.name, links)
+    if merged is not None:
         every = dq.score_stories(
             ds.with_predecessors(stories, merged), truth, labelled.name, declared=declared
         )
         out["all"] = every.scores["overall"]
     # what deps_inferred: false plans on: Rally's predecessors, and the conflicts the texts show
-    rally = ds.with_predecessors(stories, merged)
+    rally = ds.with_predecessors(stories, links if merged is None else merged)
     out["rally"] = dq.score_stories(
         rally, truth, labelled.name, inferred=False, declared=declared
     ).scores["overall"]
     return out, both
+
+
+def with_prerequisites(
+    name: str, links: Mapping[str, tuple[str, ...]]
+) -> dict[str, tuple[str, ...]] | None:
+    """A reader's links and the source's prerequisite lines as ``pantheon migrate`` makes them
+    Rally predecessors, by waiting key; None for a set whose source is not in the fixtures."""
+    if not (ds.SOURCES / name).is_dir():
+        return None
+    stated = ds.stated(name).predecessors
+    return {
+        key: tuple(dict.fromkeys((*links.get(key, ()), *stated.get(key, ()))))
+        for key in {*links, *stated}
+    }
 
 
 COLUMNS = ("text", "read", "both", "judged", "all", "rally")
