@@ -288,7 +288,7 @@ def _declaration(
     if file is not None and (not isinstance(file, str) or as_path(file) != file):
         _bad(where, number, f"file: expected a file path (compose.yaml) or null, got {file!r}")
     first, second = order_free(a, b)
-    return Declaration(first, second, file, fields["by"], fields["date"], fields["why"])
+    return Declaration(first, second, file, **fields)
 
 
 def _notes(value: dict[Any, Any], where: str, number: int) -> dict[str, str]:
