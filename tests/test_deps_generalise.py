@@ -232,6 +232,43 @@ def test_files_under_a_folder_one_story_sets_up() -> None:
     assert "under src/app/(admin)/, which US-1 sets up" in evidence(a, "US-1", "US-2")
 
 
+def test_files_under_the_folders_a_set_up_story_lays_out() -> None:
+    # the layout of budget's first story (tests/fixtures/deps/bmad/budget.yaml, US-26101)
+    layout = (
+        "Initializing it creates a React project, a package.json and the folders `/src`, "
+        "`/public`, `/components` and `/services`."
+    )
+    a = analyse(
+        [
+            story("US-1", "Project initialization", acceptance_criteria=(layout,)),
+            story("US-2", "Storage", tasks=["Create `/src/services/storageService.js`"]),
+            story("US-3", "Models", tasks=["Create a `/src/models` or `/src/types` folder"]),
+            story("US-4", "Routing", "The routes `/dashboard` and `/transactions` work."),
+            story("US-5", "Docs", "Touches `docs/` and `src/` only."),
+            story("US-6", "Guide", tasks=["Write docs/guide.md"]),
+        ]
+    )
+    assert edges(a) == {
+        ("US-1", "US-2"): ("functional", "medium"),
+        ("US-1", "US-3"): ("functional", "medium"),  # its own folder goes under /src
+    }
+    assert "puts src/services/storageService.js under src/, which US-1 sets up" in evidence(
+        a, "US-1", "US-2"
+    )
+
+
+def test_a_folder_set_up_after_the_story_that_writes_into_it_links_nothing() -> None:
+    # fleet: a later story lays out in a second repository the paths an earlier story wrote
+    a = analyse(
+        [
+            story("US-1", "Test repository", tasks=["modules/hosts/test-vm/default.nix"]),
+            story("US-2", "Layout", "The folders `modules/hosts/` and `modules/base/` exist."),
+            story("US-3", "Host", tasks=["modules/hosts/blackphos/default.nix"]),
+        ]
+    )
+    assert edges(a) == {("US-2", "US-3"): ("functional", "medium")}
+
+
 def test_tables_introduced_by_an_article_or_by_their_first_rows() -> None:
     a = analyse(
         [

@@ -117,8 +117,9 @@ def _placed_edges(
 
 
 def folder_edges(all_facts: Sequence[Facts], limit: int) -> list[Edge]:
-    """B puts a file in a folder only A names ("Route group src/app/(admin)/", then
-    "src/app/(admin)/settings/page.tsx")."""
+    """B puts a file or a folder of its own in a folder only A names ("Route group
+    src/app/(admin)/", then "src/app/(admin)/settings/page.tsx"; "the folders `/src` and
+    `/public`", then "Create a `/src/models` folder")."""
     namers: dict[str, dict[StoryKey, str]] = defaultdict(dict)
     for facts in all_facts:
         for folder, quote in facts.folders.items():
@@ -126,10 +127,11 @@ def folder_edges(all_facts: Sequence[Facts], limit: int) -> list[Edge]:
     folders = {f: next(iter(n.items())) for f, n in namers.items() if len(n) == 1}
     if not folders:
         return []
+    positions = {facts.key: facts.position for facts in all_facts}
     out: list[Edge] = []
     for facts in all_facts:
         linked: set[StoryKey] = set()
-        for path, said in facts.files.items():
+        for path, said in (*facts.files.items(), *facts.folders.items()):
             for folder in _parents(path):
                 found = folders.get(folder)
                 if found is None or found[0] == facts.key or found[0] in linked:
@@ -137,6 +139,8 @@ def folder_edges(all_facts: Sequence[Facts], limit: int) -> list[Edge]:
                 if folder in facts.folders or len(namers) > limit * 100:
                     continue
                 source, quote = found
+                if positions[source] > facts.position:
+                    continue  # written into before the story that sets it up: unsure
                 linked.add(source)
                 out.append(
                     Edge(
@@ -154,4 +158,4 @@ def folder_edges(all_facts: Sequence[Facts], limit: int) -> list[Edge]:
 
 def _parents(path: str) -> list[str]:
     parts = path.split("/")[:-1]
-    return ["/".join(parts[:i]) + "/" for i in range(len(parts), 1, -1)]
+    return ["/".join(parts[:i]) + "/" for i in range(len(parts), 0, -1)]

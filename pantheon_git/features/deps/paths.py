@@ -125,12 +125,16 @@ def named_fixtures(text: str) -> dict[str, str]:
 def named_folders(tokenised: list[Sentence]) -> dict[str, str]:
     """Folders a story sets up -> the sentence: a path with a trailing slash after a word for
     a folder ("Route group src/app/(admin)/", "the billing module app/billing/") or after a
-    creating verb ("Create app/reports/"). Naming a folder otherwise ("Touches
+    creating verb ("Create app/reports/"); and every folder of a layout the story lists ("the
+    folders `/src`, `/services` and `/constants`", "its layout: `docs/`, `firmware/`,
+    `orchestrator/`"), top-level ones too. Naming a folder otherwise ("Touches
     src/integrations/") sets nothing up; test folders are the test rule's business."""
     found: dict[str, str] = {}
     for sentence in tokenised:
         if CODE not in sentence.norms or FOLDER_WORDS.isdisjoint(sentence.norms):
             continue
+        for folder in _listed_folders(sentence):
+            found.setdefault(folder, sentence.text)
         for i, (norm_, raw) in enumerate(zip(sentence.norms, sentence.raws, strict=True)):
             if norm_ != CODE or "://" in raw or i == 0:
                 continue
@@ -138,12 +142,45 @@ def named_folders(tokenised: list[Sentence]) -> dict[str, str]:
                 continue
             folder = raw.lstrip(_STRIP).rstrip(_STRIP + ".").removeprefix("./")
             parts = folder.split("/")
-            tests = any(p in FIXTURE_DIRS or p in ("tests", "test", "spec") for p in parts)
             if (
                 folder.endswith("/")
                 and not folder.startswith("/")
                 and len(parts) >= 3
-                and not tests
+                and not _test_folder(parts)
             ):
                 found.setdefault(folder, sentence.text)
     return found
+
+
+LAYOUT_CUES = word_set("folder directory layout structure tree")
+"""A sentence with one of these and two folders or more lists a layout being set up."""
+
+
+def _listed_folders(sentence: Sentence) -> list[str]:
+    """The folders of a layout ``sentence`` lists: two or more, each written as a folder
+    (``docs/``) or from the repository's root (``/src``, ``/src/models``), in a sentence with
+    a folder word or "layout". A root-written name with an extension is a file, and one in a
+    sentence without such a word may be a route (``/dashboard``)."""
+    if LAYOUT_CUES.isdisjoint(sentence.norms):
+        return []
+    out: list[str] = []
+    for norm_, raw in zip(sentence.norms, sentence.raws, strict=True):
+        if norm_ != CODE or "://" in raw:
+            continue
+        token = raw.lstrip(_STRIP).rstrip(_STRIP + ".").removeprefix("./")
+        if not (token.endswith("/") or token.startswith("/")):
+            continue
+        folder = token.strip("/") + "/"
+        parts = folder.split("/")
+        if folder == "/" or "." in parts[-2] or _test_folder(parts):
+            continue
+        if token.startswith("/") and parts[0] in SYSTEM_ROOTS:
+            continue
+        if not re.fullmatch(r"[\w@.\-\[\]()]+(?:/[\w@.\-\[\]()]+)*/", folder):
+            continue
+        out.append(folder)
+    return out if len(out) >= 2 else []
+
+
+def _test_folder(parts: list[str]) -> bool:
+    return any(p in FIXTURE_DIRS or p in ("tests", "test", "spec") for p in parts)
