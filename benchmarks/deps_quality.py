@@ -117,6 +117,7 @@ SETS = (
     _bmad("swarm"),  # held out in round 25, run once (rules of 82df4ca), then for development
     _bmad("robot"),  # held out in round 26, run once (rules of 0302923), then for development
     _bmad("sudoku"),  # held out in round 27, run once (rules of 0302923), then for development
+    _bmad("salon"),  # held out in round 28, run once (rules of 0bf1da1), then for development
 )
 
 
