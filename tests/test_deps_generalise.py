@@ -257,6 +257,26 @@ def test_files_under_the_folders_a_set_up_story_lays_out() -> None:
     )
 
 
+def test_a_layout_sentence_needs_no_folder_word() -> None:
+    # robot's first story (tests/fixtures/deps/bmad/robot.yaml, US-35101)
+    layout = (
+        "Its layout follows the architecture: `docs/` (`prd/`, `architecture/`), `firmware/` for "
+        "the ESP32 firmware (`head/`, `ears_neck/`) and `tools/` (`setup/`, `diagnostics/`)."
+    )
+    a = analyse(
+        [
+            story("US-1", "Repository and project structure", acceptance_criteria=(layout,)),
+            story("US-2", "Pi setup", tasks=["A setup script, `tools/setup/install.sh`"]),
+            story("US-3", "Ear driver", tasks=["Document the wiring in `ears_neck/README.md`"]),
+            story("US-4", "Notes", "Keep notes in `notes/today.md`."),
+        ]
+    )
+    assert edges(a) == {
+        ("US-1", "US-2"): ("functional", "medium"),
+        ("US-1", "US-3"): ("functional", "medium"),  # a folder in brackets counts by its name
+    }
+
+
 def test_a_folder_set_up_after_the_story_that_writes_into_it_links_nothing() -> None:
     # fleet: a later story lays out in a second repository the paths an earlier story wrote
     a = analyse(

@@ -131,10 +131,12 @@ def named_folders(tokenised: list[Sentence]) -> dict[str, str]:
     src/integrations/") sets nothing up; test folders are the test rule's business."""
     found: dict[str, str] = {}
     for sentence in tokenised:
-        if CODE not in sentence.norms or FOLDER_WORDS.isdisjoint(sentence.norms):
+        if CODE not in sentence.norms:
             continue
         for folder in _listed_folders(sentence):
             found.setdefault(folder, sentence.text)
+        if FOLDER_WORDS.isdisjoint(sentence.norms):
+            continue
         for i, (norm_, raw) in enumerate(zip(sentence.norms, sentence.raws, strict=True)):
             if norm_ != CODE or "://" in raw or i == 0:
                 continue
@@ -160,7 +162,9 @@ def _listed_folders(sentence: Sentence) -> list[str]:
     """The folders of a layout ``sentence`` lists: two or more, each written as a folder
     (``docs/``) or from the repository's root (``/src``, ``/src/models``), in a sentence with
     a folder word or "layout". A root-written name with an extension is a file, and one in a
-    sentence without such a word may be a route (``/dashboard``)."""
+    sentence without such a word may be a route (``/dashboard``). A folder in brackets after
+    another (``firmware/`` (``head/``, ``body/``)) counts by its own name too: later stories
+    often write their paths from inside a package (``src/index.ts``, ``lib/screens/...``)."""
     if LAYOUT_CUES.isdisjoint(sentence.norms):
         return []
     out: list[str] = []
