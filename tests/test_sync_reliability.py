@@ -193,6 +193,7 @@ def test_faults_end_in_the_same_cache_as_no_faults(
     stats = server.control("GET", "stats")
     assert sum(stats["faults"].values()) > 0
     assert doc["requests"] > stats["total"] - sum(stats["faults"].values()) - 1
+    assert doc["retries"] > 0  # the faults were sent again, and the report says how often
     got = readable(faulty)
     assert sorted(got) == sorted(expected)
     for name, content in expected.items():

@@ -221,6 +221,11 @@ class RallyClient:
         """HTTP requests sent, retries included."""
         return self.session.counts().get("requests", 0)
 
+    @property
+    def retry_count(self) -> int:
+        """Requests sent again after a failure (counted in ``request_count`` too)."""
+        return self.session.counts().get("retries", 0)
+
     def counts(self) -> dict[str, int]:
         """Requests by HTTP method and by operation, plus ``retries`` and ``requests``."""
         return self.session.counts()

@@ -40,6 +40,8 @@ class SyncSummary:
     removed: tuple[Removed, ...] = ()
     unchanged: int = 0
     requests: int = 0
+    retries: int = 0
+    """Of ``requests``, those sent again after a failure (a timeout, a 503)."""
     seconds: float = 0.0
     cache: str = ".bmad/rally-cache/"
     notes: tuple[str, ...] = ()
@@ -119,7 +121,9 @@ def _changes_line(summary: SyncSummary) -> str:
         head = f"Full sync of {summary.selection} in {where}"
     else:
         head = f"Incremental sync of {summary.selection} in {where} (changes since {summary.since})"
-    timing = f"{summary.requests} Rally requests, {summary.seconds:.1f}s"
+    n = summary.retries
+    again = f" ({n} {'retry' if n == 1 else 'retries'})" if n else ""
+    timing = f"{summary.requests} Rally requests{again}, {summary.seconds:.1f}s"
     return f"{head}: {changes}; {timing}"
 
 
@@ -190,6 +194,7 @@ def to_dict(summary: SyncSummary, groups: Sequence[EpicGroup], now: datetime) ->
         "deletions_checked": summary.kind == "full",
         "epics": epics,
         "requests": summary.requests,
+        "retries": summary.retries,
         "seconds": round(summary.seconds, 3),
         "cache": summary.cache,
         "notes": list(summary.notes),

@@ -168,7 +168,7 @@ class _Sync:
             self.notes.append(f"Note: {self.cache.recovered}.")
         previous = Previous.load(self.cache, force=self.options.force)
         client = self.app.rally()
-        first_request = client.request_count
+        first_request, first_retry = client.request_count, client.retry_count
         url = public_url(client.base_url)
         self.mapping = replace(self.mapping, rally_url=url, schedule_order=client.schedule_states)
         self.say("Rally: workspace and project")
@@ -219,6 +219,7 @@ class _Sync:
             removed=tuple(removed),
             unchanged=builder.unchanged,
             requests=client.request_count - first_request,
+            retries=client.retry_count - first_retry,
             seconds=time.monotonic() - started,
             cache=f"{CACHE_RELPATH.as_posix()}/",
             notes=tuple(self.notes + builder.notes),
