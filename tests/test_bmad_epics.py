@@ -310,3 +310,76 @@ As a dev, I want c, so that x.
     assert stories["1.3"].dependencies == ("1.2",)
     # another epic is still its ends; the first story of its own epic waits on none of it
     assert stories["2.1"].dependencies == ("1.4",)
+
+
+def test_stories_written_as_bold_lines() -> None:
+    # symptom-tracker's docs/epics.md (tests/fixtures/bmad-epics/flare) writes its stories as
+    # "**Story 9.1: Title**" lines under "### Story Breakdown", some with a status mark after
+    text = """## Epic 9: Flare Creation
+### Story Breakdown
+
+**Story 9.1: Body Map Placement Page (Foundation)**
+
+As a user, I want a placement page, so that I can mark a flare.
+
+**Acceptance Criteria:**
+
+**Given** I am on the dashboard
+**Then** the system navigates to `/flares/place`
+
+**Prerequisites:** None (foundational story)
+
+---
+
+**Story 9.2: Flare Details Page** _(IN REVIEW)_
+
+As a user, I want a details page, so that I can describe it.
+
+**Prerequisites:** Story 9.1 (placement page provides marker data)
+
+## Epic 5: Layers
+**Story 5.1: Layer Field**
+As a user, I want layers, so that I can track more.
+"""
+    found = parse_epics(text, "epics.md")
+    assert found is not None
+    assert [(s.epic.number if s.epic else None, s.story.story_id) for s in found.stories] == [
+        ("9", "9.1"),
+        ("9", "9.2"),
+        ("5", "5.1"),
+    ]
+    stories = by_id(found)
+    assert stories["9.2"].title == "Flare Details Page"
+    assert stories["9.2"].dependencies == ("9.1",)
+    assert stories["9.1"].dependencies == ()
+    assert len(stories["9.1"].criteria) == 1
+    assert "Layers" not in stories["9.2"].story_text  # the next epic ends the story
+
+
+def test_bold_story_lines_beside_story_headings_are_not_stories() -> None:
+    # a file with Story headings: a bold line naming a story is a summary's or a note's copy
+    text = """## Epic 1: A
+**Story 1.1: A** first, then **Story 1.2: B**
+### Story 1.1: A
+As a dev, I want a, so that x.
+### Story 1.2: B
+As a dev, I want b, so that x.
+
+**Story 1.2: B**
+"""
+    found = parse_epics(text, "epics.md")
+    assert found is not None
+    assert [s.story.story_id for s in found.stories] == ["1.1", "1.2"]
+
+
+def test_a_line_that_starts_with_a_bold_story_name_is_prose() -> None:
+    text = "## Epic 1: A\n**Story 1.1: Setup**\nAs a dev, I want a, so that x.\n" + (
+        "**Story 1.2: B** (3 pts)\nAs a dev, I want b, so that x.\n"
+        "**Story 1.1: Setup** comes first, then the rest.\n"
+    )
+    found = parse_epics(text, "epics.md")
+    assert found is not None
+    assert [(s.story.story_id, s.story.title) for s in found.stories] == [
+        ("1.1", "Setup"),
+        ("1.2", "B"),  # "(3 pts)" is a mark after the bold, not the title
+    ]

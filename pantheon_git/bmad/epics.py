@@ -35,7 +35,7 @@ _EPIC_RE = re.compile(
     re.IGNORECASE,
 )
 _MAX_LEVEL = 4
-_STORY_LINE_RE = re.compile(r"^#{1,4}\s+(?:\*\*)?story\s+\d", re.IGNORECASE)
+_STORY_LINE_RE = re.compile(r"^(?:#{1,4}\s+(?:\*\*)?|\*\*)story\s+\d", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -251,9 +251,17 @@ def _note_hidden(found: list[EpicStory], lines: Sequence[Line]) -> list[EpicStor
 
 def _marks(lines: Sequence[Line]) -> list[_Mark]:
     marks: list[_Mark] = []
+    bold: list[_Mark] = []
+    level = 0  # the last heading's, under which a bold story line sits
     for line in lines:
         found = heading(line)
-        if found is None or found.level > _MAX_LEVEL:
+        if found is None:
+            story = _bold_story(line, level)
+            if story is not None:
+                bold.append(story)
+            continue
+        level = found.level
+        if found.level > _MAX_LEVEL:
             continue
         parts = title_parts(found.text)
         if parts and "." in parts[0]:
@@ -263,7 +271,28 @@ def _marks(lines: Sequence[Line]) -> list[_Mark]:
         if epic:
             title = clean_title(epic.group("title")).strip("*").strip()
             marks.append(_Mark("epic", line, found.level, epic.group("number"), title))
+    if bold and not any(m.kind == "story" for m in marks):
+        marks = sorted([*marks, *bold], key=lambda m: m.line.no)
     return marks
+
+
+def _bold_story(line: Line, level: int) -> _Mark | None:
+    """``**Story 9.1: Body Map Placement Page**`` on a line of its own (a status mark such as
+    ``_(IN REVIEW)_`` may follow): a story written as a bold line under a ``### Story
+    Breakdown`` heading, one level below it. Read only in a file with no Story heading, where
+    such lines cannot be a summary's copies of the stories."""
+    match = _BOLD_STORY_RE.match(line.text) if line.plain else None
+    if match is None:
+        return None
+    parts = title_parts(match.group(1))  # "_(IN REVIEW)_" after the bold is a status mark
+    if parts is None or "." not in parts[0]:
+        return None
+    return _Mark("story", line, min(level + 1, _MAX_LEVEL), parts[0], clean_title(parts[1]))
+
+
+_BOLD_STORY_RE = re.compile(
+    r"^\*\*(story\s+\d[^*]*)\*\*(?:\s+[_*]*\([^)]*\)[_*]*|\s*✅)?\s*$", re.IGNORECASE
+)
 
 
 def _owners(marks: Sequence[_Mark], needs: Mapping[str, tuple[EpicNeeds, ...]]) -> dict[int, Epic]:
