@@ -466,11 +466,22 @@ def test_criteria_as_bullets_and_as_free_text() -> None:
         "As an developer\nI want a login\nSo That I can work",
         "> As a developer, I want a login, so that I can work.",
         "As the developer,\nI want a login,\nSo that I can work.",  # a real epics file's form
+        "As a developer,\nI want a login,\nSo I can work.",  # symptom-tracker's Epic 3.7
+        "As a developer, I want a login, so I can work.",
     ],
 )
 def test_statement_forms(body: str) -> None:
     [clause] = parse(f"# Story 1.1: X\n\n## User Story\n\n{body}\n").clauses
     assert (clause.role, clause.want, clause.benefit) == ("developer", "a login", "I can work")
+
+
+def test_a_so_inside_the_want_is_no_benefit() -> None:
+    [clause] = parse(
+        "# Story 1.1: X\n\n## Story\n\nAs a developer, I want it to load so much faster, "
+        "so that I can work.\n"
+    ).clauses
+    assert (clause.want, clause.benefit) == ("it to load so much faster", "I can work")
+    assert parse("# Story 1.1: X\n\n## Story\n\nAs a dev, I want so much.\n").clauses == ()
 
 
 def test_statement_that_does_not_match_is_kept_as_text() -> None:

@@ -19,6 +19,13 @@ _CLAUSE_RE = re.compile(
     r"^as\s+(?:an?|the)\s+(?P<role>.+?),?\s+i\s+want\s+(?P<want>.+?),?\s+so\s+that\s+(?P<benefit>.+?)\.?$",
     re.IGNORECASE | re.DOTALL,
 )
+# "So I have enough room" on the benefit's own line, without "that": read only where "So" opens
+# a line (or follows a comma), since a bare "so" inside the want ("so much") is no clause.
+_LOOSE_RE = re.compile(
+    r"^as\s+(?:an?|the)\s+(?P<role>.+?),?\s+i\s+want\s+(?P<want>.+?)(?:,\s*|\n\s*)(?-i:So|so)\s+"
+    r"(?P<benefit>.+?)\.?$",
+    re.IGNORECASE | re.DOTALL,
+)
 _MAX_BLOCK_LINES = 12
 _MAX_BLOCK_CHARS = 4000
 
@@ -50,8 +57,9 @@ def parse_clauses(body: Sequence[Line]) -> tuple[Clause, ...]:
 
 
 def _clause(block: Sequence[Line]) -> Clause | None:
-    text = " ".join(_unmark(line.text) for line in block)[:_MAX_BLOCK_CHARS]
-    match = _CLAUSE_RE.match(" ".join(text.split()))
+    lines = [" ".join(_unmark(line.text).split()) for line in block]
+    text = " ".join(lines)[:_MAX_BLOCK_CHARS]
+    match = _CLAUSE_RE.match(text) or _LOOSE_RE.match("\n".join(lines)[:_MAX_BLOCK_CHARS])
     if not match:
         return None
     return Clause(
