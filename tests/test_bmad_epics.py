@@ -229,6 +229,11 @@ def test_unclear_prerequisites_are_noted() -> None:
         ("All Epic 1 stories (1.1-1.3)", ("1.1", "1.2", "1.3")),
         ("All Epic 3 stories complete (3.1-3.2)", ("3.1", "3.2")),
         ("All Epic 1 stories complete", ("epic:1",)),
+        # symptom-tracker's Epic 3.5 (tests/fixtures/bmad-epics/flare)
+        ("Stories 3.5.3-3.5.5 (new pages need keyboard support)", ("3.5.3", "3.5.4", "3.5.5")),
+        ("Story 3.5.1 (defaults exist), parallel with Story 3.5.3", ("3.5.1",)),
+        ("None (parallel with Story 3.5.1)", ()),
+        ("Story 2.1, can run in parallel with Stories 2.2 and 2.3", ("2.1",)),
     ],
 )
 def test_prerequisite_lines(text: str, refs: tuple[str, ...]) -> None:

@@ -139,9 +139,17 @@ _STORY_LIST_RE = re.compile(
     re.IGNORECASE,
 )
 _RANGE_RE = re.compile(
-    rf"(?P<major>\d{{1,4}})\.(?P<first>\d{{1,4}}){_TO}(?:(?P<major2>\d{{1,4}})\.)?(?P<last>\d{{1,4}})$",
+    rf"(?P<major>\d{{1,4}}(?:\.\d{{1,4}})?)\.(?P<first>\d{{1,4}}){_TO}"
+    r"(?:(?P<major2>\d{1,4}(?:\.\d{1,4})?)\.)?(?P<last>\d{1,4})$",
     re.IGNORECASE,
 )
+"""``1.1-1.5``, ``2.1-5``, and with three parts ``3.5.3-3.5.5`` (the major is ``3.5``)."""
+_PARALLEL_RE = re.compile(
+    rf"\b(?:in\s+)?(?:parallel|concurrently|together)\s+(?:with|to)\s+(?:stor(?:y|ies)\s+)?{_ONE}"
+    rf"(?:\s*(?:,|&|\band\b)\s*(?:stor(?:y|ies)\s+)?{_ONE})*",
+    re.IGNORECASE,
+)
+"""``parallel with Story 3.5.3``: a story that may run beside this one, not before it."""
 _PARENS_RE = re.compile(r"(\([^()]*\))")
 _FILLER_RE = re.compile(
     r"\s*(?:stor(?:y|ies)|complete[d]?|done|finished)?(?:\s+complete[d]?)?\s*", re.I
@@ -155,7 +163,8 @@ def prerequisite_refs(text: str) -> tuple[str, ...]:
     """What a Prerequisites line names, in order: story ids, Rally keys and ``epic:N``.
 
     - ``Story 1.1 (why), Story 1.3`` / ``Stories 1.1, 1.2`` -> ``1.1``, ``1.3`` / ``1.1``, ``1.2``
-    - ``Story 1.1-1.5`` -> ``1.1`` ... ``1.5`` (a range within one epic)
+    - ``Story 1.1-1.5`` -> ``1.1`` ... ``1.5`` (a range within one epic; ``3.5.3-3.5.5`` too)
+    - ``Story 3.5.1, parallel with Story 3.5.3`` -> ``3.5.1``: a story beside it is no prerequisite
     - ``Epic 1 - Infrastructure Complete``, ``Epics 4 and 5`` -> ``epic:1`` / ``epic:4``, ``epic:5``
     - ``Epic 1 (Story 1.1 config, Story 1.5 logging)``, ``Epic 1 Story 1.4``, ``All Epic 1
       stories (1.1-1.8)``: the stories named narrow the epic to them
@@ -164,6 +173,7 @@ def prerequisite_refs(text: str) -> tuple[str, ...]:
       ``Core game features complete (Epics 2-8)`` -> ``epic:2`` ... ``epic:8``.
     """
     text = text.replace("**", "").replace("`", "").replace("__", "")
+    text = _PARALLEL_RE.sub(" ", text)
     refs = _outside_brackets(text)
     if refs or re.match(r"\s*(?:none|n/a)\b", text, re.IGNORECASE):
         return refs
