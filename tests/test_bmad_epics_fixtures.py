@@ -24,6 +24,7 @@ BLOBS = {
     "dex/epics.md": "b7db347328a67113e2c7ae1d842351a841e806e8",
     "docmind/epics.md": "d841cfe3e5c8d260b6a3e4d04af7c595f50bf0ca",
     "docvet/epics.md": "c2ed1457b862cbfff932b4cf468bc6ac7f21cc03",
+    "flare/epics.md": "e938e4b073ef9e4f5804b9872ac524eaa4e97717",
     "fleet/epics.md": "9690bd3df9f2506445404d8ed026e243ae8b95d7",
     "inbox/epics.md": "5415d9955a4ed32bd6bd004871b5697eb654425d",
     "ledger/epics.md": "908b28b2b8356af067dc339d67291e4395459f8c",
@@ -59,13 +60,16 @@ SETS = sorted({name.split("/")[0] for name in BLOBS})
 # "### Story 2.6.1: Title", "## Story 5.1: Title", "### Story 4A.1a: Title", and budget's
 # "###  Story 1.1: Title" (two spaces)
 HEADING = re.compile(r"^#{2,3} +Story ([0-9]+[A-Z]?(?:\.[0-9]+[A-Za-z]?)+): (.+?)\s*$", re.M)
+BOLD = re.compile(r"^\*\*Story ([0-9]+(?:\.[0-9]+)+): ([^*]+?)\*\*", re.M)
+"""A story written as a bold line (flare's source has no Story heading)."""
 
 
 def source_headings(name: str) -> dict[str, list[str]]:
     """Every `Story N.M` heading of the set's source files, id to the titles it is given."""
     found: dict[str, list[str]] = {}
     for path in sorted((EPICS / name).glob("*.md")):
-        for story_id, title in HEADING.findall(path.read_text(encoding="utf-8")):
+        text = path.read_text(encoding="utf-8")
+        for story_id, title in HEADING.findall(text) or BOLD.findall(text):
             found.setdefault(story_id, []).append(title)
     return found
 
