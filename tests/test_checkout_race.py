@@ -20,6 +20,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -54,12 +55,18 @@ def jittery(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
 
 
 STORIES = ["US-120", "US-121"]
+MORE = ["US-126", "US-127", "US-128", "US-129"]
+"""Raced only while no race has overlapped yet: on a loaded machine the racers released at the
+barrier can be scheduled one after another, and each then finds the story already taken."""
 
 
 def test_exactly_one_of_sixteen_wins_each_story(jittery: Any, tmp_path: Path) -> None:
     outcomes: Counter[str] = Counter()
     jittery.control("POST", "stats/reset")
-    for key in STORIES:
+    more = iter(MORE)
+    keys = list(STORIES)
+    while keys:
+        key = keys.pop(0)
         results = race(jittery, key, tmp_path / key, n=N, timing=ROOMY)
         for r in results:
             assert "Traceback" not in r.err, r.err
@@ -81,6 +88,9 @@ def test_exactly_one_of_sixteen_wins_each_story(jittery: Any, tmp_path: Path) ->
         lock = lockfields.from_fields(fields, 24)
         assert lock is not None
         assert format_time(lock.expires) == won["expires"]  # exact, whatever Rally keeps
+        raced = outcomes["lost"] + jittery.control("GET", "stats")["conflicts"] > 0
+        if not keys and not raced:
+            keys += list(islice(more, 1))  # not yet: one more story
     # the race was real: lock writes overlapped (Rally refused some as conflicts), or landed
     # and lost to a later one
     conflicts = jittery.control("GET", "stats")["conflicts"]
