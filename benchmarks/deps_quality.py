@@ -120,6 +120,7 @@ SETS = (
     _bmad("salon"),  # held out in round 28, run once (rules of 0bf1da1), then for development
     _bmad("flare"),  # held out in round 29, run once (rules of fddbadc), then for development
     _bmad("lessons"),  # held out in round 30, run once (rules of fddbadc), then for development
+    _bmad("calorie"),  # held out in round 31, run once (rules of fddbadc), then for development
 )
 
 
