@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+import errno
+import fcntl
 import json
 import os
 import stat
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
 from pantheon_git.core import jsonio
-from pantheon_git.errors import UsageError
+from pantheon_git.errors import CheckFailed, UsageError
 
 
 def _file_mode(path: Path) -> int:
@@ -86,3 +89,22 @@ def read_json_input(path: Path, what: str) -> Any:
         ) from None
     except RecursionError:
         raise UsageError(f"{what} {path} is nested too deeply to be read") from None
+
+
+def wait_for_lock(fd: int, *, wait: float, busy: str) -> None:
+    """Take the exclusive ``flock`` on ``fd`` (a lock file, or a folder), waiting up to ``wait``
+    seconds; then ``CheckFailed`` (exit 1) saying ``busy``. Released when ``fd`` is closed,
+    also when the process dies."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                raise
+            if time.monotonic() >= deadline:
+                raise CheckFailed(
+                    busy, hint="Wait for it to finish, then run the command again."
+                ) from None
+            time.sleep(0.05)

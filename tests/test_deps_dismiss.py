@@ -10,6 +10,8 @@ predecessor" (its dependency collections are Predecessors and Successors, rally-
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -309,6 +311,36 @@ def test_two_developers_dismissals_merge_without_a_conflict(
     by = {e.pair: e.by for e in parse((bob.path / FILE).read_text(), "f")}
     assert by[(StoryKey.parse("US-120"), StoryKey.parse("US-203"))] == "bob@example.com"
     assert by[(StoryKey.parse("US-121"), StoryKey.parse("US-124"))] == "alice@example.com"
+
+
+def test_dismissals_run_at_the_same_moment_each_keep_the_others(
+    sync_repo: GitRepo, cli: CLI
+) -> None:
+    # six developers' agents dismiss six pairs at once, each its own `pantheon` process; every
+    # one reads the file when it starts, so without the lock the last writer wins
+    assert cli("sync")[0] == 0
+    pairs = ["US-120:US-121", "US-121:US-124", "US-122:US-125", "US-123:US-126", "US-127:US-128"]
+    declared = "US-128:US-129"
+    commands = [["deps", "--dismiss", p, "--why", "the same moment"] for p in pairs]
+    commands.append(["deps", "--conflict", declared, "--why", "both change the fixtures"])
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "pantheon_git", *args],
+            cwd=sync_repo.path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for args in commands
+    ]
+    for run in runs:
+        out, err = run.communicate(timeout=120)
+        assert run.returncode == 0, (out, err)
+    entries = parse((sync_repo.path / FILE).read_text(), "f")
+    assert sorted(f"{e.pair[0]}:{e.pair[1]}" for e in entries) == sorted(pairs)
+    doc = json_of(cli, "deps")
+    assert {PAIR, ("US-122", "US-125")} <= edges(doc, "dismissed")  # the inferred ones
+    assert [(c["a"], c["b"]) for c in doc["conflicts"] if c["declared"]] == [("US-128", "US-129")]
 
 
 def test_checkout_of_an_epic_no_longer_waits_on_a_dismissed_edge(

@@ -20,18 +20,15 @@ folder, so it survives the swap. The cache never holds a secret.
 
 from __future__ import annotations
 
-import errno
-import fcntl
 import os
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from pantheon_git.cache import swap as cache_swap
-from pantheon_git.errors import CheckFailed, PantheonError
-from pantheon_git.fsio import atomic_write_json, atomic_write_text
+from pantheon_git.errors import PantheonError
+from pantheon_git.fsio import atomic_write_json, atomic_write_text, wait_for_lock
 
 CACHE_RELPATH = Path(".bmad") / "rally-cache"
 RESYNC_HINT = "Run `pantheon sync --force` to rebuild the cache."
@@ -84,20 +81,7 @@ class Cache:
         self.lock_path.parent.mkdir(parents=True, exist_ok=True)
         handle = open(self.lock_path, "a+")  # noqa: SIM115 - held for the block below
         try:
-            deadline = time.monotonic() + wait
-            while True:
-                try:
-                    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except OSError as exc:
-                    if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                        raise
-                    if time.monotonic() >= deadline:
-                        raise CheckFailed(
-                            f"{what} is updating {self.dir}",
-                            hint="Wait for it to finish, then run the command again.",
-                        ) from None
-                    time.sleep(0.1)
+            wait_for_lock(handle.fileno(), wait=wait, busy=f"{what} is updating {self.dir}")
             handle.seek(0)
             handle.truncate()
             handle.write(f"{os.getpid()}\n")

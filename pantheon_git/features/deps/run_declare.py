@@ -12,7 +12,7 @@ from pantheon_git.features.deps import declared, dismissals
 from pantheon_git.features.deps.dismissals import Declaration, Judged, Pair, order_free
 from pantheon_git.features.deps.model import Analysis
 from pantheon_git.features.deps.review import check_known
-from pantheon_git.features.deps.run_dismiss import notes_for, path_of, shown, write
+from pantheon_git.features.deps.run_dismiss import editing, notes_for, path_of, shown, write
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,24 @@ def change(
     change, as ``filedismiss.paths_of`` reads it; ``undo``: take them back) on ``analysis``,
     made with the team's file as ``before`` holds it. Both stories of a pair must be analysed
     (a pair the file holds can always be taken back); the file is not touched before every
-    pair is checked."""
+    pair is checked, and the change applies to the file as it is when written (``editing``)."""
+    if dry_run:
+        return _change(app, analysis, before, pairs, file=file, undo=undo, why=why, dry_run=True)
+    with editing(app) as now:
+        return _change(app, analysis, now, pairs, file=file, undo=undo, why=why, dry_run=False)
+
+
+def _change(
+    app: App,
+    analysis: Analysis,
+    before: Judged,
+    pairs: Sequence[Pair],
+    *,
+    file: str | None,
+    undo: bool,
+    why: str,
+    dry_run: bool,
+) -> DeclaredChange:
     asked = list(dict.fromkeys(order_free(a, b) for a, b in pairs))
     held = {c.pair for c in before.conflicts}
     check_known(analysis, [p for p in asked if not (undo and p in held)])

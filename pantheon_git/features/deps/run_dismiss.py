@@ -11,7 +11,9 @@ written over.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -26,7 +28,7 @@ from pantheon_git.features.deps.dismissals import Dismissal, FileDismissal, Outc
 from pantheon_git.features.deps.filedismiss import FileOutcome
 from pantheon_git.features.deps.model import Analysis, Edge
 from pantheon_git.features.deps.review import check_known
-from pantheon_git.fsio import atomic_write_text
+from pantheon_git.fsio import atomic_write_text, wait_for_lock
 
 MAX_BYTES = 1 << 20
 
@@ -61,6 +63,22 @@ def judged(app: App) -> dismissals.Judged:
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not UTF-8 text", hint=dismissals.FIX) from None
     return dismissals.read(text, shown(app, path))
+
+
+@contextmanager
+def editing(app: App, *, wait: float = 30.0) -> Iterator[dismissals.Judged]:
+    """The team's file as it is now, kept from other writers until the block ends. Two
+    ``--dismiss`` or ``--conflict`` runs at once each read the file again under the lock, so
+    neither writes over the entries the other added. The lock is the file's folder (the file
+    itself is replaced on every write); it is released when the process ends, however."""
+    folder = path_of(app).parent
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        wait_for_lock(fd, wait=wait, busy=f"another pantheon run is writing {shown(app, folder)}")
+        yield judged(app)
+    finally:
+        os.close(fd)
 
 
 @dataclass(frozen=True)
@@ -111,7 +129,25 @@ def change(
     take them back) on ``analysis``, made with the team's file as ``before`` holds it. Every
     pair is checked before the file is touched: both stories analysed (a pair the file holds
     can always be taken back), and no Rally predecessor dismissed. A path no conflict names
-    now is recorded all the same."""
+    now is recorded all the same. The change applies to the file as it is when written
+    (``editing``), not as ``before`` read it."""
+    if dry_run:
+        return _change(app, analysis, before, pairs, undo=undo, why=why, files=files, dry_run=True)
+    with editing(app) as now:
+        return _change(app, analysis, now, pairs, undo=undo, why=why, files=files, dry_run=False)
+
+
+def _change(
+    app: App,
+    analysis: Analysis,
+    before: dismissals.Judged,
+    pairs: Sequence[Pair],
+    *,
+    undo: bool,
+    why: str,
+    dry_run: bool,
+    files: Sequence[str],
+) -> Changed:
     path = path_of(app)
     held = dismissals.pairs_of(before.pairs)
     check_known(analysis, [p for p in pairs if not (undo and p in held)])
