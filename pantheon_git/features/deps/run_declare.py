@@ -61,45 +61,29 @@ def change(
     made with the team's file as ``before`` holds it. Both stories of a pair must be analysed
     (a pair the file holds can always be taken back); the file is not touched before every
     pair is checked, and the change applies to the file as it is when written (``editing``)."""
-    if dry_run:
-        return _change(app, analysis, before, pairs, file=file, undo=undo, why=why, dry_run=True)
-    with editing(app) as now:
-        return _change(app, analysis, now, pairs, file=file, undo=undo, why=why, dry_run=False)
+    with editing(app, before, dry_run=dry_run) as team:
+        asked = list(dict.fromkeys(order_free(a, b) for a, b in pairs))
+        held = {c.pair for c in team.conflicts}
+        check_known(analysis, [p for p in asked if not (undo and p in held)])
+        new = any(p not in held for p in asked)
+        notes = notes_for(app, new=new and not undo, why=why)
 
+        def entry(pair: Pair) -> Declaration:
+            return Declaration(pair[0], pair[1], file, **notes)
 
-def _change(
-    app: App,
-    analysis: Analysis,
-    before: Judged,
-    pairs: Sequence[Pair],
-    *,
-    file: str | None,
-    undo: bool,
-    why: str,
-    dry_run: bool,
-) -> DeclaredChange:
-    asked = list(dict.fromkeys(order_free(a, b) for a, b in pairs))
-    held = {c.pair for c in before.conflicts}
-    check_known(analysis, [p for p in asked if not (undo and p in held)])
-    new = any(p not in held for p in asked)
-    notes = notes_for(app, new=new and not undo, why=why)
-
-    def entry(pair: Pair) -> Declaration:
-        return Declaration(pair[0], pair[1], file, **notes)
-
-    after, done = dismissals.changed(
-        before.conflicts,
-        asked,
-        dismissals.pair_of,
-        entry,
-        undo=undo,
-        dry_run=dry_run,
-        words=dismissals.DECLARE_WORDS,
-    )
-    own = declared.found_by_rules(analysis)
-    outcomes = [declared.Outcome(e, status, tuple(own.get(e.pair, ()))) for e, status in done]
-    moved = {c.pair for c in after} != held
-    written = not dry_run and moved
-    if written:
-        write(path_of(app), Judged(before.pairs, before.files, tuple(after)))
-    return DeclaredChange(outcomes, undo, dry_run, shown(app, path_of(app)), written)
+        after, done = dismissals.changed(
+            team.conflicts,
+            asked,
+            dismissals.pair_of,
+            entry,
+            undo=undo,
+            dry_run=dry_run,
+            words=dismissals.DECLARE_WORDS,
+        )
+        own = declared.found_by_rules(analysis)
+        outcomes = [declared.Outcome(e, status, tuple(own.get(e.pair, ()))) for e, status in done]
+        moved = {c.pair for c in after} != held
+        written = not dry_run and moved
+        if written:
+            write(path_of(app), Judged(team.pairs, team.files, tuple(after)))
+        return DeclaredChange(outcomes, undo, dry_run, shown(app, path_of(app)), written)

@@ -66,11 +66,17 @@ def judged(app: App) -> dismissals.Judged:
 
 
 @contextmanager
-def editing(app: App, *, wait: float = 30.0) -> Iterator[dismissals.Judged]:
-    """The team's file as it is now, kept from other writers until the block ends. Two
-    ``--dismiss`` or ``--conflict`` runs at once each read the file again under the lock, so
-    neither writes over the entries the other added. The lock is the file's folder (the file
-    itself is replaced on every write); it is released when the process ends, however."""
+def editing(
+    app: App, before: dismissals.Judged, *, dry_run: bool, wait: float = 30.0
+) -> Iterator[dismissals.Judged]:
+    """The team's file to change: as ``before`` read it for a dry run (nothing is written);
+    otherwise as it is now, kept from other writers until the block ends. Two ``--dismiss`` or
+    ``--conflict`` runs at once each read the file again under the lock, so neither writes over
+    the entries the other added. The lock is the file's folder (the file itself is replaced on
+    every write); it is released when the process ends, however."""
+    if dry_run:
+        yield before
+        return
     folder = path_of(app).parent
     folder.mkdir(parents=True, exist_ok=True)
     fd = os.open(folder, os.O_RDONLY)
@@ -131,54 +137,38 @@ def change(
     can always be taken back), and no Rally predecessor dismissed. A path no conflict names
     now is recorded all the same. The change applies to the file as it is when written
     (``editing``), not as ``before`` read it."""
-    if dry_run:
-        return _change(app, analysis, before, pairs, undo=undo, why=why, files=files, dry_run=True)
-    with editing(app) as now:
-        return _change(app, analysis, now, pairs, undo=undo, why=why, files=files, dry_run=False)
+    with editing(app, before, dry_run=dry_run) as team:
+        path = path_of(app)
+        held = dismissals.pairs_of(team.pairs)
+        check_known(analysis, [p for p in pairs if not (undo and p in held)])
+        notes: dict[str, str] = {}
+        if not undo:
+            rally = {(e.source, e.target) for e in analysis.edges if e.kind == "explicit"}
+            dismissals.check_not_rally(pairs, rally)
+            new = [p for p in pairs if p not in held] + [f for f in files if f not in team.paths()]
+            notes = notes_for(app, new=bool(new), why=why)
 
+        def pair_entry(pair: Pair) -> Dismissal:
+            return Dismissal(pair[0], pair[1], **notes)
 
-def _change(
-    app: App,
-    analysis: Analysis,
-    before: dismissals.Judged,
-    pairs: Sequence[Pair],
-    *,
-    undo: bool,
-    why: str,
-    dry_run: bool,
-    files: Sequence[str],
-) -> Changed:
-    path = path_of(app)
-    held = dismissals.pairs_of(before.pairs)
-    check_known(analysis, [p for p in pairs if not (undo and p in held)])
-    notes: dict[str, str] = {}
-    if not undo:
-        rally = {(e.source, e.target) for e in analysis.edges if e.kind == "explicit"}
-        dismissals.check_not_rally(pairs, rally)
-        new = [p for p in pairs if p not in held] + [f for f in files if f not in before.paths()]
-        notes = notes_for(app, new=bool(new), why=why)
-
-    def pair_entry(pair: Pair) -> Dismissal:
-        return Dismissal(pair[0], pair[1], **notes)
-
-    after, by_pair = dismissals.changed(
-        before.pairs, pairs, dismissals.pair_of, pair_entry, undo=undo, dry_run=dry_run
-    )
-    file_entry = partial(FileDismissal, **notes)
-    paths, by_path = dismissals.changed(
-        before.files, files, _path, file_entry, undo=undo, dry_run=dry_run
-    )
-    inferred = inferred_edges(analysis)
-    outcomes = [Outcome(e, status, inferred.get(e.pair)) for e, status in by_pair]
-    done = [
-        FileOutcome(e, status, tuple(filedismiss.conflicts_on(analysis, e.path)))
-        for e, status in by_path
-    ]
-    moved = dismissals.pairs_of(after) != held or {f.path for f in paths} != before.paths()
-    written = not dry_run and moved
-    if written:
-        write(path, dismissals.Judged(tuple(after), tuple(paths), before.conflicts))
-    return Changed(outcomes, undo, dry_run, shown(app, path), written, done)
+        after, by_pair = dismissals.changed(
+            team.pairs, pairs, dismissals.pair_of, pair_entry, undo=undo, dry_run=dry_run
+        )
+        file_entry = partial(FileDismissal, **notes)
+        paths, by_path = dismissals.changed(
+            team.files, files, _path, file_entry, undo=undo, dry_run=dry_run
+        )
+        inferred = inferred_edges(analysis)
+        outcomes = [Outcome(e, status, inferred.get(e.pair)) for e, status in by_pair]
+        done = [
+            FileOutcome(e, status, tuple(filedismiss.conflicts_on(analysis, e.path)))
+            for e, status in by_path
+        ]
+        moved = dismissals.pairs_of(after) != held or {f.path for f in paths} != team.paths()
+        written = not dry_run and moved
+        if written:
+            write(path, dismissals.Judged(tuple(after), tuple(paths), team.conflicts))
+        return Changed(outcomes, undo, dry_run, shown(app, path), written, done)
 
 
 def notes_for(app: App, *, new: bool, why: str) -> dict[str, str]:
