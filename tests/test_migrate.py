@@ -13,10 +13,12 @@ import pytest
 from pantheon_git.bmad import ParsedStory, parse_story, to_story
 from pantheon_git.bmad.criteria import criteria_from_markdown
 from pantheon_git.bmad.rally_form import tasks_from_rally
+from pantheon_git.cache.journal import migration_lock
 from pantheon_git.cli import main
 from pantheon_git.config import load_config
 from pantheon_git.core.richtext import html_to_markdown, markdown_to_html
 from pantheon_git.core.story import Task
+from pantheon_git.errors import CheckFailed
 from pantheon_git.rally import records
 from pantheon_git.rally.client import RallyClient
 from pantheon_git.rally.query import eq, where
@@ -565,3 +567,18 @@ def test_a_file_rollback_left_behind_is_restored_by_the_command_it_names(
     assert code == 2  # nothing left to roll back
     code, out, _ = cli("migrate", "rollback", run_id)
     assert (code, out.strip()) == (0, f"Migration {run_id} was already rolled back: nothing to do.")
+
+
+def test_one_migration_at_a_time_in_a_repository(tmp_path: Path) -> None:
+    # a second migrate or rollback while one runs stops at once (exit 1), and the lock goes
+    # with the run that held it
+    with (
+        migration_lock(tmp_path),
+        pytest.raises(CheckFailed) as caught,
+        migration_lock(tmp_path),
+    ):
+        pass
+    assert caught.value.message == "another `pantheon migrate` is running in this repository"
+    assert caught.value.exit_code == 1
+    with migration_lock(tmp_path):
+        pass

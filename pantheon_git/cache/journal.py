@@ -10,7 +10,6 @@ the field values it had before, and each collection link it added.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
@@ -22,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from pantheon_git.core.timefmt import format_time
-from pantheon_git.errors import CacheCorrupt, CheckFailed, UsageError
-from pantheon_git.fsio import atomic_write_bytes, atomic_write_json
+from pantheon_git.errors import CacheCorrupt, UsageError
+from pantheon_git.fsio import atomic_write_bytes, atomic_write_json, wait_for_lock
 
 SCHEMA = 1
 MIGRATIONS = Path(".bmad") / "migrations"
@@ -215,13 +214,8 @@ def migration_lock(root: Path) -> Iterator[None]:
     folder = root / MIGRATIONS
     folder.mkdir(parents=True, exist_ok=True)
     with (folder / ".lock").open("a+") as handle:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            raise CheckFailed(
-                "another `pantheon migrate` is running in this repository",
-                hint="Wait for it to finish, then run the command again.",
-            ) from None
+        busy = "another `pantheon migrate` is running in this repository"
+        wait_for_lock(handle.fileno(), wait=0, busy=busy)
         yield
 
 
