@@ -15,16 +15,14 @@ from pantheon_git.bmad.blocks import Line
 from pantheon_git.bmad.model import Clause
 
 _START_RE = re.compile(r"^\s*(?:[-*+>]\s+)?(?:\*\*|__)?\s*as\s+(?:an?|the)\b", re.IGNORECASE)
+_AS_I_WANT = r"^as\s+(?:an?|the)\s+(?P<role>.+?),?\s+i\s+want\s+(?P<want>.+?)"
 _CLAUSE_RE = re.compile(
-    r"^as\s+(?:an?|the)\s+(?P<role>.+?),?\s+i\s+want\s+(?P<want>.+?),?\s+so\s+that\s+(?P<benefit>.+?)\.?$",
-    re.IGNORECASE | re.DOTALL,
+    _AS_I_WANT + r",?\s+so\s+that\s+(?P<benefit>.+?)\.?$", re.IGNORECASE | re.DOTALL
 )
 # "So I have enough room" on the benefit's own line, without "that": read only where "So" opens
 # a line (or follows a comma), since a bare "so" inside the want ("so much") is no clause.
 _LOOSE_RE = re.compile(
-    r"^as\s+(?:an?|the)\s+(?P<role>.+?),?\s+i\s+want\s+(?P<want>.+?)(?:,\s*|\n\s*)(?-i:So|so)\s+"
-    r"(?P<benefit>.+?)\.?$",
-    re.IGNORECASE | re.DOTALL,
+    _AS_I_WANT + r"(?:,\s*|\n\s*)(?-i:So|so)\s+(?P<benefit>.+?)\.?$", re.IGNORECASE | re.DOTALL
 )
 _MAX_BLOCK_LINES = 12
 _MAX_BLOCK_CHARS = 4000

@@ -74,7 +74,7 @@ def named_paths(tokenised: list[Sentence]) -> dict[str, str]:
 def as_path(raw: str) -> str | None:
     if "://" in raw:
         return None
-    path = raw.lstrip(_STRIP).rstrip(_STRIP + ".").removeprefix("./")
+    path = _bare(raw)
     if path.startswith("/"):
         # "/app/profile/page.tsx": the repository's own file, written from its root; an
         # endpoint has no extension, and "/etc/app/secrets.env" is outside the repository
@@ -89,6 +89,11 @@ def as_path(raw: str) -> str | None:
     if FULL_PATH_RE.fullmatch(path):
         return None if is_output_path(path) else path
     return None
+
+
+def _bare(raw: str) -> str:
+    """A code token without the quotes, brackets and punctuation around it, nor ``./``."""
+    return raw.lstrip(_STRIP).rstrip(_STRIP + ".").removeprefix("./")
 
 
 def is_folder_entry(path: str) -> bool:
@@ -142,7 +147,7 @@ def named_folders(tokenised: list[Sentence]) -> dict[str, str]:
                 continue
             if sentence.norms[i - 1] not in FOLDER_WORDS:
                 continue
-            folder = raw.lstrip(_STRIP).rstrip(_STRIP + ".").removeprefix("./")
+            folder = _bare(raw)
             parts = folder.split("/")
             if (
                 folder.endswith("/")
@@ -171,7 +176,7 @@ def _listed_folders(sentence: Sentence) -> list[str]:
     for norm_, raw in zip(sentence.norms, sentence.raws, strict=True):
         if norm_ != CODE or "://" in raw:
             continue
-        token = raw.lstrip(_STRIP).rstrip(_STRIP + ".").removeprefix("./")
+        token = _bare(raw)
         if not (token.endswith("/") or token.startswith("/")):
             continue
         folder = token.strip("/") + "/"
