@@ -212,6 +212,17 @@ def test_sync_report_lists_ten_busy_stories_then_counts() -> None:
     assert len(doc["changes"]["removed"]) == 12
 
 
+def test_the_sync_line_says_how_many_requests_were_sent_again() -> None:
+    groups = board.group_by_epic([], {})
+    assert "; 6 Rally requests, 0.4s" in sync_report.render(
+        _summary(requests=6, seconds=0.4), groups, NOW
+    )
+    for retries, said in ((1, "7 Rally requests (1 retry)"), (3, "9 Rally requests (3 retries)")):
+        summary = _summary(requests=6 + retries, retries=retries, seconds=0.4)
+        assert f"; {said}, 0.4s" in sync_report.render(summary, groups, NOW)
+        assert sync_report.to_dict(summary, groups, NOW)["retries"] == retries
+
+
 # --- drift --------------------------------------------------------------------------------------
 
 
