@@ -129,6 +129,13 @@ class Score:
     truth: int
     found: int
     correct: int
+    """Found items that are right (precision's numerator)."""
+    reached: int | None = None
+    """True items found (recall's numerator), where that is not ``correct``: the order view."""
+
+    @property
+    def hits(self) -> int:
+        return self.correct if self.reached is None else self.reached
 
     @property
     def precision(self) -> float | None:
@@ -136,7 +143,13 @@ class Score:
 
     @property
     def recall(self) -> float | None:
-        return self.correct / self.truth if self.truth else None
+        return self.hits / self.truth if self.truth else None
+
+    def __add__(self, other: Score) -> Score:
+        both_plain = self.reached is None and other.reached is None
+        reached = None if both_plain else self.hits + other.hits
+        truth, found = self.truth + other.truth, self.found + other.found
+        return Score(truth, found, self.correct + other.correct, reached)
 
 
 @dataclass(frozen=True)
@@ -164,6 +177,44 @@ def score(
     t_edges = {p for p in t_pairs if p[0] == "edge"}
     out["edges"] = Score(len(t_edges), len(p_edges), len(p_edges & t_edges))
     out["overall"] = Score(len(t_pairs), len(p_pairs), len(p_pairs & t_pairs))
+    out["order"] = order_score(p_pairs, t_pairs)
+    return out
+
+
+def order_score(predicted: Set[tuple[str, str, str]], truth: Set[tuple[str, str, str]]) -> Score:
+    """``overall`` as a plan sees it: a plan (its waves, lanes and handoffs) depends only on
+    the order the edges impose, so an edge is right when the true edges order its two stories
+    (directly, or through a chain: A -> C where the truth has A -> B -> C blocks nothing the
+    truth does not), and a true edge is found when the right edges order its stories. Only
+    scored true edges make a chain (not ``ambiguous`` or ``stated_only`` pairs); conflicts
+    count as in ``overall``."""
+    edges = {(a, b) for kind, a, b in predicted if kind == "edge"}
+    true = {(a, b) for kind, a, b in truth if kind == "edge"}
+    ordered = _after(true)
+    right = {(a, b) for a, b in edges if b in ordered.get(a, ())}
+    reached = _after(right)
+    found = {(a, b) for a, b in true if b in reached.get(a, ())}
+    conflicts = {p for p in predicted if p[0] != "edge"} & truth
+    return Score(
+        len(truth), len(predicted), len(right) + len(conflicts), len(found) + len(conflicts)
+    )
+
+
+def _after(edges: Set[tuple[str, str]]) -> dict[str, set[str]]:
+    """Every story a chain of ``edges`` leads to, by the story it starts from."""
+    nexts: dict[str, set[str]] = {}
+    for a, b in edges:
+        nexts.setdefault(a, set()).add(b)
+    out: dict[str, set[str]] = {}
+    for start in nexts:
+        seen: set[str] = set()
+        todo = [start]
+        while todo:
+            for b in nexts.get(todo.pop(), ()):
+                if b not in seen:
+                    seen.add(b)
+                    todo.append(b)
+        out[start] = seen
     return out
 
 
@@ -316,7 +367,7 @@ def _pr(s: dict[str, int] | Score | None) -> tuple[str, str]:
     if s is None:
         return "    ?", "    ?"
     if isinstance(s, dict):
-        s = Score(s["truth"], s["found"], s["correct"])
+        s = Score(s["truth"], s["found"], s["correct"], s.get("reached"))
     return _fmt(s.precision), _fmt(s.recall)
 
 
@@ -327,7 +378,7 @@ def print_table(results: Sequence[Result], befores: Sequence[tuple[str, dict[str
     print("-" * len(header))
     for r in results:
         olds = [doc.get("sets", {}).get(r.name) for _, doc in befores]
-        order = (*EDGE_KINDS, "edges", *CONFLICT_KINDS, "overall")
+        order = (*EDGE_KINDS, "edges", *CONFLICT_KINDS, "overall", "order")
         kinds = [k for k in order if k in r.scores]
         for i, kind in enumerate(kinds):
             s = r.scores[kind]
@@ -366,6 +417,7 @@ def record_before(results: Sequence[Result], path: Path, commit: str) -> None:
         "sets": {
             r.name: {
                 kind: {"truth": s.truth, "found": s.found, "correct": s.correct}
+                | ({} if s.reached is None else {"reached": s.reached})
                 for kind, s in r.scores.items()
             }
             for r in results

@@ -29,6 +29,10 @@ with the parser ``--link`` uses. Three columns, scored as ``deps_stated.py`` sco
   judged every inferred edge the prompt listed (it writes those it reads in the texts too), so
   this is its verdict on them.
 
+``--by order`` scores the order the edges impose rather than the pairs, as a plan uses them
+(``deps_quality.order_score``): an edge the true edges imply through a chain is right, a true
+edge the right edges imply is found; conflicts are scored as pairs either way.
+
 ``--truth agreed`` scores against the agreed labels of ``deps_agreed.py`` (two readers, a third
 deciding what they dispute) in place of the first reader's.
 """
@@ -100,10 +104,14 @@ def scores(labelled: dq.LabelledSet, reader: str = "read") -> dict[str, dq.Score
 
 
 def scored(
-    labelled: dq.LabelledSet, reader: str = "read", truth: dq.Truth | None = None
+    labelled: dq.LabelledSet,
+    reader: str = "read",
+    truth: dq.Truth | None = None,
+    by: str = "overall",
 ) -> tuple[dict[str, dq.Score], dq.Result]:
     """The columns' figures, and the analysis with the reader's links ("both") in full, scored
-    against ``truth`` (the set's first labels if None)."""
+    against ``truth`` (the set's first labels if None); ``by``: ``overall`` (pairs) or
+    ``order`` (the order the edges impose, ``deps_quality.order_score``)."""
     stories = dq.load_stories(labelled.stories)
     truth = truth or dq.read_truth(labelled.truth)
     links = read_links(links_file(labelled.name, reader))
@@ -121,22 +129,22 @@ def scored(
     read = [("explicit", a, b) for b, befores in links.items() for a in befores]
     read += [("file", str(d.a), str(d.b)) for d in declared]
     out = {
-        "text": dq.score_stories(stories, truth, labelled.name).scores["overall"],
-        "read": dq.score(read, truth.items, truth.ambiguous | truth.stated_only)["overall"],
-        "both": both.scores["overall"],
-        "judged": judged.scores["overall"],
+        "text": dq.score_stories(stories, truth, labelled.name).scores[by],
+        "read": dq.score(read, truth.items, truth.ambiguous | truth.stated_only)[by],
+        "both": both.scores[by],
+        "judged": judged.scores[by],
     }
     merged = with_prerequisites(labelled.name, links)
     if merged is not None:
         every = dq.score_stories(
             ds.with_predecessors(stories, merged), truth, labelled.name, declared=declared
         )
-        out["all"] = every.scores["overall"]
+        out["all"] = every.scores[by]
     # what deps_inferred: false plans on: Rally's predecessors, and the conflicts the texts show
     rally = ds.with_predecessors(stories, links if merged is None else merged)
     out["rally"] = dq.score_stories(
         rally, truth, labelled.name, inferred=False, declared=declared
-    ).scores["overall"]
+    ).scores[by]
     return out, both
 
 
@@ -191,7 +199,10 @@ def _sum(scores: Iterable[dq.Score]) -> dq.Score | None:
     rows = list(scores)
     if not rows:
         return None
-    return dq.Score(*(sum(getattr(r, f) for r in rows) for f in ("truth", "found", "correct")))
+    total = rows[0]
+    for row in rows[1:]:
+        total += row
+    return total
 
 
 def main() -> int:
@@ -210,6 +221,13 @@ def main() -> int:
         default="first",
         help="Score against the first reader's labels (default) or the agreed labels of the "
         "sets that have them (deps_agreed.py).",
+    )
+    parser.add_argument(
+        "--by",
+        choices=("pairs", "order"),
+        default="pairs",
+        help="Score the pairs (default), or the order the edges impose: an edge the true edges "
+        "imply through a chain is right, a true edge the right edges imply is found.",
     )
     args = parser.parse_args()
     by_name = {s.name: s for s in dq.SETS}
@@ -233,7 +251,8 @@ def main() -> int:
         if not chosen:
             print("no set with agreed labels (NAME-adjudicated.yaml)", file=sys.stderr)
             return 2
-    results = [(s.name, *scored(s, args.reader, truths[s.name])) for s in chosen]
+    key = "order" if args.by == "order" else "overall"
+    results = [(s.name, *scored(s, args.reader, truths[s.name], key)) for s in chosen]
     print_table([(name, columns) for name, columns, _ in results])
     if args.show:
         for name, _, both in results:

@@ -33,7 +33,7 @@ def test_scoring_on_a_hand_example(bench: ModuleType) -> None:
         ("test", "A", "B"),  # wrong: a conflict is not the edge A -> B
     ]
     s = bench.score(predicted, truth)
-    assert list(s) == ["data", "api", "functional", "file", "test", "edges", "overall"]
+    assert list(s) == ["data", "api", "functional", "file", "test", "edges", "overall", "order"]
     assert (s["functional"].truth, s["functional"].found, s["functional"].correct) == (1, 3, 1)
     assert s["functional"].precision == pytest.approx(1 / 3)
     assert s["functional"].recall == 1.0
@@ -46,6 +46,46 @@ def test_scoring_on_a_hand_example(bench: ModuleType) -> None:
     assert (overall.truth, overall.found, overall.correct) == (4, 5, 3)
     assert overall.precision == pytest.approx(3 / 5)
     assert overall.recall == pytest.approx(3 / 4)
+
+
+def test_the_order_view_counts_what_a_chain_of_true_edges_implies(bench: ModuleType) -> None:
+    truth = [
+        ("functional", "A", "B"),
+        ("data", "B", "C"),
+        ("api", "C", "D"),
+        ("functional", "X", "Z"),
+        ("file", "A", "D"),
+    ]
+    predicted = [
+        ("functional", "A", "B"),  # right
+        ("functional", "A", "C"),  # implied by A -> B -> C: right in the order view
+        ("functional", "C", "D"),  # right
+        ("functional", "D", "A"),  # wrong either way
+        ("functional", "X", "Y"),  # wrong: X -> Y -> Z is no true chain
+        ("functional", "Y", "Z"),  # wrong
+        ("file", "A", "D"),  # right
+    ]
+    s = bench.score(predicted, truth)
+    pairs, order = s["overall"], s["order"]
+    assert (pairs.truth, pairs.found, pairs.correct, pairs.hits) == (5, 7, 3, 3)
+    # B -> C is missed (no right chain leads from B to C), and so is X -> Z: a chain of wrong
+    # edges (X -> Y -> Z) does not count
+    assert (order.truth, order.found, order.correct, order.hits) == (5, 7, 4, 3)
+    assert order.precision == pytest.approx(4 / 7)
+    assert order.recall == pytest.approx(3 / 5)
+    # a true edge that right edges imply is found: A -> C given A -> B and B -> C predicted
+    chain = bench.score([("data", "A", "B"), ("data", "B", "C")], [("api", "A", "C")])
+    assert (chain["overall"].recall, chain["order"].recall) == (0.0, 0.0)  # A -> B not true
+    chain = bench.score(
+        [("data", "A", "B"), ("data", "B", "C")],
+        [("api", "A", "B"), ("api", "B", "C"), ("api", "A", "C")],
+    )
+    assert (chain["overall"].hits, chain["order"].hits) == (2, 3)
+    assert chain["order"].precision == 1.0
+    # pooling keeps each view's numerators
+    total = chain["order"] + s["order"]
+    assert (total.truth, total.found, total.correct, total.hits) == (8, 9, 6, 6)
+    assert (chain["overall"] + s["overall"]).reached is None
 
 
 def test_truth_file_conflicts_are_unordered(bench: ModuleType, tmp_path: Path) -> None:
