@@ -29,7 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterable, Sequence, Set
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -160,10 +160,16 @@ class Truth:
 
 
 def score(
-    predicted: Iterable[Item], truth: Iterable[Item], ignore: Iterable[tuple[str, str]] = ()
+    predicted: Iterable[Item],
+    truth: Iterable[Item],
+    ignore: Iterable[tuple[str, str]] = (),
+    stated: Set[tuple[str, str]] = frozenset(),
 ) -> dict[str, Score]:
-    """Per kind and ``overall`` (pairs only, any kind), from predicted and true items.
-    Edges between an ``ignore`` pair (ordered) are left out of both sides."""
+    """Per kind, ``overall`` (pairs only, any kind), ``edges`` and ``conflicts`` (the pairs of
+    each), and ``order``, ``order edges`` and ``order conflicts`` (``order_scores``), from
+    predicted and true items.
+    Edges between an ``ignore`` pair (ordered) are left out of both sides; ``stated``:
+    orderings the source states and no text shows (``stated_only``)."""
     skip = set(ignore)
     pred = {i for i in predicted if not _ignored(i, skip)}
     true = {i for i in truth if not _ignored(i, skip)}
@@ -177,27 +183,58 @@ def score(
     t_edges = {p for p in t_pairs if p[0] == "edge"}
     out["edges"] = Score(len(t_edges), len(p_edges), len(p_edges & t_edges))
     out["overall"] = Score(len(t_pairs), len(p_pairs), len(p_pairs & t_pairs))
-    out["order"] = order_score(p_pairs, t_pairs)
+    p_conflicts, t_conflicts = p_pairs - p_edges, t_pairs - t_edges
+    out["conflicts"] = Score(len(t_conflicts), len(p_conflicts), len(p_conflicts & t_conflicts))
+    out["order edges"], out["order conflicts"] = order_scores(p_pairs, t_pairs, stated)
+    out["order"] = out["order edges"] + out["order conflicts"]
     return out
 
 
-def order_score(predicted: Set[tuple[str, str, str]], truth: Set[tuple[str, str, str]]) -> Score:
-    """``overall`` as a plan sees it: a plan (its waves, lanes and handoffs) depends only on
-    the order the edges impose, so an edge is right when the true edges order its two stories
-    (directly, or through a chain: A -> C where the truth has A -> B -> C blocks nothing the
-    truth does not), and a true edge is found when the right edges order its stories. Only
-    scored true edges make a chain (not ``ambiguous`` or ``stated_only`` pairs); conflicts
-    count as in ``overall``."""
+def score_truth(predicted: Iterable[Item], truth: Truth) -> dict[str, Score]:
+    """``score`` against a truth file: its ambiguous and stated-only pairs are not scored."""
+    return score(predicted, truth.items, truth.ambiguous | truth.stated_only, truth.stated_only)
+
+
+def order_scores(
+    predicted: Set[tuple[str, str, str]],
+    truth: Set[tuple[str, str, str]],
+    stated: Set[tuple[str, str]] = frozenset(),
+) -> tuple[Score, Score]:
+    """The edges' and the conflicts' pairs (``_pair``) as a plan uses them. A plan (its waves,
+    lanes and handoffs) depends only on the order the edges impose and on which stories must
+    not run at the same time:
+
+    * an edge is right when the true edges order its two stories, directly or through a chain
+      (A -> C where the truth has A -> B -> C blocks nothing the truth does not), and a true
+      edge is found when the right edges order its stories;
+    * a conflict is right when the truth has it or its stories are ordered by the true edges
+      (two stories one of which waits for the other never run at the same time), and a true
+      conflict is found when it is found or the right edges order its stories.
+
+    ``stated`` (orderings the source states and no text shows) are not scored when linked
+    directly, and neither is a pair that only a chain through one of them orders; ambiguous
+    pairs make no chain."""
     edges = {(a, b) for kind, a, b in predicted if kind == "edge"}
     true = {(a, b) for kind, a, b in truth if kind == "edge"}
-    ordered = _after(true)
-    right = {(a, b) for a, b in edges if b in ordered.get(a, ())}
+    ordered, with_stated = _after(true), _after(true | stated)
+    right = {(a, b) for a, b in edges if _ordered(ordered, a, b)}
+    unscored = {(a, b) for a, b in edges - right if _ordered(with_stated, a, b)}
     reached = _after(right)
-    found = {(a, b) for a, b in true if b in reached.get(a, ())}
-    conflicts = {p for p in predicted if p[0] != "edge"} & truth
-    return Score(
-        len(truth), len(predicted), len(right) + len(conflicts), len(found) + len(conflicts)
-    )
+    found = {(a, b) for a, b in true if _ordered(reached, a, b)}
+    edge = Score(len(true), len(edges) - len(unscored), len(right), len(found))
+    apart = {(a, b) for kind, a, b in predicted if kind != "edge"}
+    true_apart = {(a, b) for kind, a, b in truth if kind != "edge"}
+    kept = {p for p in apart if p in true_apart or _ordered(ordered, *p, either=True)}
+    dropped = {p for p in apart - kept if _ordered(with_stated, *p, either=True)}
+    held = {p for p in true_apart if p in apart or _ordered(reached, *p, either=True)}
+    conflict = Score(len(true_apart), len(apart) - len(dropped), len(kept), len(held))
+    return edge, conflict
+
+
+def _ordered(after: Mapping[str, Set[str]], a: str, b: str, *, either: bool = False) -> bool:
+    """Whether ``after`` (``_after``) puts ``b`` after ``a`` (or, ``either``, one after the
+    other)."""
+    return b in after.get(a, ()) or (either and a in after.get(b, ()))
 
 
 def _after(edges: Set[tuple[str, str]]) -> dict[str, set[str]]:
@@ -318,7 +355,7 @@ def score_stories(
     analysis = analyse(stories, inferred=inferred, dismissed=dismissed, declared=declared)
     predicted = predicted_items(analysis)
     unscored = truth.ambiguous | truth.stated_only
-    scores = score(predicted, truth.items, unscored)
+    scores = score_truth(predicted, truth)
     evidence = {(e.kind, str(e.source), str(e.target)): e.evidence for e in analysis.edges}
     evidence |= {(c.kind, str(c.a), str(c.b)): c.evidence for c in analysis.conflicts}
     pred = {i for i in predicted if not _ignored(i, set(unscored))}

@@ -29,9 +29,11 @@ with the parser ``--link`` uses. Three columns, scored as ``deps_stated.py`` sco
   judged every inferred edge the prompt listed (it writes those it reads in the texts too), so
   this is its verdict on them.
 
-``--by order`` scores the order the edges impose rather than the pairs, as a plan uses them
-(``deps_quality.order_score``): an edge the true edges imply through a chain is right, a true
-edge the right edges imply is found; conflicts are scored as pairs either way.
+``--by order`` scores what a plan uses rather than the pairs (``deps_quality.order_scores``):
+the order the edges impose, and which stories never run at the same time. An edge the true
+edges imply through a chain is right, a true edge the right edges imply is found; a conflict
+between two stories the edges order is kept apart by the order. ``--part edges`` or ``--part
+conflicts`` scores the dependencies or the conflicts alone.
 
 ``--truth agreed`` scores against the agreed labels of ``deps_agreed.py`` (two readers, a third
 deciding what they dispute) in place of the first reader's.
@@ -110,8 +112,8 @@ def scored(
     by: str = "overall",
 ) -> tuple[dict[str, dq.Score], dq.Result]:
     """The columns' figures, and the analysis with the reader's links ("both") in full, scored
-    against ``truth`` (the set's first labels if None); ``by``: ``overall`` (pairs) or
-    ``order`` (the order the edges impose, ``deps_quality.order_score``)."""
+    against ``truth`` (the set's first labels if None); ``by``: which of
+    ``deps_quality.score``'s figures (``KEYS``)."""
     stories = dq.load_stories(labelled.stories)
     truth = truth or dq.read_truth(labelled.truth)
     links = read_links(links_file(labelled.name, reader))
@@ -130,7 +132,7 @@ def scored(
     read += [("file", str(d.a), str(d.b)) for d in declared]
     out = {
         "text": dq.score_stories(stories, truth, labelled.name).scores[by],
-        "read": dq.score(read, truth.items, truth.ambiguous | truth.stated_only)[by],
+        "read": dq.score_truth(read, truth)[by],
         "both": both.scores[by],
         "judged": judged.scores[by],
     }
@@ -163,6 +165,15 @@ def with_prerequisites(
 
 
 COLUMNS = ("text", "read", "both", "judged", "all", "rally")
+KEYS = {
+    ("pairs", "all"): "overall",
+    ("pairs", "edges"): "edges",
+    ("order", "all"): "order",
+    ("order", "edges"): "order edges",
+    ("pairs", "conflicts"): "conflicts",
+    ("order", "conflicts"): "order conflicts",
+}
+"""The score of ``deps_quality.score`` each ``--by`` and ``--part`` prints."""
 
 
 def print_table(results: Sequence[tuple[str, Mapping[str, dq.Score]]]) -> None:
@@ -229,6 +240,12 @@ def main() -> int:
         help="Score the pairs (default), or the order the edges impose: an edge the true edges "
         "imply through a chain is right, a true edge the right edges imply is found.",
     )
+    parser.add_argument(
+        "--part",
+        choices=("all", "edges", "conflicts"),
+        default="all",
+        help="Score every pair (default), the dependencies alone, or the conflicts alone.",
+    )
     args = parser.parse_args()
     by_name = {s.name: s for s in dq.SETS}
     if args.prompt:
@@ -251,7 +268,7 @@ def main() -> int:
         if not chosen:
             print("no set with agreed labels (NAME-adjudicated.yaml)", file=sys.stderr)
             return 2
-    key = "order" if args.by == "order" else "overall"
+    key = KEYS[args.by, args.part]
     results = [(s.name, *scored(s, args.reader, truths[s.name], key)) for s in chosen]
     print_table([(name, columns) for name, columns, _ in results])
     if args.show:

@@ -108,7 +108,7 @@ def with_predecessors(stories: Sequence[Story], preds: Mapping[str, Sequence[str
 
 def stated_score(truth: dq.Truth, preds: Mapping[str, Sequence[str]]) -> dq.Score:
     items = [("explicit", a, b) for b, sources in preds.items() for a in sources]
-    return dq.score(items, truth.items, truth.ambiguous | truth.stated_only)["overall"]
+    return dq.score_truth(items, truth)["overall"]
 
 
 def main() -> int:
