@@ -121,6 +121,7 @@ SETS = (
     _bmad("flare"),  # held out in round 29, run once (rules of fddbadc), then for development
     _bmad("lessons"),  # held out in round 30, run once (rules of fddbadc), then for development
     _bmad("calorie"),  # held out in round 31, run once (rules of fddbadc), then for development
+    _bmad("racer"),  # held out in round 32, run once (rules of 0e83663), then for development
 )
 
 
