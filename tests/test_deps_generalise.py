@@ -168,6 +168,22 @@ def test_entities_by_name_records_and_possessives() -> None:
     }
 
 
+def test_a_model_named_before_the_story_that_makes_it_is_a_mention() -> None:
+    """A name the backlog uses before the story that makes a model of it ("React" in "built in
+    React", then "a React table component"; "Ghost 6 s", then the ghost stored in a table) is
+    a library or a word, not that story's model. Records of a later story's table still link."""
+    a = analyse(
+        [
+            story("US-1", "HUD", "The HUD is built in React (not a canvas overlay)."),
+            story("US-2", "Leaderboard", "Create the Leaderboard with a React table component."),
+            story("US-3", "Dashboard", "The dashboard loads Shipment records for the week."),
+            story("US-4", "Shipments", "Introduce the Shipment entity and the shipments table."),
+        ]
+    )
+    assert ("US-2", "US-1") not in edges(a)
+    assert edges(a)[("US-4", "US-3")] == ("data", "high")
+
+
 # --- quoted names, outcomes, negation --------------------------------------------------------
 
 

@@ -251,6 +251,7 @@ def entity_edges(all_facts: Sequence[Facts]) -> list[Edge]:
         for name, quote in facts.models_made.items():
             models[name][facts.key] = quote
     out: list[Edge] = []
+    positions = {facts.key: facts.position for facts in all_facts}
     known = {n for n, m in (*tables.items(), *models.items()) if len(m) == 1}
     if not known:
         return out
@@ -262,6 +263,8 @@ def entity_edges(all_facts: Sequence[Facts]) -> list[Edge]:
             if len(makers) != 1:
                 continue
             ((source, made),) = makers.items()
+            if not records and positions[source] > facts.position:
+                continue  # a model named before the story that makes it: a mention
             kind = "data" if records and name in tables else "functional"
             sure = "high" if kind == "data" else "medium"
             what = f"{name} records" if records else f"the {name.title()}"
