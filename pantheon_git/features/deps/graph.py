@@ -44,19 +44,18 @@ def against_rally(edges: Sequence[Edge], explicit: Sequence[Edge]) -> tuple[list
     source."""
     stated = nx.DiGraph()
     stated.add_edges_from((e.source, e.target) for e in explicit)
-    after = _reach(stated)
+    after = reach_sets(stated)
     kept: list[Edge] = []
     overruled: list[Edge] = []
     for edge in edges:
-        target, source = after.get(edge.target), after.get(edge.source)
-        if edge.kind != "explicit" and target and source and target[0] >> source[1] & 1:
+        if edge.kind != "explicit" and reaches(after, edge.target, edge.source):
             overruled.append(edge)
         else:
             kept.append(edge)
     return kept, overruled
 
 
-def _reach(graph: nx.DiGraph) -> dict[StoryKey, tuple[int, int]]:
+def reach_sets(graph: nx.DiGraph) -> dict[StoryKey, tuple[int, int]]:
     """Each story -> (the stories it reaches, as a bit set of components; its component's bit
     number). One pass over the components in reverse topological order: a set of 10,000
     stories is 1.25 KB, so a long chain of predecessors costs milliseconds, not a walk per
@@ -71,6 +70,13 @@ def _reach(graph: nx.DiGraph) -> dict[StoryKey, tuple[int, int]]:
             bits |= reach[successor]
         reach[component] = bits
     return {node: (reach[c], c) for node, c in dag.graph["mapping"].items()}
+
+
+def reaches(sets: dict[StoryKey, tuple[int, int]], a: StoryKey, b: StoryKey) -> bool:
+    """Whether ``a`` comes before ``b`` through the edges ``sets`` was made of (``reach_sets``;
+    a story in a cycle reaches the others of its cycle)."""
+    first, second = sets.get(a), sets.get(b)
+    return bool(first and second and first[0] >> second[1] & 1)
 
 
 def find_cycles(graph: nx.DiGraph, edges: Sequence[Edge]) -> list[Cycle]:
