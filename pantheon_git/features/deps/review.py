@@ -4,7 +4,9 @@ An edge found in the texts (not an ``explicit`` one, which Rally already has) is
 ``pantheon deps --review`` lists them, surest first; ``--accept US-1:US-2`` picks some by pair
 (US-1 must be done before US-2, so US-1 becomes a predecessor of US-2), ``--accept-all`` picks
 every one at ``--min-confidence`` or surer. ``--link`` writes pairs a reader states, inferred
-or not (``links.py``).
+or not (``links.py``). An inferred edge Rally's predecessors already imply through a chain
+(``implied.py``) is listed apart and left out of ``--accept-all``: it adds nothing to Rally's
+order.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from pantheon_git.features.deps.dismiss_report import (
 )
 from pantheon_git.features.deps.dismissals import Judged, order_free
 from pantheon_git.features.deps.document import edge_doc
+from pantheon_git.features.deps.implied import Implied, arrow, chains_of, split
 from pantheon_git.features.deps.model import CONFIDENCE, Analysis, Edge, confidence_rank
 
 INFERRED_LEVELS = CONFIDENCE[1:]  # "explicit" is what Rally has already
@@ -109,6 +112,13 @@ class Choice:
     """The cache holds it as a Rally predecessor already: nothing to write."""
     read: bool = False
     """A reader stated it (``--link``) and the texts' rules had not inferred it."""
+    chain: tuple[StoryKey, ...] = ()
+    """Rally's predecessors between the analysed stories already order the pair through these
+    stories (``implied``): a pair named with ``--accept`` is written all the same, and the
+    report says so."""
+    leave: bool = False
+    """Nothing to write: ``chain`` orders the pair already and it was not named
+    (``--accept-all``)."""
 
 
 def check_known(analysis: Analysis, pairs: Sequence[tuple[StoryKey, StoryKey]]) -> None:
@@ -128,6 +138,7 @@ def choose(analysis: Analysis, pairs: Sequence[tuple[StoryKey, StoryKey]]) -> li
     reverse pointed out when that is what the analysis found)."""
     by_pair = {(e.source, e.target): e for e in (*analysis.hints, *analysis.edges)}
     check_known(analysis, pairs)
+    chains = chains_of(analysis, (by_pair[p] for p in pairs if p in by_pair))
     out: list[Choice] = []
     for source, target in pairs:
         edge = by_pair.get((source, target))
@@ -142,15 +153,17 @@ def choose(analysis: Analysis, pairs: Sequence[tuple[StoryKey, StoryKey]]) -> li
         if edge.kind == "explicit":
             out.append(Choice(source, target, None, in_rally=True))
         else:
-            out.append(Choice(source, target, edge))
+            out.append(Choice(source, target, edge, chain=chains.get((source, target), ())))
     return out
 
 
 @dataclass(frozen=True)
 class Review:
-    """``--review``: the inferred edges Rally lacks, and the pairs left out as dismissed."""
+    """``--review``: the inferred edges Rally lacks, those its predecessors imply already, and
+    the pairs left out as dismissed."""
 
     found: list[Edge]
+    """Left to judge."""
     stories: Sequence[Story]
     dismissed: list[dict[str, Any]]
     left_out: str
@@ -158,16 +171,24 @@ class Review:
     """The files the team dismissed (``dismiss_report.file_docs``)."""
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     """The conflicts the team declared (``declared.review_docs``)."""
+    implied: list[Implied] = field(default_factory=list)
+    """Inferred edges Rally's predecessors already order through a chain: nothing to write."""
 
     def document(self) -> dict[str, Any]:
         return {
-            **review_document(self.found, self.stories, self.dismissed),
+            **review_document(self.found, self.stories, self.dismissed, self.implied),
             "dismissed_files": self.files,
             "declared_conflicts": self.conflicts,
         }
 
     def render(self, *, evidence: bool) -> str:
-        return render_review(self.found, self.stories, evidence=evidence, left_out=self.left_out)
+        return render_review(
+            self.found,
+            self.stories,
+            evidence=evidence,
+            left_out=self.left_out,
+            implied=self.implied,
+        )
 
 
 def review(
@@ -182,21 +203,27 @@ def review(
     team = team or Judged()
     lines = [left_out_line(analysis.dismissed), files_line(analysis)]
     lines.append(declared.review_line(analysis))
+    found, implied = split(analysis, proposals(analysis, min_confidence or "low"))
     return Review(
-        proposals(analysis, min_confidence or "low"),
+        found,
         stories,
         dismissed_docs(analysis.dismissed, stories, team.pairs),
         "\n".join(line for line in lines if line),
         file_docs(analysis, team.files),
         declared.review_docs(analysis, team.conflicts),
+        implied,
     )
 
 
 def review_document(
-    edges: Sequence[Edge], stories: Sequence[Story], dismissed: Sequence[dict[str, Any]] = ()
+    edges: Sequence[Edge],
+    stories: Sequence[Story],
+    dismissed: Sequence[dict[str, Any]] = (),
+    implied: Sequence[Implied] = (),
 ) -> dict[str, Any]:
     """``dismissed``: the pairs left out as the team dismissed them
-    (``dismiss_report.dismissed_docs``)."""
+    (``dismiss_report.dismissed_docs``); ``implied``: the inferred edges Rally's predecessors
+    order already, each with its chain."""
     titles = {s.key: s.title for s in stories}
     return {
         "proposed": [
@@ -205,16 +232,29 @@ def review_document(
         ],
         "counts": {level: sum(e.confidence == level for e in edges) for level in INFERRED_LEVELS},
         "dismissed": list(dismissed),
+        "implied": [{**edge_doc(i.edge), "chain": [str(k) for k in i.chain]} for i in implied],
     }
 
 
 def render_review(
-    edges: Sequence[Edge], stories: Sequence[Story], *, evidence: bool, left_out: str = ""
+    edges: Sequence[Edge],
+    stories: Sequence[Story],
+    *,
+    evidence: bool,
+    left_out: str = "",
+    implied: Sequence[Implied] = (),
 ) -> str:
-    """``left_out``: the line saying which pairs the team dismissed (``dismiss_report``)."""
+    """``left_out``: the line saying which pairs the team dismissed (``dismiss_report``);
+    ``implied``: the inferred edges Rally's predecessors order already."""
     if not edges:
-        head = "Every inferred dependency is already a Rally predecessor."
-        return f"{head}\n{left_out}" if left_out else head
+        head = (
+            "Every inferred dependency is already in Rally's order: a predecessor, or a "
+            "chain of them."
+            if implied
+            else "Every inferred dependency is already a Rally predecessor."
+        )
+        lines = [head, *_implied_lines(implied, evidence=evidence)]
+        return "\n".join([*lines, left_out] if left_out else lines)
     titles = {s.key: s.title for s in stories}
     lines = [f"Inferred dependencies Rally does not have ({len(edges)}):", ""]
     level = None
@@ -228,6 +268,7 @@ def render_review(
         )
         if evidence:
             lines.append(f"      {edge.evidence}")
+    lines += _implied_lines(implied, evidence=evidence)
     if left_out:
         lines += ["", left_out]
     lines += [
@@ -241,6 +282,19 @@ def render_review(
     return "\n".join(lines)
 
 
+def _implied_lines(implied: Sequence[Implied], *, evidence: bool) -> list[str]:
+    """The group of inferred edges Rally's predecessors order already (none: no lines)."""
+    if not implied:
+        return []
+    lines = ["", "Already ordered by Rally (nothing to write):"]
+    for item in implied:
+        edge = item.edge
+        lines.append(f"  {edge.source}:{edge.target}  {arrow(item.chain)}")
+        if evidence:
+            lines.append(f"      {edge.evidence}")
+    return lines
+
+
 def render_written(
     written: Sequence[Any],
     *,
@@ -249,8 +303,10 @@ def render_written(
     overrules: Sequence[Edge] = (),
 ) -> str:
     """The accept (and link) report; ``written`` are ``run_accept.Written`` records,
-    ``overrules`` the inferred edges the links put the other way."""
+    ``overrules`` the inferred edges the links put the other way. Edges left alone because
+    Rally's predecessors order them already (``--accept-all``) are counted in one line."""
     marks = {"added": "+", "would add": "+", "already in Rally": "=", "failed": "!"}
+    implied = sum(w.status == "implied by Rally" for w in written)
     if dry_run:
         would = sum(w.status == "would add" for w in written)
         head = f"Dry run: nothing written. {count(would, 'predecessor')} would be added in Rally:"
@@ -259,10 +315,18 @@ def render_written(
         head = f"Rally predecessors: {added} added."
     lines = [head]
     for w in written:
+        if w.status == "implied by Rally":
+            continue
         why = f": {w.message}" if w.message else ""
+        chain = f" (already ordered by Rally: {arrow(w.chain)})" if w.chain else ""
         lines.append(
             f"  {marks.get(w.status, '?')} {w.source} before {w.target} ({w.status})"
-            f"{_reason(w)}{why}"
+            f"{_reason(w)}{chain}{why}"
+        )
+    if implied:
+        lines.append(
+            f"{implied} already ordered by Rally's predecessors: not written "
+            "(`pantheon deps --review` shows the chains)."
         )
     if overrules:
         lines.append(

@@ -7,6 +7,9 @@ not have yet are added in one ``Predecessors/add`` call (rally-node posts
 ``{"CollectionItems": [...]}`` to the collection's ``add`` endpoint; see
 ``RallyClient.collection_add``), and those it has are reported as already there: running the
 same accept twice writes nothing the second time. ``dry_run`` reads Rally and writes nothing.
+``--accept-all`` leaves out the edges Rally's predecessors already order through a chain
+(``implied``), reported as ``implied by Rally``; a pair named with ``--accept`` is written all
+the same, with its chain in the report.
 
 What was added is then written into the cached stories (the waiting story's predecessors,
 the other's successors), as checkout does with a lock: ``deps`` and ``--review`` see the links
@@ -33,6 +36,7 @@ from pantheon_git.errors import (
     RallyValidationError,
 )
 from pantheon_git.features.deps.document import edge_doc
+from pantheon_git.features.deps.implied import split
 from pantheon_git.features.deps.links import RallyOrder, choose_links, rally_order
 from pantheon_git.features.deps.model import Analysis, Edge, key_order
 from pantheon_git.features.deps.review import Choice, choose, proposals
@@ -42,6 +46,8 @@ from pantheon_git.rally import records
 TARGET_FETCH = ("ObjectID", "FormattedID", "Name", "Predecessors:summary[FormattedID]")
 SOURCE_FETCH = ("ObjectID", "FormattedID")
 ADDED, WOULD_ADD, ALREADY, FAILED = "added", "would add", "already in Rally", "failed"
+IMPLIED = "implied by Rally"
+"""Not written: Rally's predecessors order the pair already, through ``Written.chain``."""
 CACHE_WAIT = 2.0
 """Seconds to wait for another pantheon command to finish writing the cache."""
 
@@ -56,6 +62,8 @@ class Written:
     message: str = ""
     read: bool = False
     """A reader's link the texts' rules had not inferred (``--link``)."""
+    chain: tuple[StoryKey, ...] = ()
+    """Rally's predecessors already order the pair through these stories (``implied``)."""
 
     def to_dict(self) -> dict[str, Any]:
         doc: dict[str, Any] = {
@@ -67,6 +75,8 @@ class Written:
         }
         if self.read:
             doc["read"] = True
+        if self.chain:
+            doc["chain"] = [str(k) for k in self.chain]
         if self.message:
             doc["message"] = self.message
         return doc
@@ -130,10 +140,13 @@ def chosen(
     min_confidence: str | None,
 ) -> list[Choice]:
     """The named pairs (each checked against the analysis), or with ``accept_all`` every
-    inferred edge at ``min_confidence`` (``high`` unless given) or surer."""
+    inferred edge at ``min_confidence`` (``high`` unless given) or surer, those Rally's
+    predecessors order already left alone."""
     if accept_all:
-        edges = proposals(analysis, min_confidence or "high")
-        return [Choice(e.source, e.target, e) for e in edges]
+        edges, implied = split(analysis, proposals(analysis, min_confidence or "high"))
+        return [Choice(e.source, e.target, e) for e in edges] + [
+            Choice(i.edge.source, i.edge.target, i.edge, chain=i.chain, leave=True) for i in implied
+        ]
     return choose(analysis, pairs)
 
 
@@ -149,7 +162,7 @@ def accept(
     name the inferred edges the links overrule."""
     written = write_predecessors(app, choices, dry_run=dry_run, progress=progress)
     added = [(w.source, w.target) for w in written if w.status == ADDED]
-    held = [(w.source, w.target) for w in written if w.status != FAILED]
+    held = [(w.source, w.target) for w in written if w.status not in (FAILED, IMPLIED)]
     overrules = tuple(order.overruled_by(held)) if order else ()
     return Accepted(written, dry_run, record_links(app, added) if added else False, overrules)
 
@@ -197,6 +210,8 @@ def write_predecessors(
     for choice in choices:
         if choice.in_rally:  # the cache already holds it as a Rally predecessor
             out.append(_written(choice, ALREADY))
+        elif choice.leave:  # Rally's predecessors order it already
+            out.append(_written(choice, IMPLIED))
         else:
             by_target[choice.target].append(choice)
     for target in sorted(by_target, key=lambda k: (k.prefix, k.number)):
@@ -238,4 +253,6 @@ def _one_target(app: App, target: StoryKey, group: list[Choice], *, dry_run: boo
 def _written(choice: Choice, status: str, message: str = "") -> Written:
     edge = choice.edge
     kind, confidence = (edge.kind, edge.confidence) if edge else ("explicit", "explicit")
-    return Written(choice.source, choice.target, status, kind, confidence, message, choice.read)
+    return Written(
+        choice.source, choice.target, status, kind, confidence, message, choice.read, choice.chain
+    )

@@ -330,7 +330,21 @@ DEPS_REVIEW = obj(
             ),
             "Inferred edges Rally does not have, surest first.",
         ),
-        "counts": anything("How many at each confidence."),
+        "counts": anything("How many of `proposed` at each confidence."),
+        "implied": array(
+            obj(
+                {
+                    **_PAIR,
+                    "evidence": text("The words that suggested it."),
+                    "chain": texts(
+                        "The Rally predecessors that order it already: `from` first, `to` last."
+                    ),
+                },
+                required=["from", "to", "kind", "confidence", "chain"],
+            ),
+            "Inferred edges Rally's predecessors already order through a chain: nothing to "
+            "write (deps_accept with all leaves them out).",
+        ),
         "dismissed": array(
             obj(
                 {
@@ -387,7 +401,13 @@ DEPS_ACCEPT = obj(
             obj(
                 {
                     **_PAIR,
-                    "status": text("added, would add, already in Rally or failed."),
+                    "status": text(
+                        "added, would add, already in Rally, implied by Rally (not written: "
+                        "Rally's predecessors order it already; with all only) or failed."
+                    ),
+                    "chain": texts(
+                        "Rally's predecessors that order the pair already, `from` first."
+                    ),
                     "read": flag(
                         "A reader's link (deps_link) the analysis had not inferred: kind and "
                         "confidence explicit."

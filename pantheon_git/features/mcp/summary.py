@@ -242,9 +242,16 @@ def deps_review(doc: Doc) -> str:
             f"{' ' if left_out else ''}Declared conflicts: {keys(declared)} "
             "(deps_conflict with undo takes one back)."
         )
+    implied = doc.get("implied", [])
+    ordered = (
+        f"Already ordered by Rally's predecessors, through a chain: "
+        f"{_count(len(implied), 'inferred dependency')} (nothing to write)."
+        if implied
+        else ""
+    )
     if not proposed:
         head = "Rally has every dependency the analysis found: nothing to accept."
-        return f"{head}\n{left_out}" if left_out else head
+        return "\n".join(line for line in (head, ordered, left_out) if line)
     lines = [f"{_count(len(proposed), 'inferred dependency')} Rally does not have:"]
     for edge in proposed[:SHOWN]:
         lines.append(
@@ -253,6 +260,8 @@ def deps_review(doc: Doc) -> str:
         )
     if len(proposed) > SHOWN:
         lines.append(f"+{len(proposed) - SHOWN} more in the document.")
+    if ordered:
+        lines.append(ordered)
     if left_out:
         lines.append(left_out)
     lines.append(
@@ -269,9 +278,15 @@ def deps_accept(doc: Doc, tool: str = "deps_accept") -> str:
         by_status.setdefault(str(item.get("status")), []).append(
             f"{item.get('from')}:{item.get('to')}"
         )
+    implied = by_status.pop("implied by Rally", [])
     verb = "Dry run, nothing written" if doc.get("dry_run") else "Rally predecessors"
     parts = [f"{status} {', '.join(pairs)}" for status, pairs in by_status.items()]
     lines = [f"{verb}: {'; '.join(parts) if parts else 'none chosen'}."]
+    if implied:
+        lines.append(
+            f"{len(implied)} already ordered by Rally's predecessors: not written "
+            "(deps_review shows the chains)."
+        )
     overrules = [f"{e.get('from')}:{e.get('to')}" for e in doc.get("overrules", [])]
     if overrules:
         lines.append(

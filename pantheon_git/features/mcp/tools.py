@@ -226,7 +226,9 @@ TOOLS: tuple[ToolSpec, ...] = (
         "Write inferred dependencies to Rally as Predecessors (BEFORE becomes a predecessor "
         "of AFTER): the pairs named, each one an edge deps_review listed, or with all every "
         "edge at min_confidence (default high) or surer. Idempotent: a predecessor Rally "
-        "already has is reported as `already in Rally`. The local cache gets them at once; "
+        "already has is reported as `already in Rally`; with all, an edge Rally's "
+        "predecessors already order through a chain is not written (`implied by Rally`). "
+        "The local cache gets them at once; "
         "dry_run reads Rally and writes nothing. A pair the analysis did not find is refused. "
         "`pantheon deps --accept`.",
         obj(
