@@ -76,7 +76,8 @@ from pantheon_git.features.deps.run_dismiss import change
 @click.option(
     "--review",
     is_flag=True,
-    help="List the inferred dependencies Rally does not have, surest first.",
+    help="List the inferred dependencies Rally does not have, surest first; those Rally's "
+    "predecessors already order through a chain are listed apart (nothing to write).",
 )
 @click.option(
     "--accept",
@@ -156,7 +157,8 @@ from pantheon_git.features.deps.run_dismiss import change
 @click.option(
     "--accept-all",
     is_flag=True,
-    help="Write every inferred dependency at --min-confidence or surer (default high).",
+    help="Write every inferred dependency at --min-confidence or surer (default high), "
+    "except those Rally's predecessors already order through a chain.",
 )
 @click.option(
     "--min-confidence",
