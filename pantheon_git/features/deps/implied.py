@@ -55,43 +55,48 @@ def rally_chains(
     for source, target in proposed:
         if source != target and reaches(sets, source, target):
             wanted[source].add(target)
-    after = {node: sorted(graph.successors(node), key=key_order) for node in graph}
+    if not wanted:
+        return {}
+    # the searches walk numbers, not keys (a key's hash is a dataclass's, slow in a loop)
+    nodes = sorted(graph, key=key_order)
+    number = {key: i for i, key in enumerate(nodes)}
+    after = [sorted(number[n] for n in graph.successors(key)) for key in nodes]
+    reach = [sets[key][0] for key in nodes]
+    bit = [sets[key][1] for key in nodes]
     out: dict[Pair, Chain] = {}
     for source, targets in wanted.items():
-        for target, chain in _shortest(after, sets, source, targets).items():
-            out[(source, target)] = chain
+        found = _shortest(after, reach, bit, number[source], {number[t] for t in targets})
+        for end, path in found.items():
+            out[(source, nodes[end])] = tuple(nodes[i] for i in path)
     return out
 
 
 def _shortest(
-    after: dict[StoryKey, list[StoryKey]],
-    sets: dict[StoryKey, tuple[int, int]],
-    source: StoryKey,
-    targets: set[StoryKey],
-) -> dict[StoryKey, Chain]:
-    """Breadth first from ``source``; a story that reaches none of ``targets`` is not entered."""
+    after: list[list[int]], reach: list[int], bit: list[int], source: int, targets: set[int]
+) -> dict[int, list[int]]:
+    """Breadth first from ``source`` (stories numbered in key order, ``after`` sorted): the
+    path to each of ``targets``. A story that reaches none of them is not entered."""
     mask = 0
     for target in targets:
-        mask |= 1 << sets[target][1]
-    parent: dict[StoryKey, StoryKey] = {}
-    seen = {source}
+        mask |= 1 << bit[target]
+    parent = {source: source}
     queue = deque([source])
-    left = set(targets)
+    left = len(targets)
     while queue and left:
         node = queue.popleft()
         for nxt in after[node]:
-            if nxt in seen or not sets[nxt][0] & mask:
+            if nxt in parent or not reach[nxt] & mask:
                 continue
-            seen.add(nxt)
             parent[nxt] = node
-            left.discard(nxt)
+            if nxt in targets:
+                left -= 1
             queue.append(nxt)
-    found: dict[StoryKey, Chain] = {}
+    found: dict[int, list[int]] = {}
     for target in targets:
         path = [target]
         while path[-1] != source:
             path.append(parent[path[-1]])
-        found[target] = tuple(reversed(path))
+        found[target] = path[::-1]
     return found
 
 
