@@ -254,7 +254,9 @@ def render_review(
             else "Every inferred dependency is already a Rally predecessor."
         )
         lines = [head, *_implied_lines(implied, evidence=evidence)]
-        return "\n".join([*lines, left_out] if left_out else lines)
+        if left_out:
+            lines += ["", left_out] if implied else [left_out]
+        return "\n".join(lines)
     titles = {s.key: s.title for s in stories}
     lines = [f"Inferred dependencies Rally does not have ({len(edges)}):", ""]
     level = None
