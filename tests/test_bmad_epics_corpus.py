@@ -32,6 +32,7 @@ STORIES = {
     "ledger": (9, 39),
     "lending": (7, 33),
     "meeting": (2, 20),
+    "mermaid": (7, 32),  # 33 headings; Story 2.6 sits inside a code block (see below)
     "minigames": (6, 24),
     "posture": (6, 36),
     "press": (14, 74),
@@ -45,6 +46,9 @@ STORIES = {
     "vdash": (4, 22),
     "warebot": (8, 46),
 }
+# A story heading that an unclosed code block hides (CommonMark reads it so) is the file's own
+# fault, noted by the parser; the map's entry for it has no parsed story to be checked against.
+IN_CODE_BLOCK = {("autofill", "7.4"), ("mermaid", "2.6")}
 # lending's Epic 7 gives its criteria as an "| AC | Description |" table with no label, and
 # its Story 6.5 was cancelled (no statement): those are noted, not guessed.
 NO_CRITERIA = {("lending", i) for i in ("6.5", "7.1", "7.2", "7.3", "7.4")}
@@ -102,6 +106,9 @@ def test_every_story_is_found_with_id_title_statement_and_criteria(name: str) ->
     # The map of the labelled backlog names each kept story by its source id and title.
     by_id = stories(name)
     for entry in yaml.safe_load((CORPUS / name / "map.yaml").read_text()):
+        if (name, str(entry["source"])) in IN_CODE_BLOCK:
+            assert str(entry["source"]) not in by_id
+            continue
         assert by_id[str(entry["source"])].title == entry["title"]
 
 
@@ -208,6 +215,18 @@ def test_a_story_heading_inside_a_code_block_is_said_not_read() -> None:
     assert [n.message for n in autofill["7.3"].notes] == [
         "`### Story 7.4: Security Hardening & Vulnerability Assessment` is inside the code "
         "block opened at line 5141, so it is not read as a story; close that block before it"
+    ]
+
+
+def test_a_nested_fence_hides_the_next_story_heading() -> None:
+    # mermaid's Story 2.5 shows its output as a ```mermaid block inside a ``` block: the inner
+    # closing fence closes the outer block and the last one opens a block that runs on past
+    # the next heading.
+    mermaid = stories("mermaid")
+    assert "2.6" not in mermaid
+    assert [n.message for n in mermaid["2.5"].notes] == [
+        "`### Story 2.6: Implement Public API Entry Point` is inside the code block opened at "
+        "line 523, so it is not read as a story; close that block before it"
     ]
 
 

@@ -31,6 +31,7 @@ BLOBS = {
     "lending/epics.md": "2454c07d637db6b34265c2c21b232a8cd5c53ed4",
     "meeting/epic-1-foundation-project-setup.md": "ce2f768416ca871b961def8621c6fa9b021ae32c",
     "meeting/epic-2-basic-meeting-experience.md": "2daa2e863d4cb28093b771bd405265d2d286e9bc",
+    "mermaid/epics.md": "48caf6fbbd527aa998cbecde7426dad281930f27",
     "minigames/epics.md": "4d32c016feb1e44ab93ae0d71c2a7e5a528cee87",
     "posture/epics.md": "65ae73b18f2805e3d868dde520fcf2a8e9a1ad5d",
     "press/epics.md": "11679be9030ebd58fff6737182f147929704f05b",
