@@ -27,6 +27,7 @@ BLOBS = {
     "flare/epics.md": "e938e4b073ef9e4f5804b9872ac524eaa4e97717",
     "fleet/epics.md": "9690bd3df9f2506445404d8ed026e243ae8b95d7",
     "inbox/epics.md": "5415d9955a4ed32bd6bd004871b5697eb654425d",
+    "jukebox/epics.md": "89829315397e037878ca418db98260272040894d",
     "ledger/epics.md": "908b28b2b8356af067dc339d67291e4395459f8c",
     "lending/epics.md": "2454c07d637db6b34265c2c21b232a8cd5c53ed4",
     "meeting/epic-1-foundation-project-setup.md": "ce2f768416ca871b961def8621c6fa9b021ae32c",
