@@ -123,6 +123,7 @@ SETS = (
     _bmad("calorie"),  # held out in round 31, run once (rules of fddbadc), then for development
     _bmad("racer"),  # held out in round 32, run once (rules of 0e83663), then for development
     _bmad("mermaid"),  # held out in round 33, run once (rules of 26a749b), then for development
+    _bmad("jukebox"),  # held out in round 34, run once (rules of 26a749b), then for development
 )
 
 
