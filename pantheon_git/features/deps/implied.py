@@ -121,6 +121,6 @@ def chains_of(analysis: Analysis, edges: Iterable[Edge]) -> dict[Pair, Chain]:
     return rally_chains(explicit, ((e.source, e.target) for e in edges), analysis.stories)
 
 
-def arrow(chain: Chain) -> str:
+def arrow(chain: Iterable[StoryKey]) -> str:
     """``US-1 -> US-2 -> US-3``."""
     return " -> ".join(map(str, chain))

@@ -21,6 +21,7 @@ from pantheon_git.core.keys import StoryKey
 from pantheon_git.core.story import Story
 from pantheon_git.errors import UsageError
 from pantheon_git.features.deps.graph import against_rally
+from pantheon_git.features.deps.implied import arrow
 from pantheon_git.features.deps.model import Analysis, Edge
 from pantheon_git.features.deps.review import Choice, check_known
 from pantheon_git.features.deps.rules import explicit_edges
@@ -112,7 +113,7 @@ def route(path: Sequence[StoryKey], rally: Collection[Pair]) -> str:
         hops = list(run)
         keys = [hops[0][0], *(after for _, after in hops)]
         where = "in Rally" if in_rally else "asked in this call"
-        parts.append(f"{' -> '.join(map(str, keys))} {where}")
+        parts.append(f"{arrow(keys)} {where}")
     return ", ".join(parts)
 
 

@@ -33,6 +33,10 @@ from pantheon_git.features.deps.implied import Implied, arrow, chains_of, split
 from pantheon_git.features.deps.model import CONFIDENCE, Analysis, Edge, confidence_rank
 
 INFERRED_LEVELS = CONFIDENCE[1:]  # "explicit" is what Rally has already
+ADDED, WOULD_ADD, ALREADY, FAILED = "added", "would add", "already in Rally", "failed"
+IMPLIED = "implied by Rally"
+"""What became of a chosen pair (``run_accept.Written.status``); ``IMPLIED``: not written,
+Rally's predecessors order the pair already, through the record's chain."""
 _PAIR_RE = re.compile(r"^\s*([^:\s>]+?)\s*(?::|->|>)\s*([^:\s>]+)\s*$")
 
 
@@ -307,17 +311,17 @@ def render_written(
     """The accept (and link) report; ``written`` are ``run_accept.Written`` records,
     ``overrules`` the inferred edges the links put the other way. Edges left alone because
     Rally's predecessors order them already (``--accept-all``) are counted in one line."""
-    marks = {"added": "+", "would add": "+", "already in Rally": "=", "failed": "!"}
-    implied = sum(w.status == "implied by Rally" for w in written)
+    marks = {ADDED: "+", WOULD_ADD: "+", ALREADY: "=", FAILED: "!"}
+    implied = sum(w.status == IMPLIED for w in written)
     if dry_run:
-        would = sum(w.status == "would add" for w in written)
+        would = sum(w.status == WOULD_ADD for w in written)
         head = f"Dry run: nothing written. {count(would, 'predecessor')} would be added in Rally:"
     else:
-        added = sum(w.status == "added" for w in written)
+        added = sum(w.status == ADDED for w in written)
         head = f"Rally predecessors: {added} added."
     lines = [head]
     for w in written:
-        if w.status == "implied by Rally":
+        if w.status == IMPLIED:
             continue
         why = f": {w.message}" if w.message else ""
         chain = f" (already ordered by Rally: {arrow(w.chain)})" if w.chain else ""
@@ -336,14 +340,14 @@ def render_written(
             "(Rally's order puts it the other way; the analysis leaves it out):"
         )
         lines += [f"  {e.source} before {e.target} [{e.kind}, {e.confidence}]" for e in overrules]
-    failed = [w for w in written if w.status == "failed"]
+    failed = [w for w in written if w.status == FAILED]
     if failed:
         lines.append(f"{len(failed)} not written: fix the cause above, then run the same command.")
     if dry_run and not failed:
         lines.append("Next: run it again without --dry-run to write them.")
     if cached:
         lines.append("✅ Local cache updated: `pantheon deps` shows them as Rally's")
-    elif not failed and not dry_run and any(w.status == "added" for w in written):
+    elif not failed and not dry_run and any(w.status == ADDED for w in written):
         lines.append("Next: Run `pantheon sync` so the cache and this report see them as Rally's.")
     return "\n".join(lines)
 

@@ -39,15 +39,21 @@ from pantheon_git.features.deps.document import edge_doc
 from pantheon_git.features.deps.implied import split
 from pantheon_git.features.deps.links import RallyOrder, choose_links, rally_order
 from pantheon_git.features.deps.model import Analysis, Edge, key_order
-from pantheon_git.features.deps.review import Choice, choose, proposals
+from pantheon_git.features.deps.review import (
+    ADDED,
+    ALREADY,
+    FAILED,
+    IMPLIED,
+    WOULD_ADD,
+    Choice,
+    choose,
+    proposals,
+)
 from pantheon_git.features.deps.run import DepsResult
 from pantheon_git.rally import records
 
 TARGET_FETCH = ("ObjectID", "FormattedID", "Name", "Predecessors:summary[FormattedID]")
 SOURCE_FETCH = ("ObjectID", "FormattedID")
-ADDED, WOULD_ADD, ALREADY, FAILED = "added", "would add", "already in Rally", "failed"
-IMPLIED = "implied by Rally"
-"""Not written: Rally's predecessors order the pair already, through ``Written.chain``."""
 CACHE_WAIT = 2.0
 """Seconds to wait for another pantheon command to finish writing the cache."""
 
