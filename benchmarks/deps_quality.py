@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import networkx as nx
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -242,20 +243,8 @@ def _ordered(after: Mapping[str, Set[str]], a: str, b: str, *, either: bool = Fa
 
 def _after(edges: Set[tuple[str, str]]) -> dict[str, set[str]]:
     """Every story a chain of ``edges`` leads to, by the story it starts from."""
-    nexts: dict[str, set[str]] = {}
-    for a, b in edges:
-        nexts.setdefault(a, set()).add(b)
-    out: dict[str, set[str]] = {}
-    for start in nexts:
-        seen: set[str] = set()
-        todo = [start]
-        while todo:
-            for b in nexts.get(todo.pop(), ()):
-                if b not in seen:
-                    seen.add(b)
-                    todo.append(b)
-        out[start] = seen
-    return out
+    graph = nx.DiGraph(list(edges))
+    return {start: nx.descendants(graph, start) for start in graph}
 
 
 def _ignored(item: Item, skip: set[tuple[str, str]]) -> bool:

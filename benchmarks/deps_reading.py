@@ -208,12 +208,7 @@ def _cell(score: dq.Score | None) -> str:
 
 def _sum(scores: Iterable[dq.Score]) -> dq.Score | None:
     rows = list(scores)
-    if not rows:
-        return None
-    total = rows[0]
-    for row in rows[1:]:
-        total += row
-    return total
+    return sum(rows[1:], start=rows[0]) if rows else None
 
 
 def main() -> int:
