@@ -296,6 +296,15 @@ def test_review_and_accept_all_leave_what_rallys_chain_orders_already(
     ]
     assert predecessors(chain_repo, "US3") == {"US2"}  # unchanged
     assert predecessors(chain_repo, "US4") == {"US1"}
+    # the next review, from the cache the accept updated (no sync): nothing left to judge
+    code, out, err = cli("deps", "--review")
+    assert code == 0, err
+    assert out.splitlines()[:3] == [
+        "Every inferred dependency is already in Rally's order: a predecessor, or a chain of them.",
+        "",
+        "Already ordered by Rally (nothing to write):",
+    ]
+    assert "  US-1:US-3  US-1 -> US-2 -> US-3" in out
 
     # the MCP tool runs the same code: the same document, the same line
     root = Path.cwd()
